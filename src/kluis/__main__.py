@@ -1,0 +1,3 @@
+from kluis.cli import main
+
+main()

@@ -1,0 +1,106 @@
+"""The FastAPI application: routers under ``/api/v1`` and domain errors as problem+json.
+
+Errors follow RFC 9457: ``type`` is a stable URN per kind of problem, ``detail`` says what was
+wrong and what to do, and ``field`` names the offending input where there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kluis import __version__
+from kluis.errors import KluisError
+from kluis.runtime import Kluis, open_kluis
+from kluis.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+def problem(
+    status: int, type_uri: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body = {"type": type_uri, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+async def _kluis_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KluisError)
+    return problem(exc.status, exc.type_uri, exc.title, exc.detail, field=exc.field)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+            "message": e.get("msg", ""),
+        }
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    return problem(
+        422,
+        "urn:kluis:problem:invalid-field",
+        "Invalid value",
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(
+        exc.status_code, "about:blank", str(exc.detail), str(exc.detail)
+    )
+
+
+def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> FastAPI:
+    """The app for an open ``kluis``, or one opened (and migrated) from ``settings`` at start."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = kluis is None
+        app.state.kluis = kluis if kluis is not None else open_kluis(settings or Settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.kluis.close()
+
+    app = FastAPI(
+        title="Kluis",
+        version=__version__,
+        summary="A privacy-native CRM: every read names its purpose.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    if kluis is not None:
+        app.state.kluis = kluis
+    app.add_exception_handler(KluisError, _kluis_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    from kluis.audit.routes import router as audit_router
+    from kluis.contacts.routes import companies as companies_router
+    from kluis.contacts.routes import router as contacts_router
+    from kluis.purposes.routes import router as purposes_router
+
+    for router in (contacts_router, companies_router, purposes_router, audit_router):
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

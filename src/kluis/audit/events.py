@@ -1,0 +1,151 @@
+"""Typed audit events: ids and kinds only, never personal values.
+
+An event names people by their opaque id, which means nothing once their key is destroyed, so the
+audit log can be kept after an erasure without keeping the person (Art. 17, Art. 5(2)). Every event
+is documented in ``docs/audit-events.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """Base: ``action`` is the stable name; ``person_id`` and ``purpose`` get their own columns."""
+
+    action: ClassVar[str]
+
+    def person(self) -> str | None:
+        value = getattr(self, "person_id", None)
+        return None if value is None else str(value)
+
+    def purpose_key(self) -> str | None:
+        value = getattr(self, "purpose", None)
+        return None if value is None else str(value)
+
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("person_id", "purpose"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class PersonCreated(AuditEvent):
+    action: ClassVar[str] = "person.created"
+    person_id: str
+    relationship: str
+    purposes: tuple[str, ...]
+    fields: tuple[str, ...]
+    source: str = "api"
+
+
+@dataclass(frozen=True)
+class PersonRead(AuditEvent):
+    action: ClassVar[str] = "person.read"
+    person_id: str
+    purpose: str
+    fields: tuple[str, ...]
+    via: str = "show"
+
+
+@dataclass(frozen=True)
+class PersonSearched(AuditEvent):
+    action: ClassVar[str] = "person.searched"
+    purpose: str
+    by: str
+    results: int
+
+
+@dataclass(frozen=True)
+class PersonUpdated(AuditEvent):
+    action: ClassVar[str] = "person.updated"
+    person_id: str
+    purpose: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonPurposesChanged(AuditEvent):
+    action: ClassVar[str] = "person.purposes_changed"
+    person_id: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonErasedEvent(AuditEvent):
+    action: ClassVar[str] = "person.erased"
+    person_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CompanyCreated(AuditEvent):
+    action: ClassVar[str] = "company.created"
+    company_id: int
+
+
+@dataclass(frozen=True)
+class CompanyUpdated(AuditEvent):
+    action: ClassVar[str] = "company.updated"
+    company_id: int
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PurposeCreated(AuditEvent):
+    action: ClassVar[str] = "purpose.created"
+    purpose: str
+    lawful_basis: str
+
+
+@dataclass(frozen=True)
+class PurposeChanged(AuditEvent):
+    action: ClassVar[str] = "purpose.changed"
+    purpose: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UserCreated(AuditEvent):
+    action: ClassVar[str] = "user.created"
+    user_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class UserPasswordReset(AuditEvent):
+    action: ClassVar[str] = "user.password_reset"
+    user_id: int
+
+
+@dataclass(frozen=True)
+class TokenCreated(AuditEvent):
+    action: ClassVar[str] = "token.created"
+    user_id: int
+    token_id: int
+
+
+@dataclass(frozen=True)
+class TokenRevoked(AuditEvent):
+    action: ClassVar[str] = "token.revoked"
+    user_id: int
+    token_id: int
+
+
+def all_events() -> list[type[AuditEvent]]:
+    """Every concrete event class, for the documentation test."""
+    found: list[type[AuditEvent]] = []
+    pending = list(AuditEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda c: c.action)

@@ -1,0 +1,45 @@
+"""JSON API of the audit log: read it and verify the chain (admin and privacy officer)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kluis.api import ActorDep, KluisDep
+from kluis.audit import service
+from kluis.audit.schemas import AuditEntryPublic, VerificationPublic
+from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.errors import PermissionDenied
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+def _may_read(actor: Actor) -> None:
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may read the audit log")
+
+
+@router.get("", response_model=list[AuditEntryPublic])
+def list_entries(
+    kluis: KluisDep,
+    actor: ActorDep,
+    person_id: str | None = None,
+    action: str | None = None,
+    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntryPublic]:
+    """Audit entries in order, optionally about one person or of one action."""
+    _may_read(actor)
+    entries = service.list_entries(
+        kluis.engine, person_id=person_id, action=action, after=after, limit=limit
+    )
+    return [AuditEntryPublic(**dataclasses.asdict(e)) for e in entries]
+
+
+@router.get("/verify", response_model=VerificationPublic)
+def verify(kluis: KluisDep, actor: ActorDep) -> VerificationPublic:
+    """Walk the hash chain; names the first entry changed, removed or reordered."""
+    _may_read(actor)
+    return VerificationPublic(**dataclasses.asdict(service.verify(kluis.engine)))

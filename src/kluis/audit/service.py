@@ -1,0 +1,154 @@
+"""Writing and verifying the audit log.
+
+``record`` is called by every service inside the transaction of the change it describes, so an
+event exists exactly when its change was committed. The head row is updated first: on PostgreSQL
+that row lock, on SQLite the database write lock, keeps two writers from forking the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from kluis.audit import rules
+from kluis.audit.events import AuditEvent
+from kluis.audit.tables import AuditHead, AuditRow
+
+_BATCH = 2000
+
+
+def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEvent]) -> None:
+    """Append ``events`` to the chain, in order, in the caller's transaction."""
+    if not events:
+        return
+    bumped = conn.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(events))
+    )
+    if bumped.rowcount == 0:
+        conn.execute(insert(AuditHead).values(id=1, seq=len(events), hash=rules.GENESIS))
+    head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    seq = head.seq - len(events)
+    prev = head.hash
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        seq += 1
+        entry = rules.Entry(
+            seq=seq,
+            at=now,
+            actor=actor,
+            action=event.action,
+            person_id=event.person(),
+            purpose=event.purpose_key(),
+            details=event.details(),
+            prev_hash=prev,
+        )
+        digest = rules.entry_hash(entry)
+        rows.append(
+            {
+                "seq": seq,
+                "at": now,
+                "actor": actor,
+                "action": entry.action,
+                "person_id": entry.person_id,
+                "purpose": entry.purpose,
+                "details": entry.details,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    conn.execute(insert(AuditRow), rows)
+    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    broken_at: int | None = None
+    reason: str | None = None
+
+
+def _entries(conn: Connection) -> Iterator[list[rules.Entry]]:
+    after = 0
+    while True:
+        rows = conn.execute(
+            select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(_BATCH)
+        ).all()
+        if not rows:
+            return
+        yield [
+            rules.Entry(
+                seq=r.seq,
+                at=r.at,
+                actor=r.actor,
+                action=r.action,
+                person_id=r.person_id,
+                purpose=r.purpose,
+                details=r.details,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in rows
+        ]
+        after = rows[-1].seq
+
+
+def verify(engine: Engine) -> Verification:
+    """Walk the whole chain; name the first entry that was changed, removed or reordered."""
+    expected, prev, count = 1, rules.GENESIS, 0
+    with engine.connect() as conn:
+        for batch in _entries(conn):
+            broken, expected, prev = rules.check_chain(batch, expected, prev)
+            if broken is not None:
+                return Verification(False, count, broken.seq, broken.reason)
+            count += len(batch)
+        head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    head_seq, head_hash = (0, rules.GENESIS) if head is None else (head.seq, head.hash)
+    if head_seq != count or head_hash != prev:
+        return Verification(
+            False,
+            count,
+            count + 1,
+            f"the log ends at entry {count} but {head_seq} were written: entries were removed "
+            "from the end",
+        )
+    return Verification(True, count)
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    person_id: str | None
+    purpose: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+def list_entries(
+    engine: Engine,
+    *,
+    person_id: str | None = None,
+    action: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[AuditEntryView]:
+    query = select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(limit)
+    if person_id is not None:
+        query = query.where(AuditRow.person_id == person_id)
+    if action is not None:
+        query = query.where(AuditRow.action == action)
+    with engine.connect() as conn:
+        return [
+            AuditEntryView(
+                r.seq, r.at, r.actor, r.action, r.person_id, r.purpose, r.details, r.hash
+            )
+            for r in conn.execute(query)
+        ]

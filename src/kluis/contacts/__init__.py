@@ -1,0 +1,1 @@
+"""People and companies: purpose-bound reads, search through blind indexes, rectification, erasure."""

@@ -1,0 +1,113 @@
+"""Companies: organisations people work for. Not personal data, stored plainly, still audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from kluis.audit import service as audit
+from kluis.audit.events import CompanyCreated, CompanyUpdated
+from kluis.auth.rules import Actor
+from kluis.contacts.tables import Company
+from kluis.errors import InvalidField, NotFound
+from kluis.runtime import Kluis
+
+EDITABLE = ("name", "registration_number", "vat_number", "website", "city", "country")
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    id: int
+    name: str
+    registration_number: str | None
+    vat_number: str | None
+    website: str | None
+    city: str | None
+    country: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in EDITABLE:
+            raise InvalidField(f"unknown company field {name!r}", field=name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise InvalidField(f"{name} must be text", field=name)
+            value = " ".join(value.split()) or None
+        if name == "name" and not value:
+            raise InvalidField("a company needs a name", field="name")
+        if name == "country" and value is not None:
+            if len(value) != 2 or not value.isalpha():
+                raise InvalidField(
+                    "country is an ISO 3166 two-letter code such as NL or BE", field="country"
+                )
+            value = value.upper()
+        out[name] = value
+    return out
+
+
+def _view(row: Any) -> CompanyView:
+    return CompanyView(
+        id=row.id,
+        name=row.name,
+        registration_number=row.registration_number,
+        vat_number=row.vat_number,
+        website=row.website,
+        city=row.city,
+        country=row.country,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def create_company(k: Kluis, actor: Actor, values: Mapping[str, Any], now: datetime) -> CompanyView:
+    cleaned = _clean(values)
+    if "name" not in cleaned:
+        raise InvalidField("a company needs a name", field="name")
+    with k.engine.begin() as conn:
+        company_id = conn.execute(
+            insert(Company).values(created_at=now, updated_at=now, **cleaned).returning(Company.id)
+        ).scalar_one()
+        audit.record(conn, actor.ref, now, [CompanyCreated(company_id)])
+    return get_company(k, company_id)
+
+
+def get_company(k: Kluis, company_id: int) -> CompanyView:
+    with k.engine.connect() as conn:
+        row = conn.execute(select(Company).where(Company.id == company_id)).first()
+    if row is None:
+        raise NotFound(f"there is no company {company_id}", field="company_id")
+    return _view(row)
+
+
+def list_companies(
+    k: Kluis, *, name: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[CompanyView], int]:
+    query = select(Company)
+    if name:
+        query = query.where(func.lower(Company.name).contains(name.lower(), autoescape=True))
+    with k.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(Company.name, Company.id).limit(limit).offset(offset))
+        return [_view(r) for r in rows], total
+
+
+def update_company(
+    k: Kluis, actor: Actor, company_id: int, values: Mapping[str, Any], now: datetime
+) -> CompanyView:
+    cleaned = _clean(values)
+    get_company(k, company_id)
+    if cleaned:
+        with k.engine.begin() as conn:
+            conn.execute(
+                update(Company).where(Company.id == company_id).values(updated_at=now, **cleaned)
+            )
+            audit.record(conn, actor.ref, now, [CompanyUpdated(company_id, tuple(sorted(cleaned)))])
+    return get_company(k, company_id)

@@ -1,0 +1,147 @@
+"""All SQL about people: Core statements, batched, no ORM objects on the bulk paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+
+from kluis.contacts.tables import PersonIndex, PersonPurpose, people
+
+_CHUNK = 500
+
+
+def insert_people(
+    conn: Connection,
+    person_rows: Sequence[dict[str, Any]],
+    purpose_rows: Sequence[dict[str, Any]],
+    index_rows: Sequence[dict[str, Any]],
+) -> None:
+    if person_rows:
+        conn.execute(insert(people), person_rows)
+    if purpose_rows:
+        conn.execute(insert(PersonPurpose), purpose_rows)
+    if index_rows:
+        conn.execute(insert(PersonIndex), index_rows)
+
+
+def fetch(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any]]:
+    found: dict[str, Row[Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for row in conn.execute(select(people).where(people.c.id.in_(chunk))):
+            found[row.id] = row
+    return found
+
+
+def purposes_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {person_id: [] for person_id in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = conn.execute(
+            select(PersonPurpose.person_id, PersonPurpose.purpose_key)
+            .where(PersonPurpose.person_id.in_(chunk))
+            .order_by(PersonPurpose.purpose_key)
+        )
+        for person_id, key in rows:
+            found[person_id].append(key)
+    return found
+
+
+def owners_of(conn: Connection, field: str, digests: Iterable[bytes]) -> dict[bytes, str]:
+    """Which person holds each digest of ``field`` (first found), for duplicate detection."""
+    wanted = list(set(digests))
+    found: dict[bytes, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = conn.execute(
+            select(PersonIndex.digest, PersonIndex.person_id).where(
+                PersonIndex.field == field, PersonIndex.digest.in_(chunk)
+            )
+        )
+        for digest, person_id in rows:
+            found.setdefault(digest, person_id)
+    return found
+
+
+def search_query(
+    *,
+    purpose_key: str | None,
+    relationship: str | None,
+    company_id: int | None,
+    index_fields: Sequence[str] = (),
+    digests: Sequence[bytes] = (),
+) -> Select[tuple[str]]:
+    """Ids of people matching every filter; with ``digests``, people whose ``index_fields`` hold
+    all of them (each search token must match)."""
+    query = select(people.c.id)
+    if purpose_key is not None:
+        query = query.join(
+            PersonPurpose,
+            (PersonPurpose.person_id == people.c.id) & (PersonPurpose.purpose_key == purpose_key),
+        )
+    if relationship is not None:
+        query = query.where(people.c.relationship == relationship)
+    if company_id is not None:
+        query = query.where(people.c.company_id == company_id)
+    if digests:
+        matching = (
+            select(PersonIndex.person_id)
+            .where(PersonIndex.field.in_(index_fields), PersonIndex.digest.in_(digests))
+            .group_by(PersonIndex.person_id)
+            .having(func.count(func.distinct(PersonIndex.digest)) == len(set(digests)))
+        )
+        query = query.where(people.c.id.in_(matching))
+    return query
+
+
+def page(
+    conn: Connection, query: Select[tuple[str]], limit: int, offset: int
+) -> tuple[list[str], int]:
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    ids = list(
+        conn.scalars(
+            query.order_by(people.c.created_at, people.c.id).limit(limit).offset(offset)
+        )
+    )
+    return ids, total
+
+
+def update_person(conn: Connection, person_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(people).where(people.c.id == person_id).values(**values))
+
+
+def replace_index(conn: Connection, person_id: str, field: str, digests: Iterable[bytes]) -> None:
+    conn.execute(
+        delete(PersonIndex).where(PersonIndex.person_id == person_id, PersonIndex.field == field)
+    )
+    rows = [{"field": field, "digest": d, "person_id": person_id} for d in set(digests)]
+    if rows:
+        conn.execute(insert(PersonIndex), rows)
+
+
+def replace_purposes(
+    conn: Connection, person_id: str, add: Iterable[tuple[str, Any]], remove: Iterable[str]
+) -> None:
+    removing = list(remove)
+    if removing:
+        conn.execute(
+            delete(PersonPurpose).where(
+                PersonPurpose.person_id == person_id, PersonPurpose.purpose_key.in_(removing)
+            )
+        )
+    rows = [{"person_id": person_id, "purpose_key": k, "collected_at": at} for k, at in add]
+    if rows:
+        conn.execute(insert(PersonPurpose), rows)
+
+
+def delete_people(conn: Connection, ids: Sequence[str]) -> int:
+    """Real deletion of every row about these people (SQLite overwrites the freed pages)."""
+    deleted = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        conn.execute(delete(PersonIndex).where(PersonIndex.person_id.in_(chunk)))
+        conn.execute(delete(PersonPurpose).where(PersonPurpose.person_id.in_(chunk)))
+        deleted += conn.execute(delete(people).where(people.c.id.in_(chunk))).rowcount
+    return deleted

@@ -1,0 +1,184 @@
+"""JSON API of people and companies; thin: each route calls one service function."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from kluis.api import ActorDep, KluisDep, NowDep
+from kluis.contacts import companies as company_service
+from kluis.contacts import service
+from kluis.contacts.schemas import (
+    CompanyCreate,
+    CompanyPage,
+    CompanyPublic,
+    CompanyUpdate,
+    PersonCreate,
+    PersonCreated,
+    PersonPage,
+    PersonPublic,
+    PersonUpdate,
+)
+from kluis.errors import InvalidField
+
+if TYPE_CHECKING:
+    PersonCreateBody = BaseModel
+    PersonUpdateBody = BaseModel
+else:
+    PersonCreateBody = PersonCreate
+    PersonUpdateBody = PersonUpdate
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+companies = APIRouter(prefix="/companies", tags=["companies"])
+
+PurposeQuery = Annotated[
+    str,
+    Query(
+        description="The purpose of this read; only fields it may use are returned, and the "
+        "read is audited under it.",
+        examples=["customer_service"],
+    ),
+]
+
+
+def _public(view: service.PersonView) -> PersonPublic:
+    return PersonPublic(**{**dataclasses.asdict(view), "purposes": list(view.purposes)})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
+def create_contact(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    response: Response,
+    body: PersonCreateBody,
+) -> PersonCreated:
+    """Collect a person for one or more purposes. Every personal field given must be used by one
+    of those purposes; a person whose e-mail address is already held is refused (409)."""
+    data = body.model_dump()
+    fields = {name: data.pop(name) for name in list(data) if name not in _CREATE_PLAIN}
+    person_id = service.create_person(
+        kluis,
+        actor,
+        service.NewPerson(
+            relationship=data["relationship"],
+            purposes=data["purposes"],
+            language=data["language"],
+            company_id=data["company_id"],
+            fields=fields,
+        ),
+        now,
+    )
+    response.headers["Location"] = f"/api/v1/contacts/{person_id}"
+    return PersonCreated(id=person_id)
+
+
+_CREATE_PLAIN = ("relationship", "purposes", "language", "company_id")
+
+
+@router.get("", response_model=PersonPage)
+def search_contacts(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    purpose: PurposeQuery,
+    q: Annotated[
+        str | None,
+        Query(description="An e-mail address, a phone number, or whole words of a name."),
+    ] = None,
+    relationship: str | None = None,
+    company_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PersonPage:
+    """List or search the people collected for ``purpose``."""
+    page = service.search_people(
+        kluis,
+        actor,
+        purpose,
+        now,
+        text=q,
+        relationship=relationship,
+        company_id=company_id,
+        limit=limit,
+        offset=offset,
+    )
+    return PersonPage(
+        items=[_public(v) for v in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.get("/{person_id}", response_model=PersonPublic)
+def get_contact(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
+) -> PersonPublic:
+    """One person, with only the fields ``purpose`` may use."""
+    return _public(service.read_person(kluis, actor, person_id, purpose, now))
+
+
+@router.patch("/{person_id}", response_model=PersonPublic)
+def update_contact(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    person_id: str,
+    purpose: PurposeQuery,
+    body: PersonUpdateBody,
+) -> PersonPublic:
+    """Rectify a person (Art. 16): only fields ``purpose`` may use; ``null`` clears a field."""
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidField("send at least one field to change", field="body")
+    return _public(service.update_person(kluis, actor, person_id, purpose, changes, now))
+
+
+@router.delete("/{person_id}", status_code=status.HTTP_204_NO_CONTENT)
+def erase_contact(kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str) -> Response:
+    """Erase a person (Art. 17): their key is destroyed, their rows deleted and their id put in
+    the erasure register. Cannot be undone; every copy of their data becomes unreadable."""
+    service.erase_person(kluis, actor, person_id, now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _company(view: company_service.CompanyView) -> CompanyPublic:
+    return CompanyPublic(**dataclasses.asdict(view))
+
+
+@companies.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyPublic)
+def create_company(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, body: CompanyCreate
+) -> CompanyPublic:
+    """Add a company (not personal data)."""
+    return _company(company_service.create_company(kluis, actor, body.model_dump(), now))
+
+
+@companies.get("", response_model=CompanyPage)
+def list_companies(
+    kluis: KluisDep,
+    actor: ActorDep,
+    name: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CompanyPage:
+    """Companies, optionally those whose name contains ``name``."""
+    items, total = company_service.list_companies(kluis, name=name, limit=limit, offset=offset)
+    return CompanyPage(items=[_company(c) for c in items], total=total, limit=limit, offset=offset)
+
+
+@companies.get("/{company_id}", response_model=CompanyPublic)
+def get_company(kluis: KluisDep, actor: ActorDep, company_id: int) -> CompanyPublic:
+    return _company(company_service.get_company(kluis, company_id))
+
+
+@companies.patch("/{company_id}", response_model=CompanyPublic)
+def update_company(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, company_id: int, body: CompanyUpdate
+) -> CompanyPublic:
+    return _company(
+        company_service.update_company(
+            kluis, actor, company_id, body.model_dump(exclude_unset=True), now
+        )
+    )

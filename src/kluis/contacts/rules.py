@@ -1,0 +1,189 @@
+"""Pure rules of the contacts slice: validation and normalisation of personal fields.
+
+A value is normalised once, on the way in, so that what is stored, what is indexed and what is
+compared are the same: e-mail as email-validator normalises it (the index folds case too), phone
+numbers in E.164 (ITU-T E.164, via phonenumbers), names folded to accent-free lower-case tokens.
+Errors name the field and say how to fix the value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from kluis.contacts.fields import FieldKind, PersonalField
+from kluis.errors import InvalidField
+
+
+class Relationship(StrEnum):
+    """Customers are treated differently from prospects and other contacts (brief, point 1 and 5)."""
+
+    CUSTOMER = "customer"
+    PROSPECT = "prospect"
+    OTHER = "other"
+
+
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class NormaliseContext:
+    region: str
+    today: date
+
+
+def parse_relationship(value: str) -> Relationship:
+    try:
+        return Relationship(value)
+    except ValueError:
+        choices = ", ".join(r.value for r in Relationship)
+        raise InvalidField(
+            f"relationship {value!r} is not one of {choices}", field="relationship"
+        ) from None
+
+
+def parse_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise InvalidField(
+            f"language {value!r} is not supported; use one of {', '.join(LANGUAGES)}",
+            field="language",
+        )
+    return value
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: ``Élodie`` and ``elodie`` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def name_tokens(text: str) -> list[str]:
+    """Distinct search tokens of a name: ``Van der Berg-Özdemir`` gives van, der, berg, ozdemir."""
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(fold(text)):
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+def normalise_email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidField(f"email {value!r} is not a valid address: {exc}", field="email") from None
+
+
+def email_index_term(normalised: str) -> str:
+    return normalised.casefold()
+
+
+def normalise_phone(value: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise InvalidField(
+            f"phone {value!r} is not a phone number; write it with its country code, "
+            "e.g. +31 20 123 4567",
+            field="phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_date(field: str, value: str, today: date) -> str:
+    try:
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidField(
+            f"{field} {value!r} is not a date; write it as YYYY-MM-DD", field=field
+        ) from None
+    if parsed > today:
+        raise InvalidField(f"{field} {parsed.isoformat()} lies in the future", field=field)
+    if parsed.year < 1900:
+        raise InvalidField(f"{field} {parsed.isoformat()} is before 1900", field=field)
+    return parsed.isoformat()
+
+
+def normalise_tags(field: str, value: str | list[str]) -> str:
+    items = value.split(",") if isinstance(value, str) else value
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidField(f"{field} must be a list of words", field=field)
+    cleaned: dict[str, None] = {}
+    for item in items:
+        tag = " ".join(item.split())
+        if tag:
+            cleaned.setdefault(tag, None)
+    return json.dumps(list(cleaned), ensure_ascii=False)
+
+
+def normalise(field: PersonalField, value: str | list[str], ctx: NormaliseContext) -> str:
+    """The stored form of ``value`` for ``field``; raises InvalidField naming the field."""
+    if field.kind is FieldKind.TAGS:
+        stored = normalise_tags(field.name, value)
+    else:
+        if not isinstance(value, str):
+            raise InvalidField(f"{field.name} must be text", field=field.name)
+        if field.kind is FieldKind.EMAIL:
+            stored = normalise_email(value)
+        elif field.kind is FieldKind.PHONE:
+            stored = normalise_phone(value, ctx.region)
+        elif field.kind is FieldKind.DATE:
+            stored = normalise_date(field.name, value, ctx.today)
+        elif field.kind is FieldKind.MULTILINE:
+            stored = "\n".join(line.rstrip() for line in value.strip().splitlines())
+        else:
+            stored = " ".join(value.split())
+        if not stored:
+            raise InvalidField(
+                f"{field.name} is empty; leave it out or send null to clear it", field=field.name
+            )
+        if any(unicodedata.category(c) == "Cc" and c != "\n" for c in stored):
+            raise InvalidField(f"{field.name} contains control characters", field=field.name)
+    if len(stored) > field.max_length:
+        raise InvalidField(
+            f"{field.name} is {len(stored)} characters long; at most {field.max_length} fit",
+            field=field.name,
+        )
+    return stored
+
+
+def present(field: PersonalField, stored: str) -> str | list[str]:
+    """The API form of a stored value."""
+    if field.kind is FieldKind.TAGS:
+        loaded: list[str] = json.loads(stored)
+        return loaded
+    return stored
+
+
+def index_terms(field: PersonalField, stored: str) -> list[str]:
+    """The normalised terms a field contributes to its blind index."""
+    if field.index == "email":
+        return [email_index_term(stored)]
+    if field.index == "phone":
+        return [stored]
+    if field.index == "name":
+        return name_tokens(stored)
+    return []
+
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+def query_kind(text: str) -> str:
+    """What a free-text search is for: an e-mail address, a phone number, or name tokens."""
+    stripped = text.strip()
+    if "@" in stripped:
+        return "email"
+    if _PHONE_LIKE.match(stripped) and sum(c.isdigit() for c in stripped) >= 6:
+        return "phone"
+    return "name"

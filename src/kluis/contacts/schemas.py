@@ -1,0 +1,122 @@
+"""API shapes of people and companies.
+
+The personal-field parts of ``PersonCreate`` and ``PersonUpdate`` are generated from
+``PERSONAL_FIELDS``, so the API can never accept a personal field the vault does not encrypt.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from kluis.contacts.fields import PERSONAL_FIELDS, FieldKind, PersonalField
+
+
+def _field_type(declared: PersonalField) -> Any:
+    return list[str] | None if declared.kind is FieldKind.TAGS else str | None
+
+
+def _personal_fields() -> dict[str, Any]:
+    return {
+        f.name: (
+            _field_type(f),
+            Field(default=None, description=f"{f.label_en} ({f.category}); personal data"),
+        )
+        for f in PERSONAL_FIELDS
+    }
+
+
+class _PersonBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+PersonCreate: type[BaseModel] = create_model(
+    "PersonCreate",
+    __base__=_PersonBase,
+    relationship=(str, Field(description="customer, prospect or other", examples=["customer"])),
+    purposes=(
+        list[str],
+        Field(min_length=1, description="Purposes the data is collected for (catalogue keys)."),
+    ),
+    language=(str, Field(default="nl", description="Preferred language: nl or en.")),
+    company_id=(int | None, None),
+    **_personal_fields(),
+)
+
+PersonUpdate: type[BaseModel] = create_model(
+    "PersonUpdate",
+    __base__=_PersonBase,
+    relationship=(str | None, None),
+    language=(str | None, None),
+    company_id=(int | None, None),
+    purposes=(list[str] | None, Field(default=None, description="The full new list of purposes.")),
+    **_personal_fields(),
+)
+
+
+class PersonCreated(BaseModel):
+    id: str
+
+
+class PersonPublic(BaseModel):
+    """A person as the named purpose may see them: ``fields`` holds only what it may use."""
+
+    id: str
+    purpose: str
+    relationship: str
+    language: str
+    company_id: int | None
+    purposes: list[str]
+    created_at: datetime
+    updated_at: datetime
+    fields: dict[str, str | list[str]]
+
+
+class PersonPage(BaseModel):
+    items: list[PersonPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class CompanyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    registration_number: str | None = None
+    vat_number: str | None = None
+    website: str | None = None
+    city: str | None = None
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2, e.g. NL")
+
+
+class CompanyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    registration_number: str | None = None
+    vat_number: str | None = None
+    website: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+class CompanyPublic(BaseModel):
+    id: int
+    name: str
+    registration_number: str | None
+    vat_number: str | None
+    website: str | None
+    city: str | None
+    country: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyPage(BaseModel):
+    items: list[CompanyPublic]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,544 @@
+"""Use cases about people: collect, read under a purpose, search, rectify, erase.
+
+Every read names a purpose and returns only the fields whose data category that purpose may use;
+fields it may not use are never decrypted (Art. 5(1)(b)-(c), DESIGN.md invariant 3). Every change
+and every read is audited in the same transaction, naming the person by opaque id only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from kluis.audit import service as audit
+from kluis.audit.events import (
+    AuditEvent,
+    PersonCreated,
+    PersonErasedEvent,
+    PersonPurposesChanged,
+    PersonRead,
+    PersonSearched,
+    PersonUpdated,
+)
+from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
+from kluis.contacts import repository, rules
+from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS, PersonalField
+from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied, PersonErased, PurposeRefused
+from kluis.purposes import repository as purposes_repo
+from kluis.purposes.rules import Purpose
+from kluis.runtime import Kluis
+from kluis.vault.crypto import PersonCipher
+
+FieldValue = str | list[str]
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    relationship: str
+    purposes: Sequence[str]
+    fields: Mapping[str, FieldValue | None]
+    language: str = "nl"
+    company_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as one purpose may see them: ``fields`` holds only what that purpose may use."""
+
+    id: str
+    purpose: str
+    relationship: str
+    language: str
+    company_id: int | None
+    purposes: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[PersonView]
+    total: int
+    limit: int
+    offset: int
+
+
+def _ctx(k: Kluis, now: datetime) -> rules.NormaliseContext:
+    return rules.NormaliseContext(region=k.settings.default_region, today=now.date())
+
+
+def _purpose_for(conn: Connection, actor: Actor, key: str) -> Purpose:
+    purpose = purposes_repo.get(conn, key)
+    if purpose is None:
+        raise NotFound(
+            f"there is no purpose {key!r}; `kluis purposes list` shows the catalogue", field="purpose"
+        )
+    if not holds_purpose(actor.role, purpose.roles):
+        raise PurposeRefused(
+            f"role {actor.role.value} does not hold purpose {key!r}; ask an admin for a role that "
+            "does, or work under one of your own purposes",
+            field="purpose",
+        )
+    return purpose
+
+
+def _batched(items: Iterable[NewPerson], size: int) -> Iterator[list[NewPerson]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@dataclass
+class _Prepared:
+    item: NewPerson
+    relationship: str
+    language: str
+    stored: dict[str, str]
+
+
+def _prepare(
+    item: NewPerson, purposes: dict[str, Purpose], actor: Actor, ctx: rules.NormaliseContext
+) -> _Prepared:
+    relationship = rules.parse_relationship(item.relationship).value
+    language = rules.parse_language(item.language)
+    if not item.purposes:
+        raise InvalidField(
+            "name at least one purpose the data is collected for; data is not kept without one "
+            "(Art. 5(1)(b), 6)",
+            field="purposes",
+        )
+    chosen: list[Purpose] = []
+    for key in item.purposes:
+        purpose = purposes.get(key)
+        if purpose is None:
+            raise InvalidField(f"there is no purpose {key!r}", field="purposes")
+        if not holds_purpose(actor.role, purpose.roles):
+            raise PurposeRefused(
+                f"role {actor.role.value} may not collect data for purpose {key!r}",
+                field="purposes",
+            )
+        chosen.append(purpose)
+    stored: dict[str, str] = {}
+    for name, value in item.fields.items():
+        declared = BY_NAME.get(name)
+        if declared is None:
+            raise InvalidField(f"unknown field {name!r}", field=name)
+        if value is None:
+            continue
+        if not any(p.may_use(declared.category) for p in chosen):
+            keys = ", ".join(p.key for p in chosen)
+            raise PurposeRefused(
+                f"{name} ({declared.category}) is used by none of the purposes given ({keys}); "
+                "collect it only for a purpose that needs it (Art. 5(1)(c))",
+                field=name,
+            )
+        stored[name] = rules.normalise(declared, value, ctx)
+    return _Prepared(item, relationship, language, stored)
+
+
+def _index_rows(
+    k: Kluis, person_id: str, stored: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    rows = []
+    for name, value in stored.items():
+        declared = BY_NAME[name]
+        if declared.index is None:
+            continue
+        for term in rules.index_terms(declared, value):
+            rows.append(
+                {
+                    "field": name,
+                    "digest": k.vault.blind_index(declared.index, term),
+                    "person_id": person_id,
+                }
+            )
+    return rows
+
+
+def _email_digest(k: Kluis, stored: str) -> bytes:
+    return k.vault.blind_index("email", rules.email_index_term(stored))
+
+
+def create_people(
+    k: Kluis,
+    actor: Actor,
+    items: Iterable[NewPerson],
+    now: datetime,
+    *,
+    batch_size: int = 1000,
+    source: str = "api",
+) -> list[str]:
+    """Collect many people: validated, encrypted, indexed and audited, one transaction a batch.
+
+    A person whose e-mail address is already held is refused (409) naming who holds it, so the
+    same person is never kept twice.
+    """
+    ctx = _ctx(k, now)
+    with k.engine.connect() as conn:
+        purposes = {p.key: p for p in purposes_repo.all_purposes(conn)}
+    created: list[str] = []
+    position = 0
+    for batch in _batched(items, batch_size):
+        prepared: list[_Prepared] = []
+        for item in batch:
+            position += 1
+            try:
+                prepared.append(_prepare(item, purposes, actor, ctx))
+            except InvalidField as exc:
+                if position > 1 or batch_size > 1:
+                    exc.detail = f"person {position}: {exc.detail}"
+                raise
+        ids = [str(uuid.uuid4()) for _ in prepared]
+        ciphers = k.vault.create_keys(ids, now)
+        person_rows, purpose_rows, index_rows = [], [], []
+        events: list[AuditEvent] = []
+        emails: dict[bytes, int] = {}
+        for offset, (person_id, p) in enumerate(zip(ids, prepared, strict=True)):
+            if "email" in p.stored:
+                digest = _email_digest(k, p.stored["email"])
+                if digest in emails:
+                    raise Conflict(
+                        f"person {position - len(prepared) + offset + 1} has the same e-mail "
+                        f"address as person {position - len(prepared) + emails[digest] + 1}",
+                        field="email",
+                    )
+                emails[digest] = offset
+            cipher = ciphers[person_id]
+            row: dict[str, Any] = {
+                "id": person_id,
+                "relationship": p.relationship,
+                "language": p.language,
+                "company_id": p.item.company_id,
+                "created_at": now,
+                "updated_at": now,
+                "last_interaction_at": now,
+            }
+            for declared in PERSONAL_FIELDS:
+                value = p.stored.get(declared.name)
+                row[declared.name] = None if value is None else cipher.seal(declared.name, value)
+            person_rows.append(row)
+            purpose_rows.extend(
+                {"person_id": person_id, "purpose_key": key, "collected_at": now}
+                for key in dict.fromkeys(p.item.purposes)
+            )
+            index_rows.extend(_index_rows(k, person_id, p.stored))
+            events.append(
+                PersonCreated(
+                    person_id=person_id,
+                    relationship=p.relationship,
+                    purposes=tuple(dict.fromkeys(p.item.purposes)),
+                    fields=tuple(sorted(p.stored)),
+                    source=source,
+                )
+            )
+        with k.engine.begin() as conn:
+            if emails:
+                held = repository.owners_of(conn, "email", emails)
+                if held:
+                    digest, owner = next(iter(held.items()))
+                    raise Conflict(
+                        f"person {position - len(prepared) + emails[digest] + 1}: a person with "
+                        f"this e-mail address exists already ({owner}); update them instead",
+                        field="email",
+                    )
+            repository.insert_people(conn, person_rows, purpose_rows, index_rows)
+            audit.record(conn, actor.ref, now, events)
+        created.extend(ids)
+    return created
+
+
+def create_person(k: Kluis, actor: Actor, item: NewPerson, now: datetime, source: str = "api") -> str:
+    return create_people(k, actor, [item], now, batch_size=1, source=source)[0]
+
+
+def _view(
+    row: Row[Any],
+    purpose: Purpose,
+    purposes: Sequence[str],
+    cipher: PersonCipher,
+) -> PersonView:
+    values: dict[str, FieldValue] = {}
+    for declared in PERSONAL_FIELDS:
+        blob = getattr(row, declared.name)
+        if blob is None or not purpose.may_use(declared.category):
+            continue
+        values[declared.name] = rules.present(declared, cipher.open(declared.name, blob))
+    return PersonView(
+        id=row.id,
+        purpose=purpose.key,
+        relationship=row.relationship,
+        language=row.language,
+        company_id=row.company_id,
+        purposes=tuple(purposes),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        fields=values,
+    )
+
+
+def _missing(k: Kluis, person_id: str) -> Exception:
+    if k.vault.erased([person_id]):
+        return PersonErased(f"person {person_id} was erased; nothing about them can be read")
+    return NotFound(f"there is no person {person_id}", field="id")
+
+
+def _views(
+    k: Kluis, conn: Connection, purpose: Purpose, ids: Sequence[str]
+) -> tuple[list[PersonView], list[str]]:
+    """Views of the people in ``ids`` who hold ``purpose`` (or all, for a purpose covering
+    everyone), in order; also the ids that were not visible."""
+    rows = repository.fetch(conn, ids)
+    held = repository.purposes_of(conn, list(rows))
+    ciphers = k.vault.ciphers(list(rows))
+    views, hidden = [], []
+    for person_id in ids:
+        row = rows.get(person_id)
+        cipher = ciphers.get(person_id)
+        purposes = held.get(person_id, [])
+        if row is None or cipher is None:
+            hidden.append(person_id)
+        elif purpose.covers_everyone or purpose.key in purposes:
+            views.append(_view(row, purpose, purposes, cipher))
+        else:
+            hidden.append(person_id)
+    return views, hidden
+
+
+def _read_events(views: Sequence[PersonView], via: str) -> list[AuditEvent]:
+    return [PersonRead(v.id, v.purpose, tuple(sorted(v.fields)), via) for v in views]
+
+
+def read_person(
+    k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> PersonView:
+    with k.engine.begin() as conn:
+        purpose = _purpose_for(conn, actor, purpose_key)
+        views, hidden = _views(k, conn, purpose, [person_id])
+        if hidden:
+            if repository.fetch(conn, [person_id]):
+                raise PurposeRefused(
+                    f"person {person_id} was not collected for purpose {purpose_key!r}; their "
+                    "data may be used only for the purposes it was collected for (Art. 5(1)(b))",
+                    field="purpose",
+                )
+            raise _missing(k, person_id)
+        audit.record(conn, actor.ref, now, _read_events(views, "show"))
+    return views[0]
+
+
+def read_people(
+    k: Kluis, actor: Actor, ids: Sequence[str], purpose_key: str, now: datetime, *, via: str = "bulk"
+) -> list[PersonView]:
+    """Bulk read under one purpose (exports, benchmarks); people not visible are left out."""
+    with k.engine.begin() as conn:
+        purpose = _purpose_for(conn, actor, purpose_key)
+        views, _ = _views(k, conn, purpose, ids)
+        audit.record(conn, actor.ref, now, _read_events(views, via))
+    return views
+
+
+def search_people(
+    k: Kluis,
+    actor: Actor,
+    purpose_key: str,
+    now: datetime,
+    *,
+    text: str | None = None,
+    relationship: str | None = None,
+    company_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """People visible under ``purpose_key`` matching ``text`` (an e-mail address, a phone number
+    or name words, each word matching a whole word of the given or family name)."""
+    if not 1 <= limit <= 500:
+        raise InvalidField("limit must be between 1 and 500", field="limit")
+    if offset < 0:
+        raise InvalidField("offset cannot be negative", field="offset")
+    if relationship is not None:
+        relationship = rules.parse_relationship(relationship).value
+    by, fields, digests = "list", (), ()  # type: tuple[str, tuple[str, ...], tuple[bytes, ...]]
+    if text is not None and text.strip():
+        by = rules.query_kind(text)
+        if by == "email":
+            term = rules.email_index_term(rules.normalise_email(text))
+            fields, digests = ("email",), (k.vault.blind_index("email", term),)
+        elif by == "phone":
+            term = rules.normalise_phone(text, k.settings.default_region)
+            fields, digests = ("phone",), (k.vault.blind_index("phone", term),)
+        else:
+            tokens = rules.name_tokens(text)
+            fields = NAME_FIELDS
+            digests = tuple(k.vault.blind_index("name", t) for t in tokens)
+    with k.engine.begin() as conn:
+        purpose = _purpose_for(conn, actor, purpose_key)
+        query = repository.search_query(
+            purpose_key=None if purpose.covers_everyone else purpose.key,
+            relationship=relationship,
+            company_id=company_id,
+            index_fields=fields,
+            digests=digests,
+        )
+        ids, total = repository.page(conn, query, limit, offset)
+        views, _ = _views(k, conn, purpose, ids)
+        events: list[AuditEvent] = [PersonSearched(purpose.key, by, total)]
+        events.extend(_read_events(views, "search"))
+        audit.record(conn, actor.ref, now, events)
+    return Page(items=views, total=total, limit=limit, offset=offset)
+
+
+_PLAIN = ("relationship", "language", "company_id")
+
+
+def update_person(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    changes: Mapping[str, Any],
+    now: datetime,
+) -> PersonView:
+    """Rectification (Art. 16): change fields the purpose may use; ``None`` clears a field.
+
+    The audit entry names the fields that changed, never their old or new values.
+    """
+    ctx = _ctx(k, now)
+    with k.engine.begin() as conn:
+        purpose = _purpose_for(conn, actor, purpose_key)
+        views, hidden = _views(k, conn, purpose, [person_id])
+        if hidden:
+            if repository.fetch(conn, [person_id]):
+                raise PurposeRefused(
+                    f"person {person_id} was not collected for purpose {purpose_key!r}",
+                    field="purpose",
+                )
+            raise _missing(k, person_id)
+        current = views[0]
+        cipher = k.vault.cipher(person_id)
+        values: dict[str, Any] = {}
+        changed: list[str] = []
+        stored: dict[str, str] = {}
+        cleared: list[PersonalField] = []
+        for name, value in changes.items():
+            if name in _PLAIN:
+                if name == "relationship":
+                    value = rules.parse_relationship(value).value
+                elif name == "language":
+                    value = rules.parse_language(value)
+                values[name] = value
+                continue
+            if name == "purposes":
+                continue
+            declared = BY_NAME.get(name)
+            if declared is None:
+                raise InvalidField(f"unknown field {name!r}", field=name)
+            if not purpose.may_use(declared.category):
+                raise PurposeRefused(
+                    f"purpose {purpose.key!r} may not use {name} ({declared.category}); change it "
+                    "under a purpose that uses it",
+                    field=name,
+                )
+            if value is None:
+                values[name] = None
+                cleared.append(declared)
+            else:
+                stored[name] = rules.normalise(declared, value, ctx)
+                values[name] = cipher.seal(name, stored[name])
+            changed.append(name)
+        if "email" in stored:
+            held = repository.owners_of(conn, "email", [_email_digest(k, stored["email"])])
+            other = [owner for owner in held.values() if owner != person_id]
+            if other:
+                raise Conflict(
+                    f"another person ({other[0]}) has this e-mail address", field="email"
+                )
+        events: list[AuditEvent] = []
+        if "purposes" in changes:
+            wanted = list(changes["purposes"] or [])
+            if not purpose.covers_everyone and purpose.key not in wanted:
+                raise InvalidField(
+                    f"the purpose you work under ({purpose.key}) cannot be removed while you "
+                    "work under it; work under another purpose of the person's",
+                    field="purposes",
+                )
+            events.extend(_change_purposes(conn, actor, person_id, current, wanted, now))
+        if values:
+            values["updated_at"] = now
+            values["last_interaction_at"] = now
+            repository.update_person(conn, person_id, values)
+            for name in changed:
+                declared = BY_NAME[name]
+                if declared.index is not None:
+                    repository.replace_index(
+                        conn,
+                        person_id,
+                        name,
+                        (
+                            r["digest"]
+                            for r in _index_rows(k, person_id, {name: stored[name]})
+                        )
+                        if name in stored
+                        else (),
+                    )
+        if changed or set(values) & set(_PLAIN):
+            events.append(
+                PersonUpdated(person_id, purpose.key, tuple(sorted({*changed, *values} - {"updated_at", "last_interaction_at"})))
+            )
+        audit.record(conn, actor.ref, now, events)
+        views, _ = _views(k, conn, purpose, [person_id])
+    return views[0]
+
+
+def _change_purposes(
+    conn: Connection,
+    actor: Actor,
+    person_id: str,
+    current: PersonView,
+    wanted: Sequence[str],
+    now: datetime,
+) -> list[AuditEvent]:
+    if not wanted:
+        raise InvalidField(
+            "a person needs at least one purpose; to remove the last one, erase them",
+            field="purposes",
+        )
+    have, want = set(current.purposes), set(wanted)
+    for key in have ^ want:
+        _purpose_for(conn, actor, key)
+    added, removed = sorted(want - have), sorted(have - want)
+    if not added and not removed:
+        return []
+    repository.replace_purposes(conn, person_id, ((k, now) for k in added), removed)
+    return [PersonPurposesChanged(person_id, tuple(added), tuple(removed))]
+
+
+def erase_person(
+    k: Kluis, actor: Actor, person_id: str, now: datetime, *, reason: str = "request"
+) -> bool:
+    """Erasure (Art. 17): destroy the key, record the id in the erasure register, delete the rows.
+
+    The key goes first, in its own store: from that instant every copy of the person's data,
+    backups included, is unreadable. If the row deletion then fails, the register still names
+    the person and a later erasure or restore removes the rows. Returns False when the person
+    was erased before (erasing is idempotent).
+    """
+    if actor.role not in ERASE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    with k.engine.connect() as conn:
+        exists = bool(repository.fetch(conn, [person_id]))
+    already = bool(k.vault.erased([person_id]))
+    if not exists and not already:
+        raise NotFound(f"there is no person {person_id}", field="id")
+    k.vault.shred(person_id, now, reason)
+    with k.engine.begin() as conn:
+        repository.delete_people(conn, [person_id])
+        if not already:
+            audit.record(conn, actor.ref, now, [PersonErasedEvent(person_id, reason)])
+    return not already

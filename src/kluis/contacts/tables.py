@@ -1,0 +1,83 @@
+"""Tables of people and companies (data store).
+
+The ``people`` table is built from ``PERSONAL_FIELDS``: one ciphertext column per personal field,
+so the declaration is the schema and no personal column can exist without being encrypted.
+Companies are not personal data (they are legal persons) and are stored plainly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.db import DataBase, UTCDateTime
+
+
+class Company(DataBase):
+    """An organisation people work for; not personal data."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    registration_number: Mapped[str | None] = mapped_column(String(40))
+    vat_number: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+people = Table(
+    "people",
+    DataBase.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("relationship", String(20), nullable=False, index=True),
+    Column("language", String(5), nullable=False),
+    Column("company_id", Integer, ForeignKey("companies.id", ondelete="SET NULL"), index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("last_interaction_at", UTCDateTime(), nullable=False),
+    *(Column(f.name, LargeBinary, nullable=True) for f in PERSONAL_FIELDS),
+    comment="People (data subjects); every personal column holds AES-GCM ciphertext.",
+)
+
+
+class PersonPurpose(DataBase):
+    """A purpose a person's data was collected for, and when (the retention anchor 'collection')."""
+
+    __tablename__ = "person_purposes"
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose_key: Mapped[str] = mapped_column(
+        String(60), ForeignKey("purposes.key"), primary_key=True, index=True
+    )
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PersonIndex(DataBase):
+    """Blind-index digests of a person's searchable fields: keyed HMACs, no personal data."""
+
+    __tablename__ = "person_index"
+
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_person_index_person_id", "person_id"),)

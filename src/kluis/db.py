@@ -1,0 +1,114 @@
+"""Engines, the two metadata trees and the migrations runner.
+
+Kluis has two stores: the *data* store (people, purposes, audit, ...) and the *keyring* store
+(wrapped person keys and the erasure register). They are separate databases so that a copy of the
+data store never carries the keys that open it (DESIGN.md, invariant 2).
+
+SQLite connections run with ``secure_delete`` so that the pages of an erased person are overwritten
+rather than left in the free list, WAL for concurrent readers, and foreign keys on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned as aware UTC, the same on SQLite and PostgreSQL.
+
+    SQLite keeps no time zone; normalising on the way in means hashes computed over timestamps
+    (the audit chain) are identical whichever store wrote them.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Kluis stores aware datetimes only; pass now with a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """The wall clock, read only at the edges (routes, CLI); everything below takes ``now``."""
+    return datetime.now(UTC)
+
+
+class DataBase(DeclarativeBase):
+    """Declarative base of the data store."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class KeyringBase(DeclarativeBase):
+    """Declarative base of the keyring store."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the connection settings Kluis relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(store: str) -> Config:
+    cfg = Config()
+    location = resources.files("kluis") / "migrations" / store
+    cfg.set_main_option("script_location", str(location))
+    return cfg
+
+
+def upgrade(engine: Engine, store: str, revision: str = "head") -> None:
+    """Apply the Alembic migrations of ``store`` (``data`` or ``keyring``) to ``engine``."""
+    cfg = _alembic_config(store)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, store: str, revision: str) -> None:
+    cfg = _alembic_config(store)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

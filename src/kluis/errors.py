@@ -1,0 +1,80 @@
+"""Domain errors: each says what was wrong and what to do, and carries a stable problem type.
+
+The API turns them into ``application/problem+json`` (RFC 9457) at the edge; the CLI prints the
+same text. Nothing below the routes knows about HTTP beyond the suggested status code.
+"""
+
+from __future__ import annotations
+
+
+class KluisError(Exception):
+    """Base of every refusal Kluis explains to a person."""
+
+    slug = "error"
+    title = "Request refused"
+    status = 400
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+    @property
+    def type_uri(self) -> str:
+        return f"urn:kluis:problem:{self.slug}"
+
+
+class InvalidField(KluisError):
+    """A value failed validation; ``field`` names it."""
+
+    slug = "invalid-field"
+    title = "Invalid value"
+    status = 422
+
+
+class NotFound(KluisError):
+    slug = "not-found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(KluisError):
+    slug = "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class PurposeRefused(KluisError):
+    """The actor's role does not hold the purpose, or the purpose may not use a field (Art. 5(1)(b))."""
+
+    slug = "purpose-refused"
+    title = "Purpose not allowed"
+    status = 403
+
+
+class PermissionDenied(KluisError):
+    slug = "permission-denied"
+    title = "Permission denied"
+    status = 403
+
+
+class Unauthenticated(KluisError):
+    slug = "unauthenticated"
+    title = "Authentication required"
+    status = 401
+
+
+class PersonErased(KluisError):
+    """The person was erased (Art. 17): their key is gone and nothing about them can be read."""
+
+    slug = "person-erased"
+    title = "Person erased"
+    status = 410
+
+
+class DecryptionFailed(KluisError):
+    """Ciphertext does not open under this person's key for this field (moved, tampered or shredded)."""
+
+    slug = "decryption-failed"
+    title = "Value cannot be decrypted"
+    status = 500

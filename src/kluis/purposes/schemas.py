@@ -1,0 +1,66 @@
+"""API shapes of purposes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kluis.purposes.rules import LawfulBasis, RetentionAnchor
+
+
+class TransferModel(BaseModel):
+    country: str = Field(description="Country outside the EEA the data goes to.")
+    safeguard: str = Field(description="Adequacy decision, standard contractual clauses, ...")
+
+
+class PurposeFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name_en: str
+    name_nl: str
+    description_en: str = ""
+    description_nl: str = ""
+    lawful_basis: LawfulBasis = Field(description="Art. 6(1) basis.")
+    legitimate_interest: str | None = Field(
+        default=None, description="The interest pursued, required for legitimate_interest."
+    )
+    data_categories: list[str] = Field(description="fideslang data category keys it may use.")
+    data_use: str = Field(description="fideslang data use key.")
+    data_subjects: list[str] = Field(default_factory=lambda: ["customer", "prospect"])
+    retention: str = Field(description="ISO-8601 duration, e.g. P2Y.", examples=["P2Y"])
+    retention_anchor: RetentionAnchor
+    recipients: list[str] = Field(default_factory=list)
+    transfers: list[TransferModel] = Field(default_factory=list)
+    roles: list[str] = Field(
+        default_factory=list, description="Staff roles that may work under this purpose."
+    )
+    covers_everyone: bool = False
+
+
+class PurposeCreate(PurposeFields):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["event_invitations"])
+
+
+class PurposeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name_en: str | None = None
+    name_nl: str | None = None
+    description_en: str | None = None
+    description_nl: str | None = None
+    lawful_basis: LawfulBasis | None = None
+    legitimate_interest: str | None = None
+    data_categories: list[str] | None = None
+    data_use: str | None = None
+    data_subjects: list[str] | None = None
+    retention: str | None = None
+    retention_anchor: RetentionAnchor | None = None
+    recipients: list[str] | None = None
+    transfers: list[TransferModel] | None = None
+    roles: list[str] | None = None
+    covers_everyone: bool | None = None
+
+
+class PurposePublic(PurposeFields):
+    model_config = ConfigDict(extra="ignore")
+
+    key: str

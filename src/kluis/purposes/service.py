@@ -1,0 +1,143 @@
+"""Use cases of the purposes catalogue; every change is validated and audited (Art. 5(2), 30)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine
+
+from kluis.audit import service as audit
+from kluis.audit.events import PurposeChanged, PurposeCreated
+from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
+from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
+from kluis.purposes import repository
+from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor, Transfer, validation_errors
+
+_TUPLES = ("data_categories", "data_subjects", "recipients", "roles")
+
+
+def purpose_from_mapping(data: Mapping[str, Any]) -> Purpose:
+    """Build a Purpose from plain data (TOML, JSON), naming the field of any bad value."""
+    values = dict(data)
+    try:
+        values["lawful_basis"] = LawfulBasis(values.get("lawful_basis"))
+    except ValueError:
+        choices = ", ".join(b.value for b in LawfulBasis)
+        raise InvalidField(
+            f"lawful_basis must be one of {choices} (Art. 6(1))", field="lawful_basis"
+        ) from None
+    try:
+        values["retention_anchor"] = RetentionAnchor(values.get("retention_anchor"))
+    except ValueError:
+        choices = ", ".join(a.value for a in RetentionAnchor)
+        raise InvalidField(
+            f"retention_anchor must be one of {choices}", field="retention_anchor"
+        ) from None
+    for name in _TUPLES:
+        if name in values:
+            values[name] = tuple(values[name] or ())
+    values["transfers"] = tuple(
+        t if isinstance(t, Transfer) else Transfer(**t) for t in values.get("transfers") or ()
+    )
+    known = {f.name for f in dataclasses.fields(Purpose)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InvalidField(f"unknown purpose field {unknown[0]!r}", field=unknown[0])
+    missing = [
+        f.name
+        for f in dataclasses.fields(Purpose)
+        if f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise InvalidField(f"the purpose needs {missing[0]!r}", field=missing[0])
+    return Purpose(**values)
+
+
+def _validate(purpose: Purpose) -> None:
+    errors = validation_errors(purpose)
+    if errors:
+        field, message = errors[0]
+        raise InvalidField(f"{field}: {message}", field=field)
+
+
+def _may_change(actor: Actor) -> None:
+    if actor.role not in CATALOGUE_ROLES:
+        raise PermissionDenied(
+            "only an admin or the privacy officer may change the purposes catalogue"
+        )
+
+
+def list_purposes(engine: Engine) -> list[Purpose]:
+    with engine.connect() as conn:
+        return repository.all_purposes(conn)
+
+
+def get_purpose(engine: Engine, key: str) -> Purpose:
+    with engine.connect() as conn:
+        found = repository.get(conn, key)
+    if found is None:
+        raise NotFound(f"there is no purpose {key!r}; `kluis purposes list` shows them", field="key")
+    return found
+
+
+def create_purpose(engine: Engine, actor: Actor, purpose: Purpose, now: datetime) -> Purpose:
+    _may_change(actor)
+    _validate(purpose)
+    with engine.begin() as conn:
+        if repository.get(conn, purpose.key) is not None:
+            raise Conflict(f"a purpose {purpose.key!r} exists already", field="key")
+        repository.add(conn, purpose, now)
+        audit.record(
+            conn, actor.ref, now, [PurposeCreated(purpose.key, purpose.lawful_basis.value)]
+        )
+    return purpose
+
+
+def change_purpose(
+    engine: Engine, actor: Actor, key: str, changes: Mapping[str, Any], now: datetime
+) -> Purpose:
+    _may_change(actor)
+    if "key" in changes and changes["key"] != key:
+        raise InvalidField("a purpose's key cannot change; create a new purpose", field="key")
+    with engine.begin() as conn:
+        current = repository.get(conn, key)
+        if current is None:
+            raise NotFound(f"there is no purpose {key!r}", field="key")
+        merged = {f.name: getattr(current, f.name) for f in dataclasses.fields(Purpose)}
+        merged.update(changes)
+        updated = purpose_from_mapping(merged)
+        _validate(updated)
+        changed = tuple(
+            sorted(
+                f.name
+                for f in dataclasses.fields(Purpose)
+                if getattr(updated, f.name) != getattr(current, f.name)
+            )
+        )
+        if changed:
+            repository.replace(conn, updated, now)
+            audit.record(conn, actor.ref, now, [PurposeChanged(key, changed)])
+    return updated
+
+
+def default_catalogue() -> list[Purpose]:
+    text = (resources.files("kluis.purposes") / "catalogue.toml").read_text(encoding="utf-8")
+    return [purpose_from_mapping(item) for item in tomllib.loads(text)["purpose"]]
+
+
+def load_default_catalogue(engine: Engine, now: datetime) -> int:
+    """Seed the catalogue when it is empty; returns how many purposes were added."""
+    if list_purposes(engine):
+        return 0
+    added = 0
+    for purpose in default_catalogue():
+        create_purpose(engine, SYSTEM, purpose, now)
+        added += 1
+    return added

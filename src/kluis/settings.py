@@ -1,0 +1,65 @@
+"""Configuration from ``KLUIS_*`` environment variables (pydantic-settings).
+
+Everything has a default that works on a laptop: a data directory with an SQLite data file, a
+separate SQLite keyring file and a master-key file. The keyring is kept apart from the data on
+purpose: a data backup must never carry the keys that decrypt it (DESIGN.md, *Keys, erasure and
+backups*).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Kluis settings; each field is read from ``KLUIS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="KLUIS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("kluis-data"),
+        description="Directory holding the SQLite files and the master-key file.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the data store; default the SQLite file kluis.db "
+        "in the data directory. postgresql+psycopg://user@host/db works.",
+    )
+    keyring_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the keyring store (person keys and erasure register); "
+        "default its own SQLite file keyring.db in the data directory.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 (URL-safe) of 32 random bytes. When unset, the file master.key "
+        "in the data directory is used, created with mode 0600 at first start.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of this Kluis, used in links sent to people.",
+    )
+    default_region: str = Field(
+        default="NL",
+        description="ISO 3166 country whose numbering plan applies to phone numbers written "
+        "without a country code.",
+    )
+    organisation_name: str = Field(
+        default="My organisation",
+        description="Name of the controller, shown in notices and the record of processing.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'kluis.db').resolve()}"
+
+    @property
+    def resolved_keyring_url(self) -> str:
+        return self.keyring_url or f"sqlite:///{(self.data_dir / 'keyring.db').resolve()}"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / "master.key"

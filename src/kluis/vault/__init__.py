@@ -1,0 +1,1 @@
+"""The vault: master key, per-person keys, field encryption, blind indexes and shredding."""

@@ -1,0 +1,99 @@
+"""Field encryption and blind indexes: pure functions over keys, no storage.
+
+Each value is sealed with AES-256-GCM under the person's own data key, with the person id and the
+field name as associated data: a ciphertext copied onto another person or another field does not
+open (DESIGN.md, invariant 1). Blind indexes are keyed HMAC-SHA256 digests of normalised values,
+truncated to 16 bytes: enough for exact look-up without collisions in practice, and meaningless
+without the blind-index key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from kluis.errors import DecryptionFailed
+
+FORMAT_V1 = b"\x01"
+NONCE_BYTES = 12
+DATA_KEY_BYTES = 32
+BLIND_INDEX_BYTES = 16
+
+
+def new_data_key() -> bytes:
+    return os.urandom(DATA_KEY_BYTES)
+
+
+def wrap_key(kek: bytes, data_key: bytes) -> bytes:
+    """AES key wrap (RFC 3394) of a person's data key under the key-encryption key."""
+    return aes_key_wrap(kek, data_key)
+
+
+def unwrap_key(kek: bytes, wrapped: bytes, person_id: str) -> bytes:
+    try:
+        return aes_key_unwrap(kek, wrapped)
+    except InvalidUnwrap as exc:
+        raise DecryptionFailed(
+            f"the key of person {person_id} does not unwrap with this master key; "
+            "check KLUIS_MASTER_KEY or the master.key file"
+        ) from exc
+
+
+def _aad(person_id: str, field: str) -> bytes:
+    return f"{person_id}\x1f{field}".encode()
+
+
+class PersonCipher:
+    """Seals and opens the fields of one person."""
+
+    __slots__ = ("_aead", "person_id")
+
+    def __init__(self, person_id: str, data_key: bytes) -> None:
+        self.person_id = person_id
+        self._aead = AESGCM(data_key)
+
+    def seal(self, field: str, value: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return (
+            FORMAT_V1
+            + nonce
+            + self._aead.encrypt(nonce, value.encode(), _aad(self.person_id, field))
+        )
+
+    def seal_bytes(self, field: str, value: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return FORMAT_V1 + nonce + self._aead.encrypt(nonce, value, _aad(self.person_id, field))
+
+    def open_bytes(self, field: str, blob: bytes) -> bytes:
+        if blob[:1] != FORMAT_V1 or len(blob) < 1 + NONCE_BYTES + 16:
+            raise DecryptionFailed(
+                f"field {field!r} of person {self.person_id} is not a Kluis ciphertext", field=field
+            )
+        nonce = blob[1 : 1 + NONCE_BYTES]
+        try:
+            return self._aead.decrypt(
+                nonce, blob[1 + NONCE_BYTES :], _aad(self.person_id, field)
+            )
+        except InvalidTag as exc:
+            raise DecryptionFailed(
+                f"field {field!r} does not decrypt for person {self.person_id}: the value was "
+                "sealed for another person or field, or it was altered",
+                field=field,
+            ) from exc
+
+    def open(self, field: str, blob: bytes) -> str:
+        return self.open_bytes(field, blob).decode()
+
+
+def blind_index(key: bytes, kind: str, normalised: str) -> bytes:
+    """Keyed digest of ``normalised`` for look-ups of ``kind`` (``email``, ``phone``, ``name``).
+
+    The kind is part of the message so that equal strings of different kinds never match.
+    """
+    message = kind.encode() + b"\x00" + normalised.encode()
+    return hmac.new(key, message, hashlib.sha256).digest()[:BLIND_INDEX_BYTES]
