@@ -1,0 +1,143 @@
+"""Fixtures: every store test runs on SQLite and on a real PostgreSQL started from the installed
+server binaries (``pgserver.py``). ``KLUIS_TEST_POSTGRES=0`` is the only way to leave PostgreSQL
+out; when it is wanted and cannot start, the tests fail rather than skip.
+
+Time is fixed: tests pass ``NOW`` and never read the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from kluis import db
+from kluis.auth.rules import Actor, Role
+from kluis.purposes.service import load_default_catalogue
+from kluis.runtime import Kluis, open_kluis
+from kluis.settings import Settings
+from pgserver import PostgresServer, postgres_server
+
+NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+MASTER_KEY = "q7yGFz8bQm1mDqQ4w0bL1S7yY2m0jv5eYc5o0lQ7k2Y="
+BACKENDS = ["sqlite", "postgresql"]
+
+ADMIN = Actor(ref="user:1", role=Role.ADMIN, user_id=1)
+PRIVACY = Actor(ref="user:2", role=Role.PRIVACY_OFFICER, user_id=2)
+SALES = Actor(ref="user:3", role=Role.SALES, user_id=3)
+MARKETING = Actor(ref="user:4", role=Role.MARKETING, user_id=4)
+SERVICE = Actor(ref="user:5", role=Role.SERVICE, user_id=5)
+
+
+def postgres_wanted() -> bool:
+    return os.environ.get("KLUIS_TEST_POSTGRES", "1") != "0"
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresServer | None]:
+    if not postgres_wanted():
+        yield None
+        return
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
+    """A migrated data database and keyring database, shared by the session, emptied per test."""
+    if pg is None:
+        return None
+    pg.create_database("kluis_test")
+    pg.create_database("kluis_test_keyring")
+    data_url, keyring_url = pg.url("kluis_test"), pg.url("kluis_test_keyring")
+    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
+        engine = db.make_engine(url)
+        db.upgrade(engine, store)
+        engine.dispose()
+    return data_url, keyring_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated SQLite files made once and copied for each test (migrating is the slow part)."""
+    template = tmp_path_factory.mktemp("template")
+    kluis = open_kluis(
+        Settings(data_dir=template, master_key=SecretStr(MASTER_KEY)), create=True
+    )
+    kluis.close()
+    return template
+
+
+def _empty_postgres(data_url: str, keyring_url: str) -> None:
+    from kluis.db import DataBase, KeyringBase
+
+    for url, metadata in ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata)):
+        engine = db.make_engine(url)
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    if name == "postgresql" and not postgres_wanted():
+        pytest.skip("KLUIS_TEST_POSTGRES=0")
+    return name
+
+
+@pytest.fixture
+def settings(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Settings:
+    """Settings for an empty, migrated Kluis on the backend under test."""
+    data_dir = tmp_path / "data"
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copytree(template, data_dir)
+        return Settings(data_dir=data_dir, master_key=SecretStr(MASTER_KEY))
+    urls: tuple[str, str] = request.getfixturevalue("pg_urls")
+    _empty_postgres(*urls)
+    data_dir.mkdir()
+    return Settings(
+        data_dir=data_dir,
+        master_key=SecretStr(MASTER_KEY),
+        database_url=urls[0],
+        keyring_url=urls[1],
+    )
+
+
+@pytest.fixture
+def kluis(settings: Settings) -> Iterator[Kluis]:
+    """An open Kluis with the default purposes catalogue loaded."""
+    opened = open_kluis(settings, migrate=False)
+    load_default_catalogue(opened.engine, NOW)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def kluis_env(settings: Settings, kluis: Kluis, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The same Kluis named through KLUIS_* variables, for CLI tests."""
+    monkeypatch.setenv("KLUIS_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("KLUIS_MASTER_KEY", MASTER_KEY)
+    for name, value in (
+        ("KLUIS_DATABASE_URL", settings.database_url),
+        ("KLUIS_KEYRING_URL", settings.keyring_url),
+    ):
+        if value:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    return settings

@@ -1,0 +1,49 @@
+"""Plain factory functions for test data: invented names, example.com addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from kluis.auth.rules import Actor
+from kluis.contacts import service
+from kluis.runtime import Kluis
+
+
+def person_fields(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "given_name": f"Fenna{n}",
+        "family_name": f"Brouwersma{n}",
+        "email": f"fenna.brouwersma{n}@example.com",
+        "phone": f"+31 6 {10000000 + n}",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def new_person(
+    n: int = 1,
+    *,
+    relationship: str = "customer",
+    purposes: Sequence[str] = ("customer_service",),
+    **overrides: Any,
+) -> service.NewPerson:
+    return service.NewPerson(
+        relationship=relationship, purposes=list(purposes), fields=person_fields(n, **overrides)
+    )
+
+
+def add_person(
+    kluis: Kluis,
+    actor: Actor,
+    now: datetime,
+    n: int = 1,
+    *,
+    relationship: str = "customer",
+    purposes: Sequence[str] = ("customer_service",),
+    **overrides: Any,
+) -> str:
+    return service.create_person(
+        kluis, actor, new_person(n, relationship=relationship, purposes=purposes, **overrides), now
+    )
