@@ -23,9 +23,7 @@ from kluis.settings import Settings
 PROBLEM = "application/problem+json"
 
 
-def problem(
-    status: int, type_uri: str, title: str, detail: str, **extra: Any
-) -> JSONResponse:
+def problem(status: int, type_uri: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": type_uri, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -41,7 +39,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+            "field": ".".join(
+                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")
+            ),
             "message": e.get("msg", ""),
         }
         for e in exc.errors()
@@ -59,9 +59,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
-        exc.status_code, "about:blank", str(exc.detail), str(exc.detail)
-    )
+    return problem(exc.status_code, "about:blank", str(exc.detail), str(exc.detail))
 
 
 def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> FastAPI:

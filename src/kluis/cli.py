@@ -25,7 +25,7 @@ from kluis.auth.rules import Actor, Role
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
-from kluis.errors import KluisError
+from kluis.errors import InvalidField, KluisError
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
@@ -142,7 +142,9 @@ def users_create(
     def go() -> None:
         with _kluis() as kluis:
             user, password = auth.create_user(kluis.engine, _actor(), email, role, utcnow())
-        out.print(f"Created {user.email} ({user.role.value}); one-time password: {password}", markup=False)
+        out.print(
+            f"Created {user.email} ({user.role.value}); one-time password: {password}", markup=False
+        )
 
     _run(go)
 
@@ -309,7 +311,9 @@ def contacts_search(
         table = Table("id", "name", "e-mail", "phone")
         for v in page.items:
             name = " ".join(str(v.fields.get(n, "")) for n in ("given_name", "family_name"))
-            table.add_row(v.id, name.strip(), str(v.fields.get("email", "")), str(v.fields.get("phone", "")))
+            table.add_row(
+                v.id, name.strip(), str(v.fields.get("email", "")), str(v.fields.get("phone", ""))
+            )
         out.print(table)
         out.print(f"{page.total} found")
 
@@ -379,7 +383,12 @@ def purposes_add(
     """Add a purpose from a JSON file (fideslang keys are checked; the change is audited)."""
 
     def go() -> None:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidField(f"cannot read {file} as JSON: {exc}", field="file") from None
+        if not isinstance(data, dict):
+            raise InvalidField(f"{file} must hold one JSON object (a purpose)", field="file")
         with _kluis() as kluis:
             purpose = purposes.create_purpose(
                 kluis.engine, _actor(), purposes.purpose_from_mapping(data), utcnow()

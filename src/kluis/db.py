@@ -112,3 +112,27 @@ def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def to_db_time(value: datetime) -> datetime:
+    """What ``UTCDateTime`` binds, for the driver-level bulk path below."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Bulk insert straight through the driver's ``executemany``: the write path of imports and
+    bulk creates, where SQLAlchemy's per-row bind processing costs more than the insert itself.
+
+    Values must already be in their database form: naive UTC datetimes (``to_db_time``), bytes,
+    JSON as text. Table and column names come from our own metadata, never from input.
+    """
+    if not rows:
+        return
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, rows)

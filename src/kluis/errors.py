@@ -45,7 +45,10 @@ class Conflict(KluisError):
 
 
 class PurposeRefused(KluisError):
-    """The actor's role does not hold the purpose, or the purpose may not use a field (Art. 5(1)(b))."""
+    """The actor's role does not hold the purpose, or the purpose may not use a field.
+
+    Purpose limitation, Art. 5(1)(b).
+    """
 
     slug = "purpose-refused"
     title = "Purpose not allowed"
@@ -73,7 +76,10 @@ class PersonErased(KluisError):
 
 
 class DecryptionFailed(KluisError):
-    """Ciphertext does not open under this person's key for this field (moved, tampered or shredded)."""
+    """Ciphertext does not open under this person's key for this field.
+
+    It was moved from another person or field, altered, or its key was shredded.
+    """
 
     slug = "decryption-failed"
     title = "Value cannot be decrypted"

@@ -7,6 +7,7 @@ that row lock, on SQLite the database write lock, keeps two writers from forking
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +18,10 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from kluis.audit import rules
 from kluis.audit.events import AuditEvent
 from kluis.audit.tables import AuditHead, AuditRow
+from kluis.db import insert_rows, to_db_time
 
 _BATCH = 2000
+_COLUMNS = ("seq", "at", "actor", "action", "person_id", "purpose", "details", "prev_hash", "hash")
 
 
 def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEvent]) -> None:
@@ -33,7 +36,8 @@ def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEv
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     seq = head.seq - len(events)
     prev = head.hash
-    rows: list[dict[str, Any]] = []
+    at = to_db_time(now)
+    rows: list[tuple[Any, ...]] = []
     for event in events:
         seq += 1
         entry = rules.Entry(
@@ -48,20 +52,20 @@ def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEv
         )
         digest = rules.entry_hash(entry)
         rows.append(
-            {
-                "seq": seq,
-                "at": now,
-                "actor": actor,
-                "action": entry.action,
-                "person_id": entry.person_id,
-                "purpose": entry.purpose,
-                "details": entry.details,
-                "prev_hash": prev,
-                "hash": digest,
-            }
+            (
+                seq,
+                at,
+                actor,
+                entry.action,
+                entry.person_id,
+                entry.purpose,
+                json.dumps(entry.details, ensure_ascii=False),
+                prev,
+                digest,
+            )
         )
         prev = digest
-    conn.execute(insert(AuditRow), rows)
+    insert_rows(conn, AuditRow.__tablename__, _COLUMNS, rows)
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
 
 

@@ -46,7 +46,7 @@ def holds_purpose(role: Role, purpose_roles: frozenset[str] | tuple[str, ...]) -
     return role in ALL_PURPOSES_ROLES or role.value in purpose_roles
 
 
-TOKEN_PREFIX = "kluis_"
+TOKEN_PREFIX = "kluis_"  # noqa: S105 (a prefix, not a secret)
 
 
 def token_digest(token: str) -> str:
@@ -57,7 +57,7 @@ def token_digest(token: str) -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: ``ref`` is what the audit log records (``user:12``, ``cli:root``, ``system``)."""
+    """Who is acting; ``ref`` is what the audit log records (``user:12``, ``cli:root``)."""
 
     ref: str
     role: Role

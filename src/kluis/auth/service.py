@@ -73,14 +73,18 @@ def find_user(engine: Engine, email: str) -> UserView:
     with engine.connect() as conn:
         row = conn.execute(select(User).where(User.email == email.strip().lower())).first()
     if row is None:
-        raise NotFound(f"there is no user {email}; create one with `kluis users create`", field="email")
+        raise NotFound(
+            f"there is no user {email}; create one with `kluis users create`", field="email"
+        )
     return UserView(row.id, row.email, Role(row.role), row.active, row.must_change_password)
 
 
 def list_users(engine: Engine) -> list[UserView]:
     with engine.connect() as conn:
         rows = conn.execute(select(User).order_by(User.email))
-        return [UserView(r.id, r.email, Role(r.role), r.active, r.must_change_password) for r in rows]
+        return [
+            UserView(r.id, r.email, Role(r.role), r.active, r.must_change_password) for r in rows
+        ]
 
 
 def reset_password(engine: Engine, actor: Actor, email: str, now: datetime) -> str:
@@ -141,11 +145,15 @@ def authenticate_token(engine: Engine, token: str, now: datetime) -> Actor:
         raise Unauthenticated("the bearer token is not a Kluis API token")
     with engine.begin() as conn:
         row = conn.execute(
-            select(ApiToken.id, ApiToken.revoked_at, User.id.label("user_id"), User.role, User.active)
+            select(
+                ApiToken.id, ApiToken.revoked_at, User.id.label("user_id"), User.role, User.active
+            )
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.digest == token_digest(token))
         ).first()
         if row is None or row.revoked_at is not None or not row.active:
-            raise Unauthenticated("the API token is unknown or revoked; create one with `kluis tokens create`")
+            raise Unauthenticated(
+                "the API token is unknown or revoked; create one with `kluis tokens create`"
+            )
         conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return Actor(ref=f"user:{row.user_id}", role=Role(row.role), user_id=row.user_id)

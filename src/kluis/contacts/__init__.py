@@ -1,1 +1,1 @@
-"""People and companies: purpose-bound reads, search through blind indexes, rectification, erasure."""
+"""People and companies: purpose-bound reads, blind-index search, rectification, erasure."""

@@ -31,7 +31,7 @@ class PersonalField:
     label_en: str
     label_nl: str
     index: str | None = None
-    """Blind-index kind (``email``, ``phone``, ``name``) or None when the field is not searchable."""
+    """Blind-index kind (``email``, ``phone``, ``name``); None when not searchable."""
 
 
 PERSONAL_FIELDS: tuple[PersonalField, ...] = (

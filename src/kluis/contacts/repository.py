@@ -8,22 +8,26 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
+from kluis.db import insert_rows
 
 _CHUNK = 500
 
 
+PEOPLE_COLUMNS: tuple[str, ...] = tuple(c.name for c in people.columns)
+PURPOSE_COLUMNS = ("person_id", "purpose_key", "collected_at")
+INDEX_COLUMNS = ("field", "digest", "person_id")
+
+
 def insert_people(
     conn: Connection,
-    person_rows: Sequence[dict[str, Any]],
-    purpose_rows: Sequence[dict[str, Any]],
-    index_rows: Sequence[dict[str, Any]],
+    person_rows: list[tuple[Any, ...]],
+    purpose_rows: list[tuple[Any, ...]],
+    index_rows: list[tuple[Any, ...]],
 ) -> None:
-    if person_rows:
-        conn.execute(insert(people), person_rows)
-    if purpose_rows:
-        conn.execute(insert(PersonPurpose), purpose_rows)
-    if index_rows:
-        conn.execute(insert(PersonIndex), index_rows)
+    """Bulk insert of new people, rows as tuples in the ``*_COLUMNS`` order, database forms."""
+    insert_rows(conn, people.name, PEOPLE_COLUMNS, person_rows)
+    insert_rows(conn, PersonPurpose.__tablename__, PURPOSE_COLUMNS, purpose_rows)
+    insert_rows(conn, PersonIndex.__tablename__, INDEX_COLUMNS, index_rows)
 
 
 def fetch(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any]]:
@@ -100,12 +104,10 @@ def page(
     conn: Connection, query: Select[tuple[str]], limit: int, offset: int
 ) -> tuple[list[str], int]:
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    ids = list(
-        conn.scalars(
-            query.order_by(people.c.created_at, people.c.id).limit(limit).offset(offset)
-        )
+    rows = conn.execute(
+        query.order_by(people.c.created_at, people.c.id).limit(limit).offset(offset)
     )
-    return ids, total
+    return [str(r[0]) for r in rows], total
 
 
 def update_person(conn: Connection, person_id: str, values: dict[str, Any]) -> None:

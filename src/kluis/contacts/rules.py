@@ -23,7 +23,7 @@ from kluis.errors import InvalidField
 
 
 class Relationship(StrEnum):
-    """Customers are treated differently from prospects and other contacts (brief, point 1 and 5)."""
+    """Customers are treated differently from prospects and other contacts (brief 1, 5)."""
 
     CUSTOMER = "customer"
     PROSPECT = "prospect"
@@ -64,6 +64,9 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+"""Unicode category Cc (control characters) except the line feed of multi-line fields."""
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -79,7 +82,9 @@ def normalise_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidField(f"email {value!r} is not a valid address: {exc}", field="email") from None
+        raise InvalidField(
+            f"email {value!r} is not a valid address: {exc}", field="email"
+        ) from None
 
 
 def email_index_term(normalised: str) -> str:
@@ -147,7 +152,7 @@ def normalise(field: PersonalField, value: str | list[str], ctx: NormaliseContex
             raise InvalidField(
                 f"{field.name} is empty; leave it out or send null to clear it", field=field.name
             )
-        if any(unicodedata.category(c) == "Cc" and c != "\n" for c in stored):
+        if _CONTROL.search(stored):
             raise InvalidField(f"{field.name} contains control characters", field=field.name)
     if len(stored) > field.max_length:
         raise InvalidField(

@@ -29,7 +29,15 @@ from kluis.audit.events import (
 from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS, PersonalField
-from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied, PersonErased, PurposeRefused
+from kluis.db import to_db_time
+from kluis.errors import (
+    Conflict,
+    InvalidField,
+    NotFound,
+    PermissionDenied,
+    PersonErased,
+    PurposeRefused,
+)
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -78,7 +86,8 @@ def _purpose_for(conn: Connection, actor: Actor, key: str) -> Purpose:
     purpose = purposes_repo.get(conn, key)
     if purpose is None:
         raise NotFound(
-            f"there is no purpose {key!r}; `kluis purposes list` shows the catalogue", field="purpose"
+            f"there is no purpose {key!r}; `kluis purposes list` shows the catalogue",
+            field="purpose",
         )
     if not holds_purpose(actor.role, purpose.roles):
         raise PurposeRefused(
@@ -143,9 +152,7 @@ def _prepare(
     return _Prepared(item, relationship, language, stored)
 
 
-def _index_rows(
-    k: Kluis, person_id: str, stored: Mapping[str, str]
-) -> list[dict[str, Any]]:
+def _index_rows(k: Kluis, person_id: str, stored: Mapping[str, str]) -> list[dict[str, Any]]:
     rows = []
     for name, value in stored.items():
         declared = BY_NAME[name]
@@ -197,7 +204,10 @@ def create_people(
                 raise
         ids = [str(uuid.uuid4()) for _ in prepared]
         ciphers = k.vault.create_keys(ids, now)
-        person_rows, purpose_rows, index_rows = [], [], []
+        at = to_db_time(now)
+        person_rows: list[tuple[Any, ...]] = []
+        purpose_rows: list[tuple[Any, ...]] = []
+        index_rows: list[tuple[Any, ...]] = []
         events: list[AuditEvent] = []
         emails: dict[bytes, int] = {}
         for offset, (person_id, p) in enumerate(zip(ids, prepared, strict=True)):
@@ -211,24 +221,17 @@ def create_people(
                     )
                 emails[digest] = offset
             cipher = ciphers[person_id]
-            row: dict[str, Any] = {
-                "id": person_id,
-                "relationship": p.relationship,
-                "language": p.language,
-                "company_id": p.item.company_id,
-                "created_at": now,
-                "updated_at": now,
-                "last_interaction_at": now,
-            }
-            for declared in PERSONAL_FIELDS:
-                value = p.stored.get(declared.name)
-                row[declared.name] = None if value is None else cipher.seal(declared.name, value)
-            person_rows.append(row)
-            purpose_rows.extend(
-                {"person_id": person_id, "purpose_key": key, "collected_at": now}
-                for key in dict.fromkeys(p.item.purposes)
+            sealed = [
+                None if (value := p.stored.get(f.name)) is None else cipher.seal(f.name, value)
+                for f in PERSONAL_FIELDS
+            ]
+            person_rows.append(
+                (person_id, p.relationship, p.language, p.item.company_id, at, at, at, *sealed)
             )
-            index_rows.extend(_index_rows(k, person_id, p.stored))
+            purpose_rows.extend((person_id, key, at) for key in dict.fromkeys(p.item.purposes))
+            index_rows.extend(
+                (r["field"], r["digest"], person_id) for r in _index_rows(k, person_id, p.stored)
+            )
             events.append(
                 PersonCreated(
                     person_id=person_id,
@@ -254,7 +257,9 @@ def create_people(
     return created
 
 
-def create_person(k: Kluis, actor: Actor, item: NewPerson, now: datetime, source: str = "api") -> str:
+def create_person(
+    k: Kluis, actor: Actor, item: NewPerson, now: datetime, source: str = "api"
+) -> str:
     return create_people(k, actor, [item], now, batch_size=1, source=source)[0]
 
 
@@ -334,7 +339,13 @@ def read_person(
 
 
 def read_people(
-    k: Kluis, actor: Actor, ids: Sequence[str], purpose_key: str, now: datetime, *, via: str = "bulk"
+    k: Kluis,
+    actor: Actor,
+    ids: Sequence[str],
+    purpose_key: str,
+    now: datetime,
+    *,
+    via: str = "bulk",
 ) -> list[PersonView]:
     """Bulk read under one purpose (exports, benchmarks); people not visible are left out."""
     with k.engine.begin() as conn:
@@ -480,16 +491,17 @@ def update_person(
                         conn,
                         person_id,
                         name,
-                        (
-                            r["digest"]
-                            for r in _index_rows(k, person_id, {name: stored[name]})
-                        )
+                        (r["digest"] for r in _index_rows(k, person_id, {name: stored[name]}))
                         if name in stored
                         else (),
                     )
         if changed or set(values) & set(_PLAIN):
             events.append(
-                PersonUpdated(person_id, purpose.key, tuple(sorted({*changed, *values} - {"updated_at", "last_interaction_at"})))
+                PersonUpdated(
+                    person_id,
+                    purpose.key,
+                    tuple(sorted({*changed, *values} - {"updated_at", "last_interaction_at"})),
+                )
             )
         audit.record(conn, actor.ref, now, events)
         views, _ = _views(k, conn, purpose, [person_id])

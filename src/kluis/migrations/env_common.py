@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import MetaData
@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 from kluis.db import UTCDateTime, make_engine
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render Kluis' column types as plain SQLAlchemy types, so migrations never import app code
     that may change after they were written."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -63,7 +63,9 @@ def get(conn: Connection, key: str) -> Purpose | None:
 
 def add(conn: Connection, purpose: Purpose, now: datetime) -> None:
     conn.execute(
-        insert(PurposeRow).values(key=purpose.key, created_at=now, updated_at=now, **_values(purpose))
+        insert(PurposeRow).values(
+            key=purpose.key, created_at=now, updated_at=now, **_values(purpose)
+        )
     )
 
 

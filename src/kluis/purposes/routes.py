@@ -33,7 +33,7 @@ def get_purpose(kluis: KluisDep, actor: ActorDep, key: str) -> PurposePublic:
 def create_purpose(
     kluis: KluisDep, actor: ActorDep, now: NowDep, body: PurposeCreate
 ) -> PurposePublic:
-    """Add a purpose (admin or privacy officer). fideslang keys are checked; the change is audited."""
+    """Add a purpose (admin or privacy officer); fideslang keys are checked, the change audited."""
     purpose = service.purpose_from_mapping(body.model_dump())
     return _public(service.create_purpose(kluis.engine, actor, purpose, now))
 

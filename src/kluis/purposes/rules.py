@@ -143,9 +143,7 @@ def validation_errors(purpose: Purpose) -> list[tuple[str, str]]:
         errors.append(("data_categories", "name at least one fideslang data category"))
     for category in purpose.data_categories:
         if category not in categories:
-            errors.append(
-                ("data_categories", f"{category!r} is not a fideslang data category key")
-            )
+            errors.append(("data_categories", f"{category!r} is not a fideslang data category key"))
     if purpose.data_use not in uses:
         errors.append(("data_use", f"{purpose.data_use!r} is not a fideslang data use key"))
     for subject in purpose.data_subjects:

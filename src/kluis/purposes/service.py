@@ -25,14 +25,14 @@ def purpose_from_mapping(data: Mapping[str, Any]) -> Purpose:
     """Build a Purpose from plain data (TOML, JSON), naming the field of any bad value."""
     values = dict(data)
     try:
-        values["lawful_basis"] = LawfulBasis(values.get("lawful_basis"))
+        values["lawful_basis"] = LawfulBasis(str(values.get("lawful_basis")))
     except ValueError:
         choices = ", ".join(b.value for b in LawfulBasis)
         raise InvalidField(
             f"lawful_basis must be one of {choices} (Art. 6(1))", field="lawful_basis"
         ) from None
     try:
-        values["retention_anchor"] = RetentionAnchor(values.get("retention_anchor"))
+        values["retention_anchor"] = RetentionAnchor(str(values.get("retention_anchor")))
     except ValueError:
         choices = ", ".join(a.value for a in RetentionAnchor)
         raise InvalidField(
@@ -83,7 +83,9 @@ def get_purpose(engine: Engine, key: str) -> Purpose:
     with engine.connect() as conn:
         found = repository.get(conn, key)
     if found is None:
-        raise NotFound(f"there is no purpose {key!r}; `kluis purposes list` shows them", field="key")
+        raise NotFound(
+            f"there is no purpose {key!r}; `kluis purposes list` shows them", field="key"
+        )
     return found
 
 

@@ -9,7 +9,6 @@ without the blind-index key.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 
@@ -76,9 +75,7 @@ class PersonCipher:
             )
         nonce = blob[1 : 1 + NONCE_BYTES]
         try:
-            return self._aead.decrypt(
-                nonce, blob[1 + NONCE_BYTES :], _aad(self.person_id, field)
-            )
+            return self._aead.decrypt(nonce, blob[1 + NONCE_BYTES :], _aad(self.person_id, field))
         except InvalidTag as exc:
             raise DecryptionFailed(
                 f"field {field!r} does not decrypt for person {self.person_id}: the value was "
@@ -96,4 +93,4 @@ def blind_index(key: bytes, kind: str, normalised: str) -> bytes:
     The kind is part of the message so that equal strings of different kinds never match.
     """
     message = kind.encode() + b"\x00" + normalised.encode()
-    return hmac.new(key, message, hashlib.sha256).digest()[:BLIND_INDEX_BYTES]
+    return hmac.digest(key, message, "sha256")[:BLIND_INDEX_BYTES]

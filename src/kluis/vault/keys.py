@@ -56,8 +56,9 @@ def decode_master_key(text: str) -> bytes:
         raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise MasterKeyError(
-            "KLUIS_MASTER_KEY is not URL-safe base64; make one with "
-            "`python -c 'import secrets,base64;print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'`"
+            "KLUIS_MASTER_KEY is not URL-safe base64 of 32 bytes; make one with "
+            "`python -c 'import base64,os;"
+            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`"
         ) from exc
     if len(raw) != MASTER_KEY_BYTES:
         raise MasterKeyError(

@@ -13,12 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select
 
+from kluis.db import insert_rows, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
 from kluis.vault.tables import ErasureEntry, PersonKey
 
 _CHUNK = 500
+_KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
 
 
 class Vault:
@@ -40,23 +42,20 @@ class Vault:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def create_keys(self, person_ids: Sequence[str], now: datetime) -> dict[str, crypto.PersonCipher]:
+    def create_keys(
+        self, person_ids: Sequence[str], now: datetime
+    ) -> dict[str, crypto.PersonCipher]:
         """Make, wrap and store a fresh data key for each new person (one keyring transaction)."""
         ciphers: dict[str, crypto.PersonCipher] = {}
         rows = []
+        at = to_db_time(now)
         for person_id in person_ids:
             data_key = crypto.new_data_key()
-            rows.append(
-                {
-                    "person_id": person_id,
-                    "wrapped_key": crypto.wrap_key(self._kek, data_key),
-                    "created_at": now,
-                }
-            )
+            rows.append((person_id, crypto.wrap_key(self._kek, data_key), at))
             ciphers[person_id] = crypto.PersonCipher(person_id, data_key)
         if rows:
             with self.engine.begin() as conn:
-                conn.execute(insert(PersonKey), rows)
+                insert_rows(conn, PersonKey.__tablename__, _KEY_COLUMNS, rows)
         for cipher in ciphers.values():
             self._remember(cipher)
         return ciphers
@@ -70,6 +69,7 @@ class Vault:
             if cached is None:
                 missing.append(person_id)
             else:
+                self._cache.move_to_end(person_id)
                 found[person_id] = cached
         if missing:
             with self.engine.connect() as conn:
