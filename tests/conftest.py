@@ -67,9 +67,7 @@ def pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrated SQLite files made once and copied for each test (migrating is the slow part)."""
     template = tmp_path_factory.mktemp("template")
-    kluis = open_kluis(
-        Settings(data_dir=template, master_key=SecretStr(MASTER_KEY)), create=True
-    )
+    kluis = open_kluis(Settings(data_dir=template, master_key=SecretStr(MASTER_KEY)), create=True)
     kluis.close()
     return template
 

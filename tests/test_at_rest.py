@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, NOW
-from factories import add_person
 from sqlalchemy.engine import make_url
 
+from conftest import ADMIN, NOW
+from factories import add_person
 from kluis.contacts import service
 from kluis.runtime import Kluis
 from pgserver import PostgresServer

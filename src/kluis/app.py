@@ -62,6 +62,16 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, "about:blank", str(exc.detail), str(exc.detail))
 
 
+async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    """Anything unforeseen: the same shape, no internals (the server still logs the traceback)."""
+    return problem(
+        500,
+        "urn:kluis:problem:internal-error",
+        "Internal error",
+        "an unexpected error stopped this request; it was logged for the administrator",
+    )
+
+
 def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> FastAPI:
     """The app for an open ``kluis``, or one opened (and migrated) from ``settings`` at start."""
 
@@ -88,6 +98,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(KluisError, _kluis_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
 
     from kluis.audit.routes import router as audit_router
     from kluis.contacts.routes import companies as companies_router

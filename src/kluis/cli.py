@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor, Role
@@ -308,7 +308,12 @@ def contacts_search(
                 }
             )
             return
-        table = Table("id", "name", "e-mail", "phone")
+        table = Table(
+            Column("id", no_wrap=True, min_width=36),
+            Column("name", overflow="fold"),
+            Column("e-mail", overflow="fold"),
+            Column("phone", no_wrap=True),
+        )
         for v in page.items:
             name = " ".join(str(v.fields.get(n, "")) for n in ("given_name", "family_name"))
             table.add_row(
@@ -351,14 +356,18 @@ def purposes_list(as_json: JsonOption = False) -> None:
         if as_json:
             _print_json([dataclasses.asdict(p) for p in found])
             return
-        table = Table("key", "name", "lawful basis", "retention", "categories")
+        table = Table(
+            Column("key", no_wrap=True),
+            Column("lawful basis", no_wrap=True),
+            Column("retention", overflow="fold"),
+            Column("name", overflow="fold"),
+        )
         for p in found:
             table.add_row(
                 p.key,
-                p.name_en,
                 p.lawful_basis.value,
                 f"{p.retention} from {p.retention_anchor.value}",
-                ", ".join(p.data_categories),
+                p.name_en,
             )
         out.print(table)
 
@@ -408,7 +417,7 @@ def audit_verify() -> None:
 
             result = audit.verify(kluis.engine)
         if result.ok:
-            out.print(f"Audit log intact: {result.entries} entries.")
+            out.print(f"Audit log intact: {result.entries} entries; head {result.head_hash}")
             return
         err.print(f"Audit log broken at entry {result.broken_at}: {result.reason}", markup=False)
         raise typer.Exit(1)

@@ -68,6 +68,7 @@ class KeyringBase(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -77,11 +78,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """Start every transaction with the write lock (``BEGIN IMMEDIATE``).
+
+    Nearly every transaction writes (reads are audited), and a transaction that reads first and
+    writes later fails at once with SQLITE_BUSY when another writer committed in between; taking
+    the lock up front makes it wait its turn instead (busy_timeout). pysqlite's own implicit
+    transactions are switched off (``isolation_level = None``) so reads belong to the
+    transaction too, as the SQLAlchemy documentation recommends.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the connection settings Kluis relies on."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -130,9 +144,24 @@ def insert_rows(
     """
     if not rows:
         return
+    if conn.dialect.name == "sqlite":
+        times = [i for i, v in enumerate(rows[0]) if isinstance(v, datetime)]
+        if times:
+            rows = [_sqlite_times(row, times) for row in rows]
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
     conn.exec_driver_sql(sql, rows)
+
+
+def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
+    """Datetimes as SQLAlchemy's SQLite dialect writes them (always with microseconds), so rows
+    written by either path compare and sort alike."""
+    values = list(row)
+    for i in positions:
+        value = values[i]
+        if value is not None:
+            values[i] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return tuple(values)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import ADMIN, MARKETING, NOW, SALES, SERVICE
-from factories import add_person, new_person
 from sqlalchemy import select, update
 
+from conftest import ADMIN, MARKETING, NOW, SALES, SERVICE
+from factories import add_person, new_person
 from kluis.audit import service as audit
 from kluis.contacts import service
 from kluis.contacts.tables import people
@@ -232,7 +232,9 @@ def _keys(kluis: Kluis):  # type: ignore[no-untyped-def]
 
     secret = kluis.settings.master_key
     assert secret is not None
-    return derive_keys(load_master_key(secret.get_secret_value(), kluis.settings.master_key_file, create=False))
+    return derive_keys(
+        load_master_key(secret.get_secret_value(), kluis.settings.master_key_file, create=False)
+    )
 
 
 def test_ciphertext_moved_to_another_person_or_field_fails(kluis: Kluis) -> None:

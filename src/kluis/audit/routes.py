@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kluis.api import ActorDep, KluisDep
+from kluis.api import MAX_SEQ, PROBLEMS, ActorDep, KluisDep
 from kluis.audit import service
 from kluis.audit.schemas import AuditEntryPublic, VerificationPublic
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.errors import PermissionDenied
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEMS)
 
 
 def _may_read(actor: Actor) -> None:
@@ -27,7 +27,9 @@ def list_entries(
     actor: ActorDep,
     person_id: str | None = None,
     action: str | None = None,
-    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Entries after this sequence number.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryPublic]:
     """Audit entries in order, optionally about one person or of one action."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +17,9 @@ from kluis.auth.tables import ApiToken, User
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
 
 _hasher = PasswordHasher()
+
+LAST_USED_PRECISION = timedelta(minutes=5)
+"""A token's last use is recorded to this precision, so that reads do not each cost a write."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,12 @@ def authenticate_token(engine: Engine, token: str, now: datetime) -> Actor:
     with engine.begin() as conn:
         row = conn.execute(
             select(
-                ApiToken.id, ApiToken.revoked_at, User.id.label("user_id"), User.role, User.active
+                ApiToken.id,
+                ApiToken.revoked_at,
+                ApiToken.last_used_at,
+                User.id.label("user_id"),
+                User.role,
+                User.active,
             )
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.digest == token_digest(token))
@@ -155,5 +163,6 @@ def authenticate_token(engine: Engine, token: str, now: datetime) -> Actor:
             raise Unauthenticated(
                 "the API token is unknown or revoked; create one with `kluis tokens create`"
             )
-        conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return Actor(ref=f"user:{row.user_id}", role=Role(row.role), user_id=row.user_id)

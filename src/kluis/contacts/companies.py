@@ -80,6 +80,8 @@ def create_company(k: Kluis, actor: Actor, values: Mapping[str, Any], now: datet
 
 
 def get_company(k: Kluis, company_id: int) -> CompanyView:
+    if not 0 < company_id < 2**31:
+        raise NotFound(f"there is no company {company_id}", field="company_id")
     with k.engine.connect() as conn:
         row = conn.execute(select(Company).where(Company.id == company_id)).first()
     if row is None:

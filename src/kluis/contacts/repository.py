@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 
-from kluis.contacts.tables import PersonIndex, PersonPurpose, people
+from kluis.contacts.tables import Company, PersonIndex, PersonPurpose, people
 from kluis.db import insert_rows
 
 _CHUNK = 500
@@ -147,3 +147,13 @@ def delete_people(conn: Connection, ids: Sequence[str]) -> int:
         conn.execute(delete(PersonPurpose).where(PersonPurpose.person_id.in_(chunk)))
         deleted += conn.execute(delete(people).where(people.c.id.in_(chunk))).rowcount
     return deleted
+
+
+def missing_companies(conn: Connection, ids: Iterable[int | None]) -> list[int]:
+    """The company ids among ``ids`` (None ignored) that no company has, in order."""
+    wanted = sorted({i for i in ids if i is not None})
+    in_range = [i for i in wanted if 0 < i < 2**31]
+    if not in_range:
+        return wanted
+    found = set(conn.execute(select(Company.id).where(Company.id.in_(in_range))).scalars())
+    return [i for i in wanted if i not in found]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
-from kluis.api import ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
 from kluis.contacts import companies as company_service
 from kluis.contacts import service
+from kluis.contacts.rules import Relationship
 from kluis.contacts.schemas import (
     CompanyCreate,
     CompanyPage,
@@ -31,9 +32,10 @@ else:
     PersonCreateBody = PersonCreate
     PersonUpdateBody = PersonUpdate
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
-companies = APIRouter(prefix="/companies", tags=["companies"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=PROBLEMS)
+companies = APIRouter(prefix="/companies", tags=["companies"], responses=PROBLEMS)
 
+CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PurposeQuery = Annotated[
     str,
     Query(
@@ -89,10 +91,10 @@ def search_contacts(
         str | None,
         Query(description="An e-mail address, a phone number, or whole words of a name."),
     ] = None,
-    relationship: str | None = None,
-    company_id: int | None = None,
+    relationship: Relationship | None = None,
+    company_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> PersonPage:
     """List or search the people collected for ``purpose``."""
     page = service.search_people(
@@ -161,7 +163,7 @@ def list_companies(
     actor: ActorDep,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CompanyPage:
     """Companies, optionally those whose name contains ``name``."""
     items, total = company_service.list_companies(kluis, name=name, limit=limit, offset=offset)
@@ -169,13 +171,13 @@ def list_companies(
 
 
 @companies.get("/{company_id}", response_model=CompanyPublic)
-def get_company(kluis: KluisDep, actor: ActorDep, company_id: int) -> CompanyPublic:
+def get_company(kluis: KluisDep, actor: ActorDep, company_id: CompanyId) -> CompanyPublic:
     return _company(company_service.get_company(kluis, company_id))
 
 
 @companies.patch("/{company_id}", response_model=CompanyPublic)
 def update_company(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, company_id: int, body: CompanyUpdate
+    kluis: KluisDep, actor: ActorDep, now: NowDep, company_id: CompanyId, body: CompanyUpdate
 ) -> CompanyPublic:
     return _company(
         company_service.update_company(

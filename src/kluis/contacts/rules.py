@@ -64,8 +64,8 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-"""Unicode category Cc (control characters) except the line feed of multi-line fields."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Unicode category Cc (control characters) except tab and the line feed of multi-line fields."""
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -96,7 +96,14 @@ def normalise_phone(value: str, region: str) -> str:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    # A national number that starts with 0 is only kept when it is a real number of its country
+    # (+39 06 ...): otherwise its E.164 form does not read back the same ("0000000" gave
+    # +31000000, which normalises to +3100000), so stored values and look-ups would disagree.
+    if (
+        number is None
+        or not phonenumbers.is_possible_number(number)
+        or (number.italian_leading_zero and not phonenumbers.is_valid_number(number))
+    ):
         raise InvalidField(
             f"phone {value!r} is not a phone number; write it with its country code, "
             "e.g. +31 20 123 4567",
@@ -126,6 +133,8 @@ def normalise_tags(field: str, value: str | list[str]) -> str:
     cleaned: dict[str, None] = {}
     for item in items:
         tag = " ".join(item.split())
+        if _CONTROL.search(tag):
+            raise InvalidField(f"{field} contains control characters", field=field)
         if tag:
             cleaned.setdefault(tag, None)
     return json.dumps(list(cleaned), ensure_ascii=False)

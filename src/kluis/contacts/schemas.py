@@ -7,11 +7,14 @@ The personal-field parts of ``PersonCreate`` and ``PersonUpdate`` are generated 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from kluis.contacts.fields import PERSONAL_FIELDS, FieldKind, PersonalField
+from kluis.contacts.rules import Relationship
+
+Language = Literal["nl", "en"]
 
 
 def _field_type(declared: PersonalField) -> Any:
@@ -35,12 +38,12 @@ class _PersonBase(BaseModel):
 PersonCreate: type[BaseModel] = create_model(
     "PersonCreate",
     __base__=_PersonBase,
-    relationship=(str, Field(description="customer, prospect or other", examples=["customer"])),
+    relationship=(Relationship, Field(description="How the person relates to the business.")),
     purposes=(
         list[str],
         Field(min_length=1, description="Purposes the data is collected for (catalogue keys)."),
     ),
-    language=(str, Field(default="nl", description="Preferred language: nl or en.")),
+    language=(Language, Field(default="nl", description="Preferred language.")),
     company_id=(int | None, None),
     **_personal_fields(),
 )
@@ -48,8 +51,8 @@ PersonCreate: type[BaseModel] = create_model(
 PersonUpdate: type[BaseModel] = create_model(
     "PersonUpdate",
     __base__=_PersonBase,
-    relationship=(str | None, None),
-    language=(str | None, None),
+    relationship=(Relationship | None, None),
+    language=(Language | None, None),
     company_id=(int | None, None),
     purposes=(list[str] | None, Field(default=None, description="The full new list of purposes.")),
     **_personal_fields(),

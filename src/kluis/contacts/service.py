@@ -202,59 +202,89 @@ def create_people(
                 if position > 1 or batch_size > 1:
                     exc.detail = f"person {position}: {exc.detail}"
                 raise
-        ids = [str(uuid.uuid4()) for _ in prepared]
-        ciphers = k.vault.create_keys(ids, now)
-        at = to_db_time(now)
-        person_rows: list[tuple[Any, ...]] = []
-        purpose_rows: list[tuple[Any, ...]] = []
-        index_rows: list[tuple[Any, ...]] = []
-        events: list[AuditEvent] = []
-        emails: dict[bytes, int] = {}
-        for offset, (person_id, p) in enumerate(zip(ids, prepared, strict=True)):
-            if "email" in p.stored:
-                digest = _email_digest(k, p.stored["email"])
-                if digest in emails:
-                    raise Conflict(
-                        f"person {position - len(prepared) + offset + 1} has the same e-mail "
-                        f"address as person {position - len(prepared) + emails[digest] + 1}",
-                        field="email",
-                    )
-                emails[digest] = offset
-            cipher = ciphers[person_id]
-            sealed = [
-                None if (value := p.stored.get(f.name)) is None else cipher.seal(f.name, value)
-                for f in PERSONAL_FIELDS
-            ]
-            person_rows.append(
-                (person_id, p.relationship, p.language, p.item.company_id, at, at, at, *sealed)
-            )
-            purpose_rows.extend((person_id, key, at) for key in dict.fromkeys(p.item.purposes))
-            index_rows.extend(
-                (r["field"], r["digest"], person_id) for r in _index_rows(k, person_id, p.stored)
-            )
-            events.append(
-                PersonCreated(
-                    person_id=person_id,
-                    relationship=p.relationship,
-                    purposes=tuple(dict.fromkeys(p.item.purposes)),
-                    fields=tuple(sorted(p.stored)),
-                    source=source,
-                )
-            )
+        first = position - len(prepared) + 1
         with k.engine.begin() as conn:
-            if emails:
-                held = repository.owners_of(conn, "email", emails)
-                if held:
-                    digest, owner = next(iter(held.items()))
-                    raise Conflict(
-                        f"person {position - len(prepared) + emails[digest] + 1}: a person with "
-                        f"this e-mail address exists already ({owner}); update them instead",
-                        field="email",
-                    )
-            repository.insert_people(conn, person_rows, purpose_rows, index_rows)
-            audit.record(conn, actor.ref, now, events)
+            _check_batch(k, conn, prepared, first)
+            ids = [str(uuid.uuid4()) for _ in prepared]
+            ciphers = k.vault.create_keys(ids, now)
+            rows = _rows(k, ids, prepared, ciphers, now, source)
+            repository.insert_people(conn, rows.people, rows.purposes, rows.index)
+            audit.record(conn, actor.ref, now, rows.events)
         created.extend(ids)
     return created
+
+
+def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: int) -> None:
+    """Refuse a batch that would keep an e-mail address twice or name an unknown company,
+    before any key is made for it. ``first`` is the position of the batch's first person."""
+    emails: dict[bytes, int] = {}
+    for offset, p in enumerate(prepared):
+        if "email" in p.stored:
+            digest = _email_digest(k, p.stored["email"])
+            if digest in emails:
+                raise Conflict(
+                    f"person {first + offset} has the same e-mail address as person "
+                    f"{first + emails[digest]}",
+                    field="email",
+                )
+            emails[digest] = offset
+    if emails:
+        held = repository.owners_of(conn, "email", emails)
+        if held:
+            digest, owner = next(iter(held.items()))
+            raise Conflict(
+                f"person {first + emails[digest]}: a person with this e-mail address exists "
+                f"already ({owner}); update them instead",
+                field="email",
+            )
+    unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
+    if unknown:
+        raise InvalidField(f"there is no company {unknown[0]}", field="company_id")
+
+
+@dataclass
+class _Rows:
+    people: list[tuple[Any, ...]] = field(default_factory=list)
+    purposes: list[tuple[Any, ...]] = field(default_factory=list)
+    index: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+
+
+def _rows(
+    k: Kluis,
+    ids: list[str],
+    prepared: list[_Prepared],
+    ciphers: Mapping[str, PersonCipher],
+    now: datetime,
+    source: str,
+) -> _Rows:
+    """Database rows (driver forms) and audit events of new people: sealed, indexed."""
+    at = to_db_time(now)
+    rows = _Rows()
+    for person_id, p in zip(ids, prepared, strict=True):
+        cipher = ciphers[person_id]
+        sealed = [
+            None if (value := p.stored.get(f.name)) is None else cipher.seal(f.name, value)
+            for f in PERSONAL_FIELDS
+        ]
+        rows.people.append(
+            (person_id, p.relationship, p.language, p.item.company_id, at, at, at, *sealed)
+        )
+        purposes = tuple(dict.fromkeys(p.item.purposes))
+        rows.purposes.extend((person_id, key, at) for key in purposes)
+        rows.index.extend(
+            (r["field"], r["digest"], person_id) for r in _index_rows(k, person_id, p.stored)
+        )
+        rows.events.append(
+            PersonCreated(
+                person_id=person_id,
+                relationship=p.relationship,
+                purposes=purposes,
+                fields=tuple(sorted(p.stored)),
+                source=source,
+            )
+        )
+    return rows
 
 
 def create_person(
@@ -386,6 +416,8 @@ def search_people(
             fields, digests = ("phone",), (k.vault.blind_index("phone", term),)
         else:
             tokens = rules.name_tokens(text)
+            if not tokens:
+                raise InvalidField(f"{text!r} has no letters or digits to search for", field="q")
             fields = NAME_FIELDS
             digests = tuple(k.vault.blind_index("name", t) for t in tokens)
     with k.engine.begin() as conn:
@@ -443,6 +475,8 @@ def update_person(
                     value = rules.parse_relationship(value).value
                 elif name == "language":
                     value = rules.parse_language(value)
+                elif name == "company_id" and repository.missing_companies(conn, [value]):
+                    raise InvalidField(f"there is no company {value}", field="company_id")
                 values[name] = value
                 continue
             if name == "purposes":

@@ -6,12 +6,12 @@ import dataclasses
 
 from fastapi import APIRouter, status
 
-from kluis.api import ActorDep, KluisDep, NowDep
+from kluis.api import PROBLEMS, ActorDep, KluisDep, NowDep
 from kluis.purposes import service
 from kluis.purposes.rules import Purpose
 from kluis.purposes.schemas import PurposeCreate, PurposePublic, PurposeUpdate
 
-router = APIRouter(prefix="/purposes", tags=["purposes"])
+router = APIRouter(prefix="/purposes", tags=["purposes"], responses=PROBLEMS)
 
 
 def _public(purpose: Purpose) -> PurposePublic:

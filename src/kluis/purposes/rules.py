@@ -75,6 +75,9 @@ def category_covered(granted: tuple[str, ...] | list[str], category: str) -> boo
     return any(category == g or category.startswith(g + ".") for g in granted)
 
 
+MAX_RETENTION_YEARS = 100
+"""No purpose needs data for longer than a lifetime; longer periods are typing mistakes."""
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 _DURATION = re.compile(r"^P(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 
@@ -150,9 +153,14 @@ def validation_errors(purpose: Purpose) -> list[tuple[str, str]]:
         if subject not in subjects:
             errors.append(("data_subjects", f"{subject!r} is not a fideslang data subject key"))
     try:
-        parse_duration(purpose.retention)
+        duration = parse_duration(purpose.retention)
     except ValueError as exc:
         errors.append(("retention", str(exc)))
+    else:
+        if duration.years + duration.months / 12 + duration.days / 366 > MAX_RETENTION_YEARS:
+            errors.append(
+                ("retention", f"keep data at most {MAX_RETENTION_YEARS} years (Art. 5(1)(e))")
+            )
     if purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTEREST and not (
         purpose.legitimate_interest and purpose.legitimate_interest.strip()
     ):

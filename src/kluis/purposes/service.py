@@ -19,6 +19,18 @@ from kluis.purposes import repository
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor, Transfer, validation_errors
 
 _TUPLES = ("data_categories", "data_subjects", "recipients", "roles")
+_NOT_NULL = (
+    "name_en",
+    "name_nl",
+    "description_en",
+    "description_nl",
+    "lawful_basis",
+    "data_use",
+    "retention",
+    "retention_anchor",
+    "covers_everyone",
+)
+"""Fields a change may not set to null (lists may: null clears them)."""
 
 
 def purpose_from_mapping(data: Mapping[str, Any]) -> Purpose:
@@ -108,6 +120,9 @@ def change_purpose(
     _may_change(actor)
     if "key" in changes and changes["key"] != key:
         raise InvalidField("a purpose's key cannot change; create a new purpose", field="key")
+    for name in _NOT_NULL:
+        if name in changes and changes[name] is None:
+            raise InvalidField(f"{name} cannot be cleared; give it a new value", field=name)
     with engine.begin() as conn:
         current = repository.get(conn, key)
         if current is None:

@@ -1,0 +1,213 @@
+"""The application as a whole, on SQLite and PostgreSQL: the problem+json shape of every error,
+the OpenAPI description and docs page, and bearer-token authentication."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from api_helpers import (
+    PROBLEM,
+    TestClient,
+    anonymous_client,
+    assert_problem,
+    client_for,
+    token_for,
+)
+from conftest import ADMIN, NOW
+from factories import add_person
+from kluis.api import get_kluis
+from kluis.app import create_app
+from kluis.auth import service as auth
+from kluis.auth.rules import SYSTEM
+from kluis.auth.tables import ApiToken
+from kluis.contacts.tables import people
+from kluis.runtime import Kluis
+
+PROTECTED = [
+    ("GET", "/api/v1/contacts?purpose=customer_service"),
+    ("POST", "/api/v1/contacts"),
+    ("GET", "/api/v1/contacts/00000000-0000-0000-0000-000000000000?purpose=customer_service"),
+    ("PATCH", "/api/v1/contacts/00000000-0000-0000-0000-000000000000?purpose=customer_service"),
+    ("DELETE", "/api/v1/contacts/00000000-0000-0000-0000-000000000000"),
+    ("GET", "/api/v1/companies"),
+    ("POST", "/api/v1/companies"),
+    ("GET", "/api/v1/companies/1"),
+    ("PATCH", "/api/v1/companies/1"),
+    ("GET", "/api/v1/purposes"),
+    ("GET", "/api/v1/purposes/invoicing"),
+    ("POST", "/api/v1/purposes"),
+    ("PATCH", "/api/v1/purposes/invoicing"),
+    ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/audit/verify"),
+]
+
+
+# Errors
+
+
+def test_an_unknown_route_is_a_problem(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin")
+    assert_problem(client.get("/api/v1/nothing-here"), 404)
+    assert_problem(client.put("/api/v1/contacts"), 405)
+
+
+def test_a_validation_error_lists_every_field(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin")
+    response = client.post("/api/v1/contacts", json={"nickname": "Fen"})
+    body = assert_problem(response, 422, "urn:kluis:problem:invalid-field")
+    named = {e["field"] for e in body["errors"]}
+    assert {"relationship", "purposes", "nickname"} <= named
+    assert body["field"] in named
+    assert body["title"] == "Invalid value"
+
+
+def test_a_body_that_is_not_json_is_a_problem(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin")
+    response = client.post(
+        "/api/v1/companies", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422, "urn:kluis:problem:invalid-field")
+
+
+def test_ciphertext_that_does_not_open_is_a_500_problem_naming_the_field(kluis: Kluis) -> None:
+    a = add_person(kluis, ADMIN, NOW, 1)
+    b = add_person(kluis, ADMIN, NOW, 2)
+    with kluis.engine.begin() as conn:
+        email_a = conn.execute(select(people.c.email).where(people.c.id == a)).scalar_one()
+        conn.execute(update(people).where(people.c.id == b).values(email=email_a))
+    client = client_for(kluis, "service")
+    response = client.get(f"/api/v1/contacts/{b}", params={"purpose": "customer_service"})
+    assert_problem(response, 500, "urn:kluis:problem:decryption-failed", "email")
+    assert "brouwersma" not in response.text.lower()
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(kluis: Kluis) -> None:
+    def broken() -> Kluis:
+        raise RuntimeError("connection string postgresql://secret@db")
+
+    app = create_app(kluis)
+    app.dependency_overrides[get_kluis] = broken
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get("/api/v1/purposes", headers={"Authorization": "Bearer kluis_x"})
+    assert_problem(response, 500, "urn:kluis:problem:internal-error")
+    assert "secret" not in response.text
+    assert "RuntimeError" not in response.text
+
+
+# OpenAPI and docs
+
+
+def test_openapi_is_served_under_the_api_prefix(kluis: Kluis) -> None:
+    response = anonymous_client(kluis).get("/api/v1/openapi.json")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    spec = response.json()
+    assert spec["info"]["title"] == "Kluis"
+    assert spec["openapi"].startswith("3.")
+    for path in (
+        "/api/v1/contacts",
+        "/api/v1/contacts/{person_id}",
+        "/api/v1/companies",
+        "/api/v1/companies/{company_id}",
+        "/api/v1/purposes",
+        "/api/v1/purposes/{key}",
+        "/api/v1/audit",
+        "/api/v1/audit/verify",
+    ):
+        assert path in spec["paths"], path
+    schemes = spec["components"]["securitySchemes"]
+    assert any(s["type"] == "http" and s["scheme"].lower() == "bearer" for s in schemes.values())
+    read = spec["paths"]["/api/v1/contacts/{person_id}"]["get"]
+    purpose = next(p for p in read["parameters"] if p["name"] == "purpose")
+    assert purpose["required"] is True
+    assert purpose["in"] == "query"
+    create = spec["components"]["schemas"]["PersonCreate"]
+    assert create["additionalProperties"] is False
+    assert {"birth_date", "email", "relationship", "purposes"} <= set(create["properties"])
+    assert spec["paths"]["/api/v1/contacts"]["post"]["requestBody"]["required"] is True
+
+
+def test_the_docs_page_points_at_the_openapi_document(kluis: Kluis) -> None:
+    response = anonymous_client(kluis).get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/api/v1/openapi.json" in response.text
+    assert anonymous_client(kluis).get("/openapi.json").status_code == 404
+
+
+def test_health_needs_no_token(kluis: Kluis) -> None:
+    response = anonymous_client(kluis).get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+# Authentication
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_every_api_route_needs_a_token(kluis: Kluis, method: str, path: str) -> None:
+    response = anonymous_client(kluis).request(method, path, json={})
+    body = assert_problem(response, 401, "urn:kluis:problem:unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "Bearer" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer",
+        "Bearer not-a-kluis-token",
+        "Bearer kluis_" + "A" * 43,
+        "kluis_abc",
+    ],
+)
+def test_a_bad_authorization_header_is_refused(kluis: Kluis, authorization: str) -> None:
+    client = anonymous_client(kluis)
+    response = client.get("/api/v1/purposes", headers={"Authorization": authorization})
+    assert_problem(response, 401, "urn:kluis:problem:unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert PROBLEM in response.headers["content-type"]
+
+
+def test_a_revoked_token_is_refused(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin", email="beheer@example.com")
+    assert client.get("/api/v1/purposes").status_code == 200
+    user = auth.find_user(kluis.engine, "beheer@example.com")
+    with kluis.engine.connect() as conn:
+        (token_id,) = conn.execute(select(ApiToken.id).where(ApiToken.user_id == user.id)).scalars()
+    auth.revoke_token(kluis.engine, SYSTEM, token_id, NOW)
+    response = client.get("/api/v1/purposes")
+    body = assert_problem(response, 401, "urn:kluis:problem:unauthenticated")
+    assert "revoked" in body["detail"]
+    assert response.headers["www-authenticate"] == "Bearer"
+
+    fresh = token_for(kluis, "admin", email="beheer@example.com")
+    again = client.get("/api/v1/purposes", headers={"Authorization": f"Bearer {fresh}"})
+    assert again.status_code == 200
+
+
+def test_using_a_token_records_when(kluis: Kluis) -> None:
+    client = client_for(kluis, "sales", email="verkoop@example.com")
+    user = auth.find_user(kluis.engine, "verkoop@example.com")
+    with kluis.engine.connect() as conn:
+        before = conn.execute(
+            select(ApiToken.last_used_at).where(ApiToken.user_id == user.id)
+        ).scalar_one()
+    assert before is None
+    assert client.get("/api/v1/purposes").status_code == 200
+    with kluis.engine.connect() as conn:
+        after = conn.execute(
+            select(ApiToken.last_used_at).where(ApiToken.user_id == user.id)
+        ).scalar_one()
+    assert after is not None
+    assert after.replace(tzinfo=None) == NOW.replace(tzinfo=None)
+
+
+def test_an_unauthenticated_request_is_refused_before_its_input_is_checked(kluis: Kluis) -> None:
+    client = anonymous_client(kluis)
+    response = client.get("/api/v1/contacts")
+    assert_problem(response, 401, "urn:kluis:problem:unauthenticated")
+    response = client.post("/api/v1/contacts", json={"nickname": "Fen"})
+    assert_problem(response, 401, "urn:kluis:problem:unauthenticated")
