@@ -3,6 +3,8 @@ the OpenAPI description and docs page, and bearer-token authentication."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, update
 
@@ -134,6 +136,18 @@ def test_the_docs_page_points_at_the_openapi_document(kluis: Kluis) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "/api/v1/openapi.json" in response.text
     assert anonymous_client(kluis).get("/openapi.json").status_code == 404
+
+
+def test_the_docs_pages_load_nothing_from_another_host(kluis: Kluis) -> None:
+    client = anonymous_client(kluis)
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "http://" not in html.replace("http://testserver", "")
+        assert "https://" not in html
+        scripts = re.findall(r'src="([^"]+\.js)"', html)
+        assert scripts
+        for script in scripts:
+            assert client.get(script).status_code == 200
 
 
 def test_health_needs_no_token(kluis: Kluis) -> None:

@@ -517,3 +517,19 @@ def test_commands_before_init_say_to_run_it(
     monkeypatch.setenv("KLUIS_DATA_DIR", str(tmp_path / "nowhere"))
     assert "kluis init" in refused("purposes", "list", field=None)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_purposes_change_changes_and_audits(kluis_env: Settings, tmp_path: Path) -> None:
+    changes = tmp_path / "changes.json"
+    changes.write_text('{"retention": "P3Y", "recipients": ["Mail house (processor)"]}')
+    result = CliRunner().invoke(app, ["purposes", "change", "customer_service", str(changes)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Changed retention, recipients of customer_service."
+    shown = json.loads(CliRunner().invoke(app, ["purposes", "show", "customer_service"]).stdout)
+    assert shown["retention"] == "P3Y"
+    again = CliRunner().invoke(app, ["purposes", "change", "customer_service", str(changes)])
+    assert again.stdout.strip() == "customer_service unchanged."
+    changes.write_text('{"retention": "three years"}')
+    bad = CliRunner().invoke(app, ["purposes", "change", "customer_service", str(changes)])
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("error [retention]:")

@@ -1,5 +1,9 @@
 """The FastAPI application: routers under ``/api/v1`` and domain errors as problem+json.
 
+The API documentation pages load their scripts from Kluis itself (fastapi-offline), not from a
+CDN: a staff member opening ``/docs`` tells no third party that they did, and the page works on a
+closed network.
+
 Errors follow RFC 9457: ``type`` is a stable URN per kind of problem, ``detail`` says what was
 wrong and what to do, and ``field`` names the offending input where there is one.
 """
@@ -13,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kluis import __version__
@@ -85,12 +90,14 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
             if owned:
                 app.state.kluis.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Kluis",
         version=__version__,
         summary="A privacy-native CRM: every read names its purpose.",
         lifespan=lifespan,
         docs_url="/docs",
+        redoc_url="/redoc",
+        static_url="/static/api-docs",
         openapi_url="/api/v1/openapi.json",
     )
     if kluis is not None:

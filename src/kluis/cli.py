@@ -392,17 +392,47 @@ def purposes_add(
     """Add a purpose from a JSON file (fideslang keys are checked; the change is audited)."""
 
     def go() -> None:
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InvalidField(f"cannot read {file} as JSON: {exc}", field="file") from None
-        if not isinstance(data, dict):
-            raise InvalidField(f"{file} must hold one JSON object (a purpose)", field="file")
+        data = _json_object(file)
         with _kluis() as kluis:
             purpose = purposes.create_purpose(
                 kluis.engine, _actor(), purposes.purpose_from_mapping(data), utcnow()
             )
         out.print(f"Added purpose {purpose.key}.")
+
+    _run(go)
+
+
+def _json_object(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidField(f"cannot read {file} as JSON: {exc}", field="file") from None
+    if not isinstance(data, dict):
+        raise InvalidField(f"{file} must hold one JSON object", field="file")
+    return data
+
+
+@purposes_app.command("change")
+def purposes_change(
+    key: str,
+    file: Annotated[
+        Path,
+        typer.Argument(help='A JSON object with the fields to change, e.g. {"retention": "P3Y"}.'),
+    ],
+) -> None:
+    """Change a purpose; the audit log names the fields that changed."""
+
+    def go() -> None:
+        changes = _json_object(file)
+        with _kluis() as kluis:
+            before = purposes.get_purpose(kluis.engine, key)
+            after = purposes.change_purpose(kluis.engine, _actor(), key, changes, utcnow())
+        changed = [
+            name
+            for name in dataclasses.asdict(after)
+            if getattr(after, name) != getattr(before, name)
+        ]
+        out.print(f"Changed {', '.join(changed)} of {key}." if changed else f"{key} unchanged.")
 
     _run(go)
 
