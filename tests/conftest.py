@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from kluis import db
 from kluis.auth.rules import Actor, Role
+from kluis.consent.catalogue import load_default_topics
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
@@ -119,6 +120,7 @@ def kluis(settings: Settings) -> Iterator[Kluis]:
     """An open Kluis with the default purposes catalogue loaded."""
     opened = open_kluis(settings, migrate=False)
     load_default_catalogue(opened.engine, NOW)
+    load_default_topics(opened, NOW)
     try:
         yield opened
     finally:

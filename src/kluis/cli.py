@@ -22,6 +22,7 @@ from rich.table import Column, Table
 
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor, Role
+from kluis.consent import catalogue as consent_catalogue
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
@@ -101,6 +102,7 @@ def init(
         with _kluis(create=True) as kluis:
             now = utcnow()
             added = purposes.load_default_catalogue(kluis.engine, now)
+            consent_catalogue.load_default_topics(kluis, now)
             out.print(f"Data directory: {settings.data_dir.resolve()}", markup=False)
             if added:
                 out.print(f"Loaded {added} purposes from the default catalogue.")

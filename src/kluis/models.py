@@ -2,8 +2,16 @@
 
 from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
+from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.purposes import tables as purposes_tables
 from kluis.vault import tables as vault_tables
 
-__all__ = ["audit_tables", "auth_tables", "contacts_tables", "purposes_tables", "vault_tables"]
+__all__ = [
+    "audit_tables",
+    "auth_tables",
+    "consent_tables",
+    "contacts_tables",
+    "purposes_tables",
+    "vault_tables",
+]

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
         description="ISO 3166 country whose numbering plan applies to phone numbers written "
         "without a country code.",
     )
+    soft_opt_in_channels: str = Field(
+        default="email",
+        description="Comma-separated channels on which customers may receive commercial "
+        "messages without consent until they opt out (soft opt-in; ePrivacy Art. 13(2)).",
+    )
+    evidence_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        description="Largest consent evidence file accepted (a call recording, a scan).",
+    )
     organisation_name: str = Field(
         default="My organisation",
         description="Name of the controller, shown in notices and the record of processing.",

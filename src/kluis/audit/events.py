@@ -140,6 +140,89 @@ class TokenRevoked(AuditEvent):
     token_id: int
 
 
+@dataclass(frozen=True)
+class ConsentRecorded(AuditEvent):
+    action: ClassVar[str] = "consent.recorded"
+    person_id: str
+    event_id: int
+    channel: str
+    topic: str
+    consent_action: str
+    method: str | None
+
+
+@dataclass(frozen=True)
+class ConsentLedgerRead(AuditEvent):
+    action: ClassVar[str] = "consent.ledger_read"
+    person_id: str
+    events: int
+
+
+@dataclass(frozen=True)
+class ConsentReceiptIssued(AuditEvent):
+    action: ClassVar[str] = "consent.receipt_issued"
+    person_id: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class DecisionMade(AuditEvent):
+    action: ClassVar[str] = "consent.decided"
+    person_id: str
+    channel: str
+    kind: str
+    topic: str
+    allowed: bool
+    basis: str
+    reason: str
+    evidence_event_id: int | None
+
+
+@dataclass(frozen=True)
+class EvidenceAdded(AuditEvent):
+    action: ClassVar[str] = "evidence.added"
+    person_id: str
+    evidence_id: int
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class EvidenceRead(AuditEvent):
+    action: ClassVar[str] = "evidence.read"
+    person_id: str
+    evidence_id: int
+
+
+@dataclass(frozen=True)
+class FlagChanged(AuditEvent):
+    action: ClassVar[str] = "person.flag_changed"
+    person_id: str
+    flag: str
+    active: bool
+    method: str
+
+
+@dataclass(frozen=True)
+class NoticeAdded(AuditEvent):
+    action: ClassVar[str] = "notice.added"
+    notice_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class TopicCreated(AuditEvent):
+    action: ClassVar[str] = "topic.created"
+    topic: str
+
+
+@dataclass(frozen=True)
+class TopicChanged(AuditEvent):
+    action: ClassVar[str] = "topic.changed"
+    topic: str
+    fields: tuple[str, ...]
+
+
 def all_events() -> list[type[AuditEvent]]:
     """Every concrete event class, for the documentation test."""
     found: list[type[AuditEvent]] = []

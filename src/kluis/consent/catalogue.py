@@ -1,0 +1,238 @@
+"""Topics (kinds of content people choose) and notices (the versioned wording shown when consent
+is asked): the catalogue the consent ledger points into."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from kluis.audit import service as audit
+from kluis.audit.events import (
+    NoticeAdded,
+    TopicChanged,
+    TopicCreated,
+)
+from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
+from kluis.consent import repository
+from kluis.consent.rules import Channel, MessageKind
+from kluis.consent.tables import Notice, Topic
+from kluis.errors import (
+    Conflict,
+    InvalidField,
+    KluisError,
+    NotFound,
+    PermissionDenied,
+)
+from kluis.runtime import Kluis
+
+DEFAULT_TOPICS: tuple[tuple[str, str, str], ...] = (
+    ("product_info", "Useful product information", "Nuttige productinformatie"),
+    ("offers", "Offers", "Aanbiedingen"),
+    ("promotions", "Special promotions", "Speciale acties"),
+    ("newsletter", "Newsletter", "Nieuwsbrief"),
+)
+DEFAULT_RECONFIRM_MONTHS = 24
+
+
+class ConsentRefused(KluisError):
+    """A grant that is not consent: pre-ticked, implied, without proof, method or notice."""
+
+    slug = "consent-refused"
+    title = "Not valid consent"
+    status = 422
+
+
+def soft_opt_in_channels(k: Kluis) -> frozenset[Channel]:
+    names = [n.strip() for n in k.settings.soft_opt_in_channels.split(",") if n.strip()]
+    try:
+        return frozenset(Channel(n) for n in names)
+    except ValueError:
+        choices = ", ".join(c.value for c in Channel)
+        raise InvalidField(
+            f"KLUIS_SOFT_OPT_IN_CHANNELS={k.settings.soft_opt_in_channels!r}: use channels "
+            f"from {choices}",
+            field="soft_opt_in_channels",
+        ) from None
+
+
+def parse_channel(value: str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        choices = ", ".join(c.value for c in Channel)
+        raise InvalidField(f"channel {value!r} is not one of {choices}", field="channel") from None
+
+
+def parse_kind(value: str) -> MessageKind:
+    try:
+        return MessageKind(value)
+    except ValueError:
+        raise InvalidField(
+            f"kind {value!r} is not transactional or commercial", field="kind"
+        ) from None
+
+
+# Topics -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicView:
+    key: str
+    name_en: str
+    name_nl: str
+    reconfirm_months: int
+
+
+def list_topics(k: Kluis) -> list[TopicView]:
+    with k.engine.connect() as conn:
+        return [
+            TopicView(r.key, r.name_en, r.name_nl, r.reconfirm_months)
+            for r in repository.topics(conn)
+        ]
+
+
+def _topic(conn: Connection, key: str) -> Any:
+    row = repository.topic(conn, key)
+    if row is None:
+        raise InvalidField(
+            f"there is no topic {key!r}; `kluis topics list` shows them", field="topic"
+        )
+    return row
+
+
+def _check_topic_values(values: Mapping[str, Any]) -> None:
+    for name in ("name_en", "name_nl"):
+        if name in values and not str(values[name] or "").strip():
+            raise InvalidField(f"{name} cannot be empty", field=name)
+    months = values.get("reconfirm_months")
+    if months is not None and not (isinstance(months, int) and 1 <= months <= 120):
+        raise InvalidField(
+            "reconfirm_months is a whole number of months from 1 to 120", field="reconfirm_months"
+        )
+
+
+def create_topic(
+    k: Kluis,
+    actor: Actor,
+    key: str,
+    name_en: str,
+    name_nl: str,
+    now: datetime,
+    reconfirm_months: int = DEFAULT_RECONFIRM_MONTHS,
+) -> TopicView:
+    if actor.role not in CATALOGUE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may add topics")
+    from kluis.purposes.rules import KEY_PATTERN
+
+    if not KEY_PATTERN.match(key):
+        raise InvalidField(
+            "a topic key is 2-40 lower-case letters, digits and underscores", field="key"
+        )
+    _check_topic_values(
+        {"name_en": name_en, "name_nl": name_nl, "reconfirm_months": reconfirm_months}
+    )
+    with k.engine.begin() as conn:
+        if repository.topic(conn, key) is not None:
+            raise Conflict(f"a topic {key!r} exists already", field="key")
+        conn.execute(
+            insert(Topic).values(
+                key=key,
+                name_en=name_en.strip(),
+                name_nl=name_nl.strip(),
+                reconfirm_months=reconfirm_months,
+                created_at=now,
+            )
+        )
+        audit.record(conn, actor.ref, now, [TopicCreated(key)])
+    return TopicView(key, name_en.strip(), name_nl.strip(), reconfirm_months)
+
+
+def change_topic(
+    k: Kluis, actor: Actor, key: str, changes: Mapping[str, Any], now: datetime
+) -> TopicView:
+    if actor.role not in CATALOGUE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may change topics")
+    unknown = set(changes) - {"name_en", "name_nl", "reconfirm_months"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidField(f"a topic has no field {name!r}", field=name)
+    _check_topic_values(changes)
+    with k.engine.begin() as conn:
+        current = repository.topic(conn, key)
+        if current is None:
+            raise NotFound(f"there is no topic {key!r}", field="key")
+        changed = tuple(sorted(n for n, v in changes.items() if getattr(current, n) != v))
+        if changed:
+            conn.execute(
+                update(Topic).where(Topic.key == key).values({n: changes[n] for n in changed})
+            )
+            audit.record(conn, actor.ref, now, [TopicChanged(key, changed)])
+        row = repository.topic(conn, key)
+    assert row is not None
+    return TopicView(row.key, row.name_en, row.name_nl, row.reconfirm_months)
+
+
+def load_default_topics(k: Kluis, now: datetime) -> int:
+    if list_topics(k):
+        return 0
+    for key, en, nl in DEFAULT_TOPICS:
+        create_topic(k, SYSTEM, key, en, nl, now)
+    return len(DEFAULT_TOPICS)
+
+
+# Notices ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    language: str
+    text: str
+    content_hash: str
+    created_at: datetime
+
+
+def _notice_view(row: Any) -> NoticeView:
+    return NoticeView(row.id, row.language, row.text, row.content_hash, row.created_at)
+
+
+def add_notice(k: Kluis, actor: Actor, language: str, text: str, now: datetime) -> NoticeView:
+    """A new version of the wording shown when asking consent; the same text in the same
+    language is the same version (its id is returned again)."""
+    if language not in ("nl", "en"):
+        raise InvalidField("language is nl or en", field="language")
+    wording = text.strip()
+    if len(wording) < 10:
+        raise InvalidField(
+            "give the full wording the person sees (at least 10 characters)", field="text"
+        )
+    digest = hashlib.sha256(f"{language}\n{wording}".encode()).hexdigest()
+    with k.engine.begin() as conn:
+        existing = conn.execute(select(Notice).where(Notice.content_hash == digest)).first()
+        if existing is not None:
+            return _notice_view(existing)
+        notice_id = conn.execute(
+            insert(Notice)
+            .values(language=language, text=wording, content_hash=digest, created_at=now)
+            .returning(Notice.id)
+        ).scalar_one()
+        audit.record(conn, actor.ref, now, [NoticeAdded(notice_id, language)])
+    return NoticeView(notice_id, language, wording, digest, now)
+
+
+def list_notices(k: Kluis) -> list[NoticeView]:
+    with k.engine.connect() as conn:
+        return [_notice_view(r) for r in conn.execute(select(Notice).order_by(Notice.id))]
+
+
+def get_notice(k: Kluis, notice_id: int) -> NoticeView:
+    with k.engine.connect() as conn:
+        row = repository.notice(conn, notice_id)
+    if row is None:
+        raise NotFound(f"there is no notice {notice_id}", field="notice")
+    return _notice_view(row)

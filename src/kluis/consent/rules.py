@@ -1,0 +1,355 @@
+"""The one rule that decides every message, and the rules of the consent ledger. Pure.
+
+``may_contact`` follows DESIGN.md exactly: refused when the person is erased or restricted
+(Art. 18); a transactional message (no commercial aspect: service, invoices, a Christmas card,
+GDPR information) is allowed; a commercial message is refused on an objection to direct marketing
+(Art. 21(3)) or a withdrawal for the channel and topic, allowed on a live consent (Art. 6(1)(a),
+7), allowed for a customer on a soft-opt-in channel until they opt out (Art. 13(2) Directive
+2002/58/EC), and refused otherwise. Every decision says why, in Dutch and English, and names its
+evidence.
+
+The permission state of a (channel, topic) is a fold over the ledger's events in order; the kept
+state is updated with the same ``apply`` the rebuild uses, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    POST = "post"
+
+
+class MessageKind(StrEnum):
+    TRANSACTIONAL = "transactional"
+    COMMERCIAL = "commercial"
+
+
+class Action(StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+    RECONFIRMED = "reconfirmed"
+    EXPIRED = "expired"
+
+
+class Method(StrEnum):
+    """How consent was given; each leaves evidence of its own (Art. 7(1))."""
+
+    WEB_FORM = "web_form"
+    DOUBLE_OPT_IN = "double_opt_in"
+    PHONE_RECORDING = "phone_recording"
+    PAPER_FORM = "paper_form"
+    EMAIL_REPLY = "email_reply"
+    IN_PERSON = "in_person"
+
+
+class Status(StrEnum):
+    """The kept state of one (person, channel, topic)."""
+
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Basis(StrEnum):
+    """Why a message may go, or ``NONE`` when it may not."""
+
+    CONSENT = "consent"
+    SOFT_OPT_IN = "soft_opt_in"
+    CONTRACT = "contract"
+    NONE = "none"
+
+
+class Reason(StrEnum):
+    """A stable code per outcome; ``REASONS`` has the sentence a person reads."""
+
+    ERASED = "erased"
+    RESTRICTED = "restricted"
+    TRANSACTIONAL = "transactional"
+    OBJECTED = "objected"
+    WITHDRAWN = "withdrawn"
+    CONSENT = "consent"
+    SOFT_OPT_IN = "soft_opt_in"
+    EXPIRED = "expired"
+    NO_CONSENT = "no_consent"
+
+
+REASONS: dict[Reason, tuple[str, str]] = {
+    Reason.ERASED: (
+        "The person was erased; nothing may be sent to them.",
+        "De persoon is gewist; er mag niets naar hen worden gestuurd.",
+    ),
+    Reason.RESTRICTED: (
+        "Processing of this person's data is restricted (GDPR Art. 18).",
+        "De verwerking van de gegevens van deze persoon is beperkt (AVG art. 18).",
+    ),
+    Reason.TRANSACTIONAL: (
+        "A message without a commercial aspect needs no consent (contract or legitimate interest).",
+        "Een bericht zonder commercieel doel heeft geen toestemming nodig (overeenkomst of "
+        "gerechtvaardigd belang).",
+    ),
+    Reason.OBJECTED: (
+        "The person objected to direct marketing (GDPR Art. 21(3)).",
+        "De persoon heeft bezwaar gemaakt tegen direct marketing (AVG art. 21 lid 3).",
+    ),
+    Reason.WITHDRAWN: (
+        "The person withdrew consent or unsubscribed for this channel and topic.",
+        "De persoon heeft de toestemming ingetrokken of zich afgemeld voor dit kanaal en "
+        "onderwerp.",
+    ),
+    Reason.CONSENT: (
+        "The person gave consent for this channel and topic, and it is still valid.",
+        "De persoon heeft toestemming gegeven voor dit kanaal en onderwerp, en die is nog geldig.",
+    ),
+    Reason.SOFT_OPT_IN: (
+        "The person is a customer and has not opted out (soft opt-in, Art. 13(2) ePrivacy "
+        "Directive).",
+        "De persoon is klant en heeft zich niet afgemeld (soft opt-in, art. 11.7 "
+        "Telecommunicatiewet).",
+    ),
+    Reason.EXPIRED: (
+        "The person's consent has expired: it was not re-confirmed in time.",
+        "De toestemming van de persoon is verlopen: die is niet op tijd bevestigd.",
+    ),
+    Reason.NO_CONSENT: (
+        "There is no consent for this channel and topic.",
+        "Er is geen toestemming voor dit kanaal en onderwerp.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The state of one (channel, topic) for one person, derived from the ledger."""
+
+    status: Status
+    event_id: int
+    since: datetime
+    reconfirm_by: datetime | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What ``may_contact`` needs to know about a person, read from the store."""
+
+    erased: bool
+    restricted: bool
+    objected: bool
+    relationship: str
+    permission: Permission | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: Basis
+    reason: Reason
+    evidence_event_id: int | None = None
+
+    @property
+    def reason_en(self) -> str:
+        return REASONS[self.reason][0]
+
+    @property
+    def reason_nl(self) -> str:
+        return REASONS[self.reason][1]
+
+
+DEFAULT_SOFT_OPT_IN = frozenset({Channel.EMAIL})
+"""Channels on which customers may receive commercial messages without consent."""
+
+
+def live(permission: Permission | None, now: datetime) -> bool:
+    """A consent that allows: granted (or re-confirmed) and not past its re-confirm-by date."""
+    return (
+        permission is not None
+        and permission.status is Status.GRANTED
+        and (permission.reconfirm_by is None or now < permission.reconfirm_by)
+    )
+
+
+def may_contact(
+    facts: Facts,
+    channel: Channel,
+    kind: MessageKind,
+    now: datetime,
+    soft_opt_in: frozenset[Channel] = DEFAULT_SOFT_OPT_IN,
+) -> Decision:
+    """May a message of ``kind`` go to this person on ``channel`` now, and why (or why not)."""
+    if facts.erased:
+        return Decision(False, Basis.NONE, Reason.ERASED)
+    if facts.restricted:
+        return Decision(False, Basis.NONE, Reason.RESTRICTED)
+    if kind is MessageKind.TRANSACTIONAL:
+        return Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL)
+    if facts.objected:
+        return Decision(False, Basis.NONE, Reason.OBJECTED)
+    permission = facts.permission
+    if permission is not None and permission.status is Status.WITHDRAWN:
+        return Decision(False, Basis.NONE, Reason.WITHDRAWN, permission.event_id)
+    if live(permission, now):
+        assert permission is not None
+        return Decision(True, Basis.CONSENT, Reason.CONSENT, permission.event_id)
+    if facts.relationship == "customer" and channel in soft_opt_in:
+        return Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN)
+    if permission is not None:
+        return Decision(False, Basis.NONE, Reason.EXPIRED, permission.event_id)
+    return Decision(False, Basis.NONE, Reason.NO_CONSENT)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A ledger event as the fold sees it."""
+
+    id: int
+    channel: Channel
+    topic: str
+    action: Action
+    at: datetime
+    reconfirm_by: datetime | None
+
+
+def apply(current: Permission | None, event: Event) -> Permission | None:
+    """The state after ``event``. A re-confirmation only renews a grant that is still live when
+    it arrives: it cannot bring back a withdrawn or lapsed consent (that takes a new grant)."""
+    if event.action is Action.GRANTED:
+        return Permission(Status.GRANTED, event.id, event.at, event.reconfirm_by)
+    if event.action is Action.WITHDRAWN:
+        return Permission(Status.WITHDRAWN, event.id, event.at, None)
+    if event.action is Action.EXPIRED:
+        if current is None or current.status is not Status.GRANTED:
+            return current
+        return Permission(Status.EXPIRED, event.id, event.at, current.reconfirm_by)
+    if not live(current, event.at):
+        return current
+    assert current is not None
+    return Permission(Status.GRANTED, event.id, current.since, event.reconfirm_by)
+
+
+def fold(events: Iterable[Event]) -> dict[tuple[Channel, str], Permission]:
+    """The state of every (channel, topic), from the ledger in order (time, then id)."""
+    state: dict[tuple[Channel, str], Permission] = {}
+    for event in sorted(events, key=lambda e: (e.at, e.id)):
+        key = (event.channel, event.topic)
+        after = apply(state.get(key), event)
+        if after is not None:
+            state[key] = after
+    return state
+
+
+class ConsentRefused(ValueError):
+    """A grant that is not consent in the sense of Art. 4(11), 7 and Recital 32."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_grant(
+    method: str | None,
+    notice_id: int | None,
+    *,
+    pre_ticked: bool = False,
+    implied: bool = False,
+    imported_without_proof: bool = False,
+) -> Method:
+    """Refuse anything that is not a freely given, specific, informed and unambiguous
+    indication (Art. 4(11)); return the method when the grant may be recorded."""
+    if pre_ticked:
+        raise ConsentRefused(
+            "a pre-ticked box is not consent (GDPR Recital 32); the person must tick it themselves",
+            "pre_ticked",
+        )
+    if implied:
+        raise ConsentRefused(
+            "silence or inactivity is not consent (GDPR Recital 32); record an explicit "
+            "statement or act",
+            "implied",
+        )
+    if imported_without_proof:
+        raise ConsentRefused(
+            "consent without proof cannot be recorded (GDPR Art. 7(1)); import it with the "
+            "method and notice of the forms you hold",
+            "imported_without_proof",
+        )
+    if not method:
+        choices = ", ".join(m.value for m in Method)
+        raise ConsentRefused(f"say how consent was given: one of {choices}", "method")
+    try:
+        parsed = Method(method)
+    except ValueError:
+        choices = ", ".join(m.value for m in Method)
+        raise ConsentRefused(f"method {method!r} is not one of {choices}", "method") from None
+    if notice_id is None:
+        raise ConsentRefused(
+            "name the notice (the exact wording) the person agreed to; add one with "
+            "`kluis notices add`",
+            "notice",
+        )
+    return parsed
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """``at`` plus whole months, clamped to the month's last day (a re-confirm-by date)."""
+    import calendar
+
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+
+
+EVIDENCE_TYPES: dict[str, tuple[bytes, ...]] = {
+    "audio/mpeg": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+    "audio/wav": (b"RIFF",),
+    "audio/ogg": (b"OggS",),
+    "audio/webm": (b"\x1a\x45\xdf\xa3",),
+    "audio/mp4": (),
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "message/rfc822": (),
+    "text/plain": (),
+}
+"""Evidence kinds accepted (a call recording, a scanned form, an e-mail), with their signatures."""
+
+
+def check_evidence(content_type: str, data: bytes, max_bytes: int) -> str:
+    """The content type when ``data`` is what it claims to be and fits; else ValueError."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in EVIDENCE_TYPES:
+        raise ValueError(
+            f"{content_type!r} is not accepted as evidence; send one of "
+            + ", ".join(sorted(EVIDENCE_TYPES))
+        )
+    if not data:
+        raise ValueError("the evidence file is empty")
+    if len(data) > max_bytes:
+        raise ValueError(f"the evidence is {len(data)} bytes; at most {max_bytes} are accepted")
+    signatures = EVIDENCE_TYPES[kind]
+    if kind == "audio/wav":
+        ok = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    elif kind == "audio/mp4":
+        ok = data[4:8] == b"ftyp"
+    elif kind in ("message/rfc822", "text/plain"):
+        ok = _is_text(data) and (kind == "text/plain" or b":" in data.split(b"\n", 1)[0])
+    else:
+        ok = any(data.startswith(s) for s in signatures)
+    if not ok:
+        raise ValueError(f"the file's content is not {kind}")
+    return kind
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data

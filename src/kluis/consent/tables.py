@@ -1,0 +1,134 @@
+"""Consent tables (data store): notices, topics, the ledger, evidence, kept state, flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kluis.db import DataBase, UTCDateTime
+
+
+class Topic(DataBase):
+    """A kind of content people choose to receive (brief, point 4)."""
+
+    __tablename__ = "topics"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_nl: Mapped[str] = mapped_column(String(120))
+    reconfirm_months: Mapped[int] = mapped_column(Integer, default=24)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notice(DataBase):
+    """The exact wording shown to a person when asking consent; never changed, only superseded
+    by a new version (its id). Not personal data."""
+
+    __tablename__ = "consent_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Evidence(DataBase):
+    """A recording, scan or e-mail that proves consent (Art. 7(1)), sealed with the person's key
+    so that erasure makes it unreadable too."""
+
+    __tablename__ = "consent_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    captured_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsentEvent(DataBase):
+    """One append-only ledger event. The source IP and user agent of a web form are personal
+    data and are sealed with the person's key."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str] = mapped_column(String(40), ForeignKey("topics.key"))
+    action: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str | None] = mapped_column(String(30))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("consent_notices.id"))
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("consent_evidence.id"))
+    captured_by: Mapped[str] = mapped_column(String(120))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source_ip: Mapped[bytes | None] = mapped_column(LargeBinary)
+    user_agent: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PermissionRow(DataBase):
+    """The kept state per person, channel and topic, updated in the same transaction as each
+    event, so an audience is an indexed query and never a nightly rebuild."""
+
+    __tablename__ = "permissions"
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_permissions_audience", "channel", "topic", "status", "reconfirm_by"),
+    )
+
+
+class FlagEvent(DataBase):
+    """An objection to direct marketing (Art. 21(3)) or a restriction (Art. 18) recorded or
+    lifted: who, when and how. Append-only."""
+
+    __tablename__ = "flag_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    flag: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(30))
+    captured_by: Mapped[str] = mapped_column(String(120))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PersonFlags(DataBase):
+    """The current objection and restriction of a person (absent row: neither)."""
+
+    __tablename__ = "person_flags"
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    objected: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
