@@ -51,14 +51,14 @@ def insert_event(conn: Connection, values: dict[str, Any]) -> int:
     )
 
 
-def events_of(conn: Connection, person_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(ConsentEvent)
-            .where(ConsentEvent.person_id == person_id)
-            .order_by(ConsentEvent.captured_at, ConsentEvent.id)
-        )
-    )
+def events_of(
+    conn: Connection, person_id: str, channel: str | None = None, topic: str | None = None
+) -> list[Row[Any]]:
+    """A person's ledger in order, or the part of it about one channel and topic."""
+    query = select(ConsentEvent).where(ConsentEvent.person_id == person_id)
+    if channel is not None and topic is not None:
+        query = query.where(ConsentEvent.channel == channel, ConsentEvent.topic == topic)
+    return list(conn.execute(query.order_by(ConsentEvent.captured_at, ConsentEvent.id)))
 
 
 def event(conn: Connection, event_id: int) -> Row[Any] | None:

@@ -1,9 +1,10 @@
 """The consent ledger: recording events with evidence, objections and restrictions, the kept
 permission state, decisions (``may_contact``) and audiences.
 
-Each event updates the kept state with ``rules.apply`` in the same transaction and is audited
-there; ``rebuild`` folds the ledger again and must give the same state (DESIGN.md invariants 4
-and 5).
+Each event updates the kept state in the same transaction, by folding that channel and topic's
+events with the same ``rules.fold`` a rebuild uses (so an event recorded with an earlier time,
+such as a paper form entered late, lands in its place), and is audited there (DESIGN.md
+invariants 4 and 5).
 """
 
 from __future__ import annotations
@@ -174,7 +175,11 @@ def record(
                 "reconfirm_by": reconfirm_by,
             },
         )
-        after = rules.apply(current, rules.Event(event_id, chan, topic, act, now, reconfirm_by))
+        folded = rules.fold(
+            repository.as_event(r)
+            for r in repository.events_of(conn, person_id, chan.value, topic)
+        )
+        after = folded.get((chan, topic))
         if after is not None:
             repository.put_permission(conn, person_id, chan.value, topic, after)
         audit.record(
