@@ -27,10 +27,14 @@ def new_person(
     *,
     relationship: str = "customer",
     purposes: Sequence[str] = ("customer_service",),
+    language: str = "nl",
     **overrides: Any,
 ) -> service.NewPerson:
     return service.NewPerson(
-        relationship=relationship, purposes=list(purposes), fields=person_fields(n, **overrides)
+        relationship=relationship,
+        purposes=list(purposes),
+        fields=person_fields(n, **overrides),
+        language=language,
     )
 
 
@@ -42,8 +46,10 @@ def add_person(
     *,
     relationship: str = "customer",
     purposes: Sequence[str] = ("customer_service",),
+    language: str = "nl",
     **overrides: Any,
 ) -> str:
-    return service.create_person(
-        kluis, actor, new_person(n, relationship=relationship, purposes=purposes, **overrides), now
+    item = new_person(
+        n, relationship=relationship, purposes=purposes, language=language, **overrides
     )
+    return service.create_person(kluis, actor, item, now)

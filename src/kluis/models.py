@@ -4,6 +4,7 @@ from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
+from kluis.messaging import tables as messaging_tables
 from kluis.purposes import tables as purposes_tables
 from kluis.vault import tables as vault_tables
 
@@ -12,6 +13,7 @@ __all__ = [
     "auth_tables",
     "consent_tables",
     "contacts_tables",
+    "messaging_tables",
     "purposes_tables",
     "vault_tables",
 ]

@@ -56,6 +56,36 @@ class Settings(BaseSettings):
         default=25 * 1024 * 1024,
         description="Largest consent evidence file accepted (a call recording, a scan).",
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Mail server: smtp://host:25, smtp+starttls://user:pass@host:587 or "
+        "smtps://user:pass@host:465.",
+    )
+    mail_from_transactional: str = Field(
+        default="service@localhost",
+        description="Sender of transactional mail (service messages, confirmations).",
+    )
+    mail_from_commercial: str = Field(
+        default="news@localhost",
+        description="Sender of commercial mail (campaigns); kept apart so replies and "
+        "reputation of the two kinds do not mix.",
+    )
+    unsubscribe_mailto: str | None = Field(
+        default=None,
+        description="Address for mailto: unsubscribe requests in List-Unsubscribe (RFC 2369).",
+    )
+    marketing_purpose: str = Field(
+        default="email_marketing",
+        description="Purpose under which the address of a commercial message is read.",
+    )
+    service_purpose: str = Field(
+        default="customer_service",
+        description="Purpose under which the address of a transactional message is read.",
+    )
+    link_max_age_days: int = Field(
+        default=90,
+        description="How long unsubscribe and preference links in e-mail stay valid.",
+    )
     organisation_name: str = Field(
         default="My organisation",
         description="Name of the controller, shown in notices and the record of processing.",

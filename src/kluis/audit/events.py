@@ -176,6 +176,7 @@ class DecisionMade(AuditEvent):
     basis: str
     reason: str
     evidence_event_id: int | None
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,15 @@ class TopicChanged(AuditEvent):
     action: ClassVar[str] = "topic.changed"
     topic: str
     fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MessageStatusChanged(AuditEvent):
+    action: ClassVar[str] = "message.status"
+    person_id: str
+    message_id: int
+    kind: str
+    status: str
 
 
 def all_events() -> list[type[AuditEvent]]:

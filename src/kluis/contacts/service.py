@@ -368,6 +368,51 @@ def read_person(
     return views[0]
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """What a message needs of a person: their language and the fields the message's purpose
+    may use (at most names and e-mail address)."""
+
+    person_id: str
+    language: str
+    email: str | None
+    given_name: str | None
+    family_name: str | None
+
+
+def recipient(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime) -> Recipient:
+    """Read a person's address for one message, audited as a read under ``purpose_key``.
+
+    Unlike ``read_person`` this does not require the person to have been collected for the
+    purpose: whether a message may go is decided by ``may_contact`` (consent, the customer
+    exception of Art. 13(2) ePrivacy Directive for addresses obtained in a sale, or a contract),
+    which the caller has asked first. The purpose still limits what is decrypted.
+    """
+    with k.engine.begin() as conn:
+        purpose = _purpose_for(conn, actor, purpose_key)
+        row = repository.fetch(conn, [person_id]).get(person_id)
+        if row is None:
+            raise _missing(k, person_id)
+        view = _view(row, purpose, [], k.vault.cipher(person_id))
+        wanted = {
+            n: v for n, v in view.fields.items() if n in ("email", "given_name", "family_name")
+        }
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [PersonRead(person_id, purpose.key, tuple(sorted(wanted)), "message")],
+        )
+
+    def text(name: str) -> str | None:
+        value = wanted.get(name)
+        return value if isinstance(value, str) else None
+
+    return Recipient(
+        person_id, row.language, text("email"), text("given_name"), text("family_name")
+    )
+
+
 def read_people(
     k: Kluis,
     actor: Actor,

@@ -1,7 +1,7 @@
 """The master key and what is derived from it.
 
 One secret (32 random bytes) is kept outside the databases: in ``KLUIS_MASTER_KEY`` or in a file
-created with mode 0600. HKDF-SHA256 (RFC 5869) derives two independent keys from it, each bound to
+created with mode 0600. HKDF-SHA256 (RFC 5869) derives independent keys from it, each bound to
 its use by the ``info`` label, so that the key that wraps person keys is never the key that makes
 blind indexes.
 """
@@ -36,6 +36,8 @@ class DerivedKeys:
 
     key_encryption_key: bytes
     blind_index_key: bytes
+    signing_key: bytes = b""
+    """Signs the tokens in links sent to people (unsubscribe, preferences, confirmation)."""
 
 
 def _hkdf(master: bytes, info: bytes) -> bytes:
@@ -48,6 +50,7 @@ def derive_keys(master: bytes) -> DerivedKeys:
     return DerivedKeys(
         key_encryption_key=_hkdf(master, b"kluis/v1/key-encryption"),
         blind_index_key=_hkdf(master, b"kluis/v1/blind-index"),
+        signing_key=_hkdf(master, b"kluis/v1/link-signing"),
     )
 
 

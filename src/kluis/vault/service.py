@@ -30,6 +30,7 @@ class Vault:
         self.engine = engine
         self._kek = keys.key_encryption_key
         self._bik = keys.blind_index_key
+        self.signing_key = keys.signing_key
         self._cache: OrderedDict[str, crypto.PersonCipher] = OrderedDict()
         self._cache_size = cache_size
 

@@ -1,0 +1,1 @@
+"""E-mail that obeys consent: transactional and commercial sends, unsubscribe links, SMTP."""

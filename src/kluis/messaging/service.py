@@ -1,0 +1,273 @@
+"""Sending one message: decide, read the address under the message's purpose, render, send,
+and store the message with the decision behind it (DESIGN.md invariant 4).
+
+Nothing is sent without a ``may_contact`` decision. A commercial message carries the
+unsubscribe footer and the RFC 2369 / RFC 8058 headers with a signed one-click link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert, select, update
+
+from kluis.audit import service as audit
+from kluis.audit.events import MessageStatusChanged
+from kluis.auth.rules import Actor
+from kluis.consent import repository as consent_repo
+from kluis.consent import service as consent
+from kluis.consent.rules import Decision, MessageKind
+from kluis.contacts import service as contacts
+from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
+from kluis.messaging import render, rules, tokens
+from kluis.messaging.tables import MessageRow
+from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
+from kluis.runtime import Kluis
+
+TransportFactory = Callable[[], SmtpTransport]
+
+
+class MailNotConfigured(KluisError):
+    slug = "mail-not-configured"
+    title = "No mail server"
+    status = 503
+
+
+def smtp_transport(k: Kluis) -> SmtpTransport:
+    if not k.settings.smtp_url:
+        raise MailNotConfigured(
+            "no mail server is configured; set KLUIS_SMTP_URL (e.g. smtp://localhost:25)"
+        )
+    return SmtpTransport(parse_smtp_url(k.settings.smtp_url))
+
+
+def link(k: Kluis, path: str) -> str:
+    return f"{k.settings.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _host(k: Kluis) -> str:
+    return urlsplit(k.settings.base_url).hostname or "localhost"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int | None
+    person_id: str
+    kind: str
+    channel: str
+    topic: str
+    status: str
+    decision: Decision
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    """What to say: a built-in template with parameters, or a subject and body per language."""
+
+    template: str | None = None
+    params: dict[str, Any] | None = None
+    subject: dict[str, str] | None = None
+    body: dict[str, str] | None = None
+
+    def languages(self) -> tuple[str, ...]:
+        if self.template is not None:
+            return rules.LANGUAGES
+        subject, body = self.subject or {}, self.body or {}
+        return tuple(lang for lang in rules.LANGUAGES if subject.get(lang) and body.get(lang))
+
+
+def footer(k: Kluis, person_id: str, topic: str, topic_name: str, language: str) -> render.Footer:
+    key = k.vault.signing_key
+    unsubscribe = tokens.sign(key, tokens.LinkToken("unsubscribe", person_id, "email", topic))
+    preferences = tokens.sign(key, tokens.LinkToken("preferences", person_id))
+    text, unsub_label, prefs_label = rules.FOOTER[language]
+    return render.Footer(
+        text=text.format(organisation=k.settings.organisation_name, topic=topic_name),
+        unsubscribe_label=unsub_label,
+        unsubscribe_url=link(k, f"/unsubscribe/{unsubscribe}"),
+        preferences_label=prefs_label,
+        preferences_url=link(k, f"/preferences/{preferences}"),
+    )
+
+
+def compose(
+    k: Kluis,
+    recipient: contacts.Recipient,
+    kind: MessageKind,
+    topic: str,
+    topic_name: str,
+    content: Content,
+) -> tuple[EmailMessage, str]:
+    """The e-mail for ``recipient`` in their language, and that language."""
+    languages = content.languages()
+    if not languages:
+        raise InvalidField("give the subject and body in nl or en", field="subject")
+    language = rules.pick_language(recipient.language, languages)
+    context = {
+        "given_name": recipient.given_name,
+        "family_name": recipient.family_name,
+        "organisation": k.settings.organisation_name,
+        **(content.params or {}),
+    }
+    bottom = (
+        footer(k, recipient.person_id, topic, topic_name, language)
+        if kind is MessageKind.COMMERCIAL
+        else None
+    )
+    if content.template is not None:
+        rendered = render.from_template(content.template, language, context, bottom)
+    else:
+        subject, body = content.subject or {}, content.body or {}
+        rendered = render.from_strings(subject[language], body[language], context, bottom, language)
+    message = EmailMessage()
+    sender = (
+        k.settings.mail_from_commercial
+        if kind is MessageKind.COMMERCIAL
+        else k.settings.mail_from_transactional
+    )
+    message["From"] = f"{k.settings.organisation_name} <{sender}>"
+    message["To"] = recipient.email or ""
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Message-ID"] = make_msgid(domain=_host(k))
+    message["Content-Language"] = language
+    if bottom is not None:
+        for name, value in rules.list_headers(
+            bottom.unsubscribe_url, k.settings.unsubscribe_mailto, rules.list_id(topic, _host(k))
+        ).items():
+            message[name] = value
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message, language
+
+
+def send_message(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    kind: str,
+    topic: str,
+    content: Content,
+    now: datetime,
+    transport: TransportFactory | None = None,
+) -> MessageView:
+    """Decide, then send one e-mail (or record why not). Refusals are stored too."""
+    decision = consent.decide(k, actor, person_id, "email", kind, topic, now)
+    message_kind = MessageKind(kind)
+    if decision.reason.value == "erased":
+        raise PersonErased(f"person {person_id} was erased; nothing is sent to them")
+    with k.engine.connect() as conn:
+        topic_row = consent_repo.topic(conn, topic)
+    assert topic_row is not None
+    base = {
+        "person_id": person_id,
+        "campaign_id": None,
+        "kind": message_kind.value,
+        "channel": "email",
+        "topic": topic,
+        "template": content.template or "custom",
+        "allowed": decision.allowed,
+        "basis": decision.basis.value,
+        "reason": decision.reason.value,
+        "evidence_event_id": decision.evidence_event_id,
+        "created_by": actor.ref,
+        "created_at": now,
+    }
+    if not decision.allowed:
+        return _store(k, base | {"status": "refused", "language": "-"}, decision)
+    purpose = (
+        k.settings.marketing_purpose
+        if message_kind is MessageKind.COMMERCIAL
+        else k.settings.service_purpose
+    )
+    recipient = contacts.recipient(k, actor, person_id, purpose, now)
+    if not recipient.email:
+        return _store(
+            k,
+            base | {"status": "failed", "language": "-", "error": "no e-mail address"},
+            decision,
+        )
+    message, language = compose(
+        k,
+        recipient,
+        message_kind,
+        topic,
+        topic_row.name_en if recipient.language == "en" else topic_row.name_nl,
+        content,
+    )
+    stored = _store(
+        k,
+        base | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
+        decision,
+    )
+    assert stored.id is not None
+    try:
+        with (transport or (lambda: smtp_transport(k)))() as smtp:
+            smtp.send(message)
+    except SendFailed as exc:
+        return _finish(k, stored, "failed", now, str(exc.detail))
+    return _finish(k, stored, "sent", now, None)
+
+
+def _store(k: Kluis, values: dict[str, Any], decision: Decision) -> MessageView:
+    with k.engine.begin() as conn:
+        message_id = conn.execute(
+            insert(MessageRow).values(**values).returning(MessageRow.id)
+        ).scalar_one()
+        audit.record(
+            conn,
+            values["created_by"],
+            values["created_at"],
+            [
+                MessageStatusChanged(
+                    values["person_id"], message_id, values["kind"], values["status"]
+                )
+            ],
+        )
+    return MessageView(
+        message_id,
+        values["person_id"],
+        values["kind"],
+        values["channel"],
+        values["topic"],
+        values["status"],
+        decision,
+        values.get("error"),
+    )
+
+
+def _finish(
+    k: Kluis, view: MessageView, status: str, now: datetime, error: str | None
+) -> MessageView:
+    with k.engine.begin() as conn:
+        conn.execute(
+            update(MessageRow)
+            .where(MessageRow.id == view.id)
+            .values(status=status, sent_at=now if status == "sent" else None, error=error)
+        )
+        assert view.id is not None
+        audit.record(
+            conn, "system", now, [MessageStatusChanged(view.person_id, view.id, view.kind, status)]
+        )
+    return MessageView(
+        view.id, view.person_id, view.kind, view.channel, view.topic, status, view.decision, error
+    )
+
+
+def messages_of(k: Kluis, person_id: str) -> list[dict[str, Any]]:
+    """The messages sent (or refused) to a person, with the decision behind each."""
+    with k.engine.connect() as conn:
+        rows = conn.execute(
+            select(MessageRow).where(MessageRow.person_id == person_id).order_by(MessageRow.id)
+        )
+        found = [dict(r._mapping) for r in rows]
+    if not found and not k.vault.ciphers([person_id]):
+        raise NotFound(f"there is no person {person_id}", field="id")
+    return found
