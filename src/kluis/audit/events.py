@@ -233,6 +233,13 @@ class MessageStatusChanged(AuditEvent):
     status: str
 
 
+@dataclass(frozen=True)
+class CampaignChanged(AuditEvent):
+    action: ClassVar[str] = "campaign.changed"
+    campaign_id: int
+    status: str
+
+
 def all_events() -> list[type[AuditEvent]]:
     """Every concrete event class, for the documentation test."""
     found: list[type[AuditEvent]] = []

@@ -105,6 +105,11 @@ def _topic(conn: Connection, key: str) -> Any:
     return row
 
 
+def topic_row(conn: Connection, key: str) -> Any:
+    """The topic's row; InvalidField naming ``topic`` when there is none."""
+    return _topic(conn, key)
+
+
 def _check_topic_values(values: Mapping[str, Any]) -> None:
     for name in ("name_en", "name_nl"):
         if name in values and not str(values[name] or "").strip():

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Row,
     and_,
     case,
@@ -291,7 +292,7 @@ def audience_count(
 
 
 def audience_ids(
-    conn: Connection,
+    engine: Engine,
     channel: str,
     topic_key: str,
     now: datetime,
@@ -299,17 +300,20 @@ def audience_ids(
     batch: int,
 ) -> Iterator[list[tuple[str, str, int | None]]]:
     """The audience in batches of (person id, reason, evidence event id), in id order, with
-    keyset paging so memory stays flat however large the population."""
+    keyset paging so memory stays flat however large the population. Each page is read in a
+    short transaction of its own, so a consumer can write between pages (on SQLite a reader
+    holding a transaction open would keep every writer waiting)."""
     joined, reason, perm_event = _audience_conditions(channel, topic_key, now, soft_opt_in)
     after = ""
     while True:
-        rows = conn.execute(
-            select(people.c.id, reason.label("reason"), perm_event)
-            .select_from(joined)
-            .where(people.c.id > after, reason.in_(("consent", "soft_opt_in")))
-            .order_by(people.c.id)
-            .limit(batch)
-        ).all()
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(people.c.id, reason.label("reason"), perm_event)
+                .select_from(joined)
+                .where(people.c.id > after, reason.in_(("consent", "soft_opt_in")))
+                .order_by(people.c.id)
+                .limit(batch)
+            ).all()
         if not rows:
             return
         batch_rows: list[tuple[str, str, int | None]] = []

@@ -176,8 +176,7 @@ def record(
             },
         )
         folded = rules.fold(
-            repository.as_event(r)
-            for r in repository.events_of(conn, person_id, chan.value, topic)
+            repository.as_event(r) for r in repository.events_of(conn, person_id, chan.value, topic)
         )
         after = folded.get((chan, topic))
         if after is not None:
@@ -253,13 +252,21 @@ def decide(
     kind: str,
     topic: str,
     now: datetime,
+    *,
+    as_of: datetime | None = None,
 ) -> Decision:
-    """``may_contact`` for one person, audited with its basis and evidence."""
+    """``may_contact`` for one person, audited with its basis and evidence. ``as_of`` applies
+    the rule at another moment to the state kept now (to see when a consent lapses); the audit
+    entry is still dated ``now`` and names that moment."""
     chan, message_kind = parse_channel(channel), parse_kind(kind)
     with k.engine.begin() as conn:
         _topic(conn, topic)
         decision = rules.may_contact(
-            facts(k, conn, person_id, chan, topic), chan, message_kind, now, soft_opt_in_channels(k)
+            facts(k, conn, person_id, chan, topic),
+            chan,
+            message_kind,
+            now if as_of is None else as_of,
+            soft_opt_in_channels(k),
         )
         audit.record(
             conn,
@@ -275,6 +282,7 @@ def decide(
                     decision.basis.value,
                     decision.reason.value,
                     decision.evidence_event_id,
+                    None if as_of is None else as_of.isoformat(),
                 )
             ],
         )
@@ -528,11 +536,11 @@ def audience(
     soft = chan in soft_opt_in_channels(k)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-        for rows in repository.audience_ids(conn, chan.value, topic, now, soft, batch):
-            yield [
-                (
-                    person_id,
-                    Decision(True, rules.Basis(reason), rules.Reason(reason), event_id),
-                )
-                for person_id, reason, event_id in rows
-            ]
+    for rows in repository.audience_ids(k.engine, chan.value, topic, now, soft, batch):
+        yield [
+            (
+                person_id,
+                Decision(True, rules.Basis(reason), rules.Reason(reason), event_id),
+            )
+            for person_id, reason, event_id in rows
+        ]

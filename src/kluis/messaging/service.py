@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 
 from kluis.audit import service as audit
 from kluis.audit.events import MessageStatusChanged
-from kluis.auth.rules import Actor
+from kluis.auth.rules import Actor, Role
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.consent.rules import Decision, MessageKind
@@ -271,3 +271,35 @@ def messages_of(k: Kluis, person_id: str) -> list[dict[str, Any]]:
     if not found and not k.vault.ciphers([person_id]):
         raise NotFound(f"there is no person {person_id}", field="id")
     return found
+
+
+def unsubscribe(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
+    """The one-click unsubscribe of RFC 8058: withdraw at once for the channel and topic the
+    token names, recorded as done by the person themselves (Art. 7(3), Art. 21(2)).
+    Unsubscribing twice is harmless: the second time records nothing new."""
+    token = tokens.verify(
+        k.vault.signing_key, "unsubscribe", token_text, k.settings.link_max_age_days * 86400
+    )
+    if token.channel is None or token.topic is None:
+        raise tokens.TokenInvalid("this link is not an unsubscribe link", reason="tampered")
+    with k.engine.connect() as conn:
+        current = consent_repo.permission(conn, token.person_id, token.channel, token.topic)
+    if current is not None and current.status.value == "withdrawn":
+        return token
+    try:
+        consent.record(
+            k,
+            Actor(ref="person", role=Role.SERVICE),
+            token.person_id,
+            token.channel,
+            token.topic,
+            "withdrawn",
+            now,
+            consent.Grant(method="unsubscribe_link", notice_id=None),
+            captured_by="person",
+        )
+    except (NotFound, PersonErased):
+        raise tokens.TokenInvalid(
+            "there is nothing to unsubscribe: this address is no longer on file", reason="gone"
+        ) from None
+    return token

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -21,7 +21,7 @@ class MessageRow(DataBase):
     person_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
     topic: Mapped[str] = mapped_column(String(40))
@@ -39,3 +39,25 @@ class MessageRow(DataBase):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("campaign_id", "person_id", name="uq_messages_campaign"),)
+
+
+class Campaign(DataBase):
+    """A commercial e-mail to everyone ``may_contact`` allows on its channel and topic."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str] = mapped_column(String(40))
+    subject_en: Mapped[str | None] = mapped_column(Text)
+    subject_nl: Mapped[str | None] = mapped_column(Text)
+    body_en: Mapped[str | None] = mapped_column(Text)
+    body_nl: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

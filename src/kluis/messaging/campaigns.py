@@ -1,0 +1,336 @@
+"""Campaigns: compose, preview the audience, send in batches, resume after a crash.
+
+Sending is two steps. *Enqueue* streams the audience (``may_contact`` in SQL) and inserts one
+message row per person, idempotent per campaign and person. *Deliver* takes queued rows in
+batches, asks ``may_contact`` again at that moment (a person may have unsubscribed since), marks
+the row ``sending`` and commits before talking to the mail server, then ``sent`` or ``failed``.
+A crash leaves at most the rows that were ``sending``: on resume they become ``interrupted`` and
+are never sent again, so nobody gets the same campaign twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from kluis.audit import service as audit
+from kluis.audit.events import CampaignChanged
+from kluis.auth.rules import Actor, Role
+from kluis.consent import catalogue
+from kluis.consent import service as consent
+from kluis.consent.catalogue import parse_channel
+from kluis.consent.rules import MessageKind
+from kluis.contacts import service as contacts
+from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
+from kluis.messaging import service
+from kluis.messaging.tables import Campaign, MessageRow
+from kluis.messaging.transport import SendFailed
+from kluis.runtime import Kluis
+
+SEND_ROLES = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER, Role.MARKETING})
+FIELDS = ("name", "topic", "subject_en", "subject_nl", "body_en", "body_nl", "rate_per_minute")
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    name: str
+    channel: str
+    topic: str
+    status: str
+    subject: dict[str, str]
+    body: dict[str, str]
+    rate_per_minute: int
+    counts: dict[str, int]
+    refused: dict[str, int]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _may_send(actor: Actor) -> None:
+    if actor.role not in SEND_ROLES:
+        raise PermissionDenied("only marketing, an admin or the privacy officer may run campaigns")
+
+
+def _check(values: Mapping[str, Any]) -> None:
+    if "name" in values and not str(values["name"] or "").strip():
+        raise InvalidField("give the campaign a name", field="name")
+    rate = values.get("rate_per_minute")
+    if rate is not None and not (isinstance(rate, int) and 1 <= rate <= 100_000):
+        raise InvalidField("rate_per_minute is between 1 and 100000", field="rate_per_minute")
+    for lang in ("en", "nl"):
+        subject, body = values.get(f"subject_{lang}"), values.get(f"body_{lang}")
+        if bool(subject) != bool(body):
+            raise InvalidField(
+                f"give both the subject and the body in {lang}, or neither", field=f"body_{lang}"
+            )
+
+
+def create_campaign(
+    k: Kluis, actor: Actor, values: Mapping[str, Any], now: datetime
+) -> CampaignView:
+    """A draft campaign; it needs a subject and body in at least one of nl and en."""
+    _may_send(actor)
+    unknown = set(values) - {*FIELDS, "channel"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidField(f"a campaign has no field {name!r}", field=name)
+    channel = parse_channel(values.get("channel") or "email")
+    if channel.value != "email":
+        raise InvalidField("campaigns are sent by e-mail only for now", field="channel")
+    if not values.get("topic"):
+        raise InvalidField("name the topic of the campaign", field="topic")
+    _check(values)
+    content = service.Content(
+        subject={
+            lang: values[f"subject_{lang}"]
+            for lang in ("en", "nl")
+            if values.get(f"subject_{lang}")
+        },
+        body={lang: values[f"body_{lang}"] for lang in ("en", "nl") if values.get(f"body_{lang}")},
+    )
+    if not content.languages():
+        raise InvalidField("give the subject and body in nl or en", field="subject_nl")
+    with k.engine.begin() as conn:
+        catalogue.topic_row(conn, values["topic"])
+        campaign_id = conn.execute(
+            insert(Campaign)
+            .values(
+                name=str(values.get("name") or "").strip() or values["topic"],
+                channel=channel.value,
+                topic=values["topic"],
+                subject_en=values.get("subject_en"),
+                subject_nl=values.get("subject_nl"),
+                body_en=values.get("body_en"),
+                body_nl=values.get("body_nl"),
+                status="draft",
+                rate_per_minute=values.get("rate_per_minute") or 600,
+                created_by=actor.ref,
+                created_at=now,
+            )
+            .returning(Campaign.id)
+        ).scalar_one()
+        audit.record(conn, actor.ref, now, [CampaignChanged(campaign_id, "created")])
+    return get_campaign(k, campaign_id)
+
+
+def _row(conn: Connection, campaign_id: int) -> Any:
+    row = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).first()
+    if row is None:
+        raise NotFound(f"there is no campaign {campaign_id}", field="campaign_id")
+    return row
+
+
+def get_campaign(k: Kluis, campaign_id: int) -> CampaignView:
+    with k.engine.connect() as conn:
+        row = _row(conn, campaign_id)
+        counts = {
+            status: int(n)
+            for status, n in conn.execute(
+                select(MessageRow.status, func.count())
+                .where(MessageRow.campaign_id == campaign_id)
+                .group_by(MessageRow.status)
+            )
+        }
+    return CampaignView(
+        id=row.id,
+        name=row.name,
+        channel=row.channel,
+        topic=row.topic,
+        status=row.status,
+        subject={
+            lang: getattr(row, f"subject_{lang}")
+            for lang in ("en", "nl")
+            if getattr(row, f"subject_{lang}")
+        },
+        body={
+            lang: getattr(row, f"body_{lang}")
+            for lang in ("en", "nl")
+            if getattr(row, f"body_{lang}")
+        },
+        rate_per_minute=row.rate_per_minute,
+        counts=counts,
+        refused=dict(row.refused or {}),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def preview(k: Kluis, campaign_id: int, now: datetime) -> consent.AudienceCounts:
+    """How many people the campaign would reach now, and how many are refused for each reason."""
+    view = get_campaign(k, campaign_id)
+    return consent.audience_counts(k, view.channel, view.topic, now)
+
+
+def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = builder(MessageRow).on_conflict_do_nothing(
+        index_elements=["campaign_id", "person_id"]
+    )
+    conn.execute(statement, rows)
+
+
+def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int = 1000) -> int:
+    """Queue one message per person in the audience (idempotent); returns how many are queued."""
+    view = get_campaign(k, campaign_id)
+    counts = consent.audience_counts(k, view.channel, view.topic, now)
+    for decisions in consent.audience(k, view.channel, view.topic, now, batch):
+        rows = [
+            {
+                "person_id": person_id,
+                "campaign_id": campaign_id,
+                "kind": MessageKind.COMMERCIAL.value,
+                "channel": view.channel,
+                "topic": view.topic,
+                "template": f"campaign:{campaign_id}",
+                "language": "-",
+                "status": "queued",
+                "allowed": True,
+                "basis": decision.basis.value,
+                "reason": decision.reason.value,
+                "evidence_event_id": decision.evidence_event_id,
+                "created_by": actor.ref,
+                "created_at": now,
+            }
+            for person_id, decision in decisions
+        ]
+        with k.engine.begin() as conn:
+            _insert_ignoring_duplicates(conn, rows)
+    with k.engine.begin() as conn:
+        conn.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(refused=counts.refused)
+        )
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    MessageRow.campaign_id == campaign_id, MessageRow.status == "queued"
+                )
+            ).scalar_one()
+        )
+
+
+Progress = Callable[[int, int], None]
+
+
+def send_campaign(
+    k: Kluis,
+    actor: Actor,
+    campaign_id: int,
+    now: Callable[[], datetime],
+    transport: service.TransportFactory | None = None,
+    *,
+    batch: int = 200,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CampaignView:
+    """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
+    stamped at its own moment. ``progress(done, total)`` is called after each message."""
+    _may_send(actor)
+    started = now()
+    with k.engine.begin() as conn:
+        row = _row(conn, campaign_id)
+        if row.status == "sent":
+            raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+        conn.execute(
+            update(MessageRow)
+            .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
+            .values(status="interrupted", error="the sender stopped while this was being sent")
+        )
+        conn.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(status="sending", started_at=row.started_at or started)
+        )
+        audit.record(conn, actor.ref, started, [CampaignChanged(campaign_id, "sending")])
+    total = enqueue(k, actor, campaign_id, started)
+    view = get_campaign(k, campaign_id)
+    content = service.Content(subject=view.subject, body=view.body)
+    interval = 60.0 / view.rate_per_minute
+    done = 0
+    factory = transport or (lambda: service.smtp_transport(k))
+    with factory() as smtp:
+        while True:
+            with k.engine.connect() as conn:
+                queued = conn.execute(
+                    select(MessageRow.id, MessageRow.person_id)
+                    .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "queued")
+                    .order_by(MessageRow.id)
+                    .limit(batch)
+                ).all()
+            if not queued:
+                break
+            for message_id, person_id in queued:
+                _deliver(k, actor, view, content, message_id, person_id, now(), smtp)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+                sleep(interval)
+    finished = now()
+    with k.engine.begin() as conn:
+        conn.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(status="sent", finished_at=finished)
+        )
+        audit.record(conn, actor.ref, finished, [CampaignChanged(campaign_id, "sent")])
+    return get_campaign(k, campaign_id)
+
+
+def _deliver(
+    k: Kluis,
+    actor: Actor,
+    view: CampaignView,
+    content: service.Content,
+    message_id: int,
+    person_id: str,
+    at: datetime,
+    smtp: Any,
+) -> None:
+    decision = consent.decide(k, actor, person_id, view.channel, "commercial", view.topic, at)
+    values: dict[str, Any] = {
+        "allowed": decision.allowed,
+        "basis": decision.basis.value,
+        "reason": decision.reason.value,
+        "evidence_event_id": decision.evidence_event_id,
+    }
+    if not decision.allowed:
+        _set(k, message_id, values | {"status": "refused"})
+        return
+    recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
+    if not recipient.email:
+        _set(k, message_id, values | {"status": "failed", "error": "no e-mail address"})
+        return
+    with k.engine.connect() as conn:
+        topic = catalogue.topic_row(conn, view.topic)
+    topic_name = topic.name_en if recipient.language == "en" else topic.name_nl
+    message, language = service.compose(
+        k, recipient, MessageKind.COMMERCIAL, view.topic, topic_name, content
+    )
+    _set(
+        k,
+        message_id,
+        values | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
+    )
+    try:
+        smtp.send(message)
+    except SendFailed as exc:
+        _set(k, message_id, {"status": "failed", "error": exc.detail})
+        return
+    _set(k, message_id, {"status": "sent", "sent_at": at})
+
+
+def _set(k: Kluis, message_id: int, values: dict[str, Any]) -> None:
+    with k.engine.begin() as conn:
+        conn.execute(update(MessageRow).where(MessageRow.id == message_id).values(**values))
