@@ -22,6 +22,7 @@ from kluis.audit import service as audit
 from kluis.auth import service as auth
 from kluis.auth.rules import Role
 from kluis.cli import app
+from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.contacts import service as contacts
 from kluis.errors import PersonErased, Unauthenticated
 from kluis.purposes import service as purposes
@@ -463,7 +464,7 @@ def test_audit_verify_on_an_intact_log(kluis_env: Settings, kluis: Kluis) -> Non
     ok("users", "create", "anneke.visser@example.com", "--role", "sales")
     expected = audit.verify(kluis.engine)
     assert expected.ok
-    assert expected.entries == len(DEFAULT_PURPOSES) + 2
+    assert expected.entries == len(DEFAULT_PURPOSES) + len(DEFAULT_TOPICS) + 2
     result = ok("audit", "verify")
     assert result.stdout.strip() == (
         f"Audit log intact: {expected.entries} entries; head {expected.head_hash}"

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kluis import __version__
@@ -67,6 +68,20 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, "about:blank", str(exc.detail), str(exc.detail))
 
 
+async def _nul_in_text(_request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL refuses text holding a NUL character (a ``%00`` in a path or query, a
+    ``\\u0000`` in JSON): that is an invalid value, not a failure. Other data errors stay 500."""
+    assert isinstance(exc, DataError)
+    if "NUL (0x00)" not in str(exc.orig):
+        raise exc
+    return problem(
+        422,
+        "urn:kluis:problem:invalid-field",
+        "Invalid value",
+        "text may not contain a NUL (0x00) character",
+    )
+
+
 async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
     """Anything unforeseen: the same shape, no internals (the server still logs the traceback)."""
     return problem(
@@ -105,15 +120,35 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(KluisError, _kluis_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _nul_in_text)
     app.add_exception_handler(Exception, _unexpected_error)
 
     from kluis.audit.routes import router as audit_router
+    from kluis.consent.routes import notices as notices_router
+    from kluis.consent.routes import router as consent_router
+    from kluis.consent.routes import topics as topics_router
     from kluis.contacts.routes import companies as companies_router
     from kluis.contacts.routes import router as contacts_router
+    from kluis.messaging.routes import campaigns_router
+    from kluis.messaging.routes import router as messages_router
     from kluis.purposes.routes import router as purposes_router
 
-    for router in (contacts_router, companies_router, purposes_router, audit_router):
+    for router in (
+        contacts_router,
+        companies_router,
+        purposes_router,
+        audit_router,
+        consent_router,
+        notices_router,
+        topics_router,
+        messages_router,
+        campaigns_router,
+    ):
         app.include_router(router, prefix="/api/v1")
+
+    from kluis.web.routes import router as web_router
+
+    app.include_router(web_router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

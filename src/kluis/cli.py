@@ -23,10 +23,12 @@ from rich.table import Column, Table
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue as consent_catalogue
+from kluis.consent.cli import audience, consent_app, decide, notices_app, topics_app
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
 from kluis.errors import InvalidField, KluisError
+from kluis.messaging.cli import campaigns_app, messages_app
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
@@ -46,6 +48,13 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(purposes_app, name="purposes")
 app.add_typer(audit_app, name="audit")
+app.add_typer(notices_app, name="notices")
+app.add_typer(topics_app, name="topics")
+app.add_typer(consent_app, name="consent")
+app.command("decide")(decide)
+app.command("audience")(audience)
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(messages_app, name="messages")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -145,7 +145,8 @@ def insert_rows(
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        times = [i for i, v in enumerate(rows[0]) if isinstance(v, datetime)]
+        # a column that is NULL in the first row may hold times further down
+        times = [i for i, v in enumerate(rows[0]) if v is None or isinstance(v, datetime)]
         if times:
             rows = [_sqlite_times(row, times) for row in rows]
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -162,6 +163,6 @@ def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]
     values = list(row)
     for i in positions:
         value = values[i]
-        if value is not None:
+        if isinstance(value, datetime):
             values[i] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return tuple(values)

@@ -7,6 +7,7 @@ from kluis.contacts import tables as contacts_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.purposes import tables as purposes_tables
 from kluis.vault import tables as vault_tables
+from kluis.web import tables as web_tables
 
 __all__ = [
     "audit_tables",
@@ -16,4 +17,5 @@ __all__ = [
     "messaging_tables",
     "purposes_tables",
     "vault_tables",
+    "web_tables",
 ]

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         default=90,
         description="How long unsubscribe and preference links in e-mail stay valid.",
     )
+    signup_ttl_hours: int = Field(
+        default=72,
+        ge=1,
+        description="How long a sign-up waits for its double opt-in confirmation: after that "
+        "its link stops working and the unconfirmed sign-up is deleted.",
+    )
     organisation_name: str = Field(
         default="My organisation",
         description="Name of the controller, shown in notices and the record of processing.",

@@ -114,8 +114,10 @@ def _check_topic_values(values: Mapping[str, Any]) -> None:
     for name in ("name_en", "name_nl"):
         if name in values and not str(values[name] or "").strip():
             raise InvalidField(f"{name} cannot be empty", field=name)
+        if name in values and len(str(values[name]).strip()) > 120:
+            raise InvalidField(f"{name} is at most 120 characters", field=name)
     months = values.get("reconfirm_months")
-    if months is not None and not (isinstance(months, int) and 1 <= months <= 120):
+    if "reconfirm_months" in values and not (isinstance(months, int) and 1 <= months <= 120):
         raise InvalidField(
             "reconfirm_months is a whole number of months from 1 to 120", field="reconfirm_months"
         )
@@ -134,7 +136,7 @@ def create_topic(
         raise PermissionDenied("only an admin or the privacy officer may add topics")
     from kluis.purposes.rules import KEY_PATTERN
 
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.match(key) or len(key) > 40:
         raise InvalidField(
             "a topic key is 2-40 lower-case letters, digits and underscores", field="key"
         )

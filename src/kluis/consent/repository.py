@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -16,12 +17,23 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     update,
 )
 
-from kluis.consent.rules import Action, Channel, Event, Permission, Status
+from kluis.consent.rules import (
+    Action,
+    Channel,
+    Decision,
+    Event,
+    Facts,
+    MessageKind,
+    Permission,
+    Status,
+    may_contact,
+)
 from kluis.consent.tables import (
     ConsentEvent,
     Evidence,
@@ -235,60 +247,146 @@ def _audience_conditions(
     return joined, reason, perm.c.event_id
 
 
+Cell = tuple[str, bool, str | None]
+"""What ``may_contact`` reads of a person for one (channel, topic), in the few values it tells
+apart: the flag (``restricted``, ``objected`` or ``""``), whether a customer, and the state for
+the (channel, topic): ``withdrawn``, ``live`` (granted, not past its re-confirm-by date),
+``lapsed`` (expired, or past that date) or None (nothing recorded)."""
+
+
+def _customer_of(joined: Any, person_id: Any) -> tuple[Any, Any]:
+    """``joined`` with the person's id again when they are a customer (else NULL), and that id.
+    A left join (not EXISTS) so that SQLite keeps walking ``joined`` in its order and looks
+    people up on the covering (id, relationship) index rather than reading their rows."""
+    customer = people.alias("customer")
+    on = and_(customer.c.id == person_id, customer.c.relationship == "customer")
+    return joined.outerjoin(customer, on), customer.c.id
+
+
+def audience_cells(
+    conn: Connection, channel: str, topic_key: str, now: datetime, customers: bool
+) -> Counter[Cell]:
+    """How many people are in each cell, from indexes only and without a full pass over people:
+    the (channel, topic)'s states, walked once on the audience index in person order (looking
+    each up on the people index, in the same order, when ``customers`` is asked: only the soft
+    opt-in needs it); the flagged, who are few; the number of people and of customers. Whoever
+    is in no query is unflagged with nothing recorded. Erased people are gone and in no cell."""
+    perm, flag = PermissionRow.__table__, PersonFlags.__table__
+    of_topic = and_(perm.c.channel == channel, perm.c.topic == topic_key)
+    withdrawn = perm.c.status == Status.WITHDRAWN.value
+    live = and_(
+        perm.c.status == Status.GRANTED.value,
+        or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
+    )
+    state = case(
+        (withdrawn, literal("withdrawn")), (live, literal("live")), else_=literal("lapsed")
+    )
+
+    # One pass, counted by condition: a GROUP BY would sort every row first.
+    held_from: Any = perm
+    counted = [func.count(), func.count(case((withdrawn, 1))), func.count(case((live, 1)))]
+    if customers:
+        held_from, customer_id = _customer_of(perm, perm.c.person_id)
+        counted += [
+            func.count(customer_id),
+            func.count(case((withdrawn, customer_id))),
+            func.count(case((live, customer_id))),
+        ]
+    query = select(*counted).select_from(held_from).where(of_topic)
+    counts = [int(n) for n in conn.execute(query).one()]
+    split = {False: counts[:3]}
+    if customers:
+        others = [every - theirs for every, theirs in zip(counts[:3], counts[3:], strict=True)]
+        split = {True: counts[3:], False: others}
+    holders: Counter[tuple[bool, str]] = Counter()
+    for customer, (total, n_withdrawn, n_live) in split.items():
+        holders[(customer, "withdrawn")] = n_withdrawn
+        holders[(customer, "live")] = n_live
+        holders[(customer, "lapsed")] = total - n_withdrawn - n_live
+
+    flagged_from = flag.outerjoin(perm, and_(perm.c.person_id == flag.c.person_id, of_topic))
+    flagged_columns = [
+        case((flag.c.restricted, literal("restricted")), else_=literal("objected")).label("flag"),
+        case((perm.c.status.is_(None), null()), else_=state).label("state"),
+    ]
+    if customers:
+        flagged_from, customer_id = _customer_of(flagged_from, flag.c.person_id)
+        flagged_columns.append(customer_id.is_not(None).label("customer"))
+    flagged = (
+        select(*flagged_columns)
+        .select_from(flagged_from)
+        .where(or_(flag.c.objected, flag.c.restricted))
+        .subquery()
+    )
+    cells: Counter[Cell] = Counter()
+    unheld = Counter(_people(conn, customers))  # people with nothing recorded, by customer
+    for (customer, held_state), n in holders.items():
+        cells[("", customer, held_state)] += n
+        unheld[customer] -= n
+    for row in conn.execute(select(*flagged.c, func.count()).group_by(*flagged.c)):
+        flag_name, held_state = row[0], row[1]
+        customer, n = bool(row[2]) if customers else False, int(row[-1])
+        cells[(flag_name, customer, held_state)] += n
+        if held_state is None:
+            unheld[customer] -= n
+        else:
+            cells[("", customer, held_state)] -= n
+    for customer, n in unheld.items():
+        cells[("", customer, None)] += n
+    return Counter({cell: n for cell, n in cells.items() if n})
+
+
+def _people(conn: Connection, customers: bool) -> dict[bool, int]:
+    """How many people there are, by whether they are customers when ``customers``."""
+    total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
+    if not customers:
+        return {False: total}
+    count = int(
+        conn.execute(
+            select(func.count()).select_from(people).where(people.c.relationship == "customer")
+        ).scalar_one()
+    )
+    return {True: count, False: total - count}
+
+
+def cell_decision(cell: Cell, channel: str, now: datetime, soft_opt_in: bool) -> Decision:
+    """``may_contact`` for everyone in a cell (a commercial message on ``channel`` at ``now``)."""
+    flag, customer, held_state = cell
+    permission = None
+    if held_state is not None:
+        status = Status.WITHDRAWN if held_state == "withdrawn" else Status.GRANTED
+        permission = Permission(status, 0, now, None if held_state == "live" else now)
+    facts = Facts(
+        erased=False,
+        restricted=flag == "restricted",
+        objected=flag == "objected",
+        relationship="customer" if customer else "other",
+        permission=permission,
+    )
+    chan = Channel(channel)
+    soft = frozenset({chan}) if soft_opt_in else frozenset()
+    return may_contact(facts, chan, MessageKind.COMMERCIAL, now, soft)
+
+
 def audience_reasons(
     conn: Connection, channel: str, topic_key: str, now: datetime, soft_opt_in: bool
 ) -> dict[str, int]:
-    """How many people each outcome has: one grouped query over the whole population."""
-    joined, reason, _ = _audience_conditions(channel, topic_key, now, soft_opt_in)
-    rows = conn.execute(
-        select(reason.label("reason"), func.count()).select_from(joined).group_by(reason)
-    )
-    return {r[0]: int(r[1]) for r in rows}
+    """How many people each outcome has: the rule applied to each cell, weighed by its size."""
+    reasons: Counter[str] = Counter()
+    for cell, n in audience_cells(conn, channel, topic_key, now, soft_opt_in).items():
+        reasons[cell_decision(cell, channel, now, soft_opt_in).reason.value] += n
+    return dict(reasons)
 
 
 def audience_count(
     conn: Connection, channel: str, topic_key: str, now: datetime, soft_opt_in: bool
 ) -> int:
-    """People a commercial message may go to, counted on the indexes: live consents, plus (with
-    soft opt-in) customers who neither withdrew nor hold a live consent, less the flagged."""
-    perm = PermissionRow.__table__
-    flag = PersonFlags.__table__
-    flagged = select(flag.c.person_id).where(or_(flag.c.objected, flag.c.restricted))
-    granted = (
-        select(func.count())
-        .select_from(perm)
-        .where(
-            perm.c.channel == channel,
-            perm.c.topic == topic_key,
-            perm.c.status == Status.GRANTED.value,
-            or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
-            perm.c.person_id.not_in(flagged),
-        )
+    """People a commercial message may go to, counted on the indexes (``audience_cells``)."""
+    return sum(
+        n
+        for cell, n in audience_cells(conn, channel, topic_key, now, soft_opt_in).items()
+        if cell_decision(cell, channel, now, soft_opt_in).allowed
     )
-    total = int(conn.execute(granted).scalar_one())
-    if soft_opt_in:
-        excluded = select(perm.c.person_id).where(
-            perm.c.channel == channel,
-            perm.c.topic == topic_key,
-            or_(
-                perm.c.status == Status.WITHDRAWN.value,
-                and_(
-                    perm.c.status == Status.GRANTED.value,
-                    or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
-                ),
-            ),
-        )
-        customers = (
-            select(func.count())
-            .select_from(people)
-            .where(
-                people.c.relationship == "customer",
-                people.c.id.not_in(excluded),
-                people.c.id.not_in(flagged),
-            )
-        )
-        total += int(conn.execute(customers).scalar_one())
-    return total
 
 
 def audience_ids(

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kluis.contacts.tables import people
 from kluis.db import DataBase, UTCDateTime
 
 
@@ -100,8 +101,12 @@ class PermissionRow(DataBase):
     since: Mapped[datetime] = mapped_column(UTCDateTime())
     reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # The audience index is in person order within a (channel, topic), so an audience is counted
+    # and joined to people by walking two indexes side by side; on SQLite the table is clustered
+    # on its primary key (WITHOUT ROWID), so a person's state is read where the key is found.
     __table_args__ = (
-        Index("ix_permissions_audience", "channel", "topic", "status", "reconfirm_by"),
+        Index("ix_permissions_audience", "channel", "topic", "person_id", "status", "reconfirm_by"),
+        {"sqlite_with_rowid": False},
     )
 
 
@@ -132,3 +137,10 @@ class PersonFlags(DataBase):
     )
     objected: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+Index("ix_people_id_relationship", people.c.id, people.c.relationship)
+"""People in id order with their relationship, without reading their (encrypted) rows: the
+audience streams in id order and tells customers (soft opt-in) from the others on this index."""

@@ -306,7 +306,7 @@ def _deliver(
         "evidence_event_id": decision.evidence_event_id,
     }
     if not decision.allowed:
-        _set(k, message_id, values | {"status": "refused"})
+        _set(k, message_id, values | {"status": "refused"}, claim=True)
         return
     recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
     if not recipient.email:
@@ -318,11 +318,13 @@ def _deliver(
     message, language = service.compose(
         k, recipient, MessageKind.COMMERCIAL, view.topic, topic_name, content
     )
-    _set(
+    if not _set(
         k,
         message_id,
         values | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
-    )
+        claim=True,
+    ):
+        return  # another sender of this campaign (a second `send`) took it first
     try:
         smtp.send(message)
     except SendFailed as exc:
@@ -331,6 +333,11 @@ def _deliver(
     _set(k, message_id, {"status": "sent", "sent_at": at})
 
 
-def _set(k: Kluis, message_id: int, values: dict[str, Any]) -> None:
+def _set(k: Kluis, message_id: int, values: dict[str, Any], *, claim: bool = False) -> bool:
+    """Update the message; with ``claim`` only while it is still queued, so two senders of the
+    same campaign never both send it. True when the row changed."""
+    statement = update(MessageRow).where(MessageRow.id == message_id)
+    if claim:
+        statement = statement.where(MessageRow.status == "queued")
     with k.engine.begin() as conn:
-        conn.execute(update(MessageRow).where(MessageRow.id == message_id).values(**values))
+        return conn.execute(statement.values(**values)).rowcount == 1

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    select_autoescape,
+)
+from jinja2.sandbox import SandboxedEnvironment
 
 from kluis.errors import InvalidField
 
@@ -23,6 +31,19 @@ from kluis.errors import InvalidField
 def environment() -> Environment:
     return Environment(
         loader=PackageLoader("kluis.messaging", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> SandboxedEnvironment:
+    """For text staff write (a campaign, a one-off message): it may use the person's names and
+    the parameters given, never reach Python objects behind them (server-side template
+    injection)."""
+    return SandboxedEnvironment(
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -49,8 +70,8 @@ class Rendered:
 def from_strings(
     subject: str, body: str, context: dict[str, Any], footer: Footer | None, language: str
 ) -> Rendered:
-    """Render a subject and body written by staff (Jinja2 syntax, autoescaped)."""
-    env = environment()
+    """Render a subject and body written by staff (Jinja2 syntax, autoescaped, sandboxed)."""
+    env = sandbox()
     try:
         subject_out = html.unescape(env.from_string(subject).render(context)).strip()
         body_out = html.unescape(env.from_string(body).render(context)).strip()
@@ -64,11 +85,21 @@ def from_template(
 ) -> Rendered:
     """Render the built-in template ``email/NAME.LANG.txt`` (first line ``Subject: …``)."""
     env = environment()
+    if name not in template_names():
+        raise InvalidField(
+            f"there is no message template {name!r}; there are {', '.join(template_names())}",
+            field="template",
+        )
     try:
         template = env.get_template(f"email/{name}.{language}.txt")
     except TemplateNotFound:
         raise InvalidField(f"there is no message template {name!r}", field="template") from None
-    text = html.unescape(template.render(context))
+    try:
+        text = html.unescape(template.render(context))
+    except TemplateError as exc:
+        raise InvalidField(
+            f"template {name!r} does not render with these parameters: {exc}", field="params"
+        ) from None
     first, _, rest = text.partition("\n")
     if not first.startswith("Subject:"):
         raise InvalidField(
@@ -78,6 +109,7 @@ def from_template(
 
 
 def _assemble(subject: str, body: str, footer: Footer | None, language: str) -> Rendered:
+    subject = " ".join(subject.split())  # one header line: the mail library refuses breaks
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
     text = body
     if footer is not None:

@@ -137,7 +137,6 @@ def compose(
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain=_host(k))
-    message["Content-Language"] = language
     if bottom is not None:
         for name, value in rules.list_headers(
             bottom.unsubscribe_url, k.settings.unsubscribe_mailto, rules.list_id(topic, _host(k))
@@ -145,6 +144,8 @@ def compose(
             message[name] = value
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    # After the body: set_content clears every Content-* header set before it.
+    message["Content-Language"] = language
     return message, language
 
 
@@ -202,6 +203,7 @@ def send_message(
         topic_row.name_en if recipient.language == "en" else topic_row.name_nl,
         content,
     )
+    smtp = (transport or (lambda: smtp_transport(k)))()
     stored = _store(
         k,
         base | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
@@ -209,7 +211,7 @@ def send_message(
     )
     assert stored.id is not None
     try:
-        with (transport or (lambda: smtp_transport(k)))() as smtp:
+        with smtp:
             smtp.send(message)
     except SendFailed as exc:
         return _finish(k, stored, "failed", now, str(exc.detail))
@@ -269,6 +271,8 @@ def messages_of(k: Kluis, person_id: str) -> list[dict[str, Any]]:
         )
         found = [dict(r._mapping) for r in rows]
     if not found and not k.vault.ciphers([person_id]):
+        if k.vault.erased([person_id]):
+            raise PersonErased(f"person {person_id} was erased; their messages went with them")
         raise NotFound(f"there is no person {person_id}", field="id")
     return found
 

@@ -133,10 +133,13 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("person_id", "channel", "topic", name=op.f("pk_permissions")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("permissions", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_permissions_audience", ["channel", "topic", "status", "reconfirm_by"], unique=False
+            "ix_permissions_audience",
+            ["channel", "topic", "person_id", "status", "reconfirm_by"],
+            unique=False,
         )
 
     op.create_table(
@@ -151,7 +154,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_person_flags")),
+        sqlite_with_rowid=False,
     )
+    op.create_index("ix_people_id_relationship", "people", ["id", "relationship"], unique=False)
     op.create_table(
         "consent_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -204,6 +209,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_consent_events_person_id"))
 
     op.drop_table("consent_events")
+    op.drop_index("ix_people_id_relationship", table_name="people")
     op.drop_table("person_flags")
     with op.batch_alter_table("permissions", schema=None) as batch_op:
         batch_op.drop_index("ix_permissions_audience")

@@ -1,0 +1,360 @@
+"""The messaging commands of the ``kluis`` command line: campaigns (create, preview, send with a
+progress bar, show) and one message to one person. Registered on the main app in ``kluis.cli``;
+like every command they call services, never SQL.
+
+The shared helpers (``_run``, ``_kluis``, ``_actor``, the consoles) live in ``kluis.cli``, which
+imports this module to register it, so they are looked up when a command runs, not at import.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from kluis.consent.rules import Decision
+from kluis.db import utcnow
+from kluis.errors import InvalidField
+from kluis.messaging import campaigns, service
+
+campaigns_app = typer.Typer(
+    help="Campaigns: commercial e-mail to everyone who may receive it on a topic.",
+    no_args_is_help=True,
+)
+messages_app = typer.Typer(help="One e-mail to one person, after a decision.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+TopicOption = Annotated[str, typer.Option(help="A topic key (`kluis topics list`).")]
+
+
+def _base() -> ModuleType:
+    from kluis import cli
+
+    return cli
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(file: Path, field: str) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidField(f"cannot read {file} as UTF-8 text: {exc}", field=field) from None
+
+
+def _decision_json(decision: Decision) -> dict[str, Any]:
+    return {
+        "allowed": decision.allowed,
+        "basis": decision.basis.value,
+        "reason": decision.reason.value,
+        "reason_en": decision.reason_en,
+        "reason_nl": decision.reason_nl,
+        "evidence_event_id": decision.evidence_event_id,
+    }
+
+
+# Campaigns --------------------------------------------------------------------------------------
+
+
+@campaigns_app.command("create")
+def campaigns_create(
+    topic: TopicOption,
+    name: Annotated[str, typer.Option(help="What the campaign is called (for staff).")],
+    subject_en: Annotated[str | None, typer.Option(help="The subject in English.")] = None,
+    body_en: Annotated[
+        Path | None,
+        typer.Option(help="A UTF-8 file with the body in English (Jinja2: {{ given_name }})."),
+    ] = None,
+    subject_nl: Annotated[str | None, typer.Option(help="The subject in Dutch.")] = None,
+    body_nl: Annotated[
+        Path | None,
+        typer.Option(help="A UTF-8 file with the body in Dutch (Jinja2: {{ given_name }})."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option(help="At most this many messages a minute (default 600).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a draft campaign with its subject and body in English and/or Dutch; prints its id."""
+    base = _base()
+
+    def go() -> None:
+        values: dict[str, Any] = {"name": name, "topic": topic}
+        for lang, subject, body in (("en", subject_en, body_en), ("nl", subject_nl, body_nl)):
+            if subject is not None:
+                values[f"subject_{lang}"] = subject
+            if body is not None:
+                values[f"body_{lang}"] = _text(body, f"body_{lang}")
+        if rate is not None:
+            values["rate_per_minute"] = rate
+        with base._kluis() as kluis:
+            view = campaigns.create_campaign(kluis, base._actor(), values, utcnow())
+        if as_json:
+            base._print_json(view)
+        else:
+            base.out.print(view.id)
+
+    base._run(go)
+
+
+@campaigns_app.command("preview")
+def campaigns_preview(campaign_id: int, as_json: JsonOption = False) -> None:
+    """How many people the campaign may reach now, and how many not, by reason. Sends nothing."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            counts = campaigns.preview(kluis, campaign_id, utcnow())
+        if as_json:
+            base._print_json(
+                {
+                    "campaign_id": campaign_id,
+                    "channel": counts.channel,
+                    "topic": counts.topic,
+                    "audience": counts.allowed,
+                    "refused": counts.refused,
+                }
+            )
+            return
+        base.out.print(
+            f"Campaign {campaign_id} may reach {counts.allowed} people now "
+            f"({counts.channel}, {counts.topic}).",
+            markup=False,
+        )
+        _print_refused(counts.refused, "May not reach")
+
+    base._run(go)
+
+
+def _print_refused(refused: dict[str, int], title: str) -> None:
+    if not refused:
+        return
+    table = Table("reason", "people", title=title, title_justify="left")
+    for reason, n in sorted(refused.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(reason, str(n))
+    _base().out.print(table)
+
+
+class _Rate(ProgressColumn):
+    """Messages a second, as the bar has measured them."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(
+            "-- msg/s" if speed is None else f"{speed:.1f} msg/s", style="progress.data.speed"
+        )
+
+
+def _campaign_json(view: campaigns.CampaignView) -> dict[str, Any]:
+    counts = dict.fromkeys(("queued", "sending", "sent", "refused", "failed", "interrupted"), 0)
+    return {
+        "id": view.id,
+        "name": view.name,
+        "channel": view.channel,
+        "topic": view.topic,
+        "status": view.status,
+        "subject": view.subject,
+        "body": view.body,
+        "rate_per_minute": view.rate_per_minute,
+        "counts": counts | view.counts,
+        "refused": view.refused,
+        "created_at": view.created_at,
+        "started_at": view.started_at,
+        "finished_at": view.finished_at,
+    }
+
+
+def _summary(view: campaigns.CampaignView) -> str:
+    counts = _campaign_json(view)["counts"]
+    parts = [f"{counts[s]} {s}" for s in ("sent", "refused", "failed")]
+    parts += [f"{counts[s]} {s}" for s in ("queued", "sending", "interrupted") if counts[s]]
+    left_out = sum(view.refused.values())
+    return f"{', '.join(parts)}; {left_out} left out"
+
+
+@campaigns_app.command("send")
+def campaigns_send(campaign_id: int, as_json: JsonOption = False) -> None:
+    """Send the campaign, showing progress on standard error; run it again after an interruption
+    to carry on: nobody gets it twice."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            actor = base._actor()
+            campaigns.get_campaign(kluis, campaign_id)
+            service.smtp_transport(kluis)  # no mail server: say so before anything changes
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                _Rate(),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                console=base.err,
+            )
+            task: TaskID | None = None
+
+            def progress(done: int, total: int) -> None:
+                nonlocal task
+                if task is None:  # shown once there is something to send
+                    bar.start()
+                    task = bar.add_task(f"campaign {campaign_id}", total=total)
+                bar.update(task, completed=done, total=total)
+
+            try:
+                view = campaigns.send_campaign(kluis, actor, campaign_id, utcnow, progress=progress)
+            except KeyboardInterrupt:
+                bar.stop()
+                base.err.print(
+                    f"interrupted; run `kluis campaigns send {campaign_id}` again to carry on: "
+                    "nobody gets it twice",
+                    markup=False,
+                )
+                raise typer.Exit(130) from None
+            finally:
+                bar.stop()
+        if as_json:
+            base._print_json(_campaign_json(view))
+        else:
+            base.out.print(f"Campaign {campaign_id} sent: {_summary(view)}.", markup=False)
+
+    base._run(go)
+
+
+@campaigns_app.command("show")
+def campaigns_show(campaign_id: int, as_json: JsonOption = False) -> None:
+    """Show a campaign: its status, its messages counted by status, who was left out and why."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            view = campaigns.get_campaign(kluis, campaign_id)
+        if as_json:
+            base._print_json(_campaign_json(view))
+            return
+        table = Table(show_header=False, box=None)
+        table.add_row("id", str(view.id))
+        table.add_row("name", view.name)
+        table.add_row("topic", f"{view.topic} ({view.channel})")
+        table.add_row("status", view.status)
+        table.add_row("languages", ", ".join(sorted(view.subject)))
+        for lang, subject in sorted(view.subject.items()):
+            table.add_row(f"subject ({lang})", subject)
+        table.add_row("rate", f"{view.rate_per_minute} a minute")
+        table.add_row("messages", _summary(view))
+        table.add_row("created (UTC)", _when(view.created_at))
+        table.add_row("started (UTC)", _when(view.started_at))
+        table.add_row("finished (UTC)", _when(view.finished_at))
+        base.out.print(table)
+        _print_refused(view.refused, "Left out")
+
+    base._run(go)
+
+
+# One message ------------------------------------------------------------------------------------
+
+
+def _params(values: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise InvalidField(f"--param takes KEY=VALUE, not {value!r}", field="param")
+        params[key.strip()] = text
+    return params
+
+
+def _content(
+    template: str | None, params: list[str], subject: str | None, body: Path | None
+) -> service.Content:
+    if template is not None:
+        if subject is not None or body is not None:
+            raise InvalidField(
+                "give --template (with --param), or --subject and --body, not both",
+                field="template",
+            )
+        return service.Content(template=template, params=_params(params))
+    if params:
+        raise InvalidField("--param is for a template; name it with --template", field="param")
+    if subject is None or body is None:
+        raise InvalidField(
+            "give --template NAME, or --subject and --body FILE",
+            field="subject" if subject is None else "body",
+        )
+    text = _text(body, "body")
+    return service.Content(subject={"nl": subject, "en": subject}, body={"nl": text, "en": text})
+
+
+@messages_app.command("send")
+def messages_send(
+    person_id: str,
+    kind: Annotated[str, typer.Option(help="transactional or commercial.")],
+    topic: TopicOption,
+    template: Annotated[
+        str | None, typer.Option(help="A built-in template (notice); give its --param values.")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE for the template; repeat for several."),
+    ] = None,
+    subject: Annotated[str | None, typer.Option(help="The subject, instead of a template.")] = None,
+    body: Annotated[
+        Path | None,
+        typer.Option(help="A UTF-8 file with the body (Jinja2: {{ given_name }})."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send one e-mail to a person after asking may_contact; prints what happened and why.
+    A refused message is recorded too; a failed one exits 1."""
+    base = _base()
+
+    def go() -> service.MessageView:
+        content = _content(template, param or [], subject, body)
+        with base._kluis() as kluis:
+            view = service.send_message(
+                kluis, base._actor(), person_id, kind, topic, content, utcnow()
+            )
+        if as_json:
+            base._print_json(
+                {
+                    "id": view.id,
+                    "person_id": view.person_id,
+                    "kind": view.kind,
+                    "channel": view.channel,
+                    "topic": view.topic,
+                    "status": view.status,
+                    "decision": _decision_json(view.decision),
+                    "error": view.error,
+                }
+            )
+        elif view.status == "sent":
+            base.out.print(f"Sent message {view.id}: {view.decision.reason_en}", markup=False)
+        elif view.status == "refused":
+            base.out.print(
+                f"Refused (message {view.id} recorded): {view.decision.reason_en}", markup=False
+            )
+        return view
+
+    view = base._run(go)
+    if view.status == "failed":
+        base.err.print(f"error [email]: message {view.id} was not sent: {view.error}", markup=False)
+        raise typer.Exit(1)

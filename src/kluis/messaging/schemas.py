@@ -1,0 +1,165 @@
+"""API shapes of messages and campaigns.
+
+A message is never more than a decision and what became of it: the rows hold no personal data
+(the address is read when sending and not kept), so these shapes carry none either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kluis.consent.rules import MessageKind
+from kluis.consent.schemas import DecisionPublic
+
+TopicKey = Annotated[
+    str,
+    Field(max_length=40, description="A topic key (`GET /api/v1/topics`).", examples=["offers"]),
+]
+
+
+class PerLanguage(BaseModel):
+    """One text in Dutch and/or English; the person's language is used when it is given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nl: str | None = Field(default=None, max_length=100_000)
+    en: str | None = Field(default=None, max_length=100_000)
+
+    def texts(self) -> dict[str, str]:
+        return {lang: text for lang, text in (("nl", self.nl), ("en", self.en)) if text}
+
+
+# Messages ---------------------------------------------------------------------------------------
+
+
+class MessageCreate(BaseModel):
+    """One e-mail to one person: a built-in template with parameters, or a subject and body per
+    language (Jinja2: `{{ given_name }}`, `{{ family_name }}`, `{{ organisation }}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str = Field(description="The person's id.")
+    kind: MessageKind = Field(
+        description="`transactional` (service mail: needs no consent, but is refused while the "
+        "person's data is restricted) or `commercial` (needs consent or the customer exception)."
+    )
+    topic: TopicKey
+    template: str | None = Field(
+        default=None,
+        max_length=80,
+        description="A built-in template (`notice`); give `params`, not `subject` and `body`.",
+        examples=["notice"],
+    )
+    params: dict[str, str | int | float | bool] | None = Field(
+        default=None,
+        description="Values the template uses; `notice` needs `subject` and `body`.",
+        examples=[{"subject": "Opening hours", "body": "We are closed on Monday."}],
+    )
+    subject: PerLanguage | None = None
+    body: PerLanguage | None = None
+
+
+class MessagePublic(BaseModel):
+    """A message sent, refused or failed, with the decision behind it."""
+
+    id: int
+    person_id: str
+    kind: MessageKind
+    channel: str
+    topic: str
+    status: Literal["sent", "refused", "failed"] = Field(
+        description="`refused`: the decision did not allow it; `failed`: the mail server did "
+        "not take it (`error` says why)."
+    )
+    decision: DecisionPublic
+    error: str | None = None
+
+
+class MessageRecord(BaseModel):
+    """A message in a person's history: what was sent (or not) and why."""
+
+    id: int
+    campaign_id: int | None
+    kind: MessageKind
+    channel: str
+    topic: str
+    template: str = Field(description="The template, `custom`, or `campaign:ID`.")
+    language: str = Field(description="`nl` or `en`; `-` when nothing was composed.")
+    status: str = Field(
+        description="`sent`, `refused`, `failed`; for a campaign also `queued`, `sending` or "
+        "`interrupted` (the sender stopped mid-send; it is never sent again)."
+    )
+    decision: DecisionPublic
+    error: str | None
+    created_by: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+# Campaigns --------------------------------------------------------------------------------------
+
+
+class CampaignCreate(BaseModel):
+    """A draft commercial e-mail to everyone who may receive it on the topic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Spring offers"])
+    topic: TopicKey
+    subject: PerLanguage = Field(description="The subject in nl and/or en.")
+    body: PerLanguage = Field(
+        description="The body in the same languages (Jinja2: `{{ given_name }}`); paragraphs "
+        "are separated by an empty line. The unsubscribe footer is added."
+    )
+    rate_per_minute: int = Field(
+        default=600, ge=1, le=100_000, description="At most this many messages a minute."
+    )
+
+
+class CampaignCounts(BaseModel):
+    """The campaign's messages by status."""
+
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    refused: int = Field(
+        default=0,
+        description="Queued, then refused when their turn came (they unsubscribed or objected "
+        "in between). Those left out when the audience was drawn are in `refused`.",
+    )
+    failed: int = 0
+    interrupted: int = Field(
+        default=0, description="Being sent when the sender stopped; never sent again."
+    )
+
+
+class CampaignPublic(BaseModel):
+    id: int
+    name: str
+    channel: str
+    topic: str
+    status: Literal["draft", "sending", "sent"]
+    subject: PerLanguage
+    body: PerLanguage
+    rate_per_minute: int
+    counts: CampaignCounts
+    refused: dict[str, int] = Field(
+        description="People left out when the audience was drawn, by reason code (`objected`, "
+        "`withdrawn`, `no_consent`, ...); they get no message."
+    )
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class CampaignPreview(BaseModel):
+    campaign_id: int
+    channel: str
+    topic: str
+    audience: int = Field(description="People the campaign may reach now.")
+    refused: dict[str, int] = Field(
+        description="People it may not reach now, by reason code (`objected`, `withdrawn`, ...)."
+    )

@@ -1,0 +1,33 @@
+"""Sign-ups waiting for their double opt-in.
+
+A sign-up is not a person yet: nothing is granted and no person key exists until the person
+confirms. The address and names are sealed (AES-256-GCM) under a key derived for this one sign-up,
+and the row is deleted when it is confirmed or expires, so an unconfirmed sign-up leaves nothing
+behind. The e-mail blind index lets a look-up find pending sign-ups of an address without
+opening them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kluis.db import DataBase, UTCDateTime
+
+
+class Signup(DataBase):
+    """One pending sign-up: what was chosen, under which notice, sealed contact details."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email_digest: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    """E-mail address, names, IP address and user agent, as sealed JSON."""
+    language: Mapped[str] = mapped_column(String(5))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    notice_id: Mapped[int] = mapped_column(Integer, ForeignKey("consent_notices.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
