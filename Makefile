@@ -44,6 +44,7 @@ test: lint
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/audience.py
 	$(BIN)/python benchmarks/campaign.py
 
 clean:

@@ -9,12 +9,12 @@ restricted. Personal columns stay empty (the audience reads none of them) and no
 are written (the audience reads the kept state only).
 
 Then times, at a fixed ``now``: ``service.audience_count`` (the indexed count),
-``service.audience_counts`` (the count per reason, one grouped query) and streaming the whole
-audience through ``service.audience``. The baseline, measured in the same run: a plain sqlite3
-table with one row per person and the columns the rule needs (relationship, status,
-re-confirm-by date, objected, restricted) and an index, counted with a plain ``SELECT count(*)
-... WHERE``, grouped with a plain ``CASE``, and streamed with the same keyset paging. The results
-must agree exactly. Machines here are noisy; the ratios are the figures that count.
+``service.audience_counts`` (the count per reason) and streaming the whole audience through
+``service.audience``. The baseline, measured in the same run: a plain sqlite3 table with one row
+per person and the columns the rule needs (relationship, status, re-confirm-by date, objected,
+restricted) and an index, counted with a plain ``SELECT count(*) ... WHERE``, grouped with a
+plain ``CASE ... GROUP BY``, and streamed with the same keyset paging. The results must agree
+exactly. Machines here are noisy; the ratios are the figures that count.
 
     python benchmarks/audience.py [--people 1000000] [--batch 50000] [--page 1000]
 """

@@ -124,7 +124,8 @@ def play(kluis: Kluis, person: str, plan: Plan, topic: str, other: str, notice_i
     population=st.lists(plans, max_size=25),
     reconfirm_months=st.sampled_from([1, 6, 24]),
     day=st.integers(min_value=0, max_value=1200),
-    hours=st.sampled_from([0, 12]),  # 0: the moment may fall exactly on a re-confirm-by date
+    hours=st.sampled_from([0, 12]),
+    on_a_date=st.one_of(st.none(), st.integers(min_value=0, max_value=99)),
     batch=st.integers(min_value=1, max_value=7),
 )
 def test_the_sql_audience_is_may_contact_person_by_person(
@@ -133,6 +134,7 @@ def test_the_sql_audience_is_may_contact_person_by_person(
     reconfirm_months: int,
     day: int,
     hours: int,
+    on_a_date: int | None,
     batch: int,
 ) -> None:
     serial = next(SERIAL)
@@ -155,9 +157,14 @@ def test_the_sql_audience_is_may_contact_person_by_person(
         for person, plan in zip(ids, population, strict=True):
             if play(kluis, person, plan, topic, other, notice_id):
                 present.discard(person)
-        for person in present:
-            assert service.kept_state(kluis, person) == service.folded_state(kluis, person)
+        dates = []
+        for person in sorted(present):
+            kept = service.kept_state(kluis, person)
+            assert kept == service.folded_state(kluis, person)
+            dates += sorted(p.reconfirm_by for p in kept.values() if p.reconfirm_by is not None)
         now = NOW + timedelta(days=day, hours=hours)
+        if on_a_date is not None and dates:
+            now = dates[on_a_date % len(dates)]  # the very moment a consent lapses
         for channel in CHANNELS:
             check(kluis, ids, present, channel, topic, now, batch)
     finally:

@@ -141,6 +141,6 @@ class PersonFlags(DataBase):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
-Index("ix_people_id_relationship", people.c.id, people.c.relationship)
+PEOPLE_BY_ID = Index("ix_people_id_relationship", people.c.id, people.c.relationship)
 """People in id order with their relationship, without reading their (encrypted) rows: the
 audience streams in id order and tells customers (soft opt-in) from the others on this index."""
