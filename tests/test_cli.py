@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
+from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
 from kluis.audit import service as audit
 from kluis.auth import service as auth
@@ -37,38 +38,7 @@ DEFAULT_PURPOSES = {
     "age_verification",
     "privacy_requests",
 }
-ERROR_LINE = re.compile(r"^error(?: \[(?P<field>[a-z_]+)\])?: (?P<detail>.+)$", re.MULTILINE)
 PASSWORD = re.compile(r"one-time password: (?P<password>\S+)")
-
-runner = CliRunner()
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def ok(*args: str) -> Result:
-    result = run(*args)
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-    assert result.stderr == ""
-    return result
-
-
-def refused(*args: str, field: str | None) -> str:
-    """Run a command that must fail as a person would see it: exit 1, one ``error [field]: ...``
-    line on stderr, nothing on stdout. Returns the detail."""
-    result = run(*args)
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.stdout == ""
-    match = ERROR_LINE.fullmatch(result.stderr.strip())
-    assert match is not None, result.stderr
-    assert match["field"] == field
-    return match["detail"]
-
-
-def ok_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
 
 
 def add_buyer(*extra: str) -> str:

@@ -8,57 +8,24 @@ The CLI reads the clock itself, so moments in the future (``--as-of``) are taken
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
+from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
 from kluis.audit import service as audit
-from kluis.cli import app
 from kluis.consent import service
 from kluis.consent.rules import REASONS, Reason
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 
-ERROR_LINE = re.compile(r"^error(?: \[(?P<field>[a-z_]+)\])?: (?P<detail>.+)$", re.MULTILINE)
 WORDING_NL = "Ja, ik wil aanbiedingen van Kluis B.V. per e-mail ontvangen."
 WORDING_EN = "Yes, I would like to receive offers from Kluis B.V. by e-mail."
 WAV = b"RIFF" + b"\x24\x00\x00\x00" + b"WAVE" + b"fmt " + b"\x00" * 32
-
-runner = CliRunner()
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def ok(*args: str) -> Result:
-    result = run(*args)
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-    assert result.stderr == ""
-    return result
-
-
-def ok_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
-
-
-def refused(*args: str, field: str | None) -> str:
-    """A command that fails as a person sees it: exit 1, one ``error [field]: ...`` line on
-    stderr, nothing on stdout. Returns the detail."""
-    result = run(*args)
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.stdout == ""
-    match = ERROR_LINE.fullmatch(result.stderr.strip())
-    assert match is not None, result.stderr
-    assert match["field"] == field, result.stderr
-    return match["detail"]
 
 
 def add_person(relationship: str = "prospect", n: int = 1) -> str:

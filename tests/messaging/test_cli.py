@@ -7,8 +7,6 @@ The CLI reads the clock itself, so the people here are made at today's moment.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -16,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
+from cli_helpers import ok as _ok
+from cli_helpers import ok_json as _ok_json
+from cli_helpers import refused, run
 from conftest import ADMIN, MARKETING
 from factories import add_person
-from kluis.cli import app
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.db import utcnow
@@ -29,36 +29,13 @@ from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer, mail_server
 
-ERROR_LINE = re.compile(r"^error(?: \[(?P<field>[a-z_]+)\])?: (?P<detail>.+)$", re.MULTILINE)
-
-runner = CliRunner()
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
 
 def ok(*args: str) -> Result:
-    result = run(*args)
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-    return result
+    return _ok(*args, quiet=False)
 
 
 def ok_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
-
-
-def refused(*args: str, field: str | None) -> str:
-    """A command that fails as a person sees it: exit 1, one ``error [field]: ...`` line on
-    stderr, nothing on stdout. Returns the detail."""
-    result = run(*args)
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.stdout == ""
-    match = ERROR_LINE.fullmatch(result.stderr.strip())
-    assert match is not None, result.stderr
-    assert match["field"] == field, result.stderr
-    return match["detail"]
+    return _ok_json(*args, quiet=False)
 
 
 @pytest.fixture
