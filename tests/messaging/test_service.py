@@ -160,5 +160,6 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     )
     assert failed.status == "failed"
     assert failed.error is not None
-    assert "550" in failed.error
+    assert "550 5.1.1" in failed.error
+    assert "mailbox" not in failed.error
     assert len(smtp.received) == 1

@@ -82,9 +82,7 @@ def normalise_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidField(
-            f"email {value!r} is not a valid address: {exc}", field="email"
-        ) from None
+        raise InvalidField(f"email is not a valid address: {exc}", field="email") from None
 
 
 def email_index_term(normalised: str) -> str:
@@ -105,8 +103,7 @@ def normalise_phone(value: str, region: str) -> str:
         or (number.italian_leading_zero and not phonenumbers.is_valid_number(number))
     ):
         raise InvalidField(
-            f"phone {value!r} is not a phone number; write it with its country code, "
-            "e.g. +31 20 123 4567",
+            "phone is not a phone number; write it with its country code, e.g. +31 20 123 4567",
             field="phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -116,9 +113,7 @@ def normalise_date(field: str, value: str, today: date) -> str:
     try:
         parsed = date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidField(
-            f"{field} {value!r} is not a date; write it as YYYY-MM-DD", field=field
-        ) from None
+        raise InvalidField(f"{field} is not a date; write it as YYYY-MM-DD", field=field) from None
     if parsed > today:
         raise InvalidField(f"{field} {parsed.isoformat()} lies in the future", field=field)
     if parsed.year < 1900:

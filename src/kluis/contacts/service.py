@@ -462,7 +462,9 @@ def search_people(
         else:
             tokens = rules.name_tokens(text)
             if not tokens:
-                raise InvalidField(f"{text!r} has no letters or digits to search for", field="q")
+                raise InvalidField(
+                    "the search text has no letters or digits to search for", field="q"
+                )
             fields = NAME_FIELDS
             digests = tuple(k.vault.blind_index("name", t) for t in tokens)
     with k.engine.begin() as conn:

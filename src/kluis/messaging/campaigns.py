@@ -257,6 +257,9 @@ def send_campaign(
     total = enqueue(k, actor, campaign_id, started)
     view = get_campaign(k, campaign_id)
     content = service.Content(subject=view.subject, body=view.body)
+    with k.engine.connect() as conn:
+        topic = catalogue.topic_row(conn, view.topic)
+    topic_names = {"en": topic.name_en, "nl": topic.name_nl}
     interval = 60.0 / view.rate_per_minute
     done = 0
     factory = transport or (lambda: service.smtp_transport(k))
@@ -272,7 +275,7 @@ def send_campaign(
             if not queued:
                 break
             for message_id, person_id in queued:
-                _deliver(k, actor, view, content, message_id, person_id, now(), smtp)
+                _deliver(k, actor, view, content, topic_names, message_id, person_id, now(), smtp)
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -293,6 +296,7 @@ def _deliver(
     actor: Actor,
     view: CampaignView,
     content: service.Content,
+    topic_names: dict[str, str],
     message_id: int,
     person_id: str,
     at: datetime,
@@ -312,11 +316,9 @@ def _deliver(
     if not recipient.email:
         _set(k, message_id, values | {"status": "failed", "error": "no e-mail address"})
         return
-    with k.engine.connect() as conn:
-        topic = catalogue.topic_row(conn, view.topic)
-    topic_name = topic.name_en if recipient.language == "en" else topic.name_nl
+    topic_name = topic_names["en" if recipient.language == "en" else "nl"]
     message, language = service.compose(
-        k, recipient, MessageKind.COMMERCIAL, view.topic, topic_name, content
+        k, recipient, MessageKind.COMMERCIAL, view.topic, topic_name, content, at
     )
     if not _set(
         k,

@@ -104,8 +104,9 @@ def compose(
     topic: str,
     topic_name: str,
     content: Content,
+    now: datetime,
 ) -> tuple[EmailMessage, str]:
-    """The e-mail for ``recipient`` in their language, and that language."""
+    """The e-mail for ``recipient`` in their language, and that language; ``now`` is its Date."""
     languages = content.languages()
     if not languages:
         raise InvalidField("give the subject and body in nl or en", field="subject")
@@ -135,7 +136,7 @@ def compose(
     message["From"] = f"{k.settings.organisation_name} <{sender}>"
     message["To"] = recipient.email or ""
     message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=_host(k))
     if bottom is not None:
         for name, value in rules.list_headers(
@@ -202,6 +203,7 @@ def send_message(
         topic,
         topic_row.name_en if recipient.language == "en" else topic_row.name_nl,
         content,
+        now,
     )
     smtp = (transport or (lambda: smtp_transport(k)))()
     stored = _store(

@@ -9,6 +9,7 @@ password go in the URL (``smtps://user:password@host``).
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import time
@@ -133,7 +134,7 @@ class SmtpTransport:
                 if refused:
                     code, text = next(iter(refused.values()))
                     raise SendFailed(
-                        f"the server refused the recipient: {code} {_text(text)}",
+                        f"the server refused the recipient: {_status(code, text)}",
                         permanent=code >= 500,
                         code=code,
                     )
@@ -142,14 +143,14 @@ class SmtpTransport:
                 code, text = next(iter(exc.recipients.values()))
                 if code >= 500 or attempt >= self.retries:
                     raise SendFailed(
-                        f"the server refused the recipient: {code} {_text(text)}",
+                        f"the server refused the recipient: {_status(code, text)}",
                         permanent=code >= 500,
                         code=code,
                     ) from None
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code >= 500 or attempt >= self.retries:
                     raise SendFailed(
-                        f"the server answered {exc.smtp_code} {_text(exc.smtp_error)}",
+                        f"the server answered {_status(exc.smtp_code, exc.smtp_error)}",
                         permanent=exc.smtp_code >= 500,
                         code=exc.smtp_code,
                     ) from None
@@ -166,5 +167,12 @@ class SmtpTransport:
             self._sleep(self.backoff_seconds * 2 ** (attempt - 1))
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else value
+_ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})")
+
+
+def _status(code: int, text: bytes | str) -> str:
+    """The reply code and its enhanced status code (RFC 3463), never the server's free text:
+    servers echo the recipient's address there, and this detail is stored and logged."""
+    words = text.decode(errors="replace") if isinstance(text, bytes) else text
+    enhanced = _ENHANCED.match(words)
+    return f"{code} {enhanced.group(1)}" if enhanced else str(code)

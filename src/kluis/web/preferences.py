@@ -19,6 +19,7 @@ from sqlalchemy import select
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import repository as consent_repo
+from kluis.consent import rules as consent_rules
 from kluis.consent import service as consent
 from kluis.consent.rules import Basis
 from kluis.contacts.tables import people
@@ -83,7 +84,13 @@ def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
             v.topic,
             v.status,
             v.since,
-            live=v.status == "granted" and (v.reconfirm_by is None or now < v.reconfirm_by),
+            live=v.status is not None
+            and consent_rules.live(
+                consent_rules.Permission(
+                    consent_rules.Status(v.status), 0, v.since or now, v.reconfirm_by
+                ),
+                now,
+            ),
             soft_opt_in=v.decision.basis is Basis.SOFT_OPT_IN,
         )
         for v in views

@@ -214,7 +214,9 @@ def start(
             "hours": k.settings.signup_ttl_hours,
         },
     )
-    message, _language = messaging.compose(k, recipient, MessageKind.TRANSACTIONAL, "", "", content)
+    message, _language = messaging.compose(
+        k, recipient, MessageKind.TRANSACTIONAL, "", "", content, now
+    )
     try:
         send(message)
     except Exception:
