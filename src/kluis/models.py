@@ -6,6 +6,7 @@ from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.purposes import tables as purposes_tables
+from kluis.requests import tables as requests_tables
 from kluis.vault import tables as vault_tables
 from kluis.web import tables as web_tables
 
@@ -16,6 +17,7 @@ __all__ = [
     "contacts_tables",
     "messaging_tables",
     "purposes_tables",
+    "requests_tables",
     "vault_tables",
     "web_tables",
 ]
