@@ -132,6 +132,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     from kluis.messaging.routes import campaigns_router
     from kluis.messaging.routes import router as messages_router
     from kluis.purposes.routes import router as purposes_router
+    from kluis.requests.routes import router as requests_router
 
     for router in (
         contacts_router,
@@ -143,6 +144,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         topics_router,
         messages_router,
         campaigns_router,
+        requests_router,
     ):
         app.include_router(router, prefix="/api/v1")
 

@@ -29,6 +29,7 @@ from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging.cli import campaigns_app, messages_app
+from kluis.requests.cli import requests_app
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
@@ -55,6 +56,7 @@ app.command("decide")(decide)
 app.command("audience")(audience)
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(messages_app, name="messages")
+app.add_typer(requests_app, name="requests")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

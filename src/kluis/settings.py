@@ -82,6 +82,17 @@ class Settings(BaseSettings):
         default="customer_service",
         description="Purpose under which the address of a transactional message is read.",
     )
+    privacy_purpose: str = Field(
+        default="privacy_requests",
+        description="Purpose under which privacy requests read and answer a person "
+        "(it must cover everyone).",
+    )
+    privacy_link_hours: int = Field(
+        default=72,
+        ge=1,
+        description="How long the link that verifies a request made on the public /privacy "
+        "page stays valid.",
+    )
     link_max_age_days: int = Field(
         default=90,
         description="How long unsubscribe and preference links in e-mail stay valid.",
@@ -95,6 +106,32 @@ class Settings(BaseSettings):
     organisation_name: str = Field(
         default="My organisation",
         description="Name of the controller, shown in notices and the record of processing.",
+    )
+    organisation_address: str = Field(
+        default="",
+        description="Postal address of the controller (Art. 13(1)(a), 30(1)(a)).",
+    )
+    organisation_contact: str = Field(
+        default="privacy@localhost",
+        description="E-mail address people and the authority use to reach the controller about "
+        "privacy (Art. 13(1)(a), 30(1)(a)).",
+    )
+    representative: str | None = Field(
+        default=None,
+        description="Name and contact of the representative in the EU (Art. 27), for a "
+        "controller established outside it; none otherwise.",
+    )
+    dpo_name: str | None = Field(
+        default=None,
+        description="Name of the data protection officer (Art. 37), if one is designated.",
+    )
+    dpo_contact: str | None = Field(
+        default=None,
+        description="Contact details of the data protection officer (Art. 13(1)(b)).",
+    )
+    supervisory_authority: str = Field(
+        default="Autoriteit Persoonsgegevens, https://autoriteitpersoonsgegevens.nl",
+        description="The supervisory authority people may complain to (Art. 13(2)(d)).",
     )
 
     @property

@@ -87,6 +87,37 @@ class PersonErasedEvent(AuditEvent):
 
 
 @dataclass(frozen=True)
+class SuppressionAdded(AuditEvent):
+    """The person's e-mail address and phone number (their blind-index digests, which are not
+    in the entry) went on the suppression list."""
+
+    action: ClassVar[str] = "suppression.added"
+    person_id: str
+    kinds: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuppressionRemoved(AuditEvent):
+    """The person signed up again themselves (double opt-in), so their digests left the list."""
+
+    action: ClassVar[str] = "suppression.removed"
+    person_id: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonExported(AuditEvent):
+    """An access (Art. 15) or portability (Art. 20) package of the person was produced."""
+
+    action: ClassVar[str] = "person.exported"
+    person_id: str
+    format: str
+    request_id: int | None = None
+    portable: bool = False
+
+
+@dataclass(frozen=True)
 class CompanyCreated(AuditEvent):
     action: ClassVar[str] = "company.created"
     company_id: int
@@ -238,6 +269,86 @@ class CampaignChanged(AuditEvent):
     action: ClassVar[str] = "campaign.changed"
     campaign_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class RequestCreated(AuditEvent):
+    action: ClassVar[str] = "request.created"
+    person_id: str
+    request_id: int
+    type: str
+    channel: str
+    verified_by: str | None
+
+
+@dataclass(frozen=True)
+class RequestStatusChanged(AuditEvent):
+    action: ClassVar[str] = "request.status"
+    person_id: str
+    request_id: int
+    status: str
+    verified_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestExtended(AuditEvent):
+    action: ClassVar[str] = "request.extended"
+    person_id: str
+    request_id: int
+    months: int
+    extended_to: str
+
+
+@dataclass(frozen=True)
+class RequestAnswerSent(AuditEvent):
+    action: ClassVar[str] = "request.answer_sent"
+    person_id: str
+    request_id: int
+    template: str
+    attachments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonMinimised(AuditEvent):
+    """An erasure that keeps what a legal obligation needs (Art. 17(3)(b)): the fields and
+    purposes that went, and the purposes that stay."""
+
+    action: ClassVar[str] = "person.minimised"
+    person_id: str
+    cleared: tuple[str, ...]
+    removed_purposes: tuple[str, ...]
+    kept_purposes: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class BreachRecorded(AuditEvent):
+    """A personal-data breach entered in the register (Art. 33(5))."""
+
+    action: ClassVar[str] = "breach.recorded"
+    breach_id: int
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BreachNotified(AuditEvent):
+    """The authority or the people were told of a breach, or why not was documented."""
+
+    action: ClassVar[str] = "breach.notified"
+    breach_id: int
+    whom: str
+    at: str | None
+    late: bool = False
+    exemption: str | None = None
+
+
+@dataclass(frozen=True)
+class BreachAffectedListed(AuditEvent):
+    """The people affected by a breach were listed from the audit log (ids only)."""
+
+    action: ClassVar[str] = "breach.affected_listed"
+    breach_id: int
+    people: int
 
 
 def all_events() -> list[type[AuditEvent]]:

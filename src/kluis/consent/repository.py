@@ -420,3 +420,12 @@ def audience_ids(
             batch_rows.append((person_id, why, event_id if why == "consent" else None))
         yield batch_rows
         after = rows[-1][0]
+
+
+def delete_ledger(conn: Connection, person_id: str) -> int:
+    """Delete a person's consent events, evidence and kept permissions (an erasure that keeps
+    the person for a legal obligation; full erasure deletes them through the foreign keys)."""
+    deleted = conn.execute(delete(ConsentEvent).where(ConsentEvent.person_id == person_id))
+    conn.execute(delete(Evidence).where(Evidence.person_id == person_id))
+    conn.execute(delete(PermissionRow).where(PermissionRow.person_id == person_id))
+    return deleted.rowcount

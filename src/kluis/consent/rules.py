@@ -65,6 +65,7 @@ class Basis(StrEnum):
     CONSENT = "consent"
     SOFT_OPT_IN = "soft_opt_in"
     CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
     NONE = "none"
 
 
@@ -80,6 +81,7 @@ class Reason(StrEnum):
     SOFT_OPT_IN = "soft_opt_in"
     EXPIRED = "expired"
     NO_CONSENT = "no_consent"
+    PRIVACY_REQUEST = "privacy_request"
 
 
 REASONS: dict[Reason, tuple[str, str]] = {
@@ -123,7 +125,23 @@ REASONS: dict[Reason, tuple[str, str]] = {
         "There is no consent for this channel and topic.",
         "Er is geen toestemming voor dit kanaal en onderwerp.",
     ),
+    Reason.PRIVACY_REQUEST: (
+        "An answer to the person's own privacy request, which the law requires (GDPR Art. 12).",
+        "Een antwoord op het eigen privacyverzoek van de persoon, dat de wet voorschrijft (AVG "
+        "art. 12).",
+    ),
 }
+
+
+def may_answer(erased: bool) -> Decision:
+    """May the answer to a person's own privacy request go to them? Yes, even while their
+    processing is restricted or after they objected: answering is the controller's legal
+    obligation (Art. 12(1), 12(3)-(4), 18(3), 19), not a use of their data for a purpose. An
+    erased person gets nothing more, except the erasure certificate, which is decided before
+    the erasure."""
+    if erased:
+        return Decision(False, Basis.NONE, Reason.ERASED)
+    return Decision(True, Basis.LEGAL_OBLIGATION, Reason.PRIVACY_REQUEST)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
-"""All SQL about people: Core statements, batched, no ORM objects on the bulk paths."""
+"""All SQL about people: Core statements, batched, no ORM objects on the bulk paths.
+
+Whether a person is restricted (Art. 18) is read from the consent slice's ``person_flags``
+table, which is where the restriction is recorded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, exists, func, insert, select, true, update
 
+from kluis.consent.tables import PersonFlags
 from kluis.contacts.tables import Company, PersonIndex, PersonPurpose, people
 from kluis.db import insert_rows
 
@@ -69,6 +74,33 @@ def owners_of(conn: Connection, field: str, digests: Iterable[bytes]) -> dict[by
     return found
 
 
+def index_digests(
+    conn: Connection, person_id: str, fields: Sequence[str]
+) -> list[tuple[str, bytes]]:
+    """The person's blind-index digests of ``fields``, as (field, digest), in a stable order."""
+    rows = conn.execute(
+        select(PersonIndex.field, PersonIndex.digest)
+        .where(PersonIndex.person_id == person_id, PersonIndex.field.in_(fields))
+        .order_by(PersonIndex.field, PersonIndex.digest)
+    )
+    return [(str(field), bytes(digest)) for field, digest in rows]
+
+
+def restricted(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` have their processing restricted (Art. 18)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update(
+            conn.scalars(
+                select(PersonFlags.person_id).where(
+                    PersonFlags.person_id.in_(chunk), PersonFlags.restricted == true()
+                )
+            )
+        )
+    return found
+
+
 def search_query(
     *,
     purpose_key: str | None,
@@ -76,10 +108,16 @@ def search_query(
     company_id: int | None,
     index_fields: Sequence[str] = (),
     digests: Sequence[bytes] = (),
+    without_restricted: bool = False,
 ) -> Select[tuple[str]]:
     """Ids of people matching every filter; with ``digests``, people whose ``index_fields`` hold
-    all of them (each search token must match)."""
+    all of them (each search token must match); with ``without_restricted``, leaving out people
+    whose processing is restricted."""
     query = select(people.c.id)
+    if without_restricted:
+        query = query.where(
+            ~exists().where(PersonFlags.person_id == people.c.id, PersonFlags.restricted == true())
+        )
     if purpose_key is not None:
         query = query.join(
             PersonPurpose,
@@ -157,3 +195,13 @@ def missing_companies(conn: Connection, ids: Iterable[int | None]) -> list[int]:
         return wanted
     found = set(conn.execute(select(Company.id).where(Company.id.in_(in_range))).scalars())
     return [i for i in wanted if i not in found]
+
+
+def collected_at(conn: Connection, person_id: str) -> dict[str, Any]:
+    """When the person's data was collected for each of their purposes."""
+    rows = conn.execute(
+        select(PersonPurpose.purpose_key, PersonPurpose.collected_at).where(
+            PersonPurpose.person_id == person_id
+        )
+    )
+    return {key: at for key, at in rows}

@@ -22,7 +22,7 @@ from kluis.audit.events import MessageStatusChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
-from kluis.consent.rules import Decision, MessageKind
+from kluis.consent.rules import Decision, MessageKind, may_answer
 from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
 from kluis.messaging import render, rules, tokens
@@ -218,6 +218,97 @@ def send_message(
     except SendFailed as exc:
         return _finish(k, stored, "failed", now, str(exc.detail))
     return _finish(k, stored, "sent", now, None)
+
+
+PRIVACY_TOPIC = "privacy"
+"""The topic recorded for answers to privacy requests; not a consent topic."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an answer to a privacy request was: which template, when, its Message-ID.
+    The address it went to is not kept (Art. 5(1)(c))."""
+
+    template: str
+    sent_at: datetime
+    message_id: str
+    attachments: tuple[str, ...]
+
+
+def send_answer(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    template: str,
+    params: dict[str, Any],
+    now: datetime,
+    *,
+    transport: TransportFactory | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    to: contacts.Recipient | None = None,
+) -> Answer | None:
+    """Send the answer to a person's own privacy request (Art. 12) to the address on file, or
+    to ``to`` when the caller read it before an erasure. Decided by ``may_answer`` and, while
+    the person exists, stored with that decision like every message. None when there is no
+    address to send to."""
+    if to is None:
+        erased = bool(k.vault.erased([person_id]))
+        decision = may_answer(erased)
+        if erased:
+            raise PersonErased(f"person {person_id} was erased; nothing is sent to them")
+        to = contacts.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
+        store = True
+    else:
+        decision, store = may_answer(False), False
+    if not to.email:
+        return None
+    message, language = compose(
+        k, to, MessageKind.TRANSACTIONAL, PRIVACY_TOPIC, "", Content(template, params), now
+    )
+    for item in attachments:
+        main, _, sub = item.media_type.partition("/")
+        message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
+    smtp = (transport or (lambda: smtp_transport(k)))()
+    stored = None
+    if store:
+        stored = _store(
+            k,
+            {
+                "person_id": person_id,
+                "campaign_id": None,
+                "kind": MessageKind.TRANSACTIONAL.value,
+                "channel": "email",
+                "topic": PRIVACY_TOPIC,
+                "template": template,
+                "allowed": decision.allowed,
+                "basis": decision.basis.value,
+                "reason": decision.reason.value,
+                "evidence_event_id": None,
+                "created_by": actor.ref,
+                "created_at": now,
+                "status": "sending",
+                "language": language,
+                "message_id": message["Message-ID"],
+            },
+            decision,
+        )
+    try:
+        with smtp:
+            smtp.send(message)
+    except SendFailed as exc:
+        if stored is not None:
+            _finish(k, stored, "failed", now, str(exc.detail))
+        raise
+    if stored is not None:
+        _finish(k, stored, "sent", now, None)
+    return Answer(template, now, str(message["Message-ID"]), tuple(a.filename for a in attachments))
 
 
 def _store(k: Kluis, values: dict[str, Any], decision: Decision) -> MessageView:

@@ -1,0 +1,306 @@
+"""The ``kluis requests`` commands: take in, list, verify, extend, refuse and carry out privacy
+requests. Registered on the main app in ``kluis.cli``; they call the service, never SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from kluis.db import utcnow
+from kluis.errors import InvalidField
+from kluis.requests import rules, service
+
+requests_app = typer.Typer(
+    help="Privacy requests (Art. 15-21): access, portability, rectification, restriction, "
+    "objection, erasure, with their deadlines.",
+    no_args_is_help=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+NoMailOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-mail", help="Send nothing to the person (tell them yourself, e.g. by letter)."
+    ),
+]
+
+
+def _base() -> ModuleType:
+    from kluis import cli
+
+    return cli
+
+
+def _as_json(view: service.RequestView) -> dict[str, Any]:
+    import dataclasses
+
+    return dataclasses.asdict(view)
+
+
+def _show(view: service.RequestView) -> None:
+    base = _base()
+    table = Table(show_header=False, box=None)
+    table.add_row("request", str(view.id))
+    table.add_row("type", f"{view.type} ({rules.ARTICLES[rules.RequestType(view.type)]})")
+    table.add_row("person", view.person_id)
+    table.add_row("status", view.status)
+    table.add_row("came in", f"{view.channel}, verified by {view.verified_by or '(not yet)'}")
+    table.add_row("received", view.received_at.strftime("%Y-%m-%d %H:%M UTC"))
+    deadline = view.deadline.strftime("%Y-%m-%d")
+    if view.overdue:
+        state = f"OVERDUE by {-view.days_left} days"
+    elif view.status in ("completed", "refused"):
+        state = view.status
+    else:
+        state = f"{view.days_left} days left"
+    table.add_row("deadline", f"{deadline} ({state})")
+    if view.extension_reason:
+        table.add_row("extended", view.extension_reason)
+    if view.details:
+        table.add_row("details", view.details)
+    if view.outcome:
+        table.add_row("outcome", view.outcome)
+    if view.recipients_to_notify:
+        table.add_row("tell (Art. 19)", ", ".join(view.recipients_to_notify))
+    for item in view.sent:
+        table.add_row("sent", f"{item['what']} at {item['at']}")
+    base.out.print(table)
+
+
+@requests_app.command("create")
+def create(
+    type: Annotated[
+        str, typer.Option("--type", help=", ".join(t.value for t in rules.RequestType))
+    ],
+    contact: Annotated[str | None, typer.Option(help="The person's id.")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Or the e-mail address the request came from.")
+    ] = None,
+    verified_by: Annotated[
+        str | None,
+        typer.Option(
+            help="How the requester's identity was checked: "
+            + ", ".join(v.value for v in rules.Verification)
+        ),
+    ] = None,
+    details: Annotated[str | None, typer.Option(help="What the person asked, in brief.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a privacy request received now; prints its id. Due in one calendar month."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            view = service.create(
+                kluis,
+                base._actor(),
+                type,
+                utcnow(),
+                person_id=contact,
+                email=email,
+                verified_by=verified_by,
+                details=details,
+            )
+        if as_json:
+            base._print_json(_as_json(view))
+        else:
+            base.out.print(view.id)
+
+    base._run(go)
+
+
+@requests_app.command("list")
+def list_(
+    due_within: Annotated[
+        int | None, typer.Option(help="Only open requests due within this many days.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue requests.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Completed and refused requests too.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Requests by deadline, soonest first (open ones unless --all)."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            views = service.list_requests(
+                kluis,
+                base._actor(),
+                utcnow(),
+                open_only=not all_,
+                due_within=due_within,
+                overdue=overdue,
+                limit=1000,
+            )
+        if as_json:
+            base._print_json([_as_json(v) for v in views])
+            return
+        if not views:
+            base.out.print("no requests")
+            return
+        table = Table("id", "type", "status", "deadline", "days left", "person")
+        for v in views:
+            left = f"OVERDUE {-v.days_left}" if v.overdue else str(v.days_left)
+            table.add_row(
+                str(v.id), v.type, v.status, v.deadline.strftime("%Y-%m-%d"), left, v.person_id
+            )
+        base.out.print(table)
+
+    base._run(go)
+
+
+@requests_app.command("show")
+def show(request_id: int, as_json: JsonOption = False) -> None:
+    """One request: deadline, status, outcome, what was sent."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            view = service.get(kluis, base._actor(), request_id, utcnow())
+        if as_json:
+            base._print_json(_as_json(view))
+        else:
+            _show(view)
+
+    base._run(go)
+
+
+@requests_app.command("verify")
+def verify(
+    request_id: int,
+    by: Annotated[
+        str,
+        typer.Option("--by", help="How: " + ", ".join(v.value for v in rules.Verification)),
+    ],
+) -> None:
+    """Record how the requester was shown to be the person (Art. 12(6))."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            _show(service.verify(kluis, base._actor(), request_id, by, utcnow()))
+
+    base._run(go)
+
+
+@requests_app.command("extend")
+def extend(
+    request_id: int,
+    months: Annotated[int, typer.Option(help="1 or 2.")],
+    reason: Annotated[str, typer.Option(help="Why; the person is told it.")],
+    no_mail: NoMailOption = False,
+) -> None:
+    """Extend the deadline by one or two months, within the first month (Art. 12(3))."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            view = service.extend(
+                kluis, base._actor(), request_id, months, reason, utcnow(), mail=not no_mail
+            )
+        _show(view)
+
+    base._run(go)
+
+
+@requests_app.command("refuse")
+def refuse(
+    request_id: int,
+    reason: Annotated[str, typer.Option(help="Why; the person is told it (Art. 12(4)).")],
+    no_mail: NoMailOption = False,
+) -> None:
+    """Refuse a request, telling the person why and that they may complain."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            view = service.refuse(
+                kluis, base._actor(), request_id, reason, utcnow(), mail=not no_mail
+            )
+        _show(view)
+
+    base._run(go)
+
+
+def _changes(pairs: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidField(f"--set takes FIELD=VALUE, not {name!r}", field="set")
+        changes[name.strip()] = value if value else None
+    return changes
+
+
+@requests_app.command("process")
+def process(
+    request_id: int,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="For a rectification: FIELD=VALUE (empty value clears). Repeatable."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Directory for what must be handed over instead of e-mailed."),
+    ] = None,
+    no_mail: NoMailOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Carry out a verified request's steps and complete it; the person is sent their copy,
+    confirmation or certificate."""
+    base = _base()
+
+    def go() -> None:
+        changes = _changes(set_ or []) or None
+        with base._kluis() as kluis:
+            done = service.process(
+                kluis, base._actor(), request_id, utcnow(), changes=changes, mail=not no_mail
+            )
+        written = []
+        if done.files:
+            if out is None:
+                raise InvalidField(
+                    "there are files to hand over (nothing went by e-mail): run again with "
+                    "--out DIR; the request is completed, so use "
+                    "`kluis contacts export-portable` or ask the person for another request",
+                    field="out",
+                )
+            out.mkdir(parents=True, exist_ok=True)
+            for name, content in done.files.items():
+                path = out / name
+                path.write_bytes(content)
+                path.chmod(0o600)
+                written.append(str(path))
+        if as_json:
+            base._print_json({"request": _as_json(done.request), "files": written})
+            return
+        _show(done.request)
+        for name in written:
+            base.out.print(f"hand over: {name}")
+
+    base._run(go)
+
+
+@requests_app.command("lift")
+def lift(request_id: int, no_mail: NoMailOption = False) -> None:
+    """Lift the restriction a completed restriction request put in place, telling the person
+    first (Art. 18(3))."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            _show(
+                service.lift_restriction(
+                    kluis, base._actor(), request_id, utcnow(), mail=not no_mail
+                )
+            )
+
+    base._run(go)
