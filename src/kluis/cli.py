@@ -22,6 +22,8 @@ from rich.table import Column, Table
 
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor, Role
+from kluis.backup.cli import backup_app
+from kluis.compliance.cli import breaches_app, check_command, notice_command, ropa_command
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent.cli import audience, consent_app, decide, notices_app, topics_app
 from kluis.contacts import service as contacts
@@ -29,10 +31,12 @@ from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging.cli import campaigns_app, messages_app
-from kluis.requests.cli import requests_app
 from kluis.purposes import service as purposes
+from kluis.requests.cli import requests_app
+from kluis.requests.export_cli import export_portable, import_portable
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
+from kluis.transfer.cli import contacts_export, contacts_import, demo
 
 app = typer.Typer(
     help="Kluis: a customer-data system in which the GDPR holds by construction.",
@@ -56,7 +60,15 @@ app.command("decide")(decide)
 app.command("audience")(audience)
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(messages_app, name="messages")
+contacts_app.command("import")(contacts_import)
+contacts_app.command("export")(contacts_export)
+app.command("demo")(demo)
+app.command("ropa")(ropa_command)
+app.command("notice")(notice_command)
+app.command("check")(check_command)
+app.add_typer(breaches_app, name="breaches")
 app.add_typer(requests_app, name="requests")
+app.add_typer(backup_app, name="backup")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -357,6 +369,10 @@ def contacts_erase(
         out.print(f"Erased {person_id}." if first else f"{person_id} was erased before.")
 
     _run(go)
+
+
+contacts_app.command("export-portable")(export_portable)
+contacts_app.command("import-portable")(import_portable)
 
 
 @purposes_app.command("list")

@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         description="How long the link that verifies a request made on the public /privacy "
         "page stays valid.",
     )
+    keyring_backup_days: int = Field(
+        default=35,
+        ge=1,
+        description="How long keyring snapshots are kept before `kluis backup prune` deletes "
+        "them: after this window no copy of an erased person's key exists anywhere.",
+    )
+    pg_bindir: Path | None = Field(
+        default=None,
+        description="Directory of the PostgreSQL client tools (pg_dump, pg_restore) for "
+        "backups; default: found on PATH or under /usr/lib/postgresql.",
+    )
     link_max_age_days: int = Field(
         default=90,
         description="How long unsubscribe and preference links in e-mail stay valid.",

@@ -351,6 +351,60 @@ class BreachAffectedListed(AuditEvent):
     people: int
 
 
+@dataclass(frozen=True)
+class ImportStarted(AuditEvent):
+    action: ClassVar[str] = "import.started"
+    job_id: int
+    format: str
+    purposes: tuple[str, ...]
+    resumed_at: int = 0
+
+
+@dataclass(frozen=True)
+class ImportFinished(AuditEvent):
+    action: ClassVar[str] = "import.finished"
+    job_id: int
+    created: int
+    merged: int
+    skipped: int
+    rejected: int
+    suppressed: int
+    consents: int
+
+
+@dataclass(frozen=True)
+class ExportWritten(AuditEvent):
+    action: ClassVar[str] = "export.written"
+    purpose: str
+    format: str
+    people: int
+
+
+@dataclass(frozen=True)
+class BackupCreated(AuditEvent):
+    action: ClassVar[str] = "backup.created"
+    stamp: str
+
+
+@dataclass(frozen=True)
+class BackupRestored(AuditEvent):
+    """A data snapshot put back, and how many people the erasure register removed again."""
+
+    action: ClassVar[str] = "backup.restored"
+    snapshot_created_at: str
+    removed_erased: int
+    removed_keyless: int
+
+
+@dataclass(frozen=True)
+class KeyringRestored(AuditEvent):
+    """A keyring snapshot put back, and how many erasures recorded since were replayed."""
+
+    action: ClassVar[str] = "keyring.restored"
+    snapshot_created_at: str
+    erasures_replayed: int
+
+
 def all_events() -> list[type[AuditEvent]]:
     """Every concrete event class, for the documentation test."""
     found: list[type[AuditEvent]] = []

@@ -1,0 +1,169 @@
+"""The ``kluis backup`` commands, for people and for cron. They call the service, never SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated
+
+import typer
+
+from kluis.backup import service
+from kluis.db import utcnow
+from kluis.errors import InvalidField
+from kluis.purposes.rules import parse_duration
+
+backup_app = typer.Typer(
+    help="Backups: data snapshots, short-lived keyring snapshots, restores that keep the "
+    "erased erased.",
+    no_args_is_help=True,
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _base() -> ModuleType:
+    from kluis import cli
+
+    return cli
+
+
+@backup_app.command("create")
+def create(
+    directory: Path,
+    keyring_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the keyring snapshot goes (default DIRECTORY/keyrings); keep it apart "
+            "from the data snapshots."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a data snapshot (ciphertext only) and, separately, an encrypted keyring snapshot."""
+    base = _base()
+
+    def go() -> None:
+        with base._kluis() as kluis:
+            made = service.create(
+                kluis, base._actor(), directory, utcnow(), keyring_dir=keyring_dir
+            )
+        if as_json:
+            base._print_json(
+                {
+                    "data": str(made.data_dir),
+                    "keyring": str(made.keyring_file),
+                    "manifest": made.manifest,
+                }
+            )
+            return
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.manifest["counts"].items())
+        base.out.print(f"data snapshot: {made.data_dir} ({counts})")
+        base.out.print(f"keyring snapshot: {made.keyring_file}")
+
+    base._run(go)
+
+
+@backup_app.command("check")
+def check(directory: Path) -> None:
+    """Check a data snapshot's files against its manifest, changing nothing."""
+    base = _base()
+
+    def go() -> None:
+        manifest = service.check(directory)
+        base.out.print(f"ok: taken {manifest['created_at']}, schema {manifest['schema_revision']}")
+
+    base._run(go)
+
+
+@backup_app.command("restore")
+def restore(
+    directory: Path,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the current data store without asking.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Replace the data store with a snapshot (stop the server first), then remove everyone
+    erased since it was taken, using the current erasure register."""
+    base = _base()
+
+    def go() -> None:
+        from kluis.settings import Settings
+
+        manifest = service.check(directory)
+        if not yes and not typer.confirm(
+            f"Replace the current data store with the snapshot of {manifest['created_at']}?"
+        ):
+            raise typer.Exit(1)
+        done = service.restore(Settings(), base._actor(), directory, utcnow())
+        if as_json:
+            base._print_json(
+                {
+                    "snapshot": manifest["created_at"],
+                    "removed_erased": done.removed_erased,
+                    "removed_keyless": done.removed_keyless,
+                }
+            )
+            return
+        base.out.print(f"restored the snapshot of {manifest['created_at']}")
+        base.out.print(f"removed again: {done.removed_erased} erased since the snapshot")
+        if done.removed_keyless:
+            base.out.print(f"removed: {done.removed_keyless} without a key (unreadable)")
+
+    base._run(go)
+
+
+@backup_app.command("restore-keyring")
+def restore_keyring(
+    file: Path,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the current keyring without asking.")
+    ] = False,
+) -> None:
+    """Replace a lost keyring with a snapshot, then destroy again the keys of everyone the
+    audit log says was erased since."""
+    base = _base()
+
+    def go() -> None:
+        from kluis.settings import Settings
+
+        if not yes and not typer.confirm("Replace the current keyring with this snapshot?"):
+            raise typer.Exit(1)
+        replayed = service.restore_keyring(Settings(), base._actor(), file, utcnow())
+        base.out.print(f"keyring restored; erasures replayed: {replayed}")
+
+    base._run(go)
+
+
+@backup_app.command("prune")
+def prune(
+    directory: Path,
+    keyring_older_than: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 8601 duration, e.g. P35D (default: KLUIS_KEYRING_BACKUP_DAYS days)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete keyring snapshots older than the window (data snapshots are left alone)."""
+    base = _base()
+
+    def go() -> None:
+        from kluis.settings import Settings
+
+        window = keyring_older_than or f"P{Settings().keyring_backup_days}D"
+        keyrings = directory / "keyrings" if (directory / "keyrings").is_dir() else directory
+        try:
+            older_than = parse_duration(window)
+        except ValueError as exc:
+            raise InvalidField(str(exc), field="keyring_older_than") from None
+        done = service.prune(keyrings, older_than, utcnow())
+        if as_json:
+            base._print_json({"deleted": [str(p) for p in done.deleted], "kept": done.kept})
+            return
+        for path in done.deleted:
+            base.out.print(f"deleted {path}")
+        base.out.print(f"{len(done.deleted)} deleted, {done.kept} kept")
+
+    base._run(go)
