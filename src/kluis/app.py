@@ -10,8 +10,9 @@ wrong and what to do, and ``field`` names the offending input where there is one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -99,9 +100,19 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kluis is None
         app.state.kluis = kluis if kluis is not None else open_kluis(settings or Settings())
+        hours = app.state.kluis.settings.schedule_hours
+        jobs = None
+        if owned and hours > 0:
+            from kluis.retention.scheduler import run_schedule
+
+            jobs = asyncio.create_task(run_schedule(app.state.kluis, hours))
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.cancel()
+                with suppress(asyncio.CancelledError):
+                    await jobs
             if owned:
                 app.state.kluis.close()
 
@@ -124,6 +135,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(Exception, _unexpected_error)
 
     from kluis.audit.routes import router as audit_router
+    from kluis.compliance.routes import router as compliance_router
     from kluis.consent.routes import notices as notices_router
     from kluis.consent.routes import router as consent_router
     from kluis.consent.routes import topics as topics_router
@@ -132,7 +144,9 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     from kluis.messaging.routes import campaigns_router
     from kluis.messaging.routes import router as messages_router
     from kluis.purposes.routes import router as purposes_router
+    from kluis.requests.export_routes import router as export_router
     from kluis.requests.routes import router as requests_router
+    from kluis.transfer.routes import router as imports_router
 
     for router in (
         contacts_router,
@@ -144,13 +158,20 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         topics_router,
         messages_router,
         campaigns_router,
+        imports_router,
+        compliance_router,
         requests_router,
+        export_router,
     ):
         app.include_router(router, prefix="/api/v1")
 
+    from kluis.compliance.pages import router as compliance_pages
+    from kluis.web.privacy_pages import router as privacy_pages
     from kluis.web.routes import router as web_router
 
     app.include_router(web_router, include_in_schema=False)
+    app.include_router(privacy_pages, include_in_schema=False)
+    app.include_router(compliance_pages, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

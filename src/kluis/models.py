@@ -2,22 +2,28 @@
 
 from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
+from kluis.compliance import tables as compliance_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.purposes import tables as purposes_tables
 from kluis.requests import tables as requests_tables
+from kluis.retention import tables as retention_tables
+from kluis.transfer import tables as transfer_tables
 from kluis.vault import tables as vault_tables
 from kluis.web import tables as web_tables
 
 __all__ = [
     "audit_tables",
     "auth_tables",
+    "compliance_tables",
     "consent_tables",
     "contacts_tables",
     "messaging_tables",
     "purposes_tables",
     "requests_tables",
+    "retention_tables",
+    "transfer_tables",
     "vault_tables",
     "web_tables",
 ]

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         description="How long the link that verifies a request made on the public /privacy "
         "page stays valid.",
     )
+    reconfirm_days_before: int = Field(
+        default=30,
+        ge=1,
+        description="How many days before a consent's re-confirm-by date the person is asked, "
+        "once, to re-confirm it.",
+    )
+    schedule_hours: int = Field(
+        default=24,
+        ge=0,
+        description="How often the server runs the retention sweep and the re-confirmation "
+        "mailing, in hours; 0 turns the schedule off (run the CLI commands from cron).",
+    )
     keyring_backup_days: int = Field(
         default=35,
         ge=1,

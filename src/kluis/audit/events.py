@@ -405,6 +405,34 @@ class KeyringRestored(AuditEvent):
     erasures_replayed: int
 
 
+@dataclass(frozen=True)
+class RetentionApplied(AuditEvent):
+    """The retention sweep erased a person or minimised them, with the rules that caused it
+    (each ``purpose:duration:anchor:until``) and the fields that went."""
+
+    action: ClassVar[str] = "retention.applied"
+    person_id: str
+    outcome: str
+    expired: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LegalHoldChanged(AuditEvent):
+    action: ClassVar[str] = "legal_hold.changed"
+    person_id: str
+    hold_id: int
+    change: str
+    until: str | None
+
+
+@dataclass(frozen=True)
+class ContractEnded(AuditEvent):
+    action: ClassVar[str] = "person.contract_ended"
+    person_id: str
+    ended_at: str | None
+
+
 def all_events() -> list[type[AuditEvent]]:
     """Every concrete event class, for the documentation test."""
     found: list[type[AuditEvent]] = []

@@ -50,6 +50,8 @@ people = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_interaction_at", UTCDateTime(), nullable=False),
+    # When the contract ended: the anchor of 'end_of_contract' retention; open while None.
+    Column("contract_ended_at", UTCDateTime(), nullable=True),
     *(Column(f.name, LargeBinary, nullable=True) for f in PERSONAL_FIELDS),
     comment="People (data subjects); every personal column holds AES-GCM ciphertext.",
 )

@@ -1,0 +1,104 @@
+"""The SQL of the retention slice: what the sweep needs to know of a page of people, read
+without decrypting anything, and legal holds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from kluis.consent.tables import PermissionRow
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.tables import PersonPurpose, people
+from kluis.retention.tables import LegalHold
+
+
+def page_ids(conn: Connection, after: str, size: int) -> list[str]:
+    return list(
+        conn.scalars(
+            select(people.c.id).where(people.c.id > after).order_by(people.c.id).limit(size)
+        )
+    )
+
+
+def people_rows(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """Per person: last interaction, contract end, and which personal fields hold a value."""
+    columns = [
+        people.c.id,
+        people.c.last_interaction_at,
+        people.c.contract_ended_at,
+        *(people.c[f.name].is_not(None).label(f.name) for f in PERSONAL_FIELDS),
+    ]
+    return {row.id: row for row in conn.execute(select(*columns).where(people.c.id.in_(ids)))}
+
+
+def purposes(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, datetime]]]:
+    found: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    rows = conn.execute(
+        select(PersonPurpose.person_id, PersonPurpose.purpose_key, PersonPurpose.collected_at)
+        .where(PersonPurpose.person_id.in_(ids))
+        .order_by(PersonPurpose.person_id, PersonPurpose.purpose_key)
+    )
+    for person_id, key, at in rows:
+        found[person_id].append((key, at))
+    return found
+
+
+def permissions(conn: Connection, ids: Sequence[str]) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = defaultdict(list)
+    rows = conn.execute(
+        select(
+            PermissionRow.person_id,
+            PermissionRow.channel,
+            PermissionRow.topic,
+            PermissionRow.status,
+            PermissionRow.since,
+            PermissionRow.reconfirm_by,
+        ).where(PermissionRow.person_id.in_(ids))
+    )
+    for row in rows:
+        found[row.person_id].append(row)
+    return found
+
+
+def holds(conn: Connection, ids: Sequence[str], now: datetime) -> dict[str, datetime]:
+    """The end of each person's longest active legal hold."""
+    found: dict[str, datetime] = {}
+    rows = conn.execute(
+        select(LegalHold.person_id, LegalHold.until).where(
+            LegalHold.person_id.in_(ids), LegalHold.lifted_at.is_(None), LegalHold.until > now
+        )
+    )
+    for person_id, until in rows:
+        if person_id not in found or until > found[person_id]:
+            found[person_id] = until
+    return found
+
+
+def add_hold(conn: Connection, values: dict[str, Any]) -> int:
+    return int(
+        conn.execute(insert(LegalHold).values(**values).returning(LegalHold.id)).scalar_one()
+    )
+
+
+def lift_hold(conn: Connection, hold_id: int, by: str, now: datetime) -> int:
+    return conn.execute(
+        update(LegalHold)
+        .where(and_(LegalHold.id == hold_id, LegalHold.lifted_at.is_(None)))
+        .values(lifted_at=now, lifted_by=by)
+    ).rowcount
+
+
+def holds_of(conn: Connection, person_id: str) -> list[Any]:
+    return list(
+        conn.execute(
+            select(LegalHold).where(LegalHold.person_id == person_id).order_by(LegalHold.id)
+        ).scalars()
+    )
+
+
+def hold(conn: Connection, hold_id: int) -> Any:
+    return conn.execute(select(LegalHold).where(LegalHold.id == hold_id)).scalar_one_or_none()

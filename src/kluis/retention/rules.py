@@ -1,0 +1,183 @@
+"""Storage limitation (Art. 5(1)(e)) as pure rules: until when each of a person's purposes is
+live, which fields no live purpose needs, and whether the person is kept at all. ``now`` is
+always passed in (DESIGN.md invariant 7), so the same rules answer "what happens today", "what
+would have happened then" (``--as-of``) and "what expires in the next N days".
+
+Each purpose keeps a person's data for its retention duration (ISO 8601) after its anchor:
+
+- ``collection``: when the data was collected for the purpose;
+- ``last_interaction``: the last time the person dealt with the business (a change, a
+  message they answered, a request);
+- ``end_of_contract``: when the contract ended; while it runs (no end recorded), the purpose
+  is live;
+- ``withdrawal``: when the last consent stopped being live (withdrawn, expired or lapsed); while
+  any consent is live the purpose is live, and without any consent ever the period runs from
+  collection.
+
+A legal hold (a claim being established, exercised or defended: Art. 17(3)(e)) stops every
+erasure of the person until it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.purposes.rules import Duration, Purpose
+
+
+@dataclass(frozen=True)
+class ConsentSpan:
+    """One kept consent state: whether it is live at ``now`` and, if not, when it stopped."""
+
+    live: bool
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HeldPurpose:
+    """A purpose a person holds and what its anchor needs to know."""
+
+    purpose: Purpose
+    retention: Duration
+    collected_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the sweep knows of one person, read without decrypting anything."""
+
+    person_id: str
+    held: Sequence[HeldPurpose]
+    present_fields: frozenset[str]
+    last_interaction_at: datetime
+    contract_ended_at: datetime | None
+    consents: Sequence[ConsentSpan]
+    hold_until: date | None
+    """The end of the longest active legal hold, or None when there is none."""
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """When a purpose's period ends for a person; ``until`` None means it is open-ended."""
+
+    purpose: str
+    anchor: str
+    retention: str
+    until: date | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the sweep does with one person at ``now``, and why."""
+
+    person_id: str
+    erase: bool
+    expired: tuple[Expiry, ...]
+    """Purposes whose period has ended: removed from the person (or the reason to erase)."""
+    clear_fields: tuple[str, ...]
+    """Fields no live purpose may use: erased from the person (field-level minimisation)."""
+    held_until: date | None = None
+    """Set when a legal hold stopped what would otherwise have been done."""
+
+    @property
+    def acts(self) -> bool:
+        return self.erase or bool(self.expired) or bool(self.clear_fields)
+
+
+def _anchor(facts: PersonFacts, held: HeldPurpose) -> date | None:
+    anchor = held.purpose.retention_anchor.value
+    if anchor == "collection":
+        return held.collected_at.date()
+    if anchor == "last_interaction":
+        return max(facts.last_interaction_at, held.collected_at).date()
+    if anchor == "end_of_contract":
+        return None if facts.contract_ended_at is None else facts.contract_ended_at.date()
+    if any(c.live for c in facts.consents):
+        return None
+    ended = [c.ended_at for c in facts.consents if c.ended_at is not None]
+    return (max(ended) if ended else held.collected_at).date()
+
+
+def expiry(facts: PersonFacts, held: HeldPurpose) -> Expiry:
+    start = _anchor(facts, held)
+    return Expiry(
+        held.purpose.key,
+        held.purpose.retention_anchor.value,
+        held.purpose.retention,
+        None if start is None else held.retention.after(start),
+    )
+
+
+def is_live(item: Expiry, today: date) -> bool:
+    """A purpose is live up to and including the day before its period ends."""
+    return item.until is None or today < item.until
+
+
+def verdict(facts: PersonFacts, now: datetime) -> Verdict:
+    """Apply every held purpose's retention at ``now``.
+
+    A person with no live purpose left is erased whole; otherwise the expired purposes go and so
+    does every field that no live purpose may use (the birth date collected only for age
+    verification goes when that purpose ends, the rest stays). A legal hold stops both.
+    """
+    today = now.date()
+    expiries = [expiry(facts, h) for h in facts.held]
+    live = [h.purpose for h, e in zip(facts.held, expiries, strict=True) if is_live(e, today)]
+    expired = tuple(e for e in expiries if not is_live(e, today))
+    erase = not live
+    clear = () if erase else unused_fields(live, facts.present_fields)
+    if facts.hold_until is not None and today < facts.hold_until and (erase or expired or clear):
+        return Verdict(facts.person_id, False, (), (), held_until=facts.hold_until)
+    return Verdict(facts.person_id, erase, expired, clear)
+
+
+def unused_fields(live: Iterable[Purpose], present: frozenset[str]) -> tuple[str, ...]:
+    """The present fields whose data category no live purpose may use."""
+    purposes = list(live)
+    return tuple(
+        f.name
+        for f in PERSONAL_FIELDS
+        if f.name in present and not any(p.may_use(f.category) for p in purposes)
+    )
+
+
+def forecast(facts: PersonFacts, now: datetime, days: int) -> list[tuple[date, Verdict]]:
+    """What the sweep will do to this person in the next ``days`` days: each day something
+    changes, with the verdict of that day. Pure, so it can never disagree with the sweep."""
+    changes: list[tuple[date, Verdict]] = []
+    today = now.date()
+    moments = sorted(
+        {
+            e.until
+            for e in (expiry(facts, h) for h in facts.held)
+            if e.until is not None and today < e.until <= today + timedelta(days=days)
+        }
+        | (
+            {facts.hold_until}
+            if facts.hold_until is not None
+            and today < facts.hold_until <= today + timedelta(days=days)
+            else set()
+        )
+    )
+    for moment in moments:
+        at = datetime.combine(moment, now.timetz())
+        found = verdict(facts, at)
+        if found.acts:
+            changes.append((moment, found))
+            if found.erase:
+                break
+    return changes
+
+
+def reconfirm_due(
+    reconfirm_by: datetime | None, live: bool, now: datetime, days_before: int
+) -> bool:
+    """Is it time to ask the person to re-confirm a consent? Only a live consent, and only in
+    the ``days_before`` days before its re-confirm-by date (a re-permission mail to someone
+    who withdrew or objected is itself unlawful marketing)."""
+    if not live or reconfirm_by is None:
+        return False
+    return reconfirm_by - timedelta(days=days_before) <= now < reconfirm_by

@@ -1,0 +1,445 @@
+"""Retention sweeps, legal holds and re-confirmation mailings as use cases.
+
+The sweep walks everyone in pages of short transactions, applies ``rules.verdict`` at ``now``
+and acts through the slices that own the data: a person with no live purpose is erased through
+``contacts.service.erase_person`` (the one erasure path, as for a request), expired purposes
+and the fields no live purpose needs go through ``contacts.service.keep_only``, and consents
+past their re-confirm-by date get an ``expired`` event in the ledger. Each person is handled in
+its own transaction and every action is audited with the rule that caused it, so a sweep can be
+interrupted at any moment and run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+
+from kluis.audit import service as audit
+from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
+from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
+from kluis.consent import service as consent
+from kluis.consent.rules import Status
+from kluis.consent.tables import PermissionRow, PersonFlags
+from kluis.contacts import repository as contacts_repo
+from kluis.contacts import service as contacts
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
+from kluis.messaging import service as messaging
+from kluis.messaging import tokens
+from kluis.messaging.tables import MessageRow
+from kluis.purposes import service as purposes_service
+from kluis.purposes.rules import Duration, Purpose, parse_duration
+from kluis.retention import repository, rules
+from kluis.runtime import Kluis
+
+BATCH = 500
+REASON = "retention"
+RECONFIRM_TEMPLATE = "reconfirm"
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did (or, in a dry run, would do)."""
+
+    as_of: datetime
+    dry_run: bool
+    seen: int = 0
+    erased: int = 0
+    minimised: int = 0
+    fields_cleared: int = 0
+    purposes_removed: int = 0
+    consents_expired: int = 0
+    held: int = 0
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    """In a dry run, or when asked: each person acted on, what and why."""
+
+
+def _catalogue(k: Kluis) -> dict[str, tuple[Purpose, Duration]]:
+    return {
+        p.key: (p, parse_duration(p.retention)) for p in purposes_service.list_purposes(k.engine)
+    }
+
+
+def _spans(rows: list[Any], now: datetime) -> list[rules.ConsentSpan]:
+    spans = []
+    for row in rows:
+        if row.status == Status.GRANTED.value:
+            lapsed = row.reconfirm_by is not None and now >= row.reconfirm_by
+            spans.append(rules.ConsentSpan(not lapsed, row.reconfirm_by if lapsed else None))
+        else:
+            spans.append(rules.ConsentSpan(False, row.since))
+    return spans
+
+
+def _facts(
+    k: Kluis, ids: list[str], now: datetime
+) -> Iterator[tuple[rules.PersonFacts, list[Any]]]:
+    catalogue = _catalogue(k)
+    with k.engine.connect() as conn:
+        rows = repository.people_rows(conn, ids)
+        held = repository.purposes(conn, ids)
+        perms = repository.permissions(conn, ids)
+        holds = repository.holds(conn, ids, now)
+    for person_id in ids:
+        row = rows.get(person_id)
+        if row is None:
+            continue
+        purposes = [
+            rules.HeldPurpose(catalogue[key][0], catalogue[key][1], at)
+            for key, at in held.get(person_id, [])
+            if key in catalogue
+        ]
+        hold = holds.get(person_id)
+        yield (
+            rules.PersonFacts(
+                person_id=person_id,
+                held=purposes,
+                present_fields=frozenset(f.name for f in PERSONAL_FIELDS if getattr(row, f.name)),
+                last_interaction_at=row.last_interaction_at,
+                contract_ended_at=row.contract_ended_at,
+                consents=_spans(perms.get(person_id, []), now),
+                hold_until=None if hold is None else hold.date(),
+            ),
+            perms.get(person_id, []),
+        )
+
+
+def _pages(k: Kluis, size: int) -> Iterator[list[str]]:
+    after = ""
+    while True:
+        with k.engine.connect() as conn:
+            ids = repository.page_ids(conn, after, size)
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _describe(verdict: rules.Verdict) -> dict[str, Any]:
+    return {
+        "person_id": verdict.person_id,
+        "action": "erase" if verdict.erase else "minimise",
+        "expired": [
+            {
+                "purpose": e.purpose,
+                "retention": e.retention,
+                "anchor": e.anchor,
+                "until": None if e.until is None else e.until.isoformat(),
+            }
+            for e in verdict.expired
+        ],
+        "fields": list(verdict.clear_fields),
+    }
+
+
+def sweep(
+    k: Kluis,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    actor: Actor = SYSTEM,
+    batch_size: int = BATCH,
+    keep_actions: bool | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Apply every retention rule at ``now``: expire lapsed consents, remove expired purposes
+    and unneeded fields, erase people with no live purpose; legal holds stop erasures."""
+    report = SweepReport(now, dry_run)
+    keep = dry_run if keep_actions is None else keep_actions
+    for ids in _pages(k, batch_size):
+        for facts, perms in _facts(k, ids, now):
+            report.seen += 1
+            lapsed = [
+                p
+                for p in perms
+                if p.status == Status.GRANTED.value
+                and p.reconfirm_by is not None
+                and now >= p.reconfirm_by
+            ]
+            verdict = rules.verdict(facts, now)
+            if verdict.held_until is not None:
+                report.held += 1
+            if not dry_run:
+                for p in lapsed if not verdict.erase else []:
+                    consent.record(k, actor, facts.person_id, p.channel, p.topic, "expired", now)
+            report.consents_expired += len(lapsed)
+            if not verdict.acts:
+                continue
+            if keep:
+                report.actions.append(_describe(verdict))
+            if verdict.erase:
+                report.erased += 1
+            else:
+                report.minimised += 1
+                report.fields_cleared += len(verdict.clear_fields)
+                report.purposes_removed += len(verdict.expired)
+            if not dry_run:
+                _apply(k, actor, facts, verdict, now)
+        if progress is not None:
+            progress(len(ids))
+    return report
+
+
+def _event(verdict: rules.Verdict) -> RetentionApplied:
+    return RetentionApplied(
+        verdict.person_id,
+        "erase" if verdict.erase else "minimise",
+        tuple(f"{e.purpose}:{e.retention}:{e.anchor}:{e.until}" for e in verdict.expired),
+        verdict.clear_fields,
+    )
+
+
+def _apply(
+    k: Kluis, actor: Actor, facts: rules.PersonFacts, verdict: rules.Verdict, now: datetime
+) -> None:
+    if verdict.erase:
+        with k.engine.begin() as conn:
+            audit.record(conn, actor.ref, now, [_event(verdict)])
+        contacts.erase_person(k, actor, facts.person_id, now, reason=REASON)
+        return
+    expired = {e.purpose for e in verdict.expired}
+    live = [h.purpose.key for h in facts.held if h.purpose.key not in expired]
+    with k.engine.begin() as conn:
+        contacts.keep_only(k, actor, facts.person_id, live, now, reason=REASON, conn=conn)
+        audit.record(conn, actor.ref, now, [_event(verdict)])
+
+
+@dataclass(frozen=True)
+class Forecast:
+    on: date
+    verdict: rules.Verdict
+
+
+def forecast(k: Kluis, now: datetime, days: int, *, batch_size: int = BATCH) -> Iterator[Forecast]:
+    """What the sweep will do in the next ``days`` days, person by person, soonest first within
+    each page. Changes nothing and decrypts nothing."""
+    if not 1 <= days <= 3660:
+        raise InvalidField("days is between 1 and 3660", field="days")
+    for ids in _pages(k, batch_size):
+        for facts, _ in _facts(k, ids, now):
+            for on, verdict in rules.forecast(facts, now, days):
+                yield Forecast(on, verdict)
+
+
+def set_contract_end(
+    k: Kluis, actor: Actor, person_id: str, ended_at: datetime | None, now: datetime
+) -> None:
+    """Record (or clear) when the person's contract ended: the anchor of ``end_of_contract``
+    retention, such as the seven years invoices are kept."""
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may record a contract's end")
+    with k.engine.begin() as conn:
+        if not contacts_repo.fetch(conn, [person_id]):
+            if k.vault.erased([person_id]):
+                raise PersonErased(f"person {person_id} was erased")
+            raise NotFound(f"there is no person {person_id}", field="id")
+        contacts_repo.update_person(conn, person_id, {"contract_ended_at": ended_at})
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [ContractEnded(person_id, None if ended_at is None else ended_at.isoformat())],
+        )
+
+
+def add_hold(
+    k: Kluis, actor: Actor, person_id: str, reason: str, until: datetime, now: datetime
+) -> int:
+    """Put a legal hold on a person: no retention erasure until ``until`` (Art. 17(3)(e))."""
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may place a legal hold")
+    if not reason.strip():
+        raise InvalidField(
+            "give the reason (e.g. a case number), without personal data", field="reason"
+        )
+    if until <= now:
+        raise InvalidField("the hold must end in the future", field="until")
+    with k.engine.begin() as conn:
+        if not contacts_repo.fetch(conn, [person_id]):
+            if k.vault.erased([person_id]):
+                raise PersonErased(f"person {person_id} was erased")
+            raise NotFound(f"there is no person {person_id}", field="id")
+        hold_id = repository.add_hold(
+            conn,
+            {
+                "person_id": person_id,
+                "reason": reason.strip(),
+                "until": until,
+                "created_by": actor.ref,
+                "created_at": now,
+            },
+        )
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [LegalHoldChanged(person_id, hold_id, "placed", until.isoformat())],
+        )
+    return hold_id
+
+
+def lift_hold(k: Kluis, actor: Actor, hold_id: int, now: datetime) -> None:
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may lift a legal hold")
+    with k.engine.begin() as conn:
+        found = repository.hold(conn, hold_id)
+        if found is None:
+            raise NotFound(f"there is no legal hold {hold_id}", field="hold_id")
+        if not repository.lift_hold(conn, hold_id, actor.ref, now):
+            raise InvalidField(f"legal hold {hold_id} was lifted already", field="hold_id")
+        audit.record(
+            conn, actor.ref, now, [LegalHoldChanged(found.person_id, hold_id, "lifted", None)]
+        )
+
+
+def holds_of(k: Kluis, person_id: str) -> list[Any]:
+    with k.engine.connect() as conn:
+        return repository.holds_of(conn, person_id)
+
+
+@dataclass
+class ReconfirmReport:
+    asked: int = 0
+    refused: int = 0
+    failed: int = 0
+
+
+def reconfirm_link(k: Kluis, person_id: str, channel: str, topic: str) -> str:
+    token = tokens.sign(
+        k.vault.signing_key, tokens.LinkToken("reconfirm", person_id, channel, topic)
+    )
+    return messaging.link(k, f"/reconfirm/{token}")
+
+
+def due_for_reconfirmation(
+    k: Kluis, now: datetime, days_before: int, *, batch_size: int = BATCH
+) -> Iterator[tuple[str, str, datetime]]:
+    """(person, topic, re-confirm-by) of every live e-mail consent whose re-confirm-by date is
+    within ``days_before`` days, of people who neither objected nor are restricted, and who
+    were not asked yet since the consent was last given or re-confirmed."""
+    asked = exists().where(
+        and_(
+            MessageRow.person_id == PermissionRow.person_id,
+            MessageRow.topic == PermissionRow.topic,
+            MessageRow.template == RECONFIRM_TEMPLATE,
+            MessageRow.created_at >= PermissionRow.since,
+        )
+    )
+    blocked = exists().where(
+        and_(
+            PersonFlags.person_id == PermissionRow.person_id,
+            (PersonFlags.objected.is_(True)) | (PersonFlags.restricted.is_(True)),
+        )
+    )
+    query = (
+        select(PermissionRow.person_id, PermissionRow.topic, PermissionRow.reconfirm_by)
+        .where(
+            PermissionRow.channel == "email",
+            PermissionRow.status == Status.GRANTED.value,
+            PermissionRow.reconfirm_by > now,
+            PermissionRow.reconfirm_by <= now + timedelta(days=days_before),
+            ~asked,
+            ~blocked,
+        )
+        .order_by(PermissionRow.person_id, PermissionRow.topic)
+    )
+    last = ("", "")
+    while True:
+        with k.engine.connect() as conn:
+            rows = list(
+                conn.execute(
+                    query.where(
+                        (PermissionRow.person_id > last[0])
+                        | and_(PermissionRow.person_id == last[0], PermissionRow.topic > last[1])
+                    ).limit(batch_size)
+                )
+            )
+        if not rows:
+            return
+        for row in rows:
+            yield row.person_id, row.topic, row.reconfirm_by
+        last = (rows[-1].person_id, rows[-1].topic)
+
+
+def send_reconfirmations(
+    k: Kluis,
+    now: datetime,
+    *,
+    transport: messaging.TransportFactory | None = None,
+    actor: Actor = SYSTEM,
+) -> ReconfirmReport:
+    """Ask each person whose consent nears its re-confirm-by date, once, to re-confirm it.
+    The mail is a commercial message decided by ``may_contact`` like any other (it is sent on
+    the strength of the consent it asks to renew); people who do not answer lapse at the date."""
+    report = ReconfirmReport()
+    days = k.settings.reconfirm_days_before
+    for person_id, topic, reconfirm_by in list(due_for_reconfirmation(k, now, days)):
+        try:
+            sent = messaging.send_message(
+                k,
+                actor,
+                person_id,
+                "commercial",
+                topic,
+                messaging.Content(
+                    template=RECONFIRM_TEMPLATE,
+                    params={
+                        "reconfirm_url": reconfirm_link(k, person_id, "email", topic),
+                        "deadline": reconfirm_by.date().isoformat(),
+                    },
+                ),
+                now,
+                transport,
+            )
+        except (NotFound, PersonErased):
+            continue
+        if sent.status == "sent":
+            report.asked += 1
+        elif sent.status == "refused":
+            report.refused += 1
+        else:
+            report.failed += 1
+    return report
+
+
+def reconfirm(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
+    """The person pressed the button behind a re-confirmation link: record ``reconfirmed``,
+    done by the person themselves (Art. 7(1))."""
+    token = tokens.verify(
+        k.vault.signing_key, "reconfirm", token_text, k.settings.link_max_age_days * 86400
+    )
+    if token.channel is None or token.topic is None:
+        raise tokens.TokenInvalid("this link is not a re-confirmation link", reason="tampered")
+    from kluis.auth.rules import Role
+
+    try:
+        consent.record(
+            k,
+            Actor(ref="person", role=Role.SERVICE),
+            token.person_id,
+            token.channel,
+            token.topic,
+            "reconfirmed",
+            now,
+            consent.Grant(method="email_link", notice_id=None),
+            captured_by="person",
+        )
+    except (NotFound, PersonErased):
+        raise tokens.TokenInvalid(
+            "there is nothing to re-confirm: this address is no longer on file", reason="gone"
+        ) from None
+    return token
+
+
+def run_jobs(
+    k: Kluis, now: datetime, transport: messaging.TransportFactory | None = None
+) -> dict[str, Any]:
+    """The scheduled work: the sweep, then the re-confirmation mailing (when mail is set up)."""
+    result: dict[str, Any] = {"sweep": sweep(k, now)}
+    if k.settings.smtp_url or transport is not None:
+        result["reconfirm"] = send_reconfirmations(k, now, transport=transport)
+    return result
