@@ -18,7 +18,10 @@ from kluis.db import insert_rows
 _CHUNK = 500
 
 
-PEOPLE_COLUMNS: tuple[str, ...] = tuple(c.name for c in people.columns)
+PEOPLE_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in people.columns if c.name != "contract_ended_at"
+)
+"""What a new person's row holds; the end of a contract is recorded later (retention)."""
 PURPOSE_COLUMNS = ("person_id", "purpose_key", "collected_at")
 INDEX_COLUMNS = ("field", "digest", "person_id")
 
