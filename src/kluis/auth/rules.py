@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -66,3 +67,27 @@ class Actor:
 
 SYSTEM = Actor(ref="system", role=Role.ADMIN)
 """Kluis itself: seeding the catalogue, scheduled jobs."""
+
+
+MAX_FAILED_SIGN_INS = 5
+"""Wrong passwords in a row before the account locks (OWASP ASVS 2.2.1: limit guessing)."""
+LOCK_MINUTES = 15
+SESSION_IDLE_MINUTES = 30
+"""A session ends after this long without a request (ASVS 3.3.2)."""
+SESSION_MAX_HOURS = 12
+"""And after this long in all, however busy (a working day)."""
+
+
+def lock_after_failure(failures: int, now: datetime) -> datetime | None:
+    """Until when an account locks after its ``failures``-th wrong password in a row."""
+    if failures < MAX_FAILED_SIGN_INS:
+        return None
+    return now + timedelta(minutes=LOCK_MINUTES)
+
+
+def session_alive(
+    created_at: datetime, last_seen_at: datetime, now: datetime, idle_minutes: int
+) -> bool:
+    return now - last_seen_at < timedelta(minutes=idle_minutes) and now - created_at < timedelta(
+        hours=SESSION_MAX_HOURS
+    )

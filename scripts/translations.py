@@ -1,0 +1,60 @@
+"""Extract the staff web app's messages and update the Dutch catalogue.
+
+Usage: .venv/bin/python scripts/translations.py
+Reads the templates under src/kluis/web/templates/staff and the `staff.gettext(language, "…")`
+calls in src/kluis, and updates src/kluis/web/translations/nl/LC_MESSAGES/messages.po: new
+messages are added untranslated (a test fails until they are translated), messages no longer
+used are dropped. English is the source language and needs no catalogue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "src" / "kluis"
+PO = SOURCE / "web" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None}
+METHODS = [
+    ("web/templates/staff/**.html", "jinja2.ext:babel_extract"),
+    ("**/pages.py", "python"),
+    ("web/staff.py", "python"),
+    ("web/vocabulary.py", "python"),
+]
+
+
+def extract() -> Catalog:
+    template = Catalog(locale="nl", project="kluis", charset="utf-8")
+    for filename, lineno, message, comments, _context in extract_from_dir(
+        SOURCE,
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"web/templates/staff/**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        template.add(message, locations=[(filename, lineno)], auto_comments=comments)
+    return template
+
+
+def main() -> None:
+    template = extract()
+    if PO.exists():
+        with PO.open("rb") as handle:
+            catalog = read_po(handle, locale="nl")
+        catalog.update(template, no_fuzzy_matching=True)
+    else:
+        PO.parent.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(locale="nl", project="kluis", charset="utf-8")
+        catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    with PO.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, sort_output=True, width=100, no_location=True)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    print(f"{len(catalog)} messages, {len(missing)} without a Dutch translation")
+
+
+if __name__ == "__main__":
+    main()

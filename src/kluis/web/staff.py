@@ -1,0 +1,236 @@
+"""The staff web app's shared parts: sessions from the cookie, CSRF checks, the purpose a user
+works under, Dutch and English (Babel catalogues), security headers, and rendering.
+
+Pages are server-rendered Jinja2, autoescaped, with no inline script (the Content-Security-Policy
+forbids it) and no personal data in addresses: searches are POSTed, people are named by opaque
+id. Every page checks the user's role and purpose on the server through the services; a page
+never holds a second copy of a rule.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
+
+from kluis.api import get_kluis, get_now
+from kluis.auth import sessions
+from kluis.auth.rules import holds_purpose
+from kluis.errors import KluisError
+from kluis.purposes.rules import Purpose
+from kluis.purposes.service import list_purposes
+from kluis.runtime import Kluis
+from kluis.web.vocabulary import N_
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("nl", "en")
+COOKIE = "kluis_session"
+PREFIX = "/app"
+
+KluisDep = Annotated[Kluis, Depends(get_kluis)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+"""Every staff page holds personal data: never cached, never framed, no inline script."""
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> NullTranslations:
+    """The Babel catalogue of ``language``, read from its .po file (English is the source)."""
+    if language == "en":
+        return NullTranslations()
+    source = (
+        resources.files("kluis.web") / "translations" / language / "LC_MESSAGES" / "messages.po"
+    )
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("kluis.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def gettext(language: str, message: str, **values: Any) -> str:
+    text = translations(language).gettext(message)
+    return text % values if values else text
+
+
+FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
+UNEXPECTED = N_("Something went wrong on our side; it has been logged.")
+
+
+class SignInNeeded(Exception):
+    """No live session: the browser is sent to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """A POST without the session's CSRF token."""
+
+
+class StaffRoute(APIRoute):
+    """Failures give a page, never JSON or a trace: no session → sign in; a domain error → the
+    page's message with its status; anything else → a logged 500 page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        path = self.path
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInNeeded:
+                return RedirectResponse(f"{PREFIX}/sign-in", status_code=303, headers=HEADERS)
+            except Forbidden:
+                return _plain(request, 403, FORM_EXPIRED)
+            except KluisError as exc:
+                return _plain(request, exc.status, exc.detail)
+            except Exception:
+                log.exception("the staff page %s failed", path)
+                return _plain(request, 500, UNEXPECTED)
+
+        return guarded
+
+
+def _plain(request: Request, status: int, message: str) -> HTMLResponse:
+    k: Kluis = request.app.state.kluis
+    language = request_language(request)
+    return render(
+        k,
+        request,
+        "staff/message.html",
+        None,
+        gettext(language, "Error"),
+        status=status,
+        message=gettext(language, message),
+    )
+
+
+def request_language(request: Request, session: sessions.Session | None = None) -> str:
+    if session is not None:
+        return session.language
+    wanted = request.cookies.get("kluis_lang")
+    if wanted in LANGUAGES:
+        return wanted
+    header = request.headers.get("accept-language", "")
+    return "en" if header.lower().startswith("en") else "nl"
+
+
+def secure_cookies(k: Kluis) -> bool:
+    return urlsplit(k.settings.base_url).scheme == "https"
+
+
+def session_of(request: Request, k: KluisDep, now: NowDep) -> sessions.Session:
+    found = sessions.current(k, request.cookies.get(COOKIE), now)
+    if found is None:
+        raise SignInNeeded
+    return found
+
+
+SessionDep = Annotated[sessions.Session, Depends(session_of)]
+
+
+async def checked_form(request: Request, session: sessions.Session) -> FormData:
+    """The posted form, after its CSRF token was found to be the session's (OWASP: synchroniser
+    token pattern; SameSite=Lax cookies are the second line)."""
+    form = await request.form()
+    token = form.get("csrf")
+    if not sessions.csrf_ok(session, token if isinstance(token, str) else None):
+        raise Forbidden
+    return form
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def usable_purposes(k: Kluis, session: sessions.Session) -> list[Purpose]:
+    """The purposes the user's role holds, in catalogue order."""
+    return [
+        p
+        for p in list_purposes(k.engine)
+        if not p.covers_everyone and holds_purpose(session.role, p.roles)
+    ] + [
+        p
+        for p in list_purposes(k.engine)
+        if p.covers_everyone and holds_purpose(session.role, p.roles)
+    ]
+
+
+def working_purpose(k: Kluis, session: sessions.Session) -> Purpose | None:
+    """The purpose chosen in the header, if the role still holds it."""
+    for purpose in usable_purposes(k, session):
+        if purpose.key == session.purpose:
+            return purpose
+    return None
+
+
+def render(
+    k: Kluis,
+    request: Request,
+    template: str,
+    session: sessions.Session | None,
+    title: str,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    language = request_language(request, session)
+    purposes = usable_purposes(k, session) if session is not None else []
+    body = (
+        environment(language)
+        .get_template(template)
+        .render(
+            lang=language,
+            title=title,
+            organisation=k.settings.organisation_name,
+            session=session,
+            purposes=purposes,
+            purpose=working_purpose(k, session) if session is not None else None,
+            path=request.url.path,
+            **context,
+        )
+    )
+    return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers=HEADERS)

@@ -1,0 +1,73 @@
+"""Words the staff pages show from data (relationships, actions, channels, bases, statuses),
+listed so the translation extractor finds them; the pages translate them with ``_(value)``."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+VOCABULARY = (
+    # relationships
+    N_("customer"),
+    N_("prospect"),
+    N_("other"),
+    # consent actions, flags and methods
+    N_("granted"),
+    N_("withdrawn"),
+    N_("reconfirmed"),
+    N_("expired"),
+    N_("objection"),
+    N_("restriction"),
+    N_("web_form"),
+    N_("double_opt_in"),
+    N_("phone_recording"),
+    N_("paper_form"),
+    N_("email_reply"),
+    N_("in_person"),
+    N_("unsubscribe_link"),
+    N_("preference_centre"),
+    N_("email_link"),
+    # channels
+    N_("email"),
+    N_("phone"),
+    N_("sms"),
+    N_("whatsapp"),
+    N_("post"),
+    # lawful bases and retention anchors
+    N_("consent"),
+    N_("contract"),
+    N_("legal_obligation"),
+    N_("vital_interest"),
+    N_("public_task"),
+    N_("legitimate_interest"),
+    N_("collection"),
+    N_("last_interaction"),
+    N_("end_of_contract"),
+    N_("withdrawal"),
+    # messages
+    N_("commercial"),
+    N_("transactional"),
+    N_("sent"),
+    N_("refused"),
+    N_("failed"),
+    N_("sending"),
+    N_("queued"),
+    N_("soft_opt_in"),
+    N_("none"),
+    N_("no_consent"),
+    N_("objected"),
+    N_("restricted"),
+    N_("erased"),
+    N_("privacy_request"),
+    # privacy requests
+    N_("access"),
+    N_("portability"),
+    N_("rectification"),
+    N_("erasure"),
+    N_("received"),
+    N_("verified"),
+    N_("in_progress"),
+    N_("completed"),
+)
