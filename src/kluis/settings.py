@@ -105,6 +105,18 @@ class Settings(BaseSettings):
         description="How often the server runs the retention sweep and the re-confirmation "
         "mailing, in hours; 0 turns the schedule off (run the CLI commands from cron).",
     )
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=720,
+        description="A staff web session ends after this many minutes without a request (and "
+        "after 12 hours in all).",
+    )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Where `kluis backup create` and `prune` work when no directory is given; "
+        "`kluis check` looks here for keyring snapshots past their window.",
+    )
     keyring_backup_days: int = Field(
         default=35,
         ge=1,

@@ -27,9 +27,23 @@ def _base() -> ModuleType:
     return cli
 
 
+def _directory(given: Path | None) -> Path:
+    from kluis.settings import Settings
+
+    found = given or Settings().backup_dir
+    if found is None:
+        raise InvalidField("name the backup directory, or set KLUIS_BACKUP_DIR", field="directory")
+    return found
+
+
+DirectoryArgument = Annotated[
+    Path | None, typer.Argument(help="Backup directory (default KLUIS_BACKUP_DIR).")
+]
+
+
 @backup_app.command("create")
 def create(
-    directory: Path,
+    directory: DirectoryArgument = None,
     keyring_dir: Annotated[
         Path | None,
         typer.Option(
@@ -45,7 +59,7 @@ def create(
     def go() -> None:
         with base._kluis() as kluis:
             made = service.create(
-                kluis, base._actor(), directory, utcnow(), keyring_dir=keyring_dir
+                kluis, base._actor(), _directory(directory), utcnow(), keyring_dir=keyring_dir
             )
         if as_json:
             base._print_json(
@@ -137,7 +151,7 @@ def restore_keyring(
 
 @backup_app.command("prune")
 def prune(
-    directory: Path,
+    directory: DirectoryArgument = None,
     keyring_older_than: Annotated[
         str | None,
         typer.Option(
@@ -153,7 +167,8 @@ def prune(
         from kluis.settings import Settings
 
         window = keyring_older_than or f"P{Settings().keyring_backup_days}D"
-        keyrings = directory / "keyrings" if (directory / "keyrings").is_dir() else directory
+        where = _directory(directory)
+        keyrings = where / "keyrings" if (where / "keyrings").is_dir() else where
         try:
             older_than = parse_duration(window)
         except ValueError as exc:

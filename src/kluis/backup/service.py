@@ -392,15 +392,21 @@ class Pruned:
 def prune(directory: Path, older_than: Duration, now: datetime) -> Pruned:
     """Delete keyring snapshots older than ``older_than`` (by the time in their header), so no
     erased person's key outlives the window stated in the record of processing."""
-    deleted, kept = [], 0
+    doomed = expired_keyrings(directory, older_than, now)
+    for path in doomed:
+        path.unlink()
+    total = len(list(directory.glob(f"{KEYRING_PREFIX}*{KEYRING_SUFFIX}")))
+    return Pruned(doomed, total)
+
+
+def expired_keyrings(directory: Path, older_than: Duration, now: datetime) -> list[Path]:
+    """The keyring snapshots in ``directory`` past the window (what ``prune`` would delete)."""
+    found = []
     for path in sorted(directory.glob(f"{KEYRING_PREFIX}*{KEYRING_SUFFIX}")):
         created = datetime.fromisoformat(keyring_header(path)["created_at"])
         if older_than.after(created.date()) <= now.date():
-            path.unlink()
-            deleted.append(path)
-        else:
-            kept += 1
-    return Pruned(deleted, kept)
+            found.append(path)
+    return found
 
 
 def keyring_header(path: Path) -> dict[str, Any]:

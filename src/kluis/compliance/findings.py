@@ -4,9 +4,7 @@ Art. 5(2) asks the controller to be able to *demonstrate* compliance; these chec
 other slices store and say where that demonstration would fail today. ``kluis check`` exits 1
 when a ``high`` finding exists, so it can run from cron or CI.
 
-Each check is a function in ``CHECKS``. Two checks of issue 8 need data that issue 6
-(retention sweeps, backups) has not stored yet; they are listed in ``PENDING`` with what they
-need, and become entries in ``CHECKS`` when that data exists.
+Each check is a function in ``CHECKS``.
 """
 
 from __future__ import annotations
@@ -180,19 +178,19 @@ def audit_chain(k: Kluis, now: datetime) -> list[Finding]:
 def idle_broad_users(k: Kluis, now: datetime) -> list[Finding]:
     """Accounts that can read everyone should be in use or gone (Art. 32(1)(b), 25(2)).
 
-    Kluis records no sign-in time yet (there is no staff sign-in apart from API tokens), so
-    "use" is the last use of any of the user's API tokens; a user who never used one counts from
-    the day they were created.
+    "Use" is the later of the last sign-in to the web app and the last use of any of the user's
+    API tokens; a user who did neither counts from the day they were created.
     """
     found = []
     limit = now - rules.STAFF_IDLE
     with k.engine.connect() as conn:
         users = repository.broad_users(conn, [r.value for r in ALL_PURPOSES_ROLES])
-    for user_id, email, role, created, last_used in users:
-        since = last_used or created
+    for user_id, email, role, created, last_used, signed_in in users:
+        used = max((t for t in (last_used, signed_in) if t is not None), default=None)
+        since = used or created
         if since > limit:
             continue
-        what = f"last used a token {last_used:%Y-%m-%d}" if last_used else "never used a token"
+        what = f"was last active {used:%Y-%m-%d}" if used else "never signed in or used a token"
         found.append(
             Finding(
                 "user.idle_broad_role",
@@ -207,6 +205,69 @@ def idle_broad_users(k: Kluis, now: datetime) -> list[Finding]:
     return found
 
 
+def retention_overdue(k: Kluis, now: datetime) -> list[Finding]:
+    """Data kept past its purposes' retention (Art. 5(1)(e)): what a sweep at ``now`` would
+    do, asked of the retention rules without changing anything."""
+    from kluis.retention import service as retention
+
+    report = retention.sweep(k, now, dry_run=True, keep_actions=False)
+    found = []
+    if report.erased:
+        found.append(
+            Finding(
+                "person.no_live_purpose",
+                Severity.HIGH,
+                "Art. 5(1)(e), 17(1)(a)",
+                f"{report.erased} people have no purpose left whose retention still runs, and "
+                "are still held",
+                "run `kluis retention run --dry-run` to see who and why, then `kluis retention "
+                "run` (the server runs it daily unless KLUIS_SCHEDULE_HOURS is 0)",
+                details={"people": report.erased},
+            )
+        )
+    if report.minimised:
+        found.append(
+            Finding(
+                "person.fields_past_retention",
+                Severity.MEDIUM,
+                "Art. 5(1)(c), 5(1)(e)",
+                f"{report.minimised} people hold fields or purposes whose retention ran out "
+                f"({report.fields_cleared} fields, {report.purposes_removed} purposes)",
+                "run `kluis retention run`",
+                details={"people": report.minimised},
+            )
+        )
+    return found
+
+
+def keyring_backups_too_old(k: Kluis, now: datetime) -> list[Finding]:
+    """No keyring snapshot outlives its window, or an erased person's key still exists
+    (Art. 17; DESIGN.md invariant 2). Looks in ``KLUIS_BACKUP_DIR`` when it is set."""
+    from kluis.backup import service as backup
+    from kluis.purposes.rules import Duration
+
+    directory = k.settings.backup_dir
+    if directory is None:
+        return []
+    keyrings = directory / "keyrings" if (directory / "keyrings").is_dir() else directory
+    window = Duration(days=k.settings.keyring_backup_days)
+    old = backup.expired_keyrings(keyrings, window, now)
+    if not old:
+        return []
+    return [
+        Finding(
+            "backup.keyring_too_old",
+            Severity.HIGH,
+            "Art. 17, 5(1)(e)",
+            f"{len(old)} keyring snapshots in {keyrings} are older than "
+            f"{k.settings.keyring_backup_days} days: they still hold the keys of people erased "
+            "since",
+            f"run `kluis backup prune {directory}` (daily, from cron)",
+            details={"files": [p.name for p in old]},
+        )
+    ]
+
+
 CHECKS: tuple[Check, ...] = (
     purposes_incomplete,
     lapsed_consents,
@@ -214,23 +275,9 @@ CHECKS: tuple[Check, ...] = (
     breaches_unnotified,
     audit_chain,
     idle_broad_users,
+    retention_overdue,
+    keyring_backups_too_old,
 )
-
-PENDING: tuple[tuple[str, str, str], ...] = (
-    (
-        "person.no_live_purpose",
-        "Art. 5(1)(e)",
-        "people whose every purpose's retention ran out are still present (the retention sweep "
-        "was not run): needs the retention rules' due dates of issue 6",
-    ),
-    (
-        "backup.keyring_too_old",
-        "Art. 17, 5(1)(e)",
-        "keyring backups older than the configured window exist: needs the backup catalogue and "
-        "its window setting of issue 6",
-    ),
-)
-"""Checks named by issue 8 that wait for data of issue 6: (code, article, what and why)."""
 
 
 def findings(k: Kluis, actor: Actor, now: datetime) -> list[Finding]:

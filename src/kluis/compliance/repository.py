@@ -161,17 +161,25 @@ def requests_due(conn: Connection, until: datetime) -> list[tuple[int, str, date
 
 def broad_users(
     conn: Connection, roles: Iterable[str]
-) -> list[tuple[int, str, str, datetime, datetime | None]]:
-    """Active users with one of ``roles``: id, e-mail, role, created, last token use."""
+) -> list[tuple[int, str, str, datetime, datetime | None, datetime | None]]:
+    """Active users with one of ``roles``: id, e-mail, role, created, last token use, last
+    sign-in to the web app."""
     last_used = (
         select(ApiToken.user_id, func.max(ApiToken.last_used_at).label("last_used"))
         .group_by(ApiToken.user_id)
         .subquery()
     )
     rows = conn.execute(
-        select(User.id, User.email, User.role, User.created_at, last_used.c.last_used)
+        select(
+            User.id,
+            User.email,
+            User.role,
+            User.created_at,
+            last_used.c.last_used,
+            User.last_sign_in_at,
+        )
         .outerjoin(last_used, last_used.c.user_id == User.id)
         .where(and_(User.active.is_(True), User.role.in_(list(roles))))
         .order_by(User.id)
     )
-    return [(int(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
+    return [(int(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5]) for r in rows]
