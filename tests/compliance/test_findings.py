@@ -3,9 +3,8 @@ check`` exits 1 exactly when a ``high`` finding exists."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, update
@@ -48,7 +47,6 @@ def test_a_fresh_kluis_has_no_findings(kluis: Kluis) -> None:
 
 def test_people_past_retention_are_found_and_cleared_by_the_sweep(kluis: Kluis) -> None:
     from factories import new_person
-
     from kluis.contacts import service as contacts
     from kluis.retention import service as retention
 
