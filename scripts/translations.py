@@ -50,6 +50,7 @@ def main() -> None:
         catalog = Catalog(locale="nl", project="kluis", charset="utf-8")
         catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    catalog.fuzzy = False
     with PO.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, width=100, no_location=True)
     missing = [m.id for m in catalog if m.id and not m.string]

@@ -146,6 +146,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     from kluis.purposes.routes import router as purposes_router
     from kluis.requests.export_routes import router as export_router
     from kluis.requests.routes import router as requests_router
+    from kluis.retention.routes import router as retention_router
     from kluis.transfer.routes import router as imports_router
 
     for router in (
@@ -162,15 +163,28 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         compliance_router,
         requests_router,
         export_router,
+        retention_router,
     ):
         app.include_router(router, prefix="/api/v1")
 
     from kluis.compliance.pages import router as compliance_pages
     from kluis.web.privacy_pages import router as privacy_pages
+    from kluis.web.reconfirm import router as reconfirm_pages
     from kluis.web.routes import router as web_router
 
     app.include_router(web_router, include_in_schema=False)
+
+    from starlette.staticfiles import StaticFiles
+
+    from kluis.auth.pages import router as auth_pages
+    from kluis.contacts.pages import router as contacts_pages
+    from kluis.requests.pages import router as requests_pages
+
+    for pages in (auth_pages, contacts_pages, requests_pages):
+        app.include_router(pages, include_in_schema=False)
+    app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
     app.include_router(privacy_pages, include_in_schema=False)
+    app.include_router(reconfirm_pages, include_in_schema=False)
     app.include_router(compliance_pages, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)

@@ -70,4 +70,9 @@ VOCABULARY = (
     N_("verified"),
     N_("in_progress"),
     N_("completed"),
+    N_("staff"),
+    N_("portal"),
+    N_("known_address"),
+    N_("id_document"),
+    N_("account"),
 )

@@ -1,0 +1,189 @@
+"""Staff web pages of privacy requests: the queue by deadline with days left (overdue first to
+catch the eye), and each request's page walking the steps of its type. Thin: every action calls
+``kluis.requests.service``, which checks the role and audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.errors import InvalidField, KluisError
+from kluis.messaging import service as messaging
+from kluis.requests import rules, service
+from kluis.web import staff
+from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
+from kluis.web.vocabulary import N_
+
+router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
+
+STEPS = {
+    "access": N_("Verify who is asking, then send them a copy of everything held about them."),
+    "portability": N_(
+        "Verify who is asking, then send them their data as a file another system can import."
+    ),
+    "rectification": N_("Verify who is asking, then correct the fields they named."),
+    "restriction": N_(
+        "Verify who is asking, then restrict processing to storage until it is lifted."
+    ),
+    "objection": N_("Verify who is asking, then stop direct marketing on every channel."),
+    "erasure": N_(
+        "Verify who is asking; they get a copy of their data, everything no law requires is "
+        "erased, and they get a certificate."
+    ),
+}
+
+
+def _transport(request: Request) -> messaging.TransportFactory | None:
+    factory: messaging.TransportFactory | None = getattr(
+        request.app.state, "transport_factory", None
+    )
+    return factory
+
+
+@router.get("/requests")
+def queue(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HTMLResponse:
+    views = service.list_requests(k, session.actor, now, open_only=True, limit=1000)
+    done = service.list_requests(k, session.actor, now, limit=1000)
+    closed = [v for v in done if v.status in ("completed", "refused")][-50:]
+    return staff.render(
+        k,
+        request,
+        "staff/requests.html",
+        session,
+        staff.gettext(session.language, "Privacy requests"),
+        open_requests=views,
+        closed=closed,
+    )
+
+
+def _page(
+    k: KluisDep,
+    request: Request,
+    session: Any,
+    now: Any,
+    request_id: int,
+    *,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    view = service.get(k, session.actor, request_id, now)
+    return staff.render(
+        k,
+        request,
+        "staff/request.html",
+        session,
+        staff.gettext(session.language, "Request %(id)s", id=request_id),
+        status=status,
+        r=view,
+        steps=STEPS[view.type],
+        article=rules.ARTICLES[rules.RequestType(view.type)],
+        verifications=[v.value for v in rules.Verification],
+        fields=[f.name for f in PERSONAL_FIELDS],
+        error=error,
+        done=done,
+    )
+
+
+@router.get("/requests/{request_id}")
+def request_page(
+    request_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> HTMLResponse:
+    return _page(k, request, session, now, request_id)
+
+
+@router.post("/requests/{request_id}/{action}")
+async def act(
+    request_id: int,
+    action: str,
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+) -> Response:
+    form = await staff.checked_form(request, session)
+    mail = staff.text(form, "mail") == "yes"
+    transport = _transport(request)
+    files: dict[str, bytes] = {}
+    try:
+        if action == "verify":
+            service.verify(k, session.actor, request_id, staff.text(form, "verified_by"), now)
+        elif action == "extend":
+            months = staff.text(form, "months")
+            service.extend(
+                k,
+                session.actor,
+                request_id,
+                int(months) if months.isdigit() else 0,
+                staff.text(form, "reason"),
+                now,
+                transport=transport,
+                mail=mail,
+            )
+        elif action == "refuse":
+            service.refuse(
+                k,
+                session.actor,
+                request_id,
+                staff.text(form, "reason"),
+                now,
+                transport=transport,
+                mail=mail,
+            )
+        elif action == "process":
+            field_name = staff.text(form, "field")
+            changes = {field_name: staff.text(form, "value") or None} if field_name else None
+            files = service.process(
+                k,
+                session.actor,
+                request_id,
+                now,
+                transport=transport,
+                changes=changes,
+                mail=mail,
+            ).files
+        elif action == "lift":
+            service.lift_restriction(
+                k, session.actor, request_id, now, transport=transport, mail=mail
+            )
+        else:
+            raise InvalidField(f"there is no step {action!r}", field="action")
+    except KluisError as exc:
+        if exc.status >= 500:
+            raise
+        return _page(
+            k,
+            request,
+            session,
+            now,
+            request_id,
+            error=staff.gettext(session.language, exc.detail),
+            status=exc.status,
+        )
+    if files:
+        return _handover(request_id, files)
+    return _page(
+        k, request, session, now, request_id, done=staff.gettext(session.language, "Done.")
+    )
+
+
+def _handover(request_id: int, files: dict[str, bytes]) -> Response:
+    """What could not go by e-mail, as one ZIP to hand over (it is personal data: not cached)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(files.items()):
+            archive.writestr(name, content)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={
+            **staff.HEADERS,
+            "Content-Disposition": f'attachment; filename="request-{request_id}.zip"',
+        },
+    )
