@@ -1,17 +1,23 @@
-"""Signed tokens for the links sent to people (unsubscribe, preferences, confirmation).
+"""Signed tokens for the links sent to people (unsubscribe, preferences, confirmations of a
+sign-up or a privacy request).
 
 A token names the person by opaque id and the channel and topic it is about, and nothing else:
 no personal data travels in a link. It is signed (itsdangerous, HMAC-SHA256 under a key derived
 from the master key) and time-stamped; each use gets its own salt so that an unsubscribe token
 can never serve as a confirmation token.
+
+A token is stamped with the wall clock unless a ``now`` is passed, in which case it is stamped,
+and its age judged, by that time (DESIGN.md invariant 7); a link signed with ``now`` must be
+verified with ``now``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from kluis.errors import KluisError
 
@@ -40,23 +46,40 @@ class LinkToken:
     """Something else the link is about (a sign-up id, a campaign id), never personal data."""
 
 
-def _serializer(key: bytes, use: str) -> URLSafeTimedSerializer:
+class _ClockSigner(TimestampSigner):
+    """A signer whose clock reads the time it is given instead of the wall clock."""
+
+    def __init__(self, *args: Any, at: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._at = at
+
+    def get_timestamp(self) -> int:
+        return self._at
+
+
+def _serializer(key: bytes, use: str, now: datetime | None = None) -> URLSafeTimedSerializer:
     if use not in USES:
         raise ValueError(f"unknown token use {use!r}")
-    return URLSafeTimedSerializer(key, salt=f"kluis.{use}")
+    if now is None:
+        return URLSafeTimedSerializer(key, salt=f"kluis.{use}")
+    return URLSafeTimedSerializer(
+        key, salt=f"kluis.{use}", signer=_ClockSigner, signer_kwargs={"at": int(now.timestamp())}
+    )
 
 
-def sign(key: bytes, token: LinkToken) -> str:
+def sign(key: bytes, token: LinkToken, now: datetime | None = None) -> str:
     payload: dict[str, Any] = {"p": token.person_id}
     for short, value in (("c", token.channel), ("t", token.topic), ("r", token.ref)):
         if value is not None:
             payload[short] = value
-    return str(_serializer(key, token.use).dumps(payload))
+    return str(_serializer(key, token.use, now).dumps(payload))
 
 
-def verify(key: bytes, use: str, text: str, max_age_seconds: int) -> LinkToken:
+def verify(
+    key: bytes, use: str, text: str, max_age_seconds: int, now: datetime | None = None
+) -> LinkToken:
     try:
-        payload = _serializer(key, use).loads(text, max_age=max_age_seconds)
+        payload = _serializer(key, use, now).loads(text, max_age=max_age_seconds)
     except SignatureExpired:
         raise TokenInvalid("this link has expired; ask for a new one", reason="expired") from None
     except BadSignature:

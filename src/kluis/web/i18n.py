@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kluis.purposes.rules import parse_duration
+from kluis.requests.rules import ARTICLES, RequestType
 
 LANGUAGES = ("nl", "en")
 DEFAULT = "nl"
@@ -133,6 +134,103 @@ STRINGS: dict[str, dict[str, str]] = {
             "Dank je. Je ontvangt voortaan e-mail over de onderwerpen die je koos. Afmelden kan "
             "altijd, via de link onderaan elk bericht."
         ),
+        # Privacy requests
+        "privacy_title": "Privacyverzoek",
+        "privacy_intro": (
+            "Hier vraag je {organisation} iets over de persoonsgegevens die we van je hebben. Om "
+            "zeker te weten dat het om jouw gegevens gaat, sturen we eerst een e-mail naar het "
+            "adres dat je hieronder invult. Pas als je de link daarin opent en bevestigt, nemen "
+            "we je verzoek in behandeling."
+        ),
+        "privacy_email_hint": "Het adres waaronder wij je kennen.",
+        "privacy_type_legend": "Wat wil je vragen?",
+        "privacy_mail_note": (
+            "De link in de e-mail werkt {hours} uur. Nadat je hebt bevestigd, antwoorden we "
+            "binnen een maand."
+        ),
+        "privacy_button": "Verstuur",
+        "article": "artikel {number} AVG",
+        "request_access": "Inzage in je gegevens",
+        "request_access_help": (
+            "Je krijgt een kopie van alle gegevens die we over je hebben, waarvoor we ze "
+            "gebruiken en hoe lang we ze bewaren."
+        ),
+        "request_portability": "Je gegevens meenemen",
+        "request_portability_help": (
+            "Je krijgt je gegevens in bestanden die een computer kan lezen (JSON, CSV, vCard), "
+            "om ze mee te nemen naar een ander bedrijf."
+        ),
+        "request_rectification": "Verbetering van je gegevens",
+        "request_rectification_help": (
+            "We verbeteren gegevens die onjuist of onvolledig zijn. We nemen contact met je op om "
+            "te vragen wat er moet veranderen."
+        ),
+        "request_restriction": "Beperking van het gebruik van je gegevens",
+        "request_restriction_help": (
+            "We bewaren je gegevens, maar gebruiken ze voor niets anders zolang de beperking "
+            "geldt, bijvoorbeeld terwijl je betwist dat ze kloppen."
+        ),
+        "request_objection": "Bezwaar tegen direct marketing",
+        "request_objection_help": (
+            "We sturen je geen reclame meer, via geen enkel kanaal en over geen enkel onderwerp."
+        ),
+        "request_erasure": "Wissen van je gegevens",
+        "request_erasure_help": (
+            "We wissen je gegevens, behalve wat we volgens de wet moeten bewaren. Je krijgt eerst "
+            "een kopie."
+        ),
+        "error_request_type_missing": "Kies wat je wilt vragen.",
+        "privacy_sent_body": (
+            "Als we gegevens hebben onder dit e-mailadres, hebben we er een link naartoe gestuurd "
+            "waarmee je je verzoek bevestigt. Kijk in je mailbox; de link werkt {hours} uur. "
+            "Zonder bevestiging gebeurt er niets."
+        ),
+        "privacy_unavailable": (
+            "Een privacyverzoek indienen kan hier op dit moment niet, omdat we geen e-mail kunnen "
+            "versturen. Probeer het later opnieuw, of neem op een andere manier contact op met "
+            "{organisation}."
+        ),
+        "privacy_too_large": (
+            "Dit formulier is te groot. Vul alleen je e-mailadres in en kies een verzoek."
+        ),
+        "privacy_confirm_title": "Verzoek bevestigen",
+        "privacy_confirm_body": "Je vraagt {organisation} om:",
+        "privacy_confirm_next": (
+            "Als je op de knop drukt, leggen we je verzoek vast en antwoorden we binnen een maand. "
+            "Er gebeurt pas iets als je op de knop drukt."
+        ),
+        "privacy_confirm_button": "Verzoek indienen",
+        "privacy_received_title": "Verzoek ontvangen",
+        "privacy_received_body": (
+            "We hebben je verzoek ontvangen onder nummer {number}: {request}. We antwoorden "
+            "uiterlijk op {date}, binnen een maand (artikel 12, lid 3 AVG). Noem dit nummer als "
+            "je contact met ons opneemt."
+        ),
+        "privacy_received_rectification": (
+            "We nemen contact met je op om te vragen wat we moeten verbeteren."
+        ),
+        "privacy_link_expired": (
+            "Deze link is verlopen. Doe je verzoek opnieuw op de privacypagina; je krijgt dan een "
+            "nieuwe link."
+        ),
+        "privacy_again": "Naar de privacypagina",
+        # Re-confirmation
+        "reconfirm_title": "Wil je deze berichten nog?",
+        "reconfirm_intro": (
+            "Je gaf {organisation} toestemming om je berichten te sturen over {topic} via "
+            "{channel}. Die toestemming loopt tot {date}: wil je de berichten daarna nog "
+            "krijgen, bevestig het dan met de knop."
+        ),
+        "reconfirm_nothing_yet": "Er verandert pas iets als je op de knop drukt.",
+        "reconfirm_button": "Ja, blijf ze sturen",
+        "reconfirm_silence": (
+            "Wil je ze niet meer? Dan hoef je niets te doen: na {date} sturen we ze niet meer."
+        ),
+        "reconfirmed_title": "Bedankt voor je bevestiging",
+        "reconfirmed_body": (
+            "We hebben vastgelegd dat je berichten over {topic} via {channel} wilt blijven "
+            "krijgen. Je toestemming loopt nu tot {date}."
+        ),
         # Errors
         "link_error_title": "Deze link werkt niet",
         "token_tampered": (
@@ -146,6 +244,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "token_used": (
             "Deze link is al gebruikt of verlopen: een aanmelding kan maar één keer worden "
             "bevestigd. Heb je al bevestigd, dan hoef je niets meer te doen."
+        ),
+        "token_lapsed": (
+            "Deze toestemming is verlopen of ingetrokken, dus er valt niets meer te bevestigen. "
+            "Wil je de berichten weer krijgen, meld je dan opnieuw aan."
         ),
         "token_gone": (
             "Er is hier niets meer te doen: dit adres staat niet meer bij ons geregistreerd."
@@ -274,6 +376,98 @@ STRINGS: dict[str, dict[str, str]] = {
             "Thank you. From now on you receive e-mail about the topics you chose. You can "
             "unsubscribe at any time with the link at the bottom of every message."
         ),
+        # Privacy requests
+        "privacy_title": "Privacy request",
+        "privacy_intro": (
+            "Here you ask {organisation} about the personal data we hold about you. To be sure it "
+            "is your data, we first send an e-mail to the address you enter below. Only once you "
+            "open the link in it and confirm do we take your request in."
+        ),
+        "privacy_email_hint": "The address we know you by.",
+        "privacy_type_legend": "What would you like to ask for?",
+        "privacy_mail_note": (
+            "The link in the e-mail works for {hours} hours. Once you confirm, we answer within "
+            "one month."
+        ),
+        "privacy_button": "Send",
+        "article": "Article {number} GDPR",
+        "request_access": "A copy of your data",
+        "request_access_help": (
+            "You get a copy of all the data we hold about you, what we use it for and how long "
+            "we keep it."
+        ),
+        "request_portability": "Your data to take elsewhere",
+        "request_portability_help": (
+            "You get your data in files a computer can read (JSON, CSV, vCard), to take to "
+            "another company."
+        ),
+        "request_rectification": "Correction of your data",
+        "request_rectification_help": (
+            "We correct data that is wrong or incomplete. We will contact you to ask what should "
+            "change."
+        ),
+        "request_restriction": "Restriction of the use of your data",
+        "request_restriction_help": (
+            "We keep your data but use it for nothing else while the restriction lasts, for "
+            "example while you dispute that it is correct."
+        ),
+        "request_objection": "Objection to direct marketing",
+        "request_objection_help": (
+            "We send you no more advertising, on any channel and about any topic."
+        ),
+        "request_erasure": "Erasure of your data",
+        "request_erasure_help": (
+            "We erase your data, except what the law obliges us to keep. You get a copy first."
+        ),
+        "error_request_type_missing": "Choose what you would like to ask for.",
+        "privacy_sent_body": (
+            "If we hold data under this e-mail address, we sent a link to it with which you "
+            "confirm your request. Check your mailbox; the link works for {hours} hours. Without "
+            "confirmation nothing happens."
+        ),
+        "privacy_unavailable": (
+            "Making a privacy request here is not possible at the moment, because we cannot send "
+            "e-mail. Please try again later, or contact {organisation} another way."
+        ),
+        "privacy_too_large": (
+            "This form is too large. Enter only your e-mail address and choose a request."
+        ),
+        "privacy_confirm_title": "Confirm your request",
+        "privacy_confirm_body": "You ask {organisation} for:",
+        "privacy_confirm_next": (
+            "When you press the button, we record your request and answer within one month. "
+            "Nothing happens until you press the button."
+        ),
+        "privacy_confirm_button": "Submit the request",
+        "privacy_received_title": "Request received",
+        "privacy_received_body": (
+            "We received your request under number {number}: {request}. We will answer by "
+            "{date} at the latest, within one month (Article 12(3) GDPR). Quote this number "
+            "when you contact us."
+        ),
+        "privacy_received_rectification": "We will contact you to ask what we should correct.",
+        "privacy_link_expired": (
+            "This link has expired. Make your request again on the privacy page; you will get a "
+            "new link."
+        ),
+        "privacy_again": "To the privacy page",
+        # Re-confirmation
+        "reconfirm_title": "Do you still want these messages?",
+        "reconfirm_intro": (
+            "You agreed that {organisation} may send you messages about {topic} by {channel}. "
+            "That consent runs until {date}: if you want the messages after that, confirm it "
+            "with the button."
+        ),
+        "reconfirm_nothing_yet": "Nothing changes until you press the button.",
+        "reconfirm_button": "Yes, keep sending them",
+        "reconfirm_silence": (
+            "Don't want them any more? Then you need not do anything: after {date} we stop."
+        ),
+        "reconfirmed_title": "Thank you for confirming",
+        "reconfirmed_body": (
+            "We have recorded that you want to keep receiving messages about {topic} by "
+            "{channel}. Your consent now runs until {date}."
+        ),
         # Errors
         "link_error_title": "This link does not work",
         "token_tampered": (
@@ -285,6 +479,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "token_used": (
             "This link was already used or has expired: a sign-up can be confirmed only once. If "
             "you confirmed already, there is nothing more to do."
+        ),
+        "token_lapsed": (
+            "This consent has lapsed or was withdrawn, so there is nothing left to confirm. If "
+            "you want the messages again, please sign up again."
         ),
         "token_gone": "There is nothing to do here: this address is no longer on file with us.",
         "unexpected_title": "Something went wrong",
@@ -417,3 +615,16 @@ def retention(iso: str, anchor: str, language: str) -> str:
 
 def date(value: datetime, language: str) -> str:
     return f"{value.day} {_MONTHS[language][value.month - 1]} {value.year}"
+
+
+def article(kind: str, language: str) -> str:
+    """The GDPR article of a request type, said in ``language``: "artikel 15 AVG"."""
+    number = ARTICLES[RequestType(kind)].removeprefix("Art. ")
+    return strings(language)["article"].format(number=number)
+
+
+def request_label(kind: str, language: str) -> str:
+    """What a request type asks for, as a phrase inside a sentence, with its article:
+    "a copy of your data (Article 15 GDPR)"."""
+    label = strings(language)[f"request_{kind}"]
+    return f"{label[:1].lower()}{label[1:]} ({article(kind, language)})"
