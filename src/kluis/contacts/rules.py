@@ -8,6 +8,7 @@ Errors name the field and say how to fix the value.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -20,6 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from kluis.contacts.fields import FieldKind, PersonalField
 from kluis.errors import InvalidField
+from kluis.purposes.rules import LawfulBasis, Purpose
 
 
 class Relationship(StrEnum):
@@ -78,9 +80,31 @@ def name_tokens(text: str) -> list[str]:
     return list(seen)
 
 
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str:
+    """The normalised domain, as email-validator gives it (raises when it is not valid)."""
+    return validate_email(f"x@{domain}", check_deliverability=False).domain
+
+
 def normalise_email(value: str) -> str:
+    """The address as email-validator normalises it. A plain ASCII local part (letters, digits,
+    ``_%+-`` and single dots) is kept as it is by email-validator, so for those only the domain
+    is validated, once per distinct domain (bulk imports hold few domains); anything else goes
+    through the full validator. tests/contacts/test_email_fast_path.py checks both agree."""
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if at and len(local) <= 64 and _PLAIN_LOCAL.fullmatch(local):
+        try:
+            normalised = f"{local}@{_email_domain(domain)}"
+        except EmailNotValidError:
+            normalised = ""
+        if normalised and len(normalised) <= 254:
+            return normalised
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise InvalidField(f"email is not a valid address: {exc}", field="email") from None
 
@@ -196,3 +220,26 @@ def query_kind(text: str) -> str:
     if _PHONE_LIKE.match(stripped) and sum(c.isdigit() for c in stripped) >= 6:
         return "phone"
     return "name"
+
+
+def may_process_restricted(purpose: Purpose) -> bool:
+    """Whether ``purpose`` may read or change a person whose processing is restricted.
+
+    Art. 18(2): apart from storage, restricted data may be processed only with the person's
+    consent, for legal claims, to protect another's rights or for an important public interest.
+    Kluis allows the two purposes that fit: handling the person's own privacy request (a purpose
+    that covers everyone) and a legal obligation (keeping invoices, say); anything else waits
+    until the restriction is lifted.
+    """
+    return purpose.covers_everyone or purpose.lawful_basis is LawfulBasis.LEGAL_OBLIGATION
+
+
+def is_marketing(purpose: Purpose, marketing_purpose: str) -> bool:
+    """Whether ``purpose`` is direct marketing: the configured marketing purpose
+    (``KLUIS_MARKETING_PURPOSE``) or any purpose whose fideslang data use is ``marketing``
+    or below it. The suppression list keeps people off these (Art. 17, Art. 21(3))."""
+    return (
+        purpose.key == marketing_purpose
+        or purpose.data_use == "marketing"
+        or purpose.data_use.startswith("marketing.")
+    )

@@ -1,0 +1,121 @@
+"""Import benchmark: import N generated contacts from a CSV file into SQLite through
+``kluis.transfer`` (validation, per-person keys, AES-GCM per field, blind indexes, duplicate
+look-ups, audit chain, resumable job, two stores), and compare with a baseline measured in the
+same run: plain ``sqlite3.executemany`` of the same rows in plain text.
+
+Prints contacts per second, the ratio to the baseline and peak memory (maximum resident set of
+this process and of the validation worker). Machines here are noisy; the ratio counts.
+
+    python benchmarks/import.py [--rows 1000000] [--batch 1000] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import sqlite3
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from kluis.auth.rules import Actor, Role
+from kluis.purposes.service import load_default_catalogue
+from kluis.runtime import open_kluis
+from kluis.settings import Settings
+from kluis.transfer import service
+from kluis.vault.keys import new_master_key_text
+
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+ACTOR = Actor(ref="benchmark", role=Role.ADMIN)
+GIVEN = ["Anouk", "Bram", "Daan", "Eva", "Fleur", "Joris", "Lotte", "Milan", "Noor", "Sem"]
+FAMILY = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder"]
+HEADER = ["Voornaam", "Achternaam", "E-mail", "Telefoon", "Postadres"]
+
+
+def generate(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADER)
+        for n in range(count):
+            writer.writerow(
+                [
+                    GIVEN[n % len(GIVEN)],
+                    f"{FAMILY[n % len(FAMILY)]} {n}",
+                    f"person{n}@example.com",
+                    f"+31 6 {20000000 + n}",
+                    f"Dorpsstraat {n % 300 + 1}, 1234 AB Ergens",
+                ]
+            )
+
+
+def baseline(directory: Path, source: Path, batch: int) -> float:
+    conn = sqlite3.connect(directory / "plain.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE people (id TEXT PRIMARY KEY, given_name TEXT, family_name TEXT,"
+        " email TEXT, phone TEXT, address TEXT)"
+    )
+    start = time.perf_counter()
+    count = 0
+    with source.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        next(reader)
+        rows: list[tuple[str, ...]] = []
+        for record in reader:
+            rows.append((str(uuid.uuid4()), *record))
+            if len(rows) == batch:
+                conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.commit()
+                count += len(rows)
+                rows = []
+        conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.commit()
+        count += len(rows)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return count / elapsed
+
+
+def kluis_import(directory: Path, source: Path, batch: int, workers: int) -> tuple[float, int]:
+    settings = Settings(data_dir=directory / "kluis", master_key=SecretStr(new_master_key_text()))
+    kluis = open_kluis(settings, create=True)
+    load_default_catalogue(kluis.engine, NOW)
+    options = service.ImportOptions(purposes=("customer_service",), relationship="customer")
+    start = time.perf_counter()
+    report = service.run_import(
+        kluis, ACTOR, source, options, NOW, batch_size=batch, workers=workers
+    )
+    elapsed = time.perf_counter() - start
+    kluis.close()
+    return report.counts.created / elapsed, report.counts.created
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        source = directory / "contacts.csv"
+        generate(source, args.rows)
+        plain = baseline(directory, source, args.batch)
+        rate, created = kluis_import(directory, source, args.batch, args.workers)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"rows: {args.rows}, created: {created}, batch {args.batch}, workers {args.workers}")
+    print(f"baseline sqlite3.executemany (plain text): {plain:,.0f} rows/s")
+    print(f"kluis import (SQLite):                     {rate:,.0f} contacts/s")
+    print(f"ratio kluis / baseline:                    {rate / plain:.3f}")
+    print(f"peak memory: {own:.0f} MiB (this process), {worker:.0f} MiB (worker)")
+
+
+if __name__ == "__main__":
+    main()

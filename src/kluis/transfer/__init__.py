@@ -1,0 +1,1 @@
+"""Bulk import (CSV, vCard) and export of people, and the demo population."""

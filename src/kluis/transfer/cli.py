@@ -1,0 +1,220 @@
+"""The import, export and demo commands. Registered on the main app in ``kluis.cli``, whose shared
+helpers (``_run``, ``_kluis``, ``_actor``, the consoles) are looked up when a command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from kluis.db import utcnow
+from kluis.errors import InvalidField
+from kluis.transfer import export as export_service
+from kluis.transfer import service
+from kluis.transfer.rules import ConsentDeclaration, Duplicates
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _base() -> ModuleType:
+    from kluis import cli
+
+    return cli
+
+
+def _declaration(
+    topic: str | None, channel: str | None, method: str | None, notice: int | None
+) -> ConsentDeclaration | None:
+    given = {"topic": topic, "channel": channel, "method": method, "notice": notice}
+    if all(v is None for v in given.values()):
+        return None
+    missing = [name for name, v in given.items() if v is None]
+    if missing:
+        raise InvalidField(
+            "a consent declaration needs all four of --consent-topic, --consent-channel, "
+            f"--consent-method and --consent-notice; missing: --consent-{missing[0]}",
+            field=f"consent_{missing[0]}",
+        )
+    return ConsentDeclaration(str(topic), str(channel), str(method), int(str(notice)))
+
+
+def contacts_import(
+    file: Annotated[Path, typer.Argument(help="A CSV file (UTF-8, ; or ,) or a vCard file.")],
+    purpose: Annotated[
+        list[str],
+        typer.Option(help="Purpose the data is collected for; repeat for several."),
+    ],
+    relationship: Annotated[
+        str, typer.Option(help="customer, prospect or other, unless a column says.")
+    ] = "other",
+    language: Annotated[str, typer.Option(help="nl or en, unless a column says.")] = "nl",
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="COLUMN=FIELD for a header Kluis does not know, or COLUMN=ignore."
+        ),
+    ] = None,
+    consent_topic: Annotated[
+        str | None, typer.Option(help="Topic the file's consent is for.")
+    ] = None,
+    consent_channel: Annotated[
+        str | None, typer.Option(help="Channel the file's consent is for.")
+    ] = None,
+    consent_method: Annotated[
+        str | None, typer.Option(help="How the people gave it, e.g. paper_form.")
+    ] = None,
+    consent_notice: Annotated[
+        int | None, typer.Option(help="Id of the notice they agreed to (`kluis notices list`).")
+    ] = None,
+    duplicates: Annotated[
+        Duplicates, typer.Option(help="skip or merge people held already (same e-mail or phone).")
+    ] = Duplicates.SKIP,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected rows with line and reason to this CSV (personal data)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count; write nothing.")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
+    ] = service.BATCH_SIZE,
+    as_json: JsonOption = False,
+) -> None:
+    """Import people from a CSV or vCard file; run it again after an interruption to carry on."""
+    base = _base()
+
+    def go() -> None:
+        options = service.ImportOptions(
+            purposes=tuple(purpose),
+            relationship=relationship,
+            language=language,
+            mapping=tuple(map_ or ()),
+            consent=_declaration(consent_topic, consent_channel, consent_method, consent_notice),
+            duplicates=duplicates,
+        )
+        show = not as_json and base.err.is_terminal
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TransferSpeedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=base.err,
+        )
+        task: TaskID | None = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal task
+            if not show:
+                return
+            if task is None:
+                bar.start()
+                task = bar.add_task(file.name, total=total)
+            bar.update(task, completed=done, total=total)
+
+        with base._kluis() as kluis:
+            try:
+                report = service.run_import(
+                    kluis,
+                    base._actor(),
+                    file,
+                    options,
+                    utcnow(),
+                    dry_run=dry_run,
+                    rejects_path=rejects,
+                    progress=progress,
+                    batch_size=batch_size,
+                )
+            except KeyboardInterrupt:
+                if task is not None:
+                    bar.stop()
+                base.err.print(
+                    "interrupted; run the same command again to carry on where it stopped",
+                    markup=False,
+                )
+                raise typer.Exit(130) from None
+            finally:
+                if task is not None:
+                    bar.stop()
+        if as_json:
+            base._print_json(report.as_dict())
+            return
+        c = report.counts
+        what = "Dry run" if report.dry_run else f"Import job {report.job_id}"
+        if report.already_done:
+            base.out.print(f"{file.name} was imported with these options before:", markup=False)
+        base.out.print(
+            f"{what}: {report.position} records; {c.created} created, {c.merged} merged, "
+            f"{c.skipped} duplicates skipped, {c.rejected} rejected, {c.suppressed} on the "
+            f"suppression list, {c.consents} consents recorded.",
+            markup=False,
+        )
+        for reject in report.rejects[:20]:
+            column = f" [{reject.column}]" if reject.column else ""
+            base.out.print(f"  line {reject.line}{column}: {reject.reason}", markup=False)
+        if c.rejected > 20:
+            base.out.print(
+                f"  … {c.rejected - 20} more" + (f" in {rejects}" if rejects else ""), markup=False
+            )
+
+    base._run(go)
+
+
+def contacts_export(
+    file: Annotated[Path, typer.Argument(help="Where to write (personal data: keep it safe).")],
+    purpose: Annotated[
+        str, typer.Option(help="Purpose of the export; only its fields are written.")
+    ],
+    format_: Annotated[str, typer.Option("--format", help="csv, json or vcf.")] = "csv",
+    as_json: JsonOption = False,
+) -> None:
+    """Export the people held for a purpose, with only the fields it may use; every read audited."""
+    base = _base()
+
+    def go() -> None:
+        fmt = export_service.parse_format(format_)
+        with base._kluis() as kluis:
+            count = export_service.export_people(kluis, base._actor(), file, purpose, fmt, utcnow())
+        if as_json:
+            base._print_json({"file": str(file), "people": count, "format": fmt.value})
+        else:
+            base.out.print(f"Exported {count} people to {file}.", markup=False)
+
+    base._run(go)
+
+
+def demo(
+    people: Annotated[
+        int, typer.Option(min=1, max=100_000, help="How many people to invent.")
+    ] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill the data directory with an invented population (example.com addresses) to try Kluis."""
+    base = _base()
+
+    def go() -> None:
+        from kluis.transfer import demo as demo_service
+
+        with base._kluis(create=True) as kluis:
+            summary = demo_service.populate(kluis, base._actor(), people, utcnow())
+        if as_json:
+            base._print_json(summary)
+        else:
+            base.out.print(
+                ", ".join(f"{n} {what}" for what, n in summary.items()) + ".", markup=False
+            )
+
+    base._run(go)

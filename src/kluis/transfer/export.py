@@ -1,0 +1,174 @@
+"""Export of the people held for one purpose: only the fields that purpose may use, streamed in
+pages (each page a short transaction, each person's read audited by ``contacts.service``).
+
+The file written is personal data in plain text; it is created readable by its owner only, and
+docs/import.md says to keep it no longer than needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from kluis.audit import service as audit
+from kluis.audit.events import ExportWritten
+from kluis.auth.rules import Actor
+from kluis.contacts import service as contacts
+from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
+from kluis.errors import InvalidField, NotFound
+from kluis.purposes import repository as purposes_repo
+from kluis.runtime import Kluis
+from kluis.transfer import repository
+
+PAGE = 500
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    VCF = "vcf"
+
+
+def parse_format(value: str) -> ExportFormat:
+    try:
+        return ExportFormat(value)
+    except ValueError:
+        raise InvalidField(f"format {value!r} is not csv, json or vcf", field="format") from None
+
+
+def _pages(
+    k: Kluis, actor: Actor, purpose_key: str, now: datetime, page: int
+) -> Iterator[list[contacts.PersonView]]:
+    with k.engine.connect() as conn:
+        purpose = purposes_repo.get(conn, purpose_key)
+    if purpose is None:
+        raise NotFound(f"there is no purpose {purpose_key!r}", field="purpose")
+    scope = None if purpose.covers_everyone else purpose.key
+    after: tuple[datetime, str] | None = None
+    while True:
+        with k.engine.begin() as conn:
+            keys = repository.export_page(conn, scope, after, page)
+        if not keys:
+            return
+        after = keys[-1]
+        yield contacts.read_people(k, actor, [i for _, i in keys], purpose_key, now, via="export")
+
+
+def export_people(
+    k: Kluis,
+    actor: Actor,
+    path: Path,
+    purpose_key: str,
+    fmt: ExportFormat,
+    now: datetime,
+    *,
+    page: int = PAGE,
+) -> int:
+    """Write everyone held for ``purpose_key`` to ``path``; returns how many people."""
+    with k.engine.connect() as conn:
+        purpose = purposes_repo.get(conn, purpose_key)
+    if purpose is None:
+        raise NotFound(
+            f"there is no purpose {purpose_key!r}; `kluis purposes list` shows the catalogue",
+            field="purpose",
+        )
+    fields = [f for f in PERSONAL_FIELDS if purpose.may_use(f.category)]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    count = 0
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        write = _WRITERS[fmt](handle, fields)
+        next(write)
+        for views in _pages(k, actor, purpose_key, now, page):
+            for view in views:
+                write.send(view)
+                count += 1
+        write.close()
+    with k.engine.begin() as conn:
+        audit.record(conn, actor.ref, now, [ExportWritten(purpose_key, fmt.value, count)])
+    return count
+
+
+_Writer = Iterator[None]
+
+
+def _text(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _csv(handle: IO[str], fields: list[PersonalField]) -> Any:
+    writer = csv.writer(handle)
+    writer.writerow(["id", "relationship", "language", *(f.name for f in fields)])
+    while True:
+        try:
+            view = yield
+        except GeneratorExit:
+            return
+        writer.writerow(
+            [
+                view.id,
+                view.relationship,
+                view.language,
+                *(_text(view.fields[f.name]) if f.name in view.fields else "" for f in fields),
+            ]
+        )
+
+
+def _json(handle: IO[str], fields: list[PersonalField]) -> Any:
+    handle.write("[")
+    first = True
+    try:
+        while True:
+            view = yield
+            item = {
+                "id": view.id,
+                "relationship": view.relationship,
+                "language": view.language,
+                "purposes": list(view.purposes),
+                **{f.name: view.fields[f.name] for f in fields if f.name in view.fields},
+            }
+            handle.write(("\n" if first else ",\n") + json.dumps(item, ensure_ascii=False))
+            first = False
+    except GeneratorExit:
+        handle.write("\n]\n")
+
+
+def _vcf(handle: IO[str], fields: list[PersonalField]) -> Any:
+    import vobject
+
+    while True:
+        try:
+            view = yield
+        except GeneratorExit:
+            return
+        values = view.fields
+        card = vobject.vCard()
+        given = str(values.get("given_name", ""))
+        family = str(values.get("family_name", ""))
+        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        card.add("fn").value = " ".join(p for p in (given, family) if p) or view.id
+        card.add("uid").value = f"urn:uuid:{view.id}"
+        if "email" in values:
+            card.add("email").value = str(values["email"])
+        if "phone" in values:
+            card.add("tel").value = str(values["phone"])
+        if "birth_date" in values:
+            card.add("bday").value = str(values["birth_date"])
+        if "address" in values:
+            card.add("adr").value = vobject.vcard.Address(street=str(values["address"]))
+        if "job_title" in values:
+            card.add("title").value = str(values["job_title"])
+        if values.get("interests"):
+            interests = values["interests"]
+            card.add("categories").value = interests if isinstance(interests, list) else [interests]
+        if "notes" in values:
+            card.add("note").value = str(values["notes"])
+        handle.write(card.serialize())
+
+
+_WRITERS = {ExportFormat.CSV: _csv, ExportFormat.JSON: _json, ExportFormat.VCF: _vcf}

@@ -1,0 +1,153 @@
+"""What an import does to a person it finds already (``--duplicates merge``), and the consent
+it records from a file's declaration.
+
+Merging never overwrites: a value already held stays (changing it is rectification, a deliberate
+act of Art. 16); fields the person does not have yet are filled in and the import's purposes are
+added. Consent from a declaration is appended to the ledger with the declared method and notice
+and ``captured_by = import:<job>``, whose job row keeps the file's digest and the declaration:
+that is the evidence Art. 7(1) asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from kluis.audit.events import (
+    AuditEvent,
+    ConsentRecorded,
+    PersonPurposesChanged,
+    PersonUpdated,
+)
+from kluis.auth.rules import Actor
+from kluis.consent import repository as consent_repo
+from kluis.consent import rules as consent_rules
+from kluis.contacts import repository as contacts_repo
+from kluis.contacts.fields import BY_NAME
+from kluis.runtime import Kluis
+from kluis.transfer.rules import ConsentDeclaration, Row
+
+if TYPE_CHECKING:
+    from kluis.transfer.service import Counts
+
+
+def grant(
+    conn: Connection,
+    person_id: str,
+    declaration: ConsentDeclaration,
+    reconfirm_months: int,
+    now: datetime,
+    captured_by: str,
+    *,
+    fresh: bool,
+) -> AuditEvent:
+    """Append a ``granted`` event and fold the kept state, in the caller's transaction.
+
+    ``fresh`` means the person was created in this transaction and has no ledger yet, so the
+    fold of their one event is the state; otherwise their events for this channel and topic are
+    folded again, as ``consent.service.record`` does.
+    """
+    channel = consent_rules.Channel(declaration.channel)
+    reconfirm_by = consent_rules.add_months(now, reconfirm_months)
+    event_id = consent_repo.insert_event(
+        conn,
+        {
+            "person_id": person_id,
+            "channel": channel.value,
+            "topic": declaration.topic,
+            "action": consent_rules.Action.GRANTED.value,
+            "method": declaration.method,
+            "notice_id": declaration.notice_id,
+            "evidence_id": None,
+            "captured_by": captured_by,
+            "captured_at": now,
+            "source_ip": None,
+            "user_agent": None,
+            "reconfirm_by": reconfirm_by,
+        },
+    )
+    if fresh:
+        events = [
+            consent_rules.Event(
+                event_id,
+                channel,
+                declaration.topic,
+                consent_rules.Action.GRANTED,
+                now,
+                reconfirm_by,
+            )
+        ]
+    else:
+        events = [
+            consent_repo.as_event(r)
+            for r in consent_repo.events_of(conn, person_id, channel.value, declaration.topic)
+        ]
+    state = consent_rules.fold(events).get((channel, declaration.topic))
+    if state is not None:
+        consent_repo.put_permission(conn, person_id, channel.value, declaration.topic, state)
+    return ConsentRecorded(
+        person_id,
+        event_id,
+        channel.value,
+        declaration.topic,
+        consent_rules.Action.GRANTED.value,
+        declaration.method,
+    )
+
+
+def merge(
+    k: Kluis,
+    conn: Connection,
+    actor: Actor,
+    person_id: str,
+    row: Row,
+    purposes: tuple[str, ...],
+    declaration: ConsentDeclaration | None,
+    reconfirm_months: int,
+    now: datetime,
+    counts: Counts,
+    events: list[AuditEvent],
+    job_id: int,
+) -> None:
+    """Fill in the fields ``person_id`` lacks from ``row`` and add the import's purposes."""
+    found = contacts_repo.fetch(conn, [person_id]).get(person_id)
+    cipher = k.vault.ciphers([person_id]).get(person_id)
+    if found is None or cipher is None:
+        counts.skipped += 1
+        return
+    values: dict[str, Any] = {}
+    for name, value in row.stored.items():
+        if getattr(found, name) is None:
+            values[name] = cipher.seal(name, value)
+    have = set(contacts_repo.purposes_of(conn, [person_id]).get(person_id, []))
+    added = [key for key in purposes if key not in have]
+    if added:
+        contacts_repo.replace_purposes(conn, person_id, ((key, now) for key in added), [])
+        events.append(PersonPurposesChanged(person_id, tuple(added), ()))
+    if values:
+        filled = sorted(values)
+        values["updated_at"] = now
+        values["last_interaction_at"] = now
+        contacts_repo.update_person(conn, person_id, values)
+        for name in filled:
+            if BY_NAME[name].index is not None:
+                contacts_repo.replace_index(
+                    conn, person_id, name, (d for n, d in row.index if n == name)
+                )
+        events.append(PersonUpdated(person_id, purposes[0], tuple(filled)))
+    if declaration is not None and row.consent:
+        events.append(
+            grant(
+                conn,
+                person_id,
+                declaration,
+                reconfirm_months,
+                now,
+                f"import:{job_id}",
+                fresh=False,
+            )
+        )
+        counts.consents += 1
+    counts.merged += 1

@@ -1,0 +1,156 @@
+"""Reading import files as a stream of records: CSV (UTF-8 with or without BOM, ``;`` or ``,``)
+and vCard (RFC 6350 and the older 3.0 and 2.1 that address books still write).
+
+``scan`` reads the file once, as bytes, to hash it (the import job is found again by that digest)
+and to refuse a file that is not UTF-8 before anything is written. ``records`` then streams it:
+memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.transfer.rules import Format, ImportRefused, csv_records, sniff_delimiter
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    sha256: str
+    format: Format
+    lines: int
+    """Physical lines (CSV) or cards (vCard): the estimate the progress bar counts towards."""
+
+
+def scan(path: Path) -> FileInfo:
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    cards = 0
+    head = b""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ImportRefused(f"cannot read {path}: {exc.strerror}", field="file") from None
+    with handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            if len(head) < 4096:
+                head += chunk[: 4096 - len(head)]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise ImportRefused(
+                    f"{path.name} is not UTF-8 text (near line {lines + 1}); in Excel save it as "
+                    "'CSV UTF-8 (comma delimited)', or export the vCards as UTF-8",
+                    field="file",
+                ) from None
+            lines += chunk.count(b"\n")
+            cards += chunk.upper().count(b"BEGIN:VCARD")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ImportRefused(
+                f"{path.name} ends in the middle of a character", field="file"
+            ) from None
+    first = head.decode("utf-8", errors="ignore").lstrip("\ufeff").lstrip()
+    is_vcard = path.suffix.lower() in (".vcf", ".vcard") or first.upper().startswith("BEGIN:VCARD")
+    if is_vcard:
+        return FileInfo(digest.hexdigest(), Format.VCARD, cards)
+    if not first:
+        raise ImportRefused(f"{path.name} is empty", field="file")
+    return FileInfo(digest.hexdigest(), Format.CSV, max(lines - 1, 1))
+
+
+BAD_CARD = "\x00unreadable"
+"""The first cell of a card vobject cannot parse: the row is rejected as such."""
+
+VCARD_HEADERS: tuple[str, ...] = tuple(f.name for f in PERSONAL_FIELDS)
+"""The columns a vCard is read into: the personal fields, by name."""
+
+
+def records(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the records (line number, cells) of a file; the file is opened only while
+    the records are read."""
+    if info.format is Format.VCARD:
+        return list(VCARD_HEADERS), _vcards(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        delimiter = sniff_delimiter(handle.readline())
+        handle.seek(0)
+        if handle.read(1) != "\ufeff":
+            handle.seek(0)
+        first = next(csv_records(handle, delimiter), None)
+    if first is None:
+        raise ImportRefused(f"{path.name} has no header line", field="file")
+    return first[1], _csv_rows(path, delimiter)
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        stream = csv_records(handle, delimiter)
+        next(stream, None)
+        yield from stream
+
+
+def _vcards(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each card as cells in ``VCARD_HEADERS`` order; the line number is where it begins."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        buffer: list[str] = []
+        start = 0
+        for number, line in enumerate(handle, start=1):
+            upper = line.strip().upper()
+            if upper == "BEGIN:VCARD":
+                buffer, start = [line], number
+            elif buffer:
+                buffer.append(line)
+                if upper == "END:VCARD":
+                    yield start, card_cells("".join(buffer))
+                    buffer = []
+
+
+def card_cells(text: str) -> list[str]:
+    """The personal fields of one vCard; properties no field holds (photos, URLs, X-…) are not
+    read at all. A card vobject cannot parse gives a row that fails validation."""
+    import vobject
+
+    try:
+        card = vobject.readOne(text)
+    except Exception:  # vobject raises many kinds; a bad card is a bad row
+        return [BAD_CARD] + [""] * (len(VCARD_HEADERS) - 1)
+    contents = card.contents
+    values: dict[str, str] = {}
+
+    def first(name: str) -> str:
+        items = contents.get(name)
+        if not items:
+            return ""
+        value = items[0].value
+        return value if isinstance(value, str) else str(value)
+
+    if "n" in contents:
+        name = contents["n"][0].value
+        values["given_name"] = " ".join(p for p in [name.given, name.additional] if p).strip()
+        values["family_name"] = str(name.family or "").strip()
+    if not values.get("given_name") and not values.get("family_name"):
+        values["given_name"] = first("fn")
+    values["email"] = first("email")
+    values["phone"] = first("tel")
+    values["birth_date"] = first("bday")
+    if "adr" in contents:
+        adr = contents["adr"][0].value
+        parts = [adr.street, f"{adr.code} {adr.city}".strip(), adr.region, adr.country]
+        values["address"] = "\n".join(
+            " ".join(p) if isinstance(p, list) else str(p) for p in parts if p
+        )
+    values["job_title"] = first("title")
+    if "categories" in contents:
+        cats = contents["categories"][0].value
+        values["interests"] = ",".join(cats) if isinstance(cats, list) else str(cats)
+    values["notes"] = first("note")
+    return [values.get(name, "") for name in VCARD_HEADERS]

@@ -1,0 +1,236 @@
+"""All SQL of bulk import and export: the import jobs, duplicate look-ups, export pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, Table, and_, insert, or_, select, update
+
+from kluis.consent.tables import Notice
+from kluis.contacts import repository as contacts_repo
+from kluis.contacts.tables import PersonPurpose, people
+from kluis.errors import Conflict, NotFound
+from kluis.transfer.reading import FileInfo
+from kluis.transfer.rules import Reject, Row
+from kluis.transfer.tables import ImportJob
+
+if TYPE_CHECKING:
+    from kluis.transfer.service import Counts
+
+KEPT_REJECTS = 100
+_JOBS: Table = ImportJob.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    status: str
+    format: str
+    file_sha256: str
+    options: dict[str, Any]
+    total: int | None
+    position: int
+    created: int
+    merged: int
+    skipped: int
+    rejected: int
+    suppressed: int
+    consents: int
+    rejects: list[dict[str, Any]]
+    rejects_offset: int
+    error: str | None
+    created_by: str
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+def _view(row: Any) -> JobView:
+    return JobView(
+        id=row.id,
+        status=row.status,
+        format=row.format,
+        file_sha256=row.file_sha256,
+        options=row.options,
+        total=row.total,
+        position=row.position,
+        created=row.created,
+        merged=row.merged,
+        skipped=row.skipped,
+        rejected=row.rejected,
+        suppressed=row.suppressed,
+        consents=row.consents,
+        rejects=list(row.rejects or []),
+        rejects_offset=row.rejects_offset,
+        error=row.error,
+        created_by=row.created_by,
+        started_at=row.started_at,
+        updated_at=row.updated_at,
+        finished_at=row.finished_at,
+    )
+
+
+def get_job(engine: Engine, job_id: int) -> JobView:
+    with engine.connect() as conn:
+        row = conn.execute(select(_JOBS).where(ImportJob.id == job_id)).first()
+    if row is None:
+        raise NotFound(f"there is no import job {job_id}", field="id")
+    return _view(row)
+
+
+def list_jobs(engine: Engine, limit: int = 50) -> list[JobView]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(_JOBS).order_by(ImportJob.id.desc()).limit(limit))
+        return [_view(r) for r in rows]
+
+
+def open_job(
+    engine: Engine,
+    key: str,
+    info: FileInfo,
+    options: dict[str, Any],
+    actor: str,
+    now: datetime,
+    *,
+    status: str = "running",
+) -> JobView:
+    """The job of this file and options: found again (to resume) or made (``queued`` when the
+    API makes it before running it)."""
+    with engine.begin() as conn:
+        row = conn.execute(select(_JOBS).where(ImportJob.key == key)).first()
+        if row is None:
+            new_id = conn.execute(
+                insert(_JOBS)
+                .values(
+                    key=key,
+                    file_sha256=info.sha256,
+                    format=info.format.value,
+                    options=options,
+                    status=status,
+                    total=info.lines,
+                    position=0,
+                    created=0,
+                    merged=0,
+                    skipped=0,
+                    rejected=0,
+                    suppressed=0,
+                    consents=0,
+                    rejects=[],
+                    rejects_offset=0,
+                    created_by=actor,
+                    started_at=now,
+                    updated_at=now,
+                )
+                .returning(ImportJob.id)
+            ).scalar_one()
+            row = conn.execute(select(_JOBS).where(ImportJob.id == new_id)).one()
+        elif row.status not in ("done", status):
+            conn.execute(
+                update(_JOBS)
+                .where(ImportJob.id == row.id)
+                .values(status=status, error=None, updated_at=now)
+            )
+            row = conn.execute(select(_JOBS).where(ImportJob.id == row.id)).one()
+    return _view(row)
+
+
+def advance_job(
+    conn: Connection,
+    job_id: int,
+    start: int,
+    end: int,
+    counts: Counts,
+    rejects: Sequence[Reject],
+    rejects_offset: int,
+    now: datetime,
+) -> None:
+    """Record a committed batch, in its transaction. The job must still be where this run left
+    it: two runs of one import at once would otherwise both write the same rows."""
+    row = conn.execute(
+        select(ImportJob.position, ImportJob.rejects).where(ImportJob.id == job_id)
+    ).one()
+    if row.position != start:
+        raise Conflict(
+            f"import job {job_id} moved on while this run worked (another run of the same file "
+            "and options is going on); wait for it, then run again to see its result",
+            field="file",
+        )
+    kept = list(row.rejects or [])
+    room = KEPT_REJECTS - len(kept)
+    if room > 0:
+        kept.extend(vars(r) for r in sorted(rejects, key=lambda r: r.line)[:room])
+    table = _JOBS
+    conn.execute(
+        update(table)
+        .where(ImportJob.id == job_id)
+        .values(
+            position=end,
+            created=table.c.created + counts.created,
+            merged=table.c.merged + counts.merged,
+            skipped=table.c.skipped + counts.skipped,
+            rejected=table.c.rejected + counts.rejected,
+            suppressed=table.c.suppressed + counts.suppressed,
+            consents=table.c.consents + counts.consents,
+            rejects=kept,
+            rejects_offset=rejects_offset,
+            updated_at=now,
+        )
+    )
+
+
+def finish_job(conn: Connection, job_id: int, position: int, now: datetime) -> None:
+    conn.execute(
+        update(_JOBS)
+        .where(ImportJob.id == job_id)
+        .values(status="done", total=position, updated_at=now, finished_at=now)
+    )
+
+
+def fail_job(engine: Engine, job_id: int, error: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(_JOBS)
+            .where(ImportJob.id == job_id)
+            .values(status="failed", error=error[:2000], updated_at=now)
+        )
+
+
+def owners(conn: Connection, rows: Sequence[Row]) -> dict[bytes, str]:
+    """Who holds each e-mail or phone digest of ``rows`` already (blind index look-up)."""
+    found: dict[bytes, str] = {}
+    for name in ("email", "phone"):
+        digests = [r.digests[name] for r in rows if name in r.digests]
+        if digests:
+            found.update(contacts_repo.owners_of(conn, name, digests))
+    return found
+
+
+def notice_exists(conn: Connection, notice_id: int) -> bool:
+    return conn.execute(select(Notice.id).where(Notice.id == notice_id)).first() is not None
+
+
+def export_page(
+    conn: Connection,
+    purpose_key: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[tuple[datetime, str]]:
+    """The next ``limit`` people (collection time, id) after ``after``: keyset paging, so each
+    page is one short transaction however far the export has got. ``purpose_key`` None means
+    everyone (a purpose that covers everyone)."""
+    query = select(people.c.created_at, people.c.id)
+    if purpose_key is not None:
+        query = query.join(
+            PersonPurpose,
+            (PersonPurpose.person_id == people.c.id) & (PersonPurpose.purpose_key == purpose_key),
+        )
+    if after is not None:
+        at, last = after
+        query = query.where(
+            or_(people.c.created_at > at, and_(people.c.created_at == at, people.c.id > last))
+        )
+    rows = conn.execute(query.order_by(people.c.created_at, people.c.id).limit(limit))
+    return [(r[0], str(r[1])) for r in rows]

@@ -1,0 +1,105 @@
+"""JSON API of bulk imports: upload a file, get a job at once, follow its status.
+
+The upload is spooled to a private temporary file (mode 0600) and deleted when the job ends;
+the import runs after the answer, in a background task. Posting the same file with the same
+options again finds the same job: a finished one is answered as it is, an interrupted one
+carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Response, UploadFile, status
+
+from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.auth.rules import Actor
+from kluis.runtime import Kluis
+from kluis.transfer import repository, service
+from kluis.transfer.rules import ConsentDeclaration, Duplicates
+from kluis.transfer.schemas import ImportJobPublic
+
+router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEMS)
+
+
+def _public(job: repository.JobView) -> ImportJobPublic:
+    data = dataclasses.asdict(job)
+    return ImportJobPublic(**{k: v for k, v in data.items() if k in ImportJobPublic.model_fields})
+
+
+def _run(k: Kluis, actor: Actor, path: FilePath, options: service.ImportOptions) -> None:
+    from kluis.db import utcnow
+
+    try:
+        service.run_import(k, actor, path, options, utcnow(), workers=0)
+    except Exception:  # noqa: S110 (the job row records the failure)
+        pass
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJobPublic)
+def create_import(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    response: Response,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="A CSV (UTF-8, ; or ,) or vCard file.")],
+    purpose: Annotated[list[str], Form(description="Purposes the data is collected for.")],
+    relationship: Annotated[str, Form()] = "other",
+    language: Annotated[str, Form()] = "nl",
+    map: Annotated[list[str] | None, Form(description="COLUMN=FIELD or COLUMN=ignore.")] = None,
+    consent_topic: Annotated[str | None, Form()] = None,
+    consent_channel: Annotated[str | None, Form()] = None,
+    consent_method: Annotated[str | None, Form()] = None,
+    consent_notice: Annotated[int | None, Form()] = None,
+    duplicates: Annotated[Duplicates, Form()] = Duplicates.SKIP,
+) -> ImportJobPublic:
+    """Upload a file to import. The file and options are checked at once (unknown columns and
+    consent columns without a declaration are refused, 422); the rows are imported after the
+    answer. Follow the job at `GET /api/v1/imports/{id}`."""
+    from kluis.transfer.cli import _declaration
+
+    declaration: ConsentDeclaration | None = _declaration(
+        consent_topic, consent_channel, consent_method, consent_notice
+    )
+    options = service.ImportOptions(
+        purposes=tuple(purpose),
+        relationship=relationship,
+        language=language,
+        mapping=tuple(map or ()),
+        consent=declaration,
+        duplicates=duplicates,
+    )
+    folder = FilePath(tempfile.mkdtemp(prefix="kluis-import-"))
+    suffix = FilePath(file.filename or "upload.csv").suffix.lower()
+    path = folder / f"upload{suffix if suffix in ('.csv', '.vcf', '.vcard', '.txt') else ''}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(file.file, out)
+    try:
+        job = service.queue_import(kluis, actor, path, options, now)
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if job.status == "done":
+        shutil.rmtree(folder, ignore_errors=True)
+        response.status_code = status.HTTP_200_OK
+    else:
+        background.add_task(_run, kluis, actor, path, options)
+    response.headers["Location"] = f"/api/v1/imports/{job.id}"
+    return _public(job)
+
+
+@router.get("/{job_id}", response_model=ImportJobPublic)
+def get_import(
+    kluis: KluisDep, actor: ActorDep, job_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> ImportJobPublic:
+    """An import job's status and counts, and the first rejected rows (line, column, reason)."""
+    return _public(repository.get_job(kluis.engine, job_id))

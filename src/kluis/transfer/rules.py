@@ -1,0 +1,411 @@
+"""Pure rules of bulk import and export: reading a spreadsheet's header, the consent-declaration
+rule, and validating one row into what is stored or why it is rejected.
+
+Nothing here touches a database. Values are normalised by ``contacts.rules.normalise`` (the one
+validator of personal fields); this module only decides which column feeds which field of the
+one declaration in ``contacts.fields``, and words a rejection without repeating the value: a
+reject reason that echoed the value would copy personal data into reports and logs.
+
+Consent is never inferred from a spreadsheet (GDPR Art. 7(1): the controller must be able to
+*demonstrate* consent). A column that looks like consent ("opt-in", "toestemming",
+"nieuwsbrief: ja") is refused unless the whole file comes with a declaration of how consent was
+given and which notice the people agreed to; the declaration is what the ledger records.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kluis.contacts import rules as contact_rules
+from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS, FieldKind, PersonalField
+from kluis.errors import InvalidField, KluisError
+
+IGNORE = "ignore"
+"""``--map COLUMN=ignore`` leaves a column out (data minimisation: it is never read)."""
+
+RELATIONSHIP = "relationship"
+LANGUAGE = "language"
+FAMILY_PREFIX = "family_name_prefix"
+"""The Dutch *tussenvoegsel* (``van der``): kept in front of the family name."""
+
+ATTRIBUTES = (RELATIONSHIP, LANGUAGE, FAMILY_PREFIX)
+
+SYNONYMS: Mapping[str, tuple[str, ...]] = {
+    "given_name": ("first name", "firstname", "forename", "roepnaam", "voornamen"),
+    "family_name": ("last name", "lastname", "surname", "achternaam", "familienaam"),
+    "email": ("email address", "e-mailadres", "emailadres", "mail", "e-mail adres"),
+    "phone": (
+        "phone number",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobiel",
+        "telefoonnummer",
+        "mobiel nummer",
+        "gsm",
+    ),
+    "birth_date": ("date of birth", "dob", "birthday", "geboortedag", "verjaardag"),
+    "address": ("postal address", "address", "adres", "woonadres"),
+    "job_title": ("title", "job", "position", "functie", "functietitel"),
+    "interests": ("interests", "interesses", "interesse", "tags"),
+    "notes": ("notes", "note", "notities", "opmerkingen", "opmerking", "comments"),
+    RELATIONSHIP: ("relationship", "relatie", "type", "soort"),
+    LANGUAGE: ("language", "taal", "voorkeurstaal"),
+    FAMILY_PREFIX: ("tussenvoegsel", "tussenvoegsels", "prefix", "voorvoegsel"),
+}
+"""Header words besides each field's name and its English and Dutch labels (``PERSONAL_FIELDS``
+supplies those). Keys are field names of the declaration or one of ``ATTRIBUTES``."""
+
+CONSENT_WORDS = (
+    "optin",
+    "consent",
+    "toestemming",
+    "nieuwsbrief",
+    "newsletter",
+    "subscribed",
+    "subscription",
+    "aangemeld",
+    "inschrijving",
+    "marketing",
+    "permission",
+    "akkoord",
+)
+"""A header containing one of these (folded, without spaces or punctuation) speaks about consent."""
+
+YES = frozenset({"ja", "j", "yes", "y", "true", "waar", "1", "x", "✓", "✔"})
+NO = frozenset({"nee", "n", "no", "false", "onwaar", "0", ""})
+
+_RELATIONSHIP_WORDS = {
+    "customer": "customer",
+    "klant": "customer",
+    "prospect": "prospect",
+    "lead": "prospect",
+    "other": "other",
+    "overig": "other",
+    "contact": "other",
+}
+_LANGUAGE_WORDS = {
+    "nl": "nl",
+    "nederlands": "nl",
+    "dutch": "nl",
+    "en": "en",
+    "engels": "en",
+    "english": "en",
+}
+
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+class ImportRefused(KluisError):
+    """The whole file is refused before anything is written (a header or declaration problem)."""
+
+    slug = "import-refused"
+    title = "Import refused"
+    status = 422
+
+
+class Duplicates(StrEnum):
+    """What to do with a row whose e-mail address or phone number is held already."""
+
+    SKIP = "skip"
+    MERGE = "merge"
+
+
+class Format(StrEnum):
+    CSV = "csv"
+    VCARD = "vcf"
+
+
+def header_key(text: str) -> str:
+    """A header as compared: folded, accents and everything but letters and digits removed."""
+    return "".join(ch for ch in contact_rules.fold(text) if ch.isalnum())
+
+
+def _known_headers() -> dict[str, str]:
+    known: dict[str, str] = {}
+    for declared in PERSONAL_FIELDS:
+        for word in (declared.name, declared.label_en, declared.label_nl):
+            known.setdefault(header_key(word), declared.name)
+    for target, words in SYNONYMS.items():
+        for word in words:
+            known.setdefault(header_key(word), target)
+    return known
+
+
+KNOWN_HEADERS = _known_headers()
+
+
+def is_consent_header(text: str) -> bool:
+    key = header_key(text)
+    return any(word in key for word in CONSENT_WORDS)
+
+
+@dataclass(frozen=True)
+class ConsentDeclaration:
+    """How the people in a file gave consent: the same for every row (paper forms one holds)."""
+
+    topic: str
+    channel: str
+    method: str
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str
+    target: str
+    """A field name, one of ``ATTRIBUTES``, ``consent`` or ``ignore``."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How each column of a file is read."""
+
+    columns: tuple[Column, ...]
+    width: int
+
+    def targets(self) -> set[str]:
+        return {c.target for c in self.columns}
+
+
+def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """``COLUMN=FIELD`` options as a mapping from header key to target."""
+    mapping: dict[str, str] = {}
+    allowed = {*BY_NAME, *ATTRIBUTES, IGNORE, "consent"}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        target = target.strip()
+        if not sep or not column.strip():
+            raise InvalidField(f"--map {pair!r} is not COLUMN=FIELD", field="map")
+        if target not in allowed:
+            raise InvalidField(
+                f"--map {pair!r}: {target!r} is not one of {', '.join(sorted(allowed))}",
+                field="map",
+            )
+        mapping[header_key(column)] = target
+    return mapping
+
+
+def plan_columns(
+    headers: Sequence[str],
+    mapping: Mapping[str, str],
+    declaration: ConsentDeclaration | None,
+) -> Plan:
+    """Which column feeds which field; refuses unknown, doubled and undeclared consent columns."""
+    columns: list[Column] = []
+    unknown: list[str] = []
+    consent: list[str] = []
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(headers):
+        header = raw.strip()
+        key = header_key(header)
+        if not key:
+            if header:
+                unknown.append(header)
+            continue
+        target = mapping.get(key) or KNOWN_HEADERS.get(key)
+        if target is None and is_consent_header(header):
+            target = "consent"
+        if target is None:
+            unknown.append(header)
+            continue
+        if target == "consent":
+            consent.append(header)
+        if target == IGNORE:
+            continue
+        if target in seen and target != "consent":
+            raise ImportRefused(
+                f"columns {seen[target]!r} and {header!r} both hold {target}; leave one out "
+                f"with --map COLUMN=ignore",
+                field="map",
+            )
+        seen[target] = header
+        columns.append(Column(index, header, target))
+    if unknown:
+        raise ImportRefused(
+            f"columns not recognised: {', '.join(repr(u) for u in unknown)}; map each to a field "
+            f"with --map COLUMN=FIELD (fields: {', '.join(f.name for f in PERSONAL_FIELDS)}) or "
+            "leave it out with --map COLUMN=ignore (see docs/import.md)",
+            field="map",
+        )
+    if consent and declaration is None:
+        raise ImportRefused(
+            f"column {consent[0]!r} looks like consent, but consent cannot be taken from a "
+            "spreadsheet: it must be demonstrable (GDPR Art. 7(1)). Declare how the people in this "
+            "file gave it with --consent-topic, --consent-channel, --consent-method and "
+            "--consent-notice (the notice they agreed to), or leave the column out with "
+            f"--map {consent[0]}=ignore",
+            field="consent",
+        )
+    if len(consent) > 1:
+        raise ImportRefused(
+            f"columns {', '.join(repr(c) for c in consent)} all look like consent; one declaration "
+            "covers one channel and topic: keep one and leave the others out with --map "
+            "COLUMN=ignore",
+            field="consent",
+        )
+    if not any(c.target in BY_NAME for c in columns):
+        raise ImportRefused(
+            "no column holds a personal field; is the first line the header? "
+            f"Recognised names include {', '.join(f.label_nl for f in PERSONAL_FIELDS[:4])}",
+            field="map",
+        )
+    return Plan(tuple(columns), len(headers))
+
+
+def check_minimisation(plan: Plan, may_use: Callable[[PersonalField], bool]) -> None:
+    """Refuse a column whose field none of the import's purposes uses (Art. 5(1)(c))."""
+    for column in plan.columns:
+        declared = BY_NAME.get(column.target)
+        if declared is not None and not may_use(declared):
+            raise ImportRefused(
+                f"column {column.header!r} holds {declared.name} ({declared.category}), which "
+                "none of the purposes given uses; leave it out with "
+                f"--map {column.header}=ignore or import for a purpose that needs it "
+                "(GDPR Art. 5(1)(c))",
+                field="map",
+            )
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """``;`` (Dutch Excel) or ``,`` (or a tab), whichever the header line holds most of."""
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Records of a CSV text with the line number each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 1
+    for record in reader:
+        yield start, record
+        start = reader.line_num + 1
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Row:
+    """A valid row: normalised values and what the file says about the person."""
+
+    line: int
+    stored: dict[str, str]
+    relationship: str
+    language: str
+    consent: bool
+    digests: dict[str, bytes] = field(default_factory=dict)
+    """Blind-index digest of the e-mail address and phone number, for duplicates."""
+    index: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+_KIND_REASONS = {
+    FieldKind.EMAIL: "not a valid e-mail address",
+    FieldKind.PHONE: "not a phone number; write it with its country code, e.g. +31 20 123 4567",
+    FieldKind.DATE: "not a date as YYYY-MM-DD or DD-MM-YYYY, or in the future, or before 1900",
+}
+
+
+def reason_for(declared: PersonalField, error: InvalidField) -> str:
+    """Why a value was refused, without the value (or any part of it)."""
+    detail = error.detail
+    if "characters long" in detail:
+        return f"longer than {declared.max_length} characters"
+    if "control characters" in detail:
+        return "contains control characters"
+    return _KIND_REASONS.get(declared.kind, "not a valid value")
+
+
+def _date_text(value: str) -> str:
+    """Dutch spreadsheets write 31-12-1980; the validator wants ISO 8601."""
+    match = _DUTCH_DATE.match(value.strip())
+    if match is None:
+        return value
+    day, month, year = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def validate_row(
+    plan: Plan,
+    line: int,
+    cells: Sequence[str],
+    *,
+    relationship: str,
+    language: str,
+    ctx: contact_rules.NormaliseContext,
+    declared_consent: bool,
+    blind_index: Callable[[str, str], bytes],
+) -> Row | Reject | None:
+    """One record as a ``Row`` to store, a ``Reject`` saying why not, or None for a blank line."""
+    if len(cells) > plan.width and any(c.strip() for c in cells[plan.width :]):
+        return Reject(line, "", f"{len(cells)} cells, but the header names {plan.width} columns")
+    if not any(c.strip() for c in cells):
+        return None
+    raw: dict[str, tuple[str, str]] = {}
+    for column in plan.columns:
+        value = cells[column.index] if column.index < len(cells) else ""
+        if value.strip():
+            raw[column.target] = (column.header, value)
+    stored: dict[str, str] = {}
+    prefix = raw.pop(FAMILY_PREFIX, None)
+    if prefix is not None and "family_name" in raw:
+        header, family = raw["family_name"]
+        raw["family_name"] = (header, f"{prefix[1].strip()} {family.strip()}")
+    for declared in PERSONAL_FIELDS:
+        found = raw.get(declared.name)
+        if found is None:
+            continue
+        header, value = found
+        if declared.kind is FieldKind.DATE:
+            value = _date_text(value)
+        try:
+            stored[declared.name] = contact_rules.normalise(declared, value, ctx)
+        except InvalidField as exc:
+            return Reject(line, header, reason_for(declared, exc))
+    if not stored:
+        return Reject(line, "", "no personal field has a value")
+    person_relationship = relationship
+    if RELATIONSHIP in raw:
+        header, value = raw[RELATIONSHIP]
+        found_word = _RELATIONSHIP_WORDS.get(contact_rules.fold(value.strip()))
+        if found_word is None:
+            return Reject(line, header, "not customer, prospect or other (klant, prospect, overig)")
+        person_relationship = found_word
+    person_language = language
+    if LANGUAGE in raw:
+        header, value = raw[LANGUAGE]
+        found_language = _LANGUAGE_WORDS.get(contact_rules.fold(value.strip()))
+        if found_language is None:
+            return Reject(line, header, "not a language Kluis speaks (nl or en)")
+        person_language = found_language
+    consent = declared_consent
+    if "consent" in raw or any(c.target == "consent" for c in plan.columns):
+        header, value = raw.get("consent", ("", ""))
+        word = contact_rules.fold(value.strip())
+        if word in YES:
+            consent = declared_consent
+        elif word in NO:
+            consent = False
+        else:
+            return Reject(line, header, "not yes or no (ja or nee)")
+    row = Row(line, stored, person_relationship, person_language, consent)
+    for name, value in stored.items():
+        declared = BY_NAME[name]
+        if declared.index is None:
+            continue
+        for term in contact_rules.index_terms(declared, value):
+            digest = blind_index(declared.index, term)
+            row.index.append((name, digest))
+            if declared.index in ("email", "phone"):
+                row.digests[name] = digest
+    return row

@@ -1,0 +1,52 @@
+"""Import jobs: what makes a bulk import resumable and its status visible.
+
+A job is identified by the SHA-256 of the file together with the options that change the result
+(purposes, mapping, consent declaration, duplicate policy). Each batch of rows commits together
+with the job's ``position`` (records consumed) and counters, so a run killed at any moment and
+started again with the same file and options continues after the last committed batch: nothing
+twice, nothing lost. The job holds no personal data: counts, options and the file's digest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kluis.db import DataBase, UTCDateTime
+
+
+class ImportJob(DataBase):
+    """One import of one file with one set of options, and how far it got."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the file digest and the canonical options: a re-run finds its job by it."""
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(10))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Purposes, relationship, column mapping, consent declaration, duplicate policy."""
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """``queued``, ``running``, ``done`` or ``failed``."""
+    total: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """Records (rows or cards) consumed by committed batches."""
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    suppressed: Mapped[int] = mapped_column(Integer, default=0)
+    consents: Mapped[int] = mapped_column(Integer, default=0)
+    rejects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The first rejected rows: line, column and reason, never the value."""
+    rejects_offset: Mapped[int] = mapped_column(Integer, default=0)
+    """Bytes of the rejects CSV written by committed batches; a resumed run truncates to it."""
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,155 @@
+"""Export in every format, the import and export commands, the demo, and the imports API."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import vobject
+
+from api_helpers import assert_problem, client_for
+from cli_helpers import ok, ok_json, refused
+from conftest import ADMIN, NOW
+from kluis.runtime import Kluis
+from kluis.settings import Settings
+from kluis.transfer import export, service
+from kluis.transfer.service import ImportOptions
+from transfer.helpers import write
+
+PEOPLE = (
+    "Voornaam,Achternaam,E-mail,Telefoon,Geboortedatum\n"
+    "Fleur,Smit,fleur@example.com,0612340001,1985-02-03\n"
+    "Joris,Meijer,joris@example.com,0612340002,1979-12-31\n"
+)
+
+
+def _load(kluis: Kluis, tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", PEOPLE)
+    options = ImportOptions(purposes=("customer_service", "age_verification"))
+    service.run_import(kluis, ADMIN, path, options, NOW)
+
+
+def test_export_formats_hold_only_the_purposes_fields(kluis: Kluis, tmp_path: Path) -> None:
+    _load(kluis, tmp_path)
+    out = tmp_path / "out.csv"
+    assert (
+        export.export_people(kluis, ADMIN, out, "customer_service", export.ExportFormat.CSV, NOW)
+        == 2
+    )
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["email"] for r in rows} == {"fleur@example.com", "joris@example.com"}
+    assert "birth_date" not in rows[0]  # customer_service may not use it
+    assert out.stat().st_mode & 0o077 == 0
+
+    ages = tmp_path / "ages.json"
+    export.export_people(kluis, ADMIN, ages, "age_verification", export.ExportFormat.JSON, NOW)
+    items = json.loads(ages.read_text(encoding="utf-8"))
+    assert sorted(i["birth_date"] for i in items) == ["1979-12-31", "1985-02-03"]
+    assert all("email" not in i and "given_name" not in i for i in items)
+
+    cards = tmp_path / "out.vcf"
+    export.export_people(
+        kluis, ADMIN, cards, "customer_service", export.ExportFormat.VCF, NOW, page=1
+    )
+    parsed = list(vobject.readComponents(cards.read_text(encoding="utf-8")))
+    assert sorted(c.email.value for c in parsed) == ["fleur@example.com", "joris@example.com"]
+    assert {c.fn.value for c in parsed} == {"Fleur Smit", "Joris Meijer"}
+
+
+def test_exported_csv_imports_again(kluis: Kluis, tmp_path: Path) -> None:
+    _load(kluis, tmp_path)
+    out = tmp_path / "out.csv"
+    export.export_people(kluis, ADMIN, out, "customer_service", export.ExportFormat.CSV, NOW)
+    report = service.run_import(
+        kluis,
+        ADMIN,
+        out,
+        ImportOptions(purposes=("customer_service",), mapping=("id=ignore",)),
+        NOW,
+    )
+    assert (report.counts.created, report.counts.skipped) == (0, 2)
+
+
+def test_cli_import_and_export(kluis_env: Settings, tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", PEOPLE)
+    report = ok_json(
+        "contacts",
+        "import",
+        str(path),
+        "--purpose",
+        "customer_service",
+        "--map",
+        "Geboortedatum=ignore",
+    )
+    assert report["created"] == 2
+    text = ok(
+        "contacts",
+        "import",
+        str(path),
+        "--purpose",
+        "customer_service",
+        "--map",
+        "Geboortedatum=ignore",
+    ).stdout
+    assert "imported with these options before" in text
+    detail = refused("contacts", "import", str(path), "--purpose", "customer_service", field="map")
+    assert "Geboortedatum" in detail
+    detail = refused(
+        "contacts",
+        "import",
+        str(path),
+        "--purpose",
+        "customer_service",
+        "--consent-topic",
+        "newsletter",
+        field="consent_channel",
+    )
+    assert "--consent-channel" in detail
+    out = tmp_path / "out.json"
+    exported = ok_json(
+        "contacts", "export", str(out), "--purpose", "customer_service", "--format", "json"
+    )
+    assert exported["people"] == 2
+    refused(
+        "contacts",
+        "export",
+        str(out),
+        "--purpose",
+        "customer_service",
+        "--format",
+        "xls",
+        field="format",
+    )
+
+
+def test_demo(kluis_env: Settings) -> None:
+    summary = ok_json("demo", "--people", "40")
+    assert summary["people"] == 40
+    assert summary["consents"] > 0
+
+
+def test_imports_api(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin")
+    files = {"file": ("klanten.csv", PEOPLE.encode(), "text/csv")}
+    data = {"purpose": ["customer_service", "age_verification"]}
+    answer = client.post("/api/v1/imports", files=files, data=data)
+    assert answer.status_code == 202, answer.text
+    job = client.get(answer.headers["Location"]).json()
+    assert (job["status"], job["created"]) == ("done", 2)
+    again = client.post("/api/v1/imports", files=files, data=data)
+    assert again.status_code == 200
+    assert again.json()["id"] == job["id"]
+    refusal = client.post(
+        "/api/v1/imports",
+        files={"file": ("c.csv", b"E-mail,Opt-in\na@example.com,ja\n", "text/csv")},
+        data={"purpose": ["email_marketing"]},
+    )
+    assert_problem(refusal, 422, "urn:kluis:problem:import-refused", "consent")
+    assert_problem(client.get("/api/v1/imports/999"), 404)
+    marketing = client_for(kluis, "marketing")
+    assert_problem(
+        marketing.post("/api/v1/imports", files=files, data={"purpose": ["customer_service"]}),
+        403,
+    )
