@@ -218,3 +218,42 @@ def test_prune_deletes_keyring_snapshots_past_the_window(
     assert done.kept == 1
     assert recent.keyring_file.exists()
     assert old.data_dir.exists()
+
+
+def test_restore_replays_partial_erasures(kluis: Kluis, conf: Settings, tmp_path: Path) -> None:
+    """An erasure that kept invoicing data (Art. 17(3)(b)) cleared the birth date and dropped
+    the marketing purpose; restoring a backup from before must not bring them back."""
+    k = open_kluis(conf, migrate=False)
+    try:
+        person = contacts.create_person(
+            k,
+            ADMIN,
+            new_person(
+                5,
+                purposes=("invoicing", "email_marketing", "age_verification"),
+                phone=None,
+                birth_date="1990-04-05",
+            ),
+            NOW,
+        )
+        made = backup.create(k, ADMIN, tmp_path / "b", NOW)
+        with k.engine.begin() as conn:
+            gone = contacts.keep_only(
+                k, ADMIN, person, ["invoicing"], NOW, reason="request 1", conn=conn, ledger=True
+            )
+        assert gone.cleared == ("birth_date",)
+        assert set(gone.removed_purposes) == {"email_marketing", "age_verification"}
+    finally:
+        k.close()
+
+    backup.restore(conf, ADMIN, made.data_dir, NOW + timedelta(minutes=1))
+
+    k = open_kluis(conf)
+    try:
+        view = contacts.read_person(k, ADMIN, person, "privacy_requests", NOW)
+        assert "birth_date" not in view.fields
+        assert view.fields["email"] == "fenna.brouwersma5@example.com"
+        assert view.purposes == ("invoicing",)
+        assert backup.replay_minimisations(k) == 1
+    finally:
+        k.close()

@@ -368,7 +368,9 @@ def _people_ids(engine: Engine) -> Iterator[list[str]]:
 
 def replay(k: Kluis) -> tuple[int, int]:
     """Delete everyone the current keyring says must not be there: erased since the snapshot
-    (in the register) or without a key. Returns (erased, keyless). Safe to run again."""
+    (in the register) or without a key; then apply again every partial erasure of the
+    minimisation register to whoever is still there. Returns (erased, keyless). Safe to run
+    again."""
     erased = keyless = 0
     for page in _people_ids(k.engine):
         gone = k.vault.erased(page)
@@ -380,7 +382,30 @@ def replay(k: Kluis) -> tuple[int, int]:
             contacts_repo.delete_people(conn, doomed)
         erased += sum(1 for p in doomed if p in gone)
         keyless += sum(1 for p in doomed if p not in gone)
+    replay_minimisations(k)
     return erased, keyless
+
+
+def replay_minimisations(k: Kluis) -> int:
+    """Apply every recorded partial erasure again (idempotent: clearing a cleared field or
+    removing a removed purpose changes nothing). Returns how many entries met a person."""
+    from kluis.consent import repository as consent_repo
+
+    applied, after = 0, 0
+    while True:
+        entries = k.vault.minimisations(after)
+        if not entries:
+            return applied
+        after = entries[-1].id
+        with k.engine.begin() as conn:
+            present = set(contacts_repo.fetch(conn, [e.person_id for e in entries]))
+            for entry in entries:
+                if entry.person_id not in present:
+                    continue
+                contacts_repo.minimise(conn, entry.person_id, entry.fields, entry.purposes, None)
+                if entry.ledger:
+                    consent_repo.delete_ledger(conn, entry.person_id)
+                applied += 1
 
 
 @dataclass(frozen=True)

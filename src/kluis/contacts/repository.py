@@ -7,6 +7,7 @@ table, which is where the restriction is recorded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, exists, func, insert, select, true, update
@@ -207,4 +208,27 @@ def collected_at(conn: Connection, person_id: str) -> dict[str, Any]:
             PersonPurpose.person_id == person_id
         )
     )
-    return {key: at for key, at in rows}
+    return dict(rows.tuples().all())
+
+
+def minimise(
+    conn: Connection,
+    person_id: str,
+    fields: Sequence[str],
+    purposes: Sequence[str],
+    now: datetime | None,
+) -> None:
+    """Clear ``fields`` (and their index rows) and remove ``purposes`` of one person: a partial
+    erasure, or its replay after a restore."""
+    from kluis.contacts.fields import BY_NAME
+
+    known = [name for name in fields if name in BY_NAME]
+    if known:
+        values: dict[str, Any] = dict.fromkeys(known)
+        if now is not None:
+            values["updated_at"] = now
+        update_person(conn, person_id, values)
+        for name in known:
+            if BY_NAME[name].index is not None:
+                replace_index(conn, person_id, name, ())
+    replace_purposes(conn, person_id, (), purposes)

@@ -21,10 +21,13 @@ from kluis.audit.events import (
     AuditEvent,
     PersonCreated,
     PersonErasedEvent,
+    PersonMinimised,
     PersonPurposesChanged,
     PersonRead,
     PersonSearched,
     PersonUpdated,
+    SuppressionAdded,
+    SuppressionRemoved,
 )
 from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
 from kluis.contacts import repository, rules
@@ -37,11 +40,14 @@ from kluis.errors import (
     PermissionDenied,
     PersonErased,
     PurposeRefused,
+    Restricted,
+    Suppressed,
 )
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
 from kluis.vault.crypto import PersonCipher
+from kluis.vault.service import SUPPRESSION_KINDS
 
 FieldValue = str | list[str]
 
@@ -173,6 +179,30 @@ def _email_digest(k: Kluis, stored: str) -> bytes:
     return k.vault.blind_index("email", rules.email_index_term(stored))
 
 
+_SUPPRESSIBLE: dict[str, str] = {
+    f.name: f.index for f in PERSONAL_FIELDS if f.index is not None and f.index in SUPPRESSION_KINDS
+}
+"""Field name -> blind-index kind of the fields the suppression list holds (e-mail, phone)."""
+
+
+def _suppressible(k: Kluis, stored: Mapping[str, str]) -> list[tuple[str, bytes]]:
+    """(kind, digest) of the e-mail address and phone number among ``stored`` values."""
+    found = []
+    for name, kind in _SUPPRESSIBLE.items():
+        if name in stored:
+            for term in rules.index_terms(BY_NAME[name], stored[name]):
+                found.append((kind, k.vault.blind_index(kind, term)))
+    return found
+
+
+def contact_digests(k: Kluis, conn: Connection, person_id: str) -> list[tuple[str, bytes]]:
+    """The blind-index digests of the person's e-mail address and phone number as (kind,
+    digest): what the suppression list keeps of them. Read from the index rows, so nothing is
+    decrypted; call it before the rows are deleted."""
+    rows = repository.index_digests(conn, person_id, list(_SUPPRESSIBLE))
+    return [(_SUPPRESSIBLE[name], digest) for name, digest in rows]
+
+
 def create_people(
     k: Kluis,
     actor: Actor,
@@ -181,15 +211,23 @@ def create_people(
     *,
     batch_size: int = 1000,
     source: str = "api",
+    allow_suppressed: bool = False,
 ) -> list[str]:
     """Collect many people: validated, encrypted, indexed and audited, one transaction a batch.
 
     A person whose e-mail address is already held is refused (409) naming who holds it, so the
-    same person is never kept twice.
+    same person is never kept twice. A person whose e-mail address or phone number is on the
+    suppression list (erased, or objected to direct marketing) is refused for a marketing
+    purpose (409 ``suppressed``), unless ``allow_suppressed``: the one path for that is the
+    person signing up again themselves with a double opt-in (their own new consent, Art. 7),
+    which also takes their digests off the list.
     """
     ctx = _ctx(k, now)
     with k.engine.connect() as conn:
         purposes = {p.key: p for p in purposes_repo.all_purposes(conn)}
+    marketing = {
+        key for key, p in purposes.items() if rules.is_marketing(p, k.settings.marketing_purpose)
+    }
     created: list[str] = []
     position = 0
     for batch in _batched(items, batch_size):
@@ -205,13 +243,67 @@ def create_people(
         first = position - len(prepared) + 1
         with k.engine.begin() as conn:
             _check_batch(k, conn, prepared, first)
+            listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
             ids = [str(uuid.uuid4()) for _ in prepared]
             ciphers = k.vault.create_keys(ids, now)
             rows = _rows(k, ids, prepared, ciphers, now, source)
+            rows.events.extend(
+                SuppressionRemoved(ids[offset], tuple(sorted({kind for kind, _ in entries})))
+                for offset, entries in listed.items()
+            )
             repository.insert_people(conn, rows.people, rows.purposes, rows.index)
             audit.record(conn, actor.ref, now, rows.events)
+        # Only once the people are stored: a failure in between leaves the address on the list
+        # (a refusal later), never off the list without the sign-up that took it off.
+        if listed:
+            k.vault.unsuppress(d for entries in listed.values() for _, d in entries)
         created.extend(ids)
     return created
+
+
+_SUPPRESSION_WHY = {
+    "erased": "its holder was erased (Art. 17)",
+    "objected": "its holder objected to direct marketing (Art. 21(3))",
+}
+_SUPPRESSION_WHAT = {"email": "e-mail address", "phone": "phone number"}
+
+
+def _check_suppressed(
+    k: Kluis,
+    prepared: list[_Prepared],
+    first: int,
+    marketing: set[str],
+    allow: bool,
+) -> dict[int, list[tuple[str, bytes]]]:
+    """Refuse a batch that would add a suppressed e-mail address or phone number to a marketing
+    purpose, with one look-up for the whole batch; with ``allow``, return instead the listed
+    (kind, digest) entries per position in the batch, to take off the list."""
+    wanted: dict[int, list[tuple[str, bytes]]] = {}
+    for offset, p in enumerate(prepared):
+        if marketing.intersection(p.item.purposes):
+            entries = _suppressible(k, p.stored)
+            if entries:
+                wanted[offset] = entries
+    if not wanted:
+        return {}
+    reasons = k.vault.suppression_reasons(d for entries in wanted.values() for _, d in entries)
+    listed: dict[int, list[tuple[str, bytes]]] = {}
+    for offset, entries in wanted.items():
+        hits = [(kind, digest) for kind, digest in entries if digest in reasons]
+        if not hits:
+            continue
+        if not allow:
+            kind, digest = hits[0]
+            keys = ", ".join(k for k in prepared[offset].item.purposes if k in marketing)
+            raise Suppressed(
+                f"person {first + offset}: this {_SUPPRESSION_WHAT[kind]} is on the suppression "
+                f"list because {_SUPPRESSION_WHY.get(reasons[digest], reasons[digest])}, so it is "
+                f"not added to a marketing purpose ({keys}) again; collect it for another "
+                "purpose, or let the person sign up again themselves with a double opt-in",
+                field=kind,
+            )
+        listed[offset] = hits
+    return listed
 
 
 def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: int) -> None:
@@ -288,9 +380,17 @@ def _rows(
 
 
 def create_person(
-    k: Kluis, actor: Actor, item: NewPerson, now: datetime, source: str = "api"
+    k: Kluis,
+    actor: Actor,
+    item: NewPerson,
+    now: datetime,
+    source: str = "api",
+    *,
+    allow_suppressed: bool = False,
 ) -> str:
-    return create_people(k, actor, [item], now, batch_size=1, source=source)[0]
+    return create_people(
+        k, actor, [item], now, batch_size=1, source=source, allow_suppressed=allow_suppressed
+    )[0]
 
 
 def _view(
@@ -326,24 +426,57 @@ def _missing(k: Kluis, person_id: str) -> Exception:
 
 def _views(
     k: Kluis, conn: Connection, purpose: Purpose, ids: Sequence[str]
-) -> tuple[list[PersonView], list[str]]:
+) -> tuple[list[PersonView], dict[str, str]]:
     """Views of the people in ``ids`` who hold ``purpose`` (or all, for a purpose covering
-    everyone), in order; also the ids that were not visible."""
+    everyone) and whose processing is not restricted (unless the purpose may process restricted
+    data, Art. 18(2)), in order; also the ids that were not visible, with why: ``missing``,
+    ``purpose`` or ``restricted``."""
     rows = repository.fetch(conn, ids)
     held = repository.purposes_of(conn, list(rows))
     ciphers = k.vault.ciphers(list(rows))
-    views, hidden = [], []
+    restricted = (
+        set() if rules.may_process_restricted(purpose) else repository.restricted(conn, list(rows))
+    )
+    views: list[PersonView] = []
+    hidden: dict[str, str] = {}
     for person_id in ids:
         row = rows.get(person_id)
         cipher = ciphers.get(person_id)
         purposes = held.get(person_id, [])
         if row is None or cipher is None:
-            hidden.append(person_id)
-        elif purpose.covers_everyone or purpose.key in purposes:
-            views.append(_view(row, purpose, purposes, cipher))
+            hidden[person_id] = "missing"
+        elif not (purpose.covers_everyone or purpose.key in purposes):
+            hidden[person_id] = "purpose"
+        elif person_id in restricted:
+            hidden[person_id] = "restricted"
         else:
-            hidden.append(person_id)
+            views.append(_view(row, purpose, purposes, cipher))
     return views, hidden
+
+
+def _restricted_error(person_id: str, purpose: Purpose) -> Restricted:
+    return Restricted(
+        f"processing of person {person_id} is restricted (Art. 18): their data is only stored, "
+        f"and may not be used under purpose {purpose.key!r}; it can be read under "
+        "privacy_requests or a purpose with a legal obligation, or once the restriction is lifted",
+        field="purpose",
+    )
+
+
+def _one(k: Kluis, conn: Connection, purpose: Purpose, person_id: str, refusal: str) -> PersonView:
+    """The one person visible under ``purpose``, or the error that says why not."""
+    views, hidden = _views(k, conn, purpose, [person_id])
+    why = hidden.get(person_id)
+    if why is None:
+        return views[0]
+    if why == "restricted":
+        raise _restricted_error(person_id, purpose)
+    if why == "purpose":
+        raise PurposeRefused(refusal, field="purpose")
+    if repository.fetch(conn, [person_id]):
+        # a row without a key: the erasure stopped between destroying the key and the rows
+        raise PersonErased(f"person {person_id} was erased; nothing about them can be read")
+    raise _missing(k, person_id)
 
 
 def _read_events(views: Sequence[PersonView], via: str) -> list[AuditEvent]:
@@ -355,17 +488,16 @@ def read_person(
 ) -> PersonView:
     with k.engine.begin() as conn:
         purpose = _purpose_for(conn, actor, purpose_key)
-        views, hidden = _views(k, conn, purpose, [person_id])
-        if hidden:
-            if repository.fetch(conn, [person_id]):
-                raise PurposeRefused(
-                    f"person {person_id} was not collected for purpose {purpose_key!r}; their "
-                    "data may be used only for the purposes it was collected for (Art. 5(1)(b))",
-                    field="purpose",
-                )
-            raise _missing(k, person_id)
-        audit.record(conn, actor.ref, now, _read_events(views, "show"))
-    return views[0]
+        view = _one(
+            k,
+            conn,
+            purpose,
+            person_id,
+            f"person {person_id} was not collected for purpose {purpose_key!r}; their data may "
+            "be used only for the purposes it was collected for (Art. 5(1)(b))",
+        )
+        audit.record(conn, actor.ref, now, _read_events([view], "show"))
+    return view
 
 
 @dataclass(frozen=True)
@@ -393,6 +525,8 @@ def recipient(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: dat
         row = repository.fetch(conn, [person_id]).get(person_id)
         if row is None:
             raise _missing(k, person_id)
+        if not rules.may_process_restricted(purpose) and repository.restricted(conn, [person_id]):
+            raise _restricted_error(person_id, purpose)
         view = _view(row, purpose, [], k.vault.cipher(person_id))
         wanted = {
             n: v for n, v in view.fields.items() if n in ("email", "given_name", "family_name")
@@ -475,6 +609,7 @@ def search_people(
             company_id=company_id,
             index_fields=fields,
             digests=digests,
+            without_restricted=not rules.may_process_restricted(purpose),
         )
         ids, total = repository.page(conn, query, limit, offset)
         views, _ = _views(k, conn, purpose, ids)
@@ -502,15 +637,13 @@ def update_person(
     ctx = _ctx(k, now)
     with k.engine.begin() as conn:
         purpose = _purpose_for(conn, actor, purpose_key)
-        views, hidden = _views(k, conn, purpose, [person_id])
-        if hidden:
-            if repository.fetch(conn, [person_id]):
-                raise PurposeRefused(
-                    f"person {person_id} was not collected for purpose {purpose_key!r}",
-                    field="purpose",
-                )
-            raise _missing(k, person_id)
-        current = views[0]
+        current = _one(
+            k,
+            conn,
+            purpose,
+            person_id,
+            f"person {person_id} was not collected for purpose {purpose_key!r}",
+        )
         cipher = k.vault.cipher(person_id)
         values: dict[str, Any] = {}
         changed: list[str] = []
@@ -615,23 +748,94 @@ def _change_purposes(
 def erase_person(
     k: Kluis, actor: Actor, person_id: str, now: datetime, *, reason: str = "request"
 ) -> bool:
-    """Erasure (Art. 17): destroy the key, record the id in the erasure register, delete the rows.
+    """Erasure (Art. 17): destroy the key, record the id in the erasure register, put the
+    e-mail and phone digests on the suppression list, delete the rows.
 
     The key goes first, in its own store: from that instant every copy of the person's data,
     backups included, is unreadable. If the row deletion then fails, the register still names
-    the person and a later erasure or restore removes the rows. Returns False when the person
+    the person and a later erasure or restore removes the rows. The digests are listed before
+    the key goes, so an erased person is never off the list. Returns False when the person
     was erased before (erasing is idempotent).
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
     with k.engine.connect() as conn:
         exists = bool(repository.fetch(conn, [person_id]))
+        digests = contact_digests(k, conn, person_id)
     already = bool(k.vault.erased([person_id]))
     if not exists and not already:
         raise NotFound(f"there is no person {person_id}", field="id")
+    added = k.vault.suppress(digests, "erased", now)
     k.vault.shred(person_id, now, reason)
+    events: list[AuditEvent] = []
+    if not already:
+        events.append(PersonErasedEvent(person_id, reason))
+    if digests and (added or not already):
+        kinds = tuple(sorted({kind for kind, _ in digests}))
+        events.append(SuppressionAdded(person_id, kinds, "erased"))
     with k.engine.begin() as conn:
         repository.delete_people(conn, [person_id])
-        if not already:
-            audit.record(conn, actor.ref, now, [PersonErasedEvent(person_id, reason)])
+        audit.record(conn, actor.ref, now, events)
     return not already
+
+
+@dataclass(frozen=True)
+class Minimised:
+    cleared: tuple[str, ...]
+    removed_purposes: tuple[str, ...]
+    kept_purposes: tuple[str, ...]
+
+
+def keep_only(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    keep: Sequence[str],
+    now: datetime,
+    *,
+    reason: str,
+    conn: Connection,
+    ledger: bool = False,
+) -> Minimised:
+    """Erase everything of a person that the purposes in ``keep`` do not need (Art. 17(3)(b)):
+    the other purposes go, and so does every field none of the kept purposes may use; with
+    ``ledger`` the consent ledger and its evidence go too. Runs in the caller's transaction,
+    which also records the restriction that follows it. What goes is first written to the
+    minimisation register in the keyring store, which a restore replays."""
+    if actor.role not in ERASE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    if not keep:
+        raise InvalidField("keep at least one purpose, or erase the person", field="keep")
+    kept = [_purpose_for(conn, actor, key) for key in keep]
+    row = repository.fetch(conn, [person_id]).get(person_id)
+    if row is None:
+        raise _missing(k, person_id)
+    held = repository.purposes_of(conn, [person_id]).get(person_id, [])
+    cleared = [
+        f
+        for f in PERSONAL_FIELDS
+        if getattr(row, f.name) is not None and not any(p.may_use(f.category) for p in kept)
+    ]
+    removed = sorted(set(held) - set(keep))
+    k.vault.register_minimisation(
+        person_id, [f.name for f in cleared], removed, ledger, now, reason
+    )
+    repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
+    if ledger:
+        from kluis.consent import repository as consent_repo
+
+        consent_repo.delete_ledger(conn, person_id)
+    result = Minimised(
+        tuple(f.name for f in cleared), tuple(removed), tuple(sorted(set(held) & set(keep)))
+    )
+    audit.record(
+        conn,
+        actor.ref,
+        now,
+        [
+            PersonMinimised(
+                person_id, result.cleared, result.removed_purposes, result.kept_purposes, reason
+            )
+        ],
+    )
+    return result

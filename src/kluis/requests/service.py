@@ -24,9 +24,9 @@ from kluis.audit.events import (
     RequestCreated,
     RequestExtended,
     RequestStatusChanged,
+    SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
-from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
@@ -34,6 +34,7 @@ from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
+from kluis.messaging.transport import SendFailed
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import parse_duration
 from kluis.requests import export, rules
@@ -125,7 +126,7 @@ def _row(conn: Connection, request_id: int) -> Any:
     row = conn.execute(select(PrivacyRequest).where(PrivacyRequest.id == request_id)).first()
     if row is None:
         raise NotFound(f"there is no privacy request {request_id}", field="request_id")
-    return row[0]
+    return row
 
 
 def _person_for(k: Kluis, conn: Connection, person_id: str | None, email: str | None) -> str:
@@ -177,7 +178,7 @@ def create(
                 select(PrivacyRequest).where(PrivacyRequest.portal_ref == portal_ref)
             ).first()
             if existing is not None:
-                return _view(k, existing[0], now)
+                return _view(k, existing, now)
         who = _person_for(k, conn, person_id, email)
         language = contacts_repo.fetch(conn, [who])[who].language
         sealed = None
@@ -248,7 +249,7 @@ def list_requests(
         query = query.where(PrivacyRequest.person_id == person_id)
     views = []
     with k.engine.connect() as conn:
-        for (row,) in conn.execute(query.limit(limit).offset(offset)):
+        for row in conn.execute(query.limit(limit).offset(offset)):
             view = _view(k, row, now)
             if overdue and not view.overdue:
                 continue
@@ -287,6 +288,13 @@ def verify(k: Kluis, actor: Actor, request_id: int, verified_by: str, now: datet
         row = _row(conn, request_id)
         _set_status(conn, actor, row, Status.VERIFIED, now, verified_by=method)
         return _view(k, _row(conn, request_id), now)
+
+
+def _mail_ready(k: Kluis, transport: messaging.TransportFactory | None, mail: bool) -> None:
+    """Fail before changing anything when the person is to be told and no mail server is set:
+    otherwise the change would stand and the person never hear of it."""
+    if mail and transport is None:
+        messaging.smtp_transport(k)
 
 
 def _record_sent(
@@ -355,6 +363,7 @@ def extend(
     """Extend the deadline by one or two months, within the first month, with the reason,
     and tell the person (Art. 12(3))."""
     _handler(actor)
+    _mail_ready(k, transport, mail)
     with k.engine.begin() as conn:
         row = _row(conn, request_id)
         if Status(row.status) not in rules.OPEN:
@@ -397,6 +406,7 @@ def refuse(
     """Refuse a request (manifestly unfounded or excessive, or identity not shown), telling
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
     _handler(actor)
+    _mail_ready(k, transport, mail)
     if not reason.strip():
         raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
     with k.engine.begin() as conn:
@@ -518,8 +528,7 @@ def process(
     and complete it. With ``mail`` off, or when the person has no e-mail address, what would
     have been sent is returned as files to hand over."""
     _handler(actor)
-    if mail and transport is None:
-        messaging.smtp_transport(k)  # fail before changing anything when no mail server is set
+    _mail_ready(k, transport, mail)
     with k.engine.connect() as conn:
         kind = RequestType(_row(conn, request_id).type)
     if kind is RequestType.RECTIFICATION and not changes:
@@ -540,7 +549,7 @@ def process(
             actor,
             row,
             "request_portability" if portable else "request_access",
-            {},
+            {"before_erasure": False},
             _export_files(k, actor, row, now, portable=portable),
             now,
             transport,
@@ -628,20 +637,54 @@ def _erase(
     present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
     kept = rules.kept_purposes(held, now)
     reason = f"request {row.id}"
-    certificate: dict[str, Any] = {"erased_at": now.isoformat(), "person_id": person_id}
+    certificate: dict[str, Any] = {
+        "request_id": row.id,
+        "erased_at": now.isoformat(),
+        "person_id": person_id,
+    }
     if kept:
         with k.engine.begin() as conn:
-            consent_repo.delete_ledger(conn, person_id)
+            # The phone number may be cleared below, taking its index row with it: list both
+            # digests first, as a full erasure does, so neither comes back for marketing.
+            digests = contacts.contact_digests(k, conn, person_id)
+            if k.vault.suppress(digests, "erased", now):
+                kinds = tuple(sorted({kind for kind, _ in digests}))
+                audit.record(conn, actor.ref, now, [SuppressionAdded(person_id, kinds, "erased")])
             minimised = contacts.keep_only(
-                k, actor, person_id, [p.key for p in kept], now, reason=reason, conn=conn
+                k,
+                actor,
+                person_id,
+                [p.key for p in kept],
+                now,
+                reason=reason,
+                conn=conn,
+                ledger=True,
             )
         consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
         consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
         erased_fields = list(minimised.cleared)
-        certificate["kept"] = [
-            {"purpose": p.key, "until": None if p.until is None else p.until.isoformat()}
-            for p in kept
-        ]
+        with k.engine.connect() as conn:
+            catalogue = {p.key: purposes_repo.get(conn, p.key) for p in kept}
+        certificate["kept"] = []
+        for p in kept:
+            purpose = catalogue[p.key]
+            assert purpose is not None
+            certificate["kept"].append(
+                {
+                    "purpose": p.key,
+                    "name": purpose.name_en,
+                    "lawful_basis": purpose.lawful_basis.value,
+                    "why": "a legal obligation requires keeping it (Art. 17(3)(b))",
+                    "retention": purpose.retention,
+                    "anchor": purpose.retention_anchor.value,
+                    "until": None if p.until is None else p.until.isoformat(),
+                    "fields": [
+                        f.name
+                        for f in present
+                        if f.name not in erased_fields and purpose.may_use(f.category)
+                    ],
+                }
+            )
         outcome = (
             f"erased except what {', '.join(p.key for p in kept)} must keep by law "
             "(Art. 17(3)(b)); the rest is restricted to that purpose"
@@ -658,18 +701,25 @@ def _erase(
     template_params = {"certificate": certificate}
     text = json.dumps(certificate, indent=2).encode()
     cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
+    answer = None
     if mail and to.email:
-        answer = messaging.send_answer(
-            k,
-            actor,
-            person_id,
-            "erasure_certificate",
-            {"request_id": row.id, **template_params},
-            now,
-            transport=transport,
-            attachments=(cert_file,),
-            to=to,
-        )
+        try:
+            answer = messaging.send_answer(
+                k,
+                actor,
+                person_id,
+                "erasure_certificate",
+                {"request_id": row.id, **template_params},
+                now,
+                transport=transport,
+                attachments=(cert_file,),
+                to=to,
+            )
+        except SendFailed:
+            # The erasure stands and the address is gone with it: running the request again
+            # could not reach the person either, so the certificate is handed over instead.
+            outcome += "; the certificate could not be e-mailed and is handed over"
+    if answer is not None:
         with k.engine.begin() as conn:
             _record_sent(conn, actor, _row(conn, row.id), answer, now)
     else:
@@ -688,6 +738,7 @@ def lift_restriction(
 ) -> RequestView:
     """Lift the restriction a request put in place, telling the person first (Art. 18(3))."""
     _handler(actor)
+    _mail_ready(k, transport, mail)
     with k.engine.connect() as conn:
         row = _row(conn, request_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:

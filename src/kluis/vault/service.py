@@ -1,8 +1,12 @@
-"""The keyring: creating, loading and destroying person keys.
+"""The keyring: creating, loading and destroying person keys; the suppression list.
 
 Unwrapped keys are cached in memory (bounded, least recently used) and never written anywhere.
 Shredding deletes the wrapped key and records the id in the erasure register in one keyring
 transaction, so a person is either readable or erased, never half.
+
+The suppression list (blind-index digests of the e-mail addresses and phone numbers of people who
+were erased or objected to direct marketing) lives here too, next to the erasure register, so
+that restoring an old data backup cannot make Kluis forget it.
 """
 
 from __future__ import annotations
@@ -11,15 +15,20 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Insert, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kluis.db import insert_rows, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
-from kluis.vault.tables import ErasureEntry, PersonKey
+from kluis.vault.tables import ErasureEntry, MinimisationEntry, PersonKey, SuppressionEntry
 
 _CHUNK = 500
+SUPPRESSION_KINDS = ("email", "phone")
+"""Blind-index kinds kept on the suppression list: the ways a person can be reached."""
+SUPPRESSION_REASONS = ("erased", "objected")
 _KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
 
 
@@ -124,6 +133,68 @@ class Vault:
                 )
         return result
 
+    def register_minimisation(
+        self,
+        person_id: str,
+        fields: Sequence[str],
+        purposes: Sequence[str],
+        ledger: bool,
+        at: datetime,
+        reason: str,
+    ) -> None:
+        """Record a partial erasure, before the data store changes (as a key is destroyed
+        before the rows go): a restore replays it."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(MinimisationEntry).values(
+                    person_id=person_id,
+                    fields=list(fields),
+                    purposes=list(purposes),
+                    ledger=ledger,
+                    at=at,
+                    reason=reason[:40],
+                )
+            )
+
+    def minimisations(self, after: int = 0, limit: int = 1000) -> list[MinimisationEntry]:
+        """Partial erasures in the order they happened, from ``after`` (an id), for replay."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(MinimisationEntry)
+                .where(MinimisationEntry.id > after)
+                .order_by(MinimisationEntry.id)
+                .limit(limit)
+            )
+            return [
+                MinimisationEntry(
+                    id=r.id,
+                    person_id=r.person_id,
+                    fields=list(r.fields),
+                    purposes=list(r.purposes),
+                    ledger=r.ledger,
+                    at=r.at,
+                    reason=r.reason,
+                )
+                for r in rows
+            ]
+
+    @property
+    def key_encryption_key(self) -> bytes:
+        """For deriving the key of keyring snapshots (``kluis.backup``); never stored."""
+        return self._kek
+
+    def has_keys(self, person_ids: Iterable[str]) -> set[str]:
+        """Which of ``person_ids`` have a key (are readable)."""
+        ids = list(person_ids)
+        result: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                result.update(
+                    conn.scalars(select(PersonKey.person_id).where(PersonKey.person_id.in_(chunk)))
+                )
+        return result
+
     def register(self) -> list[str]:
         """Every erased id, oldest first: what a restore replays."""
         with self.engine.connect() as conn:
@@ -134,3 +205,92 @@ class Vault:
                     )
                 )
             )
+
+    def suppress(self, entries: Iterable[tuple[str, bytes]], reason: str, now: datetime) -> int:
+        """Put ``(kind, digest)`` pairs on the suppression list with ``reason`` (``erased`` or
+        ``objected``); returns how many were new. Idempotent: an entry already listed keeps its
+        first reason and time."""
+        if reason not in SUPPRESSION_REASONS:
+            raise ValueError(f"suppression reason {reason!r} is not one of {SUPPRESSION_REASONS}")
+        wanted = dict.fromkeys(entries)
+        for kind, _ in wanted:
+            if kind not in SUPPRESSION_KINDS:
+                raise ValueError(f"suppression kind {kind!r} is not one of {SUPPRESSION_KINDS}")
+        if not wanted:
+            return 0
+        pairs = list(wanted)
+        added = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(pairs), _CHUNK):
+                chunk = pairs[start : start + _CHUNK]
+                listed = {
+                    (kind, bytes(digest))
+                    for kind, digest in conn.execute(
+                        select(SuppressionEntry.kind, SuppressionEntry.digest).where(
+                            SuppressionEntry.digest.in_([d for _, d in chunk])
+                        )
+                    )
+                }
+                rows = [
+                    {"digest": digest, "kind": kind, "reason": reason, "added_at": now}
+                    for kind, digest in chunk
+                    if (kind, digest) not in listed
+                ]
+                if rows:
+                    conn.execute(_insert_ignoring_duplicates(conn.dialect.name), rows)
+                    added += len(rows)
+        return added
+
+    def suppression_reasons(self, digests: Iterable[bytes]) -> dict[bytes, str]:
+        """The digests among ``digests`` that are on the suppression list, with their reason.
+        Batched: a bulk import asks once per batch."""
+        wanted = list(set(digests))
+        found: dict[bytes, str] = {}
+        if not wanted:
+            return found
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows = conn.execute(
+                    select(SuppressionEntry.digest, SuppressionEntry.reason).where(
+                        SuppressionEntry.digest.in_(chunk)
+                    )
+                )
+                for digest, reason in rows:
+                    found.setdefault(bytes(digest), reason)
+        return found
+
+    def suppressed(self, digests: Iterable[bytes]) -> set[bytes]:
+        """Which of ``digests`` are on the suppression list."""
+        return set(self.suppression_reasons(digests))
+
+    def unsuppress(self, digests: Iterable[bytes]) -> int:
+        """Take digests off the suppression list (the person signed up again themselves, with a
+        double opt-in: Art. 7); returns how many entries were removed."""
+        wanted = list(set(digests))
+        removed = 0
+        if not wanted:
+            return removed
+        with self.engine.begin() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                removed += conn.execute(
+                    delete(SuppressionEntry).where(SuppressionEntry.digest.in_(chunk))
+                ).rowcount
+        return removed
+
+    def suppression_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(SuppressionEntry)).scalar_one()
+            )
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Insert:
+    """An INSERT that skips rows already present: two erasures or objections racing for the same
+    address must both succeed."""
+    if dialect == "postgresql":
+        return pg_insert(SuppressionEntry).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(SuppressionEntry).on_conflict_do_nothing()
+    return insert(SuppressionEntry)
