@@ -55,6 +55,24 @@ class PurposeRefused(KluisError):
     status = 403
 
 
+class Restricted(KluisError):
+    """Processing of the person is restricted (Art. 18): apart from storage, their data may be
+    used only for their own privacy request or under a legal obligation (Art. 18(2))."""
+
+    slug = "restricted"
+    title = "Processing restricted"
+    status = 409
+
+
+class Suppressed(KluisError):
+    """The e-mail address or phone number is on the suppression list (its holder was erased or
+    objected to direct marketing), so it is not added to a marketing purpose again."""
+
+    slug = "suppressed"
+    title = "On the suppression list"
+    status = 409
+
+
 class PermissionDenied(KluisError):
     slug = "permission-denied"
     title = "Permission denied"

@@ -18,12 +18,14 @@ from sqlalchemy import Connection
 
 from kluis.audit import service as audit
 from kluis.audit.events import (
+    AuditEvent,
     ConsentLedgerRead,
     ConsentRecorded,
     DecisionMade,
     EvidenceAdded,
     EvidenceRead,
     FlagChanged,
+    SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor, Role
 from kluis.consent import repository, rules
@@ -35,6 +37,7 @@ from kluis.consent.catalogue import (
     soft_opt_in_channels,
 )
 from kluis.consent.rules import Action, Channel, Decision, Facts, Permission
+from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.runtime import Kluis
 
@@ -200,7 +203,10 @@ def set_flag(
     now: datetime,
 ) -> None:
     """Record or lift an objection to direct marketing (Art. 21(3)) or a restriction (Art. 18),
-    with who, when and how. An objection stops every commercial message at once."""
+    with who, when and how. An objection stops every commercial message at once, and puts the
+    person's e-mail address and phone number on the suppression list, so that a later import
+    or form does not add them to marketing again. Lifting the objection leaves the list as it
+    is: only the person signing up again themselves takes an address off it."""
     if flag not in ("objection", "restriction"):
         raise InvalidField("flag is objection or restriction", field="flag")
     if method not in FLAG_METHODS:
@@ -225,7 +231,15 @@ def set_flag(
             },
         )
         repository.set_flag(conn, person_id, flag, active)
-        audit.record(conn, actor.ref, now, [FlagChanged(person_id, flag, active, method)])
+        events: list[AuditEvent] = [FlagChanged(person_id, flag, active, method)]
+        if flag == "objection" and active:
+            digests = contacts.contact_digests(k, conn, person_id)
+            # listed before this transaction commits: a failure later leaves the address
+            # suppressed without the objection, never the objection without the suppression
+            if k.vault.suppress(digests, "objected", now):
+                kinds = tuple(sorted({kind for kind, _ in digests}))
+                events.append(SuppressionAdded(person_id, kinds, "objected"))
+        audit.record(conn, actor.ref, now, events)
 
 
 def facts(k: Kluis, conn: Connection, person_id: str, channel: Channel, topic: str) -> Facts:

@@ -294,7 +294,11 @@ def confirm(k: Kluis, signup_id: str, now: datetime) -> Confirmed:
             language=row.language,
         )
         try:
-            person_id = contacts.create_person(k, PERSON, item, now, source="signup")
+            # The person asks themselves, with a double opt-in: their own new consent (Art. 7)
+            # overrides the suppression list, and takes their address off it.
+            person_id = contacts.create_person(
+                k, PERSON, item, now, source="signup", allow_suppressed=True
+            )
         except Conflict:
             person_id = _holder(k, row.email_digest)
             if person_id is None:

@@ -1,0 +1,83 @@
+"""The suppression list in the keyring store (kluis.vault.service.Vault), SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conftest import NOW
+from kluis.runtime import Kluis
+from kluis.vault.tables import SuppressionEntry
+
+
+def digest(kluis: Kluis, kind: str, value: str) -> bytes:
+    return kluis.vault.blind_index(kind, value)
+
+
+def test_suppress_lists_digests_and_suppressed_finds_them(kluis: Kluis) -> None:
+    email = digest(kluis, "email", "fenna@example.com")
+    phone = digest(kluis, "phone", "+31612345678")
+    other = digest(kluis, "email", "noor@example.com")
+    assert kluis.vault.suppress([("email", email), ("phone", phone)], "erased", NOW) == 2
+    assert kluis.vault.suppressed([email, phone, other]) == {email, phone}
+    assert kluis.vault.suppression_reasons([email, other]) == {email: "erased"}
+    assert kluis.vault.suppression_count() == 2
+
+
+def test_suppressing_again_is_idempotent_and_keeps_the_first_reason(kluis: Kluis) -> None:
+    email = digest(kluis, "email", "fenna@example.com")
+    assert kluis.vault.suppress([("email", email)], "objected", NOW) == 1
+    later = NOW + timedelta(days=1)
+    assert kluis.vault.suppress([("email", email), ("email", email)], "erased", later) == 0
+    assert kluis.vault.suppression_count() == 1
+    with kluis.vault.engine.connect() as conn:
+        row = conn.execute(select(SuppressionEntry)).one()
+    assert (row.kind, row.reason, row.added_at) == ("email", "objected", NOW)
+
+
+def test_the_list_holds_digests_only(kluis: Kluis) -> None:
+    email = digest(kluis, "email", "fenna@example.com")
+    kluis.vault.suppress([("email", email)], "erased", NOW)
+    with kluis.vault.engine.connect() as conn:
+        (stored,) = conn.execute(select(SuppressionEntry.digest)).scalars()
+    assert bytes(stored) == email
+    assert len(email) == 16
+    assert b"fenna" not in bytes(stored)
+
+
+def test_unsuppress_takes_digests_off_the_list(kluis: Kluis) -> None:
+    email = digest(kluis, "email", "fenna@example.com")
+    phone = digest(kluis, "phone", "+31612345678")
+    kluis.vault.suppress([("email", email), ("phone", phone)], "erased", NOW)
+    assert kluis.vault.unsuppress([email]) == 1
+    assert kluis.vault.unsuppress([email]) == 0
+    assert kluis.vault.suppressed([email, phone]) == {phone}
+
+
+def test_lookups_are_batched_over_many_digests(kluis: Kluis) -> None:
+    digests = [digest(kluis, "email", f"person{n}@example.com") for n in range(1_200)]
+    assert kluis.vault.suppress((("email", d) for d in digests[::2]), "erased", NOW) == 600
+    assert kluis.vault.suppressed(iter(digests)) == set(digests[::2])
+    assert kluis.vault.unsuppress(digests) == 600
+    assert kluis.vault.suppression_count() == 0
+
+
+def test_empty_inputs_do_nothing(kluis: Kluis) -> None:
+    assert kluis.vault.suppress([], "erased", NOW) == 0
+    assert kluis.vault.suppressed([]) == set()
+    assert kluis.vault.unsuppress([]) == 0
+
+
+@pytest.mark.parametrize(
+    ("entries", "reason"),
+    [([("email", b"x" * 16)], "bored"), ([("name", b"x" * 16)], "erased")],
+    ids=["reason", "kind"],
+)
+def test_unknown_reasons_and_kinds_are_refused(
+    kluis: Kluis, entries: list[tuple[str, bytes]], reason: str
+) -> None:
+    with pytest.raises(ValueError, match="is not one of"):
+        kluis.vault.suppress(entries, reason, NOW)
+    assert kluis.vault.suppression_count() == 0
