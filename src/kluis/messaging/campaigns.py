@@ -10,6 +10,7 @@ are never sent again, so nobody gets the same campaign twice.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,11 +29,21 @@ from kluis.consent import service as consent
 from kluis.consent.catalogue import parse_channel
 from kluis.consent.rules import MessageKind
 from kluis.contacts import service as contacts
-from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
+from kluis.errors import (
+    Conflict,
+    InvalidField,
+    KluisError,
+    NotFound,
+    PermissionDenied,
+    PersonErased,
+    Restricted,
+)
 from kluis.messaging import service
 from kluis.messaging.tables import Campaign, MessageRow
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
+
+log = logging.getLogger(__name__)
 
 SEND_ROLES = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER, Role.MARKETING})
 FIELDS = ("name", "topic", "subject_en", "subject_nl", "body_en", "body_nl", "rate_per_minute")
@@ -55,7 +66,7 @@ class CampaignView:
     finished_at: datetime | None
 
 
-def _may_send(actor: Actor) -> None:
+def may_send(actor: Actor) -> None:
     if actor.role not in SEND_ROLES:
         raise PermissionDenied("only marketing, an admin or the privacy officer may run campaigns")
 
@@ -78,7 +89,7 @@ def create_campaign(
     k: Kluis, actor: Actor, values: Mapping[str, Any], now: datetime
 ) -> CampaignView:
     """A draft campaign; it needs a subject and body in at least one of nl and en."""
-    _may_send(actor)
+    may_send(actor)
     unknown = set(values) - {*FIELDS, "channel"}
     if unknown:
         name = sorted(unknown)[0]
@@ -140,6 +151,47 @@ def get_campaign(k: Kluis, campaign_id: int) -> CampaignView:
                 .group_by(MessageRow.status)
             )
         }
+    return _view(row, counts)
+
+
+def list_campaigns(
+    k: Kluis, actor: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[list[CampaignView], int]:
+    """Campaigns, newest first, with their messages counted by status; and how many there are."""
+    may_send(actor)
+    with k.engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(Campaign)).scalar_one())
+        rows = conn.execute(
+            select(Campaign).order_by(Campaign.id.desc()).limit(limit).offset(offset)
+        ).all()
+        counts: dict[int, dict[str, int]] = {row.id: {} for row in rows}
+        if counts:
+            for campaign_id, status, n in conn.execute(
+                select(MessageRow.campaign_id, MessageRow.status, func.count())
+                .where(MessageRow.campaign_id.in_(list(counts)))
+                .group_by(MessageRow.campaign_id, MessageRow.status)
+            ):
+                if campaign_id is not None:
+                    counts[campaign_id][status] = int(n)
+    return [_view(row, counts[row.id]) for row in rows], total
+
+
+def refused_when_sending(k: Kluis, campaign_id: int) -> dict[str, int]:
+    """People refused when their turn came (they unsubscribed or objected after sending
+    began), by reason; those left out before sending began are in ``CampaignView.refused``."""
+    with k.engine.connect() as conn:
+        _row(conn, campaign_id)
+        return {
+            reason: int(n)
+            for reason, n in conn.execute(
+                select(MessageRow.reason, func.count())
+                .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "refused")
+                .group_by(MessageRow.reason)
+            )
+        }
+
+
+def _view(row: Any, counts: dict[str, int]) -> CampaignView:
     return CampaignView(
         id=row.id,
         name=row.name,
@@ -224,6 +276,37 @@ def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int 
 Progress = Callable[[int, int], None]
 
 
+def ready_to_send(
+    k: Kluis, actor: Actor, campaign_id: int, transport: service.TransportFactory | None
+) -> CampaignView:
+    """What sending would refuse, said before it goes to the background: the role, a campaign
+    sent already, no mail server."""
+    may_send(actor)
+    view = get_campaign(k, campaign_id)
+    if view.status == "sent":
+        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    if transport is None:
+        service.smtp_transport(k)
+    return view
+
+
+def send_in_background(
+    k: Kluis,
+    actor: Actor,
+    campaign_id: int,
+    now: Callable[[], datetime],
+    transport: service.TransportFactory | None,
+) -> None:
+    """``send_campaign`` for a background task, after the answer went out: nobody is waiting
+    for an exception, so a refusal or failure is logged; sending again resumes."""
+    try:
+        send_campaign(k, actor, campaign_id, now, transport)
+    except KluisError as exc:
+        log.warning("campaign %s was not sent: %s", campaign_id, exc.detail)
+    except Exception:
+        log.exception("campaign %s stopped; send it again to resume", campaign_id)
+
+
 def send_campaign(
     k: Kluis,
     actor: Actor,
@@ -237,7 +320,7 @@ def send_campaign(
 ) -> CampaignView:
     """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
     stamped at its own moment. ``progress(done, total)`` is called after each message."""
-    _may_send(actor)
+    may_send(actor)
     started = now()
     with k.engine.begin() as conn:
         row = _row(conn, campaign_id)
@@ -312,7 +395,18 @@ def _deliver(
     if not decision.allowed:
         _set(k, message_id, values | {"status": "refused"}, claim=True)
         return
-    recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
+    try:
+        recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
+    except (Restricted, PersonErased, NotFound) as exc:
+        # Restricted or erased between the decision and the read: refused, as the rule says.
+        reason = "restricted" if isinstance(exc, Restricted) else "erased"
+        _set(
+            k,
+            message_id,
+            values | {"status": "refused", "allowed": False, "basis": "none", "reason": reason},
+            claim=True,
+        )
+        return
     if not recipient.email:
         _set(k, message_id, values | {"status": "failed", "error": "no e-mail address"})
         return
