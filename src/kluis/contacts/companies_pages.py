@@ -35,7 +35,11 @@ LABELS = {
     "city": N_("City"),
     "country": N_("Country (two letters, such as NL)"),
 }
-assert set(LABELS) == set(companies.EDITABLE)
+SERVICE_MESSAGES = (
+    N_("a company needs a name"),
+    N_("country is an ISO 3166 two-letter code such as NL or BE"),
+)
+"""What ``companies`` says when it refuses, listed so the extractor finds it for translation."""
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 

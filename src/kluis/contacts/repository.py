@@ -90,6 +90,30 @@ def index_digests(
     return [(str(field), bytes(digest)) for field, digest in rows]
 
 
+def index_digests_of(
+    conn: Connection, ids: Sequence[str], fields: Sequence[str]
+) -> list[tuple[str, str, bytes]]:
+    """(person, field, digest) of many people's blind indexes of ``fields``."""
+    found: list[tuple[str, str, bytes]] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = conn.execute(
+            select(PersonIndex.person_id, PersonIndex.field, PersonIndex.digest).where(
+                PersonIndex.person_id.in_(chunk), PersonIndex.field.in_(fields)
+            )
+        )
+        found.extend((str(p), str(f), bytes(d)) for p, f, d in rows)
+    return found
+
+
+def existing(conn: Connection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update(conn.scalars(select(people.c.id).where(people.c.id.in_(chunk))))
+    return found
+
+
 def restricted(conn: Connection, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` have their processing restricted (Art. 18)."""
     found: set[str] = set()

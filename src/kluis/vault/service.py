@@ -108,16 +108,31 @@ class Vault:
 
     def shred(self, person_id: str, now: datetime, reason: str) -> None:
         """Destroy the person's key and add them to the erasure register (idempotent)."""
-        self._cache.pop(person_id, None)
+        self.shred_many([person_id], now, reason)
+
+    def shred_many(self, person_ids: Sequence[str], now: datetime, reason: str) -> set[str]:
+        """Destroy these people's keys and add them to the erasure register, in one keyring
+        transaction; returns the ids that were not in the register before."""
+        for person_id in person_ids:
+            self._cache.pop(person_id, None)
+        fresh: set[str] = set()
         with self.engine.begin() as conn:
-            conn.execute(delete(PersonKey).where(PersonKey.person_id == person_id))
-            already = conn.execute(
-                select(ErasureEntry.person_id).where(ErasureEntry.person_id == person_id)
-            ).first()
-            if already is None:
-                conn.execute(
-                    insert(ErasureEntry).values(person_id=person_id, erased_at=now, reason=reason)
+            for start in range(0, len(person_ids), _CHUNK):
+                chunk = list(person_ids[start : start + _CHUNK])
+                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(chunk)))
+                known = set(
+                    conn.scalars(
+                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(chunk))
+                    )
                 )
+                new = [p for p in dict.fromkeys(chunk) if p not in known]
+                if new:
+                    conn.execute(
+                        insert(ErasureEntry),
+                        [{"person_id": p, "erased_at": now, "reason": reason} for p in new],
+                    )
+                fresh.update(new)
+        return fresh
 
     def erased(self, person_ids: Iterable[str]) -> set[str]:
         """Which of ``person_ids`` are in the erasure register."""
