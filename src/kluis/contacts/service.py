@@ -746,7 +746,13 @@ def _change_purposes(
 
 
 def erase_person(
-    k: Kluis, actor: Actor, person_id: str, now: datetime, *, reason: str = "request"
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    now: datetime,
+    *,
+    reason: str = "request",
+    suppress: bool = True,
 ) -> bool:
     """Erasure (Art. 17) of one person; see ``erase_people``. Returns False when the person
     was erased before (erasing is idempotent); NotFound when there never was such a person."""
@@ -756,11 +762,17 @@ def erase_person(
         exists = bool(repository.existing(conn, [person_id]))
     if not exists and not k.vault.erased([person_id]):
         raise NotFound(f"there is no person {person_id}", field="id")
-    return bool(erase_people(k, actor, [person_id], now, reason=reason))
+    return bool(erase_people(k, actor, [person_id], now, reason=reason, suppress=suppress))
 
 
 def erase_people(
-    k: Kluis, actor: Actor, ids: Sequence[str], now: datetime, *, reason: str = "request"
+    k: Kluis,
+    actor: Actor,
+    ids: Sequence[str],
+    now: datetime,
+    *,
+    reason: str = "request",
+    suppress: bool = True,
 ) -> list[str]:
     """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
     restore's replay): put the e-mail and phone digests on the suppression list, destroy the
@@ -771,7 +783,8 @@ def erase_people(
     included, is unreadable. If the row deletion then fails, the register still names the
     people and a later erasure or restore removes the rows. The digests are listed before the
     keys go, so an erased person is never off the list. Works in one transaction per store, so
-    the sweep erases thousands at the cost of a few statements.
+    the sweep erases thousands at the cost of a few statements. ``suppress`` is off only to
+    undo a person half-created by a failed import, who never was a person to remember.
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
@@ -780,7 +793,7 @@ def erase_people(
         present = repository.existing(conn, wanted)
         rows = repository.index_digests_of(conn, list(present), list(_SUPPRESSIBLE))
     digests: dict[str, list[tuple[str, bytes]]] = {}
-    for person_id, name, digest in rows:
+    for person_id, name, digest in rows if suppress else []:
         digests.setdefault(person_id, []).append((_SUPPRESSIBLE[name], digest))
     k.vault.suppress((d for entries in digests.values() for d in entries), "erased", now)
     fresh = k.vault.shred_many(wanted, now, reason)

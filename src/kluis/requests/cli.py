@@ -249,7 +249,10 @@ def process(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Directory for what must be handed over instead of e-mailed."),
+        typer.Option(
+            help="Directory for what must be handed over instead of e-mailed (files of mode "
+            "0600); needed with --no-mail and for an erasure."
+        ),
     ] = None,
     no_mail: NoMailOption = False,
     as_json: JsonOption = False,
@@ -261,6 +264,22 @@ def process(
     def go() -> None:
         changes = _changes(set_ or []) or None
         with base._kluis() as kluis:
+            if out is None:
+                found = service.get(kluis, base._actor(), request_id, utcnow())
+                ready = found.status in (rules.Status.VERIFIED, rules.Status.IN_PROGRESS)
+                if ready and (no_mail or found.type == rules.RequestType.ERASURE):
+                    # asked before anything changes: after an erasure the copy and the
+                    # certificate can never be made again
+                    raise InvalidField(
+                        "give --out DIR for what is handed over instead of e-mailed"
+                        + (
+                            " (with --no-mail everything is)"
+                            if no_mail
+                            else " (an erasure's copy and certificate, which cannot be made "
+                            "again afterwards)"
+                        ),
+                        field="out",
+                    )
             done = service.process(
                 kluis, base._actor(), request_id, utcnow(), changes=changes, mail=not no_mail
             )

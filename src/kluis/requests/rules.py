@@ -136,7 +136,8 @@ def extension(
     """The new deadline for an extension of ``months``, or why it is not allowed.
 
     Only once, by one or two months, with a reason, and while the first month runs: the
-    person must be told of the extension and its reasons within one month of receipt.
+    person must be told of the extension and its reasons within one month of receipt. The new
+    deadline is two or three calendar months after receipt.
     """
     if extended_to is not None:
         raise InvalidField(
@@ -157,8 +158,9 @@ def extension(
             "within one month of receipt (Art. 12(3))",
             field="months",
         )
-    del received_at
-    return add_months(due, months)
+    # Counted from receipt, not from the (possibly clamped) due date: a request received on
+    # 31 January may run to 30 April, not 28 April.
+    return add_months(received_at, 1 + months)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ class Held:
     anchor: str
     collected_at: datetime
     last_interaction_at: datetime
+    contract_ended_at: datetime | None = None
+    """When the contract ended, if it has (recorded with ``kluis contacts end-contract``)."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,8 @@ class Kept:
 
     key: str
     until: date | None
-    """None when the period runs from an event still to come (the end of the contract)."""
+    """None when the period runs from an event still to come (the end of a contract that
+    still runs, a withdrawal)."""
 
 
 def kept_purposes(held: list[Held], now: datetime) -> list[Kept]:
@@ -218,6 +223,8 @@ def kept_purposes(held: list[Held], now: datetime) -> list[Kept]:
             until: date | None = purpose.retention.after(purpose.collected_at.date())
         elif purpose.anchor == "last_interaction":
             until = purpose.retention.after(purpose.last_interaction_at.date())
+        elif purpose.anchor == "end_of_contract" and purpose.contract_ended_at is not None:
+            until = purpose.retention.after(purpose.contract_ended_at.date())
         else:
             until = None
         if until is None or until > now.date():

@@ -27,6 +27,7 @@ from kluis.audit.events import (
     SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
@@ -632,6 +633,7 @@ def _erase(
                     purpose.retention_anchor.value,
                     collected.get(key, person.created_at),
                     person.last_interaction_at,
+                    person.contract_ended_at,
                 )
             )
     present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
@@ -741,8 +743,14 @@ def lift_restriction(
     _mail_ready(k, transport, mail)
     with k.engine.connect() as conn:
         row = _row(conn, request_id)
+        _, restricted = consent_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
         raise InvalidField("only a completed restriction request can be lifted", field="request_id")
+    if not restricted:
+        raise InvalidField(
+            f"person {row.person_id} is not restricted (any more): nothing to lift",
+            field="request_id",
+        )
     if mail:
         _answer(k, actor, row, "restriction_lifted", {}, now, transport)
     consent.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
