@@ -217,6 +217,12 @@ def _posted(form: FormData, names: Iterable[str]) -> dict[str, str]:
     return {name: staff.text(form, name) for name in names}
 
 
+def _posted_company(form: FormData) -> int | None:
+    """The chosen company to show again in a refused form (None when it was not a number)."""
+    value = staff.text(form, "company_id")
+    return int(value) if value.isdigit() and len(value) <= 10 else None
+
+
 def _company_id(form: FormData) -> int | None:
     value = staff.text(form, "company_id")
     if not value:
@@ -335,7 +341,7 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             inputs=_inputs(chosen, values),
             relationship=relationship,
             language=language,
-            company_id=None,
+            company_id=_posted_company(form),
             chosen=chosen,
             error=form_error(session.language, exc),
         )
@@ -484,7 +490,7 @@ async def edit_person(
             values,
             relationship=relationship,
             language=language,
-            company_id=person.company_id,
+            company_id=_posted_company(form),
             status=exc.status,
             error=form_error(session.language, exc),
         )

@@ -232,7 +232,7 @@ def collected_at(conn: Connection, person_id: str) -> dict[str, Any]:
             PersonPurpose.person_id == person_id
         )
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows.all()}
 
 
 def minimise(

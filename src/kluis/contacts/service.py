@@ -807,7 +807,23 @@ def erase_people(
     with k.engine.begin() as conn:
         repository.delete_people(conn, list(present))
         audit.record(conn, actor.ref, now, events)
+    checkpoint(k)
     return [p for p in wanted if p in fresh]
+
+
+def checkpoint(k: Kluis) -> None:
+    """On SQLite, move the write-ahead log into the database files and truncate it, so the
+    deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
+    overwrites the freed pages as they are checkpointed). Best effort: a reader holding an old
+    snapshot lets the next checkpoint finish the job."""
+    for engine in (k.engine, k.vault.engine):
+        if engine.dialect.name != "sqlite":
+            continue
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
 
 
 @dataclass(frozen=True)

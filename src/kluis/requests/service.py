@@ -171,6 +171,11 @@ def create(
     for the privacy officer and admins. Due one calendar month after receipt (Art. 12(3))."""
     kind = rules.parse_type(type)
     verification = None if verified_by is None else rules.parse_verification(verified_by).value
+    if email is not None and actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied(
+            "only an admin or the privacy officer may look a requester up by e-mail address "
+            "(it would tell who is on file); give the person's id",
+        )
     if details is not None and len(details) > 4000:
         raise InvalidField("details are at most 4000 characters", field="details")
     with k.engine.begin() as conn:
@@ -539,6 +544,8 @@ def process(
         )
     if kind is not RequestType.RECTIFICATION and changes:
         raise InvalidField("changes belong to a rectification request only", field="changes")
+    if kind is RequestType.ERASURE:
+        _no_legal_hold(k, request_id, now)
     row = _start(k, actor, request_id, now)
     person_id = row.person_id
     files: dict[str, bytes] = {}
@@ -587,6 +594,21 @@ def process(
     else:
         outcome, files, recipients = _erase(k, actor, row, now, transport, mail)
     return Processed(_complete(k, actor, request_id, outcome, now, recipients), files)
+
+
+def _no_legal_hold(k: Kluis, request_id: int, now: datetime) -> None:
+    """A legal hold (data needed for a legal claim, Art. 17(3)(e)) stops an erasure."""
+    from kluis.retention import repository as retention_repo
+
+    with k.engine.connect() as conn:
+        person_id = _row(conn, request_id).person_id
+        held = retention_repo.holds(conn, [person_id], now).get(person_id)
+    if held is not None:
+        raise InvalidField(
+            f"a legal hold keeps this person's data until {held:%Y-%m-%d} (Art. 17(3)(e)): lift "
+            "the hold when the claim is settled, or refuse the request with that reason",
+            field="legal_hold",
+        )
 
 
 def _erase(
