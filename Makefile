@@ -39,6 +39,8 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
+# Every test, on SQLite and PostgreSQL, and the browser tests (tests/web/browser), which drive
+# Debian's Chromium at /usr/bin/chromium through Playwright; `.ci/run` installs it when missing.
 test: lint
 	$(BIN)/pytest
 
@@ -46,6 +48,9 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/audience.py
 	$(BIN)/python benchmarks/campaign.py
+	$(BIN)/python benchmarks/retention.py --rows 100000
+	$(BIN)/python benchmarks/requests.py
+	$(BIN)/python benchmarks/import.py --rows 100000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

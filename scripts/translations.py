@@ -22,6 +22,8 @@ KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None}
 METHODS = [
     ("web/templates/staff/**.html", "jinja2.ext:babel_extract"),
     ("**/pages.py", "python"),
+    ("**/companies_pages.py", "python"),
+    ("**/staff_pages.py", "python"),
     ("web/staff.py", "python"),
     ("web/vocabulary.py", "python"),
 ]

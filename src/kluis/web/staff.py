@@ -22,6 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -95,6 +96,7 @@ def gettext(language: str, message: str, **values: Any) -> str:
 
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
 UNEXPECTED = N_("Something went wrong on our side; it has been logged.")
+NOT_VALID = N_("That address or form is not valid. Go back and try again.")
 
 
 class SignInNeeded(Exception):
@@ -107,7 +109,8 @@ class Forbidden(Exception):
 
 class StaffRoute(APIRoute):
     """Failures give a page, never JSON or a trace: no session → sign in; a domain error → the
-    page's message with its status; anything else → a logged 500 page."""
+    page's message with its status; a malformed address or form → 422; anything else → a
+    logged 500 page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -120,6 +123,8 @@ class StaffRoute(APIRoute):
                 return RedirectResponse(f"{PREFIX}/sign-in", status_code=303, headers=HEADERS)
             except Forbidden:
                 return _plain(request, 403, FORM_EXPIRED)
+            except RequestValidationError:
+                return _plain(request, 422, NOT_VALID)
             except KluisError as exc:
                 return _plain(request, exc.status, exc.detail)
             except Exception:

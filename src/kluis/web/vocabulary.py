@@ -75,4 +75,17 @@ VOCABULARY = (
     N_("known_address"),
     N_("id_document"),
     N_("account"),
+    # campaigns (statuses not above)
+    N_("draft"),
+    N_("interrupted"),
+    # compliance findings
+    N_("high"),
+    N_("medium"),
+    N_("low"),
+    # staff roles
+    N_("admin"),
+    N_("privacy_officer"),
+    N_("sales"),
+    N_("marketing"),
+    N_("service"),
 )

@@ -1,0 +1,303 @@
+"""Staff web pages of a person's consent: recording a grant with the notice shown and evidence
+(a call recording, a scanned form), a withdrawal, an objection to direct marketing or a
+restriction, and opening the evidence. Thin: each calls ``kluis.consent.service``.
+
+A grant needs its method and the exact wording the person agreed to (Art. 7(1): the controller
+must be able to show consent was given); the evidence is stored only once the rest of the form
+is known to be acceptable, so a refused form leaves no file behind. Withdrawing is as easy as
+granting (Art. 7(3)): one short form. Evidence is served as an attachment, never cached, and
+every opening is audited by the service; ``<audio>`` elements load it only when played.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from kluis.auth import sessions
+from kluis.auth.rules import ALL_PURPOSES_ROLES
+from kluis.consent import catalogue, service
+from kluis.consent.rules import Channel, Method
+from kluis.contacts import service as contacts
+from kluis.contacts.pages import FormError, display_name, form_error, needs_purpose
+from kluis.errors import InvalidField, KluisError, NotFound
+from kluis.web import staff
+from kluis.web.staff import HEADERS, PREFIX, KluisDep, NowDep, SessionDep
+from kluis.web.vocabulary import N_
+
+router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
+
+LABELS = {
+    "channel": N_("Channel"),
+    "topic": N_("Topic"),
+    "method": N_("How"),
+    "notice": N_("Wording shown"),
+    "notice_id": N_("Wording shown"),
+    "evidence": N_("Evidence"),
+    "file": N_("Evidence"),
+    "flag": N_("What"),
+    "action": N_("What"),
+}
+CONTENT_TYPES = {
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav",
+    "audio/mp3": "audio/mpeg",
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+}
+"""Names browsers give some evidence types, mapped to the one the evidence check knows."""
+EXTENSIONS = {
+    "audio/wav": ".wav",
+    "audio/mpeg": ".mp3",
+    "audio/ogg": ".ogg",
+    "audio/webm": ".webm",
+    "audio/mp4": ".m4a",
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "message/rfc822": ".eml",
+    "text/plain": ".txt",
+}
+WORDS = (N_("letter"),)
+"""Ways a withdrawal or flag may reach us that the shared vocabulary does not list."""
+TOO_LARGE = N_("the evidence file is larger than the most accepted")
+REFUSALS = (
+    N_("only an admin or the privacy officer may open consent evidence"),
+    N_("only an admin or the privacy officer may restrict or lift it"),
+    N_("only an admin or the privacy officer may lift an objection"),
+)
+"""Refusals of the consent service these pages show, listed so that they are translated."""
+
+
+def _content_type(upload: UploadFile) -> str:
+    given = (upload.content_type or "").split(";")[0].strip().lower()
+    if given in ("", "application/octet-stream"):
+        given = (mimetypes.guess_type(upload.filename or "")[0] or given).lower()
+    return CONTENT_TYPES.get(given, given)
+
+
+def _page(
+    k: KluisDep,
+    request: Request,
+    session: sessions.Session,
+    person: contacts.PersonView,
+    *,
+    error: FormError | None = None,
+    status: int = 200,
+    posted: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return staff.render(
+        k,
+        request,
+        "staff/consent.html",
+        session,
+        staff.gettext(
+            session.language,
+            "Consent of %(name)s",
+            name=display_name(person, session.language),
+        ),
+        status=status,
+        person=person,
+        channels=[c.value for c in Channel],
+        topics=catalogue.list_topics(k),
+        methods=[m.value for m in Method],
+        withdrawal_methods=service.WITHDRAWAL_METHODS,
+        flag_methods=service.FLAG_METHODS,
+        notices=catalogue.list_notices(k),
+        may_restrict=session.role in ALL_PURPOSES_ROLES,
+        max_mib=k.settings.evidence_max_bytes // (1024 * 1024),
+        error=error,
+        posted=posted or {},
+    )
+
+
+def _person(
+    k: KluisDep, session: sessions.Session, person_id: str, now: NowDep
+) -> contacts.PersonView | None:
+    purpose = staff.working_purpose(k, session)
+    if purpose is None:
+        return None
+    return contacts.read_person(k, session.actor, person_id, purpose.key, now)
+
+
+@router.get("/contacts/{person_id}/consent")
+def consent_page(
+    person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> HTMLResponse:
+    person = _person(k, session, person_id, now)
+    if person is None:
+        return needs_purpose(k, request, session)
+    return _page(k, request, session, person)
+
+
+def _fields(form: FormData, *names: str) -> dict[str, str]:
+    return {name: staff.text(form, name) for name in names}
+
+
+def _refused(
+    k: KluisDep,
+    request: Request,
+    session: sessions.Session,
+    person_id: str,
+    now: NowDep,
+    exc: KluisError,
+    posted: dict[str, str],
+) -> HTMLResponse:
+    person = _person(k, session, person_id, now)
+    if person is None:
+        return needs_purpose(k, request, session)
+    return _page(
+        k,
+        request,
+        session,
+        person,
+        error=form_error(session.language, exc, LABELS),
+        status=exc.status,
+        posted=posted,
+    )
+
+
+@router.post("/contacts/{person_id}/consent")
+async def record_grant(
+    person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    """A grant with its method, notice and (optionally) evidence."""
+    form = await staff.checked_form(request, session)
+    try:
+        return await _grant(k, request, session, person_id, now, form)
+    finally:
+        await form.close()  # the uploaded file's temporary copy
+
+
+async def _grant(
+    k: KluisDep,
+    request: Request,
+    session: sessions.Session,
+    person_id: str,
+    now: NowDep,
+    form: FormData,
+) -> Response:
+    posted = _fields(form, "channel", "topic", "method", "notice")
+    upload = form.get("evidence")
+    try:
+        catalogue.parse_channel(posted["channel"])
+        if posted["topic"] not in {t.key for t in catalogue.list_topics(k)}:
+            raise InvalidField(N_("choose a topic from the list"), field="topic")
+        if not posted["method"]:
+            raise InvalidField(N_("say how the person gave consent"), field="method")
+        notice = _notice(k, posted["notice"])
+        evidence_id = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            limit = k.settings.evidence_max_bytes
+            data = await upload.read(limit + 1)
+            if len(data) > limit:
+                raise InvalidField(TOO_LARGE, field="evidence")
+            evidence_id = service.add_evidence(
+                k,
+                session.actor,
+                person_id,
+                _content_type(upload),
+                data,
+                now,
+                filename=upload.filename,
+            )
+        service.record(
+            k,
+            session.actor,
+            person_id,
+            posted["channel"],
+            posted["topic"],
+            "granted",
+            now,
+            service.Grant(method=posted["method"], notice_id=notice, evidence_id=evidence_id),
+        )
+    except KluisError as exc:
+        return _refused(k, request, session, person_id, now, exc, posted)
+    return staff.redirect(f"{PREFIX}/contacts/{person_id}#timeline-h")
+
+
+def _notice(k: KluisDep, value: str) -> int:
+    if not value:
+        raise InvalidField(
+            N_("choose the wording the person agreed to; without it there is no valid consent"),
+            field="notice",
+        )
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidField(N_("choose the wording from the list"), field="notice")
+    try:
+        return catalogue.get_notice(k, int(value)).id
+    except NotFound:
+        raise InvalidField(N_("choose the wording from the list"), field="notice") from None
+
+
+@router.post("/contacts/{person_id}/withdrawal")
+async def record_withdrawal(
+    person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    form = await staff.checked_form(request, session)
+    posted = _fields(form, "channel", "topic", "method")
+    try:
+        service.record(
+            k,
+            session.actor,
+            person_id,
+            posted["channel"],
+            posted["topic"],
+            "withdrawn",
+            now,
+            service.Grant(method=posted["method"] or None, notice_id=None),
+        )
+    except KluisError as exc:
+        return _refused(k, request, session, person_id, now, exc, posted)
+    return staff.redirect(f"{PREFIX}/contacts/{person_id}#timeline-h")
+
+
+@router.post("/contacts/{person_id}/flags")
+async def record_flag(
+    person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    """An objection to direct marketing (Art. 21(3)) or a restriction (Art. 18), or lifting one."""
+    form = await staff.checked_form(request, session)
+    posted = _fields(form, "flag", "active", "method")
+    try:
+        service.set_flag(
+            k,
+            session.actor,
+            person_id,
+            posted["flag"],
+            posted["active"] != "0",
+            posted["method"],
+            now,
+        )
+    except KluisError as exc:
+        return _refused(k, request, session, person_id, now, exc, posted)
+    return staff.redirect(f"{PREFIX}/contacts/{person_id}#timeline-h")
+
+
+@router.get("/evidence/{evidence_id}")
+def evidence(
+    evidence_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+) -> Response:
+    """The evidence file as an attachment (an ``<audio>`` element plays it all the same), for
+    admins and privacy officers; the service audits every opening. Named by its id only: the
+    uploaded file name may itself be personal data."""
+    found = service.get_evidence(k, session.actor, evidence_id, now)
+    extension = EXTENSIONS.get(found.content_type, ".bin")
+    return Response(
+        found.data,
+        media_type=found.content_type,
+        headers={
+            **HEADERS,
+            "Content-Disposition": f'attachment; filename="evidence-{found.id}{extension}"',
+        },
+    )

@@ -1,0 +1,35 @@
+"""Plain helpers of the browser tests (tests/web/browser): the staff users and their password,
+signing in and choosing a purpose the way a person does, by the visible Dutch labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Page
+
+from kluis.runtime import Kluis
+
+PASSWORD = "correct horse battery staple"
+ADMIN_EMAIL = "admin@example.com"
+NOTICE_NL = "Ja, u mag mij bellen over aanbiedingen. Ik kan altijd nee zeggen."
+
+
+@dataclass(frozen=True)
+class Site:
+    """A running Kluis: its address and the open Kluis behind it (for arranging data)."""
+
+    url: str
+    kluis: Kluis
+
+
+def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> None:
+    page.goto("/app/sign-in")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def work_for(page: Page, purpose_name: str) -> None:
+    """Choose the purpose worked under in the header, by its (Dutch) name."""
+    page.get_by_label("Ik werk voor", exact=True).select_option(label=purpose_name)
+    page.get_by_role("button", name="Wissel").click()
