@@ -176,11 +176,27 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
 
     from starlette.staticfiles import StaticFiles
 
+    from kluis.audit.pages import router as audit_pages
     from kluis.auth.pages import router as auth_pages
+    from kluis.compliance.staff_pages import router as compliance_staff_pages
+    from kluis.consent.pages import router as consent_pages
+    from kluis.contacts.companies_pages import router as companies_pages
     from kluis.contacts.pages import router as contacts_pages
+    from kluis.messaging.pages import router as campaign_pages
+    from kluis.purposes.pages import router as purposes_pages
     from kluis.requests.pages import router as requests_pages
 
-    for pages in (auth_pages, contacts_pages, requests_pages):
+    for pages in (
+        auth_pages,
+        contacts_pages,
+        consent_pages,
+        companies_pages,
+        campaign_pages,
+        requests_pages,
+        compliance_staff_pages,
+        purposes_pages,
+        audit_pages,
+    ):
         app.include_router(pages, include_in_schema=False)
     app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
     app.include_router(privacy_pages, include_in_schema=False)

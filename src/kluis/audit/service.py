@@ -18,7 +18,9 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from kluis.audit import rules
 from kluis.audit.events import AuditEvent
 from kluis.audit.tables import AuditHead, AuditRow
+from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.db import insert_rows, to_db_time
+from kluis.errors import PermissionDenied
 
 _BATCH = 2000
 _COLUMNS = ("seq", "at", "actor", "action", "person_id", "purpose", "details", "prev_hash", "hash")
@@ -78,6 +80,12 @@ class Verification:
     head_hash: str | None = None
     """Hash of the last entry. Recording it elsewhere (a ticket, an e-mail to the DPO) lets a
     later verify prove that nobody rewrote the end of the log together with the head row."""
+
+
+def may_read(actor: Actor) -> None:
+    """Reading the log and verifying the chain is for those answerable for it (Art. 5(2))."""
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may read the audit log")
 
 
 def _entries(conn: Connection) -> Iterator[list[rules.Entry]]:

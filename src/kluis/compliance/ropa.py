@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES
+from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.errors import InvalidField
+from kluis.errors import InvalidField, PermissionDenied
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import Purpose, category_covered, data_category_names
 from kluis.runtime import Kluis
@@ -68,6 +68,14 @@ class Record:
     people_by_basis: dict[str, int]
     people_total: int
     labels: dict[str, str] = field(default_factory=dict)
+
+
+def may_read(actor: Actor) -> None:
+    """The record is the controller's document for the supervisory authority (Art. 30(4))."""
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied(
+            "only an admin or the privacy officer may read the record of processing"
+        )
 
 
 def security_measures(settings: Settings, language: str) -> list[str]:
@@ -119,7 +127,7 @@ def controller(settings: Settings) -> dict[str, str | None]:
     }
 
 
-def _controller_lines(c: dict[str, str | None], t: dict[str, str]) -> list[str]:
+def controller_lines(c: dict[str, str | None], t: dict[str, str]) -> list[str]:
     head = ", ".join(v for v in (c["name"], c["address"], c["contact"]) if v)
     dpo = ", ".join(v for v in (c["dpo_name"], c["dpo_contact"]) if v) or t["no_dpo"]
     return [
@@ -198,7 +206,7 @@ def activity(
     if window_days is not None:
         f_lines.append(t["keyring_window"].format(days=window_days))
     items = [
-        Item("a", t["item_a"], _controller_lines(c, t)),
+        Item("a", t["item_a"], controller_lines(c, t)),
         Item("b", t["item_b"], b_lines),
         Item("c_subjects", t["item_c_subjects"], [f"{s['name']} ({s['key']})" for s in subjects]),
         Item(
@@ -317,7 +325,7 @@ def as_markdown(record: Record) -> str:
     out = [f"# {t['ropa_title']}", ""]
     out += [t["ropa_intro"].format(controller=c["name"], date=when), ""]
     out += [f"## {t['item_a']}", ""]
-    out += [f"- {line}" for line in _controller_lines(c, t)]
+    out += [f"- {line}" for line in controller_lines(c, t)]
     out += [f"- {t['authority']}: {c['supervisory_authority']}", ""]
     out += [f"## {t['item_g']}: {t['general_measures']}", ""]
     out += [f"- {m}" for m in record.security_measures] + [""]
@@ -355,7 +363,7 @@ def as_html(record: Record) -> str:
             title=record.labels["ropa_title"],
             lang=record.language,
             when=say_date(record.generated_at, record.language),
-            controller_lines=_controller_lines(record.controller, record.labels),
+            controller_lines=controller_lines(record.controller, record.labels),
             basis_text=basis_text,
         )
     )

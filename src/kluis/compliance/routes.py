@@ -13,7 +13,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import findings, ropa, service
 from kluis.compliance.rules import has_high
 from kluis.compliance.schemas import (
@@ -24,18 +23,11 @@ from kluis.compliance.schemas import (
     FindingPublic,
     FindingsPublic,
 )
-from kluis.errors import InvalidField, PermissionDenied
+from kluis.errors import InvalidField
 
 router = APIRouter(tags=["compliance"], responses=PROBLEMS)
 
 BreachId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _may_read(actor: Actor) -> None:
-    if actor.role not in ALL_PURPOSES_ROLES:
-        raise PermissionDenied(
-            "only an admin or the privacy officer may read the record of processing"
-        )
 
 
 def _public(view: service.BreachView) -> BreachPublic:
@@ -64,7 +56,7 @@ def get_ropa(
 ) -> Response:
     """The record of processing activities (Art. 30(1)), generated from the purposes catalogue:
     items (a) to (g) for every purpose and the people per purpose and lawful basis."""
-    _may_read(actor)
+    ropa.may_read(actor)
     record = ropa.build(kluis, lang, now)
     if format == "json":
         return JSONResponse(ropa.as_json(record))
@@ -72,7 +64,16 @@ def get_ropa(
     return Response(body, media_type=media_type)
 
 
-@router.get("/breaches", response_model=list[BreachPublic])
+@router.get(
+    "/breaches",
+    response_model=list[BreachPublic],
+    responses={
+        200: {
+            "content": {"text/html": {}},
+            "description": "The register as JSON, or with `format=html` as a document.",
+        }
+    },
+)
 def list_breaches(
     kluis: KluisDep,
     actor: ActorDep,

@@ -38,7 +38,7 @@ from kluis.errors import (
     PersonErased,
     Restricted,
 )
-from kluis.messaging import service
+from kluis.messaging import render, service
 from kluis.messaging.tables import Campaign, MessageRow
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
@@ -83,6 +83,20 @@ def _check(values: Mapping[str, Any]) -> None:
             raise InvalidField(
                 f"give both the subject and the body in {lang}, or neither", field=f"body_{lang}"
             )
+        if subject and body:
+            _renders(str(subject), str(body), lang)
+
+
+SAMPLE = {"given_name": "Fenna", "family_name": "Brouwersma", "organisation": "Kluis"}
+"""What a campaign's text may use; rendering it with these at composing finds a mistake (a
+misspelt name, a broken ``{{``) before sending, instead of stopping the send half-way."""
+
+
+def _renders(subject: str, body: str, lang: str) -> None:
+    try:
+        render.from_strings(subject, body, SAMPLE, None, lang)
+    except InvalidField as exc:
+        raise InvalidField(exc.detail, field=f"body_{lang}") from None
 
 
 def create_campaign(

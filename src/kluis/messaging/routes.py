@@ -9,7 +9,6 @@ factory in ``app.state.transport_factory`` (tests use it).
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,10 +17,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Path, Request, Response, status
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, Problem, get_now
-from kluis.auth.rules import Actor
 from kluis.consent.rules import Basis, Decision, Reason
 from kluis.consent.schemas import DecisionPublic
-from kluis.errors import Conflict, InvalidField, KluisError, PermissionDenied
+from kluis.errors import InvalidField, KluisError
 from kluis.messaging import campaigns, service
 from kluis.messaging.schemas import (
     CampaignCounts,
@@ -33,9 +31,6 @@ from kluis.messaging.schemas import (
     MessageRecord,
     PerLanguage,
 )
-from kluis.runtime import Kluis
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["messages"], responses=PROBLEMS)
 campaigns_router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEMS)
@@ -243,21 +238,6 @@ def preview_campaign(
     )
 
 
-def _send_in_background(
-    kluis: Kluis,
-    actor: Actor,
-    campaign_id: int,
-    clock: Callable[[], datetime],
-    transport: service.TransportFactory | None,
-) -> None:
-    try:
-        campaigns.send_campaign(kluis, actor, campaign_id, clock, transport)
-    except KluisError as exc:
-        log.warning("campaign %s was not sent: %s", campaign_id, exc.detail)
-    except Exception:
-        log.exception("campaign %s stopped; send it again to resume", campaign_id)
-
-
 @campaigns_router.post(
     "/{campaign_id}/send",
     status_code=status.HTTP_202_ACCEPTED,
@@ -277,13 +257,9 @@ def send_campaign(
     refused), at most `rate_per_minute` a minute. Sending a campaign that is being sent, or was
     stopped, resumes it: nobody gets it twice. A campaign sent already gives 409. Marketing, an
     admin or the privacy officer only."""
-    if actor.role not in campaigns.SEND_ROLES:
-        raise PermissionDenied("only marketing, an admin or the privacy officer may run campaigns")
-    view = campaigns.get_campaign(kluis, campaign_id)
-    if view.status == "sent":
-        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     transport = _transport(request)
-    if transport is None:
-        service.smtp_transport(kluis)  # no mail server: say so now, not in the background
-    background.add_task(_send_in_background, kluis, actor, campaign_id, _clock(request), transport)
+    view = campaigns.ready_to_send(kluis, actor, campaign_id, transport)
+    background.add_task(
+        campaigns.send_in_background, kluis, actor, campaign_id, _clock(request), transport
+    )
     return _campaign(view)

@@ -79,7 +79,7 @@ def _validate(purpose: Purpose) -> None:
         raise InvalidField(f"{field}: {message}", field=field)
 
 
-def _may_change(actor: Actor) -> None:
+def may_change(actor: Actor) -> None:
     if actor.role not in CATALOGUE_ROLES:
         raise PermissionDenied(
             "only an admin or the privacy officer may change the purposes catalogue"
@@ -102,7 +102,7 @@ def get_purpose(engine: Engine, key: str) -> Purpose:
 
 
 def create_purpose(engine: Engine, actor: Actor, purpose: Purpose, now: datetime) -> Purpose:
-    _may_change(actor)
+    may_change(actor)
     _validate(purpose)
     with engine.begin() as conn:
         if repository.get(conn, purpose.key) is not None:
@@ -117,7 +117,7 @@ def create_purpose(engine: Engine, actor: Actor, purpose: Purpose, now: datetime
 def change_purpose(
     engine: Engine, actor: Actor, key: str, changes: Mapping[str, Any], now: datetime
 ) -> Purpose:
-    _may_change(actor)
+    may_change(actor)
     if "key" in changes and changes["key"] != key:
         raise InvalidField("a purpose's key cannot change; create a new purpose", field="key")
     for name in _NOT_NULL:
