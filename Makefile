@@ -49,7 +49,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/audience.py
 	$(BIN)/python benchmarks/campaign.py
 	$(BIN)/python benchmarks/retention.py --rows 100000
-	$(BIN)/python benchmarks/requests.py
+	$(BIN)/python benchmarks/privacy_requests.py
 	$(BIN)/python benchmarks/import.py --rows 100000
 
 clean:

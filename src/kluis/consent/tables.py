@@ -77,7 +77,9 @@ class ConsentEvent(DataBase):
     action: Mapped[str] = mapped_column(String(20))
     method: Mapped[str | None] = mapped_column(String(30))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("consent_notices.id"))
-    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("consent_evidence.id"))
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("consent_evidence.id"), index=True)
+    """Indexed: erasing a person deletes their evidence, and the database checks this key for
+    each deleted file (without the index, a scan of every consent event)."""
     captured_by: Mapped[str] = mapped_column(String(120))
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
     source_ip: Mapped[bytes | None] = mapped_column(LargeBinary)
