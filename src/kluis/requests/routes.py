@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
 from kluis.messaging import service as messaging
+from kluis.messaging.routes import MAIL_PROBLEMS
 from kluis.requests import service
 from kluis.requests.schemas import (
     ProcessedPublic,
@@ -125,7 +126,7 @@ def verify_request(
     return _public(service.verify(kluis, actor, request_id, body.verified_by, now))
 
 
-@router.post("/{request_id}/extend", response_model=RequestPublic)
+@router.post("/{request_id}/extend", response_model=RequestPublic, responses=MAIL_PROBLEMS)
 def extend_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -150,7 +151,7 @@ def extend_request(
     )
 
 
-@router.post("/{request_id}/refuse", response_model=RequestPublic)
+@router.post("/{request_id}/refuse", response_model=RequestPublic, responses=MAIL_PROBLEMS)
 def refuse_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -174,7 +175,7 @@ def refuse_request(
     )
 
 
-@router.post("/{request_id}/process", response_model=ProcessedPublic)
+@router.post("/{request_id}/process", response_model=ProcessedPublic, responses=MAIL_PROBLEMS)
 def process_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -200,7 +201,7 @@ def process_request(
     )
 
 
-@router.post("/{request_id}/lift", response_model=RequestPublic)
+@router.post("/{request_id}/lift", response_model=RequestPublic, responses=MAIL_PROBLEMS)
 def lift_restriction(
     kluis: KluisDep,
     actor: ActorDep,

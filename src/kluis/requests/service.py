@@ -296,10 +296,15 @@ def verify(k: Kluis, actor: Actor, request_id: int, verified_by: str, now: datet
         return _view(k, _row(conn, request_id), now)
 
 
-def _mail_ready(k: Kluis, transport: messaging.TransportFactory | None, mail: bool) -> None:
+def _mail_ready(
+    k: Kluis, request_id: int, transport: messaging.TransportFactory | None, mail: bool
+) -> None:
     """Fail before changing anything when the person is to be told and no mail server is set:
-    otherwise the change would stand and the person never hear of it."""
+    otherwise the change would stand and the person never hear of it. An unknown request is
+    named first (404), as it would be without mail."""
     if mail and transport is None:
+        with k.engine.connect() as conn:
+            _row(conn, request_id)
         messaging.smtp_transport(k)
 
 
@@ -369,7 +374,7 @@ def extend(
     """Extend the deadline by one or two months, within the first month, with the reason,
     and tell the person (Art. 12(3))."""
     _handler(actor)
-    _mail_ready(k, transport, mail)
+    _mail_ready(k, request_id, transport, mail)
     with k.engine.begin() as conn:
         row = _row(conn, request_id)
         if Status(row.status) not in rules.OPEN:
@@ -412,7 +417,7 @@ def refuse(
     """Refuse a request (manifestly unfounded or excessive, or identity not shown), telling
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
     _handler(actor)
-    _mail_ready(k, transport, mail)
+    _mail_ready(k, request_id, transport, mail)
     if not reason.strip():
         raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
     with k.engine.begin() as conn:
@@ -534,7 +539,7 @@ def process(
     and complete it. With ``mail`` off, or when the person has no e-mail address, what would
     have been sent is returned as files to hand over."""
     _handler(actor)
-    _mail_ready(k, transport, mail)
+    _mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         kind = RequestType(_row(conn, request_id).type)
     if kind is RequestType.RECTIFICATION and not changes:
@@ -762,7 +767,7 @@ def lift_restriction(
 ) -> RequestView:
     """Lift the restriction a request put in place, telling the person first (Art. 18(3))."""
     _handler(actor)
-    _mail_ready(k, transport, mail)
+    _mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         row = _row(conn, request_id)
         _, restricted = consent_repo.flags(conn, row.person_id)
