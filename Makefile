@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install dev clean
+.PHONY: run test lint format bench screenshots install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/retention.py --rows 100000
 	$(BIN)/python benchmarks/privacy_requests.py
 	$(BIN)/python benchmarks/import.py --rows 100000
+
+# The staff app's main pages, rendered from invented demo data by Debian's Chromium, as PNGs in
+# docs/screenshots/ (the README shows some); run again after changing a page.
+screenshots: $(DEV_STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from playwright.sync_api import Page
 
 from kluis.runtime import Kluis
@@ -16,10 +17,12 @@ NOTICE_NL = "Ja, u mag mij bellen over aanbiedingen. Ik kan altijd nee zeggen."
 
 @dataclass(frozen=True)
 class Site:
-    """A running Kluis: its address and the open Kluis behind it (for arranging data)."""
+    """A running Kluis: its address, the open Kluis behind it (for arranging data) and the app
+    (whose ``state.transport_factory`` a test points at its own mail server)."""
 
     url: str
     kluis: Kluis
+    app: FastAPI
 
 
 def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> None:

@@ -347,6 +347,31 @@ def test_evidence_is_opened_only_by_admins_and_privacy_officers(
     assert not audit.list_entries(kluis.engine, action="evidence.read")
 
 
+def test_the_timeline_names_the_topic_and_for_admins_who_captured_it(
+    kluis: Kluis, person: str, notice: int
+) -> None:
+    client, csrf = signed_in(kluis, "privacy_officer", "email_marketing")
+    form = {"csrf": csrf, "channel": "email", "topic": "offers", "method": "web_form"}
+    recorded = client.post(f"/app/contacts/{person}/consent", data={**form, "notice": str(notice)})
+    assert recorded.status_code == 303, recorded.text
+    (event,) = consent.ledger(kluis, ADMIN, person, NOW).events
+    assert event.captured_by.startswith("user:")
+
+    def line(page: str) -> str:
+        found = re.search(rf'<li data-event="{event.id}">.*?</span>', page, re.S)
+        assert found, "the event is not on the timeline"
+        return found.group(0)
+
+    seen = line(client.get(f"/app/contacts/{person}").text)
+    assert "Aanbiedingen" in seen
+    assert "offers" not in seen
+    assert "door privacy_officer@example.com" in seen
+    marketer, _csrf = signed_in(kluis, "marketing", "email_marketing")
+    hidden = line(marketer.get(f"/app/contacts/{person}").text)
+    assert f"door {event.captured_by}" in hidden
+    assert "@example.com" not in hidden
+
+
 def test_a_withdrawal_and_an_objection_are_recorded(kluis: Kluis, person: str, notice: int) -> None:
     consent.record(
         kluis,

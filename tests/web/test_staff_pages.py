@@ -19,7 +19,8 @@ from babel.messages.pofile import read_po
 
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.auth.rules import LOCK_MINUTES, MAX_FAILED_SIGN_INS
+from kluis.auth import service as auth
+from kluis.auth.rules import LOCK_MINUTES, MAX_FAILED_SIGN_INS, SYSTEM
 from kluis.runtime import Kluis
 from kluis.web import staff
 from staff_helpers import (
@@ -296,6 +297,28 @@ def test_changing_the_password_ends_the_other_sessions(kluis: Kluis) -> None:
     assert here.get("/app/contacts").status_code == 200
     assert elsewhere.get("/app/contacts").headers["location"] == "/app/sign-in"
     sign_in(staff_client(kluis), "sales@example.com", new)
+
+
+def test_a_one_time_password_sends_every_page_to_the_password_change(kluis: Kluis) -> None:
+    _user, one_time = auth.create_user(kluis.engine, SYSTEM, "new@example.com", "sales", NOW)
+    client = staff_client(kluis)
+    signed = client.post("/app/sign-in", data={"email": "new@example.com", "password": one_time})
+    assert signed.headers["location"] == "/app/password"
+    csrf = csrf_of(client.get("/app/password").text)
+    for path in ("/app/contacts", "/app/requests", "/app/compliance/purposes", "/app"):
+        assert client.get(path).headers["location"] == "/app/password", path
+    chosen = client.post("/app/purpose", data={"csrf": csrf, "purpose": "sales_follow_up"})
+    assert chosen.headers["location"] == "/app/password"
+    assert client.post("/app/language", data={"csrf": csrf, "language": "en"}).status_code == 303
+    assert "Change password" in client.get("/app/password").text
+
+    new = "a much longer passphrase"
+    changed = client.post(
+        "/app/password",
+        data={"csrf": csrf, "current_password": one_time, "new_password": new, "again": new},
+    )
+    assert changed.headers["location"] == "/app/contacts"
+    assert client.get("/app/contacts").status_code == 200
 
 
 # Purposes ---------------------------------------------------------------------------------------

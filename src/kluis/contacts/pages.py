@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from kluis.auth import service as users
 from kluis.auth import sessions
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES
 from kluis.consent import catalogue as consent_catalogue
@@ -390,7 +391,20 @@ def person_page(
         evidence_types={e["id"]: e["content_type"] for e in ledger.evidence} if ledger else {},
         may_open_evidence=session.role in ALL_PURPOSES_ROLES,
         may_erase=session.role in ERASE_ROLES,
+        topics={
+            t.key: t.name_nl if session.language == "nl" else t.name_en
+            for t in consent_catalogue.list_topics(k)
+        },
+        captured_by=_staff_names(k, session),
     )
+
+
+def _staff_names(k: KluisDep, session: sessions.Session) -> dict[str, str]:
+    """Who captured a consent, by e-mail address, for admins and privacy officers, who answer
+    for it (Art. 7(1)); other roles see the opaque ``user:N``, as the ledger keeps it."""
+    if session.role not in ALL_PURPOSES_ROLES:
+        return {}
+    return {f"user:{u.id}": u.email for u in users.list_users(k.engine)}
 
 
 def _edit_form(

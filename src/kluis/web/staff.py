@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("nl", "en")
 COOKIE = "kluis_session"
 PREFIX = "/app"
+PASSWORD_CHANGE_PATHS = frozenset(
+    f"{PREFIX}/{page}" for page in ("password", "sign-out", "language")
+)
+"""The only pages a user who must change their password may open (the language too, to read it)."""
 
 KluisDep = Annotated[Kluis, Depends(get_kluis)]
 NowDep = Annotated[datetime, Depends(get_now)]
@@ -103,6 +107,11 @@ class SignInNeeded(Exception):
     """No live session: the browser is sent to the sign-in page."""
 
 
+class PasswordChangeNeeded(Exception):
+    """A user with a one-time password: every page but changing it (and signing out) sends them
+    there, so the password someone else has seen never stays in use."""
+
+
 class Forbidden(Exception):
     """A POST without the session's CSRF token."""
 
@@ -121,6 +130,8 @@ class StaffRoute(APIRoute):
                 return await handler(request)
             except SignInNeeded:
                 return RedirectResponse(f"{PREFIX}/sign-in", status_code=303, headers=HEADERS)
+            except PasswordChangeNeeded:
+                return RedirectResponse(f"{PREFIX}/password", status_code=303, headers=HEADERS)
             except Forbidden:
                 return _plain(request, 403, FORM_EXPIRED)
             except RequestValidationError:
@@ -166,6 +177,8 @@ def session_of(request: Request, k: KluisDep, now: NowDep) -> sessions.Session:
     found = sessions.current(k, request.cookies.get(COOKIE), now)
     if found is None:
         raise SignInNeeded
+    if found.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeNeeded
     return found
 
 

@@ -29,9 +29,11 @@ from kluis.app import create_app
 from kluis.auth import service as auth
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
+from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import open_kluis
 from kluis.settings import Settings
+from mailserver import MailServer, mail_server
 from staff_helpers import cheap_argon2
 
 CHROMIUM = os.environ.get("KLUIS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -91,12 +93,21 @@ def site(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch)
             pytest.fail("the app did not start")
         time.sleep(0.02)
     try:
-        yield Site(url, kluis)
+        yield Site(url, kluis, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
         kluis.close()
+
+
+@pytest.fixture
+def smtp(site: Site) -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) that the site sends its mail to."""
+    with mail_server() as server:
+        settings = parse_smtp_url(server.url)
+        site.app.state.transport_factory = lambda: SmtpTransport(settings, sleep=lambda _s: None)
+        yield server
 
 
 @pytest.fixture

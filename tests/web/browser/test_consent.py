@@ -44,7 +44,7 @@ def test_record_a_phone_consent_with_its_recording(page: Page, site: Site) -> No
 
     expect(page).to_have_url(re.compile(f"/app/contacts/{person}#timeline-h$"))
     event = page.locator("ol.timeline li").first
-    expect(event).to_contain_text("gegeven, telefoon, offers (opname van telefoongesprek)")
+    expect(event).to_contain_text("gegeven, telefoon, Aanbiedingen (opname van telefoongesprek)")
     expect(event.locator("blockquote")).to_have_text(NOTICE_NL)
     player = event.locator("audio[controls]")
     expect(player).to_be_visible()
