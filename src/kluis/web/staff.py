@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -67,12 +68,21 @@ HEADERS = {
 def translations(language: str) -> NullTranslations:
     """The Babel catalogue of ``language``, read from its .po file (English is the source)."""
     if language == "en":
-        return NullTranslations()
+        from kluis.web.vocabulary import VOCABULARY, english
+
+        words = Catalog(locale="en")
+        for key in VOCABULARY:
+            if english(key) != key:
+                words.add(key, english(key))
+        return _compiled(words)
     source = (
         resources.files("kluis.web") / "translations" / language / "LC_MESSAGES" / "messages.po"
     )
     with source.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+        return _compiled(read_po(handle, locale=language))
+
+
+def _compiled(catalog: Catalog) -> Translations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

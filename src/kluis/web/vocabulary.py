@@ -89,3 +89,23 @@ VOCABULARY = (
     N_("marketing"),
     N_("service"),
 )
+
+ENGLISH_EXCEPTIONS = {
+    "email": "e-mail",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "soft_opt_in": "soft opt-in",
+    "double_opt_in": "double opt-in",
+    "email_link": "link in an e-mail",
+    "email_reply": "reply by e-mail",
+    "id_document": "identity document",
+    "privacy_officer": "privacy officer",
+    "no_consent": "no consent",
+    "preference_centre": "preference centre",
+}
+
+
+def english(key: str) -> str:
+    """The English words for a value from data (``web_form`` -> ``web form``): English is the
+    source language, so the keys themselves would otherwise show."""
+    return ENGLISH_EXCEPTIONS.get(key, key.replace("_", " "))
