@@ -75,6 +75,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 32 MiB of page cache (default 2 MB): bulk imports keep the people and index B-trees
+    # in memory (about a third less insert time); it only grows as pages are read.
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 
@@ -133,22 +136,28 @@ def to_db_time(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def bulk_time(conn: Connection, value: datetime) -> Any:
+    """``value`` in the form ``insert_rows`` hands the driver: on SQLite the text SQLAlchemy's
+    dialect writes, elsewhere naive UTC (``to_db_time``). A bulk path that puts one time in
+    every row converts it once with this instead of ``insert_rows`` converting it per row."""
+    naive = to_db_time(value)
+    return _sqlite_time(naive) if conn.dialect.name == "sqlite" else naive
+
+
 def insert_rows(
     conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
     """Bulk insert straight through the driver's ``executemany``: the write path of imports and
     bulk creates, where SQLAlchemy's per-row bind processing costs more than the insert itself.
 
-    Values must already be in their database form: naive UTC datetimes (``to_db_time``), bytes,
-    JSON as text. Table and column names come from our own metadata, never from input.
+    Values must already be in their database form: naive UTC datetimes (``to_db_time``, or
+    ``bulk_time``), bytes, JSON as text. Table and column names come from our own metadata,
+    never from input.
     """
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        # a column that is NULL in the first row may hold times further down
-        times = [i for i, v in enumerate(rows[0]) if v is None or isinstance(v, datetime)]
-        if times:
-            rows = [_sqlite_times(row, times) for row in rows]
+        rows = _sqlite_rows(rows)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
@@ -157,12 +166,34 @@ def insert_rows(
     conn.exec_driver_sql(sql, rows)
 
 
-def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
-    """Datetimes as SQLAlchemy's SQLite dialect writes them (always with microseconds), so rows
+def _sqlite_time(value: datetime) -> str:
+    """A datetime as SQLAlchemy's SQLite dialect writes it (always with microseconds), so rows
     written by either path compare and sort alike."""
-    values = list(row)
-    for i in positions:
-        value = values[i]
-        if isinstance(value, datetime):
-            values[i] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return tuple(values)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``rows`` with their datetimes as text; rows without any are passed on as they are."""
+    first = rows[0]
+    positions = [i for i, v in enumerate(first) if isinstance(v, datetime)]
+    # a column that is NULL in the first row may hold times further down
+    positions += [
+        i
+        for i, v in enumerate(first)
+        if v is None and any(isinstance(row[i], datetime) for row in rows)
+    ]
+    if not positions:
+        return rows
+    text: dict[datetime, str] = {}  # a batch mostly repeats one time
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row)
+        for i in positions:
+            value = values[i]
+            if isinstance(value, datetime):
+                found = text.get(value)
+                if found is None:
+                    found = text[value] = _sqlite_time(value)
+                values[i] = found
+        out.append(tuple(values))
+    return out

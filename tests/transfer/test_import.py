@@ -233,7 +233,8 @@ def test_suppressed_people_get_no_marketing(kluis: Kluis, tmp_path: Path) -> Non
     assert back.purposes == ("sales_follow_up",)
 
 
-def test_thousand_rows_read_back_exactly(kluis: Kluis, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker"])
+def test_thousand_rows_read_back_exactly(kluis: Kluis, tmp_path: Path, workers: int) -> None:
     rows = [["Voornaam", "Achternaam", "E-mail", "Telefoon", "Postadres", "Interesses", "Notities"]]
     expected = {}
     for n in range(1000):
@@ -255,7 +256,13 @@ def test_thousand_rows_read_back_exactly(kluis: Kluis, tmp_path: Path) -> None:
             ]
         )
     path = write_rows(tmp_path / "k.csv", rows, delimiter=";")
-    report = _import(kluis, path, purposes=("customer_service", "sales_follow_up"), batch_size=300)
+    report = _import(
+        kluis,
+        path,
+        purposes=("customer_service", "sales_follow_up"),
+        batch_size=300,
+        workers=workers,
+    )
     assert (report.counts.created, report.counts.rejected, report.position) == (1000, 0, 1000)
     people = everyone(kluis, tmp_path)
     got = {p["email"]: {k: p[k] for k in expected["isa.0@example.com"]} for p in people}

@@ -7,6 +7,7 @@ that row lock, on SQLite the database write lock, keeps two writers from forking
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,11 +20,37 @@ from kluis.audit import rules
 from kluis.audit.events import AuditEvent
 from kluis.audit.tables import AuditHead, AuditRow
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
-from kluis.db import insert_rows, to_db_time
+from kluis.db import bulk_time, insert_rows
 from kluis.errors import PermissionDenied
 
 _BATCH = 2000
 _COLUMNS = ("seq", "at", "actor", "action", "person_id", "purpose", "details", "prev_hash", "hash")
+
+
+_HASH_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""The encoding ``rules.entry_hash`` hashes, made once rather than per ``json.dumps`` call."""
+_STORE_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _hash(
+    seq: int,
+    time_json: str,
+    actor_json: str,
+    action: str,
+    person_id: str | None,
+    purpose: str | None,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """``rules.entry_hash`` of the entry these make, with the parts every entry of a ``record``
+    shares (time, actor) encoded once: a JSON array is its encoded items joined by commas.
+    tests/audit/test_record_hash.py checks the two agree."""
+    encode = _HASH_JSON.encode
+    payload = (
+        f"[{seq},{time_json},{actor_json},{encode(action)},{encode(person_id)},"
+        f"{encode(purpose)},{encode(details)},{encode(prev_hash)}]"
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEvent]) -> None:
@@ -38,34 +65,19 @@ def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEv
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     seq = head.seq - len(events)
     prev = head.hash
-    at = to_db_time(now)
+    at = bulk_time(conn, now)
+    time_json = _HASH_JSON.encode(rules.canonical_time(now))
+    actor_json = _HASH_JSON.encode(actor)
+    store = _STORE_JSON.encode
     rows: list[tuple[Any, ...]] = []
     for event in events:
         seq += 1
-        entry = rules.Entry(
-            seq=seq,
-            at=now,
-            actor=actor,
-            action=event.action,
-            person_id=event.person(),
-            purpose=event.purpose_key(),
-            details=event.details(),
-            prev_hash=prev,
-        )
-        digest = rules.entry_hash(entry)
-        rows.append(
-            (
-                seq,
-                at,
-                actor,
-                entry.action,
-                entry.person_id,
-                entry.purpose,
-                json.dumps(entry.details, ensure_ascii=False),
-                prev,
-                digest,
-            )
-        )
+        action = event.action
+        person_id = event.person()
+        purpose = event.purpose_key()
+        details = event.details()
+        digest = _hash(seq, time_json, actor_json, action, person_id, purpose, details, prev)
+        rows.append((seq, at, actor, action, person_id, purpose, store(details), prev, digest))
         prev = digest
     insert_rows(conn, AuditRow.__tablename__, _COLUMNS, rows)
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))

@@ -62,6 +62,9 @@ def parse_language(value: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: ``Élodie`` and ``elodie`` fold alike."""
+    if text.isascii():
+        # NFKD leaves ASCII as it is and ASCII has no combining marks; casefold is lower here
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -113,7 +116,79 @@ def email_index_term(normalised: str) -> str:
     return normalised.casefold()
 
 
+_PLUS_FORM = re.compile(r"\+ ?[0-9](?:[ \-.()]{0,2}[0-9])+")
+"""``+31 6 12345678``, ``+44-20-7946-0958``, ``+1 (415) 555.0100``: a plus sign and ASCII
+digits, at most two spaces, hyphens, dots or brackets between them. For this shape phonenumbers'
+result depends on the digits alone, which lets ``_plus_form`` skip its general parser."""
+_NON_DIGIT = re.compile(r"[^0-9]")
+
+
+@dataclass(frozen=True)
+class _CallingCode:
+    """What ``phonenumbers.parse`` consults of one country calling code's metadata."""
+
+    code: str
+    national_prefix: re.Pattern[str] | None
+    possible_lengths: frozenset[int]
+
+
+@functools.cache
+def _calling_code(code: int) -> _CallingCode | None:
+    region = phonenumbers.region_code_for_country_code(code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    if metadata is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing
+    # is_possible_number depends only on the length of the national number: ask it once for
+    # every length a number can have
+    possible = frozenset(
+        length
+        for length in range(1, 18)
+        if phonenumbers.is_possible_number(
+            phonenumbers.PhoneNumber(country_code=code, national_number=int("1" * length))
+        )
+    )
+    return _CallingCode(str(code), re.compile(prefix) if prefix else None, possible)
+
+
+_COUNTRY_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def _plus_form(value: str) -> str | None:
+    """The E.164 form of an international number in the common plain shape (``_PLUS_FORM``),
+    exactly as ``phonenumbers.parse`` and ``is_possible_number`` give it; None when the value
+    is of another shape or anything unusual applies (a national prefix after the country code,
+    a leading zero, a length that is not possible), which the general path decides.
+    tests/contacts/test_phone_fast_path.py checks both agree."""
+    if _PLUS_FORM.fullmatch(value) is None:
+        return None
+    digits = _NON_DIGIT.sub("", value)
+    if len(digits) <= 3 or digits[0] == "0":
+        return None
+    # the shortest leading run of one to three digits that is a calling code, as phonenumbers
+    # takes it
+    for size in (1, 2, 3):
+        if int(digits[:size]) in _COUNTRY_CODES:
+            break
+    else:
+        return None
+    code = _calling_code(int(digits[:size]))
+    national = digits[size:]
+    if (
+        code is None
+        or not 2 <= len(national) <= 17
+        or national[0] == "0"
+        or (code.national_prefix is not None and code.national_prefix.match(national))
+        or len(national) not in code.possible_lengths
+    ):
+        return None
+    return f"+{code.code}{national}"
+
+
 def normalise_phone(value: str, region: str) -> str:
+    fast = _plus_form(value.strip())
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

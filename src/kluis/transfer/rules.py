@@ -15,6 +15,7 @@ given and which notice the people agreed to; the declaration is what the ledger 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,11 @@ class Plan:
 
     def targets(self) -> set[str]:
         return {c.target for c in self.columns}
+
+    @functools.cached_property
+    def layout(self) -> _Layout:
+        """What ``validate_row`` reads of this plan, worked out on first use."""
+        return _layout(self)
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -335,6 +341,52 @@ def _date_text(value: str) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What ``validate_row`` reads of a plan, worked out once per plan rather than per row."""
+
+    fields: tuple[tuple[PersonalField, int, str], ...]
+    """Personal fields with a column (field, column index, header), in declaration order."""
+    prefix: tuple[int, str] | None
+    family: int | None
+    """Index in ``fields`` of the family name, which the prefix goes in front of."""
+    relationship: tuple[int, str] | None
+    language: tuple[int, str] | None
+    consent: tuple[int, str] | None
+    indexed: dict[str, tuple[PersonalField, str, bool]]
+    """Field name to (field, index kind, whether a duplicate look-up uses it)."""
+
+
+def _layout(plan: Plan) -> _Layout:
+    by_target = {c.target: c for c in plan.columns}
+    fields = tuple(
+        (declared, by_target[declared.name].index, by_target[declared.name].header)
+        for declared in PERSONAL_FIELDS
+        if declared.name in by_target
+    )
+
+    def column(target: str) -> tuple[int, str] | None:
+        found = by_target.get(target)
+        return None if found is None else (found.index, found.header)
+
+    consents = [c for c in plan.columns if c.target == "consent"]
+    family = [n for n, (declared, _, _) in enumerate(fields) if declared.name == "family_name"]
+    return _Layout(
+        fields=fields,
+        prefix=column(FAMILY_PREFIX),
+        family=family[0] if family else None,
+        relationship=column(RELATIONSHIP),
+        language=column(LANGUAGE),
+        # several consent columns are refused by plan_columns; the last one read wins, as before
+        consent=(consents[-1].index, consents[-1].header) if consents else None,
+        indexed={
+            declared.name: (declared, declared.index, declared.index in ("email", "phone"))
+            for declared, _, _ in fields
+            if declared.index is not None
+        },
+    )
+
+
 def validate_row(
     plan: Plan,
     line: int,
@@ -347,25 +399,26 @@ def validate_row(
     blind_index: Callable[[str, str], bytes],
 ) -> Row | Reject | None:
     """One record as a ``Row`` to store, a ``Reject`` saying why not, or None for a blank line."""
-    if len(cells) > plan.width and any(c.strip() for c in cells[plan.width :]):
-        return Reject(line, "", f"{len(cells)} cells, but the header names {plan.width} columns")
+    width = len(cells)
+    if width > plan.width and any(c.strip() for c in cells[plan.width :]):
+        return Reject(line, "", f"{width} cells, but the header names {plan.width} columns")
     if not any(c.strip() for c in cells):
         return None
-    raw: dict[str, tuple[str, str]] = {}
-    for column in plan.columns:
-        value = cells[column.index] if column.index < len(cells) else ""
-        if value.strip():
-            raw[column.target] = (column.header, value)
+    layout = plan.layout
+
+    def cell(index: int) -> str:
+        """The cell's value, or "" when it is blank or missing."""
+        value = cells[index] if index < width else ""
+        return value if value.strip() else ""
+
+    prefix = cell(layout.prefix[0]) if layout.prefix is not None else ""
     stored: dict[str, str] = {}
-    prefix = raw.pop(FAMILY_PREFIX, None)
-    if prefix is not None and "family_name" in raw:
-        header, family = raw["family_name"]
-        raw["family_name"] = (header, f"{prefix[1].strip()} {family.strip()}")
-    for declared in PERSONAL_FIELDS:
-        found = raw.get(declared.name)
-        if found is None:
+    for n, (declared, index, header) in enumerate(layout.fields):
+        value = cells[index] if index < width else ""
+        if not value.strip():
             continue
-        header, value = found
+        if prefix and n == layout.family:
+            value = f"{prefix.strip()} {value.strip()}"
         if declared.kind is FieldKind.DATE:
             value = _date_text(value)
         try:
@@ -375,22 +428,25 @@ def validate_row(
     if not stored:
         return Reject(line, "", "no personal field has a value")
     person_relationship = relationship
-    if RELATIONSHIP in raw:
-        header, value = raw[RELATIONSHIP]
+    if layout.relationship is not None and (value := cell(layout.relationship[0])):
         found_word = _RELATIONSHIP_WORDS.get(contact_rules.fold(value.strip()))
         if found_word is None:
-            return Reject(line, header, "not customer, prospect or other (klant, prospect, overig)")
+            return Reject(
+                line,
+                layout.relationship[1],
+                "not customer, prospect or other (klant, prospect, overig)",
+            )
         person_relationship = found_word
     person_language = language
-    if LANGUAGE in raw:
-        header, value = raw[LANGUAGE]
+    if layout.language is not None and (value := cell(layout.language[0])):
         found_language = _LANGUAGE_WORDS.get(contact_rules.fold(value.strip()))
         if found_language is None:
-            return Reject(line, header, "not a language Kluis speaks (nl or en)")
+            return Reject(line, layout.language[1], "not a language Kluis speaks (nl or en)")
         person_language = found_language
     consent = declared_consent
-    if "consent" in raw or any(c.target == "consent" for c in plan.columns):
-        header, value = raw.get("consent", ("", ""))
+    if layout.consent is not None:
+        value = cell(layout.consent[0])
+        header = layout.consent[1] if value else ""
         word = contact_rules.fold(value.strip())
         if word in YES:
             consent = declared_consent
@@ -399,13 +455,15 @@ def validate_row(
         else:
             return Reject(line, header, "not yes or no (ja or nee)")
     row = Row(line, stored, person_relationship, person_language, consent)
+    indexed = layout.indexed
     for name, value in stored.items():
-        declared = BY_NAME[name]
-        if declared.index is None:
+        found_index = indexed.get(name)
+        if found_index is None:
             continue
+        declared, kind, duplicates = found_index
         for term in contact_rules.index_terms(declared, value):
-            digest = blind_index(declared.index, term)
+            digest = blind_index(kind, term)
             row.index.append((name, digest))
-            if declared.index in ("email", "phone"):
+            if duplicates:
                 row.digests[name] = digest
     return row

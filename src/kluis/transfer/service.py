@@ -3,8 +3,8 @@ each commit together with the import job's progress, so a killed import resumes 
 
 The pipeline: the file is scanned (SHA-256, UTF-8), its header planned (``rules.plan_columns``:
 unknown columns and undeclared consent columns are refused before anything is written), then
-records are validated in chunks, in a second process when the file is large (``workers``), while
-this process writes the previous chunk. Writing a chunk is one transaction of the data store:
+records are validated in chunks, in this process or, when asked (``workers``), in a second process
+while this process writes the previous chunk. Writing a chunk is one transaction of the data store:
 duplicates looked up through the blind index, new people inserted through the driver's
 ``executemany``, merges, consents from the declaration, audit entries, and the job's position and
 counters. Keys are made in the keyring just before (a kill in between leaves unused keys, never
@@ -42,7 +42,7 @@ from kluis.consent.catalogue import ConsentRefused
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.repository import PEOPLE_COLUMNS, insert_people
-from kluis.db import to_db_time
+from kluis.db import bulk_time
 from kluis.errors import Conflict, InvalidField, KluisError, NotFound, PurposeRefused
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
@@ -63,10 +63,14 @@ from kluis.transfer.rules import (
 )
 
 BATCH_SIZE = 1000
+_PEOPLE_POSITION = {name: i for i, name in enumerate(PEOPLE_COLUMNS)}
 KEPT_REJECTS = 100
 """Rejects listed in the job and the report; the rejects file has them all."""
-WORKER_THRESHOLD = 5000
-"""Files with fewer records are validated in this process: starting a second costs more."""
+DEFAULT_WORKERS = 0
+"""Validation runs in this process unless asked otherwise. Measured on two cores (issue 7's
+benchmark, 20,000 rows) the worker was slower: sending each chunk to the second process and
+its rows back costs this process nearly as much as validating them. At 100,000 rows on an
+idle machine ``workers=1`` was about 10% faster (one run each), so pass it for large files."""
 
 Progress = Callable[[int, int], None]
 
@@ -321,7 +325,7 @@ def run_import(
     total = setup.info.lines
     stream = islice(setup.rows, position, None) if position else setup.rows
     chunks = _chunks(stream, batch_size)
-    use_workers = workers if workers is not None else (1 if total >= WORKER_THRESHOLD else 0)
+    use_workers = DEFAULT_WORKERS if workers is None else workers
     try:
         with rejects:
             for chunk, results in _prepared(context, chunks, use_workers):
@@ -645,24 +649,28 @@ class _Writer:
             return
         ids = [str(uuid.uuid4()) for _ in new]
         ciphers = self.k.vault.create_keys(ids, self.now)
-        at = to_db_time(self.now)
+        at = bulk_time(conn, self.now)
+        template: list[Any] = [None] * len(PEOPLE_COLUMNS)
+        for name, value in (
+            ("created_at", at),
+            ("updated_at", at),
+            ("last_interaction_at", at),
+        ):
+            template[_PEOPLE_POSITION[name]] = value
+        id_at = _PEOPLE_POSITION["id"]
+        relationship_at = _PEOPLE_POSITION["relationship"]
+        language_at = _PEOPLE_POSITION["language"]
         people: list[tuple[Any, ...]] = []
         purposes: list[tuple[Any, ...]] = []
         index: list[tuple[Any, ...]] = []
         for person_id, (row, keys) in zip(ids, new, strict=True):
-            cipher = ciphers[person_id]
-            values: dict[str, Any] = {
-                "id": person_id,
-                "relationship": row.relationship,
-                "language": row.language,
-                "company_id": None,
-                "created_at": at,
-                "updated_at": at,
-                "last_interaction_at": at,
-            }
-            for name, value in row.stored.items():
-                values[name] = cipher.seal(name, value)
-            people.append(tuple(values.get(c) for c in PEOPLE_COLUMNS))
+            values = template.copy()
+            values[id_at] = person_id
+            values[relationship_at] = row.relationship
+            values[language_at] = row.language
+            for name, sealed in ciphers[person_id].seal_all(row.stored).items():
+                values[_PEOPLE_POSITION[name]] = sealed
+            people.append(tuple(values))
             purposes.extend((person_id, key, at) for key in keys)
             index.extend((name, digest, person_id) for name, digest in row.index)
             events.append(
@@ -674,6 +682,9 @@ class _Writer:
                     source="import",
                 )
             )
+        # in key order: consecutive inserts meet the same pages of the index's B-tree (the rows'
+        # order carries no meaning; look-ups order by key)
+        index.sort()
         insert_people(conn, people, purposes, index)
         batch.created += len(new)
         if self.options.consent is not None:

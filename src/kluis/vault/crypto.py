@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,11 +51,28 @@ def _aad(person_id: str, field: str) -> bytes:
 class PersonCipher:
     """Seals and opens the fields of one person."""
 
-    __slots__ = ("_aead", "person_id")
+    __slots__ = ("_aad_prefix", "_aead", "person_id")
 
     def __init__(self, person_id: str, data_key: bytes) -> None:
         self.person_id = person_id
         self._aead = AESGCM(data_key)
+        self._aad_prefix = f"{person_id}\x1f".encode()
+
+    def seal_all(self, values: Mapping[str, str]) -> dict[str, bytes]:
+        """``seal`` of each field of ``values``, with the nonces read from the system's random
+        source in one call (12 fresh random bytes per value, as ``seal`` reads them)."""
+        if not values:
+            return {}
+        nonces = os.urandom(NONCE_BYTES * len(values))
+        encrypt = self._aead.encrypt
+        prefix = self._aad_prefix
+        sealed: dict[str, bytes] = {}
+        for n, (field, value) in enumerate(values.items()):
+            nonce = nonces[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
+            sealed[field] = (
+                FORMAT_V1 + nonce + encrypt(nonce, value.encode(), prefix + field.encode())
+            )
+        return sealed
 
     def seal(self, field: str, value: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -92,5 +110,11 @@ def blind_index(key: bytes, kind: str, normalised: str) -> bytes:
 
     The kind is part of the message so that equal strings of different kinds never match.
     """
-    message = kind.encode() + b"\x00" + normalised.encode()
-    return hmac.digest(key, message, "sha256")[:BLIND_INDEX_BYTES]
+    prefix = _KIND_PREFIXES.get(kind)
+    if prefix is None:
+        prefix = kind.encode() + b"\x00"
+    return hmac.digest(key, prefix + normalised.encode(), "sha256")[:BLIND_INDEX_BYTES]
+
+
+_KIND_PREFIXES = {kind: kind.encode() + b"\x00" for kind in ("email", "phone", "name")}
+"""The start of the message of each common kind, made once: look-ups and imports hash many."""
