@@ -43,8 +43,16 @@ def _transport(request: Request) -> messaging.TransportFactory | None:
     return factory
 
 
-@router.get("/requests")
-def queue(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HTMLResponse:
+def _queue(
+    k: KluisDep,
+    request: Request,
+    session: Any,
+    now: Any,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
     views = service.list_requests(k, session.actor, now, open_only=True, limit=1000)
     done = service.list_requests(k, session.actor, now, limit=1000)
     closed = [v for v in done if v.status in ("completed", "refused")][-50:]
@@ -54,9 +62,52 @@ def queue(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HT
         "staff/requests.html",
         session,
         staff.gettext(session.language, "Privacy requests"),
+        status=status,
         open_requests=views,
         closed=closed,
+        types=[t.value for t in rules.RequestType],
+        verifications=[v.value for v in rules.Verification],
+        error=error,
+        form=form or {},
     )
+
+
+@router.get("/requests")
+def queue(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HTMLResponse:
+    return _queue(k, request, session, now)
+
+
+@router.post("/requests")
+async def new_request(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
+    """Take a request in (by letter, phone or at the desk): the person by e-mail address or id,
+    and how they were verified if that is done already."""
+    form = await staff.checked_form(request, session)
+    values = {name: staff.text(form, name) for name in ("type", "who", "verified_by", "details")}
+    who = values["who"]
+    try:
+        made = service.create(
+            k,
+            session.actor,
+            values["type"],
+            now,
+            person_id=None if "@" in who else (who or None),
+            email=who if "@" in who else None,
+            verified_by=values["verified_by"] or None,
+            details=values["details"] or None,
+        )
+    except KluisError as exc:
+        if exc.status >= 500:
+            raise
+        return _queue(
+            k,
+            request,
+            session,
+            now,
+            error=staff.gettext(session.language, exc.detail),
+            status=exc.status,
+            form=values,
+        )
+    return staff.redirect(f"{PREFIX}/requests/{made.id}")
 
 
 def _page(
