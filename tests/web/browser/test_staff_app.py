@@ -91,3 +91,18 @@ def test_sign_out_ends_the_session(page: Page) -> None:
     page.context.add_cookies([cookie])
     page.goto("/app/contacts")
     expect(page).to_have_url(re.compile("/app/sign-in$"))
+
+
+def test_typing_in_the_search_box_updates_the_list_in_place(page: Page, site: Site) -> None:
+    add_person(site.kluis, ADMIN, NOW, 1)
+    add_person(site.kluis, ADMIN, NOW, 2)
+    sign_in(page)
+    work_for(page, "Klantenservice")
+    expect(page.locator("#result-count")).to_have_text("2 personen")
+    address = page.url
+    page.get_by_label("Zoek op e-mailadres, telefoonnummer of naam").press_sequentially(
+        "Fenna2", delay=20
+    )
+    expect(page.locator("#result-count")).to_have_text("1 persoon")
+    assert page.url == address, "htmx swapped the list without a navigation"
+    assert "Fenna2" not in page.url
