@@ -34,6 +34,7 @@ from kluis.messaging.cli import campaigns_app, messages_app
 from kluis.purposes import service as purposes
 from kluis.requests.cli import requests_app
 from kluis.requests.export_cli import export_portable, import_portable
+from kluis.retention.cli import end_contract, holds_app, retention_app
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
 from kluis.transfer.cli import contacts_export, contacts_import, demo
@@ -69,6 +70,8 @@ app.command("check")(check_command)
 app.add_typer(breaches_app, name="breaches")
 app.add_typer(requests_app, name="requests")
 app.add_typer(backup_app, name="backup")
+app.add_typer(retention_app, name="retention")
+app.add_typer(holds_app, name="holds")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -373,6 +376,7 @@ def contacts_erase(
 
 contacts_app.command("export-portable")(export_portable)
 contacts_app.command("import-portable")(import_portable)
+contacts_app.command("end-contract")(end_contract)
 
 
 @purposes_app.command("list")

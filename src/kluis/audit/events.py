@@ -433,6 +433,26 @@ class ContractEnded(AuditEvent):
     ended_at: str | None
 
 
+@dataclass(frozen=True)
+class StaffSignedIn(AuditEvent):
+    action: ClassVar[str] = "staff.signed_in"
+    user_id: int
+    second_factor: bool
+
+
+@dataclass(frozen=True)
+class StaffSignInFailed(AuditEvent):
+    action: ClassVar[str] = "staff.sign_in_failed"
+    user_id: int
+    locked: bool
+
+
+@dataclass(frozen=True)
+class UserPasswordChanged(AuditEvent):
+    action: ClassVar[str] = "user.password_changed"
+    user_id: int
+
+
 def all_events() -> list[type[AuditEvent]]:
     """Every concrete event class, for the documentation test."""
     found: list[type[AuditEvent]] = []

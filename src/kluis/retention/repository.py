@@ -5,15 +5,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from kluis.consent.tables import PermissionRow
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.tables import PersonPurpose, people
 from kluis.retention.tables import LegalHold
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A legal hold as stored: on whom, why, until when, and whether it was lifted."""
+
+    id: int
+    person_id: str
+    reason: str
+    until: datetime
+    created_by: str
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+
+    def active(self, now: datetime) -> bool:
+        return self.lifted_at is None and now < self.until
+
+
+def count_people(conn: Connection) -> int:
+    return int(conn.scalar(select(func.count()).select_from(people)) or 0)
 
 
 def page_ids(conn: Connection, after: str, size: int) -> list[str]:
@@ -57,7 +79,9 @@ def permissions(conn: Connection, ids: Sequence[str]) -> dict[str, list[Any]]:
             PermissionRow.status,
             PermissionRow.since,
             PermissionRow.reconfirm_by,
-        ).where(PermissionRow.person_id.in_(ids))
+        )
+        .where(PermissionRow.person_id.in_(ids))
+        .order_by(PermissionRow.person_id, PermissionRow.channel, PermissionRow.topic)
     )
     for row in rows:
         found[row.person_id].append(row)
@@ -92,13 +116,25 @@ def lift_hold(conn: Connection, hold_id: int, by: str, now: datetime) -> int:
     ).rowcount
 
 
-def holds_of(conn: Connection, person_id: str) -> list[Any]:
-    return list(
-        conn.execute(
-            select(LegalHold).where(LegalHold.person_id == person_id).order_by(LegalHold.id)
-        ).scalars()
+_HOLD_COLUMNS = (
+    LegalHold.id,
+    LegalHold.person_id,
+    LegalHold.reason,
+    LegalHold.until,
+    LegalHold.created_by,
+    LegalHold.created_at,
+    LegalHold.lifted_at,
+    LegalHold.lifted_by,
+)
+
+
+def holds_of(conn: Connection, person_id: str) -> list[Hold]:
+    rows = conn.execute(
+        select(*_HOLD_COLUMNS).where(LegalHold.person_id == person_id).order_by(LegalHold.id)
     )
+    return [Hold(*row) for row in rows]
 
 
-def hold(conn: Connection, hold_id: int) -> Any:
-    return conn.execute(select(LegalHold).where(LegalHold.id == hold_id)).scalar_one_or_none()
+def hold(conn: Connection, hold_id: int) -> Hold | None:
+    row = conn.execute(select(*_HOLD_COLUMNS).where(LegalHold.id == hold_id)).first()
+    return None if row is None else Hold(*row)

@@ -21,19 +21,40 @@ erasure of the person until it ends.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from kluis.consent.rules import Status
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.purposes.rules import Duration, Purpose
 
 
 @dataclass(frozen=True)
 class ConsentSpan:
-    """One kept consent state: whether it is live at ``now`` and, if not, when it stopped."""
+    """One kept consent state (any channel and topic), as the permission row holds it.
 
-    live: bool
-    ended_at: datetime | None
+    A grant is live until its re-confirm-by date and lapses at that date whether or not a sweep
+    has recorded the expiry yet; an expiry recorded later still ended the consent at the date it
+    missed, and a withdrawal ended it when it was made. Judging at a given ``now`` (rather than
+    once when the facts are read) is what lets the forecast see a consent lapse ahead of time.
+    """
+
+    status: str
+    since: datetime
+    reconfirm_by: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        return self.status == Status.GRANTED.value and (
+            self.reconfirm_by is None or now < self.reconfirm_by
+        )
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        """When the consent stopped being live, or None while it is live at ``now``."""
+        if self.live(now):
+            return None
+        if self.status == Status.WITHDRAWN.value or self.reconfirm_by is None:
+            return self.since
+        return self.reconfirm_by
 
 
 @dataclass(frozen=True)
@@ -87,7 +108,7 @@ class Verdict:
         return self.erase or bool(self.expired) or bool(self.clear_fields)
 
 
-def _anchor(facts: PersonFacts, held: HeldPurpose) -> date | None:
+def _anchor(facts: PersonFacts, held: HeldPurpose, now: datetime) -> date | None:
     anchor = held.purpose.retention_anchor.value
     if anchor == "collection":
         return held.collected_at.date()
@@ -95,14 +116,16 @@ def _anchor(facts: PersonFacts, held: HeldPurpose) -> date | None:
         return max(facts.last_interaction_at, held.collected_at).date()
     if anchor == "end_of_contract":
         return None if facts.contract_ended_at is None else facts.contract_ended_at.date()
-    if any(c.live for c in facts.consents):
+    if any(c.live(now) for c in facts.consents):
         return None
-    ended = [c.ended_at for c in facts.consents if c.ended_at is not None]
+    ended = [at for c in facts.consents if (at := c.ended_at(now)) is not None]
     return (max(ended) if ended else held.collected_at).date()
 
 
-def expiry(facts: PersonFacts, held: HeldPurpose) -> Expiry:
-    start = _anchor(facts, held)
+def expiry(facts: PersonFacts, held: HeldPurpose, now: datetime) -> Expiry:
+    """When ``held`` ends for this person, as far as can be known at ``now`` (a withdrawal
+    anchor is open while a consent is live)."""
+    start = _anchor(facts, held, now)
     return Expiry(
         held.purpose.key,
         held.purpose.retention_anchor.value,
@@ -124,7 +147,7 @@ def verdict(facts: PersonFacts, now: datetime) -> Verdict:
     verification goes when that purpose ends, the rest stays). A legal hold stops both.
     """
     today = now.date()
-    expiries = [expiry(facts, h) for h in facts.held]
+    expiries = [expiry(facts, h, now) for h in facts.held]
     live = [h.purpose for h, e in zip(facts.held, expiries, strict=True) if is_live(e, today)]
     expired = tuple(e for e in expiries if not is_live(e, today))
     erase = not live
@@ -144,31 +167,53 @@ def unused_fields(live: Iterable[Purpose], present: frozenset[str]) -> tuple[str
     )
 
 
+def _first_sweep_day(at: datetime, now: datetime) -> date:
+    """The first day on which a sweep at ``now``'s time of day comes at or after ``at``."""
+    day = at.date()
+    return day if datetime.combine(day, now.timetz()) >= at else day + timedelta(days=1)
+
+
 def forecast(facts: PersonFacts, now: datetime, days: int) -> list[tuple[date, Verdict]]:
-    """What the sweep will do to this person in the next ``days`` days: each day something
-    changes, with the verdict of that day. Pure, so it can never disagree with the sweep."""
-    changes: list[tuple[date, Verdict]] = []
+    """What daily sweeps at ``now``'s time of day will do to this person from today up to
+    ``days`` days ahead: each day something happens, with that day's verdict. Something already
+    due today is reported today. After each day the person is taken as that sweep leaves them
+    (expired purposes and cleared fields gone), so every entry says only what is new, and an
+    erasure is the last entry. Pure, and built from ``verdict`` itself, so it cannot disagree
+    with the sweep.
+
+    The verdict can change only on a day a purpose's period ends, a legal hold ends or a
+    consent lapses (which may start a withdrawal period); those days are the only ones tried.
+    """
     today = now.date()
-    moments = sorted(
-        {
-            e.until
-            for e in (expiry(facts, h) for h in facts.held)
-            if e.until is not None and today < e.until <= today + timedelta(days=days)
+    last = today + timedelta(days=days)
+    moments = [now]
+    for span in facts.consents:
+        if span.live(now) and span.reconfirm_by is not None:
+            lapse = _first_sweep_day(span.reconfirm_by, now)
+            if lapse <= last:
+                moments.append(datetime.combine(lapse, now.timetz()))
+    candidates = {today} | {at.date() for at in moments}
+    for at in moments:
+        candidates |= {
+            e.until for e in (expiry(facts, h, at) for h in facts.held) if e.until is not None
         }
-        | (
-            {facts.hold_until}
-            if facts.hold_until is not None
-            and today < facts.hold_until <= today + timedelta(days=days)
-            else set()
+    if facts.hold_until is not None:
+        candidates.add(facts.hold_until)
+    changes: list[tuple[date, Verdict]] = []
+    current = facts
+    for day in sorted(d for d in candidates if today <= d <= last):
+        found = verdict(current, datetime.combine(day, now.timetz()))
+        if not found.acts:
+            continue
+        changes.append((day, found))
+        if found.erase:
+            break
+        gone = {e.purpose for e in found.expired}
+        current = replace(
+            current,
+            held=[h for h in current.held if h.purpose.key not in gone],
+            present_fields=current.present_fields - set(found.clear_fields),
         )
-    )
-    for moment in moments:
-        at = datetime.combine(moment, now.timetz())
-        found = verdict(facts, at)
-        if found.acts:
-            changes.append((moment, found))
-            if found.erase:
-                break
     return changes
 
 

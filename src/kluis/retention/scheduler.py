@@ -17,6 +17,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from kluis.db import utcnow
+from kluis.messaging import service as messaging
 from kluis.retention import service
 from kluis.runtime import Kluis
 
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x6B6C7569  # "klui": one advisory lock id for the scheduled jobs
 
 
-def run_once(k: Kluis, now: datetime) -> bool:
+def run_once(k: Kluis, now: datetime, transport: messaging.TransportFactory | None = None) -> bool:
     """Run the jobs unless another process is running them; True when they ran."""
     if k.engine.dialect.name != "postgresql":
-        result = service.run_jobs(k, now)
+        result = service.run_jobs(k, now, transport)
         log.info("scheduled jobs done: %s", _summary(result))
         return True
     with k.engine.connect() as conn:
@@ -38,7 +39,7 @@ def run_once(k: Kluis, now: datetime) -> bool:
             return False
         conn.commit()
         try:
-            result = service.run_jobs(k, now)
+            result = service.run_jobs(k, now, transport)
             log.info("scheduled jobs done: %s", _summary(result))
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})

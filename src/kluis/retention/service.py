@@ -1,18 +1,19 @@
 """Retention sweeps, legal holds and re-confirmation mailings as use cases.
 
 The sweep walks everyone in pages of short transactions, applies ``rules.verdict`` at ``now``
-and acts through the slices that own the data: a person with no live purpose is erased through
-``contacts.service.erase_person`` (the one erasure path, as for a request), expired purposes
-and the fields no live purpose needs go through ``contacts.service.keep_only``, and consents
-past their re-confirm-by date get an ``expired`` event in the ledger. Each person is handled in
-its own transaction and every action is audited with the rule that caused it, so a sweep can be
+and acts through the slices that own the data: the people of a page with no live purpose are
+erased together through ``contacts.service.erase_people`` (the one erasure path, as for a
+request), expired purposes and the fields no live purpose needs go through
+``contacts.service.keep_only`` one person a transaction, and consents past their re-confirm-by
+date get an ``expired`` event in the ledger. Every action is audited with the rule that caused
+it, and nothing is decided from state a previous page left half-done, so a sweep can be
 interrupted at any moment and run again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,10 +21,12 @@ from sqlalchemy import and_, exists, select
 
 from kluis.audit import service as audit
 from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
+from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
+from kluis.consent import repository as consent_repo
+from kluis.consent import rules as consent_rules
 from kluis.consent import service as consent
 from kluis.consent.rules import Status
-from kluis.consent.tables import PermissionRow, PersonFlags
+from kluis.consent.tables import ConsentEvent, PermissionRow, PersonFlags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
@@ -34,6 +37,7 @@ from kluis.messaging.tables import MessageRow
 from kluis.purposes import service as purposes_service
 from kluis.purposes.rules import Duration, Purpose, parse_duration
 from kluis.retention import repository, rules
+from kluis.retention.repository import Hold
 from kluis.runtime import Kluis
 
 BATCH = 500
@@ -64,15 +68,8 @@ def _catalogue(k: Kluis) -> dict[str, tuple[Purpose, Duration]]:
     }
 
 
-def _spans(rows: list[Any], now: datetime) -> list[rules.ConsentSpan]:
-    spans = []
-    for row in rows:
-        if row.status == Status.GRANTED.value:
-            lapsed = row.reconfirm_by is not None and now >= row.reconfirm_by
-            spans.append(rules.ConsentSpan(not lapsed, row.reconfirm_by if lapsed else None))
-        else:
-            spans.append(rules.ConsentSpan(False, row.since))
-    return spans
+def _spans(rows: list[Any]) -> list[rules.ConsentSpan]:
+    return [rules.ConsentSpan(row.status, row.since, row.reconfirm_by) for row in rows]
 
 
 def _facts(
@@ -101,7 +98,7 @@ def _facts(
                 present_fields=frozenset(f.name for f in PERSONAL_FIELDS if getattr(row, f.name)),
                 last_interaction_at=row.last_interaction_at,
                 contract_ended_at=row.contract_ended_at,
-                consents=_spans(perms.get(person_id, []), now),
+                consents=_spans(perms.get(person_id, [])),
                 hold_until=None if hold is None else hold.date(),
             ),
             perms.get(person_id, []),
@@ -119,10 +116,14 @@ def _pages(k: Kluis, size: int) -> Iterator[list[str]]:
         after = ids[-1]
 
 
-def _describe(verdict: rules.Verdict) -> dict[str, Any]:
+def describe(verdict: rules.Verdict, held_until: date | None = None) -> dict[str, Any]:
+    """One person acted on (or, with ``held_until``, what a legal hold stopped), and why."""
+    action = "erase" if verdict.erase else "minimise"
     return {
         "person_id": verdict.person_id,
-        "action": "erase" if verdict.erase else "minimise",
+        "action": action if held_until is None else "held",
+        "held_until": None if held_until is None else held_until.isoformat(),
+        "would": action,
         "expired": [
             {
                 "purpose": e.purpose,
@@ -136,6 +137,23 @@ def _describe(verdict: rules.Verdict) -> dict[str, Any]:
     }
 
 
+def _may_run(actor: Actor, what: str) -> None:
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied(f"only an admin or the privacy officer may {what}")
+
+
+def _check_moment(now: datetime) -> None:
+    """Years far outside any retention period are typing mistakes (and overflow dates)."""
+    if not 1970 <= now.year <= 2999:
+        raise InvalidField("give a moment between the years 1970 and 2999", field="as_of")
+
+
+def count_people(k: Kluis) -> int:
+    """How many people a sweep will look at (for a progress bar)."""
+    with k.engine.connect() as conn:
+        return repository.count_people(conn)
+
+
 def sweep(
     k: Kluis,
     now: datetime,
@@ -144,13 +162,25 @@ def sweep(
     actor: Actor = SYSTEM,
     batch_size: int = BATCH,
     keep_actions: bool | None = None,
+    max_actions: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Apply every retention rule at ``now``: expire lapsed consents, remove expired purposes
-    and unneeded fields, erase people with no live purpose; legal holds stop erasures."""
+    and unneeded fields, erase people with no live purpose; legal holds stop erasures.
+
+    ``actions`` lists each person acted on (and each a legal hold protected) in a dry run, or
+    when ``keep_actions``; at most ``max_actions`` of them, the counts cover everyone."""
+    _may_run(actor, "run a retention sweep")
+    _check_moment(now)
     report = SweepReport(now, dry_run)
     keep = dry_run if keep_actions is None else keep_actions
+
+    def note(item: dict[str, Any]) -> None:
+        if keep and (max_actions is None or len(report.actions) < max_actions):
+            report.actions.append(item)
+
     for ids in _pages(k, batch_size):
+        erase: list[rules.Verdict] = []
         for facts, perms in _facts(k, ids, now):
             report.seen += 1
             lapsed = [
@@ -163,22 +193,33 @@ def sweep(
             verdict = rules.verdict(facts, now)
             if verdict.held_until is not None:
                 report.held += 1
-            if not dry_run:
-                for p in lapsed if not verdict.erase else []:
-                    consent.record(k, actor, facts.person_id, p.channel, p.topic, "expired", now)
-            report.consents_expired += len(lapsed)
+                unheld = rules.verdict(replace(facts, hold_until=None), now)
+                note(describe(unheld, facts.hold_until))
+            if not verdict.erase:
+                # an erasure takes the ledger with it; expiring first would only add events
+                if not dry_run:
+                    for p in lapsed:
+                        consent.record(
+                            k, actor, facts.person_id, p.channel, p.topic, "expired", now
+                        )
+                report.consents_expired += len(lapsed)
             if not verdict.acts:
                 continue
-            if keep:
-                report.actions.append(_describe(verdict))
+            note(describe(verdict))
             if verdict.erase:
                 report.erased += 1
             else:
                 report.minimised += 1
                 report.fields_cleared += len(verdict.clear_fields)
                 report.purposes_removed += len(verdict.expired)
-            if not dry_run:
-                _apply(k, actor, facts, verdict, now)
+            if dry_run:
+                continue
+            if verdict.erase:
+                erase.append(verdict)
+            else:
+                _minimise(k, actor, facts, verdict, now)
+        if erase:
+            _erase(k, actor, erase, now)
         if progress is not None:
             progress(len(ids))
     return report
@@ -193,14 +234,18 @@ def _event(verdict: rules.Verdict) -> RetentionApplied:
     )
 
 
-def _apply(
+def _erase(k: Kluis, actor: Actor, verdicts: list[rules.Verdict], now: datetime) -> None:
+    """Erase a page's people at once through the one erasure path, the rules that caused it
+    audited first (an interruption in between leaves the cause on record, and the next sweep
+    erases them)."""
+    with k.engine.begin() as conn:
+        audit.record(conn, actor.ref, now, [_event(v) for v in verdicts])
+    contacts.erase_people(k, actor, [v.person_id for v in verdicts], now, reason=REASON)
+
+
+def _minimise(
     k: Kluis, actor: Actor, facts: rules.PersonFacts, verdict: rules.Verdict, now: datetime
 ) -> None:
-    if verdict.erase:
-        with k.engine.begin() as conn:
-            audit.record(conn, actor.ref, now, [_event(verdict)])
-        contacts.erase_person(k, actor, facts.person_id, now, reason=REASON)
-        return
     expired = {e.purpose for e in verdict.expired}
     live = [h.purpose.key for h in facts.held if h.purpose.key not in expired]
     with k.engine.begin() as conn:
@@ -214,9 +259,14 @@ class Forecast:
     verdict: rules.Verdict
 
 
-def forecast(k: Kluis, now: datetime, days: int, *, batch_size: int = BATCH) -> Iterator[Forecast]:
-    """What the sweep will do in the next ``days`` days, person by person, soonest first within
-    each page. Changes nothing and decrypts nothing."""
+def forecast(
+    k: Kluis, now: datetime, days: int, *, actor: Actor = SYSTEM, batch_size: int = BATCH
+) -> Iterator[Forecast]:
+    """What the sweep will do from today up to ``days`` days ahead, person by person, soonest
+    first for each person (what is due already is on today). Changes nothing and decrypts
+    nothing."""
+    _may_run(actor, "see the retention forecast")
+    _check_moment(now)
     if not 1 <= days <= 3660:
         raise InvalidField("days is between 1 and 3660", field="days")
     for ids in _pages(k, batch_size):
@@ -230,8 +280,7 @@ def set_contract_end(
 ) -> None:
     """Record (or clear) when the person's contract ended: the anchor of ``end_of_contract``
     retention, such as the seven years invoices are kept."""
-    if actor.role not in ALL_PURPOSES_ROLES:
-        raise PermissionDenied("only an admin or the privacy officer may record a contract's end")
+    _may_run(actor, "record a contract's end")
     with k.engine.begin() as conn:
         if not contacts_repo.fetch(conn, [person_id]):
             if k.vault.erased([person_id]):
@@ -250,8 +299,7 @@ def add_hold(
     k: Kluis, actor: Actor, person_id: str, reason: str, until: datetime, now: datetime
 ) -> int:
     """Put a legal hold on a person: no retention erasure until ``until`` (Art. 17(3)(e))."""
-    if actor.role not in ALL_PURPOSES_ROLES:
-        raise PermissionDenied("only an admin or the privacy officer may place a legal hold")
+    _may_run(actor, "place a legal hold")
     if not reason.strip():
         raise InvalidField(
             "give the reason (e.g. a case number), without personal data", field="reason"
@@ -282,9 +330,9 @@ def add_hold(
     return hold_id
 
 
-def lift_hold(k: Kluis, actor: Actor, hold_id: int, now: datetime) -> None:
-    if actor.role not in ALL_PURPOSES_ROLES:
-        raise PermissionDenied("only an admin or the privacy officer may lift a legal hold")
+def lift_hold(k: Kluis, actor: Actor, hold_id: int, now: datetime) -> Hold:
+    """Lift a legal hold before it ends; returns it as it is now."""
+    _may_run(actor, "lift a legal hold")
     with k.engine.begin() as conn:
         found = repository.hold(conn, hold_id)
         if found is None:
@@ -294,11 +342,21 @@ def lift_hold(k: Kluis, actor: Actor, hold_id: int, now: datetime) -> None:
         audit.record(
             conn, actor.ref, now, [LegalHoldChanged(found.person_id, hold_id, "lifted", None)]
         )
+        lifted = repository.hold(conn, hold_id)
+    assert lifted is not None
+    return lifted
 
 
-def holds_of(k: Kluis, person_id: str) -> list[Any]:
+def holds_of(k: Kluis, person_id: str, *, actor: Actor = SYSTEM) -> list[Hold]:
+    """Every legal hold placed on the person, lifted ones too, oldest first."""
+    _may_run(actor, "see legal holds")
     with k.engine.connect() as conn:
-        return repository.holds_of(conn, person_id)
+        found = repository.holds_of(conn, person_id)
+        if not found and not contacts_repo.fetch(conn, [person_id]):
+            if k.vault.erased([person_id]):
+                raise PersonErased(f"person {person_id} was erased")
+            raise NotFound(f"there is no person {person_id}", field="id")
+    return found
 
 
 @dataclass
@@ -308,9 +366,10 @@ class ReconfirmReport:
     failed: int = 0
 
 
-def reconfirm_link(k: Kluis, person_id: str, channel: str, topic: str) -> str:
+def reconfirm_link(k: Kluis, person_id: str, channel: str, topic: str, now: datetime) -> str:
+    """The signed link of a re-confirmation mail, stamped with ``now`` (the mailing's time)."""
     token = tokens.sign(
-        k.vault.signing_key, tokens.LinkToken("reconfirm", person_id, channel, topic)
+        k.vault.signing_key, tokens.LinkToken("reconfirm", person_id, channel, topic), now
     )
     return messaging.link(k, f"/reconfirm/{token}")
 
@@ -320,13 +379,25 @@ def due_for_reconfirmation(
 ) -> Iterator[tuple[str, str, datetime]]:
     """(person, topic, re-confirm-by) of every live e-mail consent whose re-confirm-by date is
     within ``days_before`` days, of people who neither objected nor are restricted, and who
-    were not asked yet since the consent was last given or re-confirmed."""
+    were not asked yet since the consent was last given or re-confirmed.
+
+    "Since" is the time of the event behind the kept state: a re-confirmation keeps the grant's
+    ``since`` but is an event of its own, so the next period gets its own question. A mail that
+    failed to go does not count as asking; the next run tries again."""
+    current = (
+        select(ConsentEvent.captured_at)
+        .where(ConsentEvent.id == PermissionRow.event_id)
+        .correlate(PermissionRow)
+        .scalar_subquery()
+    )
     asked = exists().where(
         and_(
             MessageRow.person_id == PermissionRow.person_id,
+            MessageRow.channel == PermissionRow.channel,
             MessageRow.topic == PermissionRow.topic,
             MessageRow.template == RECONFIRM_TEMPLATE,
-            MessageRow.created_at >= PermissionRow.since,
+            MessageRow.status.in_(("sent", "sending")),
+            MessageRow.created_at >= current,
         )
     )
     blocked = exists().where(
@@ -377,7 +448,7 @@ def send_reconfirmations(
     the strength of the consent it asks to renew); people who do not answer lapse at the date."""
     report = ReconfirmReport()
     days = k.settings.reconfirm_days_before
-    for person_id, topic, reconfirm_by in list(due_for_reconfirmation(k, now, days)):
+    for person_id, topic, reconfirm_by in due_for_reconfirmation(k, now, days):
         try:
             sent = messaging.send_message(
                 k,
@@ -388,7 +459,7 @@ def send_reconfirmations(
                 messaging.Content(
                     template=RECONFIRM_TEMPLATE,
                     params={
-                        "reconfirm_url": reconfirm_link(k, person_id, "email", topic),
+                        "reconfirm_url": reconfirm_link(k, person_id, "email", topic, now),
                         "deadline": reconfirm_by.date().isoformat(),
                     },
                 ),
@@ -406,23 +477,63 @@ def send_reconfirmations(
     return report
 
 
-def reconfirm(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
-    """The person pressed the button behind a re-confirmation link: record ``reconfirmed``,
-    done by the person themselves (Art. 7(1))."""
-    token = tokens.verify(
-        k.vault.signing_key, "reconfirm", token_text, k.settings.link_max_age_days * 86400
-    )
+@dataclass(frozen=True)
+class ReconfirmState:
+    """What a re-confirmation link is about, at ``now``: the consent and whether it can still
+    be re-confirmed (``live``) or was already (``renewed``: it is no longer due)."""
+
+    token: tokens.LinkToken
+    channel: str
+    topic: str
+    reconfirm_by: datetime | None
+    live: bool
+    renewed: bool
+
+
+def reconfirm_state(k: Kluis, token_text: str, now: datetime) -> ReconfirmState:
+    """Check a re-confirmation link and say what it is about; changes nothing. TokenInvalid
+    when it is altered, expired, or its person is no longer on file."""
+    # The link must work until the re-confirm-by date it names, whatever the general link age.
+    max_days = max(k.settings.link_max_age_days, k.settings.reconfirm_days_before + 1)
+    token = tokens.verify(k.vault.signing_key, "reconfirm", token_text, max_days * 86400, now)
     if token.channel is None or token.topic is None:
         raise tokens.TokenInvalid("this link is not a re-confirmation link", reason="tampered")
-    from kluis.auth.rules import Role
+    with k.engine.connect() as conn:
+        if not contacts_repo.fetch(conn, [token.person_id]):
+            raise tokens.TokenInvalid(
+                "there is nothing to re-confirm: this address is no longer on file", reason="gone"
+            )
+        current = consent_repo.permission(conn, token.person_id, token.channel, token.topic)
+    live = consent_rules.live(current, now)
+    reconfirm_by = None if current is None else current.reconfirm_by
+    renewed = (
+        live
+        and reconfirm_by is not None
+        and now < reconfirm_by - timedelta(days=k.settings.reconfirm_days_before)
+    )
+    return ReconfirmState(token, token.channel, token.topic, reconfirm_by, live, renewed)
 
+
+def reconfirm(k: Kluis, token_text: str, now: datetime) -> ReconfirmState:
+    """The person pressed the button behind a re-confirmation link: record ``reconfirmed``,
+    done by the person themselves (Art. 7(1)). Pressing it again once the consent is renewed
+    records nothing more. A consent that lapsed or was withdrawn meanwhile is not brought back
+    (that takes a new grant): TokenInvalid with reason ``lapsed``."""
+    state = reconfirm_state(k, token_text, now)
+    if state.renewed:
+        return state
+    if not state.live:
+        raise tokens.TokenInvalid(
+            "this consent has lapsed or was withdrawn; sign up again to receive these messages",
+            reason="lapsed",
+        )
     try:
         consent.record(
             k,
             Actor(ref="person", role=Role.SERVICE),
-            token.person_id,
-            token.channel,
-            token.topic,
+            state.token.person_id,
+            state.channel,
+            state.topic,
             "reconfirmed",
             now,
             consent.Grant(method="email_link", notice_id=None),
@@ -432,7 +543,7 @@ def reconfirm(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
         raise tokens.TokenInvalid(
             "there is nothing to re-confirm: this address is no longer on file", reason="gone"
         ) from None
-    return token
+    return reconfirm_state(k, token_text, now)
 
 
 def run_jobs(
