@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, NOW
-from factories import new_person
 from pydantic import SecretStr
 
+from conftest import ADMIN, NOW
+from factories import new_person
 from kluis.backup import service as backup
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "d0006"
 down_revision: str | None = "d0005"
 branch_labels: str | Sequence[str] | None = None
