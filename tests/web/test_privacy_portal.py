@@ -359,3 +359,23 @@ def test_the_link_of_an_erased_person_creates_nothing(
     ask(client, KNOWN, "access")
     [mail] = smtp.received
     assert "We hold no personal data under this address" in text_part(mail)
+
+
+def test_one_address_gets_at_most_five_mails_an_hour_and_the_page_does_not_tell(
+    kluis: Kluis, smtp: MailServer, client: TestClient
+) -> None:
+    pages = [ask(client, "mail.bomb.target@example.com") for _ in range(7)]
+    assert {(p.status_code, p.text) for p in pages} == {(pages[0].status_code, pages[0].text)}
+    assert len(smtp.received) == 5
+
+
+def test_one_client_sending_too_many_forms_is_asked_to_wait(
+    kluis: Kluis, smtp: MailServer, client: TestClient
+) -> None:
+    from kluis.web.limits import PER_CLIENT
+
+    for n in range(PER_CLIENT):
+        assert ask(client, f"someone{n}@example.com").status_code == 200
+    refused = ask(client, "one.more@example.com")
+    assert refused.status_code == 429
+    assert "Try again in an hour" in refused.text

@@ -685,3 +685,16 @@ def test_accept_language() -> None:
     assert i18n.from_accept_language("en-US;q=bad, nl") == "nl"
     assert i18n.choose("en", "nl", "nl") == "en"
     assert i18n.choose(None, "xx", None) == "nl"
+
+
+def test_sign_ups_for_one_address_stop_mailing_after_five_an_hour(
+    kluis: Kluis, smtp: MailServer, client: TestClient
+) -> None:
+    from kluis.web.limits import PER_ADDRESS
+
+    add_notices(kluis)
+    data = signup_data(kluis, "same.address@example.com", "nl")
+    pages = [client.post("/signup", data=data) for _ in range(PER_ADDRESS + 2)]
+    assert {p.status_code for p in pages} == {200}
+    assert len({p.text for p in pages}) == 1
+    assert len(smtp.received) == PER_ADDRESS

@@ -193,6 +193,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "privacy_too_large": (
             "Dit formulier is te groot. Vul alleen je e-mailadres in en kies een verzoek."
         ),
+        "too_many_title": "Even geduld",
+        "too_many_body": (
+            "Er zijn vanaf dit adres te veel formulieren verstuurd. Probeer het over een uur "
+            "opnieuw."
+        ),
         "privacy_confirm_title": "Verzoek bevestigen",
         "privacy_confirm_body": "Je vraagt {organisation} om:",
         "privacy_confirm_next": (
@@ -432,6 +437,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "privacy_too_large": (
             "This form is too large. Enter only your e-mail address and choose a request."
         ),
+        "too_many_title": "Please wait",
+        "too_many_body": "Too many forms were sent from this address. Try again in an hour.",
         "privacy_confirm_title": "Confirm your request",
         "privacy_confirm_body": "You ask {organisation} for:",
         "privacy_confirm_next": (

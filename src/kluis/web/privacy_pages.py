@@ -26,6 +26,7 @@ from kluis.messaging.tokens import TokenInvalid
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
 from kluis.web import i18n, preferences, privacy
+from kluis.web.limits import mail_limits
 from kluis.web.routes import KluisDep, NowDep, PageRoute, language, link_error, message_page, render
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,9 @@ async def ask(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
             lambda: _form_page(k, lang, chosen=chosen, errors=checked, status=422)
         )
     email, kind = checked
+    limits = mail_limits(request.app.state)
+    if not limits.client_allowed(request.client.host if request.client else None, now):
+        return message_page(k, lang, "too_many_title", t["too_many_body"], 429)
     transport = _transport(request, k)
     if transport is None:
         text = t["privacy_unavailable"].format(organisation=k.settings.organisation_name)
@@ -157,7 +161,10 @@ async def ask(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
         t["check_mail_title"],
         hours=k.settings.privacy_link_hours,
     )
-    response.background = BackgroundTask(_send, k, email, kind, lang, now, transport)
+    if limits.address_allowed(email, now):
+        response.background = BackgroundTask(_send, k, email, kind, lang, now, transport)
+    else:
+        log.info("privacy page: mail limit reached for an address; nothing sent")
     return response
 
 

@@ -34,6 +34,7 @@ from kluis.messaging.transport import SendFailed
 from kluis.purposes.service import get_purpose
 from kluis.runtime import Kluis
 from kluis.web import i18n, preferences, signups
+from kluis.web.limits import mail_limits
 
 log = logging.getLogger(__name__)
 
@@ -405,6 +406,20 @@ async def signup(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
             smtp.send(message)
 
     source_ip, user_agent = _client(request)
+    limits = mail_limits(request.app.state)
+    if not limits.client_allowed(source_ip, now):
+        t = i18n.strings(lang)
+        return message_page(k, lang, "too_many_title", t["too_many_body"], 429)
+    if not limits.address_allowed(checked.email, now):
+        # The same answer as when the mail went: the page must not tell what happened.
+        t = i18n.strings(lang)
+        return message_page(
+            k,
+            lang,
+            "check_mail_title",
+            t["check_mail_body"].format(hours=k.settings.signup_ttl_hours),
+            200,
+        )
     try:
         await run_in_threadpool(
             lambda: signups.start(k, checked, now, send, source_ip=source_ip, user_agent=user_agent)
