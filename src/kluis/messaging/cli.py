@@ -278,7 +278,8 @@ def _params(values: list[str]) -> dict[str, Any]:
     for value in values:
         key, sep, text = value.partition("=")
         if not sep or not key.strip():
-            raise InvalidField(f"--param takes KEY=VALUE, not {value!r}", field="param")
+            # Not echoed: a parameter's value may be personal data.
+            raise InvalidField("--param takes KEY=VALUE, e.g. --param order=1234", field="param")
         params[key.strip()] = text
     return params
 

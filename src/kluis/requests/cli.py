@@ -233,7 +233,10 @@ def _changes(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise InvalidField(f"--set takes FIELD=VALUE, not {name!r}", field="set")
+            # Not echoed: what was typed may be the person's new value.
+            raise InvalidField(
+                "--set takes FIELD=VALUE, e.g. --set family_name=Jansen", field="set"
+            )
         changes[name.strip()] = value if value else None
     return changes
 
