@@ -52,7 +52,7 @@ def test_record_hash_is_the_rules_hash(
         action,
         person_id,
         purpose,
-        details,
+        _HASH_JSON.encode(details),
         prev,
     )
     assert fast == rules.entry_hash(entry)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 import vobject
+from sqlalchemy import select
 
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.transfer import export, service
+from kluis.transfer import export, repository, rules, service
 from kluis.transfer.service import ImportOptions
-from transfer.helpers import write
+from kluis.transfer.tables import ImportJob
+from transfer.helpers import write, write_rows
 
 PEOPLE = (
     "Voornaam,Achternaam,E-mail,Telefoon,Geboortedatum\n"
@@ -153,3 +157,41 @@ def test_imports_api(kluis: Kluis) -> None:
         marketing.post("/api/v1/imports", files=files, data={"purpose": ["customer_service"]}),
         403,
     )
+
+
+def test_an_import_killed_midway_shows_as_stalled_until_run_again(
+    kluis: Kluis, tmp_path: Path
+) -> None:
+    rows = [["E-mail"], *([f"stil{n}@example.com"] for n in range(5))]
+    path = write_rows(tmp_path / "stil.csv", rows)
+    options = ImportOptions(purposes=("customer_service",))
+
+    def killed(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # like a kill: nothing below gets to mark the job failed
+
+    with pytest.raises(KeyboardInterrupt):
+        service.run_import(
+            kluis, ADMIN, path, options, NOW, progress=killed, batch_size=2, workers=0
+        )
+    job_id = repository.list_jobs(kluis.engine)[0].id
+
+    def shown(now: datetime) -> dict[str, object]:
+        answer = client_for(kluis, "admin", now=now).get(f"/api/v1/imports/{job_id}")
+        assert answer.status_code == 200, answer.text
+        job: dict[str, object] = answer.json()
+        return job
+
+    quiet = shown(NOW + rules.STALE_AFTER)
+    assert (quiet["status"], quiet["position"], quiet["hint"]) == ("running", 2, None)
+    stalled = shown(NOW + rules.STALE_AFTER + timedelta(seconds=1))
+    assert (stalled["status"], stalled["position"]) == ("stalled", 2)
+    assert "run the same import again" in str(stalled["hint"])
+    with kluis.engine.connect() as conn:  # only the display changed
+        stored = conn.execute(select(ImportJob.status).where(ImportJob.id == job_id)).scalar()
+    assert stored == "running"
+
+    later = NOW + timedelta(hours=1)
+    report = service.run_import(kluis, ADMIN, path, options, later, batch_size=2)
+    assert (report.job_id, report.resumed_from, report.counts.created) == (job_id, 2, 5)
+    done = shown(later + timedelta(days=1))
+    assert (done["status"], done["hint"]) == ("done", None)

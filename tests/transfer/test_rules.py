@@ -3,7 +3,7 @@ reasons that never repeat the value."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -154,3 +154,57 @@ def test_minimisation_refuses_a_column_no_purpose_uses() -> None:
     with pytest.raises(ImportRefused) as caught:
         rules.check_minimisation(plan, lambda f: f.name != "birth_date")
     assert "Art. 5(1)(c)" in caught.value.detail
+
+
+# Stalled jobs -------------------------------------------------------------------------------------
+
+_STATUSES = ("queued", "running", "done", "failed")
+_AGES = {
+    "in the future": -timedelta(minutes=1),
+    "just now": timedelta(0),
+    "a microsecond before the limit": rules.STALE_AFTER - timedelta(microseconds=1),
+    "exactly at the limit": rules.STALE_AFTER,
+    "a microsecond past the limit": rules.STALE_AFTER + timedelta(microseconds=1),
+    "days past": timedelta(days=3),
+}
+_STALLED_AGES = {"a microsecond past the limit", "days past"}
+
+
+@pytest.mark.parametrize("age", _AGES, ids=str)
+@pytest.mark.parametrize("status", _STATUSES)
+def test_only_a_running_job_without_progress_past_the_limit_is_stalled(
+    status: str, age: str
+) -> None:
+    now = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    state = rules.job_state(status, now - _AGES[age], now)
+    if status == "running" and age in _STALLED_AGES:
+        assert state.status == "stalled"
+        assert state.hint is not None
+        assert "10 minutes" in state.hint
+        assert "run the same import again" in state.hint
+    else:
+        assert state == rules.JobState(status, None)
+
+
+def test_the_limit_is_ten_minutes_and_can_be_given() -> None:
+    assert timedelta(minutes=10) == rules.STALE_AFTER
+    now = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    last = now - timedelta(minutes=2)
+    assert rules.job_state("running", last, now).status == "running"
+    short = rules.job_state("running", last, now, stale_after=timedelta(minutes=1))
+    assert short.status == "stalled"
+    assert short.hint is not None
+    assert short.hint.startswith("no progress for more than 1 minute:")
+    assert rules.job_state("running", last, now, stale_after=timedelta(minutes=2)).status == (
+        "running"
+    )
+
+
+def test_time_zones_do_not_move_the_limit() -> None:
+    """``updated_at`` comes back from the store in UTC; ``now`` may be in any zone."""
+    amsterdam = timezone(timedelta(hours=1))
+    now = datetime(2026, 3, 14, 10, 30, tzinfo=amsterdam)  # 09:30 UTC
+    at_limit = datetime(2026, 3, 14, 9, 20, tzinfo=UTC)
+    assert rules.job_state("running", at_limit, now).status == "running"
+    past = at_limit - timedelta(seconds=1)
+    assert rules.job_state("running", past, now).status == "stalled"

@@ -27,13 +27,20 @@ class AuditEvent:
         return None if value is None else str(value)
 
     def details(self) -> dict[str, Any]:
+        names = _DETAIL_NAMES.get(type(self))
+        if names is None:
+            names = _DETAIL_NAMES[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self) if f.name not in ("person_id", "purpose")
+            )
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            if f.name in ("person_id", "purpose"):
-                continue
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in names:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
+
+
+_DETAIL_NAMES: dict[type[AuditEvent], tuple[str, ...]] = {}
+"""The detail fields of each event class, listed once (bulk imports record thousands)."""
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ _COLUMNS = ("seq", "at", "actor", "action", "person_id", "purpose", "details", "
 
 
 _HASH_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-"""The encoding ``rules.entry_hash`` hashes, made once rather than per ``json.dumps`` call."""
-_STORE_JSON = json.JSONEncoder(ensure_ascii=False)
+"""The encoding ``rules.entry_hash`` hashes, made once rather than per ``json.dumps`` call;
+the details are stored in it too, so each entry's details are encoded once."""
 
 
 def _hash(
@@ -39,7 +39,7 @@ def _hash(
     action: str,
     person_id: str | None,
     purpose: str | None,
-    details: dict[str, Any],
+    details_json: str,
     prev_hash: str,
 ) -> str:
     """``rules.entry_hash`` of the entry these make, with the parts every entry of a ``record``
@@ -48,7 +48,7 @@ def _hash(
     encode = _HASH_JSON.encode
     payload = (
         f"[{seq},{time_json},{actor_json},{encode(action)},{encode(person_id)},"
-        f"{encode(purpose)},{encode(details)},{encode(prev_hash)}]"
+        f"{encode(purpose)},{details_json},{encode(prev_hash)}]"
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -68,16 +68,16 @@ def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEv
     at = bulk_time(conn, now)
     time_json = _HASH_JSON.encode(rules.canonical_time(now))
     actor_json = _HASH_JSON.encode(actor)
-    store = _STORE_JSON.encode
+    encode = _HASH_JSON.encode
     rows: list[tuple[Any, ...]] = []
     for event in events:
         seq += 1
         action = event.action
         person_id = event.person()
         purpose = event.purpose_key()
-        details = event.details()
+        details = encode(event.details())
         digest = _hash(seq, time_json, actor_json, action, person_id, purpose, details, prev)
-        rows.append((seq, at, actor, action, person_id, purpose, store(details), prev, digest))
+        rows.append((seq, at, actor, action, person_id, purpose, details, prev, digest))
         prev = digest
     insert_rows(conn, AuditRow.__tablename__, _COLUMNS, rows)
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))

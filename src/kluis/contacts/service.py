@@ -7,7 +7,6 @@ and every read is audited in the same transaction, naming the person by opaque i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +42,7 @@ from kluis.errors import (
     Restricted,
     Suppressed,
 )
+from kluis.ids import new_person_ids
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -244,7 +244,7 @@ def create_people(
         with k.engine.begin() as conn:
             _check_batch(k, conn, prepared, first)
             listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
-            ids = [str(uuid.uuid4()) for _ in prepared]
+            ids = new_person_ids(len(prepared))
             ciphers = k.vault.create_keys(ids, now)
             rows = _rows(k, ids, prepared, ciphers, now, source)
             rows.events.extend(

@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.vcard import person_vcard
 from kluis.errors import InvalidField
 
 SCHEMA = "kluis.access/1"
@@ -144,65 +145,19 @@ def package_html(package: Mapping[str, Any], language: str) -> str:
     )
 
 
-_VCARD_BY_CATEGORY = {
-    "user.contact.email": "email",
-    "user.contact.phone_number": "tel",
-    "user.demographic.date_of_birth": "bday",
-    "user.contact.address": "adr",
-    "user.job_title": "title",
-    "user.demographic.profile": "categories",
-    "user.content.private": "note",
-}
-"""vCard properties (RFC 6350) of the personal fields, by data category; names go into N and FN,
-and a field with none of these categories becomes a NOTE of its own, so nothing is left out."""
-
-
 def package_vcard(package: Mapping[str, Any]) -> str:
-    """The person's contact details as a vCard 4.0 (RFC 6350)."""
-    import vobject
-
+    """The person's contact details as a vCard 4.0 (RFC 6350), written by the one vCard writer
+    (``contacts.vcard``) that the bulk export uses too."""
     person = package["person"]
-    values = {
-        f["name"]: f.get("value") for f in person["fields"] if f.get("value") not in (None, "")
-    }
-    card = vobject.vCard()
-    card.add("version").value = "4.0"
-    card.add("kind").value = "individual"
-    card.add("uid").value = f"urn:uuid:{person['id']}"
-    given = str(values.get("given_name", ""))
-    family = str(values.get("family_name", ""))
-    card.add("n").value = vobject.vcard.Name(family=family, given=given)
-    card.add("fn").value = " ".join(p for p in (given, family) if p) or person["id"]
-    if person.get("language"):
-        card.add("lang").value = person["language"]
     company = person.get("company")
-    if company:
-        card.add("org").value = [company["name"]]
-    for declared in PERSONAL_FIELDS:
-        value = values.get(declared.name)
-        if value is None or declared.name in ("given_name", "family_name"):
-            continue
-        prop = _VCARD_BY_CATEGORY.get(declared.category)
-        if prop == "tel":
-            line = card.add("tel")
-            line.value = f"tel:{value}"
-            line.params["VALUE"] = ["uri"]
-        elif prop == "bday":
-            card.add("bday").value = str(value).replace("-", "")
-        elif prop == "adr":
-            card.add("adr").value = vobject.vcard.Address(street=str(value))
-        elif prop == "categories":
-            card.add("categories").value = list(value) if isinstance(value, list) else [value]
-        elif prop is not None:
-            card.add(prop).value = str(value)
-        else:
-            shown = ", ".join(value) if isinstance(value, list) else str(value)
-            card.add("note").value = f"{declared.label_en}: {shown}"
-    if person.get("updated_at"):
-        updated = datetime.fromisoformat(person["updated_at"]).astimezone(UTC)
-        card.add("rev").value = updated.strftime("%Y%m%dT%H%M%SZ")
-    text: str = card.serialize()
-    return text
+    updated = person.get("updated_at")
+    return person_vcard(
+        person["id"],
+        {f["name"]: f.get("value") for f in person["fields"]},
+        language=person.get("language") or None,
+        organisation=company["name"] if company else None,
+        updated_at=datetime.fromisoformat(updated) if updated else None,
+    )
 
 
 def render(package: Mapping[str, Any], format: str) -> tuple[bytes, str]:

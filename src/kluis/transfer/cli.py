@@ -90,6 +90,15 @@ def contacts_import(
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
     ] = service.BATCH_SIZE,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=1,
+            help="1: a second process reads, validates and encrypts while this one writes; "
+            "0: all in this process.",
+        ),
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """Import people from a CSV or vCard file; run it again after an interruption to carry on."""
@@ -137,6 +146,7 @@ def contacts_import(
                     rejects_path=rejects,
                     progress=progress,
                     batch_size=batch_size,
+                    workers=workers,
                 )
             except KeyboardInterrupt:
                 if task is not None:

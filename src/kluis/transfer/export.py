@@ -21,6 +21,7 @@ from kluis.audit.events import ExportWritten
 from kluis.auth.rules import Actor
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
+from kluis.contacts.vcard import person_vcard
 from kluis.errors import InvalidField, NotFound
 from kluis.purposes import repository as purposes_repo
 from kluis.runtime import Kluis
@@ -139,36 +140,14 @@ def _json(handle: IO[str], fields: list[PersonalField]) -> Any:
 
 
 def _vcf(handle: IO[str], fields: list[PersonalField]) -> Any:
-    import vobject
-
     while True:
         try:
             view = yield
         except GeneratorExit:
             return
-        values = view.fields
-        card = vobject.vCard()
-        given = str(values.get("given_name", ""))
-        family = str(values.get("family_name", ""))
-        card.add("n").value = vobject.vcard.Name(family=family, given=given)
-        card.add("fn").value = " ".join(p for p in (given, family) if p) or view.id
-        card.add("uid").value = f"urn:uuid:{view.id}"
-        if "email" in values:
-            card.add("email").value = str(values["email"])
-        if "phone" in values:
-            card.add("tel").value = str(values["phone"])
-        if "birth_date" in values:
-            card.add("bday").value = str(values["birth_date"])
-        if "address" in values:
-            card.add("adr").value = vobject.vcard.Address(street=str(values["address"]))
-        if "job_title" in values:
-            card.add("title").value = str(values["job_title"])
-        if values.get("interests"):
-            interests = values["interests"]
-            card.add("categories").value = interests if isinstance(interests, list) else [interests]
-        if "notes" in values:
-            card.add("note").value = str(values["notes"])
-        handle.write(card.serialize())
+        handle.write(
+            person_vcard(view.id, view.fields, language=view.language, updated_at=view.updated_at)
+        )
 
 
 _WRITERS = {ExportFormat.CSV: _csv, ExportFormat.JSON: _json, ExportFormat.VCF: _vcf}

@@ -138,9 +138,15 @@ def card_cells(text: str) -> list[str]:
         values["given_name"] = " ".join(p for p in [name.given, name.additional] if p).strip()
         values["family_name"] = str(name.family or "").strip()
     if not values.get("given_name") and not values.get("family_name"):
-        values["given_name"] = first("fn")
+        shown = first("fn")
+        # a card of a person without a name carries the person id as FN (``contacts.vcard``:
+        # RFC 6350 requires an FN); that is no name to import
+        if shown and first("uid").removeprefix("urn:uuid:") != shown:
+            values["given_name"] = shown
     values["email"] = first("email")
-    values["phone"] = first("tel")
+    phone = first("tel")
+    # vCard 4.0 writes TEL as a tel: URI (RFC 6350 6.4.1, RFC 3966); 3.0 and 2.1 as text
+    values["phone"] = phone[4:] if phone[:4].lower() == "tel:" else phone
     values["birth_date"] = first("bday")
     if "adr" in contents:
         adr = contents["adr"][0].value

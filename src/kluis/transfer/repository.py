@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, insert, or_, select, upd
 
 from kluis.consent.tables import Notice
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
+from kluis.db import rows_in
 from kluis.errors import Conflict, NotFound
 from kluis.transfer.reading import FileInfo
 from kluis.transfer.rules import Reject, Row
@@ -197,9 +198,6 @@ def fail_job(engine: Engine, job_id: int, error: str, now: datetime) -> None:
         )
 
 
-_OWNER_CHUNK = 500
-
-
 def owners(conn: Connection, rows: Sequence[Row]) -> dict[bytes, str]:
     """Who holds each e-mail or phone digest of ``rows`` already (blind index look-up).
 
@@ -207,18 +205,11 @@ def owners(conn: Connection, rows: Sequence[Row]) -> dict[bytes, str]:
     thousands of digests, and SQLAlchemy's per-value bind processing of each cost more than the
     look-up."""
     found: dict[bytes, str] = {}
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    table = PersonIndex.__tablename__
+    head = f"SELECT digest, person_id FROM {PersonIndex.__tablename__} WHERE field = ? AND digest"  # noqa: S608
     for name in ("email", "phone"):
         digests = list({r.digests[name] for r in rows if name in r.digests})
-        for start in range(0, len(digests), _OWNER_CHUNK):
-            chunk = digests[start : start + _OWNER_CHUNK]
-            sql = (
-                f"SELECT digest, person_id FROM {table} "  # noqa: S608
-                f"WHERE field = {marker} AND digest IN ({', '.join([marker] * len(chunk))})"
-            )
-            for digest, person_id in conn.exec_driver_sql(sql, (name, *chunk)):
-                found.setdefault(bytes(digest), person_id)
+        for digest, person_id in rows_in(conn, head, digests, (name,)):
+            found.setdefault(bytes(digest), person_id)
     return found
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -21,14 +22,17 @@ from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
 from kluis.auth.rules import Actor
 from kluis.runtime import Kluis
 from kluis.transfer import repository, service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates
+from kluis.transfer.rules import ConsentDeclaration, Duplicates, job_state
 from kluis.transfer.schemas import ImportJobPublic
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEMS)
 
 
-def _public(job: repository.JobView) -> ImportJobPublic:
-    data = dataclasses.asdict(job)
+def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
+    """The job as shown at ``now``: a running job without progress for a while is ``stalled``
+    (``rules.job_state``), since a killed import cannot say so itself."""
+    state = job_state(job.status, job.updated_at, now)
+    data = dataclasses.asdict(job) | {"status": state.status, "hint": state.hint}
     return ImportJobPublic(**{k: v for k, v in data.items() if k in ImportJobPublic.model_fields})
 
 
@@ -94,12 +98,15 @@ def create_import(
     else:
         background.add_task(_run, kluis, actor, path, options)
     response.headers["Location"] = f"/api/v1/imports/{job.id}"
-    return _public(job)
+    return _public(job, now)
 
 
 @router.get("/{job_id}", response_model=ImportJobPublic)
 def get_import(
-    kluis: KluisDep, actor: ActorDep, job_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    kluis: KluisDep, actor: ActorDep, now: NowDep, job_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> ImportJobPublic:
-    """An import job's status and counts, and the first rejected rows (line, column, reason)."""
-    return _public(repository.get_job(kluis.engine, job_id))
+    """An import job's status and counts, and the first rejected rows (line, column, reason).
+    A running job without progress for more than 10 minutes is `stalled`: its process was
+    stopped, and posting the same file with the same options carries on where it stopped
+    (`hint` says so)."""
+    return _public(repository.get_job(kluis.engine, job_id), now)

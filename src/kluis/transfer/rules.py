@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kluis.contacts import rules as contact_rules
@@ -119,6 +120,51 @@ class Duplicates(StrEnum):
 class Format(StrEnum):
     CSV = "csv"
     VCARD = "vcf"
+
+
+STALE_AFTER = timedelta(minutes=10)
+"""How long a running job may go without progress before it is shown as stalled. A batch (a few
+thousand rows, ``--batch-size``) commits in seconds, and each commit advances the job's
+``updated_at``; ten minutes without one means the process doing the import is gone (killed,
+crashed, a restarted server), not that it is slow."""
+
+STALLED = "stalled"
+STALLED_HINT = (
+    "no progress for more than {limit}: the import was interrupted; run the same import again "
+    "(same file and options) to carry on where it stopped"
+)
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+@dataclass(frozen=True)
+class JobState:
+    """How a job is shown: its status, and what to do about it when that is not obvious."""
+
+    status: str
+    hint: str | None = None
+
+
+def job_state(
+    status: str, updated_at: datetime, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> JobState:
+    """The status to show for a stored job status at ``now``.
+
+    A process that is killed cannot mark its job failed, so the stored status of its job stays
+    ``running``; shown as it is, that promises progress that will never come. A running job
+    whose last progress is more than ``stale_after`` ago is shown as ``stalled`` with the way
+    out: running the same import again resumes it (the job is found by the file's digest and
+    options; ``repository.advance_job`` refuses a second run while the first is in fact still
+    writing). Only the display changes: the stored row is left as it is, so a job that was only
+    slow carries on undisturbed. A last progress in the future (clocks of two machines) is not
+    stale.
+    """
+    if status == "running" and now - updated_at > stale_after:
+        return JobState(STALLED, STALLED_HINT.format(limit=_minutes(stale_after)))
+    return JobState(status)
 
 
 def header_key(text: str) -> str:
@@ -313,6 +359,14 @@ class Row:
     digests: dict[str, bytes] = field(default_factory=dict)
     """Blind-index digest of the e-mail address and phone number, for duplicates."""
     index: list[tuple[str, bytes]] = field(default_factory=list)
+    person_id: str = ""
+    """The id the person gets if the row creates one; with ``wrapped_key`` and ``sealed``,
+    made where the row is prepared (``transfer.service``)."""
+    wrapped_key: bytes = b""
+    sealed: dict[str, bytes] = field(default_factory=dict)
+    """``stored`` sealed under the new person's key, field by field."""
+    cells: list[str] = field(default_factory=list)
+    """The record as read, kept only when rejects are written (a later check may reject it)."""
 
 
 _KIND_REASONS = {

@@ -3,16 +3,18 @@ each commit together with the import job's progress, so a killed import resumes 
 
 The pipeline: the file is scanned (SHA-256, UTF-8), its header planned (``rules.plan_columns``:
 unknown columns and undeclared consent columns are refused before anything is written), then
-records are validated in chunks, in this process or, when asked (``workers``), in a second process
-while this process writes the previous chunk. Writing a chunk is one transaction of the data store:
-duplicates looked up through the blind index, new people inserted through the driver's
-``executemany``, merges, consents from the declaration, audit entries, and the job's position and
-counters. Keys are made in the keyring just before (a kill in between leaves unused keys, never
-data without a key).
+records are read and prepared in batches: validated and normalised, given a time-ordered id and
+a fresh key (made and wrapped), their fields sealed and their blind-index digests made. That
+work is pure computation; with ``workers=1`` a second process does it, reading the file itself,
+while this process writes the batch before (two batches in flight at most). Writing a batch is
+one transaction of the data store: duplicates looked up through the blind index, the keys of the
+people it creates stored in the keyring just before (a kill in between leaves unused keys, never
+data without a key), new people inserted through the driver's ``executemany``, merges, consents
+from the declaration, audit entries, and the job's position and counters.
 
 The same rows give the same people however the work is cut: a row that repeats an earlier row of
-its own chunk waits for a second pass of the same transaction, so it meets that person exactly as
-it would have in a later chunk.
+its own batch waits for a second pass of the same transaction, so it meets that person exactly as
+it would have in a later batch.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import csv
 import hashlib
 import json
 import multiprocessing
-import uuid
-from collections import deque
+import os
+import pickle
+import queue
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -44,6 +46,7 @@ from kluis.contacts.fields import BY_NAME
 from kluis.contacts.repository import PEOPLE_COLUMNS, insert_people
 from kluis.db import bulk_time
 from kluis.errors import Conflict, InvalidField, KluisError, NotFound, PurposeRefused
+from kluis.ids import new_person_ids
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -61,16 +64,19 @@ from kluis.transfer.rules import (
     plan_columns,
     validate_row,
 )
+from kluis.vault.crypto import PersonCipher
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
+"""Rows per transaction. Each batch rewrites the pages of the blind index it touches, which are
+spread over the whole index (digests are random): larger batches touch each page for more rows.
+At 100,000 contacts, 5,000 rows per batch cost a quarter less CPU per contact than 1,000."""
 _PEOPLE_POSITION = {name: i for i, name in enumerate(PEOPLE_COLUMNS)}
 KEPT_REJECTS = 100
 """Rejects listed in the job and the report; the rejects file has them all."""
 DEFAULT_WORKERS = 0
-"""Validation runs in this process unless asked otherwise. Measured on two cores (issue 7's
-benchmark, 20,000 rows) the worker was slower: sending each chunk to the second process and
-its rows back costs this process nearly as much as validating them. At 100,000 rows on an
-idle machine ``workers=1`` was about 10% faster (one run each), so pass it for large files."""
+"""Preparing runs in this process unless asked otherwise (``workers=1``: a second process reads
+the file and does the validation and cryptography while this one writes). The server's uploads
+run in this process: forking a process that runs threads is not safe."""
 
 Progress = Callable[[int, int], None]
 
@@ -144,9 +150,23 @@ class ImportReport:
         }
 
 
+NewKeys = Callable[[Sequence[str]], list[tuple[PersonCipher, bytes]]]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch of records prepared for writing."""
+
+    count: int
+    """Records read (blank ones too): how far the job's position moves."""
+    results: list[Row | Reject | None]
+    rejected: dict[int, list[str]]
+    """The cells of each rejected record, by line, for the rejects file."""
+
+
 @dataclass(frozen=True)
 class _Context:
-    """What validating a record needs; inherited by the worker process through fork."""
+    """What preparing a record needs; inherited by the worker process through fork."""
 
     plan: Plan
     relationship: str
@@ -154,15 +174,21 @@ class _Context:
     ctx: contact_rules.NormaliseContext
     declared_consent: bool
     blind_index: Callable[[str, str], bytes]
+    new_keys: NewKeys | None
+    """Makes and wraps keys (``Vault.new_keys``); None in a dry run, which seals nothing."""
+    keep_cells: bool
+    """Whether rejected records are written out (``--rejects``), so their cells are kept."""
 
-    def prepare(self, chunk: Sequence[tuple[int, list[str]]]) -> list[Row | Reject | None]:
+    def prepare(self, chunk: Sequence[tuple[int, list[str]]]) -> _Batch:
         out: list[Row | Reject | None] = []
+        rejected: dict[int, list[str]] = {}
+        valid: list[Row] = []
         for line, cells in chunk:
+            result: Row | Reject | None
             if cells and cells[0] == BAD_CARD:
-                out.append(Reject(line, "", "not a vCard that can be read"))
-                continue
-            out.append(
-                validate_row(
+                result = Reject(line, "", "not a vCard that can be read")
+            else:
+                result = validate_row(
                     self.plan,
                     line,
                     cells,
@@ -172,21 +198,30 @@ class _Context:
                     declared_consent=self.declared_consent,
                     blind_index=self.blind_index,
                 )
-            )
-        return out
+            if isinstance(result, Reject):
+                if self.keep_cells:
+                    rejected[line] = cells
+            elif result is not None:
+                if self.keep_cells:
+                    result.cells = cells
+                valid.append(result)
+            out.append(result)
+        if self.new_keys is not None and valid:
+            made = self.new_keys(new_person_ids(len(valid)))
+            for row, (cipher, wrapped) in zip(valid, made, strict=True):
+                row.person_id = cipher.person_id
+                row.wrapped_key = wrapped
+                row.sealed = cipher.seal_all(row.stored)
+        return _Batch(len(chunk), out, rejected)
 
 
-_WORKER_CONTEXT: _Context | None = None
+@dataclass(frozen=True)
+class _Failed:
+    """What the worker sends when preparing failed: the error, or its type and text if the
+    error itself cannot be sent."""
 
-
-def _install(context: _Context) -> None:
-    global _WORKER_CONTEXT  # one context per worker process
-    _WORKER_CONTEXT = context
-
-
-def _prepare_in_worker(chunk: list[tuple[int, list[str]]]) -> list[Row | Reject | None]:
-    assert _WORKER_CONTEXT is not None
-    return _WORKER_CONTEXT.prepare(chunk)
+    error: BaseException | None
+    text: str
 
 
 @dataclass
@@ -300,6 +335,8 @@ def run_import(
         ctx=contact_rules.NormaliseContext(k.settings.default_region, now.date()),
         declared_consent=options.consent is not None,
         blind_index=k.vault.blind_index,
+        new_keys=None if dry_run else k.vault.new_keys,
+        keep_cells=rejects_path is not None,
     )
     writer = _Writer(k, actor, setup, options, now, dry_run)
     if dry_run:
@@ -324,14 +361,13 @@ def run_import(
     rejects = _RejectsFile(rejects_path, setup.headers, job.rejects_offset if job else 0)
     total = setup.info.lines
     stream = islice(setup.rows, position, None) if position else setup.rows
-    chunks = _chunks(stream, batch_size)
     use_workers = DEFAULT_WORKERS if workers is None else workers
+    batches = _in_worker if use_workers > 0 else _batches
     try:
         with rejects:
-            for chunk, results in _prepared(context, chunks, use_workers):
-                end = position + len(chunk)
-                cells = dict(chunk)
-                writer.write(job.id if job else None, results, position, end, rejects, cells)
+            for batch in batches(context, stream, batch_size):
+                end = position + batch.count
+                writer.write(job.id if job else None, batch, position, end, rejects)
                 position = end
                 if progress is not None:
                     progress(position, max(total, position))
@@ -364,36 +400,87 @@ def run_import(
     return _report(done, resumed_from=job.position)
 
 
-def _chunks(
-    stream: Iterator[tuple[int, list[str]]], size: int
-) -> Iterator[list[tuple[int, list[str]]]]:
+def _batches(
+    context: _Context, stream: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[_Batch]:
     while chunk := list(islice(stream, size)):
-        yield chunk
+        yield context.prepare(chunk)
 
 
-def _prepared(
-    context: _Context, chunks: Iterator[list[tuple[int, list[str]]]], workers: int
-) -> Iterator[tuple[list[tuple[int, list[str]]], list[Row | Reject | None]]]:
-    """Chunks with their validation results; with a worker, validation of the next chunk runs
-    in the second process while the caller writes this one (two chunks in flight at most)."""
-    if workers <= 0:
-        for chunk in chunks:
-            yield chunk, context.prepare(chunk)
-        return
+_POLL_SECONDS = 1.0
+
+
+def _in_worker(
+    context: _Context, stream: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[_Batch]:
+    """``_batches`` made in a second process, forked so that it inherits the open file, the
+    plan and the keys: it reads, validates and seals the next batch while the caller writes
+    this one. The queue holds two batches at most, so memory stays flat and the worker waits
+    for the writer (or notices it died, and stops)."""
     fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=fork, initializer=_install, initargs=(context,)
-    ) as pool:
-        pending: deque[tuple[list[tuple[int, list[str]]], Future[list[Row | Reject | None]]]]
-        pending = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_prepare_in_worker, chunk)))
-            if len(pending) > workers:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+    channel: multiprocessing.Queue[_Batch | _Failed | None] = fork.Queue(maxsize=2)
+    worker = fork.Process(
+        target=_produce,
+        args=(context, stream, size, channel, os.getpid()),
+        name="kluis-import-prepare",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while True:
+            try:
+                item = channel.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise RuntimeError("the import's worker process stopped unexpectedly") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, _Failed):
+                if item.error is not None:
+                    raise item.error
+                raise RuntimeError(f"the import's worker process failed: {item.text}")
+            yield item
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        channel.close()
+
+
+def _produce(
+    context: _Context,
+    stream: Iterator[tuple[int, list[str]]],
+    size: int,
+    channel: multiprocessing.Queue[_Batch | _Failed | None],
+    parent: int,
+) -> None:
+    """The worker: every batch, then None, or what went wrong."""
+    try:
+        for batch in _batches(context, stream, size):
+            _send(channel, batch, parent)
+        _send(channel, None, parent)
+    except Exception as exc:
+        failure = _Failed(exc, str(exc))
+        try:
+            pickle.dumps(failure)
+        except Exception:  # an error that cannot travel is sent as its type and text
+            failure = _Failed(None, f"{type(exc).__name__}: {exc}")
+        _send(channel, failure, parent)
+
+
+def _send(
+    channel: multiprocessing.Queue[_Batch | _Failed | None],
+    item: _Batch | _Failed | None,
+    parent: int,
+) -> None:
+    while True:
+        try:
+            channel.put(item, timeout=_POLL_SECONDS)
+            return
+        except queue.Full:
+            if os.getppid() != parent:  # the importing process is gone: nobody will read
+                os._exit(0)
 
 
 def _job_counts(job: repository.JobView) -> Counts:
@@ -502,20 +589,22 @@ class _Writer:
     def write(
         self,
         job_id: int | None,
-        results: list[Row | Reject | None],
+        prepared: _Batch,
         start: int,
         end: int,
         rejects_file: _RejectsFile,
-        cells: dict[int, list[str]],
     ) -> list[Reject]:
         batch = Counts()
         rejects: list[Reject] = []
         rows: list[tuple[Row, tuple[str, ...]]] = []
-        for result in results:
+        cells = prepared.rejected
+        for result in prepared.results:
             if isinstance(result, Reject):
                 self._reject(batch, rejects, result)
             elif result is not None:
                 rows.append((result, tuple(self.setup.purposes)))
+                if result.cells:
+                    cells[result.line] = result.cells
         rows = self._suppression(rows, batch, rejects)
         if self.dry_run:
             self._dry(rows, batch, rejects)
@@ -562,6 +651,7 @@ class _Writer:
                 if any(p.may_use(BY_NAME[n].category) for p in chosen)
             }
             row.index = [(n, d) for n, d in row.index if n in row.stored]
+            row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
             row.consent = False
             kept.append((row, remaining))
         return kept
@@ -647,8 +737,7 @@ class _Writer:
     ) -> None:
         if not new:
             return
-        ids = [str(uuid.uuid4()) for _ in new]
-        ciphers = self.k.vault.create_keys(ids, self.now)
+        self.k.vault.store_keys([(row.person_id, row.wrapped_key) for row, _ in new], self.now)
         at = bulk_time(conn, self.now)
         template: list[Any] = [None] * len(PEOPLE_COLUMNS)
         for name, value in (
@@ -663,12 +752,13 @@ class _Writer:
         people: list[tuple[Any, ...]] = []
         purposes: list[tuple[Any, ...]] = []
         index: list[tuple[Any, ...]] = []
-        for person_id, (row, keys) in zip(ids, new, strict=True):
+        for row, keys in new:
+            person_id = row.person_id
             values = template.copy()
             values[id_at] = person_id
             values[relationship_at] = row.relationship
             values[language_at] = row.language
-            for name, sealed in ciphers[person_id].seal_all(row.stored).items():
+            for name, sealed in row.sealed.items():
                 values[_PEOPLE_POSITION[name]] = sealed
             people.append(tuple(values))
             purposes.extend((person_id, key, at) for key in keys)
@@ -688,12 +778,12 @@ class _Writer:
         insert_people(conn, people, purposes, index)
         batch.created += len(new)
         if self.options.consent is not None:
-            for person_id, (row, _) in zip(ids, new, strict=True):
+            for row, _ in new:
                 if row.consent:
                     events.append(
                         merging.grant(
                             conn,
-                            person_id,
+                            row.person_id,
                             self.options.consent,
                             self.setup.reconfirm_months,
                             self.now,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -103,6 +103,17 @@ class PersonCipher:
 
     def open(self, field: str, blob: bytes) -> str:
         return self.open_bytes(field, blob).decode()
+
+
+def new_person_keys(kek: bytes, person_ids: Sequence[str]) -> list[tuple[PersonCipher, bytes]]:
+    """A fresh data key for each new person: its cipher and the key wrapped under ``kek``. The
+    keys are read from the system's random source in one call (32 fresh bytes each)."""
+    raw = os.urandom(DATA_KEY_BYTES * len(person_ids))
+    made: list[tuple[PersonCipher, bytes]] = []
+    for n, person_id in enumerate(person_ids):
+        data_key = raw[n * DATA_KEY_BYTES : (n + 1) * DATA_KEY_BYTES]
+        made.append((PersonCipher(person_id, data_key), aes_key_wrap(kek, data_key)))
+    return made
 
 
 def blind_index(key: bytes, kind: str, normalised: str) -> bytes:

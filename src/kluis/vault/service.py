@@ -19,7 +19,7 @@ from sqlalchemy import Engine, Insert, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from kluis.db import insert_rows, to_db_time
+from kluis.db import insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
@@ -56,19 +56,32 @@ class Vault:
         self, person_ids: Sequence[str], now: datetime
     ) -> dict[str, crypto.PersonCipher]:
         """Make, wrap and store a fresh data key for each new person (one keyring transaction)."""
-        ciphers: dict[str, crypto.PersonCipher] = {}
-        rows = []
-        at = to_db_time(now)
-        for person_id in person_ids:
-            data_key = crypto.new_data_key()
-            rows.append((person_id, crypto.wrap_key(self._kek, data_key), at))
-            ciphers[person_id] = crypto.PersonCipher(person_id, data_key)
-        if rows:
-            with self.engine.begin() as conn:
-                insert_rows(conn, PersonKey.__tablename__, _KEY_COLUMNS, rows)
-        for cipher in ciphers.values():
+        made = self.new_keys(person_ids)
+        self.store_keys([(cipher.person_id, wrapped) for cipher, wrapped in made], now)
+        for cipher, _ in made:
             self._remember(cipher)
-        return ciphers
+        return {cipher.person_id: cipher for cipher, _ in made}
+
+    def new_keys(self, person_ids: Sequence[str]) -> list[tuple[crypto.PersonCipher, bytes]]:
+        """Fresh keys for new people, made and wrapped but not stored: a bulk import makes them
+        where it validates (its worker process), seals the fields with them, and stores with
+        ``store_keys`` only the keys of people it then creates."""
+        return crypto.new_person_keys(self._kek, person_ids)
+
+    def store_keys(self, wrapped: Sequence[tuple[str, bytes]], now: datetime) -> None:
+        """Store wrapped keys made by ``new_keys``, in one keyring transaction. Called before the
+        data of those people is written: a crash in between leaves keys without data (harmless),
+        never data without a key."""
+        if not wrapped:
+            return
+        at = to_db_time(now)
+        with self.engine.begin() as conn:
+            insert_rows(
+                conn,
+                PersonKey.__tablename__,
+                _KEY_COLUMNS,
+                [(person_id, key, at) for person_id, key in wrapped],
+            )
 
     def ciphers(self, person_ids: Iterable[str]) -> dict[str, crypto.PersonCipher]:
         """Ciphers for the given people; people without a key (erased) are absent."""
@@ -263,16 +276,10 @@ class Vault:
         found: dict[bytes, str] = {}
         if not wanted:
             return found
+        head = f"SELECT digest, reason FROM {SuppressionEntry.__tablename__} WHERE digest"  # noqa: S608
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                rows = conn.execute(
-                    select(SuppressionEntry.digest, SuppressionEntry.reason).where(
-                        SuppressionEntry.digest.in_(chunk)
-                    )
-                )
-                for digest, reason in rows:
-                    found.setdefault(bytes(digest), reason)
+            for digest, reason in rows_in(conn, head, wanted):
+                found.setdefault(bytes(digest), reason)
         return found
 
     def suppressed(self, digests: Iterable[bytes]) -> set[bytes]:
