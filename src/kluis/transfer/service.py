@@ -630,31 +630,46 @@ class _Writer:
             if not hit:
                 kept.append((row, purposes))
                 continue
-            batch.suppressed += 1
-            remaining = tuple(p for p in purposes if p not in self.setup.marketing)
-            if not remaining:
-                self._reject(
-                    batch,
-                    rejects,
-                    Reject(
-                        row.line,
-                        self.header_of.get(hit[0], hit[0]),
-                        "on the suppression list (erased or objected to direct marketing); not "
-                        "added to marketing",
-                    ),
-                )
-                continue
-            chosen = [self.setup.purposes[p] for p in remaining]
-            row.stored = {
-                n: v
-                for n, v in row.stored.items()
-                if any(p.may_use(BY_NAME[n].category) for p in chosen)
-            }
-            row.index = [(n, d) for n, d in row.index if n in row.stored]
-            row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
-            row.consent = False
-            kept.append((row, remaining))
+            kept_row = self._without_marketing(
+                row,
+                purposes,
+                batch,
+                rejects,
+                self.header_of.get(hit[0], hit[0]),
+                "on the suppression list (erased or objected to direct marketing); not added to "
+                "marketing",
+            )
+            if kept_row is not None:
+                kept.append(kept_row)
         return kept
+
+    def _without_marketing(
+        self,
+        row: Row,
+        purposes: tuple[str, ...],
+        batch: Counts,
+        rejects: list[Reject],
+        column: str,
+        reason: str,
+    ) -> tuple[Row, tuple[str, ...]] | None:
+        """``row`` for its purposes other than marketing, with only the fields those use and no
+        consent from the file; None (and a reject) when marketing was all it was for. For people
+        who objected to direct marketing (Art. 21(3)) or were erased."""
+        batch.suppressed += 1
+        remaining = tuple(p for p in purposes if p not in self.setup.marketing)
+        if not remaining:
+            self._reject(batch, rejects, Reject(row.line, column, reason))
+            return None
+        chosen = [self.setup.purposes[p] for p in remaining]
+        row.stored = {
+            n: v
+            for n, v in row.stored.items()
+            if any(p.may_use(BY_NAME[n].category) for p in chosen)
+        }
+        row.index = [(n, d) for n, d in row.index if n in row.stored]
+        row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
+        row.consent = False
+        return row, remaining
 
     def _dry(
         self, rows: list[tuple[Row, tuple[str, ...]]], batch: Counts, rejects: list[Reject]
@@ -696,6 +711,11 @@ class _Writer:
             while pending:
                 this_pass, pending = _split_repeats(pending)
                 owners = repository.owners(conn, [r for r, _ in this_pass])
+                flags = (
+                    repository.flags(conn, set(owners.values()))
+                    if owners and self.options.duplicates is Duplicates.MERGE
+                    else {}
+                )
                 new: list[tuple[Row, tuple[str, ...]]] = []
                 for row, purposes in this_pass:
                     found = {owners[d] for d in row.digests.values() if d in owners}
@@ -705,11 +725,27 @@ class _Writer:
                         offset = rejects_file.flush()
                     elif found:
                         if self.options.duplicates is Duplicates.MERGE:
+                            person_id = found.pop()
+                            objected, restricted = flags.get(person_id, (False, False))
+                            if restricted:
+                                self._reject(batch, rejects, _restricted(row))
+                                rejects_file.write(rejects[-1], cells.get(row.line, []))
+                                offset = rejects_file.flush()
+                                continue
+                            if objected and any(p in self.setup.marketing for p in purposes):
+                                kept_row = self._without_marketing(
+                                    row, purposes, batch, rejects, "", _OBJECTED
+                                )
+                                if kept_row is None:
+                                    rejects_file.write(rejects[-1], cells.get(row.line, []))
+                                    offset = rejects_file.flush()
+                                    continue
+                                row, purposes = kept_row
                             merging.merge(
                                 self.k,
                                 conn,
                                 self.actor,
-                                found.pop(),
+                                person_id,
                                 row,
                                 purposes,
                                 self.options.consent,
@@ -792,6 +828,20 @@ class _Writer:
                         )
                     )
                     batch.consents += 1
+
+
+_OBJECTED = (
+    "the person it matches objected to direct marketing (Art. 21(3)); not added to marketing"
+)
+
+
+def _restricted(row: Row) -> Reject:
+    return Reject(
+        row.line,
+        "",
+        "the person it matches has restricted processing (Art. 18); not merged: lift the "
+        "restriction first, or update them by hand",
+    )
 
 
 def _ambiguous(row: Row) -> Reject:
