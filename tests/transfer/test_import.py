@@ -287,6 +287,34 @@ def test_dry_run_writes_nothing(kluis: Kluis, tmp_path: Path) -> None:
     assert contacts.search_people(kluis, ADMIN, "privacy_requests", NOW).total == 0
 
 
+@pytest.mark.parametrize("duplicates", [Duplicates.SKIP, Duplicates.MERGE], ids=str)
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "worker"])
+def test_dry_run_counts_what_the_import_then_does(
+    kluis: Kluis, tmp_path: Path, workers: int, duplicates: Duplicates
+) -> None:
+    """Repeats within a batch, across batches, by e-mail and by phone, and bad rows: the dry
+    run (which remembers addresses on disk, in the data directory) predicts the real counts."""
+    rows = [["E-mail", "Telefoon", "Voornaam"]]
+    rows += [[f"p{n}@example.com", f"+31 6 {30000000 + n}", f"P{n}"] for n in range(40)]
+    rows += [["p3@example.com", "", "again"], ["", "+31 6 30000007", "by phone"]]
+    rows += [["p41@example.com", "", "new"], ["not-an-address", "", "bad"]]
+    rows += [["p41@example.com", "+31 6 30000009", "both"], ["p12@example.com", "", "late"]]
+    # merged, p41 gets this phone; the row after then finds them by it
+    rows += [["p41@example.com", "+31 6 30000099", "fills"], ["", "+31 6 30000099", "found"]]
+    path = write_rows(tmp_path / "herhaald.csv", rows)
+
+    dry = _import(kluis, path, dry_run=True, batch_size=7, workers=workers, duplicates=duplicates)
+    real = _import(kluis, path, batch_size=7, workers=workers, duplicates=duplicates)
+
+    assert vars(dry.counts) == vars(real.counts)
+    counts = real.counts
+    if duplicates is Duplicates.MERGE:
+        assert (counts.created, counts.merged, counts.rejected) == (41, 5, 2)
+    else:  # skipped, p41 does not get the phone, so the last row is a new person
+        assert (counts.created, counts.skipped, counts.rejected) == (42, 4, 2)
+    assert not [p for p in kluis.settings.data_dir.iterdir() if p.name.startswith("kluis-seen")]
+
+
 def test_resume_after_a_failed_batch_gives_the_same_people(
     kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from conftest import ADMIN, NOW
 from kluis.consent import catalogue
 from kluis.consent import service as consent
@@ -38,6 +36,12 @@ def _objected(kluis: Kluis, fields: dict[str, str]) -> str:
     digest = kluis.vault.blind_index("email", fields["email"])
     assert kluis.vault.suppressed([digest]) == {digest}
     return person
+
+
+def _listed(kluis: Kluis, phone: str) -> str | None:
+    """Why the phone number is on the suppression list, or None."""
+    digest = kluis.vault.blind_index("phone", phone)
+    return kluis.vault.suppression_reasons([digest]).get(digest)
 
 
 def _merge(
@@ -101,17 +105,13 @@ def test_merge_for_marketing_alone_leaves_the_person_as_they_were(
     assert consent.ledger(kluis, ADMIN, held, NOW).events == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge checks the suppression list for the row's digests only, not whether the "
-    "person it finds objected: they are added to email_marketing and a consent is granted",
-)
 def test_merge_found_by_an_address_added_after_the_objection(kluis: Kluis, tmp_path: Path) -> None:
-    """The suppression list holds the addresses a person had when they objected; a phone number
-    added later is not on it. A file that finds them by that number still meets a person who
-    objected: the objection, not the list, is what must keep them out of marketing."""
+    """The objection covers a phone number added after it: rectification puts the number on the
+    suppression list (Art. 21(3)), and a file that finds them by it also meets a person who
+    objected, so either keeps them out of marketing."""
     held = _objected(kluis, {"given_name": "Wessel", "email": "wessel@example.com"})
     contacts.update_person(kluis, ADMIN, held, "customer_service", {"phone": "+31655550002"}, NOW)
+    assert _listed(kluis, "+31655550002") == "objected"
     path = write(tmp_path / "beurs.csv", "Telefoon,Achternaam\n+31 6 55550002,Kuipers\n")
 
     report = _merge(kluis, path, MARKETING, _declaration(kluis))
@@ -123,11 +123,6 @@ def test_merge_found_by_an_address_added_after_the_objection(kluis: Kluis, tmp_p
     assert report.counts.consents == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a merge that fills in a phone for a person who objected does not suppress it; a "
-    "second import found by that phone adds them to email_marketing with a consent",
-)
 def test_a_second_import_finds_them_by_the_phone_the_first_filled_in(
     kluis: Kluis, tmp_path: Path
 ) -> None:
@@ -135,6 +130,7 @@ def test_a_second_import_finds_them_by_the_phone_the_first_filled_in(
     declaration = _declaration(kluis)
     first = write(tmp_path / "a.csv", "E-mail,Telefoon\nwessel@example.com,+31 6 55550003\n")
     assert _merge(kluis, first, MARKETING, declaration).counts.suppressed == 1
+    assert _listed(kluis, "+31655550003") == "objected"
 
     second = write(tmp_path / "b.csv", "Telefoon,Achternaam\n+31 6 55550003,Kuipers\n")
     report = _merge(kluis, second, MARKETING, declaration)

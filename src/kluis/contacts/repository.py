@@ -1,7 +1,7 @@
 """All SQL about people: Core statements, batched, no ORM objects on the bulk paths.
 
-Whether a person is restricted (Art. 18) is read from the consent slice's ``person_flags``
-table, which is where the restriction is recorded.
+Whether a person is restricted (Art. 18) or objected to direct marketing (Art. 21(3)) is read
+from the consent slice's ``person_flags`` table, which is where both are recorded.
 """
 
 from __future__ import annotations
@@ -127,6 +127,21 @@ def restricted(conn: Connection, ids: Sequence[str]) -> set[str]:
             conn.scalars(
                 select(PersonFlags.person_id).where(
                     PersonFlags.person_id.in_(chunk), PersonFlags.restricted == true()
+                )
+            )
+        )
+    return found
+
+
+def objected(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` objected to direct marketing (Art. 21(3)) and have not lifted it."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update(
+            conn.scalars(
+                select(PersonFlags.person_id).where(
+                    PersonFlags.person_id.in_(chunk), PersonFlags.objected == true()
                 )
             )
         )

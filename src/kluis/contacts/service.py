@@ -225,9 +225,7 @@ def create_people(
     ctx = _ctx(k, now)
     with k.engine.connect() as conn:
         purposes = {p.key: p for p in purposes_repo.all_purposes(conn)}
-    marketing = {
-        key for key, p in purposes.items() if rules.is_marketing(p, k.settings.marketing_purpose)
-    }
+    marketing = _marketing(k, purposes)
     created: list[str] = []
     position = 0
     for batch in _batched(items, batch_size):
@@ -268,6 +266,27 @@ _SUPPRESSION_WHY = {
 _SUPPRESSION_WHAT = {"email": "e-mail address", "phone": "phone number"}
 
 
+def _marketing(k: Kluis, purposes: Mapping[str, Purpose]) -> set[str]:
+    """The keys among ``purposes`` that are direct marketing, which the suppression list keeps
+    erased and objecting people off (Art. 17, 21(3))."""
+    return {
+        key for key, p in purposes.items() if rules.is_marketing(p, k.settings.marketing_purpose)
+    }
+
+
+def _suppressed(
+    kind: str, reason: str, marketing: Iterable[str], todo: str, *, who: str = ""
+) -> Suppressed:
+    """The refusal of a listed e-mail address or phone number for a marketing purpose: which
+    kind of value (never the value), why it is listed, and ``todo``, what to do instead."""
+    return Suppressed(
+        f"{who}this {_SUPPRESSION_WHAT[kind]} is on the suppression list because "
+        f"{_SUPPRESSION_WHY.get(reason, reason)}, so it is not added to a marketing purpose "
+        f"({', '.join(marketing)}) again; {todo}",
+        field=kind,
+    )
+
+
 def _check_suppressed(
     k: Kluis,
     prepared: list[_Prepared],
@@ -294,13 +313,13 @@ def _check_suppressed(
             continue
         if not allow:
             kind, digest = hits[0]
-            keys = ", ".join(k for k in prepared[offset].item.purposes if k in marketing)
-            raise Suppressed(
-                f"person {first + offset}: this {_SUPPRESSION_WHAT[kind]} is on the suppression "
-                f"list because {_SUPPRESSION_WHY.get(reasons[digest], reasons[digest])}, so it is "
-                f"not added to a marketing purpose ({keys}) again; collect it for another "
-                "purpose, or let the person sign up again themselves with a double opt-in",
-                field=kind,
+            raise _suppressed(
+                kind,
+                reasons[digest],
+                (key for key in prepared[offset].item.purposes if key in marketing),
+                "collect it for another purpose, or let the person sign up again themselves "
+                "with a double opt-in",
+                who=f"person {first + offset}: ",
             )
         listed[offset] = hits
     return listed
@@ -632,7 +651,10 @@ def update_person(
 ) -> PersonView:
     """Rectification (Art. 16): change fields the purpose may use; ``None`` clears a field.
 
-    The audit entry names the fields that changed, never their old or new values.
+    The audit entry names the fields that changed, never their old or new values. An e-mail
+    address or phone number on the suppression list is refused for a person who keeps a
+    marketing purpose (409 ``suppressed``), as ``create_people`` refuses it; one given to a
+    person who objected to direct marketing goes on the list (``store_fields``).
     """
     ctx = _ctx(k, now)
     with k.engine.begin() as conn:
@@ -684,9 +706,12 @@ def update_person(
                 raise Conflict(
                     f"another person ({other[0]}) has this e-mail address", field="email"
                 )
+        wanted = list(changes["purposes"] or []) if "purposes" in changes else None
+        _refuse_suppressed(
+            k, conn, person_id, stored, current.purposes if wanted is None else wanted
+        )
         events: list[AuditEvent] = []
-        if "purposes" in changes:
-            wanted = list(changes["purposes"] or [])
+        if wanted is not None:
             if not purpose.covers_everyone and purpose.key not in wanted:
                 raise InvalidField(
                     f"the purpose you work under ({purpose.key}) cannot be removed while you "
@@ -695,31 +720,92 @@ def update_person(
                 )
             events.extend(_change_purposes(conn, actor, person_id, current, wanted, now))
         if values:
-            values["updated_at"] = now
-            values["last_interaction_at"] = now
-            repository.update_person(conn, person_id, values)
-            for name in changed:
-                declared = BY_NAME[name]
-                if declared.index is not None:
-                    repository.replace_index(
-                        conn,
-                        person_id,
-                        name,
-                        (r["digest"] for r in _index_rows(k, person_id, {name: stored[name]}))
-                        if name in stored
-                        else (),
-                    )
-        if changed or set(values) & set(_PLAIN):
-            events.append(
-                PersonUpdated(
-                    person_id,
-                    purpose.key,
-                    tuple(sorted({*changed, *values} - {"updated_at", "last_interaction_at"})),
-                )
-            )
+            events.append(PersonUpdated(person_id, purpose.key, tuple(sorted(values))))
+            index = {
+                name: [r["digest"] for r in _index_rows(k, person_id, {name: stored[name]})]
+                if name in stored
+                else []
+                for name in changed
+                if BY_NAME[name].index is not None
+            }
+            events.extend(store_fields(k, conn, person_id, values, index, now))
         audit.record(conn, actor.ref, now, events)
         views, _ = _views(k, conn, purpose, [person_id])
     return views[0]
+
+
+def _refuse_suppressed(
+    k: Kluis,
+    conn: Connection,
+    person_id: str,
+    stored: Mapping[str, str],
+    purposes: Sequence[str],
+) -> None:
+    """Refuse a rectification that gives a person who keeps a marketing purpose an e-mail
+    address or phone number on the suppression list: it would add an erased or objecting
+    person's address to marketing again (Art. 17, 21(3)), the door ``_check_suppressed`` keeps
+    for new people. ``purposes`` are the person's purposes after the change, so a change that
+    also removes the marketing ones passes; so does a value the person holds already, which
+    adds nobody to marketing."""
+    entries = _suppressible(k, stored)
+    if entries:
+        held = set(contact_digests(k, conn, person_id))
+        entries = [entry for entry in entries if entry not in held]
+    if not entries:
+        return
+    catalogue = {p.key: p for p in purposes_repo.all_purposes(conn)}
+    marketing = _marketing(k, {key: catalogue[key] for key in purposes if key in catalogue})
+    if not marketing:
+        return
+    reasons = k.vault.suppression_reasons(digest for _, digest in entries)
+    for kind, digest in entries:
+        if digest in reasons:
+            keys = [key for key in dict.fromkeys(purposes) if key in marketing]
+            raise _suppressed(
+                kind,
+                reasons[digest],
+                keys,
+                f"leave their {_SUPPRESSION_WHAT[kind]} as it was, or remove "
+                f"{' and '.join(keys)} from their purposes in the same change; only the person "
+                "can take it off the list, by signing up again with a double opt-in",
+            )
+
+
+def store_fields(
+    k: Kluis,
+    conn: Connection,
+    person_id: str,
+    values: Mapping[str, Any],
+    index: Mapping[str, Sequence[bytes]],
+    now: datetime,
+) -> list[AuditEvent]:
+    """Write changed fields of a person already held, in the caller's transaction: ``values``
+    are sealed field values (``None`` clears) and plain columns, ``index`` the new blind-index
+    digests of each indexed field that changed (none when cleared). The one path both
+    rectification (``update_person``, Art. 16) and an import's merge take.
+
+    An objection to direct marketing (Art. 21(3)) covers every way to reach the person, but the
+    suppression list holds only the e-mail address and phone number they had when they objected
+    (``consent.service.set_flag``). So an address or number given to them later goes on the
+    list here, with reason ``objected``; otherwise an import or form that finds them by it adds
+    them to marketing again. As in ``set_flag`` the keyring is written before the caller's
+    transaction commits: a failure after it leaves a value listed that was never stored, never
+    a stored value off the list. Returns the ``suppression.added`` event, for the caller to
+    audit in its transaction.
+    """
+    repository.update_person(
+        conn, person_id, {**values, "updated_at": now, "last_interaction_at": now}
+    )
+    entries: list[tuple[str, bytes]] = []
+    for name, digests in index.items():
+        repository.replace_index(conn, person_id, name, digests)
+        if name in _SUPPRESSIBLE:
+            entries.extend((_SUPPRESSIBLE[name], digest) for digest in digests)
+    if not entries or not repository.objected(conn, [person_id]):
+        return []
+    if not k.vault.suppress(entries, "objected", now):
+        return []
+    return [SuppressionAdded(person_id, tuple(sorted({kind for kind, _ in entries})), "objected")]
 
 
 def _change_purposes(

@@ -3,9 +3,11 @@ it records from a file's declaration.
 
 Merging never overwrites: a value already held stays (changing it is rectification, a deliberate
 act of Art. 16); fields the person does not have yet are filled in and the import's purposes are
-added. Consent from a declaration is appended to the ledger with the declared method and notice
-and ``captured_by = import:<job>``, whose job row keeps the file's digest and the declaration:
-that is the evidence Art. 7(1) asks for.
+added. An e-mail address or phone number filled in for a person who objected to direct marketing
+goes on the suppression list (``contacts.service.store_fields``, Art. 21(3)), so that a later file
+that finds them by it does not add them to marketing. Consent from a declaration is appended to
+the ledger with the declared method and notice and ``captured_by = import:<job>``, whose job row
+keeps the file's digest and the declaration: that is the evidence Art. 7(1) asks for.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.contacts import repository as contacts_repo
+from kluis.contacts import service as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.runtime import Kluis
 from kluis.transfer.rules import ConsentDeclaration, Row
@@ -127,16 +130,13 @@ def merge(
         contacts_repo.replace_purposes(conn, person_id, ((key, now) for key in added), [])
         events.append(PersonPurposesChanged(person_id, tuple(added), ()))
     if values:
-        filled = sorted(values)
-        values["updated_at"] = now
-        values["last_interaction_at"] = now
-        contacts_repo.update_person(conn, person_id, values)
-        for name in filled:
-            if BY_NAME[name].index is not None:
-                contacts_repo.replace_index(
-                    conn, person_id, name, (d for n, d in row.index if n == name)
-                )
-        events.append(PersonUpdated(person_id, purposes[0], tuple(filled)))
+        events.append(PersonUpdated(person_id, purposes[0], tuple(sorted(values))))
+        index = {
+            name: [d for n, d in row.index if n == name]
+            for name in values
+            if BY_NAME[name].index is not None
+        }
+        events.extend(contacts.store_fields(k, conn, person_id, values, index, now))
     if declaration is not None and row.consent:
         events.append(
             grant(

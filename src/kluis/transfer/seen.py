@@ -81,7 +81,9 @@ class SeenDigests:
                 conn.execute("PRAGMA synchronous = OFF")
                 conn.execute("PRAGMA temp_store = FILE")
                 conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-                conn.execute("CREATE TABLE seen (digest BLOB PRIMARY KEY) WITHOUT ROWID")
+                conn.execute(
+                    "CREATE TABLE seen (digest BLOB PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID"
+                )
             except BaseException:
                 conn.close()
                 raise
@@ -115,15 +117,16 @@ class SeenDigests:
             raise RuntimeError("use SeenDigests in a with block: it is not open")
         return self._conn
 
-    def add(self, digests: Iterable[bytes]) -> None:
-        """Remember ``digests``; ones seen already are left as they are."""
+    def add(self, digests: Iterable[bytes], owner: str = "") -> None:
+        """Remember ``digests`` (as ``owner``'s); ones seen already are left as they are."""
         conn = self._open()
         for chunk in _chunks(digests, self._chunk * 20):
             # one transaction per chunk: committing each row would cost a write per digest
             conn.execute("BEGIN")
             try:
                 conn.executemany(
-                    "INSERT OR IGNORE INTO seen (digest) VALUES (?)", ((d,) for d in chunk)
+                    "INSERT OR IGNORE INTO seen (digest, owner) VALUES (?, ?)",
+                    ((d, owner) for d in chunk),
                 )
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -142,6 +145,14 @@ class SeenDigests:
             found.update(
                 bytes(row[0]) for row in self._query("SELECT digest FROM seen WHERE digest", chunk)
             )
+        return found
+
+    def owners_of(self, digests: Iterable[bytes]) -> dict[bytes, str]:
+        """Those of ``digests`` remembered already, with the owner each was added for."""
+        found: dict[bytes, str] = {}
+        for chunk in _chunks(digests, self._chunk):
+            for digest, owner in self._query("SELECT digest, owner FROM seen WHERE digest", chunk):
+                found[bytes(digest)] = str(owner)
         return found
 
     def any_seen(self, digests: Iterable[bytes]) -> bool:
