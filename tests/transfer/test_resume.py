@@ -50,6 +50,20 @@ def _kluis_cmd(path: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "kluis", "contacts", "import", str(path), *ARGS, *extra]
 
 
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, waiting for init to reap it, has stopped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def _position(kluis: Kluis) -> int:
     jobs = repository.list_jobs(kluis.engine)
     return jobs[0].position if jobs else 0
@@ -70,9 +84,16 @@ def test_killed_import_resumes_to_the_same_result(
                 break
             time.sleep(0.01)
         assert process.poll() is None, log.read_text()
+        workers = _children(process.pid)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
+    assert len(workers) == 1  # the worker that reads and seals (``--workers 1``, the default)
+    for _ in range(3000):  # it notices its importer is gone and stops; wait for that, not a time
+        if not any(_running(pid) for pid in workers):
+            break
+        time.sleep(0.01)
+    assert not any(_running(pid) for pid in workers)
     stopped = _position(kluis)
     assert 0 < stopped < ROWS
     again = subprocess.run(

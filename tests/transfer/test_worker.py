@@ -1,0 +1,100 @@
+"""The import's worker process (``workers=1``): what goes wrong there reaches the importing
+process as the same error, the job is marked failed, and running the import again finishes it
+with the same people as an import that never failed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from conftest import ADMIN, NOW
+from kluis.errors import InvalidField
+from kluis.runtime import Kluis
+from kluis.transfer import repository, service
+from kluis.transfer.service import ImportOptions
+from transfer.helpers import write_rows
+
+OPTIONS = ImportOptions(purposes=("customer_service",))
+
+
+def _file(tmp: Path) -> Path:
+    rows = [["E-mail", "Voornaam"]] + [[f"w{n}@example.com", f"Wout{n}"] for n in range(30)]
+    return write_rows(tmp / "werk.csv", rows)
+
+
+def _failing_on_batch(
+    monkeypatch: pytest.MonkeyPatch, batch: int, failure: BaseException | None
+) -> None:
+    """Make the worker fail on its ``batch``-th batch: raise ``failure``, or die when None."""
+    real = service._Context.prepare
+    calls = 0
+
+    def prepare(self: service._Context, chunk: Sequence[tuple[int, list[str]]]) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == batch:
+            if failure is None:
+                os._exit(3)  # the worker dies without a word
+            raise failure
+        return real(self, chunk)
+
+    monkeypatch.setattr(service._Context, "prepare", prepare)
+
+
+def _emails(kluis: Kluis) -> list[str]:
+    from kluis.contacts import service as contacts
+
+    page = contacts.search_people(kluis, ADMIN, "privacy_requests", NOW, limit=100)
+    return sorted(p.fields["email"] for p in page.items)
+
+
+def test_an_error_in_the_worker_reaches_the_importer_and_the_rerun_finishes(
+    kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(tmp_path)
+    _failing_on_batch(monkeypatch, 3, InvalidField("the disk said no", field="file"))
+
+    with pytest.raises(InvalidField, match="the disk said no"):
+        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+
+    (job,) = repository.list_jobs(kluis.engine)
+    assert (job.status, job.error) == ("failed", "the disk said no")
+    assert 0 < job.position < 30
+    monkeypatch.undo()
+    report = service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+    assert (report.status, report.counts.created, report.resumed_from) == ("done", 30, 10)
+    assert _emails(kluis) == sorted(f"w{n}@example.com" for n in range(30))
+
+
+def test_a_worker_that_dies_stops_the_import(
+    kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(tmp_path)
+    _failing_on_batch(monkeypatch, 2, None)
+
+    with pytest.raises(RuntimeError, match="worker process stopped unexpectedly"):
+        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+
+    (job,) = repository.list_jobs(kluis.engine)
+    # the first batch is written only if it left the worker before it died
+    assert job.status == "failed"
+    assert job.position in (0, 5)
+    monkeypatch.undo()
+    report = service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+    assert (report.counts.created, report.resumed_from) == (30, job.position)
+
+
+def test_an_error_that_cannot_travel_arrives_as_its_name(
+    kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Local(Exception):  # defined in a function: pickle cannot send it
+        pass
+
+    path = _file(tmp_path)
+    _failing_on_batch(monkeypatch, 1, Local("no such thing"))
+
+    with pytest.raises(RuntimeError, match="worker process failed: Local: no such thing"):
+        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
