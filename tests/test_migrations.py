@@ -52,3 +52,44 @@ def test_upgrade_downgrade_upgrade_matches_models(
             assert db.current_revision(conn) is not None
     finally:
         engine.dispose()
+
+
+def test_person_index_keeps_its_rows_when_it_loses_its_rowid(tmp_path: Path) -> None:
+    """d0011 copies the blind index into a WITHOUT ROWID table on SQLite; every row survives
+    the copy both ways, and erasing a person still removes theirs (the foreign key holds)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
+    person = "01a229b1-d2c6-7003-8619-62820c07c7c5"
+    rows = [("email", bytes([n]) * 16, person) for n in range(3)]
+    try:
+        db.upgrade(engine, "data", "d0010")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO people (id, relationship, language, created_at, updated_at, "
+                "last_interaction_at) VALUES (?, 'customer', 'nl', '2026-01-05 12:00:00.000000', "
+                "'2026-01-05 12:00:00.000000', '2026-01-05 12:00:00.000000')",
+                (person,),
+            )
+            conn.exec_driver_sql("INSERT INTO person_index VALUES (?, ?, ?)", rows)
+
+        def state() -> tuple[list[tuple[str, bytes, str]], str]:
+            with engine.connect() as conn:
+                found = conn.exec_driver_sql("SELECT * FROM person_index ORDER BY digest").all()
+                sql = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'person_index'"
+                ).scalar_one()
+            return [tuple(r) for r in found], str(sql)
+
+        db.upgrade(engine, "data", "d0011")
+        found, sql = state()
+        assert found == rows
+        assert sql.endswith("WITHOUT ROWID")
+        db.downgrade(engine, "data", "d0010")
+        found, sql = state()
+        assert found == rows
+        assert "WITHOUT ROWID" not in sql
+        db.upgrade(engine, "data")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM people WHERE id = ?", (person,))
+        assert state()[0] == []
+    finally:
+        engine.dispose()

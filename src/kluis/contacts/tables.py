@@ -82,4 +82,5 @@ class PersonIndex(DataBase):
         String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
 
-    __table_args__ = (Index("ix_person_index_person_id", "person_id"),)
+    # On SQLite the rows live in the key's B-tree only (d0011): a blind-index row is its key.
+    __table_args__ = (Index("ix_person_index_person_id", "person_id"), {"sqlite_with_rowid": False})
