@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -195,3 +197,28 @@ def test_an_import_killed_midway_shows_as_stalled_until_run_again(
     assert (report.job_id, report.resumed_from, report.counts.created) == (job_id, 2, 5)
     done = shown(later + timedelta(days=1))
     assert (done["status"], done["hint"]) == ("done", None)
+
+
+def test_uploads_are_private_and_leftovers_are_removed(kluis: Kluis) -> None:
+    """Uploads wait in the data directory, readable by the owner only, and are gone when the job
+    ends; one left by a server stopped mid-import is removed by a later upload after a day."""
+    from kluis.transfer.routes import LEFTOVER_SECONDS, UPLOADS
+
+    root = kluis.settings.data_dir / UPLOADS
+    root.mkdir(mode=0o700)
+    old, recent = root / "import-old", root / "import-recent"
+    for folder in (old, recent):
+        folder.mkdir(mode=0o700)
+        (folder / "upload.csv").write_text(PEOPLE, encoding="utf-8")
+    now_ts = (root / "import-old").stat().st_mtime
+    os.utime(old, (now_ts - LEFTOVER_SECONDS - 60, now_ts - LEFTOVER_SECONDS - 60))
+    client = client_for(kluis, "admin")
+    files = {"file": ("klanten.csv", PEOPLE.encode(), "text/csv")}
+
+    data = {"purpose": ["customer_service", "age_verification"]}
+    answer = client.post("/api/v1/imports", files=files, data=data)
+
+    assert answer.status_code == 202, answer.text
+    assert client.get(answer.headers["Location"]).json()["created"] == 2
+    assert sorted(p.name for p in root.iterdir()) == ["import-recent"]
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700

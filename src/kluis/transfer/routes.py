@@ -1,7 +1,10 @@
 """JSON API of bulk imports: upload a file, get a job at once, follow its status.
 
-The upload is spooled to a private temporary file (mode 0600) and deleted when the job ends;
-the import runs after the answer, in a background task. Posting the same file with the same
+The upload is spooled to a private file (mode 0600, in a directory of its own under the data
+directory's ``uploads``, mode 0700) and deleted when the job ends; the import runs after the
+answer, in a background task. A server stopped while an import ran cannot delete its upload; the
+next upload removes those older than a day (the file is personal data and of no use by then:
+posting the same file again resumes the job). Posting the same file with the same
 options again finds the same job: a finished one is answered as it is, an interrupted one
 carries on where it stopped.
 """
@@ -12,6 +15,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -26,6 +30,31 @@ from kluis.transfer.rules import ConsentDeclaration, Duplicates, job_state
 from kluis.transfer.schemas import ImportJobPublic
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEMS)
+
+UPLOADS = "uploads"
+LEFTOVER_SECONDS = 24 * 3600
+
+
+def remove_leftovers(root: FilePath, now_ts: float, max_age: float = LEFTOVER_SECONDS) -> int:
+    """Remove upload directories under ``root`` untouched for ``max_age`` seconds at ``now_ts``
+    (seconds since the epoch); how many went. Their imports were cut off with their server."""
+    removed = 0
+    for folder in root.glob("import-*"):
+        try:
+            stale = now_ts - folder.stat().st_mtime > max_age
+        except FileNotFoundError:  # another process removed it first
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _upload_folder(k: Kluis) -> FilePath:
+    root = k.settings.data_dir / UPLOADS
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    remove_leftovers(root, time.time())
+    return FilePath(tempfile.mkdtemp(prefix="import-", dir=root))
 
 
 def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
@@ -81,7 +110,7 @@ def create_import(
         consent=declaration,
         duplicates=duplicates,
     )
-    folder = FilePath(tempfile.mkdtemp(prefix="kluis-import-"))
+    folder = _upload_folder(kluis)
     suffix = FilePath(file.filename or "upload.csv").suffix.lower()
     path = folder / f"upload{suffix if suffix in ('.csv', '.vcf', '.vcard', '.txt') else ''}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
