@@ -7,6 +7,7 @@ Time is fixed: tests pass ``NOW`` and never read the clock.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from collections.abc import Iterator
@@ -141,3 +142,53 @@ def kluis_env(settings: Settings, kluis: Kluis, monkeypatch: pytest.MonkeyPatch)
         else:
             monkeypatch.delenv(name, raising=False)
     return settings
+
+
+OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
+"""The second Kluis has keys of its own, as another provider would."""
+
+
+# A second Kluis (portability, export round trips) ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
+    if pg is None:
+        return None
+    pg.create_database("kluis_target")
+    pg.create_database("kluis_target_keyring")
+    data_url, keyring_url = pg.url("kluis_target"), pg.url("kluis_target_keyring")
+    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
+        engine = db.make_engine(url)
+        db.upgrade(engine, store)
+        engine.dispose()
+    return data_url, keyring_url
+
+
+@pytest.fixture
+def target_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Another Kluis, in its own data directory (or databases), with its own master key."""
+    data_dir = tmp_path / "target"
+    if backend == "sqlite":
+        shutil.copytree(request.getfixturevalue("sqlite_template"), data_dir)
+        return Settings(data_dir=data_dir, master_key=SecretStr(OTHER_MASTER_KEY))
+    urls: tuple[str, str] = request.getfixturevalue("target_pg_urls")
+    _empty_postgres(*urls)
+    data_dir.mkdir()
+    return Settings(
+        data_dir=data_dir,
+        master_key=SecretStr(OTHER_MASTER_KEY),
+        database_url=urls[0],
+        keyring_url=urls[1],
+    )
+
+
+@pytest.fixture
+def target(target_settings: Settings) -> Iterator[Kluis]:
+    opened = open_kluis(target_settings, migrate=False)
+    load_default_catalogue(opened.engine, NOW)
+    load_default_topics(opened, NOW)
+    try:
+        yield opened
+    finally:
+        opened.close()

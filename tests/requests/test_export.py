@@ -10,8 +10,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,31 +17,23 @@ from typing import Any
 
 import pytest
 import vobject
-from pydantic import SecretStr
 
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, refused, run
-from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE, _empty_postgres
-from kluis import db
+from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE
 from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.consent import service as consent
-from kluis.consent.catalogue import load_default_topics
 from kluis.contacts import companies
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, PermissionDenied, PurposeRefused
 from kluis.messaging import service as messaging
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
-from kluis.purposes.service import load_default_catalogue
 from kluis.requests import export
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer, mail_server
-from pgserver import PostgresServer
-
-OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
-"""The second Kluis has keys of its own, as another provider would."""
 
 WAV = b"RIFF" + b"\x24\x00\x00\x00" + b"WAVE" + b"fmt " + b"\x00" * 32
 WORDING_NL = "Ja, ik wil aanbiedingen van Zuivelhuis Terpstra per e-mail ontvangen."
@@ -67,52 +57,6 @@ PRIVACY_PURPOSE = "privacy_requests"
 
 def iso(value: Any) -> str:
     return str(value.isoformat())
-
-
-# A second data directory --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
-    if pg is None:
-        return None
-    pg.create_database("kluis_target")
-    pg.create_database("kluis_target_keyring")
-    data_url, keyring_url = pg.url("kluis_target"), pg.url("kluis_target_keyring")
-    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
-        engine = db.make_engine(url)
-        db.upgrade(engine, store)
-        engine.dispose()
-    return data_url, keyring_url
-
-
-@pytest.fixture
-def target_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """Another Kluis, in its own data directory (or databases), with its own master key."""
-    data_dir = tmp_path / "target"
-    if backend == "sqlite":
-        shutil.copytree(request.getfixturevalue("sqlite_template"), data_dir)
-        return Settings(data_dir=data_dir, master_key=SecretStr(OTHER_MASTER_KEY))
-    urls: tuple[str, str] = request.getfixturevalue("target_pg_urls")
-    _empty_postgres(*urls)
-    data_dir.mkdir()
-    return Settings(
-        data_dir=data_dir,
-        master_key=SecretStr(OTHER_MASTER_KEY),
-        database_url=urls[0],
-        keyring_url=urls[1],
-    )
-
-
-@pytest.fixture
-def target(target_settings: Settings) -> Iterator[Kluis]:
-    opened = open_kluis(target_settings, migrate=False)
-    load_default_catalogue(opened.engine, NOW)
-    load_default_topics(opened, NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def point_cli_at(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

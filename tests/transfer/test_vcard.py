@@ -4,22 +4,14 @@ write the same card."""
 
 from __future__ import annotations
 
-import base64
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import vobject
-from pydantic import SecretStr
 
 from conftest import ADMIN, NOW
-from kluis.consent.catalogue import load_default_topics
 from kluis.contacts.vcard import person_vcard
-from kluis.purposes.service import load_default_catalogue
 from kluis.requests import formats
-from kluis.runtime import Kluis, open_kluis
-from kluis.settings import Settings
+from kluis.runtime import Kluis
 from kluis.transfer import export, service
 from kluis.transfer.reading import VCARD_HEADERS, card_cells
 from kluis.transfer.service import ImportOptions
@@ -28,7 +20,6 @@ from transfer.helpers import everyone, write_rows
 PURPOSES = ("customer_service", "sales_follow_up", "age_verification")
 """Between them these may use every personal field, so the round trip carries all of them."""
 
-OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(7, 39))).decode()
 
 PEOPLE = [
     [
@@ -56,22 +47,6 @@ PEOPLE = [
     ["Joost", "", "joost@example.com", "", "", "", "", "", ""],
     ["", "", "naamloos@example.com", "+44 20 7946 0958", "", "", "", "", ""],
 ]
-
-
-@pytest.fixture
-def target(sqlite_template: Path, tmp_path: Path) -> Iterator[Kluis]:
-    """Another Kluis in its own data directory, with its own master key."""
-    data_dir = tmp_path / "target"
-    shutil.copytree(sqlite_template, data_dir)
-    opened = open_kluis(
-        Settings(data_dir=data_dir, master_key=SecretStr(OTHER_MASTER_KEY)), migrate=False
-    )
-    load_default_catalogue(opened.engine, NOW)
-    load_default_topics(opened, NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_exported_vcards_import_into_another_kluis_with_the_same_values(

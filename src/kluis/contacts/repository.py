@@ -118,34 +118,28 @@ def existing(conn: Connection, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def restricted(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """Which of ``ids`` have their processing restricted (Art. 18)."""
+def _flagged(conn: Connection, ids: Sequence[str], flag: Any) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         found.update(
             conn.scalars(
                 select(PersonFlags.person_id).where(
-                    PersonFlags.person_id.in_(chunk), PersonFlags.restricted == true()
+                    PersonFlags.person_id.in_(chunk), flag == true()
                 )
             )
         )
     return found
+
+
+def restricted(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` have their processing restricted (Art. 18)."""
+    return _flagged(conn, ids, PersonFlags.restricted)
 
 
 def objected(conn: Connection, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` objected to direct marketing (Art. 21(3)) and have not lifted it."""
-    found: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        found.update(
-            conn.scalars(
-                select(PersonFlags.person_id).where(
-                    PersonFlags.person_id.in_(chunk), PersonFlags.objected == true()
-                )
-            )
-        )
-    return found
+    return _flagged(conn, ids, PersonFlags.objected)
 
 
 def search_query(
