@@ -20,6 +20,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     update,
 )
 
@@ -150,6 +151,19 @@ def flags(conn: Connection, person_id: str) -> tuple[bool, bool]:
         )
     ).first()
     return (False, False) if row is None else (bool(row.objected), bool(row.restricted))
+
+
+def objected_after(conn: Connection, after: str, limit: int) -> list[str]:
+    """The next ``limit`` people after ``after`` (by id) who objected to direct marketing."""
+    return [
+        str(person_id)
+        for person_id in conn.scalars(
+            select(PersonFlags.person_id)
+            .where(PersonFlags.objected == true(), PersonFlags.person_id > after)
+            .order_by(PersonFlags.person_id)
+            .limit(limit)
+        )
+    ]
 
 
 def set_flag(conn: Connection, person_id: str, flag: str, active: bool) -> None:

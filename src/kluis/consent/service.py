@@ -27,7 +27,7 @@ from kluis.audit.events import (
     FlagChanged,
     SuppressionAdded,
 )
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor, Role
+from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.consent import repository, rules
 from kluis.consent.catalogue import (
     ConsentRefused,
@@ -37,9 +37,11 @@ from kluis.consent.catalogue import (
     soft_opt_in_channels,
 )
 from kluis.consent.rules import Action, Channel, Decision, Facts, Permission
+from kluis.contacts import repository as contacts_repo
 from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.runtime import Kluis
+from kluis.vault.service import SUPPRESSION_KINDS
 
 WITHDRAWAL_METHODS = (
     "unsubscribe_link",
@@ -240,6 +242,48 @@ def set_flag(
                 kinds = tuple(sorted({kind for kind, _ in digests}))
                 events.append(SuppressionAdded(person_id, kinds, "objected"))
         audit.record(conn, actor.ref, now, events)
+
+
+def relist_objections(k: Kluis, now: datetime, *, page: int = 1000) -> int:
+    """Put on the suppression list every e-mail address and phone number held for a person who
+    objected to direct marketing (Art. 21(3)) that is not on it yet; returns how many people had
+    one. ``set_flag`` lists what a person has when they object and ``contacts.store_fields``
+    what they are given later; this catches what neither saw (people who got an address after
+    objecting before that rule existed, or a rectification racing an objection on PostgreSQL).
+    The scheduled jobs run it every round, so the list is never behind for long."""
+    relisted = 0
+    after = ""
+    while True:
+        with k.engine.connect() as conn:
+            ids = repository.objected_after(conn, after, page)
+            if not ids:
+                return relisted
+            held = contacts_repo.index_digests_of(conn, ids, SUPPRESSION_KINDS)
+        after = ids[-1]
+        listed = k.vault.suppressed(digest for _, _, digest in held)
+        missing: dict[str, list[tuple[str, bytes]]] = {}
+        for person_id, kind, digest in held:
+            if digest not in listed:
+                missing.setdefault(person_id, []).append((kind, digest))
+        if not missing:
+            continue
+        # listed first, then audited: a failure between leaves the list ahead, never behind
+        k.vault.suppress(
+            [entry for entries in missing.values() for entry in entries], "objected", now
+        )
+        with k.engine.begin() as conn:
+            audit.record(
+                conn,
+                SYSTEM.ref,
+                now,
+                [
+                    SuppressionAdded(
+                        person_id, tuple(sorted({kind for kind, _ in entries})), "objected"
+                    )
+                    for person_id, entries in missing.items()
+                ],
+            )
+        relisted += len(missing)
 
 
 def facts(k: Kluis, conn: Connection, person_id: str, channel: Channel, topic: str) -> Facts:

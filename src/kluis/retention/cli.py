@@ -119,6 +119,12 @@ def _sweep_text(report: service.SweepReport) -> str:
         f"{report.erased} erased, {report.minimised} minimised ({report.fields_cleared} fields "
         f"cleared, {report.purposes_removed} purposes removed), {report.consents_expired} "
         f"consents marked expired; {report.held} kept by a legal hold."
+        + (
+            f" {report.relisted} people who objected to direct marketing had an address off the "
+            "suppression list; it is on it now."
+            if report.relisted
+            else ""
+        )
     )
 
 

@@ -54,6 +54,8 @@ def _summary(result: dict[str, object]) -> str:
         f"{sweep.seen} people seen, {sweep.erased} erased, {sweep.minimised} minimised, "
         f"{sweep.consents_expired} consents expired"
     ]
+    if sweep.relisted:
+        parts.append(f"{sweep.relisted} objecting people's addresses put on the suppression list")
     if "reconfirm" in result:
         reconfirm = result["reconfirm"]
         assert isinstance(reconfirm, service.ReconfirmReport)

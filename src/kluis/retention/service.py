@@ -58,6 +58,9 @@ class SweepReport:
     purposes_removed: int = 0
     consents_expired: int = 0
     held: int = 0
+    relisted: int = 0
+    """People who objected to direct marketing whose later addresses the sweep put on the
+    suppression list (``consent.service.relist_objections``); not in a dry run."""
     actions: list[dict[str, Any]] = field(default_factory=list)
     """In a dry run, or when asked: each person acted on, what and why."""
 
@@ -222,6 +225,9 @@ def sweep(
             _erase(k, actor, erase, now)
         if progress is not None:
             progress(len(ids))
+    if not dry_run:
+        # erasure lists what it erases; this catches objectors' addresses the list missed
+        report.relisted = consent.relist_objections(k, now)
     return report
 
 
