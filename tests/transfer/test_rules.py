@@ -3,9 +3,12 @@ reasons that never repeat the value."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
 from kluis.contacts.rules import NormaliseContext
@@ -208,3 +211,25 @@ def test_time_zones_do_not_move_the_limit() -> None:
     assert rules.job_state("running", at_limit, now).status == "running"
     past = at_limit - timedelta(seconds=1)
     assert rules.job_state("running", past, now).status == "stalled"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 2_000_000),
+    st.lists(st.integers(0, 10_000), min_size=1, max_size=400),
+)
+def test_statistics_are_refreshed_rarely_and_never_far_behind(
+    held_at_start: int, created_per_batch: list[int]
+) -> None:
+    """Simulating an import's batches: after every batch the statistics know at least half the
+    people held, and they are refreshed about log2 times, not once per batch."""
+    held_then, added_since, people, refreshes = held_at_start, 0, held_at_start, 0
+    for created in created_per_batch:
+        people += created
+        added_since += created
+        if rules.statistics_due(added_since, held_then):
+            held_then, added_since, refreshes = people, 0, refreshes + 1
+        assert people <= 2 * held_then or people == 0
+        assert people - held_then == added_since
+    grown = max(people, 1) / max(held_at_start, 1)
+    assert refreshes <= math.log2(grown) + 2 + (held_at_start == 0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Table, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, select, update
 
 from kluis.consent.tables import Notice, PersonFlags
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
@@ -222,6 +222,21 @@ def flags(conn: Connection, person_ids: set[str]) -> dict[str, tuple[bool, bool]
         str(person_id): (bool(objected), bool(restricted))
         for person_id, objected, restricted in rows_in(conn, head, sorted(person_ids))
     }
+
+
+def people_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(people)).scalar_one())
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """``ANALYZE`` the tables an import writes and looks up (PostgreSQL; SQLite plans these
+    look-ups from the primary key whatever the statistics)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table in (PersonIndex.__tablename__, people.name, PersonPurpose.__tablename__):
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def notice_exists(conn: Connection, notice_id: int) -> bool:

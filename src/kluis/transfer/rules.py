@@ -148,6 +148,16 @@ class JobState:
     hint: str | None = None
 
 
+def statistics_due(added_since: int, held_then: int) -> bool:
+    """Whether PostgreSQL's statistics of the people tables should be refreshed during an
+    import. Its planner chooses from them how to look up duplicates: with statistics of an
+    empty table it scans the whole blind index for every batch (measured: 980 contacts a second
+    instead of 3,900 at 100,000 into a new database, before autovacuum catches up). Refreshed
+    when an import has added as many people as were held at the last refresh, the statistics are
+    never off by more than half, for about log2(people) refreshes in all."""
+    return added_since > 0 and added_since >= held_then
+
+
 def job_state(
     status: str, updated_at: datetime, now: datetime, stale_after: timedelta = STALE_AFTER
 ) -> JobState:

@@ -64,6 +64,7 @@ from kluis.transfer.rules import (
     header_key,
     parse_mapping,
     plan_columns,
+    statistics_due,
     validate_row,
 )
 from kluis.transfer.seen import SeenDigests
@@ -366,6 +367,12 @@ def run_import(
     stream = islice(setup.rows, position, None) if position else setup.rows
     use_workers = DEFAULT_WORKERS if workers is None else workers
     batches = _in_worker if use_workers > 0 else _batches
+    added = writer.counts.created
+    held = (
+        0
+        if job is None or k.engine.dialect.name != "postgresql"
+        else (repository.people_count(k.engine))
+    )
     try:
         with rejects, _fewer_collections(), ExitStack() as scratch:
             if dry_run:
@@ -374,6 +381,9 @@ def run_import(
                 end = position + batch.count
                 writer.write(job.id if job else None, batch, position, end, rejects)
                 position = end
+                if job is not None and statistics_due(writer.counts.created - added, held):
+                    repository.refresh_statistics(k.engine)
+                    added, held = writer.counts.created, held + writer.counts.created - added
                 if progress is not None:
                     progress(position, max(total, position))
     except KluisError as exc:
