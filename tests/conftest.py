@@ -93,32 +93,32 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture
-def settings(
+def _settings_on(
     backend: str,
-    tmp_path: Path,
+    data_dir: Path,
+    master_key: str,
     request: pytest.FixtureRequest,
+    pg_urls_fixture: str,
 ) -> Settings:
-    """Settings for an empty, migrated Kluis on the backend under test."""
-    data_dir = tmp_path / "data"
+    """Settings for an empty, migrated Kluis in ``data_dir`` (SQLite: a copy of the template)
+    or the databases ``pg_urls_fixture`` names, emptied (PostgreSQL)."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copytree(template, data_dir)
-        return Settings(data_dir=data_dir, master_key=SecretStr(MASTER_KEY))
-    urls: tuple[str, str] = request.getfixturevalue("pg_urls")
+        return Settings(data_dir=data_dir, master_key=SecretStr(master_key))
+    urls: tuple[str, str] = request.getfixturevalue(pg_urls_fixture)
     _empty_postgres(*urls)
     data_dir.mkdir()
     return Settings(
         data_dir=data_dir,
-        master_key=SecretStr(MASTER_KEY),
+        master_key=SecretStr(master_key),
         database_url=urls[0],
         keyring_url=urls[1],
     )
 
 
-@pytest.fixture
-def kluis(settings: Settings) -> Iterator[Kluis]:
-    """An open Kluis with the default purposes catalogue loaded."""
+def _opened(settings: Settings) -> Iterator[Kluis]:
+    """An open Kluis with the default purposes catalogue and consent topics loaded."""
     opened = open_kluis(settings, migrate=False)
     load_default_catalogue(opened.engine, NOW)
     load_default_topics(opened, NOW)
@@ -126,6 +126,22 @@ def kluis(settings: Settings) -> Iterator[Kluis]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def settings(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Settings:
+    """Settings for an empty, migrated Kluis on the backend under test."""
+    return _settings_on(backend, tmp_path / "data", MASTER_KEY, request, "pg_urls")
+
+
+@pytest.fixture
+def kluis(settings: Settings) -> Iterator[Kluis]:
+    """An open Kluis with the default purposes catalogue loaded."""
+    yield from _opened(settings)
 
 
 @pytest.fixture
@@ -168,27 +184,9 @@ def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
 @pytest.fixture
 def target_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Another Kluis, in its own data directory (or databases), with its own master key."""
-    data_dir = tmp_path / "target"
-    if backend == "sqlite":
-        shutil.copytree(request.getfixturevalue("sqlite_template"), data_dir)
-        return Settings(data_dir=data_dir, master_key=SecretStr(OTHER_MASTER_KEY))
-    urls: tuple[str, str] = request.getfixturevalue("target_pg_urls")
-    _empty_postgres(*urls)
-    data_dir.mkdir()
-    return Settings(
-        data_dir=data_dir,
-        master_key=SecretStr(OTHER_MASTER_KEY),
-        database_url=urls[0],
-        keyring_url=urls[1],
-    )
+    return _settings_on(backend, tmp_path / "target", OTHER_MASTER_KEY, request, "target_pg_urls")
 
 
 @pytest.fixture
 def target(target_settings: Settings) -> Iterator[Kluis]:
-    opened = open_kluis(target_settings, migrate=False)
-    load_default_catalogue(opened.engine, NOW)
-    load_default_topics(opened, NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
+    yield from _opened(target_settings)
