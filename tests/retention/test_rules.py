@@ -24,6 +24,7 @@ from kluis.retention.rules import (
     Verdict,
     expiry,
     forecast,
+    left_after,
     reconfirm_due,
     unused_fields,
     verdict,
@@ -388,12 +389,7 @@ def daily_sweeps(person: PersonFacts, now: datetime, days: int) -> list[tuple[da
         done.append((day, found))
         if found.erase:
             break
-        gone = {e.purpose for e in found.expired}
-        person = replace(
-            person,
-            held=[h for h in person.held if h.purpose.key not in gone],
-            present_fields=person.present_fields - set(found.clear_fields),
-        )
+        person = left_after(person, found)
     return done
 
 

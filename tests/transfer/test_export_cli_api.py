@@ -210,8 +210,9 @@ def test_uploads_are_private_and_leftovers_are_removed(kluis: Kluis) -> None:
     for folder in (old, recent):
         folder.mkdir(mode=0o700)
         (folder / "upload.csv").write_text(PEOPLE, encoding="utf-8")
-    now_ts = (root / "import-old").stat().st_mtime
-    os.utime(old, (now_ts - LEFTOVER_SECONDS - 60, now_ts - LEFTOVER_SECONDS - 60))
+    # ages against the request's time (NOW), not the clock: a day and a minute, and an hour
+    for folder, age in ((old, LEFTOVER_SECONDS + 60), (recent, 3600)):
+        os.utime(folder, (NOW.timestamp() - age, NOW.timestamp() - age))
     client = client_for(kluis, "admin")
     files = {"file": ("klanten.csv", PEOPLE.encode(), "text/csv")}
 

@@ -87,7 +87,7 @@ def test_a_worker_that_dies_stops_the_import(
     assert (report.counts.created, report.resumed_from) == (30, job.position)
 
 
-def test_an_error_that_cannot_travel_arrives_as_its_name(
+def test_an_error_that_cannot_travel_arrives_by_its_name_alone(
     kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Local(Exception):  # defined in a function: pickle cannot send it
@@ -96,5 +96,6 @@ def test_an_error_that_cannot_travel_arrives_as_its_name(
     path = _file(tmp_path)
     _failing_on_batch(monkeypatch, 1, Local("no such thing"))
 
-    with pytest.raises(RuntimeError, match="worker process failed: Local: no such thing"):
+    with pytest.raises(RuntimeError, match=r"worker process failed: Local$") as raised:
         service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+    assert "no such thing" not in str(raised.value)  # its text may quote a cell: not passed on

@@ -208,13 +208,19 @@ def forecast(facts: PersonFacts, now: datetime, days: int) -> list[tuple[date, V
         changes.append((day, found))
         if found.erase:
             break
-        gone = {e.purpose for e in found.expired}
-        current = replace(
-            current,
-            held=[h for h in current.held if h.purpose.key not in gone],
-            present_fields=current.present_fields - set(found.clear_fields),
-        )
+        current = left_after(current, found)
     return changes
+
+
+def left_after(facts: PersonFacts, found: Verdict) -> PersonFacts:
+    """What a person is once the sweep has carried out ``found`` (not an erasure): the expired
+    purposes and the cleared fields gone."""
+    gone = {e.purpose for e in found.expired}
+    return replace(
+        facts,
+        held=[h for h in facts.held if h.purpose.key not in gone],
+        present_fields=facts.present_fields - set(found.clear_fields),
+    )
 
 
 def reconfirm_due(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, select, update
 
-from kluis.consent.tables import Notice, PersonFlags
+from kluis.consent.tables import Notice
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.db import rows_in
 from kluis.errors import Conflict, NotFound
@@ -211,17 +211,6 @@ def owners(conn: Connection, rows: Sequence[Row]) -> dict[bytes, str]:
         for digest, person_id in rows_in(conn, head, digests, (name,)):
             found.setdefault(bytes(digest), person_id)
     return found
-
-
-def flags(conn: Connection, person_ids: set[str]) -> dict[str, tuple[bool, bool]]:
-    """(objected, restricted) of the people among ``person_ids`` who have either flag."""
-    head = (
-        f"SELECT person_id, objected, restricted FROM {PersonFlags.__tablename__} WHERE person_id"  # noqa: S608
-    )
-    return {
-        str(person_id): (bool(objected), bool(restricted))
-        for person_id, objected, restricted in rows_in(conn, head, sorted(person_ids))
-    }
 
 
 def people_count(engine: Engine) -> int:

@@ -15,7 +15,6 @@ import dataclasses
 import os
 import shutil
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -50,10 +49,10 @@ def remove_leftovers(root: FilePath, now_ts: float, max_age: float = LEFTOVER_SE
     return removed
 
 
-def _upload_folder(k: Kluis) -> FilePath:
+def _upload_folder(k: Kluis, now: datetime) -> FilePath:
     root = k.settings.data_dir / UPLOADS
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    remove_leftovers(root, time.time())
+    remove_leftovers(root, now.timestamp())
     return FilePath(tempfile.mkdtemp(prefix="import-", dir=root))
 
 
@@ -110,7 +109,7 @@ def create_import(
         consent=declaration,
         duplicates=duplicates,
     )
-    folder = _upload_folder(kluis)
+    folder = _upload_folder(kluis, now)
     suffix = FilePath(file.filename or "upload.csv").suffix.lower()
     path = folder / f"upload{suffix if suffix in ('.csv', '.vcf', '.vcard', '.txt') else ''}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -43,6 +43,7 @@ from kluis.auth.rules import Actor
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
+from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.repository import PEOPLE_COLUMNS, insert_people
@@ -221,8 +222,8 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Failed:
-    """What the worker sends when preparing failed: the error, or its type and text if the
-    error itself cannot be sent."""
+    """What the worker sends when preparing failed: the error, or its type's name if the error
+    itself cannot be sent."""
 
     error: BaseException | None
     text: str
@@ -498,7 +499,8 @@ def _produce(
         try:
             pickle.dumps(failure)
         except Exception:  # an error that cannot travel is sent as its type and text
-            failure = _Failed(None, f"{type(exc).__name__}: {exc}")
+            # by its name alone: the text of an arbitrary error may quote a cell of the file
+            failure = _Failed(None, type(exc).__name__)
         _send(channel, failure, parent)
 
 
@@ -758,11 +760,13 @@ class _Writer:
             while pending:
                 this_pass, pending = _split_repeats(pending)
                 owners = repository.owners(conn, [r for r, _ in this_pass])
-                flags = (
-                    repository.flags(conn, set(owners.values()))
-                    if owners and self.options.duplicates is Duplicates.MERGE
-                    else {}
+                merging_into = (
+                    sorted(set(owners.values()))
+                    if self.options.duplicates is Duplicates.MERGE
+                    else []
                 )
+                restricted = contacts_repo.restricted(conn, merging_into)
+                objected = contacts_repo.objected(conn, merging_into)
                 new: list[tuple[Row, tuple[str, ...]]] = []
                 for row, purposes in this_pass:
                     found = {owners[d] for d in row.digests.values() if d in owners}
@@ -773,13 +777,14 @@ class _Writer:
                     elif found:
                         if self.options.duplicates is Duplicates.MERGE:
                             person_id = found.pop()
-                            objected, restricted = flags.get(person_id, (False, False))
-                            if restricted:
+                            if person_id in restricted:
                                 self._reject(batch, rejects, _restricted(row))
                                 rejects_file.write(rejects[-1], cells.get(row.line, []))
                                 offset = rejects_file.flush()
                                 continue
-                            if objected and any(p in self.setup.marketing for p in purposes):
+                            if person_id in objected and any(
+                                p in self.setup.marketing for p in purposes
+                            ):
                                 kept_row = self._without_marketing(
                                     row, purposes, batch, rejects, "", _OBJECTED
                                 )
