@@ -3,7 +3,9 @@ the OpenAPI description and docs page, and bearer-token authentication."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, update
@@ -18,7 +20,7 @@ from api_helpers import (
 )
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.api import get_kluis
+from kluis.api import get_kluis, openapi_document
 from kluis.app import create_app
 from kluis.auth import service as auth
 from kluis.auth.rules import SYSTEM
@@ -50,8 +52,31 @@ PROTECTED = [
 
 def test_an_unknown_route_is_a_problem(kluis: Kluis) -> None:
     client = client_for(kluis, "admin")
-    assert_problem(client.get("/api/v1/nothing-here"), 404)
-    assert_problem(client.put("/api/v1/contacts"), 405)
+    assert_problem(client.get("/api/v1/nothing-here"), 404, "urn:kluis:problem:not-found")
+    assert_problem(client.put("/api/v1/contacts"), 405, "urn:kluis:problem:method-not-allowed")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/contacts", "GET, POST"),
+        ("PUT", "/api/v1/companies/1", "GET, PATCH"),
+        ("DELETE", "/api/v1/companies", "GET, POST"),
+        ("OPTIONS", "/api/v1/audit/verify", "GET"),
+        ("TRACE", "/api/v1/purposes/invoicing", "GET, PATCH"),
+    ],
+)
+def test_a_method_the_route_lacks_is_a_405_with_every_allowed_method(
+    kluis: Kluis, method: str, path: str, allow: str
+) -> None:
+    """RFC 9110, section 15.5.6: a 405 carries ``Allow`` with the methods the resource has, all
+    of them, also when each method is a route of its own."""
+    for client in (client_for(kluis, "admin"), anonymous_client(kluis)):
+        response = client.request(method, path)
+        body = assert_problem(response, 405, "urn:kluis:problem:method-not-allowed")
+        assert response.headers["allow"] == allow
+        assert method in body["detail"]
+        assert allow in body["detail"]
 
 
 def test_a_validation_error_lists_every_field(kluis: Kluis) -> None:
@@ -70,6 +95,20 @@ def test_a_body_that_is_not_json_is_a_problem(kluis: Kluis) -> None:
         "/api/v1/companies", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert_problem(response, 422, "urn:kluis:problem:invalid-field")
+
+
+def test_a_body_that_is_not_utf8_is_an_invalid_field_problem(kluis: Kluis) -> None:
+    """JSON between systems is UTF-8 (RFC 8259, section 8.1): other bytes are an invalid value,
+    answered like any other, without echoing them."""
+    client = client_for(kluis, "admin")
+    for body in (b'{"name": "Caf\xe9 Brouwer"}', b"\xff\xfe\x00", b"\x80"):
+        response = client.post(
+            "/api/v1/companies", content=body, headers={"content-type": "application/json"}
+        )
+        problem = assert_problem(response, 422, "urn:kluis:problem:invalid-field")
+        assert "UTF-8" in problem["detail"]
+        assert "Brouwer" not in response.text
+    assert client.get("/api/v1/companies").json()["total"] == 0
 
 
 def test_ciphertext_that_does_not_open_is_a_500_problem_naming_the_field(kluis: Kluis) -> None:
@@ -128,6 +167,71 @@ def test_openapi_is_served_under_the_api_prefix(kluis: Kluis) -> None:
     assert create["additionalProperties"] is False
     assert {"birth_date", "email", "relationship", "purposes"} <= set(create["properties"])
     assert spec["paths"]["/api/v1/contacts"]["post"]["requestBody"]["required"] is True
+
+
+def _references(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+def test_every_reference_in_the_openapi_document_resolves(kluis: Kluis) -> None:
+    """A schema nested under ``$defs`` (pydantic's place for them) is hoisted into
+    ``components/schemas``, so clients and generators can follow every ``$ref``."""
+    spec = anonymous_client(kluis).get("/api/v1/openapi.json").json()
+    references = list(_references(spec))
+    assert len(references) > 100
+    for reference in set(references):
+        assert reference.startswith("#/components/schemas/"), reference
+        assert reference.removeprefix("#/components/schemas/") in spec["components"]["schemas"]
+    assert "$defs" not in json.dumps(spec)
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["properties"]["errors"]["anyOf"][0]["items"] == {
+        "$ref": "#/components/schemas/FieldError"
+    }
+
+
+def test_schemas_nested_under_defs_anywhere_are_hoisted_into_the_components() -> None:
+    inner = {
+        "$defs": {"Deep": {"type": "string"}},
+        "type": "object",
+        "properties": {"deep": {"$ref": "#/$defs/Deep"}},
+    }
+    written = {"$defs": {"Inner": inner}, "items": {"$ref": "#/$defs/Inner"}, "type": "array"}
+    response = {"content": {"application/json": {"schema": written}}}
+    generated = {"paths": {"/x": {"get": {"responses": {"200": response}}}}}
+    document = openapi_document(generated)
+    schemas = document["components"]["schemas"]
+    assert schemas["Deep"] == {"type": "string"}
+    assert schemas["Inner"]["properties"]["deep"] == {"$ref": "#/components/schemas/Deep"}
+    assert {"Problem", "FieldError"} <= set(schemas)
+    served = document["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert served["schema"] == {"items": {"$ref": "#/components/schemas/Inner"}, "type": "array"}
+    assert "$defs" not in json.dumps(document)
+
+    clash = {**generated, "components": {"schemas": {"Deep": {"type": "integer"}}}}
+    with pytest.raises(RuntimeError, match="Deep"):
+        openapi_document(clash)
+
+
+def test_every_api_operation_documents_the_problems_any_request_can_meet(kluis: Kluis) -> None:
+    """Declared once for all routers, so a new route cannot forget them; each is
+    ``application/problem+json`` (RFC 9457) with the one ``Problem`` schema."""
+    spec = anonymous_client(kluis).get("/api/v1/openapi.json").json()
+    problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    operations = [op for item in spec["paths"].values() for op in item.values()]
+    assert len(operations) > 50
+    for operation in operations:
+        responses = operation["responses"]
+        for status in ("400", "401", "403", "404", "409", "410", "422", "500"):
+            assert responses[status]["content"] == problem, (operation["operationId"], status)
+            assert responses[status]["description"].strip()
 
 
 def test_the_docs_page_points_at_the_openapi_document(kluis: Kluis) -> None:

@@ -61,23 +61,74 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def _problem(description: str) -> dict[str, Any]:
+PROBLEM = "application/problem+json"
+COMPONENTS = "#/components/schemas/"
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An error answer for a route's ``responses``: problem+json with the one ``Problem`` schema,
+    referenced rather than inlined (``openapi_document`` puts it in the components)."""
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        "content": {PROBLEM: {"schema": {"$ref": f"{COMPONENTS}Problem"}}},
     }
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No API token, or an unknown or revoked one."),
-    403: _problem("The role may not do this, or may not work under this purpose."),
-    404: _problem("Not found."),
-    409: _problem("Conflicts with what is stored (a duplicate)."),
-    410: _problem("The person was erased."),
-    422: _problem("A value is missing or invalid; `field` names it."),
-    500: _problem("An unexpected failure."),
+    400: problem_response("The request could not be read, or was refused for another reason."),
+    401: problem_response("No API token, or an unknown or revoked one."),
+    403: problem_response("The role may not do this, or may not work under this purpose."),
+    404: problem_response("Not found."),
+    409: problem_response("Conflicts with what is stored (a duplicate)."),
+    410: problem_response("The person was erased."),
+    422: problem_response(
+        "A value is missing or invalid (a body that is not UTF-8 JSON too); `field` names it."
+    ),
+    500: problem_response("An unexpected failure."),
 }
-"""Error answers every API router declares, so the OpenAPI schema tells clients what to expect."""
+"""Error answers any API request can meet; the app declares them for every API router, so the
+OpenAPI document tells clients what to expect of every route, new ones too."""
+
+
+def openapi_document(generated: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with every schema reachable from ``components/schemas``.
+
+    Pydantic nests the models a schema uses under ``$defs`` and points at them with
+    ``#/$defs/Name``; inside an OpenAPI document that reference resolves against the document's
+    root, where there is no ``$defs`` (OpenAPI 3.1, section 4.8.24; JSON Schema 2020-12, section
+    8.2.4). Every such definition is moved into the components and the references rewritten, so
+    a schema written by hand for ``responses=`` cannot leave a dangling reference. ``Problem``
+    (and what it uses) is added, since routes reference it without FastAPI seeing the model.
+    """
+    problem = Problem.model_json_schema(ref_template=COMPONENTS + "{model}")
+    hoisted: dict[str, Any] = {**problem.pop("$defs", {}), "Problem": problem}
+
+    def hoist(name: str, schema: Any, into: dict[str, Any]) -> None:
+        if into.setdefault(name, schema) != schema:
+            raise RuntimeError(f"two different schemas are both called {name}; rename one model")
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        for name, schema in node.get("$defs", {}).items():
+            hoist(name, schema, hoisted)
+        return {
+            key: COMPONENTS + value.removeprefix("#/$defs/")
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
+            else visit(value)
+            for key, value in node.items()
+            if key != "$defs"
+        }
+
+    document: dict[str, Any] = visit(generated)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    while hoisted:
+        name, schema = hoisted.popitem()
+        hoist(name, visit(schema), schemas)
+    return document
+
 
 MAX_ID = 2**31 - 1
 """Largest integer id or offset accepted: what a 32-bit integer column holds on every backend."""

@@ -5,7 +5,9 @@ CDN: a staff member opening ``/docs`` tells no third party that they did, and th
 closed network.
 
 Errors follow RFC 9457: ``type`` is a stable URN per kind of problem, ``detail`` says what was
-wrong and what to do, and ``field`` names the offending input where there is one.
+wrong and what to do, and ``field`` names the offending input where there is one. The errors
+Starlette and FastAPI raise themselves (no such route, a method the route lacks, a body that
+cannot be read) get a type of their own too, never ``about:blank``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,19 +24,27 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from kluis import __version__
+from kluis.api import PROBLEM, PROBLEMS, openapi_document
 from kluis.errors import KluisError
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
 
-PROBLEM = "application/problem+json"
 
-
-def problem(status: int, type_uri: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    type_uri: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {"type": type_uri, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -64,9 +75,59 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+_HTTP_PROBLEMS = {
+    400: (
+        "malformed-request",
+        "the body could not be read as its content type says; send what the route documents",
+    ),
+    404: ("not-found", "there is no such route; the API's routes are in /api/v1/openapi.json"),
+    405: ("method-not-allowed", ""),
+    413: ("too-large", "the request body is larger than accepted"),
+}
+"""Problem types of the errors the framework raises, with the detail given when it names none."""
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers at the request's path (RFC 9110, section 10.2.1).
+
+    Starlette names the methods of the first route that matched the path only, while each method
+    is a route of its own here; so each method is tried against the routes. Mounts (static files)
+    answer any method at their prefix and are left out."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+            if not isinstance(route, Mount)
+        )
+    ]
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Errors Starlette and FastAPI raise before a route runs, as problems with a real type."""
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, "about:blank", str(exc.detail), str(exc.detail))
+    status = exc.status_code
+    if status == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        return problem(
+            422,
+            "urn:kluis:problem:invalid-field",
+            "Invalid value",
+            "the body is not UTF-8; send JSON encoded as UTF-8 (RFC 8259, section 8.1)",
+        )
+    phrase = HTTPStatus(status).phrase
+    slug, detail = _HTTP_PROBLEMS.get(status, ("error", phrase.lower()))
+    if exc.detail and exc.detail != phrase:
+        detail = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        detail = f"{request.method} is not a method of this route; it has {headers['Allow']}"
+    return problem(status, f"urn:kluis:problem:{slug}", phrase, detail, headers=headers)
 
 
 async def _nul_in_text(_request: Request, exc: Exception) -> JSONResponse:
@@ -91,6 +152,19 @@ async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
         "Internal error",
         "an unexpected error stopped this request; it was logged for the administrator",
     )
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    """Serve the OpenAPI document with every schema in its components (``openapi_document``),
+    the way FastAPI documents extending it: by replacing ``app.openapi``."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_document(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> FastAPI:
@@ -126,6 +200,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         static_url="/static/api-docs",
         openapi_url="/api/v1/openapi.json",
     )
+    _complete_openapi(app)
     if kluis is not None:
         app.state.kluis = kluis
     app.add_exception_handler(KluisError, _kluis_error)
@@ -165,7 +240,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         export_router,
         retention_router,
     ):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=PROBLEMS)
 
     from kluis.compliance.pages import router as compliance_pages
     from kluis.web.privacy_pages import router as privacy_pages

@@ -526,6 +526,23 @@ def test_company_patch(kluis: Kluis) -> None:
     assert_problem(no_name, 422, "urn:kluis:problem:invalid-field", "name")
 
 
+def test_the_schema_of_a_company_change_says_a_name_cannot_be_cleared(kluis: Kluis) -> None:
+    """A company needs a name (the code refuses ``null``), so the schema does not offer it: a
+    client generated from it never sends what is refused."""
+    spec = client_for(kluis, "sales").get("/api/v1/openapi.json").json()
+    change = spec["components"]["schemas"]["CompanyUpdate"]
+    assert change["properties"]["name"]["type"] == "string"
+    assert "anyOf" not in change["properties"]["name"]
+    assert "name" not in change.get("required", [])
+    assert {"type": "null"} in change["properties"]["city"]["anyOf"]
+    sales = client_for(kluis, "sales")
+    created = sales.post(COMPANIES, json={"name": "Hoekstra Bouw"}).json()
+    response = sales.patch(f"{COMPANIES}/{created['id']}", json={"name": None})
+    body = assert_problem(response, 422, "urn:kluis:problem:invalid-field", "name")
+    assert "name" in body["detail"]
+    assert sales.patch(f"{COMPANIES}/{created['id']}", json={"city": "Sneek"}).status_code == 200
+
+
 @pytest.mark.parametrize("country", ["Netherlands", "N1", "X"])
 def test_a_bad_country_is_refused_naming_the_field(kluis: Kluis, country: str) -> None:
     sales = client_for(kluis, "sales")

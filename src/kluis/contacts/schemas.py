@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 
 from kluis.contacts.fields import PERSONAL_FIELDS, FieldKind, PersonalField
 from kluis.contacts.rules import Relationship
@@ -95,10 +96,17 @@ class CompanyCreate(BaseModel):
     country: str | None = Field(default=None, description="ISO 3166 alpha-2, e.g. NL")
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class CompanyUpdate(BaseModel):
+    """Fields left out stay as they are; ``null`` clears one, except ``name``: a company keeps a
+    name, so the schema offers no ``null`` for it (the service refuses one, naming the field)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
+    name: str | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
     registration_number: str | None = None
     vat_number: str | None = None
     website: str | None = None

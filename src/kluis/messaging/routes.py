@@ -16,7 +16,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request, Response, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, Problem, get_now
+from kluis.api import (
+    MAX_ID,
+    PROBLEMS,
+    ActorDep,
+    KluisDep,
+    NowDep,
+    get_now,
+    problem_response,
+)
 from kluis.consent.rules import Basis, Decision, Reason
 from kluis.consent.schemas import DecisionPublic
 from kluis.errors import InvalidField, KluisError
@@ -38,15 +46,8 @@ campaigns_router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
-    }
-
-
 MAIL_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    503: _problem("No mail server is configured (`KLUIS_SMTP_URL`)."),
+    503: problem_response("No mail server is configured (`KLUIS_SMTP_URL`)."),
 }
 
 
