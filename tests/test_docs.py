@@ -11,6 +11,7 @@ import pytest
 import typer.main
 
 from kluis import errors
+from kluis.app import HTTP_PROBLEMS
 from kluis.audit.events import all_events
 from kluis.cli import app
 from kluis.settings import Settings
@@ -72,3 +73,8 @@ def _problems() -> list[type[errors.KluisError]]:
 @pytest.mark.parametrize("problem", _problems(), ids=lambda p: p.slug)
 def test_every_problem_type_is_documented(problem: type[errors.KluisError]) -> None:
     assert f"`urn:kluis:problem:{problem.slug}`" in _read("docs/api.md")
+
+
+@pytest.mark.parametrize("slug", [slug for slug, _detail in HTTP_PROBLEMS.values()])
+def test_every_problem_type_of_the_framework_errors_is_documented(slug: str) -> None:
+    assert f"`urn:kluis:problem:{slug}`" in _read("docs/api.md")

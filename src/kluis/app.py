@@ -75,7 +75,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_HTTP_PROBLEMS = {
+HTTP_PROBLEMS = {
     400: (
         "malformed-request",
         "the body could not be read as its content type says; send what the route documents",
@@ -120,7 +120,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "the body is not UTF-8; send JSON encoded as UTF-8 (RFC 8259, section 8.1)",
         )
     phrase = HTTPStatus(status).phrase
-    slug, detail = _HTTP_PROBLEMS.get(status, ("error", phrase.lower()))
+    slug, detail = HTTP_PROBLEMS.get(status, ("error", phrase.lower()))
     if exc.detail and exc.detail != phrase:
         detail = str(exc.detail)
     headers = dict(exc.headers or {})
