@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor
@@ -43,6 +44,21 @@ def get_actor(
             "`kluis tokens create EMAIL`"
         )
     return auth.authenticate_token(kluis.engine, credentials.credentials, now)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+Kept = SkipJsonSchema[None]
+"""The "left out" of a change's field that may be left out but not cleared: ``T | Kept``."""
+
+
+def kept(**constraints: Any) -> Any:
+    """The default of a ``T | Kept`` field: left out, it keeps its value. The schema offers ``T``
+    only (no ``null``, no ``null`` default), since the service refuses a ``null`` there, naming
+    the field; a schema offering what the code refuses breaks every generated client."""
+    return Field(default=None, json_schema_extra=_no_default, **constraints)
 
 
 class FieldError(BaseModel):

@@ -526,6 +526,29 @@ def test_company_patch(kluis: Kluis) -> None:
     assert_problem(no_name, 422, "urn:kluis:problem:invalid-field", "name")
 
 
+def test_the_schema_of_a_person_change_offers_what_the_code_takes(kluis: Kluis) -> None:
+    """A change names at least one field, and ``relationship`` and ``language`` may be changed
+    but not cleared: the schema says both, as the code refuses them."""
+    admin = client_for(kluis, "admin")
+    change = admin.get("/api/v1/openapi.json").json()["components"]["schemas"]["PersonUpdate"]
+    assert change["minProperties"] == 1
+    for name in ("relationship", "language"):
+        assert "null" not in str(change["properties"][name]), change["properties"][name]
+        assert "default" not in change["properties"][name]
+    for name in ("email", "company_id", "purposes"):
+        assert {"type": "null"} in change["properties"][name]["anyOf"], name
+    person_id = admin.post(
+        "/api/v1/contacts",
+        json={"relationship": "customer", "purposes": ["customer_service"], "given_name": "Fenna"},
+    ).json()["id"]
+    url = f"/api/v1/contacts/{person_id}"
+    params = {"purpose": "customer_service"}
+    assert_problem(admin.patch(url, params=params, json={}), 422, field="body")
+    for name in ("relationship", "language"):
+        response = admin.patch(url, params=params, json={name: None})
+        assert_problem(response, 422, "urn:kluis:problem:invalid-field", name)
+
+
 def test_the_schema_of_a_company_change_says_a_name_cannot_be_cleared(kluis: Kluis) -> None:
     """A company needs a name (the code refuses ``null``), so the schema does not offer it: a
     client generated from it never sends what is refused."""

@@ -226,14 +226,38 @@ def test_patch_is_refused_to_other_roles_and_unknown_keys(kluis: Kluis) -> None:
     assert_problem(response, 404, "urn:kluis:problem:not-found", "key")
 
 
-@pytest.mark.parametrize(
-    "field", ["name_en", "description_nl", "lawful_basis", "retention", "covers_everyone"]
+KEPT = (
+    "name_en",
+    "name_nl",
+    "description_en",
+    "description_nl",
+    "lawful_basis",
+    "data_use",
+    "retention",
+    "retention_anchor",
+    "covers_everyone",
 )
+"""Fields of a purpose a change may leave out but not clear."""
+
+
+@pytest.mark.parametrize("field", KEPT)
 def test_patch_cannot_clear_a_required_field(kluis: Kluis, field: str) -> None:
     admin = client_for(kluis, "admin")
     response = admin.patch(f"{PURPOSES}/invoicing", json={field: None})
     assert_problem(response, 422, "urn:kluis:problem:invalid-field", field)
     assert audit_entries(kluis, action="purpose.changed") == []
+
+
+def test_the_schema_of_a_change_offers_null_only_where_it_clears(kluis: Kluis) -> None:
+    """What a change may not clear has no ``null`` (nor a ``null`` default) in the schema, so a
+    client generated from it never sends what the service refuses; lists and the interest do."""
+    spec = client_for(kluis, "admin").get("/api/v1/openapi.json").json()
+    change = spec["components"]["schemas"]["PurposeUpdate"]["properties"]
+    for name in KEPT:
+        assert "null" not in str(change[name]), (name, change[name])
+        assert "default" not in change[name], name
+    for name in set(change) - set(KEPT):
+        assert {"type": "null"} in change[name]["anyOf"], (name, change[name])
 
 
 def test_patch_may_clear_the_interest_and_lists(kluis: Kluis) -> None:

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from pydantic.json_schema import SkipJsonSchema
 
+from kluis.api import Kept, kept
 from kluis.contacts.fields import PERSONAL_FIELDS, FieldKind, PersonalField
 from kluis.contacts.rules import Relationship
 
@@ -49,11 +49,18 @@ PersonCreate: type[BaseModel] = create_model(
     **_personal_fields(),
 )
 
+
+class _PersonChange(_PersonBase):
+    """A change names at least one field (the route refuses an empty one)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+
 PersonUpdate: type[BaseModel] = create_model(
     "PersonUpdate",
-    __base__=_PersonBase,
-    relationship=(Relationship | None, None),
-    language=(Language | None, None),
+    __base__=_PersonChange,
+    relationship=(Relationship | Kept, kept()),
+    language=(Language | Kept, kept()),
     company_id=(int | None, None),
     purposes=(list[str] | None, Field(default=None, description="The full new list of purposes.")),
     **_personal_fields(),
@@ -96,17 +103,13 @@ class CompanyCreate(BaseModel):
     country: str | None = Field(default=None, description="ISO 3166 alpha-2, e.g. NL")
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
 class CompanyUpdate(BaseModel):
     """Fields left out stay as they are; ``null`` clears one, except ``name``: a company keeps a
     name, so the schema offers no ``null`` for it (the service refuses one, naming the field)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
+    name: str | Kept = kept()
     registration_number: str | None = None
     vat_number: str | None = None
     website: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kluis.api import Kept, kept
 from kluis.purposes.rules import LawfulBasis, RetentionAnchor
 
 
@@ -41,23 +42,26 @@ class PurposeCreate(PurposeFields):
 
 
 class PurposeUpdate(BaseModel):
+    """Fields left out stay as they are; ``null`` clears the legitimate interest and the lists,
+    and nothing else (the service refuses it, naming the field), so only they offer it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name_en: str | None = None
-    name_nl: str | None = None
-    description_en: str | None = None
-    description_nl: str | None = None
-    lawful_basis: LawfulBasis | None = None
+    name_en: str | Kept = kept()
+    name_nl: str | Kept = kept()
+    description_en: str | Kept = kept()
+    description_nl: str | Kept = kept()
+    lawful_basis: LawfulBasis | Kept = kept()
     legitimate_interest: str | None = None
     data_categories: list[str] | None = None
-    data_use: str | None = None
+    data_use: str | Kept = kept()
     data_subjects: list[str] | None = None
-    retention: str | None = None
-    retention_anchor: RetentionAnchor | None = None
+    retention: str | Kept = kept()
+    retention_anchor: RetentionAnchor | Kept = kept()
     recipients: list[str] | None = None
     transfers: list[TransferModel] | None = None
     roles: list[str] | None = None
-    covers_everyone: bool | None = None
+    covers_everyone: bool | Kept = kept()
 
 
 class PurposePublic(PurposeFields):
