@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from pydantic.json_schema import SkipJsonSchema
 
 from kluis.auth import service as auth
 from kluis.auth.rules import Actor
@@ -46,19 +45,21 @@ def get_actor(
     return auth.authenticate_token(kluis.engine, credentials.credentials, now)
 
 
-def _no_default(schema: dict[str, Any]) -> None:
+def _not_null(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
-
-
-Kept = SkipJsonSchema[None]
-"""The "left out" of a change's field that may be left out but not cleared: ``T | Kept``."""
+    offered = [branch for branch in schema.pop("anyOf", []) if branch != {"type": "null"}]
+    if len(offered) == 1:
+        schema.update(offered[0])
+    elif offered:
+        schema["anyOf"] = offered
 
 
 def kept(**constraints: Any) -> Any:
-    """The default of a ``T | Kept`` field: left out, it keeps its value. The schema offers ``T``
-    only (no ``null``, no ``null`` default), since the service refuses a ``null`` there, naming
-    the field; a schema offering what the code refuses breaks every generated client."""
-    return Field(default=None, json_schema_extra=_no_default, **constraints)
+    """The default of a change's field (``T | None = kept()``) that may be left out, keeping its
+    value, but not cleared: the schema offers ``T`` only, no ``null`` and no ``null`` default,
+    since the service refuses a ``null`` there, naming the field. A schema offering what the
+    code refuses breaks every client generated from it."""
+    return Field(default=None, json_schema_extra=_not_null, **constraints)
 
 
 class FieldError(BaseModel):

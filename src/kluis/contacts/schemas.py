@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from kluis.api import Kept, kept
+from kluis.api import kept
 from kluis.contacts.fields import PERSONAL_FIELDS, FieldKind, PersonalField
 from kluis.contacts.rules import Relationship
 
@@ -59,8 +59,8 @@ class _PersonChange(_PersonBase):
 PersonUpdate: type[BaseModel] = create_model(
     "PersonUpdate",
     __base__=_PersonChange,
-    relationship=(Relationship | Kept, kept()),
-    language=(Language | Kept, kept()),
+    relationship=(Relationship | None, kept()),
+    language=(Language | None, kept()),
     company_id=(int | None, None),
     purposes=(list[str] | None, Field(default=None, description="The full new list of purposes.")),
     **_personal_fields(),
@@ -109,7 +109,7 @@ class CompanyUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | Kept = kept()
+    name: str | None = kept()
     registration_number: str | None = None
     vat_number: str | None = None
     website: str | None = None

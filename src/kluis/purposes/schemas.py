@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kluis.api import Kept, kept
+from kluis.api import kept
 from kluis.purposes.rules import LawfulBasis, RetentionAnchor
 
 
@@ -47,21 +47,21 @@ class PurposeUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name_en: str | Kept = kept()
-    name_nl: str | Kept = kept()
-    description_en: str | Kept = kept()
-    description_nl: str | Kept = kept()
-    lawful_basis: LawfulBasis | Kept = kept()
+    name_en: str | None = kept()
+    name_nl: str | None = kept()
+    description_en: str | None = kept()
+    description_nl: str | None = kept()
+    lawful_basis: LawfulBasis | None = kept()
     legitimate_interest: str | None = None
     data_categories: list[str] | None = None
-    data_use: str | Kept = kept()
+    data_use: str | None = kept()
     data_subjects: list[str] | None = None
-    retention: str | Kept = kept()
-    retention_anchor: RetentionAnchor | Kept = kept()
+    retention: str | None = kept()
+    retention_anchor: RetentionAnchor | None = kept()
     recipients: list[str] | None = None
     transfers: list[TransferModel] | None = None
     roles: list[str] | None = None
-    covers_everyone: bool | Kept = kept()
+    covers_everyone: bool | None = kept()
 
 
 class PurposePublic(PurposeFields):
