@@ -119,14 +119,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "Invalid value",
             "the body is not UTF-8; send JSON encoded as UTF-8 (RFC 8259, section 8.1)",
         )
-    phrase = HTTPStatus(status).phrase
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
     slug, detail = HTTP_PROBLEMS.get(status, ("error", phrase.lower()))
     if exc.detail and exc.detail != phrase:
         detail = str(exc.detail)
     headers = dict(exc.headers or {})
-    if status == 405:
-        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
-        detail = f"{request.method} is not a method of this route; it has {headers['Allow']}"
+    allowed = _allowed_methods(request) if status == 405 else ""
+    if allowed:
+        headers["Allow"] = allowed
+        detail = f"{request.method} is not a method of this route; it has {allowed}"
     return problem(status, f"urn:kluis:problem:{slug}", phrase, detail, headers=headers)
 
 
