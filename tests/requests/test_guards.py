@@ -35,7 +35,9 @@ def test_only_handlers_file_an_erasure_already_verified(kluis: Kluis, actor: Act
     assert taken_in.status == "received"
     checked = service.create(kluis, actor, "access", NOW, person_id=person, verified_by="in_person")
     assert checked.status == "verified"
-    filed = service.create(kluis, PRIVACY, "erasure", NOW, person_id=person, verified_by="in_person")
+    filed = service.create(
+        kluis, PRIVACY, "erasure", NOW, person_id=person, verified_by="in_person"
+    )
     assert filed.status == "verified"
 
 

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -307,6 +308,19 @@ def may_process_restricted(purpose: Purpose) -> bool:
     until the restriction is lifted.
     """
     return purpose.covers_everyone or purpose.lawful_basis is LawfulBasis.LEGAL_OBLIGATION
+
+
+def may_read(held: Iterable[Purpose], person_purposes: Iterable[str], restricted: bool) -> bool:
+    """Whether someone holding the purposes ``held`` may read a person held for
+    ``person_purposes`` under at least one of them: a purpose the person was collected for, or one
+    that covers everyone (Art. 5(1)(b)); while the person is restricted (Art. 18(2)) only under a
+    purpose that may process restricted data. What a refusal may say about a person, such as
+    who holds an e-mail address already, follows this."""
+    collected = set(person_purposes)
+    return any(
+        (p.covers_everyone or p.key in collected) and (not restricted or may_process_restricted(p))
+        for p in held
+    )
 
 
 def is_marketing(purpose: Purpose, marketing_purpose: str) -> bool:

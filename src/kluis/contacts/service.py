@@ -240,7 +240,7 @@ def create_people(
                 raise
         first = position - len(prepared) + 1
         with k.engine.begin() as conn:
-            _check_batch(k, conn, prepared, first)
+            _check_batch(k, conn, actor, prepared, first)
             listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
             ids = new_person_ids(len(prepared))
             ciphers = k.vault.create_keys(ids, now)
@@ -325,7 +325,35 @@ def _check_suppressed(
     return listed
 
 
-def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: int) -> None:
+def readable_by(conn: Connection, actor: Actor, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the actor's role may read under some purpose it holds
+    (``rules.may_read``)."""
+    held = [p for p in purposes_repo.all_purposes(conn) if holds_purpose(actor.role, p.roles)]
+    wanted = list(dict.fromkeys(ids))
+    purposes = repository.purposes_of(conn, wanted)
+    restricted = repository.restricted(conn, wanted)
+    return {
+        person_id
+        for person_id in wanted
+        if rules.may_read(held, purposes[person_id], person_id in restricted)
+    }
+
+
+def _taken(conn: Connection, actor: Actor, owner: str) -> str:
+    """How a refusal names the person who holds an e-mail address already: by id to a role that
+    may read them, so it can update them instead; to any other role the id would be a way into
+    a person outside its purposes (Art. 5(1)(b), 25(2)), so it is left out."""
+    if readable_by(conn, actor, [owner]):
+        return f"({owner}); update them instead"
+    return (
+        "(held for purposes your role does not hold, so it is not named); ask an admin or the "
+        "privacy officer"
+    )
+
+
+def _check_batch(
+    k: Kluis, conn: Connection, actor: Actor, prepared: list[_Prepared], first: int
+) -> None:
     """Refuse a batch that would keep an e-mail address twice or name an unknown company,
     before any key is made for it. ``first`` is the position of the batch's first person."""
     emails: dict[bytes, int] = {}
@@ -345,7 +373,7 @@ def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: i
             digest, owner = next(iter(held.items()))
             raise Conflict(
                 f"person {first + emails[digest]}: a person with this e-mail address exists "
-                f"already ({owner}); update them instead",
+                f"already {_taken(conn, actor, owner)}",
                 field="email",
             )
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
@@ -704,7 +732,8 @@ def update_person(
             other = [owner for owner in held.values() if owner != person_id]
             if other:
                 raise Conflict(
-                    f"another person ({other[0]}) has this e-mail address", field="email"
+                    f"another person has this e-mail address {_taken(conn, actor, other[0])}",
+                    field="email",
                 )
         wanted = list(changes["purposes"] or []) if "purposes" in changes else None
         _refuse_suppressed(
