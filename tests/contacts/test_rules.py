@@ -529,3 +529,33 @@ def test_a_person_is_readable_under_a_held_purpose_they_were_collected_for(
     held: tuple[Purpose, ...], collected: tuple[str, ...], restricted: bool, readable: bool
 ) -> None:
     assert rules.may_read(held, collected, restricted) is readable
+
+
+MARKETING = _purpose("marketing", "consent")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "marketing", "objected", "consent", "refused"),
+    [
+        (SERVICE, False, False, None, None),
+        (SERVICE, False, True, None, None),
+        (MARKETING, True, False, None, "rests on consent"),
+        (MARKETING, True, False, 7, None),
+        (MARKETING, True, True, 7, "Art. 21(3)"),
+        (MARKETING, False, True, 7, None),
+        (_purpose("interest", "legitimate_interest"), True, True, None, "Art. 21(3)"),
+        (_purpose("interest", "legitimate_interest"), True, False, None, None),
+    ],
+)
+def test_a_purpose_is_added_on_a_basis_of_its_own(
+    purpose: Purpose, marketing: bool, objected: bool, consent: int | None, refused: str | None
+) -> None:
+    why = rules.why_not_add(
+        purpose, marketing=marketing, objected=objected, consent_event_id=consent
+    )
+    if refused is None:
+        assert why is None
+    else:
+        assert why is not None
+        assert refused in why
+        assert purpose.key in why

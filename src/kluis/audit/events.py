@@ -87,6 +87,20 @@ class PersonPurposesChanged(AuditEvent):
 
 
 @dataclass(frozen=True)
+class PersonPurposeAdded(AuditEvent):
+    """A purpose was added to a person held already: further processing (Art. 6(4)), with the
+    lawful basis it rests on, the purpose the actor read the person under, and for a purpose on
+    consent the consent event it rests on."""
+
+    action: ClassVar[str] = "person.purpose_added"
+    person_id: str
+    purpose: str
+    lawful_basis: str
+    under: str
+    consent_event_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PersonErasedEvent(AuditEvent):
     action: ClassVar[str] = "person.erased"
     person_id: str

@@ -323,6 +323,33 @@ def may_read(held: Iterable[Purpose], person_purposes: Iterable[str], restricted
     )
 
 
+def why_not_add(
+    purpose: Purpose, *, marketing: bool, objected: bool, consent_event_id: int | None
+) -> str | None:
+    """Why ``purpose`` may not be added to a person held already, or None when it may.
+
+    Adding a purpose to data collected for others is further processing (Art. 6(4)): it needs a
+    lawful basis of its own. A purpose on consent (Art. 6(1)(a)) needs the person's live consent,
+    ``consent_event_id`` (the grant or re-confirmation it rests on; Kluis records consent per
+    channel and topic, and every consent purpose rests on any live one, as a receipt lists
+    them). A person who objected to direct marketing is not added to it again, whatever they
+    consented to (Art. 21(3)). Which role may add it, and to whom, is the caller's check.
+    """
+    if marketing and objected:
+        return (
+            f"the person objected to direct marketing, so their data may no longer be processed "
+            f"for {purpose.key!r} (Art. 21(3)); only an admin or the privacy officer can lift an "
+            "objection the person withdraws"
+        )
+    if purpose.lawful_basis is LawfulBasis.CONSENT and consent_event_id is None:
+        return (
+            f"purpose {purpose.key!r} rests on consent (Art. 6(1)(a)) and the person has no live "
+            "consent: record the consent they gave first (POST /api/v1/contacts/{id}/consents, "
+            "with the wording they saw), then add the purpose"
+        )
+    return None
+
+
 def is_marketing(purpose: Purpose, marketing_purpose: str) -> bool:
     """Whether ``purpose`` is direct marketing: the configured marketing purpose
     (``KLUIS_MARKETING_PURPOSE``) or any purpose whose fideslang data use is ``marketing``

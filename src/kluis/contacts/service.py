@@ -21,6 +21,7 @@ from kluis.audit.events import (
     PersonCreated,
     PersonErasedEvent,
     PersonMinimised,
+    PersonPurposeAdded,
     PersonPurposesChanged,
     PersonRead,
     PersonSearched,
@@ -29,6 +30,8 @@ from kluis.audit.events import (
     SuppressionRemoved,
 )
 from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
+from kluis.consent import repository as consent_repo
+from kluis.consent import rules as consent_rules
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS, PersonalField
 from kluis.db import to_db_time
@@ -44,7 +47,7 @@ from kluis.errors import (
 )
 from kluis.ids import new_person_ids
 from kluis.purposes import repository as purposes_repo
-from kluis.purposes.rules import Purpose
+from kluis.purposes.rules import LawfulBasis, Purpose
 from kluis.runtime import Kluis
 from kluis.vault.crypto import PersonCipher
 from kluis.vault.service import SUPPRESSION_KINDS
@@ -88,18 +91,18 @@ def _ctx(k: Kluis, now: datetime) -> rules.NormaliseContext:
     return rules.NormaliseContext(region=k.settings.default_region, today=now.date())
 
 
-def _purpose_for(conn: Connection, actor: Actor, key: str) -> Purpose:
+def _purpose_for(conn: Connection, actor: Actor, key: str, field: str = "purpose") -> Purpose:
     purpose = purposes_repo.get(conn, key)
     if purpose is None:
         raise NotFound(
             f"there is no purpose {key!r}; `kluis purposes list` shows the catalogue",
-            field="purpose",
+            field=field,
         )
     if not holds_purpose(actor.role, purpose.roles):
         raise PurposeRefused(
             f"role {actor.role.value} does not hold purpose {key!r}; ask an admin for a role that "
             "does, or work under one of your own purposes",
-            field="purpose",
+            field=field,
         )
     return purpose
 
@@ -747,7 +750,7 @@ def update_person(
                     "work under it; work under another purpose of the person's",
                     field="purposes",
                 )
-            events.extend(_change_purposes(conn, actor, person_id, current, wanted, now))
+            events.extend(_change_purposes(k, conn, actor, current, wanted, purpose, now))
         if values:
             events.append(PersonUpdated(person_id, purpose.key, tuple(sorted(values))))
             index = {
@@ -837,27 +840,63 @@ def store_fields(
     return [SuppressionAdded(person_id, tuple(sorted({kind for kind, _ in entries})), "objected")]
 
 
+def _live_consent(conn: Connection, person_id: str, now: datetime) -> int | None:
+    """The event of the person's most recent live consent on any channel and topic, if any."""
+    live = [
+        state
+        for state in consent_repo.permissions_of(conn, person_id).values()
+        if consent_rules.live(state, now)
+    ]
+    return max(live, key=lambda state: state.since).event_id if live else None
+
+
 def _change_purposes(
+    k: Kluis,
     conn: Connection,
     actor: Actor,
-    person_id: str,
     current: PersonView,
     wanted: Sequence[str],
+    under: Purpose,
     now: datetime,
 ) -> list[AuditEvent]:
+    """Set the person's purposes to ``wanted``. The actor reads the person under ``under``
+    already (the caller checked), and must hold every purpose added or removed. Each purpose
+    added is further processing (Art. 6(4)): refused when ``rules.why_not_add`` says so, and
+    audited as ``person.purpose_added`` with the basis it rests on. The kept consent state is
+    read from the consent slice's repository; its service stands above this one."""
     if not wanted:
         raise InvalidField(
             "a person needs at least one purpose; to remove the last one, erase them",
             field="purposes",
         )
+    person_id = current.id
     have, want = set(current.purposes), set(wanted)
-    for key in have ^ want:
-        _purpose_for(conn, actor, key)
+    changed = {key: _purpose_for(conn, actor, key, "purposes") for key in sorted(have ^ want)}
     added, removed = sorted(want - have), sorted(have - want)
     if not added and not removed:
         return []
-    repository.replace_purposes(conn, person_id, ((k, now) for k in added), removed)
-    return [PersonPurposesChanged(person_id, tuple(added), tuple(removed))]
+    events: list[AuditEvent] = [PersonPurposesChanged(person_id, tuple(added), tuple(removed))]
+    objected = bool(added) and bool(repository.objected(conn, [person_id]))
+    consent_event_id = _live_consent(conn, person_id, now) if added else None
+    for key in added:
+        purpose = changed[key]
+        marketing = rules.is_marketing(purpose, k.settings.marketing_purpose)
+        why = rules.why_not_add(
+            purpose, marketing=marketing, objected=objected, consent_event_id=consent_event_id
+        )
+        if why is not None:
+            raise PurposeRefused(f"{key} cannot be added: {why}", field="purposes")
+        events.append(
+            PersonPurposeAdded(
+                person_id,
+                key,
+                purpose.lawful_basis.value,
+                under.key,
+                consent_event_id if purpose.lawful_basis is LawfulBasis.CONSENT else None,
+            )
+        )
+    repository.replace_purposes(conn, person_id, ((key, now) for key in added), removed)
+    return events
 
 
 def erase_person(
@@ -984,8 +1023,6 @@ def keep_only(
     )
     repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
     if ledger:
-        from kluis.consent import repository as consent_repo
-
         consent_repo.delete_ledger(conn, person_id)
     result = Minimised(
         tuple(f.name for f in cleared), tuple(removed), tuple(sorted(set(held) & set(keep)))
