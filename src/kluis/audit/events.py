@@ -207,7 +207,27 @@ class ConsentRecorded(AuditEvent):
 class ConsentLedgerRead(AuditEvent):
     action: ClassVar[str] = "consent.ledger_read"
     person_id: str
+    purpose: str
     events: int
+
+
+@dataclass(frozen=True)
+class PermissionsRead(AuditEvent):
+    """A person's kept consent state and what a commercial message would get were shown."""
+
+    action: ClassVar[str] = "consent.permissions_read"
+    person_id: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class MessagesRead(AuditEvent):
+    """The list of messages sent, refused or failed to a person was shown."""
+
+    action: ClassVar[str] = "message.history_read"
+    person_id: str
+    purpose: str
+    messages: int
 
 
 @dataclass(frozen=True)
@@ -235,6 +255,7 @@ class DecisionMade(AuditEvent):
 class EvidenceAdded(AuditEvent):
     action: ClassVar[str] = "evidence.added"
     person_id: str
+    purpose: str
     evidence_id: int
     content_type: str
     size: int

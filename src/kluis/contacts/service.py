@@ -529,6 +529,24 @@ def _one(k: Kluis, conn: Connection, purpose: Purpose, person_id: str, refusal: 
     raise _missing(k, person_id)
 
 
+def reach(k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str) -> Purpose:
+    """The purpose under which the actor processes this person, checked as ``read_person``
+    checks it: the role holds the purpose, the person was collected for it (Art. 5(1)(b)) and
+    is not restricted under it (Art. 18(2)); otherwise the error that says why. For reads of
+    what is kept about a person beside their fields (consent ledger, permissions, messages,
+    evidence), in the caller's transaction, which audits the read under the purpose returned."""
+    purpose = _purpose_for(conn, actor, purpose_key)
+    _one(
+        k,
+        conn,
+        purpose,
+        person_id,
+        f"person {person_id} was not collected for purpose {purpose_key!r}; what is kept "
+        "about them may be used only for the purposes it was collected for (Art. 5(1)(b))",
+    )
+    return purpose
+
+
 def _read_events(views: Sequence[PersonView], via: str) -> list[AuditEvent]:
     return [PersonRead(v.id, v.purpose, tuple(sorted(v.fields)), via) for v in views]
 
