@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -154,3 +154,13 @@ MAX_SEQ = 2**63 - 1
 KluisDep = Annotated[Kluis, Depends(get_kluis)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 NowDep = Annotated[datetime, Depends(get_now)]
+PurposeQuery = Annotated[
+    str,
+    Query(
+        description="The purpose of this read: the role must hold it and the person must have "
+        "been collected for it (Art. 5(1)(b)); only what it may use is returned, and the read "
+        "is audited under it.",
+        examples=["customer_service"],
+    ),
+]
+"""Every read of what is kept about a person names its purpose (DESIGN.md invariant 3)."""

@@ -4,6 +4,7 @@ Time is passed in; nothing sleeps."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pyotp
@@ -13,8 +14,15 @@ from sqlalchemy import select
 from conftest import NOW
 from kluis.audit import service as audit
 from kluis.auth import sessions
-from kluis.auth.rules import LOCK_MINUTES, MAX_FAILED_SIGN_INS, SESSION_MAX_HOURS, token_digest
-from kluis.auth.tables import StaffSession, User
+from kluis.auth.rules import (
+    CLIENT_WINDOW_MINUTES,
+    LOCK_MINUTES,
+    MAX_CLIENT_FAILURES,
+    MAX_FAILED_SIGN_INS,
+    SESSION_MAX_HOURS,
+    token_digest,
+)
+from kluis.auth.tables import SignInClient, StaffSession, User
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 from staff_helpers import PASSWORD, cheap_argon2, make_user
@@ -83,6 +91,59 @@ def test_a_right_password_before_the_fifth_try_resets_the_count(kluis: Kluis, em
         with pytest.raises(sessions.SignInRefused):
             sessions.sign_in(kluis, email, WRONG, NOW)
     sessions.sign_in(kluis, email, PASSWORD, NOW)
+
+
+CLIENT = "192.0.2.41"
+
+
+def spray(kluis: Kluis, accounts: list[str], failures: int, start: datetime) -> datetime:
+    """``failures`` wrong passwords from ``CLIENT`` spread over ``accounts`` (so that none of
+    them locks), a second apart; returns the time of the last."""
+    at = start
+    for attempt in range(failures):
+        at = start + timedelta(seconds=attempt)
+        with pytest.raises(sessions.SignInRefused):
+            sessions.sign_in(kluis, accounts[attempt % len(accounts)], WRONG, at, client=CLIENT)
+    return at
+
+
+def test_failures_from_one_client_on_any_accounts_refuse_that_client_for_a_while(
+    kluis: Kluis, email: str
+) -> None:
+    accounts = [email, make_user(kluis, "sales")] + [f"guess{n}@example.com" for n in range(8)]
+    assert MAX_CLIENT_FAILURES / len(accounts) < MAX_FAILED_SIGN_INS
+    locked_at = spray(kluis, accounts, MAX_CLIENT_FAILURES, NOW)
+    later = locked_at + timedelta(minutes=LOCK_MINUTES - 1)
+    with pytest.raises(sessions.SignInRefused) as refused:
+        sessions.sign_in(kluis, email, PASSWORD, later, client=CLIENT)
+    with pytest.raises(sessions.SignInRefused) as unknown:
+        sessions.sign_in(kluis, "nobody@example.com", PASSWORD, NOW)
+    assert refused.value.detail == unknown.value.detail
+    # the accounts themselves are not locked: from elsewhere the password still opens them
+    sessions.sign_in(kluis, email, PASSWORD, later, client="192.0.2.42")
+    _token, session = sessions.sign_in(
+        kluis, email, PASSWORD, locked_at + timedelta(minutes=LOCK_MINUTES), client=CLIENT
+    )
+    assert session.email == email
+
+
+def test_client_failures_count_within_their_window_only(kluis: Kluis, email: str) -> None:
+    accounts = [f"guess{n}@example.com" for n in range(10)]
+    last = spray(kluis, accounts, MAX_CLIENT_FAILURES - 1, NOW)
+    assert last - NOW < timedelta(minutes=CLIENT_WINDOW_MINUTES)
+    spray(kluis, accounts, 1, NOW + timedelta(minutes=CLIENT_WINDOW_MINUTES))
+    sessions.sign_in(
+        kluis, email, PASSWORD, NOW + timedelta(minutes=CLIENT_WINDOW_MINUTES + 1), client=CLIENT
+    )
+
+
+def test_a_client_is_kept_as_a_keyed_digest_of_its_address(kluis: Kluis, email: str) -> None:
+    spray(kluis, [email], 1, NOW)
+    with kluis.engine.connect() as conn:
+        (row,) = conn.execute(select(SignInClient)).all()
+    assert CLIENT not in str(tuple(row))
+    assert row.digest != hashlib.sha256(CLIENT.encode()).hexdigest()
+    assert row.failures == 1
 
 
 def test_a_session_ends_after_the_idle_time(kluis: Kluis, email: str) -> None:

@@ -77,10 +77,16 @@ def decision(
 
 
 def upload(
-    client: TestClient, person_id: str, data: bytes = WAV, content_type: str = "audio/wav"
+    client: TestClient,
+    person_id: str,
+    data: bytes = WAV,
+    content_type: str = "audio/wav",
+    purpose: str = "privacy_requests",
 ) -> Any:
     return client.post(
-        f"{PEOPLE}/{person_id}/evidence", files={"file": ("call.wav", data, content_type)}
+        f"{PEOPLE}/{person_id}/evidence",
+        params={"purpose": purpose},
+        files={"file": ("call.wav", data, content_type)},
     )
 
 
@@ -178,7 +184,7 @@ def test_grants_that_are_not_consent_are_refused_naming_the_field(kluis: Kluis) 
     assert_problem(
         sales.post(url, json=grant_body(999)), 422, "urn:kluis:problem:invalid-field", "notice_id"
     )
-    ledger = sales.get(url).json()
+    ledger = sales.get(url, params={"purpose": "customer_service"}).json()
     assert ledger["events"] == []
     assert decision(sales, person_id)["allowed"] is False
 
@@ -203,7 +209,7 @@ def test_bad_event_values_name_their_field(kluis: Kluis) -> None:
     response = admin.post(url, json=grant_body(notice_id, topic="astrology"))
     body = assert_problem(response, 422, "urn:kluis:problem:invalid-field", "topic")
     assert "astrology" in body["detail"]
-    assert admin.get(url).json()["events"] == []
+    assert admin.get(url, params={"purpose": "privacy_requests"}).json()["events"] == []
 
 
 def test_a_withdrawal_by_the_person_refuses_and_the_ledger_lists_both(kluis: Kluis) -> None:
@@ -232,7 +238,7 @@ def test_a_withdrawal_by_the_person_refuses_and_the_ledger_lists_both(kluis: Klu
     assert decision(later, person_id)["reason"] == "withdrawn"
 
     admin = client_for(kluis, "admin", now=LATER)
-    response = admin.get(f"{PEOPLE}/{person_id}/consents")
+    response = admin.get(f"{PEOPLE}/{person_id}/consents", params={"purpose": "privacy_requests"})
     assert response.status_code == 200, response.text
     ledger = response.json()
     assert ledger["person_id"] == person_id
@@ -252,10 +258,13 @@ def test_a_withdrawal_by_the_person_refuses_and_the_ledger_lists_both(kluis: Klu
     assert ledger["flags"] == []
     assert ledger["evidence"] == []
 
-    shown_to_marketing = later.get(f"{PEOPLE}/{person_id}/consents").json()
+    shown_to_marketing = later.get(
+        f"{PEOPLE}/{person_id}/consents", params={"purpose": "email_marketing"}
+    ).json()
     assert [e["action"] for e in shown_to_marketing["events"]] == ["granted", "withdrawn"]
     assert shown_to_marketing["events"][0]["source_ip"] is None
-    assert "192.0.2.7" not in later.get(f"{PEOPLE}/{person_id}/consents").text
+    shown = later.get(f"{PEOPLE}/{person_id}/consents", params={"purpose": "email_marketing"})
+    assert "192.0.2.7" not in shown.text
     assert audit_entries(kluis, person_id=person_id, action="consent.ledger_read")
 
 
@@ -280,7 +289,9 @@ def test_permissions_show_status_basis_and_reasons_in_both_languages(kluis: Klui
     event_id = post_consent(marketing, person_id, grant_body(add_notice(marketing), channel="sms"))[
         "id"
     ]
-    response = marketing.get(f"{PEOPLE}/{person_id}/permissions")
+    response = marketing.get(
+        f"{PEOPLE}/{person_id}/permissions", params={"purpose": "email_marketing"}
+    )
     assert response.status_code == 200, response.text
     rows = {(p["channel"], p["topic"]): p for p in response.json()}
     topics = {"product_info", "offers", "promotions", "newsletter"}
@@ -316,7 +327,7 @@ def test_permissions_show_status_basis_and_reasons_in_both_languages(kluis: Klui
 def test_evidence_is_uploaded_cited_and_downloaded_by_an_admin_only(kluis: Kluis) -> None:
     person_id = add_person(kluis)
     service = client_for(kluis, "service")
-    response = upload(service, person_id)
+    response = upload(service, person_id, purpose="customer_service")
     assert response.status_code == 201, response.text
     evidence_id = response.json()["id"]
     event = post_consent(
@@ -328,7 +339,9 @@ def test_evidence_is_uploaded_cited_and_downloaded_by_an_admin_only(kluis: Kluis
     )
 
     admin = client_for(kluis, "admin")
-    ledger = admin.get(f"{PEOPLE}/{person_id}/consents").json()
+    ledger = admin.get(
+        f"{PEOPLE}/{person_id}/consents", params={"purpose": "privacy_requests"}
+    ).json()
     assert ledger["events"][0]["evidence_id"] == evidence_id
     (listed,) = ledger["evidence"]
     assert listed["id"] == evidence_id
@@ -366,11 +379,18 @@ def test_evidence_that_is_not_what_it_claims_is_refused(kluis: Kluis) -> None:
         (b"\x00\x01binary", "text/plain"),
     ]
     for data, content_type in cases:
-        response = upload(marketing, person_id, data, content_type)
+        response = upload(marketing, person_id, data, content_type, purpose="email_marketing")
         assert_problem(response, 422, "urn:kluis:problem:invalid-field", "file")
-    missing_file = marketing.post(f"{PEOPLE}/{person_id}/evidence", data={"other": "x"})
+    missing_file = marketing.post(
+        f"{PEOPLE}/{person_id}/evidence", params={"purpose": "email_marketing"}, data={"other": "x"}
+    )
     assert_problem(missing_file, 422, "urn:kluis:problem:invalid-field", "file")
-    assert client_for(kluis, "admin").get(f"{PEOPLE}/{person_id}/consents").json()["evidence"] == []
+    assert (
+        client_for(kluis, "admin")
+        .get(f"{PEOPLE}/{person_id}/consents", params={"purpose": "privacy_requests"})
+        .json()["evidence"]
+        == []
+    )
 
 
 def test_evidence_over_the_size_limit_is_refused(kluis: Kluis) -> None:
@@ -426,7 +446,9 @@ def test_an_objection_stops_commercial_messages_until_lifted(kluis: Kluis) -> No
     assert privacy.post(url, json=lift).status_code == 201
     assert decision(marketing, person_id)["allowed"] is True
 
-    flags = privacy.get(f"{PEOPLE}/{person_id}/consents").json()["flags"]
+    flags = privacy.get(
+        f"{PEOPLE}/{person_id}/consents", params={"purpose": "privacy_requests"}
+    ).json()["flags"]
     assert [(f["flag"], f["active"], f["method"]) for f in flags] == [
         ("objection", True, "phone"),
         ("objection", False, "email"),
@@ -628,9 +650,13 @@ def test_topics_are_listed_added_and_changed_by_the_privacy_officer(kluis: Kluis
     person_id = add_person(kluis)
     granted = post_consent(marketing, person_id, grant_body(add_notice(marketing), topic="events"))
     assert granted["decision"]["allowed"] is True
-    (event,) = marketing.get(f"{PEOPLE}/{person_id}/consents").json()["events"]
+    (event,) = marketing.get(
+        f"{PEOPLE}/{person_id}/consents", params={"purpose": "email_marketing"}
+    ).json()["events"]
     assert event["reconfirm_by"].startswith("2027-03-14")
-    permissions = marketing.get(f"{PEOPLE}/{person_id}/permissions").json()
+    permissions = marketing.get(
+        f"{PEOPLE}/{person_id}/permissions", params={"purpose": "email_marketing"}
+    ).json()
     assert len(permissions) == 5 * 5
 
 
@@ -643,8 +669,8 @@ def test_unknown_people_are_not_found(kluis: Kluis) -> None:
     nobody = str(uuid.uuid4())
     responses = [
         admin.post(f"{PEOPLE}/{nobody}/consents", json=grant_body(notice_id)),
-        admin.get(f"{PEOPLE}/{nobody}/consents"),
-        admin.get(f"{PEOPLE}/{nobody}/permissions"),
+        admin.get(f"{PEOPLE}/{nobody}/consents", params={"purpose": "privacy_requests"}),
+        admin.get(f"{PEOPLE}/{nobody}/permissions", params={"purpose": "privacy_requests"}),
         upload(admin, nobody),
         admin.post(f"{PEOPLE}/{nobody}/objection", json={"method": "email"}),
         admin.post(f"{PEOPLE}/{nobody}/restriction", json={"method": "email"}),
@@ -679,8 +705,8 @@ def test_an_erased_person_is_gone_from_every_consent_endpoint(kluis: Kluis) -> N
 
     responses = [
         admin.post(f"{PEOPLE}/{person_id}/consents", json=grant_body(notice_id)),
-        admin.get(f"{PEOPLE}/{person_id}/consents"),
-        admin.get(f"{PEOPLE}/{person_id}/permissions"),
+        admin.get(f"{PEOPLE}/{person_id}/consents", params={"purpose": "privacy_requests"}),
+        admin.get(f"{PEOPLE}/{person_id}/permissions", params={"purpose": "privacy_requests"}),
         upload(admin, person_id),
         admin.post(f"{PEOPLE}/{person_id}/objection", json={"method": "email"}),
         admin.post(f"{PEOPLE}/{person_id}/restriction", json={"method": "email"}),
@@ -724,5 +750,5 @@ def test_a_nul_character_is_an_invalid_value_on_every_backend(kluis: Kluis) -> N
     assert_problem(response, 422, "urn:kluis:problem:invalid-field")
     response = admin.post(NOTICES, json={"language": "en", "text": "Yes\x00, send me offers."})
     assert_problem(response, 422, "urn:kluis:problem:invalid-field", "text")
-    response = admin.get(f"{PEOPLE}/%00/permissions")
+    response = admin.get(f"{PEOPLE}/%00/permissions", params={"purpose": "privacy_requests"})
     assert response.status_code in (404, 422), response.text

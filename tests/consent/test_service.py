@@ -26,6 +26,9 @@ def notice(kluis: Kluis) -> int:
     ).id
 
 
+MARKETED = ("customer_service", "email_marketing")
+
+
 def grant(kluis: Kluis, person_id: str, topic: str = "offers", at=NOW, **extra):  # type: ignore[no-untyped-def]
     return service.record(
         kluis,
@@ -40,7 +43,7 @@ def grant(kluis: Kluis, person_id: str, topic: str = "offers", at=NOW, **extra):
 
 
 def test_a_grant_allows_and_a_withdrawal_refuses(kluis: Kluis) -> None:
-    person = add_person(kluis, ADMIN, NOW, relationship="prospect")
+    person = add_person(kluis, ADMIN, NOW, relationship="prospect", purposes=MARKETED)
     before = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
     assert (before.allowed, before.reason) == (False, Reason.NO_CONSENT)
     event_id = grant(kluis, person, source_ip="192.0.2.7", user_agent="Firefox")
@@ -59,10 +62,13 @@ def test_a_grant_allows_and_a_withdrawal_refuses(kluis: Kluis) -> None:
     refused = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", later)
     assert (refused.allowed, refused.reason) == (False, Reason.WITHDRAWN)
     assert service.kept_state(kluis, person) == service.folded_state(kluis, person)
-    entries = service.ledger(kluis, ADMIN, person, later).events
+    entries = service.ledger(kluis, ADMIN, person, "privacy_requests", later).events
     assert [e.action for e in entries] == ["granted", "withdrawn"]
     assert entries[0].source_ip == "192.0.2.7"
-    assert service.ledger(kluis, MARKETING, person, later).events[0].source_ip is None
+    assert (
+        service.ledger(kluis, MARKETING, person, "email_marketing", later).events[0].source_ip
+        is None
+    )
 
 
 def test_a_consent_lapses_at_its_reconfirm_by_date(kluis: Kluis) -> None:
@@ -123,19 +129,25 @@ def test_the_ledger_is_append_only(kluis: Kluis) -> None:
 
 
 def test_evidence_is_sealed_and_erased_with_the_person(kluis: Kluis) -> None:
-    person = add_person(kluis, ADMIN, NOW)
-    evidence_id = service.add_evidence(kluis, MARKETING, person, "audio/wav", WAV, NOW, "call.wav")
+    person = add_person(kluis, ADMIN, NOW, purposes=MARKETED)
+    evidence_id = service.add_evidence(
+        kluis, MARKETING, person, "email_marketing", "audio/wav", WAV, NOW, "call.wav"
+    )
     event_id = grant(kluis, person, evidence_id=evidence_id)
     with kluis.engine.connect() as conn:
         stored = conn.execute(select(Evidence.data).where(Evidence.id == evidence_id)).scalar_one()
     assert WAV not in stored
     opened = service.get_evidence(kluis, ADMIN, evidence_id, NOW)
     assert (opened.data, opened.filename, opened.content_type) == (WAV, "call.wav", "audio/wav")
-    assert service.ledger(kluis, ADMIN, person, NOW).evidence[0]["cited_by"] == [event_id]
+    assert service.ledger(kluis, ADMIN, person, "privacy_requests", NOW).evidence[0][
+        "cited_by"
+    ] == [event_id]
     with pytest.raises(PermissionDenied):
         service.get_evidence(kluis, MARKETING, evidence_id, NOW)
     with pytest.raises(InvalidField):
-        service.add_evidence(kluis, MARKETING, person, "audio/wav", b"not a wave file", NOW)
+        service.add_evidence(
+            kluis, MARKETING, person, "email_marketing", "audio/wav", b"not a wave file", NOW
+        )
     contacts.erase_person(kluis, ADMIN, person, NOW)
     with kluis.engine.connect() as conn:
         assert conn.execute(select(Evidence.id)).first() is None

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kluis.contacts import rules
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS, FieldKind, PersonalField
 from kluis.errors import InvalidField
+from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.vault.crypto import blind_index
 
 TODAY = date(2026, 3, 14)
@@ -486,3 +487,75 @@ def test_written_phone_numbers_are_phone_queries(number: str, prefix: str) -> No
 @given(words=st.lists(latin_words, min_size=1, max_size=4))
 def test_names_are_name_queries(words: list[str]) -> None:
     assert rules.query_kind(" ".join(words)) == "name"
+
+
+def _purpose(key: str, basis: str = "contract", *, everyone: bool = False) -> Purpose:
+    return Purpose(
+        key=key,
+        name_en=key,
+        name_nl=key,
+        description_en="",
+        description_nl="",
+        lawful_basis=LawfulBasis(basis),
+        data_categories=("user",),
+        data_use="essential",
+        retention="P1Y",
+        retention_anchor=RetentionAnchor.COLLECTION,
+        covers_everyone=everyone,
+    )
+
+
+SERVICE = _purpose("service")
+INVOICES = _purpose("invoices", "legal_obligation")
+REQUESTS = _purpose("requests", "legal_obligation", everyone=True)
+
+
+@pytest.mark.parametrize(
+    ("held", "collected", "restricted", "readable"),
+    [
+        ((), ("service",), False, False),
+        ((SERVICE,), (), False, False),
+        ((SERVICE,), ("service",), False, True),
+        ((SERVICE,), ("invoices", "other"), False, False),
+        ((SERVICE, INVOICES), ("invoices",), False, True),
+        ((SERVICE,), ("service",), True, False),
+        ((SERVICE, INVOICES), ("service", "invoices"), True, True),
+        ((SERVICE, INVOICES), ("service",), True, False),
+        ((REQUESTS,), (), False, True),
+        ((REQUESTS,), ("other",), True, True),
+    ],
+)
+def test_a_person_is_readable_under_a_held_purpose_they_were_collected_for(
+    held: tuple[Purpose, ...], collected: tuple[str, ...], restricted: bool, readable: bool
+) -> None:
+    assert rules.may_read(held, collected, restricted) is readable
+
+
+MARKETING = _purpose("marketing", "consent")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "marketing", "objected", "consent", "refused"),
+    [
+        (SERVICE, False, False, None, None),
+        (SERVICE, False, True, None, None),
+        (MARKETING, True, False, None, "rests on consent"),
+        (MARKETING, True, False, 7, None),
+        (MARKETING, True, True, 7, "Art. 21(3)"),
+        (MARKETING, False, True, 7, None),
+        (_purpose("interest", "legitimate_interest"), True, True, None, "Art. 21(3)"),
+        (_purpose("interest", "legitimate_interest"), True, False, None, None),
+    ],
+)
+def test_a_purpose_is_added_on_a_basis_of_its_own(
+    purpose: Purpose, marketing: bool, objected: bool, consent: int | None, refused: str | None
+) -> None:
+    why = rules.why_not_add(
+        purpose, marketing=marketing, objected=objected, consent_event_id=consent
+    )
+    if refused is None:
+        assert why is None
+    else:
+        assert why is not None
+        assert refused in why
+        assert purpose.key in why

@@ -116,7 +116,7 @@ def test_one_click_unsubscribe_from_the_received_header(kluis: Kluis, smtp: Mail
     later = NOW + timedelta(hours=1)
     service.unsubscribe(kluis, token, later)
     service.unsubscribe(kluis, token, later)
-    ledger = consent.ledger(kluis, ADMIN, people["customer"], later).events
+    ledger = consent.ledger(kluis, ADMIN, people["customer"], "privacy_requests", later).events
     assert [(e.action, e.method, e.captured_by) for e in ledger] == [
         ("withdrawn", "unsubscribe_link", "person")
     ]

@@ -29,6 +29,8 @@ from kluis.runtime import Kluis
 from mailserver import MailServer, mail_server
 
 MESSAGES = "/api/v1/messages"
+SERVING = {"purpose": "customer_service"}
+ANSWERING = {"purpose": "privacy_requests"}
 CAMPAIGNS = "/api/v1/campaigns"
 NOTICE = {
     "template": "notice",
@@ -146,7 +148,7 @@ def test_a_prospect_gets_service_mail_but_no_marketing(kluis: Kluis, smtp: MailS
     assert mail["Subject"] == "Opening hours"
     assert mail["List-Unsubscribe"] is None
     assert "We are closed on Monday." in plain(mail)
-    history = staff.get(f"/api/v1/contacts/{person}/messages")
+    history = staff.get(f"/api/v1/contacts/{person}/messages", params=SERVING)
     assert history.status_code == 200, history.text
     assert [
         (m["id"], m["kind"], m["status"], m["template"], m["decision"]["reason"], m["sent_at"])
@@ -195,7 +197,9 @@ def test_restricted_people_are_refused_and_erased_ones_gone(kluis: Kluis, smtp: 
         "urn:kluis:problem:person-erased",
     )
     assert_problem(
-        admin.get(f"/api/v1/contacts/{person}/messages"), 410, "urn:kluis:problem:person-erased"
+        admin.get(f"/api/v1/contacts/{person}/messages", params=ANSWERING),
+        410,
+        "urn:kluis:problem:person-erased",
     )
     assert smtp.received == []
 
@@ -268,11 +272,13 @@ def test_message_errors(kluis: Kluis, smtp: MailServer) -> None:
         "urn:kluis:problem:mail-not-configured",
     )
     assert_problem(
-        staff.get("/api/v1/contacts/00000000-0000-4000-8000-000000000000/messages"),
+        staff.get("/api/v1/contacts/00000000-0000-4000-8000-000000000000/messages", params=SERVING),
         404,
         "urn:kluis:problem:not-found",
     )
-    statuses = [m["status"] for m in service.messages_of(kluis, person)]
+    statuses = [
+        m["status"] for m in service.messages_of(kluis, ADMIN, person, "privacy_requests", NOW)
+    ]
     assert "sending" not in statuses
 
 

@@ -60,7 +60,7 @@ def test_a_prospect_without_consent_gets_service_mail_but_no_marketing(
     assert mail["To"] == "fenna.brouwersma1@example.com"
     assert mail["List-Unsubscribe"] is None
     assert "We are closed on Monday." in mail.get_body(("plain",)).get_content()
-    stored = service.messages_of(kluis, person)
+    stored = service.messages_of(kluis, ADMIN, person, "privacy_requests", NOW)
     assert [(m["kind"], m["status"], m["reason"]) for m in stored] == [
         ("commercial", "refused", "no_consent"),
         ("transactional", "sent", "transactional"),

@@ -739,7 +739,9 @@ def test_partial_erasure_keeps_what_invoicing_needs_and_says_so(
         refused = client.get(f"/api/v1/contacts/{person}", params={"purpose": purpose})
         assert_problem(refused, 403, "urn:kluis:problem:purpose-refused")
     assert kluis.vault.erased([person]) == set()
-    ledger = client.get(f"/api/v1/contacts/{person}/consents").json()
+    ledger = client.get(
+        f"/api/v1/contacts/{person}/consents", params={"purpose": "invoicing"}
+    ).json()
     assert ledger["events"] == []
     assert ledger["evidence"] == []
     flags = {f["flag"]: f["active"] for f in ledger["flags"]}

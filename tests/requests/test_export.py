@@ -120,7 +120,7 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
         captured_by="person",
     )
     evidence_id = consent.add_evidence(
-        kluis, ADMIN, person_id, "audio/wav", WAV, T2, filename="gesprek.wav"
+        kluis, ADMIN, person_id, "privacy_requests", "audio/wav", WAV, T2, filename="gesprek.wav"
     )
     notice_en = catalogue.add_notice(kluis, ADMIN, "en", WORDING_EN, T2).id
     consent.record(

@@ -1,5 +1,5 @@
-"""Guards around privacy requests: who may look a requester up by address, and a legal hold
-stopping an erasure (Art. 17(3)(e))."""
+"""Guards around privacy requests: who may look a requester up by address, who may file an
+erasure already verified, and a legal hold stopping an erasure (Art. 17(3)(e))."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import ADMIN, MARKETING, NOW, PRIVACY
+from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
+from kluis.auth.rules import Actor
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.requests import service
 from kluis.retention import service as retention
@@ -21,6 +22,23 @@ def test_only_handlers_look_a_requester_up_by_address(kluis: Kluis) -> None:
         service.create(kluis, MARKETING, "access", NOW, email="mirthe.vanlaar@example.com")
     made = service.create(kluis, PRIVACY, "access", NOW, email="mirthe.vanlaar@example.com")
     assert made.status == "received"
+
+
+@pytest.mark.parametrize("actor", [SALES, MARKETING, SERVICE], ids=lambda a: a.role.value)
+def test_only_handlers_file_an_erasure_already_verified(kluis: Kluis, actor: Actor) -> None:
+    person = add_person(kluis, ADMIN, NOW, 3)
+    with pytest.raises(PermissionDenied) as refused:
+        service.create(kluis, actor, "erasure", NOW, person_id=person, verified_by="in_person")
+    assert "verified" in refused.value.detail
+    assert service.list_requests(kluis, ADMIN, NOW) == []
+    taken_in = service.create(kluis, actor, "erasure", NOW, person_id=person)
+    assert taken_in.status == "received"
+    checked = service.create(kluis, actor, "access", NOW, person_id=person, verified_by="in_person")
+    assert checked.status == "verified"
+    filed = service.create(
+        kluis, PRIVACY, "erasure", NOW, person_id=person, verified_by="in_person"
+    )
+    assert filed.status == "verified"
 
 
 def test_a_legal_hold_stops_an_erasure_request_until_it_is_lifted(kluis: Kluis) -> None:

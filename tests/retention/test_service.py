@@ -372,7 +372,7 @@ def test_lapsed_consents_get_an_expired_event_once(kluis: Kluis, grant: Grant) -
         ("offers", "expired"),
         ("newsletter", "expired"),
     }
-    ledger = consent.ledger(kluis, ADMIN, person, on(date(2028, 3, 14)))
+    ledger = consent.ledger(kluis, ADMIN, person, "privacy_requests", on(date(2028, 3, 14)))
     expired = [e for e in ledger.events if e.action == "expired"]
     assert sorted((e.topic, e.captured_at, e.captured_by) for e in expired) == [
         ("newsletter", on(date(2028, 3, 14)), "system"),

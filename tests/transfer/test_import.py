@@ -202,13 +202,13 @@ def test_consent_only_with_a_declaration(kluis: Kluis, tmp_path: Path) -> None:
     assert (report.counts.created, report.counts.consents) == (2, 1)
     anouk = _find(kluis, "anouk@example.com", "email_marketing")
     bram = _find(kluis, "bram@example.com", "email_marketing")
-    ledger = consent.ledger(kluis, ADMIN, anouk.id, NOW)
+    ledger = consent.ledger(kluis, ADMIN, anouk.id, "privacy_requests", NOW)
     assert [(e.action, e.method, e.notice_id) for e in ledger.events] == [
         ("granted", "paper_form", notice)
     ]
     assert ledger.events[0].captured_by == f"import:{report.job_id}"
     assert consent.decide(kluis, ADMIN, anouk.id, "email", "commercial", "newsletter", NOW).allowed
-    assert consent.ledger(kluis, ADMIN, bram.id, NOW).events == []
+    assert consent.ledger(kluis, ADMIN, bram.id, "privacy_requests", NOW).events == []
 
 
 def test_suppressed_people_get_no_marketing(kluis: Kluis, tmp_path: Path) -> None:

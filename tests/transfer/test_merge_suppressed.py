@@ -81,7 +81,7 @@ def test_merge_fills_other_purposes_but_adds_no_marketing_and_no_consent(
         "email": "wessel@example.com",
         "phone": "+31655550001",
     }
-    ledger = consent.ledger(kluis, ADMIN, held, NOW)
+    ledger = consent.ledger(kluis, ADMIN, held, "privacy_requests", NOW)
     assert ledger.events == []
     assert [(f.flag, f.active) for f in ledger.flags] == [("objection", True)]
     decision = consent.decide(kluis, ADMIN, held, "email", "commercial", "newsletter", NOW)
@@ -102,7 +102,7 @@ def test_merge_for_marketing_alone_leaves_the_person_as_they_were(
     wessel = _view(kluis, held)
     assert wessel.purposes == ("customer_service",)
     assert "family_name" not in wessel.fields
-    assert consent.ledger(kluis, ADMIN, held, NOW).events == []
+    assert consent.ledger(kluis, ADMIN, held, "privacy_requests", NOW).events == []
 
 
 def test_merge_found_by_an_address_added_after_the_objection(kluis: Kluis, tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_merge_found_by_an_address_added_after_the_objection(kluis: Kluis, tmp_p
     assert report.counts.merged == 1
     wessel = _view(kluis, held)
     assert "email_marketing" not in wessel.purposes
-    assert consent.ledger(kluis, ADMIN, held, NOW).events == []
+    assert consent.ledger(kluis, ADMIN, held, "privacy_requests", NOW).events == []
     assert report.counts.consents == 0
 
 
@@ -137,4 +137,4 @@ def test_a_second_import_finds_them_by_the_phone_the_first_filled_in(
 
     assert report.counts.merged == 1
     assert _view(kluis, held).purposes == ("customer_service",)
-    assert consent.ledger(kluis, ADMIN, held, NOW).events == []
+    assert consent.ledger(kluis, ADMIN, held, "privacy_requests", NOW).events == []

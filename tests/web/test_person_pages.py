@@ -272,7 +272,7 @@ def test_a_phone_consent_with_its_recording_is_on_the_timeline(
     assert response.headers["location"] == f"/app/contacts/{person}#timeline-h"
 
     timeline = client.get(f"/app/contacts/{person}").text
-    (event,) = consent.ledger(kluis, ADMIN, person, NOW).events
+    (event,) = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events
     assert (event.channel, event.topic, event.action, event.method) == (
         "phone",
         "offers",
@@ -320,14 +320,16 @@ def test_a_consent_without_wording_is_refused_and_keeps_no_file(
     )
     assert fake.status_code == 422
     assert alert(fake.text).startswith("Bewijs: ")
-    found = consent.ledger(kluis, ADMIN, person, NOW)
+    found = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW)
     assert (found.events, found.evidence) == ([], [])
 
 
 def test_evidence_is_opened_only_by_admins_and_privacy_officers(
     kluis: Kluis, person: str, notice: int
 ) -> None:
-    evidence = consent.add_evidence(kluis, ADMIN, person, "audio/wav", recording(), NOW)
+    evidence = consent.add_evidence(
+        kluis, ADMIN, person, "privacy_requests", "audio/wav", recording(), NOW
+    )
     consent.record(
         kluis,
         ADMIN,
@@ -354,7 +356,7 @@ def test_the_timeline_names_the_topic_and_for_admins_who_captured_it(
     form = {"csrf": csrf, "channel": "email", "topic": "offers", "method": "web_form"}
     recorded = client.post(f"/app/contacts/{person}/consent", data={**form, "notice": str(notice)})
     assert recorded.status_code == 303, recorded.text
-    (event,) = consent.ledger(kluis, ADMIN, person, NOW).events
+    (event,) = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events
     assert event.captured_by.startswith("user:")
 
     def line(page: str) -> str:
@@ -396,7 +398,7 @@ def test_a_withdrawal_and_an_objection_are_recorded(kluis: Kluis, person: str, n
         data={"csrf": csrf, "flag": "objection", "active": "1", "method": "letter"},
     )
     assert objected.status_code == 303
-    found = consent.ledger(kluis, ADMIN, person, NOW)
+    found = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW)
     assert [e.action for e in found.events] == ["granted", "withdrawn"]
     assert [(f.flag, f.active, f.method) for f in found.flags] == [("objection", True, "letter")]
     timeline = client.get(f"/app/contacts/{person}").text

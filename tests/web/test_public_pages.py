@@ -139,7 +139,7 @@ def allowed(kluis: Kluis, person_id: str, topic: str, at: Any = NOW) -> tuple[bo
 def events(kluis: Kluis, person_id: str) -> list[tuple[Any, ...]]:
     return [
         (e.action, e.channel, e.topic, e.method, e.notice_id, e.captured_by, e.source_ip)
-        for e in consent.ledger(kluis, ADMIN, person_id, NOW).events
+        for e in consent.ledger(kluis, ADMIN, person_id, "privacy_requests", NOW).events
     ]
 
 
@@ -368,7 +368,10 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
             ("granted", "sms", "promotions", "web_form", nl, "person", "testclient"),
         ]
     )
-    agents = {e.user_agent for e in consent.ledger(kluis, ADMIN, person, NOW).events[3:]}
+    agents = {
+        e.user_agent
+        for e in consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events[3:]
+    }
     assert agents == {None, AGENT}
     assert allowed(kluis, person, "offers") == (False, "withdrawn")
     assert allowed(kluis, person, "product_info") == (True, "consent")
@@ -409,10 +412,10 @@ def test_a_sec_gpc_submit_records_an_objection(kluis: Kluis, client: TestClient)
 
     # Without the header a save records no objection; with it, it does.
     client.post(path, data={"shown": ""})
-    assert consent.ledger(kluis, ADMIN, customer, NOW).flags == []
+    assert consent.ledger(kluis, ADMIN, customer, "privacy_requests", NOW).flags == []
     response = client.post(path, data={"shown": ""}, headers={"Sec-GPC": "1"})
     assert_page(response, 200, "Global Privacy Control signal as an objection")
-    flags = consent.ledger(kluis, ADMIN, customer, NOW).flags
+    flags = consent.ledger(kluis, ADMIN, customer, "privacy_requests", NOW).flags
     assert [(f.flag, f.active, f.method, f.captured_by) for f in flags] == [
         ("objection", True, "web_form", "person")
     ]
@@ -441,7 +444,7 @@ def test_stop_all_marketing_and_the_customers_opt_out_per_topic(
     page = assert_page(response, 200, "Je bezwaar tegen alle direct marketing is vastgelegd")
     assert "Stop alle marketing" not in page
     assert allowed(kluis, customer, "newsletter") == (False, "objected")
-    flags = consent.ledger(kluis, ADMIN, customer, NOW).flags
+    flags = consent.ledger(kluis, ADMIN, customer, "privacy_requests", NOW).flags
     assert [(f.flag, f.method, f.captured_by) for f in flags] == [
         ("objection", "web_form", "person")
     ]
@@ -508,7 +511,7 @@ def test_signup_with_double_opt_in(kluis: Kluis, smtp: MailServer, client: TestC
         ("email_marketing",),
     )
     assert (person.fields["given_name"], person.fields["family_name"]) == ("Noor", "Visser")
-    ledger = consent.ledger(kluis, ADMIN, person.id, NOW).events
+    ledger = consent.ledger(kluis, ADMIN, person.id, "privacy_requests", NOW).events
     assert sorted(
         (e.action, e.topic, e.method, e.notice_id, e.captured_by, e.source_ip, e.user_agent)
         for e in ledger
@@ -523,7 +526,7 @@ def test_signup_with_double_opt_in(kluis: Kluis, smtp: MailServer, client: TestC
     # The link works once.
     assert_page(client.post(path), 410, "already used")
     assert_page(client.get(path), 410, "already used")
-    assert len(consent.ledger(kluis, ADMIN, person.id, NOW).events) == 2
+    assert len(consent.ledger(kluis, ADMIN, person.id, "privacy_requests", NOW).events) == 2
 
 
 def test_known_and_unknown_addresses_get_the_same_page(

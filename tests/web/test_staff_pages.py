@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.auth import service as auth
-from kluis.auth.rules import LOCK_MINUTES, MAX_FAILED_SIGN_INS, SYSTEM
+from kluis.auth.rules import LOCK_MINUTES, MAX_CLIENT_FAILURES, MAX_FAILED_SIGN_INS, SYSTEM
 from kluis.runtime import Kluis
 from kluis.web import staff
 from staff_helpers import (
@@ -238,6 +238,19 @@ def test_the_lock_out_shows_on_the_sign_in_page_and_ends(kluis: Kluis) -> None:
     email = make_user(kluis, "sales")
     for _ in range(MAX_FAILED_SIGN_INS):
         client.post("/app/sign-in", data={"email": email, "password": "nope nope nope"})
+    right = {"email": email, "password": PASSWORD}
+    assert client.post("/app/sign-in", data=right).status_code == 401
+    clock.now += timedelta(minutes=LOCK_MINUTES)
+    assert client.post("/app/sign-in", data=right).status_code == 303
+
+
+def test_a_client_guessing_across_accounts_is_refused_on_the_sign_in_page(kluis: Kluis) -> None:
+    clock = Clock()
+    client = staff_client(kluis, clock)
+    email = make_user(kluis, "sales")
+    for n in range(MAX_CLIENT_FAILURES):
+        wrong = {"email": f"guess{n}@example.com", "password": "nope nope nope"}
+        assert client.post("/app/sign-in", data=wrong).status_code == 401
     right = {"email": email, "password": PASSWORD}
     assert client.post("/app/sign-in", data=right).status_code == 401
     clock.now += timedelta(minutes=LOCK_MINUTES)

@@ -87,6 +87,20 @@ class PersonPurposesChanged(AuditEvent):
 
 
 @dataclass(frozen=True)
+class PersonPurposeAdded(AuditEvent):
+    """A purpose was added to a person held already: further processing (Art. 6(4)), with the
+    lawful basis it rests on, the purpose the actor read the person under, and for a purpose on
+    consent the consent event it rests on."""
+
+    action: ClassVar[str] = "person.purpose_added"
+    person_id: str
+    purpose: str
+    lawful_basis: str
+    under: str
+    consent_event_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PersonErasedEvent(AuditEvent):
     action: ClassVar[str] = "person.erased"
     person_id: str
@@ -193,7 +207,27 @@ class ConsentRecorded(AuditEvent):
 class ConsentLedgerRead(AuditEvent):
     action: ClassVar[str] = "consent.ledger_read"
     person_id: str
+    purpose: str
     events: int
+
+
+@dataclass(frozen=True)
+class PermissionsRead(AuditEvent):
+    """A person's kept consent state and what a commercial message would get were shown."""
+
+    action: ClassVar[str] = "consent.permissions_read"
+    person_id: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class MessagesRead(AuditEvent):
+    """The list of messages sent, refused or failed to a person was shown."""
+
+    action: ClassVar[str] = "message.history_read"
+    person_id: str
+    purpose: str
+    messages: int
 
 
 @dataclass(frozen=True)
@@ -221,6 +255,7 @@ class DecisionMade(AuditEvent):
 class EvidenceAdded(AuditEvent):
     action: ClassVar[str] = "evidence.added"
     person_id: str
+    purpose: str
     evidence_id: int
     content_type: str
     size: int

@@ -50,7 +50,14 @@ async def sign_in(request: Request, k: KluisDep, now: NowDep) -> Response:
     email, password, code = (staff.text(form, n) for n in ("email", "password", "code"))
     language = staff.request_language(request)
     try:
-        token, session = sessions.sign_in(k, email, password, now, code=code or None)
+        token, session = sessions.sign_in(
+            k,
+            email,
+            password,
+            now,
+            code=code or None,
+            client=request.client.host if request.client else None,
+        )
     except sessions.SecondFactorNeeded:
         return _sign_in_page(
             k,

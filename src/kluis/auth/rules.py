@@ -85,6 +85,45 @@ def lock_after_failure(failures: int, now: datetime) -> datetime | None:
     return now + timedelta(minutes=LOCK_MINUTES)
 
 
+MAX_CLIENT_FAILURES = 20
+"""Failed sign-ins from one client address within ``CLIENT_WINDOW_MINUTES`` before that address
+is refused for ``LOCK_MINUTES``, whichever accounts they tried: the account lock-out alone lets
+one machine try a few passwords on every account (password spraying, OWASP ASVS 2.2.1). Enough
+for an office behind one address where people mistype now and then."""
+CLIENT_WINDOW_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class ClientFailures:
+    """The failed sign-ins counted for one client address: ``count`` since ``since``, and until
+    when the address is refused, if it is."""
+
+    count: int
+    since: datetime
+    locked_until: datetime | None = None
+
+
+def client_locked(state: ClientFailures | None, now: datetime) -> bool:
+    return state is not None and state.locked_until is not None and now < state.locked_until
+
+
+def client_after_failure(state: ClientFailures | None, now: datetime) -> ClientFailures:
+    """The count after one more failed sign-in from the address at ``now``. Failures older than
+    the window, or from before a lock that has ended, no longer count. A success resets
+    nothing: one account the guesser holds must not wipe the count of their guesses at others."""
+    window = timedelta(minutes=CLIENT_WINDOW_MINUTES)
+    fresh = (
+        state is None
+        or (state.locked_until is not None and now >= state.locked_until)
+        or (state.locked_until is None and now - state.since >= window)
+    )
+    count, since = (1, now) if fresh or state is None else (state.count + 1, state.since)
+    if state is not None and client_locked(state, now):
+        return ClientFailures(count, since, state.locked_until)
+    locked = now + timedelta(minutes=LOCK_MINUTES) if count >= MAX_CLIENT_FAILURES else None
+    return ClientFailures(count, since, locked)
+
+
 def session_alive(
     created_at: datetime, last_seen_at: datetime, now: datetime, idle_minutes: int
 ) -> bool:

@@ -20,13 +20,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kluis.audit import service as audit
 from kluis.audit.events import StaffSignedIn, StaffSignInFailed, UserPasswordChanged
 from kluis.auth import rules
 from kluis.auth.rules import Actor, Role, token_digest
-from kluis.auth.tables import StaffSession, User
+from kluis.auth.tables import SignInClient, StaffSession, User
 from kluis.errors import InvalidField, Unauthenticated
 from kluis.runtime import Kluis
 
@@ -79,6 +81,36 @@ def _open_totp(k: Kluis, user_id: int, blob: bytes) -> str:
     return _totp_key(k).decrypt(blob[:12], blob[12:], f"totp:{user_id}".encode()).decode()
 
 
+def _client_digest(k: Kluis, client: str) -> str:
+    return k.vault.blind_index("sign_in_client", client).hex()
+
+
+def _client_state(k: Kluis, digest: str) -> rules.ClientFailures | None:
+    with k.engine.connect() as conn:
+        row = conn.execute(select(SignInClient).where(SignInClient.digest == digest)).first()
+    return None if row is None else rules.ClientFailures(row.failures, row.since, row.locked_until)
+
+
+def _count_client_failure(
+    conn: Connection, digest: str, state: rules.ClientFailures | None, now: datetime
+) -> None:
+    """One more failed sign-in from the client, in the caller's transaction; counts whose
+    window and lock are over are deleted on the way, so the table holds only live ones."""
+    after = rules.client_after_failure(state, now)
+    stale = now - timedelta(minutes=rules.CLIENT_WINDOW_MINUTES + rules.LOCK_MINUTES)
+    conn.execute(
+        delete(SignInClient).where(SignInClient.since < stale, SignInClient.digest != digest)
+    )
+    values = {"failures": after.count, "since": after.since, "locked_until": after.locked_until}
+    # two failures racing from one address both land (one count may be lost), neither fails
+    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        builder(SignInClient)
+        .values(digest=digest, **values)
+        .on_conflict_do_update(index_elements=["digest"], set_=values)
+    )
+
+
 def sign_in(
     k: Kluis,
     email: str,
@@ -86,18 +118,27 @@ def sign_in(
     now: datetime,
     *,
     code: str | None = None,
+    client: str | None = None,
 ) -> tuple[str, Session]:
     """Check the password (and the TOTP code when the user has one); returns the new session's
-    cookie token and the session. Five wrong tries in a row lock the account for 15 minutes."""
+    cookie token and the session. Five wrong tries in a row lock the account for 15 minutes;
+    ``rules.MAX_CLIENT_FAILURES`` failures from one ``client`` address within
+    ``rules.CLIENT_WINDOW_MINUTES``, on any accounts or none, refuse that address for 15 minutes
+    (OWASP ASVS 2.2.1). Both refusals look like a wrong password."""
     address = email.strip().lower()
     refused = SignInRefused("wrong e-mail address, password or code, or the account is locked")
+    digest = None if client is None else _client_digest(k, client)
+    state = None if digest is None else _client_state(k, digest)
+    if rules.client_locked(state, now):
+        _hasher.hash(password)
+        raise refused
     with k.engine.connect() as conn:
         row = conn.execute(select(User).where(User.email == address)).first()
-    if row is None or not row.active:
+    if row is None or not row.active or (row.locked_until is not None and now < row.locked_until):
         _hasher.hash(password)  # the same work as for a known address
-        raise refused
-    if row.locked_until is not None and now < row.locked_until:
-        _hasher.hash(password)
+        if digest is not None:
+            with k.engine.begin() as conn:
+                _count_client_failure(conn, digest, state, now)
         raise refused
     try:
         _hasher.verify(row.password_hash, password)
@@ -111,6 +152,8 @@ def sign_in(
         ok = totp.verify(code.strip(), for_time=now, valid_window=1)
     with k.engine.begin() as conn:
         if not ok:
+            if digest is not None:
+                _count_client_failure(conn, digest, state, now)
             failures = (row.failed_sign_ins or 0) + 1
             locked = rules.lock_after_failure(failures, now)
             conn.execute(

@@ -59,3 +59,17 @@ class StaffSession(DataBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SignInClient(DataBase):
+    """Failed staff sign-ins counted per client address (``auth.rules.client_after_failure``),
+    beside the per-account count on ``users``. The address is kept only as a keyed digest
+    (HMAC with the blind-index key): a staff member's IP address is personal data, and a plain
+    hash of an IPv4 address is undone by trying all four billion."""
+
+    __tablename__ = "sign_in_clients"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -355,6 +355,7 @@ def consent_grant(
                     kluis,
                     base._actor(),
                     person_id,
+                    kluis.settings.privacy_purpose,
                     _evidence_type(evidence, content_type),
                     data,
                     utcnow(),
@@ -484,8 +485,12 @@ def consent_show(person_id: str, as_of: AsOfOption = None, as_json: JsonOption =
     def go() -> None:
         at = _moment(as_of)
         with base._kluis() as kluis:
-            ledger = service.ledger(kluis, base._actor(), person_id, utcnow())
-            permissions = service.permissions(kluis, person_id, at)
+            # the operator's CLI answers for the whole file, as an admin does
+            purpose = kluis.settings.privacy_purpose
+            ledger = service.ledger(kluis, base._actor(), person_id, purpose, utcnow())
+            permissions = service.permissions(
+                kluis, base._actor(), person_id, purpose, utcnow(), as_of=at
+            )
         if as_json:
             base._print_json(
                 {

@@ -186,6 +186,9 @@ async def _grant(
 ) -> Response:
     posted = _fields(form, "channel", "topic", "method", "notice")
     upload = form.get("evidence")
+    working = staff.working_purpose(k, session)
+    if working is None:
+        return needs_purpose(k, request, session)
     try:
         catalogue.parse_channel(posted["channel"])
         if posted["topic"] not in {t.key for t in catalogue.list_topics(k)}:
@@ -203,6 +206,7 @@ async def _grant(
                 k,
                 session.actor,
                 person_id,
+                working.key,
                 _content_type(upload),
                 data,
                 now,

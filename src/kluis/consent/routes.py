@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
 from kluis.consent import catalogue, receipt, service
 from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (
@@ -118,11 +118,15 @@ def record_consent(
 
 
 @router.get("/contacts/{person_id}/consents", response_model=LedgerPublic)
-def consent_ledger(kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str) -> LedgerPublic:
+def consent_ledger(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
+) -> LedgerPublic:
     """The person's consent ledger, oldest first: every event, every objection and restriction,
-    and the evidence with the events citing it (the proof of Art. 7(1)). The web form's IP
-    address and user agent are shown to admins and privacy officers only. The read is audited."""
-    found = service.ledger(kluis, actor, person_id, now)
+    and the evidence with the events citing it (the proof of Art. 7(1)). Read under `purpose`,
+    as `GET /contacts/{id}` is: the role must hold it and the person must have been collected
+    for it. The web form's IP address and user agent are shown to admins and privacy officers
+    only. The read is audited."""
+    found = service.ledger(kluis, actor, person_id, purpose, now)
     return LedgerPublic(
         person_id=found.person_id,
         events=[LedgerEvent.model_validate(dataclasses.asdict(e)) for e in found.events],
@@ -133,11 +137,12 @@ def consent_ledger(kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str
 
 @router.get("/contacts/{person_id}/permissions", response_model=list[PermissionPublic])
 def permissions(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str
+    kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
 ) -> list[PermissionPublic]:
     """For every channel and topic: the kept permission state and what a commercial message gets
     now, with its basis (consent, Art. 6(1)(a); soft opt-in, Art. 13(2) ePrivacy Directive) and
-    the reason in English and Dutch."""
+    the reason in English and Dutch. Read under `purpose`, as `GET /contacts/{id}` is, and
+    audited."""
     return [
         PermissionPublic(
             channel=Channel(view.channel),
@@ -147,7 +152,7 @@ def permissions(
             reconfirm_by=view.reconfirm_by,
             decision=_decision(view.decision),
         )
-        for view in service.permissions(kluis, person_id, now)
+        for view in service.permissions(kluis, actor, person_id, purpose, now)
     ]
 
 
@@ -168,6 +173,7 @@ def add_evidence(
     actor: ActorDep,
     now: NowDep,
     person_id: str,
+    purpose: PurposeQuery,
     file: Annotated[
         UploadFile,
         File(
@@ -179,15 +185,23 @@ def add_evidence(
 ) -> EvidenceCreated:
     """Upload evidence of consent (GDPR Art. 7(1): the controller must be able to show it was
     given). The content must be what its type claims and fit the size limit; it is sealed with
-    the person's key, so erasing them (Art. 17) makes it unreadable too. Cite the id as
-    `evidence_id` when recording the consent."""
+    the person's key, so erasing them (Art. 17) makes it unreadable too. Stored under `purpose`,
+    which the role must hold and the person must have been collected for, and audited. Cite the
+    id as `evidence_id` when recording the consent."""
     limit = kluis.settings.evidence_max_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise InvalidField(f"the evidence is over {limit} bytes, the most accepted", field="file")
     with _fields(evidence="file"):
         evidence_id = service.add_evidence(
-            kluis, actor, person_id, file.content_type or "", data, now, filename=file.filename
+            kluis,
+            actor,
+            person_id,
+            purpose,
+            file.content_type or "",
+            data,
+            now,
+            filename=file.filename,
         )
     return EvidenceCreated(id=evidence_id)
 

@@ -25,6 +25,7 @@ from kluis.audit.events import (
     EvidenceAdded,
     EvidenceRead,
     FlagChanged,
+    PermissionsRead,
     SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
@@ -357,14 +358,41 @@ class PermissionView:
     decision: Decision
 
 
-def permissions(k: Kluis, person_id: str, now: datetime) -> list[PermissionView]:
-    """For every channel and topic: the kept state and what a commercial message would get."""
-    soft = soft_opt_in_channels(k)
+def permissions(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    now: datetime,
+    *,
+    as_of: datetime | None = None,
+) -> list[PermissionView]:
+    """For every channel and topic: the kept state and what a commercial message would get,
+    read under ``purpose_key`` as any read of the person is (``contacts.reach``) and audited.
+    ``as_of`` judges the state kept now at another moment; the audit entry is dated ``now``."""
+    with k.engine.begin() as conn:
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+        views = _permission_views(k, conn, person_id, now if as_of is None else as_of)
+        audit.record(conn, actor.ref, now, [PermissionsRead(person_id, purpose.key)])
+    return views
+
+
+def own_permissions(k: Kluis, person_id: str, now: datetime) -> list[PermissionView]:
+    """``permissions`` for the person themselves, on the preference centre their signed link
+    opens: their own choices need no purpose of ours (Art. 7(3), 21(2)). Staff reads go
+    through ``permissions``."""
     with k.engine.connect() as conn:
-        relationship = _person(k, conn, person_id)
-        objected, restricted = repository.flags(conn, person_id)
-        kept = repository.permissions_of(conn, person_id)
-        topics = [t.key for t in repository.topics(conn)]
+        return _permission_views(k, conn, person_id, now)
+
+
+def _permission_views(
+    k: Kluis, conn: Connection, person_id: str, now: datetime
+) -> list[PermissionView]:
+    soft = soft_opt_in_channels(k)
+    relationship = _person(k, conn, person_id)
+    objected, restricted = repository.flags(conn, person_id)
+    kept = repository.permissions_of(conn, person_id)
+    topics = [t.key for t in repository.topics(conn)]
     views = []
     for chan in Channel:
         for topic in topics:
@@ -422,13 +450,14 @@ class Ledger:
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
-def ledger(k: Kluis, actor: Actor, person_id: str, now: datetime) -> Ledger:
+def ledger(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime) -> Ledger:
     """Every consent event, objection and restriction of a person, oldest first, with the
-    evidence they cite. The web-form IP address and user agent are personal data: they are
-    opened only for admins and privacy officers. The read is audited."""
+    evidence they cite, read under ``purpose_key`` as any read of the person is
+    (``contacts.reach``). The web-form IP address and user agent are personal data: they are
+    opened only for admins and privacy officers. The read is audited under the purpose."""
     disclose = actor.role in ALL_PURPOSES_ROLES
     with k.engine.begin() as conn:
-        _person(k, conn, person_id)
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         cipher = k.vault.cipher(person_id)
         events = []
         for r in repository.events_of(conn, person_id):
@@ -467,7 +496,7 @@ def ledger(k: Kluis, actor: Actor, person_id: str, now: datetime) -> Ledger:
             }
             for e in repository.evidence_of(conn, person_id)
         ]
-        audit.record(conn, actor.ref, now, [ConsentLedgerRead(person_id, len(events))])
+        audit.record(conn, actor.ref, now, [ConsentLedgerRead(person_id, purpose.key, len(events))])
     return Ledger(person_id, events, flags, evidence)
 
 
@@ -475,19 +504,22 @@ def add_evidence(
     k: Kluis,
     actor: Actor,
     person_id: str,
+    purpose_key: str,
     content_type: str,
     data: bytes,
     now: datetime,
     filename: str | None = None,
 ) -> int:
     """Store a recording, scan or e-mail as evidence, sealed with the person's key so that their
-    erasure makes it unreadable too; returns its id to cite in a consent event."""
+    erasure makes it unreadable too; returns its id to cite in a consent event. Only under a
+    purpose the actor may process the person under (``contacts.reach``): evidence is data about
+    them, and storing it is processing (Art. 4(2))."""
     try:
         kind = rules.check_evidence(content_type, data, k.settings.evidence_max_bytes)
     except ValueError as exc:
         raise InvalidField(str(exc), field="evidence") from None
     with k.engine.begin() as conn:
-        _person(k, conn, person_id)
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         cipher = k.vault.cipher(person_id)
         evidence_id = repository.insert_evidence(
             conn,
@@ -510,7 +542,12 @@ def add_evidence(
             .where(Evidence.id == evidence_id)
             .values(data=cipher.seal_bytes(f"evidence.{evidence_id}", data))
         )
-        audit.record(conn, actor.ref, now, [EvidenceAdded(person_id, evidence_id, kind, len(data))])
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [EvidenceAdded(person_id, purpose.key, evidence_id, kind, len(data))],
+        )
     return evidence_id
 
 

@@ -368,9 +368,9 @@ def person_page(
     ledger = permissions = None
     messages: list[dict[str, Any]] = []
     if session.role.value in ("admin", "privacy_officer", "marketing", "sales", "service"):
-        ledger = consent.ledger(k, session.actor, person_id, now)
-        permissions = consent.permissions(k, person_id, now)
-        messages = messaging.messages_of(k, person_id)
+        ledger = consent.ledger(k, session.actor, person_id, purpose.key, now)
+        permissions = consent.permissions(k, session.actor, person_id, purpose.key, now)
+        messages = messaging.messages_of(k, session.actor, person_id, purpose.key, now)
     cited = {e.notice_id for e in ledger.events} if ledger is not None else set()
     return staff.render(
         k,

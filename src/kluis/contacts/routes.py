@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
 from kluis.contacts import companies as company_service
 from kluis.contacts import service
 from kluis.contacts.rules import Relationship
@@ -36,14 +36,6 @@ router = APIRouter(prefix="/contacts", tags=["contacts"], responses=PROBLEMS)
 companies = APIRouter(prefix="/companies", tags=["companies"], responses=PROBLEMS)
 
 CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PurposeQuery = Annotated[
-    str,
-    Query(
-        description="The purpose of this read; only fields it may use are returned, and the "
-        "read is audited under it.",
-        examples=["customer_service"],
-    ),
-]
 
 
 def _public(view: service.PersonView) -> PersonPublic:

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -307,6 +308,46 @@ def may_process_restricted(purpose: Purpose) -> bool:
     until the restriction is lifted.
     """
     return purpose.covers_everyone or purpose.lawful_basis is LawfulBasis.LEGAL_OBLIGATION
+
+
+def may_read(held: Iterable[Purpose], person_purposes: Iterable[str], restricted: bool) -> bool:
+    """Whether someone holding the purposes ``held`` may read a person held for
+    ``person_purposes`` under at least one of them: a purpose the person was collected for, or one
+    that covers everyone (Art. 5(1)(b)); while the person is restricted (Art. 18(2)) only under a
+    purpose that may process restricted data. What a refusal may say about a person, such as
+    who holds an e-mail address already, follows this."""
+    collected = set(person_purposes)
+    return any(
+        (p.covers_everyone or p.key in collected) and (not restricted or may_process_restricted(p))
+        for p in held
+    )
+
+
+def why_not_add(
+    purpose: Purpose, *, marketing: bool, objected: bool, consent_event_id: int | None
+) -> str | None:
+    """Why ``purpose`` may not be added to a person held already, or None when it may.
+
+    Adding a purpose to data collected for others is further processing (Art. 6(4)): it needs a
+    lawful basis of its own. A purpose on consent (Art. 6(1)(a)) needs the person's live consent,
+    ``consent_event_id`` (the grant or re-confirmation it rests on; Kluis records consent per
+    channel and topic, and every consent purpose rests on any live one, as a receipt lists
+    them). A person who objected to direct marketing is not added to it again, whatever they
+    consented to (Art. 21(3)). Which role may add it, and to whom, is the caller's check.
+    """
+    if marketing and objected:
+        return (
+            f"the person objected to direct marketing, so their data may no longer be processed "
+            f"for {purpose.key!r} (Art. 21(3)); only an admin or the privacy officer can lift an "
+            "objection the person withdraws"
+        )
+    if purpose.lawful_basis is LawfulBasis.CONSENT and consent_event_id is None:
+        return (
+            f"purpose {purpose.key!r} rests on consent (Art. 6(1)(a)) and the person has no live "
+            "consent: record the consent they gave first (POST /api/v1/contacts/{id}/consents, "
+            "with the wording they saw), then add the purpose"
+        )
+    return None
 
 
 def is_marketing(purpose: Purpose, marketing_purpose: str) -> bool:

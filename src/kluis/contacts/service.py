@@ -21,6 +21,7 @@ from kluis.audit.events import (
     PersonCreated,
     PersonErasedEvent,
     PersonMinimised,
+    PersonPurposeAdded,
     PersonPurposesChanged,
     PersonRead,
     PersonSearched,
@@ -29,6 +30,8 @@ from kluis.audit.events import (
     SuppressionRemoved,
 )
 from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
+from kluis.consent import repository as consent_repo
+from kluis.consent import rules as consent_rules
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS, PersonalField
 from kluis.db import to_db_time
@@ -44,7 +47,7 @@ from kluis.errors import (
 )
 from kluis.ids import new_person_ids
 from kluis.purposes import repository as purposes_repo
-from kluis.purposes.rules import Purpose
+from kluis.purposes.rules import LawfulBasis, Purpose
 from kluis.runtime import Kluis
 from kluis.vault.crypto import PersonCipher
 from kluis.vault.service import SUPPRESSION_KINDS
@@ -88,18 +91,18 @@ def _ctx(k: Kluis, now: datetime) -> rules.NormaliseContext:
     return rules.NormaliseContext(region=k.settings.default_region, today=now.date())
 
 
-def _purpose_for(conn: Connection, actor: Actor, key: str) -> Purpose:
+def _purpose_for(conn: Connection, actor: Actor, key: str, field: str = "purpose") -> Purpose:
     purpose = purposes_repo.get(conn, key)
     if purpose is None:
         raise NotFound(
             f"there is no purpose {key!r}; `kluis purposes list` shows the catalogue",
-            field="purpose",
+            field=field,
         )
     if not holds_purpose(actor.role, purpose.roles):
         raise PurposeRefused(
             f"role {actor.role.value} does not hold purpose {key!r}; ask an admin for a role that "
             "does, or work under one of your own purposes",
-            field="purpose",
+            field=field,
         )
     return purpose
 
@@ -240,7 +243,7 @@ def create_people(
                 raise
         first = position - len(prepared) + 1
         with k.engine.begin() as conn:
-            _check_batch(k, conn, prepared, first)
+            _check_batch(k, conn, actor, prepared, first)
             listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
             ids = new_person_ids(len(prepared))
             ciphers = k.vault.create_keys(ids, now)
@@ -325,7 +328,35 @@ def _check_suppressed(
     return listed
 
 
-def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: int) -> None:
+def readable_by(conn: Connection, actor: Actor, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the actor's role may read under some purpose it holds
+    (``rules.may_read``)."""
+    held = [p for p in purposes_repo.all_purposes(conn) if holds_purpose(actor.role, p.roles)]
+    wanted = list(dict.fromkeys(ids))
+    purposes = repository.purposes_of(conn, wanted)
+    restricted = repository.restricted(conn, wanted)
+    return {
+        person_id
+        for person_id in wanted
+        if rules.may_read(held, purposes[person_id], person_id in restricted)
+    }
+
+
+def _taken(conn: Connection, actor: Actor, owner: str) -> str:
+    """How a refusal names the person who holds an e-mail address already: by id to a role that
+    may read them, so it can update them instead; to any other role the id would be a way into
+    a person outside its purposes (Art. 5(1)(b), 25(2)), so it is left out."""
+    if readable_by(conn, actor, [owner]):
+        return f"({owner}); update them instead"
+    return (
+        "(held for purposes your role does not hold, so it is not named); ask an admin or the "
+        "privacy officer"
+    )
+
+
+def _check_batch(
+    k: Kluis, conn: Connection, actor: Actor, prepared: list[_Prepared], first: int
+) -> None:
     """Refuse a batch that would keep an e-mail address twice or name an unknown company,
     before any key is made for it. ``first`` is the position of the batch's first person."""
     emails: dict[bytes, int] = {}
@@ -345,7 +376,7 @@ def _check_batch(k: Kluis, conn: Connection, prepared: list[_Prepared], first: i
             digest, owner = next(iter(held.items()))
             raise Conflict(
                 f"person {first + emails[digest]}: a person with this e-mail address exists "
-                f"already ({owner}); update them instead",
+                f"already {_taken(conn, actor, owner)}",
                 field="email",
             )
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
@@ -496,6 +527,24 @@ def _one(k: Kluis, conn: Connection, purpose: Purpose, person_id: str, refusal: 
         # a row without a key: the erasure stopped between destroying the key and the rows
         raise PersonErased(f"person {person_id} was erased; nothing about them can be read")
     raise _missing(k, person_id)
+
+
+def reach(k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str) -> Purpose:
+    """The purpose under which the actor processes this person, checked as ``read_person``
+    checks it: the role holds the purpose, the person was collected for it (Art. 5(1)(b)) and
+    is not restricted under it (Art. 18(2)); otherwise the error that says why. For reads of
+    what is kept about a person beside their fields (consent ledger, permissions, messages,
+    evidence), in the caller's transaction, which audits the read under the purpose returned."""
+    purpose = _purpose_for(conn, actor, purpose_key)
+    _one(
+        k,
+        conn,
+        purpose,
+        person_id,
+        f"person {person_id} was not collected for purpose {purpose_key!r}; what is kept "
+        "about them may be used only for the purposes it was collected for (Art. 5(1)(b))",
+    )
+    return purpose
 
 
 def _read_events(views: Sequence[PersonView], via: str) -> list[AuditEvent]:
@@ -704,7 +753,8 @@ def update_person(
             other = [owner for owner in held.values() if owner != person_id]
             if other:
                 raise Conflict(
-                    f"another person ({other[0]}) has this e-mail address", field="email"
+                    f"another person has this e-mail address {_taken(conn, actor, other[0])}",
+                    field="email",
                 )
         wanted = list(changes["purposes"] or []) if "purposes" in changes else None
         _refuse_suppressed(
@@ -718,7 +768,7 @@ def update_person(
                     "work under it; work under another purpose of the person's",
                     field="purposes",
                 )
-            events.extend(_change_purposes(conn, actor, person_id, current, wanted, now))
+            events.extend(_change_purposes(k, conn, actor, current, wanted, purpose, now))
         if values:
             events.append(PersonUpdated(person_id, purpose.key, tuple(sorted(values))))
             index = {
@@ -808,27 +858,63 @@ def store_fields(
     return [SuppressionAdded(person_id, tuple(sorted({kind for kind, _ in entries})), "objected")]
 
 
+def _live_consent(conn: Connection, person_id: str, now: datetime) -> int | None:
+    """The event of the person's most recent live consent on any channel and topic, if any."""
+    live = [
+        state
+        for state in consent_repo.permissions_of(conn, person_id).values()
+        if consent_rules.live(state, now)
+    ]
+    return max(live, key=lambda state: state.since).event_id if live else None
+
+
 def _change_purposes(
+    k: Kluis,
     conn: Connection,
     actor: Actor,
-    person_id: str,
     current: PersonView,
     wanted: Sequence[str],
+    under: Purpose,
     now: datetime,
 ) -> list[AuditEvent]:
+    """Set the person's purposes to ``wanted``. The actor reads the person under ``under``
+    already (the caller checked), and must hold every purpose added or removed. Each purpose
+    added is further processing (Art. 6(4)): refused when ``rules.why_not_add`` says so, and
+    audited as ``person.purpose_added`` with the basis it rests on. The kept consent state is
+    read from the consent slice's repository; its service stands above this one."""
     if not wanted:
         raise InvalidField(
             "a person needs at least one purpose; to remove the last one, erase them",
             field="purposes",
         )
+    person_id = current.id
     have, want = set(current.purposes), set(wanted)
-    for key in have ^ want:
-        _purpose_for(conn, actor, key)
+    changed = {key: _purpose_for(conn, actor, key, "purposes") for key in sorted(have ^ want)}
     added, removed = sorted(want - have), sorted(have - want)
     if not added and not removed:
         return []
-    repository.replace_purposes(conn, person_id, ((k, now) for k in added), removed)
-    return [PersonPurposesChanged(person_id, tuple(added), tuple(removed))]
+    events: list[AuditEvent] = [PersonPurposesChanged(person_id, tuple(added), tuple(removed))]
+    objected = bool(added) and bool(repository.objected(conn, [person_id]))
+    consent_event_id = _live_consent(conn, person_id, now) if added else None
+    for key in added:
+        purpose = changed[key]
+        marketing = rules.is_marketing(purpose, k.settings.marketing_purpose)
+        why = rules.why_not_add(
+            purpose, marketing=marketing, objected=objected, consent_event_id=consent_event_id
+        )
+        if why is not None:
+            raise PurposeRefused(f"{key} cannot be added: {why}", field="purposes")
+        events.append(
+            PersonPurposeAdded(
+                person_id,
+                key,
+                purpose.lawful_basis.value,
+                under.key,
+                consent_event_id if purpose.lawful_basis is LawfulBasis.CONSENT else None,
+            )
+        )
+    repository.replace_purposes(conn, person_id, ((key, now) for key in added), removed)
+    return events
 
 
 def erase_person(
@@ -955,8 +1041,6 @@ def keep_only(
     )
     repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
     if ledger:
-        from kluis.consent import repository as consent_repo
-
         consent_repo.delete_ledger(conn, person_id)
     result = Minimised(
         tuple(f.name for f in cleared), tuple(removed), tuple(sorted(set(held) & set(keep)))

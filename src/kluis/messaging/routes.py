@@ -22,6 +22,7 @@ from kluis.api import (
     ActorDep,
     KluisDep,
     NowDep,
+    PurposeQuery,
     get_now,
     problem_response,
 )
@@ -155,10 +156,13 @@ def send_message(
 
 
 @router.get("/contacts/{person_id}/messages", response_model=list[MessageRecord])
-def person_messages(kluis: KluisDep, actor: ActorDep, person_id: str) -> list[MessageRecord]:
+def person_messages(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
+) -> list[MessageRecord]:
     """Every message sent, refused or failed to the person, oldest first, each with the decision
     behind it: whether it was allowed, on what basis and why, and the consent event it rests on
-    (DESIGN.md invariant 4). Holds no personal data."""
+    (DESIGN.md invariant 4). Holds no field of the person, but what was sent to them is about
+    them: read under `purpose`, as `GET /contacts/{id}` is, and audited."""
     return [
         MessageRecord(
             **{
@@ -175,7 +179,7 @@ def person_messages(kluis: KluisDep, actor: ActorDep, person_id: str) -> list[Me
                 )
             ),
         )
-        for row in service.messages_of(kluis, person_id)
+        for row in service.messages_of(kluis, actor, person_id, purpose, now)
     ]
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import insert, select, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import MessageStatusChanged
+from kluis.audit.events import MessagesRead, MessageStatusChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
@@ -356,17 +356,19 @@ def _finish(
     )
 
 
-def messages_of(k: Kluis, person_id: str) -> list[dict[str, Any]]:
-    """The messages sent (or refused) to a person, with the decision behind each."""
-    with k.engine.connect() as conn:
+def messages_of(
+    k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The messages sent (or refused) to a person, with the decision behind each, read under
+    ``purpose_key`` as any read of the person is (``contacts.reach``: what was sent to whom
+    and when is about them) and audited."""
+    with k.engine.begin() as conn:
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         rows = conn.execute(
             select(MessageRow).where(MessageRow.person_id == person_id).order_by(MessageRow.id)
         )
         found = [dict(r._mapping) for r in rows]
-    if not found and not k.vault.ciphers([person_id]):
-        if k.vault.erased([person_id]):
-            raise PersonErased(f"person {person_id} was erased; their messages went with them")
-        raise NotFound(f"there is no person {person_id}", field="id")
+        audit.record(conn, actor.ref, now, [MessagesRead(person_id, purpose.key, len(found))])
     return found
 
 

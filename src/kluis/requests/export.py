@@ -292,7 +292,7 @@ def access_package(
     if format not in FORMATS:
         raise InvalidField(f"format is one of {', '.join(FORMATS)}", field="format")
     view = contacts.read_person(k, actor, person_id, k.settings.privacy_purpose, now)
-    ledger = consent.ledger(k, actor, person_id, now)
+    ledger = consent.ledger(k, actor, person_id, k.settings.privacy_purpose, now)
     evidence = _evidence(k, actor, ledger, now, portable)
     entries = _audit_entries(k, person_id)
     source, collected = _collected(entries)
@@ -312,8 +312,14 @@ def access_package(
         ],
         "consent": _consent(k, ledger),
         "evidence": evidence,
-        "permissions": [_permission(p) for p in consent.permissions(k, person_id, now)],
-        "messages": [_message(m) for m in messaging.messages_of(k, person_id)],
+        "permissions": [
+            _permission(p)
+            for p in consent.permissions(k, actor, person_id, k.settings.privacy_purpose, now)
+        ],
+        "messages": [
+            _message(m)
+            for m in messaging.messages_of(k, actor, person_id, k.settings.privacy_purpose, now)
+        ],
         "audit": [_audit_entry(e) for e in entries],
     }
     with k.engine.begin() as conn:

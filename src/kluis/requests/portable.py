@@ -340,7 +340,14 @@ def _replay(
     for old_id, item in plan.evidence.items():
         with _located(item.path):
             evidence_ids[old_id] = consent.add_evidence(
-                k, actor, person_id, item.content_type, item.data, item.created_at, item.filename
+                k,
+                actor,
+                person_id,
+                k.settings.privacy_purpose,
+                item.content_type,
+                item.data,
+                item.created_at,
+                item.filename,
             )
     for step in plan.steps:
         values = step.values

@@ -26,7 +26,7 @@ from kluis.audit.events import (
     RequestStatusChanged,
     SuppressionAdded,
 )
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo
@@ -168,9 +168,18 @@ def create(
 ) -> RequestView:
     """Record a request as received, or verified when the requester's identity was checked.
     Anyone on the staff may take a request in (the service desk gets the call); handling it is
-    for the privacy officer and admins. Due one calendar month after receipt (Art. 12(3))."""
+    for the privacy officer and admins. Due one calendar month after receipt (Art. 12(3)).
+
+    An erasure filed as verified needs no further check before it is carried out, and erasure
+    cannot be undone (Art. 17): so only those answerable for erasing may vouch for the
+    requester's identity at intake (Art. 12(6)); others take it in as received."""
     kind = rules.parse_type(type)
     verification = None if verified_by is None else rules.parse_verification(verified_by).value
+    if kind is RequestType.ERASURE and verification is not None and actor.role not in ERASE_ROLES:
+        raise PermissionDenied(
+            "only an admin or the privacy officer may file an erasure as already verified; "
+            "take it in without verified_by and they will verify it"
+        )
     if email is not None and actor.role not in ALL_PURPOSES_ROLES:
         raise PermissionDenied(
             "only an admin or the privacy officer may look a requester up by e-mail address "

@@ -92,6 +92,7 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
                 k,
                 actor,
                 person_id,
+                "email_marketing",
                 "text/plain",
                 b"Signed paper form (invented)",
                 when,

@@ -75,7 +75,7 @@ def language_of(k: Kluis, person_id: str) -> str | None:
 def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
     """Every channel and topic with its state; NotFound or PersonErased when the person is not
     there."""
-    views = consent.permissions(k, person_id, now)
+    views = consent.own_permissions(k, person_id, now)
     with k.engine.connect() as conn:
         objected, _restricted = consent_repo.flags(conn, person_id)
     choices = [
