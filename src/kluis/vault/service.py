@@ -1,8 +1,10 @@
 """The keyring: creating, loading and destroying person keys; the suppression list.
 
 Unwrapped keys are cached in memory (bounded, least recently used) and never written anywhere.
-Shredding deletes the wrapped key and records the id in the erasure register in one keyring
-transaction, so a person is either readable or erased, never half.
+Shredding first appends the ids to the register file (``kluis.vault.register``, fsync'ed), then
+deletes the wrapped keys and records the ids in the keyring's erasure register in one keyring
+transaction, so a person is either readable or erased, never half, and no key is ever destroyed
+without a durable register entry that outlives a restore of the keyring.
 
 The suppression list (blind-index digests of the e-mail addresses and phone numbers of people who
 were erased or objected to direct marketing) lives here too, next to the erasure register, so
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, Insert, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +26,7 @@ from kluis.db import insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
+from kluis.vault.register import Erasure, Minimisation, RegisterFile, erasure, minimisation
 from kluis.vault.tables import ErasureEntry, MinimisationEntry, PersonKey, SuppressionEntry
 
 _CHUNK = 500
@@ -35,8 +39,18 @@ _KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
 class Vault:
     """Keys for people, backed by the keyring store."""
 
-    def __init__(self, engine: Engine, keys: DerivedKeys, *, cache_size: int = 20_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keys: DerivedKeys,
+        *,
+        cache_size: int = 20_000,
+        register_file: Path | None = None,
+    ) -> None:
         self.engine = engine
+        self.register_file = (
+            RegisterFile(register_file, keys.register_key) if register_file is not None else None
+        )
         self._kek = keys.key_encryption_key
         self._bik = keys.blind_index_key
         self.signing_key = keys.signing_key
@@ -125,27 +139,42 @@ class Vault:
 
     def shred_many(self, person_ids: Sequence[str], now: datetime, reason: str) -> set[str]:
         """Destroy these people's keys and add them to the erasure register, in one keyring
-        transaction; returns the ids that were not in the register before."""
-        for person_id in person_ids:
-            self._cache.pop(person_id, None)
-        fresh: set[str] = set()
+        transaction, after one fsync'ed append of them all to the register file; returns the
+        ids that were not in the keyring's register before."""
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return set()
+        if self.register_file is not None:
+            self.register_file.append([erasure(p, now, reason) for p in wanted])
+        return {e.person_id for e in self.add_erasures([erasure(p, now, reason) for p in wanted])}
+
+    def add_erasures(self, entries: Sequence[Erasure]) -> list[Erasure]:
+        """Destroy the keys of ``entries`` and put those not yet there in the keyring's erasure
+        register (one transaction; the register file is the caller's); returns those added."""
+        for entry in entries:
+            self._cache.pop(entry.person_id, None)
+        added: list[Erasure] = []
         with self.engine.begin() as conn:
-            for start in range(0, len(person_ids), _CHUNK):
-                chunk = list(person_ids[start : start + _CHUNK])
-                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(chunk)))
+            for start in range(0, len(entries), _CHUNK):
+                chunk = {e.person_id: e for e in entries[start : start + _CHUNK]}
+                ids = list(chunk)
+                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(ids)))
                 known = set(
                     conn.scalars(
-                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(chunk))
+                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(ids))
                     )
                 )
-                new = [p for p in dict.fromkeys(chunk) if p not in known]
+                new = [e for p, e in chunk.items() if p not in known]
                 if new:
                     conn.execute(
                         insert(ErasureEntry),
-                        [{"person_id": p, "erased_at": now, "reason": reason} for p in new],
+                        [
+                            {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
+                            for e in new
+                        ],
                     )
-                fresh.update(new)
-        return fresh
+                added.extend(new)
+        return added
 
     def erased(self, person_ids: Iterable[str]) -> set[str]:
         """Which of ``person_ids`` are in the erasure register."""
@@ -169,20 +198,63 @@ class Vault:
         ledger: bool,
         at: datetime,
         reason: str,
-    ) -> None:
-        """Record a partial erasure, before the data store changes (as a key is destroyed
-        before the rows go): a restore replays it."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(MinimisationEntry).values(
-                    person_id=person_id,
-                    fields=list(fields),
-                    purposes=list(purposes),
-                    ledger=ledger,
-                    at=at,
-                    reason=reason[:40],
+    ) -> Minimisation:
+        """Record a partial erasure in the register file (fsync'ed) and the keyring, before the
+        data store changes (as a key is destroyed before the rows go): a restore replays it.
+        Returns the entry, which the caller records in the data store with the change."""
+        entry = minimisation(person_id, fields, purposes, ledger, at, reason)
+        if self.register_file is not None:
+            self.register_file.append([entry])
+        self.add_minimisations([entry])
+        return entry
+
+    def add_minimisations(self, entries: Sequence[Minimisation]) -> list[Minimisation]:
+        """Put the ``entries`` the keyring's minimisation register lacks in it; returns those."""
+        if not entries:
+            return []
+        have = {m.entry for m in self.minimisation_entries()}
+        new = list({m.entry: m for m in entries if m.entry not in have}.values())
+        if new:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(MinimisationEntry),
+                    [
+                        {
+                            "person_id": m.person_id,
+                            "fields": list(m.fields),
+                            "purposes": list(m.purposes),
+                            "ledger": m.ledger,
+                            "at": m.at,
+                            "reason": m.reason,
+                        }
+                        for m in new
+                    ],
                 )
+        return new
+
+    def erasure_entries(self) -> list[Erasure]:
+        """The keyring's copy of the erasure register."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ErasureEntry.person_id, ErasureEntry.erased_at, ErasureEntry.reason)
             )
+            return [erasure(p, at, reason) for p, at, reason in rows]
+
+    def minimisation_entries(self) -> list[Minimisation]:
+        """The keyring's copy of the minimisation register, in the normal form of
+        ``kluis.vault.register`` (comparable with the other copies)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    MinimisationEntry.person_id,
+                    MinimisationEntry.fields,
+                    MinimisationEntry.purposes,
+                    MinimisationEntry.ledger,
+                    MinimisationEntry.at,
+                    MinimisationEntry.reason,
+                ).order_by(MinimisationEntry.id)
+            )
+            return [minimisation(*row) for row in rows]
 
     def minimisations(self, after: int = 0, limit: int = 1000) -> list[MinimisationEntry]:
         """Partial erasures in the order they happened, from ``after`` (an id), for replay."""
