@@ -15,6 +15,7 @@ from conftest import ADMIN, NOW
 from factories import new_person
 from kluis.audit import service as audit
 from kluis.backup import service as backup
+from kluis.contacts import rules
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
 from kluis.register import repository as register_repo
@@ -190,3 +191,35 @@ def test_the_register_file_is_private_and_holds_no_personal_data(
     assert b'"birth_date"' in raw
     for value in ("Zyxwvutsrq", "Brouwersma", "example.com", "1990-04-05", "+31"):
         assert value.encode() not in raw
+
+
+def _email_digest(k: Kluis, email: str) -> bytes:
+    return k.vault.blind_index("email", rules.email_index_term(rules.normalise_email(email)))
+
+
+def test_an_old_keyring_snapshot_does_not_forget_the_suppression_list(
+    kluis: Kluis, conf: Settings, tmp_path: Path
+) -> None:
+    """The suppression list lives in the keyring only: restoring a keyring snapshot from before
+    an erasure must not take the erased person's address off it, nor put back an address a
+    double opt-in lifted since (Art. 17, 21(3), 7)."""
+    k = open_kluis(conf, migrate=False)
+    try:
+        gone = contacts.create_person(k, ADMIN, new_person(1), NOW)
+        signed_up = _email_digest(k, "fenna.brouwersma7@example.com")
+        k.vault.suppress([("email", signed_up)], "objected", NOW)
+        snap = backup.create(k, ADMIN, tmp_path / "b", NOW)
+        contacts.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
+        erased_address = _email_digest(k, "fenna.brouwersma1@example.com")
+        assert k.vault.suppressed([erased_address]) == {erased_address}
+        assert k.vault.unsuppress([signed_up], NOW + timedelta(minutes=2)) == 1
+    finally:
+        k.close()
+
+    backup.restore_keyring(conf, ADMIN, snap.keyring_file, NOW + timedelta(minutes=3))
+
+    k = open_kluis(conf)
+    try:
+        assert k.vault.suppressed([erased_address, signed_up]) == {erased_address}
+    finally:
+        k.close()

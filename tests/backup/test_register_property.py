@@ -1,7 +1,8 @@
 """A property of the erasure register (issue 14 point 1, Art. 17, DESIGN.md invariant 2): in any
 sequence of creations, erasures, partial erasures, backups, restores of either store (of any
 earlier snapshot) and restarts, no erased person and no minimised field can be read again by
-any path: read by id, message address, search by e-mail or name, listing, bulk read, export.
+any path: read by id, message address, search by e-mail or name, listing, bulk read, export;
+and every erased person's address stays on the suppression list.
 
 A Hypothesis state machine, derandomised and bounded, on SQLite and on PostgreSQL (pg_dump and
 pg_restore from the installed binaries)."""
@@ -28,6 +29,7 @@ from conftest import ADMIN, MASTER_KEY, NOW, _settings_on
 from factories import new_person
 from kluis.backup import service as backup
 from kluis.consent.catalogue import load_default_topics
+from kluis.contacts import rules
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
 from kluis.purposes.service import load_default_catalogue
@@ -163,6 +165,8 @@ class RegisterMachine(RuleBasedStateMachine):
             with pytest.raises((PersonErased, NotFound)):
                 contacts.recipient(k, ADMIN, person, READ_AS, now)
             assert not k.vault.has_keys([person])
+            digest = k.vault.blind_index("email", rules.email_index_term(_email(n)))
+            assert k.vault.suppressed([digest]) == {digest}
             for text in (_email(n), f"Fenna{n}"):
                 found = contacts.search_people(k, ADMIN, READ_AS, now, text=text)
                 assert person not in {v.id for v in found.items}

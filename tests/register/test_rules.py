@@ -8,7 +8,16 @@ from pathlib import Path
 
 from conftest import NOW
 from kluis.register import rules
-from kluis.vault.register import Contents, RegisterFile, decode, encode, erasure, minimisation
+from kluis.vault.register import (
+    Contents,
+    RegisterFile,
+    decode,
+    encode,
+    erasure,
+    lift,
+    minimisation,
+    suppression,
+)
 
 A, B, C = "person-a", "person-b", "person-c"
 KEY = bytes(range(32))
@@ -63,3 +72,39 @@ def test_a_line_of_the_file_reads_back_only_under_its_key() -> None:
 
 def test_a_missing_file_reads_as_empty(tmp_path: Path) -> None:
     assert RegisterFile(tmp_path / "none.log", KEY).read() == Contents([], [], 0)
+
+
+def test_the_suppression_log_folds_additions_and_lifts_in_order() -> None:
+    d1, d2, d3 = b"\x01" * 16, b"\x02" * 16, b"\x03" * 16
+    t = [NOW + timedelta(minutes=m) for m in range(6)]
+    events = [
+        suppression("email", d1, "erased", t[0]),
+        suppression("email", d2, "objected", t[0]),
+        lift(d2, t[1]),
+        suppression("phone", d3, "objected", t[1]),
+        lift(d3, t[2]),
+        suppression("phone", d3, "erased", t[3]),
+        suppression("email", d1, "objected", t[4]),
+    ]
+    restored = [suppression("email", d2, "objected", t[0])]
+    plan = rules.merge_suppressions(events, restored)
+    assert plan.to_keyring == [
+        suppression("email", d1, "erased", t[0]),
+        suppression("phone", d3, "erased", t[3]),
+    ]
+    assert plan.to_drop == [d2]
+    assert plan.to_file == []
+
+
+def test_keyring_entries_the_file_never_saw_go_to_the_file_unless_lifted_since() -> None:
+    old, again = b"\x04" * 16, b"\x05" * 16
+    listed = [
+        suppression("email", old, "erased", NOW),
+        suppression("email", again, "objected", NOW + timedelta(days=2)),
+    ]
+    plan = rules.merge_suppressions([lift(again, NOW + timedelta(days=1))], listed)
+    assert plan.to_file == listed
+    assert plan.to_keyring == []
+    assert plan.to_drop == []
+    line = encode(KEY, lift(again, NOW))
+    assert decode(KEY, line) == lift(again, NOW)

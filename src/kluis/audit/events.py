@@ -416,14 +416,15 @@ class KeyringRestored(AuditEvent):
 class RegisterReplayed(AuditEvent):
     """The copies of the erasure register (keyring, data store, register file) were merged at a
     start or after a restore, and what one copy lacked was applied: keys destroyed, erasures and
-    partial erasures replayed into the data store, lines of the file that failed their check
-    ignored (counts only)."""
+    partial erasures replayed into the data store, suppression-list entries put back (or taken
+    out again after a lift), lines of the file that failed their check ignored (counts only)."""
 
     action: ClassVar[str] = "register.replayed"
     keys_destroyed: int
     entries_replayed: int
     people_removed: int
     people_minimised: int
+    suppressions_restored: int
     rejected_lines: int
 
 

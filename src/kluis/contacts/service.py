@@ -256,7 +256,7 @@ def create_people(
         # Only once the people are stored: a failure in between leaves the address on the list
         # (a refusal later), never off the list without the sign-up that took it off.
         if listed:
-            k.vault.unsuppress(d for entries in listed.values() for _, d in entries)
+            k.vault.unsuppress((d for entries in listed.values() for _, d in entries), now)
         created.extend(ids)
     return created
 

@@ -1,14 +1,18 @@
 """How the copies of the register are merged: a union that never shrinks (Art. 17).
 
 Pure: no I/O. An erasure is one per person (the earliest wins, so the time an erasure first
-happened is kept); a minimisation is identified by the digest of what it says.
+happened is kept); a minimisation is identified by the digest of what it says. The suppression
+list is the one register with a legitimate removal (a double opt-in sign-up lifts an address,
+Art. 7), so its file copy is a log of additions and lifts, folded in order (Art. 21(3)).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from kluis.vault.register import Erasure, Minimisation
+from kluis.vault.register import Erasure, Minimisation, Suppression
 
 
 def union_erasures(*copies: Iterable[Erasure]) -> dict[str, Erasure]:
@@ -51,3 +55,46 @@ def still_to_apply(
     """The minimisations whose person is not erased whole (erasure makes them moot)."""
     gone = set(erased)
     return [m for m in minimisations if m.person_id not in gone]
+
+
+@dataclass(frozen=True)
+class SuppressionPlan:
+    """What merging the register file's suppression events with the keyring's list asks."""
+
+    to_keyring: list[Suppression]
+    """Listed in the file, missing from the keyring (an older keyring snapshot was restored)."""
+    to_file: list[Suppression]
+    """Listed in the keyring, never seen by the file (written before it existed, or lost)."""
+    to_drop: list[bytes]
+    """In the keyring although the file lifted them since (an older snapshot put them back)."""
+
+
+def merge_suppressions(
+    events: Sequence[Suppression], keyring: Iterable[Suppression]
+) -> SuppressionPlan:
+    """Fold the file's additions and lifts in the order they were written, then compare with the
+    keyring's list. A lift removes every kind of its digest; an addition keeps its first
+    reason and time. A keyring entry newer than the file's last lift of it stays."""
+    listed: dict[bytes, dict[str, Suppression]] = {}
+    lifted: dict[bytes, datetime] = {}
+    for event in events:
+        if event.lifted:
+            listed.pop(event.digest, None)
+            lifted[event.digest] = max(lifted.get(event.digest, event.at), event.at)
+        else:
+            listed.setdefault(event.digest, {}).setdefault(event.kind, event)
+    ring = {(s.kind, s.digest): s for s in keyring}
+    to_keyring = [
+        s for kinds in listed.values() for s in kinds.values() if (s.kind, s.digest) not in ring
+    ]
+    to_file: list[Suppression] = []
+    to_drop: set[bytes] = set()
+    for (kind, digest), entry in ring.items():
+        if kind in listed.get(digest, {}):
+            continue
+        lift_at = lifted.get(digest)
+        if lift_at is not None and entry.at <= lift_at:
+            to_drop.add(digest)
+        else:
+            to_file.append(entry)
+    return SuppressionPlan(to_keyring, to_file, sorted(to_drop))

@@ -8,6 +8,8 @@ back to it (the file first, as it is the one no restore can touch), destroys the
 erased person in the keyring, and replays into the data store exactly the entries its copy
 lacks (those the data store has not applied: it records an entry in the same transaction as the
 change). So a restore never shrinks the register, and no order of restores brings anybody back.
+The suppression list, kept in the keyring only, is merged with the file's log of its additions
+and lifts the same way (Art. 21(3)).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Reconciled:
     """Rows of erased people deleted from the data store by the replay."""
     people_minimised: int
     """Partial erasures applied again to people still in the data store."""
+    suppressions_restored: int
+    """Suppression-list entries put back in the keyring, or taken out again after a lift."""
     rejected_lines: int
     """Lines of the register file that failed their check and were ignored."""
 
@@ -72,6 +76,8 @@ def reconcile(
     destroyed = vault.add_erasures(rules.erasures_missing(erased, ring_erased))
     vault.add_minimisations(rules.minimisations_missing(minimised, ring_minimised))
 
+    relisted = _suppressions(vault, held)
+
     erase_here = rules.erasures_missing(erased, data_erased)
     minimise_here = rules.minimisations_missing(minimised, data_minimised)
     removed, applied = _replay(
@@ -83,9 +89,10 @@ def reconcile(
         to_data=len(erase_here) + len(minimise_here),
         people_removed=removed,
         people_minimised=applied,
+        suppressions_restored=relisted,
         rejected_lines=held.rejected,
     )
-    if done.keys_destroyed or done.to_data or done.rejected_lines:
+    if done.keys_destroyed or done.to_data or done.suppressions_restored or done.rejected_lines:
         with engine.begin() as conn:
             audit.record(
                 conn,
@@ -97,11 +104,24 @@ def reconcile(
                         done.to_data,
                         done.people_removed,
                         done.people_minimised,
+                        done.suppressions_restored,
                         done.rejected_lines,
                     )
                 ],
             )
     return done
+
+
+def _suppressions(vault: Vault, held: Contents) -> int:
+    """Make the keyring's suppression list agree with the register file's log of additions and
+    lifts (the file keeps what a restored keyring snapshot forgot). Returns how many entries of
+    the keyring changed."""
+    if vault.register_file is None:
+        return 0
+    plan = rules.merge_suppressions(held.suppressions, vault.suppression_entries())
+    vault.register_file.append(plan.to_file)
+    added = vault.add_suppressions(plan.to_keyring)
+    return len(added) + (vault.drop_suppressions(plan.to_drop) if plan.to_drop else 0)
 
 
 def _replay(

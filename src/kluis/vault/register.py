@@ -7,7 +7,9 @@ so the union of the three copies never loses an entry, whatever is restored in w
 (Art. 17; DESIGN.md invariant 2).
 
 Each line is ``MAC JSON``: an opaque person id, a time, a reason and, for a minimisation, field
-and purpose *names* (never values). The MAC is HMAC-SHA256 (RFC 2104) under a key derived from
+and purpose *names* (never values). Additions to and lifts from the suppression list (blind-index
+digests only) are written here too, so that a restored keyring snapshot cannot forget who
+objected or was erased (Art. 21(3)). The MAC is HMAC-SHA256 (RFC 2104) under a key derived from
 the master key, so a line somebody wrote or altered by hand is noticed and ignored rather than
 obeyed (it could otherwise delete a person). A batch of lines is written with one ``write`` on a
 descriptor opened with ``O_APPEND`` and made durable with ``fsync`` before the caller destroys a
@@ -23,7 +25,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +63,26 @@ class Minimisation:
         return hashlib.sha256(_canonical(self).encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class Suppression:
+    """A (kind, blind-index digest) put on the suppression list, or, with ``lifted``, a digest
+    taken off it (the person signed up again with a double opt-in: every kind goes)."""
+
+    kind: str
+    digest: bytes
+    reason: str
+    at: datetime
+    lifted: bool = False
+
+
+def suppression(kind: str, digest: bytes, reason: str, at: datetime) -> Suppression:
+    return Suppression(kind, bytes(digest), reason, _utc(at))
+
+
+def lift(digest: bytes, at: datetime) -> Suppression:
+    return Suppression("", bytes(digest), "", _utc(at), lifted=True)
+
+
 def minimisation(
     person_id: str,
     fields: Iterable[str],
@@ -91,9 +113,15 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def _canonical(item: Erasure | Minimisation) -> str:
+Item = Erasure | Minimisation | Suppression
+
+
+def _canonical(item: Item) -> str:
     body: dict[str, object]
-    if isinstance(item, Erasure):
+    if isinstance(item, Suppression):
+        body = {"t": "lifted" if item.lifted else "suppressed", "at": item.at.isoformat()}
+        body.update(kind=item.kind, digest=item.digest.hex())
+    elif isinstance(item, Erasure):
         body = {"t": "erased", "id": item.person_id, "at": item.at.isoformat()}
     else:
         body = {
@@ -108,14 +136,14 @@ def _canonical(item: Erasure | Minimisation) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
-def encode(key: bytes, item: Erasure | Minimisation) -> bytes:
+def encode(key: bytes, item: Item) -> bytes:
     """One line of the file: the MAC, a space, the entry as JSON, a newline."""
     text = _canonical(item).encode()
     mac = hmac.new(key, text, hashlib.sha256).hexdigest()[:_MAC_HEX]
     return mac.encode() + b" " + text + b"\n"
 
 
-def decode(key: bytes, line: bytes) -> Erasure | Minimisation | None:
+def decode(key: bytes, line: bytes) -> Item | None:
     """The entry of one line, or None when the line is torn, malformed or fails its MAC."""
     mac, _, text = line.rstrip(b"\n").partition(b" ")
     expected = hmac.new(key, text, hashlib.sha256).hexdigest()[:_MAC_HEX].encode()
@@ -124,6 +152,12 @@ def decode(key: bytes, line: bytes) -> Erasure | Minimisation | None:
     try:
         body = json.loads(text)
         at = datetime.fromisoformat(body["at"])
+        if body["t"] == "suppressed":
+            return suppression(
+                str(body["kind"]), bytes.fromhex(body["digest"]), str(body["reason"]), at
+            )
+        if body["t"] == "lifted":
+            return lift(bytes.fromhex(body["digest"]), at)
         if body["t"] == "erased":
             return erasure(str(body["id"]), at, str(body["reason"]))
         if body["t"] == "minimised":
@@ -146,6 +180,8 @@ class Contents:
     minimisations: list[Minimisation]
     rejected: int
     """Lines that failed their MAC or were torn: ignored, never obeyed."""
+    suppressions: list[Suppression] = field(default_factory=list)
+    """Additions to and lifts from the suppression list, in the order they were written."""
 
 
 class RegisterFile:
@@ -155,7 +191,7 @@ class RegisterFile:
         self.path = path
         self._key = key
 
-    def append(self, items: Sequence[Erasure | Minimisation]) -> None:
+    def append(self, items: Sequence[Item]) -> None:
         """Write ``items`` at the end of the file in one ``write`` and ``fsync`` it: when this
         returns, the entries survive a crash."""
         if not items:
@@ -175,11 +211,12 @@ class RegisterFile:
     def read(self) -> Contents:
         erasures: list[Erasure] = []
         minimisations: list[Minimisation] = []
+        suppressions: list[Suppression] = []
         rejected = 0
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
-            return Contents(erasures, minimisations, rejected)
+            return Contents(erasures, minimisations, rejected, suppressions)
         with handle:
             for number, line in enumerate(handle, start=1):
                 item = decode(self._key, line)
@@ -187,6 +224,8 @@ class RegisterFile:
                     erasures.append(item)
                 elif isinstance(item, Minimisation):
                     minimisations.append(item)
+                elif isinstance(item, Suppression):
+                    suppressions.append(item)
                 elif line.strip():
                     rejected += 1
                     log.warning(
@@ -195,4 +234,4 @@ class RegisterFile:
                         number,
                         self.path.name,
                     )
-        return Contents(erasures, minimisations, rejected)
+        return Contents(erasures, minimisations, rejected, suppressions)

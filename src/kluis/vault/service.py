@@ -26,7 +26,16 @@ from kluis.db import insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
-from kluis.vault.register import Erasure, Minimisation, RegisterFile, erasure, minimisation
+from kluis.vault.register import (
+    Erasure,
+    Minimisation,
+    RegisterFile,
+    Suppression,
+    erasure,
+    lift,
+    minimisation,
+    suppression,
+)
 from kluis.vault.tables import ErasureEntry, MinimisationEntry, PersonKey, SuppressionEntry
 
 _CHUNK = 500
@@ -318,28 +327,60 @@ class Vault:
                 raise ValueError(f"suppression kind {kind!r} is not one of {SUPPRESSION_KINDS}")
         if not wanted:
             return 0
-        pairs = list(wanted)
-        added = 0
+        items = [suppression(kind, digest, reason, now) for kind, digest in wanted]
+        if self.register_file is not None:
+            listed = self.suppressed(s.digest for s in items)
+            self.register_file.append([s for s in items if s.digest not in listed])
+        return len(self.add_suppressions(items))
+
+    def add_suppressions(self, items: Sequence[Suppression]) -> list[Suppression]:
+        """Put the ``items`` not yet listed on the keyring's suppression list, each with its own
+        reason and time (the register file is the caller's); returns those added."""
+        added: list[Suppression] = []
         with self.engine.begin() as conn:
-            for start in range(0, len(pairs), _CHUNK):
-                chunk = pairs[start : start + _CHUNK]
+            for start in range(0, len(items), _CHUNK):
+                chunk = items[start : start + _CHUNK]
                 listed = {
                     (kind, bytes(digest))
                     for kind, digest in conn.execute(
                         select(SuppressionEntry.kind, SuppressionEntry.digest).where(
-                            SuppressionEntry.digest.in_([d for _, d in chunk])
+                            SuppressionEntry.digest.in_([s.digest for s in chunk])
                         )
                     )
                 }
-                rows = [
-                    {"digest": digest, "kind": kind, "reason": reason, "added_at": now}
-                    for kind, digest in chunk
-                    if (kind, digest) not in listed
-                ]
-                if rows:
-                    conn.execute(_insert_ignoring_duplicates(conn.dialect.name), rows)
-                    added += len(rows)
+                new = list(
+                    {
+                        (s.kind, s.digest): s for s in chunk if (s.kind, s.digest) not in listed
+                    }.values()
+                )
+                if new:
+                    conn.execute(
+                        _insert_ignoring_duplicates(conn.dialect.name),
+                        [
+                            {
+                                "digest": s.digest,
+                                "kind": s.kind,
+                                "reason": s.reason,
+                                "added_at": s.at,
+                            }
+                            for s in new
+                        ],
+                    )
+                    added.extend(new)
         return added
+
+    def suppression_entries(self) -> list[Suppression]:
+        """The keyring's whole suppression list, for merging with the register file."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    SuppressionEntry.kind,
+                    SuppressionEntry.digest,
+                    SuppressionEntry.reason,
+                    SuppressionEntry.added_at,
+                )
+            )
+            return [suppression(kind, digest, reason, at) for kind, digest, reason, at in rows]
 
     def suppression_reasons(self, digests: Iterable[bytes]) -> dict[bytes, str]:
         """The digests among ``digests`` that are on the suppression list, with their reason.
@@ -358,16 +399,23 @@ class Vault:
         """Which of ``digests`` are on the suppression list."""
         return set(self.suppression_reasons(digests))
 
-    def unsuppress(self, digests: Iterable[bytes]) -> int:
+    def unsuppress(self, digests: Iterable[bytes], now: datetime) -> int:
         """Take digests off the suppression list (the person signed up again themselves, with a
-        double opt-in: Art. 7); returns how many entries were removed."""
+        double opt-in: Art. 7); returns how many entries were removed. The lift is written to
+        the register file first, so a restored keyring snapshot does not put them back."""
         wanted = list(set(digests))
-        removed = 0
         if not wanted:
-            return removed
+            return 0
+        if self.register_file is not None:
+            self.register_file.append([lift(d, now) for d in sorted(self.suppressed(wanted))])
+        return self.drop_suppressions(wanted)
+
+    def drop_suppressions(self, digests: Sequence[bytes]) -> int:
+        """Delete these digests (every kind) from the keyring's suppression list."""
+        removed = 0
         with self.engine.begin() as conn:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
+            for start in range(0, len(digests), _CHUNK):
+                chunk = digests[start : start + _CHUNK]
                 removed += conn.execute(
                     delete(SuppressionEntry).where(SuppressionEntry.digest.in_(chunk))
                 ).rowcount
