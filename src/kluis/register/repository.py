@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from kluis.db import insert_ignoring_duplicates
 from kluis.register.tables import ErasedPerson, MinimisedPerson
 from kluis.vault.register import Erasure, Minimisation, erasure, minimisation
 
@@ -27,7 +28,7 @@ def record_erasures(conn: Connection, entries: Sequence[Erasure]) -> None:
             if p not in known
         ]
         if rows:
-            conn.execute(insert(ErasedPerson), rows)
+            conn.execute(insert_ignoring_duplicates(conn, ErasedPerson), rows)
 
 
 def record_minimisations(conn: Connection, entries: Sequence[Minimisation]) -> None:
@@ -53,7 +54,7 @@ def record_minimisations(conn: Connection, entries: Sequence[Minimisation]) -> N
             if key not in known
         ]
         if rows:
-            conn.execute(insert(MinimisedPerson), rows)
+            conn.execute(insert_ignoring_duplicates(conn, MinimisedPerson), rows)
 
 
 def erasures(conn: Connection) -> list[Erasure]:

@@ -18,11 +18,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, Insert, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, delete, func, insert, select
 
-from kluis.db import insert_rows, rows_in, to_db_time
+from kluis.db import insert_ignoring_duplicates, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
@@ -176,7 +174,7 @@ class Vault:
                 new = [e for p, e in chunk.items() if p not in known]
                 if new:
                     conn.execute(
-                        insert(ErasureEntry),
+                        insert_ignoring_duplicates(conn, ErasureEntry),
                         [
                             {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
                             for e in new
@@ -355,7 +353,7 @@ class Vault:
                 )
                 if new:
                     conn.execute(
-                        _insert_ignoring_duplicates(conn.dialect.name),
+                        insert_ignoring_duplicates(conn, SuppressionEntry),
                         [
                             {
                                 "digest": s.digest,
@@ -426,13 +424,3 @@ class Vault:
             return int(
                 conn.execute(select(func.count()).select_from(SuppressionEntry)).scalar_one()
             )
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    """An INSERT that skips rows already present: two erasures or objections racing for the same
-    address must both succeed."""
-    if dialect == "postgresql":
-        return pg_insert(SuppressionEntry).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite_insert(SuppressionEntry).on_conflict_do_nothing()
-    return insert(SuppressionEntry)
