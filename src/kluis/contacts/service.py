@@ -886,8 +886,9 @@ def erase_people(
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, name, digest in rows if suppress else []:
         digests.setdefault(person_id, []).append((_SUPPRESSIBLE[name], digest))
-    k.vault.suppress((d for entries in digests.values() for d in entries), "erased", now)
-    fresh = k.vault.shred_many(wanted, now, reason)
+    fresh = k.vault.shred_many(
+        wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
+    )
     entries = [register_entry.erasure(p, now, reason) for p in wanted]
     events: list[AuditEvent] = []
     for person_id in wanted:

@@ -144,16 +144,29 @@ class Vault:
         """Destroy the person's key and add them to the erasure register (idempotent)."""
         self.shred_many([person_id], now, reason)
 
-    def shred_many(self, person_ids: Sequence[str], now: datetime, reason: str) -> set[str]:
+    def shred_many(
+        self,
+        person_ids: Sequence[str],
+        now: datetime,
+        reason: str,
+        *,
+        suppress: Iterable[tuple[str, bytes]] = (),
+    ) -> set[str]:
         """Destroy these people's keys and add them to the erasure register, in one keyring
         transaction, after one fsync'ed append of them all to the register file; returns the
-        ids that were not in the keyring's register before."""
+        ids that were not in the keyring's register before. ``suppress`` are their ``(kind,
+        digest)`` pairs for the suppression list (reason ``erased``): written in the same append
+        and listed before the keys go, so an erased person is never off the list."""
         wanted = list(dict.fromkeys(person_ids))
-        if not wanted:
+        listing = self._suppressions(suppress, "erased", now)
+        if not wanted and not listing:
             return set()
+        entries = [erasure(p, now, reason) for p in wanted]
         if self.register_file is not None:
-            self.register_file.append([erasure(p, now, reason) for p in wanted])
-        return {e.person_id for e in self.add_erasures([erasure(p, now, reason) for p in wanted])}
+            listed = self.suppressed(s.digest for s in listing)
+            self.register_file.append([*(s for s in listing if s.digest not in listed), *entries])
+        self.add_suppressions(listing)
+        return {e.person_id for e in self.add_erasures(entries)}
 
     def add_erasures(self, entries: Sequence[Erasure]) -> list[Erasure]:
         """Destroy the keys of ``entries`` and put those not yet there in the keyring's erasure
@@ -317,24 +330,32 @@ class Vault:
         """Put ``(kind, digest)`` pairs on the suppression list with ``reason`` (``erased`` or
         ``objected``); returns how many were new. Idempotent: an entry already listed keeps its
         first reason and time."""
+        items = self._suppressions(entries, reason, now)
+        if not items:
+            return 0
+        if self.register_file is not None:
+            listed = self.suppressed(s.digest for s in items)
+            self.register_file.append([s for s in items if s.digest not in listed])
+        return len(self.add_suppressions(items))
+
+    @staticmethod
+    def _suppressions(
+        entries: Iterable[tuple[str, bytes]], reason: str, now: datetime
+    ) -> list[Suppression]:
         if reason not in SUPPRESSION_REASONS:
             raise ValueError(f"suppression reason {reason!r} is not one of {SUPPRESSION_REASONS}")
         wanted = dict.fromkeys(entries)
         for kind, _ in wanted:
             if kind not in SUPPRESSION_KINDS:
                 raise ValueError(f"suppression kind {kind!r} is not one of {SUPPRESSION_KINDS}")
-        if not wanted:
-            return 0
-        items = [suppression(kind, digest, reason, now) for kind, digest in wanted]
-        if self.register_file is not None:
-            listed = self.suppressed(s.digest for s in items)
-            self.register_file.append([s for s in items if s.digest not in listed])
-        return len(self.add_suppressions(items))
+        return [suppression(kind, digest, reason, now) for kind, digest in wanted]
 
     def add_suppressions(self, items: Sequence[Suppression]) -> list[Suppression]:
         """Put the ``items`` not yet listed on the keyring's suppression list, each with its own
         reason and time (the register file is the caller's); returns those added."""
         added: list[Suppression] = []
+        if not items:
+            return added
         with self.engine.begin() as conn:
             for start in range(0, len(items), _CHUNK):
                 chunk = items[start : start + _CHUNK]
