@@ -15,10 +15,10 @@ and lifts the same way (Art. 21(3)).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kluis.audit import service as audit
 from kluis.audit.events import RegisterReplayed
@@ -80,35 +80,31 @@ def reconcile(
 
     erase_here = rules.erasures_missing(erased, data_erased)
     minimise_here = rules.minimisations_missing(minimised, data_minimised)
-    removed, applied = _replay(
-        engine, erase_here, rules.still_to_apply(minimise_here, erased), minimise_here
-    )
     done = Reconciled(
         to_file=to_file,
         keys_destroyed=len(destroyed),
         to_data=len(erase_here) + len(minimise_here),
-        people_removed=removed,
-        people_minimised=applied,
+        people_removed=0,
+        people_minimised=0,
         suppressions_restored=relisted,
         rejected_lines=held.rejected,
     )
-    if done.keys_destroyed or done.to_data or done.suppressions_restored or done.rejected_lines:
-        with engine.begin() as conn:
-            audit.record(
-                conn,
-                ACTOR,
-                now,
-                [
-                    RegisterReplayed(
-                        done.keys_destroyed,
-                        done.to_data,
-                        done.people_removed,
-                        done.people_minimised,
-                        done.suppressions_restored,
-                        done.rejected_lines,
-                    )
-                ],
-            )
+    if not (done.keys_destroyed or done.to_data or done.suppressions_restored or held.rejected):
+        return done
+    with engine.begin() as conn:
+        removed, applied = _replay(
+            conn, erase_here, rules.still_to_apply(minimise_here, erased), minimise_here
+        )
+        done = replace(done, people_removed=removed, people_minimised=applied)
+        event = RegisterReplayed(
+            done.keys_destroyed,
+            done.to_data,
+            done.people_removed,
+            done.people_minimised,
+            done.suppressions_restored,
+            done.rejected_lines,
+        )
+        audit.record(conn, ACTOR, now, [event])
     return done
 
 
@@ -125,27 +121,25 @@ def _suppressions(vault: Vault, held: Contents) -> int:
 
 
 def _replay(
-    engine: Engine,
+    conn: Connection,
     erasures: Sequence[Erasure],
     to_apply: Iterable[Minimisation],
     to_record: Sequence[Minimisation],
 ) -> tuple[int, int]:
-    """In one data transaction: delete the erased, minimise again whoever is still there, and
-    record the entries in the data store's copy. Returns (people removed, people minimised)."""
+    """In the caller's data transaction: delete the erased, minimise again whoever is still
+    there, and record the entries in the data store's copy. Returns (people removed, people
+    minimised)."""
     applying = list(to_apply)
-    if not erasures and not to_record:
-        return 0, 0
-    with engine.begin() as conn:
-        removed = contacts_repo.delete_people(conn, [e.person_id for e in erasures])
-        present = contacts_repo.existing(conn, [m.person_id for m in applying])
-        applied = 0
-        for entry in applying:
-            if entry.person_id not in present:
-                continue
-            contacts_repo.minimise(conn, entry.person_id, entry.fields, entry.purposes, None)
-            if entry.ledger:
-                consent_repo.delete_ledger(conn, entry.person_id)
-            applied += 1
-        repository.record_erasures(conn, erasures)
-        repository.record_minimisations(conn, to_record)
+    removed = contacts_repo.delete_people(conn, [e.person_id for e in erasures])
+    present = contacts_repo.existing(conn, [m.person_id for m in applying])
+    applied = 0
+    for entry in applying:
+        if entry.person_id not in present:
+            continue
+        contacts_repo.minimise(conn, entry.person_id, entry.fields, entry.purposes, None)
+        if entry.ledger:
+            consent_repo.delete_ledger(conn, entry.person_id)
+        applied += 1
+    repository.record_erasures(conn, erasures)
+    repository.record_minimisations(conn, to_record)
     return removed, applied
