@@ -5,7 +5,9 @@ any path: read by id, message address, search by e-mail or name, listing, bulk r
 and every erased person's address stays on the suppression list.
 
 A Hypothesis state machine, derandomised and bounded, on SQLite and on PostgreSQL (pg_dump and
-pg_restore from the installed binaries)."""
+pg_restore from the installed binaries; fewer examples there, each restore runs the tools). On
+the code before the register had three copies it fails within these examples on SQLite: an
+erasure, then restores of the data store and of the keyring in turn, bring the key back."""
 
 from __future__ import annotations
 
@@ -208,8 +210,8 @@ def test_no_order_of_restores_brings_back_an_erasure(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=10 if backend == "sqlite" else 4,
-            stateful_step_count=12 if backend == "sqlite" else 10,
+            max_examples=10 if backend == "sqlite" else 5,
+            stateful_step_count=12,
             derandomize=True,
             deadline=None,
             database=None,
