@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from kluis.db import insert_ignoring_duplicates, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
@@ -41,6 +41,14 @@ SUPPRESSION_KINDS = ("email", "phone")
 """Blind-index kinds kept on the suppression list: the ways a person can be reached."""
 SUPPRESSION_REASONS = ("erased", "objected")
 _KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
+_MINIMISATION_COLUMNS = (
+    MinimisationEntry.person_id,
+    MinimisationEntry.fields,
+    MinimisationEntry.purposes,
+    MinimisationEntry.ledger,
+    MinimisationEntry.at,
+    MinimisationEntry.reason,
+)
 
 
 class Vault:
@@ -232,10 +240,10 @@ class Vault:
         """Put the ``entries`` the keyring's minimisation register lacks in it; returns those."""
         if not entries:
             return []
-        have = {m.entry for m in self.minimisation_entries()}
-        new = list({m.entry: m for m in entries if m.entry not in have}.values())
-        if new:
-            with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
+            have = {m.entry for m in self._minimisations_of(conn, {m.person_id for m in entries})}
+            new = list({m.entry: m for m in entries if m.entry not in have}.values())
+            if new:
                 conn.execute(
                     insert(MinimisationEntry),
                     [
@@ -260,43 +268,27 @@ class Vault:
             )
             return [erasure(p, at, reason) for p, at, reason in rows]
 
+    @staticmethod
+    def _minimisations_of(conn: Connection, person_ids: Iterable[str]) -> list[Minimisation]:
+        """The keyring's minimisation entries about these people (one look-up per chunk: a
+        partial erasure checks its person's entries, not the whole register)."""
+        ids = sorted(person_ids)
+        found: list[Minimisation] = []
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(
+                select(*_MINIMISATION_COLUMNS).where(
+                    MinimisationEntry.person_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+            found.extend(minimisation(*row) for row in rows)
+        return found
+
     def minimisation_entries(self) -> list[Minimisation]:
         """The keyring's copy of the minimisation register, in the normal form of
         ``kluis.vault.register`` (comparable with the other copies)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    MinimisationEntry.person_id,
-                    MinimisationEntry.fields,
-                    MinimisationEntry.purposes,
-                    MinimisationEntry.ledger,
-                    MinimisationEntry.at,
-                    MinimisationEntry.reason,
-                ).order_by(MinimisationEntry.id)
-            )
+            rows = conn.execute(select(*_MINIMISATION_COLUMNS).order_by(MinimisationEntry.id))
             return [minimisation(*row) for row in rows]
-
-    def minimisations(self, after: int = 0, limit: int = 1000) -> list[MinimisationEntry]:
-        """Partial erasures in the order they happened, from ``after`` (an id), for replay."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(MinimisationEntry)
-                .where(MinimisationEntry.id > after)
-                .order_by(MinimisationEntry.id)
-                .limit(limit)
-            )
-            return [
-                MinimisationEntry(
-                    id=r.id,
-                    person_id=r.person_id,
-                    fields=list(r.fields),
-                    purposes=list(r.purposes),
-                    ledger=r.ledger,
-                    at=r.at,
-                    reason=r.reason,
-                )
-                for r in rows
-            ]
 
     @property
     def key_encryption_key(self) -> bytes:
