@@ -17,7 +17,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -92,6 +103,16 @@ def _sqlite_begin(conn: Connection) -> None:
     transaction too, as the SQLAlchemy documentation recommends.
     """
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
+    """An INSERT into ``table`` that skips rows whose key is present: two processes recording
+    the same entry at once (an erasure and a start-up's register merge) must both succeed."""
+    if conn.dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 def make_engine(url: str) -> Engine:

@@ -7,6 +7,7 @@ from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.purposes import tables as purposes_tables
+from kluis.register import tables as register_tables
 from kluis.requests import tables as requests_tables
 from kluis.retention import tables as retention_tables
 from kluis.transfer import tables as transfer_tables
@@ -21,6 +22,7 @@ __all__ = [
     "contacts_tables",
     "messaging_tables",
     "purposes_tables",
+    "register_tables",
     "requests_tables",
     "retention_tables",
     "transfer_tables",

@@ -51,8 +51,8 @@ def test_unsuppress_takes_digests_off_the_list(kluis: Kluis) -> None:
     email = digest(kluis, "email", "fenna@example.com")
     phone = digest(kluis, "phone", "+31612345678")
     kluis.vault.suppress([("email", email), ("phone", phone)], "erased", NOW)
-    assert kluis.vault.unsuppress([email]) == 1
-    assert kluis.vault.unsuppress([email]) == 0
+    assert kluis.vault.unsuppress([email], NOW) == 1
+    assert kluis.vault.unsuppress([email], NOW) == 0
     assert kluis.vault.suppressed([email, phone]) == {phone}
 
 
@@ -60,14 +60,14 @@ def test_lookups_are_batched_over_many_digests(kluis: Kluis) -> None:
     digests = [digest(kluis, "email", f"person{n}@example.com") for n in range(1_200)]
     assert kluis.vault.suppress((("email", d) for d in digests[::2]), "erased", NOW) == 600
     assert kluis.vault.suppressed(iter(digests)) == set(digests[::2])
-    assert kluis.vault.unsuppress(digests) == 600
+    assert kluis.vault.unsuppress(digests, NOW) == 600
     assert kluis.vault.suppression_count() == 0
 
 
 def test_empty_inputs_do_nothing(kluis: Kluis) -> None:
     assert kluis.vault.suppress([], "erased", NOW) == 0
     assert kluis.vault.suppressed([]) == set()
-    assert kluis.vault.unsuppress([]) == 0
+    assert kluis.vault.unsuppress([], NOW) == 0
 
 
 @pytest.mark.parametrize(

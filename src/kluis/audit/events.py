@@ -448,6 +448,22 @@ class KeyringRestored(AuditEvent):
 
 
 @dataclass(frozen=True)
+class RegisterReplayed(AuditEvent):
+    """The copies of the erasure register (keyring, data store, register file) were merged at a
+    start or after a restore, and what one copy lacked was applied: keys destroyed, erasures and
+    partial erasures replayed into the data store, suppression-list entries put back (or taken
+    out again after a lift), lines of the file that failed their check ignored (counts only)."""
+
+    action: ClassVar[str] = "register.replayed"
+    keys_destroyed: int
+    entries_replayed: int
+    people_removed: int
+    people_minimised: int
+    suppressions_restored: int
+    rejected_lines: int
+
+
+@dataclass(frozen=True)
 class RetentionApplied(AuditEvent):
     """The retention sweep erased a person or minimised them, with the rules that caused it
     (each ``purpose:duration:anchor:until``) and the fields that went."""

@@ -42,8 +42,10 @@ from kluis.contacts import repository as contacts_repo
 from kluis.contacts.tables import people
 from kluis.errors import KluisError
 from kluis.purposes.rules import Duration
+from kluis.register.service import reconcile
 from kluis.runtime import Kluis
 from kluis.settings import Settings
+from kluis.vault.register import Erasure, erasure
 from kluis.vault.tables import ErasureEntry, PersonKey
 
 FORMAT = "kluis.backup/1"
@@ -326,9 +328,9 @@ def restore(settings: Settings, actor: Actor, directory: Path, now: datetime) ->
         )
     from kluis.runtime import open_kluis
 
-    k = open_kluis(settings)
+    k = open_kluis(settings, reconcile=False)
     try:
-        erased, keyless = replay(k)
+        erased, keyless = replay(k, now)
         with k.engine.begin() as conn:
             audit.record(
                 conn,
@@ -366,12 +368,12 @@ def _people_ids(engine: Engine) -> Iterator[list[str]]:
         last = page[-1]
 
 
-def replay(k: Kluis) -> tuple[int, int]:
-    """Delete everyone the current keyring says must not be there: erased since the snapshot
-    (in the register) or without a key; then apply again every partial erasure of the
-    minimisation register to whoever is still there. Returns (erased, keyless). Safe to run
-    again."""
-    erased = keyless = 0
+def replay(k: Kluis, now: datetime) -> tuple[int, int]:
+    """Merge the copies of the erasure register (keyring, data store, register file: a restore
+    never shrinks it) and replay what the data store lacks, then delete everyone still there
+    who must not be: erased, or without a key. Returns (erased, keyless). Safe to run again."""
+    merged = reconcile(k.engine, k.vault, now)
+    erased, keyless = merged.people_removed, 0
     for page in _people_ids(k.engine):
         gone = k.vault.erased(page)
         have_key = k.vault.has_keys(page)
@@ -382,30 +384,7 @@ def replay(k: Kluis) -> tuple[int, int]:
             contacts_repo.delete_people(conn, doomed)
         erased += sum(1 for p in doomed if p in gone)
         keyless += sum(1 for p in doomed if p not in gone)
-    replay_minimisations(k)
     return erased, keyless
-
-
-def replay_minimisations(k: Kluis) -> int:
-    """Apply every recorded partial erasure again (idempotent: clearing a cleared field or
-    removing a removed purpose changes nothing). Returns how many entries met a person."""
-    from kluis.consent import repository as consent_repo
-
-    applied, after = 0, 0
-    while True:
-        entries = k.vault.minimisations(after)
-        if not entries:
-            return applied
-        after = entries[-1].id
-        with k.engine.begin() as conn:
-            present = set(contacts_repo.fetch(conn, [e.person_id for e in entries]))
-            for entry in entries:
-                if entry.person_id not in present:
-                    continue
-                contacts_repo.minimise(conn, entry.person_id, entry.fields, entry.purposes, None)
-                if entry.ledger:
-                    consent_repo.delete_ledger(conn, entry.person_id)
-                applied += 1
 
 
 @dataclass(frozen=True)
@@ -463,12 +442,13 @@ def open_keyring_snapshot(k: Kluis, path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def restore_keyring(settings: Settings, actor: Actor, path: Path, now: datetime) -> int:
-    """Put a keyring snapshot back (the keyring store was lost), then replay every erasure the
-    data store's audit log records, so that a key the snapshot still holds for someone erased
-    since is destroyed again. Returns how many erasures were replayed."""
+    """Put a keyring snapshot back (the keyring store was lost), then merge the copies of the
+    erasure register (the data store's, the register file's, and every erasure the data store's
+    audit log records), so that a key the snapshot still holds for someone erased since is
+    destroyed again. Returns how many erasures were replayed into the keyring."""
     from kluis.runtime import open_kluis
 
-    k = open_kluis(settings, create=False)
+    k = open_kluis(settings, create=False, reconcile=False)
     try:
         header, plain = open_keyring_snapshot(k, path)
     finally:
@@ -502,21 +482,21 @@ def restore_keyring(settings: Settings, actor: Actor, path: Path, now: datetime)
                     str(dump),
                 ]
             )
-    k = open_kluis(settings)
+    k = open_kluis(settings, reconcile=False)
     try:
-        replayed = 0
+        audited: list[Erasure] = []
         after = 0
         while True:
             entries = audit.list_entries(k.engine, action="person.erased", after=after, limit=500)
             if not entries:
                 break
             after = entries[-1].seq
-            ids = [e.person_id for e in entries if e.person_id]
-            known = k.vault.erased(ids)
-            for entry in entries:
-                if entry.person_id and entry.person_id not in known:
-                    k.vault.shred(entry.person_id, entry.at, "replayed after keyring restore")
-                    replayed += 1
+            audited.extend(
+                erasure(e.person_id, e.at, "replayed after keyring restore")
+                for e in entries
+                if e.person_id
+            )
+        replayed = reconcile(k.engine, k.vault, now, also_erased=audited).keys_destroyed
         with k.engine.begin() as conn:
             audit.record(
                 conn, actor.ref, now, [KeyringRestored(str(header["created_at"]), replayed)]

@@ -48,7 +48,9 @@ from kluis.errors import (
 from kluis.ids import new_person_ids
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import LawfulBasis, Purpose
+from kluis.register import repository as register_repo
 from kluis.runtime import Kluis
+from kluis.vault import register as register_entry
 from kluis.vault.crypto import PersonCipher
 from kluis.vault.service import SUPPRESSION_KINDS
 
@@ -257,7 +259,7 @@ def create_people(
         # Only once the people are stored: a failure in between leaves the address on the list
         # (a refusal later), never off the list without the sign-up that took it off.
         if listed:
-            k.vault.unsuppress(d for entries in listed.values() for _, d in entries)
+            k.vault.unsuppress((d for entries in listed.values() for _, d in entries), now)
         created.extend(ids)
     return created
 
@@ -951,11 +953,14 @@ def erase_people(
     keys and record the ids in the erasure register, delete the rows. Returns the ids erased
     now (not before).
 
-    The keys go first, in their own store: from that instant every copy of the data, backups
-    included, is unreadable. If the row deletion then fails, the register still names the
-    people and a later erasure or restore removes the rows. The digests are listed before the
-    keys go, so an erased person is never off the list. Works in one transaction per store, so
-    the sweep erases thousands at the cost of a few statements. ``suppress`` is off only to
+    The register file gets the ids first (one fsync'ed append), then the keys go with the
+    keyring's register entries, in their own store: from that instant every copy of the data,
+    backups included, is unreadable. The rows go with the data store's copy of the entries. If
+    the row deletion fails or the process dies in between, the register still names the
+    people and the next start (``kluis.register.service.reconcile``) removes the rows. The
+    digests are listed before the keys go, so an erased person is never off the list. Works in
+    one transaction per store and one fsync, so the sweep erases thousands at the cost of a few
+    statements. ``suppress`` is off only to
     undo a person half-created by a failed import, who never was a person to remember.
     """
     if actor.role not in ERASE_ROLES:
@@ -967,8 +972,10 @@ def erase_people(
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, name, digest in rows if suppress else []:
         digests.setdefault(person_id, []).append((_SUPPRESSIBLE[name], digest))
-    k.vault.suppress((d for entries in digests.values() for d in entries), "erased", now)
-    fresh = k.vault.shred_many(wanted, now, reason)
+    fresh = k.vault.shred_many(
+        wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
+    )
+    entries = [register_entry.erasure(p, now, reason) for p in wanted]
     events: list[AuditEvent] = []
     for person_id in wanted:
         if person_id in fresh:
@@ -978,6 +985,7 @@ def erase_people(
             events.append(SuppressionAdded(person_id, kinds, "erased"))
     with k.engine.begin() as conn:
         repository.delete_people(conn, list(present))
+        register_repo.record_erasures(conn, entries)
         audit.record(conn, actor.ref, now, events)
     checkpoint(k)
     return [p for p in wanted if p in fresh]
@@ -1036,10 +1044,11 @@ def keep_only(
         if getattr(row, f.name) is not None and not any(p.may_use(f.category) for p in kept)
     ]
     removed = sorted(set(held) - set(keep))
-    k.vault.register_minimisation(
+    entry = k.vault.register_minimisation(
         person_id, [f.name for f in cleared], removed, ledger, now, reason
     )
     repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
+    register_repo.record_minimisations(conn, [entry])
     if ledger:
         consent_repo.delete_ledger(conn, person_id)
     result = Minimised(

@@ -38,6 +38,8 @@ class DerivedKeys:
     blind_index_key: bytes
     signing_key: bytes = b""
     """Signs the tokens in links sent to people (unsubscribe, preferences, confirmation)."""
+    register_key: bytes = b""
+    """Authenticates the lines of the erasure register file (``kluis.vault.register``)."""
 
 
 def _hkdf(master: bytes, info: bytes) -> bytes:
@@ -51,6 +53,7 @@ def derive_keys(master: bytes) -> DerivedKeys:
         key_encryption_key=_hkdf(master, b"kluis/v1/key-encryption"),
         blind_index_key=_hkdf(master, b"kluis/v1/blind-index"),
         signing_key=_hkdf(master, b"kluis/v1/link-signing"),
+        register_key=_hkdf(master, b"kluis/v1/erasure-register"),
     )
 
 

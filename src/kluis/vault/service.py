@@ -1,8 +1,10 @@
 """The keyring: creating, loading and destroying person keys; the suppression list.
 
 Unwrapped keys are cached in memory (bounded, least recently used) and never written anywhere.
-Shredding deletes the wrapped key and records the id in the erasure register in one keyring
-transaction, so a person is either readable or erased, never half.
+Shredding first appends the ids to the register file (``kluis.vault.register``, fsync'ed), then
+deletes the wrapped keys and records the ids in the keyring's erasure register in one keyring
+transaction, so a person is either readable or erased, never half, and no key is ever destroyed
+without a durable register entry that outlives a restore of the keyring.
 
 The suppression list (blind-index digests of the e-mail addresses and phone numbers of people who
 were erased or objected to direct marketing) lives here too, next to the erasure register, so
@@ -14,15 +16,24 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import Engine, Insert, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from kluis.db import insert_rows, rows_in, to_db_time
+from kluis.db import insert_ignoring_duplicates, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto
 from kluis.vault.keys import DerivedKeys
+from kluis.vault.register import (
+    Erasure,
+    Minimisation,
+    RegisterFile,
+    Suppression,
+    erasure,
+    lift,
+    minimisation,
+    suppression,
+)
 from kluis.vault.tables import ErasureEntry, MinimisationEntry, PersonKey, SuppressionEntry
 
 _CHUNK = 500
@@ -30,13 +41,31 @@ SUPPRESSION_KINDS = ("email", "phone")
 """Blind-index kinds kept on the suppression list: the ways a person can be reached."""
 SUPPRESSION_REASONS = ("erased", "objected")
 _KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
+_MINIMISATION_COLUMNS = (
+    MinimisationEntry.person_id,
+    MinimisationEntry.fields,
+    MinimisationEntry.purposes,
+    MinimisationEntry.ledger,
+    MinimisationEntry.at,
+    MinimisationEntry.reason,
+)
 
 
 class Vault:
     """Keys for people, backed by the keyring store."""
 
-    def __init__(self, engine: Engine, keys: DerivedKeys, *, cache_size: int = 20_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keys: DerivedKeys,
+        *,
+        cache_size: int = 20_000,
+        register_file: Path | None = None,
+    ) -> None:
         self.engine = engine
+        self.register_file = (
+            RegisterFile(register_file, keys.register_key) if register_file is not None else None
+        )
         self._kek = keys.key_encryption_key
         self._bik = keys.blind_index_key
         self.signing_key = keys.signing_key
@@ -123,29 +152,57 @@ class Vault:
         """Destroy the person's key and add them to the erasure register (idempotent)."""
         self.shred_many([person_id], now, reason)
 
-    def shred_many(self, person_ids: Sequence[str], now: datetime, reason: str) -> set[str]:
+    def shred_many(
+        self,
+        person_ids: Sequence[str],
+        now: datetime,
+        reason: str,
+        *,
+        suppress: Iterable[tuple[str, bytes]] = (),
+    ) -> set[str]:
         """Destroy these people's keys and add them to the erasure register, in one keyring
-        transaction; returns the ids that were not in the register before."""
-        for person_id in person_ids:
-            self._cache.pop(person_id, None)
-        fresh: set[str] = set()
+        transaction, after one fsync'ed append of them all to the register file; returns the
+        ids that were not in the keyring's register before. ``suppress`` are their ``(kind,
+        digest)`` pairs for the suppression list (reason ``erased``): written in the same append
+        and listed before the keys go, so an erased person is never off the list."""
+        wanted = list(dict.fromkeys(person_ids))
+        listing = self._suppressions(suppress, "erased", now)
+        if not wanted and not listing:
+            return set()
+        entries = [erasure(p, now, reason) for p in wanted]
+        if self.register_file is not None:
+            listed = self.suppressed(s.digest for s in listing)
+            self.register_file.append([*(s for s in listing if s.digest not in listed), *entries])
+        self.add_suppressions(listing)
+        return {e.person_id for e in self.add_erasures(entries)}
+
+    def add_erasures(self, entries: Sequence[Erasure]) -> list[Erasure]:
+        """Destroy the keys of ``entries`` and put those not yet there in the keyring's erasure
+        register (one transaction; the register file is the caller's); returns those added."""
+        for entry in entries:
+            self._cache.pop(entry.person_id, None)
+        added: list[Erasure] = []
         with self.engine.begin() as conn:
-            for start in range(0, len(person_ids), _CHUNK):
-                chunk = list(person_ids[start : start + _CHUNK])
-                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(chunk)))
+            for start in range(0, len(entries), _CHUNK):
+                chunk = {e.person_id: e for e in entries[start : start + _CHUNK]}
+                ids = list(chunk)
+                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(ids)))
                 known = set(
                     conn.scalars(
-                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(chunk))
+                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(ids))
                     )
                 )
-                new = [p for p in dict.fromkeys(chunk) if p not in known]
+                new = [e for p, e in chunk.items() if p not in known]
                 if new:
                     conn.execute(
-                        insert(ErasureEntry),
-                        [{"person_id": p, "erased_at": now, "reason": reason} for p in new],
+                        insert_ignoring_duplicates(conn, ErasureEntry),
+                        [
+                            {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
+                            for e in new
+                        ],
                     )
-                fresh.update(new)
-        return fresh
+                added.extend(new)
+        return added
 
     def erased(self, person_ids: Iterable[str]) -> set[str]:
         """Which of ``person_ids`` are in the erasure register."""
@@ -169,42 +226,69 @@ class Vault:
         ledger: bool,
         at: datetime,
         reason: str,
-    ) -> None:
-        """Record a partial erasure, before the data store changes (as a key is destroyed
-        before the rows go): a restore replays it."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(MinimisationEntry).values(
-                    person_id=person_id,
-                    fields=list(fields),
-                    purposes=list(purposes),
-                    ledger=ledger,
-                    at=at,
-                    reason=reason[:40],
-                )
-            )
+    ) -> Minimisation:
+        """Record a partial erasure in the register file (fsync'ed) and the keyring, before the
+        data store changes (as a key is destroyed before the rows go): a restore replays it.
+        Returns the entry, which the caller records in the data store with the change."""
+        entry = minimisation(person_id, fields, purposes, ledger, at, reason)
+        if self.register_file is not None:
+            self.register_file.append([entry])
+        self.add_minimisations([entry])
+        return entry
 
-    def minimisations(self, after: int = 0, limit: int = 1000) -> list[MinimisationEntry]:
-        """Partial erasures in the order they happened, from ``after`` (an id), for replay."""
+    def add_minimisations(self, entries: Sequence[Minimisation]) -> list[Minimisation]:
+        """Put the ``entries`` the keyring's minimisation register lacks in it; returns those."""
+        if not entries:
+            return []
+        with self.engine.begin() as conn:
+            have = {m.entry for m in self._minimisations_of(conn, {m.person_id for m in entries})}
+            new = list({m.entry: m for m in entries if m.entry not in have}.values())
+            if new:
+                conn.execute(
+                    insert(MinimisationEntry),
+                    [
+                        {
+                            "person_id": m.person_id,
+                            "fields": list(m.fields),
+                            "purposes": list(m.purposes),
+                            "ledger": m.ledger,
+                            "at": m.at,
+                            "reason": m.reason,
+                        }
+                        for m in new
+                    ],
+                )
+        return new
+
+    def erasure_entries(self) -> list[Erasure]:
+        """The keyring's copy of the erasure register."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(MinimisationEntry)
-                .where(MinimisationEntry.id > after)
-                .order_by(MinimisationEntry.id)
-                .limit(limit)
+                select(ErasureEntry.person_id, ErasureEntry.erased_at, ErasureEntry.reason)
             )
-            return [
-                MinimisationEntry(
-                    id=r.id,
-                    person_id=r.person_id,
-                    fields=list(r.fields),
-                    purposes=list(r.purposes),
-                    ledger=r.ledger,
-                    at=r.at,
-                    reason=r.reason,
+            return [erasure(p, at, reason) for p, at, reason in rows]
+
+    @staticmethod
+    def _minimisations_of(conn: Connection, person_ids: Iterable[str]) -> list[Minimisation]:
+        """The keyring's minimisation entries about these people (one look-up per chunk: a
+        partial erasure checks its person's entries, not the whole register)."""
+        ids = sorted(person_ids)
+        found: list[Minimisation] = []
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(
+                select(*_MINIMISATION_COLUMNS).where(
+                    MinimisationEntry.person_id.in_(ids[start : start + _CHUNK])
                 )
-                for r in rows
-            ]
+            )
+            found.extend(minimisation(*row) for row in rows)
+        return found
+
+    def minimisation_entries(self) -> list[Minimisation]:
+        """The keyring's copy of the minimisation register, in the normal form of
+        ``kluis.vault.register`` (comparable with the other copies)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_MINIMISATION_COLUMNS).order_by(MinimisationEntry.id))
+            return [minimisation(*row) for row in rows]
 
     @property
     def key_encryption_key(self) -> bytes:
@@ -238,36 +322,76 @@ class Vault:
         """Put ``(kind, digest)`` pairs on the suppression list with ``reason`` (``erased`` or
         ``objected``); returns how many were new. Idempotent: an entry already listed keeps its
         first reason and time."""
+        items = self._suppressions(entries, reason, now)
+        if not items:
+            return 0
+        if self.register_file is not None:
+            listed = self.suppressed(s.digest for s in items)
+            self.register_file.append([s for s in items if s.digest not in listed])
+        return len(self.add_suppressions(items))
+
+    @staticmethod
+    def _suppressions(
+        entries: Iterable[tuple[str, bytes]], reason: str, now: datetime
+    ) -> list[Suppression]:
         if reason not in SUPPRESSION_REASONS:
             raise ValueError(f"suppression reason {reason!r} is not one of {SUPPRESSION_REASONS}")
         wanted = dict.fromkeys(entries)
         for kind, _ in wanted:
             if kind not in SUPPRESSION_KINDS:
                 raise ValueError(f"suppression kind {kind!r} is not one of {SUPPRESSION_KINDS}")
-        if not wanted:
-            return 0
-        pairs = list(wanted)
-        added = 0
+        return [suppression(kind, digest, reason, now) for kind, digest in wanted]
+
+    def add_suppressions(self, items: Sequence[Suppression]) -> list[Suppression]:
+        """Put the ``items`` not yet listed on the keyring's suppression list, each with its own
+        reason and time (the register file is the caller's); returns those added."""
+        added: list[Suppression] = []
+        if not items:
+            return added
         with self.engine.begin() as conn:
-            for start in range(0, len(pairs), _CHUNK):
-                chunk = pairs[start : start + _CHUNK]
+            for start in range(0, len(items), _CHUNK):
+                chunk = items[start : start + _CHUNK]
                 listed = {
                     (kind, bytes(digest))
                     for kind, digest in conn.execute(
                         select(SuppressionEntry.kind, SuppressionEntry.digest).where(
-                            SuppressionEntry.digest.in_([d for _, d in chunk])
+                            SuppressionEntry.digest.in_([s.digest for s in chunk])
                         )
                     )
                 }
-                rows = [
-                    {"digest": digest, "kind": kind, "reason": reason, "added_at": now}
-                    for kind, digest in chunk
-                    if (kind, digest) not in listed
-                ]
-                if rows:
-                    conn.execute(_insert_ignoring_duplicates(conn.dialect.name), rows)
-                    added += len(rows)
+                new = list(
+                    {
+                        (s.kind, s.digest): s for s in chunk if (s.kind, s.digest) not in listed
+                    }.values()
+                )
+                if new:
+                    conn.execute(
+                        insert_ignoring_duplicates(conn, SuppressionEntry),
+                        [
+                            {
+                                "digest": s.digest,
+                                "kind": s.kind,
+                                "reason": s.reason,
+                                "added_at": s.at,
+                            }
+                            for s in new
+                        ],
+                    )
+                    added.extend(new)
         return added
+
+    def suppression_entries(self) -> list[Suppression]:
+        """The keyring's whole suppression list, for merging with the register file."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    SuppressionEntry.kind,
+                    SuppressionEntry.digest,
+                    SuppressionEntry.reason,
+                    SuppressionEntry.added_at,
+                )
+            )
+            return [suppression(kind, digest, reason, at) for kind, digest, reason, at in rows]
 
     def suppression_reasons(self, digests: Iterable[bytes]) -> dict[bytes, str]:
         """The digests among ``digests`` that are on the suppression list, with their reason.
@@ -286,16 +410,23 @@ class Vault:
         """Which of ``digests`` are on the suppression list."""
         return set(self.suppression_reasons(digests))
 
-    def unsuppress(self, digests: Iterable[bytes]) -> int:
+    def unsuppress(self, digests: Iterable[bytes], now: datetime) -> int:
         """Take digests off the suppression list (the person signed up again themselves, with a
-        double opt-in: Art. 7); returns how many entries were removed."""
+        double opt-in: Art. 7); returns how many entries were removed. The lift is written to
+        the register file first, so a restored keyring snapshot does not put them back."""
         wanted = list(set(digests))
-        removed = 0
         if not wanted:
-            return removed
+            return 0
+        if self.register_file is not None:
+            self.register_file.append([lift(d, now) for d in sorted(self.suppressed(wanted))])
+        return self.drop_suppressions(wanted)
+
+    def drop_suppressions(self, digests: Sequence[bytes]) -> int:
+        """Delete these digests (every kind) from the keyring's suppression list."""
+        removed = 0
         with self.engine.begin() as conn:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
+            for start in range(0, len(digests), _CHUNK):
+                chunk = digests[start : start + _CHUNK]
                 removed += conn.execute(
                     delete(SuppressionEntry).where(SuppressionEntry.digest.in_(chunk))
                 ).rowcount
@@ -306,13 +437,3 @@ class Vault:
             return int(
                 conn.execute(select(func.count()).select_from(SuppressionEntry)).scalar_one()
             )
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    """An INSERT that skips rows already present: two erasures or objections racing for the same
-    address must both succeed."""
-    if dialect == "postgresql":
-        return pg_insert(SuppressionEntry).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite_insert(SuppressionEntry).on_conflict_do_nothing()
-    return insert(SuppressionEntry)
