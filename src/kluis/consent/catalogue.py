@@ -258,9 +258,7 @@ def add_notice(
             conn,
             actor.ref,
             now,
-            [
-                NoticeAdded(notice_id, language, tuple(f"{c}/{t}" for c, t in sorted(covered)))
-            ],
+            [NoticeAdded(notice_id, language, tuple(f"{c}/{t}" for c, t in sorted(covered)))],
         )
     return NoticeView(notice_id, language, wording, digest, now, tuple(sorted(covered)))
 

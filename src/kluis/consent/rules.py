@@ -330,9 +330,7 @@ class NoticeScope:
     covers: frozenset[Cover]
 
 
-def covers(
-    scope: NoticeScope, channel: str, topic: str, language: str | None = None
-) -> bool:
+def covers(scope: NoticeScope, channel: str, topic: str, language: str | None = None) -> bool:
     """Does the notice ask for ``channel`` and ``topic`` (in ``language``, when one is asked)?"""
     if language is not None and scope.language != language:
         return False
@@ -343,9 +341,7 @@ def _pairs(covered: frozenset[Cover]) -> str:
     return ", ".join(f"{c}/{t}" for c, t in sorted(covered)) or "nothing"
 
 
-def check_notice(
-    scope: NoticeScope, channel: str, topic: str, language: str | None = None
-) -> None:
+def check_notice(scope: NoticeScope, channel: str, topic: str, language: str | None = None) -> None:
     """Refuse (``ConsentRefused`` on ``notice``) a consent event citing a notice that does not
     ask for its channel and topic, or is not in the language the wording was shown in: the
     controller must be able to show what the person agreed to (Art. 7(1)), and a wording about

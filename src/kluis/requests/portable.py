@@ -295,8 +295,7 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
             declared = _get(notice, "covers", where, list, optional=True)
             pair = (values["channel"], values["topic"])
             if declared is not None and not any(
-                isinstance(c, dict) and (c.get("channel"), c.get("topic")) == pair
-                for c in declared
+                isinstance(c, dict) and (c.get("channel"), c.get("topic")) == pair for c in declared
             ):
                 raise InvalidField(
                     f"{where}.covers: the notice does not cover {pair[0]}/{pair[1]}, so it is no "
