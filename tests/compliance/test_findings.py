@@ -117,7 +117,9 @@ def test_purpose_without_lawful_basis_or_stated_interest(kluis: Kluis) -> None:
 
 def test_consents_past_reconfirmation_still_kept_as_granted(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, purposes=("email_marketing",), phone=None)
-    notice = catalogue.add_notice(kluis, ADMIN, "nl", "Ja, stuur mij aanbiedingen.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "nl", "Ja, stuur mij aanbiedingen.", NOW, covers=[("email", "offers")]
+    ).id
     consent.record(
         kluis,
         MARKETING,

@@ -28,7 +28,7 @@ def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Eng
 def _event(notice: int | None, channel: str, topic: str, action: str = "granted") -> str:
     notice_sql = "NULL" if notice is None else str(notice)
     return (
-        "INSERT INTO consent_events (person_id, channel, topic, action, method, notice_id, "
+        "INSERT INTO consent_events (person_id, channel, topic, action, method, notice_id, "  # noqa: S608 (test constants)
         f"captured_by, captured_at) VALUES ('{PERSON}', '{channel}', '{topic}', '{action}', "
         f"'paper_form', {notice_sql}, 'user:1', '{AT}')"
     )
@@ -38,7 +38,7 @@ def _seed(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO people (id, relationship, language, created_at, updated_at, "
+                "INSERT INTO people (id, relationship, language, created_at, updated_at, "  # noqa: S608 (test constants)
                 f"last_interaction_at) VALUES ('{PERSON}', 'customer', 'nl', '{AT}', '{AT}', "
                 f"'{AT}')"
             )
@@ -46,14 +46,14 @@ def _seed(engine: Engine) -> None:
         for key in ("offers", "promotions", "newsletter"):
             conn.execute(
                 text(
-                    "INSERT INTO topics (key, name_en, name_nl, reconfirm_months, created_at) "
+                    "INSERT INTO topics (key, name_en, name_nl, reconfirm_months, created_at) "  # noqa: S608 (test constants)
                     f"VALUES ('{key}', '{key}', '{key}', 24, '{AT}')"
                 )
             )
         for notice_id in (1, 2, 3):
             conn.execute(
                 text(
-                    "INSERT INTO consent_notices (id, language, text, content_hash, created_at) "
+                    "INSERT INTO consent_notices (id, language, text, content_hash, created_at) "  # noqa: S608 (test constants)
                     f"VALUES ({notice_id}, 'nl', 'Ja, stuur mij nieuws {notice_id}.', "
                     f"'{notice_id:064d}', '{AT}')"
                 )
@@ -66,7 +66,7 @@ def _seed(engine: Engine) -> None:
         conn.execute(text(_event(None, "sms", "offers", "withdrawn")))
         conn.execute(
             text(
-                "INSERT INTO signups (id, email_digest, sealed, language, topics, notice_id, "
+                "INSERT INTO signups (id, email_digest, sealed, language, topics, notice_id, "  # noqa: S608 (test constants)
                 "created_at, expires_at) VALUES ('s1', :digest, :sealed, 'nl', "
                 f"'[\"offers\", \"newsletter\"]', 3, '{AT}', '{AT}')"
             ),

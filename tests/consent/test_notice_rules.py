@@ -110,7 +110,7 @@ def test_check_covers_accepts_known_channels_and_topics() -> None:
 def test_check_covers_refuses_what_is_not_a_channel_or_topic(
     pairs: list[tuple[str, str]], field: str, says: str
 ) -> None:
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match=f"^{field}: ") as refused:
         check_covers(pairs, TOPICS)
     assert str(refused.value).startswith(f"{field}: ")
     assert says in str(refused.value)

@@ -105,7 +105,9 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
         ),
         T0,
     )
-    notice_nl = catalogue.add_notice(kluis, ADMIN, "nl", WORDING_NL, T1).id
+    notice_nl = catalogue.add_notice(
+        kluis, ADMIN, "nl", WORDING_NL, T1, covers=[("email", "offers")]
+    ).id
     consent.record(
         kluis,
         ADMIN,
@@ -122,7 +124,9 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
     evidence_id = consent.add_evidence(
         kluis, ADMIN, person_id, "audio/wav", WAV, T2, filename="gesprek.wav"
     )
-    notice_en = catalogue.add_notice(kluis, ADMIN, "en", WORDING_EN, T2).id
+    notice_en = catalogue.add_notice(
+        kluis, ADMIN, "en", WORDING_EN, T2, covers=[("phone", "newsletter")]
+    ).id
     consent.record(
         kluis,
         ADMIN,

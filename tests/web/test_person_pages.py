@@ -12,7 +12,7 @@ import wave
 import pytest
 
 from conftest import ADMIN, NOW
-from factories import add_person
+from factories import EVERY_PAIR, add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
@@ -46,7 +46,7 @@ def person(kluis: Kluis) -> str:
 
 @pytest.fixture
 def notice(kluis: Kluis) -> int:
-    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW).id
+    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
 
 
 def recording(seconds: float = 0.2) -> bytes:

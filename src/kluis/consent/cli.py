@@ -178,12 +178,13 @@ def _wording(text: str | None, file: Path | None) -> str:
 
 
 def _covers(pairs: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{c}/{t}" for c, t in pairs) or "nothing (cannot be cited)"
+    return rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
 
 
 @notices_app.command("list")
 def notices_list(as_json: JsonOption = False) -> None:
-    """List every notice version (old versions are kept forever)."""
+    """List every notice version (old versions are kept forever); `kluis notices show` and
+    `--json` name the channels and topics each covers."""
     base = _base()
 
     def go() -> None:
@@ -197,7 +198,6 @@ def notices_list(as_json: JsonOption = False) -> None:
             Column("lang", no_wrap=True),
             Column("added (UTC)", no_wrap=True),
             Column("sha-256", no_wrap=True),
-            Column("covers", overflow="fold"),
             Column("wording", overflow="fold"),
         )
         for n in notices:
@@ -208,7 +208,6 @@ def notices_list(as_json: JsonOption = False) -> None:
                 n.language,
                 _when(n.created_at),
                 n.content_hash[:12],
-                _covers(n.covers),
                 short,
             )
         base.out.print(table)

@@ -337,8 +337,18 @@ def covers(scope: NoticeScope, channel: str, topic: str, language: str | None = 
     return (channel, topic) in scope.covers
 
 
-def _pairs(covered: frozenset[Cover]) -> str:
-    return ", ".join(f"{c}/{t}" for c, t in sorted(covered)) or "nothing"
+def describe_covers(covered: frozenset[Cover]) -> str:
+    """``email/newsletter, sms/offers``, or per channel when it names several topics."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, topic in sorted(covered):
+        by_channel.setdefault(channel, []).append(topic)
+    return (
+        ", ".join(
+            f"{c}/{ts[0]}" if len(ts) == 1 else f"{c}/({'|'.join(ts)})"
+            for c, ts in by_channel.items()
+        )
+        or "nothing"
+    )
 
 
 def check_notice(scope: NoticeScope, channel: str, topic: str, language: str | None = None) -> None:
@@ -355,7 +365,7 @@ def check_notice(scope: NoticeScope, channel: str, topic: str, language: str | N
     if (channel, topic) not in scope.covers:
         raise ConsentRefused(
             f"notice {scope.id} does not cover {channel}/{topic}: its wording asks for "
-            f"{_pairs(scope.covers)}; cite a notice that names this channel and topic, or add "
+            f"{describe_covers(scope.covers)}; cite a notice that names this channel and topic, or add "
             f"one with `kluis notices add --channel {channel} --topic {topic}`",
             "notice",
         )
