@@ -294,3 +294,16 @@ def check_notice(
         rules.check_notice(scope, channel, topic, language)
     except rules.ConsentRefused as exc:
         raise ConsentRefused(str(exc), field=exc.field) from None
+
+
+def check_cited(k: Kluis, notice_id: int, channel: str, topic: str) -> None:
+    """``check_notice`` in a connection of its own: for a form or command that must know the
+    grant is acceptable before it stores its evidence."""
+    with k.engine.connect() as conn:
+        check_notice(conn, notice_id, channel, topic)
+
+
+def notices_covering(k: Kluis, channel: str, topic: str) -> list[NoticeView]:
+    """The notices a grant for ``channel`` and ``topic`` may cite, oldest first: what a staff
+    member chooses from when recording one."""
+    return [n for n in list_notices(k) if rules.covers(n.scope, channel, topic)]

@@ -420,8 +420,7 @@ def _check_grant(kluis: Kluis, channel: str, topic: str, grant: service.Grant) -
             f"there is no topic {topic!r}; `kluis topics list` shows them", field="topic"
         )
     assert grant.notice_id is not None
-    with kluis.engine.connect() as conn:
-        catalogue.check_notice(conn, grant.notice_id, channel, topic)
+    catalogue.check_cited(kluis, grant.notice_id, channel, topic)
 
 
 @consent_app.command("withdraw")

@@ -365,8 +365,8 @@ def check_notice(scope: NoticeScope, channel: str, topic: str, language: str | N
     if (channel, topic) not in scope.covers:
         raise ConsentRefused(
             f"notice {scope.id} does not cover {channel}/{topic}: its wording asks for "
-            f"{describe_covers(scope.covers)}; cite a notice that names this channel and topic, or add "
-            f"one with `kluis notices add --channel {channel} --topic {topic}`",
+            f"{describe_covers(scope.covers)}; cite a notice that names this channel and topic, "
+            f"or add one with `kluis notices add --channel {channel} --topic {topic}`",
             "notice",
         )
 

@@ -4,9 +4,10 @@ person changes there, recorded as done by the person themselves.
 A box is ticked only where consent is live. Unticking a ticked box withdraws (Art. 7(3)); ticking
 an unticked one grants with method ``web_form``, citing the notice shown next to that box (the
 newest one in the page's language asking for that channel and topic) and the request's IP
-address and user agent (Art. 7(1)). A box without such a notice cannot be ticked. A customer who gets commercial e-mail under the
-soft opt-in can stop it per topic. A ``Sec-GPC: 1`` header, and the "stop all marketing" button,
-record an objection to direct marketing (Art. 21(2)-(3)).
+address and user agent (Art. 7(1)). A box without such a notice cannot be ticked. A customer
+who gets commercial e-mail under the soft opt-in can stop it per topic. A ``Sec-GPC: 1``
+header, and the "stop all marketing" button, record an objection to direct marketing
+(Art. 21(2)-(3)).
 """
 
 from __future__ import annotations
