@@ -197,6 +197,14 @@ def test_the_cli_refuses_before_it_stores_the_evidence(
     assert "name the channels" in refused(
         "notices", "add", "--lang", "en", "--text", NEWSLETTER, field="channels"
     )
+    assert "--topic" in refused(
+        "notices", "add", "--lang", "en", "--text", NEWSLETTER, "--channel", "email",
+        field="topics",
+    )  # fmt: skip
+    assert "'fax'" in refused(
+        "notices", "add", "--lang", "en", "--text", NEWSLETTER, "--channel", "fax",
+        "--topic", "newsletter", field="channels",
+    )  # fmt: skip
     notice = ok(
         "notices", "add", "--lang", "en", "--text", NEWSLETTER,
         "--channel", "email", "--topic", "newsletter",

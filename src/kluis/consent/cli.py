@@ -148,6 +148,10 @@ def notices_add(
 
     def go() -> None:
         wording = _wording(text, file)
+        if channel and not topic:
+            raise InvalidField(
+                "name the topics the wording asks consent for with --topic", field="topics"
+            )
         with base._kluis() as kluis:
             notice = catalogue.add_notice(
                 kluis,
