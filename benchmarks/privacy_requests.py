@@ -66,7 +66,7 @@ from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS, load_default_topics
-from kluis.consent.rules import add_months
+from kluis.consent.rules import add_months, every
 from kluis.contacts import service as contacts
 from kluis.contacts.tables import people as people_table
 from kluis.db import insert_rows, to_db_time
@@ -646,7 +646,9 @@ def main() -> None:
         k = open_kluis(settings, create=True)
         load_default_catalogue(k.engine, START)
         load_default_topics(k, START)
-        notice_id = catalogue.add_notice(k, ADMIN, "nl", NOTICE, START - timedelta(days=800)).id
+        notice_id = catalogue.add_notice(
+            k, ADMIN, "nl", NOTICE, START - timedelta(days=800), covers=every(["email"], TOPICS)
+        ).id
 
         populate_time = populate(k, args.rows, args.batch, notice_id)
 

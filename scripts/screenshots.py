@@ -60,7 +60,12 @@ def arrange(k: Kluis) -> dict[str, str]:
     demo.populate(k, officer, 60, NOW - timedelta(days=400))
     (notice,) = [n for n in catalogue.list_notices(k) if n.text == demo.NOTICE]
     phone_notice = catalogue.add_notice(
-        k, officer, "nl", "Ja, u mag mij bellen over aanbiedingen. Ik kan altijd nee zeggen.", NOW
+        k,
+        officer,
+        "nl",
+        "Ja, u mag mij bellen over aanbiedingen. Ik kan altijd nee zeggen.",
+        NOW,
+        covers=[("phone", "offers")],
     )
     person = contacts.create_person(
         k,

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from kluis.auth.rules import Actor
+from kluis.consent.catalogue import DEFAULT_TOPICS
+from kluis.consent.rules import Channel, every
 from kluis.contacts import service
 from kluis.runtime import Kluis
 
@@ -53,3 +55,8 @@ def add_person(
         n, relationship=relationship, purposes=purposes, language=language, **overrides
     )
     return service.create_person(kluis, actor, item, now)
+
+
+EVERY_PAIR = every([c.value for c in Channel], [key for key, _en, _nl in DEFAULT_TOPICS])
+"""Every channel with every default topic: what a notice covers in tests that are not about
+which wording asks for what."""

@@ -12,13 +12,14 @@ from sqlalchemy import insert, update
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, run
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import EVERY_PAIR, add_person
 from kluis.audit.tables import AuditRow
 from kluis.auth import service as auth
 from kluis.compliance import findings, service
 from kluis.compliance.rules import Severity
 from kluis.consent import catalogue
 from kluis.consent import service as consent
+from kluis.consent.tables import Notice
 from kluis.purposes import service as purposes
 from kluis.purposes.tables import PurposeRow
 from kluis.requests.tables import PrivacyRequest
@@ -115,9 +116,44 @@ def test_purpose_without_lawful_basis_or_stated_interest(kluis: Kluis) -> None:
     assert codes(kluis) == {}
 
 
+def test_boxes_without_a_wording_and_notices_covering_nothing_are_found(kluis: Kluis) -> None:
+    """The public pages leave out a box no wording asks for; staff are told which, per language
+    consent is asked in, and about notices that cover nothing (d0013's never-used ones)."""
+    catalogue.add_notice(
+        kluis, ADMIN, "nl", "Ja, e-mail mij aanbiedingen.", NOW, covers=[("email", "offers")]
+    )
+    found = [f for f in findings.findings(kluis, ADMIN, NOW) if f.code.startswith("notice.")]
+    assert [(f.code, f.severity, f.subject, f.count, f.details) for f in found] == [
+        (
+            "notice.box_not_offered",
+            Severity.LOW,
+            "language:nl",
+            5 * 4 - 1,
+            {"language": "nl", "email_topics": ["newsletter", "product_info", "promotions"]},
+        )
+    ]
+    assert "kluis notices add --lang nl" in found[0].fix
+    catalogue.add_notice(kluis, ADMIN, "nl", "Ja, e-mail mij alles.", NOW, covers=EVERY_PAIR)
+    assert codes(kluis) == {}
+    with kluis.engine.begin() as conn:  # a notice from before d0013 that nobody cited
+        conn.execute(
+            insert(Notice).values(
+                language="en", text="Old wording.", content_hash="0" * 64, created_at=NOW
+            )
+        )
+    (empty,) = [f for f in findings.findings(kluis, ADMIN, NOW) if f.code.startswith("notice.")]
+    assert (empty.code, empty.count, empty.details) == (
+        "notice.covers_nothing",
+        1,
+        {"notices": [3]},
+    )
+
+
 def test_consents_past_reconfirmation_still_kept_as_granted(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, purposes=("email_marketing",), phone=None)
-    notice = catalogue.add_notice(kluis, ADMIN, "nl", "Ja, stuur mij aanbiedingen.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "nl", "Ja, stuur mij aanbiedingen.", NOW, covers=EVERY_PAIR
+    ).id
     consent.record(
         kluis,
         MARKETING,

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN, MARKETING, NOW
-from factories import new_person
+from factories import EVERY_PAIR, new_person
 from kluis.consent import catalogue, service
-from kluis.consent.rules import Basis, Channel, Decision, Reason, live
+from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
 from kluis.contacts import service as contacts
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
@@ -71,9 +71,14 @@ plans = st.builds(
 )
 
 
-def notice(kluis: Kluis) -> int:
+def notice(kluis: Kluis, topics: tuple[str, ...] = ()) -> int:
     return catalogue.add_notice(
-        kluis, ADMIN, "en", "Yes, send me offers by e-mail and text message.", NOW
+        kluis,
+        ADMIN,
+        "en",
+        "Yes, send me offers by e-mail and text message.",
+        NOW,
+        covers=EVERY_PAIR | every([c.value for c in Channel], topics),
     ).id
 
 
@@ -141,7 +146,7 @@ def test_the_sql_audience_is_may_contact_person_by_person(
     topic, other = f"audience_{serial}", f"audience_{serial}_other"
     for key in (topic, other):
         catalogue.create_topic(kluis, ADMIN, key, key, key, NOW, reconfirm_months)
-    notice_id = notice(kluis)
+    notice_id = notice(kluis, (topic, other))
     first = next(SERIAL) * 100
     ids = contacts.create_people(
         kluis,

@@ -40,12 +40,22 @@ def add_person(relationship: str = "prospect", n: int = 1) -> str:
     ).stdout.strip()  # fmt: skip
 
 
-def add_notice(text: str = WORDING_NL, lang: str = "nl") -> str:
-    return ok("notices", "add", "--lang", lang, "--text", text).stdout.strip()
+EVERY = (
+    *("--channel", "email", "--channel", "phone", "--channel", "sms"),
+    *("--channel", "whatsapp", "--channel", "post"),
+    *("--topic", "product_info", "--topic", "offers", "--topic", "promotions"),
+    *("--topic", "newsletter"),
+)
+"""``notices add`` options covering every channel and default topic."""
+
+
+def add_notice(text: str = WORDING_NL, lang: str = "nl", *topics: str) -> str:
+    more = [option for topic in topics for option in ("--topic", topic)]
+    return ok("notices", "add", "--lang", lang, "--text", text, *EVERY, *more).stdout.strip()
 
 
 def grant(person_id: str, *extra: str, channel: str = "email", topic: str = "offers") -> str:
-    notice = add_notice()
+    notice = add_notice(WORDING_NL, "nl", topic)
     return ok(
         "consent", "grant", person_id,
         "--channel", channel, "--topic", topic, "--method", "web_form", "--notice", notice,
@@ -94,10 +104,10 @@ def test_notices_add_reads_a_file(kluis_env: Settings, tmp_path: Path) -> None:
     wording = f"{WORDING_EN}\nYou can unsubscribe at any time with the link in every e-mail.\n"
     file = tmp_path / "notice-en.txt"
     file.write_text(wording, encoding="utf-8")
-    notice_id = ok("notices", "add", "--lang", "en", "--file", str(file)).stdout.strip()
+    notice_id = ok("notices", "add", "--lang", "en", "--file", str(file), *EVERY).stdout.strip()
     assert ok_json("notices", "show", notice_id)["text"] == wording.strip()
     assert add_notice(wording, "en") == notice_id
-    as_json = ok_json("notices", "add", "--lang", "en", "--file", str(file))
+    as_json = ok_json("notices", "add", "--lang", "en", "--file", str(file), *EVERY)
     assert as_json["id"] == int(notice_id)
 
 

@@ -36,11 +36,27 @@ def add_person(kluis: Kluis, n: int = 1, relationship: str = "prospect") -> str:
     return person_id
 
 
-def add_notice(client: TestClient, text: str = WORDING, language: str = "nl") -> int:
-    response = client.post(NOTICES, json={"language": language, "text": text})
+ALL_CHANNELS = ["email", "phone", "sms", "whatsapp", "post"]
+DEFAULT_TOPICS = ["product_info", "offers", "promotions", "newsletter"]
+
+
+def add_notice(
+    client: TestClient,
+    text: str = WORDING,
+    language: str = "nl",
+    *,
+    topics: list[str] = DEFAULT_TOPICS,
+) -> int:
+    response = client.post(NOTICES, json=notice_body(text, language, topics=topics))
     assert response.status_code in (200, 201), response.text
     notice_id: int = response.json()["id"]
     return notice_id
+
+
+def notice_body(
+    text: str = WORDING, language: str = "nl", *, topics: list[str] = DEFAULT_TOPICS
+) -> dict[str, Any]:
+    return {"language": language, "text": text, "channels": ALL_CHANNELS, "topics": topics}
 
 
 def grant_body(notice_id: int, /, **overrides: Any) -> dict[str, Any]:
@@ -563,20 +579,20 @@ def test_audience_counts_the_allowed_and_the_refused_by_reason(kluis: Kluis) -> 
 
 def test_notices_are_versions_and_the_same_text_is_the_same_version(kluis: Kluis) -> None:
     marketing = client_for(kluis, "marketing")
-    response = marketing.post(NOTICES, json={"language": "nl", "text": WORDING})
+    response = marketing.post(NOTICES, json=notice_body())
     assert response.status_code == 201, response.text
     notice = response.json()
     assert response.headers["location"] == f"{NOTICES}/{notice['id']}"
     assert (notice["language"], notice["text"]) == ("nl", WORDING)
     assert len(notice["content_hash"]) == 64
 
-    again = marketing.post(NOTICES, json={"language": "nl", "text": f"  {WORDING}\n"})
+    again = marketing.post(NOTICES, json=notice_body(f"  {WORDING}\n"))
     assert again.status_code == 200, again.text
     assert again.json() == notice
-    english = marketing.post(NOTICES, json={"language": "en", "text": WORDING})
+    english = marketing.post(NOTICES, json=notice_body(WORDING, "en"))
     assert english.status_code == 201
     assert english.json()["id"] != notice["id"]
-    reworded = marketing.post(NOTICES, json={"language": "nl", "text": WORDING + " Echt."})
+    reworded = marketing.post(NOTICES, json=notice_body(WORDING + " Echt."))
     assert reworded.status_code == 201
 
     listed = marketing.get(NOTICES).json()
@@ -587,14 +603,10 @@ def test_notices_are_versions_and_the_same_text_is_the_same_version(kluis: Kluis
 
     assert_problem(marketing.get(f"{NOTICES}/999"), 404, "urn:kluis:problem:not-found", "notice_id")
     assert_problem(
-        marketing.post(NOTICES, json={"language": "de", "text": WORDING}), 422, field="language"
+        marketing.post(NOTICES, json=notice_body() | {"language": "de"}), 422, field="language"
     )
-    assert_problem(
-        marketing.post(NOTICES, json={"language": "nl", "text": "ja"}), 422, field="text"
-    )
-    assert_problem(
-        marketing.post(NOTICES, json={"language": "nl", "text": " " * 12}), 422, field="text"
-    )
+    assert_problem(marketing.post(NOTICES, json=notice_body("ja")), 422, field="text")
+    assert_problem(marketing.post(NOTICES, json=notice_body(" " * 12)), 422, field="text")
     admin = client_for(kluis, "admin")
     assert admin.patch(f"{NOTICES}/{notice['id']}", json={"text": "x" * 20}).status_code == 405
     assert admin.delete(f"{NOTICES}/{notice['id']}").status_code == 405
@@ -648,7 +660,9 @@ def test_topics_are_listed_added_and_changed_by_the_privacy_officer(kluis: Kluis
         assert_problem(privacy.patch(f"{TOPICS}/events", json=body), 422, field=field)
 
     person_id = add_person(kluis)
-    granted = post_consent(marketing, person_id, grant_body(add_notice(marketing), topic="events"))
+    granted = post_consent(
+        marketing, person_id, grant_body(add_notice(marketing, topics=["events"]), topic="events")
+    )
     assert granted["decision"]["allowed"] is True
     (event,) = marketing.get(
         f"{PEOPLE}/{person_id}/consents", params={"purpose": "email_marketing"}
@@ -748,7 +762,7 @@ def test_a_nul_character_is_an_invalid_value_on_every_backend(kluis: Kluis) -> N
     admin = client_for(kluis, "admin")
     response = admin.get("/api/v1/audiences", params={"channel": "email", "topic": "\x00"})
     assert_problem(response, 422, "urn:kluis:problem:invalid-field")
-    response = admin.post(NOTICES, json={"language": "en", "text": "Yes\x00, send me offers."})
+    response = admin.post(NOTICES, json=notice_body("Yes\x00, send me offers.", "en"))
     assert_problem(response, 422, "urn:kluis:problem:invalid-field", "text")
     response = admin.get(f"{PEOPLE}/%00/permissions", params={"purpose": "privacy_requests"})
     assert response.status_code in (404, 422), response.text

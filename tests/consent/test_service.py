@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import EVERY_PAIR, add_person
 from kluis.consent import catalogue, service
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Basis, Reason
@@ -22,7 +22,7 @@ WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
 
 def notice(kluis: Kluis) -> int:
     return catalogue.add_notice(
-        kluis, ADMIN, "nl", "Ja, ik wil aanbiedingen per e-mail ontvangen.", NOW
+        kluis, ADMIN, "nl", "Ja, ik wil aanbiedingen per e-mail ontvangen.", NOW, covers=EVERY_PAIR
     ).id
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN, NOW
-from factories import add_person
+from factories import EVERY_PAIR, add_person
 from kluis.consent import catalogue, service
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
@@ -36,7 +36,9 @@ EVENTS = st.lists(
 )
 @given(events=EVENTS)
 def test_kept_state_equals_the_folded_ledger(kluis: Kluis, events: list) -> None:  # type: ignore[type-arg]
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=EVERY_PAIR
+    ).id
     person = add_person(kluis, ADMIN, NOW, next(_numbers))
     for channel, topic, action, days in events:
         grant = (

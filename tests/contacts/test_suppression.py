@@ -194,9 +194,11 @@ def test_a_double_opt_in_sign_up_adds_a_suppressed_address_and_lists_it_no_more(
     kluis: Kluis,
 ) -> None:
     erase(kluis, add_person(kluis, ADMIN, NOW, purposes=MARKETING_PURPOSES))
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=[("email", "offers")]
+    ).id
     sent: list[EmailMessage] = []
-    form = signups.Checked(ADDRESS, "Fenna", "Brouwersma", "en", ("offers",), notice)
+    form = signups.Checked(ADDRESS, "Fenna", "Brouwersma", "en", ("offers",), {"offers": notice})
     signup_id = signups.start(
         kluis, form, LATER, sent.append, source_ip="192.0.2.7", user_agent="KluisTest/1.0"
     )

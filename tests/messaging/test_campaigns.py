@@ -46,7 +46,9 @@ def transport(server: MailServer):  # type: ignore[no-untyped-def]
 
 
 def population(kluis: Kluis) -> dict[str, str]:
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=[("email", "offers")]
+    ).id
     people = {
         "customer": add_person(kluis, ADMIN, NOW, 1, relationship="customer"),
         "consenting": add_person(kluis, ADMIN, NOW, 2, relationship="prospect", language="en"),

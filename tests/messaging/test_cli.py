@@ -47,7 +47,9 @@ def smtp(kluis_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailS
 
 def population(kluis: Kluis) -> dict[str, str]:
     now = utcnow()
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", now).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", now, covers=[("email", "offers")]
+    ).id
     people = {
         "customer": add_person(kluis, ADMIN, now, 1, relationship="customer"),
         "consenting": add_person(kluis, ADMIN, now, 2, relationship="prospect", language="en"),

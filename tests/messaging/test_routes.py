@@ -87,7 +87,9 @@ def send(made: TestClient, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def population(kluis: Kluis) -> dict[str, str]:
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=[("email", "offers")]
+    ).id
     people = {
         "customer": add_person(kluis, ADMIN, NOW, 1, relationship="customer"),
         "consenting": add_person(kluis, ADMIN, NOW, 2, relationship="prospect", language="en"),

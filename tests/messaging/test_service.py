@@ -104,7 +104,9 @@ def test_names_cannot_inject_markup(kluis: Kluis, smtp: MailServer) -> None:
 
 def test_consent_is_the_basis_and_its_event_the_evidence(kluis: Kluis, smtp: MailServer) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="prospect", language="en")
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW)
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=[("email", "offers")]
+    )
     event = consent.record(
         kluis,
         MARKETING,

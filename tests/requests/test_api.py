@@ -21,6 +21,7 @@ from factories import add_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.consent import service as consent
+from kluis.consent.rules import every
 from kluis.db import DataBase, KeyringBase
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
@@ -417,7 +418,9 @@ def test_objection_stops_direct_marketing_on_every_channel_but_not_service_mail(
     kluis: Kluis, smtp: MailServer
 ) -> None:
     person = customer(kluis, relationship="prospect", purposes=("email_marketing",), phone=None)
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers.", NOW, covers=every(["email", "sms"], ["offers"])
+    ).id
     for channel in ("email", "sms"):
         consent.record(
             kluis,
@@ -541,7 +544,9 @@ def test_after_an_erasure_no_value_of_the_person_is_in_the_files_or_a_dump(
         kluis, ADMIN, NOW, 1, language="en", purposes=("customer_service",), **DISTINCT
     )
     other = customer(kluis, 2)
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers.", NOW, covers=[("email", "offers")]
+    ).id
     consent.record(
         kluis,
         MARKETING,
@@ -694,7 +699,9 @@ def test_partial_erasure_keeps_what_invoicing_needs_and_says_so(
     invoicing (a legal obligation, 7 years after the contract ends) keeps name, e-mail and
     address; the age check's month has passed, so the birth date goes with the rest."""
     collected = NOW - timedelta(days=60)
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers.", collected).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers.", collected, covers=[("email", "offers")]
+    ).id
     person = add_person(
         kluis,
         ADMIN,

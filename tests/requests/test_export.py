@@ -105,7 +105,9 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
         ),
         T0,
     )
-    notice_nl = catalogue.add_notice(kluis, ADMIN, "nl", WORDING_NL, T1).id
+    notice_nl = catalogue.add_notice(
+        kluis, ADMIN, "nl", WORDING_NL, T1, covers=[("email", "offers")]
+    ).id
     consent.record(
         kluis,
         ADMIN,
@@ -122,7 +124,9 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
     evidence_id = consent.add_evidence(
         kluis, ADMIN, person_id, "privacy_requests", "audio/wav", WAV, T2, filename="gesprek.wav"
     )
-    notice_en = catalogue.add_notice(kluis, ADMIN, "en", WORDING_EN, T2).id
+    notice_en = catalogue.add_notice(
+        kluis, ADMIN, "en", WORDING_EN, T2, covers=[("phone", "newsletter")]
+    ).id
     consent.record(
         kluis,
         ADMIN,
@@ -466,6 +470,9 @@ def test_the_round_trip_between_two_data_directories_keeps_the_person(
     assert [p["key"] for p in again["purposes"]] == [p["key"] for p in package["purposes"]]
     assert history(again) == history(package)
     assert len(history(again)) == 4
+    covers = [(e["notice"] or {}).get("covers") for e in again["consent"]["events"]]
+    assert covers == [(e["notice"] or {}).get("covers") for e in package["consent"]["events"]]
+    assert covers[0] == [{"channel": "email", "topic": "offers"}]
     assert [
         (f["flag"], f["active"], f["method"], f["captured_at"]) for f in again["consent"]["flags"]
     ] == [
@@ -551,6 +558,11 @@ def test_an_import_without_a_known_purpose_is_refused(
             "consent.events.2.captured_at",
         ),
         (lambda p: p["consent"]["events"][0].update(channel="pigeon"), "consent.events.0.channel"),
+        (
+            # a wording about e-mail offers cited for text messages
+            lambda p: p["consent"]["events"][0].update(channel="sms"),
+            "consent.events.0.notice.covers",
+        ),
         (lambda p: p["person"]["fields"][0].update(name="shoe_size"), "person.fields.0.name"),
         (lambda p: p["person"].pop("relationship"), "person.relationship"),
         (lambda p: p["consent"]["flags"].append("objection"), "consent.flags.3"),

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from conftest import MARKETING
+from factories import EVERY_PAIR
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.messaging.service import TransportFactory
@@ -39,7 +40,7 @@ def grant(kluis: Kluis) -> Grant:
     def record(person_id: str, at: datetime, topic: str = "offers", channel: str = "email") -> int:
         if "en" not in notices:
             notices["en"] = catalogue.add_notice(
-                kluis, MARKETING, "en", "Yes, send me offers by e-mail.", at
+                kluis, MARKETING, "en", "Yes, send me offers by e-mail.", at, covers=EVERY_PAIR
             ).id
         return consent.record(
             kluis,

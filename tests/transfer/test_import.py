@@ -169,7 +169,12 @@ def test_duplicates_skip_and_merge(kluis: Kluis, tmp_path: Path) -> None:
 
 def _notice(kluis: Kluis) -> int:
     return catalogue.add_notice(
-        kluis, ADMIN, "nl", "Ja, ik wil de nieuwsbrief per e-mail ontvangen.", NOW
+        kluis,
+        ADMIN,
+        "nl",
+        "Ja, ik wil de nieuwsbrief per e-mail ontvangen.",
+        NOW,
+        covers=[("email", "newsletter")],
     ).id
 
 

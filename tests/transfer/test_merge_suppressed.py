@@ -22,7 +22,12 @@ MARKETING = ("email_marketing", "customer_service")
 
 def _declaration(kluis: Kluis) -> ConsentDeclaration:
     notice = catalogue.add_notice(
-        kluis, ADMIN, "nl", "Ja, ik wil de nieuwsbrief per e-mail ontvangen.", NOW
+        kluis,
+        ADMIN,
+        "nl",
+        "Ja, ik wil de nieuwsbrief per e-mail ontvangen.",
+        NOW,
+        covers=[("email", "newsletter")],
     ).id
     return ConsentDeclaration("newsletter", "email", "paper_form", notice)
 

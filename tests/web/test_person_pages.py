@@ -12,7 +12,7 @@ import wave
 import pytest
 
 from conftest import ADMIN, NOW
-from factories import add_person
+from factories import EVERY_PAIR, add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
@@ -46,7 +46,7 @@ def person(kluis: Kluis) -> str:
 
 @pytest.fixture
 def notice(kluis: Kluis) -> int:
-    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW).id
+    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
 
 
 def recording(seconds: float = 0.2) -> bytes:
@@ -321,6 +321,59 @@ def test_a_consent_without_wording_is_refused_and_keeps_no_file(
     assert fake.status_code == 422
     assert alert(fake.text).startswith("Bewijs: ")
     found = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW)
+    assert (found.events, found.evidence) == ([], [])
+
+
+def test_the_grant_form_offers_only_wordings_for_its_channel_and_topic(
+    kluis: Kluis, person: str
+) -> None:
+    """A staff member chooses from the notices asking for the grant's channel and topic, and a
+    notice for another pair is refused before the evidence is stored (Art. 7(1))."""
+    email = catalogue.add_notice(
+        kluis, SYSTEM, "en", "Yes, e-mail me the newsletter.", NOW, covers=[("email", "newsletter")]
+    ).id
+    phone = catalogue.add_notice(
+        kluis, SYSTEM, "nl", "Ja, bel mij over aanbiedingen.", NOW, covers=[("phone", "offers")]
+    ).id
+    client, csrf = signed_in(kluis, "admin", "email_marketing")
+    page = client.get(f"/app/contacts/{person}/consent").text
+    assert f'<option value="{email}">{email} (en)' in page
+    assert f'<option value="{phone}">{phone} (nl)' not in page
+    chosen = client.get(f"/app/contacts/{person}/consent?channel=phone&topic=offers").text
+    assert f'<option value="{phone}">{phone} (nl)' in chosen
+    assert f'<option value="{email}">{email} (en)' not in chosen
+
+    reads = len(audit.list_entries(kluis.engine, action="person.read", person_id=person))
+    fragment = client.get(
+        f"/app/contacts/{person}/consent/wordings", params={"channel": "phone", "topic": "offers"}
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="grant-notice-field">')
+    assert f'<option value="{phone}">{phone} (nl)' in fragment.text
+    assert f'<option value="{email}">{email} (en)' not in fragment.text
+    none = client.get(
+        f"/app/contacts/{person}/consent/wordings", params={"channel": "sms", "topic": "offers"}
+    ).text
+    assert "kluis notices add --channel sms --topic offers" in none
+    assert "<select" not in none
+    assert len(audit.list_entries(kluis.engine, action="person.read", person_id=person)) == reads
+
+    refused = client.post(
+        f"/app/contacts/{person}/consent",
+        data={
+            "csrf": csrf,
+            "channel": "phone",
+            "topic": "offers",
+            "method": "phone_recording",
+            "notice": str(email),
+        },
+        files={"evidence": ("call.wav", recording(), "audio/wav")},
+    )
+    assert refused.status_code == 422
+    assert alert(refused.text).startswith("Getoonde tekst: ")
+    assert f"notice {email} does not cover phone/offers" in alert(refused.text)
+    assert f'<option value="{phone}">{phone} (nl)' in refused.text
+    found = consent.ledger(kluis, ADMIN, person, NOW)
     assert (found.events, found.evidence) == ([], [])
 
 

@@ -24,6 +24,8 @@ from kluis.api import get_now
 from kluis.app import create_app
 from kluis.consent import catalogue
 from kluis.consent import service as consent
+from kluis.consent.catalogue import DEFAULT_TOPICS
+from kluis.consent.rules import Channel, every
 from kluis.contacts import service as contacts
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -112,9 +114,13 @@ def assert_page(response: Any, status: int, *texts: str) -> str:
     return page
 
 
+EVERY_PAIR = every([c.value for c in Channel], [key for key, _en, _nl in DEFAULT_TOPICS])
+
+
 def add_notices(kluis: Kluis) -> tuple[int, int]:
-    nl = catalogue.add_notice(kluis, ADMIN, "nl", NOTICE_NL, NOW).id
-    en = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW).id
+    """A Dutch and an English notice, each asking for every channel and topic."""
+    nl = catalogue.add_notice(kluis, ADMIN, "nl", NOTICE_NL, NOW, covers=EVERY_PAIR).id
+    en = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
     return nl, en
 
 
@@ -341,7 +347,8 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
     assert len(boxes) == 5 * 4
     assert {value for value, a in boxes.items() if "checked" in a} == {"email.offers"}
     assert form.disabled() == []
-    assert form.value("notice") == str(nl)
+    assert form.value("notice-email.offers") == str(nl)
+    assert form.value("notice-sms.promotions") == str(nl)
     assert "Ingetrokken op 14 maart 2026" in page
     assert NOTICE_EN not in page
 
@@ -350,7 +357,8 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
         data={
             "shown": ["", "email.offers"],
             "consent": ["email.product_info", "sms.promotions"],
-            "notice": str(nl),
+            "notice-email.product_info": str(nl),
+            "notice-sms.promotions": str(nl),
             "action": "save",
         },
     )
@@ -377,7 +385,10 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
     assert allowed(kluis, person, "product_info") == (True, "consent")
 
     # A notice in another language than the page's is not what the page showed: no grant.
-    client.post(path, data={"shown": "", "consent": ["email.newsletter"], "notice": str(en)})
+    client.post(
+        path,
+        data={"shown": "", "consent": ["email.newsletter"], "notice-email.newsletter": str(en)},
+    )
     assert allowed(kluis, person, "newsletter") == (False, "withdrawn")
     assert len(events(kluis, person)) == 6
 
@@ -385,7 +396,7 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
 def test_without_a_notice_in_the_persons_language_boxes_can_only_be_unticked(
     kluis: Kluis, client: TestClient
 ) -> None:
-    en = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW).id
+    en = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
     person = add_person(kluis, ADMIN, NOW, 1, relationship="prospect")
     grant(kluis, person, "offers", en)
     path = f"/preferences/{sign(kluis, 'preferences', person)}"
@@ -393,13 +404,114 @@ def test_without_a_notice_in_the_persons_language_boxes_can_only_be_unticked(
     form = Form(page)
     assert list(form.checkboxes("consent")) == ["email.offers"]
     assert len(form.disabled()) == 5 * 4 - 1
-    assert form.value("notice") is None
+    assert form.value("notice-email.offers") is None
     client.post(
-        path, data={"shown": ["", "email.offers"], "consent": ["email.offers", "email.newsletter"]}
+        path,
+        data={
+            "shown": ["", "email.offers"],
+            "consent": ["email.offers", "email.newsletter"],
+            "notice-email.newsletter": str(en),
+        },
     )
     assert [e[0] for e in events(kluis, person)] == ["granted"]
     client.post(path, data={"shown": ["", "email.offers"]})
     assert [e[0] for e in events(kluis, person)] == ["granted", "withdrawn"]
+
+
+OFFERS_NL = "Ja, stuur mij per e-mail aanbiedingen en de nieuwsbrief."
+SMS_NL = "Ja, stuur mij per sms speciale acties."
+WHATSAPP_EN = "Yes, send me special promotions on WhatsApp."
+
+
+def add_specific_notices(kluis: Kluis) -> tuple[int, int, int, int]:
+    """Notices that each ask for a few pairs only, the way a business words them; an older
+    Dutch e-mail wording is superseded by a newer one for offers only."""
+    old = catalogue.add_notice(
+        kluis, ADMIN, "nl", "Ja, e-mail mij aanbiedingen.", NOW, covers=[("email", "offers")]
+    ).id
+    email = catalogue.add_notice(
+        kluis,
+        ADMIN,
+        "nl",
+        OFFERS_NL,
+        NOW,
+        covers=[("email", "offers"), ("email", "newsletter")],
+    ).id
+    sms = catalogue.add_notice(kluis, ADMIN, "nl", SMS_NL, NOW, covers=[("sms", "promotions")]).id
+    whatsapp = catalogue.add_notice(
+        kluis, ADMIN, "en", WHATSAPP_EN, NOW, covers=[("whatsapp", "promotions")]
+    ).id
+    return old, email, sms, whatsapp
+
+
+def test_each_preference_box_shows_and_records_the_wording_for_its_channel_and_topic(
+    kluis: Kluis, client: TestClient
+) -> None:
+    """Art. 7(1): the wording next to a box is the one its grant cites; a box no wording asks
+    for in the page's language is not offered, and a notice posted for another box is ignored."""
+    old, email, sms, _whatsapp = add_specific_notices(kluis)
+    person = add_person(kluis, ADMIN, NOW, 1, relationship="prospect")
+    path = f"/preferences/{sign(kluis, 'preferences', person)}"
+
+    page = assert_page(client.get(path), 200, OFFERS_NL, SMS_NL)
+    assert WHATSAPP_EN not in page
+    assert "Ja, e-mail mij aanbiedingen." not in page
+    form = Form(page)
+    offered = {"email.offers", "email.newsletter", "sms.promotions"}
+    assert set(form.checkboxes("consent")) == offered
+    assert len(form.disabled()) == 5 * 4 - 3
+    assert {name: form.value(f"notice-{name}") for name in offered} == {
+        "email.offers": str(email),
+        "email.newsletter": str(email),
+        "sms.promotions": str(sms),
+    }
+    assert page.count(OFFERS_NL) == 2
+    assert page.index(OFFERS_NL) < page.index('value="email.offers"')
+
+    # The page's own form: each grant cites its box's notice.
+    client.post(
+        path,
+        data={
+            "shown": "",
+            "consent": ["email.offers", "sms.promotions"],
+            "notice-email.offers": str(email),
+            "notice-sms.promotions": str(sms),
+        },
+    )
+    assert sorted((e[1], e[2], e[4]) for e in events(kluis, person)) == [
+        ("email", "offers", email),
+        ("sms", "promotions", sms),
+    ]
+
+    # A forged form: a wording cited for a box it does not ask for grants nothing; an older
+    # wording that does ask for the box is still what the page may have shown.
+    client.post(
+        path,
+        data={
+            "shown": ["", "email.offers", "sms.promotions"],
+            "consent": ["email.offers", "sms.promotions", "whatsapp.promotions", "sms.offers"],
+            "notice-whatsapp.promotions": str(email),
+            "notice-sms.offers": str(sms),
+        },
+    )
+    client.post(
+        path,
+        data={
+            "shown": ["", "email.offers", "sms.promotions"],
+            "consent": ["email.offers", "sms.promotions", "email.newsletter"],
+            "notice-email.newsletter": str(old),
+        },
+    )
+    assert len(events(kluis, person)) == 2
+    client.post(path, data={"shown": ["", "email.offers"], "consent": []})
+    client.post(
+        path,
+        data={"shown": "", "consent": ["email.offers"], "notice-email.offers": str(old)},
+    )
+    assert [e[:5] for e in events(kluis, person)[2:]] == [
+        ("withdrawn", "email", "offers", "preference_centre", None),
+        ("granted", "email", "offers", "web_form", old),
+    ]
 
 
 def test_a_sec_gpc_submit_records_an_objection(kluis: Kluis, client: TestClient) -> None:
@@ -461,7 +573,8 @@ def signup_data(kluis: Kluis, address: str, language: str = "en", **extra: Any) 
         "family_name": "Visser",
         "language": language,
         "topic": ["offers", "newsletter"],
-        "notice": str(notice),
+        "notice-offers": str(notice),
+        "notice-newsletter": str(notice),
     } | extra
 
 
@@ -529,6 +642,53 @@ def test_signup_with_double_opt_in(kluis: Kluis, smtp: MailServer, client: TestC
     assert len(consent.ledger(kluis, ADMIN, person.id, "privacy_requests", NOW).events) == 2
 
 
+def test_the_signup_offers_only_topics_with_a_wording_and_each_grant_cites_its_own(
+    kluis: Kluis, smtp: MailServer, client: TestClient
+) -> None:
+    """The sign-up asks for e-mail: each topic box shows the newest Dutch wording asking for
+    e-mail about that topic, topics without one are not offered, and the confirmed grants
+    cite each topic's own wording (Art. 7(1))."""
+    _old, email, sms, _whatsapp = add_specific_notices(kluis)
+    newsletter_only = catalogue.add_notice(
+        kluis, ADMIN, "nl", "Ja, stuur mij de nieuwsbrief.", NOW, covers=[("email", "newsletter")]
+    ).id
+    page = assert_page(client.get("/signup"), 200, OFFERS_NL, "Ja, stuur mij de nieuwsbrief.")
+    assert SMS_NL not in page
+    form = Form(page)
+    assert set(form.checkboxes("topic")) == {"offers", "newsletter"}
+    assert (form.value("notice-offers"), form.value("notice-newsletter")) == (
+        str(email),
+        str(newsletter_only),
+    )
+    assert_page(client.get("/signup?lang=en"), 503, "Signing up is not possible at the moment")
+
+    # A notice posted for a topic it does not ask e-mail about is refused, nothing is sent.
+    forged = signup_data(
+        kluis,
+        "noor@example.com",
+        "nl",
+        topic=["offers", "promotions"],
+        **{"notice-offers": str(email), "notice-promotions": str(sms)},
+    )
+    assert_page(client.post("/signup", data=forged), 422, "De tekst waarmee je instemt")
+    assert smtp.received == []
+
+    data = signup_data(
+        kluis,
+        "noor@example.com",
+        "nl",
+        **{"notice-offers": str(email), "notice-newsletter": str(newsletter_only)},
+    )
+    assert_page(client.post("/signup", data=data), 200, "Kijk in je mailbox")
+    [mail] = smtp.received
+    assert_page(client.post(confirm_path(mail)), 200, "Aanmelding bevestigd")
+    [person] = people_with(kluis, "noor@example.com")
+    assert sorted((e[2], e[3], e[4]) for e in events(kluis, person.id)) == [
+        ("newsletter", "double_opt_in", newsletter_only),
+        ("offers", "double_opt_in", email),
+    ]
+
+
 def test_known_and_unknown_addresses_get_the_same_page(
     kluis: Kluis, smtp: MailServer, client: TestClient
 ) -> None:
@@ -590,9 +750,9 @@ def test_a_notice_changed_since_the_form_was_shown_is_not_agreed_to(
     kluis: Kluis, smtp: MailServer, client: TestClient
 ) -> None:
     nl, _en = add_notices(kluis)
-    data = signup_data(kluis, "a@example.com", "nl") | {"notice": "999"}
+    data = signup_data(kluis, "a@example.com", "nl") | {"notice-offers": "999"}
     assert_page(client.post("/signup?lang=nl", data=data), 422, "De tekst waarmee je instemt")
-    data["notice"] = str(nl)
+    data["notice-offers"] = str(nl)
     assert_page(client.post("/signup?lang=en", data=data), 422, "has changed in the meantime")
     assert smtp.received == []
 
@@ -649,7 +809,7 @@ def test_the_signup_page_language_and_retention(kluis: Kluis, client: TestClient
 def test_signup_is_closed_without_a_notice_in_the_page_language(
     kluis: Kluis, client: TestClient
 ) -> None:
-    catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW)
+    catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR)
     assert_page(client.get("/signup"), 503, "Aanmelden is op dit moment niet mogelijk")
     assert_page(client.get("/signup?lang=en"), 200, NOTICE_EN)
 

@@ -59,7 +59,9 @@ def marketer(kluis: Kluis, smtp: MailServer | None = None) -> tuple[TestClient, 
 
 def population(kluis: Kluis) -> None:
     """Two people the campaign may reach (a customer, a consent) and three it may not."""
-    notice = catalogue.add_notice(kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW).id
+    notice = catalogue.add_notice(
+        kluis, ADMIN, "en", "Yes, send me offers by e-mail.", NOW, covers=[("email", "offers")]
+    ).id
     add_person(kluis, ADMIN, NOW, 1, relationship="customer")
     consenting = add_person(kluis, ADMIN, NOW, 2, relationship="prospect", language="en")
     add_person(kluis, ADMIN, NOW, 3, relationship="prospect")

@@ -282,6 +282,8 @@ class NoticeAdded(AuditEvent):
     action: ClassVar[str] = "notice.added"
     notice_id: int
     language: str
+    covers: tuple[str, ...] = ()
+    """The ``channel/topic`` pairs the wording asks consent for."""
 
 
 @dataclass(frozen=True)

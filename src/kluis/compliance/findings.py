@@ -16,6 +16,9 @@ from kluis.audit import service as audit
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import repository, rules
 from kluis.compliance.rules import Finding, Severity
+from kluis.consent import catalogue
+from kluis.consent import rules as consent_rules
+from kluis.consent.rules import Channel
 from kluis.errors import PermissionDenied
 from kluis.purposes.rules import LawfulBasis, parse_duration
 from kluis.runtime import Kluis
@@ -93,6 +96,58 @@ def lapsed_consents(k: Kluis, now: datetime) -> list[Finding]:
             details={"people": people},
         )
     ]
+
+
+def boxes_without_notice(k: Kluis, now: datetime) -> list[Finding]:
+    """A consent box of the public pages is offered only with a wording asking for its channel
+    and topic in the page's language (Art. 4(11), 7(1)-(2)); where none does, the box is left
+    out. For each language consent is asked in, say which e-mail topics (the sign-up's boxes)
+    have no wording, and which notices cover nothing (old ones never used before notices named
+    their channels and topics) and so can be cited for nothing."""
+    notices = catalogue.list_notices(k)
+    topics = [t.key for t in catalogue.list_topics(k)]
+    found = []
+    scopes = [n.scope for n in notices]
+    for language in sorted({n.language for n in notices if n.covers}):
+        missing = [
+            (channel.value, topic)
+            for channel in Channel
+            for topic in topics
+            if consent_rules.notice_for(scopes, channel.value, topic, language) is None
+        ]
+        email = [topic for channel, topic in missing if channel == Channel.EMAIL.value]
+        if not email:
+            continue
+        found.append(
+            Finding(
+                "notice.box_not_offered",
+                Severity.LOW,
+                "Art. 7(1)",
+                f"the sign-up and preference pages in {language!r} offer no box for e-mail "
+                f"about {', '.join(email)}: no notice in that language asks for it "
+                f"({len(missing)} boxes of the preference page are not offered in all)",
+                f"add the wording: `kluis notices add --lang {language} --text ... "
+                f"--channel email --topic {email[0]}`",
+                subject=f"language:{language}",
+                count=len(missing),
+                details={"language": language, "email_topics": email},
+            )
+        )
+    empty = [n.id for n in notices if not n.covers]
+    if empty:
+        found.append(
+            Finding(
+                "notice.covers_nothing",
+                Severity.LOW,
+                "Art. 7(1)",
+                f"{len(empty)} notices name no channel or topic, so no grant may cite them",
+                "add each wording again with the channels and topics it asks for: `kluis "
+                "notices add --channel ... --topic ...`",
+                count=len(empty),
+                details={"notices": empty},
+            )
+        )
+    return found
 
 
 def requests_deadline(k: Kluis, now: datetime) -> list[Finding]:
@@ -271,6 +326,7 @@ def keyring_backups_too_old(k: Kluis, now: datetime) -> list[Finding]:
 CHECKS: tuple[Check, ...] = (
     purposes_incomplete,
     lapsed_consents,
+    boxes_without_notice,
     requests_deadline,
     breaches_unnotified,
     audit_chain,

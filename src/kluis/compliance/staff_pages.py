@@ -46,6 +46,14 @@ FINDINGS = {
         N_("Consents past their re-confirmation date are still kept as granted"),
         N_("Run the re-confirmation sweep, or ask the people to confirm again."),
     ),
+    "notice.box_not_offered": (
+        N_("Some consent boxes are not offered: no wording asks for them"),
+        N_("Add a notice in that language naming the channel and topic it asks for."),
+    ),
+    "notice.covers_nothing": (
+        N_("Some notices name no channel or topic and cannot be cited"),
+        N_("Add the wording again with the channels and topics it asks for."),
+    ),
     "request.overdue": (
         N_("A privacy request is overdue"),
         N_("Answer it without further delay and tell the person why it was late."),

@@ -4,12 +4,12 @@ is asked): the catalogue the consent ledger points into."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
 from kluis.audit import service as audit
 from kluis.audit.events import (
@@ -18,9 +18,9 @@ from kluis.audit.events import (
     TopicCreated,
 )
 from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
-from kluis.consent import repository
-from kluis.consent.rules import Channel, MessageKind
-from kluis.consent.tables import Notice, Topic
+from kluis.consent import repository, rules
+from kluis.consent.rules import Channel, MessageKind, NoticeScope
+from kluis.consent.tables import Topic
 from kluis.errors import (
     Conflict,
     InvalidField,
@@ -202,15 +202,34 @@ class NoticeView:
     text: str
     content_hash: str
     created_at: datetime
+    covers: tuple[tuple[str, str], ...] = ()
+    """The (channel, topic) pairs the wording asks consent for, sorted."""
+
+    @property
+    def scope(self) -> NoticeScope:
+        return NoticeScope(self.id, self.language, frozenset(self.covers))
 
 
-def _notice_view(row: Any) -> NoticeView:
-    return NoticeView(row.id, row.language, row.text, row.content_hash, row.created_at)
+def _notice_view(row: Any, covered: frozenset[tuple[str, str]]) -> NoticeView:
+    return NoticeView(
+        row.id, row.language, row.text, row.content_hash, row.created_at, tuple(sorted(covered))
+    )
 
 
-def add_notice(k: Kluis, actor: Actor, language: str, text: str, now: datetime) -> NoticeView:
-    """A new version of the wording shown when asking consent; the same text in the same
-    language is the same version (its id is returned again)."""
+def add_notice(
+    k: Kluis,
+    actor: Actor,
+    language: str,
+    text: str,
+    now: datetime,
+    *,
+    covers: Iterable[tuple[str, str]],
+) -> NoticeView:
+    """A new version of the wording shown when asking consent, naming the (channel, topic)
+    pairs it asks for (``rules.every`` makes them from channels and topics): a grant may cite
+    it for those only (Art. 4(11), 7(1)). The same text in the same language asking for the
+    same pairs is the same version (its id is returned again); asking for other pairs is a new
+    version, since a notice never changes."""
     if language not in ("nl", "en"):
         raise InvalidField("language is nl or en", field="language")
     wording = text.strip()
@@ -220,26 +239,71 @@ def add_notice(k: Kluis, actor: Actor, language: str, text: str, now: datetime) 
         )
     digest = hashlib.sha256(f"{language}\n{wording}".encode()).hexdigest()
     with k.engine.begin() as conn:
-        existing = conn.execute(select(Notice).where(Notice.content_hash == digest)).first()
-        if existing is not None:
-            return _notice_view(existing)
-        notice_id = conn.execute(
-            insert(Notice)
-            .values(language=language, text=wording, content_hash=digest, created_at=now)
-            .returning(Notice.id)
-        ).scalar_one()
-        audit.record(conn, actor.ref, now, [NoticeAdded(notice_id, language)])
-    return NoticeView(notice_id, language, wording, digest, now)
+        try:
+            covered = rules.check_covers(covers, (t.key for t in repository.topics(conn)))
+        except ValueError as exc:
+            name, _, message = str(exc).partition(": ")
+            raise InvalidField(message, field=name) from None
+        same = repository.notices_with_hash(conn, digest)
+        held = repository.coverage(conn, [r.id for r in same])
+        for row in same:
+            if held[row.id] == covered:
+                return _notice_view(row, covered)
+        notice_id = repository.insert_notice(
+            conn,
+            {"language": language, "text": wording, "content_hash": digest, "created_at": now},
+            covered,
+        )
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [NoticeAdded(notice_id, language, tuple(f"{c}/{t}" for c, t in sorted(covered)))],
+        )
+    return NoticeView(notice_id, language, wording, digest, now, tuple(sorted(covered)))
 
 
 def list_notices(k: Kluis) -> list[NoticeView]:
+    """Every notice, oldest first, with what it covers."""
     with k.engine.connect() as conn:
-        return [_notice_view(r) for r in conn.execute(select(Notice).order_by(Notice.id))]
+        rows = repository.all_notices(conn)
+        held = repository.coverage(conn, [r.id for r in rows])
+    return [_notice_view(r, held[r.id]) for r in rows]
 
 
 def get_notice(k: Kluis, notice_id: int) -> NoticeView:
     with k.engine.connect() as conn:
         row = repository.notice(conn, notice_id)
-    if row is None:
-        raise NotFound(f"there is no notice {notice_id}", field="notice")
-    return _notice_view(row)
+        if row is None:
+            raise NotFound(f"there is no notice {notice_id}", field="notice")
+        return _notice_view(row, repository.coverage(conn, [row.id])[row.id])
+
+
+def check_notice(
+    conn: Connection, notice_id: int, channel: str, topic: str, language: str | None = None
+) -> None:
+    """Refuse (``ConsentRefused`` on ``notice``) citing notice ``notice_id`` for a consent to
+    ``channel`` and ``topic`` unless it asks for them (``rules.check_notice``); InvalidField when
+    there is no such notice. Every path that records consent calls this before writing."""
+    scope = repository.notice_scope(conn, notice_id)
+    if scope is None:
+        raise InvalidField(
+            f"there is no notice {notice_id}; `kluis notices list` shows them", field="notice"
+        )
+    try:
+        rules.check_notice(scope, channel, topic, language)
+    except rules.ConsentRefused as exc:
+        raise ConsentRefused(str(exc), field=exc.field) from None
+
+
+def check_cited(k: Kluis, notice_id: int, channel: str, topic: str) -> None:
+    """``check_notice`` in a connection of its own: for a form or command that must know the
+    grant is acceptable before it stores its evidence."""
+    with k.engine.connect() as conn:
+        check_notice(conn, notice_id, channel, topic)
+
+
+def notices_covering(k: Kluis, channel: str, topic: str) -> list[NoticeView]:
+    """The notices a grant for ``channel`` and ``topic`` may cite, oldest first: what a staff
+    member chooses from when recording one."""
+    return [n for n in list_notices(k) if rules.covers(n.scope, channel, topic)]

@@ -123,16 +123,44 @@ def notices_add(
         Path | None,
         typer.Option(help="Read the wording from this UTF-8 text file instead of --text."),
     ] = None,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--channel",
+            help="A channel the wording asks consent for (repeat for more): "
+            f"{', '.join(c.value for c in rules.Channel)}.",
+        ),
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--topic",
+            help="A topic the wording asks consent for (repeat for more; `kluis topics list`).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a version of the wording shown when asking consent; prints its id. The same wording
-    again prints the id it already has."""
+    """Add a version of the wording shown when asking consent, naming the channels and topics
+    it asks for (at least one of each; it covers every channel named with every topic named);
+    prints its id. The same wording for the same channels and topics prints the id it already
+    has. A grant citing the notice for another channel or topic is refused."""
     base = _base()
 
     def go() -> None:
         wording = _wording(text, file)
+        if channel and not topic:
+            raise InvalidField(
+                "name the topics the wording asks consent for with --topic", field="topics"
+            )
         with base._kluis() as kluis:
-            notice = catalogue.add_notice(kluis, base._actor(), language, wording, utcnow())
+            notice = catalogue.add_notice(
+                kluis,
+                base._actor(),
+                language,
+                wording,
+                utcnow(),
+                covers=rules.every(channel or [], topic or []),
+            )
         if as_json:
             base._print_json(notice)
         else:
@@ -153,9 +181,14 @@ def _wording(text: str | None, file: Path | None) -> str:
         raise InvalidField(f"cannot read {file} as UTF-8 text: {exc}", field="file") from None
 
 
+def _covers(pairs: tuple[tuple[str, str], ...]) -> str:
+    return rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
+
+
 @notices_app.command("list")
 def notices_list(as_json: JsonOption = False) -> None:
-    """List every notice version (old versions are kept forever)."""
+    """List every notice version (old versions are kept forever); `kluis notices show` and
+    `--json` name the channels and topics each covers."""
     base = _base()
 
     def go() -> None:
@@ -174,7 +207,13 @@ def notices_list(as_json: JsonOption = False) -> None:
         for n in notices:
             first_line = n.text.splitlines()[0]
             short = first_line if len(first_line) <= 60 else first_line[:59] + "…"
-            table.add_row(str(n.id), n.language, _when(n.created_at), n.content_hash[:12], short)
+            table.add_row(
+                str(n.id),
+                n.language,
+                _when(n.created_at),
+                n.content_hash[:12],
+                short,
+            )
         base.out.print(table)
 
     base._run(go)
@@ -196,6 +235,7 @@ def notices_show(notice_id: int, as_json: JsonOption = False) -> None:
             f"sha-256 {notice.content_hash}",
             markup=False,
         )
+        base.out.print(f"covers: {_covers(notice.covers)}", markup=False)
         base.out.print()
         base.out.print(notice.text, markup=False)
 
@@ -385,7 +425,7 @@ def _check_grant(kluis: Kluis, channel: str, topic: str, grant: service.Grant) -
             f"there is no topic {topic!r}; `kluis topics list` shows them", field="topic"
         )
     assert grant.notice_id is not None
-    catalogue.get_notice(kluis, grant.notice_id)
+    catalogue.check_cited(kluis, grant.notice_id, channel, topic)
 
 
 @consent_app.command("withdraw")

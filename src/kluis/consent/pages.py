@@ -93,6 +93,10 @@ def _page(
     status: int = 200,
     posted: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    posted = posted or {}
+    topics = catalogue.list_topics(k)
+    channel = posted.get("channel") or Channel.EMAIL.value
+    topic = posted.get("topic") or (topics[0].key if topics else "")
     return staff.render(
         k,
         request,
@@ -106,15 +110,16 @@ def _page(
         status=status,
         person=person,
         channels=[c.value for c in Channel],
-        topics=catalogue.list_topics(k),
+        topics=topics,
         methods=[m.value for m in Method],
         withdrawal_methods=service.WITHDRAWAL_METHODS,
         flag_methods=service.FLAG_METHODS,
-        notices=catalogue.list_notices(k),
+        notices=catalogue.notices_covering(k, channel, topic),
+        notice_for=(channel, topic),
         may_restrict=session.role in ALL_PURPOSES_ROLES,
         max_mib=k.settings.evidence_max_bytes // (1024 * 1024),
         error=error,
-        posted=posted or {},
+        posted=posted,
     )
 
 
@@ -131,10 +136,43 @@ def _person(
 def consent_page(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
+    """The consent forms. ``?channel=&topic=`` choose the pair the grant form offers wordings
+    for (the form asks for them again as its channel and topic change): only notices asking
+    for that channel and topic are listed, since a grant may cite no other (Art. 7(1))."""
     person = _person(k, session, person_id, now)
     if person is None:
         return needs_purpose(k, request, session)
-    return _page(k, request, session, person)
+    chosen = {
+        name: value[:40]
+        for name in ("channel", "topic")
+        if (value := request.query_params.get(name))
+    }
+    return _page(k, request, session, person, posted=chosen)
+
+
+@router.get("/contacts/{person_id}/consent/wordings")
+def grant_wordings(
+    person_id: str, request: Request, k: KluisDep, session: SessionDep
+) -> HTMLResponse:
+    """The grant form's notice choice for ``?channel=&topic=``, swapped in as those change:
+    only the wordings asking for that pair (the person is not read, so nothing is audited)."""
+    channel = request.query_params.get("channel", "")
+    topic = request.query_params.get("topic", "")
+    if channel not in {c.value for c in Channel} or topic not in {
+        t.key for t in catalogue.list_topics(k)
+    }:
+        raise InvalidField(N_("choose a topic from the list"), field="topic")
+    return staff.render(
+        k,
+        request,
+        "staff/_grant_notice.html",
+        session,
+        "",
+        notices=catalogue.notices_covering(k, channel, topic),
+        notice_for=(channel, topic),
+        error=None,
+        posted={},
+    )
 
 
 def _fields(form: FormData, *names: str) -> dict[str, str]:
@@ -196,6 +234,7 @@ async def _grant(
         if not posted["method"]:
             raise InvalidField(N_("say how the person gave consent"), field="method")
         notice = _notice(k, posted["notice"])
+        catalogue.check_cited(k, notice, posted["channel"], posted["topic"])
         evidence_id = None
         if isinstance(upload, UploadFile) and upload.filename:
             limit = k.settings.evidence_max_bytes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from kluis.consent.rules import (
     Event,
     Facts,
     MessageKind,
+    NoticeScope,
     Permission,
     Status,
     may_contact,
@@ -40,6 +41,7 @@ from kluis.consent.tables import (
     Evidence,
     FlagEvent,
     Notice,
+    NoticeCoverage,
     PermissionRow,
     PersonFlags,
     Topic,
@@ -57,6 +59,48 @@ def topic(conn: Connection, key: str) -> Row[Any] | None:
 
 def notice(conn: Connection, notice_id: int) -> Row[Any] | None:
     return conn.execute(select(Notice).where(Notice.id == notice_id)).first()
+
+
+def coverage(conn: Connection, notice_ids: Iterable[int]) -> dict[int, frozenset[tuple[str, str]]]:
+    """The (channel, topic) pairs each notice covers (none: an empty set)."""
+    ids = list(notice_ids)
+    found: dict[int, set[tuple[str, str]]] = {n: set() for n in ids}
+    if ids:
+        rows = conn.execute(
+            select(NoticeCoverage.notice_id, NoticeCoverage.channel, NoticeCoverage.topic).where(
+                NoticeCoverage.notice_id.in_(ids)
+            )
+        )
+        for notice_id, channel, topic_key in rows:
+            found[int(notice_id)].add((str(channel), str(topic_key)))
+    return {n: frozenset(pairs) for n, pairs in found.items()}
+
+
+def notice_scope(conn: Connection, notice_id: int) -> NoticeScope | None:
+    """What a notice asks for, or None when there is no such notice."""
+    row = notice(conn, notice_id)
+    if row is None:
+        return None
+    return NoticeScope(row.id, row.language, coverage(conn, [row.id])[row.id])
+
+
+def insert_notice(
+    conn: Connection, values: dict[str, Any], covers: Iterable[tuple[str, str]]
+) -> int:
+    notice_id = int(conn.execute(insert(Notice).values(**values).returning(Notice.id)).scalar_one())
+    conn.execute(
+        insert(NoticeCoverage),
+        [{"notice_id": notice_id, "channel": c, "topic": t} for c, t in sorted(covers)],
+    )
+    return notice_id
+
+
+def notices_with_hash(conn: Connection, content_hash: str) -> list[Row[Any]]:
+    return list(conn.execute(select(Notice).where(Notice.content_hash == content_hash)))
+
+
+def all_notices(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(Notice).order_by(Notice.id)))
 
 
 def insert_event(conn: Connection, values: dict[str, Any]) -> int:

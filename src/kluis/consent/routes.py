@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
-from kluis.consent import catalogue, receipt, service
+from kluis.consent import catalogue, receipt, rules, service
 from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (
     AudiencePublic,
@@ -27,6 +27,7 @@ from kluis.consent.schemas import (
     FlagEntryPublic,
     LedgerEvent,
     LedgerPublic,
+    NoticeCover,
     NoticeCreate,
     NoticePublic,
     PermissionPublic,
@@ -331,7 +332,14 @@ def consent_receipt(
 
 
 def _notice(view: catalogue.NoticeView) -> NoticePublic:
-    return NoticePublic.model_validate(dataclasses.asdict(view))
+    return NoticePublic(
+        id=view.id,
+        language=view.language,
+        text=view.text,
+        content_hash=view.content_hash,
+        created_at=view.created_at,
+        covers=[NoticeCover(channel=Channel(c), topic=t) for c, t in view.covers],
+    )
 
 
 @notices.post(
@@ -343,12 +351,22 @@ def _notice(view: catalogue.NoticeView) -> NoticePublic:
 def add_notice(
     kluis: KluisDep, actor: ActorDep, now: NowDep, response: Response, body: NoticeCreate
 ) -> NoticePublic:
-    """Add a version of the wording shown when consent is asked (consent must be informed, GDPR
-    Art. 4(11), 7(2)): 201 with the new version, or 200 with the existing one when the same text
-    in the same language exists. A notice is never changed or deleted: a new wording is a new
-    version, and every grant keeps pointing at the one the person saw."""
+    """Add a version of the wording shown when consent is asked (consent must be informed and
+    specific, GDPR Art. 4(11), 7(2)), naming the channels and topics it asks for: 201 with the
+    new version, or 200 with the existing one when the same text in the same language asking
+    for the same channels and topics exists. A notice is never changed or deleted: a new
+    wording, or the same one asking for more, is a new version, and every grant keeps pointing
+    at the one the person saw. A grant citing a notice for a channel or topic it does not name
+    is refused with a `consent-refused` problem on `notice_id`."""
     known = {n.id for n in catalogue.list_notices(kluis)}
-    view = catalogue.add_notice(kluis, actor, body.language, body.text, now)
+    view = catalogue.add_notice(
+        kluis,
+        actor,
+        body.language,
+        body.text,
+        now,
+        covers=rules.every((c.value for c in body.channels), body.topics),
+    )
     if view.id in known:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/api/v1/notices/{view.id}"

@@ -315,6 +315,99 @@ def check_grant(
     return parsed
 
 
+Cover = tuple[str, str]
+"""A (channel, topic) pair a notice asks consent for."""
+
+
+@dataclass(frozen=True)
+class NoticeScope:
+    """What a notice asks for: the (channel, topic) pairs its wording names, in one language.
+    Consent is specific (Art. 4(11), 6(1)(a)) and informed (Art. 7(2)): a grant is given to the
+    wording that asked for that channel and topic, not to any wording on file."""
+
+    id: int
+    language: str
+    covers: frozenset[Cover]
+
+
+def covers(scope: NoticeScope, channel: str, topic: str, language: str | None = None) -> bool:
+    """Does the notice ask for ``channel`` and ``topic`` (in ``language``, when one is asked)?"""
+    if language is not None and scope.language != language:
+        return False
+    return (channel, topic) in scope.covers
+
+
+def describe_covers(covered: frozenset[Cover]) -> str:
+    """``email/newsletter, sms/offers``, or per channel when it names several topics."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, topic in sorted(covered):
+        by_channel.setdefault(channel, []).append(topic)
+    return (
+        ", ".join(
+            f"{c}/{ts[0]}" if len(ts) == 1 else f"{c}/({'|'.join(ts)})"
+            for c, ts in by_channel.items()
+        )
+        or "nothing"
+    )
+
+
+def check_notice(scope: NoticeScope, channel: str, topic: str, language: str | None = None) -> None:
+    """Refuse (``ConsentRefused`` on ``notice``) a consent event citing a notice that does not
+    ask for its channel and topic, or is not in the language the wording was shown in: the
+    controller must be able to show what the person agreed to (Art. 7(1)), and a wording about
+    an e-mail newsletter is no proof of consent to WhatsApp promotions."""
+    if language is not None and scope.language != language:
+        raise ConsentRefused(
+            f"notice {scope.id} is in {scope.language!r}, not {language!r}: cite the wording "
+            "in the language it was shown in",
+            "notice",
+        )
+    if (channel, topic) not in scope.covers:
+        raise ConsentRefused(
+            f"notice {scope.id} does not cover {channel}/{topic}: its wording asks for "
+            f"{describe_covers(scope.covers)}; cite a notice that names this channel and topic, "
+            f"or add one with `kluis notices add --channel {channel} --topic {topic}`",
+            "notice",
+        )
+
+
+def notice_for(
+    scopes: Iterable[NoticeScope], channel: str, topic: str, language: str
+) -> NoticeScope | None:
+    """The newest notice (highest version) in ``language`` asking for ``channel`` and
+    ``topic``: the wording a box for that pair shows and records; None when there is none, and
+    then the box is not offered."""
+    found = [s for s in scopes if covers(s, channel, topic, language)]
+    return max(found, key=lambda s: s.id) if found else None
+
+
+def every(channels: Iterable[str], topics: Iterable[str]) -> frozenset[Cover]:
+    """Every channel named with every topic named: what a wording asking for "these topics on
+    these channels" covers."""
+    return frozenset((c.strip(), t.strip()) for c in channels for t in topics)
+
+
+def check_covers(pairs: Iterable[Cover], known_topics: Iterable[str]) -> frozenset[Cover]:
+    """The pairs a new notice covers, validated: at least one, each channel one of ``Channel``
+    and each topic a known one. ValueError names the first problem as ``field: message``
+    (``channels`` or ``topics``), so no wording is on file without saying what it asks for."""
+    covered = frozenset(pairs)
+    if not covered:
+        raise ValueError(
+            "channels: name the channels and topics the wording asks consent for (channels: "
+            + ", ".join(c.value for c in Channel)
+            + ")"
+        )
+    channels = {c.value for c in Channel}
+    known = set(known_topics)
+    for channel, topic in sorted(covered):
+        if channel not in channels:
+            raise ValueError(f"channels: {channel!r} is not one of " + ", ".join(sorted(channels)))
+        if topic not in known:
+            raise ValueError(f"topics: there is no topic {topic!r}; `kluis topics list` shows them")
+    return covered
+
+
 def add_months(at: datetime, months: int) -> datetime:
     """``at`` plus whole months, clamped to the month's last day (a re-confirm-by date)."""
     import calendar

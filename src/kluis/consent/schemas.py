@@ -196,6 +196,25 @@ class NoticeCreate(BaseModel):
         pattern=NO_NUL,
         description="The exact wording the person sees when consent is asked.",
     )
+    channels: list[Channel] = Field(
+        min_length=1,
+        max_length=len(Channel),
+        description="The channels the wording asks consent for.",
+        examples=[["email"]],
+    )
+    topics: list[str] = Field(
+        min_length=1,
+        max_length=100,
+        description="The topic keys the wording asks consent for (`GET /api/v1/topics`). The "
+        "notice covers every channel named with every topic named; a grant citing it for "
+        "another channel or topic is refused (GDPR Art. 4(11), 7(1)).",
+        examples=[["newsletter"]],
+    )
+
+
+class NoticeCover(BaseModel):
+    channel: Channel
+    topic: str
 
 
 class NoticePublic(BaseModel):
@@ -204,6 +223,10 @@ class NoticePublic(BaseModel):
     text: str
     content_hash: str = Field(description="SHA-256 of the language and the wording.")
     created_at: datetime
+    covers: list[NoticeCover] = Field(
+        description="The channel and topic pairs the wording asks consent for: the only ones a "
+        "grant may cite it for."
+    )
 
 
 TOPIC_KEY = r"^[a-z][a-z0-9_]{1,39}$"

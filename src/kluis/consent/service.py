@@ -33,6 +33,7 @@ from kluis.consent import repository, rules
 from kluis.consent.catalogue import (
     ConsentRefused,
     _topic,
+    check_notice,
     parse_channel,
     parse_kind,
     soft_opt_in_channels,
@@ -101,7 +102,8 @@ def record(
 
     ``captured_by`` is ``person`` when the person acted themselves (a web form, an unsubscribe
     link), else the actor. Grants without method and notice, or pre-ticked, implied or imported
-    without proof, are refused (Recital 32, Art. 7(1)).
+    without proof, are refused (Recital 32, Art. 7(1)), and so is any event citing a notice
+    that does not ask for its channel and topic (Art. 4(11): consent is specific).
     """
     chan = parse_channel(channel)
     try:
@@ -139,8 +141,8 @@ def record(
     with k.engine.begin() as conn:
         _person(k, conn, person_id)
         topic_row = _topic(conn, topic)
-        if grant.notice_id is not None and repository.notice(conn, grant.notice_id) is None:
-            raise InvalidField(f"there is no notice {grant.notice_id}", field="notice")
+        if grant.notice_id is not None:
+            check_notice(conn, grant.notice_id, chan.value, topic)
         if grant.evidence_id is not None:
             found = repository.evidence(conn, grant.evidence_id)
             if found is None or found.person_id != person_id:

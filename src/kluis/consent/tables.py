@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -42,6 +43,19 @@ class Notice(DataBase):
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NoticeCoverage(DataBase):
+    """A (channel, topic) pair a notice's wording asks consent for (Art. 4(11): consent is
+    specific). Written with the notice and never changed: a wording asking for something else is
+    a new notice. A consent event citing a notice must cite one covering its pair; the ledger's
+    foreign key to this table makes the database refuse anything else."""
+
+    __tablename__ = "consent_notice_coverage"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("consent_notices.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), ForeignKey("topics.key"), primary_key=True)
 
 
 class Evidence(DataBase):
@@ -85,6 +99,19 @@ class ConsentEvent(DataBase):
     source_ip: Mapped[bytes | None] = mapped_column(LargeBinary)
     user_agent: Mapped[bytes | None] = mapped_column(LargeBinary)
     reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # An event citing a notice cites one that asks for its channel and topic (Art. 7(1)); an
+    # event without a notice (a withdrawal) is not checked, as a NULL never matches.
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["notice_id", "channel", "topic"],
+            [
+                "consent_notice_coverage.notice_id",
+                "consent_notice_coverage.channel",
+                "consent_notice_coverage.topic",
+            ],
+        ),
+    )
 
 
 class PermissionRow(DataBase):

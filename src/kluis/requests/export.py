@@ -176,6 +176,7 @@ def _consent(k: Kluis, ledger: consent.Ledger) -> dict[str, Any]:
             "language": n.language,
             "text": n.text,
             "sha256": n.content_hash,
+            "covers": [{"channel": c, "topic": t} for c, t in n.covers],
             "created_at": _iso(n.created_at),
         }
 

@@ -113,6 +113,9 @@ class _Plan:
     purposes: list[str]
     evidence: dict[int, _Evidence] = field(default_factory=dict)
     steps: list[_Step] = field(default_factory=list)
+    notice_covers: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
+    """Per wording (language, text): the (channel, topic) pairs the package's events cite it
+    for, which the wording is added here as covering (so each event stays valid, Art. 7(1))."""
 
 
 def _load(package: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
@@ -289,7 +292,18 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
                 )
             if language not in ("nl", "en"):
                 raise InvalidField(f"{where}.language is nl or en", field=where + ".language")
+            declared = _get(notice, "covers", where, list, optional=True)
+            pair = (values["channel"], values["topic"])
+            if declared is not None and not any(
+                isinstance(c, dict) and (c.get("channel"), c.get("topic")) == pair for c in declared
+            ):
+                raise InvalidField(
+                    f"{where}.covers: the notice does not cover {pair[0]}/{pair[1]}, so it is no "
+                    "proof of this consent (GDPR Art. 7(1))",
+                    field=where + ".covers",
+                )
             values["notice"] = (language, text)
+            plan.notice_covers.setdefault((language, text), set()).add(pair)
         _check_event(path, values)
         plan.steps.append(_Step(path, _time(item, "captured_at", path), values))
     for path, item in _objects(part, "flags", "consent"):
@@ -360,7 +374,9 @@ def _replay(
             notice_id = None
             if values["notice"] is not None:
                 language, text = values["notice"]
-                notice_id = catalogue.add_notice(k, actor, language, text, now).id
+                notice_id = catalogue.add_notice(
+                    k, actor, language, text, now, covers=plan.notice_covers[(language, text)]
+                ).id
             grant = consent.Grant(
                 method=values["method"],
                 notice_id=notice_id,

@@ -48,7 +48,9 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
         companies.create_company(k, actor, {"name": name, "city": city, "country": "NL"}, now).id
         for name, city in COMPANIES
     ]
-    notice = consent_catalogue.add_notice(k, actor, "nl", NOTICE, now)
+    notice = consent_catalogue.add_notice(
+        k, actor, "nl", NOTICE, now, covers=[("email", "newsletter")]
+    )
     people: list[contacts.NewPerson] = []
     for n in range(count):
         customer = rng.random() < 0.6

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, select, update
 
-from kluis.consent.tables import Notice
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.db import rows_in
 from kluis.errors import Conflict, NotFound
@@ -226,10 +225,6 @@ def refresh_statistics(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in (PersonIndex.__tablename__, people.name, PersonPurpose.__tablename__):
             conn.exec_driver_sql(f"ANALYZE {table}")
-
-
-def notice_exists(conn: Connection, notice_id: int) -> bool:
-    return conn.execute(select(Notice.id).where(Notice.id == notice_id)).first() is not None
 
 
 def export_page(

@@ -278,11 +278,13 @@ def _check_declaration(k: Kluis, declaration: ConsentDeclaration) -> int:
         raise ConsentRefused(str(exc), field=f"consent_{exc.field}") from None
     with k.engine.connect() as conn:
         topic = consent_catalogue.topic_row(conn, declaration.topic)
-        if not repository.notice_exists(conn, declaration.notice_id):
-            raise InvalidField(
-                f"there is no notice {declaration.notice_id}; `kluis notices list` shows them",
-                field="consent_notice",
+        try:
+            consent_catalogue.check_notice(
+                conn, declaration.notice_id, declaration.channel, declaration.topic
             )
+        except KluisError as exc:
+            exc.field = f"consent_{exc.field}"
+            raise
     return int(topic.reconfirm_months)
 
 

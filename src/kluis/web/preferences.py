@@ -2,15 +2,17 @@
 person changes there, recorded as done by the person themselves.
 
 A box is ticked only where consent is live. Unticking a ticked box withdraws (Art. 7(3)); ticking
-an unticked one grants with method ``web_form``, citing the notice shown on the page and the
-request's IP address and user agent (Art. 7(1)). A customer who gets commercial e-mail under the
-soft opt-in can stop it per topic. A ``Sec-GPC: 1`` header, and the "stop all marketing" button,
-record an objection to direct marketing (Art. 21(2)-(3)).
+an unticked one grants with method ``web_form``, citing the notice shown next to that box (the
+newest one in the page's language asking for that channel and topic) and the request's IP
+address and user agent (Art. 7(1)). A box without such a notice cannot be ticked. A customer
+who gets commercial e-mail under the soft opt-in can stop it per topic. A ``Sec-GPC: 1``
+header, and the "stop all marketing" button, record an objection to direct marketing
+(Art. 21(2)-(3)).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -98,10 +100,34 @@ def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
     return Preferences(person_id, objected, choices)
 
 
-def newest_notice(k: Kluis, language: str) -> catalogue.NoticeView | None:
-    """The newest notice in ``language``: the wording shown where consent can be given."""
-    found = [n for n in catalogue.list_notices(k) if n.language == language]
-    return found[-1] if found else None
+def box_notices(k: Kluis, language: str) -> dict[str, catalogue.NoticeView]:
+    """Per box (``key(channel, topic)``), the wording shown next to it and cited when it is
+    ticked: the newest notice in ``language`` asking for that channel and topic. A box missing
+    here has no such notice and is not offered."""
+    notices = catalogue.list_notices(k)
+    by_id = {n.id: n for n in notices}
+    scopes = [n.scope for n in notices]
+    found = {}
+    for channel in consent_rules.Channel:
+        for topic in catalogue.list_topics(k):
+            scope = consent_rules.notice_for(scopes, channel.value, topic.key, language)
+            if scope is not None:
+                found[key(channel.value, topic.key)] = by_id[scope.id]
+    return found
+
+
+def posted_notices(k: Kluis, language: str, posted: Mapping[str, str]) -> dict[str, int]:
+    """The notices a submitted form says its boxes showed (box key to notice id), keeping only
+    those in ``language`` that ask for their box's channel and topic: anything else cannot be
+    what the page showed, and its box is ignored."""
+    scopes = {n.id: n.scope for n in catalogue.list_notices(k)}
+    found = {}
+    for name, value in posted.items():
+        channel, _, topic = name.partition(".")
+        scope = scopes.get(int(value)) if value.isdigit() and len(value) < 10 else None
+        if scope is not None and consent_rules.covers(scope, channel, topic, language):
+            found[name] = scope.id
+    return found
 
 
 def save(
@@ -112,7 +138,7 @@ def save(
     ticked: Collection[str],
     shown_ticked: Collection[str] | None,
     stop: Collection[str],
-    notice_id: int | None,
+    notices: Mapping[str, int],
     source_ip: str | None,
     user_agent: str | None,
     gpc: bool,
@@ -121,8 +147,8 @@ def save(
 
     ``shown_ticked`` are the boxes the page showed ticked: only boxes the person changed are
     acted on, so a consent given elsewhere after the page was opened is not withdrawn by it
-    (without it, the current state stands in). Grants need ``notice_id``, the notice the page
-    showed; without one, ticking is ignored."""
+    (without it, the current state stands in). A grant cites the notice its box showed
+    (``notices``, from ``posted_notices``); a box without one is not granted."""
     current = load(k, person_id, now)
     live = {c.key for c in current.choices if c.live}
     before = live if shown_ticked is None else set(shown_ticked)
@@ -142,7 +168,7 @@ def save(
                 captured_by="person",
             )
             outcome.withdrawn.append((choice.channel, choice.topic))
-        elif name not in before and name in ticked and not choice.live and notice_id is not None:
+        elif name not in before and name in ticked and not choice.live and name in notices:
             consent.record(
                 k,
                 PERSON,
@@ -153,7 +179,7 @@ def save(
                 now,
                 consent.Grant(
                     method="web_form",
-                    notice_id=notice_id,
+                    notice_id=notices[name],
                     source_ip=source_ip,
                     user_agent=user_agent,
                 ),

@@ -138,6 +138,15 @@ def _texts(form: FormData, name: str) -> list[str]:
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
 
 
+def _prefixed(form: FormData, prefix: str) -> dict[str, str]:
+    """The form's fields named ``prefix`` + something, by that something."""
+    return {
+        name[len(prefix) :]: value
+        for name, value in form.multi_items()
+        if name.startswith(prefix) and isinstance(value, str)
+    }
+
+
 def _client(request: Request) -> tuple[str | None, str | None]:
     return (request.client.host if request.client else None), request.headers.get("user-agent")
 
@@ -235,7 +244,7 @@ def _preferences_page(
         return link_error(k, exc, language(request))
     t = i18n.strings(lang)
     names = _topic_names(k, lang)
-    notice = preferences.newest_notice(k, lang)
+    notices = preferences.box_notices(k, lang)
     channels = []
     for channel, label in i18n.CHANNELS[lang].items():
         rows = []
@@ -254,11 +263,13 @@ def _preferences_page(
                 text = t["state_expired"]
             else:
                 text = t["state_none"]
+            notice = notices.get(choice.key)
             rows.append(
                 {
                     "key": choice.key,
                     "topic": names.get(choice.topic, choice.topic),
                     "live": choice.live,
+                    "notice": notice,
                     "can_tick": choice.live or notice is not None,
                     "soft_opt_in": choice.soft_opt_in and not choice.live,
                     "state": text,
@@ -271,7 +282,7 @@ def _preferences_page(
         lang,
         t["preferences_title"],
         channels=channels,
-        notice=notice,
+        any_notice=bool(notices),
         objected=state.objected,
         gpc=request.headers.get("sec-gpc", "").strip() == "1",
         messages=messages,
@@ -305,11 +316,7 @@ async def save_preferences(token: str, request: Request, k: KluisDep, now: NowDe
         if _text(form, "action") == "object":
             preferences.object_to_marketing(k, person_id, now)
             return [t["objection_recorded"]]
-        notice_text = _text(form, "notice")
-        notice_id = int(notice_text) if notice_text.isdigit() else None
-        shown = {n.id for n in catalogue.list_notices(k) if n.language == lang}
-        if notice_id not in shown:
-            notice_id = None
+        notices = preferences.posted_notices(k, lang, _prefixed(form, "notice-"))
         outcome = preferences.save(
             k,
             person_id,
@@ -317,7 +324,7 @@ async def save_preferences(token: str, request: Request, k: KluisDep, now: NowDe
             ticked=set(_texts(form, "consent")),
             shown_ticked=set(_texts(form, "shown")) if "shown" in form else None,
             stop=set(_texts(form, "stop")),
-            notice_id=notice_id,
+            notices=notices,
             source_ip=source_ip,
             user_agent=user_agent,
             gpc=gpc,
@@ -345,9 +352,8 @@ def _signup_page(
     status: int = 200,
 ) -> HTMLResponse:
     t = i18n.strings(lang)
-    notice = preferences.newest_notice(k, lang)
-    topics = catalogue.list_topics(k)
-    if notice is None or not topics:
+    boxes = signups.boxes(k, lang)
+    if not boxes:
         return message_page(k, lang, "signup_title", t["signup_closed"], 503)
     purpose = get_purpose(k.engine, k.settings.marketing_purpose)
     return render(
@@ -356,8 +362,10 @@ def _signup_page(
         lang,
         t["signup_title"],
         status,
-        notice=notice,
-        topics=[(topic.key, topic.name_en if lang == "en" else topic.name_nl) for topic in topics],
+        topics=[
+            (topic.key, topic.name_en if lang == "en" else topic.name_nl, notice)
+            for topic, notice in boxes
+        ],
         retention=i18n.retention(purpose.retention, purpose.retention_anchor.value, lang),
         hours=k.settings.signup_ttl_hours,
         values=values
@@ -368,7 +376,8 @@ def _signup_page(
 
 @router.get("/signup")
 def signup_page(request: Request, k: KluisDep) -> HTMLResponse:
-    """The sign-up form: one unticked box per topic, the notice and the retention period."""
+    """The sign-up form: one unticked box per topic that has a notice asking for e-mail about
+    it in the page's language, that wording next to the box, and the retention period."""
     return _signup_page(k, language(request))
 
 
@@ -378,14 +387,17 @@ async def signup(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
     the same whether or not the address is known."""
     form = await request.form()
     lang = language(request)
-    notice_text = _text(form, "notice")
+    posted_notices = _prefixed(form, "notice-")
     submitted = signups.SignupForm(
         email=_text(form, "email"),
         given_name=_text(form, "given_name"),
         family_name=_text(form, "family_name"),
         language=_text(form, "language"),
         topics=_texts(form, "topic"),
-        notice_id=int(notice_text) if notice_text.isdigit() else None,
+        notices={
+            topic: int(value) if value.isdigit() and len(value) < 10 else None
+            for topic, value in posted_notices.items()
+        },
     )
     checked = await run_in_threadpool(signups.check, k, submitted, lang, now)
     if not isinstance(checked, signups.Checked):

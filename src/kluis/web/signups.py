@@ -26,6 +26,7 @@ from sqlalchemy import delete, insert, select
 
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
+from kluis.consent import rules as consent_rules
 from kluis.consent import service as consent
 from kluis.consent.rules import MessageKind
 from kluis.contacts import repository as contacts_repo
@@ -41,6 +42,8 @@ from kluis.web.tables import Signup
 PERSON = Actor(ref="person", role=Role.ADMIN)
 """The person signing themselves up: collects their own data for the marketing purpose."""
 
+CHANNEL = "email"
+"""The sign-up form asks for e-mail only: the address is what it collects and confirms."""
 NONCE_BYTES = 12
 TEMPLATE = "confirm_signup"
 
@@ -56,7 +59,8 @@ class SignupForm:
     family_name: str
     language: str
     topics: Sequence[str]
-    notice_id: int | None
+    notices: Mapping[str, int | None]
+    """Per topic, the notice its box showed (as posted)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ class Checked:
     family_name: str | None
     language: str
     topics: tuple[str, ...]
-    notice_id: int
+    notices: dict[str, int]
+    """Per chosen topic, the notice its box showed: the wording its grant will cite."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ class Pending:
     id: str
     language: str
     topics: tuple[str, ...]
-    notice_id: int
+    notices: dict[str, int]
     created_at: datetime
     expires_at: datetime
 
@@ -86,7 +91,8 @@ def check(
 ) -> Checked | dict[str, str]:
     """The normalised sign-up, or the problems per field (``email``, ``given_name``,
     ``family_name``, ``language``, ``topics``, ``notice``) as message keys of ``i18n``. The
-    notice must be one in the language of the page the form was shown on."""
+    notice of each chosen topic's box must be one in the language of the page the form was shown
+    on that asks for e-mail about that topic (Art. 4(11), 7(1))."""
     errors: dict[str, str] = {}
     ctx = contact_rules.NormaliseContext(region=k.settings.default_region, today=now.date())
     email = ""
@@ -111,20 +117,39 @@ def check(
     chosen = tuple(dict.fromkeys(t for t in form.topics if t in known))
     if not chosen:
         errors["topics"] = "error_topics_missing"
-    notice_ids = {n.id for n in catalogue.list_notices(k) if n.language == page_language}
-    if form.notice_id is None or form.notice_id not in notice_ids:
-        errors["notice"] = "error_notice_changed"
+    scopes = {n.id: n.scope for n in catalogue.list_notices(k)}
+    notices: dict[str, int] = {}
+    for topic in chosen:
+        notice_id = form.notices.get(topic)
+        scope = scopes.get(notice_id) if notice_id is not None else None
+        if scope is None or not consent_rules.covers(scope, CHANNEL, topic, page_language):
+            errors["notice"] = "error_notice_changed"
+        else:
+            notices[topic] = scope.id
     if errors:
         return errors
-    assert form.notice_id is not None
     return Checked(
         email,
         names["given_name"],
         names["family_name"],
         form.language,
         chosen,
-        form.notice_id,
+        notices,
     )
+
+
+def boxes(k: Kluis, language: str) -> list[tuple[catalogue.TopicView, catalogue.NoticeView]]:
+    """The boxes the sign-up page offers in ``language``: each topic with the newest notice
+    asking for e-mail about it in that language, the wording shown next to its box. A topic
+    without one is not offered: a tick there would record consent to no wording."""
+    notices = catalogue.list_notices(k)
+    by_id = {n.id: n for n in notices}
+    found = []
+    for topic in catalogue.list_topics(k):
+        scope = consent_rules.notice_for((n.scope for n in notices), CHANNEL, topic.key, language)
+        if scope is not None:
+            found.append((topic, by_id[scope.id]))
+    return found
 
 
 def _aead(k: Kluis, signup_id: str) -> AESGCM:
@@ -199,7 +224,7 @@ def start(
                 sealed=sealed,
                 language=signup.language,
                 topics=list(signup.topics),
-                notice_id=signup.notice_id,
+                notices=dict(signup.notices),
                 created_at=now,
                 expires_at=now + timedelta(hours=k.settings.signup_ttl_hours),
             )
@@ -249,7 +274,7 @@ def pending(k: Kluis, signup_id: str, now: datetime) -> Pending:
         row.id,
         row.language,
         tuple(row.topics),
-        row.notice_id,
+        {str(t): int(n) for t, n in row.notices.items()},
         row.created_at,
         row.expires_at,
     )
@@ -263,8 +288,8 @@ class Confirmed:
 
 def confirm(k: Kluis, signup_id: str, now: datetime) -> Confirmed:
     """Confirm the sign-up once: the person (new, or the one already holding the address) and a
-    ``double_opt_in`` grant per chosen topic, citing the notice shown and the sign-up's IP address
-    and user agent. An expired sign-up is deleted and refused.
+    ``double_opt_in`` grant per chosen topic, citing the notice that topic's box showed and the
+    sign-up's IP address and user agent. An expired sign-up is deleted and refused.
 
     The row is claimed by deleting it first, so two clicks racing cannot both confirm."""
     with k.engine.begin() as conn:
@@ -303,15 +328,15 @@ def confirm(k: Kluis, signup_id: str, now: datetime) -> Confirmed:
             person_id = _holder(k, row.email_digest)
             if person_id is None:
                 raise
-    grant = consent.Grant(
-        method="double_opt_in",
-        notice_id=row.notice_id,
-        source_ip=details.get("source_ip"),
-        user_agent=details.get("user_agent"),
-    )
     for topic in row.topics:
+        grant = consent.Grant(
+            method="double_opt_in",
+            notice_id=int(row.notices[topic]),
+            source_ip=details.get("source_ip"),
+            user_agent=details.get("user_agent"),
+        )
         consent.record(
-            k, PERSON, person_id, "email", topic, "granted", now, grant, captured_by="person"
+            k, PERSON, person_id, CHANNEL, topic, "granted", now, grant, captured_by="person"
         )
     return Confirmed(person_id, row.language)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -28,6 +28,8 @@ class Signup(DataBase):
     """E-mail address, names, IP address and user agent, as sealed JSON."""
     language: Mapped[str] = mapped_column(String(5))
     topics: Mapped[list[str]] = mapped_column(JSON)
-    notice_id: Mapped[int] = mapped_column(Integer, ForeignKey("consent_notices.id"))
+    notices: Mapped[dict[str, int]] = mapped_column(JSON)
+    """The notice each chosen topic's box showed (topic key to notice id): the wording that
+    topic's grant cites on confirmation."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

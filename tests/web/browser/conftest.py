@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from browser_helpers import ADMIN_EMAIL, NOTICE_NL, PASSWORD, Site
 from conftest import MASTER_KEY, NOW
+from factories import EVERY_PAIR
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.auth import service as auth
@@ -78,7 +79,7 @@ def site(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch)
     )
     load_default_catalogue(kluis.engine, NOW)
     catalogue.load_default_topics(kluis, NOW)
-    catalogue.add_notice(kluis, SYSTEM, "nl", NOTICE_NL, NOW)
+    catalogue.add_notice(kluis, SYSTEM, "nl", NOTICE_NL, NOW, covers=EVERY_PAIR)
     auth.create_user(kluis.engine, SYSTEM, ADMIN_EMAIL, "admin", NOW, password=PASSWORD)
     app = create_app(kluis)
     app.dependency_overrides[get_now] = lambda: NOW

@@ -19,7 +19,9 @@ def population(site: Site) -> None:
     """A customer (soft opt-in) and a prospect with consent may receive it; a prospect without
     consent and a customer who objected may not."""
     k = site.kluis
-    notice = catalogue.add_notice(k, ADMIN, "nl", "Ja, stuur mij aanbiedingen per e-mail.", NOW)
+    notice = catalogue.add_notice(
+        k, ADMIN, "nl", "Ja, stuur mij aanbiedingen per e-mail.", NOW, covers=[("email", "offers")]
+    )
     add_person(k, ADMIN, NOW, 1, relationship="customer")
     consenting = add_person(k, ADMIN, NOW, 2, relationship="prospect")
     add_person(k, ADMIN, NOW, 3, relationship="prospect")

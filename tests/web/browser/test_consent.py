@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from browser_helpers import NOTICE_NL, Site, sign_in, work_for
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.consent import catalogue
 
 
 def recording(seconds: float = 0.5) -> bytes:
@@ -26,6 +27,14 @@ def recording(seconds: float = 0.5) -> bytes:
 
 def test_record_a_phone_consent_with_its_recording(page: Page, site: Site) -> None:
     person = add_person(site.kluis, ADMIN, NOW, purposes=("email_marketing",), phone=None)
+    catalogue.add_notice(
+        site.kluis,
+        ADMIN,
+        "nl",
+        "Ja, stuur mij de nieuwsbrief per e-mail.",
+        NOW,
+        covers=[("email", "newsletter")],
+    )
     sign_in(page)
     work_for(page, "E-mailmarketing")
     page.goto(f"/app/contacts/{person}")
@@ -36,7 +45,11 @@ def test_record_a_phone_consent_with_its_recording(page: Page, site: Site) -> No
     grant.get_by_label("Kanaal").select_option(label="telefoon")
     grant.get_by_label("Onderwerp").select_option(label="Aanbiedingen")
     grant.get_by_label("Hoe").select_option(label="opname van telefoongesprek")
-    grant.get_by_label("Getoonde tekst").select_option(index=1)
+    # only the wordings asking for phone and offers are offered, swapped in as the choice changed
+    wording = grant.get_by_label("Getoonde tekst")
+    expect(wording.locator("option")).to_have_count(2)
+    expect(wording).not_to_contain_text("nieuwsbrief per e-mail")
+    wording.select_option(index=1)
     grant.get_by_label(re.compile("^Bewijs")).set_input_files(
         files=[{"name": "gesprek.wav", "mimeType": "audio/wav", "buffer": recording()}]
     )
