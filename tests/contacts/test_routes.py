@@ -337,6 +337,18 @@ def test_search_text_is_taken_only_in_the_body(kluis: Kluis) -> None:
         assert_problem(refused, 422, "urn:kluis:problem:invalid-field", field)
 
 
+def test_names_with_direction_overrides_are_refused_and_notes_cleaned(kluis: Kluis) -> None:
+    admin = client_for(kluis, "admin")
+    refused = admin.post(PEOPLE, json=person_body(family_name="Brouw\u202eamsre"))
+    body = assert_problem(refused, 422, "urn:kluis:problem:invalid-field", "family_name")
+    assert "amsre" not in body["detail"]
+    company = admin.post("/api/v1/companies", json={"name": "Acme\u200b BV"})
+    assert_problem(company, 422, "urn:kluis:problem:invalid-field", "name")
+    person_id = post_person(admin, 1, notes="Belt\u200b liever\u2066 niet")
+    shown = admin.get(f"{PEOPLE}/{person_id}", params={"purpose": "privacy_requests"})
+    assert shown.json()["fields"]["notes"] == "Belt liever niet"
+
+
 # People: rectification
 
 
