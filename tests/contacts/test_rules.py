@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from datetime import date, timedelta
 
@@ -498,6 +499,46 @@ def test_blank_values_are_refused(field: PersonalField, blank: str) -> None:
     with pytest.raises(InvalidField) as caught:
         rules.normalise(field, blank, CTX)
     assert caught.value.field == field.name
+
+
+def _fragments(value: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", value) if len(w) >= 3]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "2099-01-01"),
+        ("birth_date", "1850-02-03"),
+        ("birth_date", "Fenna-1984"),
+        ("email", "fen<na@example.com"),
+        ("email", "fenna@@example.com"),
+        ("email", "fenna.brouwersma@example"),
+        ("email", "fenna.brouwersma@localhost"),
+        ("email", "fenna brouwersma@example.com"),
+        ("email", "fenna@exa_mple.com"),
+        ("email", "fenna@" + "x" * 70 + ".example.com"),
+        ("phone", "Fenna 0000"),
+        ("given_name", "Fenna\x00Brouwersma"),
+    ],
+)
+def test_errors_do_not_repeat_the_refused_value(field: str, value: str) -> None:
+    with pytest.raises(InvalidField) as caught:
+        rules.normalise(BY_NAME[field], value, CTX)
+    assert caught.value.field == field
+    for fragment in _fragments(value):
+        assert fragment not in caught.value.detail.lower(), caught.value.detail
+
+
+def test_relationship_and_language_errors_do_not_repeat_the_value() -> None:
+    for parse, field in (
+        (rules.parse_relationship, "relationship"),
+        (rules.parse_language, "language"),
+    ):
+        with pytest.raises(InvalidField) as caught:
+            parse("Fenna Brouwersma")
+        assert caught.value.field == field
+        assert "fenna" not in caught.value.detail.lower()
 
 
 # Relationship, language, query kind ------------------------------------------------------------

@@ -3,7 +3,8 @@
 A value is normalised once, on the way in, so that what is stored, what is indexed and what is
 compared are the same: e-mail as email-validator normalises it (the index folds case too), phone
 numbers in E.164 (ITU-T E.164, via phonenumbers), names folded to accent-free lower-case tokens.
-Errors name the field and say how to fix the value.
+Errors name the field and say how to fix the value, and never repeat it: they travel into
+logs, import reports and screenshots, where a person's value must not (Art. 5(1)(f)).
 """
 
 from __future__ import annotations
@@ -46,15 +47,13 @@ def parse_relationship(value: str) -> Relationship:
         return Relationship(value)
     except ValueError:
         choices = ", ".join(r.value for r in Relationship)
-        raise InvalidField(
-            f"relationship {value!r} is not one of {choices}", field="relationship"
-        ) from None
+        raise InvalidField(f"relationship is not one of {choices}", field="relationship") from None
 
 
 def parse_language(value: str) -> str:
     if value not in LANGUAGES:
         raise InvalidField(
-            f"language {value!r} is not supported; use one of {', '.join(LANGUAGES)}",
+            f"language is not supported; use one of {', '.join(LANGUAGES)}",
             field="language",
         )
     return value
@@ -116,8 +115,13 @@ def normalise_email(value: str) -> str:
             return normalised
     try:
         return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidField(f"email is not a valid address: {exc}", field="email") from None
+    except EmailNotValidError:
+        # email-validator's explanation quotes parts of the address; the error must not
+        raise InvalidField(
+            "email is not a valid address: an address is a name, one @ and a domain with a "
+            "dot, without spaces",
+            field="email",
+        ) from None
 
 
 def email_index_term(normalised: str) -> str:
@@ -222,9 +226,9 @@ def normalise_date(field: str, value: str, today: date) -> str:
     except ValueError:
         raise InvalidField(f"{field} is not a date; write it as YYYY-MM-DD", field=field) from None
     if parsed > today:
-        raise InvalidField(f"{field} {parsed.isoformat()} lies in the future", field=field)
+        raise InvalidField(f"{field} lies in the future", field=field)
     if parsed.year < 1900:
-        raise InvalidField(f"{field} {parsed.isoformat()} is before 1900", field=field)
+        raise InvalidField(f"{field} is before 1900", field=field)
     return parsed.isoformat()
 
 

@@ -40,7 +40,7 @@ def parse_format(value: str) -> ExportFormat:
     try:
         return ExportFormat(value)
     except ValueError:
-        raise InvalidField(f"format {value!r} is not csv, json or vcf", field="format") from None
+        raise InvalidField("format is not csv, json or vcf", field="format") from None
 
 
 def _pages(
