@@ -82,7 +82,7 @@ def test_users_create_refuses_an_unknown_role_naming_the_choices(
     kluis_env: Settings, kluis: Kluis
 ) -> None:
     detail = refused("users", "create", "anneke.visser@example.com", "--role", "boss", field="role")
-    assert "'boss'" in detail
+    assert "boss" not in detail
     for role in Role:
         assert role.value in detail
     assert auth.list_users(kluis.engine) == []

@@ -149,15 +149,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the API (OpenAPI page at /docs). Migrations are applied at start."""
+    """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
+    holds no query strings and no link tokens (see docs/operations.md)."""
     import uvicorn
 
+    from kluis.accesslog import uvicorn_log_config
     from kluis.app import create_app
 
     settings = Settings()
     _run(lambda: open_kluis(settings).close())
     out.print(f"Kluis serves on http://{host}:{port} (API docs at /docs)", markup=False)
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings=settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 @users_app.command("create")

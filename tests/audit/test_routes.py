@@ -98,7 +98,11 @@ def test_after_and_limit_page_through_the_log(kluis: Kluis) -> None:
 def test_the_log_holds_no_personal_values(kluis: Kluis) -> None:
     admin = client_for(kluis, "admin")
     person_id = post_person(admin, 1)
-    admin.get("/api/v1/contacts", params={"purpose": "customer_service", "q": "Brouwersma1"})
+    admin.post(
+        "/api/v1/contacts/search",
+        params={"purpose": "customer_service"},
+        json={"q": "Brouwersma1"},
+    )
     admin.patch(
         f"/api/v1/contacts/{person_id}",
         params={"purpose": "customer_service"},

@@ -4,6 +4,7 @@ purpose of the default catalogue and for an added one, in both languages and eve
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -46,6 +47,19 @@ ADDED = purposes.Purpose(
 def _with_added(kluis: Kluis) -> list[purposes.Purpose]:
     purposes.create_purpose(kluis.engine, ADMIN, ADDED, NOW)
     return purposes.list_purposes(kluis.engine)
+
+
+def test_the_csv_record_cannot_start_a_formula(kluis: Kluis) -> None:
+    purposes.create_purpose(
+        kluis.engine,
+        ADMIN,
+        dataclasses.replace(ADDED, name_en="=HYPERLINK(A1)", recipients=("@SUM(A1)",)),
+        NOW,
+    )
+    text, _media = ropa.render(ropa.build(kluis, "en", NOW), "csv")
+    [row] = [r for r in csv.reader(io.StringIO(text)) if r[0] == ADDED.key]
+    assert "'=HYPERLINK(A1)" in row
+    assert not any(cell.startswith(("=", "@")) for cell in row)
 
 
 def test_strings_have_the_same_keys_in_both_languages() -> None:

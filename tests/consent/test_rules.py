@@ -695,7 +695,7 @@ def test_a_grant_that_is_not_consent_is_refused_naming_its_field(flag: str) -> N
     [
         (None, 7, "method", "web_form"),
         ("", 7, "method", "double_opt_in"),
-        ("carrier_pigeon", 7, "method", "carrier_pigeon"),
+        ("carrier_pigeon", 7, "method", "method is not one of web_form"),
         ("WEB_FORM", 7, "method", "not one of"),
         ("web_form", None, "notice", "notice"),
         (None, None, "method", "how consent"),

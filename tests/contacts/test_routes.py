@@ -56,7 +56,7 @@ def audit_entries(kluis: Kluis, **params: Any) -> list[dict[str, Any]]:
 
 
 def found_ids(client: TestClient, q: str, purpose: str = "customer_service") -> list[str]:
-    response = client.get(PEOPLE, params={"purpose": purpose, "q": q})
+    response = client.post(f"{PEOPLE}/search", params={"purpose": purpose}, json={"q": q})
     assert response.status_code == 200, response.text
     return [item["id"] for item in response.json()["items"]]
 
@@ -255,7 +255,9 @@ def test_search_returns_only_fields_the_purpose_may_use(kluis: Kluis) -> None:
     admin = client_for(kluis, "admin")
     person_id = post_buyer(admin)
     marketing = client_for(kluis, "marketing")
-    response = marketing.get(PEOPLE, params={"purpose": "email_marketing", "q": "brouwersma1"})
+    response = marketing.post(
+        f"{PEOPLE}/search", params={"purpose": "email_marketing"}, json={"q": "brouwersma1"}
+    )
     assert response.status_code == 200, response.text
     (item,) = response.json()["items"]
     assert item["id"] == person_id
@@ -306,6 +308,45 @@ def test_search_pages_with_limit_offset_and_total(kluis: Kluis) -> None:
     ):
         response = service.get(PEOPLE, params={"purpose": "customer_service", **params})
         assert_problem(response, 422, "urn:kluis:problem:invalid-field", field)
+
+
+def test_search_text_is_taken_only_in_the_body(kluis: Kluis) -> None:
+    admin = client_for(kluis, "admin")
+    person_id = post_person(admin, 1)
+    in_address = admin.get(PEOPLE, params={"purpose": "customer_service", "q": "brouwersma1"})
+    body = assert_problem(in_address, 422, "urn:kluis:problem:invalid-field", "q")
+    assert "brouwersma1" not in body["detail"]
+    assert "/api/v1/contacts/search" in body["detail"]
+    searched = admin.post(
+        f"{PEOPLE}/search",
+        params={"purpose": "customer_service"},
+        json={"q": "brouwersma1", "relationship": "customer", "limit": 5},
+    )
+    assert searched.status_code == 200, searched.text
+    assert [item["id"] for item in searched.json()["items"]] == [person_id]
+    assert searched.json()["limit"] == 5
+    for body_sent, field in (
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"relationship": "friend"}, "relationship"),
+        ({"unknown": 1}, "unknown"),
+    ):
+        refused = admin.post(
+            f"{PEOPLE}/search", params={"purpose": "customer_service"}, json=body_sent
+        )
+        assert_problem(refused, 422, "urn:kluis:problem:invalid-field", field)
+
+
+def test_names_with_direction_overrides_are_refused_and_notes_cleaned(kluis: Kluis) -> None:
+    admin = client_for(kluis, "admin")
+    refused = admin.post(PEOPLE, json=person_body(family_name="Brouw\u202eamsre"))
+    body = assert_problem(refused, 422, "urn:kluis:problem:invalid-field", "family_name")
+    assert "amsre" not in body["detail"]
+    company = admin.post("/api/v1/companies", json={"name": "Acme\u200b BV"})
+    assert_problem(company, 422, "urn:kluis:problem:invalid-field", "name")
+    person_id = post_person(admin, 1, notes="Belt\u200b liever\u2066 niet")
+    shown = admin.get(f"{PEOPLE}/{person_id}", params={"purpose": "privacy_requests"})
+    assert shown.json()["fields"]["notes"] == "Belt liever niet"
 
 
 # People: rectification

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from datetime import date, timedelta
 
@@ -429,12 +430,116 @@ def test_control_characters_are_refused_in_every_field(field: PersonalField, cha
     assert caught.value.field == field.name
 
 
+INVISIBLE_CHARS = [
+    *(chr(c) for c in range(0x202A, 0x202F)),  # bidirectional embeddings and overrides
+    *(chr(c) for c in range(0x2066, 0x206A)),  # bidirectional isolates
+    "\u200e",  # left-to-right mark
+    "\u200f",  # right-to-left mark
+    "\u061c",  # Arabic letter mark
+    "\u200b",  # zero-width space
+    "\u200c",  # zero-width non-joiner
+    "\u200d",  # zero-width joiner
+    "\u2060",  # word joiner
+    "\ufeff",  # zero-width no-break space (byte-order mark)
+]
+ONE_LINE = FIELDS_OF_KIND[FieldKind.TEXT]
+FREE_TEXT = FIELDS_OF_KIND[FieldKind.MULTILINE]
+
+
+@pytest.mark.parametrize("field", ONE_LINE, ids=lambda f: f.name)
+@pytest.mark.parametrize("char", INVISIBLE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_names_refuse_invisible_and_direction_changing_characters(
+    field: PersonalField, char: str
+) -> None:
+    with pytest.raises(InvalidField) as caught:
+        rules.normalise(field, f"Fen{char}na", CTX)
+    assert caught.value.field == field.name
+    assert field.name in caught.value.detail
+    assert "invisible" in caught.value.detail
+    assert char not in caught.value.detail
+
+
+@pytest.mark.parametrize("field", FREE_TEXT, ids=lambda f: f.name)
+@pytest.mark.parametrize("char", INVISIBLE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_free_text_drops_invisible_and_direction_changing_characters(
+    field: PersonalField, char: str
+) -> None:
+    assert rules.normalise(field, f"Dorps{char}straat 1\n{char}Ergens{char}", CTX) == (
+        "Dorpsstraat 1\nErgens"
+    )
+    with pytest.raises(InvalidField) as caught:
+        rules.normalise(field, f" {char}{char} ", CTX)
+    assert caught.value.field == field.name
+
+
+@pytest.mark.parametrize("char", INVISIBLE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_tags_drop_invisible_and_direction_changing_characters(char: str) -> None:
+    field = BY_NAME["interests"]
+    stored = rules.normalise(field, [f"wi{char}ne", "wine", char], CTX)
+    assert rules.present(field, stored) == ["wine"]
+
+
+@pytest.mark.parametrize("field", PERSONAL_FIELDS, ids=lambda f: f.name)
+@given(text=st.text(max_size=40))
+def test_nothing_stored_holds_an_invisible_or_direction_changing_character(
+    field: PersonalField, text: str
+) -> None:
+    stored = try_normalise(field, text)
+    if stored is not None:
+        assert not any(c in stored for c in INVISIBLE_CHARS)
+
+
+@pytest.mark.parametrize("char", INVISIBLE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_search_with_invisible_characters_finds_the_name(char: str) -> None:
+    assert rules.name_tokens(f"Fen{char}na Brouw{char}ersma") == ["fenna", "brouwersma"]
+
+
 @pytest.mark.parametrize("field", STRING_FIELDS, ids=lambda f: f.name)
 @pytest.mark.parametrize("blank", ["", "   ", "\n\n", " \t "])
 def test_blank_values_are_refused(field: PersonalField, blank: str) -> None:
     with pytest.raises(InvalidField) as caught:
         rules.normalise(field, blank, CTX)
     assert caught.value.field == field.name
+
+
+def _fragments(value: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", value) if len(w) >= 3]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "2099-01-01"),
+        ("birth_date", "1850-02-03"),
+        ("birth_date", "Fenna-1984"),
+        ("email", "fen<na@example.com"),
+        ("email", "fenna@@example.com"),
+        ("email", "fenna.brouwersma@example"),
+        ("email", "fenna.brouwersma@localhost"),
+        ("email", "fenna brouwersma@example.com"),
+        ("email", "fenna@exa_mple.com"),
+        ("email", "fenna@" + "x" * 70 + ".example.com"),
+        ("phone", "Fenna 0000"),
+        ("given_name", "Fenna\x00Brouwersma"),
+    ],
+)
+def test_errors_do_not_repeat_the_refused_value(field: str, value: str) -> None:
+    with pytest.raises(InvalidField) as caught:
+        rules.normalise(BY_NAME[field], value, CTX)
+    assert caught.value.field == field
+    for fragment in _fragments(value):
+        assert fragment not in caught.value.detail.lower(), caught.value.detail
+
+
+def test_relationship_and_language_errors_do_not_repeat_the_value() -> None:
+    for parse, field in (
+        (rules.parse_relationship, "relationship"),
+        (rules.parse_language, "language"),
+    ):
+        with pytest.raises(InvalidField) as caught:
+            parse("Fenna Brouwersma")
+        assert caught.value.field == field
+        assert "fenna" not in caught.value.detail.lower()
 
 
 # Relationship, language, query kind ------------------------------------------------------------

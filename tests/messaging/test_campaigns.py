@@ -14,7 +14,7 @@ from conftest import ADMIN, MARKETING, NOW, SALES
 from factories import add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
-from kluis.errors import Conflict, PermissionDenied
+from kluis.errors import Conflict, InvalidField, PermissionDenied
 from kluis.messaging import campaigns, service
 from kluis.messaging.tokens import TokenInvalid
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -104,6 +104,13 @@ def test_preview_send_and_counts(kluis: Kluis, smtp: MailServer) -> None:
         campaigns.send_campaign(kluis, MARKETING, draft.id, clock, transport(smtp))
     with pytest.raises(PermissionDenied):
         campaigns.create_campaign(kluis, SALES, SPRING, NOW)
+
+
+def test_a_campaign_that_renders_too_much_is_refused_when_composed(kluis: Kluis) -> None:
+    loop = "{% for i in range(100000) %}{{ given_name }} {% endfor %}"
+    with pytest.raises(InvalidField, match="renders to more than") as caught:
+        campaigns.create_campaign(kluis, MARKETING, SPRING | {"body_nl": loop}, NOW)
+    assert caught.value.field == "body_nl"
 
 
 def test_one_click_unsubscribe_from_the_received_header(kluis: Kluis, smtp: MailServer) -> None:

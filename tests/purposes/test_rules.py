@@ -120,7 +120,7 @@ def test_parse_duration(text: str, expected: Duration) -> None:
 def test_bad_durations_are_refused_with_a_message(text: str) -> None:
     with pytest.raises(ValueError, match="is not an ISO-8601 duration such as P7Y") as caught:
         parse_duration(text)
-    assert repr(text) in str(caught.value)
+    assert repr(text) not in str(caught.value)
 
 
 @given(y=st.integers(0, 50), m=st.integers(0, 50), w=st.integers(0, 50), d=st.integers(0, 400))

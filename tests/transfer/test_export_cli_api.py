@@ -16,6 +16,7 @@ from sqlalchemy import select
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
+from factories import add_person
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.transfer import export, repository, rules, service
@@ -62,6 +63,16 @@ def test_export_formats_hold_only_the_purposes_fields(kluis: Kluis, tmp_path: Pa
     parsed = list(vobject.readComponents(cards.read_text(encoding="utf-8")))
     assert sorted(c.email.value for c in parsed) == ["fleur@example.com", "joris@example.com"]
     assert {c.fn.value for c in parsed} == {"Fleur Smit", "Joris Meijer"}
+
+
+def test_exported_csv_cells_cannot_start_a_formula(kluis: Kluis, tmp_path: Path) -> None:
+    add_person(kluis, ADMIN, NOW, 1, given_name="=HYPERLINK(A2)", family_name="@SUM(A1)")
+    out = tmp_path / "out.csv"
+    export.export_people(kluis, ADMIN, out, "customer_service", export.ExportFormat.CSV, NOW)
+    with out.open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["given_name"], row["family_name"]) == ("'=HYPERLINK(A2)", "'@SUM(A1)")
+    assert row["phone"].startswith("+31")
 
 
 def test_exported_csv_imports_again(kluis: Kluis, tmp_path: Path) -> None:

@@ -111,6 +111,18 @@ def test_bad_rows_are_reported_and_never_half_imported(kluis: Kluis, tmp_path: P
     assert rejects.stat().st_mode & 0o077 == 0
 
 
+def test_the_rejects_file_cannot_start_a_formula(kluis: Kluis, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "bad.csv",
+        [["Voornaam", "E-mail"], ["=HYPERLINK(B2)", "geen-adres"]],
+    )
+    rejects = tmp_path / "rejects.csv"
+    _import(kluis, path, rejects_path=rejects)
+    with rejects.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][3:] == ["'=HYPERLINK(B2)", "geen-adres"]
+
+
 def test_refused_up_front(kluis: Kluis, tmp_path: Path) -> None:
     unknown = write(tmp_path / "u.csv", "Voornaam,Schoenmaat\nJan,44\n")
     with pytest.raises(ImportRefused):

@@ -40,7 +40,7 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise ValueError(f"unknown role {value!r}; choose one of {choices}") from None
+        raise ValueError(f"unknown role; choose one of {choices}") from None
 
 
 def holds_purpose(role: Role, purpose_roles: frozenset[str] | tuple[str, ...]) -> bool:

@@ -35,7 +35,7 @@ def _staff_email(value: str) -> str:
     email = value.strip().lower()
     local, _, domain = email.partition("@")
     if not local or not domain or " " in email:
-        raise InvalidField(f"{value!r} is not an e-mail address", field="email")
+        raise InvalidField("email is not an e-mail address", field="email")
     return email
 
 

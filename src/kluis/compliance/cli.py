@@ -55,7 +55,7 @@ def _time(value: str | None, name: str) -> datetime | None:
         at = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidField(
-            f"{value!r} is not a date (YYYY-MM-DD) or an ISO date and time "
+            f"{name} is not a date (YYYY-MM-DD) or an ISO date and time "
             "(YYYY-MM-DDTHH:MM, optionally with a zone such as +01:00)",
             field=name,
         ) from None

@@ -10,7 +10,6 @@ read.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.csvout import Writer
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import Purpose, category_covered, data_category_names
@@ -294,7 +294,7 @@ def as_csv(record: Record) -> str:
     """One row per processing activity, one column per Art. 30(1) item (spreadsheet-friendly)."""
     t = record.labels
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = Writer(buffer)
     writer.writerow(
         [
             "purpose",

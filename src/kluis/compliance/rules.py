@@ -144,7 +144,7 @@ def parse_exemption(value: str) -> PeopleExemption:
     except ValueError:
         choices = ", ".join(e.value for e in PeopleExemption)
         raise BreachRuleError(
-            f"exemption {value!r} is not one of {choices} (Art. 34(3)(a)-(c))", "exemption"
+            f"exemption is not one of {choices} (Art. 34(3)(a)-(c))", "exemption"
         ) from None
 
 

@@ -65,16 +65,14 @@ def parse_channel(value: str) -> Channel:
         return Channel(value)
     except ValueError:
         choices = ", ".join(c.value for c in Channel)
-        raise InvalidField(f"channel {value!r} is not one of {choices}", field="channel") from None
+        raise InvalidField(f"channel is not one of {choices}", field="channel") from None
 
 
 def parse_kind(value: str) -> MessageKind:
     try:
         return MessageKind(value)
     except ValueError:
-        raise InvalidField(
-            f"kind {value!r} is not transactional or commercial", field="kind"
-        ) from None
+        raise InvalidField("kind is not transactional or commercial", field="kind") from None
 
 
 # Topics -----------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def _moment(value: str | None) -> datetime:
         at = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidField(
-            f"{value!r} is not a date (YYYY-MM-DD) or an ISO date and time "
+            "as_of is not a date (YYYY-MM-DD) or an ISO date and time "
             "(YYYY-MM-DDTHH:MM, optionally with a zone)",
             field="as_of",
         ) from None

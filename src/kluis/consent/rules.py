@@ -305,7 +305,7 @@ def check_grant(
         parsed = Method(method)
     except ValueError:
         choices = ", ".join(m.value for m in Method)
-        raise ConsentRefused(f"method {method!r} is not one of {choices}", "method") from None
+        raise ConsentRefused(f"method is not one of {choices}", "method") from None
     if notice_id is None:
         raise ConsentRefused(
             "name the notice (the exact wording) the person agreed to; add one with "
@@ -437,7 +437,7 @@ def check_evidence(content_type: str, data: bytes, max_bytes: int) -> str:
     kind = content_type.split(";")[0].strip().lower()
     if kind not in EVIDENCE_TYPES:
         raise ValueError(
-            f"{content_type!r} is not accepted as evidence; send one of "
+            "this content type is not accepted as evidence; send one of "
             + ", ".join(sorted(EVIDENCE_TYPES))
         )
     if not data:

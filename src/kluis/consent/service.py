@@ -110,7 +110,7 @@ def record(
         act = Action(action)
     except ValueError:
         choices = ", ".join(a.value for a in Action)
-        raise InvalidField(f"action {action!r} is not one of {choices}", field="action") from None
+        raise InvalidField(f"action is not one of {choices}", field="action") from None
     grant = grant or Grant(method=None, notice_id=None)
     method: str | None = grant.method
     if act is Action.GRANTED:
@@ -134,8 +134,7 @@ def record(
         )
     ):
         raise InvalidField(
-            f"method {method!r} is not a way of withdrawing; use one of "
-            + ", ".join(WITHDRAWAL_METHODS),
+            "method is not a way of withdrawing; use one of " + ", ".join(WITHDRAWAL_METHODS),
             field="method",
         )
     with k.engine.begin() as conn:
@@ -215,9 +214,7 @@ def set_flag(
     if flag not in ("objection", "restriction"):
         raise InvalidField("flag is objection or restriction", field="flag")
     if method not in FLAG_METHODS:
-        raise InvalidField(
-            f"method {method!r} is not one of {', '.join(FLAG_METHODS)}", field="method"
-        )
+        raise InvalidField(f"method is not one of {', '.join(FLAG_METHODS)}", field="method")
     if flag == "restriction" and actor.role not in ALL_PURPOSES_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may restrict or lift it")
     if flag == "objection" and not active and actor.role not in ALL_PURPOSES_ROLES:

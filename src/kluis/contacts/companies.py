@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 from kluis.audit import service as audit
 from kluis.audit.events import CompanyCreated, CompanyUpdated
 from kluis.auth.rules import Actor
+from kluis.contacts.rules import INVISIBLE
 from kluis.contacts.tables import Company
 from kluis.errors import InvalidField, NotFound
 from kluis.runtime import Kluis
@@ -41,6 +42,12 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise InvalidField(f"{name} must be text", field=name)
             value = " ".join(value.split()) or None
+            if value is not None and INVISIBLE.search(value):
+                raise InvalidField(
+                    f"{name} contains invisible or direction-changing characters (zero-width "
+                    "spaces, bidirectional controls); type it again without them",
+                    field=name,
+                )
         if name == "name" and not value:
             raise InvalidField("a company needs a name", field="name")
         if name == "country" and value is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
+from kluis.auth.rules import Actor
 from kluis.contacts import companies as company_service
 from kluis.contacts import service
 from kluis.contacts.rules import Relationship
@@ -21,9 +23,11 @@ from kluis.contacts.schemas import (
     PersonCreated,
     PersonPage,
     PersonPublic,
+    PersonSearch,
     PersonUpdate,
 )
 from kluis.errors import InvalidField
+from kluis.runtime import Kluis
 
 if TYPE_CHECKING:
     PersonCreateBody = BaseModel
@@ -74,34 +78,61 @@ _CREATE_PLAIN = ("relationship", "purposes", "language", "company_id")
 
 
 @router.get("", response_model=PersonPage)
-def search_contacts(
+def list_contacts(
     kluis: KluisDep,
     actor: ActorDep,
     now: NowDep,
     purpose: PurposeQuery,
-    q: Annotated[
-        str | None,
-        Query(description="An e-mail address, a phone number, or whole words of a name."),
-    ] = None,
     relationship: Relationship | None = None,
     company_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    q: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> PersonPage:
-    """List or search the people collected for ``purpose``."""
+    """List the people collected for ``purpose``. To search, POST to ``/contacts/search``."""
+    if q is not None:
+        raise InvalidField(
+            "search text is not taken in the address (it would be logged); "
+            "POST it to /api/v1/contacts/search",
+            field="q",
+        )
+    return _search(
+        kluis,
+        actor,
+        now,
+        purpose,
+        PersonSearch(relationship=relationship, company_id=company_id, limit=limit, offset=offset),
+    )
+
+
+@router.post("/search", response_model=PersonPage)
+def search_contacts(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, purpose: PurposeQuery, body: PersonSearch
+) -> PersonPage:
+    """Search the people collected for ``purpose`` by ``q`` (an e-mail address, a phone number or
+    whole words of a name). The text travels in the body so that no address or log holds it."""
+    return _search(kluis, actor, now, purpose, body)
+
+
+def _search(
+    kluis: Kluis, actor: Actor, now: datetime, purpose: str, search: PersonSearch
+) -> PersonPage:
     page = service.search_people(
         kluis,
         actor,
         purpose,
         now,
-        text=q,
-        relationship=relationship,
-        company_id=company_id,
-        limit=limit,
-        offset=offset,
+        text=search.q,
+        relationship=search.relationship,
+        company_id=search.company_id,
+        limit=search.limit,
+        offset=search.offset,
     )
     return PersonPage(
-        items=[_public(v) for v in page.items], total=page.total, limit=limit, offset=offset
+        items=[_public(v) for v in page.items],
+        total=page.total,
+        limit=search.limit,
+        offset=search.offset,
     )
 
 

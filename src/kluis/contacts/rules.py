@@ -3,7 +3,8 @@
 A value is normalised once, on the way in, so that what is stored, what is indexed and what is
 compared are the same: e-mail as email-validator normalises it (the index folds case too), phone
 numbers in E.164 (ITU-T E.164, via phonenumbers), names folded to accent-free lower-case tokens.
-Errors name the field and say how to fix the value.
+Errors name the field and say how to fix the value, and never repeat it: they travel into
+logs, import reports and screenshots, where a person's value must not (Art. 5(1)(f)).
 """
 
 from __future__ import annotations
@@ -47,15 +48,13 @@ def parse_relationship(value: str) -> Relationship:
         return Relationship(value)
     except ValueError:
         choices = ", ".join(r.value for r in Relationship)
-        raise InvalidField(
-            f"relationship {value!r} is not one of {choices}", field="relationship"
-        ) from None
+        raise InvalidField(f"relationship is not one of {choices}", field="relationship") from None
 
 
 def parse_language(value: str) -> str:
     if value not in LANGUAGES:
         raise InvalidField(
-            f"language {value!r} is not supported; use one of {', '.join(LANGUAGES)}",
+            f"language is not supported; use one of {', '.join(LANGUAGES)}",
             field="language",
         )
     return value
@@ -73,13 +72,21 @@ def fold(text: str) -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Unicode category Cc (control characters) except tab and the line feed of multi-line fields."""
 
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+"""Characters that change how text reads without being seen: the bidirectional controls of
+Unicode UAX #9 (embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069, the marks
+U+200E, U+200F, U+061C) and zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF). An
+override makes ``Fenna`` display as another name ("Trojan Source", CVE-2021-42574) and a
+zero-width space splits a name into search tokens nobody types, so the person hides from search
+(Art. 15 and 17 need them found). Names refuse them; free text drops them."""
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def name_tokens(text: str) -> list[str]:
     """Distinct search tokens of a name: ``Van der Berg-Özdemir`` gives van, der, berg, ozdemir."""
     seen: dict[str, None] = {}
-    for token in _TOKEN.findall(fold(text)):
+    for token in _TOKEN.findall(fold(INVISIBLE.sub("", text))):
         seen.setdefault(token, None)
     return list(seen)
 
@@ -109,8 +116,13 @@ def normalise_email(value: str) -> str:
             return normalised
     try:
         return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidField(f"email is not a valid address: {exc}", field="email") from None
+    except EmailNotValidError:
+        # email-validator's explanation quotes parts of the address; the error must not
+        raise InvalidField(
+            "email is not a valid address: an address is a name, one @ and a domain with a "
+            "dot, without spaces",
+            field="email",
+        ) from None
 
 
 def email_index_term(normalised: str) -> str:
@@ -215,9 +227,9 @@ def normalise_date(field: str, value: str, today: date) -> str:
     except ValueError:
         raise InvalidField(f"{field} is not a date; write it as YYYY-MM-DD", field=field) from None
     if parsed > today:
-        raise InvalidField(f"{field} {parsed.isoformat()} lies in the future", field=field)
+        raise InvalidField(f"{field} lies in the future", field=field)
     if parsed.year < 1900:
-        raise InvalidField(f"{field} {parsed.isoformat()} is before 1900", field=field)
+        raise InvalidField(f"{field} is before 1900", field=field)
     return parsed.isoformat()
 
 
@@ -227,7 +239,7 @@ def normalise_tags(field: str, value: str | list[str]) -> str:
         raise InvalidField(f"{field} must be a list of words", field=field)
     cleaned: dict[str, None] = {}
     for item in items:
-        tag = " ".join(item.split())
+        tag = " ".join(INVISIBLE.sub("", item).split())
         if _CONTROL.search(tag):
             raise InvalidField(f"{field} contains control characters", field=field)
         if tag:
@@ -249,9 +261,17 @@ def normalise(field: PersonalField, value: str | list[str], ctx: NormaliseContex
         elif field.kind is FieldKind.DATE:
             stored = normalise_date(field.name, value, ctx.today)
         elif field.kind is FieldKind.MULTILINE:
-            stored = "\n".join(line.rstrip() for line in value.strip().splitlines())
+            text = INVISIBLE.sub("", value)
+            stored = "\n".join(line.rstrip() for line in text.strip().splitlines())
         else:
             stored = " ".join(value.split())
+            if INVISIBLE.search(stored):
+                raise InvalidField(
+                    f"{field.name} contains invisible or direction-changing characters "
+                    "(zero-width spaces, bidirectional controls), which could make it read "
+                    "differently or hide it from search; type it again without them",
+                    field=field.name,
+                )
         if not stored:
             raise InvalidField(
                 f"{field.name} is empty; leave it out or send null to clear it", field=field.name

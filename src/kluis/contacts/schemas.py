@@ -85,6 +85,23 @@ class PersonPublic(BaseModel):
     fields: dict[str, str | list[str]]
 
 
+class PersonSearch(BaseModel):
+    """A search of people, sent as a POST body so the search text never lands in an address, a
+    proxy's log or the browser history (GDPR Art. 5(1)(f), Art. 32)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(
+        default=None,
+        max_length=500,
+        description="An e-mail address, a phone number, or whole words of a name.",
+    )
+    relationship: Relationship | None = None
+    company_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
 class PersonPage(BaseModel):
     items: list[PersonPublic]
     total: int

@@ -18,13 +18,31 @@ from jinja2 import (
     Environment,
     PackageLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
     select_autoescape,
 )
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kluis.errors import InvalidField
+
+MAX_SUBJECT = 1_000
+"""Characters a rendered subject may have: a subject is one header line (RFC 5322 caps a line at
+998 characters before folding); a longer one is a mistake or an attack."""
+
+MAX_BODY = 200_000
+"""Characters a rendered body may have: twice the 100,000 a body may be typed with, so that
+names filled in never push a real text over, while a loop cannot make a message of gigabytes
+(mail clients clip at about 100 kB anyway)."""
+
+MAX_INT_BITS = 10_000
+"""How large a number an expression in staff-written text may compute (about 3,000 digits)."""
+
+
+class TooLarge(Exception):
+    """A template produced, or was about to produce, more than it may."""
 
 
 @lru_cache(maxsize=1)
@@ -38,16 +56,69 @@ def environment() -> Environment:
     )
 
 
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox whose ``*``, ``**`` and ``+`` refuse results that are too
+    large to build: a single expression such as ``"x" * 10**9`` would fill the memory before
+    any output is counted. Immutable, and without ``namespace``, a template has nothing to grow
+    across loop turns; what loops print is counted by `_bounded`."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and max(left.bit_length(), 1) * right > MAX_INT_BITS:
+                raise TooLarge
+        elif operator == "*":
+            if isinstance(left, int) and isinstance(right, int):
+                if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                    raise TooLarge
+            elif _size(left) * _count(right) > MAX_BODY or _size(right) * _count(left) > MAX_BODY:
+                raise TooLarge
+        elif operator == "+" and _size(left) + _size(right) > MAX_BODY:
+            raise TooLarge
+        return super().call_binop(context, operator, left, right)
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | tuple) else 0
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 @lru_cache(maxsize=1)
-def sandbox() -> SandboxedEnvironment:
+def sandbox() -> ImmutableSandboxedEnvironment:
     """For text staff write (a campaign, a one-off message): it may use the person's names and
     the parameters given, never reach Python objects behind them (server-side template
-    injection)."""
-    return SandboxedEnvironment(
+    injection), and never render more than `MAX_SUBJECT` or `MAX_BODY` characters."""
+    env = _BoundedSandbox(
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+    del env.globals["namespace"]
+    return env
+
+
+def _bounded(template: Template, context: dict[str, Any], limit: int) -> str:
+    """The template's output, streamed and refused (`TooLarge`) once it passes ``limit``
+    characters, before the rest is produced."""
+    parts: list[str] = []
+    size = 0
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def _too_large(what: str, field: str, limit: int) -> InvalidField:
+    return InvalidField(
+        f"the {what} renders to more than {limit:,} characters; shorten the text or its loops",
+        field=field,
     )
 
 
@@ -72,11 +143,15 @@ def from_strings(
 ) -> Rendered:
     """Render a subject and body written by staff (Jinja2 syntax, autoescaped, sandboxed)."""
     env = sandbox()
-    try:
-        subject_out = html.unescape(env.from_string(subject).render(context)).strip()
-        body_out = html.unescape(env.from_string(body).render(context)).strip()
-    except Exception as exc:
-        raise InvalidField(f"the message does not render: {exc}", field="body") from None
+    outputs: list[str] = []
+    for part, text, limit in (("subject", subject, MAX_SUBJECT), ("body", body, MAX_BODY)):
+        try:
+            outputs.append(html.unescape(_bounded(env.from_string(text), context, limit)).strip())
+        except TooLarge:
+            raise _too_large(part, part, limit) from None
+        except Exception as exc:
+            raise InvalidField(f"the message does not render: {exc}", field="body") from None
+    subject_out, body_out = outputs
     return _assemble(subject_out, body_out, footer, language)
 
 
@@ -95,7 +170,9 @@ def from_template(
     except TemplateNotFound:
         raise InvalidField(f"there is no message template {name!r}", field="template") from None
     try:
-        text = html.unescape(template.render(context))
+        text = html.unescape(_bounded(template, context, MAX_SUBJECT + MAX_BODY))
+    except TooLarge:
+        raise _too_large("message", "params", MAX_SUBJECT + MAX_BODY) from None
     except TemplateError as exc:
         raise InvalidField(
             f"template {name!r} does not render with these parameters: {exc}", field="params"

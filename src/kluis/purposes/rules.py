@@ -106,7 +106,7 @@ def parse_duration(text: str) -> Duration:
     match = _DURATION.match(text.strip()) if text else None
     if match is None or text.strip() == "P":
         raise ValueError(
-            f"{text!r} is not an ISO-8601 duration such as P7Y, P24M, P6W or P30D "
+            "the retention is not an ISO-8601 duration such as P7Y, P24M, P6W or P30D "
             "(years, months, weeks, days)"
         )
     y, m, w, d = (int(match.group(g) or 0) for g in ("y", "m", "w", "d"))

@@ -7,7 +7,6 @@ same.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -19,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.vcard import person_vcard
+from kluis.csvout import Writer
 from kluis.errors import InvalidField
 
 SCHEMA = "kluis.access/1"
@@ -50,19 +50,6 @@ def _flat(value: Any, path: str) -> Iterator[tuple[str, str]]:
         yield path, "true" if value else "false"
     else:
         yield path, str(value)
-
-
-_FORMULA_START = ("=", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """A value a spreadsheet will not run as a formula (CSV injection): text starting with
-    ``=``, ``@``, or ``+``/``-`` followed by anything but a number gets a leading apostrophe.
-    Phone numbers in E.164 (``+31…``) stay as they are."""
-    risky = value.startswith(_FORMULA_START) or (
-        value[:1] in ("+", "-") and not value[1:].replace(" ", "").replace(".", "").isdigit()
-    )
-    return "'" + value if risky and len(value) > 1 else value
 
 
 def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
@@ -102,11 +89,11 @@ def package_csv(package: Mapping[str, Any]) -> str:
     """The whole package as flat CSV rows ``section,item,field,value``; nested values have dotted
     field names (``retention.duration``, ``value.0`` for the first interest)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = Writer(buffer)
     writer.writerow(("section", "item", "field", "value"))
     for section, item, value in _csv_items(package):
         for field, text in _flat(value, ""):
-            writer.writerow((section, _cell(item), field, _cell(text)))
+            writer.writerow((section, item, field, text))
     return buffer.getvalue()
 
 

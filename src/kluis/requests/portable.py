@@ -244,7 +244,7 @@ def _check_event(path: str, values: Mapping[str, Any]) -> None:
         and method not in (*consent.WITHDRAWAL_METHODS, *(m.value for m in rules.Method))
     ):
         raise InvalidField(
-            f"{path}.method {method!r} is not a way of withdrawing; one of "
+            f"{path}.method is not a way of withdrawing; one of "
             + ", ".join(consent.WITHDRAWAL_METHODS),
             field=path + ".method",
         )
@@ -270,7 +270,7 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
             if values[name] not in allowed:
                 hint = "; add it with `kluis topics add` first" if name == "topic" else ""
                 raise InvalidField(
-                    f"{path}.{name}: {values[name]!r} is not a {name} of this Kluis{hint}",
+                    f"{path}.{name} is not a {name} of this Kluis{hint}",
                     field=f"{path}.{name}",
                 )
         if values["evidence_id"] is not None and values["evidence_id"] not in plan.evidence:
@@ -314,7 +314,7 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
             raise InvalidField(f"{path}.flag is objection or restriction", field=path + ".flag")
         if method not in consent.FLAG_METHODS:
             raise InvalidField(
-                f"{path}.method {method!r} is not one of {', '.join(consent.FLAG_METHODS)}",
+                f"{path}.method is not one of {', '.join(consent.FLAG_METHODS)}",
                 field=path + ".method",
             )
         at = _time(item, "captured_at", path)

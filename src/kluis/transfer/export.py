@@ -7,7 +7,6 @@ docs/import.md says to keep it no longer than needed.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from kluis.auth.rules import Actor
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard
+from kluis.csvout import Writer
 from kluis.errors import InvalidField, NotFound
 from kluis.purposes import repository as purposes_repo
 from kluis.runtime import Kluis
@@ -40,7 +40,7 @@ def parse_format(value: str) -> ExportFormat:
     try:
         return ExportFormat(value)
     except ValueError:
-        raise InvalidField(f"format {value!r} is not csv, json or vcf", field="format") from None
+        raise InvalidField("format is not csv, json or vcf", field="format") from None
 
 
 def _pages(
@@ -103,7 +103,7 @@ def _text(value: Any) -> str:
 
 
 def _csv(handle: IO[str], fields: list[PersonalField]) -> Any:
-    writer = csv.writer(handle)
+    writer = Writer(handle)
     writer.writerow(["id", "relationship", "language", *(f.name for f in fields)])
     while True:
         try:

@@ -19,7 +19,6 @@ it would have in a later batch.
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
 import json
@@ -47,6 +46,7 @@ from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.repository import PEOPLE_COLUMNS, insert_people
+from kluis.csvout import Writer
 from kluis.db import bulk_time
 from kluis.errors import Conflict, InvalidField, KluisError, NotFound, PurposeRefused
 from kluis.ids import new_person_ids
@@ -574,7 +574,7 @@ class _RejectsFile:
         self.handle = os.fdopen(fd, "r+", encoding="utf-8", newline="")
         self.handle.truncate(self.offset)
         self.handle.seek(self.offset)
-        self.writer = csv.writer(self.handle)
+        self.writer = Writer(self.handle)
         if self.offset == 0:
             self.writer.writerow(["line", "column", "reason", *self.headers])
             self.flush()
