@@ -159,6 +159,19 @@ def test_minimisation_refuses_a_column_no_purpose_uses() -> None:
     assert "Art. 5(1)(c)" in caught.value.detail
 
 
+def test_every_header_problem_is_reported_at_once() -> None:
+    headers = ["Voornaam", "Klantnummer", "Nieuwsbrief", "Geboortedatum", "Schoenmaat"]
+    with pytest.raises(ImportRefused) as caught:
+        rules.plan_columns(headers, {}, None, may_use=lambda f: f.name != "birth_date")
+    detail = caught.value.detail
+    assert detail.startswith("3 problems with the header")
+    assert "'Klantnummer', 'Schoenmaat'" in detail
+    assert "'Nieuwsbrief' looks like consent" in detail
+    assert "'Geboortedatum' holds birth_date" in detail
+    assert "\n" not in detail
+    assert caught.value.field == "map"
+
+
 # Stalled jobs -------------------------------------------------------------------------------------
 
 _STATUSES = ("queued", "running", "done", "failed")

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -295,6 +296,19 @@ def query_kind(text: str) -> str:
     if _PHONE_LIKE.match(stripped) and sum(c.isdigit() for c in stripped) >= 6:
         return "phone"
     return "name"
+
+
+def visible_under(purpose: Purpose, held: Collection[str]) -> bool:
+    """Whether a person collected for the purposes ``held`` may be read under ``purpose``: data
+    is used only for the purposes it was collected for (Art. 5(1)(b)), except by a purpose that
+    covers everyone (handling their own privacy request)."""
+    return purpose.covers_everyone or purpose.key in held
+
+
+def readable_by(purposes: Iterable[Purpose], held: Collection[str]) -> bool:
+    """Whether a person collected for ``held`` can be read under at least one of ``purposes``
+    (those a role holds): what that role may already see of them."""
+    return any(visible_under(p, held) for p in purposes)
 
 
 def may_process_restricted(purpose: Purpose) -> bool:
