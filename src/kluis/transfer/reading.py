@@ -17,6 +17,7 @@ from typing import TypeAlias
 
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.transfer.rules import (
+    NO_PERSONAL_FIELD,
     OUTSIDE_CARD,
     UNREADABLE_CARD,
     UNTERMINATED_CARD,
@@ -151,6 +152,8 @@ def vcard_records(lines: Iterable[str]) -> Iterator[Record]:
                 cells = card_cells("".join(card))
                 if cells[0] == BAD_CARD:
                     yield Reject(start, "", "not a vCard that can be read", UNREADABLE_CARD)
+                elif not any(c.strip() for c in cells):  # a card is a record, never a blank
+                    yield Reject(start, "", "no personal field has a value", NO_PERSONAL_FIELD)
                 else:
                     yield start, cells
                 card = []
