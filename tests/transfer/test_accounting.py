@@ -13,7 +13,7 @@ from conftest import ADMIN, NOW
 from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import service
-from kluis.transfer.rules import csv_records
+from kluis.transfer.rules import ImportRefused, csv_records
 from kluis.transfer.service import ImportOptions, ImportReport
 from transfer.helpers import write
 
@@ -136,3 +136,11 @@ def test_blank_records_are_counted_apart(kluis: Kluis, tmp_path: Path, dry_run: 
     report = _import(kluis, path, dry_run=dry_run)
     assert (report.position, report.counts.blank, _accounted(report)) == (5, 3, 2)
     assert report.as_dict()["records"] == 2
+
+
+def test_a_header_that_cannot_be_read_is_refused(kluis: Kluis, tmp_path: Path) -> None:
+    path = write(tmp_path / "kop.csv", 'Voornaam,"E-mail\nAnna,anna@example.com\n')
+    with pytest.raises(ImportRefused) as caught:
+        _import(kluis, path)
+    assert "header line cannot be read" in caught.value.detail
+    assert "unterminated quote" in caught.value.detail
