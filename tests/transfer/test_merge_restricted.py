@@ -35,7 +35,10 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
     rejects = tmp_path / "rejects.csv"
     options = ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
 
+    dry = service.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
     report = service.run_import(kluis, ADMIN, path, options, NOW, rejects_path=rejects)
+
+    assert (vars(dry.counts), dry.rejects) == (vars(report.counts), report.rejects)
 
     counts = report.counts
     assert (counts.created, counts.merged, counts.rejected) == (1, 0, 1)
