@@ -144,3 +144,20 @@ def test_a_header_that_cannot_be_read_is_refused(kluis: Kluis, tmp_path: Path) -
         _import(kluis, path)
     assert "header line cannot be read" in caught.value.detail
     assert "unterminated quote" in caught.value.detail
+
+
+def test_a_quote_closed_in_the_wrong_place_does_not_make_two_rows_one_name(
+    kluis: Kluis, tmp_path: Path
+) -> None:
+    """A stray quote closed by another at the end of a later line is valid CSV: one cell over
+    two lines. A name, address or phone number never holds a line break, so the record is
+    rejected (the rows it joined are named) instead of becoming one person called both."""
+    path = write(
+        tmp_path / "scheef.csv",
+        'Voornaam,E-mail\n"Jan,jan@example.com\nPiet,piet@example.com"\nAnna,anna@example.com\n',
+    )
+    report = _import(kluis, path)
+    assert (report.counts.created, report.counts.rejected) == (1, 1)
+    (reject,) = report.rejects
+    assert (reject.line, reject.column, reject.code) == (2, "Voornaam", "line_break")
+    assert _people(kluis) == 1

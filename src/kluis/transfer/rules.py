@@ -99,6 +99,10 @@ _LANGUAGE_WORDS = {
     "english": "en",
 }
 
+_ONE_LINE = frozenset({FieldKind.TEXT, FieldKind.EMAIL, FieldKind.PHONE, FieldKind.DATE})
+"""Kinds of field whose value is one line: a line break in their cell is a sign of a quote in
+the wrong place, not something to fold into a space (the normaliser would)."""
+
 _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
 
@@ -492,6 +496,7 @@ def _lines(first: int, last: int) -> str:
 INVALID_VALUE = "invalid_value"
 TOO_MANY_CELLS = "too_many_cells"
 NO_PERSONAL_FIELD = "no_personal_field"
+LINE_BREAK = "line_break"
 CSV_CELL_TOO_LONG = "csv_cell_too_long"
 CSV_UNTERMINATED_QUOTE = "csv_unterminated_quote"
 CSV_BAD_QUOTE = "csv_bad_quote"
@@ -655,6 +660,15 @@ def validate_row(
         value = cells[index] if index < width else ""
         if not value.strip():
             continue
+        if declared.kind in _ONE_LINE and ("\n" in value or "\r" in value):
+            return Reject(
+                line,
+                header,
+                "holds a line break, which this field cannot: a quote in the wrong place may "
+                "have joined rows into one cell (the record starts here and runs over several "
+                "lines)",
+                LINE_BREAK,
+            )
         if prefix and n == layout.family:
             value = f"{prefix.strip()} {value.strip()}"
         if declared.kind is FieldKind.DATE:
