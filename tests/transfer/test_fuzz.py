@@ -65,7 +65,8 @@ def _csv_row(cells: list[str], end: str) -> Piece:
 
 @st.composite
 def csv_piece(draw: st.DrawFn, end: str) -> Piece:
-    kind = draw(st.sampled_from(["row", "row", "row", "wide", "blank", "long", "bad-quote"]))
+    kinds = ["row", "row", "row", "wide", "blank", "long", "bad-quote", "joined"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "row":
         return _csv_row(draw(st.lists(cell, min_size=1, max_size=4)), end)
     if kind == "wide":  # more cells than the header names
@@ -76,6 +77,9 @@ def csv_piece(draw: st.DrawFn, end: str) -> Piece:
         long = "x" * (LIMIT + draw(st.integers(1, 50)))
         quoted = draw(st.booleans())
         return Piece(f"Lang,{f'{chr(34)}{long}{chr(34)}' if quoted else long},,{end}", 1)
+    if kind == "joined":  # a quote closed at the end of the next line: one record of two rows
+        first, second = draw(st.sampled_from(EMAILS)), draw(st.sampled_from(EMAILS))
+        return Piece(f'"Jan,{first}{end}Piet,{second}"{end}', 1)
     return Piece(f'"Jan" de Vries,{draw(st.sampled_from(EMAILS))}{end}', 1)
 
 
