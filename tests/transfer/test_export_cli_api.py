@@ -234,3 +234,41 @@ def test_uploads_are_private_and_leftovers_are_removed(kluis: Kluis) -> None:
     assert client.get(answer.headers["Location"]).json()["created"] == 2
     assert sorted(p.name for p in root.iterdir()) == ["import-recent"]
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
+BROKEN = (
+    "Voornaam,E-mail,Notities\n"
+    "Fleur,fleur@example.com,kort\n"
+    f"Lang,lang@example.com,{'x' * 140_000}\n"
+    "Fleur,FLEUR@example.com,weer\n"
+    '"Joris,joris@example.com,open\n'
+)
+
+
+def test_cli_summary_lists_rejected_and_skipped_lines(kluis_env: Settings, tmp_path: Path) -> None:
+    """A cell past the CSV reader's limit gave a traceback; now it is one rejected record, and
+    the summary names every line that was not imported and why."""
+    path = write(tmp_path / "kapot.csv", BROKEN)
+    text = ok("contacts", "import", str(path), "--purpose", "customer_service").stdout
+    assert "4 records; 1 created, 0 merged, 1 duplicates skipped, 2 rejected" in text
+    assert "line 3 csv_cell_too_long" in text
+    assert "line 5 csv_unterminated_quote" in text
+    assert "line 4 [E-mail] duplicate" in text
+    assert "example.com" not in text
+
+
+def test_imports_api_reports_records_and_skipped_lines(kluis: Kluis) -> None:
+    client = client_for(kluis, "admin")
+    files = {"file": ("kapot.csv", BROKEN.encode(), "text/csv")}
+    answer = client.post("/api/v1/imports", files=files, data={"purpose": ["customer_service"]})
+    assert answer.status_code == 202, answer.text
+    job = client.get(answer.headers["Location"]).json()
+    assert (job["status"], job["error"]) == ("done", None)
+    assert (job["records"], job["created"], job["skipped"], job["rejected"]) == (4, 1, 1, 2)
+    assert [(r["line"], r["code"]) for r in job["rejects"]] == [
+        (3, "csv_cell_too_long"),
+        (5, "csv_unterminated_quote"),
+    ]
+    assert [(s["line"], s["code"], s["column"]) for s in job["skips"]] == [
+        (4, "duplicate", "E-mail")
+    ]

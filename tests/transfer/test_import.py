@@ -105,9 +105,21 @@ def test_bad_rows_are_reported_and_never_half_imported(kluis: Kluis, tmp_path: P
     assert page.total == 1  # neither bad row left anything behind
     with rejects.open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["line", "column", "reason", "Voornaam", "E-mail", "Telefoon"]
-    assert [r[:2] for r in rows[1:]] == [["3", "E-mail"], ["4", "Telefoon"]]
-    assert rows[1][3:] == ["Fout", "geheim-adres@@example", "0612345679"]
+    assert rows[0] == [
+        "line",
+        "outcome",
+        "code",
+        "column",
+        "reason",
+        "Voornaam",
+        "E-mail",
+        "Telefoon",
+    ]
+    assert [r[:4] for r in rows[1:]] == [
+        ["3", "rejected", "invalid_value", "E-mail"],
+        ["4", "rejected", "invalid_value", "Telefoon"],
+    ]
+    assert rows[1][5:] == ["Fout", "geheim-adres@@example", "0612345679"]
     assert rejects.stat().st_mode & 0o077 == 0
 
 
@@ -153,15 +165,20 @@ def test_duplicates_skip_and_merge(kluis: Kluis, tmp_path: Path) -> None:
         "Voornaam,Achternaam,E-mail,Telefoon\n"
         "Andere,Naam,SEM@example.com,0612345670\n"  # held already (e-mail, case folded)
         "Noor,Bos,noor@example.com,0612345671\n"
-        "Noor,Bos,noor2@example.com,06 1234 5671\n",  # same phone as the row above
+        "Noor,Bos,NOOR@example.com,06 1234 5671\n",  # the row above again
     )
     skip = _import(kluis, path)
     assert (skip.counts.created, skip.counts.skipped) == (1, 2)
+    assert [(s.line, s.code, s.column) for s in skip.skips] == [
+        (2, "duplicate", "E-mail"),
+        (4, "duplicate", "E-mail"),
+    ]
     sem = _find(kluis, "sem@example.com")
     assert sem.fields == {"given_name": "Sem", "email": "sem@example.com"}
 
     merge = _import(kluis, path, duplicates=Duplicates.MERGE, purposes=("sales_follow_up",))
     assert (merge.counts.created, merge.counts.merged) == (0, 3)
+    assert merge.skips == []
     sem = _find(kluis, "sem@example.com")
     assert sem.id == held
     # filled in, never overwritten; the import's purpose added
@@ -177,6 +194,47 @@ def test_duplicates_skip_and_merge(kluis: Kluis, tmp_path: Path) -> None:
     assert (
         contacts.search_people(kluis, ADMIN, "privacy_requests", NOW, text="0612345670").total == 1
     )
+
+
+@pytest.mark.parametrize("duplicates", [Duplicates.SKIP, Duplicates.MERGE], ids=str)
+def test_a_match_whose_other_address_differs_is_ambiguous(
+    kluis: Kluis, tmp_path: Path, duplicates: Duplicates
+) -> None:
+    """A row found by its phone number whose e-mail address is not the person's (or the other way
+    round) may be another person sharing a phone: it is neither skipped nor merged, but rejected
+    as ambiguous, naming the line; a match on a field the person lacks is an ordinary duplicate."""
+    contacts.create_person(
+        kluis,
+        ADMIN,
+        contacts.NewPerson(
+            "customer", ["customer_service"], {"email": "ouder@example.com", "phone": "0612345600"}
+        ),
+        NOW,
+    )
+    contacts.create_person(
+        kluis,
+        ADMIN,
+        contacts.NewPerson("customer", ["customer_service"], {"email": "zonder@example.com"}),
+        NOW,
+    )
+    path = write(
+        tmp_path / "gezin.csv",
+        "Voornaam,E-mail,Telefoon\n"
+        "Kind,kind@example.com,06 1234 5600\n"  # the parent's phone, another address
+        "Ouder,ouder@example.com,06 9999 0000\n"  # the parent's address, another phone
+        "Zonder,zonder@example.com,06 1234 5601\n",  # a phone the person did not have
+    )
+    dry = _import(kluis, path, duplicates=duplicates, dry_run=True)
+    report = _import(kluis, path, duplicates=duplicates)
+    assert vars(dry.counts) == vars(report.counts)
+    assert [(r.line, r.code) for r in report.rejects] == [(2, "ambiguous"), (3, "ambiguous")]
+    assert "e-mail address" in report.rejects[0].reason
+    assert report.counts.rejected == 2
+    if duplicates is Duplicates.SKIP:
+        assert [(s.line, s.code) for s in report.skips] == [(4, "duplicate")]
+    else:
+        assert report.counts.merged == 1
+    assert contacts.search_people(kluis, ADMIN, "privacy_requests", NOW).total == 2
 
 
 def _notice(kluis: Kluis) -> int:

@@ -35,7 +35,10 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
     rejects = tmp_path / "rejects.csv"
     options = ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
 
+    dry = service.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
     report = service.run_import(kluis, ADMIN, path, options, NOW, rejects_path=rejects)
+
+    assert (vars(dry.counts), dry.rejects) == (vars(report.counts), report.rejects)
 
     counts = report.counts
     assert (counts.created, counts.merged, counts.rejected) == (1, 0, 1)
@@ -46,9 +49,9 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
     assert view.purposes == ("customer_service",)
     with rejects.open(encoding="utf-8", newline="") as handle:
         written = list(csv.reader(handle))
-    assert written[1][:2] == ["2", ""]
-    assert written[1][2].startswith("the person it matches has restricted processing")
-    assert written[1][3:] == ["jolien@example.com", "Verhoef", "+31 6 55550003"]
+    assert written[1][:4] == ["2", "rejected", "restricted", ""]
+    assert written[1][4].startswith("the person it matches has restricted processing")
+    assert written[1][5:] == ["jolien@example.com", "Verhoef", "+31 6 55550003"]
 
 
 def test_skip_policy_leaves_a_restricted_person_alone_too(kluis: Kluis, tmp_path: Path) -> None:

@@ -52,8 +52,12 @@ def _listed(kluis: Kluis, phone: str) -> str | None:
 def _merge(
     kluis: Kluis, path: Path, purposes: tuple[str, ...], declaration: ConsentDeclaration
 ) -> service.ImportReport:
+    """The import, after checking that its dry run predicts it."""
     options = ImportOptions(purposes=purposes, duplicates=Duplicates.MERGE, consent=declaration)
-    return service.run_import(kluis, ADMIN, path, options, NOW)
+    dry = service.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
+    report = service.run_import(kluis, ADMIN, path, options, NOW)
+    assert (vars(dry.counts), dry.rejects) == (vars(report.counts), report.rejects)
+    return report
 
 
 def _view(kluis: Kluis, person_id: str) -> contacts.PersonView:

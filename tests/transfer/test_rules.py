@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
-from kluis.contacts.rules import NormaliseContext
+from kluis.contacts.rules import NormaliseContext, readable_by
+from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.transfer import rules
 from kluis.transfer.rules import ConsentDeclaration, ImportRefused, Reject, Row
 
@@ -159,6 +160,19 @@ def test_minimisation_refuses_a_column_no_purpose_uses() -> None:
     assert "Art. 5(1)(c)" in caught.value.detail
 
 
+def test_every_header_problem_is_reported_at_once() -> None:
+    headers = ["Voornaam", "Klantnummer", "Nieuwsbrief", "Geboortedatum", "Schoenmaat"]
+    with pytest.raises(ImportRefused) as caught:
+        rules.plan_columns(headers, {}, None, may_use=lambda f: f.name != "birth_date")
+    detail = caught.value.detail
+    assert detail.startswith("3 problems with the header")
+    assert "'Klantnummer', 'Schoenmaat'" in detail
+    assert "'Nieuwsbrief' looks like consent" in detail
+    assert "'Geboortedatum' holds birth_date" in detail
+    assert "\n" not in detail
+    assert caught.value.field == "map"
+
+
 # Stalled jobs -------------------------------------------------------------------------------------
 
 _STATUSES = ("queued", "running", "done", "failed")
@@ -233,3 +247,103 @@ def test_statistics_are_refreshed_rarely_and_never_far_behind(
         assert people - held_then == added_since
     grown = max(people, 1) / max(held_at_start, 1)
     assert refreshes <= math.log2(grown) + 2 + (held_at_start == 0)
+
+
+# Rows that match a person held -------------------------------------------------------------------
+
+_E, _P, _E2, _P2 = b"e1", b"p1", b"e2", b"p2"
+_OWNERS = {_E: "x", _P: "x"}
+_OTHER = {_E: "x", _P2: "y"}
+_BOTH = rules.Held(frozenset({"email", "phone"}))
+_MAIL_ONLY = rules.Held(frozenset({"email"}))
+
+
+@pytest.mark.parametrize(
+    ("digests", "owners", "held", "duplicates", "expected"),
+    [
+        ({"email": _E2}, _OWNERS, {}, "skip", ("create", "", "")),
+        ({"email": _E, "phone": _P2}, _OTHER, {}, "merge", ("reject", "ambiguous", "")),
+        (
+            {"email": _E2, "phone": _P},
+            _OWNERS,
+            {"x": _BOTH},
+            "skip",
+            ("reject", "ambiguous", "email"),
+        ),
+        (
+            {"email": _E, "phone": _P2},
+            _OWNERS,
+            {"x": _BOTH},
+            "merge",
+            ("reject", "ambiguous", "phone"),
+        ),
+        (
+            {"email": _E, "phone": _P2},
+            _OWNERS,
+            {"x": _MAIL_ONLY},
+            "skip",
+            ("skip", "duplicate", "email"),
+        ),
+        ({"phone": _P}, _OWNERS, {"x": _BOTH}, "skip", ("skip", "duplicate", "phone")),
+        ({"email": _E}, _OWNERS, {}, "skip", ("skip", "gone", "")),
+        ({"email": _E, "phone": _P2}, _OWNERS, {"x": _MAIL_ONLY}, "merge", ("merge", "", "email")),
+        (
+            {"email": _E},
+            _OWNERS,
+            {"x": rules.Held(frozenset({"email"}), readable=False, restricted=True)},
+            "merge",
+            ("reject", "held_for_other_purposes", ""),
+        ),
+        (
+            {"email": _E},
+            _OWNERS,
+            {"x": rules.Held(frozenset({"email"}), readable=False)},
+            "skip",
+            ("skip", "duplicate", "email"),
+        ),
+        (
+            {"email": _E},
+            _OWNERS,
+            {"x": rules.Held(frozenset({"email"}), restricted=True)},
+            "merge",
+            ("reject", "restricted", ""),
+        ),
+    ],
+)
+def test_what_becomes_of_a_row_that_matches(
+    digests: dict[str, bytes],
+    owners: dict[bytes, str],
+    held: dict[str, rules.Held],
+    duplicates: str,
+    expected: tuple[str, str, str],
+) -> None:
+    decision = rules.on_match(digests, owners, held, rules.Duplicates(duplicates))
+    assert (decision.action.value, decision.code, decision.field) == expected
+    if decision.action in (rules.Action.SKIP, rules.Action.REJECT):
+        note = rules.match_note(decision, digests, 7, {"email": "E-mail", "phone": "Telefoon"})
+        assert isinstance(note, rules.Skip if decision.action is rules.Action.SKIP else Reject)
+        assert (note.line, note.code) == (7, decision.code)
+        assert "x" not in note.reason.split()  # never the matched person's id
+
+
+def test_a_role_reads_a_person_held_for_one_of_its_purposes() -> None:
+    def purpose(key: str, everyone: bool = False) -> Purpose:
+        return Purpose(
+            key=key,
+            name_nl=key,
+            name_en=key,
+            description_nl="",
+            description_en="",
+            lawful_basis=LawfulBasis.CONTRACT,
+            data_categories=("user",),
+            retention="P1Y",
+            retention_anchor=RetentionAnchor.COLLECTION,
+            data_use="essential",
+            covers_everyone=everyone,
+        )
+
+    marketing = [purpose("email_marketing")]
+    assert not readable_by(marketing, ["customer_service", "age_verification"])
+    assert readable_by(marketing, ["customer_service", "email_marketing"])
+    assert not readable_by([], ["customer_service"])
+    assert readable_by([purpose("privacy_requests", everyone=True)], [])

@@ -138,3 +138,17 @@ def test_answers_like_a_python_set(
                 assert seen.seen_of(question) == model.intersection(question)
                 assert seen.any_seen(question) == bool(model.intersection(question))
             assert len(seen) == len(model)
+
+
+def test_remembers_which_fields_an_owner_has(tmp_path: Path) -> None:
+    """A dry run's merge fills in fields; a later row must meet the person with them."""
+    with SeenDigests(tmp_path, chunk=2) as seen:
+        seen.add([_digest(1)], "line:2", ["email"])
+        seen.add([_digest(2)], "line:2", ["phone", "email"])
+        seen.add([], "person-x", ["phone"])
+        assert seen.fields_of(["line:2", "person-x", "line:9"]) == {
+            "line:2": frozenset({"email", "phone"}),
+            "person-x": frozenset({"phone"}),
+        }
+        assert seen.fields_of([]) == {}
+        assert seen.owners_of([_digest(2)]) == {_digest(2): "line:2"}

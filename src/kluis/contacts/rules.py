@@ -13,7 +13,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -318,6 +318,19 @@ def query_kind(text: str) -> str:
     return "name"
 
 
+def visible_under(purpose: Purpose, held: Collection[str]) -> bool:
+    """Whether a person collected for the purposes ``held`` may be read under ``purpose``: data
+    is used only for the purposes it was collected for (Art. 5(1)(b)), except by a purpose that
+    covers everyone (handling their own privacy request)."""
+    return purpose.covers_everyone or purpose.key in held
+
+
+def readable_by(purposes: Iterable[Purpose], held: Collection[str]) -> bool:
+    """Whether a person collected for ``held`` can be read under at least one of ``purposes``
+    (those a role holds): what that role may already see of them."""
+    return any(visible_under(p, held) for p in purposes)
+
+
 def may_process_restricted(purpose: Purpose) -> bool:
     """Whether ``purpose`` may read or change a person whose processing is restricted.
 
@@ -338,8 +351,7 @@ def may_read(held: Iterable[Purpose], person_purposes: Iterable[str], restricted
     who holds an e-mail address already, follows this."""
     collected = set(person_purposes)
     return any(
-        (p.covers_everyone or p.key in collected) and (not restricted or may_process_restricted(p))
-        for p in held
+        visible_under(p, collected) and (not restricted or may_process_restricted(p)) for p in held
     )
 
 

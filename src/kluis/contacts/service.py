@@ -497,7 +497,7 @@ def _views(
         purposes = held.get(person_id, [])
         if row is None or cipher is None:
             hidden[person_id] = "missing"
-        elif not (purpose.covers_everyone or purpose.key in purposes):
+        elif not rules.visible_under(purpose, purposes):
             hidden[person_id] = "purpose"
         elif person_id in restricted:
             hidden[person_id] = "restricted"

@@ -25,6 +25,8 @@ from kluis.transfer import service
 from kluis.transfer.rules import ConsentDeclaration, Duplicates
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+SHOWN = 20
+"""Rejected and skipped lines printed after an import; the rest are counted."""
 
 
 def _base() -> ModuleType:
@@ -82,7 +84,10 @@ def contacts_import(
     ] = Duplicates.SKIP,
     rejects: Annotated[
         Path | None,
-        typer.Option(help="Write rejected rows with line and reason to this CSV (personal data)."),
+        typer.Option(
+            help="Write every row not imported (rejected, or skipped as a duplicate) with its "
+            "line, code and reason to this CSV (personal data)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count; write nothing.")
@@ -167,18 +172,27 @@ def contacts_import(
         if report.already_done:
             base.out.print(f"{file.name} was imported with these options before:", markup=False)
         base.out.print(
-            f"{what}: {report.position} records; {c.created} created, {c.merged} merged, "
+            f"{what}: {report.records} records; {c.created} created, {c.merged} merged, "
             f"{c.skipped} duplicates skipped, {c.rejected} rejected, {c.suppressed} on the "
-            f"suppression list, {c.consents} consents recorded.",
+            f"suppression list, {c.consents} consents recorded"
+            + (f"; {c.blank} blank lines passed." if c.blank else "."),
             markup=False,
         )
-        for reject in report.rejects[:20]:
-            column = f" [{reject.column}]" if reject.column else ""
-            base.out.print(f"  line {reject.line}{column}: {reject.reason}", markup=False)
-        if c.rejected > 20:
-            base.out.print(
-                f"  … {c.rejected - 20} more" + (f" in {rejects}" if rejects else ""), markup=False
-            )
+        for title, notes, count in (
+            ("Rejected", report.rejects, c.rejected),
+            ("Skipped", report.skips, c.skipped),
+        ):
+            if not count:
+                continue
+            base.out.print(f"{title}:", markup=False)
+            for note in notes[:SHOWN]:
+                column = f" [{note.column}]" if note.column else ""
+                base.out.print(
+                    f"  line {note.line}{column} {note.code}: {note.reason}", markup=False
+                )
+            if count > SHOWN:
+                where = f" in {rejects}" if rejects else " (--rejects FILE lists them all)"
+                base.out.print(f"  … {count - SHOWN} more{where}", markup=False)
 
     base._run(go)
 

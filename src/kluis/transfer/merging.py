@@ -12,6 +12,7 @@ keeps the file's digest and the declaration: that is the evidence Art. 7(1) asks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +106,8 @@ def merge(
     conn: Connection,
     actor: Actor,
     person_id: str,
+    found: Any,
+    have: Sequence[str],
     row: Row,
     purposes: tuple[str, ...],
     declaration: ConsentDeclaration | None,
@@ -113,18 +116,18 @@ def merge(
     counts: Counts,
     events: list[AuditEvent],
     job_id: int,
-) -> None:
-    """Fill in the fields ``person_id`` lacks from ``row`` and add the import's purposes."""
-    found = contacts_repo.fetch(conn, [person_id]).get(person_id)
+) -> bool:
+    """Fill in the fields ``person_id`` lacks from ``row`` and add the import's purposes;
+    ``found`` is their row as stored and ``have`` the purposes they are held for, both read for
+    the whole batch by the caller. False when their key is gone (erased meanwhile): nothing is
+    merged."""
     cipher = k.vault.ciphers([person_id]).get(person_id)
-    if found is None or cipher is None:
-        counts.skipped += 1
-        return
+    if cipher is None:
+        return False
     values: dict[str, Any] = {}
     for name, value in row.stored.items():
         if getattr(found, name) is None:
             values[name] = cipher.seal(name, value)
-    have = set(contacts_repo.purposes_of(conn, [person_id]).get(person_id, []))
     added = [key for key in purposes if key not in have]
     if added:
         contacts_repo.replace_purposes(conn, person_id, ((key, now) for key in added), [])
@@ -151,3 +154,4 @@ def merge(
         )
         counts.consents += 1
     counts.merged += 1
+    return True

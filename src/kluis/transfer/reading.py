@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.transfer.rules import Format, ImportRefused, csv_records, sniff_delimiter
+from kluis.transfer.rules import (
+    NO_PERSONAL_FIELD,
+    OUTSIDE_CARD,
+    UNREADABLE_CARD,
+    UNTERMINATED_CARD,
+    Format,
+    ImportRefused,
+    Reject,
+    csv_records,
+    sniff_delimiter,
+)
 
 _CHUNK = 1 << 20
 
@@ -69,15 +80,18 @@ def scan(path: Path) -> FileInfo:
 
 
 BAD_CARD = "\x00unreadable"
-"""The first cell of a card vobject cannot parse: the row is rejected as such."""
+"""The first cell of a card vobject cannot parse: the record is rejected as such."""
 
 VCARD_HEADERS: tuple[str, ...] = tuple(f.name for f in PERSONAL_FIELDS)
 """The columns a vCard is read into: the personal fields, by name."""
 
+Record: TypeAlias = tuple[int, list[str]] | Reject
+"""A record as read: its first line and its cells, or why it cannot be read."""
 
-def records(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and the records (line number, cells) of a file; the file is opened only while
-    the records are read."""
+
+def records(path: Path, info: FileInfo) -> tuple[list[str], Iterator[Record]]:
+    """The header and the records of a file; the file is opened only while the records are
+    read."""
     if info.format is Format.VCARD:
         return list(VCARD_HEADERS), _vcards(path)
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -88,30 +102,86 @@ def records(path: Path, info: FileInfo) -> tuple[list[str], Iterator[tuple[int, 
         first = next(csv_records(handle, delimiter), None)
     if first is None:
         raise ImportRefused(f"{path.name} has no header line", field="file")
+    if isinstance(first, Reject):
+        raise ImportRefused(f"the header line cannot be read: {first.reason}", field="file")
     return first[1], _csv_rows(path, delimiter)
 
 
-def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, delimiter: str) -> Iterator[Record]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         stream = csv_records(handle, delimiter)
         next(stream, None)
         yield from stream
 
 
-def _vcards(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Each card as cells in ``VCARD_HEADERS`` order; the line number is where it begins."""
+def _vcards(path: Path) -> Iterator[Record]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        buffer: list[str] = []
-        start = 0
-        for number, line in enumerate(handle, start=1):
-            upper = line.strip().upper()
-            if upper == "BEGIN:VCARD":
-                buffer, start = [line], number
-            elif buffer:
-                buffer.append(line)
-                if upper == "END:VCARD":
-                    yield start, card_cells("".join(buffer))
-                    buffer = []
+        yield from vcard_records(handle)
+
+
+def vcard_records(lines: Iterable[str]) -> Iterator[Record]:
+    """Each card as cells in ``VCARD_HEADERS`` order, numbered by its ``BEGIN:VCARD`` line, so
+    that every record is accounted for (RFC 6350 section 3.3: a card runs from ``BEGIN:VCARD``
+    to ``END:VCARD``). Each ``BEGIN:VCARD`` line starts a record: a card the next
+    ``BEGIN:VCARD`` or the end of the file interrupts is rejected (its ``END:VCARD`` is missing;
+    a card inside a card, as vCard 2.1's ``AGENT`` writes, ends the outer one, and the inner one
+    is read as a card of its own). Lines outside any card, up to a blank line or the next card,
+    are one record, rejected: they may be a card whose ``BEGIN:VCARD`` was lost."""
+    card: list[str] = []
+    start = 0
+    stray = 0
+    """The first of the lines outside a card read since the last card or blank line."""
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        upper = line.strip().upper()
+        if upper == "BEGIN:VCARD":
+            if stray:
+                yield _outside(stray, number - 1)
+                stray = 0
+            if card:
+                yield Reject(
+                    start,
+                    "",
+                    f"the card has no END:VCARD before the next BEGIN:VCARD on line {number}",
+                    UNTERMINATED_CARD,
+                )
+            card, start = [line], number
+        elif card:
+            card.append(line)
+            if upper == "END:VCARD":
+                cells = card_cells("".join(card))
+                if cells[0] == BAD_CARD:
+                    yield Reject(start, "", "not a vCard that can be read", UNREADABLE_CARD)
+                elif not any(c.strip() for c in cells):  # a card is a record, never a blank
+                    yield Reject(start, "", "no personal field has a value", NO_PERSONAL_FIELD)
+                else:
+                    yield start, cells
+                card = []
+        elif upper:
+            stray = stray or number
+        elif stray:
+            yield _outside(stray, number - 1)
+            stray = 0
+    if card:
+        yield Reject(
+            start,
+            "",
+            f"the card has no END:VCARD: the file ends first (line {number})",
+            UNTERMINATED_CARD,
+        )
+    if stray:
+        yield _outside(stray, number)
+
+
+def _outside(first: int, last: int) -> Reject:
+    where = f"line {first} is" if first == last else f"lines {first} to {last} are"
+    return Reject(
+        first,
+        "",
+        f"{where} outside any BEGIN:VCARD ... END:VCARD; not read (a card missing its "
+        "BEGIN:VCARD?)",
+        OUTSIDE_CARD,
+    )
 
 
 def card_cells(text: str) -> list[str]:

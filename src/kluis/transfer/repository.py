@@ -13,7 +13,7 @@ from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.db import rows_in
 from kluis.errors import Conflict, NotFound
 from kluis.transfer.reading import FileInfo
-from kluis.transfer.rules import Reject, Row
+from kluis.transfer.rules import LineNote, Reject, Row, Skip
 from kluis.transfer.tables import ImportJob
 
 if TYPE_CHECKING:
@@ -38,7 +38,9 @@ class JobView:
     rejected: int
     suppressed: int
     consents: int
+    blank: int
     rejects: list[dict[str, Any]]
+    skips: list[dict[str, Any]]
     rejects_offset: int
     error: str | None
     created_by: str
@@ -62,7 +64,9 @@ def _view(row: Any) -> JobView:
         rejected=row.rejected,
         suppressed=row.suppressed,
         consents=row.consents,
+        blank=row.blank,
         rejects=list(row.rejects or []),
+        skips=list(row.skips or []),
         rejects_offset=row.rejects_offset,
         error=row.error,
         created_by=row.created_by,
@@ -117,7 +121,9 @@ def open_job(
                     rejected=0,
                     suppressed=0,
                     consents=0,
+                    blank=0,
                     rejects=[],
+                    skips=[],
                     rejects_offset=0,
                     created_by=actor,
                     started_at=now,
@@ -143,13 +149,15 @@ def advance_job(
     end: int,
     counts: Counts,
     rejects: Sequence[Reject],
+    skips: Sequence[Skip],
     rejects_offset: int,
     now: datetime,
 ) -> None:
-    """Record a committed batch, in its transaction. The job must still be where this run left
-    it: two runs of one import at once would otherwise both write the same rows."""
+    """Record a committed batch, in its transaction, with the first ``KEPT_REJECTS`` rejected
+    and skipped lines of the job. The job must still be where this run left it: two runs of one
+    import at once would otherwise both write the same rows."""
     row = conn.execute(
-        select(ImportJob.position, ImportJob.rejects).where(ImportJob.id == job_id)
+        select(ImportJob.position, ImportJob.rejects, ImportJob.skips).where(ImportJob.id == job_id)
     ).one()
     if row.position != start:
         raise Conflict(
@@ -157,10 +165,8 @@ def advance_job(
             "and options is going on); wait for it, then run again to see its result",
             field="file",
         )
-    kept = list(row.rejects or [])
-    room = KEPT_REJECTS - len(kept)
-    if room > 0:
-        kept.extend(vars(r) for r in sorted(rejects, key=lambda r: r.line)[:room])
+    kept = _kept(row.rejects, rejects)
+    kept_skips = _kept(row.skips, skips)
     table = _JOBS
     conn.execute(
         update(table)
@@ -173,11 +179,21 @@ def advance_job(
             rejected=table.c.rejected + counts.rejected,
             suppressed=table.c.suppressed + counts.suppressed,
             consents=table.c.consents + counts.consents,
+            blank=table.c.blank + counts.blank,
             rejects=kept,
+            skips=kept_skips,
             rejects_offset=rejects_offset,
             updated_at=now,
         )
     )
+
+
+def _kept(stored: list[dict[str, Any]] | None, notes: Sequence[LineNote]) -> list[dict[str, Any]]:
+    kept = list(stored or [])
+    room = KEPT_REJECTS - len(kept)
+    if room > 0:
+        kept.extend(vars(n) for n in sorted(notes, key=lambda n: n.line)[:room])
+    return kept
 
 
 def finish_job(conn: Connection, job_id: int, position: int, now: datetime) -> None:

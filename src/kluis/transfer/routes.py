@@ -60,7 +60,11 @@ def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
     """The job as shown at ``now``: a running job without progress for a while is ``stalled``
     (``rules.job_state``), since a killed import cannot say so itself."""
     state = job_state(job.status, job.updated_at, now)
-    data = dataclasses.asdict(job) | {"status": state.status, "hint": state.hint}
+    data = dataclasses.asdict(job) | {
+        "status": state.status,
+        "hint": state.hint,
+        "records": job.position - job.blank,
+    }
     return ImportJobPublic(**{k: v for k, v in data.items() if k in ImportJobPublic.model_fields})
 
 
@@ -133,7 +137,8 @@ def create_import(
 def get_import(
     kluis: KluisDep, actor: ActorDep, now: NowDep, job_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> ImportJobPublic:
-    """An import job's status and counts, and the first rejected rows (line, column, reason).
+    """An import job's status and counts (`records` read = `created + merged + skipped +
+    rejected`), and the first rejected and skipped rows (line, column, reason, code).
     A running job without progress for more than 10 minutes is `stalled`: its process was
     stopped, and posting the same file with the same options carries on where it stopped
     (`hint` says so)."""

@@ -99,6 +99,10 @@ _LANGUAGE_WORDS = {
     "english": "en",
 }
 
+_ONE_LINE = frozenset({FieldKind.TEXT, FieldKind.EMAIL, FieldKind.PHONE, FieldKind.DATE})
+"""Kinds of field whose value is one line: a line break in their cell is a sign of a quote in
+the wrong place, not something to fold into a space (the normaliser would)."""
+
 _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
 
@@ -257,12 +261,18 @@ def plan_columns(
     headers: Sequence[str],
     mapping: Mapping[str, str],
     declaration: ConsentDeclaration | None,
+    *,
+    may_use: Callable[[PersonalField], bool] | None = None,
 ) -> Plan:
-    """Which column feeds which field; refuses unknown, doubled and undeclared consent columns."""
+    """Which column feeds which field. Refuses unknown, doubled and undeclared consent columns
+    and, given ``may_use``, columns whose field none of the import's purposes uses (Art.
+    5(1)(c)): every problem of the header in one refusal, so one run shows all there is to fix."""
     columns: list[Column] = []
     unknown: list[str] = []
     consent: list[str] = []
     seen: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    """(field, message) of each problem, in the order of the header."""
     for index, raw in enumerate(headers):
         header = raw.strip()
         key = header_key(header)
@@ -281,57 +291,96 @@ def plan_columns(
         if target == IGNORE:
             continue
         if target in seen and target != "consent":
-            raise ImportRefused(
-                f"columns {seen[target]!r} and {header!r} both hold {target}; leave one out "
-                f"with --map COLUMN=ignore",
-                field="map",
+            problems.append(
+                (
+                    "map",
+                    f"columns {seen[target]!r} and {header!r} both hold {target}; leave one out "
+                    "with --map COLUMN=ignore",
+                )
             )
+            continue
         seen[target] = header
         columns.append(Column(index, header, target))
     if unknown:
-        raise ImportRefused(
-            f"columns not recognised: {', '.join(repr(u) for u in unknown)}; map each to a field "
-            f"with --map COLUMN=FIELD (fields: {', '.join(f.name for f in PERSONAL_FIELDS)}) or "
-            "leave it out with --map COLUMN=ignore (see docs/import.md)",
-            field="map",
+        problems.insert(
+            0,
+            (
+                "map",
+                f"columns not recognised: {', '.join(repr(u) for u in unknown)}; map each to a "
+                f"field with --map COLUMN=FIELD (fields: "
+                f"{', '.join(f.name for f in PERSONAL_FIELDS)}) or leave it out with "
+                "--map COLUMN=ignore (see docs/import.md)",
+            ),
         )
     if consent and declaration is None:
-        raise ImportRefused(
-            f"column {consent[0]!r} looks like consent, but consent cannot be taken from a "
-            "spreadsheet: it must be demonstrable (GDPR Art. 7(1)). Declare how the people in this "
-            "file gave it with --consent-topic, --consent-channel, --consent-method and "
-            "--consent-notice (the notice they agreed to), or leave the column out with "
-            f"--map {consent[0]}=ignore",
-            field="consent",
+        problems.append(
+            (
+                "consent",
+                f"column {consent[0]!r} looks like consent, but consent cannot be taken from a "
+                "spreadsheet: it must be demonstrable (GDPR Art. 7(1)). Declare how the people in "
+                "this file gave it with --consent-topic, --consent-channel, --consent-method and "
+                "--consent-notice (the notice they agreed to), or leave the column out with "
+                f"--map {consent[0]}=ignore",
+            )
         )
     if len(consent) > 1:
-        raise ImportRefused(
-            f"columns {', '.join(repr(c) for c in consent)} all look like consent; one declaration "
-            "covers one channel and topic: keep one and leave the others out with --map "
-            "COLUMN=ignore",
-            field="consent",
+        problems.append(
+            (
+                "consent",
+                f"columns {', '.join(repr(c) for c in consent)} all look like consent; one "
+                "declaration covers one channel and topic: keep one and leave the others out "
+                "with --map COLUMN=ignore",
+            )
         )
-    if not any(c.target in BY_NAME for c in columns):
-        raise ImportRefused(
-            "no column holds a personal field; is the first line the header? "
-            f"Recognised names include {', '.join(f.label_nl for f in PERSONAL_FIELDS[:4])}",
-            field="map",
+    if may_use is not None:
+        problems.extend(("map", message) for message in _unused(columns, may_use))
+    if not any(c.target in BY_NAME for c in columns) and not unknown:
+        problems.append(
+            (
+                "map",
+                "no column holds a personal field; is the first line the header? "
+                f"Recognised names include {', '.join(f.label_nl for f in PERSONAL_FIELDS[:4])}",
+            )
         )
+    if problems:
+        raise _refusal(problems)
     return Plan(tuple(columns), len(headers))
+
+
+def _unused(columns: Sequence[Column], may_use: Callable[[PersonalField], bool]) -> list[str]:
+    """Why each column whose field none of the import's purposes uses is refused."""
+    found = []
+    for column in columns:
+        declared = BY_NAME.get(column.target)
+        if declared is not None and not may_use(declared):
+            found.append(
+                f"column {column.header!r} holds {declared.name} ({declared.category}), which "
+                "none of the purposes given uses; leave it out with "
+                f"--map {column.header}=ignore or import for a purpose that needs it "
+                "(GDPR Art. 5(1)(c))"
+            )
+    return found
+
+
+def _refusal(problems: Sequence[tuple[str, str]]) -> ImportRefused:
+    """One refusal for all of ``problems``, on one line (a CLI prints it as one error line); its
+    field is the first problem's."""
+    if len(problems) == 1:
+        field_name, message = problems[0]
+        return ImportRefused(message, field=field_name)
+    listed = " ".join(f"({n}) {message.rstrip('.')}." for n, (_, message) in enumerate(problems, 1))
+    return ImportRefused(
+        f"{len(problems)} problems with the header, all to fix before anything is imported: "
+        f"{listed}",
+        field=problems[0][0],
+    )
 
 
 def check_minimisation(plan: Plan, may_use: Callable[[PersonalField], bool]) -> None:
     """Refuse a column whose field none of the import's purposes uses (Art. 5(1)(c))."""
-    for column in plan.columns:
-        declared = BY_NAME.get(column.target)
-        if declared is not None and not may_use(declared):
-            raise ImportRefused(
-                f"column {column.header!r} holds {declared.name} ({declared.category}), which "
-                "none of the purposes given uses; leave it out with "
-                f"--map {column.header}=ignore or import for a purpose that needs it "
-                "(GDPR Art. 5(1)(c))",
-                field="map",
-            )
+    problems = _unused(plan.columns, may_use)
+    if problems:
+        raise _refusal([("map", message) for message in problems])
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -341,20 +390,148 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Records of a CSV text with the line number each starts on (a quoted cell may span lines)."""
-    reader = csv.reader(lines, delimiter=delimiter)
-    start = 1
-    for record in reader:
+QUOTE = '"'
+
+
+class _Lines:
+    """The physical lines of a CSV text, numbered, with the quote characters the current record
+    has had so far: an odd count means a quoted cell is open (RFC 4180 doubles a quote inside a
+    quoted cell), which is how a record that cannot be read is skipped to where its cell ends,
+    and how the line an unclosed quote opened on is found."""
+
+    __slots__ = ("_lines", "number", "opened", "quotes")
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.number = 0
+        self.quotes = 0
+        self.opened = 0
+        """The line on which the quote count of the record last turned odd."""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        count = line.count(QUOTE)
+        if count:
+            if count % 2 and not self.quotes % 2:
+                self.opened = self.number
+            self.quotes += count
+        return line
+
+
+def csv_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]] | Reject]:
+    """Records of a CSV text with the physical line each starts on (a quoted cell may span
+    lines; a line ends at LF, CRLF or a lone CR), or a ``Reject`` for a record that cannot be
+    read, so that every record is accounted for and none runs into the next unnoticed.
+
+    The reader is strict about quotes (RFC 4180 section 2): a quote left open at the end of the
+    file, or text after a closing quote, is a rejected record rather than a guess that makes
+    two rows one cell. A cell longer than the reader's limit (``csv.field_size_limit``, 128 KiB:
+    four times what a spreadsheet cell holds, and far past any field) is rejected too, and
+    reading goes on after the cell, so memory stays bounded whatever the file holds.
+    """
+    source = _Lines(lines)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    while True:
+        start = source.number + 1
+        source.quotes = 0
+        source.opened = start
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield _unreadable(source, start, str(exc))
+            continue
         yield start, record
-        start = reader.line_num + 1
+
+
+def _unreadable(source: _Lines, start: int, error: str) -> Reject:
+    """The reject for the record from ``start`` that the CSV reader refused with ``error``."""
+    if error.startswith("field larger than field limit"):
+        while source.quotes % 2:  # inside a quoted cell: skip to where it ends
+            try:
+                next(source)
+            except StopIteration:
+                return _unterminated(source, start)
+        return Reject(
+            start,
+            "",
+            f"a cell is longer than {csv.field_size_limit():,} characters "
+            f"({_lines(start, source.number)}); no spreadsheet cell is that long: is a quote "
+            "missing, or a column that should be left out?",
+            CSV_CELL_TOO_LONG,
+        )
+    if error == "unexpected end of data":
+        return _unterminated(source, start)
+    return Reject(
+        start,
+        "",
+        f"a quoted cell is followed by more text before the next delimiter "
+        f"({_lines(start, source.number)}); put the whole cell in quotes and double each quote "
+        "inside it",
+        CSV_BAD_QUOTE,
+    )
+
+
+def _unterminated(source: _Lines, start: int) -> Reject:
+    return Reject(
+        start,
+        "",
+        f"unterminated quote starting at line {source.opened}: the cell runs to the end of the "
+        f"file (line {source.number}), so no row after it was read; close the quote",
+        CSV_UNTERMINATED_QUOTE,
+    )
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first} to {last}"
+
+
+# Why a record is rejected or skipped: stable codes (docs/import.md lists them), each with a
+# message for people. Neither ever holds a value of the file nor the id of a person matched.
+INVALID_VALUE = "invalid_value"
+TOO_MANY_CELLS = "too_many_cells"
+NO_PERSONAL_FIELD = "no_personal_field"
+LINE_BREAK = "line_break"
+CSV_CELL_TOO_LONG = "csv_cell_too_long"
+CSV_UNTERMINATED_QUOTE = "csv_unterminated_quote"
+CSV_BAD_QUOTE = "csv_bad_quote"
+UNREADABLE_CARD = "unreadable_card"
+UNTERMINATED_CARD = "unterminated_card"
+OUTSIDE_CARD = "outside_card"
+SUPPRESSED = "suppressed"
+OBJECTED = "objected"
+AMBIGUOUS = "ambiguous"
+HELD_FOR_OTHER_PURPOSES = "held_for_other_purposes"
+RESTRICTED = "restricted"
+DUPLICATE = "duplicate"
+GONE = "gone"
 
 
 @dataclass(frozen=True)
-class Reject:
+class LineNote:
+    """A record that was not imported as it stood: where (its first physical line; a card's
+    ``BEGIN:VCARD`` line), the column concerned (or ""), why, and the stable code of why."""
+
     line: int
     column: str
     reason: str
+    code: str = ""
+    """Empty only in jobs recorded before codes existed."""
+
+
+@dataclass(frozen=True)
+class Reject(LineNote):
+    """A record not imported at all (counted as rejected)."""
+
+
+@dataclass(frozen=True)
+class Skip(LineNote):
+    """A record that matched a person held already and left them as they were."""
 
 
 @dataclass
@@ -465,7 +642,9 @@ def validate_row(
     """One record as a ``Row`` to store, a ``Reject`` saying why not, or None for a blank line."""
     width = len(cells)
     if width > plan.width and any(c.strip() for c in cells[plan.width :]):
-        return Reject(line, "", f"{width} cells, but the header names {plan.width} columns")
+        return Reject(
+            line, "", f"{width} cells, but the header names {plan.width} columns", TOO_MANY_CELLS
+        )
     if not any(c.strip() for c in cells):
         return None
     layout = plan.layout
@@ -481,6 +660,15 @@ def validate_row(
         value = cells[index] if index < width else ""
         if not value.strip():
             continue
+        if declared.kind in _ONE_LINE and ("\n" in value or "\r" in value):
+            return Reject(
+                line,
+                header,
+                "holds a line break, which this field cannot: a quote in the wrong place may "
+                "have joined rows into one cell (the record starts here and runs over several "
+                "lines)",
+                LINE_BREAK,
+            )
         if prefix and n == layout.family:
             value = f"{prefix.strip()} {value.strip()}"
         if declared.kind is FieldKind.DATE:
@@ -488,9 +676,9 @@ def validate_row(
         try:
             stored[declared.name] = contact_rules.normalise(declared, value, ctx)
         except InvalidField as exc:
-            return Reject(line, header, reason_for(declared, exc))
+            return Reject(line, header, reason_for(declared, exc), INVALID_VALUE)
     if not stored:
-        return Reject(line, "", "no personal field has a value")
+        return Reject(line, "", "no personal field has a value", NO_PERSONAL_FIELD)
     person_relationship = relationship
     if layout.relationship is not None and (value := cell(layout.relationship[0])):
         found_word = _RELATIONSHIP_WORDS.get(contact_rules.fold(value.strip()))
@@ -499,13 +687,16 @@ def validate_row(
                 line,
                 layout.relationship[1],
                 "not customer, prospect or other (klant, prospect, overig)",
+                INVALID_VALUE,
             )
         person_relationship = found_word
     person_language = language
     if layout.language is not None and (value := cell(layout.language[0])):
         found_language = _LANGUAGE_WORDS.get(contact_rules.fold(value.strip()))
         if found_language is None:
-            return Reject(line, layout.language[1], "not a language Kluis speaks (nl or en)")
+            return Reject(
+                line, layout.language[1], "not a language Kluis speaks (nl or en)", INVALID_VALUE
+            )
         person_language = found_language
     consent = declared_consent
     if layout.consent is not None:
@@ -517,7 +708,7 @@ def validate_row(
         elif word in NO:
             consent = False
         else:
-            return Reject(line, header, "not yes or no (ja or nee)")
+            return Reject(line, header, "not yes or no (ja or nee)", INVALID_VALUE)
     row = Row(line, stored, person_relationship, person_language, consent)
     indexed = layout.indexed
     for name, value in stored.items():
@@ -531,3 +722,132 @@ def validate_row(
             if duplicates:
                 row.digests[name] = digest
     return row
+
+
+# Rows that match a person held already ------------------------------------------------------------
+
+DUPLICATE_FIELDS = ("email", "phone")
+"""The fields a row is matched to a person held by (through their blind-index digests)."""
+
+_SPOKEN = {"email": "e-mail address", "phone": "phone number"}
+
+
+@dataclass(frozen=True)
+class Held:
+    """What an import knows of a person a row matched, without decrypting anything."""
+
+    fields: frozenset[str]
+    """Which of ``DUPLICATE_FIELDS`` they have a value for."""
+    readable: bool = True
+    """Whether the importing role can already read them (``contacts.rules.readable_by``)."""
+    restricted: bool = False
+    objected: bool = False
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    SKIP = "skip"
+    MERGE = "merge"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What becomes of a valid row, given who its e-mail address and phone number belong to."""
+
+    action: Action
+    person_id: str = ""
+    code: str = ""
+    field: str = ""
+    """The field the reason is about: the one matched, or the one that differs."""
+
+
+def on_match(
+    digests: Mapping[str, bytes],
+    owners: Mapping[bytes, str],
+    held: Mapping[str, Held],
+    duplicates: Duplicates,
+) -> Decision:
+    """Whether a row with these duplicate-finding ``digests`` creates a person, is skipped,
+    merged or rejected; ``owners`` says who holds each digest, ``held`` what is known of them.
+
+    A row is one person's only if everything it says that finds people agrees: an e-mail address
+    of one person and a phone number of another, or an address that finds a person whose phone
+    number is a different one (a family sharing a phone, a colleague's mobile), is ambiguous and
+    rejected: skipping it would silently drop a person, merging it would give one person
+    another's data. A merge also needs the person to be readable by the importing role already:
+    adding the file's purpose to someone the role cannot read would hand it their data (purpose
+    limitation, Art. 5(1)(b)); and a restricted person's data is not processed (Art. 18).
+    """
+    found = {owners[d] for d in digests.values() if d in owners}
+    if not found:
+        return Decision(Action.CREATE)
+    if len(found) > 1:
+        return Decision(Action.REJECT, code=AMBIGUOUS)
+    (person_id,) = found
+    person = held.get(person_id)
+    if person is None:
+        return Decision(Action.SKIP, person_id, GONE)
+    matched = next(name for name, d in digests.items() if d in owners)
+    for name, digest in digests.items():
+        if digest not in owners and name in person.fields:
+            return Decision(Action.REJECT, person_id, AMBIGUOUS, name)
+    if duplicates is Duplicates.SKIP:
+        return Decision(Action.SKIP, person_id, DUPLICATE, matched)
+    if not person.readable:
+        return Decision(Action.REJECT, person_id, HELD_FOR_OTHER_PURPOSES)
+    if person.restricted:
+        return Decision(Action.REJECT, person_id, RESTRICTED)
+    return Decision(Action.MERGE, person_id, field=matched)
+
+
+def match_note(
+    decision: Decision, digests: Mapping[str, bytes], line: int, header_of: Mapping[str, str]
+) -> Reject | Skip:
+    """The reject or skip of a row ``on_match`` did not create or merge, worded for people;
+    never with the matched person's id (the role may not be allowed to know it)."""
+    column = header_of.get(decision.field, decision.field)
+    code = decision.code
+    if code == AMBIGUOUS and decision.field:
+        matched = next(n for n in digests if n != decision.field)
+        return Reject(
+            line,
+            column,
+            f"ambiguous: its {_SPOKEN[matched]} matches a person held whose "
+            f"{_SPOKEN[decision.field]} is a different one; not imported: fix the row, or "
+            "update that person by hand",
+            code,
+        )
+    if code == AMBIGUOUS:
+        return Reject(
+            line,
+            column,
+            "ambiguous: its e-mail address belongs to one person and its phone number to "
+            "another; fix the row or update those people by hand",
+            code,
+        )
+    if code == HELD_FOR_OTHER_PURPOSES:
+        return Reject(
+            line,
+            column,
+            "the person it matches is held under another purpose, one your role does not hold; "
+            "not merged (merging would add this purpose to them): ask someone who may read them",
+            code,
+        )
+    if code == RESTRICTED:
+        return Reject(
+            line,
+            column,
+            "the person it matches has restricted processing (Art. 18); not merged: lift the "
+            "restriction first, or update them by hand",
+            code,
+        )
+    if code == GONE:
+        return Skip(line, column, "the person it matches was erased during the import", code)
+    return Skip(
+        line,
+        column,
+        f"a person with this {_SPOKEN.get(decision.field, 'value')} is held already; left as "
+        "they are (--duplicates skip; merge fills in what they lack)",
+        code,
+    )

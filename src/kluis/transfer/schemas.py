@@ -8,15 +8,16 @@ from pydantic import BaseModel, Field
 
 
 class RejectPublic(BaseModel):
-    """A rejected row: where and why, never its value."""
+    """A rejected or skipped record: where and why, never its value nor a person's id."""
 
-    line: int
+    line: int = Field(description="The record's first physical line (a card's BEGIN:VCARD).")
     column: str
     reason: str
+    code: str = Field(description="Why, as a stable code (see docs/import.md).")
 
 
 class ImportJobPublic(BaseModel):
-    """An import job: its status and counts; the first 100 rejected rows."""
+    """An import job: its status and counts; the first 100 rejected and skipped rows."""
 
     id: int
     status: str = Field(
@@ -33,7 +34,12 @@ class ImportJobPublic(BaseModel):
     rejected: int
     suppressed: int
     consents: int
-    rejects: list[RejectPublic]
+    blank: int = Field(description="Blank records passed (not records read).")
+    records: int = Field(
+        description="Records read: `created + merged + skipped + rejected` (`position - blank`)."
+    )
+    rejects: list[RejectPublic] = Field(description="The first 100 rejected records.")
+    skips: list[RejectPublic] = Field(description="The first 100 records skipped as duplicates.")
     error: str | None
     started_at: datetime
     updated_at: datetime

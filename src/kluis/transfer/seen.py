@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 CHUNK = 500
 """Digests per statement: far below SQLite's bound-parameter limit (999 before 3.32)."""
@@ -34,9 +35,12 @@ CACHE_KIB = 16 * 1024
 """SQLite's page cache for the file, in KiB: the bound on what the set holds in memory."""
 
 
-def _chunks(digests: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
-    """``digests`` in lists of at most ``size``, read lazily (a generator is never listed whole)."""
-    it = iter(digests)
+_T = TypeVar("_T")
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """``items`` in lists of at most ``size``, read lazily (a generator is never listed whole)."""
+    it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
@@ -84,6 +88,10 @@ class SeenDigests:
                 conn.execute(
                     "CREATE TABLE seen (digest BLOB PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID"
                 )
+                conn.execute(
+                    "CREATE TABLE held (owner TEXT, field TEXT, PRIMARY KEY (owner, field)) "
+                    "WITHOUT ROWID"
+                )
             except BaseException:
                 conn.close()
                 raise
@@ -117,9 +125,14 @@ class SeenDigests:
             raise RuntimeError("use SeenDigests in a with block: it is not open")
         return self._conn
 
-    def add(self, digests: Iterable[bytes], owner: str = "") -> None:
-        """Remember ``digests`` (as ``owner``'s); ones seen already are left as they are."""
+    def add(self, digests: Iterable[bytes], owner: str = "", fields: Iterable[str] = ()) -> None:
+        """Remember ``digests`` (as ``owner``'s); ones seen already are left as they are. Also
+        that ``owner`` has a value for each of ``fields`` (names, no values)."""
         conn = self._open()
+        conn.executemany(
+            "INSERT OR IGNORE INTO held (owner, field) VALUES (?, ?)",
+            ((owner, name) for name in fields),
+        )
         for chunk in _chunks(digests, self._chunk * 20):
             # one transaction per chunk: committing each row would cost a write per digest
             conn.execute("BEGIN")
@@ -154,6 +167,19 @@ class SeenDigests:
             for digest, owner in self._query("SELECT digest, owner FROM seen WHERE digest", chunk):
                 found[bytes(digest)] = str(owner)
         return found
+
+    def fields_of(self, owners: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The fields remembered for each of ``owners`` that has any."""
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(owners, self._chunk):
+            marks = ",".join("?" * len(chunk))
+            rows = self._open().execute(
+                f"SELECT owner, field FROM held WHERE owner IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            for owner, name in rows:
+                found.setdefault(str(owner), set()).add(str(name))
+        return {owner: frozenset(names) for owner, names in found.items()}
 
     def any_seen(self, digests: Iterable[bytes]) -> bool:
         """Whether any of ``digests`` is remembered; stops at the first chunk with one."""

@@ -28,7 +28,7 @@ import pickle
 import queue
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -38,7 +38,7 @@ from sqlalchemy import Connection
 
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent, ImportFinished, ImportStarted, PersonCreated
-from kluis.auth.rules import Actor
+from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
@@ -54,15 +54,24 @@ from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
 from kluis.transfer import merging, repository
-from kluis.transfer.reading import BAD_CARD, FileInfo, records, scan
+from kluis.transfer.reading import FileInfo, Record, records, scan
 from kluis.transfer.rules import (
+    DUPLICATE_FIELDS,
+    GONE,
+    OBJECTED,
+    SUPPRESSED,
+    Action,
     ConsentDeclaration,
     Duplicates,
+    Held,
+    LineNote,
     Plan,
     Reject,
     Row,
-    check_minimisation,
+    Skip,
     header_key,
+    match_note,
+    on_match,
     parse_mapping,
     plan_columns,
     statistics_due,
@@ -77,7 +86,8 @@ spread over the whole index (digests are random): larger batches touch each page
 At 100,000 contacts, 5,000 rows per batch cost a quarter less CPU per contact than 1,000."""
 _PEOPLE_POSITION = {name: i for i, name in enumerate(PEOPLE_COLUMNS)}
 KEPT_REJECTS = 100
-"""Rejects listed in the job and the report; the rejects file has them all."""
+"""Rejected lines, and skipped lines, listed in the job and the report; the rejects file
+(``--rejects``) has them all."""
 DEFAULT_WORKERS = 0
 """Preparing runs in this process unless asked otherwise (``workers=1``: a second process reads
 the file and does the validation and cryptography while this one writes). The server's uploads
@@ -117,15 +127,22 @@ class ImportOptions:
 
 @dataclass
 class Counts:
+    """What became of the records read. Every record that is not blank is counted once in
+    ``created``, ``merged``, ``skipped`` or ``rejected``; ``suppressed`` and ``consents`` count
+    again some of those."""
+
     created: int = 0
     merged: int = 0
     skipped: int = 0
     rejected: int = 0
     suppressed: int = 0
     consents: int = 0
+    blank: int = 0
+    """Records without a non-blank cell (empty lines): not records read, but they move the
+    job's position."""
 
     def add(self, other: Counts) -> None:
-        for name in ("created", "merged", "skipped", "rejected", "suppressed", "consents"):
+        for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -140,15 +157,23 @@ class ImportReport:
     dry_run: bool = False
     resumed_from: int = 0
     already_done: bool = False
+    skips: list[Skip] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """Records read: created + merged + skipped + rejected."""
+        return self.position - self.counts.blank
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "job_id": self.job_id,
             "status": self.status,
             "format": self.format,
-            "records": self.position,
+            "records": self.records,
+            "position": self.position,
             **vars(self.counts),
             "rejects": [vars(r) for r in self.rejects],
+            "skips": [vars(s) for s in self.skips],
             "dry_run": self.dry_run,
             "resumed_from": self.resumed_from,
             "already_done": self.already_done,
@@ -166,7 +191,7 @@ class _Batch:
     """Records read (blank ones too): how far the job's position moves."""
     results: list[Row | Reject | None]
     rejected: dict[int, list[str]]
-    """The cells of each rejected record, by line, for the rejects file."""
+    """The cells of each rejected record read, by line, for the rejects file."""
 
 
 @dataclass(frozen=True)
@@ -184,25 +209,25 @@ class _Context:
     keep_cells: bool
     """Whether rejected records are written out (``--rejects``), so their cells are kept."""
 
-    def prepare(self, chunk: Sequence[tuple[int, list[str]]]) -> _Batch:
+    def prepare(self, chunk: Sequence[Record]) -> _Batch:
         out: list[Row | Reject | None] = []
         rejected: dict[int, list[str]] = {}
         valid: list[Row] = []
-        for line, cells in chunk:
-            result: Row | Reject | None
-            if cells and cells[0] == BAD_CARD:
-                result = Reject(line, "", "not a vCard that can be read")
-            else:
-                result = validate_row(
-                    self.plan,
-                    line,
-                    cells,
-                    relationship=self.relationship,
-                    language=self.language,
-                    ctx=self.ctx,
-                    declared_consent=self.declared_consent,
-                    blind_index=self.blind_index,
-                )
+        for record in chunk:
+            if isinstance(record, Reject):  # a record that could not be read
+                out.append(record)
+                continue
+            line, cells = record
+            result = validate_row(
+                self.plan,
+                line,
+                cells,
+                relationship=self.relationship,
+                language=self.language,
+                ctx=self.ctx,
+                declared_consent=self.declared_consent,
+                blind_index=self.blind_index,
+            )
             if isinstance(result, Reject):
                 if self.keep_cells:
                     rejected[line] = cells
@@ -233,12 +258,15 @@ class _Failed:
 class _Setup:
     info: FileInfo
     headers: list[str]
-    rows: Iterator[tuple[int, list[str]]]
+    rows: Iterator[Record]
     plan: Plan
     purposes: dict[str, Purpose]
     marketing: frozenset[str]
     reconfirm_months: int
     key: str
+    role_purposes: tuple[Purpose, ...]
+    """Every purpose the importing actor's role holds: a merge needs the person to be
+    readable under one of them already."""
 
 
 def _purposes(k: Kluis, actor: Actor, keys: Sequence[str]) -> dict[str, Purpose]:
@@ -248,8 +276,6 @@ def _purposes(k: Kluis, actor: Actor, keys: Sequence[str]) -> dict[str, Purpose]
             "(GDPR Art. 5(1)(b), 6)",
             field="purposes",
         )
-    from kluis.auth.rules import holds_purpose
-
     chosen: dict[str, Purpose] = {}
     with k.engine.connect() as conn:
         for key in dict.fromkeys(keys):
@@ -308,8 +334,12 @@ def _setup(k: Kluis, actor: Actor, path: Path, options: ImportOptions) -> _Setup
             },
             **mapping,
         }
-    plan = plan_columns(headers, mapping, options.consent)
-    check_minimisation(plan, lambda f: any(p.may_use(f.category) for p in purposes.values()))
+    plan = plan_columns(
+        headers,
+        mapping,
+        options.consent,
+        may_use=lambda f: any(p.may_use(f.category) for p in purposes.values()),
+    )
     marketing = frozenset(
         key
         for key, p in purposes.items()
@@ -317,7 +347,11 @@ def _setup(k: Kluis, actor: Actor, path: Path, options: ImportOptions) -> _Setup
     )
     canonical = json.dumps({"file": info.sha256, **options.canonical()}, sort_keys=True)
     key = hashlib.sha256(canonical.encode()).hexdigest()
-    return _Setup(info, headers, rows, plan, purposes, marketing, months, key)
+    with k.engine.connect() as conn:
+        role_purposes = tuple(
+            p for p in purposes_repo.all_purposes(conn) if holds_purpose(actor.role, p.roles)
+        )
+    return _Setup(info, headers, rows, plan, purposes, marketing, months, key, role_purposes)
 
 
 def run_import(
@@ -358,6 +392,7 @@ def run_import(
         position = job.position
         writer.counts = _job_counts(job)
         writer.kept = [Reject(**r) for r in job.rejects]
+        writer.kept_skips = [Skip(**s) for s in job.skips]
         with k.engine.begin() as conn:
             audit.record(
                 conn,
@@ -399,7 +434,14 @@ def run_import(
         raise
     if job is None:
         return ImportReport(
-            None, "dry-run", setup.info.format.value, position, writer.counts, writer.kept, True
+            None,
+            "dry-run",
+            setup.info.format.value,
+            position,
+            writer.counts,
+            writer.kept,
+            True,
+            skips=writer.kept_skips,
         )
     with k.engine.begin() as conn:
         repository.finish_job(conn, job.id, position, now)
@@ -436,9 +478,7 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _batches(
-    context: _Context, stream: Iterator[tuple[int, list[str]]], size: int
-) -> Iterator[_Batch]:
+def _batches(context: _Context, stream: Iterator[Record], size: int) -> Iterator[_Batch]:
     while chunk := list(islice(stream, size)):
         yield context.prepare(chunk)
 
@@ -446,9 +486,7 @@ def _batches(
 _POLL_SECONDS = 1.0
 
 
-def _in_worker(
-    context: _Context, stream: Iterator[tuple[int, list[str]]], size: int
-) -> Iterator[_Batch]:
+def _in_worker(context: _Context, stream: Iterator[Record], size: int) -> Iterator[_Batch]:
     """``_batches`` made in a second process, forked so that it inherits the open file, the
     plan and the keys: it reads, validates and seals the next batch while the caller writes
     this one. The queue holds two batches at most, so memory stays flat and the worker waits
@@ -486,7 +524,7 @@ def _in_worker(
 
 def _produce(
     context: _Context,
-    stream: Iterator[tuple[int, list[str]]],
+    stream: Iterator[Record],
     size: int,
     channel: multiprocessing.Queue[_Batch | _Failed | None],
     parent: int,
@@ -521,7 +559,15 @@ def _send(
 
 
 def _job_counts(job: repository.JobView) -> Counts:
-    return Counts(job.created, job.merged, job.skipped, job.rejected, job.suppressed, job.consents)
+    return Counts(
+        job.created,
+        job.merged,
+        job.skipped,
+        job.rejected,
+        job.suppressed,
+        job.consents,
+        job.blank,
+    )
 
 
 def _report(
@@ -536,6 +582,7 @@ def _report(
         [Reject(**r) for r in job.rejects],
         resumed_from=resumed_from,
         already_done=already_done,
+        skips=[Skip(**s) for s in job.skips],
     )
 
 
@@ -555,8 +602,9 @@ def queue_import(
 
 
 class _RejectsFile:
-    """The rejects CSV: each rejected row as it was, plus line and reason. It holds personal
-    data (the rows as given), so it is created readable by the owner only."""
+    """The rejects CSV: each row not imported as it stood (rejected, or skipped as a duplicate)
+    as it was read, after its line, outcome, code, column and reason. It holds personal data (the
+    rows as given), so it is created readable by the owner only."""
 
     def __init__(self, path: Path | None, headers: list[str], offset: int) -> None:
         self.path = path
@@ -568,21 +616,20 @@ class _RejectsFile:
     def __enter__(self) -> _RejectsFile:
         if self.path is None:
             return self
-        import os
-
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         self.handle = os.fdopen(fd, "r+", encoding="utf-8", newline="")
         self.handle.truncate(self.offset)
         self.handle.seek(self.offset)
         self.writer = Writer(self.handle)
         if self.offset == 0:
-            self.writer.writerow(["line", "column", "reason", *self.headers])
+            self.writer.writerow(["line", "outcome", "code", "column", "reason", *self.headers])
             self.flush()
         return self
 
-    def write(self, reject: Reject, cells: list[str]) -> None:
+    def write(self, note: LineNote, cells: list[str]) -> None:
         if self.writer is not None:
-            self.writer.writerow([reject.line, reject.column, reject.reason, *cells])
+            outcome = "skipped" if isinstance(note, Skip) else "rejected"
+            self.writer.writerow([note.line, outcome, note.code, note.column, note.reason, *cells])
 
     def flush(self) -> int:
         if self.handle is None:
@@ -594,6 +641,14 @@ class _RejectsFile:
     def __exit__(self, *exc: object) -> None:
         if self.handle is not None:
             self.handle.close()
+
+
+@dataclass
+class _Notes:
+    """A batch's rejected and skipped lines, as they are decided."""
+
+    rejects: list[Reject] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
 
 
 class _Writer:
@@ -616,13 +671,22 @@ class _Writer:
         self.dry_run = dry_run
         self.counts = Counts()
         self.kept: list[Reject] = []
+        self.kept_skips: list[Skip] = []
         self.seen: SeenDigests | None = None
         """A dry run's memory of the addresses earlier rows would have created (on disk)."""
         self.header_of = {c.target: c.header for c in setup.plan.columns}
+        self.merge = options.duplicates is Duplicates.MERGE
 
-    def _reject(self, batch: Counts, rejects: list[Reject], reject: Reject) -> None:
+    def _reject(self, batch: Counts, notes: _Notes, reject: Reject) -> None:
         batch.rejected += 1
-        rejects.append(reject)
+        notes.rejects.append(reject)
+
+    def _note(self, batch: Counts, notes: _Notes, note: Reject | Skip) -> None:
+        if isinstance(note, Skip):
+            batch.skipped += 1
+            notes.skips.append(note)
+        else:
+            self._reject(batch, notes, note)
 
     def write(
         self,
@@ -633,28 +697,30 @@ class _Writer:
         rejects_file: _RejectsFile,
     ) -> list[Reject]:
         batch = Counts()
-        rejects: list[Reject] = []
+        notes = _Notes()
         rows: list[tuple[Row, tuple[str, ...]]] = []
         cells = prepared.rejected
         for result in prepared.results:
             if isinstance(result, Reject):
-                self._reject(batch, rejects, result)
-            elif result is not None:
+                self._reject(batch, notes, result)
+            elif result is None:
+                batch.blank += 1
+            else:
                 rows.append((result, tuple(self.setup.purposes)))
                 if result.cells:
                     cells[result.line] = result.cells
-        rows = self._suppression(rows, batch, rejects)
+        rows = self._suppression(rows, batch, notes)
         if self.dry_run:
-            self._dry(rows, batch, rejects)
+            self._dry(rows, batch, notes)
         else:
-            self._store(job_id, rows, batch, rejects, start, end, rejects_file, cells)
+            self._store(job_id, rows, batch, notes, start, end, rejects_file, cells)
         self.counts.add(batch)
-        room = KEPT_REJECTS - len(self.kept)
-        self.kept.extend(sorted(rejects, key=lambda r: r.line)[: max(room, 0)])
-        return rejects
+        self.kept.extend(_first(notes.rejects, KEPT_REJECTS - len(self.kept)))
+        self.kept_skips.extend(_first(notes.skips, KEPT_REJECTS - len(self.kept_skips)))
+        return notes.rejects
 
     def _suppression(
-        self, rows: list[tuple[Row, tuple[str, ...]]], batch: Counts, rejects: list[Reject]
+        self, rows: list[tuple[Row, tuple[str, ...]]], batch: Counts, notes: _Notes
     ) -> list[tuple[Row, tuple[str, ...]]]:
         """People on the suppression list (erased, or objected to direct marketing) are not
         added to any marketing purpose, and no consent is taken for them from a file."""
@@ -672,10 +738,11 @@ class _Writer:
                 row,
                 purposes,
                 batch,
-                rejects,
+                notes,
                 self.header_of.get(hit[0], hit[0]),
                 "on the suppression list (erased or objected to direct marketing); not added to "
                 "marketing",
+                SUPPRESSED,
             )
             if kept_row is not None:
                 kept.append(kept_row)
@@ -686,9 +753,10 @@ class _Writer:
         row: Row,
         purposes: tuple[str, ...],
         batch: Counts,
-        rejects: list[Reject],
+        notes: _Notes,
         column: str,
         reason: str,
+        code: str,
     ) -> tuple[Row, tuple[str, ...]] | None:
         """``row`` for its purposes other than marketing, with only the fields those use and no
         consent from the file; None (and a reject) when marketing was all it was for. For people
@@ -696,7 +764,7 @@ class _Writer:
         batch.suppressed += 1
         remaining = tuple(p for p in purposes if p not in self.setup.marketing)
         if not remaining:
-            self._reject(batch, rejects, Reject(row.line, column, reason))
+            self._reject(batch, notes, Reject(row.line, column, reason, code))
             return None
         chosen = [self.setup.purposes[p] for p in remaining]
         row.stored = {
@@ -705,55 +773,112 @@ class _Writer:
             if any(p.may_use(BY_NAME[n].category) for p in chosen)
         }
         row.index = [(n, d) for n, d in row.index if n in row.stored]
+        row.digests = {n: d for n, d in row.digests.items() if n in row.stored}
         row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
         row.consent = False
         return row, remaining
 
-    def _dry(
-        self, rows: list[tuple[Row, tuple[str, ...]]], batch: Counts, rejects: list[Reject]
-    ) -> None:
+    def _held(
+        self, conn: Connection, people: dict[str, Any]
+    ) -> tuple[dict[str, Held], dict[str, list[str]]]:
+        """What is known of the people rows matched (their rows as stored, by id), and for a
+        merge the purposes each is held for: one query each for the whole pass."""
+        ids = sorted(people)
+        fields = {
+            person_id: frozenset(n for n in DUPLICATE_FIELDS if getattr(row, n) is not None)
+            for person_id, row in people.items()
+        }
+        if not self.merge or not ids:
+            return {person_id: Held(f) for person_id, f in fields.items()}, {}
+        held_for = contacts_repo.purposes_of(conn, ids)
+        restricted = contacts_repo.restricted(conn, ids)
+        objected = contacts_repo.objected(conn, ids)
+        return {
+            person_id: Held(
+                fields[person_id],
+                readable=contact_rules.readable_by(self.setup.role_purposes, held_for[person_id]),
+                restricted=person_id in restricted,
+                objected=person_id in objected,
+            )
+            for person_id in ids
+        }, held_for
+
+    def _objected(
+        self, row: Row, purposes: tuple[str, ...], batch: Counts, notes: _Notes
+    ) -> tuple[Row, tuple[str, ...]] | None:
+        """A merge into a person who objected to direct marketing adds no marketing purpose."""
+        if not any(p in self.setup.marketing for p in purposes):
+            return row, purposes
+        return self._without_marketing(row, purposes, batch, notes, "", _OBJECTED, OBJECTED)
+
+    def _dry(self, rows: list[tuple[Row, tuple[str, ...]]], batch: Counts, notes: _Notes) -> None:
+        """Count what ``_store`` would do, by the same rule (``rules.on_match``), against the
+        database as it is and what the earlier rows of the file would have changed: people
+        made (``line:N``), and addresses and fields merges would have filled in."""
         with self.k.engine.connect() as conn:
             owners = repository.owners(conn, [r for r, _ in rows])
+            held, _ = self._held(conn, contacts_repo.fetch(conn, sorted(set(owners.values()))))
         assert self.seen is not None
         seen = self.seen
         earlier = seen.owners_of(d for row, _ in rows for d in row.digests.values())
-        for row, _ in rows:
-            found = {owners[d] for d in row.digests.values() if d in owners}
-            found |= {earlier[d] for d in row.digests.values() if d in earlier}
-            if len(found) > 1:
-                self._reject(batch, rejects, _ambiguous(row))
-            elif found:
-                if self.options.duplicates is Duplicates.MERGE:
-                    batch.merged += 1
-                    # a merge fills in what the person lacks: later rows find them by it too
-                    self._remember(row, found.pop(), earlier)
-                else:
-                    batch.skipped += 1
-            else:
+        filled = seen.fields_of(set(earlier.values()) | set(held))
+        for row, purposes in rows:
+            known = {d: owners[d] for d in row.digests.values() if d in owners}
+            known.update({d: earlier[d] for d in row.digests.values() if d in earlier})
+            people = {}
+            for person_id in set(known.values()):
+                base = held.get(person_id, Held(frozenset()))
+                people[person_id] = replace(
+                    base, fields=base.fields | filled.get(person_id, frozenset())
+                )
+            decision = on_match(row.digests, known, people, self.options.duplicates)
+            if decision.action is Action.CREATE:
                 batch.created += 1
                 batch.consents += int(row.consent)
-                self._remember(row, f"line:{row.line}", earlier)
+                self._remember(row, f"line:{row.line}", earlier, filled)
+            elif decision.action is Action.MERGE:
+                if people[decision.person_id].objected:
+                    kept = self._objected(row, purposes, batch, notes)
+                    if kept is None:
+                        continue
+                    row = kept[0]
+                batch.merged += 1
+                batch.consents += int(row.consent and self.options.consent is not None)
+                # a merge fills in what the person lacks: later rows find them by it too
+                self._remember(row, decision.person_id, earlier, filled)
+            else:
+                self._note(
+                    batch, notes, match_note(decision, row.digests, row.line, self.header_of)
+                )
 
-    def _remember(self, row: Row, owner: str, earlier: dict[bytes, str]) -> None:
-        """What the dry run would have stored of ``row`` for ``owner``: its addresses."""
+    def _remember(
+        self,
+        row: Row,
+        owner: str,
+        earlier: dict[bytes, str],
+        filled: dict[str, frozenset[str]],
+    ) -> None:
+        """What the dry run would have stored of ``row`` for ``owner``: its addresses, and which
+        of the fields duplicates are found by the owner now has."""
         assert self.seen is not None
         fresh = [d for d in row.digests.values() if d not in earlier]
         earlier.update(dict.fromkeys(fresh, owner))
-        self.seen.add(fresh, owner)
+        filled[owner] = filled.get(owner, frozenset()) | frozenset(row.digests)
+        self.seen.add(fresh, owner, row.digests)
 
     def _store(
         self,
         job_id: int | None,
         rows: list[tuple[Row, tuple[str, ...]]],
         batch: Counts,
-        rejects: list[Reject],
+        notes: _Notes,
         start: int,
         end: int,
         rejects_file: _RejectsFile,
         cells: dict[int, list[str]],
     ) -> None:
         assert job_id is not None
-        for reject in sorted(rejects, key=lambda r: r.line):
+        for reject in sorted(notes.rejects, key=lambda r: r.line):
             rejects_file.write(reject, cells.get(reject.line, []))
         offset = rejects_file.flush()
         with self.k.engine.begin() as conn:
@@ -762,60 +887,66 @@ class _Writer:
             while pending:
                 this_pass, pending = _split_repeats(pending)
                 owners = repository.owners(conn, [r for r, _ in this_pass])
-                merging_into = (
-                    sorted(set(owners.values()))
-                    if self.options.duplicates is Duplicates.MERGE
-                    else []
-                )
-                restricted = contacts_repo.restricted(conn, merging_into)
-                objected = contacts_repo.objected(conn, merging_into)
+                people = contacts_repo.fetch(conn, sorted(set(owners.values()))) if owners else {}
+                held, held_for = self._held(conn, people)
+                merged: set[str] = set()
                 new: list[tuple[Row, tuple[str, ...]]] = []
                 for row, purposes in this_pass:
-                    found = {owners[d] for d in row.digests.values() if d in owners}
-                    if len(found) > 1:
-                        self._reject(batch, rejects, _ambiguous(row))
-                        rejects_file.write(rejects[-1], cells.get(row.line, []))
-                        offset = rejects_file.flush()
-                    elif found:
-                        if self.options.duplicates is Duplicates.MERGE:
-                            person_id = found.pop()
-                            if person_id in restricted:
-                                self._reject(batch, rejects, _restricted(row))
-                                rejects_file.write(rejects[-1], cells.get(row.line, []))
-                                offset = rejects_file.flush()
-                                continue
-                            if person_id in objected and any(
-                                p in self.setup.marketing for p in purposes
-                            ):
-                                kept_row = self._without_marketing(
-                                    row, purposes, batch, rejects, "", _OBJECTED
-                                )
-                                if kept_row is None:
-                                    rejects_file.write(rejects[-1], cells.get(row.line, []))
-                                    offset = rejects_file.flush()
-                                    continue
-                                row, purposes = kept_row
-                            merging.merge(
-                                self.k,
-                                conn,
-                                self.actor,
-                                person_id,
-                                row,
-                                purposes,
-                                self.options.consent,
-                                self.setup.reconfirm_months,
-                                self.now,
-                                batch,
-                                events,
-                                job_id,
+                    decision = on_match(row.digests, owners, held, self.options.duplicates)
+                    if decision.action is Action.CREATE:
+                        new.append((row, purposes))
+                        continue
+                    note: Reject | Skip | None = None
+                    if decision.action is Action.MERGE:
+                        person_id = decision.person_id
+                        if person_id in merged:  # merged by an earlier row of this pass
+                            people.update(contacts_repo.fetch(conn, [person_id]))
+                            held_for.update(contacts_repo.purposes_of(conn, [person_id]))
+                        kept = (
+                            self._objected(row, purposes, batch, notes)
+                            if held[person_id].objected
+                            else (row, purposes)
+                        )
+                        if kept is None:
+                            note = notes.rejects[-1]
+                        elif merging.merge(
+                            self.k,
+                            conn,
+                            self.actor,
+                            person_id,
+                            people[person_id],
+                            held_for[person_id],
+                            kept[0],
+                            kept[1],
+                            self.options.consent,
+                            self.setup.reconfirm_months,
+                            self.now,
+                            batch,
+                            events,
+                            job_id,
+                        ):
+                            merged.add(person_id)
+                            # what it filled in: a later row of the pass must meet it
+                            person = held[person_id]
+                            held[person_id] = replace(
+                                person, fields=person.fields | frozenset(kept[0].digests)
                             )
                         else:
-                            batch.skipped += 1
+                            note = match_note(
+                                replace(decision, code=GONE), row.digests, row.line, {}
+                            )
+                            self._note(batch, notes, note)
                     else:
-                        new.append((row, purposes))
+                        note = match_note(decision, row.digests, row.line, self.header_of)
+                        self._note(batch, notes, note)
+                    if note is not None:
+                        rejects_file.write(note, cells.get(row.line, []))
+                        offset = rejects_file.flush()
                 self._insert(conn, new, batch, events, job_id)
             audit.record(conn, self.actor.ref, self.now, events)
-            repository.advance_job(conn, job_id, start, end, batch, rejects, offset, self.now)
+            repository.advance_job(
+                conn, job_id, start, end, batch, notes.rejects, notes.skips, offset, self.now
+            )
 
     def _insert(
         self,
@@ -889,22 +1020,9 @@ _OBJECTED = (
 )
 
 
-def _restricted(row: Row) -> Reject:
-    return Reject(
-        row.line,
-        "",
-        "the person it matches has restricted processing (Art. 18); not merged: lift the "
-        "restriction first, or update them by hand",
-    )
-
-
-def _ambiguous(row: Row) -> Reject:
-    return Reject(
-        row.line,
-        "",
-        "its e-mail address belongs to one person and its phone number to another; fix the row "
-        "or update those people by hand",
-    )
+def _first(notes: list[Any], room: int) -> list[Any]:
+    """The first ``room`` of ``notes`` by line."""
+    return sorted(notes, key=lambda n: n.line)[: max(room, 0)]
 
 
 def _split_repeats(

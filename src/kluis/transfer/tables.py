@@ -41,8 +41,13 @@ class ImportJob(DataBase):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     suppressed: Mapped[int] = mapped_column(Integer, default=0)
     consents: Mapped[int] = mapped_column(Integer, default=0)
+    blank: Mapped[int] = mapped_column(Integer, default=0)
+    """Blank records passed: ``position - blank`` records were read, each created, merged,
+    skipped or rejected."""
     rejects: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    """The first rejected rows: line, column and reason, never the value."""
+    """The first rejected rows: line, column, reason and code, never the value."""
+    skips: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The first rows skipped as duplicates, the same way."""
     rejects_offset: Mapped[int] = mapped_column(Integer, default=0)
     """Bytes of the rejects CSV written by committed batches; a resumed run truncates to it."""
     error: Mapped[str | None] = mapped_column(Text)
