@@ -17,6 +17,7 @@ import pytest
 
 from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
+from factories import marketed
 from kluis.audit import service as audit
 from kluis.consent import service
 from kluis.consent.rules import REASONS, Reason
@@ -35,8 +36,8 @@ def add_person(relationship: str = "prospect", n: int = 1) -> str:
         "--given-name", f"Sjoukje{n}",
         "--family-name", "Terpstra-Wiersma",
         "--email", f"sjoukje{n}.terpstra@example.com",
-        "--purpose", "customer_service",
-        "--purpose", "email_marketing",
+        "--phone", f"+31 6 {20000000 + n}",
+        *(arg for key in marketed(relationship) for arg in ("--purpose", key)),
     ).stdout.strip()  # fmt: skip
 
 
@@ -505,7 +506,7 @@ def test_decide_answers_allowed_and_refused_with_exit_zero(kluis_env: Settings) 
     assert f"consent event {event_id}" in allowed
     assert REASONS[Reason.CONSENT][0] in " ".join(allowed.split())
     assert REASONS[Reason.CONSENT][1] in " ".join(allowed.split())
-    transactional = decide(person, kind="transactional", channel="post")
+    transactional = decide(person, kind="transactional", channel="sms")
     assert transactional == {
         "person_id": person,
         "allowed": True,

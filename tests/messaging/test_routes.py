@@ -19,7 +19,7 @@ import pytest
 
 from api_helpers import TestClient, anonymous_client, assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts

@@ -36,6 +36,7 @@ from kluis.errors import (
     NotFound,
     PermissionDenied,
     PersonErased,
+    PurposeRefused,
     Restricted,
 )
 from kluis.messaging import render, service
@@ -409,11 +410,15 @@ def _deliver(
     if not decision.allowed:
         _set(k, message_id, values | {"status": "refused"}, claim=True)
         return
+    assert decision.purpose is not None  # every allowed decision names its purpose
     try:
-        recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
-    except (Restricted, PersonErased, NotFound) as exc:
-        # Restricted or erased between the decision and the read: refused, as the rule says.
-        reason = "restricted" if isinstance(exc, Restricted) else "erased"
+        recipient = contacts.recipient(k, actor, person_id, decision.purpose, at)
+    except (Restricted, PersonErased, NotFound, PurposeRefused) as exc:
+        # Restricted, erased or taken off the purpose between the decision and the read:
+        # refused, as the rule says.
+        reason = {Restricted: "restricted", PurposeRefused: "not_collected"}.get(
+            type(exc), "erased"
+        )
         _set(
             k,
             message_id,

@@ -184,12 +184,8 @@ def send_message(
     }
     if not decision.allowed:
         return _store(k, base | {"status": "refused", "language": "-"}, decision)
-    purpose = (
-        k.settings.marketing_purpose
-        if message_kind is MessageKind.COMMERCIAL
-        else k.settings.service_purpose
-    )
-    recipient = contacts.recipient(k, actor, person_id, purpose, now)
+    assert decision.purpose is not None  # every allowed decision names its purpose
+    recipient = contacts.recipient(k, actor, person_id, decision.purpose, now)
     if not recipient.email:
         return _store(
             k,
