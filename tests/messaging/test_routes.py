@@ -204,10 +204,33 @@ def test_restricted_people_are_refused_and_erased_ones_gone(kluis: Kluis, smtp: 
 def test_a_mail_server_refusal_is_a_failed_message(kluis: Kluis, smtp: MailServer) -> None:
     person = add_person(kluis, ADMIN, NOW)
     smtp.handler.replies = ["550 5.1.1 no such mailbox"]
-    failed = send(client(kluis, "service", smtp), message(person, "transactional", NOTICE))
+    failed = send(client(kluis, "admin", smtp), message(person, "transactional", NOTICE))
     assert failed["status"] == "failed"
     assert "550" in failed["error"]
     assert failed["decision"]["allowed"] is True
+
+
+def test_the_mail_servers_answer_is_shown_to_admins_and_the_privacy_officer_only(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    """The server's answer can quote the address (issue 14): the transport keeps only its codes,
+    and the role that sent the message learns it failed, not even those; admins and the
+    privacy officer read the stored text, from the answer and the person's history alike."""
+    person = add_person(kluis, ADMIN, NOW)
+    address = "fenna.brouwersma1@example.com"
+    smtp.handler.replies = [f"550 5.1.1 <{address}>: Recipient address rejected"]
+    failed = send(client(kluis, "service", smtp), message(person, "transactional", NOTICE))
+    assert failed["status"] == "failed"
+    assert address not in failed["error"]
+    assert "550" not in failed["error"]
+    assert "admins and the privacy officer" in failed["error"]
+    for role in ("admin", "privacy_officer", "marketing", "sales", "service"):
+        history = client(kluis, role).get(f"/api/v1/contacts/{person}/messages")
+        assert history.status_code == 200, (role, history.text)
+        [entry] = history.json()
+        assert address not in entry["error"], role
+        whole = role in ("admin", "privacy_officer")
+        assert ("550 5.1.1" in entry["error"]) is whole, role
 
 
 def test_message_errors(kluis: Kluis, smtp: MailServer) -> None:
@@ -273,7 +296,7 @@ def test_message_errors(kluis: Kluis, smtp: MailServer) -> None:
         404,
         "urn:kluis:problem:not-found",
     )
-    statuses = [m["status"] for m in service.messages_of(kluis, person)]
+    statuses = [m["status"] for m in service.messages_of(kluis, person, ADMIN)]
     assert "sending" not in statuses
 
 

@@ -60,7 +60,7 @@ def test_a_prospect_without_consent_gets_service_mail_but_no_marketing(
     assert mail["To"] == "fenna.brouwersma1@example.com"
     assert mail["List-Unsubscribe"] is None
     assert "We are closed on Monday." in mail.get_body(("plain",)).get_content()
-    stored = service.messages_of(kluis, person)
+    stored = service.messages_of(kluis, person, ADMIN)
     assert [(m["kind"], m["status"], m["reason"]) for m in stored] == [
         ("commercial", "refused", "no_consent"),
         ("transactional", "sent", "transactional"),
@@ -156,7 +156,7 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     assert len(smtp.received) == 1
     smtp.handler.replies = ["550 5.1.1 no such mailbox"]
     failed = service.send_message(
-        kluis, SERVICE, person, "transactional", "offers", NOTICE, NOW, transport(smtp)
+        kluis, ADMIN, person, "transactional", "offers", NOTICE, NOW, transport(smtp)
     )
     assert failed.status == "failed"
     assert failed.error is not None

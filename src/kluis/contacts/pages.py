@@ -370,7 +370,7 @@ def person_page(
     if session.role.value in ("admin", "privacy_officer", "marketing", "sales", "service"):
         ledger = consent.ledger(k, session.actor, person_id, now)
         permissions = consent.permissions(k, person_id, now)
-        messages = messaging.messages_of(k, person_id)
+        messages = messaging.messages_of(k, person_id, session.actor)
     cited = {e.notice_id for e in ledger.events} if ledger is not None else set()
     return staff.render(
         k,

@@ -39,7 +39,7 @@ from kluis.errors import (
     PurposeRefused,
     Restricted,
 )
-from kluis.messaging import render, sender, service
+from kluis.messaging import render, rules, sender, service
 from kluis.messaging.tables import Campaign, MessageRow
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
@@ -380,7 +380,7 @@ def _send(
         conn.execute(
             update(MessageRow)
             .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
-            .values(status="interrupted", error="the sender stopped while this was being sent")
+            .values(status="interrupted", error=rules.INTERRUPTED)
         )
         conn.execute(
             update(Campaign)
@@ -467,7 +467,7 @@ def _deliver(
         )
         return
     if not recipient.email:
-        _set(k, message_id, values | {"status": "failed", "error": "no e-mail address"})
+        _set(k, message_id, values | {"status": "failed", "error": rules.NO_ADDRESS})
         return
     topic_name = topic_names["en" if recipient.language == "en" else "nl"]
     message, language = service.compose(

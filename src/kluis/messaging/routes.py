@@ -174,7 +174,7 @@ def person_messages(kluis: KluisDep, actor: ActorDep, person_id: str) -> list[Me
                 )
             ),
         )
-        for row in service.messages_of(kluis, person_id)
+        for row in service.messages_of(kluis, person_id, actor)
     ]
 
 

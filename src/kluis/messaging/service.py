@@ -7,6 +7,7 @@ unsubscribe footer and the RFC 2369 / RFC 8058 headers with a signed one-click l
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -189,7 +190,7 @@ def send_message(
     if not recipient.email:
         return _store(
             k,
-            base | {"status": "failed", "language": "-", "error": "no e-mail address"},
+            base | {"status": "failed", "language": "-", "error": rules.NO_ADDRESS},
             decision,
         )
     message, language = compose(
@@ -212,7 +213,8 @@ def send_message(
         with smtp:
             smtp.send(message)
     except SendFailed as exc:
-        return _finish(k, stored, "failed", now, str(exc.detail))
+        failed = _finish(k, stored, "failed", now, str(exc.detail))
+        return dataclasses.replace(failed, error=rules.shown_error(failed.error, actor.role))
     return _finish(k, stored, "sent", now, None)
 
 
@@ -352,13 +354,18 @@ def _finish(
     )
 
 
-def messages_of(k: Kluis, person_id: str) -> list[dict[str, Any]]:
-    """The messages sent (or refused) to a person, with the decision behind each."""
+def messages_of(k: Kluis, person_id: str, viewer: Actor | None) -> list[dict[str, Any]]:
+    """The messages sent (or refused) to a person, with the decision behind each; the mail
+    server's answer to a failed one as ``viewer`` may see it (``rules.shown_error``; None is the
+    person themselves, in their access package)."""
+    role = None if viewer is None else viewer.role
     with k.engine.connect() as conn:
         rows = conn.execute(
             select(MessageRow).where(MessageRow.person_id == person_id).order_by(MessageRow.id)
         )
         found = [dict(r._mapping) for r in rows]
+    for message in found:
+        message["error"] = rules.shown_error(message["error"], role)
     if not found and not k.vault.ciphers([person_id]):
         if k.vault.erased([person_id]):
             raise PersonErased(f"person {person_id} was erased; their messages went with them")

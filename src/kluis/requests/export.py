@@ -313,7 +313,7 @@ def access_package(
         "consent": _consent(k, ledger),
         "evidence": evidence,
         "permissions": [_permission(p) for p in consent.permissions(k, person_id, now)],
-        "messages": [_message(m) for m in messaging.messages_of(k, person_id)],
+        "messages": [_message(m) for m in messaging.messages_of(k, person_id, None)],
         "audit": [_audit_entry(e) for e in entries],
     }
     with k.engine.begin() as conn:
