@@ -240,6 +240,7 @@ def test_grant_then_withdraw_and_the_ledger_shows_both(kluis_env: Settings, klui
         "reason_en": REASONS[Reason.NO_CONSENT][0],
         "reason_nl": "",
         "evidence_event_id": None,
+        "purpose": None,
     }
 
     text = ok("consent", "show", person).stdout
@@ -515,6 +516,7 @@ def test_decide_answers_allowed_and_refused_with_exit_zero(kluis_env: Settings) 
         "reason_en": REASONS[Reason.TRANSACTIONAL][0],
         "reason_nl": REASONS[Reason.TRANSACTIONAL][1],
         "evidence_event_id": None,
+        "purpose": "customer_service",
         "as_of": None,
     }
 

@@ -118,6 +118,7 @@ def test_a_grant_flips_the_decision_and_says_why(kluis: Kluis) -> None:
         "reason_en": REASONS[Reason.CONSENT][0],
         "reason_nl": REASONS[Reason.CONSENT][1],
         "evidence_event_id": event_id,
+        "purpose": "email_marketing",
     }
 
     after = decision(marketing, person_id)

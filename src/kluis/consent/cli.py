@@ -109,6 +109,7 @@ def _decision_json(decision: rules.Decision) -> dict[str, Any]:
         "reason_en": decision.reason_en,
         "reason_nl": decision.reason_nl,
         "evidence_event_id": decision.evidence_event_id,
+        "purpose": decision.purpose,
     }
 
 
