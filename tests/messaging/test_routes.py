@@ -141,6 +141,7 @@ def test_a_prospect_gets_service_mail_but_no_marketing(kluis: Kluis, smtp: MailS
         "reason_en": sent["decision"]["reason_en"],
         "reason_nl": sent["decision"]["reason_nl"],
         "evidence_event_id": None,
+        "purpose": "customer_service",
     }
     [mail] = smtp.received
     assert mail["To"] == "fenna.brouwersma1@example.com"
