@@ -60,3 +60,25 @@ def add_person(
 EVERY_PAIR = every([c.value for c in Channel], [key for key, _en, _nl in DEFAULT_TOPICS])
 """Every channel with every default topic: what a notice covers in tests that are not about
 which wording asks for what."""
+
+
+def marketed(relationship: str) -> tuple[str, ...]:
+    """The purposes of a person who may be sent marketing: on a consent (``email_marketing``)
+    and, for a customer told at the sale, the soft opt-in (Art. 13(2) Directive 2002/58/EC)."""
+    held = ("customer_service", "email_marketing")
+    return (*held, "existing_customer_marketing") if relationship == "customer" else held
+
+
+def add_marketed_person(
+    kluis: Kluis,
+    actor: Actor,
+    now: datetime,
+    n: int = 1,
+    *,
+    relationship: str = "customer",
+    purposes: Sequence[str] | None = None,
+    **overrides: Any,
+) -> str:
+    """``add_person`` collected for marketing (``marketed``) unless ``purposes`` says otherwise."""
+    chosen = marketed(relationship) if purposes is None else purposes
+    return add_person(kluis, actor, now, n, relationship=relationship, purposes=chosen, **overrides)

@@ -34,6 +34,7 @@ DEFAULT_PURPOSES = {
     "customer_service",
     "sales_follow_up",
     "email_marketing",
+    "existing_customer_marketing",
     "invoicing",
     "age_verification",
     "privacy_requests",

@@ -76,11 +76,18 @@ class Settings(BaseSettings):
     )
     marketing_purpose: str = Field(
         default="email_marketing",
-        description="Purpose under which the address of a commercial message is read.",
+        description="Purpose a commercial message sent on consent needs: the person must have "
+        "been collected for it, and the address is read under it.",
+    )
+    soft_opt_in_purpose: str = Field(
+        default="existing_customer_marketing",
+        description="Purpose a commercial message sent under the customer soft opt-in needs "
+        "(ePrivacy Art. 13(2)): held by customers told at the sale; the address is read under it.",
     )
     service_purpose: str = Field(
         default="customer_service",
-        description="Purpose under which the address of a transactional message is read.",
+        description="Purpose a transactional message needs: the person must have been "
+        "collected for it, and the address is read under it.",
     )
     privacy_purpose: str = Field(
         default="privacy_requests",

@@ -17,6 +17,7 @@ import pytest
 
 from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
+from factories import marketed
 from kluis.audit import service as audit
 from kluis.consent import service
 from kluis.consent.rules import REASONS, Reason
@@ -35,8 +36,8 @@ def add_person(relationship: str = "prospect", n: int = 1) -> str:
         "--given-name", f"Sjoukje{n}",
         "--family-name", "Terpstra-Wiersma",
         "--email", f"sjoukje{n}.terpstra@example.com",
-        "--purpose", "customer_service",
-        "--purpose", "email_marketing",
+        "--phone", f"+31 6 {20000000 + n}",
+        *(arg for key in marketed(relationship) for arg in ("--purpose", key)),
     ).stdout.strip()  # fmt: skip
 
 
@@ -249,6 +250,7 @@ def test_grant_then_withdraw_and_the_ledger_shows_both(kluis_env: Settings, klui
         "reason_en": REASONS[Reason.NO_CONSENT][0],
         "reason_nl": "",
         "evidence_event_id": None,
+        "purpose": None,
     }
 
     text = ok("consent", "show", person).stdout
@@ -515,7 +517,7 @@ def test_decide_answers_allowed_and_refused_with_exit_zero(kluis_env: Settings) 
     assert f"consent event {event_id}" in allowed
     assert REASONS[Reason.CONSENT][0] in " ".join(allowed.split())
     assert REASONS[Reason.CONSENT][1] in " ".join(allowed.split())
-    transactional = decide(person, kind="transactional", channel="post")
+    transactional = decide(person, kind="transactional", channel="sms")
     assert transactional == {
         "person_id": person,
         "allowed": True,
@@ -524,6 +526,7 @@ def test_decide_answers_allowed_and_refused_with_exit_zero(kluis_env: Settings) 
         "reason_en": REASONS[Reason.TRANSACTIONAL][0],
         "reason_nl": REASONS[Reason.TRANSACTIONAL][1],
         "evidence_event_id": None,
+        "purpose": "customer_service",
         "as_of": None,
     }
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from api_helpers import TestClient, anonymous_client, assert_problem, client_for
 from conftest import NOW
-from factories import person_fields
+from factories import marketed, person_fields
 from kluis.consent.rules import REASONS, Reason
 from kluis.runtime import Kluis
 
@@ -27,7 +27,7 @@ def add_person(kluis: Kluis, n: int = 1, relationship: str = "prospect") -> str:
     admin = client_for(kluis, "admin")
     body = {
         "relationship": relationship,
-        "purposes": ["customer_service", "email_marketing"],
+        "purposes": list(marketed(relationship)),
         **person_fields(n),
     }
     response = admin.post(PEOPLE, json=body)
@@ -140,6 +140,7 @@ def test_a_grant_flips_the_decision_and_says_why(kluis: Kluis) -> None:
         "reason_en": REASONS[Reason.CONSENT][0],
         "reason_nl": REASONS[Reason.CONSENT][1],
         "evidence_event_id": event_id,
+        "purpose": "email_marketing",
     }
 
     after = decision(marketing, person_id)

@@ -45,11 +45,16 @@ LATER = T0 + timedelta(days=30)
 REBY = add_months(T0, 24)
 COMMERCIAL, TRANSACTIONAL = MessageKind.COMMERCIAL, MessageKind.TRANSACTIONAL
 EMAIL, SMS, PHONE = Channel.EMAIL, Channel.SMS, Channel.PHONE
+SOFT, MARKETING, SERVICE = "existing_customer_marketing", "email_marketing", "customer_service"
 
 GRANTED = Permission(Status.GRANTED, 11, T0, REBY)
 FOREVER = Permission(Status.GRANTED, 12, T0, None)
 WITHDRAWN = Permission(Status.WITHDRAWN, 13, T0, None)
 EXPIRED = Permission(Status.EXPIRED, 14, T0, REBY)
+
+
+HELD = frozenset({"customer_service", "email_marketing", "existing_customer_marketing"})
+"""Every purpose that grounds a message (``DEFAULT_GROUNDS``)."""
 
 
 def facts(
@@ -59,8 +64,14 @@ def facts(
     erased: bool = False,
     restricted: bool = False,
     objected: bool = False,
+    purposes: frozenset[str] = HELD,
+    reachable: bool = True,
 ) -> Facts:
-    return Facts(erased, restricted, objected, relationship, permission)
+    return Facts(erased, restricted, objected, relationship, permission, purposes, reachable)
+
+
+def held(*keys: str) -> frozenset[str]:
+    return frozenset(keys)
 
 
 # may_contact: the table of cases from the brief ---------------------------------------------
@@ -112,7 +123,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         SMS,
         TRANSACTIONAL,
         T0,
-        Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL),
+        Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL, purpose="customer_service"),
     ),
     (
         "transactional after an objection to direct marketing",
@@ -120,7 +131,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         PHONE,
         TRANSACTIONAL,
         T0,
-        Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL),
+        Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL, purpose="customer_service"),
     ),
     (
         "objection beats a live consent",
@@ -160,7 +171,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         SMS,
         COMMERCIAL,
         LATER,
-        Decision(True, Basis.CONSENT, Reason.CONSENT, 11),
+        Decision(True, Basis.CONSENT, Reason.CONSENT, 11, "email_marketing"),
     ),
     (
         "a consent without re-confirm-by date stays live",
@@ -168,7 +179,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         PHONE,
         COMMERCIAL,
         T0 + timedelta(days=3650),
-        Decision(True, Basis.CONSENT, Reason.CONSENT, 12),
+        Decision(True, Basis.CONSENT, Reason.CONSENT, 12, "email_marketing"),
     ),
     (
         "a customer's live consent is the basis, not the soft opt-in",
@@ -176,7 +187,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         EMAIL,
         COMMERCIAL,
         T0,
-        Decision(True, Basis.CONSENT, Reason.CONSENT, 11),
+        Decision(True, Basis.CONSENT, Reason.CONSENT, 11, "email_marketing"),
     ),
     (
         "a consent one microsecond before its re-confirm-by date allows",
@@ -184,7 +195,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         EMAIL,
         COMMERCIAL,
         REBY - timedelta(microseconds=1),
-        Decision(True, Basis.CONSENT, Reason.CONSENT, 11),
+        Decision(True, Basis.CONSENT, Reason.CONSENT, 11, "email_marketing"),
     ),
     (
         "a consent at its re-confirm-by date has lapsed",
@@ -216,7 +227,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         EMAIL,
         COMMERCIAL,
         REBY,
-        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN),
+        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=SOFT),
     ),
     (
         "a customer whose consent expired still has the soft opt-in on e-mail",
@@ -224,7 +235,7 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         EMAIL,
         COMMERCIAL,
         T0,
-        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN),
+        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=SOFT),
     ),
     (
         "a customer whose sms consent expired is refused",
@@ -240,7 +251,95 @@ CASES: list[tuple[str, Facts, Channel, MessageKind, datetime, Decision]] = [
         EMAIL,
         COMMERCIAL,
         T0,
-        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN),
+        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=SOFT),
+    ),
+    (
+        "a live consent of a person not collected for marketing refuses, naming both",
+        facts("prospect", GRANTED, purposes=held(SERVICE)),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NOT_COLLECTED, 11, MARKETING),
+    ),
+    (
+        "a customer's live consent without the marketing purpose falls back on the soft opt-in",
+        facts("customer", GRANTED, purposes=held(SOFT)),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=SOFT),
+    ),
+    (
+        "a customer not told at the sale has no soft opt-in",
+        facts("customer", purposes=held(SERVICE, MARKETING)),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NOT_COLLECTED, purpose=SOFT),
+    ),
+    (
+        "a customer not told at the sale whose consent lapsed has no soft opt-in",
+        facts("customer", EXPIRED, purposes=held(SERVICE, MARKETING)),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NOT_COLLECTED, purpose=SOFT),
+    ),
+    (
+        "the soft opt-in purpose of a prospect is no soft opt-in",
+        facts("prospect", purposes=held(SOFT)),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NO_CONSENT),
+    ),
+    (
+        "a customer held for the soft opt-in who objected is refused for the objection",
+        facts("customer", purposes=held(SOFT), objected=True),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.OBJECTED),
+    ),
+    (
+        "a transactional message needs the service purpose",
+        facts("customer", purposes=held(MARKETING, SOFT)),
+        EMAIL,
+        TRANSACTIONAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NOT_COLLECTED, purpose=SERVICE),
+    ),
+    (
+        "no address: a consent cannot be used",
+        facts("prospect", GRANTED, reachable=False),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NO_ADDRESS),
+    ),
+    (
+        "no address: the soft opt-in cannot be used",
+        facts("customer", reachable=False),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NO_ADDRESS),
+    ),
+    (
+        "no address: no transactional message",
+        facts("customer", reachable=False),
+        EMAIL,
+        TRANSACTIONAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.NO_ADDRESS),
+    ),
+    (
+        "no address does not hide why a person is refused",
+        facts("prospect", WITHDRAWN, reachable=False),
+        EMAIL,
+        COMMERCIAL,
+        T0,
+        Decision(False, Basis.NONE, Reason.WITHDRAWN, 13),
     ),
     *(
         (
@@ -293,7 +392,7 @@ def test_the_default_soft_opt_in_is_email_only() -> None:
 def test_soft_opt_in_channels_are_configurable(channel: Channel) -> None:
     customer = facts("customer")
     on = may_contact(customer, channel, COMMERCIAL, T0, soft_opt_in=frozenset({channel}))
-    assert on == Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN)
+    assert on == Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=SOFT)
     off = may_contact(customer, channel, COMMERCIAL, T0, soft_opt_in=frozenset())
     assert off == Decision(False, Basis.NONE, Reason.NO_CONSENT)
     for relationship in ("prospect", "other"):
@@ -352,7 +451,7 @@ def test_a_grant_makes_a_live_consent_with_its_event() -> None:
     state = apply(None, event(1, Action.GRANTED, T0))
     assert state == Permission(Status.GRANTED, 1, T0, add_months(T0, 24))
     decision = may_contact(facts("prospect", state), EMAIL, COMMERCIAL, LATER)
-    assert decision == Decision(True, Basis.CONSENT, Reason.CONSENT, 1)
+    assert decision == Decision(True, Basis.CONSENT, Reason.CONSENT, 1, "email_marketing")
 
 
 def test_withdrawal_beats_an_older_grant() -> None:
@@ -375,7 +474,7 @@ def test_reconfirmation_renews_a_live_grant() -> None:
     assert renewed == Permission(Status.GRANTED, 2, T0, add_months(at, 24))
     after_first_date = add_months(T0, 30)
     decision = may_contact(facts("prospect", renewed), EMAIL, COMMERCIAL, after_first_date)
-    assert decision == Decision(True, Basis.CONSENT, Reason.CONSENT, 2)
+    assert decision == Decision(True, Basis.CONSENT, Reason.CONSENT, 2, "email_marketing")
 
 
 def test_reconfirmation_cannot_revive_a_withdrawn_consent() -> None:
@@ -599,7 +698,9 @@ def test_nothing_commercial_without_a_basis(
         assert channel in soft
         assert decision.evidence_event_id is None
     transactional = may_contact(person, channel, TRANSACTIONAL, now, soft)
-    assert transactional == Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL)
+    assert transactional == Decision(
+        True, Basis.CONTRACT, Reason.TRANSACTIONAL, purpose="customer_service"
+    )
 
 
 @given(ledgers, moments, relationships, soft_sets, st.sampled_from(CHANNELS))
@@ -919,3 +1020,45 @@ def test_evidence_too_large_is_refused(kind: str, make: Callable[[], bytes]) -> 
 def test_unknown_evidence_types_are_refused(kind: str) -> None:
     with pytest.raises(ValueError, match="not accepted as evidence"):
         check_evidence(kind, pdf_file(), MAX)
+
+
+@given(
+    ledgers,
+    moments,
+    relationships,
+    soft_sets,
+    st.sampled_from(CHANNELS),
+    st.sampled_from(list(MessageKind)),
+    st.frozensets(st.sampled_from([SERVICE, MARKETING, SOFT, "invoicing"])),
+    st.booleans(),
+)
+def test_an_allowed_message_names_a_purpose_the_person_was_collected_for(
+    events: list[Event],
+    now: datetime,
+    relationship: str,
+    soft: frozenset[Channel],
+    channel: Channel,
+    kind: MessageKind,
+    purposes: frozenset[str],
+    reachable: bool,
+) -> None:
+    """Art. 5(1)(b): whatever the ledger says, a message goes only under a purpose the person
+    holds, to a person with an address; and a refusal for a missing purpose names it."""
+    permission = fold(events).get((channel, "offers"))
+    person = facts(relationship, permission, purposes=purposes, reachable=reachable)
+    decision = may_contact(person, channel, kind, now, soft)
+    if decision.allowed:
+        assert reachable
+        assert decision.purpose in purposes
+        expected = {
+            Basis.CONTRACT: SERVICE,
+            Basis.CONSENT: MARKETING,
+            Basis.SOFT_OPT_IN: SOFT,
+        }[decision.basis]
+        assert decision.purpose == expected
+    if decision.reason is Reason.NOT_COLLECTED:
+        assert decision.purpose is not None
+        assert decision.purpose not in purposes
+    if decision.basis is Basis.SOFT_OPT_IN:
+        assert relationship == "customer"
+        assert channel in soft

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import ADMIN, MARKETING, NOW
-from factories import EVERY_PAIR, add_person
+from factories import EVERY_PAIR
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue, service
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Basis, Reason

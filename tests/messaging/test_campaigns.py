@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SALES
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.errors import Conflict, InvalidField, PermissionDenied

@@ -20,7 +20,7 @@ from cli_helpers import ok as _ok
 from cli_helpers import ok_json as _ok_json
 from cli_helpers import refused, run
 from conftest import ADMIN, MARKETING
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.db import utcnow

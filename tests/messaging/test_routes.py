@@ -19,11 +19,12 @@ import pytest
 
 from api_helpers import TestClient, anonymous_client, assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts
-from kluis.messaging import service
+from kluis.errors import Conflict
+from kluis.messaging import campaigns, sender, service
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
 from mailserver import MailServer, mail_server
@@ -144,6 +145,7 @@ def test_a_prospect_gets_service_mail_but_no_marketing(kluis: Kluis, smtp: MailS
         "reason_en": sent["decision"]["reason_en"],
         "reason_nl": sent["decision"]["reason_nl"],
         "evidence_event_id": None,
+        "purpose": "customer_service",
     }
     [mail] = smtp.received
     assert mail["To"] == "fenna.brouwersma1@example.com"
@@ -209,10 +211,33 @@ def test_restricted_people_are_refused_and_erased_ones_gone(kluis: Kluis, smtp: 
 def test_a_mail_server_refusal_is_a_failed_message(kluis: Kluis, smtp: MailServer) -> None:
     person = add_person(kluis, ADMIN, NOW)
     smtp.handler.replies = ["550 5.1.1 no such mailbox"]
-    failed = send(client(kluis, "service", smtp), message(person, "transactional", NOTICE))
+    failed = send(client(kluis, "admin", smtp), message(person, "transactional", NOTICE))
     assert failed["status"] == "failed"
     assert "550" in failed["error"]
     assert failed["decision"]["allowed"] is True
+
+
+def test_the_mail_servers_answer_is_shown_to_admins_and_the_privacy_officer_only(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    """The server's answer can quote the address (issue 14): the transport keeps only its codes,
+    and the role that sent the message learns it failed, not even those; admins and the
+    privacy officer read the stored text, from the answer and the person's history alike."""
+    person = add_person(kluis, ADMIN, NOW)
+    address = "fenna.brouwersma1@example.com"
+    smtp.handler.replies = [f"550 5.1.1 <{address}>: Recipient address rejected"]
+    failed = send(client(kluis, "service", smtp), message(person, "transactional", NOTICE))
+    assert failed["status"] == "failed"
+    assert address not in failed["error"]
+    assert "550" not in failed["error"]
+    assert "admins and the privacy officer" in failed["error"]
+    for role in ("admin", "privacy_officer", "marketing", "sales", "service"):
+        history = client(kluis, role).get(f"/api/v1/contacts/{person}/messages")
+        assert history.status_code == 200, (role, history.text)
+        [entry] = history.json()
+        assert address not in entry["error"], role
+        whole = role in ("admin", "privacy_officer")
+        assert ("550 5.1.1" in entry["error"]) is whole, role
 
 
 def test_message_errors(kluis: Kluis, smtp: MailServer) -> None:
@@ -409,6 +434,63 @@ def test_a_stopped_send_resumes_without_sending_anyone_twice(
     assert (done["counts"]["sent"], done["counts"]["interrupted"]) == (5, 1)
     assert len(smtp.received) == 5
     assert max(recipients(smtp).values()) == 1
+
+
+def test_a_second_send_while_one_runs_is_refused_and_starts_no_second_sender(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    """One sender per campaign (issue 14): a second ``POST .../send`` while a sender holds the
+    campaign (here one that ``ready_to_send`` started elsewhere, as another process would)
+    answers 409 and sends nothing; once the first sender has stopped without giving the
+    campaign up, its claim lapses and sending again resumes."""
+    population(kluis)
+    marketing = client(kluis, "marketing", smtp)
+    draft = create(marketing, SPRING | {"rate_per_minute": 60})
+    url = smtp.url
+
+    def transport() -> SmtpTransport:
+        return SmtpTransport(parse_smtp_url(url), sleep=lambda _s: None)
+
+    campaigns.ready_to_send(kluis, MARKETING, draft["id"], transport, NOW)
+    second = marketing.post(f"{CAMPAIGNS}/{draft['id']}/send")
+    assert_problem(second, 409, "urn:kluis:problem:conflict", "campaign_id")
+    assert "being sent already" in second.json()["detail"]
+    assert smtp.received == []
+    assert marketing.get(f"{CAMPAIGNS}/{draft['id']}").json()["status"] == "draft"
+    with pytest.raises(Conflict):
+        campaigns.send_campaign(kluis, MARKETING, draft["id"], lambda: NOW, transport)
+    later = client(kluis, "marketing", smtp, now=NOW + sender.LEASE)
+    assert later.post(f"{CAMPAIGNS}/{draft['id']}/send").status_code == 202
+    assert later.get(f"{CAMPAIGNS}/{draft['id']}").json()["status"] == "sent"
+    assert len(smtp.received) == 2
+
+
+def test_a_sender_whose_claim_was_taken_stops(kluis: Kluis, smtp: MailServer) -> None:
+    """A sender that stalled past its claim and finds another sender holding the campaign
+    stops before its next message, so two senders never work at once."""
+    for n in range(20, 24):
+        add_person(kluis, ADMIN, NOW, n, relationship="customer")
+    draft = create(client(kluis, "marketing", smtp), SPRING | {"rate_per_minute": 60})
+    url = smtp.url
+    clock = iter([NOW + timedelta(seconds=s) for s in range(100)])
+    stalled = NOW + timedelta(hours=1)
+
+    def sleep(_seconds: float) -> None:
+        # the first sender stalls after its first message; a second one claims the lapsed
+        # campaign meanwhile
+        sender.claim(kluis, draft["id"], 60, stalled)
+
+    done = campaigns.send_campaign(
+        kluis,
+        MARKETING,
+        draft["id"],
+        lambda: next(clock),
+        lambda: SmtpTransport(parse_smtp_url(url), sleep=lambda _s: None),
+        sleep=sleep,
+    )
+    assert done.counts.get("sent") == 1
+    assert done.counts.get("queued") == 3
+    assert len(smtp.received) == 1
 
 
 def test_campaign_errors(kluis: Kluis, smtp: MailServer) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SERVICE
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts
@@ -158,7 +158,7 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     assert len(smtp.received) == 1
     smtp.handler.replies = ["550 5.1.1 no such mailbox"]
     failed = service.send_message(
-        kluis, SERVICE, person, "transactional", "offers", NOTICE, NOW, transport(smtp)
+        kluis, ADMIN, person, "transactional", "offers", NOTICE, NOW, transport(smtp)
     )
     assert failed.status == "failed"
     assert failed.error is not None

@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES
 from kluis.audit import service as audit
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.purposes import service
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor, Transfer
+from kluis.purposes.tables import PurposeRow
 from kluis.runtime import Kluis
 
 LATER = NOW + timedelta(hours=1)
@@ -68,6 +69,27 @@ def test_loading_the_default_catalogue_twice_adds_nothing(kluis: Kluis) -> None:
     before = len(entries(kluis.engine, "purpose.created"))
     assert service.load_default_catalogue(kluis.engine, LATER) == 0
     assert len(entries(kluis.engine, "purpose.created")) == before
+
+
+def test_loading_adds_the_soft_opt_in_purpose_to_a_catalogue_seeded_before_it(
+    kluis: Kluis,
+) -> None:
+    """A store whose catalogue was seeded before the soft opt-in purpose existed gets it from
+    ``kluis init`` (issue 14), audited as created by the system; nothing else changes, and a
+    purpose an admin changed keeps the admin's version."""
+    with kluis.engine.begin() as conn:
+        conn.execute(delete(PurposeRow).where(PurposeRow.key == "existing_customer_marketing"))
+    service.change_purpose(kluis.engine, ADMIN, "email_marketing", {"retention": "P60D"}, NOW)
+    before = len(entries(kluis.engine, "purpose.created"))
+    assert service.load_default_catalogue(kluis.engine, LATER) == 1
+    added = service.get_purpose(kluis.engine, "existing_customer_marketing")
+    assert added.lawful_basis is LawfulBasis.LEGITIMATE_INTEREST
+    assert added.data_subjects == ("customer",)
+    assert service.get_purpose(kluis.engine, "email_marketing").retention == "P60D"
+    created = entries(kluis.engine, "purpose.created")
+    assert len(created) == before + 1
+    assert (created[-1].actor, created[-1].purpose) == ("system", added.key)
+    assert service.load_default_catalogue(kluis.engine, LATER) == 0
 
 
 @pytest.mark.parametrize("actor", [ADMIN, PRIVACY], ids=["admin", "privacy_officer"])

@@ -349,7 +349,9 @@ def test_changes_belong_to_a_rectification_only(kluis: Kluis, smtp: MailServer) 
 def test_restriction_stops_every_message_until_it_is_lifted_telling_the_person_first(
     kluis: Kluis, smtp: MailServer
 ) -> None:
-    person = customer(kluis, purposes=("customer_service", "invoicing"))
+    person = customer(
+        kluis, purposes=("customer_service", "invoicing", "existing_customer_marketing")
+    )
     client = staff(kluis, smtp)
     assert decision(client, person, "email", "commercial")["allowed"] is True
     request = verified(client, "restriction", person)
@@ -417,7 +419,12 @@ def test_a_restricted_person_still_gets_the_answer_to_their_own_request(
 def test_objection_stops_direct_marketing_on_every_channel_but_not_service_mail(
     kluis: Kluis, smtp: MailServer
 ) -> None:
-    person = customer(kluis, relationship="prospect", purposes=("email_marketing",), phone=None)
+    person = customer(
+        kluis,
+        relationship="prospect",
+        purposes=("customer_service", "email_marketing"),
+        phone=None,
+    )
     notice = catalogue.add_notice(
         kluis, ADMIN, "en", "Yes, send me offers.", NOW, covers=every(["email", "sms"], ["offers"])
     ).id

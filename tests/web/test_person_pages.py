@@ -78,7 +78,7 @@ def test_adding_asks_first_for_the_purposes_the_role_holds(kluis: Kluis) -> None
     assert 'href="/app/contacts/new"' in client.get("/app/contacts").text
     page = client.get("/app/contacts/new").text
     offered = set(re.findall(r'name="purpose" value="([a-z_]+)"', page))
-    assert offered == {"email_marketing"}
+    assert offered == {"email_marketing", "existing_customer_marketing"}
     assert 'value="email_marketing" checked' in page
     again = client.get("/app/contacts/new", params={"step": "purposes"})
     assert again.status_code == 422

@@ -19,7 +19,7 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.consent import catalogue

@@ -19,7 +19,7 @@ from kluis.audit.events import (
 )
 from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.consent import repository, rules
-from kluis.consent.rules import Channel, MessageKind, NoticeScope
+from kluis.consent.rules import Channel, Grounds, MessageKind, NoticeScope
 from kluis.consent.tables import Topic
 from kluis.errors import (
     Conflict,
@@ -58,6 +58,15 @@ def soft_opt_in_channels(k: Kluis) -> frozenset[Channel]:
             f"from {choices}",
             field="soft_opt_in_channels",
         ) from None
+
+
+def grounds(k: Kluis) -> Grounds:
+    """The purposes that ground each basis of a message, from the settings."""
+    return Grounds(
+        service=k.settings.service_purpose,
+        consent=k.settings.marketing_purpose,
+        soft_opt_in=k.settings.soft_opt_in_purpose,
+    )
 
 
 def parse_channel(value: str) -> Channel:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.segment import Segments
 from rich.table import Column, Table
 
-from kluis.consent import catalogue, receipt, rules, service
+from kluis.consent import catalogue, receipt, rules, service, soft_opt_in
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
@@ -109,6 +109,7 @@ def _decision_json(decision: rules.Decision) -> dict[str, Any]:
         "reason_en": decision.reason_en,
         "reason_nl": decision.reason_nl,
         "evidence_event_id": decision.evidence_event_id,
+        "purpose": decision.purpose,
     }
 
 
@@ -730,5 +731,56 @@ def audience(
             sentence = rules.REASONS[rules.Reason(reason)][0]
             table.add_row(reason, str(count), sentence)
         base.out.print(table)
+
+    base._run(go)
+
+
+@consent_app.command("soft-opt-in")
+def consent_soft_opt_in(
+    told_since: Annotated[
+        str,
+        typer.Option(
+            help="The date (YYYY-MM-DD) from which every customer was told at the sale that "
+            "their e-mail address would be used for offers of our own similar products, with "
+            "the chance to object then and in every message."
+        ),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do it; without it, only say what would be done.")
+    ] = False,
+) -> None:
+    """Bring customers collected since --told-since under the soft opt-in purpose
+    (`KLUIS_SOFT_OPT_IN_PURPOSE`; Art. 13(2) Directive 2002/58/EC): Kluis cannot know who was
+    told at the sale, so nobody is put under it unless you say so. People who objected, are
+    restricted or have an address on the suppression list are left out. Admin or privacy
+    officer; each person added is audited."""
+    base = _base()
+
+    def go() -> None:
+        since = _moment(told_since)
+        with base._kluis() as kluis:
+            result = soft_opt_in.hold_told_customers(
+                kluis, base._actor(), since, utcnow(), apply=yes
+            )
+        what = (
+            f"customers collected since {_day(since)} who lack purpose {result.purpose}, "
+            "have not objected and are not restricted"
+        )
+        if result.done:
+            base.out.print(
+                f"Added purpose {result.purpose} to {result.customers} {what}.", markup=False
+            )
+        else:
+            base.out.print(
+                f"Would add purpose {result.purpose} to {result.customers} {what}. Do this only "
+                "if every one of them was told at the sale, with the chance to object; run "
+                "again with --yes to do it.",
+                markup=False,
+            )
+        if result.suppressed:
+            base.out.print(
+                f"Left out {result.suppressed} whose address is on the suppression list.",
+                markup=False,
+            )
 
     base._run(go)

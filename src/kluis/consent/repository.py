@@ -25,11 +25,13 @@ from sqlalchemy import (
 )
 
 from kluis.consent.rules import (
+    CHANNEL_FIELDS,
     Action,
     Channel,
     Decision,
     Event,
     Facts,
+    Grounds,
     MessageKind,
     NoticeScope,
     Permission,
@@ -46,7 +48,7 @@ from kluis.consent.tables import (
     PersonFlags,
     Topic,
 )
-from kluis.contacts.tables import people
+from kluis.contacts.tables import PersonPurpose, people
 
 
 def topics(conn: Connection) -> list[Row[Any]]:
@@ -243,6 +245,19 @@ def flag_events_of(conn: Connection, person_id: str) -> list[Row[Any]]:
     )
 
 
+def reach(conn: Connection, person_id: str, channel: Channel) -> tuple[frozenset[str], bool]:
+    """The purposes a person was collected for, and whether they have an address on
+    ``channel`` (its ciphertext column is set; nothing is decrypted)."""
+    held = frozenset(
+        conn.scalars(select(PersonPurpose.purpose_key).where(PersonPurpose.person_id == person_id))
+    )
+    address = people.c[CHANNEL_FIELDS[channel]]
+    present = conn.execute(
+        select(address.is_not(None)).where(people.c.id == person_id)
+    ).scalar_one_or_none()
+    return held, bool(present)
+
+
 def relationship(conn: Connection, person_id: str) -> str | None:
     return conn.execute(
         select(people.c.relationship).where(people.c.id == person_id)
@@ -273,177 +288,164 @@ def evidence_of(conn: Connection, person_id: str) -> list[Row[Any]]:
     )
 
 
-def _audience_conditions(
-    channel: str, topic_key: str, now: datetime, soft_opt_in: bool
-) -> tuple[Any, Any, Any]:
-    """The joined selection of every person and the SQL form of ``may_contact``'s outcome for
-    a commercial message on (channel, topic) at ``now``: the reason code per person."""
+Cell = tuple[str, bool, str | None, bool, bool, bool]
+"""What ``may_contact`` reads of a person for one commercial (channel, topic), in the few values
+it tells apart: the flag (``restricted``, ``objected`` or ``""``); whether a customer; the state
+for the (channel, topic): ``withdrawn``, ``live`` (granted, not past its re-confirm-by date),
+``lapsed`` (expired, or past that date) or None (nothing recorded); whether the person holds the
+consent's purpose, and the soft opt-in's; whether they have an address on the channel."""
+
+
+def _audience_columns(channel: str, topic_key: str, now: datetime, grounds: Grounds) -> Any:
+    """Every person with what the rule needs of them for a commercial message on
+    (channel, topic) at ``now``, as a subquery: one row per person."""
     perm = PermissionRow.__table__.alias("perm")
     flag = PersonFlags.__table__.alias("flag")
-    joined = people.outerjoin(flag, flag.c.person_id == people.c.id).outerjoin(
-        perm,
-        and_(
-            perm.c.person_id == people.c.id,
-            perm.c.channel == channel,
-            perm.c.topic == topic_key,
-        ),
+    held_consent = PersonPurpose.__table__.alias("held_consent")
+    held_soft = PersonPurpose.__table__.alias("held_soft")
+    joined = (
+        people.outerjoin(flag, flag.c.person_id == people.c.id)
+        .outerjoin(
+            perm,
+            and_(
+                perm.c.person_id == people.c.id,
+                perm.c.channel == channel,
+                perm.c.topic == topic_key,
+            ),
+        )
+        .outerjoin(
+            held_consent,
+            and_(
+                held_consent.c.person_id == people.c.id,
+                held_consent.c.purpose_key == grounds.consent,
+            ),
+        )
+        .outerjoin(
+            held_soft,
+            and_(
+                held_soft.c.person_id == people.c.id,
+                held_soft.c.purpose_key == grounds.soft_opt_in,
+            ),
+        )
     )
-    is_live = and_(
-        perm.c.status == Status.GRANTED.value,
-        or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
-    )
-    customer = and_(people.c.relationship == "customer", literal(soft_opt_in))
-    reason = case(
-        (func.coalesce(flag.c.restricted, False), literal("restricted")),
-        (func.coalesce(flag.c.objected, False), literal("objected")),
-        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
-        (is_live, literal("consent")),
-        (customer, literal("soft_opt_in")),
-        (perm.c.status.is_not(None), literal("expired")),
-        else_=literal("no_consent"),
-    )
-    return joined, reason, perm.c.event_id
-
-
-Cell = tuple[str, bool, str | None]
-"""What ``may_contact`` reads of a person for one (channel, topic), in the few values it tells
-apart: the flag (``restricted``, ``objected`` or ``""``), whether a customer, and the state for
-the (channel, topic): ``withdrawn``, ``live`` (granted, not past its re-confirm-by date),
-``lapsed`` (expired, or past that date) or None (nothing recorded)."""
-
-
-def _customer_of(joined: Any, person_id: Any) -> tuple[Any, Any]:
-    """``joined`` with the person's id again when they are a customer (else NULL), and that id.
-    A left join (not EXISTS) so that SQLite keeps walking ``joined`` in its order and looks
-    people up on the covering (id, relationship) index rather than reading their rows."""
-    customer = people.alias("customer")
-    on = and_(customer.c.id == person_id, customer.c.relationship == "customer")
-    return joined.outerjoin(customer, on), customer.c.id
-
-
-def audience_cells(
-    conn: Connection, channel: str, topic_key: str, now: datetime, customers: bool
-) -> Counter[Cell]:
-    """How many people are in each cell, from indexes only and without a full pass over people:
-    the (channel, topic)'s states, walked once on the audience index in person order (looking
-    each up on the people index, in the same order, when ``customers`` is asked: only the soft
-    opt-in needs it); the flagged, who are few; the number of people and of customers. Whoever
-    is in no query is unflagged with nothing recorded. Erased people are gone and in no cell."""
-    perm, flag = PermissionRow.__table__, PersonFlags.__table__
-    of_topic = and_(perm.c.channel == channel, perm.c.topic == topic_key)
-    withdrawn = perm.c.status == Status.WITHDRAWN.value
     live = and_(
         perm.c.status == Status.GRANTED.value,
         or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
     )
     state = case(
-        (withdrawn, literal("withdrawn")), (live, literal("live")), else_=literal("lapsed")
+        (perm.c.status.is_(None), null()),
+        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
+        (live, literal("live")),
+        else_=literal("lapsed"),
+    )
+    flagged = case(
+        (func.coalesce(flag.c.restricted, False), literal("restricted")),
+        (func.coalesce(flag.c.objected, False), literal("objected")),
+        else_=literal(""),
+    )
+    address = people.c[CHANNEL_FIELDS[Channel(channel)]]
+    return (
+        select(
+            people.c.id.label("id"),
+            flagged.label("flag"),
+            case((people.c.relationship == "customer", 1), else_=0).label("customer"),
+            state.label("state"),
+            case((held_consent.c.person_id.is_not(None), 1), else_=0).label("held_consent"),
+            case((held_soft.c.person_id.is_not(None), 1), else_=0).label("held_soft"),
+            case((address.is_not(None), 1), else_=0).label("reachable"),
+            perm.c.event_id.label("event_id"),
+        )
+        .select_from(joined)
+        .subquery("audience")
     )
 
-    # One pass, counted by condition: a GROUP BY would sort every row first.
-    held_from: Any = perm
-    counted = [func.count(), func.count(case((withdrawn, 1))), func.count(case((live, 1)))]
-    if customers:
-        held_from, customer_id = _customer_of(perm, perm.c.person_id)
-        counted += [
-            func.count(customer_id),
-            func.count(case((withdrawn, customer_id))),
-            func.count(case((live, customer_id))),
-        ]
-    query = select(*counted).select_from(held_from).where(of_topic)
-    counts = [int(n) for n in conn.execute(query).one()]
-    split = {False: counts[:3]}
-    if customers:
-        others = [every - theirs for every, theirs in zip(counts[:3], counts[3:], strict=True)]
-        split = {True: counts[3:], False: others}
-    holders: Counter[tuple[bool, str]] = Counter()
-    for customer, (total, n_withdrawn, n_live) in split.items():
-        holders[(customer, "withdrawn")] = n_withdrawn
-        holders[(customer, "live")] = n_live
-        holders[(customer, "lapsed")] = total - n_withdrawn - n_live
 
-    flagged_from = flag.outerjoin(perm, and_(perm.c.person_id == flag.c.person_id, of_topic))
-    flagged_columns = [
-        case((flag.c.restricted, literal("restricted")), else_=literal("objected")).label("flag"),
-        case((perm.c.status.is_(None), null()), else_=state).label("state"),
+def audience_cells(
+    conn: Connection, channel: str, topic_key: str, now: datetime, grounds: Grounds
+) -> Counter[Cell]:
+    """How many people are in each cell, in one grouped pass over people. Erased people are
+    gone and in no cell."""
+    audience = _audience_columns(channel, topic_key, now, grounds)
+    columns = [
+        audience.c.flag,
+        audience.c.customer,
+        audience.c.state,
+        audience.c.held_consent,
+        audience.c.held_soft,
+        audience.c.reachable,
     ]
-    if customers:
-        flagged_from, customer_id = _customer_of(flagged_from, flag.c.person_id)
-        flagged_columns.append(customer_id.is_not(None).label("customer"))
-    flagged = (
-        select(*flagged_columns)
-        .select_from(flagged_from)
-        .where(or_(flag.c.objected, flag.c.restricted))
-        .subquery()
-    )
     cells: Counter[Cell] = Counter()
-    unheld = Counter(_people(conn, customers))  # people with nothing recorded, by customer
-    for (customer, held_state), n in holders.items():
-        cells[("", customer, held_state)] += n
-        unheld[customer] -= n
-    for row in conn.execute(select(*flagged.c, func.count()).group_by(*flagged.c)):
-        flag_name, held_state = row[0], row[1]
-        customer, n = bool(row[2]) if customers else False, int(row[-1])
-        cells[(flag_name, customer, held_state)] += n
-        if held_state is None:
-            unheld[customer] -= n
-        else:
-            cells[("", customer, held_state)] -= n
-    for customer, n in unheld.items():
-        cells[("", customer, None)] += n
-    return Counter({cell: n for cell, n in cells.items() if n})
+    for row in conn.execute(select(*columns, func.count()).group_by(*columns)):
+        flag, customer, state, consent, soft, reachable = row[:6]
+        cells[(str(flag), bool(customer), state, bool(consent), bool(soft), bool(reachable))] += (
+            int(row[6])
+        )
+    return cells
 
 
-def _people(conn: Connection, customers: bool) -> dict[bool, int]:
-    """How many people there are, by whether they are customers when ``customers``."""
-    total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
-    if not customers:
-        return {False: total}
-    count = int(
-        conn.execute(
-            select(func.count()).select_from(people).where(people.c.relationship == "customer")
-        ).scalar_one()
-    )
-    return {True: count, False: total - count}
-
-
-def cell_decision(cell: Cell, channel: str, now: datetime, soft_opt_in: bool) -> Decision:
-    """``may_contact`` for everyone in a cell (a commercial message on ``channel`` at ``now``)."""
-    flag, customer, held_state = cell
+def _facts(cell: Cell, now: datetime, grounds: Grounds, event_id: int | None = None) -> Facts:
+    flag, customer, held_state, consent, soft, reachable = cell
     permission = None
     if held_state is not None:
         status = Status.WITHDRAWN if held_state == "withdrawn" else Status.GRANTED
-        permission = Permission(status, 0, now, None if held_state == "live" else now)
-    facts = Facts(
+        permission = Permission(status, event_id or 0, now, None if held_state == "live" else now)
+    return Facts(
         erased=False,
         restricted=flag == "restricted",
         objected=flag == "objected",
         relationship="customer" if customer else "other",
         permission=permission,
+        purposes=frozenset(
+            key for key, held in ((grounds.consent, consent), (grounds.soft_opt_in, soft)) if held
+        ),
+        reachable=reachable,
     )
+
+
+def cell_decision(
+    cell: Cell,
+    channel: str,
+    now: datetime,
+    soft_opt_in: bool,
+    grounds: Grounds,
+    event_id: int | None = None,
+) -> Decision:
+    """``may_contact`` for everyone in a cell (a commercial message on ``channel`` at ``now``);
+    ``event_id`` is the evidence of the one person the cell stands for, when it is one."""
     chan = Channel(channel)
     soft = frozenset({chan}) if soft_opt_in else frozenset()
-    return may_contact(facts, chan, MessageKind.COMMERCIAL, now, soft)
+    facts = _facts(cell, now, grounds, event_id)
+    return may_contact(facts, chan, MessageKind.COMMERCIAL, now, soft, grounds)
 
 
 def audience_reasons(
-    conn: Connection, channel: str, topic_key: str, now: datetime, soft_opt_in: bool
+    conn: Connection,
+    channel: str,
+    topic_key: str,
+    now: datetime,
+    soft_opt_in: bool,
+    grounds: Grounds,
 ) -> dict[str, int]:
     """How many people each outcome has: the rule applied to each cell, weighed by its size."""
     reasons: Counter[str] = Counter()
-    for cell, n in audience_cells(conn, channel, topic_key, now, soft_opt_in).items():
-        reasons[cell_decision(cell, channel, now, soft_opt_in).reason.value] += n
+    for cell, n in audience_cells(conn, channel, topic_key, now, grounds).items():
+        reasons[cell_decision(cell, channel, now, soft_opt_in, grounds).reason.value] += n
     return dict(reasons)
 
 
 def audience_count(
-    conn: Connection, channel: str, topic_key: str, now: datetime, soft_opt_in: bool
+    conn: Connection,
+    channel: str,
+    topic_key: str,
+    now: datetime,
+    soft_opt_in: bool,
+    grounds: Grounds,
 ) -> int:
-    """People a commercial message may go to, counted on the indexes (``audience_cells``)."""
+    """People a commercial message may go to (``audience_cells`` through the rule)."""
     return sum(
         n
-        for cell, n in audience_cells(conn, channel, topic_key, now, soft_opt_in).items()
-        if cell_decision(cell, channel, now, soft_opt_in).allowed
+        for cell, n in audience_cells(conn, channel, topic_key, now, grounds).items()
+        if cell_decision(cell, channel, now, soft_opt_in, grounds).allowed
     )
 
 
@@ -453,31 +455,39 @@ def audience_ids(
     topic_key: str,
     now: datetime,
     soft_opt_in: bool,
+    grounds: Grounds,
     batch: int,
-) -> Iterator[list[tuple[str, str, int | None]]]:
-    """The audience in batches of (person id, reason, evidence event id), in id order, with
-    keyset paging so memory stays flat however large the population. Each page is read in a
-    short transaction of its own, so a consumer can write between pages (on SQLite a reader
-    holding a transaction open would keep every writer waiting)."""
-    joined, reason, perm_event = _audience_conditions(channel, topic_key, now, soft_opt_in)
+) -> Iterator[list[tuple[str, Decision]]]:
+    """The audience in batches of (person id, decision), in id order, with keyset paging so
+    memory stays flat however large the population. Each person's cell goes through the same
+    ``cell_decision`` the counts use, so the stream and the counts cannot disagree. Each page is
+    read in a short transaction of its own, so a consumer can write between pages (on SQLite a
+    reader holding a transaction open would keep every writer waiting)."""
+    audience = _audience_columns(channel, topic_key, now, grounds)
     after = ""
     while True:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(people.c.id, reason.label("reason"), perm_event)
-                .select_from(joined)
-                .where(people.c.id > after, reason.in_(("consent", "soft_opt_in")))
-                .order_by(people.c.id)
-                .limit(batch)
+                select(audience).where(audience.c.id > after).order_by(audience.c.id).limit(batch)
             ).all()
         if not rows:
             return
-        batch_rows: list[tuple[str, str, int | None]] = []
+        allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            person_id, why, event_id = str(row[0]), str(row[1]), row[2]
-            batch_rows.append((person_id, why, event_id if why == "consent" else None))
-        yield batch_rows
-        after = rows[-1][0]
+            cell: Cell = (
+                str(row.flag),
+                bool(row.customer),
+                row.state,
+                bool(row.held_consent),
+                bool(row.held_soft),
+                bool(row.reachable),
+            )
+            decision = cell_decision(cell, channel, now, soft_opt_in, grounds, row.event_id)
+            if decision.allowed:
+                allowed.append((str(row.id), decision))
+        if allowed:
+            yield allowed
+        after = rows[-1].id
 
 
 def delete_ledger(conn: Connection, person_id: str) -> int:

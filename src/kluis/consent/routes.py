@@ -67,6 +67,7 @@ def _decision(decision: Decision) -> DecisionPublic:
         reason_en=decision.reason_en,
         reason_nl=decision.reason_nl,
         evidence_event_id=decision.evidence_event_id,
+        purpose=decision.purpose,
     )
 
 

@@ -8,6 +8,16 @@ GDPR information) is allowed; a commercial message is refused on an objection to
 2002/58/EC), and refused otherwise. Every decision says why, in Dutch and English, and names its
 evidence.
 
+Every allowed decision also names the purpose that grounds it (``Grounds``): the service purpose
+for a transactional message, the marketing purpose for a consent, the soft opt-in purpose for the
+customer exception. The person must have been collected for that purpose (Art. 5(1)(b)): a
+consent does not make an address collected for invoicing a marketing address, and the soft
+opt-in holds only for customers told at the sale that their address would be used for our own
+similar products, with the chance to object (Art. 13(2) Directive 2002/58/EC), which is what
+holding the soft opt-in purpose records. Whoever is not is refused with ``not_collected``. A
+person with no address for the channel is refused with ``no_address``: nothing could be sent,
+so they are in no audience.
+
 The permission state of a (channel, topic) is a fold over the ledger's events in order; the kept
 state is updated with the same ``apply`` the rebuild uses, so the two cannot disagree.
 """
@@ -81,6 +91,8 @@ class Reason(StrEnum):
     SOFT_OPT_IN = "soft_opt_in"
     EXPIRED = "expired"
     NO_CONSENT = "no_consent"
+    NOT_COLLECTED = "not_collected"
+    NO_ADDRESS = "no_address"
     PRIVACY_REQUEST = "privacy_request"
 
 
@@ -125,6 +137,17 @@ REASONS: dict[Reason, tuple[str, str]] = {
         "There is no consent for this channel and topic.",
         "Er is geen toestemming voor dit kanaal en onderwerp.",
     ),
+    Reason.NOT_COLLECTED: (
+        "The person's data was not collected for the purpose this message needs (GDPR Art. "
+        "5(1)(b)); for the soft opt-in, the customer was not told at the sale.",
+        "De gegevens van de persoon zijn niet verzameld voor het doel dat dit bericht nodig "
+        "heeft (AVG art. 5 lid 1 onder b); voor de soft opt-in: de klant is bij de verkoop "
+        "niet ingelicht.",
+    ),
+    Reason.NO_ADDRESS: (
+        "There is no address on file for this channel.",
+        "Er is geen adres bekend voor dit kanaal.",
+    ),
     Reason.PRIVACY_REQUEST: (
         "An answer to the person's own privacy request, which the law requires (GDPR Art. 12).",
         "Een antwoord op het eigen privacyverzoek van de persoon, dat de wet voorschrijft (AVG "
@@ -163,6 +186,10 @@ class Facts:
     objected: bool
     relationship: str
     permission: Permission | None
+    purposes: frozenset[str]
+    """The purposes the person's data was collected for."""
+    reachable: bool
+    """Whether the person has an address for the channel asked about."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +198,9 @@ class Decision:
     basis: Basis
     reason: Reason
     evidence_event_id: int | None = None
+    purpose: str | None = None
+    """The purpose that grounds the decision (allowed), or that the person lacks
+    (``not_collected``); the address is read under it."""
 
     @property
     def reason_en(self) -> str:
@@ -181,8 +211,30 @@ class Decision:
         return REASONS[self.reason][1]
 
 
+CHANNEL_FIELDS: dict[Channel, str] = {
+    Channel.EMAIL: "email",
+    Channel.PHONE: "phone",
+    Channel.SMS: "phone",
+    Channel.WHATSAPP: "phone",
+    Channel.POST: "address",
+}
+"""The personal field that holds a person's address on each channel (``Facts.reachable``)."""
+
 DEFAULT_SOFT_OPT_IN = frozenset({Channel.EMAIL})
 """Channels on which customers may receive commercial messages without consent."""
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """The purpose each basis reads the address under (settings ``KLUIS_SERVICE_PURPOSE``,
+    ``KLUIS_MARKETING_PURPOSE``, ``KLUIS_SOFT_OPT_IN_PURPOSE``)."""
+
+    service: str = "customer_service"
+    consent: str = "email_marketing"
+    soft_opt_in: str = "existing_customer_marketing"
+
+
+DEFAULT_GROUNDS = Grounds()
 
 
 def live(permission: Permission | None, now: datetime) -> bool:
@@ -200,24 +252,50 @@ def may_contact(
     kind: MessageKind,
     now: datetime,
     soft_opt_in: frozenset[Channel] = DEFAULT_SOFT_OPT_IN,
+    grounds: Grounds = DEFAULT_GROUNDS,
 ) -> Decision:
     """May a message of ``kind`` go to this person on ``channel`` now, and why (or why not)."""
+    decision = _basis(facts, channel, kind, now, soft_opt_in, grounds)
+    if decision.allowed and not facts.reachable:
+        return Decision(False, Basis.NONE, Reason.NO_ADDRESS)
+    return decision
+
+
+def _basis(
+    facts: Facts,
+    channel: Channel,
+    kind: MessageKind,
+    now: datetime,
+    soft_opt_in: frozenset[Channel],
+    grounds: Grounds,
+) -> Decision:
     if facts.erased:
         return Decision(False, Basis.NONE, Reason.ERASED)
     if facts.restricted:
         return Decision(False, Basis.NONE, Reason.RESTRICTED)
     if kind is MessageKind.TRANSACTIONAL:
-        return Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL)
+        if grounds.service not in facts.purposes:
+            return Decision(False, Basis.NONE, Reason.NOT_COLLECTED, purpose=grounds.service)
+        return Decision(True, Basis.CONTRACT, Reason.TRANSACTIONAL, purpose=grounds.service)
     if facts.objected:
         return Decision(False, Basis.NONE, Reason.OBJECTED)
     permission = facts.permission
     if permission is not None and permission.status is Status.WITHDRAWN:
         return Decision(False, Basis.NONE, Reason.WITHDRAWN, permission.event_id)
-    if live(permission, now):
+    consented = live(permission, now)
+    if consented and grounds.consent in facts.purposes:
         assert permission is not None
-        return Decision(True, Basis.CONSENT, Reason.CONSENT, permission.event_id)
-    if facts.relationship == "customer" and channel in soft_opt_in:
-        return Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN)
+        return Decision(True, Basis.CONSENT, Reason.CONSENT, permission.event_id, grounds.consent)
+    customer = facts.relationship == "customer" and channel in soft_opt_in
+    if customer and grounds.soft_opt_in in facts.purposes:
+        return Decision(True, Basis.SOFT_OPT_IN, Reason.SOFT_OPT_IN, purpose=grounds.soft_opt_in)
+    if consented:
+        assert permission is not None
+        return Decision(
+            False, Basis.NONE, Reason.NOT_COLLECTED, permission.event_id, grounds.consent
+        )
+    if customer:
+        return Decision(False, Basis.NONE, Reason.NOT_COLLECTED, purpose=grounds.soft_opt_in)
     if permission is not None:
         return Decision(False, Basis.NONE, Reason.EXPIRED, permission.event_id)
     return Decision(False, Basis.NONE, Reason.NO_CONSENT)

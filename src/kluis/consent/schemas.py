@@ -108,6 +108,13 @@ class DecisionPublic(BaseModel):
         description="The consent event the decision rests on (a grant) or refuses on (a "
         "withdrawal), when there is one."
     )
+    purpose: str | None = Field(
+        default=None,
+        description="The purpose that grounds the decision, which the person must have been "
+        "collected for and the address is read under (the service purpose, the marketing "
+        "purpose of a consent or the soft opt-in purpose); for `not_collected`, the purpose "
+        "the person lacks. Not kept with stored messages.",
+    )
 
 
 class ConsentRecorded(BaseModel):

@@ -34,6 +34,7 @@ from kluis.consent.catalogue import (
     ConsentRefused,
     _topic,
     check_notice,
+    grounds,
     parse_channel,
     parse_kind,
     soft_opt_in_channels,
@@ -290,15 +291,18 @@ def facts(k: Kluis, conn: Connection, person_id: str, channel: Channel, topic: s
     relationship = repository.relationship(conn, person_id)
     if relationship is None:
         if k.vault.erased([person_id]):
-            return Facts(True, False, False, "", None)
+            return Facts(True, False, False, "", None, frozenset(), False)
         raise NotFound(f"there is no person {person_id}", field="id")
     objected, restricted = repository.flags(conn, person_id)
+    purposes, reachable = repository.reach(conn, person_id, channel)
     return Facts(
         erased=False,
         restricted=restricted,
         objected=objected,
         relationship=relationship,
         permission=repository.permission(conn, person_id, channel.value, topic),
+        purposes=purposes,
+        reachable=reachable,
     )
 
 
@@ -325,6 +329,7 @@ def decide(
             message_kind,
             now if as_of is None else as_of,
             soft_opt_in_channels(k),
+            grounds(k),
         )
         audit.record(
             conn,
@@ -387,21 +392,24 @@ def own_permissions(k: Kluis, person_id: str, now: datetime) -> list[PermissionV
 def _permission_views(
     k: Kluis, conn: Connection, person_id: str, now: datetime
 ) -> list[PermissionView]:
-    soft = soft_opt_in_channels(k)
+    soft, held_for = soft_opt_in_channels(k), grounds(k)
     relationship = _person(k, conn, person_id)
     objected, restricted = repository.flags(conn, person_id)
     kept = repository.permissions_of(conn, person_id)
     topics = [t.key for t in repository.topics(conn)]
+    reach = {chan: repository.reach(conn, person_id, chan) for chan in Channel}
     views = []
     for chan in Channel:
+        purposes, reachable = reach[chan]
         for topic in topics:
             state = kept.get((chan, topic))
             decision = rules.may_contact(
-                Facts(False, restricted, objected, relationship, state),
+                Facts(False, restricted, objected, relationship, state, purposes, reachable),
                 chan,
                 rules.MessageKind.COMMERCIAL,
                 now,
                 soft,
+                held_for,
             )
             views.append(
                 PermissionView(
@@ -603,12 +611,12 @@ class AudienceCounts:
 
 def audience_counts(k: Kluis, channel: str, topic: str, now: datetime) -> AudienceCounts:
     """Who a commercial message on (channel, topic) may reach now, and how many are refused for
-    each reason, in one grouped query over the kept state."""
+    each reason (``not_collected`` and ``no_address`` included), in one grouped query."""
     chan = parse_channel(channel)
     soft = chan in soft_opt_in_channels(k)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-        reasons = repository.audience_reasons(conn, chan.value, topic, now, soft)
+        reasons = repository.audience_reasons(conn, chan.value, topic, now, soft, grounds(k))
     allowed = reasons.pop("consent", 0) + reasons.pop("soft_opt_in", 0)
     return AudienceCounts(chan.value, topic, allowed, reasons)
 
@@ -618,23 +626,17 @@ def audience_count(k: Kluis, channel: str, topic: str, now: datetime) -> int:
     with k.engine.connect() as conn:
         _topic(conn, topic)
         return repository.audience_count(
-            conn, chan.value, topic, now, chan in soft_opt_in_channels(k)
+            conn, chan.value, topic, now, chan in soft_opt_in_channels(k), grounds(k)
         )
 
 
 def audience(
     k: Kluis, channel: str, topic: str, now: datetime, batch: int = 1000
 ) -> Iterator[list[tuple[str, Decision]]]:
-    """The audience of a commercial message in batches of (person id, decision), streamed."""
+    """The audience of a commercial message in batches of (person id, decision), streamed;
+    each decision names the purpose the address is read under."""
     chan = parse_channel(channel)
     soft = chan in soft_opt_in_channels(k)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-    for rows in repository.audience_ids(k.engine, chan.value, topic, now, soft, batch):
-        yield [
-            (
-                person_id,
-                Decision(True, rules.Basis(reason), rules.Reason(reason), event_id),
-            )
-            for person_id, reason, event_id in rows
-        ]
+    yield from repository.audience_ids(k.engine, chan.value, topic, now, soft, grounds(k), batch)

@@ -202,6 +202,36 @@ def replace_index(conn: Connection, person_id: str, field: str, digests: Iterabl
         conn.execute(insert(PersonIndex), rows)
 
 
+def customers_without(
+    conn: Connection, purpose_key: str, since: datetime, until: datetime, after: str, limit: int
+) -> list[str]:
+    """The next ``limit`` customers after ``after`` (by id), collected from ``since`` to
+    ``until``, who do not hold ``purpose_key`` and neither objected nor are restricted."""
+    holds = exists().where(
+        PersonPurpose.person_id == people.c.id, PersonPurpose.purpose_key == purpose_key
+    )
+    flagged = exists().where(
+        PersonFlags.person_id == people.c.id,
+        (PersonFlags.objected == true()) | (PersonFlags.restricted == true()),
+    )
+    return [
+        str(person_id)
+        for person_id in conn.scalars(
+            select(people.c.id)
+            .where(
+                people.c.relationship == "customer",
+                people.c.created_at >= since,
+                people.c.created_at <= until,
+                people.c.id > after,
+                ~holds,
+                ~flagged,
+            )
+            .order_by(people.c.id)
+            .limit(limit)
+        )
+    ]
+
+
 def replace_purposes(
     conn: Connection, person_id: str, add: Iterable[tuple[str, Any]], remove: Iterable[str]
 ) -> None:

@@ -585,10 +585,11 @@ class Recipient:
 def recipient(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime) -> Recipient:
     """Read a person's address for one message, audited as a read under ``purpose_key``.
 
-    Unlike ``read_person`` this does not require the person to have been collected for the
-    purpose: whether a message may go is decided by ``may_contact`` (consent, the customer
-    exception of Art. 13(2) ePrivacy Directive for addresses obtained in a sale, or a contract),
-    which the caller has asked first. The purpose still limits what is decrypted.
+    ``purpose_key`` is the purpose that grounds the message's decision (``Decision.purpose``
+    of ``may_contact``: the service purpose, the marketing purpose of a consent or the soft
+    opt-in purpose), and like every read it requires the person to have been collected for it
+    (Art. 5(1)(b)), unless it covers everyone (answers to privacy requests). The purpose limits
+    what is decrypted.
     """
     with k.engine.begin() as conn:
         purpose = _purpose_for(conn, actor, purpose_key)
@@ -597,7 +598,14 @@ def recipient(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: dat
             raise _missing(k, person_id)
         if not rules.may_process_restricted(purpose) and repository.restricted(conn, [person_id]):
             raise _restricted_error(person_id, purpose)
-        view = _view(row, purpose, [], k.vault.cipher(person_id))
+        held = repository.purposes_of(conn, [person_id])[person_id]
+        if not (purpose.covers_everyone or purpose.key in held):
+            raise PurposeRefused(
+                f"person {person_id} was not collected for purpose {purpose.key!r}; no message "
+                "may be sent under it (Art. 5(1)(b))",
+                field="purpose",
+            )
+        view = _view(row, purpose, held, k.vault.cipher(person_id))
         wanted = {
             n: v for n, v in view.fields.items() if n in ("email", "given_name", "family_name")
         }

@@ -36,9 +36,10 @@ from kluis.errors import (
     NotFound,
     PermissionDenied,
     PersonErased,
+    PurposeRefused,
     Restricted,
 )
-from kluis.messaging import render, service
+from kluis.messaging import render, rules, sender, service
 from kluis.messaging.tables import Campaign, MessageRow
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
@@ -291,17 +292,22 @@ Progress = Callable[[int, int], None]
 
 
 def ready_to_send(
-    k: Kluis, actor: Actor, campaign_id: int, transport: service.TransportFactory | None
-) -> CampaignView:
+    k: Kluis,
+    actor: Actor,
+    campaign_id: int,
+    transport: service.TransportFactory | None,
+    now: datetime,
+) -> tuple[CampaignView, str]:
     """What sending would refuse, said before it goes to the background: the role, a campaign
-    sent already, no mail server."""
+    sent already, no mail server, another sender at work (409). Returns the campaign and the
+    claim (``sender.claim``) the background sender works under."""
     may_send(actor)
     view = get_campaign(k, campaign_id)
     if view.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     if transport is None:
         service.smtp_transport(k)
-    return view
+    return view, sender.claim(k, campaign_id, view.rate_per_minute, now)
 
 
 def send_in_background(
@@ -310,11 +316,12 @@ def send_in_background(
     campaign_id: int,
     now: Callable[[], datetime],
     transport: service.TransportFactory | None,
+    claimed: str,
 ) -> None:
     """``send_campaign`` for a background task, after the answer went out: nobody is waiting
     for an exception, so a refusal or failure is logged; sending again resumes."""
     try:
-        send_campaign(k, actor, campaign_id, now, transport)
+        send_campaign(k, actor, campaign_id, now, transport, claimed=claimed)
     except KluisError as exc:
         log.warning("campaign %s was not sent: %s", campaign_id, exc.detail)
     except Exception:
@@ -331,19 +338,49 @@ def send_campaign(
     batch: int = 200,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    claimed: str | None = None,
 ) -> CampaignView:
     """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
-    stamped at its own moment. ``progress(done, total)`` is called after each message."""
+    stamped at its own moment. ``progress(done, total)`` is called after each message.
+    ``claimed`` is the claim ``ready_to_send`` took; without it the campaign is claimed here,
+    and a campaign another sender holds is refused (409)."""
     may_send(actor)
+    started = now()
+    with k.engine.connect() as conn:
+        row = _row(conn, campaign_id)
+    if row.status == "sent":
+        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
+    try:
+        return _send(k, actor, campaign_id, now, transport, holder, batch, progress, sleep)
+    finally:
+        sender.release(k, campaign_id, holder)
+
+
+def _send(
+    k: Kluis,
+    actor: Actor,
+    campaign_id: int,
+    now: Callable[[], datetime],
+    transport: service.TransportFactory | None,
+    holder: str,
+    batch: int,
+    progress: Progress | None,
+    sleep: Callable[[float], None],
+) -> CampaignView:
     started = now()
     with k.engine.begin() as conn:
         row = _row(conn, campaign_id)
         if row.status == "sent":
             raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+        if row.sender != holder:
+            raise Conflict(
+                f"campaign {campaign_id} is being sent by another sender", field="campaign_id"
+            )
         conn.execute(
             update(MessageRow)
             .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
-            .values(status="interrupted", error="the sender stopped while this was being sent")
+            .values(status="interrupted", error=rules.INTERRUPTED)
         )
         conn.execute(
             update(Campaign)
@@ -372,7 +409,11 @@ def send_campaign(
             if not queued:
                 break
             for message_id, person_id in queued:
-                _deliver(k, actor, view, content, topic_names, message_id, person_id, now(), smtp)
+                at = now()
+                if not sender.renew(k, campaign_id, holder, view.rate_per_minute, at):
+                    log.warning("campaign %s: another sender took over; stopping", campaign_id)
+                    return get_campaign(k, campaign_id)
+                _deliver(k, actor, view, content, topic_names, message_id, person_id, at, smtp)
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -409,11 +450,15 @@ def _deliver(
     if not decision.allowed:
         _set(k, message_id, values | {"status": "refused"}, claim=True)
         return
+    assert decision.purpose is not None  # every allowed decision names its purpose
     try:
-        recipient = contacts.recipient(k, actor, person_id, k.settings.marketing_purpose, at)
-    except (Restricted, PersonErased, NotFound) as exc:
-        # Restricted or erased between the decision and the read: refused, as the rule says.
-        reason = "restricted" if isinstance(exc, Restricted) else "erased"
+        recipient = contacts.recipient(k, actor, person_id, decision.purpose, at)
+    except (Restricted, PersonErased, NotFound, PurposeRefused) as exc:
+        # Restricted, erased or taken off the purpose between the decision and the read:
+        # refused, as the rule says.
+        reason = {Restricted: "restricted", PurposeRefused: "not_collected"}.get(
+            type(exc), "erased"
+        )
         _set(
             k,
             message_id,
@@ -422,7 +467,7 @@ def _deliver(
         )
         return
     if not recipient.email:
-        _set(k, message_id, values | {"status": "failed", "error": "no e-mail address"})
+        _set(k, message_id, values | {"status": "failed", "error": rules.NO_ADDRESS})
         return
     topic_name = topic_names["en" if recipient.language == "en" else "nl"]
     message, language = service.compose(

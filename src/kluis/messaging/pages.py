@@ -199,14 +199,16 @@ async def send(
     """Start sending and go to the results at once; the sending goes on after the answer."""
     await staff.checked_form(request, session)
     transport = _transport(request)
-    campaigns.ready_to_send(k, session.actor, campaign_id, transport)
+    clock = _clock(request)
+    _, claimed = campaigns.ready_to_send(k, session.actor, campaign_id, transport, clock())
     background.add_task(
         campaigns.send_in_background,
         k,
         session.actor,
         campaign_id,
-        _clock(request),
+        clock,
         transport,
+        claimed,
     )
     return staff.redirect(f"{PREFIX}/campaigns/{campaign_id}/results")
 

@@ -83,6 +83,7 @@ def _decision(decision: Decision) -> DecisionPublic:
         reason_en=decision.reason_en,
         reason_nl=decision.reason_nl,
         evidence_event_id=decision.evidence_event_id,
+        purpose=decision.purpose,
     )
 
 
@@ -263,8 +264,9 @@ def send_campaign(
     stopped, resumes it: nobody gets it twice. A campaign sent already gives 409. Marketing, an
     admin or the privacy officer only."""
     transport = _transport(request)
-    view = campaigns.ready_to_send(kluis, actor, campaign_id, transport)
+    clock = _clock(request)
+    view, claimed = campaigns.ready_to_send(kluis, actor, campaign_id, transport, clock())
     background.add_task(
-        campaigns.send_in_background, kluis, actor, campaign_id, _clock(request), transport
+        campaigns.send_in_background, kluis, actor, campaign_id, clock, transport, claimed
     )
     return _campaign(view)

@@ -7,6 +7,7 @@ unsubscribe footer and the RFC 2369 / RFC 8058 headers with a signed one-click l
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -184,16 +185,12 @@ def send_message(
     }
     if not decision.allowed:
         return _store(k, base | {"status": "refused", "language": "-"}, decision)
-    purpose = (
-        k.settings.marketing_purpose
-        if message_kind is MessageKind.COMMERCIAL
-        else k.settings.service_purpose
-    )
-    recipient = contacts.recipient(k, actor, person_id, purpose, now)
+    assert decision.purpose is not None  # every allowed decision names its purpose
+    recipient = contacts.recipient(k, actor, person_id, decision.purpose, now)
     if not recipient.email:
         return _store(
             k,
-            base | {"status": "failed", "language": "-", "error": "no e-mail address"},
+            base | {"status": "failed", "language": "-", "error": rules.NO_ADDRESS},
             decision,
         )
     message, language = compose(
@@ -216,7 +213,8 @@ def send_message(
         with smtp:
             smtp.send(message)
     except SendFailed as exc:
-        return _finish(k, stored, "failed", now, str(exc.detail))
+        failed = _finish(k, stored, "failed", now, str(exc.detail))
+        return dataclasses.replace(failed, error=rules.shown_error(failed.error, actor.role))
     return _finish(k, stored, "sent", now, None)
 
 
@@ -357,11 +355,20 @@ def _finish(
 
 
 def messages_of(
-    k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    now: datetime,
+    *,
+    for_person: bool = False,
 ) -> list[dict[str, Any]]:
     """The messages sent (or refused) to a person, with the decision behind each, read under
     ``purpose_key`` as any read of the person is (``contacts.reach``: what was sent to whom
-    and when is about them) and audited."""
+    and when is about them) and audited. The mail server's answer to a failed one is shown as
+    the actor's role may see it (``rules.shown_error``), or in full ``for_person``: in the
+    person's own access package (Art. 15)."""
+    role = None if for_person else actor.role
     with k.engine.begin() as conn:
         purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         rows = conn.execute(
@@ -369,6 +376,8 @@ def messages_of(
         )
         found = [dict(r._mapping) for r in rows]
         audit.record(conn, actor.ref, now, [MessagesRead(person_id, purpose.key, len(found))])
+    for message in found:
+        message["error"] = rules.shown_error(message["error"], role)
     return found
 
 

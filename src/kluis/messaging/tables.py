@@ -61,3 +61,6 @@ class Campaign(DataBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The one sender at work (a random token) and until when its claim holds unless renewed.
+    sender: Mapped[str | None] = mapped_column(String(36))
+    sender_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -149,12 +149,21 @@ def default_catalogue() -> list[Purpose]:
     return [purpose_from_mapping(item) for item in tomllib.loads(text)["purpose"]]
 
 
+ADDED_LATER = ("existing_customer_marketing",)
+"""Default purposes introduced after catalogues were first seeded (issue 14: the soft opt-in).
+``kluis init`` adds each to a catalogue that lacks it; it holds nobody until people are
+collected for it, so adding it changes no one's processing."""
+
+
 def load_default_catalogue(engine: Engine, now: datetime) -> int:
-    """Seed the catalogue when it is empty; returns how many purposes were added."""
-    if list_purposes(engine):
-        return 0
+    """Seed the catalogue when it is empty, and add to a catalogue seeded before them the
+    default purposes introduced since (``ADDED_LATER``), each audited as created by the system;
+    purposes already there are left as they are. Returns how many purposes were added."""
+    held = {p.key for p in list_purposes(engine)}
     added = 0
     for purpose in default_catalogue():
+        if purpose.key in held or (held and purpose.key not in ADDED_LATER):
+            continue
         create_purpose(engine, SYSTEM, purpose, now)
         added += 1
     return added

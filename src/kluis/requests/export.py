@@ -319,7 +319,9 @@ def access_package(
         ],
         "messages": [
             _message(m)
-            for m in messaging.messages_of(k, actor, person_id, k.settings.privacy_purpose, now)
+            for m in messaging.messages_of(
+                k, actor, person_id, k.settings.privacy_purpose, now, for_person=True
+            )
         ],
         "audit": [_audit_entry(e) for e in entries],
     }

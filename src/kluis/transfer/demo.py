@@ -59,6 +59,8 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
         marketing = rng.random() < 0.5
         if marketing:
             keys.append("email_marketing")
+        if customer and n % 10 < 7:  # most customers were told of the soft opt-in at the sale
+            keys.append("existing_customer_marketing")
         local = f"{given}.{family}".lower().replace(" ", "")
         fields: dict[str, str | list[str] | None] = {
             "given_name": given,

@@ -57,6 +57,8 @@ VOCABULARY = (
     N_("soft_opt_in"),
     N_("none"),
     N_("no_consent"),
+    N_("not_collected"),
+    N_("no_address"),
     N_("objected"),
     N_("restricted"),
     N_("erased"),
@@ -101,6 +103,7 @@ ENGLISH_EXCEPTIONS = {
     "id_document": "identity document",
     "privacy_officer": "privacy officer",
     "no_consent": "no consent",
+    "not_collected": "not collected for the purpose",
     "preference_centre": "preference centre",
 }
 

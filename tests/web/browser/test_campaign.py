@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from browser_helpers import Site, sign_in, work_for
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from mailserver import MailServer

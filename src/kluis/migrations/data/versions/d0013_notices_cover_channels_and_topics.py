@@ -1,7 +1,7 @@
 """notices name the channels and topics they ask for; the ledger cites only covering ones
 
 Revision ID: d0013
-Revises: d0011
+Revises: d0012
 
 A notice's wording asks consent for certain channels and topics (Art. 4(11): consent is
 specific), and a grant citing it is proof of consent to those only (Art. 7(1)). This adds
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0013"
-down_revision: str | None = "d0011"
+down_revision: str | None = "d0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

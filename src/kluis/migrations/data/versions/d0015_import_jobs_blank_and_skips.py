@@ -1,7 +1,7 @@
 """import jobs count blank records and keep the first skipped lines
 
 Revision ID: d0015
-Revises: d0011
+Revises: d0014
 
 Every record of an import is accounted for (created + merged + skipped + rejected = records
 read): a job counts the blank records it passed, so that its position minus them is the number
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0015"
-down_revision: str | None = "d0011"
+down_revision: str | None = "d0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

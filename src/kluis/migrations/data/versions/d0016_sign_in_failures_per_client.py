@@ -1,7 +1,7 @@
 """failed staff sign-ins counted per client address
 
 Revision ID: d0016
-Revises: d0011
+Revises: d0015
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0016"
-down_revision: str | None = "d0011"
+down_revision: str | None = "d0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
