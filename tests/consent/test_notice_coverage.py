@@ -73,7 +73,9 @@ def test_a_grant_citing_a_notice_for_another_channel_or_topic_is_refused(kluis: 
     assert not decision.allowed
 
     event = grant(kluis, person, "email", "newsletter", notice)
-    assert [e.id for e in service.ledger(kluis, ADMIN, person, NOW).events] == [event]
+    assert [e.id for e in service.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events] == [
+        event
+    ]
     # Withdrawing needs no notice (Art. 7(3)), on any channel and topic.
     service.record(kluis, MARKETING, person, "whatsapp", "promotions", "withdrawn", NOW)
 

@@ -143,7 +143,13 @@ def test_a_role_adds_a_purpose_only_to_a_person_it_may_read(kluis: Kluis) -> Non
 
 def grant(client: TestClient, person_id: str) -> int:
     notice = client.post(
-        "/api/v1/notices", json={"language": "nl", "text": "Ja, stuur mij aanbiedingen per e-mail."}
+        "/api/v1/notices",
+        json={
+            "language": "nl",
+            "text": "Ja, stuur mij aanbiedingen per e-mail.",
+            "channels": ["email"],
+            "topics": ["offers"],
+        },
     )
     assert notice.status_code in (200, 201), notice.text
     granted = client.post(

@@ -27,6 +27,7 @@ from factories import new_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.consent import service as consent
+from kluis.consent.rules import every
 from kluis.contacts import service as contacts
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -102,7 +103,9 @@ def test_the_audience_the_preview_and_the_campaign_agree(
     serial = next(SERIAL)
     topic = f"agree_{serial}"
     catalogue.create_topic(kluis, ADMIN, topic, topic, topic, NOW, 6)
-    notice_id = catalogue.add_notice(kluis, ADMIN, "en", f"Offers by e-mail ({serial}).", NOW).id
+    notice_id = catalogue.add_notice(
+        kluis, ADMIN, "en", f"Offers by e-mail ({serial}).", NOW, covers=every(["email"], [topic])
+    ).id
     ids = add(kluis, population, serial * 100)
     smtp.handler.received.clear()
     try:

@@ -423,7 +423,6 @@ def test_objection_stops_direct_marketing_on_every_channel_but_not_service_mail(
         kluis,
         relationship="prospect",
         purposes=("customer_service", "email_marketing"),
-        phone=None,
     )
     notice = catalogue.add_notice(
         kluis, ADMIN, "en", "Yes, send me offers.", NOW, covers=every(["email", "sms"], ["offers"])

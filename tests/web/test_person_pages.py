@@ -373,7 +373,7 @@ def test_the_grant_form_offers_only_wordings_for_its_channel_and_topic(
     assert alert(refused.text).startswith("Getoonde tekst: ")
     assert f"notice {email} does not cover phone/offers" in alert(refused.text)
     assert f'<option value="{phone}">{phone} (nl)' in refused.text
-    found = consent.ledger(kluis, ADMIN, person, NOW)
+    found = consent.ledger(kluis, ADMIN, person, "privacy_requests", NOW)
     assert (found.events, found.evidence) == ([], [])
 
 
