@@ -27,6 +27,7 @@ import pytest
 
 from api_helpers import token_for
 from conftest import ADMIN, NOW
+from factories import EVERY_PAIR
 from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.settings import Settings
@@ -143,7 +144,7 @@ def test_the_server_log_holds_no_personal_values_and_no_tokens(
 ) -> None:
     url = served.url
     bearer = token_for(kluis, "admin", now=NOW)
-    catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW)
+    catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR)
     notice = next(n.id for n in catalogue.list_notices(kluis) if n.language == "en")
     with (
         httpx.Client(
@@ -198,7 +199,7 @@ def _scenario(
             **SIGNUP,
             "language": "en",
             "topic": ["offers"],
-            "notice": str(notice),
+            "notice-offers": str(notice),
         },
     )
     assert signup.status_code == 200, signup.text

@@ -132,7 +132,7 @@ def test_the_rejects_file_cannot_start_a_formula(kluis: Kluis, tmp_path: Path) -
     _import(kluis, path, rejects_path=rejects)
     with rejects.open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[1][3:] == ["'=HYPERLINK(B2)", "geen-adres"]
+    assert rows[1][5:] == ["'=HYPERLINK(B2)", "geen-adres"]
 
 
 def test_refused_up_front(kluis: Kluis, tmp_path: Path) -> None:
