@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN, MARKETING, NOW
+from conftest import ADMIN, MARKETING, NOW, examples
 from factories import EVERY_PAIR, new_person
 from kluis.consent import catalogue, service
 from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
@@ -121,7 +121,7 @@ def play(kluis: Kluis, person: str, plan: Plan, topic: str, other: str, notice_i
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -21,14 +21,9 @@ from kluis.contacts import companies
 from kluis.contacts import service as contacts
 from kluis.errors import PersonErased
 from kluis.runtime import Kluis
-from staff_helpers import NOTICE_EN, cheap_argon2, signed_in
+from staff_helpers import NOTICE_EN, signed_in
 
 BIRTH_DATE = "1990-02-03"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -39,12 +38,6 @@ from mailserver import MailServer, mail_server
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) KluisTest/1.0"
 NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden kan altijd."
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def make_client(kluis: Kluis, smtp: MailServer | None = None, now: Any = NOW) -> TestClient:
