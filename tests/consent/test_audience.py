@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN, MARKETING, NOW, examples
-from factories import EVERY_PAIR, new_person
+from factories import EVERY_PAIR, add_notice, new_person
 from kluis.consent import catalogue, service
 from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
 from kluis.contacts import service as contacts
@@ -72,14 +72,10 @@ plans = st.builds(
 
 
 def notice(kluis: Kluis, topics: tuple[str, ...] = ()) -> int:
-    return catalogue.add_notice(
-        kluis,
-        ADMIN,
-        "en",
-        "Yes, send me offers by e-mail and text message.",
-        NOW,
-        covers=EVERY_PAIR | every([c.value for c in Channel], topics),
-    ).id
+    text = "Yes, send me offers by e-mail and text message."
+    return add_notice(
+        kluis, "en", text, covers=EVERY_PAIR | every([c.value for c in Channel], topics)
+    )
 
 
 def record(kluis: Kluis, person: str, step: Step, key: str, notice_id: int) -> None:

@@ -12,7 +12,7 @@ import wave
 import pytest
 
 from conftest import ADMIN, NOW
-from factories import EVERY_PAIR, add_person
+from factories import add_notice, add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
@@ -41,7 +41,7 @@ def person(kluis: Kluis) -> str:
 
 @pytest.fixture
 def notice(kluis: Kluis) -> int:
-    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
+    return add_notice(kluis, "en", NOTICE_EN, actor=SYSTEM)
 
 
 def recording(seconds: float = 0.2) -> bytes:
