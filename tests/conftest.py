@@ -77,7 +77,7 @@ real cost is the point in production and a drag on a shared two-core test machin
 
 @pytest.fixture(autouse=True)
 def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test hashes passwords and tokens with :data:`CHEAP_HASHER`, except those marked
+    """Every test hashes passwords with :data:`CHEAP_HASHER`, except those marked
     ``real_argon2`` (they check the production parameters)."""
     if request.node.get_closest_marker("real_argon2") is None:
         monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
