@@ -41,8 +41,10 @@ format: $(DEV_STAMP)
 
 # Every test, on SQLite and PostgreSQL, and the browser tests (tests/web/browser), which drive
 # Debian's Chromium at /usr/bin/chromium through Playwright; `.ci/run` installs it when missing.
+# Two workers (pytest-xdist), each with its own PostgreSQL server, temporary directories and mail
+# server; property tests run the Hypothesis profile in KLUIS_HYPOTHESIS_PROFILE (default `dev`).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/store.py

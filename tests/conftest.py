@@ -3,6 +3,11 @@ server binaries (``pgserver.py``). ``KLUIS_TEST_POSTGRES=0`` is the only way to 
 out; when it is wanted and cannot start, the tests fail rather than skip.
 
 Time is fixed: tests pass ``NOW`` and never read the clock.
+
+Speed (``make test`` runs ``pytest -n 2``): each xdist worker starts its own PostgreSQL server and
+has its own temporary directories; Argon2 runs with the smallest cost unless a test is marked
+``real_argon2``; property tests take their example counts from a Hypothesis profile (``dev`` by
+default, ``ci`` with ``KLUIS_HYPOTHESIS_PROFILE=ci``) through :func:`examples`.
 """
 
 from __future__ import annotations
@@ -15,15 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from kluis import db
+from kluis.auth import service as auth_service
+from kluis.auth import sessions as auth_sessions
 from kluis.auth.rules import Actor, Role
 from kluis.consent.catalogue import load_default_topics
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import Kluis, open_kluis
 from kluis.settings import Settings
+from mailserver import MailServer, mail_server
 from pgserver import PostgresServer, postgres_server
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -35,6 +45,57 @@ PRIVACY = Actor(ref="user:2", role=Role.PRIVACY_OFFICER, user_id=2)
 SALES = Actor(ref="user:3", role=Role.SALES, user_id=3)
 MARKETING = Actor(ref="user:4", role=Role.MARKETING, user_id=4)
 SERVICE = Actor(ref="user:5", role=Role.SERVICE, user_id=5)
+
+
+# Hypothesis profiles -----------------------------------------------------------------------------
+
+CI_EXAMPLES = 100
+"""Hypothesis's own default: what ``ci`` runs for a property test that names no count."""
+DEV_EXAMPLES = 20
+"""What ``dev`` (a developer's run) takes instead: a fifth."""
+
+for _name, _count in (("ci", CI_EXAMPLES), ("dev", DEV_EXAMPLES)):
+    # No deadline: two workers on a shared two-core machine make timings meaningless, and the
+    # tests that care about speed measure it themselves.
+    hypothesis_settings.register_profile(_name, max_examples=_count, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("KLUIS_HYPOTHESIS_PROFILE", "dev"))
+
+
+def examples(ci: int) -> int:
+    """``max_examples`` for a property test that wants ``ci`` examples in the ``ci`` profile,
+    scaled to the loaded profile (``dev``: a fifth, at least 5)."""
+    scale = hypothesis_settings.default.max_examples / CI_EXAMPLES
+    return max(5, round(ci * scale))
+
+
+# Cheap Argon2 ------------------------------------------------------------------------------------
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+"""Argon2id with the smallest cost: the same code paths, without a second of work per hash (the
+real cost is the point in production and a drag on a shared two-core test machine)."""
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test hashes passwords with :data:`CHEAP_HASHER`, except those marked
+    ``real_argon2`` (they check the production parameters)."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
+        monkeypatch.setattr(auth_sessions, "_hasher", CHEAP_HASHER)
+
+
+# A mail server -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) in the test process, on a free port; files that need more
+    (the CLI's environment, a site's transport) extend it with a fixture of the same name."""
+    with mail_server() as server:
+        yield server
+
+
+# Stores ------------------------------------------------------------------------------------------
 
 
 def postgres_wanted() -> bool:
@@ -74,15 +135,41 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
+_ENGINES: dict[str, Engine] = {}
+
+_RESTART_SEQUENCES = text(
+    """
+    DO $$
+    DECLARE found record;
+    BEGIN
+        FOR found IN SELECT schemaname, sequencename FROM pg_sequences
+                     WHERE schemaname = current_schema() LOOP
+            EXECUTE format('ALTER SEQUENCE %I.%I RESTART', found.schemaname, found.sequencename);
+        END LOOP;
+    END $$
+    """
+)
+
+
 def _empty_postgres(data_url: str, keyring_url: str) -> None:
+    """Truncate the tables that hold rows and restart every sequence: what ``TRUNCATE`` of every
+    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables."""
     from kluis.db import DataBase, KeyringBase
 
     for url, metadata in ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata)):
-        engine = db.make_engine(url)
-        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        if url not in _ENGINES:
+            _ENGINES[url] = db.make_engine(url)  # kept for the session: one pool per database
+        engine = _ENGINES[url]
+        probe = " UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"  # noqa: S608 (our tables)
+            for t in metadata.sorted_tables
+        )
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+            holding = [name for (name,) in conn.execute(text(probe))]
+            if holding:
+                names = ", ".join(f'"{name}"' for name in holding)
+                conn.execute(text(f"TRUNCATE {names} CASCADE"))
+            conn.execute(_RESTART_SEQUENCES)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from conftest import ADMIN, MARKETING, NOW
 from kluis.auth.rules import Actor
+from kluis.consent import catalogue
+from kluis.consent import service as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.consent.rules import Channel, every
 from kluis.contacts import service
@@ -82,3 +85,36 @@ def add_marketed_person(
     """``add_person`` collected for marketing (``marketed``) unless ``purposes`` says otherwise."""
     chosen = marketed(relationship) if purposes is None else purposes
     return add_person(kluis, actor, now, n, relationship=relationship, purposes=chosen, **overrides)
+
+
+NOTICE_TEXT = "Yes, send me offers by e-mail."
+
+
+def add_notice(
+    kluis: Kluis,
+    language: str = "en",
+    text: str = NOTICE_TEXT,
+    *,
+    covers: Iterable[tuple[str, str]] = EVERY_PAIR,
+    actor: Actor = ADMIN,
+    now: datetime = NOW,
+) -> int:
+    """A consent notice (the wording a person agreed to) covering ``covers``; returns its id."""
+    return catalogue.add_notice(kluis, actor, language, text, now, covers=covers).id
+
+
+def grant_consent(
+    kluis: Kluis,
+    person_id: str,
+    channel: str,
+    topic: str,
+    notice_id: int,
+    *,
+    at: datetime = NOW,
+    method: str = "web_form",
+    actor: Actor = MARKETING,
+    **evidence: Any,
+) -> int:
+    """A consent grant citing ``notice_id``, recorded by marketing; returns the event id."""
+    grant = consent.Grant(method=method, notice_id=notice_id, **evidence)
+    return consent.record(kluis, actor, person_id, channel, topic, "granted", at, grant)

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import pytest
-from argon2 import PasswordHasher
+from argon2 import Type, extract_parameters
 from fastapi.testclient import TestClient
 
 from conftest import NOW
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.auth import service as auth
-from kluis.auth import sessions
 from kluis.auth.rules import SYSTEM
 from kluis.errors import NotFound
 from kluis.runtime import Kluis
@@ -23,12 +21,13 @@ PASSWORD = "correct horse battery staple"
 NOTICE_EN = "Yes, you may call me about offers. I can say no at any time."
 
 
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with the smallest cost: the same code paths, without a second of work per hash
-    (the real cost is the point in production and a drag on a shared two-core test machine)."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(auth, "_hasher", hasher)
-    monkeypatch.setattr(sessions, "_hasher", hasher)
+def assert_production_cost(stored: str) -> None:
+    """At least argon2-cffi's RFC 9106 low-memory profile (the other tests hash cheaply)."""
+    used = extract_parameters(stored)
+    assert used.type is Type.ID
+    assert used.time_cost >= 3
+    assert used.memory_cost >= 64 * 1024
+    assert used.parallelism >= 1
 
 
 class Clock:

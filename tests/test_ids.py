@@ -8,6 +8,7 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.ids import new_person_ids
 
 AT_NS = 1_798_000_000_123_456_789  # 2026-12-23, in nanoseconds since the epoch
@@ -30,7 +31,7 @@ def test_one_call_gives_consecutive_ids() -> None:
     assert ids == sorted(ids)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 10**9))
 def test_later_calls_sort_after(earlier_ms: int, gap_ms: int) -> None:
     first = new_person_ids(3, at_ns=(AT_NS // 10**6 + earlier_ms) * 10**6)

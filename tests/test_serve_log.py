@@ -31,7 +31,7 @@ from factories import EVERY_PAIR
 from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
 TOKEN_LINK = re.compile(r"/(?:unsubscribe|preferences|confirm|reconfirm)/([A-Za-z0-9_.-]+)")
@@ -58,12 +58,6 @@ SEARCHES = [
     PEOPLE[1]["family_name"],
     f"{PEOPLE[1]['given_name']} {PEOPLE[1]['family_name']}",
 ]
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def _free_port() -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.audit import rules
 from kluis.audit.service import _HASH_JSON, _hash
 
@@ -19,7 +20,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     seq=st.integers(1, 10**12),
     at=st.datetimes(

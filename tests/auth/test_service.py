@@ -15,6 +15,7 @@ from kluis.auth.rules import TOKEN_PREFIX, Role
 from kluis.auth.tables import ApiToken, User
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
 from kluis.runtime import Kluis
+from staff_helpers import assert_production_cost
 
 LATER = NOW + timedelta(minutes=5)
 REFUSED = "wrong e-mail address or password"
@@ -38,12 +39,14 @@ def test_create_user_returns_a_one_time_password(kluis: Kluis) -> None:
     assert other != password
 
 
-def test_the_password_is_stored_hashed(kluis: Kluis) -> None:
+@pytest.mark.real_argon2
+def test_the_password_is_stored_hashed_at_the_production_cost(kluis: Kluis) -> None:
     _, password = service.create_user(kluis.engine, ADMIN, "anna@example.com", "sales", NOW)
     with kluis.engine.connect() as conn:
         stored = conn.execute(select(User.password_hash)).scalar_one()
     assert password not in stored
     assert stored.startswith("$argon2id$")
+    assert_production_cost(stored)
 
 
 def test_create_user_is_audited_without_the_email(kluis: Kluis) -> None:

@@ -25,14 +25,9 @@ from kluis.auth.rules import (
 from kluis.auth.tables import SignInClient, StaffSession, User
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
-from staff_helpers import PASSWORD, cheap_argon2, make_user
+from staff_helpers import PASSWORD, assert_production_cost, make_user
 
 WRONG = "not the password at all"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
 
 
 def wrong_code(secret: str, at: datetime) -> str:
@@ -222,6 +217,15 @@ def test_changing_the_password_ends_the_other_sessions(kluis: Kluis, email: str)
         sessions.sign_in(kluis, email, PASSWORD, NOW)
     sessions.sign_in(kluis, email, new, NOW)
     assert audit.list_entries(kluis.engine, action="user.password_changed")
+
+
+@pytest.mark.real_argon2
+def test_a_changed_password_is_stored_at_the_production_cost(kluis: Kluis, email: str) -> None:
+    _token, session = sessions.sign_in(kluis, email, PASSWORD, NOW)
+    sessions.change_password(kluis, session, PASSWORD, "a much longer passphrase", NOW)
+    with kluis.engine.connect() as conn:
+        stored = conn.execute(select(User.password_hash)).scalar_one()
+    assert_production_cost(stored)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conftest import ADMIN, MASTER_KEY, NOW, _settings_on
+from conftest import ADMIN, MASTER_KEY, NOW, _settings_on, examples
 from factories import new_person
 from kluis.backup import service as backup
 from kluis.consent.catalogue import load_default_topics
@@ -210,7 +210,7 @@ def test_no_order_of_restores_brings_back_an_erasure(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=10 if backend == "sqlite" else 5,
+            max_examples=examples(10) if backend == "sqlite" else examples(5),
             stateful_step_count=12,
             derandomize=True,
             deadline=None,

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN, MARKETING, NOW
-from factories import EVERY_PAIR, new_person
+from conftest import ADMIN, MARKETING, NOW, examples
+from factories import EVERY_PAIR, add_notice, new_person
 from kluis.consent import catalogue, service
 from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
 from kluis.contacts import service as contacts
@@ -72,14 +72,10 @@ plans = st.builds(
 
 
 def notice(kluis: Kluis, topics: tuple[str, ...] = ()) -> int:
-    return catalogue.add_notice(
-        kluis,
-        ADMIN,
-        "en",
-        "Yes, send me offers by e-mail and text message.",
-        NOW,
-        covers=EVERY_PAIR | every([c.value for c in Channel], topics),
-    ).id
+    text = "Yes, send me offers by e-mail and text message."
+    return add_notice(
+        kluis, "en", text, covers=EVERY_PAIR | every([c.value for c in Channel], topics)
+    )
 
 
 def record(kluis: Kluis, person: str, step: Step, key: str, notice_id: int) -> None:
@@ -121,7 +117,7 @@ def play(kluis: Kluis, person: str, plan: Plan, topic: str, other: str, notice_i
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

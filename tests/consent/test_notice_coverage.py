@@ -13,7 +13,7 @@ from sqlalchemy import exc, func, select
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, refused
 from conftest import ADMIN, MARKETING, NOW
-from factories import add_person
+from factories import add_person, grant_consent
 from kluis.audit import service as audit
 from kluis.consent import catalogue, repository, service
 from kluis.consent.catalogue import ConsentRefused
@@ -41,19 +41,6 @@ def events_in_ledger(kluis: Kluis) -> int:
         return int(conn.execute(select(func.count()).select_from(ConsentEvent)).scalar_one())
 
 
-def grant(kluis: Kluis, person: str, channel: str, topic: str, notice_id: int) -> int:
-    return service.record(
-        kluis,
-        MARKETING,
-        person,
-        channel,
-        topic,
-        "granted",
-        NOW,
-        service.Grant(method="web_form", notice_id=notice_id),
-    )
-
-
 def test_a_grant_citing_a_notice_for_another_channel_or_topic_is_refused(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="prospect")
     notice = newsletter_notice(kluis)
@@ -63,7 +50,7 @@ def test_a_grant_citing_a_notice_for_another_channel_or_topic_is_refused(kluis: 
         ("email", "offers"),
     ):
         with pytest.raises(ConsentRefused) as refused_grant:
-            grant(kluis, person, channel, topic, notice)
+            grant_consent(kluis, person, channel, topic, notice)
         assert refused_grant.value.field == "notice"
         assert f"notice {notice} does not cover {channel}/{topic}" in str(refused_grant.value)
         assert "email/newsletter" in str(refused_grant.value)
@@ -72,7 +59,7 @@ def test_a_grant_citing_a_notice_for_another_channel_or_topic_is_refused(kluis: 
     decision = service.decide(kluis, MARKETING, person, "whatsapp", "commercial", "promotions", NOW)
     assert not decision.allowed
 
-    event = grant(kluis, person, "email", "newsletter", notice)
+    event = grant_consent(kluis, person, "email", "newsletter", notice)
     assert [e.id for e in service.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events] == [
         event
     ]

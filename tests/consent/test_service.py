@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import ADMIN, MARKETING, NOW
-from factories import EVERY_PAIR
 from factories import add_marketed_person as add_person
-from kluis.consent import catalogue, service
+from factories import add_notice, grant_consent
+from kluis.consent import service
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Basis, Reason
 from kluis.consent.tables import ConsentEvent, Evidence, PermissionRow
@@ -22,25 +22,15 @@ WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
 
 
 def notice(kluis: Kluis) -> int:
-    return catalogue.add_notice(
-        kluis, ADMIN, "nl", "Ja, ik wil aanbiedingen per e-mail ontvangen.", NOW, covers=EVERY_PAIR
-    ).id
+    return add_notice(kluis, "nl", "Ja, ik wil aanbiedingen per e-mail ontvangen.")
 
 
 MARKETED = ("customer_service", "email_marketing")
 
 
 def grant(kluis: Kluis, person_id: str, topic: str = "offers", at=NOW, **extra):  # type: ignore[no-untyped-def]
-    return service.record(
-        kluis,
-        MARKETING,
-        person_id,
-        "email",
-        topic,
-        "granted",
-        at,
-        service.Grant(method="web_form", notice_id=notice(kluis), **extra),
-    )
+    """An e-mail grant of ``topic`` citing a fresh Dutch notice."""
+    return grant_consent(kluis, person_id, "email", topic, notice(kluis), at=at, **extra)
 
 
 def test_a_grant_allows_and_a_withdrawal_refuses(kluis: Kluis) -> None:

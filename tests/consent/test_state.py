@@ -10,7 +10,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN, NOW
+from conftest import ADMIN, NOW, examples
 from factories import EVERY_PAIR, add_person
 from kluis.consent import catalogue, service
 from kluis.errors import InvalidField
@@ -30,7 +30,7 @@ EVENTS = st.lists(
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

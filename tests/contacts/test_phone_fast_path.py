@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.contacts import rules
 from kluis.errors import InvalidField
 
@@ -93,7 +94,7 @@ def real_numbers(draw: st.DrawFn) -> str:
     return "".join(text)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(plus_numbers(), st.sampled_from(REGIONS))
 @example("+31 6 20000001", "NL")
 @example("+31 (0)6 12345678", "NL")
@@ -111,7 +112,7 @@ def test_plus_forms_agree_with_phonenumbers(value: str, region: str) -> None:
     assert ours(value, region) == reference(value, region)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(real_numbers(), st.sampled_from(REGIONS))
 def test_real_numbers_agree_with_phonenumbers(value: str, region: str) -> None:
     assert ours(value, region) == reference(value, region)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.contacts import rules
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS, FieldKind, PersonalField
 from kluis.errors import InvalidField
@@ -75,7 +76,7 @@ def try_normalise(field: PersonalField, value: str | list[str]) -> str | None:
 
 
 @pytest.mark.parametrize("field", PERSONAL_FIELDS, ids=lambda f: f.name)
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(data=st.data())
 def test_normalise_is_idempotent(field: PersonalField, data: st.DataObject) -> None:
     value = data.draw(value_for(field), label="value")
@@ -137,7 +138,7 @@ def test_string_fields_refuse_lists(field: PersonalField) -> None:
 
 
 @pytest.mark.parametrize("field", PERSONAL_FIELDS, ids=lambda f: f.name)
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(value=st.one_of(st.text(), st.lists(st.text(max_size=30), max_size=5)))
 def test_junk_is_refused_with_invalid_field_naming_the_field(
     field: PersonalField, value: str | list[str]
@@ -146,7 +147,7 @@ def test_junk_is_refused_with_invalid_field_naming_the_field(
 
 
 @pytest.mark.parametrize("field", FIELDS_OF_KIND[FieldKind.EMAIL], ids=lambda f: f.name)
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(value=st.one_of(st.emails(), st.text(alphabet="ab@.-_+ 'é\"", max_size=30)))
 def test_email_like_junk_normalises_or_names_the_field(field: PersonalField, value: str) -> None:
     stored = try_normalise(field, value)
@@ -155,7 +156,7 @@ def test_email_like_junk_normalises_or_names_the_field(field: PersonalField, val
 
 
 @pytest.mark.parametrize("field", FIELDS_OF_KIND[FieldKind.PHONE], ids=lambda f: f.name)
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(value=st.text(alphabet="+0123456789 ()-./x#*", max_size=40))
 def test_phone_like_junk_normalises_or_names_the_field(field: PersonalField, value: str) -> None:
     stored = try_normalise(field, value)
@@ -166,7 +167,7 @@ def test_phone_like_junk_normalises_or_names_the_field(field: PersonalField, val
 
 
 @pytest.mark.parametrize("field", FIELDS_OF_KIND[FieldKind.DATE], ids=lambda f: f.name)
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(value=st.text(alphabet="0123456789-WT: ", max_size=14))
 def test_date_like_junk_normalises_or_names_the_field(field: PersonalField, value: str) -> None:
     stored = try_normalise(field, value)
@@ -244,7 +245,7 @@ def test_every_format_of_a_number_gives_the_same_e164_and_blind_index(
     assert len(indexes) == 1
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(value=st.from_regex(r"(\+|00)?[0-9]{0,3}0{0,5}[0-9]{0,12}", fullmatch=True))
 def test_digit_strings_with_leading_zeros_normalise_stably(value: str) -> None:
     field = BY_NAME["phone"]

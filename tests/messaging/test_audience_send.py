@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN, MARKETING, NOW
+from conftest import ADMIN, MARKETING, NOW, examples
 from factories import new_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
@@ -32,17 +30,11 @@ from kluis.contacts import service as contacts
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 SERIAL = itertools.count(1)
 PURPOSES = ("customer_service", "email_marketing", "existing_customer_marketing", "invoicing")
 GROUNDS = {"consent": "email_marketing", "soft_opt_in": "existing_customer_marketing"}
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ def play(kluis: Kluis, person: str, someone: Someone, topic: str, notice_id: int
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -4,7 +4,6 @@ crash without sending anyone twice."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -19,7 +18,7 @@ from kluis.messaging import campaigns, service
 from kluis.messaging.tokens import TokenInvalid
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 SPRING = {
     "name": "Spring",
@@ -29,12 +28,6 @@ SPRING = {
     "subject_nl": "Lenteaanbieding",
     "body_nl": "Hallo {{ given_name }},\n\nAlle kaas halve prijs.",
 }
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def clock() -> datetime:

@@ -8,7 +8,6 @@ The CLI reads the clock itself, so the people here are made at today's moment.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from kluis.db import utcnow
 from kluis.messaging.transport import SmtpTransport
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 
 def ok(*args: str) -> Result:
@@ -39,10 +38,10 @@ def ok_json(*args: str) -> Any:
 
 
 @pytest.fixture
-def smtp(kluis_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
-    with mail_server() as server:
-        monkeypatch.setenv("KLUIS_SMTP_URL", server.url)
-        yield server
+def smtp(smtp: MailServer, kluis_env: Settings, monkeypatch: pytest.MonkeyPatch) -> MailServer:
+    """The root conftest's SMTP server, named to the CLI through ``KLUIS_SMTP_URL``."""
+    monkeypatch.setenv("KLUIS_SMTP_URL", smtp.url)
+    return smtp
 
 
 def population(kluis: Kluis) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -27,7 +26,7 @@ from kluis.errors import Conflict
 from kluis.messaging import campaigns, sender, service
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 MESSAGES = "/api/v1/messages"
 SERVING = {"purpose": "customer_service"}
@@ -54,12 +53,6 @@ SPRING = {
     },
     "rate_per_minute": 100_000,
 }
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def client(

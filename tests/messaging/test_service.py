@@ -3,7 +3,6 @@ package and checked, and every message carries the decision that let it go (or s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ from kluis.errors import PersonErased
 from kluis.messaging import service, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 OFFER = service.Content(
     subject={"en": "Our spring offer", "nl": "Onze lenteaanbieding"},
@@ -31,12 +30,6 @@ NOTICE = service.Content(
     template="notice",
     params={"subject": "Opening hours", "body": "We are closed on Monday."},
 )
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def transport(server: MailServer, **options: object):  # type: ignore[no-untyped-def]

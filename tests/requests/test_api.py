@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -25,16 +24,10 @@ from kluis.consent.rules import every
 from kluis.db import DataBase, KeyringBase
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 REQUESTS = "/api/v1/requests"
 CHANNELS = ("email", "sms", "phone", "whatsapp", "post")
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def staff(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,14 +22,14 @@ from factories import add_person
 from kluis.db import utcnow
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 
 @pytest.fixture
-def smtp(kluis_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
-    with mail_server() as server:
-        monkeypatch.setenv("KLUIS_SMTP_URL", server.url)
-        yield server
+def smtp(smtp: MailServer, kluis_env: Settings, monkeypatch: pytest.MonkeyPatch) -> MailServer:
+    """The root conftest's SMTP server, named to the CLI through ``KLUIS_SMTP_URL``."""
+    monkeypatch.setenv("KLUIS_SMTP_URL", smtp.url)
+    return smtp
 
 
 def person(kluis: Kluis, n: int = 1, **extra: Any) -> str:

@@ -3,27 +3,19 @@ a consent grant with a notice, as a form would."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 
 from conftest import MARKETING
-from factories import EVERY_PAIR
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from factories import add_notice, grant_consent
 from kluis.messaging.service import TransportFactory
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 Grant = Callable[..., int]
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -39,18 +31,7 @@ def grant(kluis: Kluis) -> Grant:
 
     def record(person_id: str, at: datetime, topic: str = "offers", channel: str = "email") -> int:
         if "en" not in notices:
-            notices["en"] = catalogue.add_notice(
-                kluis, MARKETING, "en", "Yes, send me offers by e-mail.", at, covers=EVERY_PAIR
-            ).id
-        return consent.record(
-            kluis,
-            MARKETING,
-            person_id,
-            channel,
-            topic,
-            "granted",
-            at,
-            consent.Grant(method="web_form", notice_id=notices["en"]),
-        )
+            notices["en"] = add_notice(kluis, actor=MARKETING, now=at)
+        return grant_consent(kluis, person_id, channel, topic, notices["en"], at=at)
 
     return record

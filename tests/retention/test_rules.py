@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import NOW
+from conftest import NOW, examples
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.purposes.rules import parse_duration
 from kluis.purposes.service import default_catalogue
@@ -393,7 +393,7 @@ def daily_sweeps(person: PersonFacts, now: datetime, days: int) -> list[tuple[da
     return done
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(people, st.integers(min_value=0, max_value=1439), st.integers(min_value=1, max_value=800))
 def test_forecast_is_what_a_sweep_every_day_would_do(
     person: PersonFacts, minutes: int, days: int

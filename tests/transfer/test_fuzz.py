@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN, NOW
+from conftest import ADMIN, NOW, examples
 from kluis.runtime import Kluis
 from kluis.transfer import service
 from kluis.transfer.rules import Duplicates
@@ -184,7 +184,7 @@ def _fuzz(
     suffix: str,
 ) -> Callable[[], None]:
     @fuzz_settings(
-        max_examples=40 if backend == "sqlite" else 8,
+        max_examples=examples(40) if backend == "sqlite" else examples(8),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
 from kluis.contacts.rules import NormaliseContext, readable_by
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
@@ -227,7 +228,7 @@ def test_time_zones_do_not_move_the_limit() -> None:
     assert rules.job_state("running", past, now).status == "stalled"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.integers(0, 2_000_000),
     st.lists(st.integers(0, 10_000), min_size=1, max_size=400),

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from kluis.transfer.seen import SeenDigests
 
 
@@ -112,7 +113,7 @@ def test_digests_are_read_in_chunks_and_not_collected_in_memory(tmp_path: Path) 
 _digests = st.binary(min_size=0, max_size=40)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     steps=st.lists(
         st.tuples(st.lists(_digests, max_size=30), st.lists(_digests, max_size=30)), max_size=8

@@ -12,7 +12,7 @@ import wave
 import pytest
 
 from conftest import ADMIN, NOW
-from factories import EVERY_PAIR, add_person
+from factories import add_notice, add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
@@ -21,14 +21,9 @@ from kluis.contacts import companies
 from kluis.contacts import service as contacts
 from kluis.errors import PersonErased
 from kluis.runtime import Kluis
-from staff_helpers import NOTICE_EN, cheap_argon2, signed_in
+from staff_helpers import NOTICE_EN, signed_in
 
 BIRTH_DATE = "1990-02-03"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
 
 
 @pytest.fixture
@@ -46,7 +41,7 @@ def person(kluis: Kluis) -> str:
 
 @pytest.fixture
 def notice(kluis: Kluis) -> int:
-    return catalogue.add_notice(kluis, SYSTEM, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
+    return add_notice(kluis, "en", NOTICE_EN, actor=SYSTEM)
 
 
 def recording(seconds: float = 0.2) -> bytes:

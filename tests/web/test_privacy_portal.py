@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -28,17 +27,11 @@ from kluis.messaging import tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.requests import service as requests
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 KNOWN = "fenna.brouwersma1@example.com"
 UNKNOWN = "nobody.here@example.com"
 TYPES = ("access", "portability", "rectification", "restriction", "objection", "erasure")
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def make_client(kluis: Kluis, smtp: MailServer | None, now: datetime = NOW) -> TestClient:

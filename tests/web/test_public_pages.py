@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -20,6 +19,7 @@ from sqlalchemy import func, select
 
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
+from factories import grant_consent
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.consent import catalogue
@@ -39,12 +39,6 @@ from mailserver import MailServer, mail_server
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) KluisTest/1.0"
 NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden kan altijd."
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def make_client(kluis: Kluis, smtp: MailServer | None = None, now: Any = NOW) -> TestClient:
@@ -124,19 +118,6 @@ def add_notices(kluis: Kluis) -> tuple[int, int]:
     return nl, en
 
 
-def grant(kluis: Kluis, person_id: str, topic: str, notice_id: int, channel: str = "email") -> None:
-    consent.record(
-        kluis,
-        MARKETING,
-        person_id,
-        channel,
-        topic,
-        "granted",
-        NOW,
-        consent.Grant(method="paper_form", notice_id=notice_id),
-    )
-
-
 def allowed(kluis: Kluis, person_id: str, topic: str, at: Any = NOW) -> tuple[bool, str]:
     decision = consent.decide(kluis, MARKETING, person_id, "email", "commercial", topic, at)
     return decision.allowed, decision.reason.value
@@ -200,8 +181,8 @@ def test_one_click_from_the_received_header_withdraws_and_the_next_campaign_skip
     nl, _en = add_notices(kluis)
     fan = add_person(kluis, ADMIN, NOW, 1, relationship="prospect")
     other = add_person(kluis, ADMIN, NOW, 2, relationship="prospect")
-    grant(kluis, fan, "offers", nl)
-    grant(kluis, other, "offers", nl)
+    grant_consent(kluis, fan, "email", "offers", nl, method="paper_form")
+    grant_consent(kluis, other, "email", "offers", nl, method="paper_form")
 
     def transport() -> SmtpTransport:
         return SmtpTransport(parse_smtp_url(smtp.url), sleep=lambda _s: None)
@@ -254,7 +235,7 @@ def test_unsubscribe_button_and_a_post_without_the_one_click_body(
 ) -> None:
     nl, _en = add_notices(kluis)
     person = add_person(kluis, ADMIN, NOW, 1, relationship="prospect", language="en")
-    grant(kluis, person, "newsletter", nl)
+    grant_consent(kluis, person, "email", "newsletter", nl, method="paper_form")
     path = f"/unsubscribe/{sign(kluis, 'unsubscribe', person, 'newsletter')}"
     # The person's language wins over the browser's.
     page = assert_page(
@@ -336,8 +317,8 @@ def test_preferences_show_the_state_and_untick_withdraws_and_tick_grants(
 ) -> None:
     nl, en = add_notices(kluis)
     person = add_person(kluis, ADMIN, NOW, 1, relationship="prospect")
-    grant(kluis, person, "offers", nl)
-    grant(kluis, person, "newsletter", nl)
+    grant_consent(kluis, person, "email", "offers", nl, method="paper_form")
+    grant_consent(kluis, person, "email", "newsletter", nl, method="paper_form")
     consent.record(kluis, MARKETING, person, "email", "newsletter", "withdrawn", NOW)
     path = f"/preferences/{sign(kluis, 'preferences', person)}"
 
@@ -398,7 +379,7 @@ def test_without_a_notice_in_the_persons_language_boxes_can_only_be_unticked(
 ) -> None:
     en = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
     person = add_person(kluis, ADMIN, NOW, 1, relationship="prospect")
-    grant(kluis, person, "offers", en)
+    grant_consent(kluis, person, "email", "offers", en, method="paper_form")
     path = f"/preferences/{sign(kluis, 'preferences', person)}"
     page = assert_page(client.get(path), 200, "Nieuwe toestemming geven kan hier")
     form = Form(page)

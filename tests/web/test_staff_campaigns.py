@@ -5,7 +5,6 @@ sending in the background, results that refresh while sending, roles and CSRF.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +16,8 @@ from kluis.consent import service as consent
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
-from staff_helpers import cheap_argon2, signed_in
+from mailserver import MailServer
+from staff_helpers import signed_in
 
 SPRING = {
     "name": "Lente",
@@ -29,17 +28,6 @@ SPRING = {
     "subject_en": "Spring offer",
     "body_en": "Hello {{ given_name }},\n\nAll cheese half price.",
 }
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 def speak(client: TestClient, csrf: str, language: str) -> None:

@@ -14,12 +14,7 @@ from factories import new_person
 from kluis.contacts import companies
 from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
-from staff_helpers import cheap_argon2, signed_in
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
+from staff_helpers import signed_in
 
 
 def speak(client: TestClient, csrf: str, language: str) -> None:

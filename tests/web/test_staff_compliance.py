@@ -16,7 +16,7 @@ from kluis.audit import service as audit
 from kluis.compliance import service as breaches
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis
-from staff_helpers import cheap_argon2, signed_in
+from staff_helpers import signed_in
 
 BREACH = {
     "detected_at": "2026-03-14T08:00",
@@ -26,11 +26,6 @@ BREACH = {
     "consequences": "Unwanted e-mail; phishing in our name.",
     "measures_taken": "The laptop's disk is encrypted; its account was locked.",
 }
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
 
 
 def speak(client: TestClient, csrf: str, language: str) -> None:

@@ -26,7 +26,6 @@ from kluis.web import staff
 from staff_helpers import (
     PASSWORD,
     Clock,
-    cheap_argon2,
     choose,
     csrf_of,
     make_user,
@@ -38,11 +37,6 @@ from staff_helpers import (
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "src" / "kluis" / "web" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 BIRTH_DATE = "1990-02-03"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
 
 
 @pytest.fixture

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.runtime import Kluis
-from staff_helpers import cheap_argon2, signed_in
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_argon2(monkeypatch)
+from staff_helpers import signed_in
 
 
 def test_a_request_taken_in_on_the_queue_page_opens_its_page(kluis: Kluis) -> None:

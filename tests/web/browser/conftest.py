@@ -34,8 +34,7 @@ from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import open_kluis
 from kluis.settings import Settings
-from mailserver import MailServer, mail_server
-from staff_helpers import cheap_argon2
+from mailserver import MailServer
 
 CHROMIUM = os.environ.get("KLUIS_TEST_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 15_000
@@ -65,8 +64,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    cheap_argon2(monkeypatch)
+def site(tmp_path: Path, sqlite_template: Path) -> Iterator[Site]:
     data_dir = tmp_path / "data"
     shutil.copytree(sqlite_template, data_dir)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -103,12 +101,11 @@ def site(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture
-def smtp(site: Site) -> Iterator[MailServer]:
-    """A real SMTP server (aiosmtpd) that the site sends its mail to."""
-    with mail_server() as server:
-        settings = parse_smtp_url(server.url)
-        site.app.state.transport_factory = lambda: SmtpTransport(settings, sleep=lambda _s: None)
-        yield server
+def smtp(smtp: MailServer, site: Site) -> MailServer:
+    """The root conftest's SMTP server, which the site sends its mail to."""
+    settings = parse_smtp_url(smtp.url)
+    site.app.state.transport_factory = lambda: SmtpTransport(settings, sleep=lambda _s: None)
+    return smtp
 
 
 @pytest.fixture
