@@ -21,8 +21,9 @@ from sqlalchemy import text
 from kluis import db
 from kluis.auth.rules import Actor, Role
 from kluis.consent.catalogue import load_default_topics
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from pgserver import PostgresServer, postgres_server
 
