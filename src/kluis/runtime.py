@@ -1,7 +1,7 @@
 """Opening the stores of a Kluis: settings, the two engines, the master key and the vault,
 migrations applied.
 
-Every entry point (server, CLI, tests) opens through ``kluis.slices.open_kluis``, which calls
+Every entry point (server, CLI, tests) opens through ``kluis.opening.open_kluis``, which calls
 ``open_stores`` and then each slice's on-open hook (the erasure register's reconcile, so none
 starts on a store that still holds somebody erased, Art. 17). Only a restore opens the stores
 alone, as it reconciles itself and reports the counts.

@@ -12,7 +12,7 @@ The suppression list, kept in the keyring only, is merged with the file's log of
 and lifts the same way (Art. 21(3)).
 
 It lives with the backups, above the contacts and consent it replays into (the register itself,
-``kluis.register``, stays low: tables, repository and rules only); ``kluis.slices`` runs
+``kluis.register``, stays low: tables, repository and rules only); ``kluis.opening`` runs
 ``on_open`` whenever Kluis is opened, and ``kluis.backup.service`` after a restore.
 """
 
