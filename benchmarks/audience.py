@@ -43,8 +43,9 @@ from kluis.consent import service
 from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import add_months
 from kluis.db import insert_rows, to_db_time
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
 

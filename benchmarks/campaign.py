@@ -36,8 +36,8 @@ from kluis.consent.catalogue import load_default_topics
 from kluis.contacts import service as contacts
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import open_kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
 

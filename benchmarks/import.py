@@ -28,8 +28,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from kluis.auth.rules import Actor, Role
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import open_kluis
 from kluis.settings import Settings
 from kluis.transfer import service
 from kluis.vault.keys import new_master_key_text

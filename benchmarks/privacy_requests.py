@@ -70,9 +70,10 @@ from kluis.consent.rules import add_months, every
 from kluis.contacts import service as contacts
 from kluis.contacts.tables import people as people_table
 from kluis.db import insert_rows, to_db_time
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.requests.export import access_package, render
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
 

@@ -42,9 +42,10 @@ from kluis.consent.rules import add_months
 from kluis.contacts import service as contacts
 from kluis.contacts.tables import people
 from kluis.db import insert_rows, to_db_time
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.retention import service
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
 

@@ -23,8 +23,8 @@ from pydantic import SecretStr
 
 from kluis.auth.rules import Actor, Role
 from kluis.contacts import service
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import open_kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
 

@@ -38,8 +38,9 @@ from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts
 from kluis.messaging import campaigns
+from kluis.opening import open_kluis
 from kluis.requests import service as requests
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.transfer import demo
 

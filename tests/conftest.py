@@ -30,8 +30,9 @@ from kluis.auth import service as auth_service
 from kluis.auth import sessions as auth_sessions
 from kluis.auth.rules import Actor, Role
 from kluis.consent.catalogue import load_default_topics
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer, mail_server
 from pgserver import PostgresServer, postgres_server

@@ -26,8 +26,9 @@ from kluis.cli import app
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.contacts import service as contacts
 from kluis.errors import PersonErased, Unauthenticated
+from kluis.opening import open_kluis
 from kluis.purposes import service as purposes
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 
 DEFAULT_PURPOSES = {

@@ -1,4 +1,5 @@
-"""The FastAPI application: routers under ``/api/v1`` and domain errors as problem+json.
+"""The FastAPI application: the slices' routers (``kluis.slices``) under ``/api/v1`` and their
+pages, and domain errors as problem+json.
 
 The API documentation pages load their scripts from Kluis itself (fastapi-offline), not from a
 CDN: a staff member opening ``/docs`` tells no third party that they did, and the page works on a
@@ -25,12 +26,16 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from kluis import __version__
 from kluis.api import PROBLEM, PROBLEMS, openapi_document
 from kluis.errors import KluisError
-from kluis.runtime import Kluis, open_kluis
+from kluis.opening import open_kluis
+from kluis.retention.scheduler import run_schedule
+from kluis.runtime import Kluis
 from kluis.settings import Settings
+from kluis.slices import SLICES, load
 
 
 def problem(
@@ -181,8 +186,6 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         hours = app.state.kluis.settings.schedule_hours
         jobs = None
         if owned and hours > 0:
-            from kluis.retention.scheduler import run_schedule
-
             jobs = asyncio.create_task(run_schedule(app.state.kluis, hours))
         try:
             yield
@@ -213,74 +216,16 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(DataError, _nul_in_text)
     app.add_exception_handler(Exception, _unexpected_error)
 
-    from kluis.audit.routes import router as audit_router
-    from kluis.compliance.routes import router as compliance_router
-    from kluis.consent.routes import notices as notices_router
-    from kluis.consent.routes import router as consent_router
-    from kluis.consent.routes import topics as topics_router
-    from kluis.contacts.routes import companies as companies_router
-    from kluis.contacts.routes import router as contacts_router
-    from kluis.messaging.routes import campaigns_router
-    from kluis.messaging.routes import router as messages_router
-    from kluis.purposes.routes import router as purposes_router
-    from kluis.requests.export_routes import router as export_router
-    from kluis.requests.routes import router as requests_router
-    from kluis.retention.routes import router as retention_router
-    from kluis.transfer.routes import router as imports_router
-
-    for router in (
-        contacts_router,
-        companies_router,
-        purposes_router,
-        audit_router,
-        consent_router,
-        notices_router,
-        topics_router,
-        messages_router,
-        campaigns_router,
-        imports_router,
-        compliance_router,
-        requests_router,
-        export_router,
-        retention_router,
-    ):
-        app.include_router(router, prefix="/api/v1", responses=PROBLEMS)
-
-    from kluis.compliance.pages import router as compliance_pages
-    from kluis.web.privacy_pages import router as privacy_pages
-    from kluis.web.reconfirm import router as reconfirm_pages
-    from kluis.web.routes import router as web_router
-
-    app.include_router(web_router, include_in_schema=False)
-
-    from starlette.staticfiles import StaticFiles
-
-    from kluis.audit.pages import router as audit_pages
-    from kluis.auth.pages import router as auth_pages
-    from kluis.compliance.staff_pages import router as compliance_staff_pages
-    from kluis.consent.pages import router as consent_pages
-    from kluis.contacts.companies_pages import router as companies_pages
-    from kluis.contacts.pages import router as contacts_pages
-    from kluis.messaging.pages import router as campaign_pages
-    from kluis.purposes.pages import router as purposes_pages
-    from kluis.requests.pages import router as requests_pages
-
-    for pages in (
-        auth_pages,
-        contacts_pages,
-        consent_pages,
-        companies_pages,
-        campaign_pages,
-        requests_pages,
-        compliance_staff_pages,
-        purposes_pages,
-        audit_pages,
-    ):
-        app.include_router(pages, include_in_schema=False)
+    for entry in SLICES:
+        for path in entry.api:
+            app.include_router(load(path), prefix="/api/v1", responses=PROBLEMS)
+    for entry in SLICES:
+        for path in entry.public_pages:
+            app.include_router(load(path), include_in_schema=False)
+    for entry in SLICES:
+        for path in entry.staff_pages:
+            app.include_router(load(path), include_in_schema=False)
     app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
-    app.include_router(privacy_pages, include_in_schema=False)
-    app.include_router(reconfirm_pages, include_in_schema=False)
-    app.include_router(compliance_pages, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,19 +1,20 @@
-"""Opening a Kluis: settings, the two engines, the master key and the vault, migrations applied,
-the erasure register's copies merged and replayed.
+"""Opening the stores of a Kluis: settings, the two engines, the master key and the vault,
+migrations applied.
 
-Every entry point (server, CLI, tests) goes through ``open_kluis`` so they all run on the same
-schema and the same keys, and none starts on a store that still holds somebody erased (Art. 17).
+Every entry point (server, CLI, tests) opens through ``kluis.opening.open_kluis``, which calls
+``open_stores`` and then each slice's on-open hook (the erasure register's reconcile, so none
+starts on a store that still holds somebody erased, Art. 17). Only a restore opens the stores
+alone, as it reconciles itself and reports the counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Engine
 
 from kluis import db
-from kluis.register.service import reconcile as reconcile_register
+from kluis.errors import KluisError
 from kluis.settings import Settings
 from kluis.vault.keys import derive_keys, load_master_key
 from kluis.vault.register import FILE_NAME
@@ -33,24 +34,12 @@ class Kluis:
         self.vault.engine.dispose()
 
 
-def open_kluis(
-    settings: Settings,
-    *,
-    create: bool = False,
-    migrate: bool = True,
-    reconcile: bool = True,
-    now: datetime | None = None,
-) -> Kluis:
-    """Open the stores named by ``settings``; ``create`` makes the data directory and key file.
-
-    With ``reconcile`` (off only for a restore, which reconciles itself and reports the counts),
-    the copies of the erasure register are merged and what a store lacks is replayed, at
-    ``now`` (default the clock: opening is an edge)."""
+def open_stores(settings: Settings, *, create: bool = False, migrate: bool = True) -> Kluis:
+    """Open the stores named by ``settings``; ``create`` makes the data directory and key file,
+    ``migrate`` applies the migrations of both stores."""
     if create:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     elif settings.database_url is None and not settings.data_dir.exists():
-        from kluis.errors import KluisError
-
         raise KluisError(
             f"there is no data directory {settings.data_dir.resolve()}; run `kluis init` first "
             "or set KLUIS_DATA_DIR"
@@ -63,6 +52,4 @@ def open_kluis(
         db.upgrade(keyring_engine, "keyring")
         db.upgrade(engine, "data")
     vault = Vault(keyring_engine, keys, register_file=settings.data_dir / FILE_NAME)
-    if reconcile:
-        reconcile_register(engine, vault, now or db.utcnow())
     return Kluis(settings=settings, engine=engine, vault=vault)

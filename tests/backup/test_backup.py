@@ -15,8 +15,9 @@ from factories import new_person
 from kluis.backup import service as backup
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
+from kluis.opening import open_kluis
 from kluis.purposes.rules import parse_duration
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 
 GIVEN = "Zyxwvutsrq"

@@ -18,9 +18,10 @@ from kluis.backup import service as backup
 from kluis.contacts import rules
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
+from kluis.opening import open_kluis
 from kluis.register import repository as register_repo
 from kluis.register.tables import ErasedPerson, MinimisedPerson
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault import register
 from kluis.vault.register import RegisterFile

@@ -34,8 +34,9 @@ from kluis.consent.catalogue import load_default_topics
 from kluis.contacts import rules
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import Kluis, open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.transfer.export import ExportFormat, export_people
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from conftest import MASTER_KEY
-from kluis.runtime import Kluis, open_kluis
+from kluis.opening import open_kluis
+from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.transfer import repository
 from transfer.helpers import everyone, write_rows

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
 
+from kluis import console
 from kluis.backup import service
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.purposes.rules import parse_duration
+from kluis.settings import Settings
 
-backup_app = typer.Typer(
-    help="Backups: data snapshots, short-lived keyring snapshots, restores that keep the "
-    "erased erased.",
-    no_args_is_help=True,
-)
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
+backup_app = console.Commands()
 
 
 def _directory(given: Path | None) -> Path:
-    from kluis.settings import Settings
-
     found = given or Settings().backup_dir
     if found is None:
         raise InvalidField("name the backup directory, or set KLUIS_BACKUP_DIR", field="directory")
@@ -51,42 +39,32 @@ def create(
             "from the data snapshots."
         ),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Write a data snapshot (ciphertext only) and, separately, an encrypted keyring snapshot."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            made = service.create(
-                kluis, base._actor(), _directory(directory), utcnow(), keyring_dir=keyring_dir
-            )
-        if as_json:
-            base._print_json(
-                {
-                    "data": str(made.data_dir),
-                    "keyring": str(made.keyring_file),
-                    "manifest": made.manifest,
-                }
-            )
-            return
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.manifest["counts"].items())
-        base.out.print(f"data snapshot: {made.data_dir} ({counts})")
-        base.out.print(f"keyring snapshot: {made.keyring_file}")
-
-    base._run(go)
+    with console.opened() as kluis:
+        made = service.create(
+            kluis, console.actor(), _directory(directory), utcnow(), keyring_dir=keyring_dir
+        )
+    if as_json:
+        console.print_json(
+            {
+                "data": str(made.data_dir),
+                "keyring": str(made.keyring_file),
+                "manifest": made.manifest,
+            }
+        )
+        return
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in made.manifest["counts"].items())
+    console.out.print(f"data snapshot: {made.data_dir} ({counts})")
+    console.out.print(f"keyring snapshot: {made.keyring_file}")
 
 
 @backup_app.command("check")
 def check(directory: Path) -> None:
     """Check a data snapshot's files against its manifest, changing nothing."""
-    base = _base()
-
-    def go() -> None:
-        manifest = service.check(directory)
-        base.out.print(f"ok: taken {manifest['created_at']}, schema {manifest['schema_revision']}")
-
-    base._run(go)
+    manifest = service.check(directory)
+    console.out.print(f"ok: taken {manifest['created_at']}, schema {manifest['schema_revision']}")
 
 
 @backup_app.command("restore")
@@ -95,36 +73,29 @@ def restore(
     yes: Annotated[
         bool, typer.Option("--yes", help="Replace the current data store without asking.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Replace the data store with a snapshot (stop the server first), then remove everyone
     erased since it was taken, using the current erasure register."""
-    base = _base()
-
-    def go() -> None:
-        from kluis.settings import Settings
-
-        manifest = service.check(directory)
-        if not yes and not typer.confirm(
-            f"Replace the current data store with the snapshot of {manifest['created_at']}?"
-        ):
-            raise typer.Exit(1)
-        done = service.restore(Settings(), base._actor(), directory, utcnow())
-        if as_json:
-            base._print_json(
-                {
-                    "snapshot": manifest["created_at"],
-                    "removed_erased": done.removed_erased,
-                    "removed_keyless": done.removed_keyless,
-                }
-            )
-            return
-        base.out.print(f"restored the snapshot of {manifest['created_at']}")
-        base.out.print(f"removed again: {done.removed_erased} erased since the snapshot")
-        if done.removed_keyless:
-            base.out.print(f"removed: {done.removed_keyless} without a key (unreadable)")
-
-    base._run(go)
+    manifest = service.check(directory)
+    if not yes and not typer.confirm(
+        f"Replace the current data store with the snapshot of {manifest['created_at']}?"
+    ):
+        raise typer.Exit(1)
+    done = service.restore(Settings(), console.actor(), directory, utcnow())
+    if as_json:
+        console.print_json(
+            {
+                "snapshot": manifest["created_at"],
+                "removed_erased": done.removed_erased,
+                "removed_keyless": done.removed_keyless,
+            }
+        )
+        return
+    console.out.print(f"restored the snapshot of {manifest['created_at']}")
+    console.out.print(f"removed again: {done.removed_erased} erased since the snapshot")
+    if done.removed_keyless:
+        console.out.print(f"removed: {done.removed_keyless} without a key (unreadable)")
 
 
 @backup_app.command("restore-keyring")
@@ -136,17 +107,10 @@ def restore_keyring(
 ) -> None:
     """Replace a lost keyring with a snapshot, then destroy again the keys of everyone the
     audit log says was erased since."""
-    base = _base()
-
-    def go() -> None:
-        from kluis.settings import Settings
-
-        if not yes and not typer.confirm("Replace the current keyring with this snapshot?"):
-            raise typer.Exit(1)
-        replayed = service.restore_keyring(Settings(), base._actor(), file, utcnow())
-        base.out.print(f"keyring restored; erasures replayed: {replayed}")
-
-    base._run(go)
+    if not yes and not typer.confirm("Replace the current keyring with this snapshot?"):
+        raise typer.Exit(1)
+    replayed = service.restore_keyring(Settings(), console.actor(), file, utcnow())
+    console.out.print(f"keyring restored; erasures replayed: {replayed}")
 
 
 @backup_app.command("prune")
@@ -158,27 +122,20 @@ def prune(
             help="ISO 8601 duration, e.g. P35D (default: KLUIS_KEYRING_BACKUP_DAYS days)."
         ),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Delete keyring snapshots older than the window (data snapshots are left alone)."""
-    base = _base()
-
-    def go() -> None:
-        from kluis.settings import Settings
-
-        window = keyring_older_than or f"P{Settings().keyring_backup_days}D"
-        where = _directory(directory)
-        keyrings = where / "keyrings" if (where / "keyrings").is_dir() else where
-        try:
-            older_than = parse_duration(window)
-        except ValueError as exc:
-            raise InvalidField(str(exc), field="keyring_older_than") from None
-        done = service.prune(keyrings, older_than, utcnow())
-        if as_json:
-            base._print_json({"deleted": [str(p) for p in done.deleted], "kept": done.kept})
-            return
-        for path in done.deleted:
-            base.out.print(f"deleted {path}")
-        base.out.print(f"{len(done.deleted)} deleted, {done.kept} kept")
-
-    base._run(go)
+    window = keyring_older_than or f"P{Settings().keyring_backup_days}D"
+    where = _directory(directory)
+    keyrings = where / "keyrings" if (where / "keyrings").is_dir() else where
+    try:
+        older_than = parse_duration(window)
+    except ValueError as exc:
+        raise InvalidField(str(exc), field="keyring_older_than") from None
+    done = service.prune(keyrings, older_than, utcnow())
+    if as_json:
+        console.print_json({"deleted": [str(p) for p in done.deleted], "kept": done.kept})
+        return
+    for path in done.deleted:
+        console.out.print(f"deleted {path}")
+    console.out.print(f"{len(done.deleted)} deleted, {done.kept} kept")

@@ -38,12 +38,12 @@ from kluis.audit import service as audit
 from kluis.audit.events import BackupCreated, BackupRestored, KeyringRestored
 from kluis.audit.tables import AuditRow
 from kluis.auth.rules import Actor
+from kluis.backup.reconcile import reconcile
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts.tables import people
 from kluis.errors import KluisError
 from kluis.purposes.rules import Duration
-from kluis.register.service import reconcile
-from kluis.runtime import Kluis
+from kluis.runtime import Kluis, open_stores
 from kluis.settings import Settings
 from kluis.vault.register import Erasure, erasure
 from kluis.vault.tables import ErasureEntry, PersonKey
@@ -326,9 +326,7 @@ def restore(settings: Settings, actor: Actor, directory: Path, now: datetime) ->
                 str(source),
             ]
         )
-    from kluis.runtime import open_kluis
-
-    k = open_kluis(settings, reconcile=False)
+    k = open_stores(settings)
     try:
         erased, keyless = replay(k, now)
         with k.engine.begin() as conn:
@@ -446,9 +444,7 @@ def restore_keyring(settings: Settings, actor: Actor, path: Path, now: datetime)
     erasure register (the data store's, the register file's, and every erasure the data store's
     audit log records), so that a key the snapshot still holds for someone erased since is
     destroyed again. Returns how many erasures were replayed into the keyring."""
-    from kluis.runtime import open_kluis
-
-    k = open_kluis(settings, create=False, reconcile=False)
+    k = open_stores(settings, create=False)
     try:
         header, plain = open_keyring_snapshot(k, path)
     finally:
@@ -482,7 +478,7 @@ def restore_keyring(settings: Settings, actor: Actor, path: Path, now: datetime)
                     str(dump),
                 ]
             )
-    k = open_kluis(settings, reconcile=False)
+    k = open_stores(settings)
     try:
         audited: list[Erasure] = []
         after = 0

@@ -1,8 +1,5 @@
 """The compliance commands of the ``kluis`` command line: ``ropa``, ``notice``, ``check`` and
-``breaches``. Registered on the main app in ``kluis.cli``; they call services, never SQL.
-
-The shared helpers (``_run``, ``_kluis``, ``_actor``, the consoles) live in ``kluis.cli``, which
-imports this module to register it, so they are looked up when a command runs.
+``breaches``. Listed in ``kluis.slices``; they call services, never SQL.
 """
 
 from __future__ import annotations
@@ -10,23 +7,20 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
 from rich.table import Column, Table
 
+from kluis import console
 from kluis.compliance import findings, notice, ropa, service
 from kluis.compliance.rules import has_high
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 
-breaches_app = typer.Typer(
-    help="The breach register (Art. 33(5)): record, notify, people affected.",
-    no_args_is_help=True,
-)
+commands = console.Commands()
+breaches_app = console.Commands()
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 LangOption = Annotated[str, typer.Option("--lang", help="nl or en.")]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
@@ -39,12 +33,6 @@ AsOfOption = Annotated[
         "(UTC when no zone is given).",
     ),
 ]
-
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
 
 
 def _time(value: str | None, name: str) -> datetime | None:
@@ -68,7 +56,7 @@ def _moment(value: str | None) -> datetime:
 
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
-        _base().out.print(text, markup=False, end="" if text.endswith("\n") else "\n")
+        console.out.print(text, markup=False, end="" if text.endswith("\n") else "\n")
         return
     try:
         out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -83,6 +71,7 @@ def _when(value: datetime | None) -> str:
 # Record of processing and notice ----------------------------------------------------------------
 
 
+@commands.command("ropa")
 def ropa_command(
     format: Annotated[str, typer.Option("--format", help="md, html, csv or json.")] = "md",
     lang: LangOption = "nl",
@@ -90,18 +79,14 @@ def ropa_command(
     as_of: AsOfOption = None,
 ) -> None:
     """The record of processing activities (Art. 30(1)) from the purposes catalogue."""
-    base = _base()
-
-    def go() -> None:
-        if format not in ropa.FORMATS:
-            raise InvalidField(f"--format must be one of {', '.join(ropa.FORMATS)}", field="format")
-        with base._kluis() as kluis:
-            record = ropa.build(kluis, lang, _moment(as_of))
-        _emit(ropa.render(record, format)[0], out)
-
-    base._run(go)
+    if format not in ropa.FORMATS:
+        raise InvalidField(f"--format must be one of {', '.join(ropa.FORMATS)}", field="format")
+    with console.opened() as kluis:
+        record = ropa.build(kluis, lang, _moment(as_of))
+    _emit(ropa.render(record, format)[0], out)
 
 
+@commands.command("notice")
 def notice_command(
     lang: LangOption = "nl",
     format: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
@@ -109,45 +94,36 @@ def notice_command(
     as_of: AsOfOption = None,
 ) -> None:
     """The privacy notice (Art. 13) from the purposes catalogue, as served on /privacy-notice."""
-    base = _base()
-
-    def go() -> None:
-        if format not in notice.FORMATS:
-            raise InvalidField("--format must be md or html", field="format")
-        with base._kluis() as kluis:
-            built = notice.build(kluis, lang, _moment(as_of))
-            text = notice.render(kluis, built, format)[0]
-        _emit(text, out)
-
-    base._run(go)
+    if format not in notice.FORMATS:
+        raise InvalidField("--format must be md or html", field="format")
+    with console.opened() as kluis:
+        built = notice.build(kluis, lang, _moment(as_of))
+        text = notice.render(kluis, built, format)[0]
+    _emit(text, out)
 
 
-def check_command(as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+@commands.command("check")
+def check_command(as_json: console.JsonOption = False, as_of: AsOfOption = None) -> None:
     """Compliance findings with severity, article and fix; exits 1 when one is `high`."""
-    base = _base()
-
-    def go() -> bool:
-        with base._kluis() as kluis:
-            found = findings.findings(kluis, base._actor(), _moment(as_of))
-        if as_json:
-            base._print_json(
-                {"high": has_high(found), "findings": [dataclasses.asdict(f) for f in found]}
-            )
-        elif not found:
-            base.out.print("No findings.")
-        else:
-            table = Table(
-                Column("severity", no_wrap=True),
-                Column("article", no_wrap=True),
-                Column("finding", overflow="fold"),
-                Column("fix", overflow="fold"),
-            )
-            for f in found:
-                table.add_row(f.severity.value, f.article, f.message, f.fix)
-            base.out.print(table)
-        return has_high(found)
-
-    if base._run(go):
+    with console.opened() as kluis:
+        found = findings.findings(kluis, console.actor(), _moment(as_of))
+    if as_json:
+        console.print_json(
+            {"high": has_high(found), "findings": [dataclasses.asdict(f) for f in found]}
+        )
+    elif not found:
+        console.out.print("No findings.")
+    else:
+        table = Table(
+            Column("severity", no_wrap=True),
+            Column("article", no_wrap=True),
+            Column("finding", overflow="fold"),
+            Column("fix", overflow="fold"),
+        )
+        for f in found:
+            table.add_row(f.severity.value, f.article, f.message, f.fix)
+        console.out.print(table)
+    if has_high(found):
         raise typer.Exit(1)
 
 
@@ -155,7 +131,6 @@ def check_command(as_json: JsonOption = False, as_of: AsOfOption = None) -> None
 
 
 def _print_breach(view: service.BreachView) -> None:
-    base = _base()
     table = Table(show_header=False, box=None)
     state = (
         f"notified {_when(view.authority_notified_at)}" + (" (late)" if view.late else "")
@@ -193,7 +168,7 @@ def _print_breach(view: service.BreachView) -> None:
     ]
     for name, value in rows:
         table.add_row(name, value)
-    base.out.print(table)
+    console.out.print(table)
 
 
 @breaches_app.command("add")
@@ -218,91 +193,76 @@ def breaches_add(
     purpose: Annotated[
         list[str] | None, typer.Option("--purpose", help="Purpose whose reads count; repeat.")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Record a breach; prints its id and the 72-hour deadline."""
-    base = _base()
-
-    def go() -> None:
-        detected = _time(detected_at, "detected_at")
-        assert detected is not None
-        new = service.NewBreach(
-            detected_at=detected,
-            nature=nature,
-            categories=list(category),
-            consequences=consequences,
-            measures_taken=measures_taken,
-            measures_proposed=measures_proposed,
-            approx_people=people,
-            approx_records=records,
-            window_start=_time(window_start, "window_start"),
-            window_end=_time(window_end, "window_end"),
-            actors=list(actor or []),
-            purposes=list(purpose or []),
+    detected = _time(detected_at, "detected_at")
+    assert detected is not None
+    new = service.NewBreach(
+        detected_at=detected,
+        nature=nature,
+        categories=list(category),
+        consequences=consequences,
+        measures_taken=measures_taken,
+        measures_proposed=measures_proposed,
+        approx_people=people,
+        approx_records=records,
+        window_start=_time(window_start, "window_start"),
+        window_end=_time(window_end, "window_end"),
+        actors=list(actor or []),
+        purposes=list(purpose or []),
+    )
+    with console.opened() as kluis:
+        view = service.add_breach(kluis, console.actor(), new, utcnow())
+    if as_json:
+        console.print_json(service.as_dict(view))
+    else:
+        console.out.print(
+            f"Recorded breach {view.id}; notify the authority by "
+            f"{_when(view.authority_deadline)} UTC (Art. 33(1))."
         )
-        with base._kluis() as kluis:
-            view = service.add_breach(kluis, base._actor(), new, utcnow())
-        if as_json:
-            base._print_json(service.as_dict(view))
-        else:
-            base.out.print(
-                f"Recorded breach {view.id}; notify the authority by "
-                f"{_when(view.authority_deadline)} UTC (Art. 33(1))."
-            )
-
-    base._run(go)
 
 
 @breaches_app.command("list")
-def breaches_list(as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+def breaches_list(as_json: console.JsonOption = False, as_of: AsOfOption = None) -> None:
     """The register, overdue notifications flagged."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            found = service.list_breaches(kluis, base._actor(), _moment(as_of))
-        if as_json:
-            base._print_json([service.as_dict(b) for b in found])
-            return
-        table = Table(
-            Column("id", no_wrap=True),
-            Column("detected (UTC)", no_wrap=True),
-            Column("deadline (UTC)", no_wrap=True),
-            Column("authority", no_wrap=True),
-            Column("nature", overflow="fold"),
+    with console.opened() as kluis:
+        found = service.list_breaches(kluis, console.actor(), _moment(as_of))
+    if as_json:
+        console.print_json([service.as_dict(b) for b in found])
+        return
+    table = Table(
+        Column("id", no_wrap=True),
+        Column("detected (UTC)", no_wrap=True),
+        Column("deadline (UTC)", no_wrap=True),
+        Column("authority", no_wrap=True),
+        Column("nature", overflow="fold"),
+    )
+    for b in found:
+        state = (
+            "notified" + (" late" if b.late else "")
+            if b.authority_notified_at
+            else "not required"
+            if b.authority_not_required
+            else "OVERDUE"
+            if b.overdue
+            else "open"
         )
-        for b in found:
-            state = (
-                "notified" + (" late" if b.late else "")
-                if b.authority_notified_at
-                else "not required"
-                if b.authority_not_required
-                else "OVERDUE"
-                if b.overdue
-                else "open"
-            )
-            table.add_row(
-                str(b.id), _when(b.detected_at), _when(b.authority_deadline), state, b.nature
-            )
-        base.out.print(table)
-
-    base._run(go)
+        table.add_row(str(b.id), _when(b.detected_at), _when(b.authority_deadline), state, b.nature)
+    console.out.print(table)
 
 
 @breaches_app.command("show")
-def breaches_show(breach_id: int, as_json: JsonOption = False, as_of: AsOfOption = None) -> None:
+def breaches_show(
+    breach_id: int, as_json: console.JsonOption = False, as_of: AsOfOption = None
+) -> None:
     """One breach with its deadline and notifications."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = service.get_breach(kluis, base._actor(), breach_id, _moment(as_of))
-        if as_json:
-            base._print_json(service.as_dict(view))
-        else:
-            _print_breach(view)
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = service.get_breach(kluis, console.actor(), breach_id, _moment(as_of))
+    if as_json:
+        console.print_json(service.as_dict(view))
+    else:
+        _print_breach(view)
 
 
 @breaches_app.command("notify")
@@ -333,55 +293,45 @@ def breaches_notify(
     ] = None,
 ) -> None:
     """Record that the authority or the people were told, or why not."""
-    base = _base()
-
-    def go() -> None:
-        if authority == people:
-            raise InvalidField("give exactly one of --authority and --people", field="whom")
-        when = _time(at, "at")
-        with base._kluis() as kluis:
-            if authority:
-                if exemption is not None:
-                    raise InvalidField("--exemption is for --people", field="exemption")
-                view = service.notify_authority(
-                    kluis,
-                    base._actor(),
-                    breach_id,
-                    utcnow(),
-                    at=when,
-                    late_reason=late_reason,
-                    not_required=not_required,
+    if authority == people:
+        raise InvalidField("give exactly one of --authority and --people", field="whom")
+    when = _time(at, "at")
+    with console.opened() as kluis:
+        if authority:
+            if exemption is not None:
+                raise InvalidField("--exemption is for --people", field="exemption")
+            view = service.notify_authority(
+                kluis,
+                console.actor(),
+                breach_id,
+                utcnow(),
+                at=when,
+                late_reason=late_reason,
+                not_required=not_required,
+            )
+        else:
+            if late_reason is not None or not_required is not None:
+                raise InvalidField(
+                    "--late-reason and --not-required are for --authority", field="whom"
                 )
-            else:
-                if late_reason is not None or not_required is not None:
-                    raise InvalidField(
-                        "--late-reason and --not-required are for --authority", field="whom"
-                    )
-                view = service.notify_people(
-                    kluis, base._actor(), breach_id, utcnow(), at=when, exemption=exemption
-                )
-        _print_breach(view)
-
-    base._run(go)
+            view = service.notify_people(
+                kluis, console.actor(), breach_id, utcnow(), at=when, exemption=exemption
+            )
+    _print_breach(view)
 
 
 @breaches_app.command("affected")
-def breaches_affected(breach_id: int, as_json: JsonOption = False) -> None:
+def breaches_affected(breach_id: int, as_json: console.JsonOption = False) -> None:
     """The people (opaque ids) the audit log shows in the breach's window by its actors and/or
     under its purposes; stores the count on the breach."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            ids = service.affected(kluis, base._actor(), breach_id, utcnow())
-        if as_json:
-            base._print_json({"breach_id": breach_id, "count": len(ids), "person_ids": ids})
-            return
-        for person_id in ids:
-            base.out.print(person_id)
-        base.err.print(f"{len(ids)} people affected")
-
-    base._run(go)
+    with console.opened() as kluis:
+        ids = service.affected(kluis, console.actor(), breach_id, utcnow())
+    if as_json:
+        console.print_json({"breach_id": breach_id, "count": len(ids), "person_ids": ids})
+        return
+    for person_id in ids:
+        console.out.print(person_id)
+    console.err.print(f"{len(ids)} people affected")
 
 
 @breaches_app.command("export")
@@ -391,11 +341,6 @@ def breaches_export(
     as_of: AsOfOption = None,
 ) -> None:
     """The whole register as JSON or an HTML document, overdue notifications flagged."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            text = service.export(kluis, base._actor(), format, _moment(as_of))[0]
-        _emit(text, out)
-
-    base._run(go)
+    with console.opened() as kluis:
+        text = service.export(kluis, console.actor(), format, _moment(as_of))[0]
+    _emit(text, out)

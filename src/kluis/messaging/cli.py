@@ -1,16 +1,12 @@
 """The messaging commands of the ``kluis`` command line: campaigns (create, preview, send with a
-progress bar, show) and one message to one person. Registered on the main app in ``kluis.cli``;
-like every command they call services, never SQL.
-
-The shared helpers (``_run``, ``_kluis``, ``_actor``, the consoles) live in ``kluis.cli``, which
-imports this module to register it, so they are looked up when a command runs, not at import.
+progress bar, show) and one message to one person. Listed in ``kluis.slices``; like every
+command they call services, never SQL.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -28,25 +24,16 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from kluis import console
 from kluis.consent.rules import Decision
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.messaging import campaigns, service
 
-campaigns_app = typer.Typer(
-    help="Campaigns: commercial e-mail to everyone who may receive it on a topic.",
-    no_args_is_help=True,
-)
-messages_app = typer.Typer(help="One e-mail to one person, after a decision.", no_args_is_help=True)
+campaigns_app = console.Commands()
+messages_app = console.Commands()
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 TopicOption = Annotated[str, typer.Option(help="A topic key (`kluis topics list`).")]
-
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
 
 
 def _when(value: datetime | None) -> str:
@@ -91,57 +78,47 @@ def campaigns_create(
     rate: Annotated[
         int | None, typer.Option(help="At most this many messages a minute (default 600).")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Create a draft campaign with its subject and body in English and/or Dutch; prints its id."""
-    base = _base()
-
-    def go() -> None:
-        values: dict[str, Any] = {"name": name, "topic": topic}
-        for lang, subject, body in (("en", subject_en, body_en), ("nl", subject_nl, body_nl)):
-            if subject is not None:
-                values[f"subject_{lang}"] = subject
-            if body is not None:
-                values[f"body_{lang}"] = _text(body, f"body_{lang}")
-        if rate is not None:
-            values["rate_per_minute"] = rate
-        with base._kluis() as kluis:
-            view = campaigns.create_campaign(kluis, base._actor(), values, utcnow())
-        if as_json:
-            base._print_json(view)
-        else:
-            base.out.print(view.id)
-
-    base._run(go)
+    values: dict[str, Any] = {"name": name, "topic": topic}
+    for lang, subject, body in (("en", subject_en, body_en), ("nl", subject_nl, body_nl)):
+        if subject is not None:
+            values[f"subject_{lang}"] = subject
+        if body is not None:
+            values[f"body_{lang}"] = _text(body, f"body_{lang}")
+    if rate is not None:
+        values["rate_per_minute"] = rate
+    with console.opened() as kluis:
+        view = campaigns.create_campaign(kluis, console.actor(), values, utcnow())
+    if as_json:
+        console.print_json(view)
+    else:
+        console.out.print(view.id)
 
 
 @campaigns_app.command("preview")
-def campaigns_preview(campaign_id: int, as_json: JsonOption = False) -> None:
+def campaigns_preview(campaign_id: int, as_json: console.JsonOption = False) -> None:
     """How many people the campaign may reach now, and how many not, by reason. Sends nothing."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            counts = campaigns.preview(kluis, campaign_id, utcnow())
-        if as_json:
-            base._print_json(
-                {
-                    "campaign_id": campaign_id,
-                    "channel": counts.channel,
-                    "topic": counts.topic,
-                    "audience": counts.allowed,
-                    "refused": counts.refused,
-                }
-            )
-            return
-        base.out.print(
-            f"Campaign {campaign_id} may reach {counts.allowed} people now "
-            f"({counts.channel}, {counts.topic}).",
-            markup=False,
+    with console.opened() as kluis:
+        counts = campaigns.preview(kluis, campaign_id, utcnow())
+    if as_json:
+        console.print_json(
+            {
+                "campaign_id": campaign_id,
+                "channel": counts.channel,
+                "topic": counts.topic,
+                "audience": counts.allowed,
+                "refused": counts.refused,
+            }
         )
-        _print_refused(counts.refused, "May not reach")
-
-    base._run(go)
+        return
+    console.out.print(
+        f"Campaign {campaign_id} may reach {counts.allowed} people now "
+        f"({counts.channel}, {counts.topic}).",
+        markup=False,
+    )
+    _print_refused(counts.refused, "May not reach")
 
 
 def _print_refused(refused: dict[str, int], title: str) -> None:
@@ -150,7 +127,7 @@ def _print_refused(refused: dict[str, int], title: str) -> None:
     table = Table("reason", "people", title=title, title_justify="left")
     for reason, n in sorted(refused.items(), key=lambda item: (-item[1], item[0])):
         table.add_row(reason, str(n))
-    _base().out.print(table)
+    console.out.print(table)
 
 
 class _Rate(ProgressColumn):
@@ -191,83 +168,73 @@ def _summary(view: campaigns.CampaignView) -> str:
 
 
 @campaigns_app.command("send")
-def campaigns_send(campaign_id: int, as_json: JsonOption = False) -> None:
+def campaigns_send(campaign_id: int, as_json: console.JsonOption = False) -> None:
     """Send the campaign, showing progress on standard error; run it again after an interruption
     to carry on: nobody gets it twice."""
-    base = _base()
+    with console.opened() as kluis:
+        actor = console.actor()
+        campaigns.get_campaign(kluis, campaign_id)
+        service.smtp_transport(kluis)  # no mail server: say so before anything changes
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _Rate(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console.err,
+        )
+        task: TaskID | None = None
 
-    def go() -> None:
-        with base._kluis() as kluis:
-            actor = base._actor()
-            campaigns.get_campaign(kluis, campaign_id)
-            service.smtp_transport(kluis)  # no mail server: say so before anything changes
-            bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                _Rate(),
-                TimeElapsedColumn(),
-                TextColumn("eta"),
-                TimeRemainingColumn(),
-                console=base.err,
+        def progress(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:  # shown once there is something to send
+                bar.start()
+                task = bar.add_task(f"campaign {campaign_id}", total=total)
+            bar.update(task, completed=done, total=total)
+
+        try:
+            view = campaigns.send_campaign(kluis, actor, campaign_id, utcnow, progress=progress)
+        except KeyboardInterrupt:
+            bar.stop()
+            console.err.print(
+                f"interrupted; run `kluis campaigns send {campaign_id}` again to carry on: "
+                "nobody gets it twice",
+                markup=False,
             )
-            task: TaskID | None = None
-
-            def progress(done: int, total: int) -> None:
-                nonlocal task
-                if task is None:  # shown once there is something to send
-                    bar.start()
-                    task = bar.add_task(f"campaign {campaign_id}", total=total)
-                bar.update(task, completed=done, total=total)
-
-            try:
-                view = campaigns.send_campaign(kluis, actor, campaign_id, utcnow, progress=progress)
-            except KeyboardInterrupt:
-                bar.stop()
-                base.err.print(
-                    f"interrupted; run `kluis campaigns send {campaign_id}` again to carry on: "
-                    "nobody gets it twice",
-                    markup=False,
-                )
-                raise typer.Exit(130) from None
-            finally:
-                bar.stop()
-        if as_json:
-            base._print_json(_campaign_json(view))
-        else:
-            base.out.print(f"Campaign {campaign_id} sent: {_summary(view)}.", markup=False)
-
-    base._run(go)
+            raise typer.Exit(130) from None
+        finally:
+            bar.stop()
+    if as_json:
+        console.print_json(_campaign_json(view))
+    else:
+        console.out.print(f"Campaign {campaign_id} sent: {_summary(view)}.", markup=False)
 
 
 @campaigns_app.command("show")
-def campaigns_show(campaign_id: int, as_json: JsonOption = False) -> None:
+def campaigns_show(campaign_id: int, as_json: console.JsonOption = False) -> None:
     """Show a campaign: its status, its messages counted by status, who was left out and why."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = campaigns.get_campaign(kluis, campaign_id)
-        if as_json:
-            base._print_json(_campaign_json(view))
-            return
-        table = Table(show_header=False, box=None)
-        table.add_row("id", str(view.id))
-        table.add_row("name", view.name)
-        table.add_row("topic", f"{view.topic} ({view.channel})")
-        table.add_row("status", view.status)
-        table.add_row("languages", ", ".join(sorted(view.subject)))
-        for lang, subject in sorted(view.subject.items()):
-            table.add_row(f"subject ({lang})", subject)
-        table.add_row("rate", f"{view.rate_per_minute} a minute")
-        table.add_row("messages", _summary(view))
-        table.add_row("created (UTC)", _when(view.created_at))
-        table.add_row("started (UTC)", _when(view.started_at))
-        table.add_row("finished (UTC)", _when(view.finished_at))
-        base.out.print(table)
-        _print_refused(view.refused, "Left out")
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = campaigns.get_campaign(kluis, campaign_id)
+    if as_json:
+        console.print_json(_campaign_json(view))
+        return
+    table = Table(show_header=False, box=None)
+    table.add_row("id", str(view.id))
+    table.add_row("name", view.name)
+    table.add_row("topic", f"{view.topic} ({view.channel})")
+    table.add_row("status", view.status)
+    table.add_row("languages", ", ".join(sorted(view.subject)))
+    for lang, subject in sorted(view.subject.items()):
+        table.add_row(f"subject ({lang})", subject)
+    table.add_row("rate", f"{view.rate_per_minute} a minute")
+    table.add_row("messages", _summary(view))
+    table.add_row("created (UTC)", _when(view.created_at))
+    table.add_row("started (UTC)", _when(view.started_at))
+    table.add_row("finished (UTC)", _when(view.finished_at))
+    console.out.print(table)
+    _print_refused(view.refused, "Left out")
 
 
 # One message ------------------------------------------------------------------------------------
@@ -322,40 +289,36 @@ def messages_send(
         Path | None,
         typer.Option(help="A UTF-8 file with the body (Jinja2: {{ given_name }})."),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Send one e-mail to a person after asking may_contact; prints what happened and why.
     A refused message is recorded too; a failed one exits 1."""
-    base = _base()
-
-    def go() -> service.MessageView:
-        content = _content(template, param or [], subject, body)
-        with base._kluis() as kluis:
-            view = service.send_message(
-                kluis, base._actor(), person_id, kind, topic, content, utcnow()
-            )
-        if as_json:
-            base._print_json(
-                {
-                    "id": view.id,
-                    "person_id": view.person_id,
-                    "kind": view.kind,
-                    "channel": view.channel,
-                    "topic": view.topic,
-                    "status": view.status,
-                    "decision": _decision_json(view.decision),
-                    "error": view.error,
-                }
-            )
-        elif view.status == "sent":
-            base.out.print(f"Sent message {view.id}: {view.decision.reason_en}", markup=False)
-        elif view.status == "refused":
-            base.out.print(
-                f"Refused (message {view.id} recorded): {view.decision.reason_en}", markup=False
-            )
-        return view
-
-    view = base._run(go)
+    content = _content(template, param or [], subject, body)
+    with console.opened() as kluis:
+        view = service.send_message(
+            kluis, console.actor(), person_id, kind, topic, content, utcnow()
+        )
+    if as_json:
+        console.print_json(
+            {
+                "id": view.id,
+                "person_id": view.person_id,
+                "kind": view.kind,
+                "channel": view.channel,
+                "topic": view.topic,
+                "status": view.status,
+                "decision": _decision_json(view.decision),
+                "error": view.error,
+            }
+        )
+    elif view.status == "sent":
+        console.out.print(f"Sent message {view.id}: {view.decision.reason_en}", markup=False)
+    elif view.status == "refused":
+        console.out.print(
+            f"Refused (message {view.id} recorded): {view.decision.reason_en}", markup=False
+        )
     if view.status == "failed":
-        base.err.print(f"error [email]: message {view.id} was not sent: {view.error}", markup=False)
+        console.err.print(
+            f"error [email]: message {view.id} was not sent: {view.error}", markup=False
+        )
         raise typer.Exit(1)

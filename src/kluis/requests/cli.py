@@ -1,26 +1,22 @@
 """The ``kluis requests`` commands: take in, list, verify, extend, refuse and carry out privacy
-requests. Registered on the main app in ``kluis.cli``; they call the service, never SQL."""
+requests. Listed in ``kluis.slices``; they call the service, never SQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from kluis import console
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.requests import rules, service
 
-requests_app = typer.Typer(
-    help="Privacy requests (Art. 15-21): access, portability, rectification, restriction, "
-    "objection, erasure, with their deadlines.",
-    no_args_is_help=True,
-)
+requests_app = console.Commands()
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 NoMailOption = Annotated[
     bool,
     typer.Option(
@@ -29,20 +25,11 @@ NoMailOption = Annotated[
 ]
 
 
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
-
-
 def _as_json(view: service.RequestView) -> dict[str, Any]:
-    import dataclasses
-
     return dataclasses.asdict(view)
 
 
 def _show(view: service.RequestView) -> None:
-    base = _base()
     table = Table(show_header=False, box=None)
     table.add_row("request", str(view.id))
     table.add_row("type", f"{view.type} ({rules.ARTICLES[rules.RequestType(view.type)]})")
@@ -68,7 +55,7 @@ def _show(view: service.RequestView) -> None:
         table.add_row("tell (Art. 19)", ", ".join(view.recipients_to_notify))
     for item in view.sent:
         table.add_row("sent", f"{item['what']} at {item['at']}")
-    base.out.print(table)
+    console.out.print(table)
 
 
 @requests_app.command("create")
@@ -88,29 +75,24 @@ def create(
         ),
     ] = None,
     details: Annotated[str | None, typer.Option(help="What the person asked, in brief.")] = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Record a privacy request received now; prints its id. Due in one calendar month."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = service.create(
-                kluis,
-                base._actor(),
-                type,
-                utcnow(),
-                person_id=contact,
-                email=email,
-                verified_by=verified_by,
-                details=details,
-            )
-        if as_json:
-            base._print_json(_as_json(view))
-        else:
-            base.out.print(view.id)
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = service.create(
+            kluis,
+            console.actor(),
+            type,
+            utcnow(),
+            person_id=contact,
+            email=email,
+            verified_by=verified_by,
+            details=details,
+        )
+    if as_json:
+        console.print_json(_as_json(view))
+    else:
+        console.out.print(view.id)
 
 
 @requests_app.command("list")
@@ -122,53 +104,43 @@ def list_(
     all_: Annotated[
         bool, typer.Option("--all", help="Completed and refused requests too.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Requests by deadline, soonest first (open ones unless --all)."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            views = service.list_requests(
-                kluis,
-                base._actor(),
-                utcnow(),
-                open_only=not all_,
-                due_within=due_within,
-                overdue=overdue,
-                limit=1000,
-            )
-        if as_json:
-            base._print_json([_as_json(v) for v in views])
-            return
-        if not views:
-            base.out.print("no requests")
-            return
-        table = Table("id", "type", "status", "deadline", "days left", "person")
-        for v in views:
-            left = f"OVERDUE {-v.days_left}" if v.overdue else str(v.days_left)
-            table.add_row(
-                str(v.id), v.type, v.status, v.deadline.strftime("%Y-%m-%d"), left, v.person_id
-            )
-        base.out.print(table)
-
-    base._run(go)
+    with console.opened() as kluis:
+        views = service.list_requests(
+            kluis,
+            console.actor(),
+            utcnow(),
+            open_only=not all_,
+            due_within=due_within,
+            overdue=overdue,
+            limit=1000,
+        )
+    if as_json:
+        console.print_json([_as_json(v) for v in views])
+        return
+    if not views:
+        console.out.print("no requests")
+        return
+    table = Table("id", "type", "status", "deadline", "days left", "person")
+    for v in views:
+        left = f"OVERDUE {-v.days_left}" if v.overdue else str(v.days_left)
+        table.add_row(
+            str(v.id), v.type, v.status, v.deadline.strftime("%Y-%m-%d"), left, v.person_id
+        )
+    console.out.print(table)
 
 
 @requests_app.command("show")
-def show(request_id: int, as_json: JsonOption = False) -> None:
+def show(request_id: int, as_json: console.JsonOption = False) -> None:
     """One request: deadline, status, outcome, what was sent."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = service.get(kluis, base._actor(), request_id, utcnow())
-        if as_json:
-            base._print_json(_as_json(view))
-        else:
-            _show(view)
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = service.get(kluis, console.actor(), request_id, utcnow())
+    if as_json:
+        console.print_json(_as_json(view))
+    else:
+        _show(view)
 
 
 @requests_app.command("verify")
@@ -180,13 +152,8 @@ def verify(
     ],
 ) -> None:
     """Record how the requester was shown to be the person (Art. 12(6))."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            _show(service.verify(kluis, base._actor(), request_id, by, utcnow()))
-
-    base._run(go)
+    with console.opened() as kluis:
+        _show(service.verify(kluis, console.actor(), request_id, by, utcnow()))
 
 
 @requests_app.command("extend")
@@ -197,16 +164,11 @@ def extend(
     no_mail: NoMailOption = False,
 ) -> None:
     """Extend the deadline by one or two months, within the first month (Art. 12(3))."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = service.extend(
-                kluis, base._actor(), request_id, months, reason, utcnow(), mail=not no_mail
-            )
-        _show(view)
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = service.extend(
+            kluis, console.actor(), request_id, months, reason, utcnow(), mail=not no_mail
+        )
+    _show(view)
 
 
 @requests_app.command("refuse")
@@ -216,16 +178,11 @@ def refuse(
     no_mail: NoMailOption = False,
 ) -> None:
     """Refuse a request, telling the person why and that they may complain."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            view = service.refuse(
-                kluis, base._actor(), request_id, reason, utcnow(), mail=not no_mail
-            )
-        _show(view)
-
-    base._run(go)
+    with console.opened() as kluis:
+        view = service.refuse(
+            kluis, console.actor(), request_id, reason, utcnow(), mail=not no_mail
+        )
+    _show(view)
 
 
 def _changes(pairs: list[str]) -> dict[str, Any]:
@@ -258,71 +215,59 @@ def process(
         ),
     ] = None,
     no_mail: NoMailOption = False,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Carry out a verified request's steps and complete it; the person is sent their copy,
     confirmation or certificate."""
-    base = _base()
-
-    def go() -> None:
-        changes = _changes(set_ or []) or None
-        with base._kluis() as kluis:
-            if out is None:
-                found = service.get(kluis, base._actor(), request_id, utcnow())
-                ready = found.status in (rules.Status.VERIFIED, rules.Status.IN_PROGRESS)
-                if ready and (no_mail or found.type == rules.RequestType.ERASURE):
-                    # asked before anything changes: after an erasure the copy and the
-                    # certificate can never be made again
-                    raise InvalidField(
-                        "give --out DIR for what is handed over instead of e-mailed"
-                        + (
-                            " (with --no-mail everything is)"
-                            if no_mail
-                            else " (an erasure's copy and certificate, which cannot be made "
-                            "again afterwards)"
-                        ),
-                        field="out",
-                    )
-            done = service.process(
-                kluis, base._actor(), request_id, utcnow(), changes=changes, mail=not no_mail
-            )
-        written = []
-        if done.files:
-            if out is None:
+    changes = _changes(set_ or []) or None
+    with console.opened() as kluis:
+        if out is None:
+            found = service.get(kluis, console.actor(), request_id, utcnow())
+            ready = found.status in (rules.Status.VERIFIED, rules.Status.IN_PROGRESS)
+            if ready and (no_mail or found.type == rules.RequestType.ERASURE):
+                # asked before anything changes: after an erasure the copy and the
+                # certificate can never be made again
                 raise InvalidField(
-                    "there are files to hand over (nothing went by e-mail): run again with "
-                    "--out DIR; the request is completed, so use "
-                    "`kluis contacts export-portable` or ask the person for another request",
+                    "give --out DIR for what is handed over instead of e-mailed"
+                    + (
+                        " (with --no-mail everything is)"
+                        if no_mail
+                        else " (an erasure's copy and certificate, which cannot be made "
+                        "again afterwards)"
+                    ),
                     field="out",
                 )
-            out.mkdir(parents=True, exist_ok=True)
-            for name, content in done.files.items():
-                path = out / name
-                path.write_bytes(content)
-                path.chmod(0o600)
-                written.append(str(path))
-        if as_json:
-            base._print_json({"request": _as_json(done.request), "files": written})
-            return
-        _show(done.request)
-        for name in written:
-            base.out.print(f"hand over: {name}")
-
-    base._run(go)
+        done = service.process(
+            kluis, console.actor(), request_id, utcnow(), changes=changes, mail=not no_mail
+        )
+    written = []
+    if done.files:
+        if out is None:
+            raise InvalidField(
+                "there are files to hand over (nothing went by e-mail): run again with "
+                "--out DIR; the request is completed, so use "
+                "`kluis contacts export-portable` or ask the person for another request",
+                field="out",
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for name, content in done.files.items():
+            path = out / name
+            path.write_bytes(content)
+            path.chmod(0o600)
+            written.append(str(path))
+    if as_json:
+        console.print_json({"request": _as_json(done.request), "files": written})
+        return
+    _show(done.request)
+    for name in written:
+        console.out.print(f"hand over: {name}")
 
 
 @requests_app.command("lift")
 def lift(request_id: int, no_mail: NoMailOption = False) -> None:
     """Lift the restriction a completed restriction request put in place, telling the person
     first (Art. 18(3))."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            _show(
-                service.lift_restriction(
-                    kluis, base._actor(), request_id, utcnow(), mail=not no_mail
-                )
-            )
-
-    base._run(go)
+    with console.opened() as kluis:
+        _show(
+            service.lift_restriction(kluis, console.actor(), request_id, utcnow(), mail=not no_mail)
+        )

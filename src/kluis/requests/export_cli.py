@@ -1,28 +1,23 @@
 """The ``kluis contacts export-portable`` and ``import-portable`` commands: the access and
 portability package (GDPR Art. 15, 20) to a file, and a person from another Kluis' package.
 
-Registered on ``contacts_app`` in ``kluis.cli``; the shared helpers (``_run``, ``_kluis``,
-``_actor``, the consoles) are looked up there when a command runs, as in ``kluis.consent.cli``.
+Added to ``kluis contacts`` (``kluis.slices``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
 
+from kluis import console
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.requests import export
 
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
+contacts_app = console.Commands()
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -36,6 +31,7 @@ def _write_private(path: Path, data: bytes) -> None:
         raise InvalidField(f"cannot write {path}: {exc.strerror}", field="out") from None
 
 
+@contacts_app.command("export-portable")
 def export_portable(
     person_id: str,
     out_file: Annotated[
@@ -52,25 +48,21 @@ def export_portable(
     ] = "json",
 ) -> None:
     """Write everything held about a person (GDPR Art. 15, 20) to a file; audited."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            package = export.access_package(
-                kluis,
-                base._actor(),
-                person_id,
-                utcnow(),
-                portable=format == "json",
-                format=format,
-            )
-        body, _media_type = export.render(package, format)
-        _write_private(out_file, body)
-        base.out.print(f"Wrote {out_file} ({format}, {len(body)} bytes).", markup=False)
-
-    base._run(go)
+    with console.opened() as kluis:
+        package = export.access_package(
+            kluis,
+            console.actor(),
+            person_id,
+            utcnow(),
+            portable=format == "json",
+            format=format,
+        )
+    body, _media_type = export.render(package, format)
+    _write_private(out_file, body)
+    console.out.print(f"Wrote {out_file} ({format}, {len(body)} bytes).", markup=False)
 
 
+@contacts_app.command("import-portable")
 def import_portable(
     file: Path,
     purpose: Annotated[
@@ -83,20 +75,15 @@ def import_portable(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Import a person from another Kluis' portable package (GDPR Art. 20(2)); prints the new id."""
-    base = _base()
-
-    def go() -> None:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise InvalidField(f"cannot read {file}: {exc.strerror}", field="file") from None
-        with base._kluis() as kluis:
-            person_id = export.import_portable(
-                kluis, base._actor(), data, utcnow(), purposes=purpose or None
-            )
-        if as_json:
-            base._print_json({"id": person_id})
-        else:
-            base.out.print(person_id, markup=False)
-
-    base._run(go)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InvalidField(f"cannot read {file}: {exc.strerror}", field="file") from None
+    with console.opened() as kluis:
+        person_id = export.import_portable(
+            kluis, console.actor(), data, utcnow(), purposes=purpose or None
+        )
+    if as_json:
+        console.print_json({"id": person_id})
+    else:
+        console.out.print(person_id, markup=False)

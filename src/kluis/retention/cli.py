@@ -1,6 +1,6 @@
 """The retention commands: ``kluis retention run|forecast|reconfirm`` (for cron, the same work
 the server's schedule does), ``kluis holds add|list|lift`` and ``kluis contacts end-contract``.
-Registered on the main app in ``kluis.cli``; they call the service, never SQL.
+Listed in ``kluis.slices``; they call the service, never SQL.
 
 ``--as-of`` runs a command at another moment than now (Art. 5(1)(e) is a rule about time, and
 DESIGN.md invariant 7 makes time a parameter): a dry run at next year's date shows who will be
@@ -12,31 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from kluis.consent.cli import _moment
+from kluis import console
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
 from kluis.retention import service
 from kluis.runtime import Kluis
 
-retention_app = typer.Typer(
-    help="Storage limitation (Art. 5(1)(e)): retention sweeps, what expires when, "
-    "re-confirmation of consent.",
-    no_args_is_help=True,
-)
-holds_app = typer.Typer(
-    help="Legal holds (Art. 17(3)(e)): keep a person's data while a claim runs.",
-    no_args_is_help=True,
-)
+retention_app = console.Commands()
+holds_app = console.Commands()
+contacts_app = console.Commands()
+"""Added to ``kluis contacts`` (``kluis.slices``)."""
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -45,12 +38,6 @@ AsOfOption = Annotated[
         "zone is given).",
     ),
 ]
-
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
 
 
 def _people(n: int) -> str:
@@ -72,7 +59,6 @@ def _why(item: dict[str, Any]) -> str:
 def _print_actions(items: list[dict[str, Any]], *, day: bool = False) -> None:
     """One line per person (long lines are not wrapped, so they can be searched with grep):
     ``[day] person action why[; fields: ...]``."""
-    base = _base()
     for item in items:
         action = item["action"]
         if action == "held":
@@ -82,14 +68,13 @@ def _print_actions(items: list[dict[str, Any]], *, day: bool = False) -> None:
         line = "  ".join(parts)
         if item["fields"]:
             line += f"; fields: {', '.join(item['fields'])}"
-        base.out.print(line, markup=False)
+        console.out.print(line, markup=False)
 
 
 @contextmanager
 def _progress(kluis: Kluis, label: str) -> Iterator[Any]:
     """A progress bar on standard error when it is a terminal; nothing otherwise (cron)."""
-    base = _base()
-    if not base.err.is_terminal:
+    if not console.err.is_terminal:
         yield None
         return
     bar = Progress(
@@ -97,7 +82,7 @@ def _progress(kluis: Kluis, label: str) -> Iterator[Any]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=base.err,
+        console=console.err,
         transient=True,
     )
     task = bar.add_task(label, total=service.count_people(kluis))
@@ -137,89 +122,74 @@ def run(
             "--dry-run", help="Change nothing; list who would be erased or minimised, and why."
         ),
     ] = False,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Apply every purpose's retention now: erase people no purpose keeps, erase the fields no
     remaining purpose needs, mark lapsed consents expired. Legal holds stop erasures. Safe to
     interrupt and run again."""
-    base = _base()
-
-    def go() -> None:
-        at = _moment(as_of)
-        try:
-            with base._kluis() as kluis, _progress(kluis, "retention sweep") as progress:
-                report = service.sweep(
-                    kluis, at, dry_run=dry_run, actor=base._actor(), progress=progress
-                )
-        except KeyboardInterrupt:
-            base.err.print(
-                "interrupted; what was done stays done: run `kluis retention run` again to finish",
-                markup=False,
+    at = console.moment(as_of)
+    try:
+        with console.opened() as kluis, _progress(kluis, "retention sweep") as progress:
+            report = service.sweep(
+                kluis, at, dry_run=dry_run, actor=console.actor(), progress=progress
             )
-            raise typer.Exit(130) from None
-        if as_json:
-            base._print_json(report)
-            return
-        _print_actions(report.actions)
-        base.out.print(_sweep_text(report), markup=False)
-
-    base._run(go)
+    except KeyboardInterrupt:
+        console.err.print(
+            "interrupted; what was done stays done: run `kluis retention run` again to finish",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
+    if as_json:
+        console.print_json(report)
+        return
+    _print_actions(report.actions)
+    console.out.print(_sweep_text(report), markup=False)
 
 
 @retention_app.command("forecast")
 def forecast(
     days: Annotated[int, typer.Option("--days", help="How many days ahead (1-3660).")],
     as_of: AsOfOption = None,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """What the sweep will erase or minimise from today up to N days ahead, day by day and
     why; what is due already is listed on today. Changes nothing."""
-    base = _base()
-
-    def go() -> None:
-        at = _moment(as_of)
-        with base._kluis() as kluis:
-            found = [
-                {"on": f.on.isoformat(), **service.describe(f.verdict)}
-                for f in service.forecast(kluis, at, days, actor=base._actor())
-            ]
-        found.sort(key=lambda item: (item["on"], item["person_id"]))
-        if as_json:
-            base._print_json({"as_of": at, "days": days, "items": found})
-            return
-        _print_actions(found, day=True)
-        erase = sum(1 for item in found if item["action"] == "erase")
-        base.out.print(
-            f"In the {days} days from {_when(at)}: {_people(erase)} erased, "
-            f"{len(found) - erase} minimisations.",
-            markup=False,
-        )
-
-    base._run(go)
+    at = console.moment(as_of)
+    with console.opened() as kluis:
+        found = [
+            {"on": f.on.isoformat(), **service.describe(f.verdict)}
+            for f in service.forecast(kluis, at, days, actor=console.actor())
+        ]
+    found.sort(key=lambda item: (item["on"], item["person_id"]))
+    if as_json:
+        console.print_json({"as_of": at, "days": days, "items": found})
+        return
+    _print_actions(found, day=True)
+    erase = sum(1 for item in found if item["action"] == "erase")
+    console.out.print(
+        f"In the {days} days from {_when(at)}: {_people(erase)} erased, "
+        f"{len(found) - erase} minimisations.",
+        markup=False,
+    )
 
 
 @retention_app.command("reconfirm")
-def reconfirm(as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+def reconfirm(as_of: AsOfOption = None, as_json: console.JsonOption = False) -> None:
     """Send the re-confirmation mail: once to each person whose live e-mail consent reaches its
     re-confirm-by date within KLUIS_RECONFIRM_DAYS_BEFORE days (never to anyone who withdrew,
     objected or is restricted). Who does not answer lapses at the date."""
-    base = _base()
-
-    def go() -> None:
-        at = _moment(as_of)
-        with base._kluis() as kluis:
-            messaging.smtp_transport(kluis)  # no mail server: say so before anything is decided
-            report = service.send_reconfirmations(kluis, at, actor=base._actor())
-        if as_json:
-            base._print_json({"as_of": at, **vars(report)})
-            return
-        base.out.print(
-            f"Asked {_people(report.asked)} to re-confirm ({_when(at)}); "
-            f"{report.refused} refused by may_contact, {report.failed} failed to send.",
-            markup=False,
-        )
-
-    base._run(go)
+    at = console.moment(as_of)
+    with console.opened() as kluis:
+        messaging.smtp_transport(kluis)  # no mail server: say so before anything is decided
+        report = service.send_reconfirmations(kluis, at, actor=console.actor())
+    if as_json:
+        console.print_json({"as_of": at, **vars(report)})
+        return
+    console.out.print(
+        f"Asked {_people(report.asked)} to re-confirm ({_when(at)}); "
+        f"{report.refused} refused by may_contact, {report.failed} failed to send.",
+        markup=False,
+    )
 
 
 # Legal holds ------------------------------------------------------------------------------------
@@ -240,15 +210,10 @@ def holds_add(
 ) -> None:
     """Put a legal hold on a person: no retention erasure of them, whole or in part, until it
     ends or is lifted. Prints the hold's id."""
-    base = _base()
-
-    def go() -> None:
-        ends = _moment(until)
-        with base._kluis() as kluis:
-            hold_id = service.add_hold(kluis, base._actor(), person_id, reason, ends, utcnow())
-        base.out.print(hold_id)
-
-    base._run(go)
+    ends = console.moment(until)
+    with console.opened() as kluis:
+        hold_id = service.add_hold(kluis, console.actor(), person_id, reason, ends, utcnow())
+    console.out.print(hold_id)
 
 
 def _hold_state(hold: Any, now: datetime) -> str:
@@ -258,50 +223,41 @@ def _hold_state(hold: Any, now: datetime) -> str:
 
 
 @holds_app.command("list")
-def holds_list(person_id: str, as_json: JsonOption = False) -> None:
+def holds_list(person_id: str, as_json: console.JsonOption = False) -> None:
     """The legal holds placed on a person, lifted and ended ones too."""
-    base = _base()
-
-    def go() -> None:
-        now = utcnow()
-        with base._kluis() as kluis:
-            found = service.holds_of(kluis, person_id, actor=base._actor())
-        if as_json:
-            base._print_json([{**vars(h), "active": h.active(now)} for h in found])
-            return
-        if not found:
-            base.out.print("no legal holds")
-            return
-        table = Table("id", "until", Column("reason", overflow="fold"), "placed", "state")
-        for h in found:
-            table.add_row(
-                str(h.id),
-                _when(h.until),
-                h.reason,
-                f"{_when(h.created_at)} by {h.created_by}",
-                _hold_state(h, now),
-            )
-        base.out.print(table)
-
-    base._run(go)
+    now = utcnow()
+    with console.opened() as kluis:
+        found = service.holds_of(kluis, person_id, actor=console.actor())
+    if as_json:
+        console.print_json([{**vars(h), "active": h.active(now)} for h in found])
+        return
+    if not found:
+        console.out.print("no legal holds")
+        return
+    table = Table("id", "until", Column("reason", overflow="fold"), "placed", "state")
+    for h in found:
+        table.add_row(
+            str(h.id),
+            _when(h.until),
+            h.reason,
+            f"{_when(h.created_at)} by {h.created_by}",
+            _hold_state(h, now),
+        )
+    console.out.print(table)
 
 
 @holds_app.command("lift")
 def holds_lift(hold_id: int) -> None:
     """Lift a legal hold: retention applies to the person again at the next sweep."""
-    base = _base()
-
-    def go() -> None:
-        with base._kluis() as kluis:
-            service.lift_hold(kluis, base._actor(), hold_id, utcnow())
-        base.out.print(f"Lifted legal hold {hold_id}.")
-
-    base._run(go)
+    with console.opened() as kluis:
+        service.lift_hold(kluis, console.actor(), hold_id, utcnow())
+    console.out.print(f"Lifted legal hold {hold_id}.")
 
 
 # The end of a contract --------------------------------------------------------------------------
 
 
+@contacts_app.command("end-contract")
 def end_contract(
     person_id: str,
     at: Annotated[
@@ -316,17 +272,12 @@ def end_contract(
 ) -> None:
     """Record when a person's contract ended: retention 'from end_of_contract' (invoices kept
     seven years) counts from this moment; while no end is recorded the contract runs."""
-    base = _base()
-
-    def go() -> None:
-        if clear and at is not None:
-            raise InvalidField("give --at or --clear, not both", field="at")
-        ended = None if clear else _moment(at)
-        with base._kluis() as kluis:
-            service.set_contract_end(kluis, base._actor(), person_id, ended, utcnow())
-        if ended is None:
-            base.out.print(f"The contract of {person_id} runs again (end cleared).", markup=False)
-        else:
-            base.out.print(f"The contract of {person_id} ended {_when(ended)}.", markup=False)
-
-    base._run(go)
+    if clear and at is not None:
+        raise InvalidField("give --at or --clear, not both", field="at")
+    ended = None if clear else console.moment(at)
+    with console.opened() as kluis:
+        service.set_contract_end(kluis, console.actor(), person_id, ended, utcnow())
+    if ended is None:
+        console.out.print(f"The contract of {person_id} runs again (end cleared).", markup=False)
+    else:
+        console.out.print(f"The contract of {person_id} ended {_when(ended)}.", markup=False)

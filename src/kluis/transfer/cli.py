@@ -1,10 +1,9 @@
-"""The import, export and demo commands. Registered on the main app in ``kluis.cli``, whose shared
-helpers (``_run``, ``_kluis``, ``_actor``, the consoles) are looked up when a command runs."""
+"""The import, export and demo commands: ``kluis contacts import|export`` and ``kluis demo``.
+Listed in ``kluis.slices``; they call the services, never SQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -18,21 +17,20 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from kluis import console
 from kluis.db import utcnow
 from kluis.errors import InvalidField
+from kluis.transfer import demo as demo_service
 from kluis.transfer import export as export_service
 from kluis.transfer import service
 from kluis.transfer.rules import ConsentDeclaration, Duplicates
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+commands = console.Commands()
+contacts_app = console.Commands()
+"""Added to ``kluis contacts`` (``kluis.slices``)."""
+
 SHOWN = 20
 """Rejected and skipped lines printed after an import; the rest are counted."""
-
-
-def _base() -> ModuleType:
-    from kluis import cli
-
-    return cli
 
 
 def _declaration(
@@ -51,6 +49,7 @@ def _declaration(
     return ConsentDeclaration(str(topic), str(channel), str(method), int(str(notice)))
 
 
+@contacts_app.command("import")
 def contacts_import(
     file: Annotated[Path, typer.Argument(help="A CSV file (UTF-8, ; or ,) or a vCard file.")],
     purpose: Annotated[
@@ -104,141 +103,126 @@ def contacts_import(
             "0: all in this process.",
         ),
     ] = 1,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Import people from a CSV or vCard file; run it again after an interruption to carry on."""
-    base = _base()
+    options = service.ImportOptions(
+        purposes=tuple(purpose),
+        relationship=relationship,
+        language=language,
+        mapping=tuple(map_ or ()),
+        consent=_declaration(consent_topic, consent_channel, consent_method, consent_notice),
+        duplicates=duplicates,
+    )
+    show = not as_json and console.err.is_terminal
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TransferSpeedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=console.err,
+    )
+    task: TaskID | None = None
 
-    def go() -> None:
-        options = service.ImportOptions(
-            purposes=tuple(purpose),
-            relationship=relationship,
-            language=language,
-            mapping=tuple(map_ or ()),
-            consent=_declaration(consent_topic, consent_channel, consent_method, consent_notice),
-            duplicates=duplicates,
-        )
-        show = not as_json and base.err.is_terminal
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TransferSpeedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=base.err,
-        )
-        task: TaskID | None = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal task
-            if not show:
-                return
-            if task is None:
-                bar.start()
-                task = bar.add_task(file.name, total=total)
-            bar.update(task, completed=done, total=total)
-
-        with base._kluis() as kluis:
-            try:
-                report = service.run_import(
-                    kluis,
-                    base._actor(),
-                    file,
-                    options,
-                    utcnow(),
-                    dry_run=dry_run,
-                    rejects_path=rejects,
-                    progress=progress,
-                    batch_size=batch_size,
-                    workers=workers,
-                )
-            except KeyboardInterrupt:
-                if task is not None:
-                    bar.stop()
-                base.err.print(
-                    "interrupted; run the same command again to carry on where it stopped",
-                    markup=False,
-                )
-                raise typer.Exit(130) from None
-            finally:
-                if task is not None:
-                    bar.stop()
-        if as_json:
-            base._print_json(report.as_dict())
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if not show:
             return
-        c = report.counts
-        what = "Dry run" if report.dry_run else f"Import job {report.job_id}"
-        if report.already_done:
-            base.out.print(f"{file.name} was imported with these options before:", markup=False)
-        base.out.print(
-            f"{what}: {report.records} records; {c.created} created, {c.merged} merged, "
-            f"{c.skipped} duplicates skipped, {c.rejected} rejected, {c.suppressed} on the "
-            f"suppression list, {c.consents} consents recorded"
-            + (f"; {c.blank} blank lines passed." if c.blank else "."),
-            markup=False,
-        )
-        for title, notes, count in (
-            ("Rejected", report.rejects, c.rejected),
-            ("Skipped", report.skips, c.skipped),
-        ):
-            if not count:
-                continue
-            base.out.print(f"{title}:", markup=False)
-            for note in notes[:SHOWN]:
-                column = f" [{note.column}]" if note.column else ""
-                base.out.print(
-                    f"  line {note.line}{column} {note.code}: {note.reason}", markup=False
-                )
-            if count > SHOWN:
-                where = f" in {rejects}" if rejects else " (--rejects FILE lists them all)"
-                base.out.print(f"  … {count - SHOWN} more{where}", markup=False)
+        if task is None:
+            bar.start()
+            task = bar.add_task(file.name, total=total)
+        bar.update(task, completed=done, total=total)
 
-    base._run(go)
+    with console.opened() as kluis:
+        try:
+            report = service.run_import(
+                kluis,
+                console.actor(),
+                file,
+                options,
+                utcnow(),
+                dry_run=dry_run,
+                rejects_path=rejects,
+                progress=progress,
+                batch_size=batch_size,
+                workers=workers,
+            )
+        except KeyboardInterrupt:
+            if task is not None:
+                bar.stop()
+            console.err.print(
+                "interrupted; run the same command again to carry on where it stopped",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
+        finally:
+            if task is not None:
+                bar.stop()
+    if as_json:
+        console.print_json(report.as_dict())
+        return
+    c = report.counts
+    what = "Dry run" if report.dry_run else f"Import job {report.job_id}"
+    if report.already_done:
+        console.out.print(f"{file.name} was imported with these options before:", markup=False)
+    console.out.print(
+        f"{what}: {report.records} records; {c.created} created, {c.merged} merged, "
+        f"{c.skipped} duplicates skipped, {c.rejected} rejected, {c.suppressed} on the "
+        f"suppression list, {c.consents} consents recorded"
+        + (f"; {c.blank} blank lines passed." if c.blank else "."),
+        markup=False,
+    )
+    for title, notes, count in (
+        ("Rejected", report.rejects, c.rejected),
+        ("Skipped", report.skips, c.skipped),
+    ):
+        if not count:
+            continue
+        console.out.print(f"{title}:", markup=False)
+        for note in notes[:SHOWN]:
+            column = f" [{note.column}]" if note.column else ""
+            console.out.print(
+                f"  line {note.line}{column} {note.code}: {note.reason}", markup=False
+            )
+        if count > SHOWN:
+            where = f" in {rejects}" if rejects else " (--rejects FILE lists them all)"
+            console.out.print(f"  … {count - SHOWN} more{where}", markup=False)
 
 
+@contacts_app.command("export")
 def contacts_export(
     file: Annotated[Path, typer.Argument(help="Where to write (personal data: keep it safe).")],
     purpose: Annotated[
         str, typer.Option(help="Purpose of the export; only its fields are written.")
     ],
     format_: Annotated[str, typer.Option("--format", help="csv, json or vcf.")] = "csv",
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Export the people held for a purpose, with only the fields it may use; every read audited."""
-    base = _base()
-
-    def go() -> None:
-        fmt = export_service.parse_format(format_)
-        with base._kluis() as kluis:
-            count = export_service.export_people(kluis, base._actor(), file, purpose, fmt, utcnow())
-        if as_json:
-            base._print_json({"file": str(file), "people": count, "format": fmt.value})
-        else:
-            base.out.print(f"Exported {count} people to {file}.", markup=False)
-
-    base._run(go)
+    fmt = export_service.parse_format(format_)
+    with console.opened() as kluis:
+        count = export_service.export_people(kluis, console.actor(), file, purpose, fmt, utcnow())
+    if as_json:
+        console.print_json({"file": str(file), "people": count, "format": fmt.value})
+    else:
+        console.out.print(f"Exported {count} people to {file}.", markup=False)
 
 
+@commands.command("demo")
 def demo(
     people: Annotated[
         int, typer.Option(min=1, max=100_000, help="How many people to invent.")
     ] = 200,
-    as_json: JsonOption = False,
+    as_json: console.JsonOption = False,
 ) -> None:
     """Fill the data directory with an invented population (example.com addresses) to try Kluis."""
-    base = _base()
-
-    def go() -> None:
-        from kluis.transfer import demo as demo_service
-
-        with base._kluis(create=True) as kluis:
-            summary = demo_service.populate(kluis, base._actor(), people, utcnow())
-        if as_json:
-            base._print_json(summary)
-        else:
-            base.out.print(
-                ", ".join(f"{n} {what}" for what, n in summary.items()) + ".", markup=False
-            )
-
-    base._run(go)
+    with console.opened(create=True) as kluis:
+        summary = demo_service.populate(kluis, console.actor(), people, utcnow())
+    if as_json:
+        console.print_json(summary)
+    else:
+        console.out.print(
+            ", ".join(f"{n} {what}" for what, n in summary.items()) + ".", markup=False
+        )

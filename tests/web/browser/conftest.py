@@ -31,8 +31,8 @@ from kluis.auth import service as auth
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
+from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
-from kluis.runtime import open_kluis
 from kluis.settings import Settings
 from mailserver import MailServer
 

@@ -10,6 +10,10 @@ lacks (those the data store has not applied: it records an entry in the same tra
 change). So a restore never shrinks the register, and no order of restores brings anybody back.
 The suppression list, kept in the keyring only, is merged with the file's log of its additions
 and lifts the same way (Art. 21(3)).
+
+It lives with the backups, above the contacts and consent it replays into (the register itself,
+``kluis.register``, stays low: tables, repository and rules only); ``kluis.opening`` runs
+``on_open`` whenever Kluis is opened, and ``kluis.backup.service`` after a restore.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from kluis.audit.events import RegisterReplayed
 from kluis.consent import repository as consent_repo
 from kluis.contacts import repository as contacts_repo
 from kluis.register import repository, rules
+from kluis.runtime import Kluis
 from kluis.vault.register import Contents, Erasure, Minimisation
 from kluis.vault.service import Vault
 
@@ -106,6 +111,11 @@ def reconcile(
         )
         audit.record(conn, ACTOR, now, [event])
     return done
+
+
+def on_open(kluis: Kluis, now: datetime) -> None:
+    """The hook run on every opening of Kluis: reconcile its stores at ``now``."""
+    reconcile(kluis.engine, kluis.vault, now)
 
 
 def _suppressions(vault: Vault, held: Contents) -> int:

@@ -1,0 +1,248 @@
+"""The registry of Kluis' slices: what each offers the assembly.
+
+One entry per slice names its API routers, its staff pages, its public pages, its commands and
+an optional hook run whenever Kluis is opened. ``kluis.app`` and ``kluis.cli`` only iterate
+this list, so adding a slice is one entry here. Everything is named by ``module:attribute``
+(``load``) and imported when used: the command line imports a slice's CLI module only when one
+of its commands runs, and reads the help texts below for ``kluis --help`` (a test checks they
+are the commands' own). The entries are in the order ``kluis --help`` lists their commands,
+which is also the order the app includes the routers in.
+
+This is the top floor (with ``app``, ``cli``, ``opening`` and ``models``): it may name any
+slice. It imports none, so that ``kluis --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command at the top of ``kluis`` (``kluis <name>``), found by name in ``source``, a
+    ``kluis.console.Commands``; ``help`` is its docstring."""
+
+    name: str
+    help: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A command group (``kluis <name> <command>``) made of the commands of ``sources``, in
+    order: a group may gather commands of several slices (``kluis contacts import`` is the
+    transfer's, ``kluis contacts end-contract`` the retention's)."""
+
+    name: str
+    help: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+    api: tuple[str, ...] = ()
+    """Routers mounted under ``/api/v1``."""
+    staff_pages: tuple[str, ...] = ()
+    """Routers of the staff pages (``/app``)."""
+    public_pages: tuple[str, ...] = ()
+    """Routers of the pages for the people in the database (sign-up, preferences, notices)."""
+    cli: tuple[Command | Group, ...] = ()
+    on_open: str | None = None
+    """A ``(kluis, now) -> None`` run on every opening of Kluis, after the stores are open."""
+
+
+SLICES: tuple[Slice, ...] = (
+    Slice(
+        "auth",
+        staff_pages=("kluis.auth.pages:router",),
+        cli=(
+            Group("users", "Staff users and their roles.", ("kluis.auth.cli:users_app",)),
+            Group("tokens", "API tokens.", ("kluis.auth.cli:tokens_app",)),
+        ),
+    ),
+    Slice(
+        "contacts",
+        api=("kluis.contacts.routes:router", "kluis.contacts.routes:companies"),
+        staff_pages=("kluis.contacts.pages:router", "kluis.contacts.companies_pages:router"),
+        cli=(
+            Group(
+                "contacts",
+                "People: add, show, search, erase.",
+                (
+                    "kluis.transfer.cli:contacts_app",
+                    "kluis.contacts.cli:contacts_app",
+                    "kluis.requests.export_cli:contacts_app",
+                    "kluis.retention.cli:contacts_app",
+                ),
+            ),
+        ),
+    ),
+    Slice(
+        "purposes",
+        api=("kluis.purposes.routes:router",),
+        staff_pages=("kluis.purposes.pages:router",),
+        cli=(Group("purposes", "The purposes catalogue.", ("kluis.purposes.cli:purposes_app",)),),
+    ),
+    Slice(
+        "audit",
+        api=("kluis.audit.routes:router",),
+        staff_pages=("kluis.audit.pages:router",),
+        cli=(Group("audit", "The hash-chained audit log.", ("kluis.audit.cli:audit_app",)),),
+    ),
+    Slice(
+        "consent",
+        api=(
+            "kluis.consent.routes:router",
+            "kluis.consent.routes:notices",
+            "kluis.consent.routes:topics",
+        ),
+        staff_pages=("kluis.consent.pages:router",),
+        cli=(
+            Command(
+                "decide",
+                "May a message go to this person: allowed or refused, with the basis, the "
+                "reason and the\nevidence (audited). Exits 0 either way: a refusal is an answer, "
+                "not an error.",
+                "kluis.consent.cli_decisions:commands",
+            ),
+            Command(
+                "audience",
+                "Count who a commercial message on a channel and topic may reach, and the "
+                "refused by\nreason.",
+                "kluis.consent.cli_decisions:commands",
+            ),
+            Group(
+                "notices",
+                "Consent notices: the versioned wording shown when consent is asked.",
+                ("kluis.consent.cli_notices:notices_app",),
+            ),
+            Group(
+                "topics",
+                "Consent topics: the kinds of content people choose.",
+                ("kluis.consent.cli_notices:topics_app",),
+            ),
+            Group(
+                "consent",
+                "The consent ledger: grants, withdrawals, evidence, objections, receipts.",
+                ("kluis.consent.cli:consent_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "messaging",
+        api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
+        staff_pages=("kluis.messaging.pages:router",),
+        cli=(
+            Group(
+                "campaigns",
+                "Campaigns: commercial e-mail to everyone who may receive it on a topic.",
+                ("kluis.messaging.cli:campaigns_app",),
+            ),
+            Group(
+                "messages",
+                "One e-mail to one person, after a decision.",
+                ("kluis.messaging.cli:messages_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "transfer",
+        api=("kluis.transfer.routes:router",),
+        cli=(
+            Command(
+                "demo",
+                "Fill the data directory with an invented population (example.com addresses) "
+                "to try Kluis.",
+                "kluis.transfer.cli:commands",
+            ),
+        ),
+    ),
+    Slice(
+        "compliance",
+        api=("kluis.compliance.routes:router",),
+        staff_pages=("kluis.compliance.staff_pages:router",),
+        public_pages=("kluis.compliance.pages:router",),
+        cli=(
+            Command(
+                "ropa",
+                "The record of processing activities (Art. 30(1)) from the purposes catalogue.",
+                "kluis.compliance.cli:commands",
+            ),
+            Command(
+                "notice",
+                "The privacy notice (Art. 13) from the purposes catalogue, as served on "
+                "/privacy-notice.",
+                "kluis.compliance.cli:commands",
+            ),
+            Command(
+                "check",
+                "Compliance findings with severity, article and fix; exits 1 when one is `high`.",
+                "kluis.compliance.cli:commands",
+            ),
+            Group(
+                "breaches",
+                "The breach register (Art. 33(5)): record, notify, people affected.",
+                ("kluis.compliance.cli:breaches_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "requests",
+        api=("kluis.requests.routes:router", "kluis.requests.export_routes:router"),
+        staff_pages=("kluis.requests.pages:router",),
+        cli=(
+            Group(
+                "requests",
+                "Privacy requests (Art. 15-21): access, portability, rectification, "
+                "restriction, objection, erasure, with their deadlines.",
+                ("kluis.requests.cli:requests_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "backup",
+        cli=(
+            Group(
+                "backup",
+                "Backups: data snapshots, short-lived keyring snapshots, restores that keep the "
+                "erased erased.",
+                ("kluis.backup.cli:backup_app",),
+            ),
+        ),
+        on_open="kluis.backup.reconcile:on_open",
+    ),
+    Slice(
+        "retention",
+        api=("kluis.retention.routes:router",),
+        cli=(
+            Group(
+                "retention",
+                "Storage limitation (Art. 5(1)(e)): retention sweeps, what expires when, "
+                "re-confirmation of consent.",
+                ("kluis.retention.cli:retention_app",),
+            ),
+            Group(
+                "holds",
+                "Legal holds (Art. 17(3)(e)): keep a person's data while a claim runs.",
+                ("kluis.retention.cli:holds_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "web",
+        public_pages=(
+            "kluis.web.routes:router",
+            "kluis.web.privacy_pages:router",
+            "kluis.web.reconfirm:router",
+        ),
+    ),
+)
+
+
+def load(path: str) -> Any:
+    """The object a ``module:attribute`` path names, its module imported now (lazy loading)."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -1,0 +1,105 @@
+"""The registry of slices (``kluis.slices``) and the lazy command line built from it: every
+router it names is in the app, every command it names resolves with the help text the registry
+shows for it, and ``kluis --help`` imports no slice (the start-up budget, measured in the
+report, rests on that)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import typer.main
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+
+from kluis.app import create_app
+from kluis.cli import OWN, app, build, entries
+from kluis.settings import Settings
+from kluis.slices import SLICES, Command, Group, load
+
+ENTRIES = entries()
+
+
+def _endpoints(routes: list[Any]) -> set[object]:
+    """The endpoints of ``routes``, through included routers (FastAPI keeps those whole)."""
+    found: set[object] = set()
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.add(route.endpoint)
+        elif hasattr(route, "original_router"):
+            found |= _endpoints(route.original_router.routes)
+    return found
+
+
+def test_every_router_of_the_registry_is_in_the_app() -> None:
+    served = _endpoints(list(create_app(settings=Settings()).routes))
+    for entry in SLICES:
+        for path in (*entry.api, *entry.staff_pages, *entry.public_pages):
+            router = load(path)
+            assert isinstance(router, APIRouter), path
+            assert router.routes, path
+            assert _endpoints(router.routes) <= served, path
+
+
+def test_slices_are_named_once() -> None:
+    names = [s.name for s in SLICES]
+    assert len(names) == len(set(names))
+    commands = [e.name for e in ENTRIES]
+    assert len(commands) == len(set(commands))
+
+
+def test_on_open_hooks_resolve() -> None:
+    hooks = [s.on_open for s in SLICES if s.on_open is not None]
+    assert hooks == ["kluis.backup.reconcile:on_open"]
+    assert all(callable(load(h)) for h in hooks)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_every_command_resolves_with_the_registry_help(entry: Command | Group) -> None:
+    built = build(entry)
+    assert built.name == entry.name
+    assert built.help == entry.help
+    if isinstance(entry, Group):
+        assert built.commands, entry.name  # type: ignore[attr-defined]
+    else:
+        assert not hasattr(built, "commands")
+
+
+def test_the_root_lists_the_registry_in_order() -> None:
+    root = typer.main.get_command(app)
+    assert list(root.commands) == [e.name for e in ENTRIES]  # type: ignore[attr-defined]
+    assert {c.name for c in OWN} == {"init", "serve"}
+
+
+def _imported_after(*args: str) -> list[str]:
+    """The modules a fresh interpreter holds after running ``kluis *args``."""
+    script = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from kluis.cli import app\n"
+        f"result = CliRunner().invoke(app, {list(args)!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(done.stdout))
+
+
+def test_help_imports_no_slice_and_no_store() -> None:
+    modules = _imported_after("--help")
+    ours = {m for m in modules if m.startswith("kluis")}
+    assert ours == {"kluis", "kluis.cli", "kluis.slices"}
+    assert not {"sqlalchemy", "fastapi", "pydantic"} & {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("command", ["consent", "backup"])
+def test_a_command_imports_its_slice_and_not_the_web_stack(command: str) -> None:
+    modules = _imported_after(command, "--help")
+    assert f"kluis.{command}.cli" in modules
+    assert "kluis.messaging.cli" not in modules
+    assert not {"fastapi", "starlette", "uvicorn"} & {m.split(".")[0] for m in modules}
