@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 
 from kluis.audit import service as audit
 from kluis.audit.events import MessagesRead, MessageStatusChanged
-from kluis.auth.rules import Actor, Role
+from kluis.auth.rules import PERSON, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.consent.rules import Decision, MessageKind, may_answer
@@ -397,7 +397,7 @@ def unsubscribe(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
     try:
         consent.record(
             k,
-            Actor(ref="person", role=Role.SERVICE),
+            PERSON,
             token.person_id,
             token.channel,
             token.topic,

@@ -21,7 +21,7 @@ from sqlalchemy import and_, exists, select
 
 from kluis.audit import service as audit
 from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
+from kluis.auth.rules import ALL_PURPOSES_ROLES, PERSON, SYSTEM, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.consent import service as consent
@@ -536,7 +536,7 @@ def reconfirm(k: Kluis, token_text: str, now: datetime) -> ReconfirmState:
     try:
         consent.record(
             k,
-            Actor(ref="person", role=Role.SERVICE),
+            PERSON,
             state.token.person_id,
             state.channel,
             state.topic,
