@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from conftest import ADMIN, NOW
 from factories import new_person
 from kluis.backup import service as backup
+from kluis.backup.errors import BackupInvalid
 from kluis.contacts import service as contacts
 from kluis.errors import NotFound, PersonErased
 from kluis.opening import open_kluis
@@ -114,7 +115,7 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(
         handle.seek(200)
         handle.write(bytes([byte[0] ^ 0xFF]))
 
-    with pytest.raises(backup.BackupInvalid, match="checksum"):
+    with pytest.raises(BackupInvalid, match="checksum"):
         backup.restore(conf, ADMIN, made.data_dir, NOW)
 
     k = open_kluis(conf)
@@ -126,13 +127,13 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(
 
 
 def test_a_missing_or_foreign_manifest_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(backup.BackupInvalid, match="no manifest"):
+    with pytest.raises(BackupInvalid, match="no manifest"):
         backup.check(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"format": "other"}))
-    with pytest.raises(backup.BackupInvalid, match="not a Kluis data backup"):
+    with pytest.raises(BackupInvalid, match="not a Kluis data backup"):
         backup.check(tmp_path)
     (tmp_path / "manifest.json").write_text("{not json")
-    with pytest.raises(backup.BackupInvalid, match="not JSON"):
+    with pytest.raises(BackupInvalid, match="not JSON"):
         backup.check(tmp_path)
 
 
@@ -154,7 +155,7 @@ def test_restore_onto_a_fresh_data_directory(
     )  # type: ignore[union-attr]
     open_kluis(fresh, create=True).close()
 
-    with pytest.raises(backup.BackupInvalid, match="restore the keyring first"):
+    with pytest.raises(BackupInvalid, match="restore the keyring first"):
         backup.restore(fresh, ADMIN, made.data_dir, NOW)
 
     assert backup.restore_keyring(fresh, ADMIN, later.keyring_file, NOW) == 0
@@ -199,7 +200,7 @@ def test_an_altered_keyring_snapshot_is_refused(
         raw = bytearray(made.keyring_file.read_bytes())
         raw[-5] ^= 0x01
         made.keyring_file.write_bytes(bytes(raw))
-        with pytest.raises(backup.BackupInvalid, match="does not decrypt"):
+        with pytest.raises(BackupInvalid, match="does not decrypt"):
             backup.open_keyring_snapshot(k, made.keyring_file)
     finally:
         k.close()

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SALES
 from factories import add_marketed_person as add_person
+from kluis.audit import service as audit
+from kluis.auth.rules import PERSON
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.errors import Conflict, InvalidField, PermissionDenied
@@ -122,6 +124,11 @@ def test_one_click_unsubscribe_from_the_received_header(kluis: Kluis, smtp: Mail
     assert [(e.action, e.method, e.captured_by) for e in ledger] == [
         ("withdrawn", "unsubscribe_link", "person")
     ]
+    # The audit log names the person themselves as the one who acted (auth.rules.PERSON).
+    recorded = audit.list_entries(
+        kluis.engine, person_id=people["customer"], action="consent.recorded"
+    )
+    assert recorded[-1].actor == PERSON.ref == "person"
     with pytest.raises(TokenInvalid):
         service.unsubscribe(kluis, token[:-3] + "abc", later)
     smtp.received.clear()

@@ -14,39 +14,34 @@ SHA-256 before anything is touched, so a damaged or altered backup is refused wh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine
 
 from kluis import db
 from kluis.audit import service as audit
 from kluis.audit.events import BackupCreated, BackupRestored, KeyringRestored
-from kluis.audit.tables import AuditRow
 from kluis.auth.rules import Actor
-from kluis.backup.reconcile import reconcile
+from kluis.backup import repository, stores
+from kluis.backup.errors import BackupInvalid
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts.tables import people
-from kluis.errors import KluisError
 from kluis.purposes.rules import Duration
+from kluis.backup.reconcile import reconcile
 from kluis.runtime import Kluis, open_stores
 from kluis.settings import Settings
 from kluis.vault.register import Erasure, erasure
-from kluis.vault.tables import ErasureEntry, PersonKey
 
 FORMAT = "kluis.backup/1"
 DATA_PREFIX = "kluis-data-"
@@ -56,123 +51,11 @@ STAMP = "%Y%m%dT%H%M%SZ"
 _BATCH = 1000
 
 
-class BackupInvalid(KluisError):
-    """A backup that is damaged, altered, incomplete or not a Kluis backup."""
-
-    slug = "backup-invalid"
-    title = "Backup refused"
-    status = 422
-
-
-class BackupFailed(KluisError):
-    """A backup tool (pg_dump, pg_restore) failed; the detail has its exit status."""
-
-    slug = "backup-failed"
-    title = "Backup failed"
-    status = 500
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _backup_key(k: Kluis) -> bytes:
     """The key of keyring snapshots: derived from the key-encryption key for this one use."""
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"kluis/v1/keyring-backup"
     ).derive(k.vault.key_encryption_key)
-
-
-def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    if not parsed.database or parsed.database == ":memory:":
-        raise BackupInvalid("an in-memory database cannot be backed up", field="database_url")
-    return Path(parsed.database)
-
-
-def _libpq_url(url: str) -> str:
-    """The URL as the PostgreSQL tools take it (no SQLAlchemy driver suffix)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _pg_tool(settings: Settings, name: str) -> str:
-    if settings.pg_bindir is not None:
-        candidate = settings.pg_bindir / name
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    if versions:
-        return str(versions[-1])
-    raise BackupFailed(
-        f"{name} was not found; install the PostgreSQL client tools or set KLUIS_PG_BINDIR",
-        field="pg_bindir",
-    )
-
-
-def _run(command: list[str]) -> None:
-    # The command is a fixed tool name with paths and URLs from settings, never user text.
-    done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        # The tool's message can name tables and the server, never personal values: ciphertext
-        # is all the database holds.
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise BackupFailed(f"{Path(command[0]).name} failed ({done.returncode}): {' '.join(tail)}")
-
-
-def _snapshot(settings: Settings, url: str, target: Path) -> str:
-    """A consistent copy of one store at ``target``; returns its format."""
-    path = _sqlite_path(url)
-    if path is not None:
-        source = sqlite3.connect(path)
-        copy = sqlite3.connect(target)
-        try:
-            with copy:
-                source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
-        return "sqlite"
-    _run(
-        [
-            _pg_tool(settings, "pg_dump"),
-            "--format=custom",
-            "--no-owner",
-            "--no-privileges",
-            f"--file={target}",
-            _libpq_url(url),
-        ]
-    )
-    return "pg_dump"
-
-
-def _counts(engine: Engine) -> dict[str, int]:
-    from kluis.consent.tables import ConsentEvent
-    from kluis.messaging.tables import MessageRow
-
-    with engine.connect() as conn:
-        return {
-            "people": conn.scalar(select(func.count()).select_from(people)) or 0,
-            "consent_events": conn.scalar(select(func.count()).select_from(ConsentEvent)) or 0,
-            "messages": conn.scalar(select(func.count()).select_from(MessageRow)) or 0,
-            "audit_entries": conn.scalar(select(func.count()).select_from(AuditRow)) or 0,
-        }
-
-
-def _keyring_counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            "keys": conn.scalar(select(func.count()).select_from(PersonKey)) or 0,
-            "erased": conn.scalar(select(func.count()).select_from(ErasureEntry)) or 0,
-        }
 
 
 @dataclass(frozen=True)
@@ -196,8 +79,8 @@ def create(
     keyrings.mkdir(parents=True, exist_ok=True, mode=0o700)
     with k.engine.begin() as conn:
         audit.record(conn, actor.ref, now, [BackupCreated(stamp)])
-    name = "data.sqlite" if _sqlite_path(k.settings.resolved_database_url) else "data.dump"
-    kind = _snapshot(k.settings, k.settings.resolved_database_url, target / name)
+    name = "data.sqlite" if stores.sqlite_path(k.settings.resolved_database_url) else "data.dump"
+    kind = stores.snapshot(k.settings, k.settings.resolved_database_url, target / name)
     with k.engine.connect() as conn:
         revision = db.current_revision(conn)
     manifest: dict[str, Any] = {
@@ -206,9 +89,9 @@ def create(
         "created_at": now.isoformat(),
         "snapshot": kind,
         "schema_revision": revision,
-        "counts": _counts(k.engine),
+        "counts": _count(k.engine, repository.counts),
         "files": {
-            name: {"sha256": _sha256(target / name), "bytes": (target / name).stat().st_size}
+            name: {"sha256": stores.sha256(target / name), "bytes": (target / name).stat().st_size}
         },
     }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -218,12 +101,17 @@ def create(
     return Created(target, keyring_file, manifest)
 
 
+def _count(engine: Engine, what: Callable[[Connection], dict[str, int]]) -> dict[str, int]:
+    with engine.connect() as conn:
+        return what(conn)
+
+
 def _keyring_snapshot(k: Kluis, path: Path, now: datetime) -> Path:
     """The keyring store as one encrypted file: a JSON header line (authenticated, not secret)
     and the AES-256-GCM ciphertext of the store's snapshot."""
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "keyring"
-        kind = _snapshot(k.settings, k.settings.resolved_keyring_url, plain)
+        kind = stores.snapshot(k.settings, k.settings.resolved_keyring_url, plain)
         with k.vault.engine.connect() as conn:
             revision = db.current_revision(conn)
         header = {
@@ -232,7 +120,7 @@ def _keyring_snapshot(k: Kluis, path: Path, now: datetime) -> Path:
             "created_at": now.isoformat(),
             "snapshot": kind,
             "schema_revision": revision,
-            "counts": _keyring_counts(k.vault.engine),
+            "counts": _count(k.vault.engine, repository.keyring_counts),
         }
         line = json.dumps(header, sort_keys=True).encode()
         nonce = os.urandom(12)
@@ -264,7 +152,9 @@ def check(directory: Path) -> dict[str, Any]:
         path = directory / name
         if not path.is_file():
             raise BackupInvalid(f"{path} is missing from the backup")
-        if path.stat().st_size != expected.get("bytes") or _sha256(path) != expected.get("sha256"):
+        if path.stat().st_size != expected.get("bytes") or stores.sha256(path) != expected.get(
+            "sha256"
+        ):
             raise BackupInvalid(
                 f"{path} does not match its checksum in the manifest: the backup is damaged "
                 "or was altered; it is refused"
@@ -287,7 +177,8 @@ def restore(settings: Settings, actor: Actor, directory: Path, now: datetime) ->
     manifest = check(directory)
     keyring = db.make_engine(settings.resolved_keyring_url)
     try:
-        keys = _keyring_counts(keyring)["keys"] if _has_keyring(keyring) else 0
+        with keyring.connect() as conn:
+            keys = repository.keyring_counts(conn)["keys"] if repository.has_keyring(conn) else 0
     finally:
         keyring.dispose()
     if keys == 0 and manifest.get("counts", {}).get("people", 0) > 0:
@@ -300,32 +191,19 @@ def restore(settings: Settings, actor: Actor, directory: Path, now: datetime) ->
     (name,) = manifest["files"]
     source = directory / name
     url = settings.resolved_database_url
-    path = _sqlite_path(url)
+    path = stores.sqlite_path(url)
     if path is not None:
         if manifest["snapshot"] != "sqlite":
             raise BackupInvalid("this backup is of a PostgreSQL store; restore it into one")
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = path.with_name(path.name + ".restoring")
         shutil.copyfile(source, staging)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        os.replace(staging, path)
+        stores.swap_in(staging, path)
         path.chmod(0o600)
     else:
         if manifest["snapshot"] != "pg_dump":
             raise BackupInvalid("this backup is of an SQLite store; restore it into one")
-        _run(
-            [
-                _pg_tool(settings, "pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                f"--dbname={_libpq_url(url)}",
-                str(source),
-            ]
-        )
+        stores.pg_restore(settings, url, source)
     k = open_stores(settings)
     try:
         erased, keyless = replay(k, now)
@@ -341,25 +219,12 @@ def restore(settings: Settings, actor: Actor, directory: Path, now: datetime) ->
     return Restored(manifest, erased, keyless)
 
 
-def _has_keyring(engine: Engine) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(engine).has_table(PersonKey.__tablename__)
-
-
-def _people_ids(engine: Engine) -> Iterator[list[str]]:
+def _people_ids(k: Kluis) -> Iterator[list[str]]:
     """Every person id, in pages of short transactions (SQLite writers wait on long reads)."""
     last = ""
     while True:
-        with engine.connect() as conn:
-            page = list(
-                conn.scalars(
-                    select(people.c.id)
-                    .where(people.c.id > last)
-                    .order_by(people.c.id)
-                    .limit(_BATCH)
-                )
-            )
+        with k.engine.connect() as conn:
+            page = repository.people_after(conn, last, _BATCH)
         if not page:
             return
         yield page
@@ -372,7 +237,7 @@ def replay(k: Kluis, now: datetime) -> tuple[int, int]:
     who must not be: erased, or without a key. Returns (erased, keyless). Safe to run again."""
     merged = reconcile(k.engine, k.vault, now)
     erased, keyless = merged.people_removed, 0
-    for page in _people_ids(k.engine):
+    for page in _people_ids(k):
         gone = k.vault.erased(page)
         have_key = k.vault.has_keys(page)
         doomed = [p for p in page if p in gone or p not in have_key]
@@ -425,8 +290,6 @@ def keyring_header(path: Path) -> dict[str, Any]:
 
 def open_keyring_snapshot(k: Kluis, path: Path) -> tuple[dict[str, Any], bytes]:
     """Decrypt a keyring snapshot; refused when altered (the header is authenticated too)."""
-    from cryptography.exceptions import InvalidTag
-
     raw = path.read_bytes()
     line, _, rest = raw.partition(b"\n")
     header = keyring_header(path)
@@ -450,34 +313,21 @@ def restore_keyring(settings: Settings, actor: Actor, path: Path, now: datetime)
     finally:
         k.close()
     url = settings.resolved_keyring_url
-    target = _sqlite_path(url)
+    target = stores.sqlite_path(url)
     if target is not None:
         if header["snapshot"] != "sqlite":
             raise BackupInvalid("this keyring snapshot is of a PostgreSQL store")
         staging = target.with_name(target.name + ".restoring")
         staging.write_bytes(plain)
         staging.chmod(0o600)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(str(target) + suffix).unlink(missing_ok=True)
-        os.replace(staging, target)
+        stores.swap_in(staging, target)
     else:
         if header["snapshot"] != "pg_dump":
             raise BackupInvalid("this keyring snapshot is of an SQLite store")
         with tempfile.TemporaryDirectory() as tmp:
             dump = Path(tmp) / "keyring.dump"
             dump.write_bytes(plain)
-            _run(
-                [
-                    _pg_tool(settings, "pg_restore"),
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--single-transaction",
-                    f"--dbname={_libpq_url(url)}",
-                    str(dump),
-                ]
-            )
+            stores.pg_restore(settings, url, dump)
     k = open_stores(settings)
     try:
         audited: list[Erasure] = []

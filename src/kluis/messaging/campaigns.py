@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from kluis.audit import service as audit
 from kluis.audit.events import CampaignChanged
 from kluis.auth.rules import Actor, Role
@@ -28,20 +24,13 @@ from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.catalogue import parse_channel
 from kluis.consent.rules import MessageKind
-from kluis.contacts import service as contacts
 from kluis.errors import (
     Conflict,
     InvalidField,
     KluisError,
-    NotFound,
     PermissionDenied,
-    PersonErased,
-    PurposeRefused,
-    Restricted,
 )
-from kluis.messaging import render, rules, sender, service
-from kluis.messaging.tables import Campaign, MessageRow
-from kluis.messaging.transport import SendFailed
+from kluis.messaging import delivery, render, repository, rules, sender, service
 from kluis.runtime import Kluis
 
 log = logging.getLogger(__name__)
@@ -127,45 +116,30 @@ def create_campaign(
         raise InvalidField("give the subject and body in nl or en", field="subject_nl")
     with k.engine.begin() as conn:
         catalogue.topic_row(conn, values["topic"])
-        campaign_id = conn.execute(
-            insert(Campaign)
-            .values(
-                name=str(values.get("name") or "").strip() or values["topic"],
-                channel=channel.value,
-                topic=values["topic"],
-                subject_en=values.get("subject_en"),
-                subject_nl=values.get("subject_nl"),
-                body_en=values.get("body_en"),
-                body_nl=values.get("body_nl"),
-                status="draft",
-                rate_per_minute=values.get("rate_per_minute") or 600,
-                created_by=actor.ref,
-                created_at=now,
-            )
-            .returning(Campaign.id)
-        ).scalar_one()
+        campaign_id = repository.add_campaign(
+            conn,
+            {
+                "name": str(values.get("name") or "").strip() or values["topic"],
+                "channel": channel.value,
+                "topic": values["topic"],
+                "subject_en": values.get("subject_en"),
+                "subject_nl": values.get("subject_nl"),
+                "body_en": values.get("body_en"),
+                "body_nl": values.get("body_nl"),
+                "status": "draft",
+                "rate_per_minute": values.get("rate_per_minute") or 600,
+                "created_by": actor.ref,
+                "created_at": now,
+            },
+        )
         audit.record(conn, actor.ref, now, [CampaignChanged(campaign_id, "created")])
     return get_campaign(k, campaign_id)
 
 
-def _row(conn: Connection, campaign_id: int) -> Any:
-    row = conn.execute(select(Campaign).where(Campaign.id == campaign_id)).first()
-    if row is None:
-        raise NotFound(f"there is no campaign {campaign_id}", field="campaign_id")
-    return row
-
-
 def get_campaign(k: Kluis, campaign_id: int) -> CampaignView:
     with k.engine.connect() as conn:
-        row = _row(conn, campaign_id)
-        counts = {
-            status: int(n)
-            for status, n in conn.execute(
-                select(MessageRow.status, func.count())
-                .where(MessageRow.campaign_id == campaign_id)
-                .group_by(MessageRow.status)
-            )
-        }
+        row = repository.campaign(conn, campaign_id)
+        counts = repository.message_counts(conn, campaign_id)
     return _view(row, counts)
 
 
@@ -175,19 +149,8 @@ def list_campaigns(
     """Campaigns, newest first, with their messages counted by status; and how many there are."""
     may_send(actor)
     with k.engine.connect() as conn:
-        total = int(conn.execute(select(func.count()).select_from(Campaign)).scalar_one())
-        rows = conn.execute(
-            select(Campaign).order_by(Campaign.id.desc()).limit(limit).offset(offset)
-        ).all()
-        counts: dict[int, dict[str, int]] = {row.id: {} for row in rows}
-        if counts:
-            for campaign_id, status, n in conn.execute(
-                select(MessageRow.campaign_id, MessageRow.status, func.count())
-                .where(MessageRow.campaign_id.in_(list(counts)))
-                .group_by(MessageRow.campaign_id, MessageRow.status)
-            ):
-                if campaign_id is not None:
-                    counts[campaign_id][status] = int(n)
+        rows, total = repository.campaigns_page(conn, limit, offset)
+        counts = repository.message_counts_of(conn, [row.id for row in rows])
     return [_view(row, counts[row.id]) for row in rows], total
 
 
@@ -195,15 +158,8 @@ def refused_when_sending(k: Kluis, campaign_id: int) -> dict[str, int]:
     """People refused when their turn came (they unsubscribed or objected after sending
     began), by reason; those left out before sending began are in ``CampaignView.refused``."""
     with k.engine.connect() as conn:
-        _row(conn, campaign_id)
-        return {
-            reason: int(n)
-            for reason, n in conn.execute(
-                select(MessageRow.reason, func.count())
-                .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "refused")
-                .group_by(MessageRow.reason)
-            )
-        }
+        repository.campaign(conn, campaign_id)
+        return repository.refused_reasons(conn, campaign_id)
 
 
 def _view(row: Any, counts: dict[str, int]) -> CampaignView:
@@ -238,17 +194,6 @@ def preview(k: Kluis, campaign_id: int, now: datetime) -> consent.AudienceCounts
     return consent.audience_counts(k, view.channel, view.topic, now)
 
 
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    dialect = conn.dialect.name
-    builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = builder(MessageRow).on_conflict_do_nothing(
-        index_elements=["campaign_id", "person_id"]
-    )
-    conn.execute(statement, rows)
-
-
 def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int = 1000) -> int:
     """Queue one message per person in the audience (idempotent); returns how many are queued."""
     view = get_campaign(k, campaign_id)
@@ -274,18 +219,10 @@ def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int 
             for person_id, decision in decisions
         ]
         with k.engine.begin() as conn:
-            _insert_ignoring_duplicates(conn, rows)
+            repository.queue(conn, rows)
     with k.engine.begin() as conn:
-        conn.execute(
-            update(Campaign).where(Campaign.id == campaign_id).values(refused=counts.refused)
-        )
-        return int(
-            conn.execute(
-                select(func.count()).where(
-                    MessageRow.campaign_id == campaign_id, MessageRow.status == "queued"
-                )
-            ).scalar_one()
-        )
+        repository.set_campaign(conn, campaign_id, refused=counts.refused)
+        return repository.queued_count(conn, campaign_id)
 
 
 Progress = Callable[[int, int], None]
@@ -347,7 +284,7 @@ def send_campaign(
     may_send(actor)
     started = now()
     with k.engine.connect() as conn:
-        row = _row(conn, campaign_id)
+        row = repository.campaign(conn, campaign_id)
     if row.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
@@ -370,22 +307,16 @@ def _send(
 ) -> CampaignView:
     started = now()
     with k.engine.begin() as conn:
-        row = _row(conn, campaign_id)
+        row = repository.campaign(conn, campaign_id)
         if row.status == "sent":
             raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
         if row.sender != holder:
             raise Conflict(
                 f"campaign {campaign_id} is being sent by another sender", field="campaign_id"
             )
-        conn.execute(
-            update(MessageRow)
-            .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
-            .values(status="interrupted", error=rules.INTERRUPTED)
-        )
-        conn.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(status="sending", started_at=row.started_at or started)
+        repository.interrupt(conn, campaign_id, rules.INTERRUPTED)
+        repository.set_campaign(
+            conn, campaign_id, status="sending", started_at=row.started_at or started
         )
         audit.record(conn, actor.ref, started, [CampaignChanged(campaign_id, "sending")])
     total = enqueue(k, actor, campaign_id, started)
@@ -400,12 +331,7 @@ def _send(
     with factory() as smtp:
         while True:
             with k.engine.connect() as conn:
-                queued = conn.execute(
-                    select(MessageRow.id, MessageRow.person_id)
-                    .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "queued")
-                    .order_by(MessageRow.id)
-                    .limit(batch)
-                ).all()
+                queued = repository.queued(conn, campaign_id, batch)
             if not queued:
                 break
             for message_id, person_id in queued:
@@ -413,86 +339,24 @@ def _send(
                 if not sender.renew(k, campaign_id, holder, view.rate_per_minute, at):
                     log.warning("campaign %s: another sender took over; stopping", campaign_id)
                     return get_campaign(k, campaign_id)
-                _deliver(k, actor, view, content, topic_names, message_id, person_id, at, smtp)
+                delivery.deliver(
+                    k,
+                    actor,
+                    view.channel,
+                    view.topic,
+                    content,
+                    topic_names,
+                    message_id,
+                    person_id,
+                    at,
+                    smtp,
+                )
                 done += 1
                 if progress is not None:
                     progress(done, total)
                 sleep(interval)
     finished = now()
     with k.engine.begin() as conn:
-        conn.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(status="sent", finished_at=finished)
-        )
+        repository.set_campaign(conn, campaign_id, status="sent", finished_at=finished)
         audit.record(conn, actor.ref, finished, [CampaignChanged(campaign_id, "sent")])
     return get_campaign(k, campaign_id)
-
-
-def _deliver(
-    k: Kluis,
-    actor: Actor,
-    view: CampaignView,
-    content: service.Content,
-    topic_names: dict[str, str],
-    message_id: int,
-    person_id: str,
-    at: datetime,
-    smtp: Any,
-) -> None:
-    decision = consent.decide(k, actor, person_id, view.channel, "commercial", view.topic, at)
-    values: dict[str, Any] = {
-        "allowed": decision.allowed,
-        "basis": decision.basis.value,
-        "reason": decision.reason.value,
-        "evidence_event_id": decision.evidence_event_id,
-    }
-    if not decision.allowed:
-        _set(k, message_id, values | {"status": "refused"}, claim=True)
-        return
-    assert decision.purpose is not None  # every allowed decision names its purpose
-    try:
-        recipient = contacts.recipient(k, actor, person_id, decision.purpose, at)
-    except (Restricted, PersonErased, NotFound, PurposeRefused) as exc:
-        # Restricted, erased or taken off the purpose between the decision and the read:
-        # refused, as the rule says.
-        reason = {Restricted: "restricted", PurposeRefused: "not_collected"}.get(
-            type(exc), "erased"
-        )
-        _set(
-            k,
-            message_id,
-            values | {"status": "refused", "allowed": False, "basis": "none", "reason": reason},
-            claim=True,
-        )
-        return
-    if not recipient.email:
-        _set(k, message_id, values | {"status": "failed", "error": rules.NO_ADDRESS})
-        return
-    topic_name = topic_names["en" if recipient.language == "en" else "nl"]
-    message, language = service.compose(
-        k, recipient, MessageKind.COMMERCIAL, view.topic, topic_name, content, at
-    )
-    if not _set(
-        k,
-        message_id,
-        values | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
-        claim=True,
-    ):
-        return  # another sender of this campaign (a second `send`) took it first
-    try:
-        smtp.send(message)
-    except SendFailed as exc:
-        _set(k, message_id, {"status": "failed", "error": exc.detail})
-        return
-    _set(k, message_id, {"status": "sent", "sent_at": at})
-
-
-def _set(k: Kluis, message_id: int, values: dict[str, Any], *, claim: bool = False) -> bool:
-    """Update the message; with ``claim`` only while it is still queued, so two senders of the
-    same campaign never both send it. True when the row changed."""
-    statement = update(MessageRow).where(MessageRow.id == message_id)
-    if claim:
-        statement = statement.where(MessageRow.status == "queued")
-    with k.engine.begin() as conn:
-        return conn.execute(statement.values(**values)).rowcount == 1

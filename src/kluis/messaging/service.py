@@ -16,18 +16,15 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
-
 from kluis.audit import service as audit
 from kluis.audit.events import MessagesRead, MessageStatusChanged
-from kluis.auth.rules import Actor, Role
+from kluis.auth.rules import PERSON, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.consent.rules import Decision, MessageKind, may_answer
 from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
-from kluis.messaging import render, rules, tokens
-from kluis.messaging.tables import MessageRow
+from kluis.messaging import render, repository, rules, tokens
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
 
@@ -311,9 +308,7 @@ def send_answer(
 
 def _store(k: Kluis, values: dict[str, Any], decision: Decision) -> MessageView:
     with k.engine.begin() as conn:
-        message_id = conn.execute(
-            insert(MessageRow).values(**values).returning(MessageRow.id)
-        ).scalar_one()
+        message_id = repository.add_message(conn, values)
         audit.record(
             conn,
             values["created_by"],
@@ -340,12 +335,12 @@ def _finish(
     k: Kluis, view: MessageView, status: str, now: datetime, error: str | None
 ) -> MessageView:
     with k.engine.begin() as conn:
-        conn.execute(
-            update(MessageRow)
-            .where(MessageRow.id == view.id)
-            .values(status=status, sent_at=now if status == "sent" else None, error=error)
-        )
         assert view.id is not None
+        repository.set_message(
+            conn,
+            view.id,
+            {"status": status, "sent_at": now if status == "sent" else None, "error": error},
+        )
         audit.record(
             conn, "system", now, [MessageStatusChanged(view.person_id, view.id, view.kind, status)]
         )
@@ -371,10 +366,7 @@ def messages_of(
     role = None if for_person else actor.role
     with k.engine.begin() as conn:
         purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        rows = conn.execute(
-            select(MessageRow).where(MessageRow.person_id == person_id).order_by(MessageRow.id)
-        )
-        found = [dict(r._mapping) for r in rows]
+        found = repository.messages_of(conn, person_id)
         audit.record(conn, actor.ref, now, [MessagesRead(person_id, purpose.key, len(found))])
     for message in found:
         message["error"] = rules.shown_error(message["error"], role)
@@ -397,7 +389,7 @@ def unsubscribe(k: Kluis, token_text: str, now: datetime) -> tokens.LinkToken:
     try:
         consent.record(
             k,
-            Actor(ref="person", role=Role.SERVICE),
+            PERSON,
             token.person_id,
             token.channel,
             token.topic,

@@ -99,6 +99,7 @@ def package_csv(package: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # The public wording (web.i18n) imports requests.rules; it becomes gettext catalogues.
     from kluis.web import i18n
 
     env = Environment(

@@ -4,6 +4,8 @@ catch the eye), and each request's page walking the steps of its type. Thin: eve
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -223,9 +225,6 @@ async def act(
 
 def _handover(request_id: int, files: dict[str, bytes]) -> Response:
     """What could not go by e-mail, as one ZIP to hand over (it is personal data: not cached)."""
-    import io
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in sorted(files.items()):

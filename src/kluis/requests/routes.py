@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
@@ -223,6 +224,4 @@ def _text(content: bytes) -> str:
     try:
         return content.decode()
     except UnicodeDecodeError:
-        import base64
-
         return base64.b64encode(content).decode()

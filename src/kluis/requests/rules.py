@@ -11,12 +11,15 @@ which the EDPB applies to the GDPR's periods).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
+from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.errors import InvalidField
-from kluis.purposes.rules import Duration
+from kluis.purposes.rules import Duration, Purpose
 
 MAX_EXTENSION_MONTHS = 2
 NEAR_DAYS = 7
@@ -230,3 +233,42 @@ def kept_purposes(held: list[Held], now: datetime) -> list[Kept]:
         if until is None or until > now.date():
             kept.append(Kept(purpose.key, until))
     return sorted(kept, key=lambda k: k.key)
+
+
+KEPT_WHY = "a legal obligation requires keeping it (Art. 17(3)(b))"
+
+
+def certificate(
+    request_id: int,
+    person_id: str,
+    erased_at: datetime,
+    present: Sequence[PersonalField],
+    erased: Sequence[str],
+    kept: Sequence[tuple[Kept, Purpose]],
+) -> dict[str, Any]:
+    """The erasure certificate the person is sent (Art. 17, 19): which fields were erased and
+    their data categories, and for each purpose kept by law (``kept_purposes``) its basis, its
+    retention and which of the fields the person had (``present``) it still holds: those it
+    may use that were not erased. Names fields and categories, never their values."""
+    return {
+        "request_id": request_id,
+        "erased_at": erased_at.isoformat(),
+        "person_id": person_id,
+        "kept": [
+            {
+                "purpose": held.key,
+                "name": purpose.name_en,
+                "lawful_basis": purpose.lawful_basis.value,
+                "why": KEPT_WHY,
+                "retention": purpose.retention,
+                "anchor": purpose.retention_anchor.value,
+                "until": None if held.until is None else held.until.isoformat(),
+                "fields": [
+                    f.name for f in present if f.name not in erased and purpose.may_use(f.category)
+                ],
+            }
+            for held, purpose in kept
+        ],
+        "fields": list(erased),
+        "categories": sorted({f.category for f in PERSONAL_FIELDS if f.name in erased}),
+    }

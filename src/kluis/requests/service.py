@@ -1,53 +1,36 @@
 """Privacy requests as use cases: receive, verify, extend, refuse, and carry out each type.
 
-Every state change is audited in the same transaction as the change. Carrying out a request
-uses the slices that own the data: contacts for rectification and erasure (the one erasure
-path), consent for objection and restriction, the export module for access and portability,
-messaging for what is sent to the person. What was sent is recorded on the request without the
-address it went to (Art. 5(1)(c)); the request itself outlives an erasure as the controller's
-proof of having answered (Art. 5(2), 12).
+Every state change is audited in the same transaction as the change (``transitions``).
+Carrying out a request (``steps``) uses the slices that own the data: contacts for
+rectification and erasure (the one erasure path; ``erasure`` for the request's side of it),
+consent for objection and restriction, the export module for access and portability, messaging
+for what is sent to the person (``answers``). The queries are in ``repository``. The request
+itself outlives an erasure as the controller's proof of having answered (Art. 5(2), 12).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    RequestAnswerSent,
-    RequestCreated,
-    RequestExtended,
-    RequestStatusChanged,
-    SuppressionAdded,
-)
+from kluis.audit.events import RequestCreated, RequestExtended
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
-from kluis.contacts import service as contacts
-from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
-from kluis.messaging.transport import SendFailed
-from kluis.purposes import repository as purposes_repo
-from kluis.purposes.rules import parse_duration
-from kluis.requests import export, rules
+from kluis.requests import answers, erasure, repository, rules, steps, transitions
 from kluis.requests.rules import RequestType, Status
-from kluis.requests.tables import PrivacyRequest
 from kluis.runtime import Kluis
 
 DETAILS_FIELD = "request.details"
-
-ELECTRONIC = ("email_link", "known_address", "account")
-"""Verifications that mean the person asked electronically: their copy goes by e-mail
-(Art. 12(3), 15(3))."""
 
 
 @dataclass(frozen=True)
@@ -123,13 +106,6 @@ def _view(k: Kluis, row: Any, now: datetime, *, details: bool = False) -> Reques
     )
 
 
-def _row(conn: Connection, request_id: int) -> Any:
-    row = conn.execute(select(PrivacyRequest).where(PrivacyRequest.id == request_id)).first()
-    if row is None:
-        raise NotFound(f"there is no privacy request {request_id}", field="request_id")
-    return row
-
-
 def _person_for(k: Kluis, conn: Connection, person_id: str | None, email: str | None) -> str:
     if (person_id is None) == (email is None):
         raise InvalidField(
@@ -189,9 +165,7 @@ def create(
         raise InvalidField("details are at most 4000 characters", field="details")
     with k.engine.begin() as conn:
         if portal_ref is not None:
-            existing = conn.execute(
-                select(PrivacyRequest).where(PrivacyRequest.portal_ref == portal_ref)
-            ).first()
+            existing = repository.by_portal_ref(conn, portal_ref)
             if existing is not None:
                 return _view(k, existing, now)
         who = _person_for(k, conn, person_id, email)
@@ -200,39 +174,38 @@ def create(
         if details:
             sealed = k.vault.cipher(who).seal(DETAILS_FIELD, details)
         status = Status.RECEIVED if verification is None else Status.VERIFIED
-        request_id = conn.execute(
-            insert(PrivacyRequest)
-            .values(
-                type=kind.value,
-                person_id=who,
-                channel=channel,
-                portal_ref=portal_ref,
-                verified_by=verification,
-                status=status.value,
-                language=language,
-                received_at=now,
-                due_at=rules.due_at(now),
-                details=sealed,
-                recipients_to_notify=[],
-                sent=[],
-                created_by=actor.ref,
-                updated_at=now,
-            )
-            .returning(PrivacyRequest.id)
-        ).scalar_one()
+        request_id = repository.add(
+            conn,
+            {
+                "type": kind.value,
+                "person_id": who,
+                "channel": channel,
+                "portal_ref": portal_ref,
+                "verified_by": verification,
+                "status": status.value,
+                "language": language,
+                "received_at": now,
+                "due_at": rules.due_at(now),
+                "details": sealed,
+                "recipients_to_notify": [],
+                "sent": [],
+                "created_by": actor.ref,
+                "updated_at": now,
+            },
+        )
         audit.record(
             conn,
             actor.ref,
             now,
             [RequestCreated(who, request_id, kind.value, channel, verification)],
         )
-        return _view(k, _row(conn, request_id), now)
+        return _view(k, repository.fetch(conn, request_id), now)
 
 
 def get(k: Kluis, actor: Actor, request_id: int, now: datetime) -> RequestView:
     _handler(actor)
     with k.engine.connect() as conn:
-        return _view(k, _row(conn, request_id), now, details=True)
+        return _view(k, repository.fetch(conn, request_id), now, details=True)
 
 
 def list_requests(
@@ -254,17 +227,19 @@ def list_requests(
         raise InvalidField("limit must be between 1 and 1000", field="limit")
     if due_within is not None and due_within < 0:
         raise InvalidField("due_within is a number of days, 0 or more", field="due_within")
-    limit_at = func.coalesce(PrivacyRequest.extended_to, PrivacyRequest.due_at)
-    query = select(PrivacyRequest).order_by(limit_at, PrivacyRequest.id)
-    if status is not None:
-        query = query.where(PrivacyRequest.status == rules.parse_status(status).value)
-    if open_only or overdue or due_within is not None:
-        query = query.where(PrivacyRequest.status.in_([s.value for s in rules.OPEN]))
-    if person_id is not None:
-        query = query.where(PrivacyRequest.person_id == person_id)
+    wanted = None if status is None else rules.parse_status(status).value
+    still_open = open_only or overdue or due_within is not None
     views = []
     with k.engine.connect() as conn:
-        for row in conn.execute(query.limit(limit).offset(offset)):
+        rows = repository.listed(
+            conn,
+            status=wanted,
+            open_statuses=[s.value for s in rules.OPEN] if still_open else None,
+            person_id=person_id,
+            limit=limit,
+            offset=offset,
+        )
+        for row in rows:
             view = _view(k, row, now)
             if overdue and not view.overdue:
                 continue
@@ -274,99 +249,14 @@ def list_requests(
     return views
 
 
-def _set_status(
-    conn: Connection,
-    actor: Actor,
-    row: Any,
-    wanted: Status,
-    now: datetime,
-    **values: Any,
-) -> None:
-    rules.check_transition(Status(row.status), wanted)
-    extra: dict[str, Any] = {"status": wanted.value, "updated_at": now, **values}
-    if wanted in (Status.COMPLETED, Status.REFUSED):
-        extra["completed_at"] = now
-    conn.execute(update(PrivacyRequest).where(PrivacyRequest.id == row.id).values(**extra))
-    audit.record(
-        conn,
-        actor.ref,
-        now,
-        [RequestStatusChanged(row.person_id, row.id, wanted.value, values.get("verified_by"))],
-    )
-
-
 def verify(k: Kluis, actor: Actor, request_id: int, verified_by: str, now: datetime) -> RequestView:
     """Record how the requester was shown to be the person (Art. 12(6))."""
     _handler(actor)
     method = rules.parse_verification(verified_by).value
     with k.engine.begin() as conn:
-        row = _row(conn, request_id)
-        _set_status(conn, actor, row, Status.VERIFIED, now, verified_by=method)
-        return _view(k, _row(conn, request_id), now)
-
-
-def _mail_ready(
-    k: Kluis, request_id: int, transport: messaging.TransportFactory | None, mail: bool
-) -> None:
-    """Fail before changing anything when the person is to be told and no mail server is set:
-    otherwise the change would stand and the person never hear of it. An unknown request is
-    named first (404), as it would be without mail."""
-    if mail and transport is None:
-        with k.engine.connect() as conn:
-            _row(conn, request_id)
-        messaging.smtp_transport(k)
-
-
-def _record_sent(
-    conn: Connection, actor: Actor, row: Any, answer: messaging.Answer | None, now: datetime
-) -> list[dict[str, Any]]:
-    sent = list(row.sent or [])
-    if answer is None:
-        return sent
-    sent.append(
-        {
-            "what": answer.template,
-            "at": answer.sent_at.isoformat(),
-            "message_id": answer.message_id,
-            "attachments": list(answer.attachments),
-        }
-    )
-    conn.execute(update(PrivacyRequest).where(PrivacyRequest.id == row.id).values(sent=sent))
-    audit.record(
-        conn,
-        actor.ref,
-        now,
-        [RequestAnswerSent(row.person_id, row.id, answer.template, answer.attachments)],
-    )
-    return sent
-
-
-def _answer(
-    k: Kluis,
-    actor: Actor,
-    row: Any,
-    template: str,
-    params: dict[str, Any],
-    now: datetime,
-    transport: messaging.TransportFactory | None,
-    *,
-    attachments: tuple[messaging.Attachment, ...] = (),
-    to: contacts.Recipient | None = None,
-) -> messaging.Answer | None:
-    answer = messaging.send_answer(
-        k,
-        actor,
-        row.person_id,
-        template,
-        {"request_id": row.id, **params},
-        now,
-        transport=transport,
-        attachments=attachments,
-        to=to,
-    )
-    with k.engine.begin() as conn:
-        _record_sent(conn, actor, _row(conn, row.id), answer, now)
-    return answer
+        row = repository.fetch(conn, request_id)
+        transitions.set_status(conn, actor, row, Status.VERIFIED, now, verified_by=method)
+        return _view(k, repository.fetch(conn, request_id), now)
 
 
 def extend(
@@ -383,16 +273,14 @@ def extend(
     """Extend the deadline by one or two months, within the first month, with the reason,
     and tell the person (Art. 12(3))."""
     _handler(actor)
-    _mail_ready(k, request_id, transport, mail)
+    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.begin() as conn:
-        row = _row(conn, request_id)
+        row = repository.fetch(conn, request_id)
         if Status(row.status) not in rules.OPEN:
             raise InvalidField(f"request {request_id} is {row.status}", field="request_id")
         new = rules.extension(row.received_at, row.due_at, row.extended_to, months, reason, now)
-        conn.execute(
-            update(PrivacyRequest)
-            .where(PrivacyRequest.id == request_id)
-            .values(extended_to=new, extension_reason=reason.strip(), updated_at=now)
+        repository.change(
+            conn, request_id, extended_to=new, extension_reason=reason.strip(), updated_at=now
         )
         audit.record(
             conn,
@@ -401,7 +289,7 @@ def extend(
             [RequestExtended(row.person_id, request_id, months, new.isoformat())],
         )
     if mail:
-        _answer(
+        answers.answer(
             k,
             actor,
             row,
@@ -426,112 +314,15 @@ def refuse(
     """Refuse a request (manifestly unfounded or excessive, or identity not shown), telling
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
     _handler(actor)
-    _mail_ready(k, request_id, transport, mail)
+    answers.mail_ready(k, request_id, transport, mail)
     if not reason.strip():
         raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
     with k.engine.begin() as conn:
-        row = _row(conn, request_id)
-        _set_status(conn, actor, row, Status.REFUSED, now, outcome=reason.strip())
+        row = repository.fetch(conn, request_id)
+        transitions.set_status(conn, actor, row, Status.REFUSED, now, outcome=reason.strip())
     if mail and not k.vault.erased([row.person_id]):
-        _answer(k, actor, row, "request_refused", {"reason": reason.strip()}, now, transport)
+        answers.answer(k, actor, row, "request_refused", {"reason": reason.strip()}, now, transport)
     return get(k, actor, request_id, now)
-
-
-def _start(k: Kluis, actor: Actor, request_id: int, now: datetime) -> Any:
-    with k.engine.begin() as conn:
-        row = _row(conn, request_id)
-        status = Status(row.status)
-        if status is Status.RECEIVED:
-            raise InvalidField(
-                "verify the requester's identity first (Art. 12(6)): "
-                f"kluis requests verify {request_id} --by METHOD",
-                field="status",
-            )
-        if status is Status.VERIFIED:
-            _set_status(conn, actor, row, Status.IN_PROGRESS, now)
-        elif status is not Status.IN_PROGRESS:
-            raise InvalidField(f"request {request_id} is {row.status} already", field="status")
-        return _row(conn, request_id)
-
-
-def _complete(
-    k: Kluis,
-    actor: Actor,
-    request_id: int,
-    outcome: str,
-    now: datetime,
-    recipients: list[str] | None = None,
-) -> RequestView:
-    with k.engine.begin() as conn:
-        row = _row(conn, request_id)
-        values: dict[str, Any] = {"outcome": outcome}
-        if recipients is not None:
-            values["recipients_to_notify"] = recipients
-        _set_status(conn, actor, row, Status.COMPLETED, now, **values)
-        return _view(k, _row(conn, request_id), now)
-
-
-def _recipients(k: Kluis, person_id: str) -> list[str]:
-    """Art. 19: everyone the data was disclosed to, from the person's purposes."""
-    with k.engine.connect() as conn:
-        held = contacts_repo.purposes_of(conn, [person_id]).get(person_id, [])
-        found: set[str] = set()
-        for key in held:
-            purpose = purposes_repo.get(conn, key)
-            if purpose is not None:
-                found.update(purpose.recipients)
-    return sorted(found)
-
-
-def _export_files(
-    k: Kluis, actor: Actor, row: Any, now: datetime, *, portable: bool
-) -> list[messaging.Attachment]:
-    package = export.access_package(
-        k, actor, row.person_id, now, request_id=row.id, portable=portable
-    )
-    language = row.language if row.language in ("nl", "en") else "nl"
-    stem = f"request-{row.id}"
-    files = [
-        messaging.Attachment(
-            f"{stem}.json",
-            "application/json",
-            json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
-        ),
-        messaging.Attachment(
-            f"{stem}.html", "text/html", export.package_html(package, language).encode()
-        ),
-        messaging.Attachment(f"{stem}.csv", "text/csv", export.package_csv(package).encode()),
-    ]
-    if portable:
-        files.append(
-            messaging.Attachment(
-                f"{stem}.vcf", "text/vcard", export.package_vcard(package).encode()
-            )
-        )
-    return files
-
-
-def _deliver(
-    k: Kluis,
-    actor: Actor,
-    row: Any,
-    template: str,
-    params: dict[str, Any],
-    files: list[messaging.Attachment],
-    now: datetime,
-    transport: messaging.TransportFactory | None,
-    mail: bool,
-    *,
-    to: contacts.Recipient | None = None,
-) -> tuple[str, dict[str, bytes]]:
-    """Send ``files`` to the person, or hand them back for hand-over; says which."""
-    if mail:
-        answer = _answer(
-            k, actor, row, template, params, now, transport, attachments=tuple(files), to=to
-        )
-        if answer is not None:
-            return "sent by e-mail", {}
-    return "handed over", {f.filename: f.content for f in files}
 
 
 def process(
@@ -548,9 +339,9 @@ def process(
     and complete it. With ``mail`` off, or when the person has no e-mail address, what would
     have been sent is returned as files to hand over."""
     _handler(actor)
-    _mail_ready(k, request_id, transport, mail)
+    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
-        kind = RequestType(_row(conn, request_id).type)
+        kind = RequestType(repository.fetch(conn, request_id).type)
     if kind is RequestType.RECTIFICATION and not changes:
         raise InvalidField(
             "say what to correct: field=value pairs (Art. 16), e.g. --set family_name=Jansen",
@@ -559,210 +350,11 @@ def process(
     if kind is not RequestType.RECTIFICATION and changes:
         raise InvalidField("changes belong to a rectification request only", field="changes")
     if kind is RequestType.ERASURE:
-        _no_legal_hold(k, request_id, now)
-    row = _start(k, actor, request_id, now)
-    person_id = row.person_id
-    files: dict[str, bytes] = {}
-    recipients: list[str] | None = None
-    if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
-        portable = kind is RequestType.PORTABILITY
-        how, files = _deliver(
-            k,
-            actor,
-            row,
-            "request_portability" if portable else "request_access",
-            {"before_erasure": False},
-            _export_files(k, actor, row, now, portable=portable),
-            now,
-            transport,
-            mail,
-        )
-        outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
-    elif kind is RequestType.RECTIFICATION:
-        assert changes is not None
-        contacts.update_person(k, actor, person_id, k.settings.privacy_purpose, changes, now)
-        recipients = _recipients(k, person_id)
-        outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
-        how, files = _deliver(
-            k,
-            actor,
-            row,
-            "request_done",
-            {"summary": "rectification", "fields": sorted(changes)},
-            [],
-            now,
-            transport,
-            mail,
-        )
-    elif kind is RequestType.RESTRICTION:
-        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
-        recipients = _recipients(k, person_id)
-        outcome = "processing restricted to storage (Art. 18)"
-        _deliver(
-            k, actor, row, "request_done", {"summary": "restriction"}, [], now, transport, mail
-        )
-    elif kind is RequestType.OBJECTION:
-        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
-        outcome = "direct marketing stopped on every channel (Art. 21(3))"
-        _deliver(k, actor, row, "request_done", {"summary": "objection"}, [], now, transport, mail)
-    else:
-        outcome, files, recipients = _erase(k, actor, row, now, transport, mail)
-    return Processed(_complete(k, actor, request_id, outcome, now, recipients), files)
-
-
-def _no_legal_hold(k: Kluis, request_id: int, now: datetime) -> None:
-    """A legal hold (data needed for a legal claim, Art. 17(3)(e)) stops an erasure."""
-    from kluis.retention import repository as retention_repo
-
-    with k.engine.connect() as conn:
-        person_id = _row(conn, request_id).person_id
-        held = retention_repo.holds(conn, [person_id], now).get(person_id)
-    if held is not None:
-        raise InvalidField(
-            f"a legal hold keeps this person's data until {held:%Y-%m-%d} (Art. 17(3)(e)): lift "
-            "the hold when the claim is settled, or refuse the request with that reason",
-            field="legal_hold",
-        )
-
-
-def _erase(
-    k: Kluis,
-    actor: Actor,
-    row: Any,
-    now: datetime,
-    transport: messaging.TransportFactory | None,
-    mail: bool,
-) -> tuple[str, dict[str, bytes], list[str]]:
-    """Erasure in the brief's order: (1) the person gets a copy of their data, (2) everything
-    no legal obligation needs is erased (Art. 17(1), 17(3)(b)), (3) the person gets a
-    certificate, at the address captured before the erasure, which is not kept afterwards."""
-    person_id = row.person_id
-    to = contacts.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
-    electronic = row.channel == "portal" or row.verified_by in ELECTRONIC
-    copy = _export_files(k, actor, row, now, portable=False)
-    _, files = _deliver(
-        k,
-        actor,
-        row,
-        "request_access",
-        {"before_erasure": True},
-        copy,
-        now,
-        transport,
-        mail and electronic,
-    )
-    recipients = _recipients(k, person_id)
-    with k.engine.connect() as conn:
-        person = contacts_repo.fetch(conn, [person_id])[person_id]
-        held_keys = contacts_repo.purposes_of(conn, [person_id]).get(person_id, [])
-        collected = contacts_repo.collected_at(conn, person_id)
-        held = []
-        for key in held_keys:
-            purpose = purposes_repo.get(conn, key)
-            if purpose is None:
-                continue
-            held.append(
-                rules.Held(
-                    key,
-                    purpose.lawful_basis.value,
-                    parse_duration(purpose.retention),
-                    purpose.retention_anchor.value,
-                    collected.get(key, person.created_at),
-                    person.last_interaction_at,
-                    person.contract_ended_at,
-                )
-            )
-    present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
-    kept = rules.kept_purposes(held, now)
-    reason = f"request {row.id}"
-    certificate: dict[str, Any] = {
-        "request_id": row.id,
-        "erased_at": now.isoformat(),
-        "person_id": person_id,
-    }
-    if kept:
-        with k.engine.begin() as conn:
-            # The phone number may be cleared below, taking its index row with it: list both
-            # digests first, as a full erasure does, so neither comes back for marketing.
-            digests = contacts.contact_digests(k, conn, person_id)
-            if k.vault.suppress(digests, "erased", now):
-                kinds = tuple(sorted({kind for kind, _ in digests}))
-                audit.record(conn, actor.ref, now, [SuppressionAdded(person_id, kinds, "erased")])
-            minimised = contacts.keep_only(
-                k,
-                actor,
-                person_id,
-                [p.key for p in kept],
-                now,
-                reason=reason,
-                conn=conn,
-                ledger=True,
-            )
-        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
-        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
-        erased_fields = list(minimised.cleared)
-        with k.engine.connect() as conn:
-            catalogue = {p.key: purposes_repo.get(conn, p.key) for p in kept}
-        certificate["kept"] = []
-        for p in kept:
-            purpose = catalogue[p.key]
-            assert purpose is not None
-            certificate["kept"].append(
-                {
-                    "purpose": p.key,
-                    "name": purpose.name_en,
-                    "lawful_basis": purpose.lawful_basis.value,
-                    "why": "a legal obligation requires keeping it (Art. 17(3)(b))",
-                    "retention": purpose.retention,
-                    "anchor": purpose.retention_anchor.value,
-                    "until": None if p.until is None else p.until.isoformat(),
-                    "fields": [
-                        f.name
-                        for f in present
-                        if f.name not in erased_fields and purpose.may_use(f.category)
-                    ],
-                }
-            )
-        outcome = (
-            f"erased except what {', '.join(p.key for p in kept)} must keep by law "
-            "(Art. 17(3)(b)); the rest is restricted to that purpose"
-        )
-    else:
-        contacts.erase_person(k, actor, person_id, now, reason=reason)
-        erased_fields = [f.name for f in present]
-        certificate["kept"] = []
-        outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
-    certificate["fields"] = erased_fields
-    certificate["categories"] = sorted(
-        {f.category for f in PERSONAL_FIELDS if f.name in erased_fields}
-    )
-    template_params = {"certificate": certificate}
-    text = json.dumps(certificate, indent=2).encode()
-    cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
-    answer = None
-    if mail and to.email:
-        try:
-            answer = messaging.send_answer(
-                k,
-                actor,
-                person_id,
-                "erasure_certificate",
-                {"request_id": row.id, **template_params},
-                now,
-                transport=transport,
-                attachments=(cert_file,),
-                to=to,
-            )
-        except SendFailed:
-            # The erasure stands and the address is gone with it: running the request again
-            # could not reach the person either, so the certificate is handed over instead.
-            outcome += "; the certificate could not be e-mailed and is handed over"
-    if answer is not None:
-        with k.engine.begin() as conn:
-            _record_sent(conn, actor, _row(conn, row.id), answer, now)
-    else:
-        files[cert_file.filename] = cert_file.content
-    return outcome, files, recipients
+        erasure.no_legal_hold(k, request_id, now)
+    row = transitions.start(k, actor, request_id, now)
+    outcome, files, recipients = steps.carry_out(k, actor, row, kind, changes, now, transport, mail)
+    done = transitions.complete(k, actor, request_id, outcome, now, recipients)
+    return Processed(_view(k, done, now), files)
 
 
 def lift_restriction(
@@ -776,9 +368,9 @@ def lift_restriction(
 ) -> RequestView:
     """Lift the restriction a request put in place, telling the person first (Art. 18(3))."""
     _handler(actor)
-    _mail_ready(k, request_id, transport, mail)
+    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
-        row = _row(conn, request_id)
+        row = repository.fetch(conn, request_id)
         _, restricted = consent_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
         raise InvalidField("only a completed restriction request can be lifted", field="request_id")
@@ -788,12 +380,13 @@ def lift_restriction(
             field="request_id",
         )
     if mail:
-        _answer(k, actor, row, "restriction_lifted", {}, now, transport)
+        answers.answer(k, actor, row, "restriction_lifted", {}, now, transport)
     consent.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
     with k.engine.begin() as conn:
-        conn.execute(
-            update(PrivacyRequest)
-            .where(PrivacyRequest.id == request_id)
-            .values(outcome=f"{row.outcome}; lifted {now.date().isoformat()}", updated_at=now)
+        repository.change(
+            conn,
+            request_id,
+            outcome=f"{row.outcome}; lifted {now.date().isoformat()}",
+            updated_at=now,
         )
     return get(k, actor, request_id, now)

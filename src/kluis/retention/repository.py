@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, exists, func, insert, select, update
 
-from kluis.consent.tables import PermissionRow
+from kluis.consent.rules import Status
+from kluis.consent.tables import ConsentEvent, PermissionRow, PersonFlags
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.tables import PersonPurpose, people
+from kluis.messaging.tables import MessageRow
 from kluis.retention.tables import LegalHold
 
 
@@ -138,3 +140,60 @@ def holds_of(conn: Connection, person_id: str) -> list[Hold]:
 def hold(conn: Connection, hold_id: int) -> Hold | None:
     row = conn.execute(select(*_HOLD_COLUMNS).where(LegalHold.id == hold_id)).first()
     return None if row is None else Hold(*row)
+
+
+def reconfirm_due(
+    conn: Connection,
+    now: datetime,
+    days_before: int,
+    template: str,
+    *,
+    after: tuple[str, str],
+    limit: int,
+) -> list[Any]:
+    """A page of (person_id, topic, reconfirm_by), after the (person, topic) ``after``: live
+    e-mail consents whose re-confirm-by date is within ``days_before`` days, of people who
+    neither objected nor are restricted, not asked yet (a ``template`` message sent or being
+    sent) since the event behind the kept state."""
+    current = (
+        select(ConsentEvent.captured_at)
+        .where(ConsentEvent.id == PermissionRow.event_id)
+        .correlate(PermissionRow)
+        .scalar_subquery()
+    )
+    asked = exists().where(
+        and_(
+            MessageRow.person_id == PermissionRow.person_id,
+            MessageRow.channel == PermissionRow.channel,
+            MessageRow.topic == PermissionRow.topic,
+            MessageRow.template == template,
+            MessageRow.status.in_(("sent", "sending")),
+            MessageRow.created_at >= current,
+        )
+    )
+    blocked = exists().where(
+        and_(
+            PersonFlags.person_id == PermissionRow.person_id,
+            (PersonFlags.objected.is_(True)) | (PersonFlags.restricted.is_(True)),
+        )
+    )
+    query = (
+        select(PermissionRow.person_id, PermissionRow.topic, PermissionRow.reconfirm_by)
+        .where(
+            PermissionRow.channel == "email",
+            PermissionRow.status == Status.GRANTED.value,
+            PermissionRow.reconfirm_by > now,
+            PermissionRow.reconfirm_by <= now + timedelta(days=days_before),
+            ~asked,
+            ~blocked,
+        )
+        .order_by(PermissionRow.person_id, PermissionRow.topic)
+    )
+    return list(
+        conn.execute(
+            query.where(
+                (PermissionRow.person_id > after[0])
+                | and_(PermissionRow.person_id == after[0], PermissionRow.topic > after[1])
+            ).limit(limit)
+        )
+    )

@@ -7,36 +7,30 @@ request), expired purposes and the fields no live purpose needs go through
 ``contacts.service.keep_only`` one person a transaction, and consents past their re-confirm-by
 date get an ``expired`` event in the ledger. Every action is audited with the rule that caused
 it, and nothing is decided from state a previous page left half-done, so a sweep can be
-interrupted at any moment and run again.
+interrupted at any moment and run again. What a verdict is made from is read by ``facts``; the
+person's answer to a re-confirmation link is ``reconfirmation``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Connection
 
 from kluis.audit import service as audit
 from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
-from kluis.consent import repository as consent_repo
-from kluis.consent import rules as consent_rules
+from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.consent import service as consent
 from kluis.consent.rules import Status
-from kluis.consent.tables import ConsentEvent, PermissionRow, PersonFlags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import service as contacts
-from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
-from kluis.messaging.tables import MessageRow
-from kluis.purposes import service as purposes_service
-from kluis.purposes.rules import Duration, Purpose, parse_duration
-from kluis.retention import repository, rules
+from kluis.retention import facts, repository, rules
 from kluis.retention.repository import Hold
 from kluis.runtime import Kluis
 
@@ -63,60 +57,6 @@ class SweepReport:
     suppression list (``consent.service.relist_objections``); not in a dry run."""
     actions: list[dict[str, Any]] = field(default_factory=list)
     """In a dry run, or when asked: each person acted on, what and why."""
-
-
-def _catalogue(k: Kluis) -> dict[str, tuple[Purpose, Duration]]:
-    return {
-        p.key: (p, parse_duration(p.retention)) for p in purposes_service.list_purposes(k.engine)
-    }
-
-
-def _spans(rows: list[Any]) -> list[rules.ConsentSpan]:
-    return [rules.ConsentSpan(row.status, row.since, row.reconfirm_by) for row in rows]
-
-
-def _facts(
-    k: Kluis, ids: list[str], now: datetime
-) -> Iterator[tuple[rules.PersonFacts, list[Any]]]:
-    catalogue = _catalogue(k)
-    with k.engine.connect() as conn:
-        rows = repository.people_rows(conn, ids)
-        held = repository.purposes(conn, ids)
-        perms = repository.permissions(conn, ids)
-        holds = repository.holds(conn, ids, now)
-    for person_id in ids:
-        row = rows.get(person_id)
-        if row is None:
-            continue
-        purposes = [
-            rules.HeldPurpose(catalogue[key][0], catalogue[key][1], at)
-            for key, at in held.get(person_id, [])
-            if key in catalogue
-        ]
-        hold = holds.get(person_id)
-        yield (
-            rules.PersonFacts(
-                person_id=person_id,
-                held=purposes,
-                present_fields=frozenset(f.name for f in PERSONAL_FIELDS if getattr(row, f.name)),
-                last_interaction_at=row.last_interaction_at,
-                contract_ended_at=row.contract_ended_at,
-                consents=_spans(perms.get(person_id, [])),
-                hold_until=None if hold is None else hold.date(),
-            ),
-            perms.get(person_id, []),
-        )
-
-
-def _pages(k: Kluis, size: int) -> Iterator[list[str]]:
-    after = ""
-    while True:
-        with k.engine.connect() as conn:
-            ids = repository.page_ids(conn, after, size)
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
 
 
 def describe(verdict: rules.Verdict, held_until: date | None = None) -> dict[str, Any]:
@@ -151,6 +91,14 @@ def _check_moment(now: datetime) -> None:
         raise InvalidField("give a moment between the years 1970 and 2999", field="as_of")
 
 
+def _known(k: Kluis, conn: Connection, person_id: str) -> None:
+    """PersonErased or NotFound unless the person is on file."""
+    if not contacts_repo.fetch(conn, [person_id]):
+        if k.vault.erased([person_id]):
+            raise PersonErased(f"person {person_id} was erased")
+        raise NotFound(f"there is no person {person_id}", field="id")
+
+
 def count_people(k: Kluis) -> int:
     """How many people a sweep will look at (for a progress bar)."""
     with k.engine.connect() as conn:
@@ -182,9 +130,9 @@ def sweep(
         if keep and (max_actions is None or len(report.actions) < max_actions):
             report.actions.append(item)
 
-    for ids in _pages(k, batch_size):
+    for ids in facts.pages(k, batch_size):
         erase: list[rules.Verdict] = []
-        for facts, perms in _facts(k, ids, now):
+        for person, perms in facts.of(k, ids, now):
             report.seen += 1
             lapsed = [
                 p
@@ -193,17 +141,17 @@ def sweep(
                 and p.reconfirm_by is not None
                 and now >= p.reconfirm_by
             ]
-            verdict = rules.verdict(facts, now)
+            verdict = rules.verdict(person, now)
             if verdict.held_until is not None:
                 report.held += 1
-                unheld = rules.verdict(replace(facts, hold_until=None), now)
-                note(describe(unheld, facts.hold_until))
+                unheld = rules.verdict(replace(person, hold_until=None), now)
+                note(describe(unheld, person.hold_until))
             if not verdict.erase:
                 # an erasure takes the ledger with it; expiring first would only add events
                 if not dry_run:
                     for p in lapsed:
                         consent.record(
-                            k, actor, facts.person_id, p.channel, p.topic, "expired", now
+                            k, actor, person.person_id, p.channel, p.topic, "expired", now
                         )
                 report.consents_expired += len(lapsed)
             if not verdict.acts:
@@ -220,7 +168,7 @@ def sweep(
             if verdict.erase:
                 erase.append(verdict)
             else:
-                _minimise(k, actor, facts, verdict, now)
+                _minimise(k, actor, person, verdict, now)
         if erase:
             _erase(k, actor, erase, now)
         if progress is not None:
@@ -275,9 +223,9 @@ def forecast(
     _check_moment(now)
     if not 1 <= days <= 3660:
         raise InvalidField("days is between 1 and 3660", field="days")
-    for ids in _pages(k, batch_size):
-        for facts, _ in _facts(k, ids, now):
-            for on, verdict in rules.forecast(facts, now, days):
+    for ids in facts.pages(k, batch_size):
+        for person, _ in facts.of(k, ids, now):
+            for on, verdict in rules.forecast(person, now, days):
                 yield Forecast(on, verdict)
 
 
@@ -288,10 +236,7 @@ def set_contract_end(
     retention, such as the seven years invoices are kept."""
     _may_run(actor, "record a contract's end")
     with k.engine.begin() as conn:
-        if not contacts_repo.fetch(conn, [person_id]):
-            if k.vault.erased([person_id]):
-                raise PersonErased(f"person {person_id} was erased")
-            raise NotFound(f"there is no person {person_id}", field="id")
+        _known(k, conn, person_id)
         contacts_repo.update_person(conn, person_id, {"contract_ended_at": ended_at})
         audit.record(
             conn,
@@ -313,10 +258,7 @@ def add_hold(
     if until <= now:
         raise InvalidField("the hold must end in the future", field="until")
     with k.engine.begin() as conn:
-        if not contacts_repo.fetch(conn, [person_id]):
-            if k.vault.erased([person_id]):
-                raise PersonErased(f"person {person_id} was erased")
-            raise NotFound(f"there is no person {person_id}", field="id")
+        _known(k, conn, person_id)
         hold_id = repository.add_hold(
             conn,
             {
@@ -358,10 +300,8 @@ def holds_of(k: Kluis, person_id: str, *, actor: Actor = SYSTEM) -> list[Hold]:
     _may_run(actor, "see legal holds")
     with k.engine.connect() as conn:
         found = repository.holds_of(conn, person_id)
-        if not found and not contacts_repo.fetch(conn, [person_id]):
-            if k.vault.erased([person_id]):
-                raise PersonErased(f"person {person_id} was erased")
-            raise NotFound(f"there is no person {person_id}", field="id")
+        if not found:
+            _known(k, conn, person_id)
     return found
 
 
@@ -390,50 +330,11 @@ def due_for_reconfirmation(
     "Since" is the time of the event behind the kept state: a re-confirmation keeps the grant's
     ``since`` but is an event of its own, so the next period gets its own question. A mail that
     failed to go does not count as asking; the next run tries again."""
-    current = (
-        select(ConsentEvent.captured_at)
-        .where(ConsentEvent.id == PermissionRow.event_id)
-        .correlate(PermissionRow)
-        .scalar_subquery()
-    )
-    asked = exists().where(
-        and_(
-            MessageRow.person_id == PermissionRow.person_id,
-            MessageRow.channel == PermissionRow.channel,
-            MessageRow.topic == PermissionRow.topic,
-            MessageRow.template == RECONFIRM_TEMPLATE,
-            MessageRow.status.in_(("sent", "sending")),
-            MessageRow.created_at >= current,
-        )
-    )
-    blocked = exists().where(
-        and_(
-            PersonFlags.person_id == PermissionRow.person_id,
-            (PersonFlags.objected.is_(True)) | (PersonFlags.restricted.is_(True)),
-        )
-    )
-    query = (
-        select(PermissionRow.person_id, PermissionRow.topic, PermissionRow.reconfirm_by)
-        .where(
-            PermissionRow.channel == "email",
-            PermissionRow.status == Status.GRANTED.value,
-            PermissionRow.reconfirm_by > now,
-            PermissionRow.reconfirm_by <= now + timedelta(days=days_before),
-            ~asked,
-            ~blocked,
-        )
-        .order_by(PermissionRow.person_id, PermissionRow.topic)
-    )
     last = ("", "")
     while True:
         with k.engine.connect() as conn:
-            rows = list(
-                conn.execute(
-                    query.where(
-                        (PermissionRow.person_id > last[0])
-                        | and_(PermissionRow.person_id == last[0], PermissionRow.topic > last[1])
-                    ).limit(batch_size)
-                )
+            rows = repository.reconfirm_due(
+                conn, now, days_before, RECONFIRM_TEMPLATE, after=last, limit=batch_size
             )
         if not rows:
             return
@@ -481,75 +382,6 @@ def send_reconfirmations(
         else:
             report.failed += 1
     return report
-
-
-@dataclass(frozen=True)
-class ReconfirmState:
-    """What a re-confirmation link is about, at ``now``: the consent and whether it can still
-    be re-confirmed (``live``) or was already (``renewed``: it is no longer due)."""
-
-    token: tokens.LinkToken
-    channel: str
-    topic: str
-    reconfirm_by: datetime | None
-    live: bool
-    renewed: bool
-
-
-def reconfirm_state(k: Kluis, token_text: str, now: datetime) -> ReconfirmState:
-    """Check a re-confirmation link and say what it is about; changes nothing. TokenInvalid
-    when it is altered, expired, or its person is no longer on file."""
-    # The link must work until the re-confirm-by date it names, whatever the general link age.
-    max_days = max(k.settings.link_max_age_days, k.settings.reconfirm_days_before + 1)
-    token = tokens.verify(k.vault.signing_key, "reconfirm", token_text, max_days * 86400, now)
-    if token.channel is None or token.topic is None:
-        raise tokens.TokenInvalid("this link is not a re-confirmation link", reason="tampered")
-    with k.engine.connect() as conn:
-        if not contacts_repo.fetch(conn, [token.person_id]):
-            raise tokens.TokenInvalid(
-                "there is nothing to re-confirm: this address is no longer on file", reason="gone"
-            )
-        current = consent_repo.permission(conn, token.person_id, token.channel, token.topic)
-    live = consent_rules.live(current, now)
-    reconfirm_by = None if current is None else current.reconfirm_by
-    renewed = (
-        live
-        and reconfirm_by is not None
-        and now < reconfirm_by - timedelta(days=k.settings.reconfirm_days_before)
-    )
-    return ReconfirmState(token, token.channel, token.topic, reconfirm_by, live, renewed)
-
-
-def reconfirm(k: Kluis, token_text: str, now: datetime) -> ReconfirmState:
-    """The person pressed the button behind a re-confirmation link: record ``reconfirmed``,
-    done by the person themselves (Art. 7(1)). Pressing it again once the consent is renewed
-    records nothing more. A consent that lapsed or was withdrawn meanwhile is not brought back
-    (that takes a new grant): TokenInvalid with reason ``lapsed``."""
-    state = reconfirm_state(k, token_text, now)
-    if state.renewed:
-        return state
-    if not state.live:
-        raise tokens.TokenInvalid(
-            "this consent has lapsed or was withdrawn; sign up again to receive these messages",
-            reason="lapsed",
-        )
-    try:
-        consent.record(
-            k,
-            Actor(ref="person", role=Role.SERVICE),
-            state.token.person_id,
-            state.channel,
-            state.topic,
-            "reconfirmed",
-            now,
-            consent.Grant(method="email_link", notice_id=None),
-            captured_by="person",
-        )
-    except (NotFound, PersonErased):
-        raise tokens.TokenInvalid(
-            "there is nothing to re-confirm: this address is no longer on file", reason="gone"
-        ) from None
-    return reconfirm_state(k, token_text, now)
 
 
 def run_jobs(

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from kluis.auth.rules import Actor, Role
+from kluis.auth.rules import PERSON
 from kluis.consent import catalogue
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
@@ -27,7 +27,6 @@ from kluis.consent.rules import Basis
 from kluis.contacts.tables import people
 from kluis.runtime import Kluis
 
-PERSON = Actor(ref="person", role=Role.SERVICE)
 """The person acting on their own preferences through a signed link."""
 
 

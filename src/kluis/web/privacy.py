@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from kluis.auth.rules import Actor, Role
+from kluis.auth.rules import PERSON
 from kluis.consent.rules import MessageKind
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
@@ -34,7 +34,6 @@ from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
 from kluis.web import i18n, preferences
 
-PERSON = Actor(ref="person", role=Role.PRIVACY_OFFICER)
 """The person acting for themselves. Their own address is read under the privacy-requests
 purpose, which only the roles holding every purpose hold; the audit log names them ``person``."""
 

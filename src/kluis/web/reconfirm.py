@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from kluis.messaging.tokens import TokenInvalid
-from kluis.retention import service
+from kluis.retention import reconfirmation
 from kluis.runtime import Kluis
 from kluis.web import i18n, preferences
 from kluis.web.routes import (
@@ -37,7 +37,7 @@ router = APIRouter(route_class=PageRoute, default_response_class=HTMLResponse)
 
 def _page(k: Kluis, request: Request, token: str, now: datetime, *, confirm: bool) -> HTMLResponse:
     try:
-        state = service.reconfirm_state(k, token, now)
+        state = reconfirmation.reconfirm_state(k, token, now)
     except TokenInvalid as exc:
         return link_error(k, exc, language(request))
     lang = language(request, preferences.language_of(k, state.token.person_id))
@@ -45,7 +45,7 @@ def _page(k: Kluis, request: Request, token: str, now: datetime, *, confirm: boo
         if not state.live:
             raise TokenInvalid("this consent has lapsed or was withdrawn", reason="lapsed")
         if confirm:
-            state = service.reconfirm(k, token, now)
+            state = reconfirmation.reconfirm(k, token, now)
     except TokenInvalid as exc:
         return link_error(k, exc, lang)
     t = i18n.strings(lang)

@@ -1,0 +1,150 @@
+"""What a privacy request sends the person, and the record of it on the request.
+
+What was sent is recorded on the request without the address it went to (Art. 5(1)(c)); what
+could not go by e-mail is handed back as files for the staff to hand over (Art. 12(1), 15(3)).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from kluis.audit import service as audit
+from kluis.audit.events import RequestAnswerSent
+from kluis.auth.rules import Actor
+from kluis.contacts import repository as contacts_repo
+from kluis.contacts import service as contacts
+from kluis.messaging import service as messaging
+from kluis.purposes import repository as purposes_repo
+from kluis.requests import export, repository
+from kluis.runtime import Kluis
+
+
+def mail_ready(
+    k: Kluis, request_id: int, transport: messaging.TransportFactory | None, mail: bool
+) -> None:
+    """Fail before changing anything when the person is to be told and no mail server is set:
+    otherwise the change would stand and the person never hear of it. An unknown request is
+    named first (404), as it would be without mail."""
+    if mail and transport is None:
+        with k.engine.connect() as conn:
+            repository.fetch(conn, request_id)
+        messaging.smtp_transport(k)
+
+
+def record_sent(
+    conn: Connection, actor: Actor, row: Any, answer: messaging.Answer | None, now: datetime
+) -> list[dict[str, Any]]:
+    sent = list(row.sent or [])
+    if answer is None:
+        return sent
+    sent.append(
+        {
+            "what": answer.template,
+            "at": answer.sent_at.isoformat(),
+            "message_id": answer.message_id,
+            "attachments": list(answer.attachments),
+        }
+    )
+    repository.change(conn, row.id, sent=sent)
+    audit.record(
+        conn,
+        actor.ref,
+        now,
+        [RequestAnswerSent(row.person_id, row.id, answer.template, answer.attachments)],
+    )
+    return sent
+
+
+def answer(
+    k: Kluis,
+    actor: Actor,
+    row: Any,
+    template: str,
+    params: dict[str, Any],
+    now: datetime,
+    transport: messaging.TransportFactory | None,
+    *,
+    attachments: tuple[messaging.Attachment, ...] = (),
+    to: contacts.Recipient | None = None,
+) -> messaging.Answer | None:
+    sent = messaging.send_answer(
+        k,
+        actor,
+        row.person_id,
+        template,
+        {"request_id": row.id, **params},
+        now,
+        transport=transport,
+        attachments=attachments,
+        to=to,
+    )
+    with k.engine.begin() as conn:
+        record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
+    return sent
+
+
+def recipients(k: Kluis, person_id: str) -> list[str]:
+    """Art. 19: everyone the data was disclosed to, from the person's purposes."""
+    with k.engine.connect() as conn:
+        held = contacts_repo.purposes_of(conn, [person_id]).get(person_id, [])
+        found: set[str] = set()
+        for key in held:
+            purpose = purposes_repo.get(conn, key)
+            if purpose is not None:
+                found.update(purpose.recipients)
+    return sorted(found)
+
+
+def export_files(
+    k: Kluis, actor: Actor, row: Any, now: datetime, *, portable: bool
+) -> list[messaging.Attachment]:
+    package = export.access_package(
+        k, actor, row.person_id, now, request_id=row.id, portable=portable
+    )
+    language = row.language if row.language in ("nl", "en") else "nl"
+    stem = f"request-{row.id}"
+    files = [
+        messaging.Attachment(
+            f"{stem}.json",
+            "application/json",
+            json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
+        ),
+        messaging.Attachment(
+            f"{stem}.html", "text/html", export.package_html(package, language).encode()
+        ),
+        messaging.Attachment(f"{stem}.csv", "text/csv", export.package_csv(package).encode()),
+    ]
+    if portable:
+        files.append(
+            messaging.Attachment(
+                f"{stem}.vcf", "text/vcard", export.package_vcard(package).encode()
+            )
+        )
+    return files
+
+
+def deliver(
+    k: Kluis,
+    actor: Actor,
+    row: Any,
+    template: str,
+    params: dict[str, Any],
+    files: list[messaging.Attachment],
+    now: datetime,
+    transport: messaging.TransportFactory | None,
+    mail: bool,
+    *,
+    to: contacts.Recipient | None = None,
+) -> tuple[str, dict[str, bytes]]:
+    """Send ``files`` to the person, or hand them back for hand-over; says which."""
+    if mail:
+        sent = answer(
+            k, actor, row, template, params, now, transport, attachments=tuple(files), to=to
+        )
+        if sent is not None:
+            return "sent by e-mail", {}
+    return "handed over", {f.filename: f.content for f in files}

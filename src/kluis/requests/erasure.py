@@ -1,0 +1,177 @@
+"""Carrying out an erasure request (Art. 17): the person's copy, the erasure, the certificate.
+
+The erasure itself is the contacts slice's (the one erasure path); this module decides what a
+legal obligation keeps (``rules.kept_purposes``), stops at a legal hold, and sends the
+certificate ``rules.certificate`` builds, at the address captured before the erasure, which is
+not kept afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from kluis.audit import service as audit
+from kluis.audit.events import SuppressionAdded
+from kluis.auth.rules import Actor
+from kluis.consent import service as consent
+from kluis.contacts import repository as contacts_repo
+from kluis.contacts import service as contacts
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.errors import InvalidField
+from kluis.messaging import service as messaging
+from kluis.messaging.transport import SendFailed
+from kluis.purposes import repository as purposes_repo
+from kluis.purposes.rules import Purpose, parse_duration
+from kluis.requests import answers, repository, rules
+from kluis.retention import repository as retention_repo
+from kluis.runtime import Kluis
+
+ELECTRONIC = ("email_link", "known_address", "account")
+"""Verifications that mean the person asked electronically: their copy goes by e-mail
+(Art. 12(3), 15(3))."""
+
+
+def no_legal_hold(k: Kluis, request_id: int, now: datetime) -> None:
+    """A legal hold (data needed for a legal claim, Art. 17(3)(e)) stops an erasure."""
+    with k.engine.connect() as conn:
+        person_id = repository.fetch(conn, request_id).person_id
+        held = retention_repo.holds(conn, [person_id], now).get(person_id)
+    if held is not None:
+        raise InvalidField(
+            f"a legal hold keeps this person's data until {held:%Y-%m-%d} (Art. 17(3)(e)): lift "
+            "the hold when the claim is settled, or refuse the request with that reason",
+            field="legal_hold",
+        )
+
+
+def _held(k: Kluis, person_id: str) -> tuple[Any, list[rules.Held]]:
+    """The person's row and their purposes as an erasure sees them."""
+    with k.engine.connect() as conn:
+        person = contacts_repo.fetch(conn, [person_id])[person_id]
+        held_keys = contacts_repo.purposes_of(conn, [person_id]).get(person_id, [])
+        collected = contacts_repo.collected_at(conn, person_id)
+        held = []
+        for key in held_keys:
+            purpose = purposes_repo.get(conn, key)
+            if purpose is None:
+                continue
+            held.append(
+                rules.Held(
+                    key,
+                    purpose.lawful_basis.value,
+                    parse_duration(purpose.retention),
+                    purpose.retention_anchor.value,
+                    collected.get(key, person.created_at),
+                    person.last_interaction_at,
+                    person.contract_ended_at,
+                )
+            )
+    return person, held
+
+
+def _keep_only(
+    k: Kluis, actor: Actor, person_id: str, kept: list[rules.Kept], reason: str, now: datetime
+) -> tuple[list[str], list[tuple[rules.Kept, Purpose]]]:
+    """Erase all but what the kept purposes need, suppress the contact details and restrict
+    the rest to those purposes; the fields cleared and each kept purpose with its catalogue
+    entry."""
+    with k.engine.begin() as conn:
+        # The phone number may be cleared below, taking its index row with it: list both
+        # digests first, as a full erasure does, so neither comes back for marketing.
+        digests = contacts.contact_digests(k, conn, person_id)
+        if k.vault.suppress(digests, "erased", now):
+            kinds = tuple(sorted({kind for kind, _ in digests}))
+            audit.record(conn, actor.ref, now, [SuppressionAdded(person_id, kinds, "erased")])
+        minimised = contacts.keep_only(
+            k,
+            actor,
+            person_id,
+            [p.key for p in kept],
+            now,
+            reason=reason,
+            conn=conn,
+            ledger=True,
+        )
+    consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+    consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+    with k.engine.connect() as conn:
+        catalogue = {p.key: purposes_repo.get(conn, p.key) for p in kept}
+    pairs = []
+    for p in kept:
+        purpose = catalogue[p.key]
+        assert purpose is not None
+        pairs.append((p, purpose))
+    return list(minimised.cleared), pairs
+
+
+def erase(
+    k: Kluis,
+    actor: Actor,
+    row: Any,
+    now: datetime,
+    transport: messaging.TransportFactory | None,
+    mail: bool,
+) -> tuple[str, dict[str, bytes], list[str]]:
+    """Erasure in the brief's order: (1) the person gets a copy of their data, (2) everything
+    no legal obligation needs is erased (Art. 17(1), 17(3)(b)), (3) the person gets a
+    certificate, at the address captured before the erasure, which is not kept afterwards."""
+    person_id = row.person_id
+    to = contacts.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
+    electronic = row.channel == "portal" or row.verified_by in ELECTRONIC
+    copy = answers.export_files(k, actor, row, now, portable=False)
+    _, files = answers.deliver(
+        k,
+        actor,
+        row,
+        "request_access",
+        {"before_erasure": True},
+        copy,
+        now,
+        transport,
+        mail and electronic,
+    )
+    recipients = answers.recipients(k, person_id)
+    person, held = _held(k, person_id)
+    present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
+    kept = rules.kept_purposes(held, now)
+    reason = f"request {row.id}"
+    kept_for: list[tuple[rules.Kept, Purpose]] = []
+    if kept:
+        erased_fields, kept_for = _keep_only(k, actor, person_id, kept, reason, now)
+        outcome = (
+            f"erased except what {', '.join(p.key for p in kept)} must keep by law "
+            "(Art. 17(3)(b)); the rest is restricted to that purpose"
+        )
+    else:
+        contacts.erase_person(k, actor, person_id, now, reason=reason)
+        erased_fields = [f.name for f in present]
+        outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
+    certificate = rules.certificate(row.id, person_id, now, present, erased_fields, kept_for)
+    text = json.dumps(certificate, indent=2).encode()
+    cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
+    sent = None
+    if mail and to.email:
+        try:
+            sent = messaging.send_answer(
+                k,
+                actor,
+                person_id,
+                "erasure_certificate",
+                {"request_id": row.id, "certificate": certificate},
+                now,
+                transport=transport,
+                attachments=(cert_file,),
+                to=to,
+            )
+        except SendFailed:
+            # The erasure stands and the address is gone with it: running the request again
+            # could not reach the person either, so the certificate is handed over instead.
+            outcome += "; the certificate could not be e-mailed and is handed over"
+    if sent is not None:
+        with k.engine.begin() as conn:
+            answers.record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
+    else:
+        files[cert_file.filename] = cert_file.content
+    return outcome, files, recipients

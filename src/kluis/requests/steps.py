@@ -1,0 +1,79 @@
+"""Carrying out each type of privacy request (Art. 15-21) once it is in progress: what is
+done to the data, by the slice that owns it, and what the person is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from kluis.auth.rules import Actor
+from kluis.consent import service as consent
+from kluis.contacts import service as contacts
+from kluis.messaging import service as messaging
+from kluis.requests import answers, erasure
+from kluis.requests.rules import RequestType
+from kluis.runtime import Kluis
+
+
+def carry_out(
+    k: Kluis,
+    actor: Actor,
+    row: Any,
+    kind: RequestType,
+    changes: Mapping[str, Any] | None,
+    now: datetime,
+    transport: messaging.TransportFactory | None,
+    mail: bool,
+) -> tuple[str, dict[str, bytes], list[str] | None]:
+    """Do what the request asks; its outcome, the files to hand over (what could not be
+    e-mailed) and, where Art. 19 asks for it, the recipients to tell."""
+    person_id = row.person_id
+    files: dict[str, bytes] = {}
+    recipients: list[str] | None = None
+    if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
+        portable = kind is RequestType.PORTABILITY
+        how, files = answers.deliver(
+            k,
+            actor,
+            row,
+            "request_portability" if portable else "request_access",
+            {"before_erasure": False},
+            answers.export_files(k, actor, row, now, portable=portable),
+            now,
+            transport,
+            mail,
+        )
+        outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
+    elif kind is RequestType.RECTIFICATION:
+        assert changes is not None
+        contacts.update_person(k, actor, person_id, k.settings.privacy_purpose, changes, now)
+        recipients = answers.recipients(k, person_id)
+        outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
+        how, files = answers.deliver(
+            k,
+            actor,
+            row,
+            "request_done",
+            {"summary": "rectification", "fields": sorted(changes)},
+            [],
+            now,
+            transport,
+            mail,
+        )
+    elif kind is RequestType.RESTRICTION:
+        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+        recipients = answers.recipients(k, person_id)
+        outcome = "processing restricted to storage (Art. 18)"
+        answers.deliver(
+            k, actor, row, "request_done", {"summary": "restriction"}, [], now, transport, mail
+        )
+    elif kind is RequestType.OBJECTION:
+        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+        outcome = "direct marketing stopped on every channel (Art. 21(3))"
+        answers.deliver(
+            k, actor, row, "request_done", {"summary": "objection"}, [], now, transport, mail
+        )
+    else:
+        return erasure.erase(k, actor, row, now, transport, mail)
+    return outcome, files, recipients
