@@ -20,10 +20,6 @@ CTX = NormaliseContext("NL", date(2026, 3, 14))
 DECLARED = ConsentDeclaration("newsletter", "email", "paper_form", 1)
 
 
-def _digest(kind: str, term: str) -> bytes:
-    return f"{kind}:{term}".encode()
-
-
 def _validate(plan: rules.Plan, cells: list[str], consent: bool = False) -> Row | Reject | None:
     return rules.validate_row(
         plan,
@@ -33,7 +29,6 @@ def _validate(plan: rules.Plan, cells: list[str], consent: bool = False) -> Row 
         language="nl",
         ctx=CTX,
         declared_consent=consent,
-        blind_index=_digest,
     )
 
 

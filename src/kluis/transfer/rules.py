@@ -543,12 +543,13 @@ class Row:
     relationship: str
     language: str
     consent: bool
+    index: list[tuple[str, bytes]] = field(default_factory=list)
+    """(field, digest) of the blind index (``contacts.writer.index_entries``); this and all
+    below are made where the row is prepared (``transfer.worker``), after validation."""
     digests: dict[str, bytes] = field(default_factory=dict)
     """Blind-index digest of the e-mail address and phone number, for duplicates."""
-    index: list[tuple[str, bytes]] = field(default_factory=list)
     person_id: str = ""
-    """The id the person gets if the row creates one; with ``wrapped_key`` and ``sealed``,
-    made where the row is prepared (``transfer.service``)."""
+    """The id the person gets if the row creates one; with ``wrapped_key`` and ``sealed``."""
     wrapped_key: bytes = b""
     sealed: dict[str, bytes] = field(default_factory=dict)
     """``stored`` sealed under the new person's key, field by field."""
@@ -594,8 +595,6 @@ class _Layout:
     relationship: tuple[int, str] | None
     language: tuple[int, str] | None
     consent: tuple[int, str] | None
-    indexed: dict[str, tuple[PersonalField, str, bool]]
-    """Field name to (field, index kind, whether a duplicate look-up uses it)."""
 
 
 def _layout(plan: Plan) -> _Layout:
@@ -620,11 +619,6 @@ def _layout(plan: Plan) -> _Layout:
         language=column(LANGUAGE),
         # several consent columns are refused by plan_columns; the last one read wins, as before
         consent=(consents[-1].index, consents[-1].header) if consents else None,
-        indexed={
-            declared.name: (declared, declared.index, declared.index in ("email", "phone"))
-            for declared, _, _ in fields
-            if declared.index is not None
-        },
     )
 
 
@@ -637,7 +631,6 @@ def validate_row(
     language: str,
     ctx: contact_rules.NormaliseContext,
     declared_consent: bool,
-    blind_index: Callable[[str, str], bytes],
 ) -> Row | Reject | None:
     """One record as a ``Row`` to store, a ``Reject`` saying why not, or None for a blank line."""
     width = len(cells)
@@ -709,19 +702,7 @@ def validate_row(
             consent = False
         else:
             return Reject(line, header, "not yes or no (ja or nee)", INVALID_VALUE)
-    row = Row(line, stored, person_relationship, person_language, consent)
-    indexed = layout.indexed
-    for name, value in stored.items():
-        found_index = indexed.get(name)
-        if found_index is None:
-            continue
-        declared, kind, duplicates = found_index
-        for term in contact_rules.index_terms(declared, value):
-            digest = blind_index(kind, term)
-            row.index.append((name, digest))
-            if duplicates:
-                row.digests[name] = digest
-    return row
+    return Row(line, stored, person_relationship, person_language, consent)
 
 
 # Rows that match a person held already ------------------------------------------------------------
