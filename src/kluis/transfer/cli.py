@@ -21,8 +21,10 @@ from rich.progress import (
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.transfer import export as export_service
-from kluis.transfer import service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.matching import Duplicates
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 SHOWN = 20
@@ -94,7 +96,7 @@ def contacts_import(
     ] = False,
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
-    ] = service.BATCH_SIZE,
+    ] = pipeline.BATCH_SIZE,
     workers: Annotated[
         int,
         typer.Option(
@@ -110,7 +112,7 @@ def contacts_import(
     base = _base()
 
     def go() -> None:
-        options = service.ImportOptions(
+        options = ImportOptions(
             purposes=tuple(purpose),
             relationship=relationship,
             language=language,
@@ -141,7 +143,7 @@ def contacts_import(
 
         with base._kluis() as kluis:
             try:
-                report = service.run_import(
+                report = pipeline.run_import(
                     kluis,
                     base._actor(),
                     file,
