@@ -31,7 +31,8 @@ from kluis.auth.rules import Actor, Role
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.settings import Settings
-from kluis.transfer import service
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
 from kluis.vault.keys import new_master_key_text
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -100,10 +101,10 @@ def kluis_import(
     """Contacts per second, contacts created, CPU seconds per contact here and in the worker."""
     kluis = open_kluis(settings, create=True)
     load_default_catalogue(kluis.engine, NOW)
-    options = service.ImportOptions(purposes=("customer_service",), relationship="customer")
+    options = ImportOptions(purposes=("customer_service",), relationship="customer")
     own, children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    report = service.run_import(
+    report = pipeline.run_import(
         kluis, ACTOR, source, options, NOW, batch_size=batch, workers=workers
     )
     elapsed = time.perf_counter() - start
@@ -152,7 +153,7 @@ def _report(name: str, figures: tuple[float, int, float, float], plain: float, c
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=service.BATCH_SIZE)
+    parser.add_argument("--batch", type=int, default=pipeline.BATCH_SIZE)
     parser.add_argument(
         "--workers", type=int, default=1, help="1: a second process reads, validates and seals"
     )

@@ -21,9 +21,9 @@ from kluis.consent.tables import ConsentEvent, Evidence
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.transfer import service as transfer
-from kluis.transfer.rules import ConsentDeclaration
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.columns import ConsentDeclaration
 from transfer.helpers import write
 
 NEWSLETTER = "Yes, send me the newsletter by e-mail. I can unsubscribe at any time."
@@ -223,7 +223,7 @@ def test_an_import_declaring_a_notice_for_another_channel_is_refused_up_front(
         consent=ConsentDeclaration("newsletter", "sms", "paper_form", notice),
     )
     with pytest.raises(ConsentRefused) as refused_import:
-        transfer.run_import(kluis, ADMIN, path, options, NOW)
+        pipeline.run_import(kluis, ADMIN, path, options, NOW)
     assert refused_import.value.field == "consent_notice"
     assert "does not cover sms/newsletter" in str(refused_import.value)
     assert events_in_ledger(kluis) == 0

@@ -22,8 +22,9 @@ from kluis.consent import service as consent
 from kluis.contacts import service
 from kluis.errors import Conflict, Suppressed
 from kluis.runtime import Kluis
-from kluis.transfer import service as transfer
-from kluis.transfer.rules import Duplicates
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.matching import Duplicates
 from transfer.helpers import write
 
 LATER = NOW + timedelta(days=30)
@@ -132,9 +133,9 @@ def test_a_merge_that_fills_in_a_phone_lists_it(kluis: Kluis, tmp_path: Path) ->
     path = write(
         tmp_path / "beurs.csv", "E-mail,Telefoon\nfenna.brouwersma1@example.com,06 55550101\n"
     )
-    options = transfer.ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
+    options = ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
 
-    report = transfer.run_import(kluis, ADMIN, path, options, LATER)
+    report = pipeline.run_import(kluis, ADMIN, path, options, LATER)
 
     assert report.counts.merged == 1
     assert listed(kluis, "phone", NEW_PHONE) == "objected"

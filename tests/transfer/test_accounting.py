@@ -12,16 +12,17 @@ import pytest
 from conftest import ADMIN, NOW
 from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import ImportRefused, csv_records
-from kluis.transfer.service import ImportOptions, ImportReport
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions, ImportReport
+from kluis.transfer.rules.columns import ImportRefused
+from kluis.transfer.rules.records import csv_records
 from transfer.helpers import write
 
 CS = ImportOptions(purposes=("customer_service",))
 
 
 def _import(kluis: Kluis, path: Path, *, dry_run: bool = False) -> ImportReport:
-    return service.run_import(kluis, ADMIN, path, CS, NOW, dry_run=dry_run, workers=0)
+    return pipeline.run_import(kluis, ADMIN, path, CS, NOW, dry_run=dry_run, workers=0)
 
 
 def _accounted(report: ImportReport) -> int:

@@ -19,8 +19,8 @@ from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.transfer import export, repository, rules, service
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import export, job, pipeline, repository
+from kluis.transfer.job import ImportOptions
 from kluis.transfer.tables import ImportJob
 from transfer.helpers import write, write_rows
 
@@ -34,7 +34,7 @@ PEOPLE = (
 def _load(kluis: Kluis, tmp_path: Path) -> None:
     path = write(tmp_path / "in.csv", PEOPLE)
     options = ImportOptions(purposes=("customer_service", "age_verification"))
-    service.run_import(kluis, ADMIN, path, options, NOW)
+    pipeline.run_import(kluis, ADMIN, path, options, NOW)
 
 
 def test_export_formats_hold_only_the_purposes_fields(kluis: Kluis, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_exported_csv_imports_again(kluis: Kluis, tmp_path: Path) -> None:
     _load(kluis, tmp_path)
     out = tmp_path / "out.csv"
     export.export_people(kluis, ADMIN, out, "customer_service", export.ExportFormat.CSV, NOW)
-    report = service.run_import(
+    report = pipeline.run_import(
         kluis,
         ADMIN,
         out,
@@ -183,7 +183,7 @@ def test_an_import_killed_midway_shows_as_stalled_until_run_again(
         raise KeyboardInterrupt  # like a kill: nothing below gets to mark the job failed
 
     with pytest.raises(KeyboardInterrupt):
-        service.run_import(
+        pipeline.run_import(
             kluis, ADMIN, path, options, NOW, progress=killed, batch_size=2, workers=0
         )
     job_id = repository.list_jobs(kluis.engine)[0].id
@@ -194,9 +194,9 @@ def test_an_import_killed_midway_shows_as_stalled_until_run_again(
         job: dict[str, object] = answer.json()
         return job
 
-    quiet = shown(NOW + rules.STALE_AFTER)
+    quiet = shown(NOW + job.STALE_AFTER)
     assert (quiet["status"], quiet["position"], quiet["hint"]) == ("running", 2, None)
-    stalled = shown(NOW + rules.STALE_AFTER + timedelta(seconds=1))
+    stalled = shown(NOW + job.STALE_AFTER + timedelta(seconds=1))
     assert (stalled["status"], stalled["position"]) == ("stalled", 2)
     assert "run the same import again" in str(stalled["hint"])
     with kluis.engine.connect() as conn:  # only the display changed
@@ -204,7 +204,7 @@ def test_an_import_killed_midway_shows_as_stalled_until_run_again(
     assert stored == "running"
 
     later = NOW + timedelta(hours=1)
-    report = service.run_import(kluis, ADMIN, path, options, later, batch_size=2)
+    report = pipeline.run_import(kluis, ADMIN, path, options, later, batch_size=2)
     assert (report.job_id, report.resumed_from, report.counts.created) == (job_id, 2, 5)
     done = shown(later + timedelta(days=1))
     assert (done["status"], done["hint"]) == ("done", None)

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from conftest import ADMIN, NOW, examples
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import Duplicates
-from kluis.transfer.service import ImportOptions, ImportReport
+from kluis.transfer import pipeline
+from kluis.transfer.job import KEPT_REJECTS, ImportOptions, ImportReport
+from kluis.transfer.rules.matching import Duplicates
 
 LIMIT = csv.field_size_limit()
 UNIQUE = itertools.count()
@@ -168,8 +168,8 @@ def _check(report: ImportReport, expected: int, text: str) -> None:
     assert c.created + c.merged + c.skipped + c.rejected == expected, (text, report.rejects)
     assert report.records == expected
     assert report.position == expected + c.blank
-    assert len(report.rejects) == min(c.rejected, service.KEPT_REJECTS)
-    assert len(report.skips) == min(c.skipped, service.KEPT_REJECTS)
+    assert len(report.rejects) == min(c.rejected, KEPT_REJECTS)
+    assert len(report.skips) == min(c.skipped, KEPT_REJECTS)
     for note in [*report.rejects, *report.skips]:
         assert note.line >= 1
         assert note.code
@@ -197,7 +197,7 @@ def _fuzz(
         options = ImportOptions(purposes=("customer_service",), duplicates=duplicates)
 
         def go(dry_run: bool) -> ImportReport:
-            return service.run_import(
+            return pipeline.run_import(
                 kluis, ADMIN, path, options, NOW, dry_run=dry_run, batch_size=batch, workers=0
             )
 

@@ -16,22 +16,23 @@ from kluis.consent.catalogue import ConsentRefused
 from kluis.contacts import service as contacts
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates, ImportRefused
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline, writer
+from kluis.transfer.job import ImportOptions, ImportReport
+from kluis.transfer.rules.columns import ConsentDeclaration, ImportRefused
+from kluis.transfer.rules.matching import Duplicates
 from transfer.helpers import everyone, write, write_rows
 
 CS = ("customer_service",)
 
 
-def _import(kluis: Kluis, path: Path, **options: object) -> service.ImportReport:
+def _import(kluis: Kluis, path: Path, **options: object) -> ImportReport:
     extra = {
         k: options.pop(k)
         for k in ("rejects_path", "batch_size", "dry_run", "workers")
         if k in options
     }
     opts = ImportOptions(**{"purposes": CS, **options})  # type: ignore[arg-type]
-    return service.run_import(kluis, ADMIN, path, opts, NOW, **extra)  # type: ignore[arg-type]
+    return pipeline.run_import(kluis, ADMIN, path, opts, NOW, **extra)  # type: ignore[arg-type]
 
 
 def _find(kluis: Kluis, email: str, purpose: str = "privacy_requests") -> contacts.PersonView:
@@ -396,20 +397,20 @@ def test_resume_after_a_failed_batch_gives_the_same_people(
     rows = [["E-mail", "Voornaam"]] + [[f"p{n}@example.com", f"P{n}"] for n in range(50)]
     rows += [["p3@example.com", "again"]]
     path = write_rows(tmp_path / "resume.csv", rows)
-    real = service._Writer._insert
+    real = writer.BatchWriter._insert
     calls = 0
 
-    def failing(self: service._Writer, *args: object) -> None:
+    def failing(self: writer.BatchWriter, *args: object) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("power cut")
         real(self, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(service._Writer, "_insert", failing)
+    monkeypatch.setattr(writer.BatchWriter, "_insert", failing)
     with pytest.raises(RuntimeError):
         _import(kluis, path, batch_size=10)
-    monkeypatch.setattr(service._Writer, "_insert", real)
+    monkeypatch.setattr(writer.BatchWriter, "_insert", real)
     report = _import(kluis, path, batch_size=10)
     assert report.resumed_from == 20
     assert (report.counts.created, report.counts.skipped) == (50, 1)

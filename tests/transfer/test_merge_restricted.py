@@ -12,9 +12,9 @@ from conftest import ADMIN, NOW
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import Duplicates
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.matching import Duplicates
 from transfer.helpers import write
 
 
@@ -35,8 +35,8 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
     rejects = tmp_path / "rejects.csv"
     options = ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
 
-    dry = service.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
-    report = service.run_import(kluis, ADMIN, path, options, NOW, rejects_path=rejects)
+    dry = pipeline.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
+    report = pipeline.run_import(kluis, ADMIN, path, options, NOW, rejects_path=rejects)
 
     assert (vars(dry.counts), dry.rejects) == (vars(report.counts), report.rejects)
 
@@ -65,7 +65,7 @@ def test_skip_policy_leaves_a_restricted_person_alone_too(kluis: Kluis, tmp_path
     path = write(tmp_path / "beurs.csv", "E-mail,Achternaam\njolien@example.com,Verhoef\n")
     options = ImportOptions(purposes=("customer_service",))
 
-    report = service.run_import(kluis, ADMIN, path, options, NOW)
+    report = pipeline.run_import(kluis, ADMIN, path, options, NOW)
 
     assert (report.counts.skipped, report.counts.rejected) == (1, 0)
     (view,) = contacts.read_people(kluis, ADMIN, [held], "privacy_requests", NOW)

@@ -14,9 +14,9 @@ from kluis.auth.rules import Actor
 from kluis.contacts import service as contacts
 from kluis.errors import PurposeRefused
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import Duplicates
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions, ImportReport
+from kluis.transfer.rules.matching import Duplicates
 from transfer.helpers import write
 
 
@@ -28,9 +28,9 @@ def _held(kluis: Kluis, email: str, purposes: list[str], **fields: str) -> str:
 
 def _merge(
     kluis: Kluis, actor: Actor, path: Path, purpose: str, *, dry_run: bool = False
-) -> service.ImportReport:
+) -> ImportReport:
     options = ImportOptions(purposes=(purpose,), duplicates=Duplicates.MERGE)
-    return service.run_import(kluis, actor, path, options, NOW, dry_run=dry_run)
+    return pipeline.run_import(kluis, actor, path, options, NOW, dry_run=dry_run)
 
 
 def test_marketing_cannot_merge_into_a_person_held_for_other_purposes(

@@ -12,9 +12,10 @@ from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
-from kluis.transfer import service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions, ImportReport
+from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.matching import Duplicates
 from transfer.helpers import write
 
 MARKETING = ("email_marketing", "customer_service")
@@ -51,11 +52,11 @@ def _listed(kluis: Kluis, phone: str) -> str | None:
 
 def _merge(
     kluis: Kluis, path: Path, purposes: tuple[str, ...], declaration: ConsentDeclaration
-) -> service.ImportReport:
+) -> ImportReport:
     """The import, after checking that its dry run predicts it."""
     options = ImportOptions(purposes=purposes, duplicates=Duplicates.MERGE, consent=declaration)
-    dry = service.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
-    report = service.run_import(kluis, ADMIN, path, options, NOW)
+    dry = pipeline.run_import(kluis, ADMIN, path, options, NOW, dry_run=True)
+    report = pipeline.run_import(kluis, ADMIN, path, options, NOW)
     assert (vars(dry.counts), dry.rejects) == (vars(report.counts), report.rejects)
     return report
 

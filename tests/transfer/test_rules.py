@@ -14,19 +14,18 @@ from conftest import examples
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
 from kluis.contacts.rules import NormaliseContext, readable_by
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
-from kluis.transfer import rules
-from kluis.transfer.rules import ConsentDeclaration, ImportRefused, Reject, Row
+from kluis.transfer import job
+from kluis.transfer.rules import columns, matching, notes, records, values
+from kluis.transfer.rules.columns import ConsentDeclaration, ImportRefused
+from kluis.transfer.rules.notes import Reject
+from kluis.transfer.rules.values import Row
 
 CTX = NormaliseContext("NL", date(2026, 3, 14))
 DECLARED = ConsentDeclaration("newsletter", "email", "paper_form", 1)
 
 
-def _digest(kind: str, term: str) -> bytes:
-    return f"{kind}:{term}".encode()
-
-
-def _validate(plan: rules.Plan, cells: list[str], consent: bool = False) -> Row | Reject | None:
-    return rules.validate_row(
+def _validate(plan: columns.Plan, cells: list[str], consent: bool = False) -> Row | Reject | None:
+    return values.validate_row(
         plan,
         2,
         cells,
@@ -34,18 +33,17 @@ def _validate(plan: rules.Plan, cells: list[str], consent: bool = False) -> Row 
         language="nl",
         ctx=CTX,
         declared_consent=consent,
-        blind_index=_digest,
     )
 
 
 def test_synonyms_name_declared_fields_only() -> None:
-    assert set(rules.SYNONYMS) <= {*BY_NAME, *rules.ATTRIBUTES}
+    assert set(columns.SYNONYMS) <= {*BY_NAME, *columns.ATTRIBUTES}
 
 
 @pytest.mark.parametrize("field", PERSONAL_FIELDS, ids=lambda f: f.name)
 def test_every_field_is_recognised_by_name_and_both_labels(field: object) -> None:
     for word in (field.name, field.label_en, field.label_nl):  # type: ignore[attr-defined]
-        assert rules.KNOWN_HEADERS[rules.header_key(word)] == field.name  # type: ignore[attr-defined]
+        assert columns.KNOWN_HEADERS[columns.header_key(word)] == field.name  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -57,7 +55,7 @@ def test_every_field_is_recognised_by_name_and_both_labels(field: object) -> Non
     ],
 )
 def test_headers_in_english_and_dutch(headers: list[str], targets: None) -> None:
-    plan = rules.plan_columns(headers, {}, None)
+    plan = columns.plan_columns(headers, {}, None)
     assert [c.target for c in plan.columns] == [
         "given_name",
         "family_name",
@@ -69,11 +67,11 @@ def test_headers_in_english_and_dutch(headers: list[str], targets: None) -> None
 
 def test_unknown_column_is_refused_naming_it_and_the_way_out() -> None:
     with pytest.raises(ImportRefused) as caught:
-        rules.plan_columns(["Voornaam", "Klantnummer"], {}, None)
+        columns.plan_columns(["Voornaam", "Klantnummer"], {}, None)
     assert "'Klantnummer'" in caught.value.detail
     assert "--map" in caught.value.detail
-    plan = rules.plan_columns(
-        ["Voornaam", "Klantnummer"], rules.parse_mapping(["Klantnummer=ignore"]), None
+    plan = columns.plan_columns(
+        ["Voornaam", "Klantnummer"], columns.parse_mapping(["Klantnummer=ignore"]), None
     )
     assert [c.target for c in plan.columns] == ["given_name"]
 
@@ -83,15 +81,15 @@ def test_unknown_column_is_refused_naming_it_and_the_way_out() -> None:
 )
 def test_consent_column_without_declaration_is_refused(header: str) -> None:
     with pytest.raises(ImportRefused) as caught:
-        rules.plan_columns(["E-mail", header], {}, None)
+        columns.plan_columns(["E-mail", header], {}, None)
     assert caught.value.field == "consent"
     assert "Art. 7(1)" in caught.value.detail
-    plan = rules.plan_columns(["E-mail", header], {}, DECLARED)
+    plan = columns.plan_columns(["E-mail", header], {}, DECLARED)
     assert plan.columns[1].target == "consent"
 
 
 def test_consent_column_values() -> None:
-    plan = rules.plan_columns(["E-mail", "Nieuwsbrief"], {}, DECLARED)
+    plan = columns.plan_columns(["E-mail", "Nieuwsbrief"], {}, DECLARED)
     yes = _validate(plan, ["a@example.com", "ja"], consent=True)
     no = _validate(plan, ["a@example.com", "nee"], consent=True)
     odd = _validate(plan, ["a@example.com", "misschien"], consent=True)
@@ -108,7 +106,7 @@ def test_consent_column_values() -> None:
     [("a;b;c", ";"), ("a,b,c", ","), ("a\tb", "\t"), ("single", ","), ('"x,y";b;c', ";")],
 )
 def test_delimiter(line: str, expected: str) -> None:
-    assert rules.sniff_delimiter(line) == expected
+    assert records.sniff_delimiter(line) == expected
 
 
 @pytest.mark.parametrize(
@@ -122,7 +120,7 @@ def test_delimiter(line: str, expected: str) -> None:
 )
 def test_reasons_never_echo_the_value(column: str, value: str) -> None:
     headers = ["Voornaam", "E-mail", "Telefoon", "Geboortedatum"]
-    plan = rules.plan_columns(headers, {}, None)
+    plan = columns.plan_columns(headers, {}, None)
     cells = ["Jan", "", "", ""]
     cells[headers.index(column)] = value
     result = _validate(plan, cells)
@@ -134,7 +132,7 @@ def test_reasons_never_echo_the_value(column: str, value: str) -> None:
 
 
 def test_dutch_dates_and_name_prefix() -> None:
-    plan = rules.plan_columns(
+    plan = columns.plan_columns(
         ["Voornaam", "Tussenvoegsel", "Achternaam", "Geboortedatum"], {}, None
     )
     row = _validate(plan, ["Jan", "van der", "Berg", "17-5-1980"])
@@ -147,7 +145,7 @@ def test_dutch_dates_and_name_prefix() -> None:
 
 
 def test_blank_and_overlong_rows() -> None:
-    plan = rules.plan_columns(["Voornaam", "E-mail"], {}, None)
+    plan = columns.plan_columns(["Voornaam", "E-mail"], {}, None)
     assert _validate(plan, ["", " "]) is None
     too_long = _validate(plan, ["Jan", "jan@example.com", "extra"])
     assert isinstance(too_long, Reject)
@@ -155,16 +153,16 @@ def test_blank_and_overlong_rows() -> None:
 
 
 def test_minimisation_refuses_a_column_no_purpose_uses() -> None:
-    plan = rules.plan_columns(["E-mail", "Geboortedatum"], {}, None)
+    plan = columns.plan_columns(["E-mail", "Geboortedatum"], {}, None)
     with pytest.raises(ImportRefused) as caught:
-        rules.check_minimisation(plan, lambda f: f.name != "birth_date")
+        columns.check_minimisation(plan, lambda f: f.name != "birth_date")
     assert "Art. 5(1)(c)" in caught.value.detail
 
 
 def test_every_header_problem_is_reported_at_once() -> None:
     headers = ["Voornaam", "Klantnummer", "Nieuwsbrief", "Geboortedatum", "Schoenmaat"]
     with pytest.raises(ImportRefused) as caught:
-        rules.plan_columns(headers, {}, None, may_use=lambda f: f.name != "birth_date")
+        columns.plan_columns(headers, {}, None, may_use=lambda f: f.name != "birth_date")
     detail = caught.value.detail
     assert detail.startswith("3 problems with the header")
     assert "'Klantnummer', 'Schoenmaat'" in detail
@@ -180,9 +178,9 @@ _STATUSES = ("queued", "running", "done", "failed")
 _AGES = {
     "in the future": -timedelta(minutes=1),
     "just now": timedelta(0),
-    "a microsecond before the limit": rules.STALE_AFTER - timedelta(microseconds=1),
-    "exactly at the limit": rules.STALE_AFTER,
-    "a microsecond past the limit": rules.STALE_AFTER + timedelta(microseconds=1),
+    "a microsecond before the limit": job.STALE_AFTER - timedelta(microseconds=1),
+    "exactly at the limit": job.STALE_AFTER,
+    "a microsecond past the limit": job.STALE_AFTER + timedelta(microseconds=1),
     "days past": timedelta(days=3),
 }
 _STALLED_AGES = {"a microsecond past the limit", "days past"}
@@ -194,26 +192,26 @@ def test_only_a_running_job_without_progress_past_the_limit_is_stalled(
     status: str, age: str
 ) -> None:
     now = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-    state = rules.job_state(status, now - _AGES[age], now)
+    state = job.job_state(status, now - _AGES[age], now)
     if status == "running" and age in _STALLED_AGES:
         assert state.status == "stalled"
         assert state.hint is not None
         assert "10 minutes" in state.hint
         assert "run the same import again" in state.hint
     else:
-        assert state == rules.JobState(status, None)
+        assert state == job.JobState(status, None)
 
 
 def test_the_limit_is_ten_minutes_and_can_be_given() -> None:
-    assert timedelta(minutes=10) == rules.STALE_AFTER
+    assert timedelta(minutes=10) == job.STALE_AFTER
     now = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
     last = now - timedelta(minutes=2)
-    assert rules.job_state("running", last, now).status == "running"
-    short = rules.job_state("running", last, now, stale_after=timedelta(minutes=1))
+    assert job.job_state("running", last, now).status == "running"
+    short = job.job_state("running", last, now, stale_after=timedelta(minutes=1))
     assert short.status == "stalled"
     assert short.hint is not None
     assert short.hint.startswith("no progress for more than 1 minute:")
-    assert rules.job_state("running", last, now, stale_after=timedelta(minutes=2)).status == (
+    assert job.job_state("running", last, now, stale_after=timedelta(minutes=2)).status == (
         "running"
     )
 
@@ -223,9 +221,9 @@ def test_time_zones_do_not_move_the_limit() -> None:
     amsterdam = timezone(timedelta(hours=1))
     now = datetime(2026, 3, 14, 10, 30, tzinfo=amsterdam)  # 09:30 UTC
     at_limit = datetime(2026, 3, 14, 9, 20, tzinfo=UTC)
-    assert rules.job_state("running", at_limit, now).status == "running"
+    assert job.job_state("running", at_limit, now).status == "running"
     past = at_limit - timedelta(seconds=1)
-    assert rules.job_state("running", past, now).status == "stalled"
+    assert job.job_state("running", past, now).status == "stalled"
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -242,7 +240,7 @@ def test_statistics_are_refreshed_rarely_and_never_far_behind(
     for created in created_per_batch:
         people += created
         added_since += created
-        if rules.statistics_due(added_since, held_then):
+        if job.statistics_due(added_since, held_then):
             held_then, added_since, refreshes = people, 0, refreshes + 1
         assert people <= 2 * held_then or people == 0
         assert people - held_then == added_since
@@ -255,8 +253,8 @@ def test_statistics_are_refreshed_rarely_and_never_far_behind(
 _E, _P, _E2, _P2 = b"e1", b"p1", b"e2", b"p2"
 _OWNERS = {_E: "x", _P: "x"}
 _OTHER = {_E: "x", _P2: "y"}
-_BOTH = rules.Held(frozenset({"email", "phone"}))
-_MAIL_ONLY = rules.Held(frozenset({"email"}))
+_BOTH = matching.Held(frozenset({"email", "phone"}))
+_MAIL_ONLY = matching.Held(frozenset({"email"}))
 
 
 @pytest.mark.parametrize(
@@ -291,21 +289,21 @@ _MAIL_ONLY = rules.Held(frozenset({"email"}))
         (
             {"email": _E},
             _OWNERS,
-            {"x": rules.Held(frozenset({"email"}), readable=False, restricted=True)},
+            {"x": matching.Held(frozenset({"email"}), readable=False, restricted=True)},
             "merge",
             ("reject", "held_for_other_purposes", ""),
         ),
         (
             {"email": _E},
             _OWNERS,
-            {"x": rules.Held(frozenset({"email"}), readable=False)},
+            {"x": matching.Held(frozenset({"email"}), readable=False)},
             "skip",
             ("skip", "duplicate", "email"),
         ),
         (
             {"email": _E},
             _OWNERS,
-            {"x": rules.Held(frozenset({"email"}), restricted=True)},
+            {"x": matching.Held(frozenset({"email"}), restricted=True)},
             "merge",
             ("reject", "restricted", ""),
         ),
@@ -314,15 +312,15 @@ _MAIL_ONLY = rules.Held(frozenset({"email"}))
 def test_what_becomes_of_a_row_that_matches(
     digests: dict[str, bytes],
     owners: dict[bytes, str],
-    held: dict[str, rules.Held],
+    held: dict[str, matching.Held],
     duplicates: str,
     expected: tuple[str, str, str],
 ) -> None:
-    decision = rules.on_match(digests, owners, held, rules.Duplicates(duplicates))
+    decision = matching.on_match(digests, owners, held, matching.Duplicates(duplicates))
     assert (decision.action.value, decision.code, decision.field) == expected
-    if decision.action in (rules.Action.SKIP, rules.Action.REJECT):
-        note = rules.match_note(decision, digests, 7, {"email": "E-mail", "phone": "Telefoon"})
-        assert isinstance(note, rules.Skip if decision.action is rules.Action.SKIP else Reject)
+    if decision.action in (matching.Action.SKIP, matching.Action.REJECT):
+        note = matching.match_note(decision, digests, 7, {"email": "E-mail", "phone": "Telefoon"})
+        assert isinstance(note, notes.Skip if decision.action is matching.Action.SKIP else Reject)
         assert (note.line, note.code) == (7, decision.code)
         assert "x" not in note.reason.split()  # never the matched person's id
 

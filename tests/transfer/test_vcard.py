@@ -12,9 +12,9 @@ from conftest import ADMIN, NOW
 from kluis.contacts.vcard import person_vcard
 from kluis.requests import formats
 from kluis.runtime import Kluis
-from kluis.transfer import export, service
+from kluis.transfer import export, pipeline
+from kluis.transfer.job import ImportOptions
 from kluis.transfer.reading import VCARD_HEADERS, card_cells
-from kluis.transfer.service import ImportOptions
 from transfer.helpers import everyone, write_rows
 
 PURPOSES = ("customer_service", "sales_follow_up", "age_verification")
@@ -53,7 +53,7 @@ def test_exported_vcards_import_into_another_kluis_with_the_same_values(
     kluis: Kluis, target: Kluis, tmp_path: Path
 ) -> None:
     source = write_rows(tmp_path / "in.csv", PEOPLE)
-    made = service.run_import(kluis, ADMIN, source, ImportOptions(purposes=PURPOSES), NOW)
+    made = pipeline.run_import(kluis, ADMIN, source, ImportOptions(purposes=PURPOSES), NOW)
     assert (made.counts.created, made.counts.rejected) == (3, 0)
     cards = tmp_path / "out.vcf"
     count = export.export_people(
@@ -61,7 +61,7 @@ def test_exported_vcards_import_into_another_kluis_with_the_same_values(
     )
     assert count == 3
 
-    moved = service.run_import(target, ADMIN, cards, ImportOptions(purposes=PURPOSES), NOW)
+    moved = pipeline.run_import(target, ADMIN, cards, ImportOptions(purposes=PURPOSES), NOW)
 
     assert (moved.format, moved.counts.created, moved.counts.rejected) == ("vcf", 3, 0)
     here, there = everyone(kluis, tmp_path), everyone(target, tmp_path)
@@ -71,7 +71,7 @@ def test_exported_vcards_import_into_another_kluis_with_the_same_values(
 
 
 def test_the_export_writes_vcard_4(kluis: Kluis, tmp_path: Path) -> None:
-    service.run_import(
+    pipeline.run_import(
         kluis,
         ADMIN,
         write_rows(tmp_path / "in.csv", PEOPLE[:2]),

@@ -13,8 +13,8 @@ import pytest
 from conftest import ADMIN, NOW
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
-from kluis.transfer import repository, service
-from kluis.transfer.service import ImportOptions
+from kluis.transfer import pipeline, repository, worker
+from kluis.transfer.job import ImportOptions
 from transfer.helpers import write_rows
 
 OPTIONS = ImportOptions(purposes=("customer_service",))
@@ -29,10 +29,10 @@ def _failing_on_batch(
     monkeypatch: pytest.MonkeyPatch, batch: int, failure: BaseException | None
 ) -> None:
     """Make the worker fail on its ``batch``-th batch: raise ``failure``, or die when None."""
-    real = service._Context.prepare
+    real = worker.Preparer.prepare
     calls = 0
 
-    def prepare(self: service._Context, chunk: Sequence[tuple[int, list[str]]]) -> object:
+    def prepare(self: worker.Preparer, chunk: Sequence[tuple[int, list[str]]]) -> object:
         nonlocal calls
         calls += 1
         if calls == batch:
@@ -41,7 +41,7 @@ def _failing_on_batch(
             raise failure
         return real(self, chunk)
 
-    monkeypatch.setattr(service._Context, "prepare", prepare)
+    monkeypatch.setattr(worker.Preparer, "prepare", prepare)
 
 
 def _emails(kluis: Kluis) -> list[str]:
@@ -58,13 +58,13 @@ def test_an_error_in_the_worker_reaches_the_importer_and_the_rerun_finishes(
     _failing_on_batch(monkeypatch, 3, InvalidField("the disk said no", field="file"))
 
     with pytest.raises(InvalidField, match="the disk said no"):
-        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+        pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
 
     (job,) = repository.list_jobs(kluis.engine)
     assert (job.status, job.error) == ("failed", "the disk said no")
     assert 0 < job.position < 30
     monkeypatch.undo()
-    report = service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+    report = pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
     assert (report.status, report.counts.created, report.resumed_from) == ("done", 30, 10)
     assert _emails(kluis) == sorted(f"w{n}@example.com" for n in range(30))
 
@@ -76,14 +76,14 @@ def test_a_worker_that_dies_stops_the_import(
     _failing_on_batch(monkeypatch, 2, None)
 
     with pytest.raises(RuntimeError, match="worker process stopped unexpectedly"):
-        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+        pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
 
     (job,) = repository.list_jobs(kluis.engine)
     # the first batch is written only if it left the worker before it died
     assert job.status == "failed"
     assert job.position in (0, 5)
     monkeypatch.undo()
-    report = service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+    report = pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
     assert (report.counts.created, report.resumed_from) == (30, job.position)
 
 
@@ -97,5 +97,5 @@ def test_an_error_that_cannot_travel_arrives_by_its_name_alone(
     _failing_on_batch(monkeypatch, 1, Local("no such thing"))
 
     with pytest.raises(RuntimeError, match=r"worker process failed: Local$") as raised:
-        service.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
+        pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
     assert "no such thing" not in str(raised.value)  # its text may quote a cell: not passed on

@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Row
 from kluis.audit import service as audit
 from kluis.audit.events import (
     AuditEvent,
-    PersonCreated,
     PersonErasedEvent,
     PersonMinimised,
     PersonPurposeAdded,
@@ -32,9 +31,8 @@ from kluis.audit.events import (
 from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
-from kluis.contacts import repository, rules
+from kluis.contacts import repository, rules, writer
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS, PersonalField
-from kluis.db import to_db_time
 from kluis.errors import (
     Conflict,
     InvalidField,
@@ -139,11 +137,7 @@ def _prepare(
         purpose = purposes.get(key)
         if purpose is None:
             raise InvalidField(f"there is no purpose {key!r}", field="purposes")
-        if not holds_purpose(actor.role, purpose.roles):
-            raise PurposeRefused(
-                f"role {actor.role.value} may not collect data for purpose {key!r}",
-                field="purposes",
-            )
+        writer.check_collects(actor, purpose)
         chosen.append(purpose)
     stored: dict[str, str] = {}
     for name, value in item.fields.items():
@@ -249,13 +243,23 @@ def create_people(
             listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
             ids = new_person_ids(len(prepared))
             ciphers = k.vault.create_keys(ids, now)
-            rows = _rows(k, ids, prepared, ciphers, now, source)
-            rows.events.extend(
+            people = writer.NewPeople(conn, now, source)
+            for person_id, p in zip(ids, prepared, strict=True):
+                people.add(
+                    person_id,
+                    p.relationship,
+                    p.language,
+                    tuple(dict.fromkeys(p.item.purposes)),
+                    ciphers[person_id].seal_all(p.stored),
+                    writer.index_entries(p.stored, k.vault.blind_index),
+                    p.item.company_id,
+                )
+            people.insert(conn)
+            events = people.events + [
                 SuppressionRemoved(ids[offset], tuple(sorted({kind for kind, _ in entries})))
                 for offset, entries in listed.items()
-            )
-            repository.insert_people(conn, rows.people, rows.purposes, rows.index)
-            audit.record(conn, actor.ref, now, rows.events)
+            ]
+            audit.record(conn, actor.ref, now, events)
         # Only once the people are stored: a failure in between leaves the address on the list
         # (a refusal later), never off the list without the sign-up that took it off.
         if listed:
@@ -384,51 +388,6 @@ def _check_batch(
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:
         raise InvalidField(f"there is no company {unknown[0]}", field="company_id")
-
-
-@dataclass
-class _Rows:
-    people: list[tuple[Any, ...]] = field(default_factory=list)
-    purposes: list[tuple[Any, ...]] = field(default_factory=list)
-    index: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[AuditEvent] = field(default_factory=list)
-
-
-def _rows(
-    k: Kluis,
-    ids: list[str],
-    prepared: list[_Prepared],
-    ciphers: Mapping[str, PersonCipher],
-    now: datetime,
-    source: str,
-) -> _Rows:
-    """Database rows (driver forms) and audit events of new people: sealed, indexed."""
-    at = to_db_time(now)
-    rows = _Rows()
-    for person_id, p in zip(ids, prepared, strict=True):
-        cipher = ciphers[person_id]
-        sealed = [
-            None if (value := p.stored.get(f.name)) is None else cipher.seal(f.name, value)
-            for f in PERSONAL_FIELDS
-        ]
-        rows.people.append(
-            (person_id, p.relationship, p.language, p.item.company_id, at, at, at, *sealed)
-        )
-        purposes = tuple(dict.fromkeys(p.item.purposes))
-        rows.purposes.extend((person_id, key, at) for key in purposes)
-        rows.index.extend(
-            (r["field"], r["digest"], person_id) for r in _index_rows(k, person_id, p.stored)
-        )
-        rows.events.append(
-            PersonCreated(
-                person_id=person_id,
-                relationship=p.relationship,
-                purposes=purposes,
-                fields=tuple(sorted(p.stored)),
-                source=source,
-            )
-        )
-    return rows
 
 
 def create_person(

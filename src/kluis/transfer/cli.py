@@ -22,8 +22,10 @@ from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.transfer import demo as demo_service
 from kluis.transfer import export as export_service
-from kluis.transfer import service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.matching import Duplicates
 
 commands = console.Commands()
 contacts_app = console.Commands()
@@ -93,7 +95,7 @@ def contacts_import(
     ] = False,
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Rows per transaction.")
-    ] = service.BATCH_SIZE,
+    ] = pipeline.BATCH_SIZE,
     workers: Annotated[
         int,
         typer.Option(
@@ -106,7 +108,7 @@ def contacts_import(
     as_json: console.JsonOption = False,
 ) -> None:
     """Import people from a CSV or vCard file; run it again after an interruption to carry on."""
-    options = service.ImportOptions(
+    options = ImportOptions(
         purposes=tuple(purpose),
         relationship=relationship,
         language=language,
@@ -137,7 +139,7 @@ def contacts_import(
 
     with console.opened() as kluis:
         try:
-            report = service.run_import(
+            report = pipeline.run_import(
                 kluis,
                 console.actor(),
                 file,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -31,10 +31,9 @@ from kluis.contacts import repository as contacts_repo
 from kluis.contacts import service as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.runtime import Kluis
-from kluis.transfer.rules import ConsentDeclaration, Row
-
-if TYPE_CHECKING:
-    from kluis.transfer.service import Counts
+from kluis.transfer.job import Counts
+from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.values import Row
 
 
 def grant(

@@ -12,23 +12,29 @@ import codecs
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TypeAlias
 
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.transfer.rules import (
+from kluis.transfer.rules.columns import ImportRefused
+from kluis.transfer.rules.notes import (
     NO_PERSONAL_FIELD,
     OUTSIDE_CARD,
     UNREADABLE_CARD,
     UNTERMINATED_CARD,
-    Format,
-    ImportRefused,
     Reject,
-    csv_records,
-    sniff_delimiter,
 )
+from kluis.transfer.rules.records import csv_records, sniff_delimiter
 
 _CHUNK = 1 << 20
+
+
+class Format(StrEnum):
+    """The formats an import reads."""
+
+    CSV = "csv"
+    VCARD = "vcf"
 
 
 @dataclass(frozen=True)

@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, select, update
 
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.db import rows_in
 from kluis.errors import Conflict, NotFound
+from kluis.transfer.job import KEPT_REJECTS, Counts
 from kluis.transfer.reading import FileInfo
-from kluis.transfer.rules import LineNote, Reject, Row, Skip
+from kluis.transfer.rules.notes import LineNote, Reject, Skip
+from kluis.transfer.rules.values import Row
 from kluis.transfer.tables import ImportJob
 
-if TYPE_CHECKING:
-    from kluis.transfer.service import Counts
-
-KEPT_REJECTS = 100
 _JOBS: Table = ImportJob.__table__  # type: ignore[assignment]
 
 

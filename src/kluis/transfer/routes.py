@@ -23,9 +23,12 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Response, Uplo
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
 from kluis.auth.rules import Actor
+from kluis.db import utcnow
 from kluis.runtime import Kluis
-from kluis.transfer import repository, service
-from kluis.transfer.rules import ConsentDeclaration, Duplicates, job_state
+from kluis.transfer import pipeline, repository
+from kluis.transfer.job import ImportOptions, job_state
+from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.matching import Duplicates
 from kluis.transfer.schemas import ImportJobPublic
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEMS)
@@ -58,7 +61,7 @@ def _upload_folder(k: Kluis, now: datetime) -> FilePath:
 
 def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
     """The job as shown at ``now``: a running job without progress for a while is ``stalled``
-    (``rules.job_state``), since a killed import cannot say so itself."""
+    (``job.job_state``), since a killed import cannot say so itself."""
     state = job_state(job.status, job.updated_at, now)
     data = dataclasses.asdict(job) | {
         "status": state.status,
@@ -68,11 +71,9 @@ def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
     return ImportJobPublic(**{k: v for k, v in data.items() if k in ImportJobPublic.model_fields})
 
 
-def _run(k: Kluis, actor: Actor, path: FilePath, options: service.ImportOptions) -> None:
-    from kluis.db import utcnow
-
+def _run(k: Kluis, actor: Actor, path: FilePath, options: ImportOptions) -> None:
     try:
-        service.run_import(k, actor, path, options, utcnow(), workers=0)
+        pipeline.run_import(k, actor, path, options, utcnow(), workers=0)
     except Exception:  # noqa: S110 (the job row records the failure)
         pass
     finally:
@@ -105,7 +106,7 @@ def create_import(
     declaration: ConsentDeclaration | None = _declaration(
         consent_topic, consent_channel, consent_method, consent_notice
     )
-    options = service.ImportOptions(
+    options = ImportOptions(
         purposes=tuple(purpose),
         relationship=relationship,
         language=language,
@@ -120,7 +121,7 @@ def create_import(
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(file.file, out)
     try:
-        job = service.queue_import(kluis, actor, path, options, now)
+        job = pipeline.queue_import(kluis, actor, path, options, now)
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -1,0 +1,188 @@
+"""Preparing an import's records, in this process or in a second one.
+
+Preparing is pure computation: each record validated and normalised (``rules.values``), its
+blind-index digests made (``contacts.writer.index_entries``: the duplicate look-ups need them),
+and for a row that may create a person a time-ordered id and a fresh key (made and wrapped) with
+its fields sealed under it. With ``workers=1`` a forked process does it, reading the file itself,
+while the importing process writes the batch before (two batches in flight at most).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import queue
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+from kluis.contacts import rules as contact_rules
+from kluis.contacts.writer import index_entries
+from kluis.ids import new_person_ids
+from kluis.transfer.reading import Record
+from kluis.transfer.rules.columns import Plan
+from kluis.transfer.rules.matching import DUPLICATE_FIELDS
+from kluis.transfer.rules.notes import Reject
+from kluis.transfer.rules.values import Row, validate_row
+from kluis.vault.crypto import PersonCipher
+
+DEFAULT_WORKERS = 0
+"""Preparing runs in this process unless asked otherwise (``workers=1``: a second process reads
+the file and does the validation and cryptography while this one writes). The server's uploads
+run in this process: forking a process that runs threads is not safe."""
+
+
+NewKeys = Callable[[Sequence[str]], list[tuple[PersonCipher, bytes]]]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch of records prepared for writing."""
+
+    count: int
+    """Records read (blank ones too): how far the job's position moves."""
+    results: list[Row | Reject | None]
+    rejected: dict[int, list[str]]
+    """The cells of each rejected record read, by line, for the rejects file."""
+
+
+@dataclass(frozen=True)
+class Preparer:
+    """What preparing a record needs; inherited by the worker process through fork."""
+
+    plan: Plan
+    relationship: str
+    language: str
+    ctx: contact_rules.NormaliseContext
+    declared_consent: bool
+    blind_index: Callable[[str, str], bytes]
+    new_keys: NewKeys | None
+    """Makes and wraps keys (``Vault.new_keys``); None in a dry run, which seals nothing."""
+    keep_cells: bool
+    """Whether rejected records are written out (``--rejects``), so their cells are kept."""
+
+    def prepare(self, chunk: Sequence[Record]) -> Batch:
+        out: list[Row | Reject | None] = []
+        rejected: dict[int, list[str]] = {}
+        valid: list[Row] = []
+        for record in chunk:
+            if isinstance(record, Reject):  # a record that could not be read
+                out.append(record)
+                continue
+            line, cells = record
+            result = validate_row(
+                self.plan,
+                line,
+                cells,
+                relationship=self.relationship,
+                language=self.language,
+                ctx=self.ctx,
+                declared_consent=self.declared_consent,
+            )
+            if isinstance(result, Reject):
+                if self.keep_cells:
+                    rejected[line] = cells
+            elif result is not None:
+                result.index = index_entries(result.stored, self.blind_index)
+                result.digests = {n: d for n, d in result.index if n in DUPLICATE_FIELDS}
+                if self.keep_cells:
+                    result.cells = cells
+                valid.append(result)
+            out.append(result)
+        if self.new_keys is not None and valid:
+            made = self.new_keys(new_person_ids(len(valid)))
+            for row, (cipher, wrapped) in zip(valid, made, strict=True):
+                row.person_id = cipher.person_id
+                row.wrapped_key = wrapped
+                row.sealed = cipher.seal_all(row.stored)
+        return Batch(len(chunk), out, rejected)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """What the worker sends when preparing failed: the error, or its type's name if the error
+    itself cannot be sent."""
+
+    error: BaseException | None
+    text: str
+
+
+def batches(context: Preparer, stream: Iterator[Record], size: int) -> Iterator[Batch]:
+    while chunk := list(islice(stream, size)):
+        yield context.prepare(chunk)
+
+
+_POLL_SECONDS = 1.0
+
+
+def in_worker(context: Preparer, stream: Iterator[Record], size: int) -> Iterator[Batch]:
+    """``batches`` made in a second process, forked so that it inherits the open file, the
+    plan and the keys: it reads, validates and seals the next batch while the caller writes
+    this one. The queue holds two batches at most, so memory stays flat and the worker waits
+    for the writer (or notices it died, and stops)."""
+    fork = multiprocessing.get_context("fork")
+    channel: multiprocessing.Queue[Batch | _Failed | None] = fork.Queue(maxsize=2)
+    worker = fork.Process(
+        target=_produce,
+        args=(context, stream, size, channel, os.getpid()),
+        name="kluis-import-prepare",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while True:
+            try:
+                item = channel.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise RuntimeError("the import's worker process stopped unexpectedly") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, _Failed):
+                if item.error is not None:
+                    raise item.error
+                raise RuntimeError(f"the import's worker process failed: {item.text}")
+            yield item
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        channel.close()
+
+
+def _produce(
+    context: Preparer,
+    stream: Iterator[Record],
+    size: int,
+    channel: multiprocessing.Queue[Batch | _Failed | None],
+    parent: int,
+) -> None:
+    """The worker: every batch, then None, or what went wrong."""
+    try:
+        for batch in batches(context, stream, size):
+            _send(channel, batch, parent)
+        _send(channel, None, parent)
+    except Exception as exc:
+        failure = _Failed(exc, str(exc))
+        try:
+            pickle.dumps(failure)
+        except Exception:  # an error that cannot travel is sent as its type and text
+            # by its name alone: the text of an arbitrary error may quote a cell of the file
+            failure = _Failed(None, type(exc).__name__)
+        _send(channel, failure, parent)
+
+
+def _send(
+    channel: multiprocessing.Queue[Batch | _Failed | None],
+    item: Batch | _Failed | None,
+    parent: int,
+) -> None:
+    while True:
+        try:
+            channel.put(item, timeout=_POLL_SECONDS)
+            return
+        except queue.Full:
+            if os.getppid() != parent:  # the importing process is gone: nobody will read
+                os._exit(0)
