@@ -277,6 +277,11 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         audit_pages,
     ):
         app.include_router(pages, include_in_schema=False)
+    from kluis.consent.panels import person_panel as consent_panel
+    from kluis.messaging.panels import person_panel as messages_panel
+
+    # a person's page shows what the slices above contacts keep about them (contacts.panels)
+    app.state.person_panels = (consent_panel, messages_panel)
     app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
     app.include_router(privacy_pages, include_in_schema=False)
     app.include_router(reconfirm_pages, include_in_schema=False)

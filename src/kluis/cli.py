@@ -26,7 +26,8 @@ from kluis.backup.cli import backup_app
 from kluis.compliance.cli import breaches_app, check_command, notice_command, ropa_command
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent.cli import audience, consent_app, decide, notices_app, topics_app
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, erasure
+from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
 from kluis.errors import InvalidField, KluisError
@@ -274,7 +275,7 @@ def contacts_add(
             language=language,
         )
         with _kluis() as kluis:
-            person_id = contacts.create_person(kluis, _actor(), item, utcnow(), source="cli")
+            person_id = collect.create_person(kluis, _actor(), item, utcnow(), source="cli")
         if as_json:
             _print_json({"id": person_id})
         else:
@@ -376,7 +377,7 @@ def contacts_erase(
 
     def go() -> None:
         with _kluis() as kluis:
-            first = contacts.erase_person(kluis, _actor(), person_id, utcnow())
+            first = erasure.erase_person(kluis, _actor(), person_id, utcnow())
         out.print(f"Erased {person_id}." if first else f"{person_id} was erased before.")
 
     _run(go)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.audit import service as audit
-from kluis.consent import service as consent
+from kluis.contacts import flags as consent
 from kluis.contacts import repository as contacts_repo
 from kluis.retention import service as retention
 from kluis.runtime import Kluis

@@ -26,8 +26,10 @@ from conftest import ADMIN, MARKETING, NOW
 from factories import new_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import decisions as consent_decisions
+from kluis.consent import ledger as consent
 from kluis.consent.rules import every
+from kluis.contacts import flags
 from kluis.contacts import service as contacts
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -88,7 +90,7 @@ def play(kluis: Kluis, person: str, someone: Someone, topic: str, notice_id: int
         consent.record(kluis, MARKETING, person, "email", topic, someone.consent, day)
     for flag in ("objection", "restriction"):
         if getattr(someone, "objected" if flag == "objection" else "restricted"):
-            consent.set_flag(kluis, ADMIN, person, flag, True, "email", NOW)
+            flags.set_flag(kluis, ADMIN, person, flag, True, "email", NOW)
 
 
 @settings(
@@ -132,7 +134,7 @@ def check(
     first: int,
 ) -> None:
     decisions = {
-        person: consent.decide(kluis, MARKETING, person, "email", "commercial", topic, at)
+        person: consent_decisions.decide(kluis, MARKETING, person, "email", "commercial", topic, at)
         for person in ids
     }
     allowed = {person for person, d in decisions.items() if d.allowed}
@@ -158,7 +160,7 @@ def check(
         },
         at,
     )
-    assert consent.audience_count(kluis, "email", topic, at) == len(allowed)
+    assert consent_decisions.audience_count(kluis, "email", topic, at) == len(allowed)
     preview = campaigns.preview(kluis, campaign.id, at)
     assert preview.allowed == len(allowed)
     assert preview.refused == dict(refused)

@@ -20,7 +20,7 @@ from conftest import ADMIN, MARKETING, NOW
 from factories import add_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
 from kluis.consent.rules import every
 from kluis.db import DataBase, KeyringBase
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url

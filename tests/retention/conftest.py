@@ -11,7 +11,7 @@ import pytest
 from conftest import MARKETING
 from factories import EVERY_PAIR
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
 from kluis.messaging.service import TransportFactory
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis

@@ -9,8 +9,9 @@ import csv
 from pathlib import Path
 
 from conftest import ADMIN, NOW
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.contacts import collect
+from kluis.contacts import flags as consent
+from kluis.contacts import people as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import service
 from kluis.transfer.rules import Duplicates
@@ -19,7 +20,7 @@ from transfer.helpers import write
 
 
 def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None:
-    held = contacts.create_person(
+    held = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),
@@ -55,7 +56,7 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
 
 
 def test_skip_policy_leaves_a_restricted_person_alone_too(kluis: Kluis, tmp_path: Path) -> None:
-    held = contacts.create_person(
+    held = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),

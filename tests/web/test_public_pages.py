@@ -22,11 +22,12 @@ from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from kluis.api import get_now
 from kluis.app import create_app
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.consent.rules import Channel, every
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure
+from kluis.contacts import people as contacts
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import change_purpose
@@ -138,7 +139,7 @@ def grant(kluis: Kluis, person_id: str, topic: str, notice_id: int, channel: str
 
 
 def allowed(kluis: Kluis, person_id: str, topic: str, at: Any = NOW) -> tuple[bool, str]:
-    decision = consent.decide(kluis, MARKETING, person_id, "email", "commercial", topic, at)
+    decision = decisions.decide(kluis, MARKETING, person_id, "email", "commercial", topic, at)
     return decision.allowed, decision.reason.value
 
 
@@ -301,7 +302,7 @@ def test_tampered_misused_expired_and_orphaned_links_give_a_clear_page(
     assert_page(client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}), 410)
     assert events(kluis, person) == []
 
-    contacts.erase_person(kluis, ADMIN, person, NOW)
+    erasure.erase_person(kluis, ADMIN, person, NOW)
     assert_page(client.get(f"/unsubscribe/{token}"), 410, "niet meer bij ons geregistreerd")
     assert_page(
         client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}),

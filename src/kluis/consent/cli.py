@@ -21,7 +21,10 @@ from rich.console import Console
 from rich.segment import Segments
 from rich.table import Column, Table
 
-from kluis.consent import catalogue, receipt, rules, service, soft_opt_in
+from kluis.consent import catalogue, decisions, receipt, rules, soft_opt_in
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent_ledger
+from kluis.contacts import flags as contacts_flags
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
@@ -386,13 +389,13 @@ def consent_grant(
     base = _base()
 
     def go() -> None:
-        grant = service.Grant(method=method, notice_id=notice)
+        grant = consent_ledger.Grant(method=method, notice_id=notice)
         evidence_id: int | None = None
         with base._kluis() as kluis:
             if evidence is not None:
                 _check_grant(kluis, channel, topic, grant)
                 data = _read_evidence(evidence, kluis.settings.evidence_max_bytes)
-                evidence_id = service.add_evidence(
+                evidence_id = consent_evidence.add_evidence(
                     kluis,
                     base._actor(),
                     person_id,
@@ -402,8 +405,10 @@ def consent_grant(
                     utcnow(),
                     filename=evidence.name,
                 )
-                grant = service.Grant(method=method, notice_id=notice, evidence_id=evidence_id)
-            event_id = service.record(
+                grant = consent_ledger.Grant(
+                    method=method, notice_id=notice, evidence_id=evidence_id
+                )
+            event_id = consent_ledger.record(
                 kluis, base._actor(), person_id, channel, topic, "granted", utcnow(), grant
             )
         if as_json:
@@ -414,7 +419,7 @@ def consent_grant(
     base._run(go)
 
 
-def _check_grant(kluis: Kluis, channel: str, topic: str, grant: service.Grant) -> None:
+def _check_grant(kluis: Kluis, channel: str, topic: str, grant: consent_ledger.Grant) -> None:
     """Refuse a grant before its evidence is stored, so a refused grant leaves no orphan file."""
     catalogue.parse_channel(channel)
     try:
@@ -436,7 +441,9 @@ def consent_withdraw(
     topic: TopicOption,
     method: Annotated[
         str | None,
-        typer.Option(help=f"How the withdrawal arrived: {', '.join(service.WITHDRAWAL_METHODS)}."),
+        typer.Option(
+            help=f"How the withdrawal arrived: {', '.join(consent_ledger.WITHDRAWAL_METHODS)}."
+        ),
     ] = None,
 ) -> None:
     """Record that a person withdrew consent (or opted out) for a channel and topic; prints the
@@ -445,7 +452,7 @@ def consent_withdraw(
 
     def go() -> None:
         with base._kluis() as kluis:
-            event_id = service.record(
+            event_id = consent_ledger.record(
                 kluis,
                 base._actor(),
                 person_id,
@@ -453,7 +460,7 @@ def consent_withdraw(
                 topic,
                 "withdrawn",
                 utcnow(),
-                service.Grant(method=method, notice_id=None),
+                consent_ledger.Grant(method=method, notice_id=None),
             )
         base.out.print(event_id)
 
@@ -468,7 +475,7 @@ def consent_reconfirm(person_id: str, channel: ChannelOption, topic: TopicOption
 
     def go() -> None:
         with base._kluis() as kluis:
-            event_id = service.record(
+            event_id = consent_ledger.record(
                 kluis, base._actor(), person_id, channel, topic, "reconfirmed", utcnow()
             )
         base.out.print(event_id)
@@ -481,7 +488,9 @@ def _flag(person_id: str, flag: str, method: str, lift: bool) -> None:
 
     def go() -> None:
         with base._kluis() as kluis:
-            service.set_flag(kluis, base._actor(), person_id, flag, not lift, method, utcnow())
+            contacts_flags.set_flag(
+                kluis, base._actor(), person_id, flag, not lift, method, utcnow()
+            )
         what = "objection to direct marketing" if flag == "objection" else "restriction"
         base.out.print(
             f"{'Lifted' if lift else 'Recorded'} the {what} of {person_id}.", markup=False
@@ -491,7 +500,7 @@ def _flag(person_id: str, flag: str, method: str, lift: bool) -> None:
 
 
 FlagMethodOption = Annotated[
-    str, typer.Option(help=f"How it arrived: {', '.join(service.FLAG_METHODS)}.")
+    str, typer.Option(help=f"How it arrived: {', '.join(contacts_flags.FLAG_METHODS)}.")
 ]
 
 
@@ -528,8 +537,8 @@ def consent_show(person_id: str, as_of: AsOfOption = None, as_json: JsonOption =
         with base._kluis() as kluis:
             # the operator's CLI answers for the whole file, as an admin does
             purpose = kluis.settings.privacy_purpose
-            ledger = service.ledger(kluis, base._actor(), person_id, purpose, utcnow())
-            permissions = service.permissions(
+            ledger = consent_ledger.ledger(kluis, base._actor(), person_id, purpose, utcnow())
+            permissions = decisions.permissions(
                 kluis, base._actor(), person_id, purpose, utcnow(), as_of=at
             )
         if as_json:
@@ -572,8 +581,8 @@ def _print_wide(out: Console, table: Table) -> None:
 
 def _print_ledger(
     base: ModuleType,
-    ledger: service.Ledger,
-    permissions: list[service.PermissionView],
+    ledger: consent_ledger.Ledger,
+    permissions: list[decisions.PermissionView],
     at: datetime,
 ) -> None:
     out = base.out
@@ -677,7 +686,7 @@ def decide(
             raise InvalidField("lang is en or nl", field="lang")
         at = None if as_of is None else _moment(as_of)
         with base._kluis() as kluis:
-            decision = service.decide(
+            decision = decisions.decide(
                 kluis, base._actor(), person_id, channel, kind, topic, utcnow(), as_of=at
             )
         if as_json:
@@ -711,7 +720,7 @@ def audience(
     def go() -> None:
         at = _moment(as_of)
         with base._kluis() as kluis:
-            counts = service.audience_counts(kluis, channel, topic, at)
+            counts = decisions.audience_counts(kluis, channel, topic, at)
         if as_json:
             base._print_json({**dataclasses.asdict(counts), "as_of": at})
             return

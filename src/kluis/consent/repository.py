@@ -20,7 +20,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     update,
 )
 
@@ -41,14 +40,12 @@ from kluis.consent.rules import (
 from kluis.consent.tables import (
     ConsentEvent,
     Evidence,
-    FlagEvent,
     Notice,
     NoticeCoverage,
     PermissionRow,
-    PersonFlags,
     Topic,
 )
-from kluis.contacts.tables import PersonPurpose, people
+from kluis.contacts.tables import PersonFlags, PersonPurpose, people
 
 
 def topics(conn: Connection) -> list[Row[Any]]:
@@ -188,61 +185,6 @@ def replace_permissions(
     conn.execute(delete(PermissionRow).where(PermissionRow.person_id == person_id))
     for (channel, topic_key), value in state.items():
         put_permission(conn, person_id, channel.value, topic_key, value)
-
-
-def flags(conn: Connection, person_id: str) -> tuple[bool, bool]:
-    row = conn.execute(
-        select(PersonFlags.objected, PersonFlags.restricted).where(
-            PersonFlags.person_id == person_id
-        )
-    ).first()
-    return (False, False) if row is None else (bool(row.objected), bool(row.restricted))
-
-
-def objected_after(conn: Connection, after: str, limit: int) -> list[str]:
-    """The next ``limit`` people after ``after`` (by id) who objected to direct marketing."""
-    return [
-        str(person_id)
-        for person_id in conn.scalars(
-            select(PersonFlags.person_id)
-            .where(PersonFlags.objected == true(), PersonFlags.person_id > after)
-            .order_by(PersonFlags.person_id)
-            .limit(limit)
-        )
-    ]
-
-
-def set_flag(conn: Connection, person_id: str, flag: str, active: bool) -> None:
-    objected, restricted = flags(conn, person_id)
-    if flag == "objection":
-        objected = active
-    else:
-        restricted = active
-    updated = conn.execute(
-        update(PersonFlags)
-        .where(PersonFlags.person_id == person_id)
-        .values(objected=objected, restricted=restricted)
-    )
-    if updated.rowcount == 0:
-        conn.execute(
-            insert(PersonFlags).values(
-                person_id=person_id, objected=objected, restricted=restricted
-            )
-        )
-
-
-def insert_flag_event(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(FlagEvent).values(**values))
-
-
-def flag_events_of(conn: Connection, person_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(FlagEvent)
-            .where(FlagEvent.person_id == person_id)
-            .order_by(FlagEvent.captured_at, FlagEvent.id)
-        )
-    )
 
 
 def reach(conn: Connection, person_id: str, channel: Channel) -> tuple[frozenset[str], bool]:

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
-from kluis.consent import catalogue, receipt, rules, service
+from kluis.consent import catalogue, decisions, receipt, rules
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent_ledger_mod
 from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (
     AudiencePublic,
@@ -35,6 +37,7 @@ from kluis.consent.schemas import (
     TopicPublic,
     TopicUpdate,
 )
+from kluis.contacts import flags as contacts_flags
 from kluis.errors import InvalidField, KluisError
 
 router = APIRouter(tags=["consent"], responses=PROBLEMS)
@@ -91,7 +94,7 @@ def record_consent(
     (Recital 32, Art. 7(1)). Withdrawing is as easy as granting (Art. 7(3)): no notice needed.
     The answer carries the event id and what a commercial message on this channel and topic now
     gets."""
-    grant = service.Grant(
+    grant = consent_ledger_mod.Grant(
         method=body.method,
         notice_id=body.notice_id,
         evidence_id=body.evidence_id,
@@ -102,7 +105,7 @@ def record_consent(
         imported_without_proof=body.imported_without_proof,
     )
     with _fields(notice="notice_id", evidence="evidence_id"):
-        event_id = service.record(
+        event_id = consent_ledger_mod.record(
             kluis,
             actor,
             person_id,
@@ -113,7 +116,7 @@ def record_consent(
             grant,
             captured_by="person" if body.captured_by_person else None,
         )
-    decision = service.decide(
+    decision = decisions.decide(
         kluis, actor, person_id, body.channel, MessageKind.COMMERCIAL, body.topic, now
     )
     return ConsentRecorded(id=event_id, decision=_decision(decision))
@@ -128,7 +131,7 @@ def consent_ledger(
     as `GET /contacts/{id}` is: the role must hold it and the person must have been collected
     for it. The web form's IP address and user agent are shown to admins and privacy officers
     only. The read is audited."""
-    found = service.ledger(kluis, actor, person_id, purpose, now)
+    found = consent_ledger_mod.ledger(kluis, actor, person_id, purpose, now)
     return LedgerPublic(
         person_id=found.person_id,
         events=[LedgerEvent.model_validate(dataclasses.asdict(e)) for e in found.events],
@@ -154,7 +157,7 @@ def permissions(
             reconfirm_by=view.reconfirm_by,
             decision=_decision(view.decision),
         )
-        for view in service.permissions(kluis, actor, person_id, purpose, now)
+        for view in decisions.permissions(kluis, actor, person_id, purpose, now)
     ]
 
 
@@ -195,7 +198,7 @@ def add_evidence(
     if len(data) > limit:
         raise InvalidField(f"the evidence is over {limit} bytes, the most accepted", field="file")
     with _fields(evidence="file"):
-        evidence_id = service.add_evidence(
+        evidence_id = consent_evidence.add_evidence(
             kluis,
             actor,
             person_id,
@@ -220,7 +223,7 @@ def get_evidence(
     officer only: it proves consent to the person or a regulator, Art. 7(1)). The read is
     audited."""
     with _fields(evidence="evidence_id"):
-        found = service.get_evidence(kluis, actor, evidence_id, now)
+        found = consent_evidence.get_evidence(kluis, actor, evidence_id, now)
     extension = mimetypes.guess_extension(found.content_type) or ".bin"
     return Response(
         found.data,
@@ -247,7 +250,7 @@ def objection(
     """Record the person's objection to direct marketing (GDPR Art. 21(3)): from now on no
     commercial message may go to them on any channel, whatever consent they gave. Any role may
     record it; only an admin or privacy officer may lift it (`active: false`)."""
-    service.set_flag(kluis, actor, person_id, "objection", body.active, body.method, now)
+    contacts_flags.set_flag(kluis, actor, person_id, "objection", body.active, body.method, now)
     return FlagEntryPublic(
         flag="objection",
         active=body.active,
@@ -268,7 +271,7 @@ def restriction(
     """Restrict processing of the person's data (GDPR Art. 18), or lift it with
     `active: false`: while restricted nothing, not even a transactional message, may be sent.
     Admin or privacy officer only."""
-    service.set_flag(kluis, actor, person_id, "restriction", body.active, body.method, now)
+    contacts_flags.set_flag(kluis, actor, person_id, "restriction", body.active, body.method, now)
     return FlagEntryPublic(
         flag="restriction",
         active=body.active,
@@ -300,7 +303,7 @@ def decide(
     citing its event) or, for a customer on a soft-opt-in channel, until they opt out (Art. 13(2)
     ePrivacy Directive). The decision is audited."""
     with _fields(id="contact"):
-        return _decision(service.decide(kluis, actor, contact, channel, kind, topic, now))
+        return _decision(decisions.decide(kluis, actor, contact, channel, kind, topic, now))
 
 
 @router.get("/audiences", response_model=AudiencePublic)
@@ -310,7 +313,7 @@ def audience(
     """How many people a commercial message on this channel and topic may reach now, and how
     many are refused for each reason (restricted, objected, withdrawn, expired, no_consent):
     the same rule as `/decisions`, counted over the kept state in one query."""
-    counts = service.audience_counts(kluis, channel, topic, now)
+    counts = decisions.audience_counts(kluis, channel, topic, now)
     return AudiencePublic(
         channel=Channel(counts.channel),
         topic=counts.topic,

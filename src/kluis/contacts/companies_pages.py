@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kluis.auth import sessions
-from kluis.contacts import companies, service
+from kluis.contacts import companies
+from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.pages import FIELD_LABELS
 from kluis.errors import InvalidField
@@ -127,10 +128,10 @@ def company_page(
 ) -> HTMLResponse:
     company = companies.get_company(k, company_id)
     purpose = staff.working_purpose(k, session)
-    people: service.Page | None = None
+    people: contacts_people.Page | None = None
     shown: list[str] = []
     if purpose is not None:
-        people = service.search_people(
+        people = contacts_people.search_people(
             k,
             session.actor,
             purpose.key,

@@ -1,5 +1,5 @@
 """Staff web pages of people: the list with search and filters, a person's page, adding and
-editing a person, and erasing one. Thin: each reads and writes through ``kluis.contacts.service``
+editing a person, and erasing one. Thin: each reads and writes through the contacts services
 under the purpose the user works under, so a page shows exactly the fields that purpose may use (a
 marketer never sees a birth date) and every read is audited. Searches are POSTed so that what was
 searched for never lands in an address or a log.
@@ -23,13 +23,11 @@ from starlette.datastructures import FormData
 from kluis.auth import service as users
 from kluis.auth import sessions
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES
-from kluis.consent import catalogue as consent_catalogue
-from kluis.consent import service as consent
-from kluis.contacts import companies, service
+from kluis.contacts import collect, companies, erasure, people, rectify
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.panels import EMPTY
 from kluis.contacts.rules import LANGUAGES, Relationship
 from kluis.errors import InvalidField, KluisError, PermissionDenied
-from kluis.messaging import service as messaging
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
 from kluis.web import staff
@@ -123,7 +121,7 @@ def _list(
         return needs_purpose(k, request, session)
     error = None
     try:
-        found = service.search_people(
+        found = people.search_people(
             k,
             session.actor,
             purpose.key,
@@ -135,7 +133,7 @@ def _list(
         )
     except InvalidField as exc:
         error = staff.gettext(session.language, exc.detail)
-        found = service.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
+        found = people.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
     return staff.render(
         k,
         request,
@@ -209,7 +207,7 @@ def _inputs(purposes: Iterable[Purpose], values: Mapping[str, str]) -> list[Fiel
     ]
 
 
-def _shown(value: service.FieldValue) -> str:
+def _shown(value: people.FieldValue) -> str:
     """A field as its input shows it: a list of interests separated by commas."""
     return ", ".join(value) if isinstance(value, list) else value
 
@@ -318,10 +316,10 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
     relationship, language = staff.text(form, "relationship"), staff.text(form, "language")
     try:
         company_id = _company_id(form)
-        person_id = service.create_person(
+        person_id = collect.create_person(
             k,
             session.actor,
-            service.NewPerson(
+            people.NewPerson(
                 relationship=relationship,
                 purposes=[p.key for p in chosen],
                 fields={name: value for name, value in values.items() if value},
@@ -360,18 +358,14 @@ def person_page(
     purpose = staff.working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
-    person = service.read_person(k, session.actor, person_id, purpose.key, now)
+    person = people.read_person(k, session.actor, person_id, purpose.key, now)
     catalogue = {p.key: p for p in list_purposes(k.engine)}
     company = None
     if person.company_id is not None:
         company = companies.get_company(k, person.company_id)
-    ledger = permissions = None
-    messages: list[dict[str, Any]] = []
-    if session.role.value in ("admin", "privacy_officer", "marketing", "sales", "service"):
-        ledger = consent.ledger(k, session.actor, person_id, purpose.key, now)
-        permissions = consent.permissions(k, session.actor, person_id, purpose.key, now)
-        messages = messaging.messages_of(k, session.actor, person_id, purpose.key, now)
-    cited = {e.notice_id for e in ledger.events} if ledger is not None else set()
+    panels: dict[str, Any] = dict(EMPTY)
+    for panel in getattr(request.app.state, "person_panels", ()):
+        panels.update(panel(k, session, person_id, purpose, now))
     return staff.render(
         k,
         request,
@@ -382,19 +376,11 @@ def person_page(
         person=person,
         catalogue=catalogue,
         company=company,
-        ledger=ledger,
-        permissions=permissions,
-        messages=messages,
         labels=FIELD_LABELS,
         fields=[f.name for f in PERSONAL_FIELDS if f.name in person.fields],
-        notices={n.id: n for n in consent_catalogue.list_notices(k) if n.id in cited},
-        evidence_types={e["id"]: e["content_type"] for e in ledger.evidence} if ledger else {},
         may_open_evidence=session.role in ALL_PURPOSES_ROLES,
         may_erase=session.role in ERASE_ROLES,
-        topics={
-            t.key: t.name_nl if session.language == "nl" else t.name_en
-            for t in consent_catalogue.list_topics(k)
-        },
+        **panels,
         captured_by=_staff_names(k, session),
     )
 
@@ -411,7 +397,7 @@ def _edit_form(
     k: KluisDep,
     request: Request,
     session: sessions.Session,
-    person: service.PersonView,
+    person: people.PersonView,
     purpose: Purpose,
     values: Mapping[str, str],
     *,
@@ -439,7 +425,7 @@ def _edit_form(
     )
 
 
-def display_name(person: service.PersonView, language: str) -> str:
+def display_name(person: people.PersonView, language: str) -> str:
     name = " ".join(str(person.fields.get(n, "")) for n in ("given_name", "family_name")).strip()
     return name or staff.gettext(language, "this person")
 
@@ -451,7 +437,7 @@ def edit_person_form(
     purpose = staff.working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
-    person = service.read_person(k, session.actor, person_id, purpose.key, now)
+    person = people.read_person(k, session.actor, person_id, purpose.key, now)
     return _edit_form(
         k,
         request,
@@ -475,7 +461,7 @@ async def edit_person(
     purpose = staff.working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
-    person = service.read_person(k, session.actor, person_id, purpose.key, now)
+    person = people.read_person(k, session.actor, person_id, purpose.key, now)
     values = _posted(form, (f.name for f in _inputs([purpose], {})))
     changes: dict[str, Any] = {
         name: value or None
@@ -493,7 +479,7 @@ async def edit_person(
             if new != old:
                 changes[name] = new
         if changes:
-            service.update_person(k, session.actor, person_id, purpose.key, changes, now)
+            rectify.update_person(k, session.actor, person_id, purpose.key, changes, now)
     except KluisError as exc:
         return _edit_form(
             k,
@@ -521,7 +507,7 @@ def erase_form(
     purpose = staff.working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
-    person = service.read_person(k, session.actor, person_id, purpose.key, now)
+    person = people.read_person(k, session.actor, person_id, purpose.key, now)
     return staff.render(
         k,
         request,
@@ -543,7 +529,7 @@ async def erase(
     reason = staff.text(form, "reason")
     if reason not in dict(ERASE_REASONS):
         raise InvalidField(N_("say why the person is erased"), field="reason")
-    service.erase_person(k, session.actor, person_id, now, reason=reason)
+    erasure.erase_person(k, session.actor, person_id, now, reason=reason)
     return staff.render(
         k,
         request,

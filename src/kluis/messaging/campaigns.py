@@ -25,10 +25,10 @@ from kluis.audit import service as audit
 from kluis.audit.events import CampaignChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import decisions as consent
 from kluis.consent.catalogue import parse_channel
 from kluis.consent.rules import MessageKind
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import (
     Conflict,
     InvalidField,

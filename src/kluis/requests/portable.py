@@ -23,11 +23,12 @@ from typing import Any
 
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import catalogue, rules
-from kluis.consent import service as consent
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Action, Channel
-from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, companies, erasure, flags, people
+from kluis.contacts import rectify as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.errors import InvalidField, KluisError, PermissionDenied
 from kluis.purposes import service as purposes_service
@@ -312,9 +313,9 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
         method = _get(item, "method", path, str)
         if flag not in ("objection", "restriction"):
             raise InvalidField(f"{path}.flag is objection or restriction", field=path + ".flag")
-        if method not in consent.FLAG_METHODS:
+        if method not in flags.FLAG_METHODS:
             raise InvalidField(
-                f"{path}.method is not one of {', '.join(consent.FLAG_METHODS)}",
+                f"{path}.method is not one of {', '.join(flags.FLAG_METHODS)}",
                 field=path + ".method",
             )
         at = _time(item, "captured_at", path)
@@ -353,7 +354,7 @@ def _replay(
     evidence_ids: dict[int, int] = {}
     for old_id, item in plan.evidence.items():
         with _located(item.path):
-            evidence_ids[old_id] = consent.add_evidence(
+            evidence_ids[old_id] = consent_evidence.add_evidence(
                 k,
                 actor,
                 person_id,
@@ -367,7 +368,7 @@ def _replay(
         values = step.values
         with _located(step.path):
             if step.flag:
-                consent.set_flag(
+                flags.set_flag(
                     k, actor, person_id, values["flag"], values["active"], values["method"], step.at
                 )
                 continue
@@ -437,7 +438,7 @@ def import_portable(
     _check_evidence(k, data, plan)
     _check_history(k, data, plan)
     company_id = _same_company(k, plan.company)
-    item = contacts.NewPerson(
+    item = people.NewPerson(
         relationship=plan.relationship,
         purposes=plan.purposes,
         fields=plan.fields,
@@ -445,7 +446,7 @@ def import_portable(
         company_id=company_id,
     )
     try:
-        person_id = contacts.create_person(k, actor, item, now, source="portable")
+        person_id = collect.create_person(k, actor, item, now, source="portable")
     except KluisError as exc:
         if exc.field in plan.field_paths:
             exc.field = plan.field_paths[exc.field]
@@ -455,6 +456,6 @@ def import_portable(
     try:
         _replay(k, actor, person_id, plan, now, add_company=company_id is None)
     except Exception:
-        contacts.erase_person(k, actor, person_id, now, reason="import_failed", suppress=False)
+        erasure.erase_person(k, actor, person_id, now, reason="import_failed", suppress=False)
         raise
     return person_id

@@ -27,11 +27,12 @@ from kluis.audit.events import (
     SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
-from kluis.consent import repository as consent_repo
-from kluis.consent import service as consent
+from kluis.contacts import erasure, rectify, suppression
+from kluis.contacts import flags as consent
+from kluis.contacts import people as contacts
+from kluis.contacts import repository as consent_repo
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
@@ -580,7 +581,7 @@ def process(
         outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
     elif kind is RequestType.RECTIFICATION:
         assert changes is not None
-        contacts.update_person(k, actor, person_id, k.settings.privacy_purpose, changes, now)
+        rectify.update_person(k, actor, person_id, k.settings.privacy_purpose, changes, now)
         recipients = _recipients(k, person_id)
         outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
         how, files = _deliver(
@@ -684,11 +685,11 @@ def _erase(
         with k.engine.begin() as conn:
             # The phone number may be cleared below, taking its index row with it: list both
             # digests first, as a full erasure does, so neither comes back for marketing.
-            digests = contacts.contact_digests(k, conn, person_id)
+            digests = suppression.contact_digests(k, conn, person_id)
             if k.vault.suppress(digests, "erased", now):
                 kinds = tuple(sorted({kind for kind, _ in digests}))
                 audit.record(conn, actor.ref, now, [SuppressionAdded(person_id, kinds, "erased")])
-            minimised = contacts.keep_only(
+            minimised = erasure.keep_only(
                 k,
                 actor,
                 person_id,
@@ -728,7 +729,7 @@ def _erase(
             "(Art. 17(3)(b)); the rest is restricted to that purpose"
         )
     else:
-        contacts.erase_person(k, actor, person_id, now, reason=reason)
+        erasure.erase_person(k, actor, person_id, now, reason=reason)
         erased_fields = [f.name for f in present]
         certificate["kept"] = []
         outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"

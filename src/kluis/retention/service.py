@@ -22,14 +22,16 @@ from sqlalchemy import and_, exists, select
 from kluis.audit import service as audit
 from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
 from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
+from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
-from kluis.consent import service as consent
 from kluis.consent.rules import Status
-from kluis.consent.tables import ConsentEvent, PermissionRow, PersonFlags
+from kluis.consent.tables import ConsentEvent, PermissionRow
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.tables import PersonFlags
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
@@ -227,7 +229,7 @@ def sweep(
             progress(len(ids))
     if not dry_run:
         # erasure lists what it erases; this catches objectors' addresses the list missed
-        report.relisted = consent.relist_objections(k, now)
+        report.relisted = flags.relist_objections(k, now)
     return report
 
 

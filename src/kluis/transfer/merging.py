@@ -27,8 +27,8 @@ from kluis.audit.events import (
 from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
+from kluis.contacts import rectify as contacts
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.runtime import Kluis
 from kluis.transfer.rules import ConsentDeclaration, Row

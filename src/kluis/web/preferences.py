@@ -19,11 +19,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kluis.auth.rules import Actor, Role
-from kluis.consent import catalogue
-from kluis.consent import repository as consent_repo
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
 from kluis.consent import rules as consent_rules
-from kluis.consent import service as consent
 from kluis.consent.rules import Basis
+from kluis.contacts import flags as contacts_flags
+from kluis.contacts import repository as consent_repo
 from kluis.contacts.tables import people
 from kluis.runtime import Kluis
 
@@ -77,7 +78,7 @@ def language_of(k: Kluis, person_id: str) -> str | None:
 def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
     """Every channel and topic with its state; NotFound or PersonErased when the person is not
     there."""
-    views = consent.own_permissions(k, person_id, now)
+    views = decisions.own_permissions(k, person_id, now)
     with k.engine.connect() as conn:
         objected, _restricted = consent_repo.flags(conn, person_id)
     choices = [
@@ -210,5 +211,5 @@ def object_to_marketing(k: Kluis, person_id: str, now: datetime) -> bool:
         objected, _restricted = consent_repo.flags(conn, person_id)
     if objected:
         return False
-    consent.set_flag(k, PERSON, person_id, "objection", True, "web_form", now)
+    contacts_flags.set_flag(k, PERSON, person_id, "objection", True, "web_form", now)
     return True
