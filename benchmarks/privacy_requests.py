@@ -66,7 +66,8 @@ from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue, evidence
 from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS, load_default_topics
-from kluis.consent.rules import add_months, every
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import add_months
 from kluis.contacts import collect, erasure
 from kluis.contacts import people as contacts
 from kluis.contacts.tables import people as people_table

@@ -8,7 +8,8 @@ from typing import Any
 
 from kluis.auth.rules import Actor
 from kluis.consent.catalogue import DEFAULT_TOPICS
-from kluis.consent.rules import Channel, every
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Channel
 from kluis.contacts import collect, people
 from kluis.runtime import Kluis
 

@@ -22,7 +22,8 @@ from conftest import ADMIN, MARKETING, NOW
 from factories import EVERY_PAIR, new_person
 from kluis.consent import catalogue, ledger
 from kluis.consent import decisions as consent_decisions
-from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Basis, Channel, Decision, Reason, live
 from kluis.contacts import collect, flags
 from kluis.contacts import erasure as contacts
 from kluis.errors import InvalidField

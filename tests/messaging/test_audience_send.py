@@ -28,9 +28,10 @@ from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.consent import decisions as consent_decisions
 from kluis.consent import ledger as consent
-from kluis.consent.rules import every
-from kluis.contacts import flags
-from kluis.contacts import service as contacts
+from kluis.consent.grant_rules import every
+from kluis.contacts import collect as contacts
+from kluis.contacts import erasure, flags
+from kluis.contacts import people as contacts_people
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
@@ -77,7 +78,9 @@ def add(kluis: Kluis, population: list[Someone], first: int) -> list[str]:
         fields = {name: value for name, value in item.fields.items() if name != "phone"}
         if not someone.email:
             fields["email"] = None
-        items.append(contacts.NewPerson(item.relationship, item.purposes, fields, item.language))
+        items.append(
+            contacts_people.NewPerson(item.relationship, item.purposes, fields, item.language)
+        )
     return contacts.create_people(kluis, ADMIN, items, NOW)
 
 
@@ -121,7 +124,7 @@ def test_the_audience_the_preview_and_the_campaign_agree(
         check(kluis, smtp, ids, population, topic, now + timedelta(minutes=1), serial * 100)
     finally:
         for person in ids:
-            contacts.erase_person(kluis, ADMIN, person, NOW)
+            erasure.erase_person(kluis, ADMIN, person, NOW)
 
 
 def check(

@@ -25,7 +25,8 @@ from kluis.app import create_app
 from kluis.consent import catalogue, decisions
 from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
-from kluis.consent.rules import Channel, every
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Channel
 from kluis.contacts import erasure
 from kluis.contacts import people as contacts
 from kluis.messaging import campaigns, tokens

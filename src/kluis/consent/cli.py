@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.segment import Segments
 from rich.table import Column, Table
 
-from kluis.consent import catalogue, decisions, receipt, rules, soft_opt_in
+from kluis.consent import catalogue, decisions, grant_rules, receipt, rules, soft_opt_in
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent_ledger
 from kluis.contacts import flags as contacts_flags
@@ -163,7 +163,7 @@ def notices_add(
                 language,
                 wording,
                 utcnow(),
-                covers=rules.every(channel or [], topic or []),
+                covers=grant_rules.every(channel or [], topic or []),
             )
         if as_json:
             base._print_json(notice)
@@ -186,7 +186,7 @@ def _wording(text: str | None, file: Path | None) -> str:
 
 
 def _covers(pairs: tuple[tuple[str, str], ...]) -> str:
-    return rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
+    return grant_rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
 
 
 @notices_app.command("list")
@@ -343,7 +343,7 @@ def _evidence_type(file: Path, content_type: str | None) -> str:
     if guessed in (None, "application/octet-stream"):
         raise InvalidField(
             f"cannot tell what kind of file {file.name} is; give --content-type, one of "
-            + ", ".join(sorted(rules.EVIDENCE_TYPES)),
+            + ", ".join(sorted(grant_rules.EVIDENCE_TYPES)),
             field="content_type",
         )
     assert guessed is not None
@@ -423,8 +423,8 @@ def _check_grant(kluis: Kluis, channel: str, topic: str, grant: consent_ledger.G
     """Refuse a grant before its evidence is stored, so a refused grant leaves no orphan file."""
     catalogue.parse_channel(channel)
     try:
-        rules.check_grant(grant.method, grant.notice_id)
-    except rules.ConsentRefused as exc:
+        grant_rules.check_grant(grant.method, grant.notice_id)
+    except grant_rules.ConsentRefused as exc:
         raise catalogue.ConsentRefused(str(exc), field=exc.field) from None
     if topic not in {t.key for t in catalogue.list_topics(kluis)}:
         raise InvalidField(

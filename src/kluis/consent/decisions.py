@@ -16,7 +16,7 @@ from kluis.audit.events import (
     PermissionsRead,
 )
 from kluis.auth.rules import Actor, Role
-from kluis.consent import repository, rules
+from kluis.consent import audience_repository, repository, rules
 from kluis.consent.catalogue import (
     _topic,
     grounds,
@@ -188,7 +188,9 @@ def audience_counts(k: Kluis, channel: str, topic: str, now: datetime) -> Audien
     soft = chan in soft_opt_in_channels(k)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-        reasons = repository.audience_reasons(conn, chan.value, topic, now, soft, grounds(k))
+        reasons = audience_repository.audience_reasons(
+            conn, chan.value, topic, now, soft, grounds(k)
+        )
     allowed = reasons.pop("consent", 0) + reasons.pop("soft_opt_in", 0)
     return AudienceCounts(chan.value, topic, allowed, reasons)
 
@@ -197,7 +199,7 @@ def audience_count(k: Kluis, channel: str, topic: str, now: datetime) -> int:
     chan = parse_channel(channel)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-        return repository.audience_count(
+        return audience_repository.audience_count(
             conn, chan.value, topic, now, chan in soft_opt_in_channels(k), grounds(k)
         )
 
@@ -211,4 +213,6 @@ def audience(
     soft = chan in soft_opt_in_channels(k)
     with k.engine.connect() as conn:
         _topic(conn, topic)
-    yield from repository.audience_ids(k.engine, chan.value, topic, now, soft, grounds(k), batch)
+    yield from audience_repository.audience_ids(
+        k.engine, chan.value, topic, now, soft, grounds(k), batch
+    )

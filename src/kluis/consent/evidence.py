@@ -13,7 +13,7 @@ from kluis.audit.events import (
     EvidenceRead,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
-from kluis.consent import repository, rules
+from kluis.consent import grant_rules, repository
 from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied
 from kluis.runtime import Kluis
@@ -34,7 +34,7 @@ def add_evidence(
     purpose the actor may process the person under (``contacts.reach``): evidence is data about
     them, and storing it is processing (Art. 4(2))."""
     try:
-        kind = rules.check_evidence(content_type, data, k.settings.evidence_max_bytes)
+        kind = grant_rules.check_evidence(content_type, data, k.settings.evidence_max_bytes)
     except ValueError as exc:
         raise InvalidField(str(exc), field="evidence") from None
     with k.engine.begin() as conn:

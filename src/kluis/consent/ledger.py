@@ -20,7 +20,7 @@ from kluis.audit.events import (
     ConsentRecorded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
-from kluis.consent import repository, rules
+from kluis.consent import grant_rules, repository, rules
 from kluis.consent.catalogue import (
     ConsentRefused,
     _topic,
@@ -97,14 +97,14 @@ def record(
     method: str | None = grant.method
     if act is Action.GRANTED:
         try:
-            method = rules.check_grant(
+            method = grant_rules.check_grant(
                 grant.method,
                 grant.notice_id,
                 pre_ticked=grant.pre_ticked,
                 implied=grant.implied,
                 imported_without_proof=grant.imported_without_proof,
             ).value
-        except rules.ConsentRefused as exc:
+        except grant_rules.ConsentRefused as exc:
             raise ConsentRefused(str(exc), field=exc.field) from None
     elif (
         act is Action.WITHDRAWN

@@ -1,6 +1,7 @@
 """Staff web pages of a person's consent: recording a grant with the notice shown and evidence
 (a call recording, a scanned form), a withdrawal, an objection to direct marketing or a
-restriction, and opening the evidence. Thin: each calls ``kluis.consent.service``.
+restriction, and opening the evidence. Thin: each calls the consent services (ledger, evidence,
+decisions) or ``contacts.flags``.
 
 A grant needs its method and the exact wording the person agreed to (Art. 7(1): the controller
 must be able to show consent was given); the evidence is stored only once the rest of the form

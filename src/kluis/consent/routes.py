@@ -13,10 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
-from kluis.consent import catalogue, decisions, receipt, rules
+from kluis.consent import catalogue, decisions, grant_rules, receipt
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent_ledger_mod
-from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
+from kluis.consent.grant_rules import EVIDENCE_TYPES
+from kluis.consent.rules import Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (
     AudiencePublic,
     ConsentCreate,
@@ -369,7 +370,7 @@ def add_notice(
         body.language,
         body.text,
         now,
-        covers=rules.every((c.value for c in body.channels), body.topics),
+        covers=grant_rules.every((c.value for c in body.channels), body.topics),
     )
     if view.id in known:
         response.status_code = status.HTTP_200_OK

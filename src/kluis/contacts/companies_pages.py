@@ -1,7 +1,7 @@
 """Staff web pages of companies: the list, a company's page with the people who work there, and
 adding and editing a company. Thin: companies go through ``kluis.contacts.companies`` (not
 personal data, stored plainly, every change audited); the people in a company are read through
-``contacts.service.search_people`` under the purpose the user works under, so the page shows
+``contacts.people.search_people`` under the purpose the user works under, so the page shows
 only the fields that purpose may use and every read is audited.
 """
 

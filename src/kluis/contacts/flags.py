@@ -81,7 +81,7 @@ def set_flag(
 def relist_objections(k: Kluis, now: datetime, *, page: int = 1000) -> int:
     """Put on the suppression list every e-mail address and phone number held for a person who
     objected to direct marketing (Art. 21(3)) that is not on it yet; returns how many people had
-    one. ``set_flag`` lists what a person has when they object and ``contacts.store_fields``
+    one. ``set_flag`` lists what a person has when they object and ``contacts.rectify.store_fields``
     what they are given later; this catches what neither saw (people who got an address after
     objecting before that rule existed, or a rectification racing an objection on PostgreSQL).
     The scheduled jobs run it every round, so the list is never behind for long."""

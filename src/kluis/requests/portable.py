@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
-from kluis.consent import catalogue, rules
+from kluis.consent import catalogue, grant_rules, rules
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent
 from kluis.consent.catalogue import ConsentRefused
@@ -216,9 +216,13 @@ def _check_evidence(k: Kluis, data: Mapping[str, Any], plan: _Plan) -> None:
             )
         content_type = _get(item, "content_type", path, str)
         try:
-            rules.check_evidence(content_type, content, k.settings.evidence_max_bytes)
+            grant_rules.check_evidence(content_type, content, k.settings.evidence_max_bytes)
         except ValueError as exc:
-            name = "content_type" if content_type not in rules.EVIDENCE_TYPES else "content_base64"
+            name = (
+                "content_type"
+                if content_type not in grant_rules.EVIDENCE_TYPES
+                else "content_base64"
+            )
             raise InvalidField(f"{path}.{name}: {exc}", field=f"{path}.{name}") from None
         plan.evidence[evidence_id] = _Evidence(
             path,
@@ -235,8 +239,8 @@ def _check_event(path: str, values: Mapping[str, Any]) -> None:
     method = values["method"]
     if values["action"] == Action.GRANTED:
         try:
-            rules.check_grant(method, None if values["notice"] is None else 0)
-        except rules.ConsentRefused as exc:
+            grant_rules.check_grant(method, None if values["notice"] is None else 0)
+        except grant_rules.ConsentRefused as exc:
             name = f"{path}.{exc.field}"
             raise ConsentRefused(f"{name}: {exc}", field=name) from None
     elif (

@@ -40,7 +40,7 @@ from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent, ImportFinished, ImportStarted, PersonCreated
 from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
-from kluis.consent import rules as consent_rules
+from kluis.consent import grant_rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kluis.auth.rules import Actor, Role
-from kluis.consent import catalogue, decisions
+from kluis.consent import catalogue, decisions, grant_rules
 from kluis.consent import ledger as consent
 from kluis.consent import rules as consent_rules
 from kluis.consent.rules import Basis
@@ -111,7 +111,7 @@ def box_notices(k: Kluis, language: str) -> dict[str, catalogue.NoticeView]:
     found = {}
     for channel in consent_rules.Channel:
         for topic in catalogue.list_topics(k):
-            scope = consent_rules.notice_for(scopes, channel.value, topic.key, language)
+            scope = grant_rules.notice_for(scopes, channel.value, topic.key, language)
             if scope is not None:
                 found[key(channel.value, topic.key)] = by_id[scope.id]
     return found
@@ -126,7 +126,7 @@ def posted_notices(k: Kluis, language: str, posted: Mapping[str, str]) -> dict[s
     for name, value in posted.items():
         channel, _, topic = name.partition(".")
         scope = scopes.get(int(value)) if value.isdigit() and len(value) < 10 else None
-        if scope is not None and consent_rules.covers(scope, channel, topic, language):
+        if scope is not None and grant_rules.covers(scope, channel, topic, language):
             found[name] = scope.id
     return found
 

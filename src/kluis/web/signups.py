@@ -26,8 +26,8 @@ from sqlalchemy import delete, insert, select
 
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
+from kluis.consent import grant_rules as consent_rules
 from kluis.consent import ledger as consent
-from kluis.consent import rules as consent_rules
 from kluis.consent.rules import MessageKind
 from kluis.contacts import collect
 from kluis.contacts import people as contacts
