@@ -61,7 +61,9 @@ from typing import Any
 from pydantic import SecretStr
 
 from kluis.audit import service as audit
-from kluis.audit.events import AuditEvent, MessageStatusChanged, PersonCreated
+from kluis.audit.consent_events import MessageStatusChanged
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue, evidence
 from kluis.consent import ledger as consent

@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 from kluis import db
 from kluis.audit import service as audit
-from kluis.audit.events import BackupCreated, BackupRestored, KeyringRestored
+from kluis.audit.system_events import BackupCreated, BackupRestored, KeyringRestored
 from kluis.audit.tables import AuditRow
 from kluis.auth.rules import Actor
 from kluis.contacts import repository as contacts_repo

@@ -12,11 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    NoticeAdded,
-    TopicChanged,
-    TopicCreated,
-)
+from kluis.audit.consent_events import NoticeAdded, TopicChanged, TopicCreated
 from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.consent import grant_rules, repository
 from kluis.consent.grant_rules import NoticeScope

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    EvidenceAdded,
-    EvidenceRead,
-)
+from kluis.audit.consent_events import EvidenceAdded, EvidenceRead
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import grant_rules, repository
 from kluis.contacts import people as contacts

@@ -14,11 +14,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    AuditEvent,
-    PersonCreated,
-    SuppressionRemoved,
-)
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated, SuppressionRemoved
 from kluis.auth.rules import Actor, holds_purpose
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS

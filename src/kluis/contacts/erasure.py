@@ -11,12 +11,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    AuditEvent,
-    PersonErasedEvent,
-    PersonMinimised,
-    SuppressionAdded,
-)
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonErasedEvent, PersonMinimised, SuppressionAdded
 from kluis.auth.rules import ERASE_ROLES, Actor
 from kluis.contacts import hooks, repository
 from kluis.contacts.fields import PERSONAL_FIELDS

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    AuditEvent,
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import (
     PersonPurposeAdded,
     PersonPurposesChanged,
     PersonUpdated,

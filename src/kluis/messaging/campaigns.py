@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kluis.audit import service as audit
-from kluis.audit.events import CampaignChanged
+from kluis.audit.consent_events import CampaignChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import decisions as consent

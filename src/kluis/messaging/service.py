@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import insert, select, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import MessagesRead, MessageStatusChanged
+from kluis.audit.consent_events import MessagesRead, MessageStatusChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import decisions
 from kluis.consent import ledger as consent

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import PersonExported
+from kluis.audit.people_events import PersonExported
 from kluis.auth.rules import Actor
 from kluis.consent import catalogue, decisions
 from kluis.consent import evidence as consent_evidence

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
+from kluis.audit.people_events import SuppressionAdded
+from kluis.audit.request_events import (
     RequestAnswerSent,
     RequestCreated,
     RequestExtended,
     RequestStatusChanged,
-    SuppressionAdded,
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.contacts import erasure, rectify, suppression

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 
 from kluis.audit import service as audit
-from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
+from kluis.audit.people_events import ContractEnded
+from kluis.audit.system_events import LegalHoldChanged, RetentionApplied
 from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo

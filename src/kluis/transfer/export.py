@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import ExportWritten
+from kluis.audit.request_events import ExportWritten
 from kluis.auth.rules import Actor
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField

@@ -18,12 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from kluis.audit.events import (
-    AuditEvent,
-    ConsentRecorded,
-    PersonPurposesChanged,
-    PersonUpdated,
-)
+from kluis.audit.consent_events import ConsentRecorded
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonPurposesChanged, PersonUpdated
 from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules

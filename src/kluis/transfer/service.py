@@ -37,7 +37,9 @@ from typing import IO, Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import AuditEvent, ImportFinished, ImportStarted, PersonCreated
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated
+from kluis.audit.request_events import ImportFinished, ImportStarted
 from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import grant_rules as consent_rules
