@@ -275,14 +275,3 @@ def kept_state(k: Kluis, person_id: str) -> dict[tuple[Channel, str], Permission
 def folded_state(k: Kluis, person_id: str) -> dict[tuple[Channel, str], Permission]:
     with k.engine.connect() as conn:
         return rules.fold(repository.as_event(r) for r in repository.events_of(conn, person_id))
-
-
-def live_consent_event(conn: Connection, person_id: str, now: datetime) -> int | None:
-    """The event of the person's most recent live consent on any channel and topic, if any:
-    what adding a purpose that rests on consent stands on (``contacts.hooks``)."""
-    live = [
-        state
-        for state in repository.permissions_of(conn, person_id).values()
-        if rules.live(state, now)
-    ]
-    return max(live, key=lambda state: state.since).event_id if live else None

@@ -26,7 +26,7 @@ from kluis.consent import evidence as consent_evidence
 from kluis.consent.rules import Channel, Method
 from kluis.contacts import flags
 from kluis.contacts import people as contacts
-from kluis.contacts.pages import FormError, display_name, form_error, needs_purpose
+from kluis.contacts.page_parts import FormError, display_name, form_error, needs_purpose
 from kluis.errors import InvalidField, KluisError, NotFound
 from kluis.web import staff
 from kluis.web.staff import HEADERS, PREFIX, KluisDep, NowDep, SessionDep

@@ -17,7 +17,7 @@ from kluis.auth import sessions
 from kluis.contacts import companies
 from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.contacts.pages import FIELD_LABELS
+from kluis.contacts.page_parts import FIELD_LABELS
 from kluis.errors import InvalidField
 from kluis.web import staff
 from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
