@@ -215,9 +215,9 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
 
     from kluis.audit.routes import router as audit_router
     from kluis.compliance.routes import router as compliance_router
-    from kluis.consent.routes import notices as notices_router
+    from kluis.consent.catalogue_routes import notices as notices_router
+    from kluis.consent.catalogue_routes import topics as topics_router
     from kluis.consent.routes import router as consent_router
-    from kluis.consent.routes import topics as topics_router
     from kluis.contacts.routes import companies as companies_router
     from kluis.contacts.routes import router as contacts_router
     from kluis.messaging.routes import campaigns_router

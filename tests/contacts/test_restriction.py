@@ -13,7 +13,7 @@ from conftest import ADMIN, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import Actor
-from kluis.contacts import flags as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.contacts import people as contacts_people
 from kluis.contacts import rectify, rules
 from kluis.errors import PurposeRefused, Restricted
@@ -25,7 +25,9 @@ PURPOSES = ("customer_service", "sales_follow_up", "invoicing")
 
 
 def restrict(kluis: Kluis, person_id: str, active: bool = True) -> None:
-    consent.set_flag(kluis, PRIVACY, person_id, "restriction", active, "privacy_request", NOW)
+    contacts_flags.set_flag(
+        kluis, PRIVACY, person_id, "restriction", active, "privacy_request", NOW
+    )
 
 
 @pytest.fixture
@@ -134,7 +136,7 @@ def test_lifting_the_restriction_makes_them_readable_again(
 
 def test_an_objection_does_not_hide_anyone(kluis: Kluis, people: tuple[str, str]) -> None:
     _, free = people
-    consent.set_flag(kluis, ADMIN, free, "objection", True, "email", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, free, "objection", True, "email", NOW)
     assert contacts_people.read_person(kluis, SALES, free, "sales_follow_up", LATER).id == free
 
 

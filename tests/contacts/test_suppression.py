@@ -9,14 +9,14 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from kluis.contacts_flags import catalogue, decisions
 
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SERVICE
 from factories import add_person, new_person
 from kluis.audit import service as audit
-from kluis.consent import catalogue, decisions
 from kluis.contacts import collect, erasure, people, rules
-from kluis.contacts import flags as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.runtime import Kluis
@@ -32,7 +32,7 @@ def erase(kluis: Kluis, person_id: str) -> None:
 
 
 def object_to_marketing(kluis: Kluis, person_id: str) -> None:
-    consent.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
+    contacts_flags.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
 
 
 def listed(kluis: Kluis, kind: str, value: str) -> bool:
@@ -129,13 +129,13 @@ def test_objecting_twice_lists_once_and_lifting_keeps_the_list(kluis: Kluis) -> 
     object_to_marketing(kluis, person_id)
     assert kluis.vault.suppression_count() == 2
     assert len(audit.list_entries(kluis.engine, action="suppression.added")) == 1
-    consent.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", LATER)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", LATER)
     assert kluis.vault.suppression_count() == 2
 
 
 def test_a_restriction_does_not_list_anyone(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW)
-    consent.set_flag(kluis, PRIVACY, person_id, "restriction", True, "email", NOW)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "restriction", True, "email", NOW)
     assert kluis.vault.suppression_count() == 0
 
 

@@ -19,7 +19,7 @@ from conftest import ADMIN, MARKETING, NOW, PRIVACY
 from factories import add_person, new_person
 from kluis.audit import service as audit
 from kluis.contacts import collect, erasure, people, rectify
-from kluis.contacts import flags as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed
 from kluis.runtime import Kluis
 from kluis.transfer import service as transfer
@@ -33,7 +33,7 @@ NEW_ADDRESS = "jorien.veltkamp@example.com"
 
 
 def object_to_marketing(kluis: Kluis, person_id: str) -> None:
-    consent.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
+    contacts_flags.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
 
 
 def listed(kluis: Kluis, kind: str, value: str) -> str | None:
@@ -113,7 +113,7 @@ def test_a_person_who_did_not_object_is_not_listed(kluis: Kluis) -> None:
 
 def test_after_the_objection_is_lifted_a_new_number_is_not_listed(kluis: Kluis) -> None:
     person_id = objector_without_phone(kluis)
-    consent.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", NOW)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", NOW)
     change(kluis, person_id, phone=NEW_PHONE)
     assert listed(kluis, "phone", NEW_PHONE) is None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import ADMIN, NOW
 from kluis.contacts import collect
-from kluis.contacts import flags as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.contacts import people as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import service
@@ -26,7 +26,7 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),
         NOW,
     )
-    consent.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
     path = write(
         tmp_path / "beurs.csv",
         "E-mail,Achternaam,Telefoon\n"
@@ -62,7 +62,7 @@ def test_skip_policy_leaves_a_restricted_person_alone_too(kluis: Kluis, tmp_path
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),
         NOW,
     )
-    consent.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
     path = write(tmp_path / "beurs.csv", "E-mail,Achternaam\njolien@example.com,Verhoef\n")
     options = ImportOptions(purposes=("customer_service",))
 

@@ -28,9 +28,8 @@ from kluis.audit.request_events import (
 )
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.contacts import erasure, rectify, suppression
-from kluis.contacts import flags as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.contacts import people as contacts
-from kluis.contacts import repository as consent_repo
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
 from kluis.contacts.fields import PERSONAL_FIELDS
@@ -596,14 +595,14 @@ def process(
             mail,
         )
     elif kind is RequestType.RESTRICTION:
-        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+        contacts_flags.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
         recipients = _recipients(k, person_id)
         outcome = "processing restricted to storage (Art. 18)"
         _deliver(
             k, actor, row, "request_done", {"summary": "restriction"}, [], now, transport, mail
         )
     elif kind is RequestType.OBJECTION:
-        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+        contacts_flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
         outcome = "direct marketing stopped on every channel (Art. 21(3))"
         _deliver(k, actor, row, "request_done", {"summary": "objection"}, [], now, transport, mail)
     else:
@@ -699,8 +698,8 @@ def _erase(
                 conn=conn,
                 ledger=True,
             )
-        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
-        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+        contacts_flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+        contacts_flags.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
         erased_fields = list(minimised.cleared)
         with k.engine.connect() as conn:
             catalogue = {p.key: purposes_repo.get(conn, p.key) for p in kept}
@@ -780,7 +779,7 @@ def lift_restriction(
     _mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         row = _row(conn, request_id)
-        _, restricted = consent_repo.flags(conn, row.person_id)
+        _, restricted = contacts_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
         raise InvalidField("only a completed restriction request can be lifted", field="request_id")
     if not restricted:
@@ -790,7 +789,7 @@ def lift_restriction(
         )
     if mail:
         _answer(k, actor, row, "restriction_lifted", {}, now, transport)
-    consent.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
+    contacts_flags.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
     with k.engine.begin() as conn:
         conn.execute(
             update(PrivacyRequest)

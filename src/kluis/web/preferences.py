@@ -24,7 +24,7 @@ from kluis.consent import ledger as consent
 from kluis.consent import rules as consent_rules
 from kluis.consent.rules import Basis
 from kluis.contacts import flags as contacts_flags
-from kluis.contacts import repository as consent_repo
+from kluis.contacts import repository as contacts_repo
 from kluis.contacts.tables import people
 from kluis.runtime import Kluis
 
@@ -80,7 +80,7 @@ def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
     there."""
     views = decisions.own_permissions(k, person_id, now)
     with k.engine.connect() as conn:
-        objected, _restricted = consent_repo.flags(conn, person_id)
+        objected, _restricted = contacts_repo.flags(conn, person_id)
     choices = [
         Choice(
             v.channel,
@@ -208,7 +208,7 @@ def save(
 def object_to_marketing(k: Kluis, person_id: str, now: datetime) -> bool:
     """Record an objection to all direct marketing; False when one was on record already."""
     with k.engine.connect() as conn:
-        objected, _restricted = consent_repo.flags(conn, person_id)
+        objected, _restricted = contacts_repo.flags(conn, person_id)
     if objected:
         return False
     contacts_flags.set_flag(k, PERSON, person_id, "objection", True, "web_form", now)
