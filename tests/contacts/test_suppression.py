@@ -9,12 +9,12 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from kluis.contacts_flags import catalogue, decisions
 
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SERVICE
 from factories import add_person, new_person
 from kluis.audit import service as audit
+from kluis.consent import catalogue, decisions
 from kluis.contacts import collect, erasure, people, rules
 from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed

@@ -25,6 +25,7 @@ from kluis.errors import (
     NotFound,
     PermissionDenied,
 )
+from kluis.purposes.rules import KEY_PATTERN
 from kluis.runtime import Kluis
 
 DEFAULT_TOPICS: tuple[tuple[str, str, str], ...] = (
@@ -138,8 +139,6 @@ def create_topic(
 ) -> TopicView:
     if actor.role not in CATALOGUE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may add topics")
-    from kluis.purposes.rules import KEY_PATTERN
-
     if not KEY_PATTERN.match(key) or len(key) > 40:
         raise InvalidField(
             "a topic key is 2-40 lower-case letters, digits and underscores", field="key"

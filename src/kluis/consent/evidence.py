@@ -49,14 +49,8 @@ def add_evidence(
                 "created_at": now,
             },
         )
-        from sqlalchemy import update
-
-        from kluis.consent.tables import Evidence
-
-        conn.execute(
-            update(Evidence)
-            .where(Evidence.id == evidence_id)
-            .values(data=cipher.seal_bytes(f"evidence.{evidence_id}", data))
+        repository.set_evidence_data(
+            conn, evidence_id, cipher.seal_bytes(f"evidence.{evidence_id}", data)
         )
         audit.record(
             conn,

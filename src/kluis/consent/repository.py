@@ -197,6 +197,11 @@ def insert_evidence(conn: Connection, values: dict[str, Any]) -> int:
     return int(conn.execute(insert(Evidence).values(**values).returning(Evidence.id)).scalar_one())
 
 
+def set_evidence_data(conn: Connection, evidence_id: int, data: bytes) -> None:
+    """Store the sealed file of evidence inserted first without it (its seal names its id)."""
+    conn.execute(update(Evidence).where(Evidence.id == evidence_id).values(data=data))
+
+
 def evidence(conn: Connection, evidence_id: int) -> Row[Any] | None:
     return conn.execute(select(Evidence).where(Evidence.id == evidence_id)).first()
 
