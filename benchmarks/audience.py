@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
-from kluis.consent import service
+from kluis.consent import decisions
 from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import add_months
 from kluis.db import insert_rows, to_db_time
@@ -275,7 +275,7 @@ def populate(kluis: Kluis, baseline: Baseline, count: int, size: int) -> tuple[f
 
 
 def stream(kluis: Kluis, page: int) -> int:
-    return sum(len(rows) for rows in service.audience(kluis, CHANNEL, TOPIC, NOW, batch=page))
+    return sum(len(rows) for rows in decisions.audience(kluis, CHANNEL, TOPIC, NOW, batch=page))
 
 
 def ratio(base: float, measured: float) -> str:
@@ -302,11 +302,11 @@ def main() -> None:
 
         base_count_time, base_count = best(args.runs, baseline.count)
         count_time, count = best(
-            args.runs, lambda: service.audience_count(kluis, CHANNEL, TOPIC, NOW)
+            args.runs, lambda: decisions.audience_count(kluis, CHANNEL, TOPIC, NOW)
         )
         base_counts_time, base_counts = best(args.runs, baseline.counts)
         counts_time, counts = best(
-            args.runs, lambda: service.audience_counts(kluis, CHANNEL, TOPIC, NOW)
+            args.runs, lambda: decisions.audience_counts(kluis, CHANNEL, TOPIC, NOW)
         )
         base_stream_time, base_streamed = best(1, lambda: baseline.stream(args.page))
         stream_time, streamed = best(1, lambda: stream(kluis, args.page))

@@ -33,7 +33,8 @@ from pydantic import SecretStr
 
 from kluis.auth.rules import Actor, Role
 from kluis.consent.catalogue import load_default_topics
-from kluis.contacts import service as contacts
+from kluis.contacts import collect
+from kluis.contacts import people as contacts
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.opening import open_kluis
@@ -114,7 +115,7 @@ def kluis_run(directory: Path, url: str, count: int, batch: int) -> tuple[float,
     load_default_catalogue(kluis.engine, NOW)
     load_default_topics(kluis, NOW)
     start = time.perf_counter()
-    contacts.create_people(kluis, ACTOR, people(count), NOW, batch_size=batch)
+    collect.create_people(kluis, ACTOR, people(count), NOW, batch_size=batch)
     populated = time.perf_counter() - start
     campaign = campaigns.create_campaign(kluis, ACTOR, CAMPAIGN, NOW)
     start = time.perf_counter()

@@ -61,13 +61,17 @@ from typing import Any
 from pydantic import SecretStr
 
 from kluis.audit import service as audit
-from kluis.audit.events import AuditEvent, MessageStatusChanged, PersonCreated
+from kluis.audit.consent_events import MessageStatusChanged
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated
 from kluis.auth.rules import Actor, Role
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, evidence
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS, load_default_topics
-from kluis.consent.rules import add_months, every
-from kluis.contacts import service as contacts
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import add_months
+from kluis.contacts import collect, erasure
+from kluis.contacts import people as contacts
 from kluis.contacts.tables import people as people_table
 from kluis.db import insert_rows, to_db_time
 from kluis.opening import open_kluis
@@ -345,7 +349,7 @@ def history(
 ) -> int:
     """Evidence, ``events`` consent events through the service and ``messages`` message rows
     through the driver (with their audit entries); returns the next message id to use."""
-    evidence_id = consent.add_evidence(
+    evidence_id = evidence.add_evidence(
         k, ADMIN, person_id, "audio/wav", WAV, START, filename=f"gesprek-{n}.wav"
     )
     for i in range(events):
@@ -437,7 +441,7 @@ def _messages(k: Kluis, person_id: str, language: str, events: int, count: int) 
 
 
 def measured_people(k: Kluis, first: int, count: int, notice_id: int, args: Any) -> list[str]:
-    ids = contacts.create_people(
+    ids = collect.create_people(
         k, ADMIN, new_people(first, count), START, batch_size=count, source="benchmark"
     )
     for offset, person_id in enumerate(ids):
@@ -700,7 +704,7 @@ def main() -> None:
 
             def kluis_erase(person_id: str = person_id) -> None:
                 erased = timed(
-                    lambda: contacts.erase_person(k, ADMIN, person_id, NOW), erase, profile_erase
+                    lambda: erasure.erase_person(k, ADMIN, person_id, NOW), erase, profile_erase
                 )
                 assert erased
 

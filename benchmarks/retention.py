@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 
 from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import add_months
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure as contacts
 from kluis.contacts.tables import people
 from kluis.db import insert_rows, to_db_time
 from kluis.opening import open_kluis

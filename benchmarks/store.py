@@ -22,7 +22,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from kluis.auth.rules import Actor, Role
-from kluis.contacts import service
+from kluis.contacts import collect
+from kluis.contacts import people as contacts_people
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.settings import Settings
@@ -44,9 +45,9 @@ def row(n: int) -> dict[str, str]:
     }
 
 
-def people(count: int) -> Iterator[service.NewPerson]:
+def people(count: int) -> Iterator[contacts_people.NewPerson]:
     for n in range(count):
-        yield service.NewPerson(
+        yield contacts_people.NewPerson(
             relationship="customer", purposes=["customer_service"], fields=row(n)
         )
 
@@ -95,13 +96,13 @@ def kluis_run(directory: Path, count: int, batch: int) -> tuple[float, float]:
     kluis = open_kluis(settings, create=True)
     load_default_catalogue(kluis.engine, NOW)
     start = time.perf_counter()
-    ids = service.create_people(kluis, ACTOR, people(count), NOW, batch_size=batch)
+    ids = collect.create_people(kluis, ACTOR, people(count), NOW, batch_size=batch)
     write = time.perf_counter() - start
     kluis.vault._cache.clear()
     start = time.perf_counter()
     read = 0
     for first in range(0, count, batch):
-        views = service.read_people(
+        views = contacts_people.read_people(
             kluis, ACTOR, ids[first : first + batch], "customer_service", NOW
         )
         read += len(views)

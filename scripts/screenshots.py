@@ -35,8 +35,9 @@ from kluis.auth import service as auth
 from kluis.auth.rules import SYSTEM, Actor, Role
 from kluis.compliance import service as breaches
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.consent import ledger as consent
+from kluis.contacts import collect
+from kluis.contacts import people as contacts
 from kluis.messaging import campaigns
 from kluis.opening import open_kluis
 from kluis.requests import service as requests
@@ -68,7 +69,7 @@ def arrange(k: Kluis) -> dict[str, str]:
         NOW,
         covers=[("phone", "offers")],
     )
-    person = contacts.create_person(
+    person = collect.create_person(
         k,
         officer,
         contacts.NewPerson(

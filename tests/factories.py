@@ -9,10 +9,11 @@ from typing import Any
 from conftest import ADMIN, MARKETING, NOW
 from kluis.auth.rules import Actor
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
-from kluis.consent.rules import Channel, every
-from kluis.contacts import service
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Channel
+from kluis.contacts import collect, people
 from kluis.runtime import Kluis
 
 
@@ -34,8 +35,8 @@ def new_person(
     purposes: Sequence[str] = ("customer_service",),
     language: str = "nl",
     **overrides: Any,
-) -> service.NewPerson:
-    return service.NewPerson(
+) -> people.NewPerson:
+    return people.NewPerson(
         relationship=relationship,
         purposes=list(purposes),
         fields=person_fields(n, **overrides),
@@ -57,7 +58,7 @@ def add_person(
     item = new_person(
         n, relationship=relationship, purposes=purposes, language=language, **overrides
     )
-    return service.create_person(kluis, actor, item, now)
+    return collect.create_person(kluis, actor, item, now)
 
 
 EVERY_PAIR = every([c.value for c in Channel], [key for key, _en, _nl in DEFAULT_TOPICS])

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.contacts import service
+from kluis.contacts import erasure, people
 from kluis.runtime import Kluis
 from pgserver import PostgresServer
 
@@ -63,9 +63,9 @@ def _fill(kluis: Kluis) -> list[str]:
             )
         )
     for person_id in ids:
-        service.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
-    service.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")
-    service.search_people(kluis, ADMIN, "customer_service", NOW, text="+31 6 98765432")
+        people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
+    people.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")
+    people.search_people(kluis, ADMIN, "customer_service", NOW, text="+31 6 98765432")
     return ids
 
 
@@ -116,5 +116,5 @@ def test_the_check_would_see_plain_text(kluis: Kluis, request: pytest.FixtureReq
 def test_erased_people_leave_no_plain_text(kluis: Kluis, request: pytest.FixtureRequest) -> None:
     ids = _fill(kluis)
     for person_id in ids:
-        service.erase_person(kluis, ADMIN, person_id, NOW)
+        erasure.erase_person(kluis, ADMIN, person_id, NOW)
     _assert_no_needles(_raw_bytes(kluis, request))

@@ -24,7 +24,7 @@ from kluis.auth import service as auth
 from kluis.auth.rules import Role
 from kluis.cli import app
 from kluis.consent.catalogue import DEFAULT_TOPICS
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import PersonErased, Unauthenticated
 from kluis.opening import open_kluis
 from kluis.purposes import service as purposes

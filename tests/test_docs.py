@@ -12,7 +12,7 @@ import typer.main
 
 from kluis import errors
 from kluis.app import HTTP_PROBLEMS
-from kluis.audit.events import all_events
+from kluis.audit.catalogue import all_events
 from kluis.cli import app
 from kluis.settings import Settings
 

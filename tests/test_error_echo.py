@@ -14,7 +14,7 @@ from kluis.auth import service as auth
 from kluis.auth.rules import parse_role
 from kluis.compliance.rules import parse_exemption
 from kluis.consent import catalogue
-from kluis.consent import rules as consent_rules
+from kluis.consent import grant_rules as consent_rules
 from kluis.contacts.rules import parse_language, parse_relationship
 from kluis.purposes.rules import parse_duration
 from kluis.runtime import Kluis

@@ -225,6 +225,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     for entry in SLICES:
         for path in entry.staff_pages:
             app.include_router(load(path), include_in_schema=False)
+    # a person's page shows what the slices above contacts keep about them (contacts.panels)
+    app.state.person_panels = tuple(load(path) for entry in SLICES for path in entry.person_panels)
     app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -49,6 +49,8 @@ class Slice:
     """Routers of the staff pages (``/app``)."""
     public_pages: tuple[str, ...] = ()
     """Routers of the pages for the people in the database (sign-up, preferences, notices)."""
+    person_panels: tuple[str, ...] = ()
+    """Panels of a person's staff page (``kluis.contacts.panels.PersonPanel``), in page order."""
     cli: tuple[Command | Group, ...] = ()
     on_open: str | None = None
     """A ``(kluis, now) -> None`` run on every opening of Kluis, after the stores are open."""
@@ -94,10 +96,11 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "consent",
+        person_panels=("kluis.consent.panels:person_panel",),
         api=(
             "kluis.consent.routes:router",
-            "kluis.consent.routes:notices",
-            "kluis.consent.routes:topics",
+            "kluis.consent.catalogue_routes:notices",
+            "kluis.consent.catalogue_routes:topics",
         ),
         staff_pages=("kluis.consent.pages:router",),
         cli=(
@@ -133,6 +136,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "messaging",
+        person_panels=("kluis.messaging.panels:person_panel",),
         api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
         staff_pages=("kluis.messaging.pages:router",),
         cli=(

@@ -17,8 +17,8 @@ from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.audit import rules
 from kluis.audit import service as audit
-from kluis.audit.events import PurposeChanged, UserCreated
 from kluis.audit.rules import GENESIS
+from kluis.audit.system_events import PurposeChanged, UserCreated
 from kluis.audit.tables import AuditHead, AuditRow
 from kluis.cli import app
 from kluis.runtime import Kluis

@@ -14,7 +14,8 @@ from conftest import ADMIN, NOW
 from factories import new_person
 from kluis.backup import service as backup
 from kluis.backup.errors import BackupInvalid
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, erasure
+from kluis.contacts import people as contacts
 from kluis.errors import NotFound, PersonErased
 from kluis.opening import open_kluis
 from kluis.purposes.rules import parse_duration
@@ -26,10 +27,10 @@ EMAIL = "zyxwvutsrq.backup@example.com"
 
 
 def _people(k: Kluis) -> tuple[str, str]:
-    erased = contacts.create_person(
+    erased = collect.create_person(
         k, ADMIN, new_person(1, given_name=GIVEN, email=EMAIL, family_name="Quorlmann"), NOW
     )
-    kept = contacts.create_person(k, ADMIN, new_person(2), NOW)
+    kept = collect.create_person(k, ADMIN, new_person(2), NOW)
     return erased, kept
 
 
@@ -57,7 +58,7 @@ def test_restore_removes_people_erased_since_the_backup(
         gone, kept = _people(k)
         first = backup.create(k, ADMIN, tmp_path / "backups", NOW)
         assert first.manifest["counts"]["people"] == 2
-        contacts.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
+        erasure.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
         second = backup.create(k, ADMIN, tmp_path / "backups", NOW + timedelta(minutes=2))
         assert second.manifest["counts"]["people"] == 1
     finally:
@@ -86,7 +87,7 @@ def test_restore_again_is_harmless(kluis: Kluis, conf: Settings, tmp_path: Path)
     try:
         gone, _ = _people(k)
         made = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        contacts.erase_person(k, ADMIN, gone, NOW)
+        erasure.erase_person(k, ADMIN, gone, NOW)
     finally:
         k.close()
     assert backup.restore(conf, ADMIN, made.data_dir, NOW).removed_erased == 1
@@ -105,7 +106,7 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(
     try:
         _, kept = _people(k)
         made = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        late = contacts.create_person(k, ADMIN, new_person(3), NOW)
+        late = collect.create_person(k, ADMIN, new_person(3), NOW)
     finally:
         k.close()
     (name,) = made.manifest["files"]
@@ -146,7 +147,7 @@ def test_restore_onto_a_fresh_data_directory(
     try:
         gone, kept = _people(k)
         made = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        contacts.erase_person(k, ADMIN, gone, NOW)
+        erasure.erase_person(k, ADMIN, gone, NOW)
         later = backup.create(k, ADMIN, tmp_path / "b", NOW + timedelta(seconds=5))
     finally:
         k.close()
@@ -177,7 +178,7 @@ def test_keyring_restore_replays_erasures_recorded_since(
     try:
         gone, kept = _people(k)
         made = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        contacts.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
+        erasure.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
     finally:
         k.close()
 
@@ -227,7 +228,7 @@ def test_restore_replays_partial_erasures(kluis: Kluis, conf: Settings, tmp_path
     the marketing purpose; restoring a backup from before must not bring them back."""
     k = open_kluis(conf, migrate=False)
     try:
-        person = contacts.create_person(
+        person = collect.create_person(
             k,
             ADMIN,
             new_person(
@@ -240,7 +241,7 @@ def test_restore_replays_partial_erasures(kluis: Kluis, conf: Settings, tmp_path
         )
         made = backup.create(k, ADMIN, tmp_path / "b", NOW)
         with k.engine.begin() as conn:
-            gone = contacts.keep_only(
+            gone = erasure.keep_only(
                 k, ADMIN, person, ["invoicing"], NOW, reason="request 1", conn=conn, ledger=True
             )
         assert gone.cleared == ("birth_date",)

@@ -15,8 +15,9 @@ from conftest import ADMIN, NOW
 from factories import new_person
 from kluis.audit import service as audit
 from kluis.backup import service as backup
-from kluis.contacts import rules
-from kluis.contacts import service as contacts
+from kluis.contacts import collect as contacts
+from kluis.contacts import erasure as contacts_erasure
+from kluis.contacts import people, rules
 from kluis.errors import NotFound, PersonErased
 from kluis.opening import open_kluis
 from kluis.register import repository as register_repo
@@ -52,7 +53,7 @@ def test_data_restore_then_old_keyring_then_data_restore_again_keeps_the_erased_
         gone = contacts.create_person(k, ADMIN, new_person(1), NOW)
         kept = contacts.create_person(k, ADMIN, new_person(2), NOW)
         snap = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        contacts.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
+        contacts_erasure.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
     finally:
         k.close()
 
@@ -64,10 +65,10 @@ def test_data_restore_then_old_keyring_then_data_restore_again_keeps_the_erased_
     k = open_kluis(conf)
     try:
         with pytest.raises((PersonErased, NotFound)):
-            contacts.read_person(k, ADMIN, gone, "customer_service", NOW)
+            people.read_person(k, ADMIN, gone, "customer_service", NOW)
         assert k.vault.erased([gone]) == {gone}
         assert k.vault.has_keys([gone, kept]) == {kept}
-        assert contacts.read_person(k, ADMIN, kept, "customer_service", NOW).fields["email"]
+        assert people.read_person(k, ADMIN, kept, "customer_service", NOW).fields["email"]
     finally:
         k.close()
 
@@ -90,7 +91,7 @@ def test_an_erasure_whose_process_died_before_the_keyring_is_finished_at_the_nex
         assert k.vault.erased([person]) == {person}
         assert not k.vault.has_keys([person])
         with pytest.raises((PersonErased, NotFound)):
-            contacts.read_person(k, ADMIN, person, "customer_service", NOW)
+            people.read_person(k, ADMIN, person, "customer_service", NOW)
         (entry,) = audit.list_entries(k.engine, action="register.replayed")
         assert entry.details["keys_destroyed"] == 1
         assert entry.details["people_removed"] == 1
@@ -107,9 +108,11 @@ def test_each_copy_gets_back_what_it_lost(kluis: Kluis, conf: Settings) -> None:
         cut = contacts.create_person(
             k, ADMIN, new_person(2, purposes=PURPOSES, birth_date="1990-04-05"), NOW
         )
-        contacts.erase_person(k, ADMIN, gone, NOW)
+        contacts_erasure.erase_person(k, ADMIN, gone, NOW)
         with k.engine.begin() as conn:
-            contacts.keep_only(k, ADMIN, cut, ["customer_service"], NOW, reason="r", conn=conn)
+            contacts_erasure.keep_only(
+                k, ADMIN, cut, ["customer_service"], NOW, reason="r", conn=conn
+            )
         assert k.vault.register_file is not None
         k.vault.register_file.path.unlink()
         with k.vault.engine.begin() as conn:
@@ -161,7 +164,7 @@ def test_a_forged_or_altered_line_of_the_register_file_is_ignored_and_counted(
 
     k = open_kluis(conf, migrate=False, now=NOW)
     try:
-        assert contacts.read_person(k, ADMIN, person, "customer_service", NOW).fields["email"]
+        assert people.read_person(k, ADMIN, person, "customer_service", NOW).fields["email"]
         assert k.vault.erased([person]) == set()
         (entry,) = audit.list_entries(k.engine, action="register.replayed")
         assert entry.details["rejected_lines"] == 2
@@ -179,9 +182,11 @@ def test_the_register_file_is_private_and_holds_no_personal_data(
         cut = contacts.create_person(
             k, ADMIN, new_person(2, purposes=PURPOSES, birth_date="1990-04-05"), NOW
         )
-        contacts.erase_person(k, ADMIN, gone, NOW)
+        contacts_erasure.erase_person(k, ADMIN, gone, NOW)
         with k.engine.begin() as conn:
-            contacts.keep_only(k, ADMIN, cut, ["customer_service"], NOW, reason="r", conn=conn)
+            contacts_erasure.keep_only(
+                k, ADMIN, cut, ["customer_service"], NOW, reason="r", conn=conn
+            )
         assert k.vault.register_file is not None
         path = k.vault.register_file.path
     finally:
@@ -210,7 +215,7 @@ def test_an_old_keyring_snapshot_does_not_forget_the_suppression_list(
         signed_up = _email_digest(k, "fenna.brouwersma7@example.com")
         k.vault.suppress([("email", signed_up)], "objected", NOW)
         snap = backup.create(k, ADMIN, tmp_path / "b", NOW)
-        contacts.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
+        contacts_erasure.erase_person(k, ADMIN, gone, NOW + timedelta(minutes=1))
         erased_address = _email_digest(k, "fenna.brouwersma1@example.com")
         assert k.vault.suppressed([erased_address]) == {erased_address}
         assert k.vault.unsuppress([signed_up], NOW + timedelta(minutes=2)) == 1

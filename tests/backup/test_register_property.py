@@ -31,8 +31,8 @@ from conftest import ADMIN, MASTER_KEY, NOW, _settings_on, examples
 from factories import new_person
 from kluis.backup import service as backup
 from kluis.consent.catalogue import load_default_topics
-from kluis.contacts import rules
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, erasure, rules
+from kluis.contacts import people as contacts
 from kluis.errors import NotFound, PersonErased
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
@@ -88,7 +88,7 @@ class RegisterMachine(RuleBasedStateMachine):
 
     def _create(self) -> str:
         n = next(self.numbers)
-        person = contacts.create_person(
+        person = collect.create_person(
             self.k,
             ADMIN,
             new_person(n, purposes=PURPOSES, phone=None, birth_date=_birth_date(n)),
@@ -111,7 +111,7 @@ class RegisterMachine(RuleBasedStateMachine):
         people = self._candidates(self.erased)
         person = people[pick % len(people)]
         try:
-            contacts.erase_person(self.k, ADMIN, person, self.tick())
+            erasure.erase_person(self.k, ADMIN, person, self.tick())
         except NotFound:
             return  # not in this data store (a restore of an earlier snapshot) nor erased
         self.erased.add(person)
@@ -123,7 +123,7 @@ class RegisterMachine(RuleBasedStateMachine):
         person = people[pick % len(people)]
         try:
             with self.k.engine.begin() as conn:
-                contacts.keep_only(
+                erasure.keep_only(
                     self.k,
                     ADMIN,
                     person,

@@ -17,7 +17,7 @@ from kluis.audit import service as audit
 from kluis.auth.rules import Actor, Role
 from kluis.compliance import service
 from kluis.compliance.service import NewBreach, NotificationLate
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.runtime import Kluis
 

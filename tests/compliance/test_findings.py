@@ -18,7 +18,7 @@ from kluis.auth import service as auth
 from kluis.compliance import findings, service
 from kluis.compliance.rules import Severity
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
 from kluis.consent.tables import Notice
 from kluis.purposes import service as purposes
 from kluis.purposes.tables import PurposeRow
@@ -48,7 +48,7 @@ def test_a_fresh_kluis_has_no_findings(kluis: Kluis) -> None:
 
 def test_people_past_retention_are_found_and_cleared_by_the_sweep(kluis: Kluis) -> None:
     from factories import new_person
-    from kluis.contacts import service as contacts
+    from kluis.contacts import collect as contacts
     from kluis.retention import service as retention
 
     contacts.create_person(

@@ -20,9 +20,12 @@ from hypothesis import strategies as st
 
 from conftest import ADMIN, MARKETING, NOW, examples
 from factories import EVERY_PAIR, add_notice, new_person
-from kluis.consent import catalogue, service
-from kluis.consent.rules import Basis, Channel, Decision, Reason, every, live
-from kluis.contacts import service as contacts
+from kluis.consent import catalogue, ledger
+from kluis.consent import decisions as consent_decisions
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Basis, Channel, Decision, Reason, live
+from kluis.contacts import collect, flags
+from kluis.contacts import erasure as contacts
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 
@@ -80,8 +83,8 @@ def notice(kluis: Kluis, topics: tuple[str, ...] = ()) -> int:
 
 def record(kluis: Kluis, person: str, step: Step, key: str, notice_id: int) -> None:
     at = NOW + timedelta(days=step.day)
-    grant = service.Grant(method="double_opt_in", notice_id=notice_id)
-    service.record(
+    grant = ledger.Grant(method="double_opt_in", notice_id=notice_id)
+    ledger.record(
         kluis,
         MARKETING,
         person,
@@ -102,10 +105,10 @@ def play(kluis: Kluis, person: str, plan: Plan, topic: str, other: str, notice_i
             contacts.erase_person(kluis, ADMIN, person, at)
             return True
         if step.what in ("objection", "restriction"):
-            service.set_flag(kluis, ADMIN, person, step.what, step.active, "email", at)
+            flags.set_flag(kluis, ADMIN, person, step.what, step.active, "email", at)
             continue
         key = other if step.other_topic else topic
-        current = service.kept_state(kluis, person).get((Channel(step.channel), key))
+        current = ledger.kept_state(kluis, person).get((Channel(step.channel), key))
         if step.what == "reconfirmed" and not live(current, at):
             # a withdrawn or lapsed consent cannot be revived by a re-confirmation
             with pytest.raises(InvalidField) as refused:
@@ -144,7 +147,7 @@ def test_the_sql_audience_is_may_contact_person_by_person(
         catalogue.create_topic(kluis, ADMIN, key, key, key, NOW, reconfirm_months)
     notice_id = notice(kluis, (topic, other))
     first = next(SERIAL) * 100
-    ids = contacts.create_people(
+    ids = collect.create_people(
         kluis,
         ADMIN,
         [
@@ -160,8 +163,8 @@ def test_the_sql_audience_is_may_contact_person_by_person(
                 present.discard(person)
         dates = []
         for person in sorted(present):
-            kept = service.kept_state(kluis, person)
-            assert kept == service.folded_state(kluis, person)
+            kept = ledger.kept_state(kluis, person)
+            assert kept == ledger.folded_state(kluis, person)
             dates += sorted(p.reconfirm_by for p in kept.values() if p.reconfirm_by is not None)
         now = NOW + timedelta(days=day, hours=hours)
         if on_a_date is not None and dates:
@@ -183,7 +186,9 @@ def check(
     batch: int,
 ) -> None:
     decisions = {
-        person: service.decide(kluis, MARKETING, person, channel, "commercial", topic, now)
+        person: consent_decisions.decide(
+            kluis, MARKETING, person, channel, "commercial", topic, now
+        )
         for person in ids
     }
     for person in set(ids) - present:
@@ -193,14 +198,16 @@ def check(
     del refused[Reason.ERASED.value]  # the erased are gone from the store: not counted
 
     streamed = [
-        item for rows in service.audience(kluis, channel, topic, now, batch=batch) for item in rows
+        item
+        for rows in consent_decisions.audience(kluis, channel, topic, now, batch=batch)
+        for item in rows
     ]
     assert [person for person, _ in streamed] == sorted(person for person, _ in streamed)
     assert dict(streamed) == allowed
     assert len(streamed) == len(allowed)
 
-    assert service.audience_count(kluis, channel, topic, now) == len(allowed)
-    counts = service.audience_counts(kluis, channel, topic, now)
+    assert consent_decisions.audience_count(kluis, channel, topic, now) == len(allowed)
+    counts = consent_decisions.audience_counts(kluis, channel, topic, now)
     assert (counts.channel, counts.topic) == (channel, topic)
     assert counts.allowed == len(allowed)
     assert counts.refused == dict(refused)

@@ -19,7 +19,7 @@ from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
 from factories import marketed
 from kluis.audit import service as audit
-from kluis.consent import service
+from kluis.consent import evidence, ledger
 from kluis.consent.rules import REASONS, Reason
 from kluis.runtime import Kluis
 from kluis.settings import Settings
@@ -221,7 +221,7 @@ def test_grant_then_withdraw_and_the_ledger_shows_both(kluis_env: Settings, klui
         "withdrawn",
         int(withdrawn),
     )
-    assert service.kept_state(kluis, person) == service.folded_state(kluis, person)
+    assert ledger.kept_state(kluis, person) == ledger.folded_state(kluis, person)
 
     shown = ok_json("consent", "show", person)
     assert shown["person_id"] == person
@@ -318,7 +318,7 @@ def test_grant_with_a_recording_stores_and_cites_it(
     )  # fmt: skip
     event_id, evidence_id = result["event_id"], result["evidence_id"]
     assert isinstance(evidence_id, int)
-    stored = service.get_evidence(kluis, ADMIN, evidence_id, NOW)
+    stored = evidence.get_evidence(kluis, ADMIN, evidence_id, NOW)
     assert (stored.person_id, stored.content_type, stored.filename, stored.data) == (
         person,
         "audio/wav",
@@ -351,17 +351,19 @@ def test_evidence_content_type_comes_from_the_extension_or_the_option(
     unnamed.write_bytes(WAV)
     assert "--content-type" in refused(*base, "--evidence", str(unnamed), field="content_type")
     cited = ok_json(*base, "--evidence", str(unnamed), "--content-type", "audio/wav")
-    assert service.get_evidence(kluis, ADMIN, cited["evidence_id"], NOW).content_type == "audio/wav"
+    assert (
+        evidence.get_evidence(kluis, ADMIN, cited["evidence_id"], NOW).content_type == "audio/wav"
+    )
     scan = tmp_path / "form.pdf"
     scan.write_bytes(b"%PDF-1.7\n" + b"0" * 40)
     pdf = ok_json(*base, "--evidence", str(scan))
-    assert service.get_evidence(kluis, ADMIN, pdf["evidence_id"], NOW).content_type == (
+    assert evidence.get_evidence(kluis, ADMIN, pdf["evidence_id"], NOW).content_type == (
         "application/pdf"
     )
     mail = tmp_path / "reply.eml"
     mail.write_text("From: sjoukje1.terpstra@example.com\nSubject: Ja graag\n\nJa.\n")
     eml = ok_json(*base, "--evidence", str(mail))
-    assert service.get_evidence(kluis, ADMIN, eml["evidence_id"], NOW).content_type == (
+    assert evidence.get_evidence(kluis, ADMIN, eml["evidence_id"], NOW).content_type == (
         "message/rfc822"
     )
 

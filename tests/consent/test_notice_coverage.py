@@ -15,7 +15,8 @@ from cli_helpers import ok, refused
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_person, grant_consent
 from kluis.audit import service as audit
-from kluis.consent import catalogue, repository, service
+from kluis.consent import catalogue, decisions, repository
+from kluis.consent import ledger as consent_ledger
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.tables import ConsentEvent, Evidence
 from kluis.errors import InvalidField
@@ -56,15 +57,17 @@ def test_a_grant_citing_a_notice_for_another_channel_or_topic_is_refused(kluis: 
         assert "email/newsletter" in str(refused_grant.value)
     assert events_in_ledger(kluis) == 0
     assert audit.list_entries(kluis.engine, action="consent.recorded") == []
-    decision = service.decide(kluis, MARKETING, person, "whatsapp", "commercial", "promotions", NOW)
+    decision = decisions.decide(
+        kluis, MARKETING, person, "whatsapp", "commercial", "promotions", NOW
+    )
     assert not decision.allowed
 
     event = grant_consent(kluis, person, "email", "newsletter", notice)
-    assert [e.id for e in service.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events] == [
-        event
-    ]
+    assert [
+        e.id for e in consent_ledger.ledger(kluis, ADMIN, person, "privacy_requests", NOW).events
+    ] == [event]
     # Withdrawing needs no notice (Art. 7(3)), on any channel and topic.
-    service.record(kluis, MARKETING, person, "whatsapp", "promotions", "withdrawn", NOW)
+    consent_ledger.record(kluis, MARKETING, person, "whatsapp", "promotions", "withdrawn", NOW)
 
 
 def test_the_ledger_itself_refuses_an_event_citing_a_notice_that_does_not_cover_it(

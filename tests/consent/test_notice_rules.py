@@ -8,8 +8,7 @@ import itertools
 
 import pytest
 
-from kluis.consent.rules import (
-    Channel,
+from kluis.consent.grant_rules import (
     ConsentRefused,
     NoticeScope,
     check_covers,
@@ -18,6 +17,7 @@ from kluis.consent.rules import (
     every,
     notice_for,
 )
+from kluis.consent.rules import Channel
 
 TOPICS = ("product_info", "offers", "promotions", "newsletter")
 LANGUAGES = ("nl", "en")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.audit import service as audit
-from kluis.consent import service as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.contacts import repository as contacts_repo
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
@@ -36,12 +36,12 @@ def test_addresses_of_objectors_missing_from_the_list_are_added_once(kluis: Klui
     complete = add_person(kluis, ADMIN, NOW, 2)
     bystander = add_person(kluis, ADMIN, NOW, 3, phone=None)
     for person_id in (late, complete):
-        consent.set_flag(kluis, ADMIN, person_id, "objection", True, "letter", NOW)
+        contacts_flags.set_flag(kluis, ADMIN, person_id, "objection", True, "letter", NOW)
     _give_phone_unlisted(kluis, late, OLD_PHONE)
     _give_phone_unlisted(kluis, bystander, "+31655550303")
     assert _listed(kluis, "phone", OLD_PHONE) is None
 
-    assert consent.relist_objections(kluis, LATER, page=1) == 1
+    assert contacts_flags.relist_objections(kluis, LATER, page=1) == 1
 
     assert _listed(kluis, "phone", OLD_PHONE) == "objected"
     assert _listed(kluis, "phone", "+31655550303") is None
@@ -50,13 +50,13 @@ def test_addresses_of_objectors_missing_from_the_list_are_added_once(kluis: Klui
     assert [(e.person_id, e.actor, e.details) for e in mine] == [
         (late, "system", {"kinds": ["phone"], "reason": "objected"})
     ]
-    assert consent.relist_objections(kluis, LATER + timedelta(days=1)) == 0
+    assert contacts_flags.relist_objections(kluis, LATER + timedelta(days=1)) == 0
     assert audit.verify(kluis.engine).ok
 
 
 def test_the_retention_sweep_relists_but_not_in_a_dry_run(kluis: Kluis) -> None:
     late = add_person(kluis, ADMIN, NOW, 1, phone=None)
-    consent.set_flag(kluis, ADMIN, late, "objection", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, late, "objection", True, "letter", NOW)
     _give_phone_unlisted(kluis, late, OLD_PHONE)
 
     assert retention.sweep(kluis, LATER, dry_run=True).relisted == 0

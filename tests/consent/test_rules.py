@@ -15,14 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kluis.consent.grant_rules import EVIDENCE_TYPES, ConsentRefused, check_evidence, check_grant
 from kluis.consent.rules import (
     DEFAULT_SOFT_OPT_IN,
-    EVIDENCE_TYPES,
     REASONS,
     Action,
     Basis,
     Channel,
-    ConsentRefused,
     Decision,
     Event,
     Facts,
@@ -33,8 +32,6 @@ from kluis.consent.rules import (
     Status,
     add_months,
     apply,
-    check_evidence,
-    check_grant,
     fold,
     live,
     may_contact,

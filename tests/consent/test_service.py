@@ -10,11 +10,14 @@ from sqlalchemy import select, update
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from factories import add_notice, grant_consent
-from kluis.consent import service
+from kluis.consent import decisions
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent_ledger
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Basis, Reason
 from kluis.consent.tables import ConsentEvent, Evidence, PermissionRow
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.runtime import Kluis
 
@@ -35,29 +38,33 @@ def grant(kluis: Kluis, person_id: str, topic: str = "offers", at=NOW, **extra):
 
 def test_a_grant_allows_and_a_withdrawal_refuses(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="prospect", purposes=MARKETED)
-    before = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
+    before = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
     assert (before.allowed, before.reason) == (False, Reason.NO_CONSENT)
     event_id = grant(kluis, person, source_ip="192.0.2.7", user_agent="Firefox")
-    allowed = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
+    allowed = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
     assert (allowed.allowed, allowed.basis, allowed.evidence_event_id) == (
         True,
         Basis.CONSENT,
         event_id,
     )
-    other_topic = service.decide(kluis, MARKETING, person, "email", "commercial", "promotions", NOW)
+    other_topic = decisions.decide(
+        kluis, MARKETING, person, "email", "commercial", "promotions", NOW
+    )
     assert not other_topic.allowed
     later = NOW + timedelta(days=3)
-    service.record(
+    consent_ledger.record(
         kluis, MARKETING, person, "email", "offers", "withdrawn", later, captured_by="person"
     )
-    refused = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", later)
+    refused = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", later)
     assert (refused.allowed, refused.reason) == (False, Reason.WITHDRAWN)
-    assert service.kept_state(kluis, person) == service.folded_state(kluis, person)
-    entries = service.ledger(kluis, ADMIN, person, "privacy_requests", later).events
+    assert consent_ledger.kept_state(kluis, person) == consent_ledger.folded_state(kluis, person)
+    entries = consent_ledger.ledger(kluis, ADMIN, person, "privacy_requests", later).events
     assert [e.action for e in entries] == ["granted", "withdrawn"]
     assert entries[0].source_ip == "192.0.2.7"
     assert (
-        service.ledger(kluis, MARKETING, person, "email_marketing", later).events[0].source_ip
+        consent_ledger.ledger(kluis, MARKETING, person, "email_marketing", later)
+        .events[0]
+        .source_ip
         is None
     )
 
@@ -66,18 +73,18 @@ def test_a_consent_lapses_at_its_reconfirm_by_date(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="prospect")
     grant(kluis, person)
     lapsed = NOW + timedelta(days=2 * 366)
-    decision = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", lapsed)
+    decision = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", lapsed)
     assert (decision.allowed, decision.reason) == (False, Reason.EXPIRED)
 
 
 def test_customers_get_email_under_soft_opt_in_until_they_opt_out(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="customer")
-    email = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
+    email = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
     assert (email.allowed, email.basis) == (True, Basis.SOFT_OPT_IN)
-    sms = service.decide(kluis, MARKETING, person, "sms", "commercial", "offers", NOW)
+    sms = decisions.decide(kluis, MARKETING, person, "sms", "commercial", "offers", NOW)
     assert not sms.allowed
-    service.record(kluis, MARKETING, person, "email", "offers", "withdrawn", NOW)
-    assert not service.decide(
+    consent_ledger.record(kluis, MARKETING, person, "email", "offers", "withdrawn", NOW)
+    assert not decisions.decide(
         kluis, MARKETING, person, "email", "commercial", "offers", NOW
     ).allowed
 
@@ -89,7 +96,7 @@ def test_pre_ticked_implied_and_unproven_grants_are_refused(kluis: Kluis) -> Non
             grant(kluis, person, **{flag: True})
         assert caught.value.field == flag
     with pytest.raises(ConsentRefused) as caught:
-        service.record(kluis, MARKETING, person, "email", "offers", "granted", NOW)
+        consent_ledger.record(kluis, MARKETING, person, "email", "offers", "granted", NOW)
     assert caught.value.field == "method"
     with kluis.engine.connect() as conn:
         assert conn.execute(select(ConsentEvent.id)).first() is None
@@ -98,15 +105,17 @@ def test_pre_ticked_implied_and_unproven_grants_are_refused(kluis: Kluis) -> Non
 def test_objection_and_restriction_stop_commercial_messages(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, relationship="customer")
     grant(kluis, person)
-    service.set_flag(kluis, MARKETING, person, "objection", True, "phone", NOW)
-    decision = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
+    flags.set_flag(kluis, MARKETING, person, "objection", True, "phone", NOW)
+    decision = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
     assert decision.reason is Reason.OBJECTED
-    service_msg = service.decide(kluis, MARKETING, person, "email", "transactional", "offers", NOW)
+    service_msg = decisions.decide(
+        kluis, MARKETING, person, "email", "transactional", "offers", NOW
+    )
     assert service_msg.allowed
     with pytest.raises(PermissionDenied):
-        service.set_flag(kluis, MARKETING, person, "restriction", True, "letter", NOW)
-    service.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
-    restricted = service.decide(kluis, MARKETING, person, "email", "transactional", "offers", NOW)
+        flags.set_flag(kluis, MARKETING, person, "restriction", True, "letter", NOW)
+    flags.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
+    restricted = decisions.decide(kluis, MARKETING, person, "email", "transactional", "offers", NOW)
     assert (restricted.allowed, restricted.reason) == (False, Reason.RESTRICTED)
 
 
@@ -121,22 +130,22 @@ def test_the_ledger_is_append_only(kluis: Kluis) -> None:
 
 def test_evidence_is_sealed_and_erased_with_the_person(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, purposes=MARKETED)
-    evidence_id = service.add_evidence(
+    evidence_id = consent_evidence.add_evidence(
         kluis, MARKETING, person, "email_marketing", "audio/wav", WAV, NOW, "call.wav"
     )
     event_id = grant(kluis, person, evidence_id=evidence_id)
     with kluis.engine.connect() as conn:
         stored = conn.execute(select(Evidence.data).where(Evidence.id == evidence_id)).scalar_one()
     assert WAV not in stored
-    opened = service.get_evidence(kluis, ADMIN, evidence_id, NOW)
+    opened = consent_evidence.get_evidence(kluis, ADMIN, evidence_id, NOW)
     assert (opened.data, opened.filename, opened.content_type) == (WAV, "call.wav", "audio/wav")
-    assert service.ledger(kluis, ADMIN, person, "privacy_requests", NOW).evidence[0][
+    assert consent_ledger.ledger(kluis, ADMIN, person, "privacy_requests", NOW).evidence[0][
         "cited_by"
     ] == [event_id]
     with pytest.raises(PermissionDenied):
-        service.get_evidence(kluis, MARKETING, evidence_id, NOW)
+        consent_evidence.get_evidence(kluis, MARKETING, evidence_id, NOW)
     with pytest.raises(InvalidField):
-        service.add_evidence(
+        consent_evidence.add_evidence(
             kluis, MARKETING, person, "email_marketing", "audio/wav", b"not a wave file", NOW
         )
     contacts.erase_person(kluis, ADMIN, person, NOW)
@@ -144,7 +153,7 @@ def test_evidence_is_sealed_and_erased_with_the_person(kluis: Kluis) -> None:
         assert conn.execute(select(Evidence.id)).first() is None
         assert conn.execute(select(ConsentEvent.id)).first() is None
         assert conn.execute(select(PermissionRow.person_id)).first() is None
-    erased = service.decide(kluis, MARKETING, person, "email", "transactional", "offers", NOW)
+    erased = decisions.decide(kluis, MARKETING, person, "email", "transactional", "offers", NOW)
     assert (erased.allowed, erased.reason) == (False, Reason.ERASED)
 
 
@@ -155,18 +164,18 @@ def test_audience_counts_and_stream_agree_with_decisions(kluis: Kluis) -> None:
     ]
     grant(kluis, people[1])
     grant(kluis, people[2])
-    service.record(kluis, MARKETING, people[2], "email", "offers", "withdrawn", NOW)
-    service.set_flag(kluis, MARKETING, people[3], "objection", True, "email", NOW)
-    counts = service.audience_counts(kluis, "email", "offers", NOW)
+    consent_ledger.record(kluis, MARKETING, people[2], "email", "offers", "withdrawn", NOW)
+    flags.set_flag(kluis, MARKETING, people[3], "objection", True, "email", NOW)
+    counts = decisions.audience_counts(kluis, "email", "offers", NOW)
     assert counts.allowed == 2
     assert counts.refused == {"withdrawn": 1, "objected": 1, "no_consent": 1}
-    assert service.audience_count(kluis, "email", "offers", NOW) == 2
+    assert decisions.audience_count(kluis, "email", "offers", NOW) == 2
     streamed = [
         pid
-        for batch in service.audience(kluis, "email", "offers", NOW, batch=1)
+        for batch in decisions.audience(kluis, "email", "offers", NOW, batch=1)
         for pid, _ in batch
     ]
     assert sorted(streamed) == sorted([people[0], people[1]])
     for person in people:
-        decision = service.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
+        decision = decisions.decide(kluis, MARKETING, person, "email", "commercial", "offers", NOW)
         assert decision.allowed is (person in streamed)

@@ -13,9 +13,10 @@ from cli_helpers import ok
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_person
 from kluis.audit import service as audit
-from kluis.consent import service
+from kluis.consent import decisions
 from kluis.consent.soft_opt_in import hold_told_customers
-from kluis.contacts import service as contacts
+from kluis.contacts import flags
+from kluis.contacts import people as contacts
 from kluis.db import utcnow
 from kluis.errors import PermissionDenied
 from kluis.runtime import Kluis
@@ -39,10 +40,10 @@ def test_only_customers_told_since_the_date_and_free_to_be_marketed_are_added(
     objector = add_person(kluis, ADMIN, TOLD, 4)
     restricted = add_person(kluis, ADMIN, TOLD, 5)
     listed = add_person(kluis, ADMIN, TOLD, 6)
-    service.set_flag(kluis, ADMIN, objector, "objection", True, "phone", TOLD)
-    service.set_flag(kluis, ADMIN, restricted, "restriction", True, "phone", TOLD)
-    service.set_flag(kluis, ADMIN, listed, "objection", True, "phone", TOLD)
-    service.set_flag(kluis, ADMIN, listed, "objection", False, "phone", TOLD)  # still listed
+    flags.set_flag(kluis, ADMIN, objector, "objection", True, "phone", TOLD)
+    flags.set_flag(kluis, ADMIN, restricted, "restriction", True, "phone", TOLD)
+    flags.set_flag(kluis, ADMIN, listed, "objection", True, "phone", TOLD)
+    flags.set_flag(kluis, ADMIN, listed, "objection", False, "phone", TOLD)  # still listed
     counted = hold_told_customers(kluis, ADMIN, TOLD, LATER)
     assert (counted.customers, counted.suppressed, counted.done) == (1, 1, False)
     assert SOFT not in purposes(kluis, told)
@@ -53,7 +54,7 @@ def test_only_customers_told_since_the_date_and_free_to_be_marketed_are_added(
         assert SOFT not in purposes(kluis, person)
     [entry] = audit.list_entries(kluis.engine, person_id=told, action="person.purposes_changed")
     assert entry.details["added"] == [SOFT]
-    decision = service.decide(kluis, MARKETING, told, "email", "commercial", "offers", LATER)
+    decision = decisions.decide(kluis, MARKETING, told, "email", "commercial", "offers", LATER)
     assert (decision.allowed, decision.purpose) == (True, SOFT)
     again = hold_told_customers(kluis, ADMIN, TOLD, LATER, apply=True)
     assert again.customers == 0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import ADMIN, NOW, examples
 from factories import EVERY_PAIR, add_person
-from kluis.consent import catalogue, service
+from kluis.consent import catalogue, ledger
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 
@@ -41,17 +41,15 @@ def test_kept_state_equals_the_folded_ledger(kluis: Kluis, events: list) -> None
     ).id
     person = add_person(kluis, ADMIN, NOW, next(_numbers))
     for channel, topic, action, days in events:
-        grant = (
-            service.Grant(method="paper_form", notice_id=notice) if action == "granted" else None
-        )
+        grant = ledger.Grant(method="paper_form", notice_id=notice) if action == "granted" else None
         refused = None
         try:
-            service.record(
+            ledger.record(
                 kluis, ADMIN, person, channel, topic, action, NOW + timedelta(days=days), grant
             )
         except InvalidField as exc:
             refused = (action, exc.field)
         assert refused in (None, ("reconfirmed", "action"))
-    kept = service.kept_state(kluis, person)
-    assert kept == service.folded_state(kluis, person)
-    assert service.rebuild(kluis, person) == kept
+    kept = ledger.kept_state(kluis, person)
+    assert kept == ledger.folded_state(kluis, person)
+    assert ledger.rebuild(kluis, person) == kept

@@ -13,8 +13,9 @@ from conftest import ADMIN, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import Actor
-from kluis.consent import service as consent
-from kluis.contacts import rules, service
+from kluis.contacts import flags as contacts_flags
+from kluis.contacts import people as contacts_people
+from kluis.contacts import rectify, rules
 from kluis.errors import PurposeRefused, Restricted
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.runtime import Kluis
@@ -24,7 +25,9 @@ PURPOSES = ("customer_service", "sales_follow_up", "invoicing")
 
 
 def restrict(kluis: Kluis, person_id: str, active: bool = True) -> None:
-    consent.set_flag(kluis, PRIVACY, person_id, "restriction", active, "privacy_request", NOW)
+    contacts_flags.set_flag(
+        kluis, PRIVACY, person_id, "restriction", active, "privacy_request", NOW
+    )
 
 
 @pytest.fixture
@@ -46,10 +49,10 @@ def test_a_restricted_person_is_not_read_under_an_ordinary_purpose(
 ) -> None:
     held, free = people
     with pytest.raises(Restricted, match=r"restricted \(Art. 18\)") as refused:
-        service.read_person(kluis, actor, held, purpose, LATER)
+        contacts_people.read_person(kluis, actor, held, purpose, LATER)
     assert refused.value.status == 409
     assert refused.value.slug == "restricted"
-    assert service.read_person(kluis, actor, free, purpose, LATER).fields
+    assert contacts_people.read_person(kluis, actor, free, purpose, LATER).fields
     assert audit.list_entries(kluis.engine, person_id=held, action="person.read") == []
 
 
@@ -58,7 +61,7 @@ def test_a_restricted_person_is_not_changed_under_an_ordinary_purpose(
 ) -> None:
     held, _ = people
     with pytest.raises(Restricted):
-        service.update_person(kluis, SERVICE, held, "customer_service", {"job_title": "x"}, LATER)
+        rectify.update_person(kluis, SERVICE, held, "customer_service", {"job_title": "x"}, LATER)
     assert audit.list_entries(kluis.engine, person_id=held, action="person.updated") == []
 
 
@@ -66,15 +69,15 @@ def test_the_privacy_request_purpose_and_a_legal_obligation_still_read(
     kluis: Kluis, people: tuple[str, str]
 ) -> None:
     held, _ = people
-    full = service.read_person(kluis, PRIVACY, held, "privacy_requests", LATER)
+    full = contacts_people.read_person(kluis, PRIVACY, held, "privacy_requests", LATER)
     assert full.fields["phone"] == "+31610000001"
-    invoice = service.read_person(kluis, SERVICE, held, "invoicing", LATER)
+    invoice = contacts_people.read_person(kluis, SERVICE, held, "invoicing", LATER)
     assert set(invoice.fields) == {"given_name", "family_name", "email"}
-    changed = service.update_person(
+    changed = rectify.update_person(
         kluis, PRIVACY, held, "privacy_requests", {"job_title": "Kaasmaker"}, LATER
     )
     assert changed.fields["job_title"] == "Kaasmaker"
-    assert service.recipient(kluis, SERVICE, held, "invoicing", LATER).email
+    assert contacts_people.recipient(kluis, SERVICE, held, "invoicing", LATER).email
 
 
 def test_purpose_limitation_is_checked_before_the_restriction(
@@ -83,7 +86,7 @@ def test_purpose_limitation_is_checked_before_the_restriction(
     held = add_person(kluis, ADMIN, NOW, 3, purposes=("customer_service",))
     restrict(kluis, held)
     with pytest.raises(PurposeRefused, match="not collected for purpose 'sales_follow_up'"):
-        service.read_person(kluis, SALES, held, "sales_follow_up", LATER)
+        contacts_people.read_person(kluis, SALES, held, "sales_follow_up", LATER)
 
 
 def test_search_and_bulk_reads_leave_a_restricted_person_out(
@@ -91,21 +94,25 @@ def test_search_and_bulk_reads_leave_a_restricted_person_out(
 ) -> None:
     held, free = people
     for actor, purpose in ((SALES, "sales_follow_up"), (SERVICE, "customer_service")):
-        page = service.search_people(kluis, actor, purpose, LATER, text="brouwersma")
+        page = contacts_people.search_people(kluis, actor, purpose, LATER, text="brouwersma")
         assert ([v.id for v in page.items], page.total) == ([free], 1)
-        listing = service.search_people(kluis, actor, purpose, LATER)
+        listing = contacts_people.search_people(kluis, actor, purpose, LATER)
         assert ([v.id for v in listing.items], listing.total) == ([free], 1)
-        by_email = service.search_people(
+        by_email = contacts_people.search_people(
             kluis, actor, purpose, LATER, text="fenna.brouwersma1@example.com"
         )
         assert by_email.total == 0
-        bulk = service.read_people(kluis, actor, [held, free], purpose, LATER)
+        bulk = contacts_people.read_people(kluis, actor, [held, free], purpose, LATER)
         assert [v.id for v in bulk] == [free]
-    everyone = service.search_people(kluis, PRIVACY, "privacy_requests", LATER, text="brouwersma")
+    everyone = contacts_people.search_people(
+        kluis, PRIVACY, "privacy_requests", LATER, text="brouwersma"
+    )
     assert {v.id for v in everyone.items} == {held, free}
-    invoicing = service.search_people(kluis, SERVICE, "invoicing", LATER)
+    invoicing = contacts_people.search_people(kluis, SERVICE, "invoicing", LATER)
     assert invoicing.total == 2
-    assert [v.id for v in service.read_people(kluis, SERVICE, [held], "invoicing", LATER)] == [held]
+    assert [
+        v.id for v in contacts_people.read_people(kluis, SERVICE, [held], "invoicing", LATER)
+    ] == [held]
     assert audit.list_entries(kluis.engine, person_id=held, action="person.read")
 
 
@@ -114,7 +121,7 @@ def test_a_message_read_is_refused_under_an_ordinary_purpose(
 ) -> None:
     held, _ = people
     with pytest.raises(Restricted):
-        service.recipient(kluis, SERVICE, held, "customer_service", LATER)
+        contacts_people.recipient(kluis, SERVICE, held, "customer_service", LATER)
 
 
 def test_lifting_the_restriction_makes_them_readable_again(
@@ -122,15 +129,15 @@ def test_lifting_the_restriction_makes_them_readable_again(
 ) -> None:
     held, free = people
     restrict(kluis, held, active=False)
-    assert service.read_person(kluis, SALES, held, "sales_follow_up", LATER).id == held
-    page = service.search_people(kluis, SALES, "sales_follow_up", LATER, text="brouwersma")
+    assert contacts_people.read_person(kluis, SALES, held, "sales_follow_up", LATER).id == held
+    page = contacts_people.search_people(kluis, SALES, "sales_follow_up", LATER, text="brouwersma")
     assert {v.id for v in page.items} == {held, free}
 
 
 def test_an_objection_does_not_hide_anyone(kluis: Kluis, people: tuple[str, str]) -> None:
     _, free = people
-    consent.set_flag(kluis, ADMIN, free, "objection", True, "email", NOW)
-    assert service.read_person(kluis, SALES, free, "sales_follow_up", LATER).id == free
+    contacts_flags.set_flag(kluis, ADMIN, free, "objection", True, "email", NOW)
+    assert contacts_people.read_person(kluis, SALES, free, "sales_follow_up", LATER).id == free
 
 
 def test_the_api_answers_409_restricted(kluis: Kluis, people: tuple[str, str]) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from conftest import ADMIN, MARKETING, NOW, SALES, SERVICE
 from factories import add_person, new_person
 from kluis.audit import service as audit
-from kluis.contacts import service
+from kluis.contacts import collect, erasure, rectify
+from kluis.contacts import people as contacts_people
 from kluis.contacts.tables import people
 from kluis.errors import (
     Conflict,
@@ -40,32 +41,32 @@ def add_buyer(kluis: Kluis) -> str:
 
 def test_birth_date_is_absent_from_a_marketing_read(kluis: Kluis) -> None:
     person_id = add_buyer(kluis)
-    marketing = service.read_person(kluis, MARKETING, person_id, "email_marketing", NOW)
+    marketing = contacts_people.read_person(kluis, MARKETING, person_id, "email_marketing", NOW)
     assert "birth_date" not in marketing.fields
     assert marketing.fields["email"] == "fenna.brouwersma1@example.com"
     assert marketing.fields["interests"] == ["wine", "cheese"]
     assert "phone" not in marketing.fields
-    checked = service.read_person(kluis, SERVICE, person_id, "age_verification", NOW)
+    checked = contacts_people.read_person(kluis, SERVICE, person_id, "age_verification", NOW)
     assert checked.fields == {"birth_date": "1984-07-21"}
 
 
 def test_a_role_cannot_read_under_a_purpose_it_does_not_hold(kluis: Kluis) -> None:
     person_id = add_buyer(kluis)
     with pytest.raises(PurposeRefused, match="does not hold purpose 'age_verification'"):
-        service.read_person(kluis, MARKETING, person_id, "age_verification", NOW)
+        contacts_people.read_person(kluis, MARKETING, person_id, "age_verification", NOW)
 
 
 def test_a_person_is_read_only_under_purposes_they_were_collected_for(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW, purposes=("customer_service",))
     with pytest.raises(PurposeRefused, match="not collected for purpose 'sales_follow_up'"):
-        service.read_person(kluis, SALES, person_id, "sales_follow_up", NOW)
-    everything = service.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
+        contacts_people.read_person(kluis, SALES, person_id, "sales_follow_up", NOW)
+    everything = contacts_people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     assert set(everything.fields) == {"given_name", "family_name", "email", "phone"}
 
 
 def test_every_read_is_audited_with_purpose_and_fields(kluis: Kluis) -> None:
     person_id = add_buyer(kluis)
-    service.read_person(kluis, MARKETING, person_id, "email_marketing", NOW)
+    contacts_people.read_person(kluis, MARKETING, person_id, "email_marketing", NOW)
     reads = audit.list_entries(kluis.engine, person_id=person_id, action="person.read")
     assert len(reads) == 1
     assert reads[0].actor == MARKETING.ref
@@ -96,12 +97,12 @@ def test_bad_values_name_the_field(kluis: Kluis) -> None:
             birth_date=(NOW + timedelta(days=2)).date().isoformat(),
         )
     with pytest.raises(InvalidField) as caught:
-        service.create_person(
-            kluis, ADMIN, service.NewPerson("friend", ["customer_service"], {}), NOW
+        collect.create_person(
+            kluis, ADMIN, contacts_people.NewPerson("friend", ["customer_service"], {}), NOW
         )
     assert caught.value.field == "relationship"
     with pytest.raises(InvalidField) as caught:
-        service.create_person(kluis, ADMIN, service.NewPerson("customer", [], {}), NOW)
+        collect.create_person(kluis, ADMIN, contacts_people.NewPerson("customer", [], {}), NOW)
     assert caught.value.field == "purposes"
 
 
@@ -110,7 +111,7 @@ def test_the_same_email_address_is_not_kept_twice(kluis: Kluis) -> None:
     with pytest.raises(Conflict, match=first):
         add_person(kluis, ADMIN, NOW, 2, email="FENNA.BROUWERSMA1@example.com")
     with pytest.raises(Conflict, match="same e-mail"):
-        service.create_people(
+        collect.create_people(
             kluis, ADMIN, [new_person(5), new_person(6, email="fenna.brouwersma5@example.com")], NOW
         )
 
@@ -121,7 +122,7 @@ def test_search_by_email_phone_and_name_tokens(kluis: Kluis) -> None:
     add_person(kluis, ADMIN, NOW, 3, purposes=("sales_follow_up",), family_name="Berg")
 
     def ids(text: str) -> list[str]:
-        page = service.search_people(kluis, SERVICE, "customer_service", NOW, text=text)
+        page = contacts_people.search_people(kluis, SERVICE, "customer_service", NOW, text=text)
         return [v.id for v in page.items]
 
     assert ids("elodie berg") == [a]
@@ -135,20 +136,20 @@ def test_search_by_email_phone_and_name_tokens(kluis: Kluis) -> None:
 
 
 def test_search_pages(kluis: Kluis) -> None:
-    created = service.create_people(kluis, ADMIN, [new_person(n) for n in range(7)], NOW)
-    first = service.search_people(kluis, SERVICE, "customer_service", NOW, limit=3)
-    last = service.search_people(kluis, SERVICE, "customer_service", NOW, limit=3, offset=6)
+    created = collect.create_people(kluis, ADMIN, [new_person(n) for n in range(7)], NOW)
+    first = contacts_people.search_people(kluis, SERVICE, "customer_service", NOW, limit=3)
+    last = contacts_people.search_people(kluis, SERVICE, "customer_service", NOW, limit=3, offset=6)
     assert first.total == 7
     assert {v.id for v in first.items} | {v.id for v in last.items} <= set(created)
     assert len(last.items) == 1
     with pytest.raises(InvalidField):
-        service.search_people(kluis, SERVICE, "customer_service", NOW, limit=0)
+        contacts_people.search_people(kluis, SERVICE, "customer_service", NOW, limit=0)
 
 
 def test_rectification_audits_field_names_never_values(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW)
     later = NOW + timedelta(days=1)
-    view = service.update_person(
+    view = rectify.update_person(
         kluis,
         SERVICE,
         person_id,
@@ -162,16 +163,20 @@ def test_rectification_audits_field_names_never_values(kluis: Kluis) -> None:
     entry = audit.list_entries(kluis.engine, person_id=person_id, action="person.updated")[0]
     assert entry.details == {"fields": ["family_name", "phone"]}
     assert "Hoekstra" not in str(entry)
-    found = service.search_people(kluis, SERVICE, "customer_service", later, text="hoekstra")
+    found = contacts_people.search_people(
+        kluis, SERVICE, "customer_service", later, text="hoekstra"
+    )
     assert [v.id for v in found.items] == [person_id]
-    gone = service.search_people(kluis, SERVICE, "customer_service", later, text="brouwersma1")
+    gone = contacts_people.search_people(
+        kluis, SERVICE, "customer_service", later, text="brouwersma1"
+    )
     assert gone.items == []
 
 
 def test_rectification_only_of_fields_the_purpose_uses(kluis: Kluis) -> None:
     person_id = add_buyer(kluis)
     with pytest.raises(PurposeRefused) as caught:
-        service.update_person(
+        rectify.update_person(
             kluis, MARKETING, person_id, "email_marketing", {"birth_date": "1970-01-01"}, NOW
         )
     assert caught.value.field == "birth_date"
@@ -179,7 +184,7 @@ def test_rectification_only_of_fields_the_purpose_uses(kluis: Kluis) -> None:
 
 def test_purposes_change_is_audited(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW)
-    view = service.update_person(
+    view = rectify.update_person(
         kluis,
         ADMIN,
         person_id,
@@ -200,19 +205,19 @@ def test_erasure_destroys_the_key_and_the_rows(kluis: Kluis) -> None:
     assert key_before.open("email", blob) == "fenna.brouwersma1@example.com"
 
     with pytest.raises(PermissionDenied):
-        service.erase_person(kluis, SALES, person_id, NOW)
-    assert service.erase_person(kluis, ADMIN, person_id, NOW) is True
-    assert service.erase_person(kluis, ADMIN, person_id, NOW) is False
+        erasure.erase_person(kluis, SALES, person_id, NOW)
+    assert erasure.erase_person(kluis, ADMIN, person_id, NOW) is True
+    assert erasure.erase_person(kluis, ADMIN, person_id, NOW) is False
 
     with pytest.raises(PersonErased):
-        service.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
+        contacts_people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     with pytest.raises(PersonErased):
         kluis.vault.cipher(person_id)
     assert kluis.vault.erased([person_id]) == {person_id}
     with kluis.engine.connect() as conn:
         assert conn.execute(select(people.c.id).where(people.c.id == person_id)).first() is None
     with pytest.raises(NotFound):
-        service.erase_person(kluis, ADMIN, "00000000-0000-0000-0000-000000000000", NOW)
+        erasure.erase_person(kluis, ADMIN, "00000000-0000-0000-0000-000000000000", NOW)
 
 
 def test_old_ciphertext_of_an_erased_person_cannot_be_opened(kluis: Kluis) -> None:
@@ -220,7 +225,7 @@ def test_old_ciphertext_of_an_erased_person_cannot_be_opened(kluis: Kluis) -> No
     person_id = add_buyer(kluis)
     with kluis.engine.connect() as conn:
         copied = conn.execute(select(people.c.email).where(people.c.id == person_id)).scalar_one()
-    service.erase_person(kluis, ADMIN, person_id, NOW)
+    erasure.erase_person(kluis, ADMIN, person_id, NOW)
     fresh = type(kluis.vault)(kluis.vault.engine, _keys(kluis))
     assert fresh.ciphers([person_id]) == {}
     guessed = PersonCipher(person_id, b"\x00" * 32)
@@ -246,19 +251,19 @@ def test_ciphertext_moved_to_another_person_or_field_fails(kluis: Kluis) -> None
         conn.execute(update(people).where(people.c.id == b).values(email=email_a))
         conn.execute(update(people).where(people.c.id == a).values(given_name=email_a))
     with pytest.raises(DecryptionFailed, match="another person or field") as caught:
-        service.read_person(kluis, SERVICE, b, "customer_service", NOW)
+        contacts_people.read_person(kluis, SERVICE, b, "customer_service", NOW)
     assert caught.value.field == "email"
     with pytest.raises(DecryptionFailed) as caught:
-        service.read_person(kluis, SERVICE, a, "customer_service", NOW)
+        contacts_people.read_person(kluis, SERVICE, a, "customer_service", NOW)
     assert caught.value.field == "given_name"
 
 
 def test_bulk_create_and_read(kluis: Kluis) -> None:
-    ids = service.create_people(
+    ids = collect.create_people(
         kluis, ADMIN, (new_person(n) for n in range(25)), NOW, batch_size=10
     )
     assert len(set(ids)) == 25
-    views = service.read_people(kluis, SERVICE, ids, "customer_service", NOW)
+    views = contacts_people.read_people(kluis, SERVICE, ids, "customer_service", NOW)
     assert [v.id for v in views] == ids
     assert views[24].fields["given_name"] == "Fenna24"
     assert audit.verify(kluis.engine).ok

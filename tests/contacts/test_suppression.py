@@ -14,9 +14,9 @@ from api_helpers import assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SERVICE
 from factories import add_person, new_person
 from kluis.audit import service as audit
-from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import rules, service
+from kluis.consent import catalogue, decisions
+from kluis.contacts import collect, erasure, people, rules
+from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.runtime import Kluis
@@ -28,11 +28,11 @@ ADDRESS = "fenna.brouwersma1@example.com"
 
 
 def erase(kluis: Kluis, person_id: str) -> None:
-    assert service.erase_person(kluis, PRIVACY, person_id, NOW)
+    assert erasure.erase_person(kluis, PRIVACY, person_id, NOW)
 
 
 def object_to_marketing(kluis: Kluis, person_id: str) -> None:
-    consent.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
+    contacts_flags.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
 
 
 def listed(kluis: Kluis, kind: str, value: str) -> bool:
@@ -49,7 +49,7 @@ def test_an_erased_address_is_refused_for_marketing_and_allowed_for_service(klui
 
     again = new_person(purposes=["email_marketing"], phone=None)
     with pytest.raises(Suppressed) as refused:
-        service.create_person(kluis, MARKETING, again, LATER)
+        collect.create_person(kluis, MARKETING, again, LATER)
     assert refused.value.field == "email"
     assert refused.value.status == 409
     assert "e-mail address is on the suppression list" in refused.value.detail
@@ -57,8 +57,8 @@ def test_an_erased_address_is_refused_for_marketing_and_allowed_for_service(klui
     assert "email_marketing" in refused.value.detail
     assert "fenna" not in refused.value.detail.lower()
 
-    person_id = service.create_person(kluis, SERVICE, new_person(), LATER)
-    view = service.read_person(kluis, SERVICE, person_id, "customer_service", LATER)
+    person_id = collect.create_person(kluis, SERVICE, new_person(), LATER)
+    view = people.read_person(kluis, SERVICE, person_id, "customer_service", LATER)
     assert view.fields["email"] == ADDRESS
     assert listed(kluis, "email", ADDRESS), "a service contact does not take it off the list"
 
@@ -67,7 +67,7 @@ def test_the_address_is_matched_whatever_its_case(kluis: Kluis) -> None:
     erase(kluis, add_person(kluis, ADMIN, NOW))
     shouting = new_person(purposes=MARKETING_PURPOSES, email=ADDRESS.upper(), phone=None)
     with pytest.raises(Suppressed, match="e-mail address"):
-        service.create_person(kluis, ADMIN, shouting, LATER)
+        collect.create_person(kluis, ADMIN, shouting, LATER)
 
 
 def test_an_erased_phone_number_is_refused_for_marketing(kluis: Kluis) -> None:
@@ -76,11 +76,11 @@ def test_an_erased_phone_number_is_refused_for_marketing(kluis: Kluis) -> None:
         2, purposes=MARKETING_PURPOSES, phone="06 12 34 56 78"
     )  # the same number, written nationally
     with pytest.raises(Suppressed) as refused:
-        service.create_person(kluis, ADMIN, other, LATER)
+        collect.create_person(kluis, ADMIN, other, LATER)
     assert refused.value.field == "phone"
     assert "phone number is on the suppression list" in refused.value.detail
     assert "12345678" not in refused.value.detail
-    service.create_person(kluis, ADMIN, new_person(2, phone="+31612345678"), LATER)
+    collect.create_person(kluis, ADMIN, new_person(2, phone="+31612345678"), LATER)
 
 
 def test_erasure_audits_the_kinds_listed_never_the_digests(kluis: Kluis) -> None:
@@ -90,7 +90,7 @@ def test_erasure_audits_the_kinds_listed_never_the_digests(kluis: Kluis) -> None
     assert entry.details == {"kinds": ["email", "phone"], "reason": "erased"}
     assert audit.verify(kluis.engine).ok
     # erasing again changes nothing and records nothing more
-    assert not service.erase_person(kluis, PRIVACY, person_id, LATER)
+    assert not erasure.erase_person(kluis, PRIVACY, person_id, LATER)
     assert kluis.vault.suppression_count() == 2
     assert len(audit.list_entries(kluis.engine, action="suppression.added")) == 1
 
@@ -115,12 +115,12 @@ def test_an_objection_lists_the_address_and_phone(kluis: Kluis) -> None:
 
     # while they are held, the address is a duplicate before it is a suppressed one
     with pytest.raises(Conflict):
-        service.create_person(kluis, ADMIN, new_person(purposes=MARKETING_PURPOSES), LATER)
+        collect.create_person(kluis, ADMIN, new_person(purposes=MARKETING_PURPOSES), LATER)
     same_phone = new_person(2, purposes=MARKETING_PURPOSES, phone="+31610000001")
     with pytest.raises(Suppressed, match="objected to direct marketing") as refused:
-        service.create_person(kluis, ADMIN, same_phone, LATER)
+        collect.create_person(kluis, ADMIN, same_phone, LATER)
     assert refused.value.field == "phone"
-    service.create_person(kluis, ADMIN, new_person(2, phone="+31610000001"), LATER)
+    collect.create_person(kluis, ADMIN, new_person(2, phone="+31610000001"), LATER)
 
 
 def test_objecting_twice_lists_once_and_lifting_keeps_the_list(kluis: Kluis) -> None:
@@ -129,13 +129,13 @@ def test_objecting_twice_lists_once_and_lifting_keeps_the_list(kluis: Kluis) -> 
     object_to_marketing(kluis, person_id)
     assert kluis.vault.suppression_count() == 2
     assert len(audit.list_entries(kluis.engine, action="suppression.added")) == 1
-    consent.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", LATER)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", LATER)
     assert kluis.vault.suppression_count() == 2
 
 
 def test_a_restriction_does_not_list_anyone(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW)
-    consent.set_flag(kluis, PRIVACY, person_id, "restriction", True, "email", NOW)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "restriction", True, "email", NOW)
     assert kluis.vault.suppression_count() == 0
 
 
@@ -144,7 +144,7 @@ def test_an_objector_erased_later_stays_listed_as_objected(kluis: Kluis) -> None
     object_to_marketing(kluis, person_id)
     erase(kluis, person_id)
     with pytest.raises(Suppressed, match="objected"):
-        service.create_person(
+        collect.create_person(
             kluis, ADMIN, new_person(purposes=MARKETING_PURPOSES, phone=None), LATER
         )
 
@@ -166,7 +166,7 @@ def test_a_bulk_batch_asks_the_list_once_and_names_the_person(
 
     monkeypatch.setattr(kluis.vault, "suppression_reasons", counted)
     items = [new_person(n, purposes=MARKETING_PURPOSES) for n in range(10, 60)]
-    created = service.create_people(kluis, ADMIN, items, LATER)
+    created = collect.create_people(kluis, ADMIN, items, LATER)
     assert len(created) == 50
     assert calls == [100], "one look-up for the batch's 50 addresses and 50 phone numbers"
 
@@ -174,9 +174,9 @@ def test_a_bulk_batch_asks_the_list_once_and_names_the_person(
     items = [new_person(n, purposes=MARKETING_PURPOSES) for n in range(60, 65)]
     items[2] = new_person(62, purposes=MARKETING_PURPOSES, email="Gone@example.com")
     with pytest.raises(Suppressed, match=r"^person 3: this e-mail address"):
-        service.create_people(kluis, ADMIN, items, LATER)
+        collect.create_people(kluis, ADMIN, items, LATER)
     assert len(calls) == 1
-    assert service.search_people(kluis, ADMIN, "privacy_requests", LATER).total == 50
+    assert people.search_people(kluis, ADMIN, "privacy_requests", LATER).total == 50
 
 
 def test_only_marketing_people_are_looked_up(kluis: Kluis, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +184,7 @@ def test_only_marketing_people_are_looked_up(kluis: Kluis, monkeypatch: pytest.M
         raise AssertionError("no marketing purpose: the list is not asked")
 
     monkeypatch.setattr(kluis.vault, "suppression_reasons", fail)
-    service.create_people(kluis, ADMIN, [new_person(n) for n in range(5)], NOW)
+    collect.create_people(kluis, ADMIN, [new_person(n) for n in range(5)], NOW)
 
 
 # The person signs up again themselves ----------------------------------------------------------
@@ -205,7 +205,7 @@ def test_a_double_opt_in_sign_up_adds_a_suppressed_address_and_lists_it_no_more(
     assert len(sent) == 1
     confirmed = signups.confirm(kluis, signup_id, LATER)
 
-    view = service.read_person(kluis, MARKETING, confirmed.person_id, "email_marketing", LATER)
+    view = people.read_person(kluis, MARKETING, confirmed.person_id, "email_marketing", LATER)
     assert view.fields["email"] == ADDRESS
     assert not listed(kluis, "email", ADDRESS)
     assert listed(kluis, "phone", "+31610000001"), "the sign-up did not give the phone number"
@@ -213,7 +213,7 @@ def test_a_double_opt_in_sign_up_adds_a_suppressed_address_and_lists_it_no_more(
         kluis.engine, person_id=confirmed.person_id, action="suppression.removed"
     )
     assert entry.details == {"kinds": ["email"]}
-    decision = consent.decide(
+    decision = decisions.decide(
         kluis, MARKETING, confirmed.person_id, "email", "commercial", "offers", LATER
     )
     assert (decision.allowed, decision.reason.value) == (True, "consent")
@@ -222,9 +222,9 @@ def test_a_double_opt_in_sign_up_adds_a_suppressed_address_and_lists_it_no_more(
 def test_allow_suppressed_is_the_only_way_past_the_list(kluis: Kluis) -> None:
     erase(kluis, add_person(kluis, ADMIN, NOW, phone=None))
     again = new_person(purposes=["email_marketing"], phone=None)
-    person_id = service.create_person(kluis, MARKETING, again, LATER, allow_suppressed=True)
+    person_id = collect.create_person(kluis, MARKETING, again, LATER, allow_suppressed=True)
     assert not listed(kluis, "email", ADDRESS)
-    assert service.read_person(kluis, MARKETING, person_id, "email_marketing", LATER).fields
+    assert people.read_person(kluis, MARKETING, person_id, "email_marketing", LATER).fields
 
 
 # The API ----------------------------------------------------------------------------------------

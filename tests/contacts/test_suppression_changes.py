@@ -18,8 +18,8 @@ from api_helpers import assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW, PRIVACY
 from factories import add_person, new_person
 from kluis.audit import service as audit
-from kluis.consent import service as consent
-from kluis.contacts import service
+from kluis.contacts import collect, erasure, people, rectify
+from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
@@ -34,7 +34,7 @@ NEW_ADDRESS = "jorien.veltkamp@example.com"
 
 
 def object_to_marketing(kluis: Kluis, person_id: str) -> None:
-    consent.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
+    contacts_flags.set_flag(kluis, MARKETING, person_id, "objection", True, "email", NOW)
 
 
 def listed(kluis: Kluis, kind: str, value: str) -> str | None:
@@ -54,8 +54,8 @@ def objector_without_phone(kluis: Kluis, **fields: str | None) -> str:
     return person_id
 
 
-def change(kluis: Kluis, person_id: str, **changes: object) -> service.PersonView:
-    return service.update_person(kluis, ADMIN, person_id, "customer_service", changes, LATER)
+def change(kluis: Kluis, person_id: str, **changes: object) -> people.PersonView:
+    return rectify.update_person(kluis, ADMIN, person_id, "customer_service", changes, LATER)
 
 
 # An objector given a new address or number -----------------------------------------------------
@@ -76,7 +76,7 @@ def test_a_phone_added_after_the_objection_is_listed_as_objected(kluis: Kluis) -
     # so a form or import that brings the number back for marketing is refused
     again = new_person(2, purposes=MARKETING_PURPOSES, phone=NEW_PHONE)
     with pytest.raises(Suppressed, match="objected to direct marketing") as refused:
-        service.create_person(kluis, ADMIN, again, LATER)
+        collect.create_person(kluis, ADMIN, again, LATER)
     assert refused.value.field == "phone"
 
 
@@ -114,7 +114,7 @@ def test_a_person_who_did_not_object_is_not_listed(kluis: Kluis) -> None:
 
 def test_after_the_objection_is_lifted_a_new_number_is_not_listed(kluis: Kluis) -> None:
     person_id = objector_without_phone(kluis)
-    consent.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", NOW)
+    contacts_flags.set_flag(kluis, PRIVACY, person_id, "objection", False, "email", NOW)
     change(kluis, person_id, phone=NEW_PHONE)
     assert listed(kluis, "phone", NEW_PHONE) is None
 
@@ -158,7 +158,7 @@ def test_the_api_lists_a_phone_added_to_an_objector(kluis: Kluis) -> None:
 def erased_phone(kluis: Kluis) -> None:
     """``NEW_PHONE`` on the list because its holder was erased."""
     gone = add_person(kluis, ADMIN, NOW, 9, email=None, phone=NEW_PHONE)
-    assert service.erase_person(kluis, PRIVACY, gone, NOW)
+    assert erasure.erase_person(kluis, PRIVACY, gone, NOW)
 
 
 def test_a_listed_number_is_refused_for_a_person_in_marketing(kluis: Kluis) -> None:
@@ -175,7 +175,7 @@ def test_a_listed_number_is_refused_for_a_person_in_marketing(kluis: Kluis) -> N
     assert "erased" in detail
     assert "remove email_marketing from their purposes in the same change" in detail
     assert "55550101" not in detail
-    view = service.read_person(kluis, ADMIN, person_id, "customer_service", LATER)
+    view = people.read_person(kluis, ADMIN, person_id, "customer_service", LATER)
     assert "phone" not in view.fields
     assert view.fields["family_name"] == "Brouwersma1", "nothing of the change is kept"
     assert audit.list_entries(kluis.engine, person_id=person_id, action="person.updated") == []
@@ -184,10 +184,10 @@ def test_a_listed_number_is_refused_for_a_person_in_marketing(kluis: Kluis) -> N
 def test_a_listed_address_is_refused_too(kluis: Kluis) -> None:
     gone = add_person(kluis, ADMIN, NOW, 9, email=NEW_ADDRESS, phone=None)
     object_to_marketing(kluis, gone)
-    assert service.erase_person(kluis, PRIVACY, gone, NOW)
+    assert erasure.erase_person(kluis, PRIVACY, gone, NOW)
     person_id = add_person(kluis, ADMIN, NOW, purposes=MARKETING_PURPOSES)
     with pytest.raises(Suppressed, match="objected to direct marketing") as refused:
-        service.update_person(
+        rectify.update_person(
             kluis, MARKETING, person_id, "email_marketing", {"email": NEW_ADDRESS}, LATER
         )
     assert refused.value.field == "email"

@@ -24,9 +24,12 @@ from conftest import ADMIN, MARKETING, NOW, examples
 from factories import new_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.consent.rules import every
-from kluis.contacts import service as contacts
+from kluis.consent import decisions as consent_decisions
+from kluis.consent import ledger as consent
+from kluis.consent.grant_rules import every
+from kluis.contacts import collect as contacts
+from kluis.contacts import erasure, flags
+from kluis.contacts import people as contacts_people
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
@@ -67,7 +70,9 @@ def add(kluis: Kluis, population: list[Someone], first: int) -> list[str]:
         fields = {name: value for name, value in item.fields.items() if name != "phone"}
         if not someone.email:
             fields["email"] = None
-        items.append(contacts.NewPerson(item.relationship, item.purposes, fields, item.language))
+        items.append(
+            contacts_people.NewPerson(item.relationship, item.purposes, fields, item.language)
+        )
     return contacts.create_people(kluis, ADMIN, items, NOW)
 
 
@@ -80,7 +85,7 @@ def play(kluis: Kluis, person: str, someone: Someone, topic: str, notice_id: int
         consent.record(kluis, MARKETING, person, "email", topic, someone.consent, day)
     for flag in ("objection", "restriction"):
         if getattr(someone, "objected" if flag == "objection" else "restricted"):
-            consent.set_flag(kluis, ADMIN, person, flag, True, "email", NOW)
+            flags.set_flag(kluis, ADMIN, person, flag, True, "email", NOW)
 
 
 @settings(
@@ -111,7 +116,7 @@ def test_the_audience_the_preview_and_the_campaign_agree(
         check(kluis, smtp, ids, population, topic, now + timedelta(minutes=1), serial * 100)
     finally:
         for person in ids:
-            contacts.erase_person(kluis, ADMIN, person, NOW)
+            erasure.erase_person(kluis, ADMIN, person, NOW)
 
 
 def check(
@@ -124,7 +129,7 @@ def check(
     first: int,
 ) -> None:
     decisions = {
-        person: consent.decide(kluis, MARKETING, person, "email", "commercial", topic, at)
+        person: consent_decisions.decide(kluis, MARKETING, person, "email", "commercial", topic, at)
         for person in ids
     }
     allowed = {person for person, d in decisions.items() if d.allowed}
@@ -150,7 +155,7 @@ def check(
         },
         at,
     )
-    assert consent.audience_count(kluis, "email", topic, at) == len(allowed)
+    assert consent_decisions.audience_count(kluis, "email", topic, at) == len(allowed)
     preview = campaigns.preview(kluis, campaign.id, at)
     assert preview.allowed == len(allowed)
     assert preview.refused == dict(refused)

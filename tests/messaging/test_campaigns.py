@@ -14,7 +14,8 @@ from factories import add_marketed_person as add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import PERSON
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
+from kluis.contacts import flags
 from kluis.errors import Conflict, InvalidField, PermissionDenied
 from kluis.messaging import campaigns, service
 from kluis.messaging.tokens import TokenInvalid
@@ -62,7 +63,7 @@ def population(kluis: Kluis) -> dict[str, str]:
         consent.Grant(method="double_opt_in", notice_id=notice),
     )
     consent.record(kluis, MARKETING, people["unsubscribed"], "email", "offers", "withdrawn", NOW)
-    consent.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", NOW)
+    flags.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", NOW)
     return people
 
 

@@ -21,7 +21,8 @@ from cli_helpers import refused, run
 from conftest import ADMIN, MARKETING
 from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
+from kluis.contacts import flags
 from kluis.db import utcnow
 from kluis.messaging.transport import SmtpTransport
 from kluis.runtime import Kluis
@@ -65,7 +66,7 @@ def population(kluis: Kluis) -> dict[str, str]:
         now,
         consent.Grant(method="double_opt_in", notice_id=notice),
     )
-    consent.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", now)
+    flags.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", now)
     return people
 
 

@@ -20,8 +20,9 @@ from api_helpers import TestClient, anonymous_client, assert_problem, client_for
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.consent import ledger as consent
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.errors import Conflict
 from kluis.messaging import campaigns, sender, service
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -102,7 +103,7 @@ def population(kluis: Kluis) -> dict[str, str]:
         consent.Grant(method="double_opt_in", notice_id=notice),
     )
     consent.record(kluis, MARKETING, people["unsubscribed"], "email", "offers", "withdrawn", NOW)
-    consent.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", NOW)
+    flags.set_flag(kluis, MARKETING, people["objector"], "objection", True, "phone", NOW)
     return people
 
 

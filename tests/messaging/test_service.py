@@ -11,8 +11,9 @@ import pytest
 from conftest import ADMIN, MARKETING, NOW, SERVICE
 from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.consent import ledger as consent
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.errors import PersonErased
 from kluis.messaging import service, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -126,7 +127,7 @@ def test_consent_is_the_basis_and_its_event_the_evidence(kluis: Kluis, smtp: Mai
 
 def test_restricted_and_erased_people_get_nothing(kluis: Kluis, smtp: MailServer) -> None:
     person = add_person(kluis, ADMIN, NOW)
-    consent.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
+    flags.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
     refused = service.send_message(
         kluis, SERVICE, person, "transactional", "offers", NOTICE, NOW, transport(smtp)
     )

@@ -19,8 +19,8 @@ from conftest import ADMIN, MARKETING, NOW
 from factories import add_person
 from kluis.audit import service as audit
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.consent.rules import every
+from kluis.consent import ledger as consent
+from kluis.consent.grant_rules import every
 from kluis.db import DataBase, KeyringBase
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis

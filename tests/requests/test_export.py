@@ -23,9 +23,10 @@ from cli_helpers import ok, ok_json, refused, run
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE
 from kluis.audit import service as audit
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
+from kluis.contacts import collect, companies, flags
+from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, PermissionDenied, PurposeRefused
 from kluis.messaging import service as messaging
@@ -93,7 +94,7 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
     company = companies.create_company(
         kluis, ADMIN, {"name": "Zuivelhuis Terpstra", "city": "Zwolle", "country": "NL"}, T0
     )
-    person_id = contacts.create_person(
+    person_id = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson(
@@ -121,7 +122,7 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
         ),
         captured_by="person",
     )
-    evidence_id = consent.add_evidence(
+    evidence_id = consent_evidence.add_evidence(
         kluis, ADMIN, person_id, "privacy_requests", "audio/wav", WAV, T2, filename="gesprek.wav"
     )
     notice_en = catalogue.add_notice(
@@ -170,9 +171,9 @@ def tell_story(kluis: Kluis, **overrides: Any) -> Story:
         messaging.Content(subject={"nl": "Actie"}, body={"nl": "Twee halen, een betalen."}),
         T5,
     )
-    consent.set_flag(kluis, ADMIN, person_id, "objection", True, "email", T6)
-    consent.set_flag(kluis, ADMIN, person_id, "objection", False, "phone", T7)
-    consent.set_flag(kluis, ADMIN, person_id, "restriction", True, "privacy_request", T8)
+    flags.set_flag(kluis, ADMIN, person_id, "objection", True, "email", T6)
+    flags.set_flag(kluis, ADMIN, person_id, "objection", False, "phone", T7)
+    flags.set_flag(kluis, ADMIN, person_id, "restriction", True, "privacy_request", T8)
     return Story(person_id, evidence_id)
 
 

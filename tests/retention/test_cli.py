@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import ok, ok_json, refused, run
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
 from kluis.retention import service
 from kluis.runtime import Kluis
 from kluis.settings import Settings

@@ -16,10 +16,11 @@ from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.api import get_now
 from kluis.app import create_app
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
 from kluis.consent.rules import add_months
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.service import TransportFactory
@@ -92,9 +93,9 @@ def test_the_mail_goes_once_and_only_to_live_consents(
         consent.Grant(method="unsubscribe_link", notice_id=None),
     )
     objected = subscriber(kluis, grant, 3)
-    consent.set_flag(kluis, ADMIN, objected, "objection", True, "email", NOW + timedelta(days=5))
+    flags.set_flag(kluis, ADMIN, objected, "objection", True, "email", NOW + timedelta(days=5))
     restricted = subscriber(kluis, grant, 4)
-    consent.set_flag(
+    flags.set_flag(
         kluis, ADMIN, restricted, "restriction", True, "privacy_request", NOW + timedelta(days=5)
     )
     not_yet = add_person(
@@ -167,7 +168,7 @@ def test_the_link_opens_a_page_whose_button_renews_the_consent(
 
     # nothing lapses at the old date (only the silent one), and the next period asks again
     assert service.sweep(kluis, DEADLINE).consents_expired == 1
-    decision = consent.decide(kluis, ADMIN, person, "email", "commercial", "offers", DEADLINE)
+    decision = decisions.decide(kluis, ADMIN, person, "email", "commercial", "offers", DEADLINE)
     assert decision.allowed
     next_ask = renewed_until - timedelta(days=10)
     assert (
@@ -190,10 +191,10 @@ def test_silence_lapses_the_consent_at_the_date(
     path = link_of(smtp.received[0])
 
     just_before = DEADLINE - timedelta(minutes=1)
-    assert consent.decide(
+    assert decisions.decide(
         kluis, ADMIN, person, "email", "commercial", "offers", just_before
     ).allowed
-    refused = consent.decide(kluis, ADMIN, person, "email", "commercial", "offers", DEADLINE)
+    refused = decisions.decide(kluis, ADMIN, person, "email", "commercial", "offers", DEADLINE)
     assert (refused.allowed, refused.reason.value) == (False, "expired")
 
     report = service.sweep(kluis, DEADLINE)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure as contacts
 from kluis.runtime import Kluis
 
 LATER = datetime(2027, 6, 1, 9, 30, tzinfo=UTC)

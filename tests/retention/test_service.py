@@ -13,8 +13,9 @@ import pytest
 from conftest import ADMIN, NOW, PRIVACY, SALES
 from factories import add_person
 from kluis.audit import service as audit
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.consent import ledger as consent
+from kluis.contacts import erasure, rectify
+from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.retention import service
 from kluis.runtime import Kluis
@@ -64,7 +65,7 @@ def test_a_prospect_is_erased_a_year_after_the_last_interaction_and_not_a_day_be
 def test_an_interaction_moves_the_prospects_end(kluis: Kluis) -> None:
     person = prospect(kluis)
     later = on(date(2026, 9, 1))
-    contacts.update_person(kluis, SALES, person, "sales_follow_up", {"job_title": "Buyer"}, later)
+    rectify.update_person(kluis, SALES, person, "sales_follow_up", {"job_title": "Buyer"}, later)
     assert service.sweep(kluis, on(date(2027, 3, 14))).erased == 0
     assert service.sweep(kluis, on(date(2027, 8, 31))).erased == 0
     assert service.sweep(kluis, on(date(2027, 9, 1))).erased == 1
@@ -158,7 +159,7 @@ def test_contract_end_of_someone_unknown_or_erased_is_refused(kluis: Kluis) -> N
     with pytest.raises(NotFound):
         service.set_contract_end(kluis, ADMIN, "00000000-0000-4000-8000-000000000000", NOW, NOW)
     person = invoicing_customer(kluis)
-    contacts.erase_person(kluis, ADMIN, person, NOW)
+    erasure.erase_person(kluis, ADMIN, person, NOW)
     with pytest.raises(PersonErased):
         service.set_contract_end(kluis, ADMIN, person, NOW, NOW)
     with pytest.raises(PermissionDenied):
@@ -243,7 +244,7 @@ def test_holds_are_listed_and_checked(kluis: Kluis) -> None:
         service.holds_of(kluis, person, actor=SALES)
     with pytest.raises(NotFound):
         service.holds_of(kluis, "00000000-0000-4000-8000-000000000000")
-    contacts.erase_person(kluis, ADMIN, person, NOW)
+    erasure.erase_person(kluis, ADMIN, person, NOW)
     with pytest.raises(PersonErased):
         service.holds_of(kluis, person)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ADMIN, NOW
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
 from kluis.transfer.job import ImportOptions, ImportReport

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from conftest import ADMIN, NOW
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import ConsentRefused
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, erasure
+from kluis.contacts import people as contacts
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, writer
@@ -153,7 +154,7 @@ def test_refused_up_front(kluis: Kluis, tmp_path: Path) -> None:
 
 
 def test_duplicates_skip_and_merge(kluis: Kluis, tmp_path: Path) -> None:
-    held = contacts.create_person(
+    held = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson(
@@ -204,7 +205,7 @@ def test_a_match_whose_other_address_differs_is_ambiguous(
     """A row found by its phone number whose e-mail address is not the person's (or the other way
     round) may be another person sharing a phone: it is neither skipped nor merged, but rejected
     as ambiguous, naming the line; a match on a field the person lacks is an ordinary duplicate."""
-    contacts.create_person(
+    collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson(
@@ -212,7 +213,7 @@ def test_a_match_whose_other_address_differs_is_ambiguous(
         ),
         NOW,
     )
-    contacts.create_person(
+    collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "zonder@example.com"}),
@@ -283,18 +284,20 @@ def test_consent_only_with_a_declaration(kluis: Kluis, tmp_path: Path) -> None:
         ("granted", "paper_form", notice)
     ]
     assert ledger.events[0].captured_by == f"import:{report.job_id}"
-    assert consent.decide(kluis, ADMIN, anouk.id, "email", "commercial", "newsletter", NOW).allowed
+    assert decisions.decide(
+        kluis, ADMIN, anouk.id, "email", "commercial", "newsletter", NOW
+    ).allowed
     assert consent.ledger(kluis, ADMIN, bram.id, "privacy_requests", NOW).events == []
 
 
 def test_suppressed_people_get_no_marketing(kluis: Kluis, tmp_path: Path) -> None:
-    gone = contacts.create_person(
+    gone = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "weg@example.com"}),
         NOW,
     )
-    contacts.erase_person(kluis, ADMIN, gone, NOW)
+    erasure.erase_person(kluis, ADMIN, gone, NOW)
     if not kluis.vault.suppressed([kluis.vault.blind_index("email", "weg@example.com")]):
         pytest.skip("erasure does not fill the suppression list here")
     path = write(

@@ -9,8 +9,9 @@ import csv
 from pathlib import Path
 
 from conftest import ADMIN, NOW
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.contacts import collect
+from kluis.contacts import flags as contacts_flags
+from kluis.contacts import people as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
 from kluis.transfer.job import ImportOptions
@@ -19,13 +20,13 @@ from transfer.helpers import write
 
 
 def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None:
-    held = contacts.create_person(
+    held = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),
         NOW,
     )
-    consent.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
     path = write(
         tmp_path / "beurs.csv",
         "E-mail,Achternaam,Telefoon\n"
@@ -55,13 +56,13 @@ def test_a_restricted_person_is_not_merged(kluis: Kluis, tmp_path: Path) -> None
 
 
 def test_skip_policy_leaves_a_restricted_person_alone_too(kluis: Kluis, tmp_path: Path) -> None:
-    held = contacts.create_person(
+    held = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], {"email": "jolien@example.com"}),
         NOW,
     )
-    consent.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, held, "restriction", True, "letter", NOW)
     path = write(tmp_path / "beurs.csv", "E-mail,Achternaam\njolien@example.com,Verhoef\n")
     options = ImportOptions(purposes=("customer_service",))
 

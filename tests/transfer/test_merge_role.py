@@ -11,7 +11,8 @@ import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SALES
 from kluis.auth.rules import Actor
-from kluis.contacts import service as contacts
+from kluis.contacts import collect
+from kluis.contacts import people as contacts
 from kluis.errors import PurposeRefused
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
@@ -21,7 +22,7 @@ from transfer.helpers import write
 
 
 def _held(kluis: Kluis, email: str, purposes: list[str], **fields: str) -> str:
-    return contacts.create_person(
+    return collect.create_person(
         kluis, ADMIN, contacts.NewPerson("customer", purposes, {"email": email, **fields}), NOW
     )
 

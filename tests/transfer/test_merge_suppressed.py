@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import ADMIN, NOW
-from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
+from kluis.contacts import collect, rectify
+from kluis.contacts import flags as contacts_flags
+from kluis.contacts import people as contacts
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
 from kluis.transfer.job import ImportOptions, ImportReport
@@ -35,10 +37,10 @@ def _declaration(kluis: Kluis) -> ConsentDeclaration:
 
 def _objected(kluis: Kluis, fields: dict[str, str]) -> str:
     """A customer who objected to direct marketing: their e-mail and phone are suppressed."""
-    person = contacts.create_person(
+    person = collect.create_person(
         kluis, ADMIN, contacts.NewPerson("customer", ["customer_service"], fields), NOW
     )
-    consent.set_flag(kluis, ADMIN, person, "objection", True, "letter", NOW)
+    contacts_flags.set_flag(kluis, ADMIN, person, "objection", True, "letter", NOW)
     digest = kluis.vault.blind_index("email", fields["email"])
     assert kluis.vault.suppressed([digest]) == {digest}
     return person
@@ -94,7 +96,7 @@ def test_merge_fills_other_purposes_but_adds_no_marketing_and_no_consent(
     ledger = consent.ledger(kluis, ADMIN, held, "privacy_requests", NOW)
     assert ledger.events == []
     assert [(f.flag, f.active) for f in ledger.flags] == [("objection", True)]
-    decision = consent.decide(kluis, ADMIN, held, "email", "commercial", "newsletter", NOW)
+    decision = decisions.decide(kluis, ADMIN, held, "email", "commercial", "newsletter", NOW)
     assert not decision.allowed
 
 
@@ -120,7 +122,7 @@ def test_merge_found_by_an_address_added_after_the_objection(kluis: Kluis, tmp_p
     suppression list (Art. 21(3)), and a file that finds them by it also meets a person who
     objected, so either keeps them out of marketing."""
     held = _objected(kluis, {"given_name": "Wessel", "email": "wessel@example.com"})
-    contacts.update_person(kluis, ADMIN, held, "customer_service", {"phone": "+31655550002"}, NOW)
+    rectify.update_person(kluis, ADMIN, held, "customer_service", {"phone": "+31655550002"}, NOW)
     assert _listed(kluis, "+31655550002") == "objected"
     path = write(tmp_path / "beurs.csv", "Telefoon,Achternaam\n+31 6 55550002,Kuipers\n")
 

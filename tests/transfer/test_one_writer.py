@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 
 from conftest import ADMIN, NOW
 from kluis.audit.tables import AuditRow
-from kluis.contacts import service as contacts
+from kluis.contacts import collect
+from kluis.contacts import people as contacts
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline
@@ -80,7 +81,7 @@ def test_a_created_and_an_imported_person_are_stored_alike(kluis: Kluis, tmp_pat
     # the same e-mail address may not be held twice: the imported person's index is set aside
     with kluis.engine.begin() as conn:
         conn.execute(delete(PersonIndex).where(PersonIndex.person_id == imported))
-    made = contacts.create_person(
+    made = collect.create_person(
         kluis,
         ADMIN,
         contacts.NewPerson("customer", ["customer_service"], FIELDS, language="nl"),

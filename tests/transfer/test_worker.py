@@ -45,7 +45,7 @@ def _failing_on_batch(
 
 
 def _emails(kluis: Kluis) -> list[str]:
-    from kluis.contacts import service as contacts
+    from kluis.contacts import people as contacts
 
     page = contacts.search_people(kluis, ADMIN, "privacy_requests", NOW, limit=100)
     return sorted(p.fields["email"] for p in page.items)

@@ -16,9 +16,10 @@ from factories import add_notice, add_person
 from kluis.audit import service as audit
 from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
 from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import PersonErased
 from kluis.runtime import Kluis
 from staff_helpers import NOTICE_EN, signed_in
@@ -375,7 +376,7 @@ def test_the_grant_form_offers_only_wordings_for_its_channel_and_topic(
 def test_evidence_is_opened_only_by_admins_and_privacy_officers(
     kluis: Kluis, person: str, notice: int
 ) -> None:
-    evidence = consent.add_evidence(
+    evidence = consent_evidence.add_evidence(
         kluis, ADMIN, person, "privacy_requests", "audio/wav", recording(), NOW
     )
     consent.record(

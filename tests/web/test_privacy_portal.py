@@ -20,7 +20,7 @@ from conftest import ADMIN, NOW, PRIVACY
 from factories import add_person
 from kluis.api import get_now
 from kluis.app import create_app
-from kluis.contacts import service as contacts
+from kluis.contacts import erasure as contacts
 from kluis.contacts.tables import people
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens

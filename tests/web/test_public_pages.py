@@ -22,11 +22,13 @@ from factories import add_marketed_person as add_person
 from factories import grant_consent
 from kluis.api import get_now
 from kluis.app import create_app
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, decisions
+from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
-from kluis.consent.rules import Channel, every
-from kluis.contacts import service as contacts
+from kluis.consent.grant_rules import every
+from kluis.consent.rules import Channel
+from kluis.contacts import erasure
+from kluis.contacts import people as contacts
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import change_purpose
@@ -119,7 +121,7 @@ def add_notices(kluis: Kluis) -> tuple[int, int]:
 
 
 def allowed(kluis: Kluis, person_id: str, topic: str, at: Any = NOW) -> tuple[bool, str]:
-    decision = consent.decide(kluis, MARKETING, person_id, "email", "commercial", topic, at)
+    decision = decisions.decide(kluis, MARKETING, person_id, "email", "commercial", topic, at)
     return decision.allowed, decision.reason.value
 
 
@@ -282,7 +284,7 @@ def test_tampered_misused_expired_and_orphaned_links_give_a_clear_page(
     assert_page(client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}), 410)
     assert events(kluis, person) == []
 
-    contacts.erase_person(kluis, ADMIN, person, NOW)
+    erasure.erase_person(kluis, ADMIN, person, NOW)
     assert_page(client.get(f"/unsubscribe/{token}"), 410, "niet meer bij ons geregistreerd")
     assert_page(
         client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}),

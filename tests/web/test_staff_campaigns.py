@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
+from kluis.contacts import flags
 from kluis.messaging import campaigns
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
@@ -66,7 +67,7 @@ def population(kluis: Kluis) -> None:
         consent.Grant(method="double_opt_in", notice_id=notice),
     )
     consent.record(kluis, MARKETING, unsubscribed, "email", "offers", "withdrawn", NOW)
-    consent.set_flag(kluis, MARKETING, objector, "objection", True, "phone", NOW)
+    flags.set_flag(kluis, MARKETING, objector, "objection", True, "phone", NOW)
 
 
 def compose(client: TestClient, csrf: str, **values: str) -> str:

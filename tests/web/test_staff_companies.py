@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from conftest import ADMIN, NOW
 from factories import new_person
+from kluis.contacts import collect as contacts
 from kluis.contacts import companies
-from kluis.contacts import service as contacts
 from kluis.runtime import Kluis
 from staff_helpers import signed_in
 

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kluis.audit import service as audit
-from kluis.audit.events import StaffSignedIn, StaffSignInFailed, UserPasswordChanged
+from kluis.audit.system_events import StaffSignedIn, StaffSignInFailed, UserPasswordChanged
 from kluis.auth import rules
 from kluis.auth.rules import Actor, Role, token_digest
 from kluis.auth.tables import SignInClient, StaffSession, User

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from kluis.audit import service as audit
-from kluis.audit.events import RegisterReplayed
+from kluis.audit.system_events import RegisterReplayed
 from kluis.consent import repository as consent_repo
 from kluis.contacts import repository as contacts_repo
 from kluis.register import repository, rules

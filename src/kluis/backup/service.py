@@ -32,13 +32,13 @@ from sqlalchemy import Connection, Engine
 
 from kluis import db
 from kluis.audit import service as audit
-from kluis.audit.events import BackupCreated, BackupRestored, KeyringRestored
+from kluis.audit.system_events import BackupCreated, BackupRestored, KeyringRestored
 from kluis.auth.rules import Actor
 from kluis.backup import repository, stores
 from kluis.backup.errors import BackupInvalid
+from kluis.backup.reconcile import reconcile
 from kluis.contacts import repository as contacts_repo
 from kluis.purposes.rules import Duration
-from kluis.backup.reconcile import reconcile
 from kluis.runtime import Kluis, open_stores
 from kluis.settings import Settings
 from kluis.vault.register import Erasure, erasure

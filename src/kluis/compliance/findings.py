@@ -17,7 +17,7 @@ from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import repository, rules
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
-from kluis.consent import rules as consent_rules
+from kluis.consent import grant_rules as consent_rules
 from kluis.consent.rules import Channel
 from kluis.errors import PermissionDenied
 from kluis.purposes.rules import LawfulBasis, parse_duration

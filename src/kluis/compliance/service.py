@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from kluis.audit import service as audit
-from kluis.audit.events import BreachAffectedListed, BreachNotified, BreachRecorded
+from kluis.audit.request_events import BreachAffectedListed, BreachNotified, BreachRecorded
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import repository, rules
 from kluis.compliance.render import environment

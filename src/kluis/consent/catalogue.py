@@ -12,14 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import (
-    NoticeAdded,
-    TopicChanged,
-    TopicCreated,
-)
+from kluis.audit.consent_events import NoticeAdded, TopicChanged, TopicCreated
 from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
-from kluis.consent import repository, rules
-from kluis.consent.rules import Channel, Grounds, MessageKind, NoticeScope
+from kluis.consent import grant_rules, repository
+from kluis.consent.grant_rules import NoticeScope
+from kluis.consent.rules import Channel, Grounds, MessageKind
 from kluis.consent.tables import Topic
 from kluis.errors import (
     Conflict,
@@ -28,6 +25,7 @@ from kluis.errors import (
     NotFound,
     PermissionDenied,
 )
+from kluis.purposes.rules import KEY_PATTERN
 from kluis.runtime import Kluis
 
 DEFAULT_TOPICS: tuple[tuple[str, str, str], ...] = (
@@ -141,8 +139,6 @@ def create_topic(
 ) -> TopicView:
     if actor.role not in CATALOGUE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may add topics")
-    from kluis.purposes.rules import KEY_PATTERN
-
     if not KEY_PATTERN.match(key) or len(key) > 40:
         raise InvalidField(
             "a topic key is 2-40 lower-case letters, digits and underscores", field="key"
@@ -247,7 +243,7 @@ def add_notice(
     digest = hashlib.sha256(f"{language}\n{wording}".encode()).hexdigest()
     with k.engine.begin() as conn:
         try:
-            covered = rules.check_covers(covers, (t.key for t in repository.topics(conn)))
+            covered = grant_rules.check_covers(covers, (t.key for t in repository.topics(conn)))
         except ValueError as exc:
             name, _, message = str(exc).partition(": ")
             raise InvalidField(message, field=name) from None
@@ -298,8 +294,8 @@ def check_notice(
             f"there is no notice {notice_id}; `kluis notices list` shows them", field="notice"
         )
     try:
-        rules.check_notice(scope, channel, topic, language)
-    except rules.ConsentRefused as exc:
+        grant_rules.check_notice(scope, channel, topic, language)
+    except grant_rules.ConsentRefused as exc:
         raise ConsentRefused(str(exc), field=exc.field) from None
 
 
@@ -313,4 +309,4 @@ def check_cited(k: Kluis, notice_id: int, channel: str, topic: str) -> None:
 def notices_covering(k: Kluis, channel: str, topic: str) -> list[NoticeView]:
     """The notices a grant for ``channel`` and ``topic`` may cite, oldest first: what a staff
     member chooses from when recording one."""
-    return [n for n in list_notices(k) if rules.covers(n.scope, channel, topic)]
+    return [n for n in list_notices(k) if grant_rules.covers(n.scope, channel, topic)]

@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 
 from kluis import console
-from kluis.consent import catalogue, receipt, rules, service, soft_opt_in
+from kluis.consent import catalogue, decisions, grant_rules, receipt, rules, soft_opt_in
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent_ledger
 from kluis.consent.cli_decisions import (
     AsOfOption,
     ChannelOption,
@@ -21,6 +23,7 @@ from kluis.consent.cli_decisions import (
     decision_json,
     print_ledger,
 )
+from kluis.contacts import flags as contacts_flags
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
@@ -57,7 +60,7 @@ def _evidence_type(file: Path, content_type: str | None) -> str:
     if guessed in (None, "application/octet-stream"):
         raise InvalidField(
             f"cannot tell what kind of file {file.name} is; give --content-type, one of "
-            + ", ".join(sorted(rules.EVIDENCE_TYPES)),
+            + ", ".join(sorted(grant_rules.EVIDENCE_TYPES)),
             field="content_type",
         )
     assert guessed is not None
@@ -100,13 +103,13 @@ def consent_grant(
     as_json: console.JsonOption = False,
 ) -> None:
     """Record that a person gave consent for a channel and topic; prints the event id."""
-    grant = service.Grant(method=method, notice_id=notice)
+    grant = consent_ledger.Grant(method=method, notice_id=notice)
     evidence_id: int | None = None
     with console.opened() as kluis:
         if evidence is not None:
             _check_grant(kluis, channel, topic, grant)
             data = _read_evidence(evidence, kluis.settings.evidence_max_bytes)
-            evidence_id = service.add_evidence(
+            evidence_id = consent_evidence.add_evidence(
                 kluis,
                 console.actor(),
                 person_id,
@@ -116,8 +119,8 @@ def consent_grant(
                 utcnow(),
                 filename=evidence.name,
             )
-            grant = service.Grant(method=method, notice_id=notice, evidence_id=evidence_id)
-        event_id = service.record(
+            grant = consent_ledger.Grant(method=method, notice_id=notice, evidence_id=evidence_id)
+        event_id = consent_ledger.record(
             kluis, console.actor(), person_id, channel, topic, "granted", utcnow(), grant
         )
     if as_json:
@@ -126,12 +129,12 @@ def consent_grant(
         console.out.print(event_id)
 
 
-def _check_grant(kluis: Kluis, channel: str, topic: str, grant: service.Grant) -> None:
+def _check_grant(kluis: Kluis, channel: str, topic: str, grant: consent_ledger.Grant) -> None:
     """Refuse a grant before its evidence is stored, so a refused grant leaves no orphan file."""
     catalogue.parse_channel(channel)
     try:
-        rules.check_grant(grant.method, grant.notice_id)
-    except rules.ConsentRefused as exc:
+        grant_rules.check_grant(grant.method, grant.notice_id)
+    except grant_rules.ConsentRefused as exc:
         raise catalogue.ConsentRefused(str(exc), field=exc.field) from None
     if topic not in {t.key for t in catalogue.list_topics(kluis)}:
         raise InvalidField(
@@ -148,13 +151,15 @@ def consent_withdraw(
     topic: TopicOption,
     method: Annotated[
         str | None,
-        typer.Option(help=f"How the withdrawal arrived: {', '.join(service.WITHDRAWAL_METHODS)}."),
+        typer.Option(
+            help=f"How the withdrawal arrived: {', '.join(consent_ledger.WITHDRAWAL_METHODS)}."
+        ),
     ] = None,
 ) -> None:
     """Record that a person withdrew consent (or opted out) for a channel and topic; prints the
     event id. It takes effect at once."""
     with console.opened() as kluis:
-        event_id = service.record(
+        event_id = consent_ledger.record(
             kluis,
             console.actor(),
             person_id,
@@ -162,7 +167,7 @@ def consent_withdraw(
             topic,
             "withdrawn",
             utcnow(),
-            service.Grant(method=method, notice_id=None),
+            consent_ledger.Grant(method=method, notice_id=None),
         )
     console.out.print(event_id)
 
@@ -172,7 +177,7 @@ def consent_reconfirm(person_id: str, channel: ChannelOption, topic: TopicOption
     """Record that a person re-confirmed a live consent, renewing its re-confirm-by date; prints
     the event id. A withdrawn or lapsed consent needs a new grant."""
     with console.opened() as kluis:
-        event_id = service.record(
+        event_id = consent_ledger.record(
             kluis, console.actor(), person_id, channel, topic, "reconfirmed", utcnow()
         )
     console.out.print(event_id)
@@ -180,7 +185,7 @@ def consent_reconfirm(person_id: str, channel: ChannelOption, topic: TopicOption
 
 def _flag(person_id: str, flag: str, method: str, lift: bool) -> None:
     with console.opened() as kluis:
-        service.set_flag(kluis, console.actor(), person_id, flag, not lift, method, utcnow())
+        contacts_flags.set_flag(kluis, console.actor(), person_id, flag, not lift, method, utcnow())
     what = "objection to direct marketing" if flag == "objection" else "restriction"
     console.out.print(
         f"{'Lifted' if lift else 'Recorded'} the {what} of {person_id}.", markup=False
@@ -188,7 +193,7 @@ def _flag(person_id: str, flag: str, method: str, lift: bool) -> None:
 
 
 FlagMethodOption = Annotated[
-    str, typer.Option(help=f"How it arrived: {', '.join(service.FLAG_METHODS)}.")
+    str, typer.Option(help=f"How it arrived: {', '.join(contacts_flags.FLAG_METHODS)}.")
 ]
 
 
@@ -224,8 +229,8 @@ def consent_show(
     with console.opened() as kluis:
         # the operator's CLI answers for the whole file, as an admin does
         purpose = kluis.settings.privacy_purpose
-        ledger = service.ledger(kluis, console.actor(), person_id, purpose, utcnow())
-        permissions = service.permissions(
+        ledger = consent_ledger.ledger(kluis, console.actor(), person_id, purpose, utcnow())
+        permissions = decisions.permissions(
             kluis, console.actor(), person_id, purpose, utcnow(), as_of=at
         )
     if as_json:

@@ -16,7 +16,8 @@ from rich.segment import Segments
 from rich.table import Column, Table
 
 from kluis import console
-from kluis.consent import rules, service
+from kluis.consent import decisions, rules
+from kluis.consent import ledger as consent_ledger
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 
@@ -67,7 +68,7 @@ def decide(
         raise InvalidField("lang is en or nl", field="lang")
     at = None if as_of is None else console.moment(as_of)
     with console.opened() as kluis:
-        decision = service.decide(
+        decision = decisions.decide(
             kluis, console.actor(), person_id, channel, kind, topic, utcnow(), as_of=at
         )
     if as_json:
@@ -97,7 +98,7 @@ def audience(
     reason."""
     at = console.moment(as_of)
     with console.opened() as kluis:
-        counts = service.audience_counts(kluis, channel, topic, at)
+        counts = decisions.audience_counts(kluis, channel, topic, at)
     if as_json:
         console.print_json({**dataclasses.asdict(counts), "as_of": at})
         return
@@ -131,8 +132,8 @@ def _print_wide(out: Console, table: Table) -> None:
 
 
 def print_ledger(
-    ledger: service.Ledger,
-    permissions: list[service.PermissionView],
+    ledger: consent_ledger.Ledger,
+    permissions: list[decisions.PermissionView],
     at: datetime,
 ) -> None:
     out = console.out

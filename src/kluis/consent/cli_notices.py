@@ -12,7 +12,7 @@ import typer
 from rich.table import Column, Table
 
 from kluis import console
-from kluis.consent import catalogue, rules
+from kluis.consent import catalogue, grant_rules, rules
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 
@@ -64,7 +64,7 @@ def notices_add(
             language,
             wording,
             utcnow(),
-            covers=rules.every(channel or [], topic or []),
+            covers=grant_rules.every(channel or [], topic or []),
         )
     if as_json:
         console.print_json(notice)
@@ -85,7 +85,7 @@ def _wording(text: str | None, file: Path | None) -> str:
 
 
 def _covers(pairs: tuple[tuple[str, str], ...]) -> str:
-    return rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
+    return grant_rules.describe_covers(frozenset(pairs)) if pairs else "nothing (cannot be cited)"
 
 
 @notices_app.command("list")

@@ -1,6 +1,7 @@
 """Staff web pages of a person's consent: recording a grant with the notice shown and evidence
 (a call recording, a scanned form), a withdrawal, an objection to direct marketing or a
-restriction, and opening the evidence. Thin: each calls ``kluis.consent.service``.
+restriction, and opening the evidence. Thin: each calls the consent services (ledger, evidence,
+decisions) or ``contacts.flags``.
 
 A grant needs its method and the exact wording the person agreed to (Art. 7(1): the controller
 must be able to show consent was given); the evidence is stored only once the rest of the form
@@ -20,10 +21,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from kluis.auth import sessions
 from kluis.auth.rules import ALL_PURPOSES_ROLES
-from kluis.consent import catalogue, service
+from kluis.consent import catalogue, ledger
+from kluis.consent import evidence as consent_evidence
 from kluis.consent.rules import Channel, Method
-from kluis.contacts import service as contacts
-from kluis.contacts.pages import FormError, display_name, form_error, needs_purpose
+from kluis.contacts import flags
+from kluis.contacts import people as contacts
+from kluis.contacts.page_parts import FormError, display_name, form_error, needs_purpose
 from kluis.errors import InvalidField, KluisError, NotFound
 from kluis.web import staff
 from kluis.web.staff import HEADERS, PREFIX, KluisDep, NowDep, SessionDep
@@ -112,8 +115,8 @@ def _page(
         channels=[c.value for c in Channel],
         topics=topics,
         methods=[m.value for m in Method],
-        withdrawal_methods=service.WITHDRAWAL_METHODS,
-        flag_methods=service.FLAG_METHODS,
+        withdrawal_methods=ledger.WITHDRAWAL_METHODS,
+        flag_methods=flags.FLAG_METHODS,
         notices=catalogue.notices_covering(k, channel, topic),
         notice_for=(channel, topic),
         may_restrict=session.role in ALL_PURPOSES_ROLES,
@@ -241,7 +244,7 @@ async def _grant(
             data = await upload.read(limit + 1)
             if len(data) > limit:
                 raise InvalidField(TOO_LARGE, field="evidence")
-            evidence_id = service.add_evidence(
+            evidence_id = consent_evidence.add_evidence(
                 k,
                 session.actor,
                 person_id,
@@ -251,7 +254,7 @@ async def _grant(
                 now,
                 filename=upload.filename,
             )
-        service.record(
+        ledger.record(
             k,
             session.actor,
             person_id,
@@ -259,7 +262,7 @@ async def _grant(
             posted["topic"],
             "granted",
             now,
-            service.Grant(method=posted["method"], notice_id=notice, evidence_id=evidence_id),
+            ledger.Grant(method=posted["method"], notice_id=notice, evidence_id=evidence_id),
         )
     except KluisError as exc:
         return _refused(k, request, session, person_id, now, exc, posted)
@@ -287,7 +290,7 @@ async def record_withdrawal(
     form = await staff.checked_form(request, session)
     posted = _fields(form, "channel", "topic", "method")
     try:
-        service.record(
+        ledger.record(
             k,
             session.actor,
             person_id,
@@ -295,7 +298,7 @@ async def record_withdrawal(
             posted["topic"],
             "withdrawn",
             now,
-            service.Grant(method=posted["method"] or None, notice_id=None),
+            ledger.Grant(method=posted["method"] or None, notice_id=None),
         )
     except KluisError as exc:
         return _refused(k, request, session, person_id, now, exc, posted)
@@ -310,7 +313,7 @@ async def record_flag(
     form = await staff.checked_form(request, session)
     posted = _fields(form, "flag", "active", "method")
     try:
-        service.set_flag(
+        flags.set_flag(
             k,
             session.actor,
             person_id,
@@ -334,7 +337,7 @@ def evidence(
     """The evidence file as an attachment (an ``<audio>`` element plays it all the same), for
     admins and privacy officers; the service audits every opening. Named by its id only: the
     uploaded file name may itself be personal data."""
-    found = service.get_evidence(k, session.actor, evidence_id, now)
+    found = consent_evidence.get_evidence(k, session.actor, evidence_id, now)
     extension = EXTENSIONS.get(found.content_type, ".bin")
     return Response(
         found.data,

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import ConsentReceiptIssued
+from kluis.audit.consent_events import ConsentReceiptIssued
 from kluis.auth.rules import Actor
 from kluis.consent import repository
 from kluis.errors import NotFound

@@ -1,20 +1,22 @@
 """JSON API of consent: the ledger with evidence, objections and restrictions, decisions,
-audiences, receipts, and the notices and topics catalogue. Thin: each route calls one service
-function (recording an event also answers what it now allows)."""
+audiences and receipts (the notices and topics catalogue are in ``catalogue_routes``). Thin: each
+route calls one service function (recording an event also answers what it now allows)."""
 
 from __future__ import annotations
 
 import dataclasses
 import mimetypes
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
-from kluis.consent import catalogue, receipt, rules, service
-from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
+from kluis.consent import decisions, receipt
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as ledger_service
+from kluis.consent.catalogue_routes import renamed_fields
+from kluis.consent.grant_rules import EVIDENCE_TYPES
+from kluis.consent.rules import Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (
     AudiencePublic,
     ConsentCreate,
@@ -27,36 +29,16 @@ from kluis.consent.schemas import (
     FlagEntryPublic,
     LedgerEvent,
     LedgerPublic,
-    NoticeCover,
-    NoticeCreate,
-    NoticePublic,
     PermissionPublic,
-    TopicCreate,
-    TopicPublic,
-    TopicUpdate,
 )
-from kluis.errors import InvalidField, KluisError
+from kluis.contacts import flags as contacts_flags
+from kluis.errors import InvalidField
 
 router = APIRouter(tags=["consent"], responses=PROBLEMS)
-notices = APIRouter(prefix="/notices", tags=["notices"], responses=PROBLEMS)
-topics = APIRouter(prefix="/topics", tags=["topics"], responses=PROBLEMS)
 
 EventId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EvidenceId = Annotated[int, Path(ge=1, le=MAX_ID)]
-NoticeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TopicQuery = Annotated[str, Query(description="A topic key.", examples=["offers"])]
-
-
-@contextmanager
-def _fields(**renamed: str) -> Iterator[None]:
-    """The service names inputs as the CLI does (``notice``); the problem names the request's
-    field (``notice_id``) so a client can point at it."""
-    try:
-        yield
-    except KluisError as exc:
-        if exc.field in renamed:
-            exc.field = renamed[exc.field]
-        raise
 
 
 def _decision(decision: Decision) -> DecisionPublic:
@@ -91,7 +73,7 @@ def record_consent(
     (Recital 32, Art. 7(1)). Withdrawing is as easy as granting (Art. 7(3)): no notice needed.
     The answer carries the event id and what a commercial message on this channel and topic now
     gets."""
-    grant = service.Grant(
+    grant = ledger_service.Grant(
         method=body.method,
         notice_id=body.notice_id,
         evidence_id=body.evidence_id,
@@ -101,8 +83,8 @@ def record_consent(
         implied=body.implied,
         imported_without_proof=body.imported_without_proof,
     )
-    with _fields(notice="notice_id", evidence="evidence_id"):
-        event_id = service.record(
+    with renamed_fields(notice="notice_id", evidence="evidence_id"):
+        event_id = ledger_service.record(
             kluis,
             actor,
             person_id,
@@ -113,7 +95,7 @@ def record_consent(
             grant,
             captured_by="person" if body.captured_by_person else None,
         )
-    decision = service.decide(
+    decision = decisions.decide(
         kluis, actor, person_id, body.channel, MessageKind.COMMERCIAL, body.topic, now
     )
     return ConsentRecorded(id=event_id, decision=_decision(decision))
@@ -128,7 +110,7 @@ def consent_ledger(
     as `GET /contacts/{id}` is: the role must hold it and the person must have been collected
     for it. The web form's IP address and user agent are shown to admins and privacy officers
     only. The read is audited."""
-    found = service.ledger(kluis, actor, person_id, purpose, now)
+    found = ledger_service.ledger(kluis, actor, person_id, purpose, now)
     return LedgerPublic(
         person_id=found.person_id,
         events=[LedgerEvent.model_validate(dataclasses.asdict(e)) for e in found.events],
@@ -154,7 +136,7 @@ def permissions(
             reconfirm_by=view.reconfirm_by,
             decision=_decision(view.decision),
         )
-        for view in service.permissions(kluis, actor, person_id, purpose, now)
+        for view in decisions.permissions(kluis, actor, person_id, purpose, now)
     ]
 
 
@@ -194,8 +176,8 @@ def add_evidence(
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise InvalidField(f"the evidence is over {limit} bytes, the most accepted", field="file")
-    with _fields(evidence="file"):
-        evidence_id = service.add_evidence(
+    with renamed_fields(evidence="file"):
+        evidence_id = consent_evidence.add_evidence(
             kluis,
             actor,
             person_id,
@@ -219,8 +201,8 @@ def get_evidence(
     """Download evidence of consent, as an attachment with its content type (admin or privacy
     officer only: it proves consent to the person or a regulator, Art. 7(1)). The read is
     audited."""
-    with _fields(evidence="evidence_id"):
-        found = service.get_evidence(kluis, actor, evidence_id, now)
+    with renamed_fields(evidence="evidence_id"):
+        found = consent_evidence.get_evidence(kluis, actor, evidence_id, now)
     extension = mimetypes.guess_extension(found.content_type) or ".bin"
     return Response(
         found.data,
@@ -247,7 +229,7 @@ def objection(
     """Record the person's objection to direct marketing (GDPR Art. 21(3)): from now on no
     commercial message may go to them on any channel, whatever consent they gave. Any role may
     record it; only an admin or privacy officer may lift it (`active: false`)."""
-    service.set_flag(kluis, actor, person_id, "objection", body.active, body.method, now)
+    contacts_flags.set_flag(kluis, actor, person_id, "objection", body.active, body.method, now)
     return FlagEntryPublic(
         flag="objection",
         active=body.active,
@@ -268,7 +250,7 @@ def restriction(
     """Restrict processing of the person's data (GDPR Art. 18), or lift it with
     `active: false`: while restricted nothing, not even a transactional message, may be sent.
     Admin or privacy officer only."""
-    service.set_flag(kluis, actor, person_id, "restriction", body.active, body.method, now)
+    contacts_flags.set_flag(kluis, actor, person_id, "restriction", body.active, body.method, now)
     return FlagEntryPublic(
         flag="restriction",
         active=body.active,
@@ -299,8 +281,8 @@ def decide(
     objection (Art. 21(3)) or withdrawal (Art. 7(3)), allowed on a live consent (Art. 6(1)(a),
     citing its event) or, for a customer on a soft-opt-in channel, until they opt out (Art. 13(2)
     ePrivacy Directive). The decision is audited."""
-    with _fields(id="contact"):
-        return _decision(service.decide(kluis, actor, contact, channel, kind, topic, now))
+    with renamed_fields(id="contact"):
+        return _decision(decisions.decide(kluis, actor, contact, channel, kind, topic, now))
 
 
 @router.get("/audiences", response_model=AudiencePublic)
@@ -310,7 +292,7 @@ def audience(
     """How many people a commercial message on this channel and topic may reach now, and how
     many are refused for each reason (restricted, objected, withdrawn, expired, no_consent):
     the same rule as `/decisions`, counted over the kept state in one query."""
-    counts = service.audience_counts(kluis, channel, topic, now)
+    counts = decisions.audience_counts(kluis, channel, topic, now)
     return AudiencePublic(
         channel=Channel(counts.channel),
         topic=counts.topic,
@@ -330,94 +312,3 @@ def consent_receipt(
 
 
 # Notices ----------------------------------------------------------------------------------------
-
-
-def _notice(view: catalogue.NoticeView) -> NoticePublic:
-    return NoticePublic(
-        id=view.id,
-        language=view.language,
-        text=view.text,
-        content_hash=view.content_hash,
-        created_at=view.created_at,
-        covers=[NoticeCover(channel=Channel(c), topic=t) for c, t in view.covers],
-    )
-
-
-@notices.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=NoticePublic,
-    responses={200: {"model": NoticePublic, "description": "The same wording exists already."}},
-)
-def add_notice(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, response: Response, body: NoticeCreate
-) -> NoticePublic:
-    """Add a version of the wording shown when consent is asked (consent must be informed and
-    specific, GDPR Art. 4(11), 7(2)), naming the channels and topics it asks for: 201 with the
-    new version, or 200 with the existing one when the same text in the same language asking
-    for the same channels and topics exists. A notice is never changed or deleted: a new
-    wording, or the same one asking for more, is a new version, and every grant keeps pointing
-    at the one the person saw. A grant citing a notice for a channel or topic it does not name
-    is refused with a `consent-refused` problem on `notice_id`."""
-    known = {n.id for n in catalogue.list_notices(kluis)}
-    view = catalogue.add_notice(
-        kluis,
-        actor,
-        body.language,
-        body.text,
-        now,
-        covers=rules.every((c.value for c in body.channels), body.topics),
-    )
-    if view.id in known:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/notices/{view.id}"
-    return _notice(view)
-
-
-@notices.get("", response_model=list[NoticePublic])
-def list_notices(kluis: KluisDep, actor: ActorDep) -> list[NoticePublic]:
-    """Every notice version, oldest first."""
-    return [_notice(n) for n in catalogue.list_notices(kluis)]
-
-
-@notices.get("/{notice_id}", response_model=NoticePublic)
-def get_notice(kluis: KluisDep, actor: ActorDep, notice_id: NoticeId) -> NoticePublic:
-    """One notice version: the exact wording a grant citing it was given to."""
-    with _fields(notice="notice_id"):
-        return _notice(catalogue.get_notice(kluis, notice_id))
-
-
-# Topics -----------------------------------------------------------------------------------------
-
-
-def _topic(view: catalogue.TopicView) -> TopicPublic:
-    return TopicPublic.model_validate(dataclasses.asdict(view))
-
-
-@topics.get("", response_model=list[TopicPublic])
-def list_topics(kluis: KluisDep, actor: ActorDep) -> list[TopicPublic]:
-    """The kinds of content people choose to receive, with English and Dutch names and how
-    long a consent lasts before it must be re-confirmed."""
-    return [_topic(t) for t in catalogue.list_topics(kluis)]
-
-
-@topics.post("", status_code=status.HTTP_201_CREATED, response_model=TopicPublic)
-def create_topic(kluis: KluisDep, actor: ActorDep, now: NowDep, body: TopicCreate) -> TopicPublic:
-    """Add a topic (admin or privacy officer): consent is given per topic, so it stays specific
-    (GDPR Art. 4(11), 6(1)(a))."""
-    return _topic(
-        catalogue.create_topic(
-            kluis, actor, body.key, body.name_en, body.name_nl, now, body.reconfirm_months
-        )
-    )
-
-
-@topics.patch("/{key}", response_model=TopicPublic)
-def change_topic(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, key: str, body: TopicUpdate
-) -> TopicPublic:
-    """Rename a topic or change its re-confirmation period (admin or privacy officer); the audit
-    log names the fields changed. Consents already given keep their re-confirm-by date."""
-    return _topic(
-        catalogue.change_topic(kluis, actor, key, body.model_dump(exclude_unset=True), now)
-    )

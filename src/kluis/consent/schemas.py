@@ -12,8 +12,9 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress
 
 from kluis.api import MAX_ID
+from kluis.consent.ledger import WITHDRAWAL_METHODS
 from kluis.consent.rules import Action, Basis, Channel, Method, Reason, Status
-from kluis.consent.service import FLAG_METHODS, WITHDRAWAL_METHODS
+from kluis.contacts.flags import FLAG_METHODS
 
 Language = Literal["nl", "en"]
 NO_NUL = r"^[^\x00]*$"

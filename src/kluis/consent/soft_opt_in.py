@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kluis.audit import service as audit
-from kluis.audit.events import PersonPurposesChanged
+from kluis.audit.people_events import PersonPurposesChanged
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.contacts import repository as contacts_repo
 from kluis.errors import InvalidField, NotFound, PermissionDenied

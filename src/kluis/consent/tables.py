@@ -1,11 +1,10 @@
-"""Consent tables (data store): notices, topics, the ledger, evidence, kept state, flags."""
+"""Consent tables (data store): notices, topics, the ledger, evidence, kept state."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -137,37 +136,6 @@ class PermissionRow(DataBase):
         Index("ix_permissions_audience", "channel", "topic", "person_id", "status", "reconfirm_by"),
         {"sqlite_with_rowid": False},
     )
-
-
-class FlagEvent(DataBase):
-    """An objection to direct marketing (Art. 21(3)) or a restriction (Art. 18) recorded or
-    lifted: who, when and how. Append-only."""
-
-    __tablename__ = "flag_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
-    flag: Mapped[str] = mapped_column(String(20))
-    active: Mapped[bool] = mapped_column(Boolean)
-    method: Mapped[str] = mapped_column(String(30))
-    captured_by: Mapped[str] = mapped_column(String(120))
-    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class PersonFlags(DataBase):
-    """The current objection and restriction of a person (absent row: neither)."""
-
-    __tablename__ = "person_flags"
-
-    person_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
-    objected: Mapped[bool] = mapped_column(Boolean, default=False)
-    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 PEOPLE_BY_ID = Index("ix_people_id_relationship", people.c.id, people.c.relationship)

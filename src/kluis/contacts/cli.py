@@ -13,7 +13,8 @@ import typer
 from rich.table import Column, Table
 
 from kluis import console
-from kluis.contacts import service as contacts
+from kluis.contacts import collect, erasure
+from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
 
@@ -52,7 +53,7 @@ def contacts_add(
         language=language,
     )
     with console.opened() as kluis:
-        person_id = contacts.create_person(kluis, console.actor(), item, utcnow(), source="cli")
+        person_id = collect.create_person(kluis, console.actor(), item, utcnow(), source="cli")
     if as_json:
         console.print_json({"id": person_id})
     else:
@@ -141,5 +142,5 @@ def contacts_erase(
             abort=True,
         )
     with console.opened() as kluis:
-        first = contacts.erase_person(kluis, console.actor(), person_id, utcnow())
+        first = erasure.erase_person(kluis, console.actor(), person_id, utcnow())
     console.out.print(f"Erased {person_id}." if first else f"{person_id} was erased before.")

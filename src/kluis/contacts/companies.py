@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from kluis.audit import service as audit
-from kluis.audit.events import CompanyCreated, CompanyUpdated
+from kluis.audit.people_events import CompanyCreated, CompanyUpdated
 from kluis.auth.rules import Actor
 from kluis.contacts.rules import INVISIBLE
 from kluis.contacts.tables import Company

@@ -1,7 +1,7 @@
 """Staff web pages of companies: the list, a company's page with the people who work there, and
 adding and editing a company. Thin: companies go through ``kluis.contacts.companies`` (not
 personal data, stored plainly, every change audited); the people in a company are read through
-``contacts.service.search_people`` under the purpose the user works under, so the page shows
+``contacts.people.search_people`` under the purpose the user works under, so the page shows
 only the fields that purpose may use and every read is audited.
 """
 
@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kluis.auth import sessions
-from kluis.contacts import companies, service
+from kluis.contacts import companies
+from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.contacts.pages import FIELD_LABELS
+from kluis.contacts.page_parts import FIELD_LABELS
 from kluis.errors import InvalidField
 from kluis.web import staff
 from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
@@ -127,10 +128,10 @@ def company_page(
 ) -> HTMLResponse:
     company = companies.get_company(k, company_id)
     purpose = staff.working_purpose(k, session)
-    people: service.Page | None = None
+    people: contacts_people.Page | None = None
     shown: list[str] = []
     if purpose is not None:
-        people = service.search_people(
+        people = contacts_people.search_people(
             k,
             session.actor,
             purpose.key,

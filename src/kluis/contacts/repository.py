@@ -1,7 +1,7 @@
 """All SQL about people: Core statements, batched, no ORM objects on the bulk paths.
 
-Whether a person is restricted (Art. 18) or objected to direct marketing (Art. 21(3)) is read
-from the consent slice's ``person_flags`` table, which is where both are recorded.
+Whether a person is restricted (Art. 18) or objected to direct marketing (Art. 21(3)) is kept in
+the ``person_flags`` table, with each change in ``flag_events``; neither is consent.
 """
 
 from __future__ import annotations
@@ -12,8 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, exists, func, insert, select, true, update
 
-from kluis.consent.tables import PersonFlags
-from kluis.contacts.tables import Company, PersonIndex, PersonPurpose, people
+from kluis.contacts.fields import BY_NAME
+from kluis.contacts.tables import (
+    Company,
+    FlagEvent,
+    PersonFlags,
+    PersonIndex,
+    PersonPurpose,
+    people,
+)
 from kluis.db import insert_rows
 
 _CHUNK = 500
@@ -287,8 +294,6 @@ def minimise(
 ) -> None:
     """Clear ``fields`` (and their index rows) and remove ``purposes`` of one person: a partial
     erasure, or its replay after a restore."""
-    from kluis.contacts.fields import BY_NAME
-
     known = [name for name in fields if name in BY_NAME]
     if known:
         values: dict[str, Any] = dict.fromkeys(known)
@@ -299,3 +304,58 @@ def minimise(
             if BY_NAME[name].index is not None:
                 replace_index(conn, person_id, name, ())
     replace_purposes(conn, person_id, (), purposes)
+
+
+def flags(conn: Connection, person_id: str) -> tuple[bool, bool]:
+    row = conn.execute(
+        select(PersonFlags.objected, PersonFlags.restricted).where(
+            PersonFlags.person_id == person_id
+        )
+    ).first()
+    return (False, False) if row is None else (bool(row.objected), bool(row.restricted))
+
+
+def objected_after(conn: Connection, after: str, limit: int) -> list[str]:
+    """The next ``limit`` people after ``after`` (by id) who objected to direct marketing."""
+    return [
+        str(person_id)
+        for person_id in conn.scalars(
+            select(PersonFlags.person_id)
+            .where(PersonFlags.objected == true(), PersonFlags.person_id > after)
+            .order_by(PersonFlags.person_id)
+            .limit(limit)
+        )
+    ]
+
+
+def set_flag(conn: Connection, person_id: str, flag: str, active: bool) -> None:
+    objected, restricted = flags(conn, person_id)
+    if flag == "objection":
+        objected = active
+    else:
+        restricted = active
+    updated = conn.execute(
+        update(PersonFlags)
+        .where(PersonFlags.person_id == person_id)
+        .values(objected=objected, restricted=restricted)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            insert(PersonFlags).values(
+                person_id=person_id, objected=objected, restricted=restricted
+            )
+        )
+
+
+def insert_flag_event(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(FlagEvent).values(**values))
+
+
+def flag_events_of(conn: Connection, person_id: str) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(FlagEvent)
+            .where(FlagEvent.person_id == person_id)
+            .order_by(FlagEvent.captured_at, FlagEvent.id)
+        )
+    )

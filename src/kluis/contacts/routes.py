@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
 from kluis.auth.rules import Actor
+from kluis.contacts import collect, erasure, people, rectify
 from kluis.contacts import companies as company_service
-from kluis.contacts import service
 from kluis.contacts.rules import Relationship
 from kluis.contacts.schemas import (
     CompanyCreate,
@@ -42,7 +42,7 @@ companies = APIRouter(prefix="/companies", tags=["companies"], responses=PROBLEM
 CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _public(view: service.PersonView) -> PersonPublic:
+def _public(view: people.PersonView) -> PersonPublic:
     return PersonPublic(**{**dataclasses.asdict(view), "purposes": list(view.purposes)})
 
 
@@ -58,10 +58,10 @@ def create_contact(
     of those purposes; a person whose e-mail address is already held is refused (409)."""
     data = body.model_dump()
     fields = {name: data.pop(name) for name in list(data) if name not in _CREATE_PLAIN}
-    person_id = service.create_person(
+    person_id = collect.create_person(
         kluis,
         actor,
-        service.NewPerson(
+        people.NewPerson(
             relationship=data["relationship"],
             purposes=data["purposes"],
             language=data["language"],
@@ -117,7 +117,7 @@ def search_contacts(
 def _search(
     kluis: Kluis, actor: Actor, now: datetime, purpose: str, search: PersonSearch
 ) -> PersonPage:
-    page = service.search_people(
+    page = people.search_people(
         kluis,
         actor,
         purpose,
@@ -141,7 +141,7 @@ def get_contact(
     kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
 ) -> PersonPublic:
     """One person, with only the fields ``purpose`` may use."""
-    return _public(service.read_person(kluis, actor, person_id, purpose, now))
+    return _public(people.read_person(kluis, actor, person_id, purpose, now))
 
 
 @router.patch("/{person_id}", response_model=PersonPublic)
@@ -157,14 +157,14 @@ def update_contact(
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise InvalidField("send at least one field to change", field="body")
-    return _public(service.update_person(kluis, actor, person_id, purpose, changes, now))
+    return _public(rectify.update_person(kluis, actor, person_id, purpose, changes, now))
 
 
 @router.delete("/{person_id}", status_code=status.HTTP_204_NO_CONTENT)
 def erase_contact(kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str) -> Response:
     """Erase a person (Art. 17): their key is destroyed, their rows deleted and their id put in
     the erasure register. Cannot be undone; every copy of their data becomes unreadable."""
-    service.erase_person(kluis, actor, person_id, now)
+    erasure.erase_person(kluis, actor, person_id, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,4 +1,4 @@
-"""Tables of people and companies (data store).
+"""Tables of people and companies (data store), and the objection and restriction of people.
 
 The ``people`` table is built from ``PERSONAL_FIELDS``: one ciphertext column per personal field,
 so the declaration is the schema and no personal column can exist without being encrypted.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -84,3 +85,34 @@ class PersonIndex(DataBase):
 
     # On SQLite the rows live in the key's B-tree only (d0011): a blind-index row is its key.
     __table_args__ = (Index("ix_person_index_person_id", "person_id"), {"sqlite_with_rowid": False})
+
+
+class FlagEvent(DataBase):
+    """An objection to direct marketing (Art. 21(3)) or a restriction (Art. 18) recorded or
+    lifted: who, when and how. Append-only."""
+
+    __tablename__ = "flag_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    flag: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(30))
+    captured_by: Mapped[str] = mapped_column(String(120))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PersonFlags(DataBase):
+    """The current objection and restriction of a person (absent row: neither)."""
+
+    __tablename__ = "person_flags"
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    objected: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

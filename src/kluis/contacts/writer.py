@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kluis.audit.events import AuditEvent, PersonCreated
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated
 from kluis.auth.rules import Actor, holds_purpose
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME

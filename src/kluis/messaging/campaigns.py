@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import CampaignChanged
+from kluis.audit.consent_events import CampaignChanged
 from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import decisions as consent
 from kluis.consent.catalogue import parse_channel
 from kluis.consent.rules import MessageKind
 from kluis.errors import (

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from kluis.auth.rules import Actor
-from kluis.consent import service as consent
+from kluis.consent import decisions as consent
 from kluis.consent.rules import MessageKind
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import NotFound, PersonErased, PurposeRefused, Restricted
 from kluis.messaging import repository, rules, service
 from kluis.messaging.transport import SendFailed

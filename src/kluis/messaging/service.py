@@ -17,12 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kluis.audit import service as audit
-from kluis.audit.events import MessagesRead, MessageStatusChanged
+from kluis.audit.consent_events import MessagesRead, MessageStatusChanged
 from kluis.auth.rules import PERSON, Actor
+from kluis.consent import decisions
+from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo
-from kluis.consent import service as consent
 from kluis.consent.rules import Decision, MessageKind, may_answer
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
 from kluis.messaging import render, repository, rules, tokens
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
@@ -159,7 +160,7 @@ def send_message(
     transport: TransportFactory | None = None,
 ) -> MessageView:
     """Decide, then send one e-mail (or record why not). Refusals are stored too."""
-    decision = consent.decide(k, actor, person_id, "email", kind, topic, now)
+    decision = decisions.decide(k, actor, person_id, "email", kind, topic, now)
     message_kind = MessageKind(kind)
     if decision.reason.value == "erased":
         raise PersonErased(f"person {person_id} was erased; nothing is sent to them")

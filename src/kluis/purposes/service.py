@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from kluis.audit import service as audit
-from kluis.audit.events import PurposeChanged, PurposeCreated
+from kluis.audit.system_events import PurposeChanged, PurposeCreated
 from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.purposes import repository

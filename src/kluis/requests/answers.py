@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import RequestAnswerSent
+from kluis.audit.request_events import RequestAnswerSent
 from kluis.auth.rules import Actor
+from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
 from kluis.requests import export, repository

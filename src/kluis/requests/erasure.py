@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import SuppressionAdded
+from kluis.audit.people_events import SuppressionAdded
 from kluis.auth.rules import Actor
-from kluis.consent import service as consent
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags, people, suppression
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
@@ -80,7 +80,7 @@ def _keep_only(
     with k.engine.begin() as conn:
         # The phone number may be cleared below, taking its index row with it: list both
         # digests first, as a full erasure does, so neither comes back for marketing.
-        digests = contacts.contact_digests(k, conn, person_id)
+        digests = suppression.contact_digests(k, conn, person_id)
         if k.vault.suppress(digests, "erased", now):
             kinds = tuple(sorted({kind for kind, _ in digests}))
             audit.record(conn, actor.ref, now, [SuppressionAdded(person_id, kinds, "erased")])
@@ -94,8 +94,8 @@ def _keep_only(
             conn=conn,
             ledger=True,
         )
-    consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
-    consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+    flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+    flags.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
     with k.engine.connect() as conn:
         catalogue = {p.key: purposes_repo.get(conn, p.key) for p in kept}
     pairs = []
@@ -118,7 +118,7 @@ def erase(
     no legal obligation needs is erased (Art. 17(1), 17(3)(b)), (3) the person gets a
     certificate, at the address captured before the erasure, which is not kept afterwards."""
     person_id = row.person_id
-    to = contacts.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
+    to = people.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
     electronic = row.channel == "portal" or row.verified_by in ELECTRONIC
     copy = answers.export_files(k, actor, row, now, portable=False)
     _, files = answers.deliver(

@@ -25,13 +25,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import PersonExported
+from kluis.audit.people_events import PersonExported
 from kluis.auth.rules import Actor
-from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import catalogue, decisions
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
 from kluis.consent.rules import REASONS, Decision, Reason
 from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
@@ -218,7 +219,7 @@ def _evidence(
     included when the package is portable."""
     found = []
     for item in ledger.evidence:
-        opened = consent.get_evidence(k, actor, item["id"], now)
+        opened = consent_evidence.get_evidence(k, actor, item["id"], now)
         entry = {
             "id": item["id"],
             "content_type": item["content_type"],
@@ -235,7 +236,7 @@ def _evidence(
     return found
 
 
-def _permission(p: consent.PermissionView) -> dict[str, Any]:
+def _permission(p: decisions.PermissionView) -> dict[str, Any]:
     return {
         "channel": p.channel,
         "topic": p.topic,
@@ -315,7 +316,7 @@ def access_package(
         "evidence": evidence,
         "permissions": [
             _permission(p)
-            for p in consent.permissions(k, actor, person_id, k.settings.privacy_purpose, now)
+            for p in decisions.permissions(k, actor, person_id, k.settings.privacy_purpose, now)
         ],
         "messages": [
             _message(m)

@@ -16,9 +16,10 @@ from typing import Any
 
 from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import catalogue
-from kluis.consent import service as consent
-from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
+from kluis.contacts import collect, companies, erasure, flags, people
+from kluis.contacts import rectify as contacts
 from kluis.errors import KluisError, PermissionDenied
 from kluis.requests import portable_check
 from kluis.requests.portable_check import Plan
@@ -52,7 +53,7 @@ def _replay(
     evidence_ids: dict[int, int] = {}
     for old_id, item in plan.evidence.items():
         with _located(item.path):
-            evidence_ids[old_id] = consent.add_evidence(
+            evidence_ids[old_id] = consent_evidence.add_evidence(
                 k,
                 actor,
                 person_id,
@@ -66,7 +67,7 @@ def _replay(
         values = step.values
         with _located(step.path):
             if step.flag:
-                consent.set_flag(
+                flags.set_flag(
                     k, actor, person_id, values["flag"], values["active"], values["method"], step.at
                 )
                 continue
@@ -133,7 +134,7 @@ def import_portable(
         raise PermissionDenied("only an admin or the privacy officer may import a person")
     plan = portable_check.read(k, package, purposes)
     company_id = _same_company(k, plan.company)
-    item = contacts.NewPerson(
+    item = people.NewPerson(
         relationship=plan.relationship,
         purposes=plan.purposes,
         fields=plan.fields,
@@ -141,7 +142,7 @@ def import_portable(
         company_id=company_id,
     )
     try:
-        person_id = contacts.create_person(k, actor, item, now, source="portable")
+        person_id = collect.create_person(k, actor, item, now, source="portable")
     except KluisError as exc:
         if exc.field in plan.field_paths:
             exc.field = plan.field_paths[exc.field]
@@ -151,6 +152,6 @@ def import_portable(
     try:
         _replay(k, actor, person_id, plan, now, add_company=company_id is None)
     except Exception:
-        contacts.erase_person(k, actor, person_id, now, reason="import_failed", suppress=False)
+        erasure.erase_person(k, actor, person_id, now, reason="import_failed", suppress=False)
         raise
     return person_id

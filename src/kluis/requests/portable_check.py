@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kluis.consent import catalogue, rules
-from kluis.consent import service as consent
+from kluis.consent import catalogue, grant_rules, ledger, rules
 from kluis.consent.catalogue import ConsentRefused
 from kluis.consent.rules import Action, Channel
+from kluis.contacts import flags
 from kluis.contacts.fields import BY_NAME
 from kluis.errors import InvalidField
 from kluis.purposes import service as purposes_service
@@ -207,9 +207,13 @@ def _check_evidence(k: Kluis, data: Mapping[str, Any], plan: Plan) -> None:
             )
         content_type = _get(item, "content_type", path, str)
         try:
-            rules.check_evidence(content_type, content, k.settings.evidence_max_bytes)
+            grant_rules.check_evidence(content_type, content, k.settings.evidence_max_bytes)
         except ValueError as exc:
-            name = "content_type" if content_type not in rules.EVIDENCE_TYPES else "content_base64"
+            name = (
+                "content_type"
+                if content_type not in grant_rules.EVIDENCE_TYPES
+                else "content_base64"
+            )
             raise InvalidField(f"{path}.{name}: {exc}", field=f"{path}.{name}") from None
         plan.evidence[evidence_id] = Evidence(
             path,
@@ -226,18 +230,18 @@ def _check_event(path: str, values: Mapping[str, Any]) -> None:
     method = values["method"]
     if values["action"] == Action.GRANTED:
         try:
-            rules.check_grant(method, None if values["notice"] is None else 0)
-        except rules.ConsentRefused as exc:
+            grant_rules.check_grant(method, None if values["notice"] is None else 0)
+        except grant_rules.ConsentRefused as exc:
             name = f"{path}.{exc.field}"
             raise ConsentRefused(f"{name}: {exc}", field=name) from None
     elif (
         values["action"] == Action.WITHDRAWN
         and method is not None
-        and method not in (*consent.WITHDRAWAL_METHODS, *(m.value for m in rules.Method))
+        and method not in (*ledger.WITHDRAWAL_METHODS, *(m.value for m in rules.Method))
     ):
         raise InvalidField(
             f"{path}.method is not a way of withdrawing; one of "
-            + ", ".join(consent.WITHDRAWAL_METHODS),
+            + ", ".join(ledger.WITHDRAWAL_METHODS),
             field=path + ".method",
         )
 
@@ -304,9 +308,9 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: Plan) -> None:
         method = _get(item, "method", path, str)
         if flag not in ("objection", "restriction"):
             raise InvalidField(f"{path}.flag is objection or restriction", field=path + ".flag")
-        if method not in consent.FLAG_METHODS:
+        if method not in flags.FLAG_METHODS:
             raise InvalidField(
-                f"{path}.method is not one of {', '.join(consent.FLAG_METHODS)}",
+                f"{path}.method is not one of {', '.join(flags.FLAG_METHODS)}",
                 field=path + ".method",
             )
         at = _time(item, "captured_at", path)

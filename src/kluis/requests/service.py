@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import RequestCreated, RequestExtended
+from kluis.audit.request_events import RequestCreated, RequestExtended
 from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
-from kluis.consent import repository as consent_repo
-from kluis.consent import service as consent
+from kluis.contacts import flags as contacts_flags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
@@ -371,7 +370,7 @@ def lift_restriction(
     answers.mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         row = repository.fetch(conn, request_id)
-        _, restricted = consent_repo.flags(conn, row.person_id)
+        _, restricted = contacts_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
         raise InvalidField("only a completed restriction request can be lifted", field="request_id")
     if not restricted:
@@ -381,7 +380,7 @@ def lift_restriction(
         )
     if mail:
         answers.answer(k, actor, row, "restriction_lifted", {}, now, transport)
-    consent.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
+    contacts_flags.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
     with k.engine.begin() as conn:
         repository.change(
             conn,

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from kluis.auth.rules import Actor
-from kluis.consent import service as consent
-from kluis.contacts import service as contacts
+from kluis.contacts import flags
+from kluis.contacts import rectify as contacts
 from kluis.messaging import service as messaging
 from kluis.requests import answers, erasure
 from kluis.requests.rules import RequestType
@@ -62,14 +62,14 @@ def carry_out(
             mail,
         )
     elif kind is RequestType.RESTRICTION:
-        consent.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
+        flags.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
         recipients = answers.recipients(k, person_id)
         outcome = "processing restricted to storage (Art. 18)"
         answers.deliver(
             k, actor, row, "request_done", {"summary": "restriction"}, [], now, transport, mail
         )
     elif kind is RequestType.OBJECTION:
-        consent.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
+        flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
         outcome = "direct marketing stopped on every channel (Art. 21(3))"
         answers.deliver(
             k, actor, row, "request_done", {"summary": "objection"}, [], now, transport, mail

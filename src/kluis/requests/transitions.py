@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import RequestStatusChanged
+from kluis.audit.request_events import RequestStatusChanged
 from kluis.auth.rules import Actor
 from kluis.errors import InvalidField
 from kluis.requests import repository, rules

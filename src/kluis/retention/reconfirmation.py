@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kluis.auth.rules import PERSON
+from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
-from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo
 from kluis.errors import NotFound, PersonErased
 from kluis.messaging import tokens

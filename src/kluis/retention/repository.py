@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, insert, select, update
 
 from kluis.consent.rules import Status
-from kluis.consent.tables import ConsentEvent, PermissionRow, PersonFlags
+from kluis.consent.tables import ConsentEvent, PermissionRow
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.contacts.tables import PersonPurpose, people
+from kluis.contacts.tables import PersonFlags, PersonPurpose, people
 from kluis.messaging.tables import MessageRow
 from kluis.retention.tables import LegalHold
 

@@ -21,12 +21,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kluis.audit import service as audit
-from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
+from kluis.audit.people_events import ContractEnded
+from kluis.audit.system_events import LegalHoldChanged, RetentionApplied
 from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
-from kluis.consent import service as consent
+from kluis.consent import ledger
 from kluis.consent.rules import Status
+from kluis.contacts import erasure as contacts
+from kluis.contacts import flags
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
@@ -150,7 +152,7 @@ def sweep(
                 # an erasure takes the ledger with it; expiring first would only add events
                 if not dry_run:
                     for p in lapsed:
-                        consent.record(
+                        ledger.record(
                             k, actor, person.person_id, p.channel, p.topic, "expired", now
                         )
                 report.consents_expired += len(lapsed)
@@ -175,7 +177,7 @@ def sweep(
             progress(len(ids))
     if not dry_run:
         # erasure lists what it erases; this catches objectors' addresses the list missed
-        report.relisted = consent.relist_objections(k, now)
+        report.relisted = flags.relist_objections(k, now)
     return report
 
 

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from kluis.auth.rules import Actor
 from kluis.consent import catalogue as consent_catalogue
-from kluis.consent import service as consent
-from kluis.contacts import companies
-from kluis.contacts import service as contacts
+from kluis.consent import evidence as consent_evidence
+from kluis.consent import ledger as consent
+from kluis.contacts import collect, companies
+from kluis.contacts import people as contacts
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis
 
@@ -81,7 +82,7 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
                 company_id=rng.choice(company_ids) if rng.random() < 0.3 else None,
             )
         )
-    ids = contacts.create_people(k, actor, people, now, source="demo")
+    ids = collect.create_people(k, actor, people, now, source="demo")
     granted = withdrawn = due = 0
     for person_id, item in zip(ids, people, strict=True):
         if "email_marketing" not in item.purposes:
@@ -92,7 +93,7 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
             now - timedelta(days=700) if roll < 0.2 else now - timedelta(days=rng.randint(1, 300))
         )
         evidence = (
-            consent.add_evidence(
+            consent_evidence.add_evidence(
                 k,
                 actor,
                 person_id,

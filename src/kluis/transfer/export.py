@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from kluis.audit import service as audit
-from kluis.audit.events import ExportWritten
+from kluis.audit.request_events import ExportWritten
 from kluis.auth.rules import Actor
-from kluis.contacts import service as contacts
+from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer

@@ -18,17 +18,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kluis.audit.events import (
-    AuditEvent,
-    ConsentRecorded,
-    PersonPurposesChanged,
-    PersonUpdated,
-)
+from kluis.audit.consent_events import ConsentRecorded
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonPurposesChanged, PersonUpdated
 from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
+from kluis.contacts import rectify as contacts
 from kluis.contacts import repository as contacts_repo
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.runtime import Kluis
 from kluis.transfer.job import Counts

@@ -21,10 +21,10 @@ from itertools import islice
 from pathlib import Path
 
 from kluis.audit import service as audit
-from kluis.audit.events import ImportFinished, ImportStarted
+from kluis.audit.request_events import ImportFinished, ImportStarted
 from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
-from kluis.consent import rules as consent_rules
+from kluis.consent import grant_rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME

@@ -19,11 +19,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kluis.auth.rules import PERSON
-from kluis.consent import catalogue
-from kluis.consent import repository as consent_repo
+from kluis.consent import catalogue, decisions, grant_rules
+from kluis.consent import ledger as consent
 from kluis.consent import rules as consent_rules
-from kluis.consent import service as consent
 from kluis.consent.rules import Basis
+from kluis.contacts import flags as contacts_flags
+from kluis.contacts import repository as contacts_repository
 from kluis.contacts.tables import people
 from kluis.runtime import Kluis
 
@@ -76,9 +77,9 @@ def language_of(k: Kluis, person_id: str) -> str | None:
 def load(k: Kluis, person_id: str, now: datetime) -> Preferences:
     """Every channel and topic with its state; NotFound or PersonErased when the person is not
     there."""
-    views = consent.own_permissions(k, person_id, now)
+    views = decisions.own_permissions(k, person_id, now)
     with k.engine.connect() as conn:
-        objected, _restricted = consent_repo.flags(conn, person_id)
+        objected, _restricted = contacts_repository.flags(conn, person_id)
     choices = [
         Choice(
             v.channel,
@@ -109,7 +110,7 @@ def box_notices(k: Kluis, language: str) -> dict[str, catalogue.NoticeView]:
     found = {}
     for channel in consent_rules.Channel:
         for topic in catalogue.list_topics(k):
-            scope = consent_rules.notice_for(scopes, channel.value, topic.key, language)
+            scope = grant_rules.notice_for(scopes, channel.value, topic.key, language)
             if scope is not None:
                 found[key(channel.value, topic.key)] = by_id[scope.id]
     return found
@@ -124,7 +125,7 @@ def posted_notices(k: Kluis, language: str, posted: Mapping[str, str]) -> dict[s
     for name, value in posted.items():
         channel, _, topic = name.partition(".")
         scope = scopes.get(int(value)) if value.isdigit() and len(value) < 10 else None
-        if scope is not None and consent_rules.covers(scope, channel, topic, language):
+        if scope is not None and grant_rules.covers(scope, channel, topic, language):
             found[name] = scope.id
     return found
 
@@ -206,8 +207,8 @@ def save(
 def object_to_marketing(k: Kluis, person_id: str, now: datetime) -> bool:
     """Record an objection to all direct marketing; False when one was on record already."""
     with k.engine.connect() as conn:
-        objected, _restricted = consent_repo.flags(conn, person_id)
+        objected, _restricted = contacts_repository.flags(conn, person_id)
     if objected:
         return False
-    consent.set_flag(k, PERSON, person_id, "objection", True, "web_form", now)
+    contacts_flags.set_flag(k, PERSON, person_id, "objection", True, "web_form", now)
     return True

@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kluis.auth.rules import PERSON
 from kluis.consent.rules import MessageKind
+from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
-from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, NotFound, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens

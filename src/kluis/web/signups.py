@@ -26,12 +26,13 @@ from sqlalchemy import delete, insert, select
 
 from kluis.auth.rules import PERSON
 from kluis.consent import catalogue
-from kluis.consent import rules as consent_rules
-from kluis.consent import service as consent
+from kluis.consent import grant_rules as consent_rules
+from kluis.consent import ledger as consent
 from kluis.consent.rules import MessageKind
+from kluis.contacts import collect
+from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
-from kluis.contacts import service as contacts
 from kluis.contacts.fields import BY_NAME
 from kluis.errors import Conflict, InvalidField
 from kluis.messaging import service as messaging
@@ -320,7 +321,7 @@ def confirm(k: Kluis, signup_id: str, now: datetime) -> Confirmed:
         try:
             # The person asks themselves, with a double opt-in: their own new consent (Art. 7)
             # overrides the suppression list, and takes their address off it.
-            person_id = contacts.create_person(
+            person_id = collect.create_person(
                 k, PERSON, item, now, source="signup", allow_suppressed=True
             )
         except Conflict:

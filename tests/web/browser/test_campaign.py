@@ -11,7 +11,8 @@ from browser_helpers import Site, sign_in, work_for
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from kluis.consent import catalogue
-from kluis.consent import service as consent
+from kluis.consent import ledger as consent
+from kluis.contacts import flags
 from mailserver import MailServer
 
 
@@ -28,7 +29,7 @@ def population(site: Site) -> None:
     objector = add_person(k, ADMIN, NOW, 4, relationship="customer")
     grant = consent.Grant(method="double_opt_in", notice_id=notice.id)
     consent.record(k, MARKETING, consenting, "email", "offers", "granted", NOW, grant)
-    consent.set_flag(k, MARKETING, objector, "objection", True, "phone", NOW)
+    flags.set_flag(k, MARKETING, objector, "objection", True, "phone", NOW)
 
 
 def left_out(page: Page, reason: str) -> str:

@@ -1,0 +1,20 @@
+"""Every audit event class, for the documentation test (``docs/audit-events.md``)."""
+
+from __future__ import annotations
+
+from kluis.audit import consent_events, people_events, request_events, system_events
+from kluis.audit.events import AuditEvent
+
+AREAS = (people_events, consent_events, request_events, system_events)
+"""The modules of events, one per area; a new one is listed here."""
+
+
+def all_events() -> list[type[AuditEvent]]:
+    """Every concrete event class, for the documentation test."""
+    found: list[type[AuditEvent]] = []
+    pending = list(AuditEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda c: c.action)

@@ -1,0 +1,228 @@
+"""Collecting new people (Art. 5(1)(b)-(c), 6): validated against the purposes they are collected
+for, refused when their e-mail address is held already or on the suppression list for marketing,
+then encrypted, indexed and audited, one transaction a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import Connection
+
+from kluis.audit import service as audit
+from kluis.audit.people_events import SuppressionRemoved
+from kluis.auth.rules import Actor
+from kluis.contacts import repository, rules, writer
+from kluis.contacts.fields import BY_NAME
+from kluis.contacts.people import NewPerson, email_digest, normalise_context, taken_by
+from kluis.contacts.suppression import marketing_keys, suppressed_error, suppressible
+from kluis.errors import (
+    Conflict,
+    InvalidField,
+    PurposeRefused,
+)
+from kluis.ids import new_person_ids
+from kluis.purposes import repository as purposes_repo
+from kluis.purposes.rules import Purpose
+from kluis.runtime import Kluis
+
+
+def _batched(items: Iterable[NewPerson], size: int) -> Iterator[list[NewPerson]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@dataclass
+class _Prepared:
+    item: NewPerson
+    relationship: str
+    language: str
+    stored: dict[str, str]
+
+
+def _prepare(
+    item: NewPerson, purposes: dict[str, Purpose], actor: Actor, ctx: rules.NormaliseContext
+) -> _Prepared:
+    relationship = rules.parse_relationship(item.relationship).value
+    language = rules.parse_language(item.language)
+    if not item.purposes:
+        raise InvalidField(
+            "name at least one purpose the data is collected for; data is not kept without one "
+            "(Art. 5(1)(b), 6)",
+            field="purposes",
+        )
+    chosen: list[Purpose] = []
+    for key in item.purposes:
+        purpose = purposes.get(key)
+        if purpose is None:
+            raise InvalidField(f"there is no purpose {key!r}", field="purposes")
+        writer.check_collects(actor, purpose)
+        chosen.append(purpose)
+    stored: dict[str, str] = {}
+    for name, value in item.fields.items():
+        declared = BY_NAME.get(name)
+        if declared is None:
+            raise InvalidField(f"unknown field {name!r}", field=name)
+        if value is None:
+            continue
+        if not any(p.may_use(declared.category) for p in chosen):
+            keys = ", ".join(p.key for p in chosen)
+            raise PurposeRefused(
+                f"{name} ({declared.category}) is used by none of the purposes given ({keys}); "
+                "collect it only for a purpose that needs it (Art. 5(1)(c))",
+                field=name,
+            )
+        stored[name] = rules.normalise(declared, value, ctx)
+    return _Prepared(item, relationship, language, stored)
+
+
+def create_people(
+    k: Kluis,
+    actor: Actor,
+    items: Iterable[NewPerson],
+    now: datetime,
+    *,
+    batch_size: int = 1000,
+    source: str = "api",
+    allow_suppressed: bool = False,
+) -> list[str]:
+    """Collect many people: validated, encrypted, indexed and audited, one transaction a batch.
+
+    A person whose e-mail address is already held is refused (409) naming who holds it, so the
+    same person is never kept twice. A person whose e-mail address or phone number is on the
+    suppression list (erased, or objected to direct marketing) is refused for a marketing
+    purpose (409 ``suppressed``), unless ``allow_suppressed``: the one path for that is the
+    person signing up again themselves with a double opt-in (their own new consent, Art. 7),
+    which also takes their digests off the list.
+    """
+    ctx = normalise_context(k, now)
+    with k.engine.connect() as conn:
+        purposes = {p.key: p for p in purposes_repo.all_purposes(conn)}
+    marketing = marketing_keys(k, purposes)
+    created: list[str] = []
+    position = 0
+    for batch in _batched(items, batch_size):
+        prepared: list[_Prepared] = []
+        for item in batch:
+            position += 1
+            try:
+                prepared.append(_prepare(item, purposes, actor, ctx))
+            except InvalidField as exc:
+                if position > 1 or batch_size > 1:
+                    exc.detail = f"person {position}: {exc.detail}"
+                raise
+        first = position - len(prepared) + 1
+        with k.engine.begin() as conn:
+            _check_batch(k, conn, actor, prepared, first)
+            listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
+            ids = new_person_ids(len(prepared))
+            ciphers = k.vault.create_keys(ids, now)
+            people = writer.NewPeople(conn, now, source)
+            for person_id, p in zip(ids, prepared, strict=True):
+                people.add(
+                    person_id,
+                    p.relationship,
+                    p.language,
+                    tuple(dict.fromkeys(p.item.purposes)),
+                    ciphers[person_id].seal_all(p.stored),
+                    writer.index_entries(p.stored, k.vault.blind_index),
+                    p.item.company_id,
+                )
+            people.insert(conn)
+            events = people.events + [
+                SuppressionRemoved(ids[offset], tuple(sorted({kind for kind, _ in entries})))
+                for offset, entries in listed.items()
+            ]
+            audit.record(conn, actor.ref, now, events)
+        # Only once the people are stored: a failure in between leaves the address on the list
+        # (a refusal later), never off the list without the sign-up that took it off.
+        if listed:
+            k.vault.unsuppress((d for entries in listed.values() for _, d in entries), now)
+        created.extend(ids)
+    return created
+
+
+def _check_suppressed(
+    k: Kluis,
+    prepared: list[_Prepared],
+    first: int,
+    marketing: set[str],
+    allow: bool,
+) -> dict[int, list[tuple[str, bytes]]]:
+    """Refuse a batch that would add a suppressed e-mail address or phone number to a marketing
+    purpose, with one look-up for the whole batch; with ``allow``, return instead the listed
+    (kind, digest) entries per position in the batch, to take off the list."""
+    wanted: dict[int, list[tuple[str, bytes]]] = {}
+    for offset, p in enumerate(prepared):
+        if marketing.intersection(p.item.purposes):
+            entries = suppressible(k, p.stored)
+            if entries:
+                wanted[offset] = entries
+    if not wanted:
+        return {}
+    reasons = k.vault.suppression_reasons(d for entries in wanted.values() for _, d in entries)
+    listed: dict[int, list[tuple[str, bytes]]] = {}
+    for offset, entries in wanted.items():
+        hits = [(kind, digest) for kind, digest in entries if digest in reasons]
+        if not hits:
+            continue
+        if not allow:
+            kind, digest = hits[0]
+            raise suppressed_error(
+                kind,
+                reasons[digest],
+                (key for key in prepared[offset].item.purposes if key in marketing),
+                "collect it for another purpose, or let the person sign up again themselves "
+                "with a double opt-in",
+                who=f"person {first + offset}: ",
+            )
+        listed[offset] = hits
+    return listed
+
+
+def _check_batch(
+    k: Kluis, conn: Connection, actor: Actor, prepared: list[_Prepared], first: int
+) -> None:
+    """Refuse a batch that would keep an e-mail address twice or name an unknown company,
+    before any key is made for it. ``first`` is the position of the batch's first person."""
+    emails: dict[bytes, int] = {}
+    for offset, p in enumerate(prepared):
+        if "email" in p.stored:
+            digest = email_digest(k, p.stored["email"])
+            if digest in emails:
+                raise Conflict(
+                    f"person {first + offset} has the same e-mail address as person "
+                    f"{first + emails[digest]}",
+                    field="email",
+                )
+            emails[digest] = offset
+    if emails:
+        held = repository.owners_of(conn, "email", emails)
+        if held:
+            digest, owner = next(iter(held.items()))
+            raise Conflict(
+                f"person {first + emails[digest]}: a person with this e-mail address exists "
+                f"already {taken_by(conn, actor, owner)}",
+                field="email",
+            )
+    unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
+    if unknown:
+        raise InvalidField(f"there is no company {unknown[0]}", field="company_id")
+
+
+def create_person(
+    k: Kluis,
+    actor: Actor,
+    item: NewPerson,
+    now: datetime,
+    source: str = "api",
+    *,
+    allow_suppressed: bool = False,
+) -> str:
+    return create_people(
+        k, actor, [item], now, batch_size=1, source=source, allow_suppressed=allow_suppressed
+    )[0]

@@ -1,0 +1,176 @@
+"""Erasure (Art. 17): of whole people (``erase_people``, the one path every erasure takes) and of
+what the kept purposes do not need (``keep_only``, Art. 17(3)(b)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from kluis.audit import service as audit
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonErasedEvent, PersonMinimised, SuppressionAdded
+from kluis.auth.rules import ERASE_ROLES, Actor
+from kluis.contacts import hooks, repository
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.people import missing_error, purpose_for
+from kluis.contacts.suppression import SUPPRESSIBLE
+from kluis.errors import (
+    InvalidField,
+    NotFound,
+    PermissionDenied,
+)
+from kluis.register import repository as register_repo
+from kluis.runtime import Kluis
+from kluis.vault import register as register_entry
+
+
+def erase_person(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    now: datetime,
+    *,
+    reason: str = "request",
+    suppress: bool = True,
+) -> bool:
+    """Erasure (Art. 17) of one person; see ``erase_people``. Returns False when the person
+    was erased before (erasing is idempotent); NotFound when there never was such a person."""
+    if actor.role not in ERASE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    with k.engine.connect() as conn:
+        exists = bool(repository.existing(conn, [person_id]))
+    if not exists and not k.vault.erased([person_id]):
+        raise NotFound(f"there is no person {person_id}", field="id")
+    return bool(erase_people(k, actor, [person_id], now, reason=reason, suppress=suppress))
+
+
+def erase_people(
+    k: Kluis,
+    actor: Actor,
+    ids: Sequence[str],
+    now: datetime,
+    *,
+    reason: str = "request",
+    suppress: bool = True,
+) -> list[str]:
+    """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
+    restore's replay): put the e-mail and phone digests on the suppression list, destroy the
+    keys and record the ids in the erasure register, delete the rows. Returns the ids erased
+    now (not before).
+
+    The register file gets the ids first (one fsync'ed append), then the keys go with the
+    keyring's register entries, in their own store: from that instant every copy of the data,
+    backups included, is unreadable. The rows go with the data store's copy of the entries. If
+    the row deletion fails or the process dies in between, the register still names the
+    people and the next start (``kluis.register.service.reconcile``) removes the rows. The
+    digests are listed before the keys go, so an erased person is never off the list. Works in
+    one transaction per store and one fsync, so the sweep erases thousands at the cost of a few
+    statements. ``suppress`` is off only to
+    undo a person half-created by a failed import, who never was a person to remember.
+    """
+    if actor.role not in ERASE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    wanted = list(dict.fromkeys(ids))
+    with k.engine.connect() as conn:
+        present = repository.existing(conn, wanted)
+        rows = repository.index_digests_of(conn, list(present), list(SUPPRESSIBLE))
+    digests: dict[str, list[tuple[str, bytes]]] = {}
+    for person_id, name, digest in rows if suppress else []:
+        digests.setdefault(person_id, []).append((SUPPRESSIBLE[name], digest))
+    fresh = k.vault.shred_many(
+        wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
+    )
+    entries = [register_entry.erasure(p, now, reason) for p in wanted]
+    events: list[AuditEvent] = []
+    for person_id in wanted:
+        if person_id in fresh:
+            events.append(PersonErasedEvent(person_id, reason))
+        if person_id in digests and (person_id in fresh or person_id in present):
+            kinds = tuple(sorted({kind for kind, _ in digests[person_id]}))
+            events.append(SuppressionAdded(person_id, kinds, "erased"))
+    with k.engine.begin() as conn:
+        repository.delete_people(conn, list(present))
+        register_repo.record_erasures(conn, entries)
+        audit.record(conn, actor.ref, now, events)
+    checkpoint(k)
+    return [p for p in wanted if p in fresh]
+
+
+def checkpoint(k: Kluis) -> None:
+    """On SQLite, move the write-ahead log into the database files and truncate it, so the
+    deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
+    overwrites the freed pages as they are checkpointed). Best effort: a reader holding an old
+    snapshot lets the next checkpoint finish the job."""
+    for engine in (k.engine, k.vault.engine):
+        if engine.dialect.name != "sqlite":
+            continue
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+
+@dataclass(frozen=True)
+class Minimised:
+    cleared: tuple[str, ...]
+    removed_purposes: tuple[str, ...]
+    kept_purposes: tuple[str, ...]
+
+
+def keep_only(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    keep: Sequence[str],
+    now: datetime,
+    *,
+    reason: str,
+    conn: Connection,
+    ledger: bool = False,
+) -> Minimised:
+    """Erase everything of a person that the purposes in ``keep`` do not need (Art. 17(3)(b)):
+    the other purposes go, and so does every field none of the kept purposes may use; with
+    ``ledger`` the consent ledger and its evidence go too. Runs in the caller's transaction,
+    which also records the restriction that follows it. What goes is first written to the
+    minimisation register in the keyring store, which a restore replays."""
+    if actor.role not in ERASE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    if not keep:
+        raise InvalidField("keep at least one purpose, or erase the person", field="keep")
+    kept = [purpose_for(conn, actor, key) for key in keep]
+    row = repository.fetch(conn, [person_id]).get(person_id)
+    if row is None:
+        raise missing_error(k, person_id)
+    held = repository.purposes_of(conn, [person_id]).get(person_id, [])
+    cleared = [
+        f
+        for f in PERSONAL_FIELDS
+        if getattr(row, f.name) is not None and not any(p.may_use(f.category) for p in kept)
+    ]
+    removed = sorted(set(held) - set(keep))
+    entry = k.vault.register_minimisation(
+        person_id, [f.name for f in cleared], removed, ledger, now, reason
+    )
+    repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
+    register_repo.record_minimisations(conn, [entry])
+    if ledger:
+        hooks.erase_ledger(conn, person_id)
+    result = Minimised(
+        tuple(f.name for f in cleared), tuple(removed), tuple(sorted(set(held) & set(keep)))
+    )
+    audit.record(
+        conn,
+        actor.ref,
+        now,
+        [
+            PersonMinimised(
+                person_id, result.cleared, result.removed_purposes, result.kept_purposes, reason
+            )
+        ],
+    )
+    return result
