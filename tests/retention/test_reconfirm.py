@@ -113,7 +113,7 @@ def test_the_mail_goes_once_and_only_to_live_consents(
     assert mail["To"] == "fenna.brouwersma1@example.com"
     assert mail["Subject"] == "Do you still want to hear from My organisation?"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "2028-03-14" in mail.get_body(("plain",)).get_content()
+    assert "14 March 2028" in mail.get_body(("plain",)).get_content()
     assert link_of(mail).startswith("/reconfirm/")
     stored = messaging.messages_of(kluis, ADMIN, live, "privacy_requests", NOW)
     assert [(m["template"], m["status"], m["basis"]) for m in stored] == [

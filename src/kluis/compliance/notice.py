@@ -9,19 +9,20 @@ data is a legal or contractual requirement, and automated decision-making (Kluis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from kluis.compliance import i18n
 from kluis.compliance.render import environment
-from kluis.compliance.ropa import basis_text
+from kluis.compliance.ropa import basis_text, category_name
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
+from kluis.locale.formats import say_date
 from kluis.purposes import service as purposes
-from kluis.purposes.rules import LawfulBasis, Purpose, category_covered, data_category_names
+from kluis.purposes.rules import LawfulBasis, Purpose, category_covered
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.web.i18n import date as say_date
 from kluis.web.i18n import retention as say_retention
 
 FORMATS = ("md", "html")
@@ -65,7 +66,6 @@ class Notice:
 def _data_said(purpose: Purpose, language: str) -> str:
     """The data a purpose uses, in the words of the fields a person knows; fideslang's name for a
     category no field of Kluis falls under."""
-    names = data_category_names()
     said: list[str] = []
     for category in purpose.data_categories:
         fields = [
@@ -73,7 +73,7 @@ def _data_said(purpose: Purpose, language: str) -> str:
             for f in PERSONAL_FIELDS
             if category_covered((category,), f.category)
         ]
-        for label in fields or [names.get(category, category)]:
+        for label in fields or [category_name(category, language)]:
             if label not in said:
                 said.append(label)
     return ", ".join(said)
@@ -115,7 +115,7 @@ def _section(purpose: Purpose, language: str) -> PurposeSection:
     )
 
 
-def _who(settings: Settings, t: dict[str, str]) -> list[str]:
+def _who(settings: Settings, t: Mapping[str, str]) -> list[str]:
     who = [t["who_contact"].format(contact=settings.organisation_contact)]
     if settings.organisation_address:
         who.append(t["who_address"].format(address=settings.organisation_address))

@@ -94,7 +94,7 @@ def form_error(
     return FormError(
         exc.field,
         staff.gettext(language, label) if label else None,
-        staff.gettext(language, exc.detail),
+        staff.error_text(language, exc),
     )
 
 
@@ -134,7 +134,7 @@ def _list(
             offset=(page - 1) * PAGE_SIZE,
         )
     except InvalidField as exc:
-        error = staff.gettext(session.language, exc.detail)
+        error = staff.error_text(session.language, exc)
         found = service.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
     return staff.render(
         k,

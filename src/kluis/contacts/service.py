@@ -46,6 +46,7 @@ from kluis.errors import (
     Suppressed,
 )
 from kluis.ids import new_person_ids
+from kluis.locale import N_
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import LawfulBasis, Purpose
 from kluis.register import repository as register_repo
@@ -344,11 +345,21 @@ def readable_by(conn: Connection, actor: Actor, ids: Sequence[str]) -> set[str]:
     }
 
 
-def _taken(conn: Connection, actor: Actor, owner: str) -> str:
+_TAKEN_NAMED = N_(
+    "A person with this e-mail address exists already (%(person)s); update them instead."
+)
+_TAKEN_HIDDEN = N_(
+    "A person with this e-mail address exists already, held for purposes your role does not "
+    "hold; ask an admin or the privacy officer."
+)
+"""The same refusals as sentences for a page, which shows one person's form (no position)."""
+
+
+def _taken(named: bool, owner: str) -> str:
     """How a refusal names the person who holds an e-mail address already: by id to a role that
     may read them, so it can update them instead; to any other role the id would be a way into
     a person outside its purposes (Art. 5(1)(b), 25(2)), so it is left out."""
-    if readable_by(conn, actor, [owner]):
+    if named:
         return f"({owner}); update them instead"
     return (
         "(held for purposes your role does not hold, so it is not named); ask an admin or the "
@@ -376,10 +387,13 @@ def _check_batch(
         held = repository.owners_of(conn, "email", emails)
         if held:
             digest, owner = next(iter(held.items()))
+            named = bool(readable_by(conn, actor, [owner]))
             raise Conflict(
                 f"person {first + emails[digest]}: a person with this e-mail address exists "
-                f"already {_taken(conn, actor, owner)}",
+                f"already {_taken(named, owner)}",
                 field="email",
+                msgid=_TAKEN_NAMED if named else _TAKEN_HIDDEN,
+                values={"person": owner},
             )
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:
@@ -762,9 +776,12 @@ def update_person(
             held = repository.owners_of(conn, "email", [_email_digest(k, stored["email"])])
             other = [owner for owner in held.values() if owner != person_id]
             if other:
+                named = bool(readable_by(conn, actor, [other[0]]))
                 raise Conflict(
-                    f"another person has this e-mail address {_taken(conn, actor, other[0])}",
+                    f"another person has this e-mail address {_taken(named, other[0])}",
                     field="email",
+                    msgid=_TAKEN_NAMED if named else _TAKEN_HIDDEN,
+                    values={"person": other[0]},
                 )
         wanted = list(changes["purposes"] or []) if "purposes" in changes else None
         _refuse_suppressed(

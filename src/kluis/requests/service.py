@@ -490,6 +490,11 @@ def _export_files(
         k, actor, row.person_id, now, request_id=row.id, portable=portable
     )
     language = row.language if row.language in ("nl", "en") else "nl"
+    with k.engine.connect() as conn:
+        names = {
+            p.key: p.name_nl if language == "nl" else p.name_en
+            for p in purposes_repo.all_purposes(conn)
+        }
     stem = f"request-{row.id}"
     files = [
         messaging.Attachment(
@@ -498,7 +503,7 @@ def _export_files(
             json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
         ),
         messaging.Attachment(
-            f"{stem}.html", "text/html", export.package_html(package, language).encode()
+            f"{stem}.html", "text/html", export.package_html(package, language, names).encode()
         ),
         messaging.Attachment(f"{stem}.csv", "text/csv", export.package_csv(package).encode()),
     ]
@@ -680,6 +685,7 @@ def _erase(
         "erased_at": now.isoformat(),
         "person_id": person_id,
     }
+    purpose_names: dict[str, str] = {}  # what the mail calls the kept purposes, in its language
     if kept:
         with k.engine.begin() as conn:
             # The phone number may be cleared below, taking its index row with it: list both
@@ -707,6 +713,7 @@ def _erase(
         for p in kept:
             purpose = catalogue[p.key]
             assert purpose is not None
+            purpose_names[p.key] = purpose.name_nl if person.language == "nl" else purpose.name_en
             certificate["kept"].append(
                 {
                     "purpose": p.key,
@@ -736,7 +743,7 @@ def _erase(
     certificate["categories"] = sorted(
         {f.category for f in PERSONAL_FIELDS if f.name in erased_fields}
     )
-    template_params = {"certificate": certificate}
+    template_params = {"certificate": certificate, "purpose_names": purpose_names}
     text = json.dumps(certificate, indent=2).encode()
     cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
     answer = None

@@ -33,6 +33,7 @@ from kluis.api import get_kluis, get_now
 from kluis.auth import sessions
 from kluis.auth.rules import holds_purpose
 from kluis.errors import KluisError
+from kluis.locale.formats import say_duration
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
@@ -102,12 +103,18 @@ def environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["duration"] = lambda iso: say_duration(iso, language)
     return env
 
 
 def gettext(language: str, message: str, **values: Any) -> str:
     text = translations(language).gettext(message)
     return text % values if values else text
+
+
+def error_text(language: str, exc: KluisError) -> str:
+    """A service's refusal in the reader's language, its values filled in after translating."""
+    return exc.translated(translations(language).gettext)
 
 
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
@@ -149,7 +156,7 @@ class StaffRoute(APIRoute):
             except RequestValidationError:
                 return _plain(request, 422, NOT_VALID)
             except KluisError as exc:
-                return _plain(request, exc.status, exc.detail)
+                return _plain(request, exc.status, exc)
             except Exception:
                 log.exception("the staff page %s failed", path)
                 return _plain(request, 500, UNEXPECTED)
@@ -157,7 +164,7 @@ class StaffRoute(APIRoute):
         return guarded
 
 
-def _plain(request: Request, status: int, message: str) -> HTMLResponse:
+def _plain(request: Request, status: int, message: str | KluisError) -> HTMLResponse:
     k: Kluis = request.app.state.kluis
     language = request_language(request)
     return render(
@@ -167,7 +174,11 @@ def _plain(request: Request, status: int, message: str) -> HTMLResponse:
         None,
         gettext(language, "Error"),
         status=status,
-        message=gettext(language, message),
+        message=(
+            error_text(language, message)
+            if isinstance(message, KluisError)
+            else gettext(language, message)
+        ),
     )
 
 
