@@ -48,6 +48,7 @@ ALLOWED = (
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # e-mail addresses
     re.compile(r"https?://\S+"),  # links
     re.compile(r"\{\{ \w+ \}\}"),  # the placeholders staff may type into a campaign
+    re.compile(r"ISO 8601-duur, zoals P\w+ of P\w+"),  # the format a retention field takes
     re.compile(r"My organisation"),  # the organisation's name in the tests' settings
     re.compile(r"Global Privacy Control|Sec-GPC|Kluis|htmx|English|JSON|CSV|vCard|WhatsApp|SMS"),
 )
@@ -68,9 +69,12 @@ NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden k
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
 
 
+SKIPPED = ("script", "style", "code", "textarea")
+
+
 class _Text(HTMLParser):
     """The text a reader sees: no tags, scripts or styles; ``<code>`` holds identifiers staff
-    type (keys shown as such), which are not sentences."""
+    type (keys shown as such) and ``<textarea>`` a value being edited, which are not sentences."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,11 +82,11 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "code"):
+        if tag in SKIPPED:
             self._skip += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "code"):
+        if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
 
     def handle_data(self, data: str) -> None:
@@ -255,6 +259,8 @@ STAFF_PAGES = (
     "/app/compliance/breaches",
     "/app/compliance/purposes",
     "/app/compliance/audit",
+    "/app/compliance/purposes/customer_service",
+    "/app/requests/{request}",
 )
 
 
@@ -267,8 +273,13 @@ def test_every_staff_page_and_its_errors_are_dutch(
     client = client_of(kluis, smtp)
     csrf = sign_in(client, make_user(kluis, "admin"))
     choose(client, csrf, "customer_service")
+    from api_helpers import client_for
+
+    api = client_for(kluis, "privacy_officer", now=NOW)
+    made = api.post("/api/v1/requests", json={"type": "access", "person_id": person})
+    assert made.status_code == 201, made.text
     for path in STAFF_PAGES:
-        seen.page(path, client.get(path.format(person=person)))
+        seen.page(path, client.get(path.format(person=person, request=made.json()["id"])))
     page = client.get("/app/contacts/new?purpose=customer_service").text
     bad = {
         "csrf": csrf_of(page),
