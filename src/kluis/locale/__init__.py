@@ -1,5 +1,5 @@
 """The one i18n mechanism: gettext catalogues per domain, the reader's language, and dates,
-durations and phone numbers said in that language.
+moments and durations said in that language.
 
 A domain is a folder of .po files, ``locale/<domain>/<lang>/LC_MESSAGES/<domain>.po``, compiled
 when first used (no build step, so an edited catalogue is read as it is). The staff pages keep

@@ -24,13 +24,18 @@ def _catalog(domain: str, language: str) -> Catalog:
         return read_po(handle, locale=language, domain=domain)
 
 
+def compiled(catalog: Catalog) -> Translations:
+    """A catalogue read from its .po file, compiled in memory (no .mo files to build or ship)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=catalog.domain)
+
+
 @lru_cache(maxsize=16)
 def translations(domain: str, language: str) -> Translations:
     """The compiled catalogue of ``domain`` in ``language``."""
-    buffer = io.BytesIO()
-    write_mo(buffer, _catalog(domain, language))
-    buffer.seek(0)
-    return Translations(buffer, domain=domain)
+    return compiled(_catalog(domain, language))
 
 
 @lru_cache(maxsize=16)

@@ -1,4 +1,4 @@
-"""Dates, moments, durations and phone numbers as a reader in ``language`` expects them:
+"""Dates, moments and durations as a reader in ``language`` expects them:
 "2 december 2026", "2 december 2026, 18:10" in the organisation's time zone, "2 jaar", never
 ``2026-12-02T17:10:56+00:00`` or ``P2Y``."""
 
@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_date, format_datetime
 
 from kluis.locale import DEFAULT, LANGUAGES
@@ -66,12 +65,3 @@ def say_duration(iso: str, language: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + words["joiner"] + parts[-1]
-
-
-def say_phone(value: str) -> str:
-    """A stored E.164 number as people write it internationally: "+31 6 12345678"."""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

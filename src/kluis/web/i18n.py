@@ -1,5 +1,5 @@
-"""The wording of the public pages and how a page's language is chosen: the catalogue of the
-``public`` gettext domain (kluis/locale/public), by key, read through `kluis.locale`.
+"""The wording of the public pages: the catalogue of the ``public`` gettext domain
+(kluis/locale/public), by key, read through `kluis.locale`, which also chooses the language.
 
 Placeholders are ``str.format`` fields; the templates escape the result, so a value put into a
 sentence can never become markup.
@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from kluis.locale import DEFAULT, LANGUAGES, choose, from_accept_language
 from kluis.locale.catalogues import ByLanguage, messages
 from kluis.locale.formats import say_date, say_duration
 from kluis.requests.rules import ARTICLES, RequestType
-
-__all__ = ["DEFAULT", "LANGUAGES", "choose", "from_accept_language"]
 
 STRINGS = ByLanguage("public")
 """``STRINGS[language][key]``: every message of the public pages."""

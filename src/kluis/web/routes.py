@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kluis.api import get_kluis, get_now
 from kluis.consent import catalogue
 from kluis.errors import NotFound, PersonErased
+from kluis.locale import choose as choose_language
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.tokens import TokenInvalid
@@ -82,7 +83,7 @@ def render(
 
 
 def language(request: Request, person_language: str | None = None) -> str:
-    return i18n.choose(
+    return choose_language(
         person_language, request.query_params.get("lang"), request.headers.get("accept-language")
     )
 

@@ -9,7 +9,6 @@ never holds a second copy of a rule.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -19,9 +18,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -33,6 +31,7 @@ from kluis.api import get_kluis, get_now
 from kluis.auth import sessions
 from kluis.auth.rules import holds_purpose
 from kluis.errors import KluisError
+from kluis.locale.catalogues import compiled
 from kluis.locale.formats import say_duration
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
@@ -77,19 +76,12 @@ def translations(language: str) -> NullTranslations:
         for key in VOCABULARY:
             if english(key) != key:
                 words.add(key, english(key))
-        return _compiled(words)
+        return compiled(words)
     source = (
         resources.files("kluis.web") / "translations" / language / "LC_MESSAGES" / "messages.po"
     )
     with source.open("rb") as handle:
-        return _compiled(read_po(handle, locale=language))
-
-
-def _compiled(catalog: Catalog) -> Translations:
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+        return compiled(read_po(handle, locale=language))
 
 
 @lru_cache(maxsize=len(LANGUAGES))
