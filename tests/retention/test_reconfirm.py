@@ -20,6 +20,7 @@ from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.rules import add_months
 from kluis.contacts import service as contacts
+from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.service import TransportFactory
@@ -153,7 +154,7 @@ def test_the_link_opens_a_page_whose_button_renews_the_consent(
     assert done.status_code == 200
     assert "Thank you for confirming" in done.text
     renewed_until = add_months(clicked, 24)
-    assert i18n.date(renewed_until, "en") in done.text
+    assert say_date(renewed_until, "en") in done.text
     [event] = events(kluis, person, "reconfirmed")
     assert (event.captured_by, event.method, event.captured_at) == ("person", "email_link", clicked)
     kept = consent.kept_state(kluis, person)

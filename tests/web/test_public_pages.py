@@ -28,6 +28,7 @@ from kluis.consent import service as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.consent.rules import Channel, every
 from kluis.contacts import service as contacts
+from kluis.locale.formats import say_duration
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import change_purpose
@@ -839,7 +840,7 @@ def test_every_string_is_in_both_languages() -> None:
     ],
 )
 def test_durations_read_plainly(iso: str, nl: str, en: str) -> None:
-    assert (i18n.duration(iso, "nl"), i18n.duration(iso, "en")) == (nl, en)
+    assert (say_duration(iso, "nl"), say_duration(iso, "en")) == (nl, en)
 
 
 def test_accept_language() -> None:

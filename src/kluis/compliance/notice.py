@@ -18,12 +18,11 @@ from kluis.compliance.render import environment
 from kluis.compliance.ropa import basis_text, category_name
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
-from kluis.locale.formats import say_date
+from kluis.locale.formats import say_date, say_retention
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import LawfulBasis, Purpose, category_covered
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.web.i18n import retention as say_retention
 
 FORMATS = ("md", "html")
 RIGHTS = (

@@ -65,3 +65,13 @@ def say_duration(iso: str, language: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + words["joiner"] + parts[-1]
+
+
+def say_retention(iso: str, anchor: str, language: str) -> str:
+    """A purpose's retention as a sentence to the person: how long, counted from when ("2 jaar
+    na ons laatste contact met je.")."""
+    text = messages("common", _language(language))[f"retention_{anchor}"]
+    period = say_duration(iso, language)
+    if text.startswith("{period}"):
+        period = period[:1].upper() + period[1:]
+    return text.format(period=period)

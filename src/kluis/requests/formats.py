@@ -21,8 +21,8 @@ from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer
 from kluis.errors import InvalidField
-from kluis.locale.catalogues import nested
-from kluis.locale.formats import say_moment
+from kluis.locale.catalogues import ByLanguage, nested
+from kluis.locale.formats import say_moment, say_retention
 
 SCHEMA = "kluis.access/1"
 """The package's schema and its version; a change that breaks readers gets a new number."""
@@ -102,8 +102,6 @@ def package_csv(package: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    from kluis.web import i18n
-
     env = Environment(
         loader=PackageLoader("kluis.requests", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -112,8 +110,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
-    env.globals["retention"] = i18n.retention
-    env.globals["channels"] = i18n.CHANNELS
+    env.globals["retention"] = say_retention
+    env.globals["channels"] = ByLanguage("common", prefix="channel_")
     return env
 
 

@@ -8,10 +8,8 @@ sentence can never become markup.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 from kluis.locale.catalogues import ByLanguage, messages
-from kluis.locale.formats import say_date, say_duration
 from kluis.requests.rules import ARTICLES, RequestType
 
 STRINGS = ByLanguage("public")
@@ -23,24 +21,6 @@ CHANNELS = ByLanguage("common", prefix="channel_")
 
 def strings(language: str) -> Mapping[str, str]:
     return messages("public", language)
-
-
-def duration(iso: str, language: str) -> str:
-    """An ISO-8601 duration said plainly: ``P2Y`` is "2 jaar" or "2 years"."""
-    return say_duration(iso, language)
-
-
-def retention(iso: str, anchor: str, language: str) -> str:
-    """The retention period of a purpose as a sentence: how long, counted from when."""
-    text = strings(language)[f"retention_{anchor}"]
-    period = duration(iso, language)
-    if text.startswith("{period}"):
-        period = period[:1].upper() + period[1:]
-    return text.format(period=period)
-
-
-def date(value: datetime, language: str) -> str:
-    return say_date(value, language)
 
 
 def article(kind: str, language: str) -> str:
