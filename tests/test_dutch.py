@@ -22,7 +22,7 @@ from factories import EVERY_PAIR, add_person
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.consent import catalogue
-from kluis.messaging import tokens
+from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
@@ -362,6 +362,18 @@ def test_reconfirmation_the_access_package_and_the_compliance_documents_are_dutc
         NOW,
         consent.Grant(method="web_form", notice_id=notice),
     )
+    spring = {
+        "name": "Lente",
+        "topic": "offers",
+        "subject_en": "Spring offer",
+        "body_en": "Hello {{ given_name }},\n\nAll cheese half price.",
+        "subject_nl": "Lenteaanbieding",
+        "body_nl": "Hallo {{ given_name }},\n\nAlle kaas halve prijs.",
+    }
+    made = campaigns.create_campaign(kluis, ADMIN, spring, NOW)
+    campaigns.send_campaign(kluis, ADMIN, made.id, lambda: NOW, transport, sleep=lambda _s: None)
+    assert smtp.received[-1]["Subject"] == "Lenteaanbieding"
+    seen.mail("campaign", smtp.received[-1])
     ask = NOW + timedelta(days=2 * 365 - 20)
     report = retention.send_reconfirmations(kluis, ask, transport=transport)
     assert report.asked == 1
