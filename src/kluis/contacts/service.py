@@ -393,7 +393,7 @@ def _check_batch(
                 f"already {_taken(named, owner)}",
                 field="email",
                 msgid=_TAKEN_NAMED if named else _TAKEN_HIDDEN,
-                values={"person": owner},
+                values={"person": owner} if named else None,
             )
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:
@@ -781,7 +781,7 @@ def update_person(
                     f"another person has this e-mail address {_taken(named, other[0])}",
                     field="email",
                     msgid=_TAKEN_NAMED if named else _TAKEN_HIDDEN,
-                    values={"person": other[0]},
+                    values={"person": other[0]} if named else None,
                 )
         wanted = list(changes["purposes"] or []) if "purposes" in changes else None
         _refuse_suppressed(
