@@ -18,6 +18,7 @@ from kluis.compliance.render import environment
 from kluis.compliance.ropa import basis_text, category_name
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
+from kluis.locale.catalogues import messages
 from kluis.locale.formats import say_date, say_retention
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import LawfulBasis, Purpose, category_covered
@@ -185,8 +186,6 @@ def as_markdown(notice: Notice, organisation: str) -> str:
 def as_html(notice: Notice, organisation: str, *, page: bool = False) -> str:
     """A standalone document, or (``page``) the public page in the look of the other pages."""
     template = "notice_page.html" if page else "notice_document.html"
-    from kluis.web import i18n as web_i18n
-
     return (
         environment()
         .get_template(template)
@@ -195,7 +194,7 @@ def as_html(notice: Notice, organisation: str, *, page: bool = False) -> str:
             lang=notice.language,
             title=notice.title,
             organisation=organisation,
-            t=web_i18n.strings(notice.language),
+            t=messages("public", notice.language),  # the public pages' frame
             other="en" if notice.language == "nl" else "nl",
             other_name=i18n.strings(notice.language)["language_other"],
         )
