@@ -21,7 +21,9 @@ from conftest import ADMIN, NOW
 from factories import EVERY_PAIR, add_person
 from kluis.api import get_now
 from kluis.app import create_app
+from kluis.compliance import service as compliance
 from kluis.consent import catalogue
+from kluis.contacts.companies import create_company
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import list_purposes
@@ -64,6 +66,16 @@ def staff_wrote(kluis: Kluis) -> list[str]:
     one column (no Dutch twin yet), so it reads as written on every page."""
     return [p.legitimate_interest for p in list_purposes(kluis.engine) if p.legitimate_interest]
 
+
+SPRING = {
+    "name": "Lente",
+    "topic": "offers",
+    "subject_en": "Spring offer",
+    "body_en": "Hello {{ given_name }},\n\nAll cheese half price.",
+    "subject_nl": "Lenteaanbieding",
+    "body_nl": "Hallo {{ given_name }},\n\nAlle kaas halve prijs.",
+}
+"""A campaign written in both languages; the English is what an English reader gets."""
 
 NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden kan altijd."
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
@@ -261,6 +273,9 @@ STAFF_PAGES = (
     "/app/compliance/audit",
     "/app/compliance/purposes/customer_service",
     "/app/requests/{request}",
+    "/app/companies/{company}",
+    "/app/campaigns/{campaign}",
+    "/app/compliance/breaches/{breach}",
 )
 
 
@@ -278,8 +293,24 @@ def test_every_staff_page_and_its_errors_are_dutch(
     api = client_for(kluis, "privacy_officer", now=NOW)
     made = api.post("/api/v1/requests", json={"type": "access", "person_id": person})
     assert made.status_code == 201, made.text
+    company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
+    campaign = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW).id
+    breach = compliance.add_breach(
+        kluis,
+        ADMIN,
+        compliance.NewBreach(
+            detected_at=NOW,
+            nature="Een laptop is gestolen.",
+            categories=["user.contact.email"],
+            consequences="Adressen kunnen bekend zijn.",
+            measures_taken="De laptop is op afstand gewist.",
+            purposes=["customer_service"],
+        ),
+        NOW,
+    ).id
+    ids = {"request": made.json()["id"], "company": company, "campaign": campaign}
     for path in STAFF_PAGES:
-        seen.page(path, client.get(path.format(person=person, request=made.json()["id"])))
+        seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
     page = client.get("/app/contacts/new?purpose=customer_service").text
     bad = {
         "csrf": csrf_of(page),
@@ -362,15 +393,7 @@ def test_reconfirmation_the_access_package_and_the_compliance_documents_are_dutc
         NOW,
         consent.Grant(method="web_form", notice_id=notice),
     )
-    spring = {
-        "name": "Lente",
-        "topic": "offers",
-        "subject_en": "Spring offer",
-        "body_en": "Hello {{ given_name }},\n\nAll cheese half price.",
-        "subject_nl": "Lenteaanbieding",
-        "body_nl": "Hallo {{ given_name }},\n\nAlle kaas halve prijs.",
-    }
-    made = campaigns.create_campaign(kluis, ADMIN, spring, NOW)
+    made = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW)
     campaigns.send_campaign(kluis, ADMIN, made.id, lambda: NOW, transport, sleep=lambda _s: None)
     assert smtp.received[-1]["Subject"] == "Lenteaanbieding"
     seen.mail("campaign", smtp.received[-1])
