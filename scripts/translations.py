@@ -26,6 +26,8 @@ METHODS = [
     ("**/staff_pages.py", "python"),
     ("web/staff.py", "python"),
     ("web/vocabulary.py", "python"),
+    ("contacts/rules.py", "python"),  # refusals a page shows, marked N_
+    ("contacts/people.py", "python"),
 ]
 
 

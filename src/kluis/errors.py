@@ -6,6 +6,8 @@ same text. Nothing below the routes knows about HTTP beyond the suggested status
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 
 class KluisError(Exception):
     """Base of every refusal Kluis explains to a person."""
@@ -14,10 +16,29 @@ class KluisError(Exception):
     title = "Request refused"
     status = 400
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        msgid: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.msgid = msgid
+        """The English sentence with ``%(name)s`` placeholders that pages translate, when
+        ``detail`` holds values; without it a page translates ``detail`` as it is."""
+        self.values: dict[str, object] = dict(values or {})
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The refusal in a reader's language: ``gettext`` of the message id, then the values
+        (a sentence with no translation reads as ``detail``)."""
+        if self.msgid is None:
+            return gettext(self.detail)
+        text = gettext(self.msgid)
+        return text % self.values if self.values else text
 
     @property
     def type_uri(self) -> str:

@@ -20,6 +20,7 @@ from cli_helpers import ok, ok_json, refused, run
 from conftest import ADMIN
 from factories import add_person
 from kluis.db import utcnow
+from kluis.locale.formats import say_date
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
@@ -173,7 +174,7 @@ def test_extend_tells_the_person_and_only_once(
     assert shown["deadline"] == shown["extended_to"]
     [mail] = smtp.received
     assert reason in plain(mail)
-    assert extended.date().isoformat() in plain(mail)
+    assert say_date(extended.date(), "en") in plain(mail)
     refused("requests", "extend", request_id, "--months", "1", "--reason", "more", field="months")
     other = create(person(kluis, 2))
     refused("requests", "extend", other, "--months", "3", "--reason", "x", field="months")

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from factories import grant_consent
+from kluis import locale
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.consent import catalogue, decisions
@@ -29,6 +30,7 @@ from kluis.consent.grant_rules import every
 from kluis.consent.rules import Channel
 from kluis.contacts import erasure
 from kluis.contacts import people as contacts
+from kluis.locale.formats import say_duration
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import change_purpose
@@ -803,7 +805,7 @@ def test_signup_is_closed_without_a_notice_in_the_page_language(
 def test_every_string_is_in_both_languages() -> None:
     assert set(i18n.STRINGS["nl"]) == set(i18n.STRINGS["en"])
     assert set(i18n.CHANNELS["nl"]) == set(i18n.CHANNELS["en"])
-    for language in i18n.LANGUAGES:
+    for language in locale.LANGUAGES:
         assert all(text.strip() for text in i18n.STRINGS[language].values())
     different = [k for k in i18n.STRINGS["nl"] if i18n.STRINGS["nl"][k] != i18n.STRINGS["en"][k]]
     assert len(different) >= len(i18n.STRINGS["nl"]) - 2  # only the language names are shared
@@ -821,16 +823,16 @@ def test_every_string_is_in_both_languages() -> None:
     ],
 )
 def test_durations_read_plainly(iso: str, nl: str, en: str) -> None:
-    assert (i18n.duration(iso, "nl"), i18n.duration(iso, "en")) == (nl, en)
+    assert (say_duration(iso, "nl"), say_duration(iso, "en")) == (nl, en)
 
 
 def test_accept_language() -> None:
-    assert i18n.from_accept_language("fr, en;q=0.1") == "en"
-    assert i18n.from_accept_language("en;q=0, nl;q=0.3") == "nl"
-    assert i18n.from_accept_language("fr, de") is None
-    assert i18n.from_accept_language("en-US;q=bad, nl") == "nl"
-    assert i18n.choose("en", "nl", "nl") == "en"
-    assert i18n.choose(None, "xx", None) == "nl"
+    assert locale.from_accept_language("fr, en;q=0.1") == "en"
+    assert locale.from_accept_language("en;q=0, nl;q=0.3") == "nl"
+    assert locale.from_accept_language("fr, de") is None
+    assert locale.from_accept_language("en-US;q=bad, nl") == "nl"
+    assert locale.choose("en", "nl", "nl") == "en"
+    assert locale.choose(None, "xx", None) == "nl"
 
 
 def test_sign_ups_for_one_address_stop_mailing_after_five_an_hour(

@@ -158,7 +158,7 @@ async def change_password(
             session,
             staff.gettext(session.language, "Change password"),
             status=422,
-            error=staff.gettext(session.language, exc.detail),
+            error=staff.error_text(session.language, exc),
         )
     return staff.redirect(f"{PREFIX}/contacts")
 
@@ -194,7 +194,7 @@ async def two_factor(request: Request, k: KluisDep, now: NowDep, session: Sessio
             status=422,
             secret=secret,
             uri=sessions.totp_uri(secret, session.email, k.settings.organisation_name),
-            error=staff.gettext(session.language, exc.detail),
+            error=staff.error_text(session.language, exc),
         )
     return staff.redirect(f"{PREFIX}/contacts")
 

@@ -9,20 +9,21 @@ data is a legal or contractual requirement, and automated decision-making (Kluis
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from kluis.compliance import i18n
 from kluis.compliance.render import environment
-from kluis.compliance.ropa import basis_text
+from kluis.compliance.ropa import basis_text, category_name
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
+from kluis.locale.catalogues import messages
+from kluis.locale.formats import say_date, say_retention
 from kluis.purposes import service as purposes
-from kluis.purposes.rules import LawfulBasis, Purpose, category_covered, data_category_names
+from kluis.purposes.rules import LawfulBasis, Purpose, category_covered
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.web.i18n import date as say_date
-from kluis.web.i18n import retention as say_retention
 
 FORMATS = ("md", "html")
 RIGHTS = (
@@ -65,7 +66,6 @@ class Notice:
 def _data_said(purpose: Purpose, language: str) -> str:
     """The data a purpose uses, in the words of the fields a person knows; fideslang's name for a
     category no field of Kluis falls under."""
-    names = data_category_names()
     said: list[str] = []
     for category in purpose.data_categories:
         fields = [
@@ -73,7 +73,7 @@ def _data_said(purpose: Purpose, language: str) -> str:
             for f in PERSONAL_FIELDS
             if category_covered((category,), f.category)
         ]
-        for label in fields or [names.get(category, category)]:
+        for label in fields or [category_name(category, language)]:
             if label not in said:
                 said.append(label)
     return ", ".join(said)
@@ -115,7 +115,7 @@ def _section(purpose: Purpose, language: str) -> PurposeSection:
     )
 
 
-def _who(settings: Settings, t: dict[str, str]) -> list[str]:
+def _who(settings: Settings, t: Mapping[str, str]) -> list[str]:
     who = [t["who_contact"].format(contact=settings.organisation_contact)]
     if settings.organisation_address:
         who.append(t["who_address"].format(address=settings.organisation_address))
@@ -186,8 +186,6 @@ def as_markdown(notice: Notice, organisation: str) -> str:
 def as_html(notice: Notice, organisation: str, *, page: bool = False) -> str:
     """A standalone document, or (``page``) the public page in the look of the other pages."""
     template = "notice_page.html" if page else "notice_document.html"
-    from kluis.web import i18n as web_i18n
-
     return (
         environment()
         .get_template(template)
@@ -196,7 +194,7 @@ def as_html(notice: Notice, organisation: str, *, page: bool = False) -> str:
             lang=notice.language,
             title=notice.title,
             organisation=organisation,
-            t=web_i18n.strings(notice.language),
+            t=messages("public", notice.language),  # the public pages' frame
             other="en" if notice.language == "nl" else "nl",
             other_name=i18n.strings(notice.language)["language_other"],
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,11 +23,12 @@ from kluis.compliance.render import environment
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, PermissionDenied
+from kluis.locale.catalogues import messages
+from kluis.locale.formats import say_date
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import Purpose, category_covered, data_category_names
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.web.i18n import date as say_date
 
 FORMATS = ("md", "html", "csv", "json")
 ITEMS = ("a", "b", "c_subjects", "c_data", "d", "e", "f", "g")
@@ -67,7 +69,7 @@ class Record:
     activities: list[Activity]
     people_by_basis: dict[str, int]
     people_total: int
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def may_read(actor: Actor) -> None:
@@ -127,7 +129,7 @@ def controller(settings: Settings) -> dict[str, str | None]:
     }
 
 
-def controller_lines(c: dict[str, str | None], t: dict[str, str]) -> list[str]:
+def controller_lines(c: dict[str, str | None], t: Mapping[str, str]) -> list[str]:
     head = ", ".join(v for v in (c["name"], c["address"], c["contact"]) if v)
     dpo = ", ".join(v for v in (c["dpo_name"], c["dpo_contact"]) if v) or t["no_dpo"]
     return [
@@ -160,8 +162,19 @@ def subject_names(keys: tuple[str, ...], language: str) -> list[dict[str, str]]:
 
 
 def category_entries(keys: tuple[str, ...], language: str) -> list[dict[str, Any]]:
-    names = data_category_names()
-    return [{"key": k, "name": names.get(k, k), "fields": _fields_under(k, language)} for k in keys]
+    return [
+        {"key": k, "name": category_name(k, language), "fields": _fields_under(k, language)}
+        for k in keys
+    ]
+
+
+def category_name(key: str, language: str) -> str:
+    """A fideslang data category in ``language``: the catalogue's words for the categories of
+    Kluis's fields, fideslang's own English name for the others."""
+    said = messages("common", language).get(f"category_{key}")
+    if said is not None and language != "en":
+        return said
+    return data_category_names().get(key, key)
 
 
 def basis_text(basis: str, language: str) -> str:
@@ -192,7 +205,8 @@ def activity(
         t["purpose_access_everyone"]
         if purpose.covers_everyone
         else t["purpose_access"].format(
-            roles=", ".join(roles), fields=", ".join(readable) or t["no_fields"]
+            roles=", ".join(t.get(f"role_{r}", r) for r in roles),
+            fields=", ".join(readable) or t["no_fields"],
         )
     )
     b_lines = [

@@ -21,8 +21,8 @@ from kluis.auth import sessions
 from kluis.compliance import findings, ropa, rules, service
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
+from kluis.locale.formats import say_date
 from kluis.web import staff
-from kluis.web.i18n import date as say_date
 from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
 from kluis.web.vocabulary import N_
 
@@ -153,7 +153,7 @@ def refused(
         session,
         staff.gettext(session.language, "Compliance"),
         status=exc.status,
-        message=staff.gettext(session.language, exc.detail),
+        message=staff.error_text(session.language, exc),
     )
 
 
@@ -278,7 +278,7 @@ def _error(language: str, error: KluisError | None) -> dict[str, Any]:
         return {"error": None, "error_field": None, "error_label": None}
     label = LABELS.get(error.field or "")
     return {
-        "error": staff.gettext(language, error.detail),
+        "error": staff.error_text(language, error),
         "error_field": error.field,
         "error_label": staff.gettext(language, label) if label else None,
     }

@@ -204,10 +204,13 @@ def _check_batch(
         held = repository.owners_of(conn, "email", emails)
         if held:
             digest, owner = next(iter(held.items()))
+            taken = taken_by(conn, actor, owner)
             raise Conflict(
                 f"person {first + emails[digest]}: a person with this e-mail address exists "
-                f"already {taken_by(conn, actor, owner)}",
+                f"already {taken.text}",
                 field="email",
+                msgid=taken.msgid,
+                values=taken.values,
             )
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:

@@ -91,7 +91,7 @@ def _form(
         values=values,
         labels=LABELS,
         error_field=error.field if error else None,
-        error=staff.gettext(language, error.detail) if error else None,
+        error=staff.error_text(language, error) if error else None,
     )
 
 

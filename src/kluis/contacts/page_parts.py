@@ -75,7 +75,7 @@ def form_error(
     return FormError(
         exc.field,
         staff.gettext(language, label) if label else None,
-        staff.gettext(language, exc.detail),
+        staff.error_text(language, exc),
     )
 
 

@@ -61,7 +61,7 @@ def _list(
             offset=(page - 1) * PAGE_SIZE,
         )
     except InvalidField as exc:
-        error = staff.gettext(session.language, exc.detail)
+        error = staff.error_text(session.language, exc)
         found = people.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
     return staff.render(
         k,

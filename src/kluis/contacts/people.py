@@ -27,6 +27,7 @@ from kluis.errors import (
     PurposeRefused,
     Restricted,
 )
+from kluis.locale import N_
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -122,15 +123,35 @@ def readable_by(conn: Connection, actor: Actor, ids: Sequence[str]) -> set[str]:
     }
 
 
-def taken_by(conn: Connection, actor: Actor, owner: str) -> str:
+_TAKEN_NAMED = N_(
+    "A person with this e-mail address exists already (%(person)s); update them instead."
+)
+_TAKEN_HIDDEN = N_(
+    "A person with this e-mail address exists already, held for purposes your role does not "
+    "hold; ask an admin or the privacy officer."
+)
+
+
+@dataclass(frozen=True)
+class Taken:
     """How a refusal names the person who holds an e-mail address already: by id to a role that
     may read them, so it can update them instead; to any other role the id would be a way into
-    a person outside its purposes (Art. 5(1)(b), 25(2)), so it is left out."""
+    a person outside its purposes (Art. 5(1)(b), 25(2)), so it is left out. ``msgid`` and
+    ``values`` are the same refusal as a sentence for a page, which shows one person's form."""
+
+    text: str
+    msgid: str
+    values: dict[str, str] | None
+
+
+def taken_by(conn: Connection, actor: Actor, owner: str) -> Taken:
     if readable_by(conn, actor, [owner]):
-        return f"({owner}); update them instead"
-    return (
+        return Taken(f"({owner}); update them instead", _TAKEN_NAMED, {"person": owner})
+    return Taken(
         "(held for purposes your role does not hold, so it is not named); ask an admin or the "
-        "privacy officer"
+        "privacy officer",
+        _TAKEN_HIDDEN,
+        None,
     )
 
 

@@ -105,9 +105,12 @@ def update_person(
             held = repository.owners_of(conn, "email", [email_digest(k, stored["email"])])
             other = [owner for owner in held.values() if owner != person_id]
             if other:
+                taken = taken_by(conn, actor, other[0])
                 raise Conflict(
-                    f"another person has this e-mail address {taken_by(conn, actor, other[0])}",
+                    f"another person has this e-mail address {taken.text}",
                     field="email",
+                    msgid=taken.msgid,
+                    values=taken.values,
                 )
         wanted = list(changes["purposes"] or []) if "purposes" in changes else None
         refuse_suppressed(

@@ -23,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from kluis.contacts.fields import FieldKind, PersonalField
 from kluis.errors import InvalidField
+from kluis.locale import N_
 from kluis.purposes.rules import LawfulBasis, Purpose
 
 
@@ -215,7 +216,7 @@ def normalise_phone(value: str, region: str) -> str:
         or (number.italian_leading_zero and not phonenumbers.is_valid_number(number))
     ):
         raise InvalidField(
-            "phone is not a phone number; write it with its country code, e.g. +31 20 123 4567",
+            N_("phone is not a phone number; write it with its country code, e.g. +31 20 123 4567"),
             field="phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

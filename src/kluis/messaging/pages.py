@@ -132,7 +132,7 @@ def _compose(
         error_label=staff.gettext(session.language, LABELS[error.field])
         if error and error.field in LABELS
         else None,
-        error=staff.gettext(session.language, error.detail) if error else None,
+        error=staff.error_text(session.language, error) if error else None,
     )
 
 

@@ -25,8 +25,13 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import pass_context
 
+from kluis.contacts.fields import BY_NAME
 from kluis.errors import InvalidField
+from kluis.locale import DEFAULT
+from kluis.locale.catalogues import messages
+from kluis.locale.formats import say_date, say_duration, say_moment
 
 MAX_SUBJECT = 1_000
 """Characters a rendered subject may have: a subject is one header line (RFC 5322 caps a line at
@@ -47,13 +52,52 @@ class TooLarge(Exception):
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("kluis.messaging", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(date=_date, moment=_moment, duration=_duration, field=_field)
+    env.filters["category"] = _category
+    return env
+
+
+def _language(context: Context) -> str:
+    return str(context.get("language") or DEFAULT)
+
+
+@pass_context
+def _date(context: Context, value: Any) -> str:
+    """``{{ deadline | date }}``: "14 april 2026" in the mail's language."""
+    return say_date(value, _language(context))
+
+
+@pass_context
+def _moment(context: Context, value: Any) -> str:
+    """``{{ erased_at | moment }}``: "14 maart 2026, 10:30" in the organisation's time zone."""
+    return say_moment(value, _language(context))
+
+
+@pass_context
+def _duration(context: Context, value: str) -> str:
+    return say_duration(value, _language(context))
+
+
+@pass_context
+def _field(context: Context, name: str) -> str:
+    """A personal field's name as the reader calls it: ``given_name`` is "Voornaam"."""
+    found = BY_NAME.get(name)
+    if found is None:
+        return name
+    return found.label_nl if _language(context) == "nl" else found.label_en
+
+
+@pass_context
+def _category(context: Context, code: str) -> str:
+    """A fideslang data category in words: ``user.contact.email`` is "e-mailadres"."""
+    return messages("common", _language(context)).get(f"category_{code}", code)
 
 
 class _BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -170,7 +214,9 @@ def from_template(
     except TemplateNotFound:
         raise InvalidField(f"there is no message template {name!r}", field="template") from None
     try:
-        text = html.unescape(_bounded(template, context, MAX_SUBJECT + MAX_BODY))
+        text = html.unescape(
+            _bounded(template, {"language": language, **context}, MAX_SUBJECT + MAX_BODY)
+        )
     except TooLarge:
         raise _too_large("message", "params", MAX_SUBJECT + MAX_BODY) from None
     except TemplateError as exc:

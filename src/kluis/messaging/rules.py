@@ -13,19 +13,6 @@ from kluis.auth.rules import ALL_PURPOSES_ROLES, Role
 
 LANGUAGES = ("nl", "en")
 
-FOOTER = {
-    "en": (
-        "You receive this message from {organisation} because of your choices for {topic}.",
-        "Unsubscribe",
-        "Change your preferences",
-    ),
-    "nl": (
-        "Je ontvangt dit bericht van {organisation} op basis van je keuzes voor {topic}.",
-        "Afmelden",
-        "Je voorkeuren wijzigen",
-    ),
-}
-
 
 def pick_language(preferred: str | None, available: tuple[str, ...] = LANGUAGES) -> str:
     """The person's language when the message has it, else the first available one."""

@@ -25,6 +25,7 @@ from kluis.consent import repository as consent_repo
 from kluis.consent.rules import Decision, MessageKind, may_answer
 from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
+from kluis.locale.catalogues import messages
 from kluis.messaging import render, repository, rules, tokens
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
@@ -86,12 +87,14 @@ def footer(k: Kluis, person_id: str, topic: str, topic_name: str, language: str)
     key = k.vault.signing_key
     unsubscribe = tokens.sign(key, tokens.LinkToken("unsubscribe", person_id, "email", topic))
     preferences = tokens.sign(key, tokens.LinkToken("preferences", person_id))
-    text, unsub_label, prefs_label = rules.FOOTER[language]
+    words = messages("common", language)
     return render.Footer(
-        text=text.format(organisation=k.settings.organisation_name, topic=topic_name),
-        unsubscribe_label=unsub_label,
+        text=words["footer_text"].format(
+            organisation=k.settings.organisation_name, topic=topic_name
+        ),
+        unsubscribe_label=words["footer_unsubscribe"],
         unsubscribe_url=link(k, f"/unsubscribe/{unsubscribe}"),
-        preferences_label=prefs_label,
+        preferences_label=words["footer_preferences"],
         preferences_url=link(k, f"/preferences/{preferences}"),
     )
 

@@ -106,6 +106,11 @@ def export_files(
         k, actor, row.person_id, now, request_id=row.id, portable=portable
     )
     language = row.language if row.language in ("nl", "en") else "nl"
+    with k.engine.connect() as conn:
+        names = {
+            p.key: p.name_nl if language == "nl" else p.name_en
+            for p in purposes_repo.all_purposes(conn)
+        }
     stem = f"request-{row.id}"
     files = [
         messaging.Attachment(
@@ -114,7 +119,7 @@ def export_files(
             json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
         ),
         messaging.Attachment(
-            f"{stem}.html", "text/html", export.package_html(package, language).encode()
+            f"{stem}.html", "text/html", export.package_html(package, language, names).encode()
         ),
         messaging.Attachment(f"{stem}.csv", "text/csv", export.package_csv(package).encode()),
     ]

@@ -149,6 +149,11 @@ def erase(
         erased_fields = [f.name for f in present]
         outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
     certificate = rules.certificate(row.id, person_id, now, present, erased_fields, kept_for)
+    # what the mail calls the kept purposes, in the person's language
+    purpose_names = {
+        held_for.key: purpose.name_nl if person.language == "nl" else purpose.name_en
+        for held_for, purpose in kept_for
+    }
     text = json.dumps(certificate, indent=2).encode()
     cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
     sent = None
@@ -159,7 +164,7 @@ def erase(
                 actor,
                 person_id,
                 "erasure_certificate",
-                {"request_id": row.id, "certificate": certificate},
+                {"request_id": row.id, "certificate": certificate, "purpose_names": purpose_names},
                 now,
                 transport=transport,
                 attachments=(cert_file,),

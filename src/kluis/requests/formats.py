@@ -10,16 +10,19 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer
 from kluis.errors import InvalidField
+from kluis.locale.catalogues import ByLanguage, nested
+from kluis.locale.formats import say_moment, say_retention
 
 SCHEMA = "kluis.access/1"
 """The package's schema and its version; a change that breaks readers gets a new number."""
@@ -99,9 +102,6 @@ def package_csv(package: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    # The public wording (web.i18n) imports requests.rules; it becomes gettext catalogues.
-    from kluis.web import i18n
-
     env = Environment(
         loader=PackageLoader("kluis.requests", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -109,27 +109,36 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = lambda v: "" if not v else _when(v)
-    env.globals["retention"] = i18n.retention
-    env.globals["channels"] = i18n.CHANNELS
+    env.filters["when"] = _when
+    env.globals["retention"] = say_retention
+    env.globals["channels"] = ByLanguage("common", prefix="channel_")
     return env
 
 
-def _when(value: str) -> str:
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def _when(context: Context, value: str | None) -> str:
+    """A moment of the package as the reader says it, in the organisation's time zone."""
+    return say_moment(value, context["lang"]) if value else ""
 
 
-def package_html(package: Mapping[str, Any], language: str) -> str:
-    """A readable page of the package in Dutch or English, stating the person's rights."""
+def package_html(
+    package: Mapping[str, Any], language: str, purpose_names: Mapping[str, str] | None = None
+) -> str:
+    """A readable page of the package in Dutch or English, stating the person's rights;
+    ``purpose_names`` names the purposes the log shows that the person is not held for."""
     if language not in ("nl", "en"):
         raise InvalidField("language is nl or en", field="language")
     labels = {f.name: f.label_nl if language == "nl" else f.label_en for f in PERSONAL_FIELDS}
     return (
-        _environment().get_template("access.html").render(p=package, lang=language, labels=labels)
+        _environment()
+        .get_template("access.html")
+        .render(
+            p=package,
+            lang=language,
+            labels=labels,
+            T=nested("export", language),
+            purpose_names=dict(purpose_names or {}),
+        )
     )
 
 

@@ -105,7 +105,7 @@ async def new_request(request: Request, k: KluisDep, now: NowDep, session: Sessi
             request,
             session,
             now,
-            error=staff.gettext(session.language, exc.detail),
+            error=staff.error_text(session.language, exc),
             status=exc.status,
             form=values,
         )
@@ -213,7 +213,7 @@ async def act(
             session,
             now,
             request_id,
-            error=staff.gettext(session.language, exc.detail),
+            error=staff.error_text(session.language, exc),
             status=exc.status,
         )
     if files:

@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from kluis.errors import KluisError
+from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
 from kluis.messaging.tokens import TokenInvalid
 from kluis.requests.rules import RequestType
@@ -218,7 +219,7 @@ def _confirm_page(
         expired=False,
         request_id=view.id,
         request=i18n.request_label(view.type, lang),
-        due=i18n.date(view.deadline, lang),
+        due=say_date(view.deadline, lang),
         rectification=view.type == RequestType.RECTIFICATION.value,
     )
 

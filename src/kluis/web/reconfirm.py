@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from kluis.locale.formats import say_date
 from kluis.messaging.tokens import TokenInvalid
 from kluis.retention import reconfirmation
 from kluis.runtime import Kluis
@@ -58,7 +59,7 @@ def _page(k: Kluis, request: Request, token: str, now: datetime, *, confirm: boo
         done=done,
         channel=i18n.CHANNELS[lang].get(state.channel, state.channel),
         topic=_topic_names(k, lang).get(state.topic, state.topic),
-        until="" if state.reconfirm_by is None else i18n.date(state.reconfirm_by, lang),
+        until="" if state.reconfirm_by is None else say_date(state.reconfirm_by, lang),
         preferences_path=_preferences_path(k, state.token.person_id),
     )
 

@@ -27,6 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kluis.api import get_kluis, get_now
 from kluis.consent import catalogue
 from kluis.errors import NotFound, PersonErased
+from kluis.locale import choose as choose_language
+from kluis.locale.formats import say_date, say_retention
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.tokens import TokenInvalid
@@ -82,7 +84,7 @@ def render(
 
 
 def language(request: Request, person_language: str | None = None) -> str:
-    return i18n.choose(
+    return choose_language(
         person_language, request.query_params.get("lang"), request.headers.get("accept-language")
     )
 
@@ -255,10 +257,10 @@ def _preferences_page(
                 text = t["state_soft_opt_in"]
             elif choice.live:
                 assert choice.since is not None
-                text = t["state_granted"].format(date=i18n.date(choice.since, lang))
+                text = t["state_granted"].format(date=say_date(choice.since, lang))
             elif choice.status == "withdrawn":
                 assert choice.since is not None
-                text = t["state_withdrawn"].format(date=i18n.date(choice.since, lang))
+                text = t["state_withdrawn"].format(date=say_date(choice.since, lang))
             elif choice.status is not None:
                 text = t["state_expired"]
             else:
@@ -366,7 +368,7 @@ def _signup_page(
             (topic.key, topic.name_en if lang == "en" else topic.name_nl, notice)
             for topic, notice in boxes
         ],
-        retention=i18n.retention(purpose.retention, purpose.retention_anchor.value, lang),
+        retention=say_retention(purpose.retention, purpose.retention_anchor.value, lang),
         hours=k.settings.signup_ttl_hours,
         values=values
         or {"email": "", "given_name": "", "family_name": "", "language": lang, "topics": []},

@@ -9,7 +9,6 @@ never holds a second copy of a rule.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -19,9 +18,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -33,6 +31,8 @@ from kluis.api import get_kluis, get_now
 from kluis.auth import sessions
 from kluis.auth.rules import holds_purpose
 from kluis.errors import KluisError
+from kluis.locale.catalogues import compiled
+from kluis.locale.formats import say_duration
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
@@ -76,19 +76,12 @@ def translations(language: str) -> NullTranslations:
         for key in VOCABULARY:
             if english(key) != key:
                 words.add(key, english(key))
-        return _compiled(words)
+        return compiled(words)
     source = (
         resources.files("kluis.web") / "translations" / language / "LC_MESSAGES" / "messages.po"
     )
     with source.open("rb") as handle:
-        return _compiled(read_po(handle, locale=language))
-
-
-def _compiled(catalog: Catalog) -> Translations:
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+        return compiled(read_po(handle, locale=language))
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -102,12 +95,18 @@ def environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["duration"] = lambda iso: say_duration(iso, language)
     return env
 
 
 def gettext(language: str, message: str, **values: Any) -> str:
     text = translations(language).gettext(message)
     return text % values if values else text
+
+
+def error_text(language: str, exc: KluisError) -> str:
+    """A service's refusal in the reader's language, its values filled in after translating."""
+    return exc.translated(translations(language).gettext)
 
 
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
@@ -149,7 +148,7 @@ class StaffRoute(APIRoute):
             except RequestValidationError:
                 return _plain(request, 422, NOT_VALID)
             except KluisError as exc:
-                return _plain(request, exc.status, exc.detail)
+                return _plain(request, exc.status, exc)
             except Exception:
                 log.exception("the staff page %s failed", path)
                 return _plain(request, 500, UNEXPECTED)
@@ -157,7 +156,7 @@ class StaffRoute(APIRoute):
         return guarded
 
 
-def _plain(request: Request, status: int, message: str) -> HTMLResponse:
+def _plain(request: Request, status: int, message: str | KluisError) -> HTMLResponse:
     k: Kluis = request.app.state.kluis
     language = request_language(request)
     return render(
@@ -167,7 +166,11 @@ def _plain(request: Request, status: int, message: str) -> HTMLResponse:
         None,
         gettext(language, "Error"),
         status=status,
-        message=gettext(language, message),
+        message=(
+            error_text(language, message)
+            if isinstance(message, KluisError)
+            else gettext(language, message)
+        ),
     )
 
 

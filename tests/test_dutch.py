@@ -1,0 +1,421 @@
+"""No English on a Dutch page: every public page, staff page and mail, rendered in Dutch through
+the app with real data, may hold no English sentence and no raw code name (a field code such as
+``email_address``, a purpose key, an ISO 8601 duration such as ``P2Y``, an ISO timestamp).
+
+The check is deliberately plain: a short list of English words that Dutch never uses, and
+regexes for code names. What is allowed although it looks like one is listed in `ALLOWED`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import ADMIN, NOW
+from factories import EVERY_PAIR, add_person
+from kluis.api import get_now
+from kluis.app import create_app
+from kluis.compliance import service as compliance
+from kluis.consent import catalogue
+from kluis.contacts.companies import create_company
+from kluis.messaging import campaigns, tokens
+from kluis.messaging.transport import SmtpTransport, parse_smtp_url
+from kluis.purposes.service import list_purposes
+from kluis.runtime import Kluis
+from mailserver import MailServer, mail_server
+from staff_helpers import cheap_argon2, choose, csrf_of, make_user, sign_in
+
+ENGLISH = re.compile(
+    r"\b(the|with|your|you|already|please|this|that|which|been|should|exists|person|number|"
+    r"write|after|before|years?|months?|days|from|has|have|not|will|can|when|what|must|are|"
+    r"there|than|could|would|only|these|those|were|our|its|for)\b",
+    re.IGNORECASE,
+)
+"""English words that are not Dutch words too (``is``, ``of``, ``in`` and ``door`` are both)."""
+
+CODE_NAMES = {
+    "snake_case code name": re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
+    "ISO 8601 duration": re.compile(r"\bP(\d+[YMWD])+\b"),
+    "ISO timestamp": re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"),
+    "data category code": re.compile(r"\buser\.[a-z_.]+"),
+}
+
+ALLOWED = (
+    re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # e-mail addresses
+    re.compile(r"https?://\S+"),  # links
+    re.compile(r"\{\{ \w+ \}\}"),  # the placeholders staff may type into a campaign
+    re.compile(r"ISO 8601-duur, zoals P\w+ of P\w+"),  # the format a retention field takes
+    re.compile(r"My organisation"),  # the organisation's name in the tests' settings
+    re.compile(r"Global Privacy Control|Sec-GPC|Kluis|htmx|English|JSON|CSV|vCard|WhatsApp|SMS"),
+)
+"""Brand and format names, addresses and links: legitimate in any language."""
+
+TAXONOMY = re.compile(r"\b(user|essential|marketing|functional)\.[a-z_.]+|\bsecure_delete\b")
+"""fideslang data categories and uses, and SQLite's ``secure_delete`` setting: the record of
+processing (Art. 30) names them so an auditor can match them; only that page may show them."""
+
+
+def staff_wrote(kluis: Kluis) -> list[str]:
+    """Text staff wrote into the catalogue in one language: a purpose's legitimate interest is
+    one column (no Dutch twin yet), so it reads as written on every page."""
+    return [p.legitimate_interest for p in list_purposes(kluis.engine) if p.legitimate_interest]
+
+
+SPRING = {
+    "name": "Lente",
+    "topic": "offers",
+    "subject_en": "Spring offer",
+    "body_en": "Hello {{ given_name }},\n\nAll cheese half price.",
+    "subject_nl": "Lenteaanbieding",
+    "body_nl": "Hallo {{ given_name }},\n\nAlle kaas halve prijs.",
+}
+"""A campaign written in both languages; the English is what an English reader gets."""
+
+NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden kan altijd."
+NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
+
+
+SKIPPED = ("script", "style", "code", "textarea")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no tags, scripts or styles; ``<code>`` holds identifiers staff
+    type (keys shown as such) and ``<textarea>`` a value being edited, which are not sentences."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED:
+            self._skip = max(0, self._skip - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible(page: str) -> str:
+    parser = _Text()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def problems(text: str) -> list[str]:
+    for allowed in ALLOWED:
+        text = allowed.sub(" ", text)
+    found = [f"English {m.group(0)!r} in …{_around(text, m)}…" for m in ENGLISH.finditer(text)]
+    for what, pattern in CODE_NAMES.items():
+        found += [f"{what} {m.group(0)!r} in …{_around(text, m)}…" for m in pattern.finditer(text)]
+    return found
+
+
+def _around(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - 50) : match.end() + 50]
+
+
+class Seen:
+    """Everything rendered in Dutch, by name, checked together at the end."""
+
+    def __init__(self, kluis: Kluis) -> None:
+        self.texts: dict[str, str] = {}
+        self.written = staff_wrote(kluis)
+
+    def page(self, name: str, response: Any, status: int = 200) -> str:
+        assert response.status_code == status, (name, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("text/html"), name
+        page: str = response.text
+        assert '<html lang="nl"' in page, f"{name} is not a Dutch page"
+        text = visible(page)
+        for written in self.written:
+            text = text.replace(written, " ")
+        if name == "/app/compliance/record":
+            text = TAXONOMY.sub(" ", text)
+        self.texts[name] = text
+        return page
+
+    def mail(self, name: str, message: EmailMessage) -> str:
+        text = _part(message, "plain")
+        self.texts[f"mail {name}"] = " ".join(f"{message['Subject']} {text}".split())
+        self.texts[f"mail {name} (html)"] = visible(_part(message, "html"))
+        for part in message.iter_attachments():
+            if part.get_content_type() == "text/html":
+                self.texts[f"mail {name}, {part.get_filename()}"] = self.without_written(
+                    visible(str(part.get_content()))  # type: ignore[attr-defined]
+                )
+        return text
+
+    def document(self, name: str, page: str) -> None:
+        self.texts[name] = TAXONOMY.sub(" ", self.without_written(visible(page)))
+
+    def without_written(self, text: str) -> str:
+        for written in self.written:
+            text = text.replace(written, " ")
+        return text
+
+    def check(self) -> None:
+        report = {name: problems(text) for name, text in self.texts.items()}
+        bad = {name: found for name, found in report.items() if found}
+        assert not bad, "\n".join(
+            f"{name}:\n  " + "\n  ".join(found[:4]) for name, found in bad.items()
+        )
+
+
+def _part(message: EmailMessage, kind: str) -> str:
+    part = message.get_body(preferencelist=(kind,))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def _link(text: str, path: str) -> str:
+    found = re.search(rf"https?://\S+/{path}/\S+", text)
+    assert found is not None, text
+    url = urlsplit(found.group(0))
+    return f"{url.path}?{url.query}" if url.query else url.path
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailServer]:
+    with mail_server() as server:
+        yield server
+
+
+def client_of(kluis: Kluis, smtp: MailServer) -> TestClient:
+    app = create_app(kluis)
+    app.dependency_overrides[get_now] = lambda: NOW
+    url = smtp.url
+    app.state.transport_factory = lambda: SmtpTransport(parse_smtp_url(url), sleep=lambda _s: None)
+    return TestClient(app, follow_redirects=False, headers={"Accept-Language": "nl"})
+
+
+def _link_token(kluis: Kluis, use: str, person_id: str, topic: str | None = None) -> str:
+    channel = "email" if topic else None
+    return tokens.sign(kluis.vault.signing_key, tokens.LinkToken(use, person_id, channel, topic))
+
+
+def test_every_public_page_and_its_mails_are_dutch(kluis: Kluis, smtp: MailServer) -> None:
+    seen = Seen(kluis)
+    client = client_of(kluis, smtp)
+    nl = catalogue.add_notice(kluis, ADMIN, "nl", NOTICE_NL, NOW, covers=EVERY_PAIR).id
+    catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR)
+
+    seen.page("sign-up", client.get("/signup?lang=nl"))
+    form = {
+        "email": "noor.visser@example.com",
+        "given_name": "Noor",
+        "family_name": "Visser",
+        "language": "nl",
+        "topic": ["offers", "newsletter"],
+        "notice-offers": str(nl),
+        "notice-newsletter": str(nl),
+    }
+    seen.page("sign-up errors", client.post("/signup?lang=nl", data={"email": "x"}), 422)
+    seen.page("sign-up sent", client.post("/signup?lang=nl", data=form))
+    confirm = seen.mail("sign-up confirmation", smtp.received[-1])
+    path = _link(confirm, "confirm")
+    seen.page("confirm", client.get(path))
+    seen.page("confirmed", client.post(path))
+
+    person = add_person(kluis, ADMIN, NOW, 7, language="nl")
+    seen.page(
+        "preferences", client.get(f"/preferences/{_link_token(kluis, 'preferences', person)}")
+    )
+    unsubscribe = f"/unsubscribe/{_link_token(kluis, 'unsubscribe', person, 'offers')}"
+    seen.page("unsubscribe", client.get(unsubscribe))
+    seen.page("unsubscribed", client.post(unsubscribe))
+    seen.page("bad link", client.get("/preferences/nonsense"), 400)
+    seen.page("privacy notice", client.get("/privacy-notice?lang=nl"))
+
+    seen.page("privacy form", client.get("/privacy?lang=nl"))
+    seen.page("privacy errors", client.post("/privacy?lang=nl", data={"email": "x"}), 422)
+    asked = {"email": "fenna.brouwersma7@example.com", "type": "access"}
+    seen.page("privacy sent", client.post("/privacy?lang=nl", data=asked))
+    verify = seen.mail("privacy verification", smtp.received[-1])
+    path = _link(verify, "privacy/confirm")
+    seen.page("privacy confirm", client.get(path))
+    seen.page("privacy confirmed", client.post(path))
+    unknown = {"email": "niemand@example.com", "type": "erasure"}
+    client.post("/privacy?lang=nl", data=unknown)
+    seen.mail("nothing held", smtp.received[-1])
+    seen.check()
+
+
+STAFF_PAGES = (
+    "/app/sign-in",
+    "/app/contacts",
+    "/app/contacts/new",
+    "/app/contacts/new?purpose=customer_service",
+    "/app/contacts/{person}",
+    "/app/contacts/{person}/edit",
+    "/app/contacts/{person}/erase",
+    "/app/contacts/{person}/consent",
+    "/app/companies",
+    "/app/companies/new",
+    "/app/campaigns",
+    "/app/campaigns/new",
+    "/app/requests",
+    "/app/password",
+    "/app/compliance",
+    "/app/compliance/record",
+    "/app/compliance/breaches",
+    "/app/compliance/purposes",
+    "/app/compliance/audit",
+    "/app/compliance/purposes/customer_service",
+    "/app/requests/{request}",
+    "/app/companies/{company}",
+    "/app/campaigns/{campaign}",
+    "/app/compliance/breaches/{breach}",
+)
+
+
+def test_every_staff_page_and_its_errors_are_dutch(
+    kluis: Kluis, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cheap_argon2(monkeypatch)
+    seen = Seen(kluis)
+    person = add_person(kluis, ADMIN, NOW, 3, language="nl")
+    client = client_of(kluis, smtp)
+    csrf = sign_in(client, make_user(kluis, "admin"))
+    choose(client, csrf, "customer_service")
+    from api_helpers import client_for
+
+    api = client_for(kluis, "privacy_officer", now=NOW)
+    made = api.post("/api/v1/requests", json={"type": "access", "person_id": person})
+    assert made.status_code == 201, made.text
+    company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
+    campaign = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW).id
+    breach = compliance.add_breach(
+        kluis,
+        ADMIN,
+        compliance.NewBreach(
+            detected_at=NOW,
+            nature="Een laptop is gestolen.",
+            categories=["user.contact.email"],
+            consequences="Adressen kunnen bekend zijn.",
+            measures_taken="De laptop is op afstand gewist.",
+            purposes=["customer_service"],
+        ),
+        NOW,
+    ).id
+    ids = {"request": made.json()["id"], "company": company, "campaign": campaign}
+    for path in STAFF_PAGES:
+        seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
+    page = client.get("/app/contacts/new?purpose=customer_service").text
+    bad = {
+        "csrf": csrf_of(page),
+        "purposes": "customer_service",
+        "relationship": "customer",
+        "language": "nl",
+        "given_name": "Sanne",
+        "email": "sanne@example.com",
+        "phone": "12",
+    }
+    seen.page("new person, bad phone", client.post("/app/contacts/new", data=bad), 422)
+    taken = bad | {"phone": "+31 6 12345678", "email": "fenna.brouwersma3@example.com"}
+    seen.page("new person, address taken", client.post("/app/contacts/new", data=taken), 409)
+    seen.check()
+
+
+def test_every_request_mail_is_dutch(kluis: Kluis, smtp: MailServer) -> None:
+    """The answers to privacy requests a Dutch person gets: the copy of their data, the
+    erasure certificate, an extension and a refusal."""
+    from api_helpers import client_for
+
+    seen = Seen(kluis)
+    staff = client_for(kluis, "privacy_officer", now=NOW)
+    url = smtp.url
+    staff.app.state.transport_factory = lambda: SmtpTransport(  # type: ignore[attr-defined]
+        parse_smtp_url(url), sleep=lambda _s: None
+    )
+
+    def verified(kind: str, person: str) -> int:
+        made = staff.post("/api/v1/requests", json={"type": kind, "person_id": person})
+        assert made.status_code == 201, made.text
+        number: int = made.json()["id"]
+        staff.post(f"/api/v1/requests/{number}/verify", json={"verified_by": "known_address"})
+        return number
+
+    for n, kind in enumerate(("access", "portability", "erasure"), start=1):
+        person = add_person(kluis, ADMIN, NOW, n, language="nl")
+        done = staff.post(f"/api/v1/requests/{verified(kind, person)}/process", json={})
+        assert done.status_code == 200, done.text
+    kept = add_person(kluis, ADMIN, NOW, 4, language="nl", purposes=("customer_service",))
+    extended = verified("access", kept)
+    staff.post(f"/api/v1/requests/{extended}/extend", json={"reason": "Veel gegevens."})
+    refused = staff.post(
+        f"/api/v1/requests/{verified('rectification', kept)}/refuse",
+        json={"reason": "Niet nodig."},
+    )
+    assert refused.status_code == 200, refused.text
+    for message in smtp.received:
+        seen.mail(str(message["Subject"]), message)
+    assert len(seen.texts) >= 8
+    seen.check()
+
+
+def test_reconfirmation_the_access_package_and_the_compliance_documents_are_dutch(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    from datetime import timedelta
+
+    from api_helpers import client_for
+    from kluis.consent import ledger as consent
+    from kluis.retention import service as retention
+
+    seen = Seen(kluis)
+    url = smtp.url
+
+    def transport() -> SmtpTransport:
+        return SmtpTransport(parse_smtp_url(url), sleep=lambda _s: None)
+
+    notice = catalogue.add_notice(kluis, ADMIN, "nl", NOTICE_NL, NOW, covers=EVERY_PAIR).id
+    person = add_person(
+        kluis, ADMIN, NOW, 5, relationship="prospect", purposes=("email_marketing",), phone=None
+    )
+    consent.record(
+        kluis,
+        ADMIN,
+        person,
+        "email",
+        "offers",
+        "granted",
+        NOW,
+        consent.Grant(method="web_form", notice_id=notice),
+    )
+    made = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW)
+    campaigns.send_campaign(kluis, ADMIN, made.id, lambda: NOW, transport, sleep=lambda _s: None)
+    assert smtp.received[-1]["Subject"] == "Lenteaanbieding"
+    seen.mail("campaign", smtp.received[-1])
+    ask = NOW + timedelta(days=2 * 365 - 20)
+    report = retention.send_reconfirmations(kluis, ask, transport=transport)
+    assert report.asked == 1
+    text = seen.mail("reconfirm", smtp.received[-1])
+    client = client_of(kluis, smtp)
+    client.app.dependency_overrides[get_now] = lambda: ask  # type: ignore[attr-defined]
+    path = _link(text, "reconfirm")
+    seen.page("reconfirm", client.get(path))
+    seen.page("reconfirmed", client.post(path))
+
+    staff = client_for(kluis, "privacy_officer", now=NOW)
+    staff.app.state.transport_factory = transport  # type: ignore[attr-defined]
+    made = staff.post("/api/v1/requests", json={"type": "access", "person_id": person})
+    number = made.json()["id"]
+    staff.post(f"/api/v1/requests/{number}/verify", json={"verified_by": "known_address"})
+    done = staff.post(f"/api/v1/requests/{number}/process", json={})
+    assert done.status_code == 200, done.text
+    seen.mail("access package", smtp.received[-1])
+    record = staff.get("/api/v1/ropa", params={"format": "html", "lang": "nl"})
+    assert record.status_code == 200, record.text
+    seen.document("record of processing", record.text)
+    seen.check()
