@@ -60,9 +60,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent, MessageStatusChanged, PersonCreated
-from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS, load_default_topics

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from kluis import db
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.consent.catalogue import load_default_topics
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import Kluis, open_kluis

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.consent.rules import Channel, every
 from kluis.contacts import service

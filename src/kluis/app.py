@@ -213,7 +213,7 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(DataError, _nul_in_text)
     app.add_exception_handler(Exception, _unexpected_error)
 
-    from kluis.audit.routes import router as audit_router
+    from kluis.compliance.audit_routes import router as audit_router
     from kluis.compliance.routes import router as compliance_router
     from kluis.consent.routes import notices as notices_router
     from kluis.consent.routes import router as consent_router
@@ -247,22 +247,23 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         app.include_router(router, prefix="/api/v1", responses=PROBLEMS)
 
     from kluis.compliance.pages import router as compliance_pages
-    from kluis.web.privacy_pages import router as privacy_pages
-    from kluis.web.reconfirm import router as reconfirm_pages
-    from kluis.web.routes import router as web_router
+    from kluis.public.privacy_pages import router as privacy_pages
+    from kluis.public.reconfirm import router as reconfirm_pages
+    from kluis.public.routes import router as web_router
 
     app.include_router(web_router, include_in_schema=False)
 
     from starlette.staticfiles import StaticFiles
 
-    from kluis.audit.pages import router as audit_pages
     from kluis.auth.pages import router as auth_pages
+    from kluis.compliance.audit_pages import router as audit_pages
     from kluis.compliance.staff_pages import router as compliance_staff_pages
     from kluis.consent.pages import router as consent_pages
     from kluis.contacts.companies_pages import router as companies_pages
     from kluis.contacts.pages import router as contacts_pages
     from kluis.messaging.pages import router as campaign_pages
     from kluis.purposes.pages import router as purposes_pages
+    from kluis.purposes.shell import layout as staff_layout
     from kluis.requests.pages import router as requests_pages
 
     for pages in (
@@ -277,7 +278,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
         audit_pages,
     ):
         app.include_router(pages, include_in_schema=False)
-    app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
+    app.state.layout = staff_layout
+    app.mount("/app/static", StaticFiles(packages=[("kluis.ui", "static")]), name="static")
     app.include_router(privacy_pages, include_in_schema=False)
     app.include_router(reconfirm_pages, include_in_schema=False)
     app.include_router(compliance_pages, include_in_schema=False)

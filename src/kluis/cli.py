@@ -20,8 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from kluis.actors import Actor, Role
 from kluis.auth import service as auth
-from kluis.auth.rules import Actor, Role
 from kluis.backup.cli import backup_app
 from kluis.compliance.cli import breaches_app, check_command, notice_command, ropa_command
 from kluis.consent import catalogue as consent_catalogue

@@ -11,8 +11,8 @@ import pytest
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
+from kluis.actors import Actor
 from kluis.audit import service as audit
-from kluis.auth.rules import Actor
 from kluis.consent import service as consent
 from kluis.contacts import rules, service
 from kluis.errors import PurposeRefused, Restricted

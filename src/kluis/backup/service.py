@@ -34,10 +34,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 from kluis import db
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.events import BackupCreated, BackupRestored, KeyringRestored
 from kluis.audit.tables import AuditRow
-from kluis.auth.rules import Actor
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts.tables import people
 from kluis.errors import KluisError

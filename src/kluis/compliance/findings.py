@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import repository, rules
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue

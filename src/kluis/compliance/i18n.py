@@ -7,7 +7,7 @@ HTML output is autoescaped, so a value put into a sentence can never become mark
 
 from __future__ import annotations
 
-from kluis.web.i18n import duration
+from kluis.public.i18n import duration
 
 LANGUAGES = ("nl", "en")
 

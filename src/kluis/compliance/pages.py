@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kluis.compliance import notice
-from kluis.web.routes import HEADERS, KluisDep, NowDep, PageRoute, language
+from kluis.public.routes import HEADERS, KluisDep, NowDep, PageRoute, language
 
 router = APIRouter(route_class=PageRoute, default_response_class=HTMLResponse)
 

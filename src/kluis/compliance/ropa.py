@@ -16,17 +16,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, PermissionDenied
+from kluis.public.i18n import date as say_date
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import Purpose, category_covered, data_category_names
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.web.i18n import date as say_date
 
 FORMATS = ("md", "html", "csv", "json")
 ITEMS = ("a", "b", "c_subjects", "c_data", "d", "e", "f", "g")

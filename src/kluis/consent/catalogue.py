@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
+from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import (
     NoticeAdded,
     TopicChanged,
     TopicCreated,
 )
-from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.consent import repository, rules
 from kluis.consent.rules import Channel, Grounds, MessageKind, NoticeScope
 from kluis.consent.tables import Topic

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
+from kluis.auth.deps import ActorDep
 from kluis.consent import catalogue, receipt, rules, service
 from kluis.consent.rules import EVIDENCE_TYPES, Channel, Decision, MessageKind, Status
 from kluis.consent.schemas import (

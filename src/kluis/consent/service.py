@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.events import (
     AuditEvent,
@@ -28,7 +29,6 @@ from kluis.audit.events import (
     PermissionsRead,
     SuppressionAdded,
 )
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.consent import repository, rules
 from kluis.consent.catalogue import (
     ConsentRefused,

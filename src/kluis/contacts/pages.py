@@ -20,9 +20,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES
+from kluis.api import KluisDep, NowDep
 from kluis.auth import service as users
 from kluis.auth import sessions
-from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import service as consent
 from kluis.contacts import companies, service
@@ -32,9 +34,10 @@ from kluis.errors import InvalidField, KluisError, PermissionDenied
 from kluis.messaging import service as messaging
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.purposes.shell import usable_purposes, working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -118,7 +121,7 @@ def _list(
     relationship: str | None,
     page: int,
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     error = None
@@ -169,7 +172,7 @@ def contacts_page(
 async def search_page(
     request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     return _list(
         k,
         request,
@@ -185,7 +188,7 @@ def _collectable(k: KluisDep, session: sessions.Session) -> list[Purpose]:
     """The purposes a new person may be collected for here: those the role holds, except a
     purpose covering everyone (privacy requests), which may use every field and would undo the
     minimisation of the form."""
-    return [p for p in staff.usable_purposes(k, session) if not p.covers_everyone]
+    return [p for p in usable_purposes(k, session) if not p.covers_everyone]
 
 
 def _chosen(offered: list[Purpose], keys: Iterable[str]) -> list[Purpose]:
@@ -281,7 +284,7 @@ def new_person_form(
     offered = _collectable(k, session)
     title = staff.gettext(session.language, "Add a person")
     if not purpose:
-        working = staff.working_purpose(k, session)
+        working = working_purpose(k, session)
         return staff.render(
             k,
             request,
@@ -310,7 +313,7 @@ def new_person_form(
 
 @router.post("/contacts/new")
 async def add_person(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     keys = [v for v in form.getlist("purposes") if isinstance(v, str)]
     chosen = _chosen(_collectable(k, session), keys)
     inputs = _inputs(chosen, {})
@@ -346,7 +349,7 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             chosen=chosen,
             error=form_error(session.language, exc),
         )
-    working = staff.working_purpose(k, session)
+    working = working_purpose(k, session)
     if working is None or not (working.covers_everyone or working.key in keys):
         # work under a purpose the new person was collected for, so their page can be shown
         sessions.set_purpose(k, session, chosen[0].key)
@@ -357,7 +360,7 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
 def person_page(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = service.read_person(k, session.actor, person_id, purpose.key, now)
@@ -448,7 +451,7 @@ def display_name(person: service.PersonView, language: str) -> str:
 def edit_person_form(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = service.read_person(k, session.actor, person_id, purpose.key, now)
@@ -471,8 +474,8 @@ async def edit_person(
 ) -> Response:
     """Rectification (Art. 16) under the working purpose: only what changed is sent, so the
     audit entry names exactly the fields that were corrected."""
-    form = await staff.checked_form(request, session)
-    purpose = staff.working_purpose(k, session)
+    form = await checked_form(request, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = service.read_person(k, session.actor, person_id, purpose.key, now)
@@ -518,7 +521,7 @@ def erase_form(
     """The confirmation: what erasing does, and that it cannot be undone."""
     if session.role not in ERASE_ROLES:
         raise PermissionDenied(N_("only an admin or the privacy officer may erase a person"))
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = service.read_person(k, session.actor, person_id, purpose.key, now)
@@ -539,7 +542,7 @@ def erase_form(
 async def erase(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     reason = staff.text(form, "reason")
     if reason not in dict(ERASE_REASONS):
         raise InvalidField(N_("say why the person is erased"), field="reason")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from kluis.actors import ERASE_ROLES, Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.events import (
     AuditEvent,
@@ -29,7 +30,6 @@ from kluis.audit.events import (
     SuppressionAdded,
     SuppressionRemoved,
 )
-from kluis.auth.rules import ERASE_ROLES, Actor, holds_purpose
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.contacts import repository, rules

@@ -21,9 +21,9 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.events import CampaignChanged
-from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.catalogue import parse_channel

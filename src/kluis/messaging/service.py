@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, update
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.events import MessagesRead, MessageStatusChanged
-from kluis.auth.rules import Actor, Role
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.consent.rules import Decision, MessageKind, may_answer

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules

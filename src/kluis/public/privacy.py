@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.consent.rules import MessageKind
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
@@ -29,10 +29,10 @@ from kluis.contacts import service as contacts
 from kluis.errors import InvalidField, NotFound, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
+from kluis.public import i18n, preferences
 from kluis.requests import service as requests
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
-from kluis.web import i18n, preferences
 
 PERSON = Actor(ref="person", role=Role.PRIVACY_OFFICER)
 """The person acting for themselves. Their own address is read under the privacy-requests

@@ -18,10 +18,8 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from kluis.messaging.tokens import TokenInvalid
-from kluis.retention import service
-from kluis.runtime import Kluis
-from kluis.web import i18n, preferences
-from kluis.web.routes import (
+from kluis.public import i18n, preferences
+from kluis.public.routes import (
     KluisDep,
     NowDep,
     PageRoute,
@@ -31,6 +29,8 @@ from kluis.web.routes import (
     link_error,
     render,
 )
+from kluis.retention import service
+from kluis.runtime import Kluis
 
 router = APIRouter(route_class=PageRoute, default_response_class=HTMLResponse)
 

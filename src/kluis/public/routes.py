@@ -31,10 +31,10 @@ from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.tokens import TokenInvalid
 from kluis.messaging.transport import SendFailed
+from kluis.public import i18n, preferences, signups
 from kluis.purposes.service import get_purpose
 from kluis.runtime import Kluis
-from kluis.web import i18n, preferences, signups
-from kluis.web.limits import mail_limits
+from kluis.ui.limits import mail_limits
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ HEADERS = {
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     return Environment(
-        loader=PackageLoader("kluis.web", "templates"),
+        loader=PackageLoader("kluis.public", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

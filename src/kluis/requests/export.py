@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.events import PersonExported
-from kluis.auth.rules import Actor
 from kluis.consent import catalogue
 from kluis.consent import service as consent
 from kluis.consent.rules import REASONS, Decision, Reason

@@ -99,7 +99,7 @@ def package_csv(package: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    from kluis.web import i18n
+    from kluis.public import i18n
 
     env = Environment(
         loader=PackageLoader("kluis.requests", "templates"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import catalogue, rules
 from kluis.consent import service as consent
 from kluis.consent.catalogue import ConsentRefused

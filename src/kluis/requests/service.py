@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import (
     RequestAnswerSent,
@@ -26,7 +27,6 @@ from kluis.audit.events import (
     RequestStatusChanged,
     SuppressionAdded,
 )
-from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import service as consent
 from kluis.contacts import repository as contacts_repo

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import and_, exists, select
 
+from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.events import ContractEnded, LegalHoldChanged, RetentionApplied
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor, Role
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.consent import service as consent

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit.events import (
     AuditEvent,
     ConsentRecorded,
     PersonPurposesChanged,
     PersonUpdated,
 )
-from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.contacts import repository as contacts_repo

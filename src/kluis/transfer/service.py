@@ -36,9 +36,9 @@ from typing import IO, Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent, ImportFinished, ImportStarted, PersonCreated
-from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
