@@ -56,3 +56,9 @@ class Actor:
 
 SYSTEM = Actor(ref="system", role=Role.ADMIN)
 """Kluis itself: seeding the catalogue, scheduled jobs."""
+
+PERSON = Actor(ref="person", role=Role.PRIVACY_OFFICER)
+"""The person themselves, acting on their own data from a public page or a link they were sent
+(sign-up, preferences, unsubscribe, re-confirmation, privacy requests); the audit log records
+``person``. Whatever they do concerns only their own data, which every purpose may hold, so the
+role is one that holds every purpose (``ALL_PURPOSES_ROLES``); it manages nothing else."""

@@ -7,6 +7,7 @@ HTML output is autoescaped, so a value put into a sentence can never become mark
 
 from __future__ import annotations
 
+from kluis.errors import InvalidField
 from kluis.public.i18n import duration
 
 LANGUAGES = ("nl", "en")
@@ -413,8 +414,6 @@ def strings(language: str) -> dict[str, str]:
 
 def check_language(language: str) -> str:
     if language not in LANGUAGES:
-        from kluis.errors import InvalidField
-
         raise InvalidField(f"lang must be one of {', '.join(LANGUAGES)}", field="lang")
     return language
 

@@ -17,6 +17,7 @@ from kluis.compliance.render import environment
 from kluis.compliance.ropa import basis_text
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
+from kluis.public import i18n as web_i18n
 from kluis.public.i18n import date as say_date
 from kluis.public.i18n import retention as say_retention
 from kluis.purposes import service as purposes
@@ -186,8 +187,6 @@ def as_markdown(notice: Notice, organisation: str) -> str:
 def as_html(notice: Notice, organisation: str, *, page: bool = False) -> str:
     """A standalone document, or (``page``) the public page in the look of the other pages."""
     template = "notice_page.html" if page else "notice_document.html"
-    from kluis.public import i18n as web_i18n
-
     return (
         environment()
         .get_template(template)

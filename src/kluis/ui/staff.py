@@ -33,7 +33,7 @@ from starlette.datastructures import FormData
 from kluis.actors import Role
 from kluis.errors import KluisError, PermissionDenied
 from kluis.runtime import Kluis
-from kluis.ui.vocabulary import N_
+from kluis.ui.vocabulary import N_, VOCABULARY, english
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,6 @@ one script is htmx, served from this server (no CDN), which swaps parts of a pag
 def translations(language: str) -> NullTranslations:
     """The Babel catalogue of ``language``, read from its .po file (English is the source)."""
     if language == "en":
-        from kluis.ui.vocabulary import VOCABULARY, english
-
         words = Catalog(locale="en")
         for key in VOCABULARY:
             if english(key) != key:
