@@ -17,11 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from kluis.api import KluisDep, NowDep
 from kluis.messaging.tokens import TokenInvalid
 from kluis.public import i18n, preferences
-from kluis.public.routes import (
-    KluisDep,
-    NowDep,
+from kluis.public.shell import (
     PageRoute,
     _preferences_path,
     _topic_names,
