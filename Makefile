@@ -39,7 +39,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-# Every test, on SQLite and PostgreSQL, and the browser tests (tests/web/browser), which drive
+# Every test, on SQLite and PostgreSQL, and the browser tests (tests/ui/browser), which drive
 # Debian's Chromium at /usr/bin/chromium through Playwright; `.ci/run` installs it when missing.
 # Two workers (pytest-xdist), each with its own PostgreSQL server, temporary directories and mail
 # server; property tests run the Hypothesis profile in KLUIS_HYPOTHESIS_PROFILE (default `dev`).

@@ -31,7 +31,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.consent.catalogue import load_default_topics
 from kluis.contacts import collect
 from kluis.contacts import people as contacts

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.settings import Settings

@@ -60,11 +60,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.consent_events import MessageStatusChanged
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonCreated
-from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue, evidence
 from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS, load_default_topics

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.contacts import collect
 from kluis.contacts import people as contacts_people
 from kluis.opening import open_kluis

@@ -29,10 +29,10 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import Page, ViewportSize, sync_playwright
 
+from kluis.actors import SYSTEM, Actor, Role
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.auth import service as auth
-from kluis.auth.rules import SYSTEM, Actor, Role
 from kluis.compliance import service as breaches
 from kluis.consent import catalogue
 from kluis.consent import ledger as consent

@@ -1,8 +1,8 @@
 """Extract the staff web app's messages and update the Dutch catalogue.
 
 Usage: .venv/bin/python scripts/translations.py
-Reads the templates under src/kluis/web/templates/staff and the `staff.gettext(language, "…")`
-calls in src/kluis, and updates src/kluis/web/translations/nl/LC_MESSAGES/messages.po: new
+Reads the templates under src/kluis/ui/templates/staff and the `staff.gettext(language, "…")`
+calls in src/kluis, and updates src/kluis/ui/translations/nl/LC_MESSAGES/messages.po: new
 messages are added untranslated (a test fails until they are translated), messages no longer
 used are dropped. English is the source language and needs no catalogue.
 """
@@ -17,15 +17,16 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "kluis"
-PO = SOURCE / "web" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+PO = SOURCE / "ui" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None}
 METHODS = [
-    ("web/templates/staff/**.html", "jinja2.ext:babel_extract"),
+    ("ui/templates/staff/**.html", "jinja2.ext:babel_extract"),
     ("**/pages.py", "python"),
     ("**/companies_pages.py", "python"),
     ("**/staff_pages.py", "python"),
-    ("web/staff.py", "python"),
-    ("web/vocabulary.py", "python"),
+    ("**/audit_pages.py", "python"),
+    ("ui/staff.py", "python"),
+    ("ui/vocabulary.py", "python"),
     ("contacts/rules.py", "python"),  # refusals a page shows, marked N_
     ("contacts/people.py", "python"),
 ]
@@ -37,7 +38,7 @@ def extract() -> Catalog:
         SOURCE,
         METHODS,
         keywords=KEYWORDS,
-        options_map={"web/templates/staff/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={"ui/templates/staff/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         template.add(message, locations=[(filename, lineno)], auto_comments=comments)
     return template

@@ -1,4 +1,4 @@
-"""Plain helpers of the browser tests (tests/web/browser): the staff users and their password,
+"""Plain helpers of the browser tests (tests/ui/browser): the staff users and their password,
 signing in and choosing a purpose the way a person does, by the visible Dutch labels."""
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
 from kluis import db
+from kluis.actors import Actor, Role
 from kluis.auth import service as auth_service
 from kluis.auth import sessions as auth_sessions
-from kluis.auth.rules import Actor, Role
 from kluis.consent.catalogue import load_default_topics
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue

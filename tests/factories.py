@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from conftest import ADMIN, MARKETING, NOW
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.consent import catalogue
 from kluis.consent import ledger as consent
 from kluis.consent.catalogue import DEFAULT_TOPICS

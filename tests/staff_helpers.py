@@ -10,10 +10,10 @@ from argon2 import Type, extract_parameters
 from fastapi.testclient import TestClient
 
 from conftest import NOW
+from kluis.actors import SYSTEM
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.auth import service as auth
-from kluis.auth.rules import SYSTEM
 from kluis.errors import NotFound
 from kluis.runtime import Kluis
 

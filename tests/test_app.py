@@ -20,10 +20,10 @@ from api_helpers import (
 )
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.actors import SYSTEM
 from kluis.api import get_kluis, openapi_document
 from kluis.app import create_app
 from kluis.auth import service as auth
-from kluis.auth.rules import SYSTEM
 from kluis.auth.tables import ApiToken
 from kluis.contacts.tables import people
 from kluis.runtime import Kluis

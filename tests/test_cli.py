@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from cli_helpers import ok, ok_json, refused
 from conftest import ADMIN, NOW
+from kluis.actors import Role
 from kluis.audit import service as audit
 from kluis.auth import service as auth
-from kluis.auth.rules import Role
 from kluis.cli import app
 from kluis.consent.catalogue import DEFAULT_TOPICS
 from kluis.contacts import people as contacts

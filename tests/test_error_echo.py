@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from conftest import ADMIN, NOW
+from kluis.actors import parse_role
 from kluis.auth import service as auth
-from kluis.auth.rules import parse_role
 from kluis.compliance.rules import parse_exemption
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules

@@ -1,6 +1,7 @@
-"""What every API route shares: the Kluis dependency, bearer-token authentication, the clock.
+"""What every API route shares: the Kluis dependency, the clock, the error answers and the
+OpenAPI document. Authentication is ``kluis.auth.deps`` (``ActorDep``), a floor higher.
 
-``Annotated`` aliases keep route signatures short (``KluisDep``, ``ActorDep``), as in the
+``Annotated`` aliases keep route signatures short (``KluisDep``, ``NowDep``), as in the
 full-stack FastAPI template.
 """
 
@@ -10,13 +11,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from kluis.auth import service as auth
-from kluis.auth.rules import Actor
 from kluis.db import utcnow
-from kluis.errors import Unauthenticated
 from kluis.runtime import Kluis
 
 
@@ -27,22 +24,6 @@ def get_kluis(request: Request) -> Kluis:
 
 def get_now() -> datetime:
     return utcnow()
-
-
-_bearer = HTTPBearer(auto_error=False, description="An API token from `kluis tokens create`.")
-
-
-def get_actor(
-    kluis: Annotated[Kluis, Depends(get_kluis)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    now: Annotated[datetime, Depends(get_now)],
-) -> Actor:
-    if credentials is None:
-        raise Unauthenticated(
-            "send an API token as `Authorization: Bearer <token>`; create one with "
-            "`kluis tokens create EMAIL`"
-        )
-    return auth.authenticate_token(kluis.engine, credentials.credentials, now)
 
 
 def _not_null(schema: dict[str, Any]) -> None:
@@ -152,7 +133,6 @@ MAX_ID = 2**31 - 1
 MAX_SEQ = 2**63 - 1
 
 KluisDep = Annotated[Kluis, Depends(get_kluis)]
-ActorDep = Annotated[Actor, Depends(get_actor)]
 NowDep = Annotated[datetime, Depends(get_now)]
 PurposeQuery = Annotated[
     str,

@@ -32,6 +32,7 @@ from kluis import __version__
 from kluis.api import PROBLEM, PROBLEMS, openapi_document
 from kluis.errors import KluisError
 from kluis.opening import open_kluis
+from kluis.purposes.shell import layout as staff_layout
 from kluis.retention.scheduler import run_schedule
 from kluis.runtime import Kluis
 from kluis.settings import Settings
@@ -227,7 +228,9 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
             app.include_router(load(path), include_in_schema=False)
     # a person's page shows what the slices above contacts keep about them (contacts.panels)
     app.state.person_panels = tuple(load(path) for entry in SLICES for path in entry.person_panels)
-    app.mount("/app/static", StaticFiles(packages=[("kluis.web", "static")]), name="static")
+    # the staff shell's header offers the purposes the user's role holds (kluis.purposes.shell)
+    app.state.layout = staff_layout
+    app.mount("/app/static", StaticFiles(packages=[("kluis.ui", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

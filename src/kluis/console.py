@@ -29,7 +29,7 @@ import typer
 from rich.console import Console
 from typer.models import CommandFunctionType
 
-from kluis.auth.rules import Actor, Role
+from kluis.actors import Actor, Role
 from kluis.db import utcnow
 from kluis.errors import InvalidField, KluisError
 from kluis.runtime import Kluis

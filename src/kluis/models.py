@@ -6,13 +6,13 @@ from kluis.compliance import tables as compliance_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.messaging import tables as messaging_tables
+from kluis.public import tables as web_tables
 from kluis.purposes import tables as purposes_tables
 from kluis.register import tables as register_tables
 from kluis.requests import tables as requests_tables
 from kluis.retention import tables as retention_tables
 from kluis.transfer import tables as transfer_tables
 from kluis.vault import tables as vault_tables
-from kluis.web import tables as web_tables
 
 __all__ = [
     "audit_tables",

@@ -90,8 +90,8 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "audit",
-        api=("kluis.audit.routes:router",),
-        staff_pages=("kluis.audit.pages:router",),
+        api=("kluis.compliance.audit_routes:router",),
+        staff_pages=("kluis.compliance.audit_pages:router",),
         cli=(Group("audit", "The hash-chained audit log.", ("kluis.audit.cli:audit_app",)),),
     ),
     Slice(
@@ -236,11 +236,11 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
-        "web",
+        "public",
         public_pages=(
-            "kluis.web.routes:router",
-            "kluis.web.privacy_pages:router",
-            "kluis.web.reconfirm:router",
+            "kluis.public.routes:router",
+            "kluis.public.privacy_pages:router",
+            "kluis.public.reconfirm:router",
         ),
     ),
 )

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import ADMIN, NOW
+from kluis.actors import Role
 from kluis.audit import service as audit
 from kluis.auth import service
-from kluis.auth.rules import TOKEN_PREFIX, Role
+from kluis.auth.rules import TOKEN_PREFIX
 from kluis.auth.tables import ApiToken, User
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
 from kluis.runtime import Kluis

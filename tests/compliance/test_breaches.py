@@ -13,8 +13,8 @@ from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, refused, run
 from conftest import ADMIN, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
-from kluis.auth.rules import Actor, Role
 from kluis.compliance import service
 from kluis.compliance.service import NewBreach, NotificationLate
 from kluis.contacts import people as contacts

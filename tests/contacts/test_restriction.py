@@ -11,8 +11,8 @@ import pytest
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
+from kluis.actors import Actor
 from kluis.audit import service as audit
-from kluis.auth.rules import Actor
 from kluis.contacts import flags as contacts_flags
 from kluis.contacts import people as contacts_people
 from kluis.contacts import rectify, rules

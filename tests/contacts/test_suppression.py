@@ -18,9 +18,9 @@ from kluis.consent import catalogue, decisions
 from kluis.contacts import collect, erasure, people, rules
 from kluis.contacts import flags as contacts_flags
 from kluis.errors import Conflict, Suppressed
+from kluis.public import signups
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
 from kluis.runtime import Kluis
-from kluis.web import signups
 
 LATER = NOW + timedelta(days=30)
 MARKETING_PURPOSES = ("customer_service", "email_marketing")

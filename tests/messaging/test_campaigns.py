@@ -11,8 +11,8 @@ import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SALES
 from factories import add_marketed_person as add_person
+from kluis.actors import PERSON
 from kluis.audit import service as audit
-from kluis.auth.rules import PERSON
 from kluis.consent import catalogue
 from kluis.consent import ledger as consent
 from kluis.contacts import flags

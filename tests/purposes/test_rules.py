@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kluis.auth.rules import Role
+from kluis.actors import Role
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
 from kluis.purposes.rules import (
     Duration,

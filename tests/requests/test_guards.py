@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE
 from factories import add_person
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.requests import service
 from kluis.retention import service as retention

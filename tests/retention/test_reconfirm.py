@@ -25,9 +25,9 @@ from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.service import TransportFactory
+from kluis.public import i18n
 from kluis.retention import service
 from kluis.runtime import Kluis
-from kluis.web import i18n
 from mailserver import MailServer
 
 Grant = Callable[..., int]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ADMIN, MARKETING, NOW, SALES
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.contacts import collect
 from kluis.contacts import people as contacts
 from kluis.errors import PurposeRefused

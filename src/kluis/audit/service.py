@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import rules
 from kluis.audit.events import AuditEvent
 from kluis.audit.tables import AuditHead, AuditRow
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.db import bulk_time, insert_rows
 from kluis.errors import PermissionDenied
 

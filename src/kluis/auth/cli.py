@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from kluis import console
+from kluis.actors import Role
 from kluis.auth import service as auth
-from kluis.auth.rules import Role
 from kluis.db import utcnow
 
 users_app = console.Commands()

@@ -1,15 +1,17 @@
-"""Staff web pages of signing in and out, the purpose worked under, language, password and the
-second factor. Thin: each calls ``kluis.auth.sessions``."""
+"""Staff web pages of signing in and out, language, password and the second factor. Thin: each
+calls ``kluis.auth.sessions``. Choosing the purpose worked under is ``kluis.purposes.pages``."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
+from kluis.auth.shell import COOKIE, SessionDep, checked_form
 from kluis.errors import InvalidField
-from kluis.web import staff
-from kluis.web.staff import HEADERS, PREFIX, KluisDep, NowDep, SessionDep
+from kluis.ui import staff
+from kluis.ui.staff import HEADERS, PREFIX
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -80,7 +82,7 @@ async def sign_in(request: Request, k: KluisDep, now: NowDep) -> Response:
     target = f"{PREFIX}/password" if session.must_change_password else f"{PREFIX}/contacts"
     response = staff.redirect(target)
     response.set_cookie(
-        staff.COOKIE,
+        COOKIE,
         token,
         httponly=True,
         secure=staff.secure_cookies(k),
@@ -92,10 +94,10 @@ async def sign_in(request: Request, k: KluisDep, now: NowDep) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, k: KluisDep, session: SessionDep) -> Response:
-    await staff.checked_form(request, session)
+    await checked_form(request, session)
     sessions.sign_out(k, session)
     response = staff.redirect(f"{PREFIX}/sign-in")
-    response.delete_cookie(staff.COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 
@@ -106,21 +108,9 @@ def home(session: SessionDep) -> Response:
     return staff.redirect(f"{PREFIX}/contacts")
 
 
-@router.post("/purpose")
-async def choose_purpose(request: Request, k: KluisDep, session: SessionDep) -> Response:
-    """Switch the purpose worked under; it decides which fields every page shows."""
-    form = await staff.checked_form(request, session)
-    wanted = staff.text(form, "purpose")
-    if wanted and wanted not in {p.key for p in staff.usable_purposes(k, session)}:
-        raise InvalidField("your role does not hold that purpose", field="purpose")
-    sessions.set_purpose(k, session, wanted or None)
-    back = staff.text(form, "back")
-    return staff.redirect(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/contacts")
-
-
 @router.post("/language")
 async def choose_language(request: Request, k: KluisDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     sessions.set_language(k, session, staff.text(form, "language"))
     back = staff.text(form, "back")
     response = staff.redirect(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/contacts")
@@ -144,7 +134,7 @@ def password_form(request: Request, k: KluisDep, session: SessionDep) -> HTMLRes
 async def change_password(
     request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     new, again = staff.text(form, "new_password"), staff.text(form, "again")
     try:
         if new != again:
@@ -180,7 +170,7 @@ def two_factor_form(request: Request, k: KluisDep, session: SessionDep) -> HTMLR
 
 @router.post("/two-factor")
 async def two_factor(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     secret = staff.text(form, "secret")
     try:
         sessions.enable_totp(k, session, secret, staff.text(form, "code"), now)

@@ -1,51 +1,12 @@
-"""Roles and what they may do: pure.
-
-A role is a set of purposes (DESIGN.md): what a user may see is what their purposes may use.
-Admins and privacy officers hold every purpose, because answering access and erasure requests
-(Art. 15, 17) needs all of a person's data; the other roles hold the purposes that list them in the
-catalogue.
-"""
+"""The rules of signing in: pure. API tokens stored as digests, account and client lock-outs
+after wrong passwords, and how long a staff session lives. Roles and actors are in
+``kluis.actors``."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    PRIVACY_OFFICER = "privacy_officer"
-    SALES = "sales"
-    MARKETING = "marketing"
-    SERVICE = "service"
-
-
-ALL_PURPOSES_ROLES = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER})
-"""Roles that hold every purpose, present and future."""
-
-ERASE_ROLES = ALL_PURPOSES_ROLES
-"""Erasure is irreversible; only the people answerable for it may do it."""
-
-MANAGE_ROLES = frozenset({Role.ADMIN})
-"""Users, tokens and the purposes catalogue are changed by admins (and the CLI)."""
-
-CATALOGUE_ROLES = ALL_PURPOSES_ROLES
-"""Who may add or change purposes: the owner or privacy officer sets purposes and retention."""
-
-
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise ValueError(f"unknown role; choose one of {choices}") from None
-
-
-def holds_purpose(role: Role, purpose_roles: frozenset[str] | tuple[str, ...]) -> bool:
-    return role in ALL_PURPOSES_ROLES or role.value in purpose_roles
-
 
 TOKEN_PREFIX = "kluis_"  # noqa: S105 (a prefix, not a secret)
 
@@ -54,25 +15,6 @@ def token_digest(token: str) -> str:
     """API tokens are 256-bit random strings, so a plain SHA-256 is enough to store them safely
     (no password stretching needed, and a look-up stays one indexed query)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting; ``ref`` is what the audit log records (``user:12``, ``cli:root``)."""
-
-    ref: str
-    role: Role
-    user_id: int | None = None
-
-
-SYSTEM = Actor(ref="system", role=Role.ADMIN)
-"""Kluis itself: seeding the catalogue, scheduled jobs."""
-
-PERSON = Actor(ref="person", role=Role.PRIVACY_OFFICER)
-"""The person themselves, acting on their own data from a public page or a link they were sent
-(sign-up, preferences, unsubscribe, re-confirmation, privacy requests); the audit log records
-``person``. Whatever they do concerns only their own data, which every purpose may hold, so the
-role is one that holds every purpose (``ALL_PURPOSES_ROLES``); it manages nothing else."""
 
 
 MAX_FAILED_SIGN_INS = 5

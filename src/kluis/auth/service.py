@@ -10,9 +10,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, insert, select, update
 
+from kluis.actors import Actor, Role, parse_role
 from kluis.audit import service as audit
 from kluis.audit.system_events import TokenCreated, TokenRevoked, UserCreated, UserPasswordReset
-from kluis.auth.rules import TOKEN_PREFIX, Actor, Role, parse_role, token_digest
+from kluis.auth.rules import TOKEN_PREFIX, token_digest
 from kluis.auth.tables import ApiToken, User
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
 

@@ -24,10 +24,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.system_events import StaffSignedIn, StaffSignInFailed, UserPasswordChanged
 from kluis.auth import rules
-from kluis.auth.rules import Actor, Role, token_digest
+from kluis.auth.rules import token_digest
 from kluis.auth.tables import SignInClient, StaffSession, User
 from kluis.errors import InvalidField, Unauthenticated
 from kluis.runtime import Kluis

@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine
 
 from kluis import db
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.system_events import BackupCreated, BackupRestored, KeyringRestored
-from kluis.auth.rules import Actor
 from kluis.backup import repository, stores
 from kluis.backup.errors import BackupInvalid
 from kluis.backup.reconcile import reconcile

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.backup import service as backup
 from kluis.compliance import repository, rules
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
 from kluis.consent.rules import Channel
 from kluis.errors import PermissionDenied
-from kluis.purposes.rules import LawfulBasis, parse_duration
+from kluis.purposes.rules import Duration, LawfulBasis, parse_duration
+from kluis.retention import service as retention_service
 from kluis.runtime import Kluis
 
 Check = Callable[[Kluis, datetime], list[Finding]]
@@ -263,9 +265,7 @@ def idle_broad_users(k: Kluis, now: datetime) -> list[Finding]:
 def retention_overdue(k: Kluis, now: datetime) -> list[Finding]:
     """Data kept past its purposes' retention (Art. 5(1)(e)): what a sweep at ``now`` would
     do, asked of the retention rules without changing anything."""
-    from kluis.retention import service as retention
-
-    report = retention.sweep(k, now, dry_run=True, keep_actions=False)
+    report = retention_service.sweep(k, now, dry_run=True, keep_actions=False)
     found = []
     if report.erased:
         found.append(
@@ -298,9 +298,6 @@ def retention_overdue(k: Kluis, now: datetime) -> list[Finding]:
 def keyring_backups_too_old(k: Kluis, now: datetime) -> list[Finding]:
     """No keyring snapshot outlives its window, or an erased person's key still exists
     (Art. 17; DESIGN.md invariant 2). Looks in ``KLUIS_BACKUP_DIR`` when it is set."""
-    from kluis.backup import service as backup
-    from kluis.purposes.rules import Duration
-
     directory = k.settings.backup_dir
     if directory is None:
         return []

@@ -9,8 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kluis.api import KluisDep, NowDep
 from kluis.compliance import notice
-from kluis.web.routes import HEADERS, KluisDep, NowDep, PageRoute, language
+from kluis.public.shell import HEADERS, PageRoute, language
 
 router = APIRouter(route_class=PageRoute, default_response_class=HTMLResponse)
 

@@ -14,7 +14,7 @@ def environment() -> Environment:
         loader=ChoiceLoader(
             [
                 PackageLoader("kluis.compliance", "templates"),
-                PackageLoader("kluis.web", "templates"),
+                PackageLoader("kluis.public", "templates"),
             ]
         ),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
 from kluis.contacts.fields import PERSONAL_FIELDS

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.compliance import findings, ropa, service
 from kluis.compliance.rules import has_high
 from kluis.compliance.schemas import (

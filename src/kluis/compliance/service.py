@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import BreachAffectedListed, BreachNotified, BreachRecorded
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import repository, rules
 from kluis.compliance.render import environment
 from kluis.errors import Conflict, InvalidField, KluisError, NotFound, PermissionDenied

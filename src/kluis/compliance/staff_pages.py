@@ -17,14 +17,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.compliance import findings, ropa, rules, service
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
 from kluis.locale.formats import say_date
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX, refused
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -140,21 +142,6 @@ SERVICE_MESSAGES = (
 )
 """What the compliance, audit and purposes services say when they refuse, listed so the
 extractor finds it for translation (a message with values in it stays English)."""
-
-
-def refused(
-    k: KluisDep, request: Request, session: sessions.Session, exc: PermissionDenied
-) -> HTMLResponse:
-    """The service's refusal as a 403 page that still offers the other compliance pages."""
-    return staff.render(
-        k,
-        request,
-        "staff/compliance_refused.html",
-        session,
-        staff.gettext(session.language, "Compliance"),
-        status=exc.status,
-        message=staff.error_text(session.language, exc),
-    )
 
 
 def _finding(f: rules.Finding) -> dict[str, Any]:
@@ -293,7 +280,7 @@ def breaches_page(request: Request, k: KluisDep, now: NowDep, session: SessionDe
 async def record_breach(
     request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     values: dict[str, Any] = {name: staff.text(form, name) for name in LABELS}
     values["categories"] = [c for c in form.getlist("categories") if isinstance(c, str)]
     try:
@@ -356,7 +343,7 @@ async def notify(
     breach_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     """Record that the authority or the people were told, or why they need not be."""
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     step = staff.text(form, "step")
     values = {name: staff.text(form, name) for name in LABELS}
     try:

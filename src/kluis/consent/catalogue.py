@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
+from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import NoticeAdded, TopicChanged, TopicCreated
-from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.consent import grant_rules, repository
 from kluis.consent.grant_rules import NoticeScope
 from kluis.consent.rules import Channel, Grounds, MessageKind

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.consent import catalogue, grant_rules
 from kluis.consent.rules import Channel
 from kluis.consent.schemas import (

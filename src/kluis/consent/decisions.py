@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.consent_events import DecisionMade, PermissionsRead
-from kluis.auth.rules import Actor, Role
 from kluis.consent import audience_repository, repository, rules
 from kluis.consent.catalogue import (
     _topic,

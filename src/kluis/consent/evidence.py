@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import EvidenceAdded, EvidenceRead
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import grant_rules, repository
 from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, NotFound, PermissionDenied

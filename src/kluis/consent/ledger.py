@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import ConsentLedgerRead, ConsentRecorded
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import grant_rules, repository, rules
 from kluis.consent.catalogue import (
     ConsentRefused,

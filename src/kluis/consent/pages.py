@@ -19,8 +19,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from kluis.actors import ALL_PURPOSES_ROLES
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
-from kluis.auth.rules import ALL_PURPOSES_ROLES
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue, ledger
 from kluis.consent import evidence as consent_evidence
 from kluis.consent.rules import Channel, Method
@@ -28,9 +30,10 @@ from kluis.contacts import flags
 from kluis.contacts import people as contacts
 from kluis.contacts.page_parts import FormError, display_name, form_error, needs_purpose
 from kluis.errors import InvalidField, KluisError, NotFound
-from kluis.web import staff
-from kluis.web.staff import HEADERS, PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.purposes.shell import working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import HEADERS, PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -129,7 +132,7 @@ def _page(
 def _person(
     k: KluisDep, session: sessions.Session, person_id: str, now: NowDep
 ) -> contacts.PersonView | None:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return None
     return contacts.read_person(k, session.actor, person_id, purpose.key, now)
@@ -210,7 +213,7 @@ async def record_grant(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     """A grant with its method, notice and (optionally) evidence."""
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     try:
         return await _grant(k, request, session, person_id, now, form)
     finally:
@@ -227,7 +230,7 @@ async def _grant(
 ) -> Response:
     posted = _fields(form, "channel", "topic", "method", "notice")
     upload = form.get("evidence")
-    working = staff.working_purpose(k, session)
+    working = working_purpose(k, session)
     if working is None:
         return needs_purpose(k, request, session)
     try:
@@ -287,7 +290,7 @@ def _notice(k: KluisDep, value: str) -> int:
 async def record_withdrawal(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     posted = _fields(form, "channel", "topic", "method")
     try:
         ledger.record(
@@ -310,7 +313,7 @@ async def record_flag(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     """An objection to direct marketing (Art. 21(3)) or a restriction (Art. 18), or lifting one."""
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     posted = _fields(form, "flag", "active", "method")
     try:
         flags.set_flag(

@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import ConsentReceiptIssued
-from kluis.auth.rules import Actor
 from kluis.consent import repository
 from kluis.errors import NotFound
 from kluis.purposes import repository as purposes_repo

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
+from kluis.auth.deps import ActorDep
 from kluis.consent import decisions, receipt
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as ledger_service

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import PersonPurposesChanged
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
 from kluis.contacts import repository as contacts_repo
 from kluis.errors import InvalidField, NotFound, PermissionDenied
 from kluis.purposes import repository as purposes_repo

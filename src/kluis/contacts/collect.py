@@ -12,9 +12,9 @@ from itertools import islice
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import SuppressionRemoved
-from kluis.auth.rules import Actor
 from kluis.contacts import repository, rules, writer
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.people import NewPerson, email_digest, normalise_context, taken_by

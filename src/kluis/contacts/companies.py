@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import CompanyCreated, CompanyUpdated
-from kluis.auth.rules import Actor
 from kluis.contacts.rules import INVISIBLE
 from kluis.contacts.tables import Company
 from kluis.errors import InvalidField, NotFound

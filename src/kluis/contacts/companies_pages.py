@@ -13,15 +13,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies
 from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import FIELD_LABELS
 from kluis.errors import InvalidField
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.purposes.shell import working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -106,7 +109,7 @@ def new_form(request: Request, k: KluisDep, session: SessionDep) -> HTMLResponse
 
 @router.post("/companies/new")
 async def create(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     values = _posted(form)
     try:
         made = companies.create_company(
@@ -127,7 +130,7 @@ def company_page(
     page: Page = 1,
 ) -> HTMLResponse:
     company = companies.get_company(k, company_id)
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     people: contacts_people.Page | None = None
     shown: list[str] = []
     if purpose is not None:
@@ -172,7 +175,7 @@ def edit_form(company_id: int, request: Request, k: KluisDep, session: SessionDe
 async def edit(
     company_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     values = _posted(form)
     try:
         companies.update_company(

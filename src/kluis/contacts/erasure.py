@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from kluis.actors import ERASE_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonErasedEvent, PersonMinimised, SuppressionAdded
-from kluis.auth.rules import ERASE_ROLES, Actor
 from kluis.contacts import hooks, repository
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.people import missing_error, purpose_for

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import FlagChanged, SuppressionAdded
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.contacts import repository
 from kluis.contacts.suppression import contact_digests
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased

@@ -11,15 +11,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from kluis.api import KluisDep
 from kluis.auth import sessions
 from kluis.contacts import companies, people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.rules import LANGUAGES, Relationship
 from kluis.errors import InvalidField, KluisError
 from kluis.purposes.rules import Purpose
-from kluis.web import staff
-from kluis.web.staff import KluisDep
-from kluis.web.vocabulary import N_
+from kluis.ui import staff
+from kluis.ui.vocabulary import N_
 
 FIELD_LABELS = {
     "given_name": N_("Given name"),

@@ -15,9 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES
+from kluis.api import KluisDep, NowDep
 from kluis.auth import service as users
 from kluis.auth import sessions
-from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies, people, person_forms
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import (
@@ -27,8 +29,9 @@ from kluis.contacts.page_parts import (
 from kluis.contacts.panels import EMPTY
 from kluis.errors import InvalidField
 from kluis.purposes.service import list_purposes
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
+from kluis.purposes.shell import working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -45,7 +48,7 @@ def _list(
     relationship: str | None,
     page: int,
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     error = None
@@ -96,7 +99,7 @@ def contacts_page(
 async def search_page(
     request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     return _list(
         k,
         request,
@@ -116,7 +119,7 @@ router.routes.extend(person_forms.router.routes)
 def person_page(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = people.read_person(k, session.actor, person_id, purpose.key, now)

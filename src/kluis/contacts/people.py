@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from kluis.actors import Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonRead, PersonSearched
-from kluis.auth.rules import Actor, holds_purpose
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS
 from kluis.errors import (

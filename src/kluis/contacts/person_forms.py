@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kluis.actors import ERASE_ROLES
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
-from kluis.auth.rules import ERASE_ROLES
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import collect, erasure, people, rectify
 from kluis.contacts.page_parts import (
     FormError,
@@ -30,9 +32,10 @@ from kluis.contacts.page_parts import (
 from kluis.contacts.rules import Relationship
 from kluis.errors import InvalidField, KluisError, PermissionDenied
 from kluis.purposes.rules import Purpose
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.purposes.shell import usable_purposes, working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 """Its routes are added to ``contacts.pages.router``, which the app includes."""
@@ -49,7 +52,7 @@ def _collectable(k: KluisDep, session: sessions.Session) -> list[Purpose]:
     """The purposes a new person may be collected for here: those the role holds, except a
     purpose covering everyone (privacy requests), which may use every field and would undo the
     minimisation of the form."""
-    return [p for p in staff.usable_purposes(k, session) if not p.covers_everyone]
+    return [p for p in usable_purposes(k, session) if not p.covers_everyone]
 
 
 def _chosen(offered: list[Purpose], keys: Iterable[str]) -> list[Purpose]:
@@ -75,7 +78,7 @@ def new_person_form(
     offered = _collectable(k, session)
     title = staff.gettext(session.language, "Add a person")
     if not purpose:
-        working = staff.working_purpose(k, session)
+        working = working_purpose(k, session)
         return staff.render(
             k,
             request,
@@ -104,7 +107,7 @@ def new_person_form(
 
 @router.post("/contacts/new")
 async def add_person(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     keys = [v for v in form.getlist("purposes") if isinstance(v, str)]
     chosen = _chosen(_collectable(k, session), keys)
     inputs = field_inputs(chosen, {})
@@ -140,7 +143,7 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             chosen=chosen,
             error=form_error(session.language, exc),
         )
-    working = staff.working_purpose(k, session)
+    working = working_purpose(k, session)
     if working is None or not (working.covers_everyone or working.key in keys):
         # work under a purpose the new person was collected for, so their page can be shown
         sessions.set_purpose(k, session, chosen[0].key)
@@ -183,7 +186,7 @@ def _edit_form(
 def edit_person_form(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = people.read_person(k, session.actor, person_id, purpose.key, now)
@@ -206,8 +209,8 @@ async def edit_person(
 ) -> Response:
     """Rectification (Art. 16) under the working purpose: only what changed is sent, so the
     audit entry names exactly the fields that were corrected."""
-    form = await staff.checked_form(request, session)
-    purpose = staff.working_purpose(k, session)
+    form = await checked_form(request, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = people.read_person(k, session.actor, person_id, purpose.key, now)
@@ -253,7 +256,7 @@ def erase_form(
     """The confirmation: what erasing does, and that it cannot be undone."""
     if session.role not in ERASE_ROLES:
         raise PermissionDenied(N_("only an admin or the privacy officer may erase a person"))
-    purpose = staff.working_purpose(k, session)
+    purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
     person = people.read_person(k, session.actor, person_id, purpose.key, now)
@@ -274,7 +277,7 @@ def erase_form(
 async def erase(
     person_id: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     reason = staff.text(form, "reason")
     if reason not in dict(ERASE_REASONS):
         raise InvalidField(N_("say why the person is erased"), field="reason")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import (
@@ -18,7 +19,6 @@ from kluis.audit.people_events import (
     PersonUpdated,
     SuppressionAdded,
 )
-from kluis.auth.rules import Actor
 from kluis.contacts import hooks, repository, rules
 from kluis.contacts.fields import BY_NAME, PersonalField
 from kluis.contacts.people import (

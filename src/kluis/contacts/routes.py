@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep, PurposeQuery
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
+from kluis.auth.deps import ActorDep
 from kluis.contacts import collect, erasure, people, rectify
 from kluis.contacts import companies as company_service
 from kluis.contacts.rules import Relationship

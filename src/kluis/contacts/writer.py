@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor, holds_purpose
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonCreated
-from kluis.auth.rules import Actor, holds_purpose
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME
 from kluis.db import bulk_time

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.consent_events import CampaignChanged
-from kluis.auth.rules import Actor, Role
 from kluis.consent import catalogue
 from kluis.consent import decisions as consent
 from kluis.consent.catalogue import parse_channel

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.consent import decisions as consent
 from kluis.consent.rules import MessageKind
 from kluis.contacts import people as contacts

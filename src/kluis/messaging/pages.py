@@ -19,15 +19,16 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from kluis.api import get_now
+from kluis.api import KluisDep, NowDep, get_now
 from kluis.auth import sessions
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue
 from kluis.consent.rules import REASONS, Channel, Reason
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import campaigns, service
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -158,7 +159,7 @@ def _campaign_values(form: FormData) -> dict[str, Any]:
 
 @router.post("/campaigns/new")
 async def compose(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     shown = {name: staff.text(form, name) for name in LABELS}
     try:
         made = campaigns.create_campaign(k, session.actor, _campaign_values(form), now)
@@ -197,7 +198,7 @@ async def send(
     background: BackgroundTasks,
 ) -> Response:
     """Start sending and go to the results at once; the sending goes on after the answer."""
-    await staff.checked_form(request, session)
+    await checked_form(request, session)
     transport = _transport(request)
     clock = _clock(request)
     _, claimed = campaigns.ready_to_send(k, session.actor, campaign_id, transport, clock())

@@ -16,16 +16,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request, Response, status
 
-from kluis.api import (
-    MAX_ID,
-    PROBLEMS,
-    ActorDep,
-    KluisDep,
-    NowDep,
-    PurposeQuery,
-    get_now,
-    problem_response,
-)
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery, get_now, problem_response
+from kluis.auth.deps import ActorDep
 from kluis.consent.rules import Basis, Decision, Reason
 from kluis.consent.schemas import DecisionPublic
 from kluis.errors import InvalidField, KluisError

@@ -9,7 +9,7 @@ asks a clear unsubscribe option in the footer of every commercial e-mail.
 
 from __future__ import annotations
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Role
+from kluis.actors import ALL_PURPOSES_ROLES, Role
 
 LANGUAGES = ("nl", "en")
 

@@ -16,9 +16,9 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
+from kluis.actors import PERSON, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import MessagesRead, MessageStatusChanged
-from kluis.auth.rules import PERSON, Actor
 from kluis.consent import decisions
 from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo

@@ -13,15 +13,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from kluis.actors import Role
+from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
-from kluis.auth.rules import Role
-from kluis.compliance.staff_pages import refused
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.purposes import service
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.purposes.shell import usable_purposes
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX, refused
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -160,7 +162,7 @@ def edit_form(key: str, request: Request, k: KluisDep, session: SessionDep) -> R
 async def change(
     key: str, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     purpose = service.get_purpose(k.engine, key)
     values = _posted(form)
     try:
@@ -170,3 +172,15 @@ async def change(
     except InvalidField as exc:
         return _form(k, request, session, purpose, values, exc)
     return staff.redirect(f"{PREFIX}/compliance/purposes#purpose-{key}")
+
+
+@router.post("/purpose")
+async def choose_purpose(request: Request, k: KluisDep, session: SessionDep) -> Response:
+    """Switch the purpose worked under; it decides which fields every page shows."""
+    form = await checked_form(request, session)
+    wanted = staff.text(form, "purpose")
+    if wanted and wanted not in {p.key for p in usable_purposes(k, session)}:
+        raise InvalidField("your role does not hold that purpose", field="purpose")
+    sessions.set_purpose(k, session, wanted or None)
+    back = staff.text(form, "back")
+    return staff.redirect(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/contacts")

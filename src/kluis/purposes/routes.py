@@ -6,7 +6,8 @@ import dataclasses
 
 from fastapi import APIRouter, status
 
-from kluis.api import PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.purposes import service
 from kluis.purposes.rules import Purpose
 from kluis.purposes.schemas import PurposeCreate, PurposePublic, PurposeUpdate

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 
-from kluis.auth.rules import Role
+from kluis.actors import Role
 
 
 class LawfulBasis(StrEnum):

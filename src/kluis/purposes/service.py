@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.system_events import PurposeChanged, PurposeCreated
-from kluis.auth.rules import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.purposes import repository
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor, Transfer, validation_errors

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import RequestAnswerSent
-from kluis.auth.rules import Actor
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.messaging import service as messaging

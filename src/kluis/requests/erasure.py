@@ -12,9 +12,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import SuppressionAdded
-from kluis.auth.rules import Actor
 from kluis.contacts import erasure as contacts
 from kluis.contacts import flags, people, suppression
 from kluis.contacts import repository as contacts_repo

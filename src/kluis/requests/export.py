@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import PersonExported
-from kluis.auth.rules import Actor
 from kluis.consent import catalogue, decisions
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent

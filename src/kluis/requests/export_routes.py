@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from kluis.api import PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.contacts.schemas import PersonCreated
 from kluis.requests import export
 

@@ -11,13 +11,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kluis.api import KluisDep, NowDep
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import service as messaging
 from kluis.requests import rules, service
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, NowDep, SessionDep
-from kluis.web.vocabulary import N_
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -83,7 +85,7 @@ def queue(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HT
 async def new_request(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
     """Take a request in (by letter, phone or at the desk): the person by e-mail address or id,
     and how they were verified if that is done already."""
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     values = {name: staff.text(form, name) for name in ("type", "who", "verified_by", "details")}
     who = values["who"]
     try:
@@ -157,7 +159,7 @@ async def act(
     now: NowDep,
     session: SessionDep,
 ) -> Response:
-    form = await staff.checked_form(request, session)
+    form = await checked_form(request, session)
     mail = staff.text(form, "mail") == "yes"
     transport = _transport(request)
     files: dict[str, bytes] = {}

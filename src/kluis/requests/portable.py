@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import ALL_PURPOSES_ROLES, Actor
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.consent import catalogue
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.messaging import service as messaging
 from kluis.messaging.routes import MAIL_PROBLEMS
 from kluis.requests import service

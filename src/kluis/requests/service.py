@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import RequestCreated, RequestExtended
-from kluis.auth.rules import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
 from kluis.contacts import flags as contacts_flags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.contacts import flags
 from kluis.contacts import rectify as contacts
 from kluis.messaging import service as messaging

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import RequestStatusChanged
-from kluis.auth.rules import Actor
 from kluis.errors import InvalidField
 from kluis.requests import repository, rules
 from kluis.requests.rules import Status

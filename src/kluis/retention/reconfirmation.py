@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kluis.auth.rules import PERSON
+from kluis.actors import PERSON
 from kluis.consent import ledger as consent
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules

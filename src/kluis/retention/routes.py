@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.retention import service
 from kluis.retention.repository import Hold
 

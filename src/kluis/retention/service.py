@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import ContractEnded
 from kluis.audit.system_events import LegalHoldChanged, RetentionApplied
-from kluis.auth.rules import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.consent import ledger
 from kluis.consent.rules import Status
 from kluis.contacts import erasure as contacts

@@ -8,7 +8,7 @@ import random
 import secrets
 from datetime import datetime, timedelta
 
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent

@@ -15,9 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import ExportWritten
-from kluis.auth.rules import Actor
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit.consent_events import ConsentRecorded
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonPurposesChanged, PersonUpdated
-from kluis.auth.rules import Actor
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
 from kluis.contacts import rectify as contacts

@@ -20,9 +20,9 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from kluis.actors import Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.request_events import ImportFinished, ImportStarted
-from kluis.auth.rules import Actor, holds_purpose
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import grant_rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused

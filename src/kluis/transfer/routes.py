@@ -21,8 +21,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Response, UploadFile, status
 
-from kluis.api import MAX_ID, PROBLEMS, ActorDep, KluisDep, NowDep
-from kluis.auth.rules import Actor
+from kluis.actors import Actor
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.auth.deps import ActorDep
 from kluis.db import utcnow
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository

@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
-from kluis.auth.rules import Actor
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME

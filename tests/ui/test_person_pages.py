@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ADMIN, NOW
 from factories import add_notice, add_person
+from kluis.actors import SYSTEM
 from kluis.audit import service as audit
-from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from kluis.auth.rules import PERSON
+from kluis.actors import PERSON
 from kluis.consent.rules import MessageKind
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
@@ -29,10 +29,10 @@ from kluis.contacts import rules as contact_rules
 from kluis.errors import InvalidField, NotFound, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
+from kluis.public import i18n, preferences
 from kluis.requests import service as requests
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
-from kluis.web import i18n, preferences
 
 """The person acting for themselves. Their own address is read under the privacy-requests
 purpose, which only the roles holding every purpose hold; the audit log names them ``person``."""

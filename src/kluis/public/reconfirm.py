@@ -17,14 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from kluis.api import KluisDep, NowDep
 from kluis.locale.formats import say_date
 from kluis.messaging.tokens import TokenInvalid
-from kluis.retention import reconfirmation
-from kluis.runtime import Kluis
-from kluis.web import i18n, preferences
-from kluis.web.routes import (
-    KluisDep,
-    NowDep,
+from kluis.public import i18n, preferences
+from kluis.public.shell import (
     PageRoute,
     _preferences_path,
     _topic_names,
@@ -32,6 +29,8 @@ from kluis.web.routes import (
     link_error,
     render,
 )
+from kluis.retention import reconfirmation
+from kluis.runtime import Kluis
 
 router = APIRouter(route_class=PageRoute, default_response_class=HTMLResponse)
 

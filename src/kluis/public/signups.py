@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, insert, select
 
-from kluis.auth.rules import PERSON
+from kluis.actors import PERSON
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
 from kluis.consent import ledger as consent
@@ -37,8 +37,8 @@ from kluis.contacts.fields import BY_NAME
 from kluis.errors import Conflict, InvalidField
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
+from kluis.public.tables import Signup
 from kluis.runtime import Kluis
-from kluis.web.tables import Signup
 
 """The person signing themselves up: collects their own data for the marketing purpose."""
 

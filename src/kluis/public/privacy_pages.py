@@ -20,15 +20,16 @@ from fastapi.responses import HTMLResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from kluis.api import KluisDep, NowDep
 from kluis.errors import KluisError
 from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
 from kluis.messaging.tokens import TokenInvalid
+from kluis.public import i18n, preferences, privacy
+from kluis.public.shell import PageRoute, language, link_error, message_page, render
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
-from kluis.web import i18n, preferences, privacy
-from kluis.web.limits import mail_limits
-from kluis.web.routes import KluisDep, NowDep, PageRoute, language, link_error, message_page, render
+from kluis.ui.limits import mail_limits
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,12 @@ from babel.messages.pofile import read_po
 
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.actors import SYSTEM
 from kluis.auth import service as auth
-from kluis.auth.rules import LOCK_MINUTES, MAX_CLIENT_FAILURES, MAX_FAILED_SIGN_INS, SYSTEM
+from kluis.auth.rules import LOCK_MINUTES, MAX_CLIENT_FAILURES, MAX_FAILED_SIGN_INS
+from kluis.auth.shell import COOKIE
 from kluis.runtime import Kluis
-from kluis.web import staff
+from kluis.ui import staff
 from staff_helpers import (
     PASSWORD,
     Clock,
@@ -35,7 +37,7 @@ from staff_helpers import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PO = ROOT / "src" / "kluis" / "web" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+PO = ROOT / "src" / "kluis" / "ui" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 BIRTH_DATE = "1990-02-03"
 
 
@@ -127,9 +129,7 @@ def test_the_sign_in_form_needs_no_token_but_signing_out_does(kluis: Kluis) -> N
 
 
 def _session_cookie(response: Any) -> str:
-    (cookie,) = [
-        c for c in response.headers.get_list("set-cookie") if c.startswith(f"{staff.COOKIE}=")
-    ]
+    (cookie,) = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{COOKIE}=")]
     return str(cookie).lower()
 
 
@@ -217,7 +217,7 @@ def test_a_wrong_password_shows_the_error_without_saying_which_part(kluis: Kluis
     assert wrong.status_code == unknown.status_code == 401
     assert "Verkeerd e-mailadres, wachtwoord of code" in wrong.text
     assert _error(wrong.text) == _error(unknown.text)
-    assert staff.COOKIE not in client.cookies
+    assert COOKIE not in client.cookies
 
 
 def _error(page: str) -> str:

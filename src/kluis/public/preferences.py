@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from kluis.auth.rules import PERSON
+from kluis.actors import PERSON
 from kluis.consent import catalogue, decisions, grant_rules
 from kluis.consent import ledger as consent
 from kluis.consent import rules as consent_rules

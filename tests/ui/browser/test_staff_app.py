@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from browser_helpers import Site, sign_in, work_for
 from conftest import ADMIN, NOW
 from factories import add_person
-from kluis.web.staff import COOKIE
+from kluis.auth.shell import COOKIE
 
 
 def test_sign_in_and_find_a_person_by_email(page: Page, site: Site) -> None:

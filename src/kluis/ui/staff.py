@@ -1,5 +1,7 @@
-"""The staff web app's shared parts: sessions from the cookie, CSRF checks, the purpose a user
-works under, Dutch and English (Babel catalogues), security headers, and rendering.
+"""The staff web app's shared parts: Dutch and English (Babel catalogues), security headers, the
+page route that turns failures into pages, and rendering. The session from the cookie and the
+CSRF check are ``kluis.auth.shell``; the purposes the header offers come from the layout
+provider the assembly installs (``app.state.layout``, ``kluis.purposes.shell.layout``).
 
 Pages are server-rendered Jinja2, autoescaped, with no inline script (the Content-Security-Policy
 forbids it) and no personal data in addresses: searches are POSTed, people are named by opaque
@@ -11,46 +13,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
 
-from kluis.api import get_kluis, get_now
-from kluis.auth import sessions
-from kluis.auth.rules import holds_purpose
-from kluis.errors import KluisError
+from kluis.actors import Role
+from kluis.errors import KluisError, PermissionDenied
 from kluis.locale.catalogues import compiled
 from kluis.locale.formats import say_duration
-from kluis.purposes.rules import Purpose
-from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
-from kluis.web.vocabulary import N_
+from kluis.ui.vocabulary import N_, VOCABULARY, english
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("nl", "en")
-COOKIE = "kluis_session"
 PREFIX = "/app"
-PASSWORD_CHANGE_PATHS = frozenset(
-    f"{PREFIX}/{page}" for page in ("password", "sign-out", "language")
-)
-"""The only pages a user who must change their password may open (the language too, to read it)."""
-
-KluisDep = Annotated[Kluis, Depends(get_kluis)]
-NowDep = Annotated[datetime, Depends(get_now)]
-
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
@@ -70,16 +58,12 @@ one script is htmx, served from this server (no CDN), which swaps parts of a pag
 def translations(language: str) -> NullTranslations:
     """The Babel catalogue of ``language``, read from its .po file (English is the source)."""
     if language == "en":
-        from kluis.web.vocabulary import VOCABULARY, english
-
         words = Catalog(locale="en")
         for key in VOCABULARY:
             if english(key) != key:
                 words.add(key, english(key))
         return compiled(words)
-    source = (
-        resources.files("kluis.web") / "translations" / language / "LC_MESSAGES" / "messages.po"
-    )
+    source = resources.files("kluis.ui") / "translations" / language / "LC_MESSAGES" / "messages.po"
     with source.open("rb") as handle:
         return compiled(read_po(handle, locale=language))
 
@@ -87,7 +71,7 @@ def translations(language: str) -> NullTranslations:
 @lru_cache(maxsize=len(LANGUAGES))
 def environment(language: str) -> Environment:
     env = Environment(
-        loader=PackageLoader("kluis.web", "templates"),
+        loader=PackageLoader("kluis.ui", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -112,6 +96,32 @@ def error_text(language: str, exc: KluisError) -> str:
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
 UNEXPECTED = N_("Something went wrong on our side; it has been logged.")
 NOT_VALID = N_("That address or form is not valid. Go back and try again.")
+
+
+class StaffSession(Protocol):
+    """What a page and its layout need of the signed-in user's session (``auth.sessions.Session``
+    is one): the shell stands below ``auth`` and does not import it."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def csrf(self) -> str: ...
+    @property
+    def purpose(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def must_change_password(self) -> bool: ...
+
+
+LayoutProvider = Callable[[Kluis, StaffSession], dict[str, Any]]
+"""What the layout shows around every page for a signed-in user (the purposes to choose from and
+the one worked under), installed by the assembly as ``app.state.layout``."""
+
+NO_LAYOUT: dict[str, Any] = {"purposes": [], "purpose": None}
+"""The layout without a session (the sign-in and error pages)."""
 
 
 class SignInNeeded(Exception):
@@ -174,7 +184,7 @@ def _plain(request: Request, status: int, message: str | KluisError) -> HTMLResp
     )
 
 
-def request_language(request: Request, session: sessions.Session | None = None) -> str:
+def request_language(request: Request, session: StaffSession | None = None) -> str:
     if session is not None:
         return session.language
     wanted = request.cookies.get("kluis_lang")
@@ -188,66 +198,25 @@ def secure_cookies(k: Kluis) -> bool:
     return urlsplit(k.settings.base_url).scheme == "https"
 
 
-def session_of(request: Request, k: KluisDep, now: NowDep) -> sessions.Session:
-    found = sessions.current(k, request.cookies.get(COOKIE), now)
-    if found is None:
-        raise SignInNeeded
-    if found.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
-        raise PasswordChangeNeeded
-    return found
-
-
-SessionDep = Annotated[sessions.Session, Depends(session_of)]
-
-
-async def checked_form(request: Request, session: sessions.Session) -> FormData:
-    """The posted form, after its CSRF token was found to be the session's (OWASP: synchroniser
-    token pattern; SameSite=Lax cookies are the second line)."""
-    form = await request.form()
-    token = form.get("csrf")
-    if not sessions.csrf_ok(session, token if isinstance(token, str) else None):
-        raise Forbidden
-    return form
-
-
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
-
-
-def usable_purposes(k: Kluis, session: sessions.Session) -> list[Purpose]:
-    """The purposes the user's role holds, in catalogue order."""
-    return [
-        p
-        for p in list_purposes(k.engine)
-        if not p.covers_everyone and holds_purpose(session.role, p.roles)
-    ] + [
-        p
-        for p in list_purposes(k.engine)
-        if p.covers_everyone and holds_purpose(session.role, p.roles)
-    ]
-
-
-def working_purpose(k: Kluis, session: sessions.Session) -> Purpose | None:
-    """The purpose chosen in the header, if the role still holds it."""
-    for purpose in usable_purposes(k, session):
-        if purpose.key == session.purpose:
-            return purpose
-    return None
 
 
 def render(
     k: Kluis,
     request: Request,
     template: str,
-    session: sessions.Session | None,
+    session: StaffSession | None,
     title: str,
     *,
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
     language = request_language(request, session)
-    purposes = usable_purposes(k, session) if session is not None else []
+    layout: dict[str, Any] = (
+        request.app.state.layout(k, session) if session is not None else NO_LAYOUT
+    )
     body = (
         environment(language)
         .get_template(template)
@@ -256,13 +225,27 @@ def render(
             title=title,
             organisation=k.settings.organisation_name,
             session=session,
-            purposes=purposes,
-            purpose=working_purpose(k, session) if session is not None else None,
+            **layout,
             path=request.url.path,
             **context,
         )
     )
     return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+
+def refused(
+    k: Kluis, request: Request, session: StaffSession, exc: PermissionDenied
+) -> HTMLResponse:
+    """The service's refusal as a 403 page that still offers the other compliance pages."""
+    return render(
+        k,
+        request,
+        "staff/compliance_refused.html",
+        session,
+        gettext(session.language, "Compliance"),
+        status=exc.status,
+        message=error_text(session.language, exc),
+    )
 
 
 def redirect(path: str) -> RedirectResponse:

@@ -33,11 +33,11 @@ from kluis.contacts import people as contacts
 from kluis.locale.formats import say_duration
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
+from kluis.public import i18n
+from kluis.public.signups import purge_signups
+from kluis.public.tables import Signup
 from kluis.purposes.service import change_purpose
 from kluis.runtime import Kluis
-from kluis.web import i18n
-from kluis.web.signups import purge_signups
-from kluis.web.tables import Signup
 from mailserver import MailServer, mail_server
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) KluisTest/1.0"
@@ -304,7 +304,7 @@ def test_an_unexpected_failure_gives_a_page_not_json(
     def broken(*_args: Any) -> None:
         raise RuntimeError("the database fell over")
 
-    monkeypatch.setattr("kluis.web.preferences.load", broken)
+    monkeypatch.setattr("kluis.public.preferences.load", broken)
     page = assert_page(
         client.get(f"/preferences/{sign(kluis, 'preferences', person)}?lang=en"),
         500,
@@ -838,7 +838,7 @@ def test_accept_language() -> None:
 def test_sign_ups_for_one_address_stop_mailing_after_five_an_hour(
     kluis: Kluis, smtp: MailServer, client: TestClient
 ) -> None:
-    from kluis.web.limits import PER_ADDRESS
+    from kluis.ui.limits import PER_ADDRESS
 
     add_notices(kluis)
     data = signup_data(kluis, "same.address@example.com", "nl")

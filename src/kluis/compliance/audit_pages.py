@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kluis.api import KluisDep
 from kluis.audit import service
 from kluis.auth import sessions
-from kluis.compliance.staff_pages import refused
+from kluis.auth.shell import SessionDep, checked_form
 from kluis.errors import PermissionDenied
-from kluis.web import staff
-from kluis.web.staff import PREFIX, KluisDep, SessionDep
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX, refused
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
@@ -69,7 +70,7 @@ def audit_page(
 @router.post("/compliance/audit/verify")
 async def verify(request: Request, k: KluisDep, session: SessionDep) -> Response:
     """Walk the whole chain (it reads every entry, so it is a button, not a page load)."""
-    await staff.checked_form(request, session)
+    await checked_form(request, session)
     try:
         service.may_read(session.actor)
     except PermissionDenied as exc:

@@ -25,10 +25,10 @@ from pydantic import SecretStr
 from browser_helpers import ADMIN_EMAIL, NOTICE_NL, PASSWORD, Site
 from conftest import MASTER_KEY, NOW
 from factories import EVERY_PAIR
+from kluis.actors import SYSTEM
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.auth import service as auth
-from kluis.auth.rules import SYSTEM
 from kluis.consent import catalogue
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.opening import open_kluis

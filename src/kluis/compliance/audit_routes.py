@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kluis.api import MAX_SEQ, PROBLEMS, ActorDep, KluisDep
+from kluis.api import MAX_SEQ, PROBLEMS, KluisDep
 from kluis.audit import service
 from kluis.audit.schemas import AuditEntryPublic, VerificationPublic
+from kluis.auth.deps import ActorDep
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEMS)
 

@@ -365,7 +365,7 @@ def test_one_address_gets_at_most_five_mails_an_hour_and_the_page_does_not_tell(
 def test_one_client_sending_too_many_forms_is_asked_to_wait(
     kluis: Kluis, smtp: MailServer, client: TestClient
 ) -> None:
-    from kluis.web.limits import PER_CLIENT
+    from kluis.ui.limits import PER_CLIENT
 
     for n in range(PER_CLIENT):
         assert ask(client, f"someone{n}@example.com").status_code == 200

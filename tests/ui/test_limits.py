@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kluis.web.limits import SlidingWindow
+from kluis.ui.limits import SlidingWindow
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
