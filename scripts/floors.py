@@ -44,7 +44,9 @@ LAYOUT: list[tuple[str, ...]] = [
     ("public",),
     ("compliance",),
     ("slices", "models"),
-    ("app", "migrations"),
+    ("opening",),
+    ("app", "migrations", "cli_init"),
+    ("cli_serve",),
     ("cli",),
     ("__main__",),
 ]
@@ -66,6 +68,12 @@ class Import:
 def part_of(module: str) -> str | None:
     bits = module.split(".")
     return bits[1] if len(bits) > 1 and bits[0] == "kluis" else None
+
+
+def _is_module(root: Path, module: str) -> bool:
+    """Whether ``module`` (``kluis.x.y``) is a module or package of the tree, not a name in one."""
+    path = root.parent.joinpath(*module.split("."))
+    return path.is_dir() or path.with_suffix(".py").exists()
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -94,9 +102,14 @@ def imports(root: Path) -> Iterator[Import]:
                 if node.level:
                     package = module.split(".")
                     keep = len(package) - node.level + (1 if path.name == "__init__.py" else 0)
-                    targets = [".".join(package[:keep] + ([node.module] if node.module else []))]
+                    base = ".".join(package[:keep] + ([node.module] if node.module else []))
                 else:
-                    targets = [node.module or ""]
+                    base = node.module or ""
+                # `from kluis import db` imports the part `db`: name each module imported
+                targets = [
+                    f"{base}.{alias.name}" if _is_module(root, f"{base}.{alias.name}") else base
+                    for alias in node.names
+                ]
             else:
                 continue
             nearby = " ".join(lines[max(node.lineno - 2, 0) : node.lineno])

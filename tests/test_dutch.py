@@ -8,13 +8,11 @@ regexes for code names. What is allowed although it looks like one is listed in 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from fastapi.testclient import TestClient
 
 from conftest import ADMIN, NOW
@@ -28,8 +26,8 @@ from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
-from staff_helpers import cheap_argon2, choose, csrf_of, make_user, sign_in
+from mailserver import MailServer
+from staff_helpers import choose, csrf_of, make_user, sign_in
 
 ENGLISH = re.compile(
     r"\b(the|with|your|you|already|please|this|that|which|been|should|exists|person|number|"
@@ -185,12 +183,6 @@ def _link(text: str, path: str) -> str:
     return f"{url.path}?{url.query}" if url.query else url.path
 
 
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
-
-
 def client_of(kluis: Kluis, smtp: MailServer) -> TestClient:
     app = create_app(kluis)
     app.dependency_overrides[get_now] = lambda: NOW
@@ -279,10 +271,7 @@ STAFF_PAGES = (
 )
 
 
-def test_every_staff_page_and_its_errors_are_dutch(
-    kluis: Kluis, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cheap_argon2(monkeypatch)
+def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServer) -> None:
     seen = Seen(kluis)
     person = add_person(kluis, ADMIN, NOW, 3, language="nl")
     client = client_of(kluis, smtp)

@@ -17,6 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -148,8 +149,6 @@ def downgrade(engine: Engine, store: str, revision: str) -> None:
 
 
 def current_revision(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -24,6 +24,7 @@ state is updated with the same ``apply`` the rebuild uses, so the two cannot dis
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -343,8 +344,6 @@ def fold(events: Iterable[Event]) -> dict[tuple[Channel, str], Permission]:
 
 def add_months(at: datetime, months: int) -> datetime:
     """``at`` plus whole months, clamped to the month's last day (a re-confirm-by date)."""
-    import calendar
-
     index = at.month - 1 + months
     year, month = at.year + index // 12, index % 12 + 1
     return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))

@@ -53,6 +53,7 @@ def person_vcard(
     to the id because RFC 6350 requires an FN and a card may be written for a purpose that
     cannot see names.
     """
+    # lazy: vobject (~0.03 s) is needed only when a vCard is read or written
     import vobject
 
     shown = {k: v for k, v in values.items() if v is not None and v not in ("", [])}

@@ -8,9 +8,10 @@ invariant 3).
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -92,9 +93,6 @@ class Duration:
 
     def after(self, start: date) -> date:
         """``start`` plus this duration; a day past the end of a month clamps to its last day."""
-        import calendar
-        from datetime import timedelta
-
         month_index = start.month - 1 + self.months + 12 * self.years
         year = start.year + month_index // 12
         month = month_index % 12 + 1
@@ -115,6 +113,7 @@ def parse_duration(text: str) -> Duration:
 
 @lru_cache(maxsize=1)
 def _taxonomy() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    # lazy: fideslang's taxonomy takes ~0.12 s to import; most commands never check a key
     from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
     return (
@@ -126,6 +125,7 @@ def _taxonomy() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 def data_category_names() -> dict[str, str]:
     """Readable names of the fideslang data categories, for notices and the record."""
+    # lazy: fideslang's taxonomy takes ~0.12 s to import; most commands never check a key
     from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
     return {c.fides_key: c.name or c.fides_key for c in DEFAULT_TAXONOMY.data_category}

@@ -19,12 +19,11 @@ from rich.progress import (
 
 from kluis import console
 from kluis.db import utcnow
-from kluis.errors import InvalidField
 from kluis.transfer import demo as demo_service
 from kluis.transfer import export as export_service
 from kluis.transfer import pipeline
 from kluis.transfer.job import ImportOptions
-from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.columns import declaration
 from kluis.transfer.rules.matching import Duplicates
 
 commands = console.Commands()
@@ -33,22 +32,6 @@ contacts_app = console.Commands()
 
 SHOWN = 20
 """Rejected and skipped lines printed after an import; the rest are counted."""
-
-
-def _declaration(
-    topic: str | None, channel: str | None, method: str | None, notice: int | None
-) -> ConsentDeclaration | None:
-    given = {"topic": topic, "channel": channel, "method": method, "notice": notice}
-    if all(v is None for v in given.values()):
-        return None
-    missing = [name for name, v in given.items() if v is None]
-    if missing:
-        raise InvalidField(
-            "a consent declaration needs all four of --consent-topic, --consent-channel, "
-            f"--consent-method and --consent-notice; missing: --consent-{missing[0]}",
-            field=f"consent_{missing[0]}",
-        )
-    return ConsentDeclaration(str(topic), str(channel), str(method), int(str(notice)))
 
 
 @contacts_app.command("import")
@@ -113,7 +96,7 @@ def contacts_import(
         relationship=relationship,
         language=language,
         mapping=tuple(map_ or ()),
-        consent=_declaration(consent_topic, consent_channel, consent_method, consent_notice),
+        consent=declaration(consent_topic, consent_channel, consent_method, consent_notice),
         duplicates=duplicates,
     )
     show = not as_json and console.err.is_terminal

@@ -193,6 +193,7 @@ def _outside(first: int, last: int) -> Reject:
 def card_cells(text: str) -> list[str]:
     """The personal fields of one vCard; properties no field holds (photos, URLs, X-…) are not
     read at all. A card vobject cannot parse gives a row that fails validation."""
+    # lazy: vobject (~0.03 s) is needed only when a vCard is read or written
     import vobject
 
     try:

@@ -28,7 +28,7 @@ from kluis.db import utcnow
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository
 from kluis.transfer.job import ImportOptions, job_state
-from kluis.transfer.rules.columns import ConsentDeclaration
+from kluis.transfer.rules.columns import ConsentDeclaration, declaration
 from kluis.transfer.rules.matching import Duplicates
 from kluis.transfer.schemas import ImportJobPublic
 
@@ -102,9 +102,7 @@ def create_import(
     """Upload a file to import. The file and options are checked at once (unknown columns and
     consent columns without a declaration are refused, 422); the rows are imported after the
     answer. Follow the job at `GET /api/v1/imports/{id}`."""
-    from kluis.transfer.cli import _declaration
-
-    declaration: ConsentDeclaration | None = _declaration(
+    consent: ConsentDeclaration | None = declaration(
         consent_topic, consent_channel, consent_method, consent_notice
     )
     options = ImportOptions(
@@ -112,7 +110,7 @@ def create_import(
         relationship=relationship,
         language=language,
         mapping=tuple(map or ()),
-        consent=declaration,
+        consent=consent,
         duplicates=duplicates,
     )
     folder = _upload_folder(kluis, now)

@@ -121,6 +121,24 @@ class ConsentDeclaration:
     notice_id: int
 
 
+def declaration(
+    topic: str | None, channel: str | None, method: str | None, notice: int | None
+) -> ConsentDeclaration | None:
+    """The declaration the import's options make (the CLI's and the API's alike): none, or all
+    four parts; a partial one is refused, naming the first part missing."""
+    given = {"topic": topic, "channel": channel, "method": method, "notice": notice}
+    if all(v is None for v in given.values()):
+        return None
+    missing = [name for name, v in given.items() if v is None]
+    if missing:
+        raise InvalidField(
+            "a consent declaration needs all four of --consent-topic, --consent-channel, "
+            f"--consent-method and --consent-notice; missing: --consent-{missing[0]}",
+            field=f"consent_{missing[0]}",
+        )
+    return ConsentDeclaration(str(topic), str(channel), str(method), int(str(notice)))
+
+
 @dataclass(frozen=True)
 class Column:
     index: int
