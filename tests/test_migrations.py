@@ -3,11 +3,15 @@ database then matches the models exactly, on SQLite and PostgreSQL, for both sto
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 
 import kluis.models  # noqa: F401
@@ -93,3 +97,55 @@ def test_person_index_keeps_its_rows_when_it_loses_its_rowid(tmp_path: Path) -> 
         assert state()[0] == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("store", ["data", "keyring"])
+def test_the_heads_read_from_the_scripts_are_alembics(store: str) -> None:
+    """``db.heads`` reads the scripts' text so an opening need not load Alembic; it must name
+    the revisions Alembic itself would upgrade to."""
+    config = db._alembic_config(store)
+    assert db.heads(store) == frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_a_store_is_migrated_only_while_it_is_behind(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
+    try:
+        with engine.connect() as conn:
+            assert db.stored_revisions(conn) == frozenset()
+            assert db.current_revision(conn) is None
+        db.upgrade(engine, "data", "d0010")
+        with engine.connect() as conn:
+            assert db.current_revision(conn) == "d0010"
+        db.upgrade(engine, "data")
+        with engine.connect() as conn:
+            assert db.stored_revisions(conn) == db.heads("data")
+        db.upgrade(engine, "data")  # at the head: nothing to do, and nothing breaks
+        with engine.connect() as conn:
+            assert db.stored_revisions(conn) == db.heads("data")
+    finally:
+        engine.dispose()
+
+
+def test_opening_an_up_to_date_store_loads_no_alembic(tmp_path: Path) -> None:
+    """Nearly every command opens stores that are up to date: that costs no Alembic, no Mako
+    and no table module the command does not use (a command's start-up, issue 15)."""
+    env = {**os.environ, "KLUIS_DATA_DIR": str(tmp_path / "data")}
+    run = [sys.executable, "-c"]
+    subprocess.run(
+        [*run, "from kluis.cli import main; main()", "init"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    script = (
+        "import sys\n"
+        "from kluis.opening import open_kluis\n"
+        "from kluis.settings import Settings\n"
+        "open_kluis(Settings()).close()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako'}))\n"
+    )
+    done = subprocess.run(
+        [*run, script], env=env, check=True, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"

@@ -10,14 +10,13 @@ rather than left in the free list, WAL for concurrent readers, and foreign keys 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -126,7 +126,44 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config(store: str) -> Config:
+_SCRIPT_REVISION = re.compile(
+    r'^(revision|down_revision)(?:\s*:[^=\n]*)?\s*=\s*(?:"([^"\n]*)"|None)\s*$', re.MULTILINE
+)
+
+
+@lru_cache(maxsize=2)
+def heads(store: str) -> frozenset[str]:
+    """The newest revisions of ``store``'s migrations (``data`` or ``keyring``), read from the
+    scripts' text: nearly every opening finds its stores up to date, and answering that without
+    Alembic (with Mako and every slice's tables) keeps a command's start-up short. A script this
+    does not understand (a merge, a computed revision) gives no heads, so Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (resources.files("kluis") / "migrations" / store / "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        found = {m.group(1): m.group(2) for m in _SCRIPT_REVISION.finditer(script.read_text())}
+        if "revision" not in found or "down_revision" not in found:
+            return frozenset()
+        revisions.add(found["revision"])
+        if found["down_revision"] is not None:
+            parents.add(found["down_revision"])
+    return frozenset(revisions - parents)
+
+
+def stored_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions Alembic recorded in the store (none before the first migration)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return frozenset()
+    return frozenset(
+        connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+    )
+
+
+def _alembic_config(store: str) -> Any:
+    # lazy: Alembic, Mako and every table's module load only when a store is migrated
+    from alembic.config import Config
+
     cfg = Config()
     location = resources.files("kluis") / "migrations" / store
     cfg.set_main_option("script_location", str(location))
@@ -134,7 +171,16 @@ def _alembic_config(store: str) -> Config:
 
 
 def upgrade(engine: Engine, store: str, revision: str = "head") -> None:
-    """Apply the Alembic migrations of ``store`` (``data`` or ``keyring``) to ``engine``."""
+    """Apply the Alembic migrations of ``store`` (``data`` or ``keyring``) to ``engine``; a store
+    already at the newest revision is left alone without loading Alembic."""
+    if revision == "head":
+        newest = heads(store)
+        with engine.connect() as connection:
+            if newest and stored_revisions(connection) == newest:
+                return
+    # lazy: as in _alembic_config
+    from alembic import command
+
     cfg = _alembic_config(store)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
@@ -142,6 +188,9 @@ def upgrade(engine: Engine, store: str, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, store: str, revision: str) -> None:
+    # lazy: as in _alembic_config
+    from alembic import command
+
     cfg = _alembic_config(store)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
@@ -149,7 +198,8 @@ def downgrade(engine: Engine, store: str, revision: str) -> None:
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The store's migration revision (one: Kluis's migrations are a single line)."""
+    return next(iter(sorted(stored_revisions(connection))), None)
 
 
 def to_db_time(value: datetime) -> datetime:

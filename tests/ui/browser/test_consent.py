@@ -47,6 +47,8 @@ def test_record_a_phone_consent_with_its_recording(page: Page, site: Site) -> No
     grant.get_by_label("Hoe").select_option(label="opname van telefoongesprek")
     # only the wordings asking for phone and offers are offered, swapped in as the choice changed
     wording = grant.get_by_label("Getoonde tekst")
+    # each choice swaps the list in; wait for the last one (the lists before it look alike)
+    expect(grant.locator("#grant-notice-field")).to_have_attribute("data-for", "phone offers")
     expect(wording.locator("option")).to_have_count(2)
     expect(wording).not_to_contain_text("nieuwsbrief per e-mail")
     wording.select_option(index=1)
