@@ -344,7 +344,9 @@ def test_the_grant_form_offers_only_wordings_for_its_channel_and_topic(
         f"/app/contacts/{person}/consent/wordings", params={"channel": "phone", "topic": "offers"}
     )
     assert fragment.status_code == 200
-    assert fragment.text.lstrip().startswith('<div id="grant-notice-field">')
+    assert fragment.text.lstrip().startswith(
+        '<div id="grant-notice-field" data-for="phone offers">'
+    )
     assert f'<option value="{phone}">{phone} (nl)' in fragment.text
     assert f'<option value="{email}">{email} (en)' not in fragment.text
     none = client.get(
