@@ -27,8 +27,16 @@ METHODS = [
     ("**/audit_pages.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),
-    ("contacts/rules.py", "python"),  # refusals a page shows, marked N_
+    ("**/panels.py", "python"),
+    ("contacts/page_parts.py", "python"),
+    ("contacts/person_forms.py", "python"),
+    # refusals a page shows, marked N_
+    ("contacts/rules.py", "python"),
     ("contacts/people.py", "python"),
+    ("contacts/collect.py", "python"),
+    ("contacts/rectify.py", "python"),
+    ("contacts/companies.py", "python"),
+    ("auth/sessions.py", "python"),
 ]
 
 

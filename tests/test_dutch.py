@@ -313,6 +313,13 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     seen.page("new person, bad phone", client.post("/app/contacts/new", data=bad), 422)
     taken = bad | {"phone": "+31 6 12345678", "email": "fenna.brouwersma3@example.com"}
     seen.page("new person, address taken", client.post("/app/contacts/new", data=taken), 409)
+    for what, change in [
+        ("bad e-mail", {"email": "sanne@"}),
+        ("name too long", {"given_name": "S" * 500}),
+        ("invisible characters", {"given_name": "San\u200bne"}),
+    ]:
+        refused = client.post("/app/contacts/new", data=bad | {"phone": ""} | change)
+        seen.page(f"new person, {what}", refused, 422)
     seen.check()
 
 

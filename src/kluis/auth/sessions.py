@@ -31,6 +31,7 @@ from kluis.auth import rules
 from kluis.auth.rules import token_digest
 from kluis.auth.tables import SignInClient, StaffSession, User
 from kluis.errors import InvalidField, Unauthenticated
+from kluis.locale import N_
 from kluis.runtime import Kluis
 
 _hasher = PasswordHasher()
@@ -286,6 +287,8 @@ def change_password(
         raise InvalidField(
             f"the new password needs at least {MIN_PASSWORD_LENGTH} characters",
             field="new_password",
+            msgid=N_("The new password needs at least %(most)s characters."),
+            values={"most": str(MIN_PASSWORD_LENGTH)},
         )
     if new_password == current_password:
         raise InvalidField(

@@ -217,7 +217,9 @@ def _time(form: FormData, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidField(
-            f"{name} is a date and time such as 2026-03-14T09:30", field=name
+            f"{name} is a date and time such as 2026-03-14T09:30",
+            field=name,
+            msgid=N_("Give a date and time, such as 2026-03-14T09:30."),
         ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 

@@ -25,6 +25,7 @@ from kluis.errors import (
     PurposeRefused,
 )
 from kluis.ids import new_person_ids
+from kluis.locale import N_
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -75,6 +76,10 @@ def _prepare(
                 f"{name} ({declared.category}) is used by none of the purposes given ({keys}); "
                 "collect it only for a purpose that needs it (Art. 5(1)(c))",
                 field=name,
+                msgid=N_(
+                    "None of the chosen purposes uses this field; leave it out, or choose a "
+                    "purpose that needs it."
+                ),
             )
         stored[name] = rules.normalise(declared, value, ctx)
     return _Prepared(item, relationship, language, stored)

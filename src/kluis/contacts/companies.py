@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import CompanyCreated, CompanyUpdated
-from kluis.contacts.rules import INVISIBLE
+from kluis.contacts.rules import INVISIBLE, INVISIBLE_REFUSED
 from kluis.contacts.tables import Company
 from kluis.errors import InvalidField, NotFound
 from kluis.runtime import Kluis
@@ -47,6 +47,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
                     f"{name} contains invisible or direction-changing characters (zero-width "
                     "spaces, bidirectional controls); type it again without them",
                     field=name,
+                    msgid=INVISIBLE_REFUSED,
                 )
         if name == "name" and not value:
             raise InvalidField("a company needs a name", field="name")

@@ -37,6 +37,7 @@ from kluis.errors import (
     InvalidField,
     PurposeRefused,
 )
+from kluis.locale import N_
 from kluis.purposes.rules import LawfulBasis, Purpose
 from kluis.runtime import Kluis
 
@@ -93,6 +94,10 @@ def update_person(
                     f"purpose {purpose.key!r} may not use {name} ({declared.category}); change it "
                     "under a purpose that uses it",
                     field=name,
+                    msgid=N_(
+                        "The purpose you work under does not use this field; change it while "
+                        "working under a purpose that does."
+                    ),
                 )
             if value is None:
                 values[name] = None
@@ -123,6 +128,10 @@ def update_person(
                     f"the purpose you work under ({purpose.key}) cannot be removed while you "
                     "work under it; work under another purpose of the person's",
                     field="purposes",
+                    msgid=N_(
+                        "The purpose you work under cannot be removed while you work under it; "
+                        "work under another purpose of the person's."
+                    ),
                 )
             events.extend(_change_purposes(k, conn, actor, current, wanted, purpose, now))
         if values:

@@ -26,6 +26,13 @@ from kluis.errors import InvalidField
 from kluis.locale import N_
 from kluis.purposes.rules import LawfulBasis, Purpose
 
+INVISIBLE_REFUSED = N_(
+    "This contains invisible or direction-changing characters (zero-width spaces, bidirectional "
+    "controls), which could make it read differently or hide it from search; type it again "
+    "without them."
+)
+"""The page's words for a refusal of invisible characters (in a person's or a company's field)."""
+
 
 class Relationship(StrEnum):
     """Customers are treated differently from prospects and other contacts (brief 1, 5)."""
@@ -57,6 +64,7 @@ def parse_language(value: str) -> str:
         raise InvalidField(
             f"language is not supported; use one of {', '.join(LANGUAGES)}",
             field="language",
+            msgid=N_("This language is not supported; choose Dutch or English."),
         )
     return value
 
@@ -123,6 +131,10 @@ def normalise_email(value: str) -> str:
             "email is not a valid address: an address is a name, one @ and a domain with a "
             "dot, without spaces",
             field="email",
+            msgid=N_(
+                "This is not an e-mail address: an address is a name, one @ and a domain with a "
+                "dot, without spaces."
+            ),
         ) from None
 
 
@@ -272,17 +284,26 @@ def normalise(field: PersonalField, value: str | list[str], ctx: NormaliseContex
                     "(zero-width spaces, bidirectional controls), which could make it read "
                     "differently or hide it from search; type it again without them",
                     field=field.name,
+                    msgid=INVISIBLE_REFUSED,
                 )
         if not stored:
             raise InvalidField(
-                f"{field.name} is empty; leave it out or send null to clear it", field=field.name
+                f"{field.name} is empty; leave it out or send null to clear it",
+                field=field.name,
+                msgid=N_("This is empty; leave it out to clear it."),
             )
         if _CONTROL.search(stored):
-            raise InvalidField(f"{field.name} contains control characters", field=field.name)
+            raise InvalidField(
+                f"{field.name} contains control characters",
+                field=field.name,
+                msgid=N_("This contains control characters; type it again without them."),
+            )
     if len(stored) > field.max_length:
         raise InvalidField(
             f"{field.name} is {len(stored)} characters long; at most {field.max_length} fit",
             field=field.name,
+            msgid=N_("This is %(length)s characters long; at most %(most)s fit."),
+            values={"length": str(len(stored)), "most": str(field.max_length)},
         )
     return stored
 
