@@ -8,8 +8,8 @@ audit chain of their ``person.created`` entries (written by ``audit.record``). T
 digests rise, so they are appended to the indexes: at 1M people, random ones made the writing
 take about 2.5 times as long and measured nothing more.
 
-Then makes the measured people through the real services (``contacts.service.create_people``,
-``consent.service.add_evidence`` and ``consent.service.record``): each has a phone recording as
+Then makes the measured people through the real services (``contacts.collect.create_people``,
+``consent.evidence.add_evidence`` and ``consent.ledger.record``): each has a phone recording as
 evidence and 100 consent events (granted and withdrawn in turn on the four default topics, on
 web forms with a notice, the source IP and user agent sealed), and 100 message rows whose
 decision columns follow that ledger (a quarter transactional; commercial ones sent on a live
@@ -24,7 +24,7 @@ one-off), one warm-up person first and not counted:
 - ``requests.export.access_package``, and it rendered as JSON, for each measured person;
   baseline: plain sqlite3 SELECTs of the same rows (the person's row and their rows in every
   table with a foreign key to ``people``, their audit entries, their key row), no decryption.
-- ``contacts.service.erase_person`` of the same people afterwards; baseline: plain sqlite3
+- ``contacts.erasure.erase_person`` of the same people afterwards; baseline: plain sqlite3
   DELETEs of the same rows (people and every table with a foreign key to it, read from the
   schema: purposes, blind index, consent events, evidence, permissions, flags, messages, ...;
   and the key row in the keyring) of the first copies, on connections with the pragmas Kluis

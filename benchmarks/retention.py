@@ -9,7 +9,7 @@ a sweep decrypts nothing); 30% of the customers have a live e-mail consent.
 
 Then, at a fixed ``now``: a dry run (``retention.service.sweep(dry_run=True)``: the scan and the
 rules, no change), and the real sweep (the due people of each page erased together through
-``contacts.service.erase_people``, the one erasure path: suppression list, keys destroyed,
+``contacts.erasure.erase_people``, the one erasure path: suppression list, keys destroyed,
 erasure register, rows deleted, audit entries). The time inside ``erase_people`` is measured
 apart. The baseline, measured in the same run on a copy of the data store taken before the
 sweep: a plain ``DELETE FROM people WHERE id IN (...)`` of the same people, 500 ids a statement
@@ -166,7 +166,7 @@ def copy_store(kluis: Kluis, target: Path) -> None:
 
 
 def timed_erasures() -> tuple[list[float], Callable[[], None]]:
-    """Measure the time spent in ``contacts.service.erase_people`` during the sweep."""
+    """Measure the time spent in ``contacts.erasure.erase_people`` during the sweep."""
     spent: list[float] = []
     real = contacts.erase_people
 

@@ -142,7 +142,8 @@ def heads(store: str) -> frozenset[str]:
     for script in (resources.files("kluis") / "migrations" / store / "versions").iterdir():
         if not script.name.endswith(".py"):
             continue
-        found = {m.group(1): m.group(2) for m in _SCRIPT_REVISION.finditer(script.read_text())}
+        text = script.read_text(encoding="utf-8")
+        found = {m.group(1): m.group(2) for m in _SCRIPT_REVISION.finditer(text)}
         if "revision" not in found or "down_revision" not in found:
             return frozenset()
         revisions.add(found["revision"])

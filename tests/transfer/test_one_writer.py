@@ -1,4 +1,4 @@
-"""One writer of new people: a person created through ``contacts.service.create_person`` and the
+"""One writer of new people: a person created through ``contacts.collect.create_person`` and the
 same person imported from a file are stored alike (``contacts.writer``): the same columns
 filled, the same purposes, the same blind-index entries, the same times, and the same
 ``person.created`` audit entry but for its source."""

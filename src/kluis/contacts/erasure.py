@@ -66,7 +66,7 @@ def erase_people(
     keyring's register entries, in their own store: from that instant every copy of the data,
     backups included, is unreadable. The rows go with the data store's copy of the entries. If
     the row deletion fails or the process dies in between, the register still names the
-    people and the next start (``kluis.register.service.reconcile``) removes the rows. The
+    people and the next start (``kluis.backup.reconcile.reconcile``) removes the rows. The
     digests are listed before the keys go, so an erased person is never off the list. Works in
     one transaction per store and one fsync, so the sweep erases thousands at the cost of a few
     statements. ``suppress`` is off only to

@@ -19,7 +19,7 @@ from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonRead, PersonSearched
 from kluis.contacts import repository, rules
-from kluis.contacts.fields import BY_NAME, NAME_FIELDS, PERSONAL_FIELDS
+from kluis.contacts.fields import NAME_FIELDS, PERSONAL_FIELDS
 from kluis.errors import (
     InvalidField,
     NotFound,
@@ -86,23 +86,6 @@ def purpose_for(conn: Connection, actor: Actor, key: str, field: str = "purpose"
             field=field,
         )
     return purpose
-
-
-def index_rows(k: Kluis, person_id: str, stored: Mapping[str, str]) -> list[dict[str, Any]]:
-    rows = []
-    for name, value in stored.items():
-        declared = BY_NAME[name]
-        if declared.index is None:
-            continue
-        for term in rules.index_terms(declared, value):
-            rows.append(
-                {
-                    "field": name,
-                    "digest": k.vault.blind_index(declared.index, term),
-                    "person_id": person_id,
-                }
-            )
-    return rows
 
 
 def email_digest(k: Kluis, stored: str) -> bytes:

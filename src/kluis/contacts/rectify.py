@@ -24,7 +24,6 @@ from kluis.contacts.fields import BY_NAME, PersonalField
 from kluis.contacts.people import (
     PersonView,
     email_digest,
-    index_rows,
     normalise_context,
     purpose_for,
     taken_by,
@@ -32,6 +31,7 @@ from kluis.contacts.people import (
     visible_one,
 )
 from kluis.contacts.suppression import SUPPRESSIBLE, refuse_suppressed
+from kluis.contacts.writer import index_entries
 from kluis.errors import (
     Conflict,
     InvalidField,
@@ -137,7 +137,7 @@ def update_person(
         if values:
             events.append(PersonUpdated(person_id, purpose.key, tuple(sorted(values))))
             index = {
-                name: [r["digest"] for r in index_rows(k, person_id, {name: stored[name]})]
+                name: [d for _, d in index_entries({name: stored[name]}, k.vault.blind_index)]
                 if name in stored
                 else []
                 for name in changed

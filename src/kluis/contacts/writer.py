@@ -1,6 +1,6 @@
 """The one writer of new people: their rows (person, purposes, blind index) and their audit event.
 
-``contacts.service.create_people`` (the API, the pages, sign-ups) and the bulk import
+``contacts.collect.create_people`` (the API, the pages, sign-ups) and the bulk import
 (``transfer``) both create people through ``NewPeople``, so a new person is stored the same way
 whoever collects them: the fields sealed under the person's own key, the blind-index digests of
 the searchable ones, each purpose with when the data was collected for it (Art. 5(1)(b)), and a

@@ -2,9 +2,9 @@
 
 The sweep walks everyone in pages of short transactions, applies ``rules.verdict`` at ``now``
 and acts through the slices that own the data: the people of a page with no live purpose are
-erased together through ``contacts.service.erase_people`` (the one erasure path, as for a
+erased together through ``contacts.erasure.erase_people`` (the one erasure path, as for a
 request), expired purposes and the fields no live purpose needs go through
-``contacts.service.keep_only`` one person a transaction, and consents past their re-confirm-by
+``contacts.erasure.keep_only`` one person a transaction, and consents past their re-confirm-by
 date get an ``expired`` event in the ledger. Every action is audited with the rule that caused
 it, and nothing is decided from state a previous page left half-done, so a sweep can be
 interrupted at any moment and run again. What a verdict is made from is read by ``facts``; the
@@ -56,7 +56,7 @@ class SweepReport:
     held: int = 0
     relisted: int = 0
     """People who objected to direct marketing whose later addresses the sweep put on the
-    suppression list (``consent.service.relist_objections``); not in a dry run."""
+    suppression list (``contacts.flags.relist_objections``); not in a dry run."""
     actions: list[dict[str, Any]] = field(default_factory=list)
     """In a dry run, or when asked: each person acted on, what and why."""
 

@@ -1,5 +1,5 @@
 """Export of the people held for one purpose: only the fields that purpose may use, streamed in
-pages (each page a short transaction, each person's read audited by ``contacts.service``).
+pages (each page a short transaction, each person's read audited by ``contacts.people``).
 
 The file written is personal data in plain text; it is created readable by its owner only, and
 docs/import.md says to keep it no longer than needed.

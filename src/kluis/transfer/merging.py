@@ -4,7 +4,7 @@ it records from a file's declaration.
 Merging never overwrites: a value already held stays (changing it is rectification, a deliberate
 act of Art. 16); fields the person does not have yet are filled in and the import's purposes are
 added. An e-mail address or phone number filled in for a person who objected to direct marketing
-goes on the suppression list (``contacts.service.store_fields``, Art. 21(3)), so that a later file
+goes on the suppression list (``contacts.rectify.store_fields``, Art. 21(3)), so that a later file
 that finds them by it does not add them to marketing. Consent from a declaration is appended to
 the ledger with the declared method and notice and ``captured_by = import:<job>``, whose job row
 keeps the file's digest and the declaration: that is the evidence Art. 7(1) asks for.
@@ -47,7 +47,7 @@ def grant(
 
     ``fresh`` means the person was created in this transaction and has no ledger yet, so the
     fold of their one event is the state; otherwise their events for this channel and topic are
-    folded again, as ``consent.service.record`` does.
+    folded again, as ``consent.ledger.record`` does.
     """
     channel = consent_rules.Channel(declaration.channel)
     reconfirm_by = consent_rules.add_months(now, reconfirm_months)
