@@ -46,13 +46,17 @@ format: $(DEV_STAMP)
 test: lint
 	$(BIN)/pytest -n 2
 
+# Every workload of benchmarks/, each against a baseline measured in the same run; the last
+# step prints one table of every goal, figure and ratio (docs/performance.md keeps the latest).
 bench: $(DEV_STAMP)
-	$(BIN)/python benchmarks/store.py
-	$(BIN)/python benchmarks/audience.py
-	$(BIN)/python benchmarks/campaign.py
-	$(BIN)/python benchmarks/retention.py --rows 100000
-	$(BIN)/python benchmarks/privacy_requests.py
-	$(BIN)/python benchmarks/import.py --rows 100000
+	rm -f .bench-results.jsonl
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/store.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/audience.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/campaign.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/retention.py --rows 100000
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/privacy_requests.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/import.py --rows 100000
+	$(BIN)/python benchmarks/table.py .bench-results.jsonl
 
 # The staff app's main pages, rendered from invented demo data by Debian's Chromium, as PNGs in
 # docs/screenshots/ (the README shows some); run again after changing a page.
