@@ -17,6 +17,7 @@ prebuilt outside the timed part), the same rows or messages, the same plan for a
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import statistics
@@ -144,5 +145,5 @@ def percentile(values: list[float], share: float) -> float:
     """The ``share`` (0..1) quantile by the nearest-rank method; at least 1/(1-share) values
     are needed for it to mean anything (1,000 for a p99 the issue trusts)."""
     ordered = sorted(values)
-    rank = max(1, round(share * len(ordered) + 0.5))
+    rank = max(1, math.ceil(share * len(ordered)))
     return ordered[min(rank, len(ordered)) - 1]
