@@ -28,11 +28,11 @@ MAX_LINES = 450
 #: The floors from the ground up; each part imports only from floors below its own. Parts on one
 #: floor do not import each other.
 LAYOUT: list[tuple[str, ...]] = [
-    ("ids", "errors", "settings", "db", "csvout", "accesslog", "actors", "locale"),
-    ("vault",),
+    ("ids", "errors", "setting_sources", "db", "csvout", "accesslog", "actors", "locale"),
+    ("settings", "vault"),
     ("register",),
     ("runtime",),
-    ("api", "console", "ui"),
+    ("api", "console", "ui", "proxy"),
     ("audit",),
     ("auth",),
     ("purposes",),
@@ -45,7 +45,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("compliance",),
     ("slices", "models"),
     ("opening",),
-    ("app", "migrations", "cli_init"),
+    ("app", "migrations", "cli_init", "cli_config"),
     ("cli_serve",),
     ("cli",),
     ("__main__",),

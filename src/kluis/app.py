@@ -32,6 +32,7 @@ from kluis import __version__
 from kluis.api import PROBLEM, PROBLEMS, openapi_document
 from kluis.errors import KluisError
 from kluis.opening import open_kluis
+from kluis.proxy import install as install_proxy
 from kluis.purposes.shell import layout as staff_layout
 from kluis.retention.scheduler import run_schedule
 from kluis.runtime import Kluis
@@ -179,11 +180,12 @@ def _complete_openapi(app: FastAPI) -> None:
 
 def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> FastAPI:
     """The app for an open ``kluis``, or one opened (and migrated) from ``settings`` at start."""
+    configured = kluis.settings if kluis is not None else settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kluis is None
-        app.state.kluis = kluis if kluis is not None else open_kluis(settings or Settings())
+        app.state.kluis = kluis if kluis is not None else open_kluis(configured)
         hours = app.state.kluis.settings.schedule_hours
         jobs = None
         if owned and hours > 0:
@@ -216,6 +218,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _nul_in_text)
     app.add_exception_handler(Exception, _unexpected_error)
+    # behind a reverse proxy: the client's address and scheme, HSTS over HTTPS (kluis.proxy)
+    install_proxy(app, configured)
 
     for entry in SLICES:
         for path in entry.api:

@@ -1,20 +1,50 @@
 """``kluis serve``: the API and the pages under uvicorn. The only command that imports the web
-stack (FastAPI, uvicorn, Jinja2). Listed by ``kluis.cli``."""
+stack (FastAPI, uvicorn, Jinja2). Listed by ``kluis.cli``.
+
+When no base URL is configured (argument, environment, secret file or file), the links Kluis
+mails point at the address served (``--host``, ``--port``), not at the default's port 8000.
+uvicorn's own proxy-header handling is off: ``kluis.proxy`` does it in the app, from
+``KLUIS_TRUSTED_PROXIES`` only, the same under any ASGI server.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from kluis import console
+from kluis import console, setting_sources
 from kluis.accesslog import uvicorn_log_config
 from kluis.app import create_app
 from kluis.opening import open_kluis
 from kluis.settings import Settings
 
 commands = console.Commands()
+
+WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 (names the wildcard addresses, binds none)
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches ``host:port`` at; the loopback address for
+    a wildcard bind (people elsewhere need ``KLUIS_BASE_URL``)."""
+    if host in WILDCARDS:
+        host = "127.0.0.1"
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    shown = f"[{host}]" if literal is not None and literal.version == 6 else host
+    return f"http://{shown}:{port}"
+
+
+def with_base_url(settings: Settings, host: str, port: int) -> Settings:
+    """``settings`` whose base URL is the served address when none was configured."""
+    if setting_sources.origins(Settings, os.environ)["base_url"] != "default":
+        return settings
+    return settings.model_copy(update={"base_url": served_url(host, port)})
 
 
 @commands.command("serve")
@@ -24,13 +54,15 @@ def serve(
 ) -> None:
     """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
     holds no query strings and no link tokens (see docs/operations.md)."""
-    settings = Settings()
+    settings = with_base_url(Settings(), host, port)
     open_kluis(settings).close()
     console.out.print(f"Kluis serves on http://{host}:{port} (API docs at /docs)", markup=False)
+    console.out.print(f"Links in mail point at {settings.base_url}", markup=False)
     uvicorn.run(
         create_app(settings=settings),
         host=host,
         port=port,
+        proxy_headers=False,
         log_level="info",
         log_config=uvicorn_log_config(),
     )

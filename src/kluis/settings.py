@@ -1,23 +1,79 @@
-"""Configuration from ``KLUIS_*`` environment variables (pydantic-settings).
+"""Configuration (pydantic-settings): ``KLUIS_*`` environment variables over a TOML file.
 
 Everything has a default that works on a laptop: a data directory with an SQLite data file, a
 separate SQLite keyring file and a master-key file. The keyring is kept apart from the data on
 purpose: a data backup must never carry the keys that decrypt it (DESIGN.md, *Keys, erasure and
 backups*).
+
+Each setting is read, strongest first, from the arguments given, ``KLUIS_<NAME>``,
+``KLUIS_<NAME>_FILE`` (secrets only), the configuration file (``KLUIS_CONFIG``, else
+``kluis.toml`` in the data directory) and the default; ``kluis.setting_sources`` says how the
+file is found. A setting that cannot be read is a ``ConfigError`` naming it and where it came
+from, so the server and every command stop with one clear line instead of a traceback.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from pathlib import Path
+from typing import Any, get_args
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from kluis import setting_sources
+from kluis.errors import KluisError
+
+_EXPECTED = {int: "a whole number", bool: "true or false", Path: "a path", str: "text"}
+
+
+class ConfigError(KluisError):
+    """The configuration cannot be used as written; ``problems`` each name a setting, where it
+    came from and what is wrong."""
+
+    slug = "configuration"
+    title = "Configuration error"
+    status = 500
+
+    def __init__(self, problems: list[str], field: str | None = None) -> None:
+        super().__init__("; ".join(problems), field=field)
+        self.problems = problems
 
 
 class Settings(BaseSettings):
-    """Kluis settings; each field is read from ``KLUIS_<NAME>``."""
+    """Kluis settings; each field is read from ``KLUIS_<NAME>`` or the configuration file."""
 
     model_config = SettingsConfigDict(env_prefix="KLUIS_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except setting_sources.SourceError as exc:
+            raise ConfigError(exc.problems) from None
+        except ValidationError as exc:
+            raise ConfigError(_problems(exc, values), field=_first_field(exc)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, environment, secret files, the TOML file; no ``.env`` file and no
+        secrets directory (one way to give a secret: ``KLUIS_<NAME>_FILE``)."""
+        del dotenv_settings, file_secret_settings
+        init = getattr(init_settings, "init_kwargs", {})
+        found = setting_sources.config_file(settings_cls, init, os.environ)
+        return (
+            init_settings,
+            env_settings,
+            setting_sources.SecretFiles(settings_cls, os.environ),
+            setting_sources.TomlFile(settings_cls, found),
+        )
 
     data_dir: Path = Field(
         default=Path("kluis-data"),
@@ -187,3 +243,63 @@ class Settings(BaseSettings):
     @property
     def master_key_file(self) -> Path:
         return self.data_dir / "master.key"
+
+    # --- config ---
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers give the client's address and scheme; "
+        "from anyone else those headers are ignored. Empty: no proxy is trusted.",
+    )
+    hsts_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="max-age of the Strict-Transport-Security header (RFC 6797) sent on "
+        "requests that arrived over HTTPS; 0 sends none.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """A host name would trust nothing (uvicorn compares it as text): refuse it."""
+        for item in (part.strip() for part in value.split(",")):
+            if not item or item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
+                ) from None
+        return value
+
+
+def _first_field(exc: ValidationError) -> str | None:
+    errors = exc.errors()
+    return str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+
+
+def expected(name: str) -> str:
+    """What a setting takes, in words (``a whole number``, ``text``)."""
+    annotation = Settings.model_fields[name].annotation
+    kinds = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+    words = [_EXPECTED.get(kind, "text") if kind is not SecretStr else "text" for kind in kinds]
+    return words[0]
+
+
+def _problems(exc: ValidationError, given: dict[str, Any]) -> list[str]:
+    """Each invalid value as ``name (where it came from): what pydantic says; expected ...``."""
+    try:
+        where = setting_sources.origins(Settings, os.environ, given)
+    except setting_sources.SourceError:
+        where = {}
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        if name not in Settings.model_fields:
+            problems.append(f"{name}: {error['msg']}")
+            continue
+        problems.append(
+            f"{name} ({where.get(name, 'given')}): {error['msg']}; expected {expected(name)}"
+        )
+    return problems

@@ -236,6 +236,17 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "config",
+        cli=(
+            Group(
+                "config",
+                "The configuration: every setting and where it came from; check it before "
+                "starting.",
+                ("kluis.cli_config:config_app",),
+            ),
+        ),
+    ),
+    Slice(
         "public",
         public_pages=(
             "kluis.public.routes:router",

@@ -85,7 +85,7 @@ async def sign_in(request: Request, k: KluisDep, now: NowDep) -> Response:
         COOKIE,
         token,
         httponly=True,
-        secure=staff.secure_cookies(k),
+        secure=staff.secure_cookies(k, request),
         samesite="lax",
         path="/",
     )
@@ -114,7 +114,13 @@ async def choose_language(request: Request, k: KluisDep, session: SessionDep) ->
     sessions.set_language(k, session, staff.text(form, "language"))
     back = staff.text(form, "back")
     response = staff.redirect(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/contacts")
-    response.set_cookie("kluis_lang", staff.text(form, "language"), samesite="lax", path="/")
+    response.set_cookie(
+        "kluis_lang",
+        staff.text(form, "language"),
+        secure=staff.secure_cookies(k, request),
+        samesite="lax",
+        path="/",
+    )
     return response
 
 

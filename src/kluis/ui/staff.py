@@ -194,8 +194,10 @@ def request_language(request: Request, session: StaffSession | None = None) -> s
     return "en" if header.lower().startswith("en") else "nl"
 
 
-def secure_cookies(k: Kluis) -> bool:
-    return urlsplit(k.settings.base_url).scheme == "https"
+def secure_cookies(k: Kluis, request: Request) -> bool:
+    """Cookies get ``Secure`` when the request's real scheme is HTTPS (behind a trusted proxy:
+    its ``X-Forwarded-Proto``, ``kluis.proxy``) or the public address is ``https``."""
+    return request.url.scheme == "https" or urlsplit(k.settings.base_url).scheme == "https"
 
 
 def text(form: FormData, name: str) -> str:
