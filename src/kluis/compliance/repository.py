@@ -183,3 +183,28 @@ def broad_users(
         .order_by(User.id)
     )
     return [(int(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5]) for r in rows]
+
+
+def without_second_factor(conn: Connection, roles: Iterable[str]) -> list[tuple[int, str]]:
+    """Active users with one of ``roles`` and no TOTP secret: id and role."""
+    rows = conn.execute(
+        select(User.id, User.role)
+        .where(User.active.is_(True), User.role.in_(list(roles)), User.totp_secret.is_(None))
+        .order_by(User.id)
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def awaiting_reconfirmation(conn: Connection, now: datetime, until: datetime) -> int:
+    """Live e-mail consents whose re-confirm-by date falls after ``now`` and by ``until``: the
+    ones the re-confirmation mailing asks about."""
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                PermissionRow.channel == "email",
+                PermissionRow.status == "granted",
+                PermissionRow.reconfirm_by > now,
+                PermissionRow.reconfirm_by <= until,
+            )
+        ).scalar_one()
+    )
