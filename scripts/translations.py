@@ -24,6 +24,7 @@ METHODS = [
     ("**/pages.py", "python"),
     ("**/companies_pages.py", "python"),
     ("**/staff_pages.py", "python"),
+    ("compliance/deployment.py", "python"),
     ("**/audit_pages.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),

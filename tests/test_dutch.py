@@ -90,17 +90,25 @@ class _Text(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self._skip = 0
+        self._english: list[str] = []
+        """The open elements marked ``lang="en"`` and those inside them: text declared English
+        (a finding's command-line wording beside its Dutch title)."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self._skip += 1
+        if self._english or ("lang", "en") in attrs:
+            self._english.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
+        if tag in self._english:  # void elements (<br>) never close: drop them with it
+            while self._english.pop() != tag:
+                pass
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if not self._skip and not self._english:
             self.parts.append(data)
 
 

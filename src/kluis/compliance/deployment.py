@@ -27,6 +27,7 @@ from kluis.compliance import repository
 from kluis.compliance.rules import Finding, Severity
 from kluis.runtime import Kluis
 from kluis.settings import Settings
+from kluis.ui.vocabulary import N_
 
 BACKUP_MAX_AGE = timedelta(days=2)
 """A data snapshot older than this is too old to rely on."""
@@ -187,3 +188,31 @@ CODES = frozenset(
     }
 )
 """The codes these checks give."""
+
+STAFF_WORDING = {
+    "deployment.organisation_default": (
+        N_("Your organisation's name or privacy contact is still the default"),
+        N_("Set them in the configuration file; the privacy notice names them."),
+    ),
+    "deployment.no_backup_dir": (
+        N_("No backup directory is configured"),
+        N_("Set a backup directory in the configuration file and make a backup every day."),
+    ),
+    "deployment.no_recent_backup": (
+        N_("No backup was made in the last two days"),
+        N_("Make a backup now, and every day from then on."),
+    ),
+    "user.no_second_factor": (
+        N_("An account that can read everyone signs in without a second step"),
+        N_("Turn on two-step sign-in for this user."),
+    ),
+    "deployment.mail_not_configured": (
+        N_("Consents await re-confirmation, but no mail server is configured"),
+        N_("Set the mail server in the configuration file so the people are asked."),
+    ),
+    "deployment.plain_http": (
+        N_("Kluis is reached over plain HTTP from other machines"),
+        N_("Put a reverse proxy with TLS in front and set the https:// base URL."),
+    ),
+}
+"""Each finding's title and fix in words for the staff page (``compliance.staff_pages``)."""

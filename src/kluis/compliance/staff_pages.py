@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.compliance import findings, ropa, rules, service
+from kluis.compliance import deployment, findings, ropa, rules, service
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
 from kluis.locale.formats import say_date
@@ -92,6 +92,7 @@ FINDINGS = {
         N_("Keyring backups are older than their window"),
         N_("Prune the backups daily; old keyrings still hold the keys of people erased since."),
     ),
+    **deployment.STAFF_WORDING,
 }
 """Each finding's title and fix in words for the web (translated); the finding's own message
 and command-line fix are shown with it, in English."""
@@ -156,6 +157,8 @@ def _finding(f: rules.Finding) -> dict[str, Any]:
         link = f"{BASE}/breaches/{ref}"
     elif kind == "audit":
         link = f"{BASE}/audit"
+    elif f.code == "user.no_second_factor":
+        link = f"{PREFIX}/two-factor"
     return {"f": f, "title": title, "fix": fix, "link": link}
 
 
