@@ -26,6 +26,8 @@ install: $(STAMP)
 
 dev: $(DEV_STAMP)
 
+# `make run PORT=31800`: links Kluis mails point at http://HOST:PORT (127.0.0.1 for HOST=0.0.0.0)
+# unless a base URL is configured (KLUIS_BASE_URL, or base_url in kluis-data/kluis.toml).
 run: $(STAMP)
 	$(BIN)/kluis init
 	$(BIN)/kluis serve --host $(HOST) --port $(PORT)
