@@ -23,10 +23,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, InitSettingsSource, TomlConfigSettingsSource
 
 PREFIX = "KLUIS_"
@@ -37,6 +38,8 @@ SECRET_SUFFIXES = ("_key", "_token", "_password", "_secret", "_url")
 are those of type ``SecretStr`` and those marked ``json_schema_extra={"secret": True}``: a URL
 may hold a password."""
 MASK = "********"
+EXPECTED = {int: "a whole number", bool: "true or false", Path: "a path"}
+"""A type in words; anything else is ``text``."""
 
 _LINE = re.compile(
     r"""^\s*(?:\[\[?\s*(?P<table>[^\]]+?)\s*\]|(?P<q>["']?)(?P<key>[\w.-]+)(?P=q)\s*=)"""
@@ -222,3 +225,34 @@ def origins(
         else:
             found[name] = "default"
     return found
+
+
+def expected(settings_cls: type[BaseSettings], name: str) -> str:
+    """What a setting takes, in words (``a whole number``, ``text``)."""
+    annotation = settings_cls.model_fields[name].annotation
+    kinds = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+    return EXPECTED.get(kinds[0], "text") if isinstance(kinds[0], type) else "text"
+
+
+def invalid(
+    settings_cls: type[BaseSettings],
+    errors: list[ErrorDetails],
+    environ: Mapping[str, str],
+    given: Mapping[str, Any],
+) -> list[str]:
+    """Each invalid value as ``name (where it came from): what is wrong; expected ...``."""
+    try:
+        where = origins(settings_cls, environ, given)
+    except SourceError:
+        where = {}
+    problems = []
+    for error in errors:
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        if name not in settings_cls.model_fields:
+            problems.append(f"{name}: {error['msg']}")
+            continue
+        problems.append(
+            f"{name} ({where.get(name, 'given')}): {error['msg']}; "
+            f"expected {expected(settings_cls, name)}"
+        )
+    return problems

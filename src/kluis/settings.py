@@ -17,15 +17,13 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kluis import setting_sources
 from kluis.errors import KluisError
-
-_EXPECTED = {int: "a whole number", bool: "true or false", Path: "a path", str: "text"}
 
 
 class ConfigError(KluisError):
@@ -52,7 +50,11 @@ class Settings(BaseSettings):
         except setting_sources.SourceError as exc:
             raise ConfigError(exc.problems) from None
         except ValidationError as exc:
-            raise ConfigError(_problems(exc, values), field=_first_field(exc)) from None
+            errors = exc.errors()
+            raise ConfigError(
+                setting_sources.invalid(type(self), errors, os.environ, values),
+                field=str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None,
+            ) from None
 
     @classmethod
     def settings_customise_sources(
@@ -272,34 +274,3 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
                 ) from None
         return value
-
-
-def _first_field(exc: ValidationError) -> str | None:
-    errors = exc.errors()
-    return str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
-
-
-def expected(name: str) -> str:
-    """What a setting takes, in words (``a whole number``, ``text``)."""
-    annotation = Settings.model_fields[name].annotation
-    kinds = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
-    words = [_EXPECTED.get(kind, "text") if kind is not SecretStr else "text" for kind in kinds]
-    return words[0]
-
-
-def _problems(exc: ValidationError, given: dict[str, Any]) -> list[str]:
-    """Each invalid value as ``name (where it came from): what pydantic says; expected ...``."""
-    try:
-        where = setting_sources.origins(Settings, os.environ, given)
-    except setting_sources.SourceError:
-        where = {}
-    problems = []
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "?"
-        if name not in Settings.model_fields:
-            problems.append(f"{name}: {error['msg']}")
-            continue
-        problems.append(
-            f"{name} ({where.get(name, 'given')}): {error['msg']}; expected {expected(name)}"
-        )
-    return problems
