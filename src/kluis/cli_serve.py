@@ -3,18 +3,21 @@ stack (FastAPI, uvicorn, Jinja2). Listed by ``kluis.cli``."""
 
 from __future__ import annotations
 
+import logging
+import logging.config
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from kluis import console
-from kluis.accesslog import uvicorn_log_config
 from kluis.app import create_app
 from kluis.opening import open_kluis
+from kluis.ops.logs import log_config
 from kluis.settings import Settings
 
 commands = console.Commands()
+log = logging.getLogger("kluis.serve")
 
 
 @commands.command("serve")
@@ -25,12 +28,13 @@ def serve(
     """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
     holds no query strings and no link tokens (see docs/operations.md)."""
     settings = Settings()
+    logging.config.dictConfig(config := log_config(settings.log_format, settings.log_level))
     open_kluis(settings).close()
-    console.out.print(f"Kluis serves on http://{host}:{port} (API docs at /docs)", markup=False)
+    log.info("Kluis serves on http://%s:%s (API docs at /docs)", host, port)
     uvicorn.run(
         create_app(settings=settings),
         host=host,
         port=port,
-        log_level="info",
-        log_config=uvicorn_log_config(),
+        log_level=settings.log_level,
+        log_config=config,
     )
