@@ -202,8 +202,14 @@ def _scenario(
     )
     assert campaign.status_code == 201, campaign.text
     where = campaign.headers["Location"]
+    # mail servers quote the address they refuse; the reply reaches Kluis, never its log
+    smtp.handler.replies.append(f"550 5.1.1 <{PEOPLE[0]['email']}>: no mailbox here")
     assert api.post(f"{where}/send").status_code == 202
     _until(lambda: api.get(where).json()["status"] == "sent", "the campaign was not sent")
+
+    smtp.handler.replies.append(f"450 4.2.0 <{SIGNUP['email']}>: mailbox busy")
+    asked = public.post("/privacy?lang=en", data={"email": SIGNUP["email"], "type": "access"})
+    assert asked.status_code == 200, asked.text
 
     erasure = api.post(
         "/api/v1/requests",
