@@ -223,3 +223,11 @@ def test_caddy_proxies_to_the_web_replicas_hides_metrics_and_keeps_no_access_log
     assert "@metrics path /metrics" in directives
     assert "respond @metrics 404" in directives
     assert not any(d == "log" or d.startswith("log ") for d in directives)
+
+
+def test_the_app_trusts_exactly_the_network_the_proxy_is_on(compose: dict[str, Any]) -> None:
+    [subnet] = [c["subnet"] for c in compose["networks"]["backend"]["ipam"]["config"]]
+    assert compose["services"]["caddy"]["networks"] == ["backend"]
+    for name in ("web", "worker", "migrate"):
+        service = compose["services"][name]
+        assert service["environment"]["KLUIS_TRUSTED_PROXIES"] == subnet, name
