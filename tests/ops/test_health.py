@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from api_helpers import anonymous_client
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis import db
-from kluis.ops import health
+from kluis.ops import health, metrics
 from kluis.runtime import Kluis
 from kluis.vault.keys import derive_keys
 from kluis.vault.service import Vault
@@ -69,3 +70,16 @@ def test_a_master_key_that_does_not_open_the_keyring_is_not_ready(kluis: Kluis) 
 def test_an_added_check_is_run_and_named() -> None:
     checks = [*health.CHECKS[:0], health.Check("job_queue", lambda _k: False)]
     assert health.failing(None, checks) == ["job_queue"]  # type: ignore[arg-type]
+
+
+def test_readiness_and_metrics_do_not_wait_for_a_writer_on_sqlite(kluis: Kluis) -> None:
+    """A long write (an import's batch) holds SQLite's write lock; probes and scrapes only read
+    and must not queue behind it (they would wait busy_timeout, then fail)."""
+    if kluis.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    add_person(kluis, ADMIN, NOW)
+    with kluis.engine.connect() as writer:
+        writer.execute(text("UPDATE audit_head SET seq = seq"))  # holds the write lock
+        assert health.failing(kluis) == []
+        assert b"kluis_audit_chain_length" in metrics.exposition(kluis, NOW)
+        writer.rollback()

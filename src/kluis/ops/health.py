@@ -5,6 +5,9 @@ than ``ready`` or ``not ready`` and the names of the checks that failed: never a
 driver message or a revision (OWASP Logging and Error Handling: no internals to an anonymous
 caller). Why a check failed goes to the log, by its exception's type only.
 
+The checks read without taking SQLite's write lock (``db.READ_ONLY``): a long import or
+campaign batch must not make the only process look unready.
+
 ``CHECKS`` is the list the probe runs. The job queue, built beside this slice, adds its own
 entry ``Check("job_queue", ...)`` when it is assembled.
 """
@@ -31,7 +34,7 @@ class Check:
 
 
 def _reachable(engine: Engine) -> bool:
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**db.READ_ONLY) as conn:
         return conn.execute(text("SELECT 1")).scalar() == 1
 
 
@@ -45,7 +48,7 @@ def keyring_store(k: Kluis) -> bool:
 
 def _current(engine: Engine, store: str) -> bool:
     heads = db.heads(store)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**db.READ_ONLY) as conn:
         stored = db.stored_revisions(conn)
     # heads() gives none for scripts it cannot read (a merge): then any recorded revision passes
     return bool(stored) and (stored == heads or not heads)
@@ -60,7 +63,7 @@ def migrations(k: Kluis) -> bool:
 def master_key(k: Kluis) -> bool:
     """The master key is loaded and opens the keyring: one wrapped person key unwraps (AES key
     wrap checks its integrity, RFC 3394), so a wrong master key is caught before any request."""
-    with k.vault.engine.connect() as conn:
+    with k.vault.engine.connect().execution_options(**db.READ_ONLY) as conn:
         person_id = conn.execute(
             select(PersonKey.person_id).order_by(PersonKey.person_id).limit(1)
         ).scalar()

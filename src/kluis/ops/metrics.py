@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from kluis import __version__
+from kluis import __version__, db
 from kluis.backup.service import DATA_PREFIX, STAMP
 from kluis.ops import repository, rules
 from kluis.requests import rules as request_rules
@@ -42,7 +42,7 @@ class KluisCollector(Collector):
         self.now = now
 
     def collect(self) -> Iterator[Metric]:
-        with self.k.engine.connect() as conn:
+        with self.k.engine.connect().execution_options(**db.READ_ONLY) as conn:
             messages = repository.message_counts(conn)
             requests = repository.request_counts(conn)
             open_requests = repository.open_requests(conn)
