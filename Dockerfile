@@ -10,7 +10,6 @@ WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY src ./src
 RUN python -m venv /opt/kluis \
-    && /opt/kluis/bin/pip install --upgrade pip \
     && /opt/kluis/bin/pip install -c constraints.txt . \
     && /opt/kluis/bin/pip uninstall --yes pip \
     && find /opt/kluis -name '__pycache__' -prune -exec rm -rf {} +
