@@ -28,7 +28,8 @@ def serve(
     """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
     holds no query strings and no link tokens (see docs/operations.md)."""
     settings = Settings()
-    logging.config.dictConfig(config := log_config(settings.log_format, settings.log_level))
+    config = log_config(settings.log_format, settings.log_level)
+    logging.config.dictConfig(config)
     open_kluis(settings).close()
     log.info("Kluis serves on http://%s:%s (API docs at /docs)", host, port)
     uvicorn.run(
