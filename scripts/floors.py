@@ -42,7 +42,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("retention", "backup"),
     ("requests",),
     ("public",),
-    ("compliance",),
+    ("compliance", "ops"),
     ("slices", "models"),
     ("opening",),
     ("app", "migrations", "cli_init", "cli_config"),

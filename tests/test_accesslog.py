@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from kluis.accesslog import REDACTED, RedactAccess, redact_target, uvicorn_log_config
+from kluis.accesslog import REDACTED, RedactAccess, redact_target
+from kluis.ops.logs import log_config
 
 TOKEN = "eyJwIjoiMDE5NWQ3YjQtMmI1Ny03YzNlLWE0ZTMtNmYwYjUxYjUwYjAxIn0.Z9Q2aA.sT0kEn-sig_nature"
 PERSON = "0195d7b4-2b57-7c3e-a4e3-6f0b51b50b01"
@@ -79,9 +80,11 @@ def test_a_record_of_another_shape_keeps_none_of_its_arguments() -> None:
     assert "fenna" not in record.getMessage()
 
 
-def test_the_uvicorn_configuration_filters_the_access_handler_only() -> None:
-    config = uvicorn_log_config()
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_log_configuration_filters_the_access_handler_only(log_format: str) -> None:
+    config = log_config(log_format)
     assert "redact_access" in config["handlers"]["access"]["filters"]
     assert config["filters"]["redact_access"]["()"] is RedactAccess
     assert "filters" not in config["handlers"]["default"]
-    assert uvicorn_log_config() is not config
+    assert config["loggers"]["uvicorn.access"]["handlers"] == ["access"]
+    assert log_config(log_format) is not config

@@ -7,19 +7,15 @@ as a credential for up to 90 days. Neither may land in the log (GDPR Art. 5(1)(f
 OWASP Logging Cheat Sheet: "session identifiers, access tokens" and "sensitive personal data"
 are never logged).
 
-`redact_target` is the pure rule; `RedactAccess` applies it to uvicorn's access records and
-`uvicorn_log_config` installs it on uvicorn's access handler, so ``kluis serve`` never writes a
-request target unredacted.
+`redact_target` is the pure rule; `RedactAccess` applies it to uvicorn's access records, and
+``kluis.ops.logs.log_config`` installs it on the access handler of every format, so ``kluis
+serve`` never writes a request target unredacted.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
-from typing import Any
-
-from uvicorn.config import LOGGING_CONFIG
 
 REDACTED = "[redacted]"
 
@@ -64,11 +60,3 @@ class RedactAccess(logging.Filter):
             # A record of another shape: keep its level and time, never its arguments.
             record.msg, record.args = "access record of an unknown shape (redacted)", None
         return True
-
-
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging configuration with `RedactAccess` on the access handler."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_access"] = {"()": RedactAccess}
-    config["handlers"]["access"].setdefault("filters", []).append("redact_access")
-    return config

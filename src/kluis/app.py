@@ -236,8 +236,4 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.state.layout = staff_layout
     app.mount("/app/static", StaticFiles(packages=[("kluis.ui", "static")]), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

@@ -10,6 +10,8 @@ uvicorn's own proxy-header handling is off: ``kluis.proxy`` does it in the app, 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import logging.config
 import os
 from typing import Annotated
 
@@ -17,12 +19,13 @@ import typer
 import uvicorn
 
 from kluis import console, setting_sources
-from kluis.accesslog import uvicorn_log_config
 from kluis.app import create_app
 from kluis.opening import open_kluis
+from kluis.ops.logs import log_config
 from kluis.settings import Settings
 
 commands = console.Commands()
+log = logging.getLogger("kluis.serve")
 
 WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 (names the wildcard addresses, binds none)
 
@@ -55,14 +58,16 @@ def serve(
     """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
     holds no query strings and no link tokens (see docs/operations.md)."""
     settings = with_base_url(Settings(), host, port)
+    config = log_config(settings.log_format, settings.log_level)
+    logging.config.dictConfig(config)
     open_kluis(settings).close()
-    console.out.print(f"Kluis serves on http://{host}:{port} (API docs at /docs)", markup=False)
-    console.out.print(f"Links in mail point at {settings.base_url}", markup=False)
+    log.info("Kluis serves on http://%s:%s (API docs at /docs)", host, port)
+    log.info("Links in mail point at %s", settings.base_url)
     uvicorn.run(
         create_app(settings=settings),
         host=host,
         port=port,
         proxy_headers=False,
-        log_level="info",
-        log_config=uvicorn_log_config(),
+        log_level=settings.log_level,
+        log_config=config,
     )

@@ -102,8 +102,19 @@ def _sqlite_begin(conn: Connection) -> None:
     the lock up front makes it wait its turn instead (busy_timeout). pysqlite's own implicit
     transactions are switched off (``isolation_level = None``) so reads belong to the
     transaction too, as the SQLAlchemy documentation recommends.
+
+    A connection with ``READ_ONLY`` execution options (health probes, metrics) never writes, so
+    it starts a deferred transaction and, in WAL mode, never waits for a writer.
     """
+    if conn.get_execution_options().get("kluis_read_only"):
+        conn.exec_driver_sql("BEGIN")
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = {"kluis_read_only": True}
+"""Execution options of a connection that only reads (``engine.connect().execution_options(
+**READ_ONLY)``): on SQLite it takes no write lock (``_sqlite_begin``)."""
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -233,6 +233,29 @@ class Settings(BaseSettings):
         default="Autoriteit Persoonsgegevens, https://autoriteitpersoonsgegevens.nl",
         description="The supervisory authority people may complain to (Art. 13(2)(d)).",
     )
+
+    # --- observe ---
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How the server writes its log: `text` (one line per event, for a console) or "
+        "`json` (one JSON object per line, for a log collector). Never a personal value.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="Level of Kluis's own and the web server's loggers; other libraries stay at "
+        "`warning` (SQL statements and their parameters are never logged).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a scraper sends for `GET /metrics` (Prometheus format); "
+        "unset: `/metrics` answers 404.",
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        """``KLUIS_LOG_LEVEL=DEBUG`` as well as ``debug``: the level names of Python's logging."""
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def resolved_database_url(self) -> str:

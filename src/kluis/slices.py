@@ -247,6 +247,11 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "ops",
+        # the probes and the scrape, at the root and outside the API's schema like the pages
+        public_pages=("kluis.ops.routes:router",),
+    ),
+    Slice(
         "public",
         public_pages=(
             "kluis.public.routes:router",
