@@ -50,7 +50,7 @@ def header(name: str, value: str) -> bytes:
     fits one line (a non-ASCII subject becomes an RFC 2047 encoded word)."""
     if _plain(value, LINE - len(name) - 2):
         return f"{name}: {value}\r\n".encode("ascii")
-    return _SMTP.fold_binary(name, value)
+    return str(_SMTP.header_factory(name, value).fold(policy=_SMTP)).encode("ascii")
 
 
 def _body(text: str) -> tuple[str, bytes]:
@@ -91,7 +91,7 @@ def _unsubscribe(links: list[str]) -> bytes:
     link is longer than a line, and RFC 2369 allows whitespace between the angle brackets."""
     value = ", ".join(f"<{link}>" for link in links)
     if not all(_plain(link, 990) for link in links):
-        return _SMTP.fold_binary("List-Unsubscribe", value)
+        return header("List-Unsubscribe", value)
     folded = ",\r\n ".join(f"<{link}>" for link in links)
     return f"List-Unsubscribe: {folded}\r\n".encode("ascii")
 
@@ -128,12 +128,12 @@ def build(
             f'\r\nContent-Type: text/plain; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: {text_cte}\r\n\r\n".encode("ascii"),
             text,
-            b"--",
+            b"\r\n--",
             mark,
             f'\r\nContent-Type: text/html; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: {html_cte}\r\n\r\n".encode("ascii"),
             page,
-            b"--",
+            b"\r\n--",
             mark,
             b"--\r\n",
         ]
