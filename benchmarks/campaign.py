@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -41,7 +42,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import SecretStr
 
-from harness import Result, Timing, alternate, report, stopwatch
+from harness import Comparison, Result, Timing, alternate, report, stopwatch
 from kluis.actors import Actor, Role
 from kluis.consent.catalogue import load_default_topics
 from kluis.contacts import collect
@@ -226,69 +227,84 @@ def footers() -> dict[str, tuple[str, str, str]]:
     return found
 
 
-def baseline_send(host: str, port: int, recipients: list[Person]) -> Timing:
-    """Render with Jinja2 (compiled once), build with ``EmailMessage``, send over one
-    connection: what a plain program sending the same campaign does."""
-    env = Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    layout = Environment(
-        loader=PackageLoader("kluis.messaging", "templates"),
-        autoescape=select_autoescape(default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    ).get_template("email/layout.html")
-    texts = {
-        lang: (
-            env.from_string(str(CAMPAIGN[f"subject_{lang}"])),
-            env.from_string(str(CAMPAIGN[f"body_{lang}"])),
+class Baseline:
+    """What a plain program sending the same campaign does: Jinja2 (each text compiled once,
+    the same layout), ``EmailMessage``, smtplib over one connection."""
+
+    def __init__(self) -> None:
+        env = Environment(
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
-        for lang in ("en", "nl")
-    }
-    footer = footers()
+        self.layout = Environment(
+            loader=PackageLoader("kluis.messaging", "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        ).get_template("email/layout.html")
+        self.texts = {
+            lang: (
+                env.from_string(str(CAMPAIGN[f"subject_{lang}"])),
+                env.from_string(str(CAMPAIGN[f"body_{lang}"])),
+            )
+            for lang in ("en", "nl")
+        }
+        self.footer = footers()
+
+    def message(self, person: Person) -> EmailMessage:
+        subject_t, body_t = self.texts[person.language]
+        context = {
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "organisation": "Kluis",
+        }
+        subject = subject_t.render(context)
+        body = body_t.render(context)
+        note, unsubscribe, preferences = self.footer[person.language]
+        text = (
+            f"{body}\n\n-- \n{note}\n{unsubscribe}: {person.unsubscribe}\n"
+            f"{preferences}: {person.preferences}\n"
+        )
+        page = self.layout.render(
+            subject=subject,
+            paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
+            footer={
+                "text": note,
+                "unsubscribe_label": unsubscribe,
+                "unsubscribe_url": person.unsubscribe,
+                "preferences_label": preferences,
+                "preferences_url": person.preferences,
+            },
+            language=person.language,
+        )
+        message = EmailMessage()
+        message["From"] = f"Kluis <{FROM}>"
+        message["To"] = person.email
+        message["Subject"] = subject
+        message["Date"] = format_datetime(NOW)
+        message["Message-ID"] = make_msgid(domain="crm.example.com")
+        message["List-Unsubscribe"] = f"<{person.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["List-Id"] = "<offers.crm.example.com>"
+        message.set_content(text)
+        message.add_alternative(page, subtype="html")
+        message["Content-Language"] = person.language
+        return message
+
+    def send(self, host: str, port: int, recipients: list[Person]) -> Timing:
+        with stopwatch() as watch, smtplib.SMTP(host, port, timeout=30) as smtp:
+            for person in recipients:
+                smtp.send_message(self.message(person))
+        return watch.timing
+
+
+def floor_send(host: str, port: int, flat: list[tuple[str, bytes]]) -> Timing:
+    """Only the sending: smtplib with each message's bytes prebuilt (the transport's floor)."""
     with stopwatch() as watch, smtplib.SMTP(host, port, timeout=30) as smtp:
-        for person in recipients:
-            subject_t, body_t = texts[person.language]
-            context = {
-                "given_name": person.given_name,
-                "family_name": person.family_name,
-                "organisation": "Kluis",
-            }
-            subject = subject_t.render(context)
-            body = body_t.render(context)
-            note, unsubscribe, preferences = footer[person.language]
-            text = (
-                f"{body}\n\n-- \n{note}\n{unsubscribe}: {person.unsubscribe}\n"
-                f"{preferences}: {person.preferences}\n"
-            )
-            page = layout.render(
-                subject=subject,
-                paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
-                footer={
-                    "text": note,
-                    "unsubscribe_label": unsubscribe,
-                    "unsubscribe_url": person.unsubscribe,
-                    "preferences_label": preferences,
-                    "preferences_url": person.preferences,
-                },
-                language=person.language,
-            )
-            message = EmailMessage()
-            message["From"] = f"Kluis <{FROM}>"
-            message["To"] = person.email
-            message["Subject"] = subject
-            message["Date"] = format_datetime(NOW)
-            message["Message-ID"] = make_msgid(domain="crm.example.com")
-            message["List-Unsubscribe"] = f"<{person.unsubscribe}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-            message["List-Id"] = "<offers.crm.example.com>"
-            message.set_content(text)
-            message.add_alternative(page, subtype="html")
-            message["Content-Language"] = person.language
-            smtp.send_message(message)
+        for to, data in flat:
+            smtp.sendmail(FROM, [to], data)
     return watch.timing
 
 
@@ -301,38 +317,62 @@ def main() -> None:
     server = start_server()
     url = f"smtp://127.0.0.1:{server.port}"
     recipients = prebuilt(n)
+    baseline = Baseline()
+    flat = [
+        (person.email, baseline.message(person).as_bytes(policy=SMTP_POLICY))
+        for person in recipients
+    ]
+    floors: list[Timing] = []
 
     def checked(timing: Timing, who: str) -> Timing:
         count, reached, most = server.take()
         assert (count, reached, most) == (n, n, 1), f"{who}: {count} sent to {reached}, {most}"
         return timing
 
+    def base(_i: int) -> Timing:
+        floors.append(checked(floor_send("127.0.0.1", server.port, flat), "floor"))
+        return checked(baseline.send("127.0.0.1", server.port, recipients), "baseline")
+
     try:
         with tempfile.TemporaryDirectory() as tmp:
             kluis = populate(Path(tmp), url, n)
             try:
                 result = alternate(
-                    args.pairs,
-                    lambda _i: checked(baseline_send("127.0.0.1", server.port, recipients), "base"),
-                    lambda i: checked(kluis_send(kluis, url, n, i), "kluis"),
+                    args.pairs, base, lambda i: checked(kluis_send(kluis, url, n, i), "kluis")
                 )
             finally:
                 kluis.close()
     finally:
         server.stop()
-    base, ours = result.median("baseline"), result.median("kluis")
+    floor = Comparison(tuple(zip(floors, (ours for _, ours in result.pairs), strict=True)))
+    plain, ours = result.median("baseline"), result.median("kluis")
     print(f"campaign benchmark: {n} people (customers, soft opt-in), nl and en")
-    print(f"  baseline (Jinja2 + EmailMessage + smtplib): {n / base:8.0f} messages/s")
-    print(f"  kluis campaign send:                        {n / ours:8.0f} messages/s")
+    print(
+        f"  floor (smtplib, prebuilt bytes):            {n / floor.median('baseline'):8.0f} msg/s"
+    )
+    print(f"  baseline (Jinja2 + EmailMessage + smtplib): {n / plain:8.0f} msg/s")
+    print(f"  kluis campaign send:                        {n / ours:8.0f} msg/s")
     print(f"  wall ratios {[round(r, 3) for r in result.wall_ratios]}")
     print(f"  CPU ratios  {[round(r, 3) for r in result.cpu_ratios]}")
+    print(f"  against the floor: wall {[round(r, 3) for r in floor.wall_ratios]}")
+    print(f"                     CPU  {[round(r, 3) for r in floor.cpu_ratios]}")
     report(
         Result(
             workload=f"campaign send ({n:,}, SMTP in another process)",
             goal=">= 0.5x plain smtplib, same rendering and MIME",
-            figure=f"{n / ours:.0f} msg/s ({1000 * ours / n:.2f} ms each; baseline {n / base:.0f})",
+            figure=f"{n / ours:.0f} msg/s ({1000 * ours / n:.2f} ms each), "
+            f"baseline {n / plain:.0f} msg/s",
             ratio=result.summary(),
             met=result.ratio_median >= 0.5,
+        )
+    )
+    report(
+        Result(
+            workload=f"campaign send ({n:,}) against sending prebuilt bytes",
+            goal="none (the transport's floor)",
+            figure=f"floor {n / floor.median('baseline'):.0f} msg/s",
+            ratio=floor.summary(),
+            met=None,
         )
     )
 
