@@ -140,9 +140,6 @@ def claim(conn: Connection, message_ids: Sequence[int]) -> set[int]:
     )
 
 
-DECIDED = ("status", "allowed", "basis", "reason", "evidence_event_id", "language", "message_id")
-
-
 def set_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Update many messages in one executemany; each row has ``row_id`` and the same other
     keys (columns)."""
