@@ -290,7 +290,8 @@ def send_campaign(
     claimed: str | None = None,
 ) -> CampaignView:
     """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
-    stamped at its own moment. ``progress(done, total)`` is called after each message.
+    stamped at its own moment. ``progress(done, total)`` is called for each message once its
+    page is marked.
     ``claimed`` is the claim ``ready_to_send`` took; without it the campaign is claimed here,
     and a campaign another sender holds is refused (409)."""
     may_send(actor)

@@ -284,7 +284,8 @@ def send_page(
 ) -> None:
     """Send the page's ready messages in order, ``sleep`` after each to keep the rate, and
     mark them: sent, failed, or (when an exception stops the page) back in the queue if the
-    mail server never saw them. ``done`` is called once per row of the page."""
+    mail server never saw them. ``done`` is called once per row of the page once the page is
+    marked, so progress shown from it agrees with the messages' rows."""
     interval = 60.0 / plan.rate_per_minute
     sent: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
@@ -303,9 +304,10 @@ def send_page(
                 else:
                     sent.append({"row_id": row_id, "status": "sent", "sent_at": at})
                 sleep(interval)
-            done()
     finally:
         with k.engine.begin() as conn:
             repository.set_many(conn, sent)
             repository.set_many(conn, failed)
             repository.requeue(conn, list(untouched))
+    for _row in page.rows:
+        done()
