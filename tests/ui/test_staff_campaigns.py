@@ -171,6 +171,7 @@ def test_the_results_refresh_while_sending(kluis: Kluis, smtp: MailServer) -> No
         campaign_id,
         lambda: NOW,
         lambda: SmtpTransport(parse_smtp_url(smtp.url), sleep=lambda _s: None),
+        batch=1,  # a page each: the results show the rows, marked a page at a time
         progress=look,
         sleep=lambda _s: None,
     )

@@ -1,11 +1,12 @@
 """Campaigns: compose, preview the audience, send in batches, resume after a crash.
 
 Sending is two steps. *Enqueue* streams the audience (``may_contact`` in SQL) and inserts one
-message row per person, idempotent per campaign and person. *Deliver* takes queued rows in
-batches, asks ``may_contact`` again at that moment (a person may have unsubscribed since), marks
-the row ``sending`` and commits before talking to the mail server, then ``sent`` or ``failed``.
-A crash leaves at most the rows that were ``sending``: on resume they become ``interrupted`` and
-are never sent again, so nobody gets the same campaign twice.
+message row per person, idempotent per campaign and person. *Deliver* (``delivery``) takes
+queued rows a page at a time (at most ``batch``, and at most ``PAGE_SECONDS`` of sending at the
+campaign's rate), asks ``may_contact`` again for each at that moment (a person may have
+unsubscribed since), marks the rows ``sending`` and commits before talking to the mail server,
+then ``sent`` or ``failed``. A crash leaves at most one page's rows ``sending``: on resume they
+become ``interrupted`` and are never sent again, so nobody gets the same campaign twice.
 """
 
 from __future__ import annotations
@@ -227,6 +228,17 @@ def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int 
 
 Progress = Callable[[int, int], None]
 
+PAGE_SECONDS = 1.0
+"""How long a page of messages may take to send at the campaign's rate: each person is decided
+when their page is claimed, so this is how long before their message goes they may be decided
+at most (plus the time to build and send the page)."""
+
+
+def page_size(batch: int, rate_per_minute: int) -> int:
+    """Messages per page: ``batch``, or fewer when sending them at the rate would take longer
+    than ``PAGE_SECONDS``."""
+    return max(1, min(batch, int(rate_per_minute * PAGE_SECONDS / 60)))
+
 
 def ready_to_send(
     k: Kluis,
@@ -278,7 +290,8 @@ def send_campaign(
     claimed: str | None = None,
 ) -> CampaignView:
     """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
-    stamped at its own moment. ``progress(done, total)`` is called after each message.
+    stamped at its own moment. ``progress(done, total)`` is called for each message once its
+    page is marked.
     ``claimed`` is the claim ``ready_to_send`` took; without it the campaign is claimed here,
     and a campaign another sender holds is refused (409)."""
     may_send(actor)
@@ -321,40 +334,30 @@ def _send(
         audit.record(conn, actor.ref, started, [CampaignChanged(campaign_id, "sending")])
     total = enqueue(k, actor, campaign_id, started)
     view = get_campaign(k, campaign_id)
-    content = service.Content(subject=view.subject, body=view.body)
     with k.engine.connect() as conn:
         topic = catalogue.topic_row(conn, view.topic)
-    topic_names = {"en": topic.name_en, "nl": topic.name_nl}
-    interval = 60.0 / view.rate_per_minute
+    plan = delivery.prepare(k, actor, view, {"en": topic.name_en, "nl": topic.name_nl})
+    size = page_size(batch, view.rate_per_minute)
     done = 0
+
+    def one_done() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     factory = transport or (lambda: service.smtp_transport(k))
     with factory() as smtp:
         while True:
             with k.engine.connect() as conn:
-                queued = repository.queued(conn, campaign_id, batch)
+                queued = repository.queued(conn, campaign_id, size)
             if not queued:
                 break
-            for message_id, person_id in queued:
-                at = now()
-                if not sender.renew(k, campaign_id, holder, view.rate_per_minute, at):
-                    log.warning("campaign %s: another sender took over; stopping", campaign_id)
-                    return get_campaign(k, campaign_id)
-                delivery.deliver(
-                    k,
-                    actor,
-                    view.channel,
-                    view.topic,
-                    content,
-                    topic_names,
-                    message_id,
-                    person_id,
-                    at,
-                    smtp,
-                )
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-                sleep(interval)
+            page = delivery.claim_page(k, plan, holder, queued, now())
+            if page is None:
+                log.warning("campaign %s: another sender took over; stopping", campaign_id)
+                return get_campaign(k, campaign_id)
+            delivery.send_page(k, plan, page, smtp, now, one_done, sleep)
     finished = now()
     with k.engine.begin() as conn:
         repository.set_campaign(conn, campaign_id, status="sent", finished_at=finished)

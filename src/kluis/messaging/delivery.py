@@ -1,87 +1,313 @@
-"""One message of a campaign, at its turn: decided again at that moment (a person may have
-unsubscribed or objected since the campaign was queued, Art. 7(3), 21(3)), read under the
-purpose the decision names, composed and sent; its row records what became of it. Claiming the
-row while still queued keeps two senders of one campaign from both sending it."""
+"""A campaign's messages, a page at a time: decided again when their turn comes, read, claimed
+and audited in one transaction, then built, sent and marked.
+
+Each person is decided again just before their message goes (a person may have unsubscribed
+or objected since the campaign was queued, Art. 7(3), 21(3)); ``campaigns`` keeps a page to
+about one second of sending at the campaign's rate, so nobody is decided longer ago than that.
+For the page, one transaction renews the sender's claim on the campaign, claims the still
+queued rows (``queued`` to ``sending``), decides them with ``may_contact``
+(``consent.page_decisions``), reads the addresses of those allowed under the purpose their
+decision names, stores each decision on its row and records every decision and read in one
+audit write (DESIGN.md invariants 3, 4). Only then is the mail server spoken to. A row is
+``sending`` from before its message is handed to the server until the page is marked, so a
+crash leaves at most that page's rows ``sending``: on resume they become ``interrupted`` and are
+never sent again. A sender that stops by an exception gives the rows it never handed over back
+to the queue and marks those it did.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from kluis.actors import Actor
-from kluis.consent import decisions as consent
-from kluis.consent.rules import MessageKind
+from kluis.audit import service as audit
+from kluis.audit.consent_events import DecisionMade
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonRead
+from kluis.consent import page_decisions
+from kluis.consent.rules import Decision, MessageKind
 from kluis.contacts import people as contacts
-from kluis.errors import NotFound, PersonErased, PurposeRefused, Restricted
-from kluis.messaging import repository, rules, service
+from kluis.errors import InvalidField
+from kluis.locale.catalogues import messages
+from kluis.messaging import outgoing, render, repository, rules, sender, tokens
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
 
+READ = ("email", "given_name", "family_name")
+"""What a campaign reads of a person (``contacts.Recipient``)."""
 
-def deliver(
+HIDDEN = {"restricted": "restricted", "purpose": "not_collected", "missing": "erased"}
+"""Why a person allowed by the decision could not be read, as the refusal's reason."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every message of one campaign shares, prepared once before the first page: the
+    texts compiled per language, the fixed headers encoded, the footer's words."""
+
+    actor: Actor
+    campaign_id: int
+    channel: str
+    topic: str
+    rate_per_minute: int
+    languages: tuple[str, ...]
+    written: Mapping[str, render.Written]
+    skeletons: Mapping[str, outgoing.Skeleton]
+    words: Mapping[str, Mapping[str, str]]
+    topic_names: Mapping[str, str]
+    from_header: str
+    host: str
+    base_url: str
+    organisation: str
+    mailto: str | None
+    list_id: str
+    signing_key: bytes
+
+
+def prepare(
     k: Kluis,
     actor: Actor,
-    channel: str,
-    topic: str,
-    content: service.Content,
-    topic_names: dict[str, str],
-    message_id: int,
-    person_id: str,
-    at: datetime,
-    smtp: Any,
-) -> None:
-    """Send one queued message of a campaign, deciding at ``at`` whether it may go; the
-    message row records the decision and what became of it."""
-    decision = consent.decide(k, actor, person_id, channel, "commercial", topic, at)
-    values: dict[str, Any] = {
+    view: Any,
+    topic_names: Mapping[str, str],
+) -> Plan:
+    """The plan of ``view`` (a ``campaigns.CampaignView``)."""
+    languages = tuple(
+        lang for lang in rules.LANGUAGES if view.subject.get(lang) and view.body.get(lang)
+    )
+    if not languages:
+        raise InvalidField("give the subject and body in nl or en", field="subject")
+    s = k.settings
+    host = urlsplit(s.base_url).hostname or "localhost"
+    from_header = f"{s.organisation_name} <{s.mail_from_commercial}>"
+    list_id = rules.list_id(view.topic, host)
+    return Plan(
+        actor=actor,
+        campaign_id=view.id,
+        channel=view.channel,
+        topic=view.topic,
+        rate_per_minute=view.rate_per_minute,
+        languages=languages,
+        written={
+            lang: render.compile_strings(view.subject[lang], view.body[lang], lang)
+            for lang in languages
+        },
+        skeletons={
+            lang: outgoing.skeleton(from_header, s.mail_from_commercial, list_id, lang)
+            for lang in languages
+        },
+        words={lang: messages("common", lang) for lang in languages},
+        topic_names=dict(topic_names),
+        from_header=from_header,
+        host=host,
+        base_url=s.base_url.rstrip("/"),
+        organisation=s.organisation_name,
+        mailto=s.unsubscribe_mailto,
+        list_id=list_id,
+        signing_key=k.vault.signing_key,
+    )
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A claimed message allowed to go: its row, the person and what the message needs."""
+
+    row_id: int
+    recipient: contacts.Recipient
+    language: str
+    message_id: str
+
+
+@dataclass
+class Page:
+    """A claimed page: its rows in order (for progress) and those to send."""
+
+    rows: list[int]
+    ready: dict[int, Ready] = field(default_factory=dict)
+
+
+def _decided(row_id: int, decision: Decision, **values: Any) -> dict[str, Any]:
+    return {
+        "row_id": row_id,
+        "status": "refused",
         "allowed": decision.allowed,
         "basis": decision.basis.value,
         "reason": decision.reason.value,
         "evidence_event_id": decision.evidence_event_id,
-    }
-    if not decision.allowed:
-        _set(k, message_id, values | {"status": "refused"}, claim=True)
-        return
-    assert decision.purpose is not None  # every allowed decision names its purpose
-    try:
-        recipient = contacts.recipient(k, actor, person_id, decision.purpose, at)
-    except (Restricted, PersonErased, NotFound, PurposeRefused) as exc:
-        # Restricted, erased or taken off the purpose between the decision and the read:
-        # refused, as the rule says.
-        reason = {Restricted: "restricted", PurposeRefused: "not_collected"}.get(
-            type(exc), "erased"
-        )
-        _set(
-            k,
-            message_id,
-            values | {"status": "refused", "allowed": False, "basis": "none", "reason": reason},
-            claim=True,
-        )
-        return
-    if not recipient.email:
-        _set(k, message_id, values | {"status": "failed", "error": rules.NO_ADDRESS})
-        return
-    topic_name = topic_names["en" if recipient.language == "en" else "nl"]
-    message, language = service.compose(
-        k, recipient, MessageKind.COMMERCIAL, topic, topic_name, content, at
-    )
-    if not _set(
-        k,
-        message_id,
-        values | {"status": "sending", "language": language, "message_id": message["Message-ID"]},
-        claim=True,
-    ):
-        return  # another sender of this campaign (a second `send`) took it first
-    try:
-        smtp.send(message)
-    except SendFailed as exc:
-        _set(k, message_id, {"status": "failed", "error": exc.detail})
-        return
-    _set(k, message_id, {"status": "sent", "sent_at": at})
+        "language": "-",
+        "message_id": None,
+        "error": None,
+    } | values
 
 
-def _set(k: Kluis, message_id: int, values: dict[str, Any], *, claim: bool = False) -> bool:
-    """Update the message; with ``claim`` only while it is still queued, so two senders of the
-    same campaign never both send it. True when the row changed."""
+def claim_page(
+    k: Kluis, plan: Plan, holder: str, queued: list[tuple[int, str]], at: datetime
+) -> Page | None:
+    """Claim, decide, read and audit ``queued`` (message id, person id) in one transaction;
+    None when this sender no longer holds the campaign and must stop."""
     with k.engine.begin() as conn:
-        return repository.set_message(conn, message_id, values, only_queued=claim)
+        if not sender.renew_in(conn, plan.campaign_id, holder, plan.rate_per_minute, at):
+            return None
+        claimed = repository.claim(conn, [row_id for row_id, _ in queued])
+        mine = [(row_id, person_id) for row_id, person_id in queued if row_id in claimed]
+        decisions = page_decisions.decide_page(
+            k,
+            conn,
+            [person_id for _, person_id in mine],
+            plan.channel,
+            MessageKind.COMMERCIAL.value,
+            plan.topic,
+            at,
+        )
+        by_purpose: dict[str, list[str]] = {}
+        for person_id, decision in decisions.items():
+            if decision.allowed:
+                assert decision.purpose is not None  # every allowed decision names its purpose
+                by_purpose.setdefault(decision.purpose, []).append(person_id)
+        views: dict[str, contacts.PersonView] = {}
+        hidden: dict[str, str] = {}
+        for key, ids in by_purpose.items():
+            purpose = contacts.purpose_for(conn, plan.actor, key)
+            seen, why = contacts.views_of(k, conn, purpose, ids)
+            views.update((view.id, view) for view in seen)
+            hidden.update(why)
+        page = Page([row_id for row_id, _ in queued])
+        rows: list[dict[str, Any]] = []
+        events: list[AuditEvent] = []
+        for row_id, person_id in mine:
+            decision = decisions[person_id]
+            events.append(_made(person_id, plan, decision))
+            view = views.get(person_id)
+            if not decision.allowed:
+                rows.append(_decided(row_id, decision))
+            elif view is None:
+                # Restricted, erased or taken off the purpose since: refused, as the rule says.
+                reason = HIDDEN[hidden.get(person_id, "missing")]
+                rows.append(_decided(row_id, decision, allowed=False, basis="none", reason=reason))
+            else:
+                wanted = {n: v for n, v in view.fields.items() if n in READ}
+                events.append(PersonRead(person_id, view.purpose, tuple(sorted(wanted)), "message"))
+                recipient = contacts.Recipient(
+                    person_id,
+                    view.language,
+                    *(v if isinstance(v := wanted.get(n), str) else None for n in READ),
+                )
+                if not recipient.email:
+                    rows.append(_decided(row_id, decision, status="failed", error=rules.NO_ADDRESS))
+                    continue
+                language = rules.pick_language(recipient.language, plan.languages)
+                ready = Ready(row_id, recipient, language, make_msgid(domain=plan.host))
+                page.ready[row_id] = ready
+                rows.append(
+                    _decided(
+                        row_id,
+                        decision,
+                        status="sending",
+                        language=language,
+                        message_id=ready.message_id,
+                    )
+                )
+        repository.set_many(conn, rows)
+        audit.record(conn, plan.actor.ref, at, events)
+    return page
+
+
+def _made(person_id: str, plan: Plan, decision: Decision) -> DecisionMade:
+    return DecisionMade(
+        person_id,
+        plan.channel,
+        MessageKind.COMMERCIAL.value,
+        plan.topic,
+        decision.allowed,
+        decision.basis.value,
+        decision.reason.value,
+        decision.evidence_event_id,
+    )
+
+
+def build(plan: Plan, ready: Ready, at: datetime) -> outgoing.Outgoing | EmailMessage:
+    """The message of ``ready``, dated ``at``: rendered from the compiled text, with the
+    footer and List-Unsubscribe headers (RFC 2369, RFC 8058) carrying signed links."""
+    person = ready.recipient
+    language = ready.language
+    words = plan.words[language]
+    unsubscribe = tokens.sign(
+        plan.signing_key, tokens.LinkToken("unsubscribe", person.person_id, "email", plan.topic)
+    )
+    preferences = tokens.sign(plan.signing_key, tokens.LinkToken("preferences", person.person_id))
+    footer = render.Footer(
+        text=words["footer_text"].format(
+            organisation=plan.organisation,
+            topic=plan.topic_names["en" if person.language == "en" else "nl"],
+        ),
+        unsubscribe_label=words["footer_unsubscribe"],
+        unsubscribe_url=f"{plan.base_url}/unsubscribe/{unsubscribe}",
+        preferences_label=words["footer_preferences"],
+        preferences_url=f"{plan.base_url}/preferences/{preferences}",
+    )
+    context = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "organisation": plan.organisation,
+    }
+    rendered = render.render_written(plan.written[language], context, footer)
+    date = format_datetime(at)
+    links = rules.unsubscribe_links(footer.unsubscribe_url, plan.mailto)
+    to = person.email or ""
+    built = outgoing.build(plan.skeletons[language], to, rendered, date, ready.message_id, links)
+    if built is not None:
+        return built
+    return outgoing.email_message(
+        plan.from_header,
+        to,
+        rendered,
+        date,
+        ready.message_id,
+        rules.list_headers(footer.unsubscribe_url, plan.mailto, plan.list_id),
+        language,
+    )
+
+
+def send_page(
+    k: Kluis,
+    plan: Plan,
+    page: Page,
+    smtp: Any,
+    now: Callable[[], datetime],
+    done: Callable[[], None],
+    sleep: Callable[[float], None],
+) -> None:
+    """Send the page's ready messages in order, ``sleep`` after each to keep the rate, and
+    mark them: sent, failed, or (when an exception stops the page) back in the queue if the
+    mail server never saw them. ``done`` is called once per row of the page once the page is
+    marked, so progress shown from it agrees with the messages' rows."""
+    interval = 60.0 / plan.rate_per_minute
+    sent: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    untouched = dict(page.ready)
+    try:
+        for row_id in page.rows:
+            ready = untouched.get(row_id)
+            if ready is not None:
+                at = now()
+                message = build(plan, ready, at)
+                del untouched[row_id]  # handed to the server from here: never sent again
+                try:
+                    smtp.send(message)
+                except SendFailed as exc:
+                    failed.append({"row_id": row_id, "status": "failed", "error": exc.detail})
+                else:
+                    sent.append({"row_id": row_id, "status": "sent", "sent_at": at})
+                sleep(interval)
+    finally:
+        with k.engine.begin() as conn:
+            repository.set_many(conn, sent)
+            repository.set_many(conn, failed)
+            repository.requeue(conn, list(untouched))
+    for _row in page.rows:
+        done()

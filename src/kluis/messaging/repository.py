@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -123,6 +123,39 @@ def interrupt(conn: Connection, campaign_id: int, error: str) -> None:
         .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
         .values(status="interrupted", error=error)
     )
+
+
+def claim(conn: Connection, message_ids: Sequence[int]) -> set[int]:
+    """Mark the messages among ``message_ids`` that are still queued ``sending``, in one
+    statement; returns those this call took (another sender's are not among them)."""
+    if not message_ids:
+        return set()
+    return set(
+        conn.scalars(
+            update(MessageRow)
+            .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "queued")
+            .values(status="sending")
+            .returning(MessageRow.id)
+        )
+    )
+
+
+def set_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Update many messages in one executemany; each row has ``row_id`` and the same other
+    keys (columns)."""
+    if rows:
+        conn.execute(update(MessageRow).where(MessageRow.id == bindparam("row_id")), list(rows))
+
+
+def requeue(conn: Connection, message_ids: Sequence[int]) -> None:
+    """Give messages claimed but never handed to the mail server back to the queue, so they
+    are decided again and sent when sending resumes."""
+    if message_ids:
+        conn.execute(
+            update(MessageRow)
+            .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "sending")
+            .values(status="queued", language="-", message_id=None)
+        )
 
 
 # Messages

@@ -21,12 +21,18 @@ def pick_language(preferred: str | None, available: tuple[str, ...] = LANGUAGES)
     return available[0]
 
 
-def list_headers(unsubscribe_url: str, mailto: str | None, list_id: str) -> dict[str, str]:
-    links = [f"<{unsubscribe_url}>"]
+def unsubscribe_links(unsubscribe_url: str, mailto: str | None) -> list[str]:
+    """What ``List-Unsubscribe`` offers, in order: the one-click link, then the mailto."""
+    links = [unsubscribe_url]
     if mailto:
-        links.append(f"<mailto:{mailto}?subject=unsubscribe>")
+        links.append(f"mailto:{mailto}?subject=unsubscribe")
+    return links
+
+
+def list_headers(unsubscribe_url: str, mailto: str | None, list_id: str) -> dict[str, str]:
+    links = unsubscribe_links(unsubscribe_url, mailto)
     return {
-        "List-Unsubscribe": ", ".join(links),
+        "List-Unsubscribe": ", ".join(f"<{link}>" for link in links),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": list_id,
     }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import Connection, or_, update
 
 from kluis.errors import Conflict
 from kluis.messaging.tables import Campaign
@@ -56,14 +56,21 @@ def renew(k: Kluis, campaign_id: int, sender: str, rate_per_minute: int, now: da
     """Extend the claim; False when this sender no longer holds it (it lapsed and another
     sender took the campaign), and must stop."""
     with k.engine.begin() as conn:
-        return (
-            conn.execute(
-                update(Campaign)
-                .where(Campaign.id == campaign_id, Campaign.sender == sender)
-                .values(sender_until=now + lease(rate_per_minute))
-            ).rowcount
-            == 1
-        )
+        return renew_in(conn, campaign_id, sender, rate_per_minute, now)
+
+
+def renew_in(
+    conn: Connection, campaign_id: int, sender: str, rate_per_minute: int, now: datetime
+) -> bool:
+    """``renew`` in the caller's transaction (the one that claims a page of messages)."""
+    return (
+        conn.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.sender == sender)
+            .values(sender_until=now + lease(rate_per_minute))
+        ).rowcount
+        == 1
+    )
 
 
 def release(k: Kluis, campaign_id: int, sender: str) -> None:

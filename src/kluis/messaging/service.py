@@ -26,7 +26,7 @@ from kluis.consent.rules import Decision, MessageKind, may_answer
 from kluis.contacts import people as contacts
 from kluis.errors import InvalidField, KluisError, NotFound, PersonErased
 from kluis.locale.catalogues import messages
-from kluis.messaging import render, repository, rules, tokens
+from kluis.messaging import outgoing, render, repository, rules, tokens
 from kluis.messaging.transport import SendFailed, SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
 
@@ -129,26 +129,24 @@ def compose(
     else:
         subject, body = content.subject or {}, content.body or {}
         rendered = render.from_strings(subject[language], body[language], context, bottom, language)
-    message = EmailMessage()
-    sender = (
-        k.settings.mail_from_commercial
-        if kind is MessageKind.COMMERCIAL
-        else k.settings.mail_from_transactional
-    )
-    message["From"] = f"{k.settings.organisation_name} <{sender}>"
-    message["To"] = recipient.email or ""
-    message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=_host(k))
-    if bottom is not None:
-        for name, value in rules.list_headers(
+    # A footer is what makes a message commercial here: it goes from the commercial sender.
+    sender = k.settings.mail_from_commercial if bottom else k.settings.mail_from_transactional
+    extra = (
+        {}
+        if bottom is None
+        else rules.list_headers(
             bottom.unsubscribe_url, k.settings.unsubscribe_mailto, rules.list_id(topic, _host(k))
-        ).items():
-            message[name] = value
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    # After the body: set_content clears every Content-* header set before it.
-    message["Content-Language"] = language
+        )
+    )
+    message = outgoing.email_message(
+        f"{k.settings.organisation_name} <{sender}>",
+        recipient.email or "",
+        rendered,
+        format_datetime(now),
+        make_msgid(domain=_host(k)),
+        extra,
+        language,
+    )
     return message, language
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -57,11 +58,17 @@ class _ClockSigner(TimestampSigner):
         return self._at
 
 
+@lru_cache(maxsize=32)
+def _wall_serializer(key: bytes, use: str) -> URLSafeTimedSerializer:
+    """One serializer per key and use: a campaign signs two links for every recipient."""
+    return URLSafeTimedSerializer(key, salt=f"kluis.{use}")
+
+
 def _serializer(key: bytes, use: str, now: datetime | None = None) -> URLSafeTimedSerializer:
     if use not in USES:
         raise ValueError(f"unknown token use {use!r}")
     if now is None:
-        return URLSafeTimedSerializer(key, salt=f"kluis.{use}")
+        return _wall_serializer(key, use)
     return URLSafeTimedSerializer(
         key, salt=f"kluis.{use}", signer=_ClockSigner, signer_kwargs={"at": int(now.timestamp())}
     )

@@ -20,6 +20,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kluis.errors import InvalidField, KluisError
+from kluis.messaging.outgoing import Outgoing
 
 
 class SendFailed(KluisError):
@@ -123,14 +124,21 @@ class SmtpTransport:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage) -> None:
-        """Deliver ``message`` to the server; raises SendFailed (permanent or not)."""
+    def send(self, message: EmailMessage | Outgoing) -> None:
+        """Deliver ``message`` to the server; raises SendFailed (permanent or not). An
+        ``Outgoing`` is sent as it was built (its envelope and bytes), an ``EmailMessage`` is
+        flattened by the mail library."""
         attempt = 0
         while True:
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
-                refused = self._smtp.send_message(message)
+                if isinstance(message, Outgoing):
+                    refused = self._smtp.sendmail(
+                        message.sender, list(message.recipients), message.data
+                    )
+                else:
+                    refused = self._smtp.send_message(message)
                 if refused:
                     code, text = next(iter(refused.values()))
                     raise SendFailed(
