@@ -15,9 +15,12 @@ For each process count P, both servers run side by side: ``kluis serve --workers
 uvicorn serving the baseline with P workers, both with uvicorn's access log to a file. A load
 generator per server (``benchmarks/http_load.py``, a process of its own: httpx, one keep-alive
 connection per thread) sends R requests over the people's ids in turn; ``harness.alternate``
-runs baseline and Kluis in turn (A B A B), and the ratio is Kluis's requests per second as a
-share of the baseline's. CPU time is the servers' own (every process of each, from
-``/proc``), not the load generator's. Every server and the database are stopped at the end,
+runs baseline and Kluis in turn (A B A B), after one round each that is not counted (it warms
+every process's caches, the vault's keys among them), and the ratio is Kluis's requests per
+second as a share of the baseline's. CPU time is the servers' own (every process of each, from
+``/proc``), not the load generator's. During each round a thread samples how many database
+sessions wait for a lock: every audited read updates the audit chain's head row (invariant 6),
+so reads queue there, across processes too. Every server and the database are stopped at the end,
 also on an error or Ctrl-C.
 
 On a two-core machine 2 and 4 processes cannot be twice and four times one, and PostgreSQL and
@@ -49,6 +52,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -58,7 +62,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, create_engine, event, make_url, text
 
 from harness import Result, Timing, alternate, report
 from kluis.actors import SYSTEM, Actor, Role
@@ -85,6 +89,9 @@ BASELINE_MAIN = (
     "port=int(sys.argv[1]), workers=int(sys.argv[2]), log_level='info')"
 )
 TICK = os.sysconf("SC_CLK_TCK")
+LOCK_WAITS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"
+)
 
 
 def people(count: int) -> Iterator[contacts.NewPerson]:
@@ -240,14 +247,43 @@ def _load(url: str, token: str, ids: Path, args: argparse.Namespace) -> Iterator
             process.wait()
 
 
-def _run(load: subprocess.Popen[str], server: int, results: list[dict[str, Any]]) -> Timing:
+@contextmanager
+def _lock_waits(database_url: str) -> Iterator[list[int]]:
+    """Samples, every 20 ms, how many sessions of the data database wait for a lock (the audit
+    chain's head row is one row every read updates)."""
+    samples: list[int] = []
+    done = threading.Event()
+    engine = create_engine(database_url)
+
+    def sample() -> None:
+        with engine.connect() as conn:
+            while not done.wait(0.02):
+                waiting = conn.scalar(LOCK_WAITS, {"db": make_url(database_url).database})
+                conn.rollback()
+                samples.append(int(waiting or 0))
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        done.set()
+        thread.join()
+        engine.dispose()
+
+
+def _run(
+    load: subprocess.Popen[str], server: int, results: list[dict[str, Any]], database_url: str
+) -> Timing:
     assert load.stdin is not None
     assert load.stdout is not None
-    before = _cpu(server)
-    load.stdin.write("go\n")
-    load.stdin.flush()
-    result = json.loads(load.stdout.readline())
-    result["cpu"] = _cpu(server) - before
+    with _lock_waits(database_url) as samples:
+        before = _cpu(server)
+        load.stdin.write("go\n")
+        load.stdin.flush()
+        result = json.loads(load.stdout.readline())
+        result["cpu"] = _cpu(server) - before
+    result["lock_waits"] = sum(samples) / max(1, len(samples))
     results.append(result)
     return Timing(result["seconds"], result["cpu"])
 
@@ -270,10 +306,14 @@ def measure(
         base_load = stack.enter_context(_load(f"http://127.0.0.1:{base_port}", token, ids, args))
         ours: list[dict[str, Any]] = []
         theirs: list[dict[str, Any]] = []
+        url = env["KLUIS_DATABASE_URL"]
+        # one round each first, not counted: every process's caches (the vault's keys) warm
+        _run(base_load, base.pid, [], url)
+        _run(kluis_load, kluis.pid, [], url)
         comparison = alternate(
             args.pairs,
-            lambda _i: _run(base_load, base.pid, theirs),
-            lambda _i: _run(kluis_load, kluis.pid, ours),
+            lambda _i: _run(base_load, base.pid, theirs, url),
+            lambda _i: _run(kluis_load, kluis.pid, ours, url),
         )
     errors = sum(r["errors"] for r in ours + theirs)
     rate = args.requests / comparison.median("kluis")
@@ -282,10 +322,13 @@ def measure(
     base_p99 = sorted(r["p99_ms"] for r in theirs)[len(theirs) // 2]
     cpu = sorted(r["cpu"] / r["requests"] * 1000 for r in ours)[len(ours) // 2]
     base_cpu = sorted(r["cpu"] / r["requests"] * 1000 for r in theirs)[len(theirs) // 2]
+    waits = sorted(r["lock_waits"] for r in ours)[len(ours) // 2]
+    base_waits = sorted(r["lock_waits"] for r in theirs)[len(theirs) // 2]
     print(
         f"{processes} process(es): Kluis {rate:.0f} req/s (p99 {p99:.1f} ms, {cpu:.2f} ms CPU "
         f"a request), baseline {base_rate:.0f} req/s (p99 {base_p99:.1f} ms, {base_cpu:.2f} ms "
-        f"CPU); {comparison.summary()}; errors {errors}",
+        f"CPU); sessions waiting for a lock {waits:.1f} vs {base_waits:.1f} on average; "
+        f"{comparison.summary()}; errors {errors}",
         flush=True,
     )
     report(
