@@ -25,6 +25,8 @@ import pytest
 from conftest import NOW
 from kluis.actors import SYSTEM
 from kluis.auth import service as auth
+from kluis.cli_serve import check_workers
+from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.ui.limits import PER_ADDRESS, PER_CLIENT
@@ -246,3 +248,15 @@ def test_several_processes_are_refused_on_sqlite_with_what_to_do(kluis_env: Sett
     assert "--workers 2 needs PostgreSQL" in done.stderr
     assert "docs/operations.md" in done.stderr
     assert "Kluis serves" not in done.stdout
+
+
+def test_a_keyring_on_sqlite_is_refused_too_and_one_process_is_always_allowed(
+    tmp_path: Path,
+) -> None:
+    pg = "postgresql+psycopg://kluis@db.example.com/kluis"
+    mixed = Settings(data_dir=tmp_path, database_url=pg)
+    with pytest.raises(InvalidField, match="the keyring on SQLite") as refused:
+        check_workers(mixed, 4)
+    assert refused.value.field == "workers"
+    check_workers(mixed, 1)
+    check_workers(Settings(data_dir=tmp_path, database_url=pg, keyring_url=pg), 4)
