@@ -237,3 +237,11 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.mount("/app/static", StaticFiles(packages=[("kluis.ui", "static")]), name="static")
 
     return app
+
+
+def create_app_from_settings() -> FastAPI:
+    """The app each process of ``kluis serve --workers N`` builds: uvicorn imports this factory
+    by name in every worker (``factory=True``), and each opens its own stores from the same
+    settings. Everything shared between requests is in the data store (sessions, CSRF tokens,
+    sign-in and form limits), so the processes need nothing from each other."""
+    return create_app(settings=Settings())

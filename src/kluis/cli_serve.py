@@ -5,7 +5,11 @@ When no base URL is configured (argument, environment, secret file or file), the
 mails point at the address served (``--host``, ``--port``), not at the default's port 8000.
 uvicorn's own proxy-header handling is off: ``kluis.proxy`` does it in the app, from
 ``KLUIS_TRUSTED_PROXIES`` only, the same under any ASGI server.
-"""
+
+With ``--workers N`` uvicorn runs N processes on one socket, each building the app from the
+settings (``kluis.app:create_app_from_settings``); migrations run once, here, before they start.
+Several processes need both stores on PostgreSQL: SQLite takes one writer at a time per file, and
+the scheduled jobs take PostgreSQL's advisory lock to run in one process only."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import uvicorn
 
 from kluis import console, setting_sources
 from kluis.app import create_app
+from kluis.errors import InvalidField
 from kluis.opening import open_kluis
 from kluis.ops.logs import log_config
 from kluis.settings import Settings
@@ -50,19 +55,62 @@ def with_base_url(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"base_url": served_url(host, port)})
 
 
+FACTORY = "kluis.app:create_app_from_settings"
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse several processes on SQLite, saying what to do instead."""
+    on_sqlite = [
+        name
+        for name, url in (
+            ("data store", settings.resolved_database_url),
+            ("keyring", settings.resolved_keyring_url),
+        )
+        if url.startswith("sqlite")
+    ]
+    if workers > 1 and on_sqlite:
+        raise InvalidField(
+            f"--workers {workers} needs PostgreSQL, and the {' and the '.join(on_sqlite)} "
+            "on SQLite serve one process only: set KLUIS_DATABASE_URL and KLUIS_KEYRING_URL to "
+            "PostgreSQL databases (docs/operations.md, 'Several processes'), or serve with "
+            "--workers 1",
+            field="workers",
+        )
+
+
 @commands.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Web processes sharing the port; more than 1 needs PostgreSQL."),
+    ] = 1,
 ) -> None:
     """Serve the API (OpenAPI page at /docs). Migrations are applied at start. The access log
     holds no query strings and no link tokens (see docs/operations.md)."""
     settings = with_base_url(Settings(), host, port)
+    check_workers(settings, workers)
     config = log_config(settings.log_format, settings.log_level)
     logging.config.dictConfig(config)
     open_kluis(settings).close()
-    log.info("Kluis serves on http://%s:%s (API docs at /docs)", host, port)
+    processes = f", {workers} processes" if workers > 1 else ""
+    log.info("Kluis serves on http://%s:%s (API docs at /docs)%s", host, port, processes)
     log.info("Links in mail point at %s", settings.base_url)
+    if workers > 1:
+        # each worker reads the settings anew: the base URL derived here must reach them
+        os.environ["KLUIS_BASE_URL"] = settings.base_url
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            log_level=settings.log_level,
+            log_config=config,
+        )
+        return
     uvicorn.run(
         create_app(settings=settings),
         host=host,

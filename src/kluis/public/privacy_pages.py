@@ -29,7 +29,7 @@ from kluis.public import i18n, preferences, privacy
 from kluis.public.shell import PageRoute, language, link_error, message_page, render
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
-from kluis.ui.limits import mail_limits
+from kluis.ui import limits
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,8 @@ async def ask(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
             lambda: _form_page(k, lang, chosen=chosen, errors=checked, status=422)
         )
     email, kind = checked
-    limits = mail_limits(request.app.state)
-    if not limits.client_allowed(request.client.host if request.client else None, now):
+    client = request.client.host if request.client else None
+    if not await run_in_threadpool(limits.client_allowed, k, client, now):
         return message_page(k, lang, "too_many_title", t["too_many_body"], 429)
     transport = _transport(request, k)
     if transport is None:
@@ -163,7 +163,7 @@ async def ask(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
         t["check_mail_title"],
         hours=k.settings.privacy_link_hours,
     )
-    if limits.address_allowed(email, now):
+    if await run_in_threadpool(limits.address_allowed, k, email, now):
         response.background = BackgroundTask(_send, k, email, kind, lang, now, transport)
     else:
         log.info("privacy page: mail limit reached for an address; nothing sent")

@@ -39,7 +39,7 @@ from kluis.public.shell import (
 )
 from kluis.purposes.service import get_purpose
 from kluis.runtime import Kluis
-from kluis.ui.limits import mail_limits
+from kluis.ui import limits
 
 log = logging.getLogger(__name__)
 
@@ -331,11 +331,10 @@ async def signup(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
             smtp.send(message)
 
     source_ip, user_agent = _client(request)
-    limits = mail_limits(request.app.state)
-    if not limits.client_allowed(source_ip, now):
+    if not await run_in_threadpool(limits.client_allowed, k, source_ip, now):
         t = i18n.strings(lang)
         return message_page(k, lang, "too_many_title", t["too_many_body"], 429)
-    if not limits.address_allowed(checked.email, now):
+    if not await run_in_threadpool(limits.address_allowed, k, checked.email, now):
         # The same answer as when the mail went: the page must not tell what happened.
         t = i18n.strings(lang)
         return message_page(
