@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor, holds_purpose
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonCreated
-from kluis.contacts import repository, rules
+from kluis.contacts import index_keys, repository, rules
 from kluis.contacts.fields import BY_NAME
 from kluis.db import bulk_time
 from kluis.errors import PurposeRefused
@@ -33,6 +33,7 @@ _ID = _POSITION["id"]
 _RELATIONSHIP = _POSITION["relationship"]
 _LANGUAGE = _POSITION["language"]
 _COMPANY = _POSITION["company_id"]
+_INDEX_KEYS = _POSITION["index_keys"]
 
 
 def check_collects(actor: Actor, purpose: Purpose) -> None:
@@ -88,7 +89,8 @@ class NewPeople:
         company_id: int | None = None,
     ) -> None:
         """One person: ``sealed`` their fields sealed under their key (``PersonCipher.seal_all``
-        of the normalised values), ``index`` their ``index_entries``."""
+        of the normalised values), ``index`` their ``index_entries``, which their row lists too
+        (``contacts.index_keys``: how erasure finds them)."""
         values = self._template.copy()
         values[_ID] = person_id
         values[_RELATIONSHIP] = relationship
@@ -96,10 +98,12 @@ class NewPeople:
         values[_COMPANY] = company_id
         for name, ciphertext in sealed.items():
             values[_POSITION[name]] = ciphertext
+        entries = set(index)
+        values[_INDEX_KEYS] = index_keys.pack(entries)
         self.people.append(tuple(values))
         at = self.at
         self.purposes.extend((person_id, key, at) for key in purposes)
-        self.index.extend((name, digest, person_id) for name, digest in index)
+        self.index.extend((name, digest, person_id) for name, digest in entries)
         self.events.append(
             PersonCreated(
                 person_id=person_id,
