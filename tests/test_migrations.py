@@ -123,7 +123,18 @@ def test_each_person_lists_their_index_rows_after_d0017(tmp_path: Path) -> None:
         with engine.connect() as conn:
             held = contacts_repo.index_digests_of(conn, people, ["email", "name"])
         assert sorted(held) == sorted((p, f, d) for f, d, p in rows)
+
+        def purposes_sql() -> str:
+            with engine.connect() as conn:
+                return str(
+                    conn.exec_driver_sql(
+                        "SELECT sql FROM sqlite_master WHERE name = 'person_purposes'"
+                    ).scalar_one()
+                )
+
+        assert purposes_sql().endswith("WITHOUT ROWID")
         db.downgrade(engine, "data", "d0016")
+        assert "WITHOUT ROWID" not in purposes_sql()
         db.upgrade(engine, "data", "d0017_bulk")
         with engine.begin() as conn:
             assert contacts_repo.delete_people(conn, people[:1]) == 1

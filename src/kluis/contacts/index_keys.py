@@ -20,13 +20,13 @@ from collections.abc import Iterable
 
 def pack(entries: Iterable[tuple[str, bytes]]) -> bytes | None:
     """``entries`` (field, digest) as stored; None for none."""
-    out = bytearray()
+    parts = []
     for field, digest in sorted(set(entries)):
         name = field.encode("ascii")
         if len(name) > 255 or len(digest) > 255:
             raise ValueError("a field name or digest longer than 255 bytes")
-        out += bytes((len(name),)) + name + bytes((len(digest),)) + digest
-    return bytes(out) or None
+        parts.append(b"%c%b%c%b" % (len(name), name, len(digest), digest))
+    return b"".join(parts) or None
 
 
 def unpack(stored: bytes | None) -> list[tuple[str, bytes]]:

@@ -72,6 +72,9 @@ class PersonPurpose(DataBase):
     )
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # On SQLite the rows live in the key's B-tree only (d0017_bulk), like the blind index's.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
 
 class PersonIndex(DataBase):
     """Blind-index digests of a person's searchable fields: keyed HMACs, no personal data.

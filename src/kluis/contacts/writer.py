@@ -87,10 +87,13 @@ class NewPeople:
         sealed: Mapping[str, bytes],
         index: Iterable[tuple[str, bytes]],
         company_id: int | None = None,
+        *,
+        packed: bytes | None = None,
     ) -> None:
         """One person: ``sealed`` their fields sealed under their key (``PersonCipher.seal_all``
         of the normalised values), ``index`` their ``index_entries``, which their row lists too
-        (``contacts.index_keys``: how erasure finds them)."""
+        (``contacts.index_keys``: how erasure finds them). ``packed``: that list made already
+        (by the import's worker, from ``index`` without repeats)."""
         values = self._template.copy()
         values[_ID] = person_id
         values[_RELATIONSHIP] = relationship
@@ -98,8 +101,8 @@ class NewPeople:
         values[_COMPANY] = company_id
         for name, ciphertext in sealed.items():
             values[_POSITION[name]] = ciphertext
-        entries = set(index)
-        values[_INDEX_KEYS] = index_keys.pack(entries)
+        entries = index if packed is not None else set(index)
+        values[_INDEX_KEYS] = packed if packed is not None else index_keys.pack(entries)
         self.people.append(tuple(values))
         at = self.at
         self.purposes.extend((person_id, key, at) for key in purposes)

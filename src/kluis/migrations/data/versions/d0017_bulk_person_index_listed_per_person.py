@@ -10,6 +10,10 @@ rectification, objection), which now read ``people.index_keys`` (``kluis.contact
 and delete the exact rows. The foreign key goes too: without the index its ON DELETE CASCADE
 scanned the whole table for every deleted person, and ``repository.delete_people`` removes the
 rows itself. SQLite cannot drop a foreign key in place: the table is copied, as in d0011.
+
+On SQLite ``person_purposes`` becomes a WITHOUT ROWID table too: its rows are its key (person,
+purpose) and the collection time, so the table and its key were two B-trees holding the same
+rows. PostgreSQL has no rowid tables; nothing changes there.
 """
 
 from collections.abc import Sequence
@@ -83,6 +87,30 @@ def _rebuild_sqlite(constraints: str) -> None:
     op.execute("ALTER TABLE _person_index_copy RENAME TO person_index")
 
 
+_PURPOSES = (
+    "person_id VARCHAR(36) NOT NULL, purpose_key VARCHAR(60) NOT NULL, "
+    "collected_at DATETIME NOT NULL, "
+    "CONSTRAINT pk_person_purposes PRIMARY KEY (person_id, purpose_key), "
+    "CONSTRAINT fk_person_purposes_person_id_people FOREIGN KEY(person_id) "
+    "REFERENCES people (id) ON DELETE CASCADE, "
+    "CONSTRAINT fk_person_purposes_purpose_key_purposes FOREIGN KEY(purpose_key) "
+    'REFERENCES purposes ("key")'
+)
+
+
+def _rebuild_purposes(options: str) -> None:
+    op.execute(f"CREATE TABLE _person_purposes_copy ({_PURPOSES}){options}")
+    op.execute(
+        "INSERT INTO _person_purposes_copy (person_id, purpose_key, collected_at) "
+        "SELECT person_id, purpose_key, collected_at FROM person_purposes "
+        "ORDER BY person_id, purpose_key"
+    )
+    op.execute("DROP INDEX ix_person_purposes_purpose_key")
+    op.execute("DROP TABLE person_purposes")
+    op.execute("ALTER TABLE _person_purposes_copy RENAME TO person_purposes")
+    op.execute("CREATE INDEX ix_person_purposes_purpose_key ON person_purposes (purpose_key)")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("index_keys", sa.LargeBinary(), nullable=True))
@@ -90,6 +118,7 @@ def upgrade() -> None:
     op.drop_index("ix_person_index_person_id", table_name="person_index")
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite(_KEY)
+        _rebuild_purposes(" WITHOUT ROWID")
     else:
         op.drop_constraint("fk_person_index_person_id_people", "person_index", type_="foreignkey")
 
@@ -99,6 +128,7 @@ def downgrade() -> None:
     # that cascade from it would empty every table of people's rows
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE people DROP COLUMN index_keys")
+        _rebuild_purposes("")
     else:
         op.drop_column("people", "index_keys")
     if op.get_bind().dialect.name == "sqlite":
