@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -106,7 +107,7 @@ class NewPeople:
         self.people.append(tuple(values))
         at = self.at
         self.purposes.extend((person_id, key, at) for key in purposes)
-        self.index.extend((name, digest, person_id) for name, digest in entries)
+        self.index += [(name, digest, person_id) for name, digest in entries]
         self.events.append(
             PersonCreated(
                 person_id=person_id,
@@ -120,6 +121,12 @@ class NewPeople:
     def insert(self, conn: Connection) -> None:
         """Insert every row gathered; the keys of these people must be stored already."""
         # in key order: consecutive inserts meet the same pages of the index's B-tree (the rows'
-        # order carries no meaning; look-ups order by key)
-        self.index.sort()
-        repository.insert_people(conn, self.people, self.purposes, self.index)
+        # order carries no meaning; look-ups order by key). By field, then by digest alone:
+        # the stable sort keeps people in the order added, and bytes compare faster than tuples
+        by_field: dict[str, list[tuple[Any, ...]]] = {}
+        for row in self.index:
+            by_field.setdefault(row[0], []).append(row)
+        ordered: list[tuple[Any, ...]] = []
+        for name in sorted(by_field):
+            ordered += sorted(by_field[name], key=itemgetter(1))
+        repository.insert_people(conn, self.people, self.purposes, ordered)
