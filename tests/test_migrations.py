@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, inspect
 
 import kluis.models  # noqa: F401
 from kluis import db
+from kluis.contacts import repository as contacts_repo
 from kluis.db import DataBase, KeyringBase
 from kluis.migrations.env_common import render_item
 from pgserver import PostgresServer
@@ -91,10 +92,54 @@ def test_person_index_keeps_its_rows_when_it_loses_its_rowid(tmp_path: Path) -> 
         found, sql = state()
         assert found == rows
         assert "WITHOUT ROWID" not in sql
-        db.upgrade(engine, "data")
+        db.upgrade(engine, "data", "d0016")  # d0017_bulk drops the foreign key
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM people WHERE id = ?", (person,))
         assert state()[0] == []
+    finally:
+        engine.dispose()
+
+
+def test_each_person_lists_their_index_rows_after_d0017(tmp_path: Path) -> None:
+    """d0017_bulk fills each person's list of their blind-index rows from the index by person
+    before dropping it, and erasing them then removes every row; downgrading brings the index
+    and the foreign key back with every row."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
+    people = ["01a229b1-d2c6-7003-8619-62820c07c7c5", "01a229b1-d2c6-7003-8619-62820c07c7c6"]
+    rows = [(f, bytes([n]) * 16, p) for p in people for n, f in enumerate(("email", "name"))]
+    try:
+        db.upgrade(engine, "data", "d0016")
+        with engine.begin() as conn:
+            for person in people:
+                conn.exec_driver_sql(
+                    "INSERT INTO people (id, relationship, language, created_at, updated_at, "
+                    "last_interaction_at) VALUES (?, 'customer', 'nl', "
+                    "'2026-01-05 12:00:00.000000', '2026-01-05 12:00:00.000000', "
+                    "'2026-01-05 12:00:00.000000')",
+                    (person,),
+                )
+            conn.exec_driver_sql("INSERT INTO person_index VALUES (?, ?, ?)", rows)
+        db.upgrade(engine, "data", "d0017_bulk")
+        with engine.connect() as conn:
+            held = contacts_repo.index_digests_of(conn, people, ["email", "name"])
+        assert sorted(held) == sorted((p, f, d) for f, d, p in rows)
+
+        def purposes_sql() -> str:
+            with engine.connect() as conn:
+                return str(
+                    conn.exec_driver_sql(
+                        "SELECT sql FROM sqlite_master WHERE name = 'person_purposes'"
+                    ).scalar_one()
+                )
+
+        assert purposes_sql().endswith("WITHOUT ROWID")
+        db.downgrade(engine, "data", "d0016")
+        assert "WITHOUT ROWID" not in purposes_sql()
+        db.upgrade(engine, "data", "d0017_bulk")
+        with engine.begin() as conn:
+            assert contacts_repo.delete_people(conn, people[:1]) == 1
+            left = conn.exec_driver_sql("SELECT * FROM person_index ORDER BY person_id").all()
+        assert [tuple(r) for r in left] == [r for r in rows if r[2] == people[1]]
     finally:
         engine.dispose()
 

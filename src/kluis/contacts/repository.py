@@ -10,8 +10,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, exists, func, insert, select, true, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 
+from kluis.contacts import index_keys
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.tables import (
     Company,
@@ -29,7 +43,8 @@ _CHUNK = 500
 PEOPLE_COLUMNS: tuple[str, ...] = tuple(
     c.name for c in people.columns if c.name != "contract_ended_at"
 )
-"""What a new person's row holds; the end of a contract is recorded later (retention)."""
+"""What a new person's row holds (``index_keys``: the list of their blind-index rows); the end
+of a contract is recorded later (retention)."""
 PURPOSE_COLUMNS = ("person_id", "purpose_key", "collected_at")
 INDEX_COLUMNS = ("field", "digest", "person_id")
 
@@ -85,17 +100,25 @@ def owners_of(conn: Connection, field: str, digests: Iterable[bytes]) -> dict[by
     return found
 
 
+def _index_lists(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, bytes]]]:
+    """Each person's blind-index rows as (field, digest), from their ``people`` row (no look-up
+    in the blind index by person: it has no index for that, ``contacts.index_keys``)."""
+    found: dict[str, list[tuple[str, bytes]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = conn.execute(select(people.c.id, people.c.index_keys).where(people.c.id.in_(chunk)))
+        for person_id, stored in rows:
+            found[str(person_id)] = index_keys.unpack(stored)
+    return found
+
+
 def index_digests(
     conn: Connection, person_id: str, fields: Sequence[str]
 ) -> list[tuple[str, bytes]]:
     """The person's blind-index digests of ``fields``, as (field, digest), in a stable order."""
-    rows = conn.execute(
-        select(PersonIndex.field, PersonIndex.digest).where(
-            PersonIndex.person_id == person_id, PersonIndex.field.in_(fields)
-        )
-    )
-    # Sorted here: an ORDER BY makes SQLite walk the primary key instead of the person index.
-    return sorted((str(field), bytes(digest)) for field, digest in rows)
+    wanted = set(fields)
+    entries = _index_lists(conn, [person_id]).get(person_id, [])
+    return sorted((field, digest) for field, digest in entries if field in wanted)
 
 
 def index_digests_of(
@@ -103,18 +126,27 @@ def index_digests_of(
 ) -> list[tuple[str, str, bytes]]:
     """(person, field, digest) of many people's blind indexes of ``fields``."""
     wanted = set(fields)
-    found: list[tuple[str, str, bytes]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        # The field is filtered here: with it in the WHERE clause SQLite picks the primary
-        # key (field first) and scans every e-mail row instead of the person index.
-        rows = conn.execute(
-            select(PersonIndex.person_id, PersonIndex.field, PersonIndex.digest).where(
-                PersonIndex.person_id.in_(chunk)
-            )
+    return [
+        (person_id, field, digest)
+        for person_id, entries in _index_lists(conn, ids).items()
+        for field, digest in entries
+        if field in wanted
+    ]
+
+
+def _delete_index_rows(conn: Connection, rows: list[tuple[str, bytes, str]]) -> None:
+    """Delete blind-index rows by their whole key (field, digest, person)."""
+    if rows:
+        table = PersonIndex.__table__
+        assert isinstance(table, Table)
+        conn.execute(
+            delete(table).where(
+                table.c.field == bindparam("f"),
+                table.c.digest == bindparam("d"),
+                table.c.person_id == bindparam("p"),
+            ),
+            [{"f": f, "d": d, "p": p} for f, d, p in rows],
         )
-        found.extend((str(p), str(f), bytes(d)) for p, f, d in rows if f in wanted)
-    return found
 
 
 def existing(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -201,12 +233,18 @@ def update_person(conn: Connection, person_id: str, values: dict[str, Any]) -> N
 
 
 def replace_index(conn: Connection, person_id: str, field: str, digests: Iterable[bytes]) -> None:
-    conn.execute(
-        delete(PersonIndex).where(PersonIndex.person_id == person_id, PersonIndex.field == field)
-    )
-    rows = [{"field": field, "digest": d, "person_id": person_id} for d in set(digests)]
-    if rows:
-        conn.execute(insert(PersonIndex), rows)
+    """Make ``digests`` the person's blind-index rows of ``field``, rows and list together."""
+    held = _index_lists(conn, [person_id]).get(person_id)
+    if held is None:
+        return
+    _delete_index_rows(conn, [(f, d, person_id) for f, d in held if f == field])
+    new = {(field, d) for d in digests}
+    if new:
+        conn.execute(
+            insert(PersonIndex), [{"field": f, "digest": d, "person_id": person_id} for f, d in new]
+        )
+    kept = [(f, d) for f, d in held if f != field]
+    update_person(conn, person_id, {"index_keys": index_keys.pack([*kept, *new])})
 
 
 def customers_without(
@@ -259,7 +297,10 @@ def delete_people(conn: Connection, ids: Sequence[str]) -> int:
     deleted = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        conn.execute(delete(PersonIndex).where(PersonIndex.person_id.in_(chunk)))
+        lists = _index_lists(conn, chunk)
+        _delete_index_rows(
+            conn, [(f, d, person_id) for person_id, held in lists.items() for f, d in held]
+        )
         conn.execute(delete(PersonPurpose).where(PersonPurpose.person_id.in_(chunk)))
         deleted += conn.execute(delete(people).where(people.c.id.in_(chunk))).rowcount
     return deleted

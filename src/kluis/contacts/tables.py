@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -54,6 +53,8 @@ people = Table(
     # When the contract ended: the anchor of 'end_of_contract' retention; open while None.
     Column("contract_ended_at", UTCDateTime(), nullable=True),
     *(Column(f.name, LargeBinary, nullable=True) for f in PERSONAL_FIELDS),
+    # The person's own blind-index rows (``contacts.index_keys``): how erasure finds them.
+    Column("index_keys", LargeBinary, nullable=True),
     comment="People (data subjects); every personal column holds AES-GCM ciphertext.",
 )
 
@@ -71,20 +72,25 @@ class PersonPurpose(DataBase):
     )
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # On SQLite the rows live in the key's B-tree only (d0017_bulk), like the blind index's.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
 
 class PersonIndex(DataBase):
-    """Blind-index digests of a person's searchable fields: keyed HMACs, no personal data."""
+    """Blind-index digests of a person's searchable fields: keyed HMACs, no personal data.
+
+    One B-tree entry a row: no index by person and no foreign key (whose cascade would scan the
+    table without one). The person's row lists their rows (``people.index_keys``), and
+    ``repository.delete_people`` removes exactly those (d0017_bulk)."""
 
     __tablename__ = "person_index"
 
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
-    person_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
     # On SQLite the rows live in the key's B-tree only (d0011): a blind-index row is its key.
-    __table_args__ = (Index("ix_person_index_person_id", "person_id"), {"sqlite_with_rowid": False})
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class FlagEvent(DataBase):

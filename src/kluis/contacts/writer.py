@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,7 +23,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor, holds_purpose
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonCreated
-from kluis.contacts import repository, rules
+from kluis.contacts import index_keys, repository, rules
 from kluis.contacts.fields import BY_NAME
 from kluis.db import bulk_time
 from kluis.errors import PurposeRefused
@@ -33,6 +34,7 @@ _ID = _POSITION["id"]
 _RELATIONSHIP = _POSITION["relationship"]
 _LANGUAGE = _POSITION["language"]
 _COMPANY = _POSITION["company_id"]
+_INDEX_KEYS = _POSITION["index_keys"]
 
 
 def check_collects(actor: Actor, purpose: Purpose) -> None:
@@ -86,9 +88,13 @@ class NewPeople:
         sealed: Mapping[str, bytes],
         index: Iterable[tuple[str, bytes]],
         company_id: int | None = None,
+        *,
+        packed: bytes | None = None,
     ) -> None:
         """One person: ``sealed`` their fields sealed under their key (``PersonCipher.seal_all``
-        of the normalised values), ``index`` their ``index_entries``."""
+        of the normalised values), ``index`` their ``index_entries``, which their row lists too
+        (``contacts.index_keys``: how erasure finds them). ``packed``: that list made already
+        (by the import's worker, from ``index`` without repeats)."""
         values = self._template.copy()
         values[_ID] = person_id
         values[_RELATIONSHIP] = relationship
@@ -96,10 +102,12 @@ class NewPeople:
         values[_COMPANY] = company_id
         for name, ciphertext in sealed.items():
             values[_POSITION[name]] = ciphertext
+        entries = index if packed is not None else set(index)
+        values[_INDEX_KEYS] = packed if packed is not None else index_keys.pack(entries)
         self.people.append(tuple(values))
         at = self.at
         self.purposes.extend((person_id, key, at) for key in purposes)
-        self.index.extend((name, digest, person_id) for name, digest in index)
+        self.index += [(name, digest, person_id) for name, digest in entries]
         self.events.append(
             PersonCreated(
                 person_id=person_id,
@@ -113,6 +121,12 @@ class NewPeople:
     def insert(self, conn: Connection) -> None:
         """Insert every row gathered; the keys of these people must be stored already."""
         # in key order: consecutive inserts meet the same pages of the index's B-tree (the rows'
-        # order carries no meaning; look-ups order by key)
-        self.index.sort()
-        repository.insert_people(conn, self.people, self.purposes, self.index)
+        # order carries no meaning; look-ups order by key). By field, then by digest alone:
+        # the stable sort keeps people in the order added, and bytes compare faster than tuples
+        by_field: dict[str, list[tuple[Any, ...]]] = {}
+        for row in self.index:
+            by_field.setdefault(row[0], []).append(row)
+        ordered: list[tuple[Any, ...]] = []
+        for name in sorted(by_field):
+            ordered += sorted(by_field[name], key=itemgetter(1))
+        repository.insert_people(conn, self.people, self.purposes, ordered)

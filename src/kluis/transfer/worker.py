@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from kluis.contacts import index_keys
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.writer import index_entries
 from kluis.ids import new_person_ids
@@ -84,7 +85,8 @@ class Preparer:
                 if self.keep_cells:
                     rejected[line] = cells
             elif result is not None:
-                result.index = index_entries(result.stored, self.blind_index)
+                result.index = sorted(set(index_entries(result.stored, self.blind_index)))
+                result.index_keys = index_keys.pack(result.index)
                 result.digests = {n: d for n, d in result.index if n in DUPLICATE_FIELDS}
                 if self.keep_cells:
                     result.cells = cells

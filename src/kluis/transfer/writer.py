@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
+from kluis.contacts import index_keys
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
@@ -194,6 +195,7 @@ class BatchWriter:
             if any(p.may_use(BY_NAME[n].category) for p in chosen)
         }
         row.index = [(n, d) for n, d in row.index if n in row.stored]
+        row.index_keys = index_keys.pack(row.index)
         row.digests = {n: d for n, d in row.digests.items() if n in row.stored}
         row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
         row.consent = False
@@ -327,7 +329,15 @@ class BatchWriter:
         self.k.vault.store_keys([(row.person_id, row.wrapped_key) for row, _ in new], self.now)
         people = NewPeople(conn, self.now, "import")
         for row, keys in new:
-            people.add(row.person_id, row.relationship, row.language, keys, row.sealed, row.index)
+            people.add(
+                row.person_id,
+                row.relationship,
+                row.language,
+                keys,
+                row.sealed,
+                row.index,
+                packed=row.index_keys,
+            )
         people.insert(conn)
         events.extend(people.events)
         batch.created += len(new)

@@ -72,6 +72,9 @@ class Row:
     below are made where the row is prepared (``transfer.worker``), after validation."""
     digests: dict[str, bytes] = field(default_factory=dict)
     """Blind-index digest of the e-mail address and phone number, for duplicates."""
+    index_keys: bytes | None = None
+    """``index`` as the person's row lists it (``contacts.index_keys.pack``), packed here so
+    the importing process does not."""
     person_id: str = ""
     """The id the person gets if the row creates one; with ``wrapped_key`` and ``sealed``."""
     wrapped_key: bytes = b""
