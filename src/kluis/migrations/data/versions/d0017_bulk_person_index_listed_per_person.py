@@ -1,7 +1,7 @@
 """the blind index without its index by person: each person's row lists their index rows
 
 Revision ID: d0017_bulk
-Revises: d0016
+Revises: d0017_webscale
 
 Creating a person wrote each blind-index row twice (5.25 rows a person): in the key (field,
 digest, person) and in ``ix_person_index_person_id``, the largest part of an import's storage
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0017_bulk"
-down_revision: str | None = "d0016"
+down_revision: str | None = "d0017_webscale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
