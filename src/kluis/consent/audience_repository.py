@@ -1,25 +1,29 @@
-"""SQL of audiences: who may receive a commercial message on a (channel, topic), decided in the
-database by the same ``may_contact`` rule a single decision uses, one indexed walk per audience.
+"""SQL of audiences: who may receive a commercial message on a (channel, topic), decided by the
+same ``may_contact`` rule a single decision uses, counted from the audience's own indexes.
+
+What the rule reads of a person beyond the channel and topic is kept beside the consent state
+(``audience_index``: ``audience_people``, and a copy on each ``permissions`` row), so no count
+looks a person up. The people of an audience fall in three parts, each counted by a grouped
+walk of one index range in index order (no sort, no join):
+
+- those with kept state for the (channel, topic): the range of ``ix_permissions_audience``;
+- customers and flagged people without it: ``ix_audience_people_facts`` for customers and for
+  restricted or objecting others, less those of them the first part counted;
+- everyone else (not a customer, not flagged, nothing kept): the number of people less the
+  rest; the rule refuses them all ``no_consent``, whatever else is true of them.
+
+Each group is a cell of ``Cell``; the rule decides each cell once (``cell_decision``), and the
+stream pages the same facts person by person through the same function.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    and_,
-    case,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, Engine, and_, case, false, func, select, true
 
 from kluis.consent.rules import (
     CHANNEL_FIELDS,
@@ -30,12 +34,11 @@ from kluis.consent.rules import (
     MessageKind,
     Permission,
     Status,
+    live,
     may_contact,
 )
-from kluis.consent.tables import (
-    PermissionRow,
-)
-from kluis.contacts.tables import PersonFlags, PersonPurpose, people
+from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, PermissionRow
+from kluis.contacts.tables import people
 
 Cell = tuple[str, bool, str | None, bool, bool, bool]
 """What ``may_contact`` reads of a person for one commercial (channel, topic), in the few values
@@ -44,92 +47,94 @@ for the (channel, topic): ``withdrawn``, ``live`` (granted, not past its re-conf
 ``lapsed`` (expired, or past that date) or None (nothing recorded); whether the person holds the
 consent's purpose, and the soft opt-in's; whether they have an address on the channel."""
 
+_NOBODY_ELSE: Cell = ("", False, None, False, False, False)
+"""The cell of everyone not counted from an index: no customer, no flag, nothing kept."""
 
-def _audience_columns(channel: str, topic_key: str, now: datetime, grounds: Grounds) -> Any:
-    """Every person with what the rule needs of them for a commercial message on
-    (channel, topic) at ``now``, as a subquery: one row per person."""
-    perm = PermissionRow.__table__.alias("perm")
-    flag = PersonFlags.__table__.alias("flag")
-    held_consent = PersonPurpose.__table__.alias("held_consent")
-    held_soft = PersonPurpose.__table__.alias("held_soft")
-    joined = (
-        people.outerjoin(flag, flag.c.person_id == people.c.id)
-        .outerjoin(
-            perm,
-            and_(
-                perm.c.person_id == people.c.id,
-                perm.c.channel == channel,
-                perm.c.topic == topic_key,
-            ),
-        )
-        .outerjoin(
-            held_consent,
-            and_(
-                held_consent.c.person_id == people.c.id,
-                held_consent.c.purpose_key == grounds.consent,
-            ),
-        )
-        .outerjoin(
-            held_soft,
-            and_(
-                held_soft.c.person_id == people.c.id,
-                held_soft.c.purpose_key == grounds.soft_opt_in,
-            ),
-        )
-    )
-    live = and_(
-        perm.c.status == Status.GRANTED.value,
-        or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
-    )
-    state = case(
-        (perm.c.status.is_(None), null()),
-        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
-        (live, literal("live")),
-        else_=literal("lapsed"),
-    )
-    flagged = case(
-        (func.coalesce(flag.c.restricted, False), literal("restricted")),
-        (func.coalesce(flag.c.objected, False), literal("objected")),
-        else_=literal(""),
-    )
-    address = people.c[CHANNEL_FIELDS[Channel(channel)]]
+_PEOPLE = AudiencePerson.__table__
+_PERMISSIONS = PermissionRow.__table__
+
+
+def _reach_at(channel: str) -> int:
+    """Where the channel's address fact is among ``FACT_COLUMNS``."""
+    return FACT_COLUMNS.index(f"has_{CHANNEL_FIELDS[Channel(channel)]}")
+
+
+def _cell(facts: Sequence[Any], state: str | None, reach_at: int, grounds: Grounds) -> Cell:
+    """The cell of a person with ``facts`` (``FACT_COLUMNS`` order) and ``state``."""
+    customer, restricted, objected, purposes = facts[:4]
+    held = purposes.split()
+    flag = "restricted" if restricted else "objected" if objected else ""
     return (
-        select(
-            people.c.id.label("id"),
-            flagged.label("flag"),
-            case((people.c.relationship == "customer", 1), else_=0).label("customer"),
-            state.label("state"),
-            case((held_consent.c.person_id.is_not(None), 1), else_=0).label("held_consent"),
-            case((held_soft.c.person_id.is_not(None), 1), else_=0).label("held_soft"),
-            case((address.is_not(None), 1), else_=0).label("reachable"),
-            perm.c.event_id.label("event_id"),
-        )
-        .select_from(joined)
-        .subquery("audience")
+        flag,
+        bool(customer),
+        state,
+        grounds.consent in held,
+        grounds.soft_opt_in in held,
+        bool(facts[reach_at]),
     )
+
+
+def kept_state_query(channel: str, topic_key: str, now: datetime) -> Any:
+    """Those with kept state for (channel, topic), by facts and status, with how many of the
+    granted are past their re-confirm-by date at ``now``: the range of
+    ``ix_permissions_audience``, grouped in its order."""
+    facts = [_PERMISSIONS.c[name] for name in FACT_COLUMNS]
+    lapsed = case((_PERMISSIONS.c.reconfirm_by <= now, 1), else_=0)
+    return (
+        select(*facts, _PERMISSIONS.c.status, func.count(), func.sum(lapsed))
+        .where(_PERMISSIONS.c.channel == channel, _PERMISSIONS.c.topic == topic_key)
+        .group_by(*facts, _PERMISSIONS.c.status)
+    )
+
+
+def people_queries() -> list[Any]:
+    """Customers, and restricted or objecting others, by facts: three ranges of
+    ``ix_audience_people_facts``, grouped in its order."""
+    facts = [_PEOPLE.c[name] for name in FACT_COLUMNS]
+    ranges = (
+        [_PEOPLE.c.customer == true()],
+        [_PEOPLE.c.customer == false(), _PEOPLE.c.restricted == true()],
+        [
+            _PEOPLE.c.customer == false(),
+            _PEOPLE.c.restricted == false(),
+            _PEOPLE.c.objected == true(),
+        ],
+    )
+    return [select(*facts, func.count()).where(*where).group_by(*facts) for where in ranges]
 
 
 def audience_cells(
     conn: Connection, channel: str, topic_key: str, now: datetime, grounds: Grounds
 ) -> Counter[Cell]:
-    """How many people are in each cell, in one grouped pass over people. Erased people are
-    gone and in no cell."""
-    audience = _audience_columns(channel, topic_key, now, grounds)
-    columns = [
-        audience.c.flag,
-        audience.c.customer,
-        audience.c.state,
-        audience.c.held_consent,
-        audience.c.held_soft,
-        audience.c.reachable,
-    ]
+    """How many people are in each cell. Erased people are gone and in no cell."""
+    reach_at = _reach_at(channel)
     cells: Counter[Cell] = Counter()
-    for row in conn.execute(select(*columns, func.count()).group_by(*columns)):
-        flag, customer, state, consent, soft, reachable = row[:6]
-        cells[(str(flag), bool(customer), state, bool(consent), bool(soft), bool(reachable))] += (
-            int(row[6])
-        )
-    return cells
+    kept: Counter[tuple[Any, ...]] = Counter()
+    for *facts, status, n, lapsed in conn.execute(kept_state_query(channel, topic_key, now)):
+        key, n, lapsed = tuple(facts), int(n), int(lapsed or 0)
+        kept[key] += n
+        if status == Status.WITHDRAWN.value:
+            cells[_cell(key, "withdrawn", reach_at, grounds)] += n
+        elif status == Status.GRANTED.value:
+            cells[_cell(key, "live", reach_at, grounds)] += n - lapsed
+            cells[_cell(key, "lapsed", reach_at, grounds)] += lapsed
+        else:
+            cells[_cell(key, "lapsed", reach_at, grounds)] += n
+    without: Counter[tuple[Any, ...]] = Counter()
+    for query in people_queries():
+        for *facts, n in conn.execute(query):
+            without[tuple(facts)] += int(n)
+    for key, n in kept.items():
+        if any(key[:3]):  # a customer or flagged: counted among ``without`` as well
+            without[key] -= n
+    total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
+    rest = total - sum(kept.values()) - sum(without.values())
+    if rest < 0 or any(n < 0 for n in without.values()):
+        raise RuntimeError("the audience index is out of step with the people it copies")
+    for key, n in without.items():
+        cells[_cell(key, None, reach_at, grounds)] += n
+    cells[_NOBODY_ELSE] += rest
+    return +cells
 
 
 def _facts(cell: Cell, now: datetime, grounds: Grounds, event_id: int | None = None) -> Facts:
@@ -198,6 +203,44 @@ def audience_count(
     )
 
 
+def stream_query(channel: str, topic_key: str, after: str, batch: int) -> Any:
+    """The next ``batch`` people after ``after`` (by id) with their facts and their kept state
+    for (channel, topic): ``audience_people`` in key order, the state found by its key."""
+    perm = _PERMISSIONS.alias("perm")
+    return (
+        select(
+            _PEOPLE.c.person_id,
+            *(_PEOPLE.c[name] for name in FACT_COLUMNS),
+            perm.c.status,
+            perm.c.event_id,
+            perm.c.since,
+            perm.c.reconfirm_by,
+        )
+        .select_from(
+            _PEOPLE.outerjoin(
+                perm,
+                and_(
+                    perm.c.person_id == _PEOPLE.c.person_id,
+                    perm.c.channel == channel,
+                    perm.c.topic == topic_key,
+                ),
+            )
+        )
+        .where(_PEOPLE.c.person_id > after)
+        .order_by(_PEOPLE.c.person_id)
+        .limit(batch)
+    )
+
+
+def _state(permission: Permission | None, now: datetime) -> str | None:
+    """A person's state in a ``Cell``, by the rule's own ``live``."""
+    if permission is None:
+        return None
+    if permission.status is Status.WITHDRAWN:
+        return "withdrawn"
+    return "live" if live(permission, now) else "lapsed"
+
+
 def audience_ids(
     engine: Engine,
     channel: str,
@@ -212,28 +255,26 @@ def audience_ids(
     ``cell_decision`` the counts use, so the stream and the counts cannot disagree. Each page is
     read in a short transaction of its own, so a consumer can write between pages (on SQLite a
     reader holding a transaction open would keep every writer waiting)."""
-    audience = _audience_columns(channel, topic_key, now, grounds)
+    reach_at = _reach_at(channel)
     after = ""
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(audience).where(audience.c.id > after).order_by(audience.c.id).limit(batch)
-            ).all()
+            rows = conn.execute(stream_query(channel, topic_key, after, batch)).all()
         if not rows:
             return
         allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            cell: Cell = (
-                str(row.flag),
-                bool(row.customer),
-                row.state,
-                bool(row.held_consent),
-                bool(row.held_soft),
-                bool(row.reachable),
+            facts = row[1 : 1 + len(FACT_COLUMNS)]
+            status, event_id, since, reconfirm_by = row[1 + len(FACT_COLUMNS) :]
+            permission = (
+                None
+                if status is None
+                else Permission(Status(status), event_id, since, reconfirm_by)
             )
-            decision = cell_decision(cell, channel, now, soft_opt_in, grounds, row.event_id)
+            cell = _cell(facts, _state(permission, now), reach_at, grounds)
+            decision = cell_decision(cell, channel, now, soft_opt_in, grounds, event_id)
             if decision.allowed:
-                allowed.append((str(row.id), decision))
+                allowed.append((str(row[0]), decision))
         if allowed:
             yield allowed
-        after = rows[-1].id
+        after = rows[-1][0]
