@@ -20,10 +20,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, false, func, select, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 
 from kluis.consent.rules import (
     CHANNEL_FIELDS,
@@ -34,7 +47,6 @@ from kluis.consent.rules import (
     MessageKind,
     Permission,
     Status,
-    live,
     may_contact,
 )
 from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, PermissionRow
@@ -52,6 +64,8 @@ _NOBODY_ELSE: Cell = ("", False, None, False, False, False)
 
 _PEOPLE = AudiencePerson.__table__
 _PERMISSIONS = PermissionRow.__table__
+_STATE_AT = 1 + len(FACT_COLUMNS)
+"""Where a streamed row's state is: after the person id and the facts (then the event id)."""
 
 
 def _reach_at(channel: str) -> int:
@@ -203,18 +217,32 @@ def audience_count(
     )
 
 
-def stream_query(channel: str, topic_key: str, after: str, batch: int) -> Any:
-    """The next ``batch`` people after ``after`` (by id) with their facts and their kept state
-    for (channel, topic): ``audience_people`` in key order, the state found by its key."""
+def _state_column(perm: Any, now: datetime) -> Any:
+    """A person's state in a ``Cell`` (``live`` as ``rules.live`` says it, at ``now``)."""
+    return case(
+        (perm.c.status.is_(None), null()),
+        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
+        (
+            and_(
+                perm.c.status == Status.GRANTED.value,
+                or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
+            ),
+            literal("live"),
+        ),
+        else_=literal("lapsed"),
+    )
+
+
+def stream_query(channel: str, topic_key: str, now: datetime, after: str, batch: int) -> Any:
+    """The next ``batch`` people after ``after`` (by id) with their facts and their state for
+    (channel, topic) at ``now``: ``audience_people`` in key order, the state found by its key."""
     perm = _PERMISSIONS.alias("perm")
     return (
         select(
             _PEOPLE.c.person_id,
             *(_PEOPLE.c[name] for name in FACT_COLUMNS),
-            perm.c.status,
+            _state_column(perm, now),
             perm.c.event_id,
-            perm.c.since,
-            perm.c.reconfirm_by,
         )
         .select_from(
             _PEOPLE.outerjoin(
@@ -232,15 +260,6 @@ def stream_query(channel: str, topic_key: str, after: str, batch: int) -> Any:
     )
 
 
-def _state(permission: Permission | None, now: datetime) -> str | None:
-    """A person's state in a ``Cell``, by the rule's own ``live``."""
-    if permission is None:
-        return None
-    if permission.status is Status.WITHDRAWN:
-        return "withdrawn"
-    return "live" if live(permission, now) else "lapsed"
-
-
 def audience_ids(
     engine: Engine,
     channel: str,
@@ -252,28 +271,28 @@ def audience_ids(
 ) -> Iterator[list[tuple[str, Decision]]]:
     """The audience in batches of (person id, decision), in id order, with keyset paging so
     memory stays flat however large the population. Each person's cell goes through the same
-    ``cell_decision`` the counts use, so the stream and the counts cannot disagree. Each page is
-    read in a short transaction of its own, so a consumer can write between pages (on SQLite a
-    reader holding a transaction open would keep every writer waiting)."""
+    ``cell_decision`` the counts use (once per cell: the decision of a cell is the same for
+    everyone in it but for the evidence, the consent event of the person), so the stream and
+    the counts cannot disagree. Each page is read in a short transaction of its own, so a
+    consumer can write between pages (on SQLite a reader holding a transaction open would keep
+    every writer waiting)."""
     reach_at = _reach_at(channel)
+    decided: dict[Cell, Decision] = {}
     after = ""
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(stream_query(channel, topic_key, after, batch)).all()
+            rows = conn.execute(stream_query(channel, topic_key, now, after, batch)).all()
         if not rows:
             return
         allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            facts = row[1 : 1 + len(FACT_COLUMNS)]
-            status, event_id, since, reconfirm_by = row[1 + len(FACT_COLUMNS) :]
-            permission = (
-                None
-                if status is None
-                else Permission(Status(status), event_id, since, reconfirm_by)
-            )
-            cell = _cell(facts, _state(permission, now), reach_at, grounds)
-            decision = cell_decision(cell, channel, now, soft_opt_in, grounds, event_id)
+            cell = _cell(row[1:_STATE_AT], row[_STATE_AT], reach_at, grounds)
+            decision = decided.get(cell)
+            if decision is None:
+                decision = decided[cell] = cell_decision(cell, channel, now, soft_opt_in, grounds)
             if decision.allowed:
+                if decision.evidence_event_id is not None:
+                    decision = replace(decision, evidence_event_id=row[_STATE_AT + 1])
                 allowed.append((str(row[0]), decision))
         if allowed:
             yield allowed
