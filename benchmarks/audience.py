@@ -42,8 +42,8 @@ from pydantic import SecretStr
 
 from harness import Result, Timing, alternate, report, stopwatch
 from kluis.consent import decisions
-from kluis.consent.audience_index import facts_from_rows, kept_facts, purpose_text
-from kluis.consent.audience_repository import kept_state_query, people_queries
+from kluis.consent.audience_index import encode, facts_from_rows, kept_facts, purpose_text
+from kluis.consent.audience_repository import kept_state_query, people_query
 from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import DEFAULT_GROUNDS, add_months
 from kluis.consent.tables import FACT_COLUMNS
@@ -161,14 +161,16 @@ class Population:
             if plain.objected or plain.restricted or rng.random() < 0.005:
                 batch.flags.append((person_id, plain.objected, plain.restricted))
             # what contacts.hooks has Kluis keep for audiences (consent.audience_index)
-            facts = (
-                relationship == "customer",
-                plain.restricted,
-                plain.objected,
-                purpose_text(purposes),
-                email,
-                False,
-                False,
+            facts = encode(
+                (
+                    relationship == "customer",
+                    plain.restricted,
+                    plain.objected,
+                    purpose_text(purposes),
+                    email,
+                    False,
+                    False,
+                )
             )
             batch.audience.append((person_id, *facts))
             for person, channel, topic, status, event_id, since, reconfirm_by in grants:
@@ -326,8 +328,7 @@ def check_copies(kluis: Kluis, sample: list[str]) -> None:
 
 
 def kluis_plans(kluis: Kluis) -> dict[str, list[str]]:
-    queries = {"kept state": kept_state_query(CHANNEL, TOPIC, NOW)}
-    queries.update({f"people {i + 1}": q for i, q in enumerate(people_queries())})
+    queries = {"kept state": kept_state_query(CHANNEL, TOPIC, NOW), "people": people_query()}
     plans = {}
     with kluis.engine.connect() as conn:
         for name, query in queries.items():

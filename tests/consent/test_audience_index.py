@@ -24,8 +24,16 @@ from conftest import ADMIN, MARKETING, NOW, examples
 from factories import EVERY_PAIR, add_notice, new_person
 from kluis.consent import catalogue, ledger
 from kluis.consent import decisions as consent_decisions
-from kluis.consent.audience_index import facts_from_rows, kept_facts, purpose_text
+from kluis.consent.audience_index import (
+    ADDRESS_BITS,
+    decode,
+    encode,
+    facts_from_rows,
+    kept_facts,
+    purpose_text,
+)
 from kluis.consent.grant_rules import every
+from kluis.consent.rules import CHANNEL_FIELDS
 from kluis.consent.tables import AudiencePerson, PermissionRow
 from kluis.contacts import collect, flags, rectify
 from kluis.contacts import erasure as contacts
@@ -226,6 +234,13 @@ def test_the_audience_copies_never_drift_from_the_people(
             .where(AudiencePerson.person_id.in_(ids))
         )
     assert left == 0
+
+
+def test_every_address_field_has_its_bit_and_facts_survive_storage() -> None:
+    assert set(ADDRESS_BITS) == set(CHANNEL_FIELDS.values())
+    for spelled in itertools.product([False, True], repeat=6):
+        facts = (*spelled[:3], "a b", *spelled[3:])
+        assert decode(*encode(facts)) == facts
 
 
 def test_purpose_text_is_sorted_by_code_point_and_without_repeats() -> None:

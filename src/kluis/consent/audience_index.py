@@ -19,18 +19,46 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from kluis.consent.rules import CHANNEL_FIELDS
-from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, PermissionRow
+from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, Fact, PermissionRow
 from kluis.contacts.tables import PersonFlags, PersonPurpose, people
 from kluis.db import IN_CHUNK, insert_rows
 
 Facts = tuple[bool, bool, bool, str, bool, bool, bool]
-"""A person's facts in ``FACT_COLUMNS`` order."""
+"""A person's facts spelled out: customer, restricted, objected, purposes, has e-mail, phone,
+postal address."""
 
-ADDRESS_FIELDS: dict[str, str] = {
-    f"has_{name}": name for name in sorted(set(CHANNEL_FIELDS.values()))
+ADDRESS_BITS: dict[str, Fact] = {
+    "email": Fact.HAS_EMAIL,
+    "phone": Fact.HAS_PHONE,
+    "address": Fact.HAS_ADDRESS,
 }
-"""The fact column telling whether each address field (``CHANNEL_FIELDS``) is set."""
+"""The bit telling whether each address field (``rules.CHANNEL_FIELDS``) is set."""
+
+_SPELLED = (
+    Fact.CUSTOMER,
+    Fact.RESTRICTED,
+    Fact.OBJECTED,
+    None,
+    Fact.HAS_EMAIL,
+    Fact.HAS_PHONE,
+    Fact.HAS_ADDRESS,
+)
+"""The bit of each place of ``Facts`` (the purposes are not a bit)."""
+
+
+def encode(facts: Facts) -> tuple[int, str]:
+    """``facts`` as stored (``FACT_COLUMNS``)."""
+    bits = sum(int(bit) for bit, on in zip(_SPELLED, facts, strict=True) if bit and on)
+    return bits, facts[3]
+
+
+def decode(bits: int, purposes: str) -> Facts:
+    """Stored facts spelled out."""
+    customer, restricted, objected, _, email, phone, address = (
+        bool(bits & bit) if bit else False for bit in _SPELLED
+    )
+    return (customer, restricted, objected, purposes, email, phone, address)
+
 
 _PEOPLE = AudiencePerson.__table__
 _PERMISSIONS = PermissionRow.__table__
@@ -55,22 +83,15 @@ def people_added(
     for purpose_row in purpose_rows:
         held.setdefault(purpose_row[0], []).append(purpose_row[1])
     person_at, relationship_at = position["id"], position["relationship"]
-    email_at, phone_at, address_at = (
-        position[ADDRESS_FIELDS[name]] for name in ("has_email", "has_phone", "has_address")
-    )
-    rows = [
-        (
-            row[person_at],
-            row[relationship_at] == "customer",
-            False,
-            False,
-            purpose_text(held.get(row[person_at], ())),
-            row[email_at] is not None,
-            row[phone_at] is not None,
-            row[address_at] is not None,
-        )
-        for row in people_rows
-    ]
+    addresses = [(position[name], int(bit)) for name, bit in ADDRESS_BITS.items()]
+    customer = int(Fact.CUSTOMER)
+    rows = []
+    for row in people_rows:
+        bits = customer if row[relationship_at] == "customer" else 0
+        for at, bit in addresses:
+            if row[at] is not None:
+                bits |= bit
+        rows.append((row[person_at], bits, purpose_text(held.get(row[person_at], ()))))
     insert_rows(conn, AudiencePerson.__tablename__, ("person_id", *FACT_COLUMNS), rows)
 
 
@@ -92,7 +113,9 @@ def facts_from_rows(conn: Connection, person_ids: Sequence[str]) -> dict[str, Fa
                 people.c.relationship,
                 PersonFlags.restricted,
                 PersonFlags.objected,
-                *(people.c[ADDRESS_FIELDS[name]].is_not(None) for name in FACT_COLUMNS[4:]),
+                people.c.email.is_not(None),
+                people.c.phone.is_not(None),
+                people.c.address.is_not(None),
             )
             .select_from(people.outerjoin(PersonFlags, PersonFlags.person_id == people.c.id))
             .where(people.c.id.in_(chunk))
@@ -118,7 +141,7 @@ def people_changed(conn: Connection, person_ids: Sequence[str]) -> None:
         if person_id not in facts:
             conn.execute(delete(AudiencePerson).where(AudiencePerson.person_id == person_id))
             continue
-        values = dict(zip(FACT_COLUMNS, facts[person_id], strict=True))
+        values = dict(zip(FACT_COLUMNS, encode(facts[person_id]), strict=True))
         updated = conn.execute(
             update(AudiencePerson).where(AudiencePerson.person_id == person_id).values(**values)
         )
@@ -156,15 +179,7 @@ def kept_facts(conn: Connection, person_ids: Sequence[str]) -> dict[str, list[Fa
                 .where(table.c.person_id.in_(chunk))
                 .order_by(table.c.person_id)
             )
-            for person_id, *values in rows:
-                facts: Facts = (
-                    bool(values[0]),
-                    bool(values[1]),
-                    bool(values[2]),
-                    str(values[3]),
-                    bool(values[4]),
-                    bool(values[5]),
-                    bool(values[6]),
-                )
+            for person_id, bits, purposes in rows:
+                facts = decode(int(bits), str(purposes))
                 kept.setdefault(person_id, []).append(facts)
     return kept

@@ -7,8 +7,9 @@ looks a person up. The people of an audience fall in three parts, each counted b
 walk of one index range in index order (no sort, no join):
 
 - those with kept state for the (channel, topic): the range of ``ix_permissions_audience``;
-- customers and flagged people without it: ``ix_audience_people_facts`` for customers and for
-  restricted or objecting others, less those of them the first part counted;
+- customers and flagged people without it: one range of ``ix_audience_people_facts``
+  (customers and restricted or objecting others: ``facts >= OBJECTED``, ``tables.Fact``), less
+  those of them the first part counted;
 - everyone else (not a customer, not flagged, nothing kept): the number of people less the
   rest; the rule refuses them all ``no_consent``, whatever else is true of them.
 
@@ -19,7 +20,7 @@ stream pages the same facts person by person through the same function.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -29,15 +30,14 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
-    false,
     func,
     literal,
     null,
     or_,
     select,
-    true,
 )
 
+from kluis.consent.audience_index import ADDRESS_BITS
 from kluis.consent.rules import (
     CHANNEL_FIELDS,
     Channel,
@@ -49,7 +49,7 @@ from kluis.consent.rules import (
     Status,
     may_contact,
 )
-from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, PermissionRow
+from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, Fact, PermissionRow
 from kluis.contacts.tables import people
 
 Cell = tuple[str, bool, str | None, bool, bool, bool]
@@ -64,27 +64,24 @@ _NOBODY_ELSE: Cell = ("", False, None, False, False, False)
 
 _PEOPLE = AudiencePerson.__table__
 _PERMISSIONS = PermissionRow.__table__
-_STATE_AT = 1 + len(FACT_COLUMNS)
-"""Where a streamed row's state is: after the person id and the facts (then the event id)."""
 
 
-def _reach_at(channel: str) -> int:
-    """Where the channel's address fact is among ``FACT_COLUMNS``."""
-    return FACT_COLUMNS.index(f"has_{CHANNEL_FIELDS[Channel(channel)]}")
+def _reach_bit(channel: str) -> int:
+    """The ``Fact`` bit of the channel's address."""
+    return int(ADDRESS_BITS[CHANNEL_FIELDS[Channel(channel)]])
 
 
-def _cell(facts: Sequence[Any], state: str | None, reach_at: int, grounds: Grounds) -> Cell:
-    """The cell of a person with ``facts`` (``FACT_COLUMNS`` order) and ``state``."""
-    customer, restricted, objected, purposes = facts[:4]
+def _cell(bits: int, purposes: str, state: str | None, reach: int, grounds: Grounds) -> Cell:
+    """The cell of a person with these facts (``FACT_COLUMNS``) and ``state``."""
     held = purposes.split()
-    flag = "restricted" if restricted else "objected" if objected else ""
+    flag = "restricted" if bits & Fact.RESTRICTED else "objected" if bits & Fact.OBJECTED else ""
     return (
         flag,
-        bool(customer),
+        bool(bits & Fact.CUSTOMER),
         state,
         grounds.consent in held,
         grounds.soft_opt_in in held,
-        bool(facts[reach_at]),
+        bool(bits & reach),
     )
 
 
@@ -101,52 +98,46 @@ def kept_state_query(channel: str, topic_key: str, now: datetime) -> Any:
     )
 
 
-def people_queries() -> list[Any]:
-    """Customers, and restricted or objecting others, by facts: three ranges of
+def people_query() -> Any:
+    """Customers, and restricted or objecting others, by facts: one range of
     ``ix_audience_people_facts``, grouped in its order."""
     facts = [_PEOPLE.c[name] for name in FACT_COLUMNS]
-    ranges = (
-        [_PEOPLE.c.customer == true()],
-        [_PEOPLE.c.customer == false(), _PEOPLE.c.restricted == true()],
-        [
-            _PEOPLE.c.customer == false(),
-            _PEOPLE.c.restricted == false(),
-            _PEOPLE.c.objected == true(),
-        ],
+    return (
+        select(*facts, func.count()).where(_PEOPLE.c.facts >= int(Fact.OBJECTED)).group_by(*facts)
     )
-    return [select(*facts, func.count()).where(*where).group_by(*facts) for where in ranges]
 
 
 def audience_cells(
     conn: Connection, channel: str, topic_key: str, now: datetime, grounds: Grounds
 ) -> Counter[Cell]:
     """How many people are in each cell. Erased people are gone and in no cell."""
-    reach_at = _reach_at(channel)
+    reach = _reach_bit(channel)
     cells: Counter[Cell] = Counter()
-    kept: Counter[tuple[Any, ...]] = Counter()
-    for *facts, status, n, lapsed in conn.execute(kept_state_query(channel, topic_key, now)):
-        key, n, lapsed = tuple(facts), int(n), int(lapsed or 0)
-        kept[key] += n
+    kept: Counter[tuple[int, str]] = Counter()
+    for bits, purposes, status, n, lapsed in conn.execute(
+        kept_state_query(channel, topic_key, now)
+    ):
+        n, lapsed = int(n), int(lapsed or 0)
+        kept[(bits, purposes)] += n
         if status == Status.WITHDRAWN.value:
-            cells[_cell(key, "withdrawn", reach_at, grounds)] += n
+            cells[_cell(bits, purposes, "withdrawn", reach, grounds)] += n
         elif status == Status.GRANTED.value:
-            cells[_cell(key, "live", reach_at, grounds)] += n - lapsed
-            cells[_cell(key, "lapsed", reach_at, grounds)] += lapsed
+            cells[_cell(bits, purposes, "live", reach, grounds)] += n - lapsed
+            cells[_cell(bits, purposes, "lapsed", reach, grounds)] += lapsed
         else:
-            cells[_cell(key, "lapsed", reach_at, grounds)] += n
-    without: Counter[tuple[Any, ...]] = Counter()
-    for query in people_queries():
-        for *facts, n in conn.execute(query):
-            without[tuple(facts)] += int(n)
-    for key, n in kept.items():
-        if any(key[:3]):  # a customer or flagged: counted among ``without`` as well
-            without[key] -= n
+            cells[_cell(bits, purposes, "lapsed", reach, grounds)] += n
+    without: Counter[tuple[int, str]] = Counter()
+    for bits, purposes, n in conn.execute(people_query()):
+        without[(bits, purposes)] += int(n)
+    for (bits, purposes), n in kept.items():
+        if bits >= Fact.OBJECTED:  # a customer or flagged: in ``without`` as well
+            without[(bits, purposes)] -= n
     total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
     rest = total - sum(kept.values()) - sum(without.values())
     if rest < 0 or any(n < 0 for n in without.values()):
         raise RuntimeError("the audience index is out of step with the people it copies")
-    for key, n in without.items():
-        cells[_cell(key, None, reach_at, grounds)] += n
+    for (bits, purposes), n in without.items():
+        cells[_cell(bits, purposes, None, reach, grounds)] += n
     cells[_NOBODY_ELSE] += rest
     return +cells
 
@@ -276,7 +267,7 @@ def audience_ids(
     the counts cannot disagree. Each page is read in a short transaction of its own, so a
     consumer can write between pages (on SQLite a reader holding a transaction open would keep
     every writer waiting)."""
-    reach_at = _reach_at(channel)
+    reach = _reach_bit(channel)
     decided: dict[Cell, Decision] = {}
     after = ""
     while True:
@@ -286,13 +277,13 @@ def audience_ids(
             return
         allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            cell = _cell(row[1:_STATE_AT], row[_STATE_AT], reach_at, grounds)
+            cell = _cell(row[1], row[2], row[3], reach, grounds)
             decision = decided.get(cell)
             if decision is None:
                 decision = decided[cell] = cell_decision(cell, channel, now, soft_opt_in, grounds)
             if decision.allowed:
                 if decision.evidence_event_id is not None:
-                    decision = replace(decision, evidence_event_id=row[_STATE_AT + 1])
+                    decision = replace(decision, evidence_event_id=row[4])
                 allowed.append((str(row[0]), decision))
         if allowed:
             yield allowed

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntFlag
 
 from sqlalchemy import (
-    Boolean,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -13,7 +13,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,36 +114,39 @@ class ConsentEvent(DataBase):
     )
 
 
+class Fact(IntFlag):
+    """The bits of ``AudienceFacts.facts``. Customers have the highest bit and the flags the
+    next, so that everyone an audience counts from ``audience_people`` (customers, and the
+    restricted or objecting others) is one range of its index: ``facts >= OBJECTED``."""
+
+    HAS_ADDRESS = 1
+    HAS_PHONE = 2
+    HAS_EMAIL = 4
+    OBJECTED = 8
+    """Art. 21(3): no direct marketing."""
+    RESTRICTED = 16
+    """Art. 18: no processing at all but storage."""
+    CUSTOMER = 32
+
+
 class AudienceFacts:
     """What ``may_contact`` reads of a person that is not about one channel and topic, kept
     beside the consent state so that an audience is counted from these tables' own indexes,
     without a look-up of the person per row (issue 17). Written in the same transaction as the
     rows they copy (``people``, ``person_flags``, ``person_purposes``) through
     ``contacts.hooks`` (``consent.audience_index``); none is personal data: a relationship, two
-    flags, purpose keys and whether an address column is set. The database defaults (no,
-    none) are only for rows written around Kluis (benchmarks populating through the driver)."""
+    flags, purpose keys and whether an address column is set. Six yes-or-no facts share one
+    integer (``Fact``): a grouped walk of the index then reads two columns a row, not seven
+    (a third less time). The database defaults (none) are only for rows written around Kluis
+    (benchmarks populating through the driver)."""
 
-    customer: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    restricted: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    """Art. 18: no processing at all but storage."""
-    objected: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    """Art. 21(3): no direct marketing."""
+    facts: Mapped[int] = mapped_column(Integer, server_default="0")
+    """``Fact`` bits."""
     purposes: Mapped[str] = mapped_column(Text, server_default="")
     """The purpose keys the person was collected for (Art. 5(1)(b)), sorted, space-separated."""
-    has_email: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    has_phone: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    has_address: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
-FACT_COLUMNS = (
-    "customer",
-    "restricted",
-    "objected",
-    "purposes",
-    "has_email",
-    "has_phone",
-    "has_address",
-)
+FACT_COLUMNS = ("facts", "purposes")
 """The columns of ``AudienceFacts``, in the order the audience indexes hold them."""
 
 

@@ -5,10 +5,11 @@ Revises: d0016
 
 Counting an audience looked each person up in ``people``, ``person_flags`` and
 ``person_purposes`` once per row. What the rule reads of a person (customer or not, restricted,
-objected, the purposes collected for, which address columns are set) is now kept in
-``audience_people`` (one row per person) and copied onto each of their ``permissions`` rows, so an
-audience is counted from those two tables' indexes. Both are filled here from the rows they copy;
-the purpose keys are sorted bytewise (``COLLATE "C"`` on PostgreSQL), as Python's ``sorted`` does.
+objected, which address columns are set: bits of ``facts``; the purposes collected for) is now
+kept in ``audience_people`` (one row per person) and copied onto each of their ``permissions``
+rows, so an audience is counted from those two tables' indexes. Both are filled here from the
+rows they copy; the purpose keys are sorted bytewise (``COLLATE "C"`` on PostgreSQL), as
+Python's ``sorted`` does.
 """
 
 from collections.abc import Sequence
@@ -21,7 +22,17 @@ down_revision: str | None = "d0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_FACTS = ("customer", "restricted", "objected", "purposes", "has_email", "has_phone", "has_address")
+_FACTS = ("facts", "purposes")
+_BITS = (
+    "(CASE WHEN p.relationship = 'customer' THEN 32 ELSE 0 END)"
+    " + (CASE WHEN COALESCE(f.restricted, false) THEN 16 ELSE 0 END)"
+    " + (CASE WHEN COALESCE(f.objected, false) THEN 8 ELSE 0 END)"
+    " + (CASE WHEN p.email IS NOT NULL THEN 4 ELSE 0 END)"
+    " + (CASE WHEN p.phone IS NOT NULL THEN 2 ELSE 0 END)"
+    " + (CASE WHEN p.address IS NOT NULL THEN 1 ELSE 0 END)"
+)
+"""``consent.tables.Fact``: customer 32, restricted 16, objected 8, e-mail 4, phone 2, postal
+address 1."""
 
 
 def _purposes_sql(dialect: str) -> str:
@@ -36,18 +47,19 @@ def _purposes_sql(dialect: str) -> str:
     )
 
 
+def _columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("facts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("purposes", sa.Text(), server_default="", nullable=False),
+    ]
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_table(
         "audience_people",
         sa.Column("person_id", sa.String(length=36), nullable=False),
-        sa.Column("customer", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("restricted", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("objected", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("purposes", sa.Text(), server_default="", nullable=False),
-        sa.Column("has_email", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("has_phone", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("has_address", sa.Boolean(), server_default=sa.false(), nullable=False),
+        *_columns(),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -58,20 +70,16 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.execute(
-        f"INSERT INTO audience_people ({', '.join(_FACTS)}, person_id)"  # noqa: S608
-        " SELECT p.relationship = 'customer', COALESCE(f.restricted, false),"
-        f" COALESCE(f.objected, false), COALESCE({_purposes_sql(dialect)}, ''),"
-        " p.email IS NOT NULL, p.phone IS NOT NULL, p.address IS NOT NULL, p.id"
+        "INSERT INTO audience_people (person_id, facts, purposes)"  # noqa: S608
+        f" SELECT p.id, {_BITS}, COALESCE({_purposes_sql(dialect)}, '')"
         " FROM people p LEFT JOIN person_flags f ON f.person_id = p.id ORDER BY p.id"
     )
     op.create_index("ix_audience_people_facts", "audience_people", list(_FACTS), unique=False)
 
-    for name in _FACTS:
-        default = sa.text("''") if name == "purposes" else sa.false()
-        kind = sa.Text() if name == "purposes" else sa.Boolean()
-        op.add_column("permissions", sa.Column(name, kind, nullable=False, server_default=default))
+    for column in _columns():
+        op.add_column("permissions", column)
     op.execute(
-        f"UPDATE permissions SET ({', '.join(_FACTS)}) = (SELECT {', '.join(_FACTS)}"  # noqa: S608
+        "UPDATE permissions SET (facts, purposes) = (SELECT a.facts, a.purposes"
         " FROM audience_people a WHERE a.person_id = permissions.person_id)"
     )
     op.drop_index("ix_permissions_audience", table_name="permissions")
