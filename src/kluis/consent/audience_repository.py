@@ -29,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -71,13 +72,16 @@ def _reach_bit(channel: str) -> int:
     return int(ADDRESS_BITS[CHANNEL_FIELDS[Channel(channel)]])
 
 
+_CUSTOMER, _RESTRICTED, _OBJECTED = int(Fact.CUSTOMER), int(Fact.RESTRICTED), int(Fact.OBJECTED)
+
+
 def _cell(bits: int, purposes: str, state: str | None, reach: int, grounds: Grounds) -> Cell:
     """The cell of a person with these facts (``FACT_COLUMNS``) and ``state``."""
     held = purposes.split()
-    flag = "restricted" if bits & Fact.RESTRICTED else "objected" if bits & Fact.OBJECTED else ""
+    flag = "restricted" if bits & _RESTRICTED else "objected" if bits & _OBJECTED else ""
     return (
         flag,
-        bool(bits & Fact.CUSTOMER),
+        bool(bits & _CUSTOMER),
         state,
         grounds.consent in held,
         grounds.soft_opt_in in held,
@@ -130,7 +134,7 @@ def audience_cells(
     for bits, purposes, n in conn.execute(people_query()):
         without[(bits, purposes)] += int(n)
     for (bits, purposes), n in kept.items():
-        if bits >= Fact.OBJECTED:  # a customer or flagged: in ``without`` as well
+        if bits >= _OBJECTED:  # a customer or flagged: in ``without`` as well
             without[(bits, purposes)] -= n
     total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
     rest = total - sum(kept.values()) - sum(without.values())
@@ -224,9 +228,10 @@ def _state_column(perm: Any, now: datetime) -> Any:
     )
 
 
-def stream_query(channel: str, topic_key: str, now: datetime, after: str, batch: int) -> Any:
-    """The next ``batch`` people after ``after`` (by id) with their facts and their state for
-    (channel, topic) at ``now``: ``audience_people`` in key order, the state found by its key."""
+def stream_query(channel: str, topic_key: str, now: datetime, batch: int) -> Any:
+    """The next ``batch`` people after the parameter ``after`` (by id) with their facts and
+    their state for (channel, topic) at ``now``: ``audience_people`` in key order, the state
+    found by its key."""
     perm = _PERMISSIONS.alias("perm")
     return (
         select(
@@ -245,7 +250,7 @@ def stream_query(channel: str, topic_key: str, now: datetime, after: str, batch:
                 ),
             )
         )
-        .where(_PEOPLE.c.person_id > after)
+        .where(_PEOPLE.c.person_id > bindparam("after"))
         .order_by(_PEOPLE.c.person_id)
         .limit(batch)
     )
@@ -268,19 +273,20 @@ def audience_ids(
     consumer can write between pages (on SQLite a reader holding a transaction open would keep
     every writer waiting)."""
     reach = _reach_bit(channel)
-    decided: dict[Cell, Decision] = {}
-    after = ""
+    decided: dict[tuple[int, str, str | None], Decision] = {}
+    query, after = stream_query(channel, topic_key, now, batch), ""
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(stream_query(channel, topic_key, now, after, batch)).all()
+            rows = conn.execute(query, {"after": after}).all()
         if not rows:
             return
         allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            cell = _cell(row[1], row[2], row[3], reach, grounds)
-            decision = decided.get(cell)
+            facts = (row[1], row[2], row[3])
+            decision = decided.get(facts)
             if decision is None:
-                decision = decided[cell] = cell_decision(cell, channel, now, soft_opt_in, grounds)
+                cell = _cell(*facts, reach, grounds)
+                decision = decided[facts] = cell_decision(cell, channel, now, soft_opt_in, grounds)
             if decision.allowed:
                 if decision.evidence_event_id is not None:
                     decision = replace(decision, evidence_event_id=row[4])
