@@ -341,6 +341,11 @@ def stream(kluis: Kluis, page: int) -> int:
     return sum(len(rows) for rows in decisions.audience(kluis, CHANNEL, TOPIC, NOW, batch=page))
 
 
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): these machines are shared."""
+    return " ".join(Path("/proc/loadavg").read_text(encoding="utf-8").split()[:3])
+
+
 def timed(work: Callable[[], Any], results: list[Any]) -> Callable[[int], Timing]:
     def run(_: int) -> Timing:
         with stopwatch() as watch:
@@ -370,7 +375,7 @@ def main() -> None:
         with stopwatch() as setup:
             check_copies(kluis, populate(kluis, baseline, n, args.batch))
         print(f"audience benchmark: {n} people on SQLite, {CHANNEL}/{TOPIC} at {NOW:%Y-%m-%d}")
-        print(f"  populated in {setup.timing.wall:.1f} s")
+        print(f"  populated in {setup.timing.wall:.1f} s; load {load()}")
         for name, plan in kluis_plans(kluis).items():
             print(f"  plan, kluis {name}: {' / '.join(plan)}")
         for name, plan in baseline.plans().items():
@@ -410,6 +415,7 @@ def main() -> None:
     assert set(streamed) == set(base_streamed) == {count[0]}, (streamed, base_streamed)
     assert all(b == base_counts[0] for b in base_counts)
 
+    print(f"  load after the timed runs {load()}")
     print(
         f"  audience {count[0]} ({count[0] / n:.1%}); refused: "
         + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
