@@ -1,11 +1,27 @@
-"""SQL of audiences: who may receive a commercial message on a (channel, topic), decided in the
-database by the same ``may_contact`` rule a single decision uses, one indexed walk per audience.
+"""SQL of audiences: who may receive a commercial message on a (channel, topic), decided by the
+same ``may_contact`` rule a single decision uses, counted from the audience's own indexes.
+
+What the rule reads of a person beyond the channel and topic is kept beside the consent state
+(``audience_index``: ``audience_people``, and a copy on each ``permissions`` row), so no count
+looks a person up. The people of an audience fall in three parts, each counted by a grouped
+walk of one index range in index order (no sort, no join):
+
+- those with kept state for the (channel, topic): the range of ``ix_permissions_audience``;
+- customers and flagged people without it: one range of ``ix_audience_people_facts``
+  (customers and restricted or objecting others: ``facts >= OBJECTED``, ``tables.Fact``), less
+  those of them the first part counted;
+- everyone else (not a customer, not flagged, nothing kept): the number of people less the
+  rest; the rule refuses them all ``no_consent``, whatever else is true of them.
+
+Each group is a cell of ``Cell``; the rule decides each cell once (``cell_decision``), and the
+stream pages the same facts person by person through the same function.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -21,6 +38,7 @@ from sqlalchemy import (
     select,
 )
 
+from kluis.consent.audience_index import ADDRESS_BITS
 from kluis.consent.rules import (
     CHANNEL_FIELDS,
     Channel,
@@ -32,10 +50,8 @@ from kluis.consent.rules import (
     Status,
     may_contact,
 )
-from kluis.consent.tables import (
-    PermissionRow,
-)
-from kluis.contacts.tables import PersonFlags, PersonPurpose, people
+from kluis.consent.tables import FACT_COLUMNS, AudiencePerson, Fact, PermissionRow
+from kluis.contacts.tables import people
 
 Cell = tuple[str, bool, str | None, bool, bool, bool]
 """What ``may_contact`` reads of a person for one commercial (channel, topic), in the few values
@@ -44,92 +60,90 @@ for the (channel, topic): ``withdrawn``, ``live`` (granted, not past its re-conf
 ``lapsed`` (expired, or past that date) or None (nothing recorded); whether the person holds the
 consent's purpose, and the soft opt-in's; whether they have an address on the channel."""
 
+_NOBODY_ELSE: Cell = ("", False, None, False, False, False)
+"""The cell of everyone not counted from an index: no customer, no flag, nothing kept."""
 
-def _audience_columns(channel: str, topic_key: str, now: datetime, grounds: Grounds) -> Any:
-    """Every person with what the rule needs of them for a commercial message on
-    (channel, topic) at ``now``, as a subquery: one row per person."""
-    perm = PermissionRow.__table__.alias("perm")
-    flag = PersonFlags.__table__.alias("flag")
-    held_consent = PersonPurpose.__table__.alias("held_consent")
-    held_soft = PersonPurpose.__table__.alias("held_soft")
-    joined = (
-        people.outerjoin(flag, flag.c.person_id == people.c.id)
-        .outerjoin(
-            perm,
-            and_(
-                perm.c.person_id == people.c.id,
-                perm.c.channel == channel,
-                perm.c.topic == topic_key,
-            ),
-        )
-        .outerjoin(
-            held_consent,
-            and_(
-                held_consent.c.person_id == people.c.id,
-                held_consent.c.purpose_key == grounds.consent,
-            ),
-        )
-        .outerjoin(
-            held_soft,
-            and_(
-                held_soft.c.person_id == people.c.id,
-                held_soft.c.purpose_key == grounds.soft_opt_in,
-            ),
-        )
-    )
-    live = and_(
-        perm.c.status == Status.GRANTED.value,
-        or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
-    )
-    state = case(
-        (perm.c.status.is_(None), null()),
-        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
-        (live, literal("live")),
-        else_=literal("lapsed"),
-    )
-    flagged = case(
-        (func.coalesce(flag.c.restricted, False), literal("restricted")),
-        (func.coalesce(flag.c.objected, False), literal("objected")),
-        else_=literal(""),
-    )
-    address = people.c[CHANNEL_FIELDS[Channel(channel)]]
+_PEOPLE = AudiencePerson.__table__
+_PERMISSIONS = PermissionRow.__table__
+
+
+def _reach_bit(channel: str) -> int:
+    """The ``Fact`` bit of the channel's address."""
+    return int(ADDRESS_BITS[CHANNEL_FIELDS[Channel(channel)]])
+
+
+_CUSTOMER, _RESTRICTED, _OBJECTED = int(Fact.CUSTOMER), int(Fact.RESTRICTED), int(Fact.OBJECTED)
+
+
+def _cell(bits: int, purposes: str, state: str | None, reach: int, grounds: Grounds) -> Cell:
+    """The cell of a person with these facts (``FACT_COLUMNS``) and ``state``."""
+    held = purposes.split()
+    flag = "restricted" if bits & _RESTRICTED else "objected" if bits & _OBJECTED else ""
     return (
-        select(
-            people.c.id.label("id"),
-            flagged.label("flag"),
-            case((people.c.relationship == "customer", 1), else_=0).label("customer"),
-            state.label("state"),
-            case((held_consent.c.person_id.is_not(None), 1), else_=0).label("held_consent"),
-            case((held_soft.c.person_id.is_not(None), 1), else_=0).label("held_soft"),
-            case((address.is_not(None), 1), else_=0).label("reachable"),
-            perm.c.event_id.label("event_id"),
-        )
-        .select_from(joined)
-        .subquery("audience")
+        flag,
+        bool(bits & _CUSTOMER),
+        state,
+        grounds.consent in held,
+        grounds.soft_opt_in in held,
+        bool(bits & reach),
+    )
+
+
+def kept_state_query(channel: str, topic_key: str, now: datetime) -> Any:
+    """Those with kept state for (channel, topic), by facts and status, with how many of the
+    granted are past their re-confirm-by date at ``now``: the range of
+    ``ix_permissions_audience``, grouped in its order."""
+    facts = [_PERMISSIONS.c[name] for name in FACT_COLUMNS]
+    lapsed = case((_PERMISSIONS.c.reconfirm_by <= now, 1), else_=0)
+    return (
+        select(*facts, _PERMISSIONS.c.status, func.count(), func.sum(lapsed))
+        .where(_PERMISSIONS.c.channel == channel, _PERMISSIONS.c.topic == topic_key)
+        .group_by(*facts, _PERMISSIONS.c.status)
+    )
+
+
+def people_query() -> Any:
+    """Customers, and restricted or objecting others, by facts: one range of
+    ``ix_audience_people_facts``, grouped in its order."""
+    facts = [_PEOPLE.c[name] for name in FACT_COLUMNS]
+    return (
+        select(*facts, func.count()).where(_PEOPLE.c.facts >= int(Fact.OBJECTED)).group_by(*facts)
     )
 
 
 def audience_cells(
     conn: Connection, channel: str, topic_key: str, now: datetime, grounds: Grounds
 ) -> Counter[Cell]:
-    """How many people are in each cell, in one grouped pass over people. Erased people are
-    gone and in no cell."""
-    audience = _audience_columns(channel, topic_key, now, grounds)
-    columns = [
-        audience.c.flag,
-        audience.c.customer,
-        audience.c.state,
-        audience.c.held_consent,
-        audience.c.held_soft,
-        audience.c.reachable,
-    ]
+    """How many people are in each cell. Erased people are gone and in no cell."""
+    reach = _reach_bit(channel)
     cells: Counter[Cell] = Counter()
-    for row in conn.execute(select(*columns, func.count()).group_by(*columns)):
-        flag, customer, state, consent, soft, reachable = row[:6]
-        cells[(str(flag), bool(customer), state, bool(consent), bool(soft), bool(reachable))] += (
-            int(row[6])
-        )
-    return cells
+    kept: Counter[tuple[int, str]] = Counter()
+    for bits, purposes, status, n, lapsed in conn.execute(
+        kept_state_query(channel, topic_key, now)
+    ):
+        n, lapsed = int(n), int(lapsed or 0)
+        kept[(bits, purposes)] += n
+        if status == Status.WITHDRAWN.value:
+            cells[_cell(bits, purposes, "withdrawn", reach, grounds)] += n
+        elif status == Status.GRANTED.value:
+            cells[_cell(bits, purposes, "live", reach, grounds)] += n - lapsed
+            cells[_cell(bits, purposes, "lapsed", reach, grounds)] += lapsed
+        else:
+            cells[_cell(bits, purposes, "lapsed", reach, grounds)] += n
+    without: Counter[tuple[int, str]] = Counter()
+    for bits, purposes, n in conn.execute(people_query()):
+        without[(bits, purposes)] += int(n)
+    for (bits, purposes), n in kept.items():
+        if bits >= _OBJECTED:  # a customer or flagged: in ``without`` as well
+            without[(bits, purposes)] -= n
+    total = int(conn.execute(select(func.count()).select_from(people)).scalar_one())
+    rest = total - sum(kept.values()) - sum(without.values())
+    if rest < 0 or any(n < 0 for n in without.values()):
+        raise RuntimeError("the audience index is out of step with the people it copies")
+    for (bits, purposes), n in without.items():
+        cells[_cell(bits, purposes, None, reach, grounds)] += n
+    cells[_NOBODY_ELSE] += rest
+    return +cells
 
 
 def _facts(cell: Cell, now: datetime, grounds: Grounds, event_id: int | None = None) -> Facts:
@@ -198,6 +212,50 @@ def audience_count(
     )
 
 
+def _state_column(perm: Any, now: datetime) -> Any:
+    """A person's state in a ``Cell`` (``live`` as ``rules.live`` says it, at ``now``)."""
+    return case(
+        (perm.c.status.is_(None), null()),
+        (perm.c.status == Status.WITHDRAWN.value, literal("withdrawn")),
+        (
+            and_(
+                perm.c.status == Status.GRANTED.value,
+                or_(perm.c.reconfirm_by.is_(None), perm.c.reconfirm_by > now),
+            ),
+            literal("live"),
+        ),
+        else_=literal("lapsed"),
+    )
+
+
+def stream_query(channel: str, topic_key: str, now: datetime, batch: int) -> Any:
+    """The next ``batch`` people after the parameter ``after`` (by id) with their facts and
+    their state for (channel, topic) at ``now``: ``audience_people`` in key order, the state
+    found by its key."""
+    perm = _PERMISSIONS.alias("perm")
+    return (
+        select(
+            _PEOPLE.c.person_id,
+            *(_PEOPLE.c[name] for name in FACT_COLUMNS),
+            _state_column(perm, now),
+            perm.c.event_id,
+        )
+        .select_from(
+            _PEOPLE.outerjoin(
+                perm,
+                and_(
+                    perm.c.person_id == _PEOPLE.c.person_id,
+                    perm.c.channel == channel,
+                    perm.c.topic == topic_key,
+                ),
+            )
+        )
+        .where(_PEOPLE.c.person_id > bindparam("after"))
+        .order_by(_PEOPLE.c.person_id)
+        .limit(batch)
+    )
+
+
 def audience_ids(
     engine: Engine,
     channel: str,
@@ -209,31 +267,30 @@ def audience_ids(
 ) -> Iterator[list[tuple[str, Decision]]]:
     """The audience in batches of (person id, decision), in id order, with keyset paging so
     memory stays flat however large the population. Each person's cell goes through the same
-    ``cell_decision`` the counts use, so the stream and the counts cannot disagree. Each page is
-    read in a short transaction of its own, so a consumer can write between pages (on SQLite a
-    reader holding a transaction open would keep every writer waiting)."""
-    audience = _audience_columns(channel, topic_key, now, grounds)
-    after = ""
+    ``cell_decision`` the counts use (once per cell: the decision of a cell is the same for
+    everyone in it but for the evidence, the consent event of the person), so the stream and
+    the counts cannot disagree. Each page is read in a short transaction of its own, so a
+    consumer can write between pages (on SQLite a reader holding a transaction open would keep
+    every writer waiting)."""
+    reach = _reach_bit(channel)
+    decided: dict[tuple[int, str, str | None], Decision] = {}
+    query, after = stream_query(channel, topic_key, now, batch), ""
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(audience).where(audience.c.id > after).order_by(audience.c.id).limit(batch)
-            ).all()
+            rows = conn.execute(query, {"after": after}).all()
         if not rows:
             return
         allowed: list[tuple[str, Decision]] = []
         for row in rows:
-            cell: Cell = (
-                str(row.flag),
-                bool(row.customer),
-                row.state,
-                bool(row.held_consent),
-                bool(row.held_soft),
-                bool(row.reachable),
-            )
-            decision = cell_decision(cell, channel, now, soft_opt_in, grounds, row.event_id)
+            facts = (row[1], row[2], row[3])
+            decision = decided.get(facts)
+            if decision is None:
+                cell = _cell(*facts, reach, grounds)
+                decision = decided[facts] = cell_decision(cell, channel, now, soft_opt_in, grounds)
             if decision.allowed:
-                allowed.append((str(row.id), decision))
+                if decision.evidence_event_id is not None:
+                    decision = replace(decision, evidence_event_id=row[4])
+                allowed.append((str(row[0]), decision))
         if allowed:
             yield allowed
-        after = rows[-1].id
+        after = rows[-1][0]

@@ -1,7 +1,7 @@
 """What the consent slice contributes to contacts, which may not import it (``contacts.hooks``).
 
 Loaded with the package (``kluis/consent/__init__.py``), so it imports only the consent slice's
-own low parts (repository, rules), never its services or the runtime.
+own low parts (repository, rules, audience_index), never its services or the runtime.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from kluis.consent import repository, rules
+from kluis.consent import audience_index, repository, rules
 from kluis.contacts import hooks
 
 
@@ -30,5 +30,7 @@ def _erase_ledger(conn: Connection, person_id: str) -> None:
 
 
 def register() -> None:
-    """Give contacts the live-consent look-up and the ledger eraser."""
+    """Give contacts the live-consent look-up, the ledger eraser and the audience's copy of
+    what the rule reads of people."""
     hooks.register(live_consent_event, _erase_ledger)
+    hooks.register_audience(audience_index.people_added, audience_index.people_changed)

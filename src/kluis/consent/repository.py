@@ -15,6 +15,7 @@ from sqlalchemy import (
     update,
 )
 
+from kluis.consent import audience_index
 from kluis.consent.grant_rules import NoticeScope
 from kluis.consent.rules import (
     CHANNEL_FIELDS,
@@ -159,9 +160,14 @@ def put_permission(
         .values(**values)
     )
     if updated.rowcount == 0:
+        # a new row carries the person's audience facts (``audience_index``)
         conn.execute(
             insert(PermissionRow).values(
-                person_id=person_id, channel=channel, topic=topic, **values
+                person_id=person_id,
+                channel=channel,
+                topic=topic,
+                **values,
+                **audience_index.facts_of(conn, person_id),
             )
         )
 

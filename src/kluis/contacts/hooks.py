@@ -1,18 +1,23 @@
 """What contacts asks of the consent slice, which stands above it and so is not imported here.
 
-Two steps of contacts touch what consent keeps: adding a purpose that rests on consent needs the
-person's live consent (Art. 6(1)(a), 6(4)), and ``keep_only`` with ``ledger`` deletes the consent
-ledger and its evidence (Art. 17(3)(b)). The consent slice registers both functions here when it
-is loaded (``kluis/consent/__init__.py``), the way a plugin registers a hook: contacts calls down
-through a function it was given, never up through an import. Each is needed only on the path that
-uses it; called before the consent slice was loaded, it refuses loudly rather than decide without
-the consent state.
+Three steps of contacts touch what consent keeps: adding a purpose that rests on consent needs the
+person's live consent (Art. 6(1)(a), 6(4)); ``keep_only`` with ``ledger`` deletes the consent
+ledger and its evidence (Art. 17(3)(b)); and every write of what ``may_contact`` reads of a
+person (their relationship, restriction (Art. 18), objection (Art. 21(3)), purposes, whether an
+address is set) keeps the audience's own copy of it in step, in the same transaction
+(``people_added`` for new people in bulk, ``people_changed`` for any later change; erasure
+deletes the copies with the person through their foreign keys). The consent slice registers the
+functions here when it is loaded (``kluis/consent/__init__.py``), the way a plugin registers a
+hook: contacts calls down through a function it was given, never up through an import. Called
+before the consent slice was loaded, a hook refuses loudly rather than decide without the consent
+state or leave the audience behind the people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -24,14 +29,32 @@ LedgerEraser = Callable[[Connection, str], object]
 """(conn, person_id): delete the person's consent events, evidence and kept permissions, in the
 caller's transaction."""
 
+PeopleAdded = Callable[
+    [Connection, tuple[str, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]], object
+]
+"""(conn, people columns, people rows, purpose rows (person_id, purpose_key, collected_at)):
+new people as ``contacts.repository.insert_people`` writes them, in the caller's transaction."""
+
+PeopleChanged = Callable[[Connection, Sequence[str]], object]
+"""(conn, person ids): these people's rows, flags or purposes changed in the caller's
+transaction; read them again."""
+
 _live_consent: list[LiveConsent] = []
 _erase_ledger: list[LedgerEraser] = []
+_people_added: list[PeopleAdded] = []
+_people_changed: list[PeopleChanged] = []
 
 
 def register(live_consent: LiveConsent, erase_ledger: LedgerEraser) -> None:
     """Called once by the consent slice when it is loaded; a second call replaces the first."""
     _live_consent[:] = [live_consent]
     _erase_ledger[:] = [erase_ledger]
+
+
+def register_audience(added: PeopleAdded, changed: PeopleChanged) -> None:
+    """Called once by the consent slice when it is loaded; a second call replaces the first."""
+    _people_added[:] = [added]
+    _people_changed[:] = [changed]
 
 
 def _missing() -> RuntimeError:
@@ -52,3 +75,23 @@ def erase_ledger(conn: Connection, person_id: str) -> None:
     if not _erase_ledger:
         raise _missing()
     _erase_ledger[0](conn, person_id)
+
+
+def people_added(
+    conn: Connection,
+    columns: tuple[str, ...],
+    people_rows: list[tuple[Any, ...]],
+    purpose_rows: list[tuple[Any, ...]],
+) -> None:
+    """Give the audience its rows for new people (consent slice), in the same transaction."""
+    if not _people_added:
+        raise _missing()
+    _people_added[0](conn, columns, people_rows, purpose_rows)
+
+
+def people_changed(conn: Connection, person_ids: Sequence[str]) -> None:
+    """Bring the audience's copy of these people up to date (consent slice), in the same
+    transaction as the change."""
+    if not _people_changed:
+        raise _missing()
+    _people_changed[0](conn, person_ids)

@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from kluis.contacts import index_keys
+from kluis.contacts import hooks, index_keys
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.tables import (
     Company,
@@ -59,6 +59,7 @@ def insert_people(
     insert_rows(conn, people.name, PEOPLE_COLUMNS, person_rows)
     insert_rows(conn, PersonPurpose.__tablename__, PURPOSE_COLUMNS, purpose_rows)
     insert_rows(conn, PersonIndex.__tablename__, INDEX_COLUMNS, index_rows)
+    hooks.people_added(conn, PEOPLE_COLUMNS, person_rows, purpose_rows)
 
 
 def fetch(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any]]:
@@ -230,6 +231,7 @@ def page(
 
 def update_person(conn: Connection, person_id: str, values: dict[str, Any]) -> None:
     conn.execute(update(people).where(people.c.id == person_id).values(**values))
+    hooks.people_changed(conn, [person_id])
 
 
 def replace_index(conn: Connection, person_id: str, field: str, digests: Iterable[bytes]) -> None:
@@ -290,6 +292,8 @@ def replace_purposes(
     rows = [{"person_id": person_id, "purpose_key": k, "collected_at": at} for k, at in add]
     if rows:
         conn.execute(insert(PersonPurpose), rows)
+    if removing or rows:
+        hooks.people_changed(conn, [person_id])
 
 
 def delete_people(conn: Connection, ids: Sequence[str]) -> int:
@@ -386,6 +390,7 @@ def set_flag(conn: Connection, person_id: str, flag: str, active: bool) -> None:
                 person_id=person_id, objected=objected, restricted=restricted
             )
         )
+    hooks.people_changed(conn, [person_id])
 
 
 def insert_flag_event(conn: Connection, values: dict[str, Any]) -> None:
