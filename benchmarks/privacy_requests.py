@@ -350,7 +350,14 @@ def history(
     """Evidence, ``events`` consent events through the service and ``messages`` message rows
     through the driver (with their audit entries); returns the next message id to use."""
     evidence_id = evidence.add_evidence(
-        k, ADMIN, person_id, "audio/wav", WAV, START, filename=f"gesprek-{n}.wav"
+        k,
+        ADMIN,
+        person_id,
+        "email_marketing",
+        "audio/wav",
+        WAV,
+        START,
+        filename=f"gesprek-{n}.wav",
     )
     for i in range(events):
         at = START + timedelta(days=i)

@@ -56,6 +56,7 @@ def erase_people(
     *,
     reason: str = "request",
     suppress: bool = True,
+    checkpoint: bool = True,
 ) -> list[str]:
     """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
     restore's replay): put the e-mail and phone digests on the suppression list, destroy the
@@ -63,14 +64,17 @@ def erase_people(
     now (not before).
 
     The register file gets the ids first (one fsync'ed append), then the keys go with the
-    keyring's register entries, in their own store: from that instant every copy of the data,
-    backups included, is unreadable. The rows go with the data store's copy of the entries. If
-    the row deletion fails or the process dies in between, the register still names the
-    people and the next start (``kluis.backup.reconcile.reconcile``) removes the rows. The
-    digests are listed before the keys go, so an erased person is never off the list. Works in
-    one transaction per store and one fsync, so the sweep erases thousands at the cost of a few
-    statements. ``suppress`` is off only to
-    undo a person half-created by a failed import, who never was a person to remember.
+    keyring's register entries and the suppression list, in one transaction of their own store:
+    from that instant every copy of the data, backups included, is unreadable, and the digests
+    are listed in the same commit, so an erased person is never off the list. The rows go with
+    the data store's copy of the entries. If the row deletion fails or the process dies in
+    between, the register still names the people and the next start
+    (``kluis.backup.reconcile.reconcile``) removes the rows. One transaction per store and one
+    fsync, so the sweep erases hundreds at the cost of a few statements; then the write-ahead
+    logs are checkpointed (``checkpoint_stores``). ``suppress`` is off only to undo a person
+    half-created by a failed import, who never was a person to remember. ``checkpoint`` is off
+    only for a caller that checkpoints once it is done (the retention sweep, after its last
+    page).
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
@@ -96,15 +100,24 @@ def erase_people(
         repository.delete_people(conn, list(present))
         register_repo.record_erasures(conn, entries)
         audit.record(conn, actor.ref, now, events)
-    checkpoint(k)
+    if checkpoint:
+        checkpoint_stores(k)
     return [p for p in wanted if p in fresh]
 
 
-def checkpoint(k: Kluis) -> None:
+def checkpoint_stores(k: Kluis) -> None:
     """On SQLite, move the write-ahead log into the database files and truncate it, so the
     deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
     overwrites the freed pages as they are checkpointed). Best effort: a reader holding an old
-    snapshot lets the next checkpoint finish the job."""
+    snapshot lets the next checkpoint finish the job.
+
+    Both stores, right after the erasure commits (Art. 17; DESIGN.md *Keys, erasure and
+    backups*): the keyring's, because a wrapped key left in its log or in a not yet overwritten
+    page could still be unwrapped with the master key, which would undo the erasure; the data
+    store's, because besides ciphertext (unreadable once the key is gone) it holds the person's
+    blind-index digests, which anyone with the master key could match against a guessed name or
+    address. PostgreSQL needs no step here: its log is not a copy kept beside the database the
+    way a -wal file is, and VACUUM reclaims the rows."""
     for engine in (k.engine, k.vault.engine):
         if engine.dialect.name != "sqlite":
             continue
