@@ -39,7 +39,10 @@ def of(k: Kluis, ids: list[str], now: datetime) -> Iterator[tuple[rules.PersonFa
     catalogue = _catalogue(k)
     with k.engine.connect() as conn:
         rows = repository.people_rows(conn, ids)
-        found = _facts(conn, catalogue, {i: rows[i] for i in ids if i in rows}, now)
+        rows = {i: rows[i] for i in ids if i in rows}
+        held = repository.purposes(conn, list(rows))
+        holds = repository.holds(conn, list(rows), now)
+        found = _facts(conn, catalogue, rows, held, holds, now)
     yield from found
 
 
@@ -47,14 +50,14 @@ def _facts(
     conn: Connection,
     catalogue: dict[str, tuple[Purpose, Duration]],
     rows: dict[str, Any],
+    held: dict[str, list[tuple[str, datetime]]],
+    holds: dict[str, datetime],
     now: datetime,
 ) -> list[tuple[rules.PersonFacts, list[Any]]]:
     ids = list(rows)
     if not ids:
         return []
-    held = repository.purposes(conn, ids)
     perms = repository.permissions(conn, ids)
-    holds = repository.holds(conn, ids, now)
     found = []
     for person_id, row in rows.items():
         purposes = [
@@ -128,8 +131,15 @@ def due(k: Kluis, now: datetime, size: int) -> Iterator[Page]:
     while True:
         with k.engine.connect() as conn:
             last, seen = repository.page_end(conn, after, size)
-            rows = repository.candidates(conn, after, last, filtered) if seen else {}
-            found = _facts(conn, catalogue, rows, now)
+            named = repository.candidates(conn, after, last, filtered) if seen else {}
+            found = _facts(
+                conn,
+                catalogue,
+                {p: c.row for p, c in named.items()},
+                {p: c.purposes for p, c in named.items()},
+                {p: c.hold_until for p, c in named.items() if c.hold_until is not None},
+                now,
+            )
         if not seen:
             return
         yield Page(seen, found)

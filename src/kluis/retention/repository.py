@@ -100,17 +100,35 @@ class Cutoff:
     before: datetime | None
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A person the pre-filter names: what ``people_rows`` reads, their purposes as
+    ``purposes`` reads them, and the end of their longest active legal hold."""
+
+    row: Any
+    purposes: list[tuple[str, datetime]]
+    hold_until: datetime | None
+
+
 def candidates(
     conn: Connection, after: str, last: str | None, filtered: tuple[Select[Any], Select[Any]]
-) -> dict[str, Any]:
+) -> dict[str, Candidate]:
     """The people of the page (after ``after``, up to ``last`` or the end) that ``filtered``
-    (made once a sweep by ``candidate_queries``) names, with what ``people_rows`` reads."""
+    (made once a sweep by ``candidate_queries``) names: one query gives their row, purposes and
+    legal hold."""
     bounded, open_ended = filtered
     if last is None:
         rows = conn.execute(open_ended, {"after": after})
     else:
         rows = conn.execute(bounded, {"after": after, "last": last})
-    return {row.id: row for row in rows}
+    found: dict[str, Candidate] = {}
+    for row in rows:
+        person = found.get(row.id)
+        if person is None:
+            person = found[row.id] = Candidate(row, [], row.hold_until)
+        if row.purpose_key is not None:
+            person.purposes.append((row.purpose_key, row.collected_at))
+    return found
 
 
 def candidate_queries(
@@ -119,11 +137,28 @@ def candidate_queries(
     """The people of a page the sweep may have to act on: a purpose past its cutoff, no
     purpose of the catalogue, fields (a key of ``unused``) none of the purposes listed for them
     may use, or a consent past its re-confirm-by date. A superset: the rules decide (Art.
-    5(1)(e)). Built once a sweep, for a page with an end and for the last one."""
+    5(1)(e)). Built once a sweep, for a page with an end and for the last one; each person
+    comes once per purpose they hold (once with none), in the order ``purposes`` reads them."""
+    held = PersonPurpose.__table__.alias("held")
+    hold = (
+        select(func.max(LegalHold.until))
+        .where(
+            LegalHold.person_id == people.c.id,
+            LegalHold.lifted_at.is_(None),
+            LegalHold.until > now,
+        )
+        .scalar_subquery()
+    )
     query = (
-        select(*_PERSON_COLUMNS)
+        select(
+            *_PERSON_COLUMNS,
+            held.c.purpose_key,
+            held.c.collected_at,
+            hold.label("hold_until"),
+        )
+        .select_from(people.outerjoin(held, held.c.person_id == people.c.id))
         .where(people.c.id > bindparam("after"), _may_act(cutoffs, unused, now))
-        .order_by(people.c.id)
+        .order_by(people.c.id, held.c.purpose_key)
     )
     return query.where(people.c.id <= bindparam("last")), query
 
