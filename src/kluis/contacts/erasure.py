@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from threading import Thread
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from kluis.actors import ERASE_ROLES, Actor
 from kluis.audit import service as audit
@@ -117,15 +118,38 @@ def checkpoint_stores(k: Kluis) -> None:
     store's, because besides ciphertext (unreadable once the key is gone) it holds the person's
     blind-index digests, which anyone with the master key could match against a guessed name or
     address. PostgreSQL needs no step here: its log is not a copy kept beside the database the
-    way a -wal file is, and VACUUM reclaims the rows."""
-    for engine in (k.engine, k.vault.engine):
-        if engine.dialect.name != "sqlite":
-            continue
-        raw = engine.raw_connection()
+    way a -wal file is, and VACUUM reclaims the rows.
+
+    The two checkpoints run at once (the keyring's in a thread of its own): each mostly waits
+    for its file's fsync, so an erasure waits for the slower one instead of both."""
+    engines = [e for e in (k.engine, k.vault.engine) if e.dialect.name == "sqlite"]
+    failed: list[BaseException] = []
+
+    def run(engine: Engine) -> None:
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-        finally:
-            raw.close()
+            _checkpoint(engine)
+        except BaseException as error:  # raised again in the erasing thread, below
+            failed.append(error)
+
+    helpers = [Thread(target=run, args=(e,), name="wal-checkpoint") for e in engines[1:]]
+    for helper in helpers:
+        helper.start()
+    try:
+        for engine in engines[:1]:
+            _checkpoint(engine)
+    finally:
+        for helper in helpers:
+            helper.join()
+    if failed:
+        raise failed[0]
+
+
+def _checkpoint(engine: Engine) -> None:
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 @dataclass(frozen=True)
