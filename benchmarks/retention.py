@@ -1,23 +1,29 @@
 """Retention benchmark: one sweep over N people on SQLite, of whom 10% are due for erasure.
 
-Populates a fresh Kluis straight through the driver (``kluis.db.insert_rows``): 90% customers
-held for ``customer_service`` (two years from the last interaction, which lies within the last
-700 days: none due), 10% prospects held for ``sales_follow_up`` whose last interaction was 500
-days ago (one year: all due). Each person has four personal columns of ciphertext-sized random
-bytes, an e-mail blind-index row and a key in the keyring (random bytes of a wrapped key's size:
-a sweep decrypts nothing); 30% of the customers have a live e-mail consent.
+Populates a Kluis straight through the driver (``kluis.db.insert_rows``), with time-ordered ids
+(``kluis.ids``) made before anything is timed: 90% customers held for ``customer_service`` (two
+years from the last interaction, which lies within the last 700 days: none due), 10% prospects
+held for ``sales_follow_up`` whose last interaction was 500 days ago (one year: all due). Each
+person has four personal columns of ciphertext-sized random bytes, an e-mail blind-index row and
+a key in the keyring (random bytes of a wrapped key's size: a sweep decrypts nothing); 30% of
+the customers have a live e-mail consent.
 
-Then, at a fixed ``now``: a dry run (``retention.service.sweep(dry_run=True)``: the scan and the
-rules, no change), and the real sweep (the due people of each page erased together through
-``contacts.erasure.erase_people``, the one erasure path: suppression list, keys destroyed,
-erasure register, rows deleted, audit entries). The time inside ``erase_people`` is measured
-apart. The baseline, measured in the same run on a copy of the data store taken before the
-sweep: a plain ``DELETE FROM people WHERE id IN (...)`` of the same people, 500 ids a statement
-and a transaction, with the same PRAGMAs (foreign keys cascading to purposes, index rows and
-permissions; ``secure_delete``). The results must agree. Machines here are noisy; the ratio is
-the figure that counts.
+Then, alternating (``harness.alternate``, A B A B), each run on its own copy of that store:
 
-    python benchmarks/retention.py [--rows 1000000] [--batch 50000] [--page 500]
+- A, the baseline: plain sqlite3 that has to find the due people too, by the same predicate in
+  SQL (no purpose live at ``now``: the later of collection and last interaction on or after the
+  cutoff ``retention.rules.last_ended_anchor`` gives), in keyset pages of ``--page`` ids, each
+  page's ``DELETE FROM people WHERE id IN (...)`` a transaction, with the PRAGMAs Kluis uses
+  (foreign keys cascading to purposes, index rows and permissions; ``secure_delete``).
+- B, Kluis: ``retention.service.sweep`` at the same ``now`` (the SQL pre-filter, the rules, the
+  due people erased through ``contacts.erasure.erase_people``, the one erasure path: suppression
+  list, keys destroyed, erasure register and its file, rows deleted, audit entries, the
+  write-ahead logs checkpointed at the end).
+
+Both must leave the same people. The ratio per pair (baseline time / sweep time) is the figure
+that counts; wall clock and CPU time side by side.
+
+    python benchmarks/retention.py [--rows 100000] [--batch 50000] [--page 500] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -25,11 +31,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sqlite3
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,14 +42,16 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from harness import Result, Timing, alternate, report, stopwatch
 from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import add_months
-from kluis.contacts import erasure as contacts
 from kluis.contacts.tables import people
 from kluis.db import insert_rows, to_db_time
+from kluis.ids import new_person_ids
 from kluis.opening import open_kluis
-from kluis.purposes.service import load_default_catalogue
-from kluis.retention import service
+from kluis.purposes.rules import parse_duration
+from kluis.purposes.service import list_purposes, load_default_catalogue
+from kluis.retention import rules, service
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
@@ -72,6 +79,7 @@ KEYS = ("person_id", "wrapped_key", "created_at")
 def populate(kluis: Kluis, count: int, size: int) -> tuple[list[str], float]:
     """Write ``count`` people; returns the ids of the due ones and the seconds spent writing."""
     rng = random.Random(2026)
+    ids = iter(new_person_ids(count))
     due: list[str] = []
     written, spent, event_id = 0, 0.0, 0
     while written < count:
@@ -83,7 +91,7 @@ def populate(kluis: Kluis, count: int, size: int) -> tuple[list[str], float]:
             "person_keys": [],
         }
         for _ in range(min(size, count - written)):
-            person_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            person_id = next(ids)
             is_due = rng.random() < DUE_SHARE
             if is_due:
                 due.append(person_id)
@@ -135,117 +143,143 @@ def populate(kluis: Kluis, count: int, size: int) -> tuple[list[str], float]:
     return due, spent
 
 
-def baseline(path: Path, due: list[str], page: int) -> tuple[float, int]:
-    """A plain batched DELETE of the due people on ``path``: its seconds, and people left."""
+def _text(at: datetime) -> str:
+    """A time as the SQLite dialect stores it (naive UTC text), for the plain baseline."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def due_predicate(kluis: Kluis) -> tuple[str, list[str]]:
+    """The baseline's SQL for "no purpose live at NOW" and its parameters: for each purpose of
+    the catalogue anchored on the last interaction, live while the later of collection and last
+    interaction is on or after the day after ``rules.last_ended_anchor`` (what
+    ``rules.expiry`` computes, for the two purposes the population holds)."""
+    clauses, params = [], []
+    for purpose in list_purposes(kluis.engine):
+        assert purpose.retention_anchor.value in (
+            "last_interaction",
+            "end_of_contract",
+            "collection",
+            "withdrawal",
+        )
+        if purpose.retention_anchor.value != "last_interaction":
+            continue
+        last = rules.last_ended_anchor(parse_duration(purpose.retention), NOW.date())
+        assert last is not None
+        cutoff = _text(datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC))
+        clauses.append(
+            "(pp.purpose_key = ? AND (pp.collected_at >= ? OR people.last_interaction_at >= ?))"
+        )
+        params += [purpose.key, cutoff, cutoff]
+    sql = (
+        "NOT EXISTS (SELECT 1 FROM person_purposes pp WHERE pp.person_id = people.id"
+        f" AND ({' OR '.join(clauses)}))"
+    )
+    return sql, params
+
+
+def baseline(path: Path, predicate: tuple[str, list[str]], page: int) -> tuple[Timing, int]:
+    """A plain batched DELETE on ``path`` that finds the due people by ``predicate`` in keyset
+    pages: its timing, and how many people are left."""
+    where, params = predicate
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
         conn.execute(f"PRAGMA {pragma}")
-    start = time.perf_counter()
-    for offset in range(0, len(due), page):
-        chunk = due[offset : offset + page]
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            f"DELETE FROM people WHERE id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
-        conn.execute("COMMIT")
-    spent = time.perf_counter() - start
+    find = f"SELECT id FROM people WHERE id > ? AND {where} ORDER BY id LIMIT ?"
+    with stopwatch() as watch:
+        after = ""
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            ids = [row[0] for row in conn.execute(find, (after, *params, page))]
+            if ids:
+                conn.execute(
+                    f"DELETE FROM people WHERE id IN ({', '.join('?' * len(ids))})",
+                    ids,
+                )
+            conn.execute("COMMIT")
+            if len(ids) < page:
+                break
+            after = ids[-1]
     left = conn.execute("SELECT count(*) FROM people").fetchone()[0]
     orphans = conn.execute(
         "SELECT count(*) FROM person_purposes WHERE person_id NOT IN (SELECT id FROM people)"
     ).fetchone()[0]
     conn.close()
     assert orphans == 0
-    return spent, int(left)
+    return watch.timing, int(left)
 
 
-def copy_store(kluis: Kluis, target: Path) -> None:
-    source = Path(kluis.settings.resolved_database_url.removeprefix("sqlite:///"))
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-
-
-def timed_erasures() -> tuple[list[float], Callable[[], None]]:
-    """Measure the time spent in ``contacts.erasure.erase_people`` during the sweep."""
-    spent: list[float] = []
-    real = contacts.erase_people
-
-    def erase(*args: Any, **kwargs: Any) -> list[str]:
-        start = time.perf_counter()
-        try:
-            return real(*args, **kwargs)
-        finally:
-            spent.append(time.perf_counter() - start)
-
-    contacts.erase_people = erase  # type: ignore[assignment]
-
-    def restore() -> None:
-        contacts.erase_people = real  # type: ignore[assignment]
-
-    return spent, restore
-
-
-def ratio(base: float, measured: float) -> str:
-    return f"ratio {base / measured:.4f} (1/{measured / base:.0f})"
+def kluis_sweep(settings: Settings, page: int) -> tuple[Timing, int, int]:
+    """``retention.service.sweep`` on the store of ``settings``: its timing, how many it erased
+    and how many people are left."""
+    kluis = open_kluis(settings)
+    try:
+        with stopwatch() as watch:
+            report = service.sweep(kluis, NOW, batch_size=page)
+        with kluis.engine.connect() as conn:
+            left = conn.scalar(select(func.count()).select_from(people))
+    finally:
+        kluis.close()
+    return watch.timing, report.erased, int(left or 0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="people in the store")
+    parser.add_argument("--rows", type=int, default=100_000, help="people in the store")
     parser.add_argument("--batch", type=int, default=50_000, help="rows per insert transaction")
     parser.add_argument("--page", type=int, default=service.BATCH, help="people per sweep page")
+    parser.add_argument("--pairs", type=int, default=3, help="baseline/Kluis pairs (at least 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        settings = Settings(
-            data_dir=directory / "kluis", master_key=SecretStr(new_master_key_text())
-        )
+        master = SecretStr(new_master_key_text())
+        settings = Settings(data_dir=directory / "store", master_key=master)
         kluis = open_kluis(settings, create=True)
         load_default_catalogue(kluis.engine, NOW)
         load_default_topics(kluis, NOW)
         due, write = populate(kluis, args.rows, args.batch)
-        copy_store(kluis, directory / "plain.db")
-
-        start = time.perf_counter()
-        dry = service.sweep(kluis, NOW, dry_run=True, batch_size=args.page, keep_actions=False)
-        dry_time = time.perf_counter() - start
-
-        erasures, restore = timed_erasures()
-        start = time.perf_counter()
-        try:
-            report = service.sweep(kluis, NOW, batch_size=args.page)
-        finally:
-            restore()
-        sweep_time = time.perf_counter() - start
-        with kluis.engine.connect() as conn:
-            left = conn.scalar(select(func.count()).select_from(people))
+        predicate = due_predicate(kluis)
         kluis.close()
-        base_time, base_left = baseline(directory / "plain.db", due, args.page)
+        n, d = args.rows, len(due)
+        erased: list[int] = []
 
-    n, d = args.rows, len(due)
-    assert dry.erased == report.erased == d, (dry.erased, report.erased, d)
-    assert left == base_left == n - d, (left, base_left, n - d)
-    erase_time = sum(erasures)
+        def copy(i: int, name: str) -> Path:
+            target = directory / f"{name}-{i}"
+            shutil.copytree(settings.data_dir, target)
+            return target
+
+        def plain(i: int) -> Timing:
+            timing, left = baseline(copy(i, "plain") / "kluis.db", predicate, args.page)
+            assert left == n - d, (left, n - d)
+            return timing
+
+        def ours(i: int) -> Timing:
+            copied = Settings(data_dir=copy(i, "kluis"), master_key=master)
+            timing, count, left = kluis_sweep(copied, args.page)
+            assert (count, left) == (d, n - d), (count, left, d, n - d)
+            erased.append(count)
+            return timing
+
+        comparison = alternate(args.pairs, plain, ours)
+
     print(f"retention benchmark: {n} people on SQLite, {d} ({d / n:.1%}) due for erasure")
-    print(f"  populated through the driver in {write:.1f} s")
-    print(
-        f"  dry run (scan and rules, no change):   {dry_time:9.2f} s"
-        f"  ({n / dry_time:,.0f} people/s)"
+    print(f"  populated through the driver in {write:.1f} s; load {os.getloadavg()[0]:.2f}")
+    for i, (base, mine) in enumerate(comparison.pairs):
+        print(
+            f"  pair {i + 1}: baseline {base.wall:6.2f} s (CPU {base.cpu:6.2f})"
+            f"   sweep {mine.wall:6.2f} s (CPU {mine.cpu:6.2f})"
+            f"   ratio {base.wall / mine.wall:.3f}"
+        )
+    median = comparison.median("kluis")
+    report(
+        Result(
+            workload=f"retention sweep ({n:,} people, {d:,} erased)",
+            goal=">= 0.5x plain batched DELETE finding the same people",
+            figure=f"sweep {median:.2f} s median ({d / median:,.0f} erased/s,"
+            f" {n / median:,.0f} people/s seen)",
+            ratio=comparison.summary(),
+            met=comparison.ratio_median >= 0.5,
+        )
     )
-    print(
-        f"  sweep (scan, rules, {d} erasures):   {sweep_time:9.2f} s"
-        f"  ({n / sweep_time:,.0f} people/s seen, {d / sweep_time:,.0f} erased/s)"
-    )
-    print(
-        f"    of which in erase_people:           {erase_time:9.2f} s"
-        f"  ({erase_time / sweep_time:.0%}; {erase_time / d * 1000:.2f} ms a person,"
-        f" {len(erasures)} calls)"
-    )
-    print(
-        f"  baseline plain batched DELETE:         {base_time:9.2f} s"
-        f"  ({d / base_time:,.0f} rows/s)"
-    )
-    print(f"  sweep vs baseline (same {d} rows):      {ratio(base_time, sweep_time)}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from conftest import NOW
 from kluis.runtime import Kluis
@@ -81,3 +81,31 @@ def test_unknown_reasons_and_kinds_are_refused(
     with pytest.raises(ValueError, match="is not one of"):
         kluis.vault.suppress(entries, reason, NOW)
     assert kluis.vault.suppression_count() == 0
+
+
+def test_shredding_lists_the_digests_and_destroys_the_keys_in_one_keyring_commit(
+    kluis: Kluis,
+) -> None:
+    """One keyring transaction for an erasure: the suppression list, the keys and the erasure
+    register commit together (an erased person is never off the list, Art. 17, 21(3))."""
+    people = ["0190c0de-0000-7000-8000-00000000000a", "0190c0de-0000-7000-8000-00000000000b"]
+    kluis.vault.create_keys(people, NOW)
+    listed = [("email", digest(kluis, "email", f"p{n}@example.com")) for n in range(2)]
+    commits: list[object] = []
+
+    def count(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(kluis.vault.engine, "commit", count)
+    try:
+        fresh = kluis.vault.shred_many(people, NOW, "request", suppress=listed)
+    finally:
+        event.remove(kluis.vault.engine, "commit", count)
+    assert fresh == set(people)
+    assert len(commits) == 1
+    assert kluis.vault.suppressed(d for _, d in listed) == {d for _, d in listed}
+    assert kluis.vault.has_keys(people) == set()
+    assert kluis.vault.erased(people) == set(people)
+    again = kluis.vault.shred_many(people, NOW + timedelta(days=1), "request", suppress=listed)
+    assert again == set()
+    assert kluis.vault.suppression_count() == 2

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from threading import Thread
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from kluis.actors import ERASE_ROLES, Actor
 from kluis.audit import service as audit
@@ -56,6 +57,7 @@ def erase_people(
     *,
     reason: str = "request",
     suppress: bool = True,
+    checkpoint: bool = True,
 ) -> list[str]:
     """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
     restore's replay): put the e-mail and phone digests on the suppression list, destroy the
@@ -63,14 +65,17 @@ def erase_people(
     now (not before).
 
     The register file gets the ids first (one fsync'ed append), then the keys go with the
-    keyring's register entries, in their own store: from that instant every copy of the data,
-    backups included, is unreadable. The rows go with the data store's copy of the entries. If
-    the row deletion fails or the process dies in between, the register still names the
-    people and the next start (``kluis.backup.reconcile.reconcile``) removes the rows. The
-    digests are listed before the keys go, so an erased person is never off the list. Works in
-    one transaction per store and one fsync, so the sweep erases thousands at the cost of a few
-    statements. ``suppress`` is off only to
-    undo a person half-created by a failed import, who never was a person to remember.
+    keyring's register entries and the suppression list, in one transaction of their own store:
+    from that instant every copy of the data, backups included, is unreadable, and the digests
+    are listed in the same commit, so an erased person is never off the list. The rows go with
+    the data store's copy of the entries. If the row deletion fails or the process dies in
+    between, the register still names the people and the next start
+    (``kluis.backup.reconcile.reconcile``) removes the rows. One transaction per store and one
+    fsync, so the sweep erases hundreds at the cost of a few statements; then the write-ahead
+    logs are checkpointed (``checkpoint_stores``). ``suppress`` is off only to undo a person
+    half-created by a failed import, who never was a person to remember. ``checkpoint`` is off
+    only for a caller that checkpoints once it is done (the retention sweep, after its last
+    page).
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
@@ -96,23 +101,55 @@ def erase_people(
         repository.delete_people(conn, list(present))
         register_repo.record_erasures(conn, entries)
         audit.record(conn, actor.ref, now, events)
-    checkpoint(k)
+    if checkpoint:
+        checkpoint_stores(k)
     return [p for p in wanted if p in fresh]
 
 
-def checkpoint(k: Kluis) -> None:
+def checkpoint_stores(k: Kluis) -> None:
     """On SQLite, move the write-ahead log into the database files and truncate it, so the
     deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
     overwrites the freed pages as they are checkpointed). Best effort: a reader holding an old
-    snapshot lets the next checkpoint finish the job."""
-    for engine in (k.engine, k.vault.engine):
-        if engine.dialect.name != "sqlite":
-            continue
-        raw = engine.raw_connection()
+    snapshot lets the next checkpoint finish the job.
+
+    Both stores, right after the erasure commits (Art. 17; DESIGN.md *Keys, erasure and
+    backups*): the keyring's, because a wrapped key left in its log or in a not yet overwritten
+    page could still be unwrapped with the master key, which would undo the erasure; the data
+    store's, because besides ciphertext (unreadable once the key is gone) it holds the person's
+    blind-index digests, which anyone with the master key could match against a guessed name or
+    address. PostgreSQL needs no step here: its log is not a copy kept beside the database the
+    way a -wal file is, and VACUUM reclaims the rows.
+
+    The two checkpoints run at once (the keyring's in a thread of its own): each mostly waits
+    for its file's fsync, so an erasure waits for the slower one instead of both."""
+    engines = [e for e in (k.engine, k.vault.engine) if e.dialect.name == "sqlite"]
+    failed: list[BaseException] = []
+
+    def run(engine: Engine) -> None:
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-        finally:
-            raw.close()
+            _checkpoint(engine)
+        except BaseException as error:  # raised again in the erasing thread, below
+            failed.append(error)
+
+    helpers = [Thread(target=run, args=(e,), name="wal-checkpoint") for e in engines[1:]]
+    for helper in helpers:
+        helper.start()
+    try:
+        for engine in engines[:1]:
+            _checkpoint(engine)
+    finally:
+        for helper in helpers:
+            helper.join()
+    if failed:
+        raise failed[0]
+
+
+def _checkpoint(engine: Engine) -> None:
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,14 @@ _CHUNK = 500
 
 
 def record_erasures(conn: Connection, entries: Sequence[Erasure]) -> None:
-    """Add the entries this copy lacks (in the caller's transaction, with the deletion)."""
-    for start in range(0, len(entries), _CHUNK):
-        chunk = {e.person_id: e for e in entries[start : start + _CHUNK]}
-        known = set(
-            conn.scalars(
-                select(ErasedPerson.person_id).where(ErasedPerson.person_id.in_(list(chunk)))
-            )
-        )
-        rows = [
-            {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
-            for p, e in chunk.items()
-            if p not in known
-        ]
-        if rows:
-            conn.execute(insert_ignoring_duplicates(conn, ErasedPerson), rows)
+    """Add the entries this copy lacks (in the caller's transaction, with the deletion); an
+    entry already there keeps its first time and reason (the insert skips it)."""
+    rows = [
+        {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
+        for e in {e.person_id: e for e in entries}.values()
+    ]
+    if rows:
+        conn.execute(insert_ignoring_duplicates(conn, ErasedPerson), rows)
 
 
 def record_minimisations(conn: Connection, entries: Sequence[Minimisation]) -> None:

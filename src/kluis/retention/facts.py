@@ -1,12 +1,21 @@
 """What the retention rules decide from, read page by page without decrypting anything: the
 purposes catalogue with its periods, and for each person their purposes, which fields hold a
-value, their consents' spans and any legal hold (``rules.PersonFacts``)."""
+value, their consents' spans and any legal hold (``rules.PersonFacts``).
+
+The sweep reads the facts only of the people SQL names as candidates (``due``): a purpose past
+the last anchor day that has ended its period (``rules.last_ended_anchor``), no purpose of the
+catalogue, a field none of their purposes may use, or a lapsed consent. The filter may name
+more people than the rules act on, never fewer; the rules still decide (Art. 5(1)(e)).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy import Connection
 
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.purposes import service as purposes_service
@@ -30,31 +39,50 @@ def of(k: Kluis, ids: list[str], now: datetime) -> Iterator[tuple[rules.PersonFa
     catalogue = _catalogue(k)
     with k.engine.connect() as conn:
         rows = repository.people_rows(conn, ids)
-        held = repository.purposes(conn, ids)
-        perms = repository.permissions(conn, ids)
-        holds = repository.holds(conn, ids, now)
-    for person_id in ids:
-        row = rows.get(person_id)
-        if row is None:
-            continue
+        rows = {i: rows[i] for i in ids if i in rows}
+        held = repository.purposes(conn, list(rows))
+        holds = repository.holds(conn, list(rows), now)
+        found = _facts(conn, catalogue, rows, held, holds, now)
+    yield from found
+
+
+def _facts(
+    conn: Connection,
+    catalogue: dict[str, tuple[Purpose, Duration]],
+    rows: dict[str, Any],
+    held: dict[str, list[tuple[str, datetime]]],
+    holds: dict[str, datetime],
+    now: datetime,
+) -> list[tuple[rules.PersonFacts, list[Any]]]:
+    ids = list(rows)
+    if not ids:
+        return []
+    perms = repository.permissions(conn, ids)
+    found = []
+    for person_id, row in rows.items():
         purposes = [
             rules.HeldPurpose(catalogue[key][0], catalogue[key][1], at)
             for key, at in held.get(person_id, [])
             if key in catalogue
         ]
         hold = holds.get(person_id)
-        yield (
-            rules.PersonFacts(
-                person_id=person_id,
-                held=purposes,
-                present_fields=frozenset(f.name for f in PERSONAL_FIELDS if getattr(row, f.name)),
-                last_interaction_at=row.last_interaction_at,
-                contract_ended_at=row.contract_ended_at,
-                consents=_spans(perms.get(person_id, [])),
-                hold_until=None if hold is None else hold.date(),
-            ),
-            perms.get(person_id, []),
+        found.append(
+            (
+                rules.PersonFacts(
+                    person_id=person_id,
+                    held=purposes,
+                    present_fields=frozenset(
+                        f.name for f in PERSONAL_FIELDS if getattr(row, f.name)
+                    ),
+                    last_interaction_at=row.last_interaction_at,
+                    contract_ended_at=row.contract_ended_at,
+                    consents=_spans(perms.get(person_id, [])),
+                    hold_until=None if hold is None else hold.date(),
+                ),
+                perms.get(person_id, []),
+            )
         )
+    return found
 
 
 def pages(k: Kluis, size: int) -> Iterator[list[str]]:
@@ -67,3 +95,54 @@ def pages(k: Kluis, size: int) -> Iterator[list[str]]:
             return
         yield ids
         after = ids[-1]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the sweep: how many people it looked at, and the facts of its candidates."""
+
+    seen: int
+    facts: list[tuple[rules.PersonFacts, list[Any]]]
+
+
+def _filter(
+    catalogue: dict[str, tuple[Purpose, Duration]], now: datetime
+) -> tuple[list[repository.Cutoff], dict[tuple[str, ...], list[str]]]:
+    today = now.date()
+    cutoffs = []
+    for key, (purpose, retention) in catalogue.items():
+        day = rules.last_ended_anchor(retention, today)
+        before = None if day is None else datetime.combine(day + timedelta(days=1), time(), UTC)
+        cutoffs.append(repository.Cutoff(key, purpose.retention_anchor, before))
+    fields: dict[tuple[str, ...], list[str]] = {}
+    for f in PERSONAL_FIELDS:
+        keys = tuple(key for key, (p, _) in catalogue.items() if p.may_use(f.category))
+        if len(keys) < len(catalogue):  # a field every purpose may use needs no test
+            fields.setdefault(keys, []).append(f.name)
+    return cutoffs, {tuple(names): list(keys) for keys, names in fields.items()}
+
+
+def due(k: Kluis, now: datetime, size: int) -> Iterator[Page]:
+    """Everyone in pages of ``size``, each read in its own short transaction, with the facts of
+    the page's candidates (see the module's docstring)."""
+    catalogue = _catalogue(k)
+    filtered = repository.candidate_queries(*_filter(catalogue, now), now)
+    after = ""
+    while True:
+        with k.engine.connect() as conn:
+            last, seen = repository.page_end(conn, after, size)
+            named = repository.candidates(conn, after, last, filtered) if seen else {}
+            found = _facts(
+                conn,
+                catalogue,
+                {p: c.row for p, c in named.items()},
+                {p: c.purposes for p, c in named.items()},
+                {p: c.hold_until for p, c in named.items() if c.hold_until is not None},
+                now,
+            )
+        if not seen:
+            return
+        yield Page(seen, found)
+        if last is None:
+            return
+        after = last

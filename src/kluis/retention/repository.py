@@ -9,13 +9,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from kluis.consent.rules import Status
 from kluis.consent.tables import ConsentEvent, PermissionRow
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.tables import PersonFlags, PersonPurpose, people
 from kluis.messaging.tables import MessageRow
+from kluis.purposes.rules import RetentionAnchor
 from kluis.retention.tables import LegalHold
 
 
@@ -48,15 +62,162 @@ def page_ids(conn: Connection, after: str, size: int) -> list[str]:
     )
 
 
+def page_end(conn: Connection, after: str, size: int) -> tuple[str | None, int]:
+    """The last id of the page of ``size`` people after ``after`` and how many it holds; None
+    for a page that runs to the end. Walks the primary key only: the sweep counts everyone it
+    looks at without reading their rows."""
+    last = conn.scalar(
+        select(people.c.id).where(people.c.id > after).order_by(people.c.id).offset(size - 1)
+    )
+    if last is not None:
+        return str(last), size
+    rest = conn.scalar(select(func.count()).select_from(people).where(people.c.id > after))
+    return None, int(rest or 0)
+
+
+_PERSON_COLUMNS = (
+    people.c.id,
+    people.c.last_interaction_at,
+    people.c.contract_ended_at,
+    *(people.c[f.name].is_not(None).label(f.name) for f in PERSONAL_FIELDS),
+)
+
+
 def people_rows(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Per person: last interaction, contract end, and which personal fields hold a value."""
-    columns = [
-        people.c.id,
-        people.c.last_interaction_at,
-        people.c.contract_ended_at,
-        *(people.c[f.name].is_not(None).label(f.name) for f in PERSONAL_FIELDS),
+    rows = conn.execute(select(*_PERSON_COLUMNS).where(people.c.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A purpose as the sweep's SQL pre-filter sees it: its anchor and the moment before which
+    an anchor has ended its period (``rules.last_ended_anchor``, as the start of the next day
+    in UTC); None when no anchor can have ended yet."""
+
+    key: str
+    anchor: RetentionAnchor
+    before: datetime | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person the pre-filter names: what ``people_rows`` reads, their purposes as
+    ``purposes`` reads them, and the end of their longest active legal hold."""
+
+    row: Any
+    purposes: list[tuple[str, datetime]]
+    hold_until: datetime | None
+
+
+def candidates(
+    conn: Connection, after: str, last: str | None, filtered: tuple[Select[Any], Select[Any]]
+) -> dict[str, Candidate]:
+    """The people of the page (after ``after``, up to ``last`` or the end) that ``filtered``
+    (made once a sweep by ``candidate_queries``) names: one query gives their row, purposes and
+    legal hold."""
+    bounded, open_ended = filtered
+    if last is None:
+        rows = conn.execute(open_ended, {"after": after})
+    else:
+        rows = conn.execute(bounded, {"after": after, "last": last})
+    found: dict[str, Candidate] = {}
+    for row in rows:
+        person = found.get(row.id)
+        if person is None:
+            person = found[row.id] = Candidate(row, [], row.hold_until)
+        if row.purpose_key is not None:
+            person.purposes.append((row.purpose_key, row.collected_at))
+    return found
+
+
+def candidate_queries(
+    cutoffs: Sequence[Cutoff], unused: dict[tuple[str, ...], list[str]], now: datetime
+) -> tuple[Select[Any], Select[Any]]:
+    """The people of a page the sweep may have to act on: a purpose past its cutoff, no
+    purpose of the catalogue, fields (a key of ``unused``) none of the purposes listed for them
+    may use, or a consent past its re-confirm-by date. A superset: the rules decide (Art.
+    5(1)(e)). Built once a sweep, for a page with an end and for the last one; each person
+    comes once per purpose they hold (once with none), in the order ``purposes`` reads them."""
+    held = PersonPurpose.__table__.alias("held")
+    hold = (
+        select(func.max(LegalHold.until))
+        .where(
+            LegalHold.person_id == people.c.id,
+            LegalHold.lifted_at.is_(None),
+            LegalHold.until > now,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            *_PERSON_COLUMNS,
+            held.c.purpose_key,
+            held.c.collected_at,
+            hold.label("hold_until"),
+        )
+        .select_from(people.outerjoin(held, held.c.person_id == people.c.id))
+        .where(people.c.id > bindparam("after"), _may_act(cutoffs, unused, now))
+        .order_by(people.c.id, held.c.purpose_key)
+    )
+    return query.where(people.c.id <= bindparam("last")), query
+
+
+def _may_act(
+    cutoffs: Sequence[Cutoff], unused: dict[tuple[str, ...], list[str]], now: datetime
+) -> ColumnElement[bool]:
+    mine = PersonPurpose.person_id == people.c.id
+    consents = PermissionRow.person_id == people.c.id
+    live = and_(
+        PermissionRow.status == Status.GRANTED.value,
+        or_(PermissionRow.reconfirm_by.is_(None), PermissionRow.reconfirm_by > now),
+    )
+    ended: list[ColumnElement[bool]] = []
+    for cut in cutoffs:
+        if cut.before is None:
+            continue
+        # correlated to the purpose row: a subquery two levels down sees only its parent
+        when = _ended(cut, cut.before, PermissionRow.person_id == PersonPurpose.person_id, live)
+        ended.append(and_(PersonPurpose.purpose_key == cut.key, when))
+    known = [cut.key for cut in cutoffs]
+    reasons: list[ColumnElement[bool]] = [
+        exists().where(mine, or_(*ended)) if ended else false(),
+        ~exists().where(mine, PersonPurpose.purpose_key.in_(known)),
+        exists().where(
+            consents,
+            PermissionRow.status == Status.GRANTED.value,
+            PermissionRow.reconfirm_by <= now,
+        ),
     ]
-    return {row.id: row for row in conn.execute(select(*columns).where(people.c.id.in_(ids)))}
+    for names, keys in unused.items():
+        present = or_(*(people.c[name].is_not(None) for name in names))
+        reasons.append(and_(present, ~exists().where(mine, PersonPurpose.purpose_key.in_(keys))))
+    return or_(*reasons)
+
+
+def _ended(
+    cut: Cutoff, before: datetime, consents: ColumnElement[bool], live: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """The purpose's anchor (``rules._anchor``) lies before ``before``: the collection, the
+    later of collection and last interaction, the contract's end, or for a withdrawal anchor
+    every consent's end (``rules.ConsentSpan.ended_at``: the withdrawal, else the re-confirm-by
+    date when there is one), none live, and the collection when there is no consent at all."""
+    if cut.anchor == RetentionAnchor.COLLECTION:
+        return PersonPurpose.collected_at < before
+    if cut.anchor == RetentionAnchor.LAST_INTERACTION:
+        return and_(PersonPurpose.collected_at < before, people.c.last_interaction_at < before)
+    if cut.anchor == RetentionAnchor.END_OF_CONTRACT:
+        return people.c.contract_ended_at < before
+    withdrawn = PermissionRow.status == Status.WITHDRAWN.value
+    recent = or_(
+        live,
+        and_(or_(withdrawn, PermissionRow.reconfirm_by.is_(None)), PermissionRow.since >= before),
+        and_(~withdrawn, PermissionRow.reconfirm_by >= before),
+    )
+    return and_(
+        ~exists().where(consents, recent),
+        or_(PersonPurpose.collected_at < before, exists().where(consents)),
+    )
 
 
 def purposes(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, datetime]]]:

@@ -139,6 +139,23 @@ def is_live(item: Expiry, today: date) -> bool:
     return item.until is None or today < item.until
 
 
+def last_ended_anchor(retention: Duration, today: date) -> date | None:
+    """The latest anchor day whose period has ended by ``today`` (``is_live`` false), or None
+    when no anchor can have ended yet. Every earlier anchor has ended too, because
+    ``Duration.after`` never decreases; so "anchor on or before this day" is exactly "expired",
+    which is what lets the sweep pick its candidates in SQL (Art. 5(1)(e)) with the same
+    arithmetic as ``expiry``."""
+    # a month is at least 28 days long (a clamped 31st included), so no anchor after this
+    # day can have ended; the loop steps back over the few days that have not either
+    shortest = 28 * (12 * retention.years + retention.months) + retention.days
+    if shortest >= (today - date.min).days:
+        return None
+    day = today - timedelta(days=shortest)
+    while retention.after(day) > today:
+        day -= timedelta(days=1)
+    return day
+
+
 def verdict(facts: PersonFacts, now: datetime) -> Verdict:
     """Apply every held purpose's retention at ``now``.
 

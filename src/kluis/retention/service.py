@@ -1,13 +1,16 @@
 """Retention sweeps, legal holds and re-confirmation mailings as use cases.
 
-The sweep walks everyone in pages of short transactions, applies ``rules.verdict`` at ``now``
-and acts through the slices that own the data: the people of a page with no live purpose are
-erased together through ``contacts.erasure.erase_people`` (the one erasure path, as for a
-request), expired purposes and the fields no live purpose needs go through
+The sweep walks everyone in pages of short transactions; SQL names the people of a page the
+rules may act on (``facts.due``) and ``rules.verdict`` at ``now`` decides for each of them. It
+acts through the slices that own the data: people with no live purpose are erased together,
+up to ``batch_size`` at once, through ``contacts.erasure.erase_people`` (the one erasure path,
+as for a request), expired purposes and the fields no live purpose needs go through
 ``contacts.erasure.keep_only`` one person a transaction, and consents past their re-confirm-by
 date get an ``expired`` event in the ledger. Every action is audited with the rule that caused
 it, and nothing is decided from state a previous page left half-done, so a sweep can be
-interrupted at any moment and run again. What a verdict is made from is read by ``facts``; the
+interrupted at any moment and run again. The write-ahead logs are checkpointed once, at the
+end (``contacts.erasure.checkpoint_stores``): when the sweep returns, no erased person's key or
+ciphertext lingers in them (Art. 17). What a verdict is made from is read by ``facts``; the
 person's answer to a re-confirmation link is ``reconfirmation``.
 """
 
@@ -132,10 +135,10 @@ def sweep(
         if keep and (max_actions is None or len(report.actions) < max_actions):
             report.actions.append(item)
 
-    for ids in facts.pages(k, batch_size):
-        erase: list[rules.Verdict] = []
-        for person, perms in facts.of(k, ids, now):
-            report.seen += 1
+    erase: list[rules.Verdict] = []
+    for page in facts.due(k, now, batch_size):
+        report.seen += page.seen
+        for person, perms in page.facts:
             lapsed = [
                 p
                 for p in perms
@@ -171,10 +174,15 @@ def sweep(
                 erase.append(verdict)
             else:
                 _minimise(k, actor, person, verdict, now)
-        if erase:
+        if len(erase) >= batch_size:
             _erase(k, actor, erase, now)
+            erase = []
         if progress is not None:
-            progress(len(ids))
+            progress(page.seen)
+    if erase:
+        _erase(k, actor, erase, now)
+    if not dry_run:
+        contacts.checkpoint_stores(k)
     if not dry_run:
         # erasure lists what it erases; this catches objectors' addresses the list missed
         report.relisted = flags.relist_objections(k, now)
@@ -196,7 +204,9 @@ def _erase(k: Kluis, actor: Actor, verdicts: list[rules.Verdict], now: datetime)
     erases them)."""
     with k.engine.begin() as conn:
         audit.record(conn, actor.ref, now, [_event(v) for v in verdicts])
-    contacts.erase_people(k, actor, [v.person_id for v in verdicts], now, reason=REASON)
+    contacts.erase_people(
+        k, actor, [v.person_id for v in verdicts], now, reason=REASON, checkpoint=False
+    )
 
 
 def _minimise(

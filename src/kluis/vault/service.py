@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from kluis.db import insert_ignoring_duplicates, insert_rows, rows_in, to_db_time
+from kluis.db import insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
-from kluis.vault import crypto
+from kluis.vault import crypto, entries
 from kluis.vault.keys import DerivedKeys
 from kluis.vault.register import (
     Erasure,
@@ -164,45 +164,34 @@ class Vault:
         transaction, after one fsync'ed append of them all to the register file; returns the
         ids that were not in the keyring's register before. ``suppress`` are their ``(kind,
         digest)`` pairs for the suppression list (reason ``erased``): written in the same append
-        and listed before the keys go, so an erased person is never off the list."""
+        and the same transaction as the keys' destruction, so an erased person is never off the
+        list (Art. 17, 21(3)).
+
+        The register file is appended inside the keyring transaction, before its first write:
+        a crash after the append and before the commit leaves ids the file names and the
+        keyring does not, which the next start completes (``kluis.backup.reconcile``)."""
         wanted = list(dict.fromkeys(person_ids))
         listing = self._suppressions(suppress, "erased", now)
         if not wanted and not listing:
             return set()
-        entries = [erasure(p, now, reason) for p in wanted]
-        if self.register_file is not None:
-            listed = self.suppressed(s.digest for s in listing)
-            self.register_file.append([*(s for s in listing if s.digest not in listed), *entries])
-        self.add_suppressions(listing)
-        return {e.person_id for e in self.add_erasures(entries)}
-
-    def add_erasures(self, entries: Sequence[Erasure]) -> list[Erasure]:
-        """Destroy the keys of ``entries`` and put those not yet there in the keyring's erasure
-        register (one transaction; the register file is the caller's); returns those added."""
-        for entry in entries:
-            self._cache.pop(entry.person_id, None)
-        added: list[Erasure] = []
+        erasures = [erasure(p, now, reason) for p in wanted]
+        for person_id in wanted:
+            self._cache.pop(person_id, None)
         with self.engine.begin() as conn:
-            for start in range(0, len(entries), _CHUNK):
-                chunk = {e.person_id: e for e in entries[start : start + _CHUNK]}
-                ids = list(chunk)
-                conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(ids)))
-                known = set(
-                    conn.scalars(
-                        select(ErasureEntry.person_id).where(ErasureEntry.person_id.in_(ids))
-                    )
-                )
-                new = [e for p, e in chunk.items() if p not in known]
-                if new:
-                    conn.execute(
-                        insert_ignoring_duplicates(conn, ErasureEntry),
-                        [
-                            {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
-                            for e in new
-                        ],
-                    )
-                added.extend(new)
-        return added
+            have = entries.listed(conn, (s.digest for s in listing))
+            new = [s for s in listing if (s.kind, s.digest) not in have]
+            if self.register_file is not None:
+                self.register_file.append([*new, *erasures])
+            entries.add_suppressions(conn, new, have)
+            return {e.person_id for e in entries.destroy_keys(conn, erasures)}
+
+    def add_erasures(self, erasures: Sequence[Erasure]) -> list[Erasure]:
+        """Destroy the keys of ``erasures`` and put those not yet there in the keyring's erasure
+        register (one transaction; the register file is the caller's); returns those added."""
+        for entry in erasures:
+            self._cache.pop(entry.person_id, None)
+        with self.engine.begin() as conn:
+            return entries.destroy_keys(conn, erasures)
 
     def erased(self, person_ids: Iterable[str]) -> set[str]:
         """Which of ``person_ids`` are in the erasure register."""
@@ -345,40 +334,10 @@ class Vault:
     def add_suppressions(self, items: Sequence[Suppression]) -> list[Suppression]:
         """Put the ``items`` not yet listed on the keyring's suppression list, each with its own
         reason and time (the register file is the caller's); returns those added."""
-        added: list[Suppression] = []
         if not items:
-            return added
+            return []
         with self.engine.begin() as conn:
-            for start in range(0, len(items), _CHUNK):
-                chunk = items[start : start + _CHUNK]
-                listed = {
-                    (kind, bytes(digest))
-                    for kind, digest in conn.execute(
-                        select(SuppressionEntry.kind, SuppressionEntry.digest).where(
-                            SuppressionEntry.digest.in_([s.digest for s in chunk])
-                        )
-                    )
-                }
-                new = list(
-                    {
-                        (s.kind, s.digest): s for s in chunk if (s.kind, s.digest) not in listed
-                    }.values()
-                )
-                if new:
-                    conn.execute(
-                        insert_ignoring_duplicates(conn, SuppressionEntry),
-                        [
-                            {
-                                "digest": s.digest,
-                                "kind": s.kind,
-                                "reason": s.reason,
-                                "added_at": s.at,
-                            }
-                            for s in new
-                        ],
-                    )
-                    added.extend(new)
-        return added
+            return entries.add_suppressions(conn, items)
 
     def suppression_entries(self) -> list[Suppression]:
         """The keyring's whole suppression list, for merging with the register file."""
