@@ -1,8 +1,15 @@
 """``kluis serve``: the API and the pages under uvicorn. The only command that imports the web
-stack (FastAPI, uvicorn, Jinja2). Listed by ``kluis.cli``."""
+stack (FastAPI, uvicorn, Jinja2). Listed by ``kluis.cli``.
+
+On SIGTERM or Ctrl-C the server stops within ``jobs.rules.STOP_WITHIN`` seconds whatever jobs
+run: the signal first tells the embedded job worker to stop after its current message, then
+uvicorn closes the connections (at most ``GRACE`` seconds for a slow request), and the worker's
+thread is joined (the jobs resume at the next start).
+"""
 
 from __future__ import annotations
 
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -16,6 +23,21 @@ from kluis.settings import Settings
 
 commands = console.Commands()
 
+GRACE = 5
+"""Seconds uvicorn waits for open requests after a stop signal."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the job worker to stop as soon as the signal comes, so the
+    current job stops at its next message while the connections close."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        app = self.config.app
+        worker = getattr(getattr(app, "state", None), "job_worker", None)
+        if worker is not None:
+            worker.stopping.set()
+        super().handle_exit(sig, frame)
+
 
 @commands.command("serve")
 def serve(
@@ -27,10 +49,12 @@ def serve(
     settings = Settings()
     open_kluis(settings).close()
     console.out.print(f"Kluis serves on http://{host}:{port} (API docs at /docs)", markup=False)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings=settings),
         host=host,
         port=port,
         log_level="info",
         log_config=uvicorn_log_config(),
+        timeout_graceful_shutdown=GRACE,
     )
+    _Server(config).run()

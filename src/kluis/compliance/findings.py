@@ -15,7 +15,7 @@ from datetime import datetime
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.backup import service as backup
-from kluis.compliance import repository, rules
+from kluis.compliance import job_forecast, repository, rules
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
@@ -330,6 +330,7 @@ CHECKS: tuple[Check, ...] = (
     idle_broad_users,
     retention_overdue,
     keyring_backups_too_old,
+    job_forecast.reconfirmations_due,
 )
 
 
