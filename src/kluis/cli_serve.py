@@ -10,7 +10,7 @@ thread is joined (the jobs resume at the next start).
 from __future__ import annotations
 
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -25,6 +25,14 @@ commands = console.Commands()
 
 GRACE = 5
 """Seconds uvicorn waits for open requests after a stop signal."""
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's (with the redacting access log), and Kluis' own lines at INFO on the same
+    console: the jobs' outcomes and the schedule's one-line summaries (counts, no values)."""
+    config = uvicorn_log_config()
+    config["loggers"]["kluis"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 class _Server(uvicorn.Server):
@@ -54,7 +62,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
-        log_config=uvicorn_log_config(),
+        log_config=_log_config(),
         timeout_graceful_shutdown=GRACE,
     )
     _Server(config).run()

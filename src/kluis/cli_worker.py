@@ -9,6 +9,7 @@ and goes back to the queue; the worker exits within ``jobs.rules.STOP_WITHIN`` s
 
 from __future__ import annotations
 
+import logging
 import signal
 from types import FrameType
 from typing import Annotated
@@ -31,6 +32,7 @@ def work(
 ) -> None:
     """Run background jobs (campaign sends, imports, the schedule) until SIGTERM: on PostgreSQL,
     as many as you like on any machines; on SQLite `kluis serve` runs them itself."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     registry = Registry(jobs())
     with console.opened() as kluis:
         if kluis.engine.dialect.name == "postgresql":

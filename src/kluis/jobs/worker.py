@@ -47,6 +47,17 @@ class _Again(Exception):
         self.result = result
 
 
+class _Quiet(logging.Filter):
+    """procrastinate logs the exception of every retried job with its traceback; a stop or a
+    wait is no error (the job logged its own line), so its traceback is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], _Again):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class _Strategy(retry.BaseRetryStrategy):
     """Stopped: again at once; Retry: after its wait; a failure: after ``rules.backoff``, up
     to the job's ``max_attempts`` runs."""
@@ -158,4 +169,5 @@ async def _main(k: Kluis, registry: Registry, stop: threading.Event) -> None:
 
 def run(k: Kluis, registry: Registry, stop: threading.Event | None = None) -> None:
     """Work the queue until SIGTERM or SIGINT."""
+    logging.getLogger("procrastinate.worker").addFilter(_Quiet())
     asyncio.run(_main(k, registry, stop or threading.Event()))
