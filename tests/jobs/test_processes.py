@@ -277,3 +277,37 @@ def test_kill_9_of_a_worker_mid_campaign_mails_nobody_twice(
     worker(smtp, tmp_path, processes)
     _wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
     assert_everyone_once(kluis, campaign, smtp)
+
+
+def test_two_workers_one_killed_mid_campaign_the_other_takes_over(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    empty_queue: None,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    """Workers on several machines: the one sending dies, the other one (still running, not
+    restarted) finds its job stalled and finishes the campaign."""
+    postgres_only(backend)
+    customers(kluis, PEOPLE)
+    pair = [Process(["worker"], smtp, tmp_path / f"worker-{n}.log") for n in range(2)]
+    processes.extend(pair)
+    campaign = queued_campaign(kluis, smtp, RATE, utcnow())
+    _wait("the first mails", lambda: len(smtp.received) >= 5)
+    [sending] = [p for p in pair if "Starting job campaigns.send" in p.log.read_text()]
+    [other] = [p for p in pair if p is not sending]
+    sending.signal(signal.SIGKILL)
+    with kluis.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '5 minutes' "
+                "WHERE id IN (SELECT worker_id FROM procrastinate_jobs WHERE status = 'doing')"
+            )
+        )
+    lapse_the_campaign_claim(kluis, campaign)
+    _wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert "its worker died; queued again" in other.log.read_text()
+    assert other.popen.poll() is None
+    assert_everyone_once(kluis, campaign, smtp)
