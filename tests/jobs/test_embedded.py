@@ -116,3 +116,17 @@ def test_a_failing_job_is_retried_after_a_backoff_then_failed(kluis: Kluis) -> N
 def test_job_arguments_must_be_plain_json(kluis: Kluis) -> None:
     with pytest.raises(TypeError):
         queue.enqueue(kluis, "campaigns.send", {"when": NOW}, NOW)
+
+
+def test_a_job_whose_worker_keeps_dying_ends_failed(kluis: Kluis) -> None:
+    registry = Registry([Job("test.fails", failing, max_attempts=2)])
+    store.enqueue(kluis.engine, "test.fails", {"n": 1}, NOW)
+    at = NOW
+    for _ in range(2):  # claimed, then the process dies
+        assert store.claim(kluis.engine, "dying", at) is not None
+        at += rules.LEASE + timedelta(seconds=1)
+    kluis.settings.schedule_hours = 0
+    EmbeddedWorker(kluis, registry, clock=lambda: at).drain()
+    with kluis.engine.connect() as conn:
+        row = conn.execute(select(JobRow)).one()
+    assert (row.status, row.failures, row.error) == ("failed", 2, "WorkerDied")

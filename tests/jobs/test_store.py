@@ -79,3 +79,13 @@ def test_the_queue_is_reachable_and_done_jobs_are_pruned(kluis: Kluis, backend: 
     store.settle(kluis.engine, job_id or 0, "w", NOW, "done")
     assert store.prune(kluis.engine, NOW) == 0
     assert store.prune(kluis.engine, NOW + timedelta(seconds=1)) == 1
+
+
+def test_a_worker_dying_counts_as_a_failure(kluis: Kluis) -> None:
+    store.enqueue(kluis.engine, "imports.run", {}, NOW)
+    at = NOW
+    for died in range(3):
+        claimed = store.claim(kluis.engine, f"w{died}", at)
+        assert claimed is not None
+        assert claimed.failures == died
+        at += rules.LEASE + timedelta(seconds=1)

@@ -115,6 +115,15 @@ class EmbeddedWorker:
             log.error("job #%s names no known job (%s); failed", claimed.id, claimed.name)
             store.settle(engine, claimed.id, self.name, self.clock(), "failed", failed=True)
             return
+        if rules.gives_up(claimed.failures, job.max_attempts):
+            log.error(
+                "job %s #%s: its worker died %s times; failed",
+                job.name,
+                claimed.id,
+                claimed.failures,
+            )
+            store.settle(engine, claimed.id, self.name, self.clock(), "failed")
+            return
         context = JobContext(self.kluis, self.clock, self.transport, self.stopping, claimed.attempt)
         with self._heartbeat(claimed.id):
             result = runner.run(job, claimed.args, context, claimed.id)

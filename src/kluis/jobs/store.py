@@ -62,17 +62,27 @@ def _claimable(now: datetime) -> Any:
 
 
 def claim(engine: Engine, worker: str, now: datetime) -> Claimed | None:
-    """Take the oldest job that is due, or whose worker stopped renewing its lease (it died)."""
+    """Take the oldest job that is due, or whose worker stopped renewing its lease (it died).
+    A worker dying counts as a failure of the job, so a job that kills its process every time
+    ends ``failed`` after its attempts instead of taking the server down at every start."""
     while True:
         with engine.begin() as conn:
             row = conn.execute(
-                select(JobRow.id, JobRow.name, JobRow.args, JobRow.attempts, JobRow.failures)
+                select(
+                    JobRow.id,
+                    JobRow.name,
+                    JobRow.args,
+                    JobRow.attempts,
+                    JobRow.failures,
+                    JobRow.status,
+                )
                 .where(_claimable(now))
                 .order_by(JobRow.run_after, JobRow.id)
                 .limit(1)
             ).first()
             if row is None:
                 return None
+            crashed = row.status == "running"
             taken = conn.execute(
                 update(JobRow)
                 .where(JobRow.id == row.id, _claimable(now))
@@ -81,11 +91,15 @@ def claim(engine: Engine, worker: str, now: datetime) -> Claimed | None:
                     worker=worker,
                     lease_until=now + rules.LEASE,
                     attempts=JobRow.attempts + 1,
+                    failures=JobRow.failures + (1 if crashed else 0),
+                    error="WorkerDied" if crashed else JobRow.error,
                     updated_at=now,
                 )
             ).rowcount
         if taken == 1:
-            return Claimed(row.id, row.name, dict(row.args), row.attempts + 1, row.failures)
+            return Claimed(
+                row.id, row.name, dict(row.args), row.attempts + 1, row.failures + crashed
+            )
 
 
 def renew(engine: Engine, job_id: int, worker: str, now: datetime) -> bool:
