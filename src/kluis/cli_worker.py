@@ -10,7 +10,10 @@ and goes back to the queue; the worker exits within ``jobs.rules.STOP_WITHIN`` s
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
+import threading
 from types import FrameType
 from typing import Annotated
 
@@ -22,6 +25,23 @@ from kluis.jobs.embedded import EmbeddedWorker
 from kluis.slices import jobs
 
 commands = console.Commands()
+
+
+def _exit_now_if_a_job_hangs() -> None:
+    """A job still in procrastinate's thread after the grace (a mail server that does not
+    answer) would hold the interpreter's exit: leave without it. Its message stays ``sending``
+    and is marked ``interrupted`` at the resume, never sent twice."""
+    lingering = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.current_thread() and not t.daemon and t.is_alive()
+    ]
+    if lingering:
+        logging.getLogger(__name__).warning("a job did not stop in time; exiting without it")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @commands.command("worker")
@@ -40,6 +60,7 @@ def work(
                 raise typer.BadParameter("--until-empty is for SQLite", param_hint="--until-empty")
             console.out.print("Kluis worker: procrastinate on PostgreSQL", markup=False)
             worker.run(kluis, registry)
+            _exit_now_if_a_job_hangs()
             return
         embedded = EmbeddedWorker(kluis, registry)
 

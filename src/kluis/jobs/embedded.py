@@ -80,7 +80,11 @@ class EmbeddedWorker:
             if claimed is None:
                 self.stopping.wait(self.poll)
                 continue
-            self._work(claimed)
+            try:
+                self._work(claimed)
+            except Exception:  # settling failed: the lease lapses and the job runs again
+                log.exception("job worker: job #%s could not be settled", claimed.id)
+                self.stopping.wait(self.poll)
         log.info("job worker %s stopped", self.name)
 
     def drain(self) -> int:

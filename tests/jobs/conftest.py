@@ -1,0 +1,34 @@
+"""Fixtures of the job tests: the processes a test started (killed at its end, whatever
+happened), and procrastinate's tables emptied (the shared fixtures empty only Kluis' own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from kluis.runtime import Kluis
+from process_helpers import Process
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def empty_queue(kluis: Kluis, backend: str) -> None:
+    if backend != "postgresql":
+        return
+    with kluis.engine.begin() as conn:
+        if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
+            conn.execute(
+                text(
+                    "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, "
+                    "procrastinate_workers, procrastinate_events CASCADE"
+                )
+            )
