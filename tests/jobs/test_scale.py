@@ -3,8 +3,8 @@
 campaign sends to the SMTP server in this process; the worker sending is killed with kill -9
 halfway and started again. Every recipient gets at most one mail (exactly one unless their
 message was being handed over at the kill: ``interrupted``), no request fails with a 5xx, and
-the audit chain verifies. ``KLUIS_SCALE_RECIPIENTS`` (default 600) and
-``KLUIS_SCALE_CLIENTS`` (default 12) raise it to the issue's 20,000 and 50.
+the audit chain verifies. ``KLUIS_SCALE_RECIPIENTS`` (default 200) and
+``KLUIS_SCALE_CLIENTS`` (default 8) raise it to the issue's 20,000 and 50.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from process_helpers import (
     worker,
 )
 
-RECIPIENTS = int(os.environ.get("KLUIS_SCALE_RECIPIENTS", "600"))
-CLIENTS = int(os.environ.get("KLUIS_SCALE_CLIENTS", "12"))
+RECIPIENTS = int(os.environ.get("KLUIS_SCALE_RECIPIENTS", "200"))
+CLIENTS = int(os.environ.get("KLUIS_SCALE_CLIENTS", "8"))
 
 
 def _client_loop(url: str, bearer: str, n: int, stop: threading.Event, statuses: list[int]) -> None:
