@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from kluis.db import utcnow
 from kluis.jobs import store
 from kluis.jobs.registry import check_arguments
 from kluis.runtime import Kluis
+
+
+def _pg() -> ModuleType:
+    # lazy: procrastinate takes ~0.3 s to import and only PostgreSQL needs it
+    from kluis.jobs import pg
+
+    return pg
 
 
 def on_postgres(k: Kluis) -> bool:
@@ -25,10 +33,7 @@ def enqueue(k: Kluis, name: str, args: Mapping[str, Any], now: datetime | None =
     """Queue job ``name`` with plain JSON ``args`` (ids, never personal values)."""
     plain = check_arguments(args)
     if on_postgres(k):
-        # lazy: procrastinate takes ~0.3 s to import and only PostgreSQL needs it
-        from kluis.jobs import pg
-
-        pg.defer(k.engine, name, plain)
+        _pg().defer(k.engine, name, plain)
     else:
         store.enqueue(k.engine, name, plain, now or utcnow())
 
@@ -37,10 +42,7 @@ def queue_reachable(k: Kluis) -> bool:
     """Whether jobs can be queued: the data store answers (and, on PostgreSQL, holds
     procrastinate's tables)."""
     if on_postgres(k):
-        # lazy: procrastinate takes ~0.3 s to import and only PostgreSQL needs it
-        from kluis.jobs import pg
-
-        return pg.reachable(k.engine)
+        return bool(_pg().reachable(k.engine))
     try:
         store.counts(k.engine, utcnow())
     except Exception:
@@ -51,8 +53,6 @@ def queue_reachable(k: Kluis) -> bool:
 def job_counts(k: Kluis, now: datetime | None = None) -> dict[str, int]:
     """Jobs ``queued``, ``running`` and ``failed`` (no names, no arguments)."""
     if on_postgres(k):
-        # lazy: procrastinate takes ~0.3 s to import and only PostgreSQL needs it
-        from kluis.jobs import pg
-
-        return pg.counts(k.engine)
+        counts: dict[str, int] = _pg().counts(k.engine)
+        return counts
     return store.counts(k.engine, now or utcnow())
