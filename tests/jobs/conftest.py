@@ -20,10 +20,7 @@ def processes() -> Iterator[list[Process]]:
         process.stop()
 
 
-@pytest.fixture
-def empty_queue(kluis: Kluis, backend: str) -> None:
-    if backend != "postgresql":
-        return
+def _truncate(kluis: Kluis) -> None:
     with kluis.engine.begin() as conn:
         if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
             conn.execute(
@@ -32,3 +29,13 @@ def empty_queue(kluis: Kluis, backend: str) -> None:
                     "procrastinate_workers, procrastinate_events CASCADE"
                 )
             )
+
+
+@pytest.fixture
+def empty_queue(kluis: Kluis, backend: str) -> Iterator[None]:
+    """Before and after: a later test on the same database finds no job of this one."""
+    if backend == "postgresql":
+        _truncate(kluis)
+    yield
+    if backend == "postgresql":
+        _truncate(kluis)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from conftest import ADMIN, MARKETING, NOW
 from factories import EVERY_PAIR, add_person
+from job_helpers import customers, queued_campaign
 from kluis.compliance import findings
 from kluis.compliance.rules import Finding
 from kluis.consent import catalogue
 from kluis.consent import ledger as consent
 from kluis.runtime import Kluis
+from mailserver import MailServer
 
 ASK = NOW + timedelta(days=24 * 30)  # within a month of the re-confirm-by date (two years on)
 
@@ -66,3 +70,22 @@ def test_with_mail_the_next_run_and_who_sends_are_named(kluis: Kluis) -> None:
     said = forecast(kluis)
     assert said is not None
     assert "schedule is off" in said.message
+
+
+def test_without_a_worker_on_postgresql_the_check_says_so(
+    kluis: Kluis, backend: str, empty_queue: None, smtp: MailServer
+) -> None:
+    def said() -> list[Finding]:
+        return [f for f in findings.findings(kluis, ADMIN, NOW) if f.code == "jobs.no_worker"]
+
+    if backend == "sqlite":
+        assert said() == []  # the server works the queue
+        return
+    customers(kluis, 1, start=50)
+    queued_campaign(kluis, smtp, 100_000)
+    [finding] = said()
+    assert finding.count == 1
+    assert finding.message.startswith("no `kluis worker` is running; 1 jobs wait")
+    with kluis.engine.begin() as conn:
+        conn.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now())"))
+    assert said() == []

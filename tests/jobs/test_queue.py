@@ -45,7 +45,7 @@ def test_an_uploaded_import_waits_for_the_worker(kluis: Kluis, backend: str) -> 
 
 
 def test_the_postgresql_queue_is_reachable_and_counted(
-    kluis: Kluis, backend: str, smtp: MailServer
+    kluis: Kluis, backend: str, empty_queue: None, smtp: MailServer
 ) -> None:
     if backend != "postgresql":
         assert queue_reachable(kluis)

@@ -331,6 +331,7 @@ CHECKS: tuple[Check, ...] = (
     retention_overdue,
     keyring_backups_too_old,
     job_forecast.reconfirmations_due,
+    job_forecast.no_worker,
 )
 
 

@@ -7,9 +7,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kluis import jobs
 from kluis.compliance.rules import Finding, Severity
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
+
+
+def no_worker(k: Kluis, now: datetime) -> list[Finding]:
+    """On PostgreSQL the web processes run no jobs: without a ``kluis worker`` campaigns and
+    imports wait, and the retention sweep (Art. 5(1)(e)) and re-confirmation never run. Said
+    when jobs wait and no worker's heartbeat is younger than a minute."""
+    alive = jobs.live_workers(k)
+    if alive is None or alive > 0:
+        return []  # SQLite (the server works the queue itself), or a worker is alive
+    waiting = jobs.job_counts(k, now)["queued"]
+    if not waiting:
+        return []
+    return [
+        Finding(
+            "jobs.no_worker",
+            Severity.MEDIUM if k.settings.schedule_hours else Severity.LOW,
+            "Art. 5(1)(e)",
+            f"no `kluis worker` is running; {waiting} jobs wait, and the retention sweep and "
+            "re-confirmation mailing do not run",
+            "start one or more `kluis worker` processes (see docs/operations.md, "
+            '"Background jobs and workers")',
+            count=waiting,
+        )
+    ]
 
 
 def reconfirmations_due(k: Kluis, now: datetime) -> list[Finding]:

@@ -7,7 +7,7 @@ thread in ``kluis serve`` (``embedded``); on PostgreSQL it is procrastinate, wor
 worker`` processes (``pg``, ``worker``). See docs/operations.md, "Background jobs and workers".
 """
 
-from kluis.jobs.queue import enqueue, job_counts, queue_reachable
+from kluis.jobs.queue import enqueue, job_counts, live_workers, queue_reachable
 from kluis.jobs.registry import Job, JobContext, Registry, Retry, Stopped
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "Stopped",
     "enqueue",
     "job_counts",
+    "live_workers",
     "queue_reachable",
 ]

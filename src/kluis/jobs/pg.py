@@ -67,6 +67,23 @@ def reachable(engine: Engine) -> bool:
         return False
 
 
+def live_workers(engine: Engine, within_seconds: float = 60) -> int:
+    """Workers whose heartbeat (every 10 s) is younger than ``within_seconds``."""
+    if not reachable(engine):
+        return 0
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM procrastinate_workers "
+                    "WHERE last_heartbeat > now() - make_interval(secs => :seconds)"
+                ),
+                {"seconds": within_seconds},
+            )
+            or 0
+        )
+
+
 def counts(engine: Engine) -> dict[str, int]:
     """procrastinate's ``todo`` as queued, ``doing`` as running, ``failed`` as failed."""
     found = dict.fromkeys(("queued", "running", "failed"), 0)

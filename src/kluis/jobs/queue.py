@@ -50,6 +50,15 @@ def queue_reachable(k: Kluis) -> bool:
     return True
 
 
+def live_workers(k: Kluis) -> int | None:
+    """``kluis worker`` processes alive on PostgreSQL; None on SQLite, where the server works
+    the queue itself."""
+    if not on_postgres(k):
+        return None
+    found: int = _pg().live_workers(k.engine)
+    return found
+
+
 def job_counts(k: Kluis, now: datetime | None = None) -> dict[str, int]:
     """Jobs ``queued``, ``running`` and ``failed`` (no names, no arguments)."""
     if on_postgres(k):
