@@ -32,7 +32,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("settings", "vault"),
     ("register",),
     ("runtime",),
-    ("api", "console", "ui", "proxy"),
+    ("api", "console", "ui", "proxy", "jobs"),
     ("audit",),
     ("auth",),
     ("purposes",),
@@ -46,7 +46,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("slices", "models"),
     ("opening",),
     ("app", "migrations", "cli_init", "cli_config"),
-    ("cli_serve",),
+    ("cli_serve", "cli_worker"),
     ("cli",),
     ("__main__",),
 ]

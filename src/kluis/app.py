@@ -13,9 +13,8 @@ cannot be read) get a type of their own too, never ``about:blank``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
@@ -31,13 +30,14 @@ from starlette.staticfiles import StaticFiles
 from kluis import __version__
 from kluis.api import PROBLEM, PROBLEMS, openapi_document
 from kluis.errors import KluisError
+from kluis.jobs import Registry
+from kluis.jobs.embedded import EmbeddedWorker
 from kluis.opening import open_kluis
 from kluis.proxy import install as install_proxy
 from kluis.purposes.shell import layout as staff_layout
-from kluis.retention.scheduler import run_schedule
 from kluis.runtime import Kluis
 from kluis.settings import Settings
-from kluis.slices import SLICES, load
+from kluis.slices import SLICES, jobs, load
 
 
 def problem(
@@ -186,17 +186,17 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kluis is None
         app.state.kluis = kluis if kluis is not None else open_kluis(configured)
-        hours = app.state.kluis.settings.schedule_hours
-        jobs = None
-        if owned and hours > 0:
-            jobs = asyncio.create_task(run_schedule(app.state.kluis, hours))
+        # On SQLite the server works the job queue itself; on PostgreSQL `kluis worker` does.
+        worker = None
+        if owned and app.state.kluis.engine.dialect.name != "postgresql":
+            worker = EmbeddedWorker(app.state.kluis, Registry(jobs()))
+            worker.start()
+        app.state.job_worker = worker
         try:
             yield
         finally:
-            if jobs is not None:
-                jobs.cancel()
-                with suppress(asyncio.CancelledError):
-                    await jobs
+            if worker is not None:
+                worker.stop()
             if owned:
                 app.state.kluis.close()
 
@@ -213,6 +213,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     _complete_openapi(app)
     if kluis is not None:
         app.state.kluis = kluis
+        # an app around an open Kluis has no worker: it runs each job at once (kluis.jobs.web)
+        app.state.jobs_inline = Registry(jobs())
     app.add_exception_handler(KluisError, _kluis_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

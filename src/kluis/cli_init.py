@@ -19,6 +19,7 @@ from kluis import console, setting_sources
 from kluis.auth import service as auth
 from kluis.consent import catalogue as consent_catalogue
 from kluis.db import utcnow
+from kluis.jobs import queue
 from kluis.purposes import service as purposes
 from kluis.settings import Settings
 
@@ -72,12 +73,14 @@ def init(
     ] = "admin@localhost",
 ) -> None:
     """Create the data directory, master key and stores, load the default purposes and make a
-    first admin, whose one-time password is printed once. Safe to run again."""
+    first admin, whose one-time password is printed once; on PostgreSQL also the job queue's
+    tables. Safe to run again."""
     settings = Settings()
     with console.opened(create=True) as kluis:
         now = utcnow()
         added = purposes.load_default_catalogue(kluis.engine, now)
         consent_catalogue.load_default_topics(kluis, now)
+        queue.prepare(kluis)
         console.out.print(f"Data directory: {settings.data_dir.resolve()}", markup=False)
         config = setting_sources.config_file(Settings, {}, os.environ).path
         if write_config(config):

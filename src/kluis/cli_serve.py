@@ -8,8 +8,14 @@ uvicorn's own proxy-header handling is off: ``kluis.proxy`` does it in the app, 
 
 With ``--workers N`` uvicorn runs N processes on one socket, each building the app from the
 settings (``kluis.app:create_app_from_settings``); migrations run once, here, before they start.
-Several processes need both stores on PostgreSQL: SQLite takes one writer at a time per file, and
-the scheduled jobs take PostgreSQL's advisory lock to run in one process only."""
+Several processes need both stores on PostgreSQL: SQLite takes one writer at a time per file (and
+on SQLite the one server process works the job queue itself).
+
+On SIGTERM or Ctrl-C the server stops within ``jobs.rules.STOP_WITHIN`` seconds whatever jobs
+run: the signal first tells the embedded job worker to stop after its current message, then
+uvicorn closes the connections (at most ``GRACE`` seconds for a slow request), and the worker's
+thread is joined (the jobs resume at the next start).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import ipaddress
 import logging
 import logging.config
 import os
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -25,6 +32,7 @@ import uvicorn
 from kluis import console, setting_sources
 from kluis.app import create_app
 from kluis.errors import InvalidField
+from kluis.jobs import queue
 from kluis.opening import open_kluis
 from kluis.ops.logs import log_config
 from kluis.settings import Settings
@@ -78,6 +86,22 @@ def check_workers(settings: Settings, workers: int) -> None:
         )
 
 
+GRACE = 5
+"""Seconds uvicorn waits for open requests after a stop signal."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the job worker to stop as soon as the signal comes, so the
+    current job stops at its next message while the connections close."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        app = self.config.app
+        worker = getattr(getattr(app, "state", None), "job_worker", None)
+        if worker is not None:
+            worker.stopping.set()
+        super().handle_exit(sig, frame)
+
+
 @commands.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -93,7 +117,11 @@ def serve(
     check_workers(settings, workers)
     config = log_config(settings.log_format, settings.log_level)
     logging.config.dictConfig(config)
-    open_kluis(settings).close()
+    opened = open_kluis(settings)
+    try:
+        queue.prepare(opened)
+    finally:
+        opened.close()
     processes = f", {workers} processes" if workers > 1 else ""
     log.info("Kluis serves on http://%s:%s (API docs at /docs)%s", host, port, processes)
     log.info("Links in mail point at %s", settings.base_url)
@@ -109,13 +137,16 @@ def serve(
             proxy_headers=False,
             log_level=settings.log_level,
             log_config=config,
+            timeout_graceful_shutdown=GRACE,
         )
         return
-    uvicorn.run(
+    server = uvicorn.Config(
         create_app(settings=settings),
         host=host,
         port=port,
         proxy_headers=False,
         log_level=settings.log_level,
         log_config=config,
+        timeout_graceful_shutdown=GRACE,
     )
+    _Server(server).run()

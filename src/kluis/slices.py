@@ -54,6 +54,8 @@ class Slice:
     cli: tuple[Command | Group, ...] = ()
     on_open: str | None = None
     """A ``(kluis, now) -> None`` run on every opening of Kluis, after the stores are open."""
+    jobs: tuple[str, ...] = ()
+    """The slice's background jobs (``kluis.jobs.Job``), run by the job queue's workers."""
 
 
 SLICES: tuple[Slice, ...] = (
@@ -138,6 +140,7 @@ SLICES: tuple[Slice, ...] = (
         "messaging",
         person_panels=("kluis.messaging.panels:person_panel",),
         api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
+        jobs=("kluis.messaging.jobs:send_campaign",),
         staff_pages=("kluis.messaging.pages:router",),
         cli=(
             Group(
@@ -155,6 +158,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "transfer",
         api=("kluis.transfer.routes:router",),
+        jobs=("kluis.transfer.jobs:run_import",),
         cli=(
             Command(
                 "demo",
@@ -217,10 +221,12 @@ SLICES: tuple[Slice, ...] = (
             ),
         ),
         on_open="kluis.backup.reconcile:on_open",
+        jobs=("kluis.backup.jobs:daily",),
     ),
     Slice(
         "retention",
         api=("kluis.retention.routes:router",),
+        jobs=("kluis.retention.scheduler:scheduled",),
         cli=(
             Group(
                 "retention",
@@ -247,6 +253,18 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "jobs",
+        cli=(
+            Command(
+                "worker",
+                "Run background jobs (campaign sends, imports, the schedule) until SIGTERM: on "
+                "PostgreSQL,\nas many as you like on any machines; on SQLite `kluis serve` runs "
+                "them itself.",
+                "kluis.cli_worker:commands",
+            ),
+        ),
+    ),
+    Slice(
         "ops",
         # the probes and the scrape, at the root and outside the API's schema like the pages
         public_pages=("kluis.ops.routes:router",),
@@ -260,6 +278,11 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
 )
+
+
+def jobs() -> list[Any]:
+    """Every slice's jobs (``kluis.jobs.Job``), their modules imported now."""
+    return [load(path) for entry in SLICES for path in entry.jobs]
 
 
 def load(path: str) -> Any:

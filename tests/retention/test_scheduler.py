@@ -1,10 +1,9 @@
-"""The server's schedule: ``run_once`` runs the sweep and the re-confirmation mailing; on
-PostgreSQL a second process finds the advisory lock taken and skips its round; the loop runs a
-round at once and goes on after a failure."""
+"""The schedule's job: ``run_once`` runs the sweep and the re-confirmation mailing; on
+PostgreSQL a second process finds the advisory lock taken and skips its round. The job queue
+that runs it once per slot is tested in ``tests/jobs``."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -104,32 +103,3 @@ def test_two_rounds_at_once_on_postgresql_run_the_jobs_once(
     first.join(10)
     assert results == [True]
     assert runs == [ASK]
-
-
-def test_the_loop_runs_a_round_at_once_and_survives_a_failure(
-    kluis: Kluis, grant: Grant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    due, _subscriber = population(kluis, grant)
-    rounds: list[datetime] = []
-    real = scheduler.run_once
-
-    def counted(k: Kluis, now: datetime, transport: object = None) -> bool:
-        rounds.append(now)
-        if len(rounds) == 1:
-            raise RuntimeError("the database went away")
-        return real(k, now)
-
-    sleeps: list[float] = []
-
-    async def no_wait(seconds: float) -> None:
-        sleeps.append(seconds)
-        if len(sleeps) == 2:
-            raise asyncio.CancelledError
-
-    monkeypatch.setattr(scheduler, "run_once", counted)
-    monkeypatch.setattr(scheduler.asyncio, "sleep", no_wait)
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(scheduler.run_schedule(kluis, 6, clock=lambda: ASK))
-    assert rounds == [ASK, ASK]
-    assert sleeps == [6 * 3600, 6 * 3600]
-    assert kluis.vault.erased([due])

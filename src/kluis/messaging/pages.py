@@ -4,7 +4,8 @@ reason, sending it, and the results, which refresh themselves while it is being 
 
 Thin: every step calls ``kluis.messaging.campaigns``, which checks the role (marketing, an admin
 or the privacy officer) and decides each message with ``may_contact``. Sending runs after the
-answer, in a background task, as the API's does; the results page reads the counts as they grow.
+answer, as a job (``messaging.jobs``), as the API's does; the results page reads the counts as
+they grow.
 The mail server is ``messaging.service.smtp_transport`` unless the app carries another transport
 factory in ``app.state.transport_factory``.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
@@ -25,7 +26,9 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue
 from kluis.consent.rules import REASONS, Channel, Reason
 from kluis.errors import InvalidField, KluisError
+from kluis.jobs import web as jobs
 from kluis.messaging import campaigns, service
+from kluis.messaging import jobs as campaign_jobs
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 from kluis.ui.vocabulary import N_
@@ -195,21 +198,19 @@ async def send(
     request: Request,
     k: KluisDep,
     session: SessionDep,
-    background: BackgroundTasks,
 ) -> Response:
     """Start sending and go to the results at once; the sending goes on after the answer."""
     await checked_form(request, session)
     transport = _transport(request)
     clock = _clock(request)
     _, claimed = campaigns.ready_to_send(k, session.actor, campaign_id, transport, clock())
-    background.add_task(
-        campaigns.send_in_background,
+    jobs.submit(
+        request.app.state,
         k,
-        session.actor,
-        campaign_id,
-        clock,
-        transport,
-        claimed,
+        campaign_jobs.SEND,
+        campaign_jobs.arguments(session.actor, campaign_id, claimed),
+        clock=clock,
+        transport=transport,
     )
     return staff.redirect(f"{PREFIX}/campaigns/{campaign_id}/results")
 

@@ -1,6 +1,6 @@
 """JSON API of messages and campaigns. Thin: each route calls one service function; sending a
-campaign runs after the answer, in a background task, and resumes where it stopped when sent
-again.
+campaign is a job (``messaging.jobs``) run after the answer by the job queue's worker, and
+resumes where it stopped when sent again.
 
 The mail server is ``messaging.service.smtp_transport`` unless the app carries another transport
 factory in ``app.state.transport_factory`` (tests use it).
@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery, get_now, problem_response
 from kluis.auth.deps import ActorDep
 from kluis.consent.rules import Basis, Decision, Reason
 from kluis.consent.schemas import DecisionPublic
 from kluis.errors import InvalidField, KluisError
+from kluis.jobs import web as jobs
 from kluis.messaging import campaigns, service
+from kluis.messaging import jobs as campaign_jobs
 from kluis.messaging.schemas import (
     CampaignCounts,
     CampaignCreate,
@@ -246,7 +248,6 @@ def send_campaign(
     kluis: KluisDep,
     actor: ActorDep,
     request: Request,
-    background: BackgroundTasks,
     campaign_id: CampaignId,
 ) -> CampaignPublic:
     """Start sending the campaign and answer 202 at once; follow it with
@@ -258,7 +259,12 @@ def send_campaign(
     transport = _transport(request)
     clock = _clock(request)
     view, claimed = campaigns.ready_to_send(kluis, actor, campaign_id, transport, clock())
-    background.add_task(
-        campaigns.send_in_background, kluis, actor, campaign_id, clock, transport, claimed
+    jobs.submit(
+        request.app.state,
+        kluis,
+        campaign_jobs.SEND,
+        campaign_jobs.arguments(actor, campaign_id, claimed),
+        clock=clock,
+        transport=transport,
     )
     return _campaign(view)

@@ -8,8 +8,8 @@ caller). Why a check failed goes to the log, by its exception's type only.
 The checks read without taking SQLite's write lock (``db.READ_ONLY``): a long import or
 campaign batch must not make the only process look unready.
 
-``CHECKS`` is the list the probe runs. The job queue, built beside this slice, adds its own
-entry ``Check("job_queue", ...)`` when it is assembled.
+``CHECKS`` is the list the probe runs; the job queue's check is ``kluis.jobs.queue.queue_reachable``
+(on PostgreSQL: procrastinate's tables answer).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, text
 
 from kluis import db
+from kluis.jobs.queue import queue_reachable
 from kluis.runtime import Kluis
 from kluis.vault.tables import PersonKey
 
@@ -78,6 +79,7 @@ CHECKS: list[Check] = [
     Check("keyring_store", keyring_store),
     Check("migrations", migrations),
     Check("master_key", master_key),
+    Check("job_queue", queue_reachable),
 ]
 
 

@@ -6,9 +6,8 @@ processes behind a load balancer and sees the same truth. Labels are kinds and s
 status, reason, request type), never a person's id or value (GDPR Art. 5(1)(c), Art. 32);
 ``tests/ops/test_metrics.py`` scrapes and looks for every seeded person's id, address and name.
 
-``JOB_COUNTS`` is the hook of the job queue, built beside this slice: a
-``(kluis) -> {"queued": n, "running": n, "failed": n}`` that the assembly fills in; until then
-no job figures are reported.
+``JOB_COUNTS`` are where job figures come from: ``kluis.jobs.queue.job_counts``, a
+``(kluis) -> {"queued": n, "running": n, "failed": n}`` over the whole queue (every process).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from prometheus_client.registry import Collector
 
 from kluis import __version__, db
 from kluis.backup.service import DATA_PREFIX, STAMP
+from kluis.jobs.queue import job_counts
 from kluis.ops import repository, rules
 from kluis.requests import rules as request_rules
 from kluis.runtime import Kluis
@@ -30,8 +30,8 @@ from kluis.runtime import Kluis
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 JOB_STATES = ("queued", "running", "failed")
-JOB_COUNTS: list[Callable[[Kluis], Mapping[str, int]]] = []
-"""Where the job queue reports its counts (by state, ``JOB_STATES``); empty until wired."""
+JOB_COUNTS: list[Callable[[Kluis], Mapping[str, int]]] = [job_counts]
+"""Where the job queue reports its counts (by state, ``JOB_STATES``)."""
 
 
 class KluisCollector(Collector):

@@ -1,22 +1,21 @@
-"""The server's schedule: the retention sweep and the re-confirmation mailing, every
-``KLUIS_SCHEDULE_HOURS`` hours, in a worker thread so requests are never held up.
+"""The schedule: the retention sweep and the re-confirmation mailing (Art. 5(1)(e), Art. 7(1)),
+every ``KLUIS_SCHEDULE_HOURS`` hours, as the periodic job ``retention.scheduled``.
 
-With several server processes on one PostgreSQL database, a session advisory lock lets one of
-them run the jobs at a time; the others skip that round. The CLI commands do the same work for
-cron.
+The job queue runs it once per slot however many processes there are (``kluis.jobs``: the
+embedded worker of ``kluis serve`` on SQLite, ``kluis worker`` processes on PostgreSQL). A
+session advisory lock on PostgreSQL also keeps a slow run from overlapping the next one; a run
+that finds it taken skips that round. Each run logs one line of counts, no personal data. The CLI
+commands do the same work for cron.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
 
-from kluis.db import utcnow
+from kluis.jobs import Job, JobContext
 from kluis.messaging import service as messaging
 from kluis.retention import service
 from kluis.runtime import Kluis
@@ -60,15 +59,13 @@ def _summary(result: dict[str, object]) -> str:
         reconfirm = result["reconfirm"]
         assert isinstance(reconfirm, service.ReconfirmReport)
         parts.append(f"{reconfirm.asked} asked to re-confirm")
+    else:
+        parts.append("no re-confirmation mailing: no mail server (KLUIS_SMTP_URL)")
     return "; ".join(parts)
 
 
-async def run_schedule(k: Kluis, hours: int, clock: Callable[[], datetime] = utcnow) -> None:
-    """Run the jobs now and then every ``hours`` hours until cancelled; a failure is logged
-    (without personal data: errors name ids and fields only) and the next round runs anyway."""
-    while True:
-        try:
-            await run_in_threadpool(run_once, k, clock())
-        except Exception:
-            log.exception("scheduled jobs failed; they run again in %s hours", hours)
-        await asyncio.sleep(hours * 3600)
+def _scheduled(context: JobContext) -> None:
+    run_once(context.kluis, context.clock(), context.transport)  # type: ignore[arg-type]
+
+
+scheduled = Job("retention.scheduled", _scheduled, every=lambda s: s.schedule_hours)

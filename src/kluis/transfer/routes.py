@@ -2,11 +2,11 @@
 
 The upload is spooled to a private file (mode 0600, in a directory of its own under the data
 directory's ``uploads``, mode 0700) and deleted when the job ends; the import runs after the
-answer, in a background task. A server stopped while an import ran cannot delete its upload; the
-next upload removes those older than a day (the file is personal data and of no use by then:
-posting the same file again resumes the job). Posting the same file with the same
-options again finds the same job: a finished one is answered as it is, an interrupted one
-carries on where it stopped.
+answer, as a job (``transfer.jobs``) of the job queue. An upload whose job never ended (its
+queue emptied by hand, say) stays behind; the next upload removes those older than a day (the
+file is personal data and of no use by then: posting the same file again resumes the job).
+Posting the same file with the same options again finds the same job: a finished one is
+answered as it is, an interrupted one carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
 
-from kluis.actors import Actor
-from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep
+from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, get_now
 from kluis.auth.deps import ActorDep
-from kluis.db import utcnow
+from kluis.jobs import web as jobs
 from kluis.runtime import Kluis
+from kluis.transfer import jobs as import_jobs
 from kluis.transfer import pipeline, repository
 from kluis.transfer.job import ImportOptions, job_state
 from kluis.transfer.rules.columns import ConsentDeclaration, declaration
@@ -72,22 +72,13 @@ def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
     return ImportJobPublic(**{k: v for k, v in data.items() if k in ImportJobPublic.model_fields})
 
 
-def _run(k: Kluis, actor: Actor, path: FilePath, options: ImportOptions) -> None:
-    try:
-        pipeline.run_import(k, actor, path, options, utcnow(), workers=0)
-    except Exception:  # noqa: S110 (the job row records the failure)
-        pass
-    finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
-
-
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJobPublic)
 def create_import(
     kluis: KluisDep,
     actor: ActorDep,
     now: NowDep,
     response: Response,
-    background: BackgroundTasks,
+    request: Request,
     file: Annotated[UploadFile, File(description="A CSV (UTF-8, ; or ,) or vCard file.")],
     purpose: Annotated[list[str], Form(description="Purposes the data is collected for.")],
     relationship: Annotated[str, Form()] = "other",
@@ -128,7 +119,13 @@ def create_import(
         shutil.rmtree(folder, ignore_errors=True)
         response.status_code = status.HTTP_200_OK
     else:
-        background.add_task(_run, kluis, actor, path, options)
+        jobs.submit(
+            request.app.state,
+            kluis,
+            import_jobs.RUN,
+            import_jobs.arguments(actor, path, kluis.settings.data_dir, options),
+            clock=request.app.dependency_overrides.get(get_now, get_now),
+        )
     response.headers["Location"] = f"/api/v1/imports/{job.id}"
     return _public(job, now)
 

@@ -1,0 +1,193 @@
+"""Real processes and real signals (issue 16): a campaign sending from ``kluis serve``'s job
+thread (SQLite) or a ``kluis worker`` (PostgreSQL) to an SMTP server in this process, stopped
+with SIGTERM or killed with kill -9 halfway, then started again. Every recipient gets the
+campaign at most once, and exactly once when nothing was cut off mid-handover; SIGTERM ends the
+process within 10 seconds. After kill -9 the leases the dead process held are made to lapse
+(``process_helpers``) rather than waited out.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from api_helpers import token_for
+from conftest import MARKETING, NOW
+from job_helpers import SPRING, customers, queued_campaign, recipients
+from kluis.db import utcnow
+from kluis.jobs import rules
+from kluis.messaging import campaigns
+from kluis.runtime import Kluis
+from kluis.settings import Settings
+from mailserver import MailServer
+from process_helpers import (
+    Process,
+    lapse_the_campaign_claim,
+    lapse_the_dead_workers_heartbeat,
+    postgres_only,
+    serve,
+    sqlite_only,
+    wait,
+    worker,
+)
+
+PEOPLE = 24
+RATE = 600  # a message every 0.1 s: the campaign takes a few seconds, long enough to cut
+
+
+def send_through_the_api(kluis: Kluis, url: str) -> int:
+    made = campaigns.create_campaign(kluis, MARKETING, SPRING | {"rate_per_minute": RATE}, NOW)
+    bearer = token_for(kluis, "marketing", now=NOW)
+    answer = httpx.post(
+        f"{url}/api/v1/campaigns/{made.id}/send",
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    return made.id
+
+
+def counts(kluis: Kluis, campaign: int) -> dict[str, int]:
+    return campaigns.get_campaign(kluis, campaign).counts
+
+
+def assert_everyone_once(kluis: Kluis, campaign: int, smtp: MailServer) -> None:
+    view = campaigns.get_campaign(kluis, campaign)
+    assert view.status == "sent"
+    got = recipients(smtp)
+    assert max(got.values()) == 1, "someone got the campaign twice"
+    assert view.counts["sent"] == len(smtp.received)
+    assert view.counts["sent"] + view.counts.get("interrupted", 0) == PEOPLE
+
+
+# kluis serve on SQLite ----------------------------------------------------------------------------
+
+
+def test_sigterm_stops_the_server_within_10_s_mid_campaign_and_a_restart_finishes_it(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    sqlite_only(backend)
+    customers(kluis, PEOPLE)
+    server, url = serve(smtp, tmp_path, processes)
+    campaign = send_through_the_api(kluis, url)
+    wait("the first mails", lambda: len(smtp.received) >= 5)
+    assert server.signal(signal.SIGTERM) < rules.STOP_WITHIN
+    stopped = counts(kluis, campaign)
+    assert 5 <= stopped["sent"] < PEOPLE
+    assert stopped.get("sending", 0) == 0
+    assert stopped["sent"] == len(smtp.received)
+    serve(smtp, tmp_path, processes)
+    wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert_everyone_once(kluis, campaign, smtp)
+    assert len(smtp.received) == PEOPLE
+
+
+def test_kill_9_of_the_server_mid_campaign_mails_nobody_twice(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    sqlite_only(backend)
+    customers(kluis, PEOPLE)
+    server, url = serve(smtp, tmp_path, processes)
+    campaign = send_through_the_api(kluis, url)
+    wait("the first mails", lambda: len(smtp.received) >= 5)
+    server.signal(signal.SIGKILL)
+    assert len(smtp.received) < PEOPLE
+    with kluis.engine.begin() as conn:
+        conn.execute(text("UPDATE jobs SET lease_until = :past"), {"past": NOW})
+    lapse_the_campaign_claim(kluis, campaign)
+    serve(smtp, tmp_path, processes)
+    wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert_everyone_once(kluis, campaign, smtp)
+
+
+# kluis worker on PostgreSQL -----------------------------------------------------------------------
+
+
+def test_sigterm_stops_a_worker_within_10_s_and_another_worker_resumes(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    empty_queue: None,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    postgres_only(backend)
+    customers(kluis, PEOPLE)
+    first = worker(smtp, tmp_path / "worker.log", processes)
+    campaign = queued_campaign(kluis, smtp, RATE, utcnow())
+    wait("the first mails", lambda: len(smtp.received) >= 5)
+    assert first.signal(signal.SIGTERM) < rules.STOP_WITHIN
+    stopped = counts(kluis, campaign)
+    assert 5 <= stopped["sent"] < PEOPLE, first.log.read_text()
+    assert stopped.get("sending", 0) == 0
+    with kluis.engine.connect() as conn:
+        assert conn.scalar(text("SELECT status FROM procrastinate_jobs")) == "todo"
+    worker(smtp, tmp_path / "worker.log", processes)
+    wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert_everyone_once(kluis, campaign, smtp)
+    assert len(smtp.received) == PEOPLE
+
+
+def test_kill_9_of_a_worker_mid_campaign_mails_nobody_twice(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    empty_queue: None,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    postgres_only(backend)
+    customers(kluis, PEOPLE)
+    first = worker(smtp, tmp_path / "worker.log", processes)
+    campaign = queued_campaign(kluis, smtp, RATE, utcnow())
+    wait("the first mails", lambda: len(smtp.received) >= 5)
+    first.signal(signal.SIGKILL)
+    assert len(smtp.received) < PEOPLE
+    lapse_the_dead_workers_heartbeat(kluis)
+    lapse_the_campaign_claim(kluis, campaign)
+    worker(smtp, tmp_path / "worker.log", processes)
+    wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert_everyone_once(kluis, campaign, smtp)
+
+
+def test_two_workers_one_killed_mid_campaign_the_other_takes_over(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    empty_queue: None,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    """Workers on several machines: the one sending dies, the other one (still running, not
+    restarted) finds its job stalled and finishes the campaign."""
+    postgres_only(backend)
+    customers(kluis, PEOPLE)
+    pair = [Process(["worker"], smtp, tmp_path / f"worker-{n}.log") for n in range(2)]
+    processes.extend(pair)
+    campaign = queued_campaign(kluis, smtp, RATE, utcnow())
+    wait("the first mails", lambda: len(smtp.received) >= 5)
+    [sending] = [p for p in pair if "Starting job campaigns.send" in p.log.read_text()]
+    [other] = [p for p in pair if p is not sending]
+    sending.signal(signal.SIGKILL)
+    lapse_the_dead_workers_heartbeat(kluis)
+    lapse_the_campaign_claim(kluis, campaign)
+    wait("the status", lambda: campaigns.get_campaign(kluis, campaign).status == "sent")
+    assert "its worker died; queued again" in other.log.read_text()
+    assert other.popen.poll() is None
+    assert_everyone_once(kluis, campaign, smtp)

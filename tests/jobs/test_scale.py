@@ -1,0 +1,116 @@
+"""The scale test of issue 16, bounded for the suite: on PostgreSQL, two ``kluis serve`` and two
+``kluis worker`` processes; API clients create and read people through both servers while a
+campaign sends to the SMTP server in this process; the worker sending is killed with kill -9
+halfway and started again. Every recipient gets at most one mail (exactly one unless their
+message was being handed over at the kill: ``interrupted``), no request fails with a 5xx, and
+the audit chain verifies. ``KLUIS_SCALE_RECIPIENTS`` (default 200) and
+``KLUIS_SCALE_CLIENTS`` (default 8) raise it to the issue's 20,000 and 50.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import httpx
+
+from api_helpers import token_for
+from conftest import NOW
+from job_helpers import customers, queued_campaign, recipients
+from kluis.audit import service as audit
+from kluis.db import utcnow
+from kluis.messaging import campaigns
+from kluis.runtime import Kluis
+from kluis.settings import Settings
+from mailserver import MailServer
+from process_helpers import (
+    Process,
+    lapse_the_campaign_claim,
+    lapse_the_dead_workers_heartbeat,
+    postgres_only,
+    serve,
+    wait,
+    worker,
+)
+
+RECIPIENTS = int(os.environ.get("KLUIS_SCALE_RECIPIENTS", "200"))
+CLIENTS = int(os.environ.get("KLUIS_SCALE_CLIENTS", "8"))
+
+
+def _client_loop(url: str, bearer: str, n: int, stop: threading.Event, statuses: list[int]) -> None:
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=60
+    ) as api:
+        made = 0
+        while not stop.is_set():
+            made += 1
+            created = api.post(
+                "/api/v1/contacts",
+                json={
+                    "relationship": "customer",
+                    "purposes": ["customer_service"],
+                    "given_name": "Wiebe",
+                    "family_name": "Scholte",
+                    "email": f"client{n}.person{made}@example.com",
+                },
+            )
+            statuses.append(created.status_code)
+            if created.status_code == 201:
+                read = api.get(
+                    f"/api/v1/contacts/{created.json()['id']}",
+                    params={"purpose": "customer_service"},
+                )
+                statuses.append(read.status_code)
+
+
+def test_two_servers_two_workers_clients_and_a_campaign_with_a_worker_killed(
+    kluis_env: Settings,
+    kluis: Kluis,
+    backend: str,
+    empty_queue: None,
+    smtp: MailServer,
+    tmp_path: Path,
+    processes: list[Process],
+) -> None:
+    postgres_only(backend)
+    customers(kluis, RECIPIENTS, start=1000)
+    urls = [serve(smtp, tmp_path / f"s{n}", processes)[1] for n in range(2)]
+    workers = [worker(smtp, tmp_path / f"worker-{n}.log", processes) for n in range(2)]
+    bearer = token_for(kluis, "admin", now=utcnow())
+    stop = threading.Event()
+    statuses: list[int] = []
+    clients = [
+        threading.Thread(target=_client_loop, args=(urls[n % 2], bearer, n, stop, statuses))
+        for n in range(CLIENTS)
+    ]
+    for client in clients:
+        client.start()
+    try:
+        campaign = queued_campaign(kluis, smtp, 100_000, utcnow())
+        wait("half the campaign", lambda: len(smtp.received) >= RECIPIENTS // 2, 600)
+        [sending] = [w for w in workers if "Starting job campaigns.send" in w.log.read_text()]
+        sending.signal(signal.SIGKILL)
+        lapse_the_dead_workers_heartbeat(kluis)
+        lapse_the_campaign_claim(kluis, campaign)
+        worker(smtp, tmp_path / "worker-restarted.log", processes)
+        wait(
+            "the campaign to finish",
+            lambda: campaigns.get_campaign(kluis, campaign).status == "sent",
+            900,
+        )
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+    view = campaigns.get_campaign(kluis, campaign)
+    got = recipients(smtp)
+    assert max(got.values()) == 1, "someone got the campaign twice"
+    assert view.counts["sent"] == len(smtp.received)
+    assert view.counts["sent"] + view.counts.get("interrupted", 0) == RECIPIENTS
+    assert view.counts.get("interrupted", 0) <= 1
+    assert statuses, "the clients made no requests"
+    assert not [s for s in statuses if s >= 500]
+    assert audit.verify(kluis.engine).ok
+    assert utcnow() > NOW

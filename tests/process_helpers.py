@@ -1,0 +1,133 @@
+"""Kluis as real processes for the job tests: ``python -m kluis serve|worker`` with the test's
+stores and mail server in the environment, signals sent, and what a killed process held made to
+lapse.
+
+A killed process cannot give up what it held, so after kill -9 a test moves the leases into the
+past (the embedded job's, 60 s; procrastinate's worker heartbeat, 30 s; the campaign sender's
+claim, 2 min) instead of waiting them out: that is what the time would do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text, update
+
+from kluis.db import utcnow
+from kluis.messaging.tables import Campaign
+from kluis.runtime import Kluis
+from mailserver import MailServer
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait(what: str, done: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.05)
+
+
+class Process:
+    """``python -m kluis ARGS`` with the test's Kluis and mail server in its environment."""
+
+    def __init__(self, args: list[str], smtp: MailServer, log_file: Path) -> None:
+        env = {**os.environ, "KLUIS_SMTP_URL": smtp.url, "KLUIS_SCHEDULE_HOURS": "0"}
+        self.log = log_file
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("ab") as out:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "kluis", *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+
+    def signal(self, sig: int) -> float:
+        """Send ``sig`` and return the seconds until the process ended."""
+        started = time.monotonic()
+        self.popen.send_signal(sig)
+        try:
+            self.popen.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+        took = time.monotonic() - started
+        log.info("%s ended %.2f s after signal %s", self.popen.args[3:], took, sig)
+        return took
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.signal(signal.SIGKILL)
+
+
+def serve(smtp: MailServer, folder: Path, started: list[Process]) -> tuple[Process, str]:
+    """``kluis serve`` on a free loopback port, once it answers; its address."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = Process(["serve", "--port", str(port)], smtp, folder / "serve.log")
+    started.append(process)
+
+    def up() -> bool:
+        assert process.popen.poll() is None, process.log.read_text()
+        try:
+            httpx.get(f"{url}/signup", timeout=2)
+        except httpx.TransportError:
+            return False
+        return True
+
+    wait("kluis serve to answer", up)
+    return process, url
+
+
+def worker(smtp: MailServer, log_file: Path, started: list[Process]) -> Process:
+    process = Process(["worker"], smtp, log_file)
+    started.append(process)
+    return process
+
+
+def lapse_the_campaign_claim(kluis: Kluis, campaign: int) -> None:
+    with kluis.engine.begin() as conn:
+        conn.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign)
+            .values(sender_until=utcnow() - timedelta(seconds=1))
+        )
+
+
+def lapse_the_dead_workers_heartbeat(kluis: Kluis) -> None:
+    """procrastinate: the heartbeat of the worker holding a job, 5 minutes old."""
+    with kluis.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '5 minutes' "
+                "WHERE id IN (SELECT worker_id FROM procrastinate_jobs WHERE status = 'doing')"
+            )
+        )
+
+
+def sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("on PostgreSQL the server runs no jobs: `kluis worker` does")
+
+
+def postgres_only(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("`kluis worker` with procrastinate is PostgreSQL's")
