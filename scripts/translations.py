@@ -25,6 +25,7 @@ METHODS = [
     ("**/companies_pages.py", "python"),
     ("**/staff_pages.py", "python"),
     ("compliance/deployment.py", "python"),
+    ("compliance/job_forecast.py", "python"),
     ("**/audit_pages.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),

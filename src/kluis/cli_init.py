@@ -73,8 +73,7 @@ def init(
     ] = "admin@localhost",
 ) -> None:
     """Create the data directory, master key and stores, load the default purposes and make a
-    first admin, whose one-time password is printed once; on PostgreSQL also the job queue's
-    tables. Safe to run again."""
+    first admin, whose one-time password is printed once. Safe to run again."""
     settings = Settings()
     with console.opened(create=True) as kluis:
         now = utcnow()

@@ -22,9 +22,12 @@ import typer
 from kluis import console
 from kluis.jobs import Registry, worker
 from kluis.jobs.embedded import EmbeddedWorker
+from kluis.ops.logs import configure
+from kluis.settings import Settings
 from kluis.slices import jobs
 
 commands = console.Commands()
+log = logging.getLogger("kluis.worker")
 
 
 def _exit_now_if_a_job_hangs() -> None:
@@ -52,13 +55,13 @@ def work(
 ) -> None:
     """Run background jobs (campaign sends, imports, the schedule) until SIGTERM: on PostgreSQL,
     as many as you like on any machines; on SQLite `kluis serve` runs them itself."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    configure(Settings())
     registry = Registry(jobs())
     with console.opened() as kluis:
         if kluis.engine.dialect.name == "postgresql":
             if until_empty:
                 raise typer.BadParameter("--until-empty is for SQLite", param_hint="--until-empty")
-            console.out.print("Kluis worker: procrastinate on PostgreSQL", markup=False)
+            log.info("Kluis worker: procrastinate on PostgreSQL")
             worker.run(kluis, registry)
             _exit_now_if_a_job_hangs()
             return
@@ -69,7 +72,7 @@ def work(
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        console.out.print("Kluis worker: the jobs table (SQLite)", markup=False)
+        log.info("Kluis worker: the jobs table (SQLite)")
         if until_empty:
             embedded.drain()
         else:

@@ -20,6 +20,7 @@ from job_helpers import SPRING, customers, queued_campaign, recipients
 from kluis.db import utcnow
 from kluis.jobs import rules
 from kluis.messaging import campaigns
+from kluis.messaging.delivery import MARK_EVERY
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
@@ -59,8 +60,11 @@ def assert_everyone_once(kluis: Kluis, campaign: int, smtp: MailServer) -> None:
     assert view.status == "sent"
     got = recipients(smtp)
     assert max(got.values()) == 1, "someone got the campaign twice"
-    assert view.counts["sent"] == len(smtp.received)
-    assert view.counts["sent"] + view.counts.get("interrupted", 0) == PEOPLE
+    sent, interrupted = view.counts.get("sent", 0), view.counts.get("interrupted", 0)
+    # a kill -9 leaves at most MARK_EVERY messages handed to the server but not marked sent
+    assert sent <= len(smtp.received) <= sent + interrupted
+    assert interrupted <= MARK_EVERY
+    assert sent + interrupted == PEOPLE
 
 
 # kluis serve on SQLite ----------------------------------------------------------------------------

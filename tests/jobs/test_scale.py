@@ -22,6 +22,7 @@ from job_helpers import customers, queued_campaign, recipients
 from kluis.audit import service as audit
 from kluis.db import utcnow
 from kluis.messaging import campaigns
+from kluis.messaging.delivery import MARK_EVERY
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
@@ -107,9 +108,11 @@ def test_two_servers_two_workers_clients_and_a_campaign_with_a_worker_killed(
     view = campaigns.get_campaign(kluis, campaign)
     got = recipients(smtp)
     assert max(got.values()) == 1, "someone got the campaign twice"
-    assert view.counts["sent"] == len(smtp.received)
-    assert view.counts["sent"] + view.counts.get("interrupted", 0) == RECIPIENTS
-    assert view.counts.get("interrupted", 0) <= 1
+    sent, interrupted = view.counts.get("sent", 0), view.counts.get("interrupted", 0)
+    # a kill -9 leaves at most MARK_EVERY messages handed to the server but not marked sent
+    assert sent <= len(smtp.received) <= sent + interrupted
+    assert sent + interrupted == RECIPIENTS
+    assert interrupted <= MARK_EVERY
     assert statuses, "the clients made no requests"
     assert not [s for s in statuses if s >= 500]
     assert audit.verify(kluis.engine).ok

@@ -145,7 +145,7 @@ def test_an_exception_mid_page_gives_the_unsent_back_and_sends_nobody_twice(
     assert len(smtp.received) == 5
 
 
-def test_a_crash_after_a_page_was_claimed_mails_nobody_of_it_twice(
+def test_a_crash_after_a_page_was_claimed_sends_it_once_on_resume(
     kluis: Kluis, smtp: MailServer
 ) -> None:
     customers(kluis, 4)
@@ -159,7 +159,35 @@ def test_a_crash_after_a_page_was_claimed_mails_nobody_of_it_twice(
     page = delivery.claim_page(kluis, plan, holder, queued, NOW)
     assert page is not None
     assert len(page.ready) == 2
-    # The process dies here, between claiming and sending: no exception handler runs.
+    # The process dies here, between claiming and handing over: no exception handler runs.
+    # Nothing of the page reached the mail server, so the resume decides and sends it again.
+    sender.release(kluis, draft.id, holder)
+    resumed = campaigns.send_campaign(
+        kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None
+    )
+    assert resumed.counts == {"sent": 4}
+    assert len(smtp.received) == 4
+    assert len({str(m["To"]) for m in smtp.received}) == 4
+
+
+def test_a_crash_while_handing_a_chunk_over_interrupts_that_chunk_only(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    customers(kluis, 4)
+    draft = campaigns.create_campaign(kluis, MARKETING, SPRING, NOW)
+    campaigns.enqueue(kluis, MARKETING, draft.id, NOW)
+    view = campaigns.get_campaign(kluis, draft.id)
+    plan = delivery.prepare(kluis, MARKETING, view, {"en": "Offers", "nl": "Aanbiedingen"})
+    holder = sender.claim(kluis, draft.id, view.rate_per_minute, NOW)
+    with kluis.engine.connect() as conn:
+        queued = repository.queued(conn, draft.id, 3)
+    page = delivery.claim_page(kluis, plan, holder, queued, NOW)
+    assert page is not None
+    handed = [row_id for row_id in page.rows if row_id in page.ready][:2]
+    with kluis.engine.begin() as conn:
+        repository.handing_over(conn, handed, NOW)
+    # The process dies while these two may be at the mail server: they are never sent again;
+    # the page's third row, only claimed, is decided again and sent.
     sender.release(kluis, draft.id, holder)
     resumed = campaigns.send_campaign(
         kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None

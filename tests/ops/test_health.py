@@ -13,10 +13,18 @@ from api_helpers import anonymous_client
 from conftest import ADMIN, NOW
 from factories import add_person
 from kluis import db
+from kluis.jobs import queue
 from kluis.ops import health, metrics
 from kluis.runtime import Kluis
 from kluis.vault.keys import derive_keys
 from kluis.vault.service import Vault
+
+
+@pytest.fixture(autouse=True)
+def queue_prepared(kluis: Kluis) -> None:
+    """The job queue ready as ``kluis init`` and ``kluis serve`` leave it (on PostgreSQL:
+    procrastinate's tables)."""
+    queue.prepare(kluis)
 
 
 def test_healthz_answers_without_sign_in(kluis: Kluis) -> None:
@@ -42,7 +50,10 @@ def test_an_unreachable_data_store_is_named_and_nothing_more(kluis: Kluis, tmp_p
     with anonymous_client(broken) as client:
         answer = client.get("/readyz")
     assert answer.status_code == 503
-    assert answer.json() == {"status": "not ready", "failing": ["data_store", "migrations"]}
+    assert answer.json() == {
+        "status": "not ready",
+        "failing": ["data_store", "migrations", "job_queue"],
+    }
 
 
 def test_a_store_behind_its_migrations_is_not_ready(kluis: Kluis) -> None:

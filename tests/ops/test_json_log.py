@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -65,6 +66,16 @@ NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at a
 CUSTOMER = ["customer_service", "existing_customer_marketing"]
 
 
+@dataclass
+class ServedWithWorker(Served):
+    """The server and a ``kluis worker`` beside it; ``stop`` stops both and returns both logs."""
+
+    worker: Served
+
+    def stop(self) -> str:
+        return super().stop() + self.worker.stop()
+
+
 @pytest.fixture
 def served_json(
     kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path
@@ -88,6 +99,17 @@ def served_json(
             env=env,
         )
     server = Served(url, process, log)
+    if kluis.engine.dialect.name == "postgresql":
+        # on PostgreSQL the server runs no jobs: a worker takes the import, logging as JSON too
+        worker_log = tmp_path / "worker.log"
+        with worker_log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "kluis", "worker"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+        server = ServedWithWorker(url, process, log, Served(url, worker, worker_log))
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -11,6 +11,7 @@ from kluis import jobs
 from kluis.compliance.rules import Finding, Severity
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
+from kluis.ui.vocabulary import N_
 
 
 def no_worker(k: Kluis, now: datetime) -> list[Finding]:
@@ -73,3 +74,18 @@ def reconfirmations_due(k: Kluis, now: datetime) -> list[Finding]:
             details={"mails": due},
         )
     ]
+
+
+STAFF_WORDING = {
+    "jobs.no_worker": (
+        N_("Background jobs wait, and no worker runs them"),
+        N_(
+            "Start one or more workers; until then campaigns, imports and the retention sweep wait."
+        ),
+    ),
+    "reconfirm.mails_due": (
+        N_("Re-confirmation mails will go at the next scheduled run"),
+        N_("Check the consents near their re-confirm-by date if that is not what you expect."),
+    ),
+}
+"""Each finding's title and fix in words for the staff page (translated)."""

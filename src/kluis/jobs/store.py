@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kluis.db import READ_ONLY
 from kluis.jobs import rules
 from kluis.jobs.tables import JobRow
 
@@ -149,7 +150,8 @@ def counts(engine: Engine, now: datetime) -> dict[str, int]:
     lapsed counts as queued: its worker is gone and the next claim takes it."""
     found = dict.fromkeys(("queued", "running", "failed"), 0)
     lapsed = case((and_(JobRow.status == "running", JobRow.lease_until < now), 1), else_=0)
-    with engine.connect() as conn:
+    # read-only: /readyz and /metrics must not wait behind a writer (``db.READ_ONLY``)
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         rows = conn.execute(
             select(JobRow.status, lapsed, func.count())
             .where(JobRow.status.in_(("queued", "running", "failed")))

@@ -273,6 +273,11 @@ def build(plan: Plan, ready: Ready, at: datetime) -> outgoing.Outgoing | EmailMe
     )
 
 
+MARK_EVERY = 25
+"""Messages handed to the mail server between two writes: the most a hard crash can leave
+``interrupted`` (handed, or about to be, and not known to have arrived)."""
+
+
 def send_page(
     k: Kluis,
     plan: Plan,
@@ -284,19 +289,29 @@ def send_page(
 ) -> None:
     """Send the page's ready messages in order, ``sleep`` after each to keep the rate, and
     mark them: sent, failed, or (when an exception stops the page) back in the queue if the
-    mail server never saw them. ``done`` is called once per row of the page once the page is
-    marked, so progress shown from it agrees with the messages' rows."""
+    mail server never saw them.
+
+    The page is sent in chunks of ``MARK_EVERY``: one statement marks a chunk as being handed
+    over (``sent_at`` set while still ``sending``) before its first message goes, and one
+    writes the chunk's outcomes after its last. After a hard crash (kill -9) the resume
+    (``repository.interrupt``) therefore knows which rows may have reached the server (at
+    most one chunk: ``interrupted``, never sent twice) and gives the rest of the page back to
+    the queue, to be decided again and sent. ``done`` is called once per row of the page once
+    the page is marked, so progress shown from it agrees with the messages' rows."""
     interval = 60.0 / plan.rate_per_minute
     sent: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     untouched = dict(page.ready)
+    order = [row_id for row_id in page.rows if row_id in untouched]
     try:
-        for row_id in page.rows:
-            ready = untouched.get(row_id)
-            if ready is not None:
+        for start in range(0, len(order), MARK_EVERY):
+            chunk = order[start : start + MARK_EVERY]
+            with k.engine.begin() as conn:
+                repository.handing_over(conn, chunk, now())
+            for row_id in chunk:
+                ready = untouched.pop(row_id)  # handed to the server from here: never again
                 at = now()
                 message = build(plan, ready, at)
-                del untouched[row_id]  # handed to the server from here: never sent again
                 try:
                     smtp.send(message)
                 except SendFailed as exc:
@@ -304,10 +319,20 @@ def send_page(
                 else:
                     sent.append({"row_id": row_id, "status": "sent", "sent_at": at})
                 sleep(interval)
+            _mark(k, sent, failed)
     finally:
+        _mark(k, sent, failed)
         with k.engine.begin() as conn:
-            repository.set_many(conn, sent)
-            repository.set_many(conn, failed)
             repository.requeue(conn, list(untouched))
     for _row in page.rows:
         done()
+
+
+def _mark(k: Kluis, sent: list[dict[str, Any]], failed: list[dict[str, Any]]) -> None:
+    """Write the outcomes gathered so far (one transaction) and forget them."""
+    if sent or failed:
+        with k.engine.begin() as conn:
+            repository.set_many(conn, sent)
+            repository.set_many(conn, [row | {"sent_at": None} for row in failed])
+    sent.clear()
+    failed.clear()

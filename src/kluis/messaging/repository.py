@@ -4,6 +4,7 @@ the services open the transactions and record the audit events in them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -117,12 +118,31 @@ def queued(conn: Connection, campaign_id: int, limit: int) -> list[tuple[int, st
 
 
 def interrupt(conn: Connection, campaign_id: int, error: str) -> None:
-    """Mark the messages a stopped sender left in ``sending`` as interrupted."""
+    """After a sender stopped without marking its rows: those it had begun handing to the
+    mail server (``sent_at`` set while ``sending``) are interrupted, as they may have arrived;
+    those it had only claimed go back to the queue, to be decided again."""
+    sending = (MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
     conn.execute(
         update(MessageRow)
-        .where(MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
-        .values(status="interrupted", error=error)
+        .where(*sending, MessageRow.sent_at.is_not(None))
+        .values(status="interrupted", error=error, sent_at=None)
     )
+    conn.execute(
+        update(MessageRow)
+        .where(*sending, MessageRow.sent_at.is_(None))
+        .values(status="queued", language="-", message_id=None)
+    )
+
+
+def handing_over(conn: Connection, message_ids: Sequence[int], at: datetime) -> None:
+    """Mark claimed messages as being handed to the mail server (``sent_at`` while still
+    ``sending``): from here a crash leaves them ``interrupted``, never sent twice."""
+    if message_ids:
+        conn.execute(
+            update(MessageRow)
+            .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "sending")
+            .values(sent_at=at)
+        )
 
 
 def claim(conn: Connection, message_ids: Sequence[int]) -> set[int]:
@@ -154,7 +174,7 @@ def requeue(conn: Connection, message_ids: Sequence[int]) -> None:
         conn.execute(
             update(MessageRow)
             .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "sending")
-            .values(status="queued", language="-", message_id=None)
+            .values(status="queued", language="-", message_id=None, sent_at=None)
         )
 
 

@@ -10,7 +10,8 @@ contents (GDPR Art. 5(1)(f), Art. 32; OWASP Logging Cheat Sheet). So:
   query strings and link tokens;
 - an exception is written as its type and its stack (file, line, function) and never its
   message: messages are where values show up (a driver quoting a row, a parser quoting input);
-- Kluis's and the web server's loggers log at ``KLUIS_LOG_LEVEL``; every other library stays at
+- Kluis's, the web server's and the job queue's (procrastinate: job names, ids, outcomes)
+  loggers log at ``KLUIS_LOG_LEVEL``; every other library stays at
   WARNING, so SQLAlchemy's statement log, which carries parameters, is never switched on.
 
 ``log_config`` is the ``logging.config.dictConfig`` dictionary that ``kluis serve`` hands to
@@ -122,6 +123,8 @@ def log_config(log_format: str = "text", level: str = "info") -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": upper, "propagate": False},
             "uvicorn.error": {"level": upper},
             "uvicorn.access": {"handlers": ["access"], "level": upper, "propagate": False},
+            # the job queue's worker: job names, ids and outcomes (arguments are ids only)
+            "procrastinate": {"handlers": ["default"], "level": upper, "propagate": False},
         },
         "root": {"handlers": ["default"], "level": "WARNING"},
     }
