@@ -24,7 +24,7 @@ import logging
 import logging.config
 import os
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -125,28 +125,18 @@ def serve(
     processes = f", {workers} processes" if workers > 1 else ""
     log.info("Kluis serves on http://%s:%s (API docs at /docs)%s", host, port, processes)
     log.info("Links in mail point at %s", settings.base_url)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "log_level": settings.log_level,
+        "log_config": config,
+        "timeout_graceful_shutdown": GRACE,
+    }
     if workers > 1:
         # each worker reads the settings anew: the base URL derived here must reach them
         os.environ["KLUIS_BASE_URL"] = settings.base_url
-        uvicorn.run(
-            FACTORY,
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            proxy_headers=False,
-            log_level=settings.log_level,
-            log_config=config,
-            timeout_graceful_shutdown=GRACE,
-        )
+        uvicorn.run(FACTORY, factory=True, workers=workers, **options)
         return
-    server = uvicorn.Config(
-        create_app(settings=settings),
-        host=host,
-        port=port,
-        proxy_headers=False,
-        log_level=settings.log_level,
-        log_config=config,
-        timeout_graceful_shutdown=GRACE,
-    )
+    server = uvicorn.Config(create_app(settings=settings), **options)
     _Server(server).run()
