@@ -13,6 +13,7 @@ from kluis.auth.rules import (
     ClientFailures,
     client_after_failure,
     client_locked,
+    totp_fresh,
 )
 
 WINDOW = timedelta(minutes=CLIENT_WINDOW_MINUTES)
@@ -49,3 +50,13 @@ def test_a_failure_during_a_lock_keeps_it_and_after_it_starts_again() -> None:
     during = client_after_failure(locked, NOW + timedelta(minutes=1))
     assert during.locked_until == NOW + LOCK
     assert client_after_failure(locked, NOW + LOCK) == ClientFailures(1, NOW + LOCK, None)
+
+
+def test_a_totp_code_signs_in_once_and_never_after_a_newer_one() -> None:
+    """RFC 6238 section 5.2: no code accepted twice; none older than the last accepted."""
+    assert totp_fresh(100, None)
+    assert totp_fresh(101, 100)
+    assert not totp_fresh(100, 100)
+    assert not totp_fresh(99, 100)
+    assert not totp_fresh(None, None)
+    assert not totp_fresh(None, 100)

@@ -197,6 +197,25 @@ def test_two_step_sign_in_asks_for_the_code_once_turned_on(kluis: Kluis, email: 
     assert secret.encode() not in stored
 
 
+def test_a_two_step_code_signs_in_once(kluis: Kluis, email: str) -> None:
+    """RFC 6238 section 5.2: a code seen (over a shoulder, in a proxy's log) cannot be used
+    again, nor one older than the last accepted; the next step's code works."""
+    _token, session = sessions.sign_in(kluis, email, PASSWORD, NOW)
+    secret = sessions.new_totp_secret()
+    sessions.enable_totp(kluis, session, secret, pyotp.TOTP(secret).at(NOW), NOW)
+    totp = pyotp.TOTP(secret)
+    later = NOW + timedelta(minutes=5)
+    sessions.sign_in(kluis, email, PASSWORD, later, code=totp.at(later))
+    with pytest.raises(sessions.SignInRefused):
+        sessions.sign_in(kluis, email, PASSWORD, later, code=totp.at(later))
+    before = later - timedelta(seconds=30)
+    if totp.at(before) != totp.at(later):
+        with pytest.raises(sessions.SignInRefused):
+            sessions.sign_in(kluis, email, PASSWORD, later, code=totp.at(before))
+    after = later + timedelta(seconds=30)
+    sessions.sign_in(kluis, email, PASSWORD, after, code=totp.at(after))
+
+
 def test_the_code_is_not_asked_before_the_password_is_right(kluis: Kluis, email: str) -> None:
     _token, session = sessions.sign_in(kluis, email, PASSWORD, NOW)
     secret = sessions.new_totp_secret()

@@ -26,6 +26,14 @@ SESSION_MAX_HOURS = 12
 """And after this long in all, however busy (a working day)."""
 
 
+def totp_fresh(step: int | None, last_step: int | None) -> bool:
+    """Whether a code of time step ``step`` (None: it matched no step near now) may sign in,
+    the last accepted code's step being ``last_step``. RFC 6238 section 5.2: a verifier must
+    not accept the second attempt of the same code after a successful validation; an older
+    step than the last accepted one is refused too (a code seen over a shoulder)."""
+    return step is not None and (last_step is None or step > last_step)
+
+
 def lock_after_failure(failures: int, now: datetime) -> datetime | None:
     """Until when an account locks after its ``failures``-th wrong password in a row."""
     if failures < MAX_FAILED_SIGN_INS:

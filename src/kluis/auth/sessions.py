@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -142,6 +142,7 @@ def sign_in(
             with k.engine.begin() as conn:
                 _count_client_failure(conn, digest, state, now)
         raise refused
+    step: int | None = None
     try:
         _hasher.verify(row.password_hash, password)
         ok = True
@@ -150,8 +151,8 @@ def sign_in(
     if ok and row.totp_secret is not None:
         if not code:
             raise SecondFactorNeeded("enter the six-digit code from your authenticator app")
-        totp = pyotp.TOTP(_open_totp(k, row.id, row.totp_secret))
-        ok = totp.verify(code.strip(), for_time=now, valid_window=1)
+        step = _matched_step(_open_totp(k, row.id, row.totp_secret), code.strip(), now)
+        ok = rules.totp_fresh(step, row.totp_last_step)
     with k.engine.begin() as conn:
         if not ok:
             if digest is not None:
@@ -167,11 +168,17 @@ def sign_in(
                 conn, f"user:{row.id}", now, [StaffSignInFailed(row.id, locked is not None)]
             )
         else:
-            conn.execute(
-                update(User)
-                .where(User.id == row.id)
-                .values(failed_sign_ins=0, locked_until=None, last_sign_in_at=now)
+            accepted = update(User).where(User.id == row.id)
+            if step is not None:
+                # two processes taking the same code at once: only one moves the step on
+                accepted = accepted.where(
+                    or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+                ).values(totp_last_step=step)
+            moved = conn.execute(
+                accepted.values(failed_sign_ins=0, locked_until=None, last_sign_in_at=now)
             )
+            if moved.rowcount != 1:
+                raise refused
             token = secrets.token_urlsafe(32)
             csrf = secrets.token_urlsafe(32)
             conn.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
@@ -313,6 +320,17 @@ def change_password(
             )
         )
         audit.record(conn, session.actor.ref, now, [UserPasswordChanged(session.user_id)])
+
+
+def _matched_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (RFC 6238 section 4, 30 s) whose code ``code`` is, looked for in the step
+    of ``now`` and one either side (clock drift, section 5.2); None when it is none of them."""
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def new_totp_secret() -> str:

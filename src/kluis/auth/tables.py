@@ -26,6 +26,8 @@ class User(DataBase):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    """The time step (RFC 6238) of the last code accepted at sign-in: a code is accepted once."""
     """The TOTP secret (RFC 6238), sealed with a key derived from the master key; None when the
     user has no second factor."""
     language: Mapped[str] = mapped_column(String(5), default="nl")
