@@ -28,7 +28,6 @@ from kluis.consent.rules import MessageKind
 from kluis.errors import (
     Conflict,
     InvalidField,
-    KluisError,
     PermissionDenied,
 )
 from kluis.messaging import delivery, render, repository, rules, sender, service
@@ -257,24 +256,6 @@ def ready_to_send(
     if transport is None:
         service.smtp_transport(k)
     return view, sender.claim(k, campaign_id, view.rate_per_minute, now)
-
-
-def send_in_background(
-    k: Kluis,
-    actor: Actor,
-    campaign_id: int,
-    now: Callable[[], datetime],
-    transport: service.TransportFactory | None,
-    claimed: str,
-) -> None:
-    """``send_campaign`` for a background task, after the answer went out: nobody is waiting
-    for an exception, so a refusal or failure is logged; sending again resumes."""
-    try:
-        send_campaign(k, actor, campaign_id, now, transport, claimed=claimed)
-    except KluisError as exc:
-        log.warning("campaign %s was not sent: %s", campaign_id, exc.detail)
-    except Exception:
-        log.exception("campaign %s stopped; send it again to resume", campaign_id)
 
 
 def send_campaign(
