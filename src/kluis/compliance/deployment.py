@@ -25,6 +25,7 @@ from kluis.actors import ALL_PURPOSES_ROLES
 from kluis.backup.service import DATA_PREFIX, STAMP
 from kluis.compliance import repository
 from kluis.compliance.rules import Finding, Severity
+from kluis.retention import service as retention
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.ui.vocabulary import N_
@@ -118,12 +119,13 @@ def broad_users_without_second_factor(k: Kluis, now: datetime) -> list[Finding]:
 
 def reconfirmation_without_mail(k: Kluis, now: datetime) -> list[Finding]:
     """Consents due for re-confirmation are asked about by mail; with no mail server nobody is
-    asked and each consent lapses at its date (Art. 7(1): consent must stay demonstrable)."""
+    asked and each consent lapses at its date (Art. 7(1): consent must stay demonstrable). The
+    people counted are the ones the mailing would ask (``retention.due_for_reconfirmation``,
+    the one rule); with a mail server ``compliance.job_forecast`` says when they go."""
     if k.settings.smtp_url:
         return []
-    until = now + timedelta(days=k.settings.reconfirm_days_before)
-    with k.engine.connect() as conn:
-        waiting = repository.awaiting_reconfirmation(conn, now, until)
+    days = k.settings.reconfirm_days_before
+    waiting = sum(1 for _ in retention.due_for_reconfirmation(k, now, days))
     if not waiting:
         return []
     return [
@@ -131,11 +133,10 @@ def reconfirmation_without_mail(k: Kluis, now: datetime) -> list[Finding]:
             "deployment.mail_not_configured",
             Severity.MEDIUM,
             "Art. 7(1)",
-            f"{waiting} consents are due for re-confirmation within "
-            f"{k.settings.reconfirm_days_before} days, but no mail server is configured: "
-            "nobody will be asked, and they will lapse",
-            f"set smtp_url {FILE_HINT}; the server then sends the requests at its next "
-            "scheduled run",
+            f"{waiting} consents are due for re-confirmation within {days} days, but no mail "
+            "server is configured: nobody will be asked, and they will lapse",
+            f"set smtp_url {FILE_HINT}; the requests then go at the next scheduled run, all "
+            "at once: check first that they are expected",
             count=waiting,
         )
     ]

@@ -40,18 +40,15 @@ def no_worker(k: Kluis, now: datetime) -> list[Finding]:
 
 def reconfirmations_due(k: Kluis, now: datetime) -> list[Finding]:
     """How many re-confirmation mails the next run sends (those due at ``now``), and who
-    sends them; without a mail server, how many wait for one."""
+    sends them. Without a mail server ``deployment.reconfirmation_without_mail`` says how many
+    wait for one."""
+    if not k.settings.smtp_url:
+        return []  # said by deployment.reconfirmation_without_mail, with the same count
     due = sum(1 for _ in retention.due_for_reconfirmation(k, now, k.settings.reconfirm_days_before))
     if not due:
         return []
     hours = k.settings.schedule_hours
-    if not k.settings.smtp_url:
-        message = (
-            f"{due} re-confirmation mails wait for a mail server: they will go at the first "
-            "scheduled run after KLUIS_SMTP_URL is set"
-        )
-        fix = "check the consents near their re-confirm-by date before configuring mail"
-    elif hours == 0:
+    if hours == 0:
         message = (
             f"{due} re-confirmation mails will go at the next `kluis retention reconfirm` "
             "(the schedule is off: KLUIS_SCHEDULE_HOURS=0)"

@@ -193,18 +193,3 @@ def without_second_factor(conn: Connection, roles: Iterable[str]) -> list[tuple[
         .order_by(User.id)
     )
     return [(int(r[0]), str(r[1])) for r in rows]
-
-
-def awaiting_reconfirmation(conn: Connection, now: datetime, until: datetime) -> int:
-    """Live e-mail consents whose re-confirm-by date falls after ``now`` and by ``until``: the
-    ones the re-confirmation mailing asks about."""
-    return int(
-        conn.execute(
-            select(func.count()).where(
-                PermissionRow.channel == "email",
-                PermissionRow.status == "granted",
-                PermissionRow.reconfirm_by > now,
-                PermissionRow.reconfirm_by <= until,
-            )
-        ).scalar_one()
-    )
