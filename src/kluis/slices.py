@@ -56,6 +56,11 @@ class Slice:
     """A ``(kluis, now) -> None`` run on every opening of Kluis, after the stores are open."""
     jobs: tuple[str, ...] = ()
     """The slice's background jobs (``kluis.jobs.Job``), run by the job queue's workers."""
+    home_panels: tuple[str, ...] = ()
+    """Sections of the staff home page (``kluis.auth.home.HomePanel``), in page order."""
+    demo: tuple[str, ...] = ()
+    """The slice's part of ``kluis demo`` (``kluis.transfer.demo.DemoPart``), run after the
+    invented people and companies exist, in registry order."""
 
 
 SLICES: tuple[Slice, ...] = (
@@ -164,7 +169,7 @@ SLICES: tuple[Slice, ...] = (
                 "demo",
                 "Fill the data directory with an invented population (example.com addresses) "
                 "to try Kluis.",
-                "kluis.transfer.cli:commands",
+                "kluis.cli_demo:commands",
             ),
         ),
     ),
@@ -283,6 +288,11 @@ SLICES: tuple[Slice, ...] = (
 def jobs() -> list[Any]:
     """Every slice's jobs (``kluis.jobs.Job``), their modules imported now."""
     return [load(path) for entry in SLICES for path in entry.jobs]
+
+
+def demo_parts() -> list[Any]:
+    """Every slice's part of the demo data (``kluis.transfer.demo.DemoPart``), imported now."""
+    return [load(path) for entry in SLICES for path in entry.demo]
 
 
 def load(path: str) -> Any:

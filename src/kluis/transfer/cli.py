@@ -1,4 +1,5 @@
-"""The import, export and demo commands: ``kluis contacts import|export`` and ``kluis demo``.
+"""The import and export commands: ``kluis contacts import|export`` (``kluis demo`` is
+``kluis.cli_demo``).
 Listed in ``kluis.slices``; they call the services, never SQL."""
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from rich.progress import (
 
 from kluis import console
 from kluis.db import utcnow
-from kluis.transfer import demo as demo_service
 from kluis.transfer import export as export_service
 from kluis.transfer import pipeline
 from kluis.transfer.job import ImportOptions
 from kluis.transfer.rules.columns import declaration
 from kluis.transfer.rules.matching import Duplicates
 
-commands = console.Commands()
 contacts_app = console.Commands()
 """Added to ``kluis contacts`` (``kluis.slices``)."""
 
@@ -193,21 +192,3 @@ def contacts_export(
         console.print_json({"file": str(file), "people": count, "format": fmt.value})
     else:
         console.out.print(f"Exported {count} people to {file}.", markup=False)
-
-
-@commands.command("demo")
-def demo(
-    people: Annotated[
-        int, typer.Option(min=1, max=100_000, help="How many people to invent.")
-    ] = 200,
-    as_json: console.JsonOption = False,
-) -> None:
-    """Fill the data directory with an invented population (example.com addresses) to try Kluis."""
-    with console.opened(create=True) as kluis:
-        summary = demo_service.populate(kluis, console.actor(), people, utcnow())
-    if as_json:
-        console.print_json(summary)
-    else:
-        console.out.print(
-            ", ".join(f"{n} {what}" for what, n in summary.items()) + ".", markup=False
-        )

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from kluis.actors import Actor
 from kluis.consent import catalogue as consent_catalogue
@@ -39,8 +42,33 @@ NOTICE = (
 )
 
 
-def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int]:
-    """Add ``count`` invented people (and the catalogue, topics and a few companies)."""
+@dataclass(frozen=True)
+class Population:
+    """What a slice's part of the demo builds on: the invented people (with the purposes each
+    was collected for), the companies and a seeded random source, so a part's choices are
+    repeatable for one ``count``."""
+
+    people: Sequence[tuple[str, Sequence[str]]]
+    """(person id, purpose keys) of every invented person."""
+    company_ids: Sequence[int]
+    rng: random.Random
+
+
+class DemoPart(Protocol):
+    """A slice's part of ``kluis demo`` (``Slice(demo=...)``): adds its own invented records
+    through its services (so they are sealed, purpose-bound and audited like real ones) and
+    returns what it added, counted by kind, for the summary line."""
+
+    def __call__(
+        self, k: Kluis, actor: Actor, population: Population, now: datetime
+    ) -> dict[str, int]: ...
+
+
+def populate(
+    k: Kluis, actor: Actor, count: int, now: datetime, *, parts: Sequence[DemoPart] = ()
+) -> dict[str, int]:
+    """Add ``count`` invented people (and the catalogue, topics and a few companies), then each
+    slice's part (``parts``, from the registry)."""
     purposes.load_default_catalogue(k.engine, now)
     consent_catalogue.load_default_topics(k, now)
     rng = random.Random(count)  # noqa: S311 (invented data, not security)
@@ -122,10 +150,16 @@ def populate(k: Kluis, actor: Actor, count: int, now: datetime) -> dict[str, int
                 consent.Grant(method="unsubscribe_link", notice_id=None),
             )  # fmt: skip
             withdrawn += 1
-    return {
+    summary = {
         "people": len(ids),
         "companies": len(company_ids),
         "consents": granted,
         "withdrawals": withdrawn,
         "due for re-confirmation": due,
     }
+    population = Population(
+        [(i, tuple(p.purposes)) for i, p in zip(ids, people, strict=True)], company_ids, rng
+    )
+    for part in parts:
+        summary.update(part(k, actor, population, now))
+    return summary
