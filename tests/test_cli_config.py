@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import ok, run
+from kluis import setting_sources
 from kluis.cli_init import TEMPLATE
 from kluis.cli_serve import served_url, with_base_url
 from kluis.settings import Settings
@@ -69,6 +70,29 @@ def test_show_lists_every_setting_with_its_source_and_secrets_masked(
 
 def test_check_says_ok(clean_environment: Path) -> None:
     assert ok("config", "check").stdout == "ok\n"
+
+
+def test_check_warns_of_a_kluis_variable_no_setting_reads(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLUIS_SMTP_ULR", "smtp://mail.example.com")
+    monkeypatch.setenv("KLUIS_SOMETHING_ELSE", "1")
+    monkeypatch.setenv("KLUIS_CONFIG", "")  # read by the file lookup, not a setting
+    monkeypatch.setenv("KLUIS_PORT", "8000")  # the container entrypoint's
+    result = run("config", "check")
+    assert result.exit_code == 0
+    assert result.stdout == "ok\n"
+    assert result.stderr.splitlines() == [
+        "warning: KLUIS_SMTP_ULR is not a Kluis setting and is ignored; did you mean "
+        "KLUIS_SMTP_URL?",
+        "warning: KLUIS_SOMETHING_ELSE is not a Kluis setting and is ignored; `kluis config "
+        "show` lists them",
+    ]
+
+
+def test_secret_file_variables_are_settings_too(clean_environment: Path) -> None:
+    environ = {"KLUIS_MASTER_KEY_FILE": "/run/secrets/key", "KLUIS_TEST_POSTGRES": "1"}
+    assert setting_sources.unknown_variables(Settings, environ) == []
 
 
 def test_check_names_every_problem_and_exits_1(clean_environment: Path) -> None:

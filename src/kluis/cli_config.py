@@ -67,11 +67,13 @@ def show(as_json: console.JsonOption = False) -> None:
 @config_app.command("check")
 def check() -> None:
     """Load and validate the configuration as the server would: exit 1 with every problem, 0
-    with "ok"."""
+    with "ok" (and a warning for each ``KLUIS_`` variable no setting reads)."""
     try:
         Settings()
     except ConfigError as exc:
         for problem in exc.problems:
             console.err.print(f"error: {problem}", markup=False)
         raise typer.Exit(1) from None
+    for warning in setting_sources.unknown_variables(Settings, os.environ):
+        console.err.print(f"warning: {warning}", markup=False)
     console.out.print("ok")

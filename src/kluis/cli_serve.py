@@ -117,6 +117,8 @@ def serve(
     check_workers(settings, workers)
     config = log_config(settings.log_format, settings.log_level)
     logging.config.dictConfig(config)
+    for warning in setting_sources.unknown_variables(Settings, os.environ):
+        log.warning("%s", warning)
     opened = open_kluis(settings)
     try:
         queue.prepare(opened)

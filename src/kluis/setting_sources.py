@@ -18,6 +18,7 @@ serves any ``BaseSettings`` class whose fields it is given.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -38,6 +39,11 @@ SECRET_SUFFIXES = ("_key", "_token", "_password", "_secret", "_url")
 are those of type ``SecretStr`` and those marked ``json_schema_extra={"secret": True}``: a URL
 may hold a password."""
 MASK = "********"
+NOT_SETTINGS = ("KLUIS_CONFIG", "KLUIS_BIN", "KLUIS_HOST", "KLUIS_PORT", "KLUIS_MIGRATE")
+"""``KLUIS_`` variables that are read by something other than the settings: the file's name, and
+the container entrypoint's (``deploy/entrypoint.sh``)."""
+NOT_SETTING_PREFIXES = ("KLUIS_TEST_", "KLUIS_BENCH_", "KLUIS_SCALE_", "KLUIS_HYPOTHESIS_")
+"""Variables of the test suite and the benchmarks."""
 EXPECTED = {int: "a whole number", bool: "true or false", Path: "a path"}
 """A type in words; anything else is ``text``."""
 
@@ -224,6 +230,26 @@ def origins(
             found[name] = f"file {toml.where(name)}"
         else:
             found[name] = "default"
+    return found
+
+
+def unknown_variables(settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> list[str]:
+    """Each ``KLUIS_`` variable of the environment that no setting reads, with the nearest
+    setting's variable when one is close: ``KLUIS_SMTP_ULR`` would otherwise be ignored
+    without a word and mail would stay off, the same silent typo the file refuses. A warning
+    rather than an error, because the environment is shared with other programs."""
+    names = {variable(name) for name in settings_cls.model_fields}
+    readable = names | {f"{variable(n)}_FILE" for n in settings_cls.model_fields}
+    found = []
+    for key in sorted(environ):
+        upper = key.upper()
+        if not upper.startswith(PREFIX) or upper in readable or upper in NOT_SETTINGS:
+            continue
+        if upper.startswith(NOT_SETTING_PREFIXES):
+            continue
+        near = difflib.get_close_matches(upper, sorted(readable), n=1, cutoff=0.8)
+        hint = f"; did you mean {near[0]}?" if near else "; `kluis config show` lists them"
+        found.append(f"{key} is not a Kluis setting and is ignored{hint}")
     return found
 
 
