@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -127,6 +128,14 @@ def insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     return insert(table)
 
 
+CONNECT_TIMEOUT = 10
+"""Seconds a new PostgreSQL connection may take (libpq's ``connect_timeout``) unless the URL
+sets its own (``?connect_timeout=N``). Without it a server that accepts the TCP connection and
+never answers (a hung host, a half-open firewall) holds a request, a job or ``/readyz`` for
+minutes, the operating system's TCP timeout; with it they fail in seconds with an error that
+names the database."""
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the connection settings Kluis relies on."""
     if url.startswith("sqlite"):
@@ -134,7 +143,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    timeout = (
+        {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
+    )
+    return create_engine(url, pool_pre_ping=True, connect_args=timeout)
 
 
 _SCRIPT_REVISION = re.compile(
