@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 from harness import Result, Timing, alternate, report, stopwatch
-
 from kluis.discover import rules, scan
 
 GIVEN = ["Anna", "Piet", "Kees", "Sanne", "Jan", "Lotte", "Daan", "Emma", "Fenna", "Bram"]
