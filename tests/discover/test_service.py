@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from discover_files import DECOYS, PLANTED, csv_bytes, mbox_bytes, xlsx_bytes
 from sqlalchemy import delete, select
 
 from conftest import ADMIN, MARKETING, NOW, PRIVACY
+from discover_files import DECOYS, PLANTED, csv_bytes, mbox_bytes, xlsx_bytes
 from factories import add_person
 from kluis.audit.tables import AuditRow
 from kluis.discover import capture, service
