@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -123,24 +123,33 @@ def scan_stream(name: str, stream: IO[bytes], m: Matcher) -> Iterator[Searched]:
     """Every file ``stream`` is (one, or an archive's members), searched."""
     head = stream.read(CHUNK)
     kind = kind_of(name, head)
-    if kind == "zip":
-        yield from _scan_zip(name, _rejoined(head, stream), m)
+    if kind == "text":
+        yield _searched(name, kind, lambda: scan_text(name, stream, m, head))
         return
+    whole = _rejoined(head, stream)
+    try:
+        if kind == "zip":
+            yield from _scan_zip(name, whole, m)
+        else:
+            yield _searched(name, kind, lambda: readers.READERS[kind](name, whole, m))
+    finally:
+        if whole is not stream:
+            whole.close()
+
+
+def _searched(name: str, kind: str, hits: Callable[[], Iterator[Hit]]) -> Searched:
     searched = Searched(name, kind)
     try:
-        if kind == "text":
-            searched.hits = list(scan_text(name, stream, m, head))
-        else:
-            whole = _rejoined(head, stream)
-            searched.hits = list(readers.READERS[kind](name, whole, m))
+        searched.hits = list(hits())
     except Exception as exc:  # a damaged file is reported, never the end of the scan
         searched.error = type(exc).__name__
-    yield searched
+    return searched
 
 
 def _rejoined(head: bytes, stream: IO[bytes]) -> IO[bytes]:
-    """The stream from its start again: seek back when it can, else spool it."""
-    if stream.seekable():
+    """The stream from its start again: seek back in a file, else spool it (an archive member
+    seeks by decompressing again from its start, too slow for a reader that jumps about)."""
+    if stream.seekable() and not isinstance(stream, zipfile.ZipExtFile):
         stream.seek(0)
         return stream
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # noqa: SIM115 (closed by the caller)
