@@ -43,7 +43,7 @@ class DiscoverCaptureDestroyed(AuditEvent):
     """The key of a capture was destroyed and its sealed row deleted."""
 
     action: ClassVar[str] = "discover.capture_destroyed"
-    person_id: str
+    person_id: str | None
     request_id: int
     reason: str
     """``expired`` (``KLUIS_DISCOVER_CAPTURE_DAYS`` passed) or ``forgotten`` (staff)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from kluis.actors import SYSTEM, Actor
 from kluis.audit import service as audit
@@ -51,17 +52,30 @@ def read_identifiers(
     )
 
 
-def _encode(found: Identifiers) -> bytes:
+def _encode(person_id: str, found: Identifiers) -> bytes:
+    """The person's id is sealed too: no row of the data store names an erased person but the
+    request and the audit log."""
     return json.dumps(
-        {"emails": found.emails, "phones": found.phones, "names": found.names}
+        {
+            "person_id": person_id,
+            "emails": found.emails,
+            "phones": found.phones,
+            "names": found.names,
+        }
     ).encode()
 
 
-def _decode(data: bytes) -> Identifiers:
+def _decode(data: bytes) -> tuple[str, Identifiers]:
     raw = json.loads(data)
-    return Identifiers(
+    found = Identifiers(
         tuple(raw["emails"]), tuple(raw["phones"]), tuple((g, f) for g, f in raw["names"])
     )
+    return str(raw["person_id"]), found
+
+
+def _opened(k: Kluis, row: Any) -> tuple[str, Identifiers] | None:
+    cipher = k.vault.ciphers([row.key_id]).get(row.key_id)
+    return None if cipher is None else _decode(cipher.open_bytes(FIELD, row.sealed))
 
 
 def capture(k: Kluis, actor: Actor, request_id: int, person_id: str, now: datetime) -> bool:
@@ -87,9 +101,8 @@ def capture(k: Kluis, actor: Actor, request_id: int, person_id: str, now: dateti
         repository.put_capture(
             conn,
             request_id,
-            person_id,
             key_id,
-            cipher.seal_bytes(FIELD, _encode(found)),
+            cipher.seal_bytes(FIELD, _encode(person_id, found)),
             now,
             keep_until,
         )
@@ -108,10 +121,8 @@ def captured(k: Kluis, request_id: int, now: datetime) -> Identifiers | None:
         row = repository.capture_of(conn, request_id)
     if row is None or row.keep_until <= now:
         return None
-    cipher = k.vault.ciphers([row.key_id]).get(row.key_id)
-    if cipher is None:
-        return None
-    return _decode(cipher.open_bytes(FIELD, row.sealed))
+    opened = _opened(k, row)
+    return None if opened is None else opened[1]
 
 
 def forget(k: Kluis, actor: Actor, request_id: int, now: datetime, reason: str) -> bool:
@@ -120,11 +131,13 @@ def forget(k: Kluis, actor: Actor, request_id: int, now: datetime, reason: str) 
         row = repository.capture_of(conn, request_id)
     if row is None:
         return False
+    opened = _opened(k, row)
     k.vault.shred(row.key_id, now, f"discover capture {reason}")
     with k.engine.begin() as conn:
         repository.delete_capture(conn, request_id)
+        person_id = None if opened is None else opened[0]
         audit.record(
-            conn, actor.ref, now, [DiscoverCaptureDestroyed(row.person_id, request_id, reason)]
+            conn, actor.ref, now, [DiscoverCaptureDestroyed(person_id, request_id, reason)]
         )
     return True
 

@@ -40,7 +40,6 @@ def scans_of(conn: Connection, request_id: int) -> list[Any]:
 def put_capture(
     conn: Connection,
     request_id: int,
-    person_id: str,
     key_id: str,
     sealed: bytes,
     captured_at: datetime,
@@ -50,7 +49,6 @@ def put_capture(
     conn.execute(
         insert(DiscoverCapture).values(
             request_id=request_id,
-            person_id=person_id,
             key_id=key_id,
             sealed=sealed,
             captured_at=captured_at,

@@ -47,8 +47,6 @@ class DiscoverCapture(DataBase):
     request_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("privacy_requests.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[str] = mapped_column(String(36))
-    """The person's opaque id (no foreign key: the capture outlives their erasure)."""
     key_id: Mapped[str] = mapped_column(String(36))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -32,7 +32,6 @@ async def search_upload(
     request_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     limit = k.settings.discover_upload_max_bytes
-    upload: UploadFile | None = None
     try:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > limit + FORM_ROOM:
@@ -65,6 +64,6 @@ async def search_upload(
             status=exc.status,
         )
     finally:
-        if upload is not None:
-            await upload.close()
+        # closes every uploaded part, which removes its temporary file (a refused form too)
+        await request.close()
     return staff.redirect(f"{PREFIX}/requests/{request_id}#old-files")

@@ -140,7 +140,7 @@ def _page(
         fields=[f.name for f in PERSONAL_FIELDS],
         error=error,
         done=done,
-        discover=old_files.page_part(k, session.actor, request_id, view.type),
+        discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),
     )
 
 

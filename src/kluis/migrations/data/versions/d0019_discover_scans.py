@@ -19,7 +19,6 @@ def upgrade() -> None:
     op.create_table(
         "discover_captures",
         sa.Column("request_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.String(length=36), nullable=False),
         sa.Column("key_id", sa.String(length=36), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
         sa.Column("captured_at", sa.DateTime(), nullable=False),
