@@ -248,6 +248,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "discover",
+        api=("kluis.requests.old_files_routes:router",),
         staff_pages=("kluis.requests.old_files_pages:router",),
         on_open="kluis.discover.capture:on_open",
         cli=(

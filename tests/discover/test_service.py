@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
+from api_helpers import client_for
 from conftest import ADMIN, MARKETING, NOW, PRIVACY
 from discover_files import DECOYS, PLANTED, csv_bytes, mbox_bytes, xlsx_bytes
 from factories import add_person
@@ -168,3 +169,26 @@ def test_the_reports_and_the_capture_go_with_their_request(kluis: Kluis, tmp_pat
     with kluis.engine.connect() as conn:
         assert conn.execute(select(DiscoverScan)).all() == []
         assert conn.execute(select(DiscoverCapture)).all() == []
+
+
+def test_the_api_lists_the_searches_without_values(kluis: Kluis, tmp_path: Path) -> None:
+    made = requests.create(kluis, PRIVACY, "access", NOW, person_id=_person(kluis))
+    service.scan_paths(kluis, PRIVACY, old_files.target(kluis, made.id), [_folder(tmp_path)], NOW)
+    client = client_for(kluis, "privacy_officer")
+    answer = client.get(f"/api/v1/requests/{made.id}/old-files")
+    assert answer.status_code == 200
+    [search] = answer.json()
+    assert search["source"] == "command"
+    assert {Path(f["name"]).name: f["hit_count"] for f in search["files"]} == {
+        "decoys.csv": 0,
+        "klanten.csv": 3,
+        "k.xlsx": 3,
+        "mail.mbox": 3,
+    }
+    for value in VALUES:
+        assert value not in answer.text.lower()
+    assert client.get("/api/v1/requests/999/old-files").status_code == 404
+    assert (
+        client_for(kluis, "marketing").get(f"/api/v1/requests/{made.id}/old-files").status_code
+        == 403
+    )
