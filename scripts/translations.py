@@ -23,6 +23,8 @@ METHODS = [
     ("ui/templates/staff/**.html", "jinja2.ext:babel_extract"),
     ("**/pages.py", "python"),
     ("**/companies_pages.py", "python"),
+    ("**/old_files_pages.py", "python"),
+    ("requests/old_files.py", "python"),
     ("**/staff_pages.py", "python"),
     ("compliance/deployment.py", "python"),
     ("compliance/job_forecast.py", "python"),

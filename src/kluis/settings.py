@@ -297,3 +297,18 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
                 ) from None
         return value
+
+    # --- discover ---
+    discover_capture_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days the identifiers captured at an erasure (sealed with a key of their "
+        "own) stay usable for `kluis discover` searches of old files; then the key is "
+        "destroyed.",
+    )
+    discover_upload_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest old file accepted by the request page's search upload (kept only "
+        "for the search, then removed).",
+    )

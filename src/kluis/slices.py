@@ -247,6 +247,19 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "discover",
+        api=("kluis.requests.old_files_routes:router",),
+        staff_pages=("kluis.requests.old_files_pages:router",),
+        on_open="kluis.discover.capture:on_open",
+        cli=(
+            Command(
+                "discover",
+                "Search old files for a request's person: each file and place, never the values.",
+                "kluis.requests.old_files_cli:commands",
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

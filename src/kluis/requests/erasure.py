@@ -24,7 +24,7 @@ from kluis.messaging import service as messaging
 from kluis.messaging.transport import SendFailed
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose, parse_duration
-from kluis.requests import answers, repository, rules
+from kluis.requests import answers, old_files, repository, rules
 from kluis.retention import repository as retention_repo
 from kluis.runtime import Kluis
 
@@ -133,6 +133,7 @@ def erase(
         mail and electronic,
     )
     recipients = answers.recipients(k, person_id)
+    old_files.capture_for_erasure(k, actor, row, now)
     person, held = _held(k, person_id)
     present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
     kept = rules.kept_purposes(held, now)
@@ -149,6 +150,7 @@ def erase(
         erased_fields = [f.name for f in present]
         outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
     certificate = rules.certificate(row.id, person_id, now, present, erased_fields, kept_for)
+    certificate["old_files"] = old_files.certificate_part(k, actor, row.id)
     # what the mail calls the kept purposes, in the person's language
     purpose_names = {
         held_for.key: purpose.name_nl if person.language == "nl" else purpose.name_en

@@ -16,7 +16,7 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import service as messaging
-from kluis.requests import rules, service
+from kluis.requests import old_files, rules, service
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 from kluis.ui.vocabulary import N_
@@ -140,6 +140,7 @@ def _page(
         fields=[f.name for f in PERSONAL_FIELDS],
         error=error,
         done=done,
+        discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),
     )
 
 
