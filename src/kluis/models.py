@@ -5,6 +5,7 @@ from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
+from kluis.deals import tables as deals_tables
 from kluis.jobs import tables as jobs_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
@@ -22,6 +23,7 @@ __all__ = [
     "compliance_tables",
     "consent_tables",
     "contacts_tables",
+    "deals_tables",
     "jobs_tables",
     "messaging_tables",
     "purposes_tables",
