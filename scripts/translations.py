@@ -39,6 +39,8 @@ METHODS = [
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
     ("auth/sessions.py", "python"),
+    ("deals/people.py", "python"),
+    ("deals/home.py", "python"),
 ]
 
 

@@ -3,6 +3,7 @@ the end of the purpose take them off, and the deal stays."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from kluis.contacts import erasure, flags
 from kluis.deals import people, service
 from kluis.deals.tables import DealPerson
 from kluis.errors import PurposeRefused
+from kluis.requests import export
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
 
@@ -78,3 +80,25 @@ def test_the_person_panel_lists_their_deals_under_the_purpose(kluis: Kluis) -> N
     assert people.deals_of_person(kluis, ADMIN, person_id, "customer_service", NOW) == []
     everything = people.deals_of_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     assert [d.deal.id for d in everything] == [deal_id]
+
+
+def test_the_access_package_lists_the_deals_without_other_people(kluis: Kluis) -> None:
+    deal_id, person_id = linked(kluis)
+    other = add_person(kluis, ADMIN, NOW, 2, purposes=BOTH)
+    people.link_person(kluis, SALES, deal_id, other, "contact", NOW)
+    package = export.access_package(kluis, ADMIN, person_id, NOW)
+    assert package["deals"] == [
+        {
+            "id": deal_id,
+            "title": "Bakery ovens 1",
+            "stage": "Lead",
+            "stage_nl": "Lead",
+            "stage_kind": "open",
+            "role": "decision_maker",
+            "purpose": "sales_follow_up",
+        }
+    ]
+    text = json.dumps(package) + export.package_csv(package)
+    assert other not in text
+    assert "Fenna2" not in text
+    assert f"deals,{deal_id},title,Bakery ovens 1" in export.package_csv(package)

@@ -27,9 +27,17 @@ from kluis.errors import Conflict, InvalidField, NotFound
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
+from kluis.ui.vocabulary import N_
 
-ROLES = ("decision_maker", "contact", "influencer", "user", "other")
-"""A person's role on a deal."""
+ROLE_LABELS = {
+    "decision_maker": N_("Decision maker"),
+    "contact": N_("Contact"),
+    "influencer": N_("Influencer"),
+    "user": N_("User"),
+    "other": N_("Other"),
+}
+"""A person's role on a deal, and its English msgid."""
+ROLES = tuple(ROLE_LABELS)
 
 
 @dataclass(frozen=True)
