@@ -6,7 +6,6 @@ adding a deal. Thin: everything goes through ``deals.service`` and ``deals.peopl
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,15 +24,8 @@ router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response
 
 
 def helpers(language: str) -> dict[str, Any]:
-    """What the deals templates use to show amounts in the reader's language."""
-
-    def money(value: Decimal, currency: str) -> str:
-        return formats.money(value, currency, language)
-
-    def totals(values: dict[str, Decimal]) -> str:
-        return formats.totals(values, language)
-
-    return {"money": money, "totals": totals, "role_labels": people.ROLE_LABELS}
+    """What the deals templates use: amounts in the reader's language, role names."""
+    return {**formats.helpers(language), "role_labels": people.ROLE_LABELS}
 
 
 @router.get("/deals")
