@@ -67,13 +67,13 @@ BOARD_SQL = (
     "SELECT d.id, d.title, c.name, d.value, d.currency, d.expected_close, u.email "
     "FROM deals d LEFT JOIN companies c ON c.id = d.company_id "
     "LEFT JOIN users u ON u.id = d.owner_id WHERE d.stage_id = ? "
-    "ORDER BY d.expected_close IS NULL, d.expected_close, d.id LIMIT ?",
+    "AND d.expected_close IS NOT NULL ORDER BY d.expected_close, d.id LIMIT ?",
 )
 FORECAST_SQL = (
-    "SELECT strftime('%Y-%m', expected_close) AS m, owner_id, currency, count(*), "
+    "SELECT expected_close, owner_id, currency, count(*), "
     "sum(CAST(round(value * 100) AS INTEGER)), "
     "sum(CAST(round(value * 100) AS INTEGER) * probability) FROM deals "
-    "WHERE won_at IS NULL AND lost_at IS NULL GROUP BY m, owner_id, currency",
+    "WHERE won_at IS NULL AND lost_at IS NULL GROUP BY expected_close, owner_id, currency",
     "SELECT strftime('%Y-%m', won_at) AS m, lost_reason, currency, count(*), "
     "sum(CAST(round(value * 100) AS INTEGER)) FROM deals WHERE won_at IS NOT NULL "
     "GROUP BY m, lost_reason, currency",

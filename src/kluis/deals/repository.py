@@ -289,23 +289,30 @@ def board_sums(conn: Connection, pipeline_id: int) -> list[tuple[int, str, int, 
 
 
 def board_cards(conn: Connection, stage_id: int, limit: int) -> list[DealRow]:
-    """The first ``limit`` deals of a stage, soonest expected close first (undated last)."""
+    """The first ``limit`` deals of a stage, soonest expected close first (undated last): the
+    dated ones as a range of ``ix_deals_stage_close``, then the undated ones if room is left
+    (an ORDER BY on ``expected_close IS NULL`` would sort the whole stage)."""
+    dated = _deal_select().where(D.c.stage_id == stage_id)
     rows = conn.execute(
-        _deal_select()
-        .where(D.c.stage_id == stage_id)
-        .order_by(D.c.expected_close.is_(None), D.c.expected_close, D.c.id)
+        dated.where(D.c.expected_close.is_not(None))
+        .order_by(D.c.expected_close, D.c.id)
         .limit(limit)
-    )
+    ).all()
+    if len(rows) < limit:
+        rows += conn.execute(
+            dated.where(D.c.expected_close.is_(None)).order_by(D.c.id).limit(limit - len(rows))
+        ).all()
     return [DealRow(*row) for row in rows]
 
 
 def open_groups(conn: Connection, pipeline_id: int | None) -> list[rules.OpenGroup]:
-    """Open deals summed per month of expected close, owner and currency."""
-    close = month(conn, D.c.expected_close).label("month")
+    """Open deals summed per month of expected close, owner and currency. The store groups by
+    the close date itself, walking ``ix_deals_forecast`` in its order (no sort, no date
+    function per row); the days are folded into months here."""
     cents = _cents(D.c.value)
     query = (
         select(
-            close,
+            D.c.expected_close,
             D.c.owner_id,
             D.c.currency,
             func.count(),
@@ -313,13 +320,13 @@ def open_groups(conn: Connection, pipeline_id: int | None) -> list[rules.OpenGro
             func.sum(cents * D.c.probability),
         )
         .where(D.c.won_at.is_(None), D.c.lost_at.is_(None))
-        .group_by(close, D.c.owner_id, D.c.currency)
+        .group_by(D.c.expected_close, D.c.owner_id, D.c.currency)
     )
     if pipeline_id is not None:
         query = query.where(D.c.pipeline_id == pipeline_id)
     return [
-        rules.OpenGroup(m or rules.NO_DATE, o, c, int(n), int(v or 0), int(w or 0))
-        for m, o, c, n, v, w in conn.execute(query)
+        rules.OpenGroup(rules.month_of(day), o, c, int(n), int(v or 0), int(w or 0))
+        for day, o, c, n, v, w in conn.execute(query)
     ]
 
 

@@ -85,8 +85,21 @@ class Deal(DataBase):
     lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        # the board: a stage's cards in close order; the forecast: open deals by close date
+        # the board: a stage's cards in close order, and its count and total read from the
+        # index alone; the forecast: the open deals (won_at and lost_at NULL, one range) walked
+        # in group order (close date, owner, currency) from the index alone, no sort
         Index("ix_deals_stage_close", "stage_id", "expected_close", "id"),
+        Index("ix_deals_board", "pipeline_id", "stage_id", "currency", "value"),
+        Index(
+            "ix_deals_forecast",
+            "won_at",
+            "lost_at",
+            "expected_close",
+            "owner_id",
+            "currency",
+            "value",
+            "probability",
+        ),
         Index("ix_deals_owner_close", "owner_id", "expected_close"),
     )
 

@@ -92,6 +92,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_deals_stage_close", ["stage_id", "expected_close", "id"], unique=False
         )
+        batch_op.create_index(
+            "ix_deals_board", ["pipeline_id", "stage_id", "currency", "value"], unique=False
+        )
+        batch_op.create_index(
+            "ix_deals_forecast",
+            ["won_at", "lost_at", "expected_close", "owner_id", "currency", "value", "probability"],
+            unique=False,
+        )
 
     op.create_table(
         "deal_people",
@@ -164,6 +172,8 @@ def downgrade() -> None:
 
     op.drop_table("deal_people")
     with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_forecast")
+        batch_op.drop_index("ix_deals_board")
         batch_op.drop_index("ix_deals_stage_close")
         batch_op.drop_index("ix_deals_owner_close")
         batch_op.drop_index(batch_op.f("ix_deals_company_id"))
