@@ -293,11 +293,13 @@ def board_cards(conn: Connection, stage_id: int, limit: int) -> list[DealRow]:
     dated ones as a range of ``ix_deals_stage_close``, then the undated ones if room is left
     (an ORDER BY on ``expected_close IS NULL`` would sort the whole stage)."""
     dated = _deal_select().where(D.c.stage_id == stage_id)
-    rows = conn.execute(
-        dated.where(D.c.expected_close.is_not(None))
-        .order_by(D.c.expected_close, D.c.id)
-        .limit(limit)
-    ).all()
+    rows = list(
+        conn.execute(
+            dated.where(D.c.expected_close.is_not(None))
+            .order_by(D.c.expected_close, D.c.id)
+            .limit(limit)
+        )
+    )
     if len(rows) < limit:
         rows += conn.execute(
             dated.where(D.c.expected_close.is_(None)).order_by(D.c.id).limit(limit - len(rows))
