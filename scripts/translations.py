@@ -41,6 +41,7 @@ METHODS = [
     ("auth/sessions.py", "python"),
     ("deals/people.py", "python"),
     ("deals/home.py", "python"),
+    ("deals/pages_reports.py", "python"),
 ]
 
 

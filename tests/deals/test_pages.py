@@ -15,7 +15,9 @@ from deal_helpers import add_deal, pipeline
 from factories import add_person
 from kluis.deals import people
 from kluis.runtime import Kluis
-from staff_helpers import signed_in
+from mailserver import MailServer
+from staff_helpers import choose, make_user, sign_in, signed_in
+from test_dutch import Seen, client_of
 
 
 def speak(client: TestClient, csrf: str, language: str) -> None:
@@ -91,3 +93,29 @@ def test_an_admin_edits_the_pipeline_page(kluis: Kluis) -> None:
     assert saved.status_code == 303, saved.text
     sales, _ = signed_in(kluis, "sales")
     assert sales.get(f"/app/deals/pipelines/{pipeline_id}").status_code == 403
+
+
+def test_every_deals_page_is_dutch(kluis: Kluis, smtp: MailServer) -> None:
+    """The deals pages through the same check as ``tests/test_dutch.py``'s staff pages."""
+    seen = Seen(kluis)
+    pipeline_id = pipeline(kluis, NOW)
+    deal_id = add_deal(kluis, NOW, value="1000", expected_close="2026-04-01")
+    add_deal(kluis, NOW, 2, stage="lost", lost_reason="Te duur")
+    person = add_person(kluis, ADMIN, NOW, purposes=("sales_follow_up",))
+    people.link_person(kluis, SALES, deal_id, person, "decision_maker", NOW)
+    client = client_of(kluis, smtp)
+    csrf = sign_in(client, make_user(kluis, "admin"))
+    choose(client, csrf, "sales_follow_up")
+    for path in (
+        "/app/deals/board/{pipeline}",
+        "/app/deals/{deal}",
+        "/app/deals/new",
+        "/app/deals/list",
+        "/app/deals/list?month=2026-13",
+        "/app/deals/forecast",
+        "/app/deals/pipelines/{pipeline}",
+        "/app/contacts/{person}",
+    ):
+        url = path.format(pipeline=pipeline_id, deal=deal_id, person=person)
+        seen.page(path, client.get(url), 422 if "2026-13" in path else 200)
+    seen.check()

@@ -17,6 +17,7 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies
 from kluis.deals import catalogue, formats, people, service
 from kluis.errors import KluisError, NotFound
+from kluis.purposes.service import list_purposes
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 
@@ -144,6 +145,10 @@ def deal_page(
         view=view,
         stages=catalogue.get_pipeline(k.engine, view.deal.pipeline_id).stages,
         on_deal=people.people_of_deal(k, session.actor, deal_id, now),
+        purpose_names={
+            p.key: p.name_nl if session.language == "nl" else p.name_en
+            for p in list_purposes(k.engine)
+        },
         history=service.history(k, session.actor, deal_id),
         may_write=session.role in service.WRITE_ROLES,
         roles=people.ROLES,

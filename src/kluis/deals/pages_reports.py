@@ -20,10 +20,31 @@ from kluis.errors import InvalidField, KluisError, PurposeRefused
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
+from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
 PAGE_SIZE = 50
+SERVICE_MESSAGES = (
+    N_("a month is written YYYY-MM, such as 2026-03"),
+    N_("value is an amount such as 1250 or 1250.50, with at most two decimals"),
+    N_("value has at most two decimals"),
+    N_("currency is an ISO 4217 code such as EUR, USD or GBP"),
+    N_("say why the deal was lost"),
+    N_("a deal needs a title of at most 200 characters"),
+    N_("expected_close is a date, YYYY-MM-DD"),
+    N_("a pipeline needs an English and a Dutch name"),
+    N_("a stage needs an English and a Dutch name"),
+    N_("a pipeline needs at least one open stage, one won stage and one lost stage"),
+    N_("a won stage has probability 100"),
+    N_("a lost stage has probability 0"),
+    N_("each stage of a pipeline has its own key"),
+    N_("probability is a whole percentage from 0 to 100"),
+    N_("kind is open, won or lost"),
+    N_("key is lower-case letters, digits and _ (at most 40), starting with a letter"),
+    N_("an amount such as 1000"),
+)
+"""What the deals services say when they refuse, listed so the extractor finds it."""
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Text = Annotated[str, Query(max_length=40)]
 
@@ -34,7 +55,7 @@ def _amount(value: str, name: str) -> Decimal | None:
     try:
         return rules.parse_amount(value)
     except InvalidField:
-        raise InvalidField(f"{name} is an amount such as 1000", field=name) from None
+        raise InvalidField("an amount such as 1000", field=name) from None
 
 
 def _filters(pipeline: str, owner: str, stage: str, month: str, low: str, high: str) -> Filters:

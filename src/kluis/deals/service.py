@@ -29,7 +29,7 @@ DEFAULT_PURPOSE = "sales_follow_up"
 """The purpose a deal declares unless it names another: its people are linked under it."""
 READ_ROLES = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER, Role.SALES})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.SALES})
-BOARD_CARDS = 50
+BOARD_CARDS = 25
 """Cards shown per column of the board; the column's count and total cover every deal, and the
 list (filtered on the stage) shows the rest."""
 EDITABLE = ("title", "company_id", "value", "currency", "expected_close", "owner_id", "source")
