@@ -41,6 +41,9 @@ METHODS = [
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
     ("auth/sessions.py", "python"),
+    ("deals/people.py", "python"),
+    ("deals/home.py", "python"),
+    ("deals/pages_reports.py", "python"),
 ]
 
 

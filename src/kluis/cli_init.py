@@ -19,6 +19,7 @@ from kluis import console, setting_sources
 from kluis.auth import service as auth
 from kluis.consent import catalogue as consent_catalogue
 from kluis.db import utcnow
+from kluis.deals import catalogue as deals_catalogue
 from kluis.jobs import queue
 from kluis.purposes import service as purposes
 from kluis.settings import Settings
@@ -79,6 +80,7 @@ def init(
         now = utcnow()
         added = purposes.load_default_catalogue(kluis.engine, now)
         consent_catalogue.load_default_topics(kluis, now)
+        deals_catalogue.load_default_pipeline(kluis.engine, now)
         queue.prepare(kluis)
         console.out.print(f"Data directory: {settings.data_dir.resolve()}", markup=False)
         config = setting_sources.config_file(Settings, {}, os.environ).path

@@ -6,6 +6,7 @@ from kluis.compliance import tables as compliance_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.discover import tables as discover_tables
+from kluis.deals import tables as deals_tables
 from kluis.jobs import tables as jobs_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
@@ -24,6 +25,7 @@ __all__ = [
     "consent_tables",
     "contacts_tables",
     "discover_tables",
+    "deals_tables",
     "jobs_tables",
     "messaging_tables",
     "purposes_tables",

@@ -260,6 +260,21 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "deals",
+        api=("kluis.deals.routes:pipelines", "kluis.deals.routes:router"),
+        staff_pages=("kluis.deals.pages_reports:router", "kluis.deals.pages:router"),
+        person_panels=("kluis.deals.panels:person_panel",),
+        home_panels=("kluis.deals.home:my_open_deals",),
+        demo=("kluis.deals.demo:demo_deals",),
+        cli=(
+            Group(
+                "deals",
+                "Deals in the sales pipeline: add, list, move, won, lost.",
+                ("kluis.deals.cli:deals_app",),
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

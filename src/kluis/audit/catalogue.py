@@ -5,13 +5,21 @@ from __future__ import annotations
 from kluis.audit import (
     consent_events,
     discover_events,
+    deal_events,
     people_events,
     request_events,
     system_events,
 )
 from kluis.audit.events import AuditEvent
 
-AREAS = (people_events, consent_events, request_events, system_events, discover_events)
+AREAS = (
+    people_events,
+    consent_events,
+    request_events,
+    system_events,
+    discover_events,
+    deal_events,
+)
 """The modules of events, one per area; a new one is listed here."""
 
 

@@ -34,6 +34,7 @@ from kluis.consent.rules import REASONS, Decision, Reason
 from kluis.contacts import companies
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.deals import people as deals_people
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
 from kluis.purposes import service as purposes_service
@@ -265,6 +266,19 @@ def _message(m: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _deal(d: deals_people.PersonDeal) -> dict[str, Any]:
+    """A deal the person is on: what it is, how far along, their role; nobody else on it."""
+    return {
+        "id": d.deal.id,
+        "title": d.deal.title,
+        "stage": d.stage_en,
+        "stage_nl": d.stage_nl,
+        "stage_kind": d.stage_kind,
+        "role": d.role,
+        "purpose": d.purpose,
+    }
+
+
 def _audit_entry(e: audit.AuditEntryView) -> dict[str, Any]:
     return {
         "seq": e.seq,
@@ -322,6 +336,12 @@ def access_package(
             _message(m)
             for m in messaging.messages_of(
                 k, actor, person_id, k.settings.privacy_purpose, now, for_person=True
+            )
+        ],
+        "deals": [
+            _deal(d)
+            for d in deals_people.deals_of_person(
+                k, actor, person_id, k.settings.privacy_purpose, now
             )
         ],
         "audit": [_audit_entry(e) for e in entries],

@@ -1,0 +1,67 @@
+"""The CSV of deals, written under the working purpose.
+
+The deals are business data; the people on each are named only when the working purpose is
+the one they were linked under (or one covering everyone), and each of them read is audited
+(``person.read``, ``via`` ``deal_export``), with one ``deal.exported`` for the file. Cells go
+through the one CSV writer (``kluis.csvout``), which neutralises spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from io import StringIO
+
+from kluis.actors import Actor
+from kluis.audit import service as audit
+from kluis.audit.deal_events import DealsExported
+from kluis.contacts import people as contacts_people
+from kluis.csvout import Writer
+from kluis.deals import people, repository, service
+from kluis.deals.repository import Filters
+from kluis.runtime import Kluis
+
+HEADER = (
+    "id", "title", "company", "pipeline", "stage", "value", "currency", "probability",
+    "weighted_value", "expected_close", "owner", "source", "lost_reason", "created_at",
+    "won_at", "lost_at", "people",
+)  # fmt: skip
+
+
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def deals_csv(
+    k: Kluis, actor: Actor, purpose_key: str, filters: Filters, now: datetime
+) -> Iterator[str]:
+    """The CSV, a page of deals at a time; each page is read and audited in one transaction."""
+    service.may_read(actor)
+    out = StringIO()
+    writer = Writer(out)
+    writer.writerow(HEADER)
+    yield out.getvalue()
+    count = 0
+    with k.engine.begin() as conn:
+        purpose = contacts_people.purpose_for(conn, actor, purpose_key)
+        stages = {s.id: s for s in repository.stages(conn)}
+        pipelines = {p.id: p for p in repository.pipelines(conn)}
+        for page in repository.stream_deals(conn, filters):
+            names = people.names_on(k, conn, actor, purpose, page, now)
+            out.seek(0)
+            out.truncate()
+            for d in page:
+                writer.writerow(
+                    (
+                        d.id, d.title, d.company or "", pipelines[d.pipeline_id].name_en,
+                        stages[d.stage_id].key, f"{d.value:.2f}", d.currency, d.probability,
+                        f"{d.weighted:.2f}",
+                        d.expected_close.isoformat() if d.expected_close else "",
+                        d.owner or "", d.source or "", d.lost_reason or "",
+                        _iso(d.created_at), _iso(d.won_at), _iso(d.lost_at),
+                        "; ".join(p.name or "a removed contact" for p in names[d.id]),
+                    )
+                )  # fmt: skip
+            count += len(page)
+            yield out.getvalue()
+        audit.record(conn, actor.ref, now, [DealsExported(purpose.key, count)])
