@@ -5,8 +5,8 @@ from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
-from kluis.discover import tables as discover_tables
 from kluis.deals import tables as deals_tables
+from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
@@ -24,8 +24,8 @@ __all__ = [
     "compliance_tables",
     "consent_tables",
     "contacts_tables",
-    "discover_tables",
     "deals_tables",
+    "discover_tables",
     "jobs_tables",
     "messaging_tables",
     "purposes_tables",

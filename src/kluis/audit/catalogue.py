@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kluis.audit import (
     consent_events,
-    discover_events,
     deal_events,
+    discover_events,
     people_events,
     request_events,
     system_events,
