@@ -247,6 +247,18 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "activities",
+        api=("kluis.activities.routes:router",),
+        cli=(
+            Group(
+                "activities",
+                "Activities: calls, meetings, e-mails, notes and visits logged about a person "
+                "under a purpose.",
+                ("kluis.activities.cli:activities_app",),
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

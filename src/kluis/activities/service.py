@@ -257,3 +257,29 @@ def delete(k: Kluis, actor: Actor, activity_id: str, purpose_key: str, now: date
         audit.record(
             conn, actor.ref, now, [ActivityDeleted(row.person_id, purpose_key, activity_id)]
         )
+
+
+def attach_recording(
+    k: Kluis,
+    actor: Actor,
+    activity_id: str,
+    purpose_key: str,
+    recording: Recording,
+    now: datetime,
+) -> int:
+    """Attach a call's recording to an activity that has none; returns the evidence id."""
+    with k.engine.begin() as conn:
+        row = _row(k, conn, actor, activity_id, purpose_key)
+        _own(actor, row)
+        rules.check_recording(row.type)
+        if row.recording_id is not None:
+            raise InvalidField("this activity has a recording already", field="recording")
+        evidence_id, added = _store_recording(
+            k, conn, actor, row.person_id, purpose_key, recording, now
+        )
+        repository.update_activity(
+            conn, activity_id, {"recording_id": evidence_id, "updated_at": now}
+        )
+        changed = ActivityChanged(row.person_id, purpose_key, activity_id, ("recording",))
+        audit.record(conn, actor.ref, now, [added, changed])
+    return evidence_id
