@@ -34,6 +34,7 @@ METHODS = [
     ("contacts/person_forms.py", "python"),
     # refusals a page shows, marked N_
     ("contacts/rules.py", "python"),
+    ("contacts/timeline.py", "python"),
     ("contacts/people.py", "python"),
     ("contacts/collect.py", "python"),
     ("contacts/rectify.py", "python"),
