@@ -78,7 +78,7 @@ def test_a_valid_draft_is_trimmed_cleaned_and_put_in_utc() -> None:
         ({"body": "x" * (rules.BODY_MAX + 1)}, "body"),
         ({"occurred_at": datetime(2026, 3, 14, 9, 30)}, "occurred_at"),
         ({"occurred_at": NOW + timedelta(days=6 * 366)}, "occurred_at"),
-        ({"occurred_at": NOW - timedelta(days=6 * 366)}, "occurred_at"),
+        ({"occurred_at": datetime(1969, 12, 31, tzinfo=UTC)}, "occurred_at"),
         ({"duration_minutes": -1}, "duration"),
         ({"duration_minutes": rules.DURATION_MAX + 1}, "duration"),
     ],

@@ -20,7 +20,9 @@ BODY_MAX = 20_000
 DURATION_MAX = 24 * 60
 """Minutes: an activity longer than a day is a typing mistake (log each day)."""
 FAR = timedelta(days=5 * 366)
-"""How far from ``now`` an activity may be placed, past or future."""
+"""How far ahead of ``now`` an activity may be scheduled."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""Before this an activity's moment is a typing mistake (an imported history may be old)."""
 
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
@@ -131,10 +133,12 @@ def check(draft: Draft, now: datetime) -> Checked:
             field="occurred_at",
         )
     at = at.astimezone(UTC)
-    if abs(at - now) > FAR:
+    if at - now > FAR:
         raise InvalidField(
-            "occurred_at is more than five years from now; check the year", field="occurred_at"
+            "occurred_at is more than five years ahead; check the year", field="occurred_at"
         )
+    if at < EARLIEST:
+        raise InvalidField("occurred_at is before 1970; check the year", field="occurred_at")
     duration = draft.duration_minutes
     if duration is not None and not 0 <= duration <= DURATION_MAX:
         raise InvalidField(

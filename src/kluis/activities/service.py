@@ -122,18 +122,27 @@ def log(
     draft: rules.Draft,
     now: datetime,
     recording: Recording | None = None,
+    *,
+    evidence_id: int | None = None,
+    author: str | None = None,
 ) -> str:
     """Log a contact moment about a person under a purpose; returns its id. With a recording
-    (a call's), the file is stored as evidence, sealed, under the same upload rules."""
+    (a call's), the file is stored as evidence, sealed, under the same upload rules;
+    ``evidence_id`` links evidence of the person's stored before instead (an import), and
+    ``author`` names who logged it when that is not the actor (``portable:sales``)."""
     checked = rules.check(draft, now)
-    if recording is not None:
+    if recording is not None or evidence_id is not None:
         rules.check_recording(checked.type)
     activity_id = new_person_ids(1)[0]
     with k.engine.begin() as conn:
         purpose = _purpose(k, conn, actor, person_id, purpose_key)
         _check_links(conn, person_id, draft)
         events: list[AuditEvent] = []
-        recording_id = None
+        recording_id = evidence_id
+        if evidence_id is not None:
+            stored = consent_repo.evidence(conn, evidence_id)
+            if stored is None or stored.person_id != person_id:
+                raise NotFound(f"this person has no evidence {evidence_id}", field="recording")
         if recording is not None:
             recording_id, added = _store_recording(
                 k, conn, actor, person_id, purpose.key, recording, now
@@ -150,7 +159,7 @@ def log(
                 "occurred_at": checked.occurred_at,
                 "duration_minutes": checked.duration_minutes,
                 "scheduled": checked.scheduled,
-                "author": actor.ref,
+                "author": author or actor.ref,
                 "author_role": actor.role.value,
                 **sealed(k, person_id, activity_id, checked.subject, checked.body),
                 "consent_event_id": draft.consent_event_id,
