@@ -257,6 +257,8 @@ SLICES: tuple[Slice, ...] = (
         staff_pages=("kluis.activities.pages:router",),
         person_panels=("kluis.activities.panels:person_panel",),
         timeline=("kluis.activities.timeline:source",),
+        home_panels=("kluis.activities.home:home_panel",),
+        demo=("kluis.activities.demo:part",),
         cli=(
             Group(
                 "activities",
