@@ -36,6 +36,8 @@ METHODS = [
     ("contacts/person_forms.py", "python"),
     # refusals a page shows, marked N_
     ("contacts/rules.py", "python"),
+    ("contacts/timeline.py", "python"),
+    ("activities/home.py", "python"),
     ("contacts/people.py", "python"),
     ("contacts/collect.py", "python"),
     ("contacts/rectify.py", "python"),

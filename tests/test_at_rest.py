@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.activities import service as activities
+from kluis.activities.rules import Draft
 from kluis.contacts import erasure, people
 from kluis.runtime import Kluis
 from pgserver import PostgresServer
@@ -46,6 +48,8 @@ NEEDLES = [
     "kwakkelstein@example.com",
     "+32470123456",
     "1958-02-11",
+    "Ketelbinkie",
+    "Wil donderdag geleverd",
 ]
 
 
@@ -62,6 +66,8 @@ def _fill(kluis: Kluis) -> list[str]:
                 **fields,
             )
         )
+    call = Draft(type="call", subject="Ketelbinkie terugbellen", body="Wil donderdag geleverd")
+    activities.log(kluis, ADMIN, ids[0], "customer_service", call, NOW)
     for person_id in ids:
         people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     people.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from conftest import ADMIN, NOW
 from factories import EVERY_PAIR, add_person
+from kluis.activities import rules as activities_rules
+from kluis.activities import service as activities
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.compliance import service as compliance
@@ -276,6 +278,9 @@ STAFF_PAGES = (
     "/app/companies/{company}",
     "/app/campaigns/{campaign}",
     "/app/compliance/breaches/{breach}",
+    "/app/contacts/{person}/activities/new",
+    "/app/companies/{company}/activities",
+    "/app/activities/{activity}",
 )
 
 
@@ -305,7 +310,20 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         ),
         NOW,
     ).id
-    ids = {"request": made.json()["id"], "company": company, "campaign": campaign}
+    activity = activities.log(
+        kluis,
+        ADMIN,
+        person,
+        "customer_service",
+        activities_rules.Draft(type="call", subject="Terugbelverzoek", company_id=company),
+        NOW,
+    )
+    ids = {
+        "request": made.json()["id"],
+        "company": company,
+        "campaign": campaign,
+        "activity": activity,
+    }
     for path in STAFF_PAGES:
         seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
     page = client.get("/app/contacts/new?purpose=customer_service").text
@@ -319,6 +337,10 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         "phone": "12",
     }
     seen.page("new person, bad phone", client.post("/app/contacts/new", data=bad), 422)
+    empty = {"csrf": csrf, "type": "call", "subject": " ", "duration": "5"}
+    seen.page(
+        "activity, no subject", client.post(f"/app/contacts/{person}/activities", data=empty), 422
+    )
     taken = bad | {"phone": "+31 6 12345678", "email": "fenna.brouwersma3@example.com"}
     seen.page("new person, address taken", client.post("/app/contacts/new", data=taken), 409)
     for what, change in [

@@ -234,6 +234,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
             app.include_router(load(path), include_in_schema=False)
     # a person's page shows what the slices above contacts keep about them (contacts.panels)
     app.state.person_panels = tuple(load(path) for entry in SLICES for path in entry.person_panels)
+    # a person's timeline merges what each slice keeps about them (contacts.timeline)
+    app.state.timeline_sources = tuple(load(path) for entry in SLICES for path in entry.timeline)
     # the home page shows each slice's section for the signed-in user (kluis.auth.home)
     app.state.home_panels = tuple(load(path) for entry in SLICES for path in entry.home_panels)
     # the staff shell's header offers the purposes the user's role holds (kluis.purposes.shell)

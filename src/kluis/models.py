@@ -1,5 +1,6 @@
 """Imports every table module so that both metadata trees are complete (migrations, tests)."""
 
+from kluis.activities import tables as activities_tables
 from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
@@ -19,6 +20,7 @@ from kluis.ui import tables as ui_tables
 from kluis.vault import tables as vault_tables
 
 __all__ = [
+    "activities_tables",
     "audit_tables",
     "auth_tables",
     "compliance_tables",

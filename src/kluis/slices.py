@@ -58,6 +58,8 @@ class Slice:
     """The slice's background jobs (``kluis.jobs.Job``), run by the job queue's workers."""
     home_panels: tuple[str, ...] = ()
     """Sections of the staff home page (``kluis.auth.home.HomePanel``), in page order."""
+    timeline: tuple[str, ...] = ()
+    """Sources of a person's timeline (``kluis.contacts.timeline.TimelineSource``)."""
     demo: tuple[str, ...] = ()
     """The slice's part of ``kluis demo`` (``kluis.transfer.demo.DemoPart``), run after the
     invented people and companies exist, in registry order."""
@@ -104,6 +106,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "consent",
         person_panels=("kluis.consent.panels:person_panel",),
+        timeline=("kluis.consent.timeline:source",),
         api=(
             "kluis.consent.routes:router",
             "kluis.consent.catalogue_routes:notices",
@@ -144,6 +147,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "messaging",
         person_panels=("kluis.messaging.panels:person_panel",),
+        timeline=("kluis.messaging.timeline:source",),
         api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
         jobs=("kluis.messaging.jobs:send_campaign",),
         staff_pages=("kluis.messaging.pages:router",),
@@ -205,6 +209,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "requests",
         api=("kluis.requests.routes:router", "kluis.requests.export_routes:router"),
+        timeline=("kluis.requests.timeline:source",),
         staff_pages=("kluis.requests.pages:router",),
         cli=(
             Group(
@@ -271,6 +276,23 @@ SLICES: tuple[Slice, ...] = (
                 "deals",
                 "Deals in the sales pipeline: add, list, move, won, lost.",
                 ("kluis.deals.cli:deals_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "activities",
+        api=("kluis.activities.routes:router",),
+        staff_pages=("kluis.activities.pages:router",),
+        person_panels=("kluis.activities.panels:person_panel",),
+        timeline=("kluis.activities.timeline:source",),
+        home_panels=("kluis.activities.home:home_panel",),
+        demo=("kluis.activities.demo:part",),
+        cli=(
+            Group(
+                "activities",
+                "Activities: calls, meetings, e-mails, notes and visits logged about a person "
+                "under a purpose.",
+                ("kluis.activities.cli:activities_app",),
             ),
         ),
     ),

@@ -218,7 +218,7 @@ def nobody_has(kluis: Kluis, email: str) -> bool:
 
 def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: Story) -> None:
     package = export.access_package(kluis, PRIVACY, story.person_id, NOW, request_id=7)
-    assert package["schema"] == "kluis.access/1"
+    assert package["schema"] == "kluis.access/2"
     assert set(package) == {
         "schema",
         "controller",
@@ -232,6 +232,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "evidence",
         "permissions",
         "messages",
+        "activities",
         "audit",
     }
     assert package["controller"] == {"name": kluis.settings.organisation_name}
@@ -376,7 +377,7 @@ def test_the_csv_parses_and_holds_every_value(kluis: Kluis, story: Story) -> Non
     rows = list(csv.DictReader(io.StringIO(export.package_csv(package))))
     assert set(rows[0]) == {"section", "item", "field", "value"}
     cells = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
-    assert cells[("package", "", "schema")] == "kluis.access/1"
+    assert cells[("package", "", "schema")] == "kluis.access/2"
     assert cells[("person", "", "id")] == story.person_id
     assert cells[("fields", "email", "value")] == FIELDS["email"]
     assert cells[("fields", "address", "value")] == FIELDS["address"]
@@ -539,7 +540,7 @@ def test_an_import_without_a_known_purpose_is_refused(
 @pytest.mark.parametrize(
     ("tamper", "field"),
     [
-        (lambda p: p.update(schema="kluis.access/2"), "schema"),
+        (lambda p: p.update(schema="kluis.access/3"), "schema"),
         (lambda p: p.pop("schema"), "schema"),
         (lambda p: p["evidence"][0].update(sha256="0" * 64), "evidence.0.sha256"),
         (
@@ -755,7 +756,7 @@ def test_the_api_exports_a_person_as_an_attachment(
     )
     assert response.headers["cache-control"] == "no-store"
     if fmt == "json":
-        assert response.json()["schema"] == "kluis.access/1"
+        assert response.json()["schema"] == "kluis.access/2"
         assert "content_base64" not in response.json()["evidence"][0]
     [entry] = audit.list_entries(kluis.engine, action="person.exported")
     assert entry.details["format"] == fmt

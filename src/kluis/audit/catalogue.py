@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kluis.audit import (
+    activity_events,
     consent_events,
     deal_events,
     discover_events,
@@ -19,6 +20,7 @@ AREAS = (
     system_events,
     discover_events,
     deal_events,
+    activity_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -5,7 +5,8 @@ exactly the fields that purpose may use (a marketer never sees a birth date) and
 audited. Searches are POSTed so that what was searched for never lands in an address or a log.
 
 A person's page also shows what the slices above contacts keep about them (their consent and
-messages): those slices contribute it as panels (``contacts.panels``), listed by the app.
+messages): those slices contribute it as panels (``contacts.panels``), listed by the app, and
+its timeline merges each slice's entries (``contacts.timeline``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kluis.api import KluisDep, NowDep
 from kluis.auth import service as users
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies, people, person_forms
+from kluis.contacts import companies, people, person_forms, timeline
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import (
     FIELD_LABELS,
@@ -130,6 +131,8 @@ def person_page(
     panels: dict[str, Any] = dict(EMPTY)
     for panel in getattr(request.app.state, "person_panels", ()):
         panels.update(panel(k, session, person_id, purpose, now))
+    sources = getattr(request.app.state, "timeline_sources", ())
+    panels["timeline"] = timeline.merged(sources, k, session, person_id, purpose, now)
     return staff.render(
         k,
         request,

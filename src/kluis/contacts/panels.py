@@ -35,5 +35,7 @@ EMPTY: Mapping[str, Any] = {
     "notices": {},
     "evidence_types": {},
     "topics": {},
+    "timeline": [],
+    "activity_form": None,
 }
 """What the person page's template reads of the panels when none adds it."""

@@ -1,10 +1,11 @@
 """The access package (GDPR Art. 15) and the portability package (Art. 20), and importing one.
 
-The package is one JSON document (schema ``kluis.access/1``, documented field by field in
+The package is one JSON document (schema ``kluis.access/2``, documented field by field in
 ``docs/export-format.md``) with everything Kluis holds about a person: every personal field, the
 purposes with their lawful basis, recipients and retention (Art. 15(1)(a)-(d)), the source of the
 data (Art. 15(1)(g)), the consent ledger with its evidence (Art. 7(1)), the current permission
-state, the messages sent with the decision behind each, and the audit entries about them. It is
+state, the messages sent with the decision behind each, the contact moments logged (activities,
+with their purpose and the author's role), and the audit entries about them. It is
 read under the ``privacy_requests`` purpose (``KLUIS_PRIVACY_PURPOSE``), which covers everyone,
 through the services that own each part, and the export itself is audited
 (``person.exported``).
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kluis.activities import reads as activities
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import PersonExported
@@ -279,6 +281,26 @@ def _deal(d: deals_people.PersonDeal) -> dict[str, Any]:
     }
 
 
+def _activity(a: activities.ActivityView) -> dict[str, Any]:
+    """An activity for the person: the author by role (who at the organisation, not the staff
+    member's identity), the recording by its evidence id (in ``evidence``)."""
+    return {
+        "id": a.id,
+        "type": a.type,
+        "purpose": a.purpose_key,
+        "occurred_at": _iso(a.occurred_at),
+        "duration_minutes": a.duration_minutes,
+        "scheduled": a.scheduled,
+        "subject": a.subject,
+        "body": a.body,
+        "author_role": a.author_role,
+        "company_id": a.company_id,
+        "consent_event_id": a.consent_event_id,
+        "recording_id": a.recording_id,
+        "created_at": _iso(a.created_at),
+    }
+
+
 def _audit_entry(e: audit.AuditEntryView) -> dict[str, Any]:
     return {
         "seq": e.seq,
@@ -342,6 +364,14 @@ def access_package(
             _deal(d)
             for d in deals_people.deals_of_person(
                 k, actor, person_id, k.settings.privacy_purpose, now
+            )
+        ],
+        "activities": [
+            _activity(a)
+            for a in reversed(
+                activities.of_person(
+                    k, actor, person_id, k.settings.privacy_purpose, now, via="export", limit=None
+                )
             )
         ],
         "audit": [_audit_entry(e) for e in entries],

@@ -76,7 +76,9 @@ def import_portable(
     response: Response,
     package: Annotated[
         dict[str, Any],
-        Body(description="A portable package (`kluis.access/1`) exported by another Kluis."),
+        Body(
+            description="A portable package (`kluis.access/2`, or `/1`) exported by another Kluis."
+        ),
     ],
     purposes: Annotated[
         list[str] | None,

@@ -1,7 +1,7 @@
 """The access package rendered for people and other systems: a flat CSV, a readable HTML page
 in the person's language stating their rights (GDPR Art. 12(1), 15-22, 77), and the contact
 details as a vCard 4.0 (RFC 6350). Each works on the JSON-ready package alone (schema
-``kluis.access/1``, ``docs/export-format.md``), so a package read back from a file renders the
+``kluis.access/2``, ``docs/export-format.md``), so a package read back from a file renders the
 same.
 """
 
@@ -24,8 +24,11 @@ from kluis.errors import InvalidField
 from kluis.locale.catalogues import ByLanguage, nested
 from kluis.locale.formats import say_moment, say_retention
 
-SCHEMA = "kluis.access/1"
-"""The package's schema and its version; a change that breaks readers gets a new number."""
+SCHEMA = "kluis.access/2"
+"""The package's schema and its version; a change that breaks readers gets a new number
+(``/2`` added ``activities``)."""
+READABLE = ("kluis.access/1", "kluis.access/2")
+"""The versions ``import-portable`` reads: a ``/1`` package has no activities."""
 
 FORMATS = ("json", "csv", "html", "vcf")
 MEDIA_TYPES = {
@@ -86,6 +89,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "messages", str(m.get("id", "")), {k: v for k, v in m.items() if k != "id"}
     for d in package.get("deals") or []:
         yield "deals", str(d.get("id", "")), {k: v for k, v in d.items() if k != "id"}
+    for a in package.get("activities") or []:
+        yield "activities", str(a.get("id", "")), {k: v for k, v in a.items() if k != "id"}
     for e in package.get("audit") or []:
         yield "audit", str(e.get("seq", "")), {k: v for k, v in e.items() if k != "seq"}
 

@@ -2,9 +2,10 @@
 person moves to another provider, in the brief's telecom-switch example).
 
 Everything in the package is checked before anything is written (``portable_check``). Then
-the person is created (source ``portable``) and their history replayed through the consent
-services at its original times. A replay that fails erases the person again
-through the one erasure path, so no half person is left behind.
+the person is created (source ``portable``) and their activities (``portable_activities``) and
+history replayed through the activities and consent services at their original times. A replay
+that fails erases the person again through the one erasure path, so no half person is left
+behind.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kluis.consent import ledger as consent
 from kluis.contacts import collect, companies, erasure, flags, people
 from kluis.contacts import rectify as contacts
 from kluis.errors import KluisError, PermissionDenied
-from kluis.requests import portable_check
+from kluis.requests import portable_activities, portable_check
 from kluis.requests.portable_check import Plan
 from kluis.runtime import Kluis
 
@@ -63,6 +64,7 @@ def _replay(
                 item.created_at,
                 item.filename,
             )
+    portable_activities.replay(k, actor, person_id, plan.activities, evidence_ids, now)
     for step in plan.steps:
         values = step.values
         with _located(step.path):

@@ -22,7 +22,8 @@ from kluis.contacts import flags
 from kluis.contacts.fields import BY_NAME
 from kluis.errors import InvalidField
 from kluis.purposes import service as purposes_service
-from kluis.requests.formats import SCHEMA
+from kluis.requests import portable_activities
+from kluis.requests.formats import READABLE
 from kluis.runtime import Kluis
 
 _KINDS = {
@@ -108,6 +109,8 @@ class Plan:
     notice_covers: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
     """Per wording (language, text): the (channel, topic) pairs the package's events cite it
     for, which the wording is added here as covering (so each event stays valid, Art. 7(1))."""
+    activities: list[portable_activities.Item] = field(default_factory=list)
+    """The activities to log again (``kluis.access/2``), under purposes the person is kept for."""
 
 
 def _load(package: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
@@ -119,9 +122,9 @@ def _load(package: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
     if not isinstance(package, Mapping):
         raise InvalidField("the package must be a JSON object", field="package")
     schema = package.get("schema")
-    if schema != SCHEMA:
+    if schema not in READABLE:
         raise InvalidField(
-            f"schema is {schema!r}; this Kluis imports {SCHEMA!r} packages (made by "
+            f"schema is {schema!r}; this Kluis imports {' and '.join(READABLE)} packages (made by "
             "`kluis contacts export-portable`)",
             field="schema",
         )
@@ -332,4 +335,5 @@ def read(
     plan = _check_person(k, data, purposes)
     _check_evidence(k, data, plan)
     _check_history(k, data, plan)
+    plan.activities = portable_activities.check(data, plan.purposes, set(plan.evidence))
     return plan

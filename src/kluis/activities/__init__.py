@@ -1,0 +1,2 @@
+"""Activities: calls, meetings, e-mails, notes and visits logged against a person under a
+purpose, sealed with the person's key, and the person page's timeline."""
