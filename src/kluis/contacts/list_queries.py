@@ -1,0 +1,74 @@
+"""The SQL of the people list: the filters of ``search_query`` and those of the list (owner, a
+further purpose, no interaction since), the orders the store can do (collection, last
+interaction), and the sealed names of a bounded set, for ordering by name in memory
+(``list_rules``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, exists, func, select
+
+from kluis.contacts.fields import NAME_FIELDS
+from kluis.contacts.list_rules import Order, OwnerFilter, Sort
+from kluis.contacts.tables import PersonPurpose, people
+
+_CHUNK = 500
+
+
+def list_query(
+    base: Select[tuple[str]],
+    *,
+    owner: OwnerFilter,
+    also_purpose: str | None,
+    inactive_before: datetime | None,
+) -> Select[tuple[str]]:
+    """``base`` (``repository.search_query``) narrowed by the list's own filters."""
+    query = base
+    if owner.user_id is not None:
+        query = query.where(people.c.owner_id == owner.user_id)
+    elif owner.unowned:
+        query = query.where(people.c.owner_id.is_(None))
+    if also_purpose is not None:
+        query = query.where(
+            exists().where(
+                PersonPurpose.person_id == people.c.id,
+                PersonPurpose.purpose_key == also_purpose,
+            )
+        )
+    if inactive_before is not None:
+        query = query.where(people.c.last_interaction_at < inactive_before)
+    return query
+
+
+def count(conn: Connection, query: Select[tuple[str]]) -> int:
+    return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+
+
+def ordered_page(
+    conn: Connection, query: Select[tuple[str]], order: Order, limit: int, offset: int
+) -> list[str]:
+    """One page of ids in an order the store can do (not by name: names are sealed)."""
+    column: Any = (
+        people.c.last_interaction_at if order.by is Sort.INTERACTION else people.c.created_at
+    )
+    keys = (column.desc(), people.c.id.desc()) if order.descending else (column, people.c.id)
+    return [str(r[0]) for r in conn.execute(query.order_by(*keys).limit(limit).offset(offset))]
+
+
+def all_ids(conn: Connection, query: Select[tuple[str]]) -> list[str]:
+    return [str(r[0]) for r in conn.execute(query)]
+
+
+def sealed_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[bytes | None, ...]]:
+    """The sealed name fields (``NAME_FIELDS`` order) of each person in ``ids``; nothing else
+    of their row is read."""
+    columns = [people.c[name] for name in NAME_FIELDS]
+    found: dict[str, tuple[bytes | None, ...]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for row in conn.execute(select(people.c.id, *columns).where(people.c.id.in_(chunk))):
+            found[str(row[0])] = tuple(row[1:])
+    return found
