@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy.orm import aliased
 
 from kluis.contacts.fields import NAME_FIELDS
 from kluis.contacts.list_rules import Order, OwnerFilter, Sort
@@ -32,11 +33,10 @@ def list_query(
     elif owner.unowned:
         query = query.where(people.c.owner_id.is_(None))
     if also_purpose is not None:
+        # an alias: the base query joins person_purposes for the working purpose already
+        held = aliased(PersonPurpose)
         query = query.where(
-            exists().where(
-                PersonPurpose.person_id == people.c.id,
-                PersonPurpose.purpose_key == also_purpose,
-            )
+            exists().where(held.person_id == people.c.id, held.purpose_key == also_purpose)
         )
     if inactive_before is not None:
         query = query.where(people.c.last_interaction_at < inactive_before)
