@@ -120,7 +120,9 @@ def plain_store(path: Path, rows: list[tuple[Any, ...]]) -> sqlite3.Connection:
         "CREATE TABLE people (id TEXT PRIMARY KEY, owner_id INTEGER, given_name TEXT, "
         "family_name TEXT, created_at TEXT)"
     )
+    conn.execute("BEGIN")
     conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?)", rows)
+    conn.execute("COMMIT")
     conn.execute("CREATE INDEX ix_owner_name ON people (owner_id, family_name, given_name)")
     conn.execute("ANALYZE")
     return conn

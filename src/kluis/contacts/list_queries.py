@@ -5,7 +5,6 @@ interaction), and the sealed names of a bounded set, for ordering by name in mem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +14,6 @@ from sqlalchemy.orm import aliased
 from kluis.contacts.fields import NAME_FIELDS
 from kluis.contacts.list_rules import Order, OwnerFilter, Sort
 from kluis.contacts.tables import PersonPurpose, people
-
-_CHUNK = 500
 
 
 def list_query(
@@ -58,17 +55,10 @@ def ordered_page(
     return [str(r[0]) for r in conn.execute(query.order_by(*keys).limit(limit).offset(offset))]
 
 
-def all_ids(conn: Connection, query: Select[tuple[str]]) -> list[str]:
-    return [str(r[0]) for r in conn.execute(query)]
-
-
-def sealed_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[bytes | None, ...]]:
-    """The sealed name fields (``NAME_FIELDS`` order) of each person in ``ids``; nothing else
-    of their row is read."""
+def sealed_names(
+    conn: Connection, query: Select[tuple[str]]
+) -> list[tuple[str, tuple[bytes | None, ...]]]:
+    """Each person of ``query`` with their sealed name fields (``NAME_FIELDS`` order), in one
+    statement; nothing else of their row is read."""
     columns = [people.c[name] for name in NAME_FIELDS]
-    found: dict[str, tuple[bytes | None, ...]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        for row in conn.execute(select(people.c.id, *columns).where(people.c.id.in_(chunk))):
-            found[str(row[0])] = tuple(row[1:])
-    return found
+    return [(str(row[0]), tuple(row[1:])) for row in conn.execute(query.add_columns(*columns))]

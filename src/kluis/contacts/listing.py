@@ -142,14 +142,12 @@ def _by_name(
             msgid=TOO_MANY_TO_SORT,
             values={"limit": NAME_SORT_LIMIT},
         )
-    ids = list_queries.all_ids(conn, query)
-    sealed = list_queries.sealed_names(conn, ids)
-    ciphers = k.vault.ciphers(ids)
+    sealed = list_queries.sealed_names(conn, query)
+    ciphers = k.vault.ciphers([person_id for person_id, _ in sealed])
     keys: list[tuple[str, str, str]] = []
-    for person_id in ids:
+    for person_id, blobs in sealed:
         cipher = ciphers.get(person_id)
-        blobs = sealed.get(person_id)
-        if cipher is None or blobs is None:
+        if cipher is None:
             continue
         given, family = (
             cipher.open(name, blob) if blob is not None else None
