@@ -42,6 +42,8 @@ METHODS = [
     ("contacts/collect.py", "python"),
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
+    ("contacts/list_rules.py", "python"),
+    ("contacts/listing.py", "python"),
     ("auth/sessions.py", "python"),
     ("deals/people.py", "python"),
     ("deals/home.py", "python"),

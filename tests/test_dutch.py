@@ -256,6 +256,8 @@ def test_every_public_page_and_its_mails_are_dutch(kluis: Kluis, smtp: MailServe
 STAFF_PAGES = (
     "/app/sign-in",
     "/app/contacts",
+    "/app/contacts?owner=mine&sort=-name&inactive=0&relationship=customer",
+    "/app/contacts?sort=name&purpose=age_verification",
     "/app/contacts/new",
     "/app/contacts/new?purpose=customer_service",
     "/app/contacts/{person}",
@@ -263,6 +265,7 @@ STAFF_PAGES = (
     "/app/contacts/{person}/erase",
     "/app/contacts/{person}/consent",
     "/app/companies",
+    "/app/companies?owner=none",
     "/app/companies/new",
     "/app/campaigns",
     "/app/campaigns/new",

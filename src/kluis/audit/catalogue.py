@@ -7,6 +7,7 @@ from kluis.audit import (
     consent_events,
     deal_events,
     discover_events,
+    owner_events,
     people_events,
     request_events,
     system_events,
@@ -21,6 +22,7 @@ AREAS = (
     discover_events,
     deal_events,
     activity_events,
+    owner_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

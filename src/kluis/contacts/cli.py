@@ -13,7 +13,7 @@ import typer
 from rich.table import Column, Table
 
 from kluis import console
-from kluis.contacts import collect, erasure
+from kluis.contacts import collect, erasure, owners
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.db import utcnow
@@ -127,6 +127,31 @@ def contacts_search(
         )
     console.out.print(table)
     console.out.print(f"{page.total} found")
+
+
+@contacts_app.command("assign")
+def contacts_assign(
+    person_id: Annotated[list[str], typer.Argument(help="One or more person ids.")],
+    purpose: PurposeOption,
+    owner: Annotated[
+        str | None,
+        typer.Option(help="The staff user's e-mail address; leave out with --nobody."),
+    ] = None,
+    nobody: Annotated[bool, typer.Option("--nobody", help="Leave them without owner.")] = False,
+    as_json: console.JsonOption = False,
+) -> None:
+    """Make a staff user the owner of people (audited per person as person.owner_changed)."""
+    if (owner is None) == (not nobody):
+        raise typer.BadParameter("give --owner EMAIL or --nobody")
+    with console.opened() as kluis:
+        owner_id = owners.owner_by_email(kluis, owner) if owner is not None else None
+        changed = owners.assign_people(
+            kluis, console.actor(), person_id, owner_id, purpose, utcnow(), via="cli"
+        )
+    if as_json:
+        console.print_json({"changed": changed, "owner": owner})
+    else:
+        console.out.print(f"{changed} changed")
 
 
 @contacts_app.command("erase")

@@ -17,6 +17,7 @@ from kluis.audit import service as audit
 from kluis.audit.people_events import SuppressionRemoved
 from kluis.contacts import repository, rules, writer
 from kluis.contacts.fields import BY_NAME
+from kluis.contacts.owner_check import check_owners, default_owner
 from kluis.contacts.people import NewPerson, email_digest, normalise_context, taken_by
 from kluis.contacts.suppression import marketing_keys, suppressed_error, suppressible
 from kluis.errors import (
@@ -127,6 +128,7 @@ def create_people(
             ids = new_person_ids(len(prepared))
             ciphers = k.vault.create_keys(ids, now)
             people = writer.NewPeople(conn, now, source)
+            mine = default_owner(conn, actor.user_id)
             for person_id, p in zip(ids, prepared, strict=True):
                 people.add(
                     person_id,
@@ -136,6 +138,7 @@ def create_people(
                     ciphers[person_id].seal_all(p.stored),
                     writer.index_entries(p.stored, k.vault.blind_index),
                     p.item.company_id,
+                    owner_id=p.item.owner_id if p.item.owner_id is not None else mine,
                 )
             people.insert(conn)
             events = people.events + [
@@ -220,6 +223,9 @@ def _check_batch(
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:
         raise InvalidField(f"there is no company {unknown[0]}", field="company_id")
+    owners = {p.item.owner_id for p in prepared if p.item.owner_id is not None}
+    if owners:
+        check_owners(conn, owners)
 
 
 def create_person(

@@ -12,6 +12,8 @@ from sqlalchemy import func, insert, select, update
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import CompanyCreated, CompanyUpdated
+from kluis.contacts.list_rules import ANYONE, OwnerFilter
+from kluis.contacts.owner_check import check_owners, default_owner
 from kluis.contacts.rules import INVISIBLE, INVISIBLE_REFUSED
 from kluis.contacts.tables import Company
 from kluis.errors import InvalidField, NotFound
@@ -31,6 +33,7 @@ class CompanyView:
     country: str | None
     created_at: datetime
     updated_at: datetime
+    owner_id: int | None = None
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,16 +75,30 @@ def _view(row: Any) -> CompanyView:
         country=row.country,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        owner_id=row.owner_id,
     )
 
 
-def create_company(k: Kluis, actor: Actor, values: Mapping[str, Any], now: datetime) -> CompanyView:
+def create_company(
+    k: Kluis,
+    actor: Actor,
+    values: Mapping[str, Any],
+    now: datetime,
+    *,
+    owner_id: int | None = None,
+) -> CompanyView:
+    """Add a company; its owner is ``owner_id``, else the staff user who adds it."""
     cleaned = _clean(values)
     if "name" not in cleaned:
         raise InvalidField("a company needs a name", field="name")
     with k.engine.begin() as conn:
+        if owner_id is not None:
+            check_owners(conn, [owner_id])
+        owner = owner_id if owner_id is not None else default_owner(conn, actor.user_id)
         company_id = conn.execute(
-            insert(Company).values(created_at=now, updated_at=now, **cleaned).returning(Company.id)
+            insert(Company)
+            .values(created_at=now, updated_at=now, owner_id=owner, **cleaned)
+            .returning(Company.id)
         ).scalar_one()
         audit.record(conn, actor.ref, now, [CompanyCreated(company_id)])
     return get_company(k, company_id)
@@ -98,9 +115,20 @@ def get_company(k: Kluis, company_id: int) -> CompanyView:
 
 
 def list_companies(
-    k: Kluis, *, name: str | None = None, limit: int = 50, offset: int = 0
+    k: Kluis,
+    *,
+    name: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    owner: OwnerFilter = ANYONE,
 ) -> tuple[list[CompanyView], int]:
+    """Companies in order of name (business data, stored plainly, so the store orders them),
+    optionally those whose name contains ``name`` and those of one owner or of nobody."""
     query = select(Company)
+    if owner.user_id is not None:
+        query = query.where(Company.owner_id == owner.user_id)
+    elif owner.unowned:
+        query = query.where(Company.owner_id.is_(None))
     if name:
         query = query.where(func.lower(Company.name).contains(name.lower(), autoescape=True))
     with k.engine.connect() as conn:

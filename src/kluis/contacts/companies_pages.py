@@ -19,6 +19,8 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies
 from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.list_pages import staff_choices
+from kluis.contacts.list_rules import parse_owner
 from kluis.contacts.page_parts import FIELD_LABELS
 from kluis.errors import InvalidField
 from kluis.purposes.shell import working_purpose
@@ -53,8 +55,21 @@ def _pages(total: int) -> int:
 
 
 @router.get("/companies")
-def list_page(request: Request, k: KluisDep, session: SessionDep, page: Page = 1) -> HTMLResponse:
-    found, total = companies.list_companies(k, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+def list_page(
+    request: Request,
+    k: KluisDep,
+    session: SessionDep,
+    page: Page = 1,
+    owner: Annotated[str, Query(pattern="^(|mine|none|[0-9]{1,10})$")] = "",
+) -> HTMLResponse:
+    """Companies in order of name (business data: the store orders them), of one owner."""
+    found, total = companies.list_companies(
+        k,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        owner=parse_owner(owner, session.actor.user_id),
+    )
+    staff_users = staff_choices(k)
     return staff.render(
         k,
         request,
@@ -65,6 +80,9 @@ def list_page(request: Request, k: KluisDep, session: SessionDep, page: Page = 1
         total=total,
         page=page,
         pages=_pages(total),
+        owner=owner,
+        staff_users=staff_users,
+        owner_names={u.id: u.email for u in staff_users},
     )
 
 
@@ -155,6 +173,7 @@ def company_page(
         people=people,
         shown=shown,
         field_labels=FIELD_LABELS,
+        staff_users=staff_choices(k),
         page=page,
         pages=_pages(people.total) if people is not None else 1,
     )

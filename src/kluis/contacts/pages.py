@@ -11,24 +11,30 @@ its timeline merges each slice's entries (``contacts.timeline``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES
 from kluis.api import KluisDep, NowDep
 from kluis.auth import service as users
 from kluis.auth import sessions
-from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies, people, person_forms, timeline
+from kluis.auth.shell import SessionDep
+from kluis.contacts import (
+    companies,
+    list_pages,
+    people,
+    person_forms,
+    selection_pages,
+    timeline,
+)
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import (
     FIELD_LABELS,
     needs_purpose,
 )
 from kluis.contacts.panels import EMPTY
-from kluis.errors import InvalidField
 from kluis.purposes.service import list_purposes
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
@@ -36,82 +42,8 @@ from kluis.ui.staff import PREFIX
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
-PAGE_SIZE = 25
-
-
-def _list(
-    k: KluisDep,
-    request: Request,
-    session: Any,
-    now: Any,
-    *,
-    text: str | None,
-    relationship: str | None,
-    page: int,
-) -> HTMLResponse:
-    purpose = working_purpose(k, session)
-    if purpose is None:
-        return needs_purpose(k, request, session)
-    error = None
-    try:
-        found = people.search_people(
-            k,
-            session.actor,
-            purpose.key,
-            now,
-            text=text or None,
-            relationship=relationship or None,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
-        )
-    except InvalidField as exc:
-        error = staff.error_text(session.language, exc)
-        found = people.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
-    return staff.render(
-        k,
-        request,
-        "staff/contacts.html",
-        session,
-        staff.gettext(session.language, "Contacts"),
-        found=found,
-        text=text or "",
-        relationship=relationship or "",
-        page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
-        error=error,
-        shown=[f.name for f in PERSONAL_FIELDS if purpose.may_use(f.category)][:4],
-        labels=FIELD_LABELS,
-    )
-
-
-@router.get("/contacts")
-def contacts_page(
-    request: Request,
-    k: KluisDep,
-    now: NowDep,
-    session: SessionDep,
-    relationship: Annotated[str, Query(pattern="^(|customer|prospect|other)$")] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    return _list(k, request, session, now, text=None, relationship=relationship, page=page)
-
-
-@router.post("/contacts")
-async def search_page(
-    request: Request, k: KluisDep, now: NowDep, session: SessionDep
-) -> HTMLResponse:
-    form = await checked_form(request, session)
-    return _list(
-        k,
-        request,
-        session,
-        now,
-        text=staff.text(form, "q"),
-        relationship=staff.text(form, "relationship"),
-        page=1,
-    )
-
-
+router.routes.extend(list_pages.router.routes)
+router.routes.extend(selection_pages.router.routes)
 # the forms' routes go before the person's page: /contacts/new is not a person id
 router.routes.extend(person_forms.router.routes)
 
@@ -128,6 +60,7 @@ def person_page(
     company = None
     if person.company_id is not None:
         company = companies.get_company(k, person.company_id)
+    staff_users = list_pages.staff_choices(k)
     panels: dict[str, Any] = dict(EMPTY)
     for panel in getattr(request.app.state, "person_panels", ()):
         panels.update(panel(k, session, person_id, purpose, now))
@@ -149,6 +82,8 @@ def person_page(
         may_erase=session.role in ERASE_ROLES,
         **panels,
         captured_by=_staff_names(k, session),
+        staff_users=staff_users,
+        owner=next((u for u in staff_users if u.id == person.owner_id), None),
     )
 
 

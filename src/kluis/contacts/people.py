@@ -43,6 +43,8 @@ class NewPerson:
     fields: Mapping[str, FieldValue | None]
     language: str = "nl"
     company_id: int | None = None
+    owner_id: int | None = None
+    """The staff user who looks after them; None: the user who collects them (``collect``)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class PersonView:
     created_at: datetime
     updated_at: datetime
     fields: dict[str, FieldValue] = field(default_factory=dict)
+    owner_id: int | None = None
+    """The staff user who looks after the person (a staff ref, not the person's data)."""
+    last_interaction_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ def _view(
         created_at=row.created_at,
         updated_at=row.updated_at,
         fields=values,
+        owner_id=row.owner_id,
+        last_interaction_at=row.last_interaction_at,
     )
 
 

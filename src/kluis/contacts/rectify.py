@@ -133,7 +133,7 @@ def update_person(
                         "work under another purpose of the person's."
                     ),
                 )
-            events.extend(_change_purposes(k, conn, actor, current, wanted, purpose, now))
+            events.extend(change_purposes(k, conn, actor, current, wanted, purpose, now))
         if values:
             events.append(PersonUpdated(person_id, purpose.key, tuple(sorted(values))))
             index = {
@@ -186,7 +186,7 @@ def store_fields(
     return [SuppressionAdded(person_id, tuple(sorted({kind for kind, _ in entries})), "objected")]
 
 
-def _change_purposes(
+def change_purposes(
     k: Kluis,
     conn: Connection,
     actor: Actor,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from kluis.actors import Actor
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
-from kluis.contacts import collect, erasure, people, rectify
+from kluis.contacts import collect, erasure, list_rules, listing, owners, people, rectify
 from kluis.contacts import companies as company_service
 from kluis.contacts.rules import Relationship
 from kluis.contacts.schemas import (
@@ -44,7 +44,9 @@ CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _public(view: people.PersonView) -> PersonPublic:
-    return PersonPublic(**{**dataclasses.asdict(view), "purposes": list(view.purposes)})
+    data = dataclasses.asdict(view)
+    data["owner"] = data.pop("owner_id")
+    return PersonPublic(**{**data, "purposes": list(view.purposes)})
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
@@ -67,6 +69,7 @@ def create_contact(
             purposes=data["purposes"],
             language=data["language"],
             company_id=data["company_id"],
+            owner_id=data["owner"],
             fields=fields,
         ),
         now,
@@ -75,7 +78,16 @@ def create_contact(
     return PersonCreated(id=person_id)
 
 
-_CREATE_PLAIN = ("relationship", "purposes", "language", "company_id")
+_CREATE_PLAIN = ("relationship", "purposes", "language", "company_id", "owner")
+
+SortQuery = Annotated[
+    str,
+    Query(
+        pattern="^-?(collected|name|interaction)$",
+        description="collected (default), name or interaction; a leading - reverses. Names are "
+        "sealed, so ordering by name works on at most 5000 people: filter first.",
+    ),
+]
 
 
 @router.get("", response_model=PersonPage)
@@ -86,23 +98,45 @@ def list_contacts(
     purpose: PurposeQuery,
     relationship: Relationship | None = None,
     company_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    owner: Annotated[
+        str | None,
+        Query(
+            pattern="^(mine|none|[0-9]{1,10})$",
+            description="mine, none (nobody's) or a staff user's id.",
+        ),
+    ] = None,
+    also_purpose: Annotated[
+        str | None,
+        Query(max_length=60, description="Only people also collected for this purpose."),
+    ] = None,
+    inactive_days: Annotated[
+        int | None,
+        Query(ge=0, le=36_500, description="No interaction for at least this many days."),
+    ] = None,
+    sort: SortQuery = "collected",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     q: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> PersonPage:
-    """List the people collected for ``purpose``. To search, POST to ``/contacts/search``."""
+    """List the people collected for ``purpose``, filtered and ordered. To search, POST to
+    ``/contacts/search``."""
     if q is not None:
         raise InvalidField(
             "search text is not taken in the address (it would be logged); "
             "POST it to /api/v1/contacts/search",
             field="q",
         )
-    return _search(
-        kluis,
-        actor,
-        now,
-        purpose,
-        PersonSearch(relationship=relationship, company_id=company_id, limit=limit, offset=offset),
+    filters = listing.ListFilters(
+        owner=list_rules.parse_owner(owner, actor.user_id),
+        relationship=relationship.value if relationship is not None else None,
+        also_purpose=also_purpose,
+        company_id=company_id,
+        inactive_days=inactive_days,
+        order=list_rules.parse_order(sort),
+    )
+    page = listing.list_people(kluis, actor, purpose, now, filters, limit=limit, offset=offset)
+    return PersonPage(
+        items=[_public(v) for v in page.items], total=page.total, limit=limit, offset=offset
     )
 
 
@@ -158,6 +192,10 @@ def update_contact(
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise InvalidField("send at least one field to change", field="body")
+    if "owner" in changes:
+        owners.assign_people(kluis, actor, [person_id], changes.pop("owner"), purpose, now)
+        if not changes:
+            return _public(people.read_person(kluis, actor, person_id, purpose, now))
     return _public(rectify.update_person(kluis, actor, person_id, purpose, changes, now))
 
 
@@ -170,15 +208,19 @@ def erase_contact(kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str)
 
 
 def _company(view: company_service.CompanyView) -> CompanyPublic:
-    return CompanyPublic(**dataclasses.asdict(view))
+    data = dataclasses.asdict(view)
+    data["owner"] = data.pop("owner_id")
+    return CompanyPublic(**data)
 
 
 @companies.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyPublic)
 def create_company(
     kluis: KluisDep, actor: ActorDep, now: NowDep, body: CompanyCreate
 ) -> CompanyPublic:
-    """Add a company (not personal data)."""
-    return _company(company_service.create_company(kluis, actor, body.model_dump(), now))
+    """Add a company (not personal data); its owner is ``owner``, else the user adding it."""
+    values = body.model_dump()
+    owner = values.pop("owner")
+    return _company(company_service.create_company(kluis, actor, values, now, owner_id=owner))
 
 
 @companies.get("", response_model=CompanyPage)
@@ -186,11 +228,25 @@ def list_companies(
     kluis: KluisDep,
     actor: ActorDep,
     name: str | None = None,
+    owner: Annotated[
+        str | None,
+        Query(
+            pattern="^(mine|none|[0-9]{1,10})$",
+            description="mine, none (nobody's) or a staff user's id.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CompanyPage:
-    """Companies, optionally those whose name contains ``name``."""
-    items, total = company_service.list_companies(kluis, name=name, limit=limit, offset=offset)
+    """Companies in order of name, optionally those whose name contains ``name`` and those of
+    one owner."""
+    items, total = company_service.list_companies(
+        kluis,
+        name=name,
+        limit=limit,
+        offset=offset,
+        owner=list_rules.parse_owner(owner, actor.user_id),
+    )
     return CompanyPage(items=[_company(c) for c in items], total=total, limit=limit, offset=offset)
 
 
@@ -203,8 +259,7 @@ def get_company(kluis: KluisDep, actor: ActorDep, company_id: CompanyId) -> Comp
 def update_company(
     kluis: KluisDep, actor: ActorDep, now: NowDep, company_id: CompanyId, body: CompanyUpdate
 ) -> CompanyPublic:
-    return _company(
-        company_service.update_company(
-            kluis, actor, company_id, body.model_dump(exclude_unset=True), now
-        )
-    )
+    changes = body.model_dump(exclude_unset=True)
+    if "owner" in changes:
+        owners.assign_company(kluis, actor, company_id, changes.pop("owner"), now)
+    return _company(company_service.update_company(kluis, actor, company_id, changes, now))

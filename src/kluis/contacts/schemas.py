@@ -46,6 +46,15 @@ PersonCreate: type[BaseModel] = create_model(
     ),
     language=(Language, Field(default="nl", description="Preferred language.")),
     company_id=(int | None, None),
+    owner=(
+        int | None,
+        Field(
+            default=None,
+            ge=1,
+            le=2**31 - 1,
+            description="The staff user (id) who looks after them; default: the one collecting.",
+        ),
+    ),
     **_personal_fields(),
 )
 
@@ -63,6 +72,10 @@ PersonUpdate: type[BaseModel] = create_model(
     language=(Language | None, kept()),
     company_id=(int | None, None),
     purposes=(list[str] | None, Field(default=None, description="The full new list of purposes.")),
+    owner=(
+        int | None,
+        Field(default=None, ge=1, le=2**31 - 1, description="The staff user (id); null: nobody."),
+    ),
     **_personal_fields(),
 )
 
@@ -83,6 +96,8 @@ class PersonPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     fields: dict[str, str | list[str]]
+    owner: int | None = Field(description="The staff user (id) who looks after them.")
+    last_interaction_at: datetime | None
 
 
 class PersonSearch(BaseModel):
@@ -118,6 +133,9 @@ class CompanyCreate(BaseModel):
     website: str | None = None
     city: str | None = None
     country: str | None = Field(default=None, description="ISO 3166 alpha-2, e.g. NL")
+    owner: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Staff user (id); default: the one adding."
+    )
 
 
 class CompanyUpdate(BaseModel):
@@ -132,6 +150,9 @@ class CompanyUpdate(BaseModel):
     website: str | None = None
     city: str | None = None
     country: str | None = None
+    owner: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Staff user (id); null: nobody."
+    )
 
 
 class CompanyPublic(BaseModel):
@@ -144,6 +165,7 @@ class CompanyPublic(BaseModel):
     country: str | None
     created_at: datetime
     updated_at: datetime
+    owner: int | None
 
 
 class CompanyPage(BaseModel):

@@ -36,6 +36,10 @@ class Company(DataBase):
     website: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
     country: Mapped[str | None] = mapped_column(String(2))
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    """The staff user who looks after the company (d0019_lists); None once they are removed."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -52,6 +56,8 @@ people = Table(
     Column("last_interaction_at", UTCDateTime(), nullable=False),
     # When the contract ended: the anchor of 'end_of_contract' retention; open while None.
     Column("contract_ended_at", UTCDateTime(), nullable=True),
+    # The staff user who looks after the person (d0019_lists): a staff ref, not personal data.
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True),
     *(Column(f.name, LargeBinary, nullable=True) for f in PERSONAL_FIELDS),
     # The person's own blind-index rows (``contacts.index_keys``): how erasure finds them.
     Column("index_keys", LargeBinary, nullable=True),

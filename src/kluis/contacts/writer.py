@@ -34,6 +34,7 @@ _ID = _POSITION["id"]
 _RELATIONSHIP = _POSITION["relationship"]
 _LANGUAGE = _POSITION["language"]
 _COMPANY = _POSITION["company_id"]
+_OWNER = _POSITION["owner_id"]
 _INDEX_KEYS = _POSITION["index_keys"]
 
 
@@ -90,16 +91,19 @@ class NewPeople:
         company_id: int | None = None,
         *,
         packed: bytes | None = None,
+        owner_id: int | None = None,
     ) -> None:
         """One person: ``sealed`` their fields sealed under their key (``PersonCipher.seal_all``
         of the normalised values), ``index`` their ``index_entries``, which their row lists too
         (``contacts.index_keys``: how erasure finds them). ``packed``: that list made already
-        (by the import's worker, from ``index`` without repeats)."""
+        (by the import's worker, from ``index`` without repeats). ``owner_id``: the staff user
+        who looks after them."""
         values = self._template.copy()
         values[_ID] = person_id
         values[_RELATIONSHIP] = relationship
         values[_LANGUAGE] = language
         values[_COMPANY] = company_id
+        values[_OWNER] = owner_id
         for name, ciphertext in sealed.items():
             values[_POSITION[name]] = ciphertext
         entries = index if packed is not None else set(index)

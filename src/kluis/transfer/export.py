@@ -7,9 +7,10 @@ docs/import.md says to keep it no longer than needed.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +18,10 @@ from typing import IO, Any
 
 from kluis.actors import Actor
 from kluis.audit import service as audit
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonRead
 from kluis.audit.request_events import ExportWritten
+from kluis.contacts import owners
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard
@@ -151,3 +155,30 @@ def _vcf(handle: IO[str], fields: list[PersonalField]) -> Any:
 
 
 _WRITERS = {ExportFormat.CSV: _csv, ExportFormat.JSON: _json, ExportFormat.VCF: _vcf}
+
+
+def export_selection(
+    k: Kluis, actor: Actor, ids: Sequence[str], purpose_key: str, now: datetime
+) -> tuple[str, int]:
+    """A selection of the people list as CSV text, under the working purpose: the same columns
+    as ``export_people`` (only the fields the purpose may use), each person a ``person.read``
+    with ``via`` ``export`` and the file an ``export.written``, in one transaction. A person
+    the actor may not process under the purpose refuses the whole selection
+    (``contacts.owners.visible_selection``) rather than be left out silently."""
+    chosen = owners.selection(ids)
+    handle = io.StringIO()
+    with k.engine.begin() as conn:
+        purpose = owners.visible_selection(k, conn, actor, chosen, purpose_key)
+        views, _ = contacts.views_of(k, conn, purpose, chosen)
+        fields = [f for f in PERSONAL_FIELDS if purpose.may_use(f.category)]
+        write = _csv(handle, fields)
+        next(write)
+        for view in views:
+            write.send(view)
+        write.close()
+        events: list[AuditEvent] = [
+            PersonRead(v.id, purpose.key, tuple(sorted(v.fields)), "export") for v in views
+        ]
+        events.append(ExportWritten(purpose.key, ExportFormat.CSV.value, len(views)))
+        audit.record(conn, actor.ref, now, events)
+    return handle.getvalue(), len(views)

@@ -27,6 +27,7 @@ from kluis.contacts import index_keys
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
+from kluis.contacts.owner_check import default_owner
 from kluis.contacts.writer import NewPeople
 from kluis.runtime import Kluis
 from kluis.transfer import merging, repository
@@ -328,6 +329,7 @@ class BatchWriter:
             return
         self.k.vault.store_keys([(row.person_id, row.wrapped_key) for row, _ in new], self.now)
         people = NewPeople(conn, self.now, "import")
+        owner = default_owner(conn, self.actor.user_id)
         for row, keys in new:
             people.add(
                 row.person_id,
@@ -337,6 +339,7 @@ class BatchWriter:
                 row.sealed,
                 row.index,
                 packed=row.index_keys,
+                owner_id=owner,
             )
         people.insert(conn)
         events.extend(people.events)

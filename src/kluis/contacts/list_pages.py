@@ -1,0 +1,174 @@
+"""The staff page of the people list: filters and order as GET query parameters (owner,
+relationship, purpose, company, days without interaction, sort, page: none a personal value, so
+an address may be bookmarked and logged), a name search as a POST (its text never lands in an
+address), and the selection form of the bulk actions (``selection_pages``; "add a task" posts
+the selected ids to ``/app/tasks/new``). Reads go through ``contacts.listing`` and
+``contacts.people.search_people`` under the working purpose, audited there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from kluis.api import KluisDep, NowDep
+from kluis.auth import service as users
+from kluis.auth.shell import SessionDep, checked_form
+from kluis.contacts import companies, list_rules, listing, people
+from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.page_parts import COMPANY_CHOICES, FIELD_LABELS, needs_purpose
+from kluis.errors import KluisError
+from kluis.purposes.shell import working_purpose
+from kluis.ui import staff
+from kluis.ui.staff import PREFIX
+
+router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
+
+PAGE_SIZE = 25
+SORTS = ("collected", "-collected", "name", "-name", "interaction", "-interaction")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's query parameters as the page got them (to show them again and link pages)."""
+
+    owner: str = ""
+    relationship: str = ""
+    purpose: str = ""
+    company: str = ""
+    inactive: str = ""
+    sort: str = ""
+
+    def query(self, **more: Any) -> str:
+        """The query string of these filters (and ``more``), empty values left out."""
+        pairs = [
+            ("owner", self.owner),
+            ("relationship", self.relationship),
+            ("purpose", self.purpose),
+            ("company", self.company),
+            ("inactive", self.inactive),
+            ("sort", self.sort),
+            *more.items(),
+        ]
+        return urlencode([(name, str(value)) for name, value in pairs if value not in ("", None)])
+
+
+def staff_choices(k: KluisDep) -> list[users.UserView]:
+    """The staff users who may be owners: active ones, by e-mail address."""
+    return [u for u in users.list_users(k.engine) if u.active]
+
+
+def _render(
+    k: KluisDep,
+    request: Request,
+    session: Any,
+    now: Any,
+    filters: Filters,
+    *,
+    text: str | None,
+    page: int,
+    status: int = 200,
+    problem: str | None = None,
+) -> HTMLResponse:
+    purpose = working_purpose(k, session)
+    if purpose is None:
+        return needs_purpose(k, request, session)
+    error = problem
+    empty = people.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
+    try:
+        if text:
+            found = people.search_people(
+                k,
+                session.actor,
+                purpose.key,
+                now,
+                text=text,
+                relationship=filters.relationship or None,
+                limit=PAGE_SIZE,
+            )
+        else:
+            found = listing.list_people(
+                k,
+                session.actor,
+                purpose.key,
+                now,
+                _parsed(filters, session.actor.user_id),
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+            )
+    except KluisError as exc:
+        error = staff.error_text(session.language, exc)
+        found = empty
+        status = exc.status if status == 200 else status
+    staff_users = staff_choices(k)
+    return staff.render(
+        k,
+        request,
+        "staff/contacts.html",
+        session,
+        staff.gettext(session.language, "Contacts"),
+        status=status,
+        found=found,
+        text=text or "",
+        filters=filters,
+        relationship=filters.relationship,
+        page=page,
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+        error=error,
+        shown=[f.name for f in PERSONAL_FIELDS if purpose.may_use(f.category)][:3],
+        labels=FIELD_LABELS,
+        staff_users=staff_users,
+        owner_names={u.id: u.email for u in staff_users},
+        companies=companies.list_companies(k, limit=COMPANY_CHOICES)[0],
+        sorts=SORTS,
+    )
+
+
+def render_list(
+    k: KluisDep, request: Request, session: Any, now: Any, *, problem: str, status: int
+) -> HTMLResponse:
+    """The unfiltered list with a refusal above it (a bulk action that was refused)."""
+    return _render(
+        k, request, session, now, Filters(), text=None, page=1, status=status, problem=problem
+    )
+
+
+def _parsed(filters: Filters, me: int | None) -> listing.ListFilters:
+    return listing.ListFilters(
+        owner=list_rules.parse_owner(filters.owner, me),
+        relationship=filters.relationship or None,
+        also_purpose=filters.purpose or None,
+        company_id=int(filters.company) if filters.company else None,
+        inactive_days=int(filters.inactive) if filters.inactive else None,
+        order=list_rules.parse_order(filters.sort),
+    )
+
+
+@router.get("/contacts")
+def contacts_page(
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+    owner: Annotated[str, Query(pattern="^(|mine|none|[0-9]{1,10})$")] = "",
+    relationship: Annotated[str, Query(pattern="^(|customer|prospect|other)$")] = "",
+    purpose: Annotated[str, Query(max_length=60, pattern="^[a-z0-9_]*$")] = "",
+    company: Annotated[str, Query(pattern="^([1-9][0-9]{0,8})?$")] = "",
+    inactive: Annotated[str, Query(pattern="^([0-9]{1,5})?$")] = "",
+    sort: Annotated[str, Query(pattern="^(|-?(collected|name|interaction))$")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    filters = Filters(owner, relationship, purpose, company, inactive, sort)
+    return _render(k, request, session, now, filters, text=None, page=page)
+
+
+@router.post("/contacts")
+async def search_page(
+    request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> HTMLResponse:
+    form = await checked_form(request, session)
+    filters = Filters(relationship=staff.text(form, "relationship"))
+    return _render(k, request, session, now, filters, text=staff.text(form, "q"), page=1)

@@ -1,0 +1,33 @@
+"""``kluis contacts assign``: a staff user named by e-mail address becomes the owner of the
+people named, audited per person with ``via`` ``cli``."""
+
+from __future__ import annotations
+
+from cli_helpers import ok, ok_json, refused
+from conftest import NOW, SALES
+from factories import add_person
+from kluis.actors import SYSTEM
+from kluis.audit import service as audit
+from kluis.auth import service as users
+from kluis.contacts import people
+from kluis.runtime import Kluis
+from kluis.settings import Settings
+
+
+def test_assign_and_clear_an_owner(kluis_env: Settings, kluis: Kluis) -> None:
+    user, _ = users.create_user(kluis.engine, SYSTEM, "sanne@example.com", "sales", NOW)
+    ids = [add_person(kluis, SALES, NOW, n) for n in (1, 2)]
+    done = ok_json(
+        "contacts", "assign", *ids, "--owner", "Sanne@example.com", "--purpose", "customer_service"
+    )
+    assert done == {"changed": 2, "owner": "Sanne@example.com"}
+    for person_id in ids:
+        assert people.read_person(kluis, SALES, person_id, "customer_service", NOW).owner_id == (
+            user.id
+        )
+    entries = audit.list_entries(kluis.engine, action="person.owner_changed")
+    assert {e.details["via"] for e in entries} == {"cli"}
+    cleared = ok("contacts", "assign", ids[0], "--nobody", "--purpose", "customer_service")
+    assert cleared.stdout.strip() == "1 changed"
+    unknown = ("--owner", "x@example.com", "--purpose", "customer_service")
+    assert "x@example.com" in refused("contacts", "assign", ids[0], *unknown, field="email")
