@@ -276,6 +276,7 @@ STAFF_PAGES = (
     "/app/companies/{company}",
     "/app/campaigns/{campaign}",
     "/app/compliance/breaches/{breach}",
+    "/app/admin/users",
 )
 
 

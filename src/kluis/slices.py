@@ -66,7 +66,7 @@ class Slice:
 SLICES: tuple[Slice, ...] = (
     Slice(
         "auth",
-        staff_pages=("kluis.auth.pages:router",),
+        staff_pages=("kluis.auth.pages:router", "kluis.auth.admin_pages:router"),
         cli=(
             Group("users", "Staff users and their roles.", ("kluis.auth.cli:users_app",)),
             Group("tokens", "API tokens.", ("kluis.auth.cli:tokens_app",)),

@@ -15,6 +15,7 @@ from kluis.audit import service as audit
 from kluis.audit.system_events import TokenCreated, TokenRevoked, UserCreated, UserPasswordReset
 from kluis.auth.rules import TOKEN_PREFIX, token_digest
 from kluis.auth.tables import ApiToken, User
+from kluis.auth.users import check_manager, end_sessions
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
 
 _hasher = PasswordHasher()
@@ -47,7 +48,9 @@ def new_password() -> str:
 def create_user(
     engine: Engine, actor: Actor, email: str, role: str, now: datetime, password: str | None = None
 ) -> tuple[UserView, str]:
-    """Create a staff user; returns the user and their one-time password (shown once)."""
+    """Create a staff user; returns the user and their one-time password (shown once). Only an
+    admin creates users (``users.check_manager``)."""
+    check_manager(actor)
     address = _staff_email(email)
     try:
         parsed = parse_role(role)
@@ -92,6 +95,9 @@ def list_users(engine: Engine) -> list[UserView]:
 
 
 def reset_password(engine: Engine, actor: Actor, email: str, now: datetime) -> str:
+    """A new one-time password for the user, to change at their next sign-in; their sessions
+    end, so whoever held the old password is signed out (Art. 32(1)(b))."""
+    check_manager(actor)
     user = find_user(engine, email)
     secret = new_password()
     with engine.begin() as conn:
@@ -100,6 +106,7 @@ def reset_password(engine: Engine, actor: Actor, email: str, now: datetime) -> s
             .where(User.id == user.id)
             .values(password_hash=_hasher.hash(secret), must_change_password=True)
         )
+        end_sessions(conn, user.id)
         audit.record(conn, actor.ref, now, [UserPasswordReset(user.id)])
     return secret
 
