@@ -277,6 +277,7 @@ STAFF_PAGES = (
     "/app/campaigns/{campaign}",
     "/app/compliance/breaches/{breach}",
     "/app/admin/users",
+    "/app/admin/notices",
 )
 
 

@@ -109,7 +109,7 @@ SLICES: tuple[Slice, ...] = (
             "kluis.consent.catalogue_routes:notices",
             "kluis.consent.catalogue_routes:topics",
         ),
-        staff_pages=("kluis.consent.pages:router",),
+        staff_pages=("kluis.consent.pages:router", "kluis.consent.notice_pages:router"),
         cli=(
             Command(
                 "decide",
