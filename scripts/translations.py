@@ -30,6 +30,8 @@ METHODS = [
     ("**/admin_pages.py", "python"),
     ("**/notice_pages.py", "python"),
     ("auth/users.py", "python"),
+    ("auth/service.py", "python"),
+    ("transfer/uploads.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),
     ("**/panels.py", "python"),

@@ -297,3 +297,12 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
                 ) from None
         return value
+
+    # --- admin ---
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="The largest file the staff pages accept for an import (bytes); a larger "
+        "one is refused with a clear message before it is read. `kluis contacts import` has "
+        "no limit.",
+    )

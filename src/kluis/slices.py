@@ -163,6 +163,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "transfer",
         api=("kluis.transfer.routes:router",),
+        staff_pages=("kluis.transfer.pages:router",),
         jobs=("kluis.transfer.jobs:run_import",),
         cli=(
             Command(

@@ -17,6 +17,7 @@ from kluis.auth.rules import TOKEN_PREFIX, token_digest
 from kluis.auth.tables import ApiToken, User
 from kluis.auth.users import check_manager, end_sessions
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
+from kluis.locale import N_
 
 _hasher = PasswordHasher()
 
@@ -37,7 +38,11 @@ def _staff_email(value: str) -> str:
     email = value.strip().lower()
     local, _, domain = email.partition("@")
     if not local or not domain or " " in email:
-        raise InvalidField("email is not an e-mail address", field="email")
+        raise InvalidField(
+            "email is not an e-mail address",
+            field="email",
+            msgid=N_("That is not an e-mail address."),
+        )
     return email
 
 
@@ -55,11 +60,16 @@ def create_user(
     try:
         parsed = parse_role(role)
     except ValueError as exc:
-        raise InvalidField(str(exc), field="role") from None
+        raise InvalidField(str(exc), field="role", msgid=N_("Choose one of the roles.")) from None
     secret = password or new_password()
     with engine.begin() as conn:
         if conn.execute(select(User.id).where(User.email == address)).first() is not None:
-            raise Conflict(f"a user {address} exists already", field="email")
+            raise Conflict(
+                f"a user {address} exists already",
+                field="email",
+                msgid=N_("A user %(email)s exists already."),
+                values={"email": address},
+            )
         user_id = conn.execute(
             insert(User)
             .values(
