@@ -56,6 +56,9 @@ def test_only_an_admin_manages_users(kluis: Kluis) -> None:
         lambda: users.set_active(kluis.engine, SALES, anna, False, NOW),
         lambda: service.create_user(kluis.engine, SALES, "bert@example.com", "admin", NOW),
         lambda: service.reset_password(kluis.engine, SALES, "anna@example.com", NOW),
+        lambda: service.create_token(kluis.engine, SALES, "anna@example.com", NOW),
+        lambda: service.revoke_token(kluis.engine, SALES, 1, NOW),
+        lambda: users.tokens_of(kluis.engine, SALES, anna),
     ):
         with pytest.raises(PermissionDenied):
             attempt()

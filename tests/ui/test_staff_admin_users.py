@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from conftest import NOW
 from kluis.audit import service as audit
 from kluis.auth import service
+from kluis.errors import Unauthenticated
 from kluis.runtime import Kluis
 from staff_helpers import PASSWORD, csrf_of, make_user, signed_in, staff_client
 
@@ -79,3 +83,25 @@ def test_an_admin_cannot_deactivate_themselves_or_the_last_admin(kluis: Kluis) -
     assert "laatste actieve beheerder" in page.text
     assert client.get("/app/admin/users/99999").status_code == 404
     assert csrf_of(client.get(f"/app/admin/users/{me}").text) == csrf
+
+
+def test_an_admin_creates_and_revokes_an_api_token(kluis: Kluis) -> None:
+    client, csrf = signed_in(kluis, "admin")
+    anna = service.find_user(kluis.engine, make_user(kluis, "sales", "anna@example.com")).id
+    made = client.post(f"/app/admin/users/{anna}/tokens", data={"csrf": csrf, "name": "laptop"})
+    assert made.status_code == 201
+    found = re.search(r'id="api-token">([^<]+)<', made.text)
+    assert found
+    actor = service.authenticate_token(kluis.engine, found.group(1), NOW)
+    assert actor.user_id == anna
+    page = client.get(f"/app/admin/users/{anna}").text
+    assert "laptop" in page
+    assert found.group(1) not in page
+    (token_id,) = [int(t) for t in re.findall(r"/tokens/(\d+)/revoke", page)]
+    revoked = client.post(f"/app/admin/users/{anna}/tokens/{token_id}/revoke", data={"csrf": csrf})
+    assert revoked.status_code == 200
+    with pytest.raises(Unauthenticated):
+        service.authenticate_token(kluis.engine, found.group(1), NOW)
+    me = service.find_user(kluis.engine, "admin@example.com").id
+    other = client.post(f"/app/admin/users/{me}/tokens/{token_id}/revoke", data={"csrf": csrf})
+    assert other.status_code == 404

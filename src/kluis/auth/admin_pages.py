@@ -20,7 +20,7 @@ from kluis.api import MAX_ID, KluisDep, NowDep
 from kluis.auth import service, users
 from kluis.auth.sessions import Session
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.errors import KluisError
+from kluis.errors import KluisError, NotFound
 from kluis.locale.formats import say_moment
 from kluis.runtime import Kluis
 from kluis.ui import staff
@@ -77,9 +77,18 @@ def _user_page(
     status: int = 200,
     error: str | None = None,
     password: str | None = None,
+    token: str | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
     user = users.staff_user(k.engine, session.actor, user_id)
+    tokens = [
+        {
+            "token": t,
+            "created": say_moment(t.created_at, session.language),
+            "used": say_moment(t.last_used_at, session.language) if t.last_used_at else "",
+        }
+        for t in users.tokens_of(k.engine, session.actor, user_id)
+    ]
     return staff.render(
         k,
         request,
@@ -92,6 +101,8 @@ def _user_page(
         own=user.id == session.user_id,
         error=error,
         password=password,
+        token=token,
+        tokens=tokens,
         done=done,
     )
 
@@ -160,6 +171,33 @@ async def set_active(
     except KluisError as exc:
         return _refused(k, request, session, user_id, exc)
     return _user_page(k, request, session, user_id, done="reactivated" if active else "deactivated")
+
+
+@router.post("/{user_id}/tokens")
+async def create_token(
+    request: Request, k: KluisDep, now: NowDep, session: SessionDep, user_id: UserId
+) -> Response:
+    form = await checked_form(request, session)
+    user = users.staff_user(k.engine, session.actor, user_id)
+    name = staff.text(form, "name")[:100] or "api"
+    _, token = service.create_token(k.engine, session.actor, user.email, now, name)
+    return _user_page(k, request, session, user_id, status=201, token=token, done="token")
+
+
+@router.post("/{user_id}/tokens/{token_id}/revoke")
+async def revoke_token(
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+    user_id: UserId,
+    token_id: UserId,
+) -> Response:
+    await checked_form(request, session)
+    if token_id not in {t.id for t in users.tokens_of(k.engine, session.actor, user_id)}:
+        raise NotFound(f"there is no token {token_id}", field="token_id")
+    service.revoke_token(k.engine, session.actor, token_id, now)
+    return _user_page(k, request, session, user_id, done="revoked")
 
 
 def _refused(

@@ -140,6 +140,7 @@ def create_token(
     engine: Engine, actor: Actor, email: str, now: datetime, name: str = "api"
 ) -> tuple[int, str]:
     """A new API token for the user; returns its id and the token, which is never shown again."""
+    check_manager(actor)
     user = find_user(engine, email)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -153,6 +154,8 @@ def create_token(
 
 
 def revoke_token(engine: Engine, actor: Actor, token_id: int, now: datetime) -> None:
+    """Revoke an API token (admins only); it is refused from then on."""
+    check_manager(actor)
     with engine.begin() as conn:
         row = conn.execute(select(ApiToken).where(ApiToken.id == token_id)).first()
         if row is None:

@@ -23,7 +23,7 @@ from kluis.actors import MANAGE_ROLES, Actor, Role, parse_role
 from kluis.audit import service as audit
 from kluis.audit.user_events import UserDeactivated, UserReactivated, UserRoleChanged
 from kluis.auth import rules
-from kluis.auth.tables import StaffSession, User
+from kluis.auth.tables import ApiToken, StaffSession, User
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.locale import N_
 
@@ -172,3 +172,24 @@ def set_active(
 def end_sessions(conn: Connection, user_id: int) -> int:
     """End every web session of a user; how many there were."""
     return conn.execute(delete(StaffSession).where(StaffSession.user_id == user_id)).rowcount
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """An API token as an admin sees it: never the token, which is shown once when made."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def tokens_of(engine: Engine, actor: Actor, user_id: int) -> list[TokenView]:
+    """A user's API tokens, newest first, revoked ones included."""
+    check_manager(actor)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+        )
+        return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked_at) for r in rows]
