@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 import stat
 
+from conftest import NOW
+from factories import add_notice
 from kluis.audit import service as audit
+from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.transfer.uploads import UPLOADS
 from staff_helpers import signed_in
@@ -98,3 +101,29 @@ def test_a_purpose_the_role_does_not_hold_is_refused_at_the_review(kluis: Kluis)
     page = client.get(review_url)
     assert 'id="refusal"' in page.text
     assert "Import now" not in page.text
+
+
+def test_a_consent_column_is_imported_with_its_declaration(kluis: Kluis) -> None:
+    catalogue.load_default_topics(kluis, NOW)
+    notice = add_notice(kluis, "nl", "Ja, stuur mij aanbiedingen per e-mail.")
+    client, csrf = signed_in(kluis, "admin")
+    text = "Voornaam,E-mail,Toestemming\nFemke,femke.bos@example.com,ja\n"
+    answer = client.post(
+        "/app/admin/imports",
+        data={
+            "csrf": csrf,
+            "purposes": ["customer_service", "email_marketing"],
+            "consent_topic": "offers",
+            "consent_channel": "email",
+            "consent_method": "paper_form",
+            "consent_notice": str(notice),
+        },
+        files={"file": ("a.csv", text.encode(), "text/csv")},
+    )
+    review_url = answer.headers["location"]
+    page = client.get(review_url).text
+    assert 'id="refusal"' not in page, page
+    job_url = client.post(f"{review_url}/run", data={"csrf": csrf}).headers["location"]
+    assert 'id="job-created">1<' in client.get(job_url).text
+    (finished,) = audit.list_entries(kluis.engine, action="import.finished")
+    assert finished.details["consents"] == 1

@@ -27,6 +27,8 @@ from kluis.actors import holds_purpose
 from kluis.api import MAX_ID, KluisDep, NowDep, get_now
 from kluis.auth.sessions import Session
 from kluis.auth.shell import SessionDep, checked_form
+from kluis.consent import catalogue as consent_catalogue
+from kluis.consent.rules import Channel, Method
 from kluis.contacts.fields import BY_NAME
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, KluisError
@@ -38,7 +40,7 @@ from kluis.runtime import Kluis
 from kluis.transfer import jobs as import_jobs
 from kluis.transfer import pipeline, review, uploads
 from kluis.transfer.job import ImportOptions
-from kluis.transfer.rules.columns import MAP_TARGETS
+from kluis.transfer.rules.columns import MAP_TARGETS, declaration
 from kluis.transfer.rules.matching import Duplicates
 from kluis.ui import staff
 from kluis.ui.staff import HEADERS, PREFIX
@@ -77,6 +79,10 @@ def _start_page(
             for j in review.recent_jobs(k, now)
         ],
         duplicates=[d.value for d in Duplicates],
+        topics=consent_catalogue.list_topics(k),
+        channels=[c.value for c in Channel],
+        methods=[m.value for m in Method],
+        notices=consent_catalogue.list_notices(k),
         max_megabytes=k.settings.import_max_bytes // (1024 * 1024),
         error=error,
     )
@@ -100,11 +106,18 @@ async def upload(request: Request, k: KluisDep, now: NowDep, session: SessionDep
                 raise InvalidField(
                     "choose a file to import", field="file", msgid=N_("Choose a file to import.")
                 )
+            notice = staff.text(form, "consent_notice")
             options = ImportOptions(
                 purposes=tuple(str(p) for p in form.getlist("purposes")),
                 relationship=staff.text(form, "relationship") or "other",
                 language=staff.text(form, "language") or "nl",
                 duplicates=Duplicates(staff.text(form, "duplicates") or Duplicates.SKIP.value),
+                consent=declaration(
+                    staff.text(form, "consent_topic") or None,
+                    staff.text(form, "consent_channel") or None,
+                    staff.text(form, "consent_method") or None,
+                    int(notice) if notice else None,
+                ),
             )
             folder = uploads.upload_folder(k, now, uploads.owned_prefix(session.user_id))
             path = uploads.save(folder, file.filename, file.file, limit)

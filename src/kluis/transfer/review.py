@@ -25,7 +25,12 @@ from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository
 from kluis.transfer.job import ImportOptions, ImportReport, JobState, job_state
 from kluis.transfer.reading import records, scan
-from kluis.transfer.rules.columns import header_key, parse_mapping, proposed_target
+from kluis.transfer.rules.columns import (
+    ConsentDeclaration,
+    header_key,
+    parse_mapping,
+    proposed_target,
+)
 from kluis.transfer.rules.matching import Duplicates
 
 OPTIONS_FILE = "options.json"
@@ -83,12 +88,18 @@ def write_options(path: Path, options: ImportOptions) -> None:
 
 def read_options(path: Path) -> ImportOptions:
     data: dict[str, Any] = json.loads((path.parent / OPTIONS_FILE).read_text(encoding="utf-8"))
+    consent = data["consent"]
     return ImportOptions(
         purposes=tuple(data["purposes"]),
         relationship=data["relationship"],
         language=data["language"],
         mapping=tuple(data["mapping"]),
         duplicates=Duplicates(data["duplicates"]),
+        consent=None
+        if consent is None
+        else ConsentDeclaration(
+            consent["topic"], consent["channel"], consent["method"], int(consent["notice"])
+        ),
     )
 
 
