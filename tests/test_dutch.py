@@ -284,6 +284,9 @@ STAFF_PAGES = (
     "/app/contacts/{person}/activities/new",
     "/app/companies/{company}/activities",
     "/app/activities/{activity}",
+    "/app/admin/users",
+    "/app/admin/notices",
+    "/app/admin/imports",
 )
 
 
@@ -353,7 +356,31 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     ]:
         refused = client.post("/app/contacts/new", data=bad | {"phone": ""} | change)
         seen.page(f"new person, {what}", refused, 422)
+    _admin_pages(client, csrf, seen)
     seen.check()
+
+
+def _admin_pages(client: TestClient, csrf: str, seen: Seen) -> None:
+    """The admin's pages of users and imports, past their forms."""
+    made = client.post(
+        "/app/admin/users", data={"csrf": csrf, "email": "nieuw@example.com", "role": "sales"}
+    )
+    seen.page("new staff user", made, 201)
+    last = client.post(
+        "/app/admin/users", data={"csrf": csrf, "email": "nieuw@example.com", "role": "sales"}
+    )
+    seen.page("staff user taken", last, 409)
+    upload = client.post(
+        "/app/admin/imports",
+        data={"csrf": csrf, "purposes": ["customer_service"]},
+        files={"file": ("a.csv", b"Voornaam,E-mail,Kleur\nEva,eva.kok@example.com,rood\n")},
+    )
+    review = upload.headers["location"]
+    seen.page("import review, refused", client.get(review))
+    client.post(f"{review}/mapping", data={"csrf": csrf, "map:Kleur": "ignore"})
+    seen.page("import review", client.get(review))
+    job = client.post(f"{review}/run", data={"csrf": csrf}).headers["location"]
+    seen.page("import job", client.get(job))
 
 
 def test_every_request_mail_is_dutch(kluis: Kluis, smtp: MailServer) -> None:

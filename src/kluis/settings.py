@@ -312,3 +312,12 @@ class Settings(BaseSettings):
         description="Largest old file accepted by the request page's search upload (kept only "
         "for the search, then removed).",
     )
+
+    # --- admin ---
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="The largest file the staff pages accept for an import (bytes); a larger "
+        "one is refused with a clear message before it is read. `kluis contacts import` has "
+        "no limit.",
+    )

@@ -68,7 +68,7 @@ class Slice:
 SLICES: tuple[Slice, ...] = (
     Slice(
         "auth",
-        staff_pages=("kluis.auth.pages:router",),
+        staff_pages=("kluis.auth.pages:router", "kluis.auth.admin_pages:router"),
         cli=(
             Group("users", "Staff users and their roles.", ("kluis.auth.cli:users_app",)),
             Group("tokens", "API tokens.", ("kluis.auth.cli:tokens_app",)),
@@ -112,7 +112,7 @@ SLICES: tuple[Slice, ...] = (
             "kluis.consent.catalogue_routes:notices",
             "kluis.consent.catalogue_routes:topics",
         ),
-        staff_pages=("kluis.consent.pages:router",),
+        staff_pages=("kluis.consent.pages:router", "kluis.consent.notice_pages:router"),
         cli=(
             Command(
                 "decide",
@@ -167,7 +167,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "transfer",
         api=("kluis.transfer.routes:router",),
-        staff_pages=("kluis.transfer.pages:router",),
+        staff_pages=("kluis.transfer.pages:router", "kluis.transfer.selection_pages:router"),
         jobs=("kluis.transfer.jobs:run_import",),
         cli=(
             Command(

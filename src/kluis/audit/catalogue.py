@@ -11,6 +11,7 @@ from kluis.audit import (
     people_events,
     request_events,
     system_events,
+    user_events,
 )
 from kluis.audit.events import AuditEvent
 
@@ -23,6 +24,7 @@ AREAS = (
     deal_events,
     activity_events,
     owner_events,
+    user_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

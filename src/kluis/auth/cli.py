@@ -13,6 +13,7 @@ from rich.table import Table
 from kluis import console
 from kluis.actors import Role
 from kluis.auth import service as auth
+from kluis.auth import users
 from kluis.db import utcnow
 
 users_app = console.Commands()
@@ -52,6 +53,39 @@ def users_reset_password(email: str) -> None:
     with console.opened() as kluis:
         password = auth.reset_password(kluis.engine, console.actor(), email, utcnow())
     console.out.print(f"New one-time password for {email}: {password}", markup=False)
+
+
+@users_app.command("role")
+def users_role(
+    email: str,
+    role: Annotated[str, typer.Argument(help=f"One of: {', '.join(r.value for r in Role)}.")],
+) -> None:
+    """Give a user another role; the last active admin stays admin."""
+    with console.opened() as kluis:
+        actor = console.actor()
+        user_id = users.user_id_of(kluis.engine, actor, email)
+        user = users.change_role(kluis.engine, actor, user_id, role, utcnow())
+    console.out.print(f"{user.email} is now {user.role.value}.", markup=False)
+
+
+@users_app.command("deactivate")
+def users_deactivate(email: str) -> None:
+    """Stop a user signing in (their sessions end, their API tokens stop working)."""
+    with console.opened() as kluis:
+        actor = console.actor()
+        user_id = users.user_id_of(kluis.engine, actor, email)
+        users.set_active(kluis.engine, actor, user_id, False, utcnow())
+    console.out.print(f"Deactivated {email}.", markup=False)
+
+
+@users_app.command("reactivate")
+def users_reactivate(email: str) -> None:
+    """Let a deactivated user sign in again."""
+    with console.opened() as kluis:
+        actor = console.actor()
+        user_id = users.user_id_of(kluis.engine, actor, email)
+        users.set_active(kluis.engine, actor, user_id, True, utcnow())
+    console.out.print(f"Reactivated {email}.", markup=False)
 
 
 @tokens_app.command("create")

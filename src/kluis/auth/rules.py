@@ -86,3 +86,26 @@ def session_alive(
     return now - last_seen_at < timedelta(minutes=idle_minutes) and now - created_at < timedelta(
         hours=SESSION_MAX_HOURS
     )
+
+
+SELF_DEACTIVATION = "self"
+LAST_ADMIN = "last_admin"
+
+
+def staff_change_refusal(
+    *,
+    own_account: bool,
+    deactivating: bool,
+    was_active_admin: bool,
+    stays_active_admin: bool,
+    active_admins: int,
+) -> str | None:
+    """Why a change of a staff user's role or state is refused, or None: a user may not lock
+    themselves out, and the last active admin may not stop being one, since then nobody could
+    manage users, purposes or the catalogue from the web app (Art. 24, 32(1)(b): keeping the
+    system manageable is part of keeping it secure)."""
+    if own_account and deactivating:
+        return SELF_DEACTIVATION
+    if was_active_admin and not stays_active_admin and active_admins <= 1:
+        return LAST_ADMIN
+    return None

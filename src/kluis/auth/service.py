@@ -15,7 +15,9 @@ from kluis.audit import service as audit
 from kluis.audit.system_events import TokenCreated, TokenRevoked, UserCreated, UserPasswordReset
 from kluis.auth.rules import TOKEN_PREFIX, token_digest
 from kluis.auth.tables import ApiToken, User
+from kluis.auth.users import check_manager, end_sessions
 from kluis.errors import Conflict, InvalidField, NotFound, Unauthenticated
+from kluis.locale import N_
 
 _hasher = PasswordHasher()
 
@@ -36,7 +38,11 @@ def _staff_email(value: str) -> str:
     email = value.strip().lower()
     local, _, domain = email.partition("@")
     if not local or not domain or " " in email:
-        raise InvalidField("email is not an e-mail address", field="email")
+        raise InvalidField(
+            "email is not an e-mail address",
+            field="email",
+            msgid=N_("That is not an e-mail address."),
+        )
     return email
 
 
@@ -47,16 +53,23 @@ def new_password() -> str:
 def create_user(
     engine: Engine, actor: Actor, email: str, role: str, now: datetime, password: str | None = None
 ) -> tuple[UserView, str]:
-    """Create a staff user; returns the user and their one-time password (shown once)."""
+    """Create a staff user; returns the user and their one-time password (shown once). Only an
+    admin creates users (``users.check_manager``)."""
+    check_manager(actor)
     address = _staff_email(email)
     try:
         parsed = parse_role(role)
     except ValueError as exc:
-        raise InvalidField(str(exc), field="role") from None
+        raise InvalidField(str(exc), field="role", msgid=N_("Choose one of the roles.")) from None
     secret = password or new_password()
     with engine.begin() as conn:
         if conn.execute(select(User.id).where(User.email == address)).first() is not None:
-            raise Conflict(f"a user {address} exists already", field="email")
+            raise Conflict(
+                f"a user {address} exists already",
+                field="email",
+                msgid=N_("A user %(email)s exists already."),
+                values={"email": address},
+            )
         user_id = conn.execute(
             insert(User)
             .values(
@@ -92,6 +105,9 @@ def list_users(engine: Engine) -> list[UserView]:
 
 
 def reset_password(engine: Engine, actor: Actor, email: str, now: datetime) -> str:
+    """A new one-time password for the user, to change at their next sign-in; their sessions
+    end, so whoever held the old password is signed out (Art. 32(1)(b))."""
+    check_manager(actor)
     user = find_user(engine, email)
     secret = new_password()
     with engine.begin() as conn:
@@ -100,6 +116,7 @@ def reset_password(engine: Engine, actor: Actor, email: str, now: datetime) -> s
             .where(User.id == user.id)
             .values(password_hash=_hasher.hash(secret), must_change_password=True)
         )
+        end_sessions(conn, user.id)
         audit.record(conn, actor.ref, now, [UserPasswordReset(user.id)])
     return secret
 
@@ -123,6 +140,7 @@ def create_token(
     engine: Engine, actor: Actor, email: str, now: datetime, name: str = "api"
 ) -> tuple[int, str]:
     """A new API token for the user; returns its id and the token, which is never shown again."""
+    check_manager(actor)
     user = find_user(engine, email)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -136,6 +154,8 @@ def create_token(
 
 
 def revoke_token(engine: Engine, actor: Actor, token_id: int, now: datetime) -> None:
+    """Revoke an API token (admins only); it is refused from then on."""
+    check_manager(actor)
     with engine.begin() as conn:
         row = conn.execute(select(ApiToken).where(ApiToken.id == token_id)).first()
         if row is None:

@@ -274,6 +274,13 @@ def list_notices(k: Kluis) -> list[NoticeView]:
     return [_notice_view(r, held[r.id]) for r in rows]
 
 
+def notice_citations(k: Kluis) -> dict[int, int]:
+    """How many consent events cite each notice: what a new version leaves untouched, since
+    every grant keeps pointing at the wording the person saw (Art. 7(1))."""
+    with k.engine.connect() as conn:
+        return repository.citations(conn)
+
+
 def get_notice(k: Kluis, notice_id: int) -> NoticeView:
     with k.engine.connect() as conn:
         row = repository.notice(conn, notice_id)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Connection,
     Row,
     delete,
+    func,
     insert,
     select,
     update,
@@ -84,6 +85,16 @@ def insert_notice(
 
 def notices_with_hash(conn: Connection, content_hash: str) -> list[Row[Any]]:
     return list(conn.execute(select(Notice).where(Notice.content_hash == content_hash)))
+
+
+def citations(conn: Connection) -> dict[int, int]:
+    """How many consent events cite each notice (notices no event cites are absent)."""
+    query = (
+        select(ConsentEvent.notice_id, func.count())
+        .where(ConsentEvent.notice_id.is_not(None))
+        .group_by(ConsentEvent.notice_id)
+    )
+    return {int(row[0] or 0): int(row[1]) for row in conn.execute(query)}
 
 
 def all_notices(conn: Connection) -> list[Row[Any]]:

@@ -1,10 +1,11 @@
 """JSON API of bulk imports: upload a file, get a job at once, follow its status.
 
-The upload is spooled to a private file (mode 0600, in a directory of its own under the data
-directory's ``uploads``, mode 0700) and deleted when the job ends; the import runs after the
-answer, as a job (``transfer.jobs``) of the job queue. An upload whose job never ended (its
-queue emptied by hand, say) stays behind; the next upload removes those older than a day (the
-file is personal data and of no use by then: posting the same file again resumes the job).
+The upload is spooled to a private file (``transfer.uploads``: mode 0600, in a directory of its
+own under the data directory's ``uploads``, mode 0700) and deleted when the job ends; the import
+runs after the answer, as a job (``transfer.jobs``) of the job queue. An upload whose job never
+ended (its queue emptied by hand, say) stays behind; the next upload removes those older than a
+day (the file is personal data and of no use by then: posting the same file again resumes the
+job).
 Posting the same file with the same options again finds the same job: a finished one is
 answered as it is, an interrupted one carries on where it stopped.
 """
@@ -12,11 +13,8 @@ answered as it is, an interrupted one carries on where it stopped.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-import tempfile
 from datetime import datetime
-from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
@@ -24,40 +22,17 @@ from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, 
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, get_now
 from kluis.auth.deps import ActorDep
 from kluis.jobs import web as jobs
-from kluis.runtime import Kluis
 from kluis.transfer import jobs as import_jobs
-from kluis.transfer import pipeline, repository
+from kluis.transfer import pipeline, repository, uploads
 from kluis.transfer.job import ImportOptions, job_state
 from kluis.transfer.rules.columns import ConsentDeclaration, declaration
 from kluis.transfer.rules.matching import Duplicates
 from kluis.transfer.schemas import ImportJobPublic
+from kluis.transfer.uploads import LEFTOVER_SECONDS, UPLOADS, remove_leftovers
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEMS)
 
-UPLOADS = "uploads"
-LEFTOVER_SECONDS = 24 * 3600
-
-
-def remove_leftovers(root: FilePath, now_ts: float, max_age: float = LEFTOVER_SECONDS) -> int:
-    """Remove upload directories under ``root`` untouched for ``max_age`` seconds at ``now_ts``
-    (seconds since the epoch); how many went. Their imports were cut off with their server."""
-    removed = 0
-    for folder in root.glob("import-*"):
-        try:
-            stale = now_ts - folder.stat().st_mtime > max_age
-        except FileNotFoundError:  # another process removed it first
-            continue
-        if stale:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
-
-
-def _upload_folder(k: Kluis, now: datetime) -> FilePath:
-    root = k.settings.data_dir / UPLOADS
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    remove_leftovers(root, now.timestamp())
-    return FilePath(tempfile.mkdtemp(prefix="import-", dir=root))
+__all__ = ["LEFTOVER_SECONDS", "UPLOADS", "remove_leftovers", "router"]
 
 
 def _public(job: repository.JobView, now: datetime) -> ImportJobPublic:
@@ -104,12 +79,8 @@ def create_import(
         consent=consent,
         duplicates=duplicates,
     )
-    folder = _upload_folder(kluis, now)
-    suffix = FilePath(file.filename or "upload.csv").suffix.lower()
-    path = folder / f"upload{suffix if suffix in ('.csv', '.vcf', '.vcard', '.txt') else ''}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(file.file, out)
+    folder = uploads.upload_folder(kluis, now)
+    path = uploads.save(folder, file.filename, file.file)
     try:
         job = pipeline.queue_import(kluis, actor, path, options, now)
     except Exception:

@@ -205,7 +205,7 @@ def _layout(plan: Plan) -> _Layout:
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     """``COLUMN=FIELD`` options as a mapping from header key to target."""
     mapping: dict[str, str] = {}
-    allowed = {*BY_NAME, *ATTRIBUTES, IGNORE, "consent"}
+    allowed = set(MAP_TARGETS)
     for pair in pairs:
         column, sep, target = pair.partition("=")
         target = target.strip()
@@ -218,6 +218,23 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
             )
         mapping[header_key(column)] = target
     return mapping
+
+
+def proposed_target(header: str, mapping: Mapping[str, str]) -> str | None:
+    """What a column feeds: the mapping given for it, else the field its header names (in
+    English, Dutch or a synonym), else ``consent`` when it looks like consent; None when Kluis
+    does not recognise it (the import is refused until it is mapped)."""
+    key = header_key(header)
+    if not key:
+        return None
+    target = mapping.get(key) or KNOWN_HEADERS.get(key)
+    if target is None and is_consent_header(header):
+        return "consent"
+    return target
+
+
+MAP_TARGETS: tuple[str, ...] = (*BY_NAME, *ATTRIBUTES, "consent", IGNORE)
+"""Everything a column may be mapped to (``--map COLUMN=FIELD``)."""
 
 
 def plan_columns(
@@ -243,9 +260,7 @@ def plan_columns(
             if header:
                 unknown.append(header)
             continue
-        target = mapping.get(key) or KNOWN_HEADERS.get(key)
-        if target is None and is_consent_header(header):
-            target = "consent"
+        target = proposed_target(header, mapping)
         if target is None:
             unknown.append(header)
             continue
