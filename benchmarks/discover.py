@@ -9,14 +9,17 @@ phone number and full name, and by ``grep -F -c -i`` (C locale) for the same thr
 as fixed strings, A B A B in the same run (``harness.alternate``): grep is the fair floor of
 "read the file once and look for these strings", though it neither normalises phone notations
 nor folds accents nor reports which identifier matched. The file is read once before timing so
-both read it from the page cache. Both report the same planted lines.
+both read it from the page cache. Both report the same planted lines. The goal is judged on CPU
+time (the scan is one thread), since a shared machine's wall clock measures the other load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -106,8 +109,9 @@ def main() -> None:
                 pass
         comparison = alternate(args.pairs, lambda _: _grep(path), lambda _: _kluis(path))
     megabytes = size / 1e6
-    ours = megabytes / comparison.median("kluis")
-    cpu = megabytes / min(pair[1].cpu for pair in comparison.pairs)
+    wall = megabytes / comparison.median("kluis")
+    # the scan is one thread: MB per CPU second is its speed on one core, whatever the load
+    cpu = megabytes / statistics.median(pair[1].cpu for pair in comparison.pairs)
     print(
         f"  {megabytes:.0f} MB, person planted {planted} times; lines found: kluis "
         f"{sorted(set(_OUR_COUNTS))}, grep {sorted(set(_GREP_COUNTS))}",
@@ -117,9 +121,10 @@ def main() -> None:
         Result(
             "discover: CSV search",
             ">= 100 MB/s on one core",
-            f"{ours:.0f} MB/s wall ({cpu:.0f} MB/s CPU best) over {megabytes:.0f} MB",
+            f"{cpu:.0f} MB/s of one core's CPU time ({wall:.0f} MB/s wall at load "
+            f"{os.getloadavg()[0]:.1f}) over {megabytes:.0f} MB",
             f"speed vs grep -F -c -i: {comparison.summary()}",
-            ours >= 100 and set(_OUR_COUNTS) == {planted},
+            cpu >= 100 and set(_OUR_COUNTS) == {planted},
         )
     )
 
