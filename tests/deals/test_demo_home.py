@@ -12,6 +12,7 @@ from kluis.deals import catalogue, home, service
 from kluis.deals.demo import demo_deals
 from kluis.runtime import Kluis
 from kluis.transfer import demo
+from kluis.ui.staff import environment
 
 
 def test_the_demo_has_deals_in_every_stage(kluis: Kluis) -> None:
@@ -37,3 +38,6 @@ def test_my_open_deals(kluis: Kluis) -> None:
     assert section is not None
     assert section.key == "deals"
     assert [d.id for d in section.values["deals"]] == [mine]
+    assert section.values["amounts"] == {mine: "€ 1.250,50"}
+    page = environment("nl").get_template(section.template).render(**section.values)
+    assert "€ 1.250,50" in page
