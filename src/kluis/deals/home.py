@@ -6,7 +6,7 @@ from datetime import datetime
 
 from kluis.auth.home import HomeSection
 from kluis.auth.sessions import Session
-from kluis.deals import repository, service
+from kluis.deals import formats, repository, service
 from kluis.runtime import Kluis
 from kluis.ui.vocabulary import N_
 
@@ -24,5 +24,8 @@ def my_open_deals(k: Kluis, session: Session, now: datetime) -> HomeSection | No
         key="deals",
         title=N_("My open deals"),
         template="staff/home/_deals.html",
-        values={"deals": found},
+        values={
+            "deals": found,
+            "amounts": {d.id: formats.money(d.value, d.currency, session.language) for d in found},
+        },
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -98,7 +99,7 @@ def list_page(
     rows, total = service.list_deals(
         k, session.actor, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
-    query = "&".join(f"{n}={v}" for n, v in asked.items() if v)
+    query = urlencode({n: v for n, v in asked.items() if v})
     return staff.render(
         k,
         request,

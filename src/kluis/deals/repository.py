@@ -105,15 +105,8 @@ class Filters:
     open_only: bool = False
 
 
-def _cents(column: Any) -> ColumnElement[int]:
+def cents_of(column: Any) -> ColumnElement[int]:
     return cast(func.round(column * 100), BigInteger)
-
-
-def month(conn: Connection, column: Any) -> ColumnElement[str]:
-    """``YYYY-MM`` of a date or time column, in the backend's own words."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
 
 
 def insert_pipeline(conn: Connection, key: str, name_en: str, name_nl: str, now: datetime) -> int:
@@ -278,16 +271,6 @@ def stream_deals(conn: Connection, filters: Filters, page: int = 1000) -> Iterat
         after = rows[-1].id
 
 
-def board_sums(conn: Connection, pipeline_id: int) -> list[tuple[int, str, int, int]]:
-    """(stage id, currency, count, cents) of every deal of the pipeline."""
-    rows = conn.execute(
-        select(D.c.stage_id, D.c.currency, func.count(), func.sum(_cents(D.c.value)))
-        .where(D.c.pipeline_id == pipeline_id)
-        .group_by(D.c.stage_id, D.c.currency)
-    )
-    return [(int(s), str(c), int(n), int(v or 0)) for s, c, n, v in rows]
-
-
 def board_cards(conn: Connection, stage_id: int, limit: int) -> list[DealRow]:
     """The first ``limit`` deals of a stage, soonest expected close first (undated last): the
     dated ones as a range of ``ix_deals_stage_close``, then the undated ones if room is left
@@ -305,52 +288,6 @@ def board_cards(conn: Connection, stage_id: int, limit: int) -> list[DealRow]:
             dated.where(D.c.expected_close.is_(None)).order_by(D.c.id).limit(limit - len(rows))
         ).all()
     return [DealRow(*row) for row in rows]
-
-
-def open_groups(conn: Connection, pipeline_id: int | None) -> list[rules.OpenGroup]:
-    """Open deals summed per month of expected close, owner and currency. The store groups by
-    the close date itself, walking ``ix_deals_forecast`` in its order (no sort, no date
-    function per row); the days are folded into months here."""
-    cents = _cents(D.c.value)
-    query = (
-        select(
-            D.c.expected_close,
-            D.c.owner_id,
-            D.c.currency,
-            func.count(),
-            func.sum(cents),
-            func.sum(cents * D.c.probability),
-        )
-        .where(D.c.won_at.is_(None), D.c.lost_at.is_(None))
-        .group_by(D.c.expected_close, D.c.owner_id, D.c.currency)
-    )
-    if pipeline_id is not None:
-        query = query.where(D.c.pipeline_id == pipeline_id)
-    return [
-        rules.OpenGroup(rules.month_of(day), o, c, int(n), int(v or 0), int(w or 0))
-        for day, o, c, n, v, w in conn.execute(query)
-    ]
-
-
-def closed_groups(conn: Connection, pipeline_id: int | None) -> list[rules.ClosedGroup]:
-    """Won and lost deals summed per month of closing, currency and lost reason."""
-    found: list[rules.ClosedGroup] = []
-    for kind, at in ((rules.StageKind.WON, D.c.won_at), (rules.StageKind.LOST, D.c.lost_at)):
-        closed = month(conn, at).label("month")
-        query = (
-            select(closed, D.c.lost_reason, D.c.currency, func.count(), func.sum(_cents(D.c.value)))
-            .where(at.is_not(None))
-            .group_by(closed, D.c.lost_reason, D.c.currency)
-        )
-        if pipeline_id is not None:
-            query = query.where(D.c.pipeline_id == pipeline_id)
-        found.extend(
-            rules.ClosedGroup(
-                m, kind, r if kind is rules.StageKind.LOST else None, c, int(n), int(v or 0)
-            )
-            for m, r, c, n, v in conn.execute(query)
-        )
-    return found
 
 
 def insert_change(

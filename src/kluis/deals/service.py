@@ -20,7 +20,7 @@ from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.deal_events import DealChanged, DealCreated, DealMoved
 from kluis.contacts import people as contacts_people
-from kluis.deals import repository, rules
+from kluis.deals import repository, rules, sums
 from kluis.deals.repository import DealRow, Filters
 from kluis.errors import InvalidField, NotFound, PermissionDenied
 from kluis.runtime import Kluis
@@ -313,7 +313,7 @@ def board(k: Kluis, actor: Actor, pipeline_id: int, *, per_stage: int = BOARD_CA
         if found is None:
             raise NotFound(f"there is no pipeline {pipeline_id}", field="pipeline")
         stages = repository.stages(conn, pipeline_id)
-        columns = rules.columns(stages, repository.board_sums(conn, pipeline_id))
+        columns = rules.columns(stages, sums.board_sums(conn, pipeline_id))
         cards = {
             c.stage.id: repository.board_cards(conn, c.stage.id, per_stage) if c.count else []
             for c in columns
@@ -333,8 +333,8 @@ def forecast(k: Kluis, actor: Actor, pipeline_id: int | None = None) -> Forecast
     per month, with the reasons."""
     may_read(actor)
     with k.engine.connect() as conn:
-        open_groups = repository.open_groups(conn, pipeline_id)
-        closed = repository.closed_groups(conn, pipeline_id)
+        open_groups = sums.open_groups(conn, pipeline_id)
+        closed = sums.closed_groups(conn, pipeline_id)
         owners: dict[int | None, str] = dict(repository.users(conn))
     return ForecastView(rules.forecast(open_groups), rules.outcomes(closed), owners)
 
