@@ -4,12 +4,12 @@ people named, audited per person with ``via`` ``cli``."""
 from __future__ import annotations
 
 from cli_helpers import ok, ok_json, refused
-from conftest import NOW, SALES
+from conftest import ADMIN, NOW, SALES
 from factories import add_person
 from kluis.actors import SYSTEM
 from kluis.audit import service as audit
 from kluis.auth import service as users
-from kluis.contacts import people
+from kluis.contacts import companies, listing, people
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 
@@ -31,3 +31,19 @@ def test_assign_and_clear_an_owner(kluis_env: Settings, kluis: Kluis) -> None:
     assert cleared.stdout.strip() == "1 changed"
     unknown = ("--owner", "x@example.com", "--purpose", "customer_service")
     assert "x@example.com" in refused("contacts", "assign", ids[0], *unknown, field="email")
+
+
+def test_the_demo_gives_its_people_and_companies_to_the_staff_in_turn(
+    kluis_env: Settings, kluis: Kluis
+) -> None:
+    staff = {
+        users.create_user(kluis.engine, SYSTEM, f"{name}@example.com", "sales", NOW)[0].id
+        for name in ("sanne", "joris")
+    }
+    assert ok_json("demo", "--people", "10")["people"] == 10
+    mine = listing.list_people(
+        kluis, ADMIN, "privacy_requests", NOW, listing.ListFilters(), limit=50
+    )
+    assert {p.owner_id for p in mine.items} == staff
+    listed, _ = companies.list_companies(kluis)
+    assert {c.owner_id for c in listed} == staff

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from kluis.actors import Actor
+from kluis.auth import service as users
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent
@@ -73,9 +74,17 @@ def populate(
     consent_catalogue.load_default_topics(k, now)
     rng = random.Random(count)  # noqa: S311 (invented data, not security)
     run = secrets.token_hex(3)
+    # the staff there are own the people and companies in turn (none: they stay unowned)
+    staff: list[int | None] = [u.id for u in users.list_users(k.engine) if u.active] or [None]
     company_ids = [
-        companies.create_company(k, actor, {"name": name, "city": city, "country": "NL"}, now).id
-        for name, city in COMPANIES
+        companies.create_company(
+            k,
+            actor,
+            {"name": name, "city": city, "country": "NL"},
+            now,
+            owner_id=staff[n % len(staff)],
+        ).id
+        for n, (name, city) in enumerate(COMPANIES)
     ]
     notice = consent_catalogue.add_notice(
         k, actor, "nl", NOTICE, now, covers=[("email", "newsletter")]
@@ -108,6 +117,7 @@ def populate(
                 fields=fields,
                 language=rng.choice(("nl", "nl", "en")),
                 company_id=rng.choice(company_ids) if rng.random() < 0.3 else None,
+                owner_id=staff[n % len(staff)],
             )
         )
     ids = collect.create_people(k, actor, people, now, source="demo")
