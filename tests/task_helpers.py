@@ -1,0 +1,20 @@
+"""Staff users as actors for task tests: tasks need users that exist (assignees)."""
+
+from __future__ import annotations
+
+from conftest import NOW
+from kluis.actors import SYSTEM, Actor, Role
+from kluis.auth import service as auth
+from kluis.errors import NotFound
+from kluis.runtime import Kluis
+from staff_helpers import PASSWORD
+
+
+def staff(kluis: Kluis, role: str, email: str | None = None) -> Actor:
+    """A staff user with ``role`` as an actor (made on first use)."""
+    address = email or f"{role}@example.com"
+    try:
+        user = auth.find_user(kluis.engine, address)
+    except NotFound:
+        user, _ = auth.create_user(kluis.engine, SYSTEM, address, role, NOW, password=PASSWORD)
+    return Actor(ref=f"user:{user.id}", role=Role(role), user_id=user.id)
