@@ -74,6 +74,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "contacts",
+        home_panels=("kluis.contacts.home:home_panel",),
         api=("kluis.contacts.routes:router", "kluis.contacts.routes:companies"),
         staff_pages=("kluis.contacts.pages:router", "kluis.contacts.companies_pages:router"),
         cli=(
@@ -104,6 +105,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "consent",
         person_panels=("kluis.consent.panels:person_panel",),
+        home_panels=("kluis.consent.home:home_panel",),
         api=(
             "kluis.consent.routes:router",
             "kluis.consent.catalogue_routes:notices",
@@ -175,6 +177,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "compliance",
+        home_panels=("kluis.compliance.home:home_panel",),
         api=("kluis.compliance.routes:router",),
         staff_pages=("kluis.compliance.staff_pages:router",),
         public_pages=("kluis.compliance.pages:router",),
@@ -204,6 +207,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "requests",
+        home_panels=("kluis.requests.home:home_panel",),
         api=("kluis.requests.routes:router", "kluis.requests.export_routes:router"),
         staff_pages=("kluis.requests.pages:router",),
         cli=(
@@ -243,6 +247,22 @@ SLICES: tuple[Slice, ...] = (
                 "holds",
                 "Legal holds (Art. 17(3)(e)): keep a person's data while a claim runs.",
                 ("kluis.retention.cli:holds_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "tasks",
+        api=("kluis.tasks.routes:router",),
+        staff_pages=("kluis.tasks.pages:router",),
+        person_panels=("kluis.tasks.panels:person_panel",),
+        home_panels=("kluis.tasks.home:home_panel",),
+        jobs=("kluis.tasks.jobs:daily_reminders",),
+        demo=("kluis.tasks.demo:demo_part",),
+        cli=(
+            Group(
+                "tasks",
+                "Tasks and reminders: add, list, done, reopen.",
+                ("kluis.tasks.cli:tasks_app",),
             ),
         ),
     ),

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from kluis.actors import Actor
+from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.task_events import TaskRemindersChosen, TasksListed, TasksRead
 from kluis.contacts import people as contacts
-from kluis.errors import InvalidField
+from kluis.errors import InvalidField, PermissionDenied
 from kluis.runtime import Kluis
 from kluis.tasks import access, repository, rules
 from kluis.tasks.access import TaskView
@@ -54,10 +54,20 @@ def mine(k: Kluis, actor: Actor, now: datetime, *, via: str = "mine") -> list[Ta
     """The actor's open tasks (and those done in the last day), earliest first."""
     if actor.user_id is None:
         raise InvalidField("only a staff user has tasks of their own", field="assignee")
+    return assigned(k, actor, actor.user_id, now, via=via)
+
+
+def assigned(
+    k: Kluis, actor: Actor, user_id: int, now: datetime, *, via: str = "mine"
+) -> list[TaskView]:
+    """A user's open tasks (and those done in the last day): the user's own, or anyone's for
+    an admin or the privacy officer (``kluis tasks list --for``)."""
+    if user_id != actor.user_id and actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer lists a colleague's tasks")
     with k.engine.begin() as conn:
-        rows = repository.of_assignee(conn, actor.user_id, done_since=now - DONE_SHOWN)
+        rows = repository.of_assignee(conn, user_id, done_since=now - DONE_SHOWN)
         views, events = _views(k, conn, actor, rows, now, via)
-        audit.record(conn, actor.ref, now, [TasksListed(actor.user_id, len(views), via), *events])
+        audit.record(conn, actor.ref, now, [TasksListed(user_id, len(views), via), *events])
     return views
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import Connection
 from kluis.actors import Actor, Role, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.task_events import TaskChanged, TaskCreated, TaskDeleted, TaskDone
-from kluis.contacts import companies
 from kluis.contacts import people as contacts
+from kluis.contacts import repository as contacts_repo
 from kluis.errors import Conflict, InvalidField, NotFound, PurposeRefused
 from kluis.ids import new_person_ids
 from kluis.runtime import Kluis
@@ -70,21 +70,22 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
     priority = rules.parse_priority(new.priority)
     due_on = rules.parse_due_on(new.due_on)
     due_time = rules.parse_due_time(new.due_time)
-    rules.check_link(new.person_id, new.purpose_key)
+    person_id, purpose_key = new.person_id or None, new.purpose_key or None
+    rules.check_link(person_id, purpose_key)
     assignee = _assignee(conn, actor, new.assignee_id)
-    if new.company_id is not None:
-        companies.get_company(k, new.company_id)
+    if new.company_id is not None and contacts_repo.missing_companies(conn, [new.company_id]):
+        raise NotFound(f"there is no company {new.company_id}", field="company_id")
     task_id = new_person_ids(1)[0]
     words: dict[str, Any] = {"title": title, "notes": notes}
-    if new.person_id is not None and new.purpose_key is not None:
-        purpose = contacts.reach(k, conn, actor, new.person_id, new.purpose_key)
+    if person_id is not None and purpose_key is not None:
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         if not holds_purpose(Role(assignee.role), purpose.roles):
             raise PurposeRefused(
                 f"the assignee's role ({assignee.role}) does not hold purpose "
                 f"{purpose.key!r}; give the task to a colleague who works under it",
                 field="assignee",
             )
-        words = _sealed(k, task_id, new.person_id, title, notes)
+        words = _sealed(k, task_id, person_id, title, notes)
     return {
         "id": task_id,
         **words,
@@ -97,10 +98,10 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
         "updated_at": now,
         "done_at": None,
         "done_by": None,
-        "person_id": new.person_id,
-        "purpose_key": new.purpose_key,
+        "person_id": person_id,
+        "purpose_key": purpose_key,
         "company_id": new.company_id,
-        "activity_id": new.activity_id,
+        "activity_id": new.activity_id or None,
     }
 
 
