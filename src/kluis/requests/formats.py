@@ -84,6 +84,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "permissions", item, {k: v for k, v in p.items() if k not in ("channel", "topic")}
     for m in package.get("messages") or []:
         yield "messages", str(m.get("id", "")), {k: v for k, v in m.items() if k != "id"}
+    for t in package.get("tasks") or []:
+        yield "tasks", str(t.get("id", "")), {k: v for k, v in t.items() if k != "id"}
     for e in package.get("audit") or []:
         yield "audit", str(e.get("seq", "")), {k: v for k, v in e.items() if k != "seq"}
 

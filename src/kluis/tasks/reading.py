@@ -112,3 +112,34 @@ def set_reminders(k: Kluis, actor: Actor, on: bool, now: datetime) -> None:
     with k.engine.begin() as conn:
         repository.set_reminders(conn, actor.user_id, on)
         audit.record(conn, actor.ref, now, [TaskRemindersChosen(actor.user_id, on)])
+
+
+def for_the_person(
+    k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Every task about the person, whatever its purpose, titles opened, for their own access
+    and portability package (Art. 15(1), 20): read under ``purpose_key`` (answering privacy
+    requests), audited as ``task.read`` with ``via`` ``export``. Who the tasks were given to is
+    staff's data and stays out."""
+    with k.engine.begin() as conn:
+        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+        rows = repository.of_people(conn, [person_id])
+        views = [access.view(k, row, "", True, now) for row in rows]
+        audit.record(
+            conn, actor.ref, now, [TasksRead(person_id, purpose.key, len(views), "export")]
+        )
+    views.sort(key=lambda v: (v.created_at, v.id))
+    return [
+        {
+            "id": v.id,
+            "title": v.title,
+            "notes": v.notes,
+            "purpose": v.purpose_key,
+            "due_on": v.due_on.isoformat(),
+            "due_time": v.due_time.strftime("%H:%M") if v.due_time else None,
+            "priority": v.priority,
+            "created_at": v.created_at.isoformat(),
+            "done_at": v.done_at.isoformat() if v.done_at else None,
+        }
+        for v in views
+    ]
