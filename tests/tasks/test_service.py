@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from conftest import NOW
 from factories import add_person
+from kluis.actors import Actor, Role
 from kluis.audit import service as audit_service
 from kluis.audit.tables import AuditRow as AuditEntry
 from kluis.contacts import erasure
@@ -221,3 +222,29 @@ def test_reminder_choice_is_the_users_own_and_audited(kluis: Kluis) -> None:
     reading.set_reminders(kluis, sales, True, NOW)
     assert reading.reminders_on(kluis, sales)
     assert ("task.reminders_chosen", None, None) in [e[:3] for e in _audit(kluis)]
+
+
+def test_a_role_that_lost_the_purpose_sees_its_task_hidden_and_can_still_tick_it(
+    kluis: Kluis,
+) -> None:
+    marketing, admin = staff(kluis, "marketing"), staff(kluis, "admin")
+    person = add_person(kluis, admin, NOW, purposes=("email_marketing",), phone=None)
+    task_id = service.add(
+        kluis,
+        admin,
+        NewTask(
+            "Ask Fenna1 about the newsletter",
+            TODAY,
+            person_id=person,
+            purpose_key="email_marketing",
+            assignee_id=marketing.user_id,
+        ),
+        NOW,
+    )
+    moved = Actor(ref=marketing.ref, role=Role.SERVICE, user_id=marketing.user_id)
+    [view] = reading.mine(kluis, moved, NOW)
+    assert (view.id, view.hidden, view.title) == (task_id, True, None)
+    with pytest.raises(PurposeRefused):
+        service.edit(kluis, moved, task_id, {"title": "x"}, NOW)
+    service.complete(kluis, moved, task_id, NOW)
+    assert not any(e[1] == person and e[0] == "task.read" and "mine" in e[3] for e in _audit(kluis))
