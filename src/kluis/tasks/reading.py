@@ -15,7 +15,7 @@ from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.task_events import TaskRemindersChosen, TasksListed, TasksRead
 from kluis.contacts import people as contacts
-from kluis.errors import InvalidField, PermissionDenied
+from kluis.errors import InvalidField, KluisError, PermissionDenied
 from kluis.runtime import Kluis
 from kluis.tasks import access, repository, rules
 from kluis.tasks.access import TaskView
@@ -24,23 +24,39 @@ DONE_SHOWN = timedelta(days=1)
 """How long a done task stays on "My tasks" (struck through), so a mistaken tick can be undone."""
 
 
+def _reached(
+    k: Kluis, conn: Connection, actor: Actor, rows: list[Row[Any]]
+) -> set[tuple[str, str]]:
+    """The (person, purpose) pairs of ``rows`` the actor reaches (``contacts.people.reach``),
+    checked once per purpose for all its people (one read of them, not one per task)."""
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        if row.person_id is not None:
+            wanted.setdefault(row.purpose_key, []).append(row.person_id)
+    reached: set[tuple[str, str]] = set()
+    for key, ids in wanted.items():
+        try:
+            purpose = contacts.purpose_for(conn, actor, key)
+        except KluisError:
+            continue
+        visible, _hidden = contacts.views_of(k, conn, purpose, list(dict.fromkeys(ids)))
+        reached.update((v.id, key) for v in visible)
+    return reached
+
+
 def _views(
     k: Kluis, conn: Connection, actor: Actor, rows: list[Row[Any]], now: datetime, via: str
 ) -> tuple[list[TaskView], list[AuditEvent]]:
     names = {u.id: u.email for u in repository.users(conn, (r.assignee_id for r in rows)).values()}
-    reached: dict[tuple[str, str], bool] = {}
+    reached = _reached(k, conn, actor, rows)
     opened: Counter[tuple[str, str]] = Counter()
     views = []
     for row in rows:
         key = (row.person_id, row.purpose_key)
-        if row.person_id is not None:
-            if key not in reached:
-                reached[key] = access.reaches(k, conn, actor, row)
-            if reached[key]:
-                opened[key] += 1
-        views.append(
-            access.view(k, row, names.get(row.assignee_id, ""), reached.get(key, True), now)
-        )
+        may_open = row.person_id is None or key in reached
+        if row.person_id is not None and may_open:
+            opened[key] += 1
+        views.append(access.view(k, row, names.get(row.assignee_id, ""), may_open, now))
     views.sort(
         key=lambda v: (v.done_at is not None, rules.sort_key(v.due_on, v.due_time, v.priority))
     )
