@@ -37,6 +37,7 @@ METHODS = [
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),
     ("**/panels.py", "python"),
+    ("**/home.py", "python"),
     ("contacts/page_parts.py", "python"),
     ("contacts/person_forms.py", "python"),
     # refusals a page shows, marked N_

@@ -25,11 +25,21 @@ class Site:
     app: FastAPI
 
 
-def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> None:
+def sign_in(
+    page: Page,
+    email: str = ADMIN_EMAIL,
+    password: str = PASSWORD,
+    then: str | None = "/app/contacts",
+) -> None:
+    """Sign in; signing in lands on the home page, and ``then`` goes on from there as a
+    person clicks on in the menu (the contacts list, where most of these tests start)."""
     page.goto("/app/sign-in")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    if then is not None and page.url.endswith("/app/"):
+        page.goto(then)
 
 
 def work_for(page: Page, purpose_name: str) -> None:

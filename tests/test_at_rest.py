@@ -13,7 +13,9 @@ from kluis.activities import service as activities
 from kluis.activities.rules import Draft
 from kluis.contacts import erasure, people
 from kluis.runtime import Kluis
+from kluis.tasks import service as tasks
 from pgserver import PostgresServer
+from task_helpers import staff
 
 PEOPLE = [
     {
@@ -72,6 +74,18 @@ def _fill(kluis: Kluis) -> list[str]:
         people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     people.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")
     people.search_people(kluis, ADMIN, "customer_service", NOW, text="+31 6 98765432")
+    tasks.add(
+        kluis,
+        staff(kluis, "admin"),
+        tasks.NewTask(
+            "Bel Wubbina over de Zonnebloemstraat",
+            NOW.date(),
+            notes="Hendrikje Kwakkelstein belt na de lunch",
+            person_id=ids[0],
+            purpose_key="customer_service",
+        ),
+        NOW,
+    )
     return ids
 
 

@@ -287,6 +287,11 @@ STAFF_PAGES = (
     "/app/admin/users",
     "/app/admin/notices",
     "/app/admin/imports",
+    "/app/",
+    "/app/tasks",
+    "/app/tasks/new",
+    "/app/tasks/new?person_id={person}",
+    "/app/tasks/{task}",
 )
 
 
@@ -324,11 +329,23 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         activities_rules.Draft(type="call", subject="Terugbelverzoek", company_id=company),
         NOW,
     )
+    task = api.post(
+        "/api/v1/tasks",
+        json={
+            "title": "Bel Fenna terug over de factuur",
+            "due_on": "2026-03-13",
+            "person_id": person,
+            "purpose": "customer_service",
+            "assignee": "admin@example.com",
+        },
+    )
+    assert task.status_code == 201, task.text
     ids = {
         "request": made.json()["id"],
         "company": company,
         "campaign": campaign,
         "activity": activity,
+        "task": task.json()["id"],
     }
     for path in STAFF_PAGES:
         seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
@@ -357,6 +374,8 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         refused = client.post("/app/contacts/new", data=bad | {"phone": ""} | change)
         seen.page(f"new person, {what}", refused, 422)
     _admin_pages(client, csrf, seen)
+    no_day = {"csrf": csrf, "title": "Offerte sturen", "due_on": "", "priority": "normal"}
+    seen.page("new task, no day", client.post("/app/tasks/new", data=no_day), 422)
     seen.check()
 
 

@@ -15,6 +15,7 @@ from kluis.purposes import tables as purposes_tables
 from kluis.register import tables as register_tables
 from kluis.requests import tables as requests_tables
 from kluis.retention import tables as retention_tables
+from kluis.tasks import tables as tasks_tables
 from kluis.transfer import tables as transfer_tables
 from kluis.ui import tables as ui_tables
 from kluis.vault import tables as vault_tables
@@ -34,6 +35,7 @@ __all__ = [
     "register_tables",
     "requests_tables",
     "retention_tables",
+    "tasks_tables",
     "transfer_tables",
     "ui_tables",
     "vault_tables",

@@ -18,6 +18,7 @@ import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -321,3 +322,29 @@ class Settings(BaseSettings):
         "one is refused with a clear message before it is read. `kluis contacts import` has "
         "no limit.",
     )
+
+    # --- tasks ---
+    time_zone: str = Field(
+        default="Europe/Amsterdam",
+        description="The organisation's time zone (IANA name): when a task's day begins and "
+        "ends (overdue, today, this week) and when the daily task reminder goes out.",
+    )
+    task_reminder_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="The hour of the day (in `time_zone`) from which the daily task reminder "
+        "mail goes to staff who asked for it; 0-23.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        """An unknown zone would fail at the first task list, not at start: refuse it here."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (such as Europe/Amsterdam)"
+            ) from None
+        return value

@@ -76,6 +76,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "contacts",
+        home_panels=("kluis.contacts.home:home_panel",),
         api=("kluis.contacts.routes:router", "kluis.contacts.routes:companies"),
         staff_pages=("kluis.contacts.pages:router", "kluis.contacts.companies_pages:router"),
         cli=(
@@ -107,6 +108,7 @@ SLICES: tuple[Slice, ...] = (
         "consent",
         person_panels=("kluis.consent.panels:person_panel",),
         timeline=("kluis.consent.timeline:source",),
+        home_panels=("kluis.consent.home:home_panel",),
         api=(
             "kluis.consent.routes:router",
             "kluis.consent.catalogue_routes:notices",
@@ -180,6 +182,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "compliance",
+        home_panels=("kluis.compliance.home:home_panel",),
         api=("kluis.compliance.routes:router",),
         staff_pages=("kluis.compliance.staff_pages:router",),
         public_pages=("kluis.compliance.pages:router",),
@@ -209,6 +212,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "requests",
+        home_panels=("kluis.requests.home:home_panel",),
         api=("kluis.requests.routes:router", "kluis.requests.export_routes:router"),
         timeline=("kluis.requests.timeline:source",),
         staff_pages=("kluis.requests.pages:router",),
@@ -294,6 +298,22 @@ SLICES: tuple[Slice, ...] = (
                 "Activities: calls, meetings, e-mails, notes and visits logged about a person "
                 "under a purpose.",
                 ("kluis.activities.cli:activities_app",),
+            ),
+        ),
+    ),
+    Slice(
+        "tasks",
+        api=("kluis.tasks.routes:router",),
+        staff_pages=("kluis.tasks.pages:router",),
+        person_panels=("kluis.tasks.panels:person_panel",),
+        home_panels=("kluis.tasks.home:home_panel",),
+        jobs=("kluis.tasks.jobs:daily_reminders",),
+        demo=("kluis.tasks.demo:demo_part",),
+        cli=(
+            Group(
+                "tasks",
+                "Tasks and reminders: add, list, done, reopen.",
+                ("kluis.tasks.cli:tasks_app",),
             ),
         ),
     ),

@@ -234,6 +234,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "messages",
         "activities",
         "deals",
+        "tasks",
         "audit",
     }
     assert package["controller"] == {"name": kluis.settings.organisation_name}

@@ -11,6 +11,7 @@ from kluis.audit import (
     people_events,
     request_events,
     system_events,
+    task_events,
     user_events,
 )
 from kluis.audit.events import AuditEvent
@@ -25,6 +26,7 @@ AREAS = (
     activity_events,
     owner_events,
     user_events,
+    task_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

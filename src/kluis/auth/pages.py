@@ -17,6 +17,10 @@ router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response
 
 MAX_FORM_BYTES = 4096
 
+HOME_ORDER = ("tasks", "activities", "requests", "findings", "people", "consents")
+"""The home page's sections by key, what one does today first; others follow in registry
+order."""
+
 
 def _sign_in_page(
     k: KluisDep, request: Request, *, error: str | None = None, email: str = "", code: bool = False
@@ -79,7 +83,7 @@ async def sign_in(request: Request, k: KluisDep, now: NowDep) -> Response:
             ),
             email=email,
         )
-    target = f"{PREFIX}/password" if session.must_change_password else f"{PREFIX}/contacts"
+    target = f"{PREFIX}/password" if session.must_change_password else f"{PREFIX}/"
     response = staff.redirect(target)
     response.set_cookie(
         COOKIE,
@@ -102,10 +106,32 @@ async def sign_out(request: Request, k: KluisDep, session: SessionDep) -> Respon
 
 
 @router.get("")
-@router.get("/")
-def home(session: SessionDep) -> Response:
+def home_without_slash(session: SessionDep) -> Response:
     del session
-    return staff.redirect(f"{PREFIX}/contacts")
+    return staff.redirect(f"{PREFIX}/")
+
+
+@router.get("/")
+def home(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> HTMLResponse:
+    """The home page after sign-in: the sections the slices offer (``auth.home``), each given
+    the session and reading through its own services, so purpose-bound and audited; a section
+    with nothing for this user or role is left out."""
+    sections = sorted(
+        (
+            section
+            for panel in getattr(request.app.state, "home_panels", ())
+            if (section := panel(k, session, now)) is not None
+        ),
+        key=lambda s: HOME_ORDER.index(s.key) if s.key in HOME_ORDER else len(HOME_ORDER),
+    )
+    return staff.render(
+        k,
+        request,
+        "staff/home.html",
+        session,
+        staff.gettext(session.language, "Home"),
+        sections=sections,
+    )
 
 
 @router.post("/language")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -31,6 +31,9 @@ class User(DataBase):
     """The TOTP secret (RFC 6238), sealed with a key derived from the master key; None when the
     user has no second factor."""
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    task_reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the user gets the daily mail of their open tasks due (``tasks.reminders``): staff
+    mail, asked for on their own tasks page."""
 
 
 class ApiToken(DataBase):

@@ -52,6 +52,7 @@ from kluis.requests.formats import (
 )
 from kluis.requests.portable import import_portable
 from kluis.runtime import Kluis
+from kluis.tasks import reading as tasks
 
 __all__ = [
     "FORMATS",
@@ -374,6 +375,7 @@ def access_package(
                 )
             )
         ],
+        "tasks": tasks.for_the_person(k, actor, person_id, k.settings.privacy_purpose, now),
         "audit": [_audit_entry(e) for e in entries],
     }
     with k.engine.begin() as conn:

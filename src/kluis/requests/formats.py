@@ -91,6 +91,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "deals", str(d.get("id", "")), {k: v for k, v in d.items() if k != "id"}
     for a in package.get("activities") or []:
         yield "activities", str(a.get("id", "")), {k: v for k, v in a.items() if k != "id"}
+    for t in package.get("tasks") or []:
+        yield "tasks", str(t.get("id", "")), {k: v for k, v in t.items() if k != "id"}
     for e in package.get("audit") or []:
         yield "audit", str(e.get("seq", "")), {k: v for k, v in e.items() if k != "seq"}
 
