@@ -36,7 +36,7 @@ def test_the_section_lists_my_recent_and_upcoming_activities_only(kluis: Kluis) 
     assert (section.key, section.template) == ("activities", "staff/home/_activities.html")
     assert [a.id for a in section.values["recent"]] == [past]
     assert [a.id for a in section.values["upcoming"]] == [planned]
-    html = staff.environment("nl").get_template(section.template).render(values=section.values)
+    html = staff.environment("nl").get_template(section.template).render(section=section)
     assert "Gepland" in html
     assert f"/app/activities/{planned}" in html
 

@@ -39,5 +39,5 @@ def test_my_open_deals(kluis: Kluis) -> None:
     assert section.key == "deals"
     assert [d.id for d in section.values["deals"]] == [mine]
     assert section.values["amounts"] == {mine: "€ 1.250,50"}
-    page = environment("nl").get_template(section.template).render(**section.values)
+    page = environment("nl").get_template(section.template).render(section=section)
     assert "€ 1.250,50" in page

@@ -5,8 +5,8 @@ from __future__ import annotations
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.activities import reads as activity_reads
 from kluis.runtime import Kluis
-from kluis.tasks import hooks
 
 
 def test_a_task_for_a_colleague_is_on_their_list_and_not_mine(kluis: Kluis) -> None:
@@ -97,7 +97,7 @@ def test_refusals_name_the_field(kluis: Kluis) -> None:
     )
 
 
-def test_completing_with_an_activity_needs_the_activities_slice(kluis: Kluis) -> None:
+def test_completing_can_log_the_activity_in_one_step(kluis: Kluis) -> None:
     sales = client_for(kluis, "sales")
     person = add_person(kluis, ADMIN, NOW)
     task = sales.post(
@@ -109,31 +109,26 @@ def test_completing_with_an_activity_needs_the_activities_slice(kluis: Kluis) ->
             "purpose": "customer_service",
         },
     ).json()
-    hooks.clear()
-    assert_problem(
-        sales.post(f"/api/v1/tasks/{task['id']}/done", json={"log_activity": "call"}),
-        409,
-        field="log_activity",
-    )
-    logged: list[hooks.ActivityFromTask] = []
-
-    def log(_k: object, _actor: object, what: hooks.ActivityFromTask, _now: object) -> str:
-        logged.append(what)
-        return "activity-1"
-
-    hooks.register_activity_logger(log)
-    try:
-        done = sales.post(
-            f"/api/v1/tasks/{task['id']}/done", json={"log_activity": "call", "body": "Agreed"}
-        ).json()
-    finally:
-        hooks.clear()
-    assert done["activity_logged"] == "activity-1"
-    [what] = logged
-    assert (what.person_id, what.purpose_key, what.kind, what.subject, what.body) == (
-        person,
-        "customer_service",
+    done = sales.post(
+        f"/api/v1/tasks/{task['id']}/done", json={"log_activity": "call", "body": "Agreed"}
+    ).json()
+    [logged] = activity_reads.of_person(kluis, ADMIN, person, "customer_service", NOW)
+    assert done["activity_logged"] == logged.id
+    assert (logged.type, logged.subject, logged.body, logged.purpose_key) == (
         "call",
         "Call about the order",
         "Agreed",
+        "customer_service",
+    )
+
+
+def test_a_task_about_nobody_logs_no_activity(kluis: Kluis) -> None:
+    sales = client_for(kluis, "sales")
+    task = sales.post(
+        "/api/v1/tasks", json={"title": "Order more paper", "due_on": "2026-03-14"}
+    ).json()
+    assert_problem(
+        sales.post(f"/api/v1/tasks/{task['id']}/done", json={"log_activity": "note"}),
+        422,
+        field="log_activity",
     )

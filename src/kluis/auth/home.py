@@ -27,7 +27,8 @@ class HomeSection:
     title: str
     """The heading, an English msgid the page translates."""
     template: str
-    """The section's template, ``staff/home/_<key>.html``, included with ``values``."""
+    """The section's template, ``staff/home/_<key>.html``, included by the home page; it reads
+    its values as ``section.values``."""
     values: Mapping[str, Any] = field(default_factory=dict)
 
 

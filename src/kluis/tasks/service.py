@@ -20,10 +20,11 @@ from kluis.audit import service as audit
 from kluis.audit.task_events import TaskChanged, TaskCreated, TaskDeleted, TaskDone
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
-from kluis.errors import Conflict, InvalidField, NotFound, PurposeRefused
+from kluis.errors import InvalidField, NotFound, PurposeRefused
 from kluis.ids import new_person_ids
 from kluis.runtime import Kluis
-from kluis.tasks import access, hooks, repository, rules
+from kluis.tasks import access, repository, rules
+from kluis.tasks.activity_link import ActivityFromTask, log_from_task
 
 
 @dataclass(frozen=True)
@@ -201,10 +202,8 @@ def complete(
 ) -> str | None:
     """Mark the task done; done twice is done once. ``log_activity`` (a kind: ``call``,
     ``note``...) also logs the activity it was about through the activities slice
-    (``hooks``), after the task is done; returns that activity's id."""
-    logger = hooks.activity_logger() if log_activity else None
-    if log_activity and logger is None:
-        raise Conflict("activities are not kept in this installation", field="log_activity")
+    (``activity_link``), after the task is done; returns that activity's id."""
+    logger = log_from_task if log_activity else None
     with k.engine.begin() as conn:
         row = access.check_may_work(k, conn, actor, repository.get(conn, task_id), task_id)
         if logger is not None and row.person_id is None:
@@ -226,12 +225,11 @@ def complete(
     return logger(
         k,
         actor,
-        hooks.ActivityFromTask(
+        ActivityFromTask(
             task_id=task_id,
             person_id=row.person_id,
             purpose_key=row.purpose_key,
             company_id=row.company_id,
-            activity_id=row.activity_id,
             kind=log_activity or "note",
             subject=subject,
             body=rules.clean_notes(body),
