@@ -297,3 +297,16 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
                 ) from None
         return value
+
+    # --- channels ---
+    sms_url: str | None = Field(
+        default=None,
+        description="SMS provider: twilio://ACCOUNT_SID:AUTH_TOKEN@/?from=%2B3197010000000 "
+        "(the sender number or a messaging service id MG...). Unset: SMS is refused. "
+        "docs/channels.md",
+    )
+    whatsapp_url: str | None = Field(
+        default=None,
+        description="WhatsApp provider: twilio://ACCOUNT_SID:AUTH_TOKEN@/?from=%2B3197010000000 "
+        "(the WhatsApp sender). Unset: WhatsApp is refused. docs/channels.md",
+    )
