@@ -144,9 +144,14 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "messaging",
         person_panels=("kluis.messaging.panels:person_panel",),
-        api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
+        api=(
+            "kluis.messaging.routes:router",
+            "kluis.messaging.routes:campaigns_router",
+            "kluis.messaging.campaign_routes:router",
+        ),
         jobs=("kluis.messaging.jobs:send_campaign",),
         staff_pages=("kluis.messaging.pages:router",),
+        public_pages=("kluis.messaging.webhooks:router",),
         cli=(
             Group(
                 "campaigns",

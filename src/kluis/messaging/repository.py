@@ -192,6 +192,14 @@ def add_message(conn: Connection, values: dict[str, Any]) -> int:
     )
 
 
+def message(conn: Connection, message_id: int) -> Any:
+    """The message's row; NotFound when there is none."""
+    row = conn.execute(select(MessageRow).where(MessageRow.id == message_id)).first()
+    if row is None:
+        raise NotFound(f"there is no message {message_id}", field="message_id")
+    return row
+
+
 def set_message(
     conn: Connection, message_id: int, values: dict[str, Any], *, only_queued: bool = False
 ) -> bool:
