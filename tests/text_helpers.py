@@ -17,7 +17,9 @@ from smsprovider import ProviderServer
 PHONE = "user.contact.phone_number"
 
 
-def with_provider(kluis: Kluis, provider: ProviderServer) -> Kluis:
+def with_provider(
+    kluis: Kluis, provider: ProviderServer, base_url: str | None = "https://kluis.example.com"
+) -> Kluis:
     """``kluis`` with KLUIS_SMS_URL and KLUIS_WHATSAPP_URL naming ``provider``, and the
     marketing purposes allowed to read phone numbers (the texts go there)."""
     for key in ("email_marketing", "existing_customer_marketing"):
@@ -30,13 +32,10 @@ def with_provider(kluis: Kluis, provider: ProviderServer) -> Kluis:
                 {"data_categories": [*current.data_categories, PHONE]},
                 NOW,
             )
-    settings = kluis.settings.model_copy(
-        update={
-            "sms_url": provider.url("sms"),
-            "whatsapp_url": provider.url("whatsapp"),
-            "base_url": "https://kluis.example.com",
-        }
-    )
+    update = {"sms_url": provider.url("sms"), "whatsapp_url": provider.url("whatsapp")}
+    if base_url is not None:  # the staff pages' tests keep the default: cookies over http
+        update["base_url"] = base_url
+    settings = kluis.settings.model_copy(update=update)
     return dataclasses.replace(kluis, settings=settings)
 
 

@@ -150,7 +150,7 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.campaign_routes:router",
         ),
         jobs=("kluis.messaging.jobs:send_campaign",),
-        staff_pages=("kluis.messaging.pages:router",),
+        staff_pages=("kluis.messaging.pages:router", "kluis.messaging.draft_pages:router"),
         public_pages=("kluis.messaging.webhooks:router",),
         cli=(
             Group(
