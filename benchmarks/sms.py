@@ -202,7 +202,8 @@ def populate(directory: Path, url: str, count: int) -> Kluis:
 
 
 def client() -> httpx.Client:
-    return httpx.Client(auth=(ACCOUNT, TOKEN), timeout=30)
+    """The client both sides use: the one Kluis's transport makes (``texting.make_client``)."""
+    return texting.make_client(texting.ProviderConfig("twilio", "sms", ACCOUNT, TOKEN, SENDER, ""))
 
 
 def kluis_send(kluis: Kluis, url: str, count: int, run: int) -> Timing:
