@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from api_helpers import anonymous_client
-from conftest import MARKETING, NOW
+from conftest import MARKETING, NOW, PRIVACY
 from kluis.audit import service as audit
 from kluis.consent import catalogue, decisions
 from kluis.consent.rules import MessageKind
 from kluis.messaging import campaigns, inbound, texting
 from kluis.messaging.tables import MessageRow
+from kluis.requests import export
 from kluis.runtime import Kluis
 from smsprovider import ProviderServer
 from text_helpers import phone_of, population, with_provider
@@ -94,6 +95,12 @@ def test_sms_campaign_reports_and_a_stop_reply(kluis: Kluis, provider: ProviderS
         "failed",
         "30003",
     )
+
+    # The person's access package (Art. 15) shows what the provider reported, and the erasure
+    # of the other takes their messages with them (ON DELETE CASCADE).
+    package = export.access_package(k, PRIVACY, people["consenting_nl"], LATER)
+    (reported,) = [m for m in package["messages"] if m["campaign_id"] == campaign_id]
+    assert (reported["delivery_status"], reported["error_code"]) == ("failed", "30003")
 
     # The English-speaking person replies STOP: withdrawn for SMS, every topic, confirmed once.
     url = f"{BASE}/webhooks/twilio/sms/incoming"
