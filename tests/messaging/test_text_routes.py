@@ -33,7 +33,7 @@ def provider() -> Iterator[ProviderServer]:
 
 def test_sms_campaign_by_api(kluis: Kluis, provider: ProviderServer) -> None:
     k = with_provider(kluis, provider)
-    population(k, "sms")
+    people = population(k, "sms")
     marketing = client_for(k, "marketing")
     made = marketing.post(CAMPAIGNS, json=SMS)
     assert made.status_code == 201, made.text
@@ -43,6 +43,14 @@ def test_sms_campaign_by_api(kluis: Kluis, provider: ProviderServer) -> None:
     changed = marketing.patch(f"{CAMPAIGNS}/{campaign['id']}", json={"body": {"nl": "Hoi!"}})
     assert changed.status_code == 200, changed.text
     assert changed.json()["body"] == {"nl": "Hoi!", "en": None}
+    person = people["consenting"]
+    shown = marketing.get(
+        f"{CAMPAIGNS}/{campaign['id']}/preview/{person}", params={"purpose": "email_marketing"}
+    )
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["text"] == "Hoi!\nAfmelden: STOP aan +3197010000001"  # only nl now
+    assert (shown.json()["encoding"], shown.json()["segments"]) == ("gsm7", 1)
+    assert provider.received == []
     sent = marketing.post(f"{CAMPAIGNS}/{campaign['id']}/send")
     assert sent.status_code == 202, sent.text
     assert {r.form["To"] for r in provider.received} == {phone_of(2), phone_of(6)}

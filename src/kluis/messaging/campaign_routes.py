@@ -8,11 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from kluis.api import PROBLEMS, KluisDep, NowDep
+from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
-from kluis.messaging import drafts, results
+from kluis.messaging import drafts, results, trial
 from kluis.messaging.routes import CampaignId, _campaign, _fields
-from kluis.messaging.schemas import CampaignPublic, CampaignResults, CampaignUpdate
+from kluis.messaging.schemas import (
+    CampaignPersonPreview,
+    CampaignPublic,
+    CampaignResults,
+    CampaignUpdate,
+)
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEMS)
 
@@ -57,3 +62,18 @@ def campaign_results(kluis: KluisDep, actor: ActorDep, campaign_id: CampaignId) 
     in the messages is tracked."""
     found = results.results(kluis, actor, campaign_id)
     return CampaignResults(**dataclasses.asdict(found))
+
+
+@router.get("/{campaign_id}/preview/{person_id}", response_model=CampaignPersonPreview)
+def preview_for_person(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    campaign_id: CampaignId,
+    person_id: str,
+    purpose: PurposeQuery,
+) -> CampaignPersonPreview:
+    """The campaign as one person would get it (their language, their names, the opt-out line
+    and SMS length), the person read under `purpose` (audited). Sends and decides nothing."""
+    found = trial.preview_for(kluis, actor, campaign_id, person_id, purpose, now)
+    return CampaignPersonPreview(**dataclasses.asdict(found))

@@ -221,3 +221,16 @@ class CampaignPreview(BaseModel):
     refused: dict[str, int] = Field(
         description="People it may not reach now, by reason code (`objected`, `withdrawn`, ...)."
     )
+
+
+class CampaignPersonPreview(BaseModel):
+    """A campaign rendered for one person; nothing is sent."""
+
+    campaign_id: int
+    person_id: str
+    channel: str
+    language: str
+    subject: str | None = Field(description="E-mail only.")
+    text: str = Field(description="The text as they would get it (SMS: opt-out line included).")
+    encoding: str | None = Field(description="SMS: `gsm7` or `ucs2`.")
+    segments: int | None = Field(description="SMS: how many messages it is sent as.")
