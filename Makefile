@@ -55,6 +55,7 @@ bench: $(DEV_STAMP)
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/store.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/audience.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/campaign.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/sms.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/retention.py --rows 100000
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/privacy_requests.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/import.py --rows 100000

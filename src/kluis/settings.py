@@ -348,3 +348,16 @@ class Settings(BaseSettings):
                 f"{value!r} is not a time zone name (such as Europe/Amsterdam)"
             ) from None
         return value
+
+    # --- channels ---
+    sms_url: str | None = Field(
+        default=None,
+        description="SMS provider: twilio://ACCOUNT_SID:AUTH_TOKEN@/?from=%2B3197010000000 "
+        "(the sender number or a messaging service id MG...). Unset: SMS is refused. "
+        "docs/channels.md",
+    )
+    whatsapp_url: str | None = Field(
+        default=None,
+        description="WhatsApp provider: twilio://ACCOUNT_SID:AUTH_TOKEN@/?from=%2B3197010000000 "
+        "(the WhatsApp sender). Unset: WhatsApp is refused. docs/channels.md",
+    )

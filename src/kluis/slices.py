@@ -150,9 +150,14 @@ SLICES: tuple[Slice, ...] = (
         "messaging",
         person_panels=("kluis.messaging.panels:person_panel",),
         timeline=("kluis.messaging.timeline:source",),
-        api=("kluis.messaging.routes:router", "kluis.messaging.routes:campaigns_router"),
+        api=(
+            "kluis.messaging.routes:router",
+            "kluis.messaging.routes:campaigns_router",
+            "kluis.messaging.campaign_routes:router",
+        ),
         jobs=("kluis.messaging.jobs:send_campaign",),
-        staff_pages=("kluis.messaging.pages:router",),
+        staff_pages=("kluis.messaging.pages:router", "kluis.messaging.draft_pages:router"),
+        public_pages=("kluis.messaging.webhooks:router",),
         cli=(
             Group(
                 "campaigns",

@@ -509,7 +509,8 @@ def test_campaign_errors(kluis: Kluis, smtp: MailServer) -> None:
         (SPRING | {"subject": {}, "body": {}}, "subject"),
         (SPRING | {"rate_per_minute": 0}, "rate_per_minute"),
         (SPRING | {"name": ""}, "name"),
-        (SPRING | {"channel": "sms"}, "channel"),
+        (SPRING | {"channel": "post"}, "channel"),
+        (SPRING | {"channel": "sms"}, "subject"),
     ]
     for body, field in cases:
         assert_problem(marketing.post(CAMPAIGNS, json=body), 422, invalid, field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kluis.audit import (
     activity_events,
+    channel_events,
     consent_events,
     deal_events,
     discover_events,
@@ -27,6 +28,7 @@ AREAS = (
     owner_events,
     user_events,
     task_events,
+    channel_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

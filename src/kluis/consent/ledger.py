@@ -37,6 +37,8 @@ WITHDRAWAL_METHODS = (
     "email",
     "in_person",
     "letter",
+    "sms_reply",
+    "whatsapp_reply",
 )
 """How a withdrawal or opt-out may arrive; withdrawing must be as easy as granting (Art. 7(3))."""
 

@@ -32,6 +32,8 @@ ConsentMethod = Literal[
     "phone",
     "email",
     "letter",
+    "sms_reply",
+    "whatsapp_reply",
 ]
 """How an event came about: a way of granting (Art. 7(1)) or of withdrawing (Art. 7(3))."""
 

@@ -30,13 +30,14 @@ from kluis.errors import (
     InvalidField,
     PermissionDenied,
 )
-from kluis.messaging import delivery, render, repository, rules, sender, service
+from kluis.messaging import compose, delivery, repository, rules, sender, service, texts
+from kluis.messaging.texting import TextTransportFactory, transport_for
 from kluis.runtime import Kluis
 
 log = logging.getLogger(__name__)
 
 SEND_ROLES = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER, Role.MARKETING})
-FIELDS = ("name", "topic", "subject_en", "subject_nl", "body_en", "body_nl", "rate_per_minute")
+FIELDS = compose.FIELDS
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CampaignView:
     subject: dict[str, str]
     body: dict[str, str]
     rate_per_minute: int
+    template: dict[str, Any] | None
     counts: dict[str, int]
     refused: dict[str, int]
     created_at: datetime
@@ -61,71 +63,29 @@ def may_send(actor: Actor) -> None:
         raise PermissionDenied("only marketing, an admin or the privacy officer may run campaigns")
 
 
-def _check(values: Mapping[str, Any]) -> None:
-    if "name" in values and not str(values["name"] or "").strip():
-        raise InvalidField("give the campaign a name", field="name")
-    rate = values.get("rate_per_minute")
-    if rate is not None and not (isinstance(rate, int) and 1 <= rate <= 100_000):
-        raise InvalidField("rate_per_minute is between 1 and 100000", field="rate_per_minute")
-    for lang in ("en", "nl"):
-        subject, body = values.get(f"subject_{lang}"), values.get(f"body_{lang}")
-        if bool(subject) != bool(body):
-            raise InvalidField(
-                f"give both the subject and the body in {lang}, or neither", field=f"body_{lang}"
-            )
-        if subject and body:
-            _renders(str(subject), str(body), lang)
-
-
-SAMPLE = {"given_name": "Fenna", "family_name": "Brouwersma", "organisation": "Kluis"}
-"""What a campaign's text may use; rendering it with these at composing finds a mistake (a
-misspelt name, a broken ``{{``) before sending, instead of stopping the send half-way."""
-
-
-def _renders(subject: str, body: str, lang: str) -> None:
-    try:
-        render.from_strings(subject, body, SAMPLE, None, lang)
-    except InvalidField as exc:
-        raise InvalidField(exc.detail, field=f"body_{lang}") from None
-
-
 def create_campaign(
     k: Kluis, actor: Actor, values: Mapping[str, Any], now: datetime
 ) -> CampaignView:
-    """A draft campaign; it needs a subject and body in at least one of nl and en."""
+    """A draft campaign on e-mail (a subject and body in nl and/or en), SMS (a text in nl
+    and/or en) or WhatsApp (an approved template); ``compose`` checks what each needs."""
     may_send(actor)
     unknown = set(values) - {*FIELDS, "channel"}
     if unknown:
         name = sorted(unknown)[0]
         raise InvalidField(f"a campaign has no field {name!r}", field=name)
-    channel = parse_channel(values.get("channel") or "email")
-    if channel.value != "email":
-        raise InvalidField("campaigns are sent by e-mail only for now", field="channel")
+    channel = parse_channel(values.get("channel") or "email").value
     if not values.get("topic"):
         raise InvalidField("name the topic of the campaign", field="topic")
-    _check(values)
-    content = service.Content(
-        subject={
-            lang: values[f"subject_{lang}"]
-            for lang in ("en", "nl")
-            if values.get(f"subject_{lang}")
-        },
-        body={lang: values[f"body_{lang}"] for lang in ("en", "nl") if values.get(f"body_{lang}")},
-    )
-    if not content.languages():
-        raise InvalidField("give the subject and body in nl or en", field="subject_nl")
+    compose.check(values, channel)
     with k.engine.begin() as conn:
         catalogue.topic_row(conn, values["topic"])
         campaign_id = repository.add_campaign(
             conn,
             {
                 "name": str(values.get("name") or "").strip() or values["topic"],
-                "channel": channel.value,
+                "channel": channel,
                 "topic": values["topic"],
-                "subject_en": values.get("subject_en"),
-                "subject_nl": values.get("subject_nl"),
-                "body_en": values.get("body_en"),
-                "body_nl": values.get("body_nl"),
+                **compose.columns(values, channel),
                 "status": "draft",
                 "rate_per_minute": values.get("rate_per_minute") or 600,
                 "created_by": actor.ref,
@@ -180,6 +140,7 @@ def _view(row: Any, counts: dict[str, int]) -> CampaignView:
             if getattr(row, f"body_{lang}")
         },
         rate_per_minute=row.rate_per_minute,
+        template=dict(row.whatsapp_template) if row.whatsapp_template else None,
         counts=counts,
         refused=dict(row.refused or {}),
         created_at=row.created_at,
@@ -253,7 +214,9 @@ def ready_to_send(
     view = get_campaign(k, campaign_id)
     if view.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
-    if transport is None:
+    if view.channel in texts.TEXT_CHANNELS:
+        texts.configured(k, view.channel)
+    elif transport is None:
         service.smtp_transport(k)
     return view, sender.claim(k, campaign_id, view.rate_per_minute, now)
 
@@ -269,10 +232,12 @@ def send_campaign(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     claimed: str | None = None,
+    texting: TextTransportFactory | None = None,
 ) -> CampaignView:
     """Send (or resume sending) a campaign; ``now`` is a clock so each message is decided and
     stamped at its own moment. ``progress(done, total)`` is called for each message once its
-    page is marked.
+    page is marked. ``transport`` makes the mail transport of an e-mail campaign, ``texting``
+    the provider's transport of a text campaign (else the one its setting names).
     ``claimed`` is the claim ``ready_to_send`` took; without it the campaign is claimed here,
     and a campaign another sender holds is refused (409)."""
     may_send(actor)
@@ -283,7 +248,12 @@ def send_campaign(
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
-        return _send(k, actor, campaign_id, now, transport, holder, batch, progress, sleep)
+        if row.channel in texts.TEXT_CHANNELS:
+            url = texts.provider_url(k, row.channel)
+            factory: Any = texting or (lambda: transport_for(url, row.channel))
+        else:
+            factory = transport or (lambda: service.smtp_transport(k))
+        return _send(k, actor, campaign_id, now, factory, holder, batch, progress, sleep)
     finally:
         sender.release(k, campaign_id, holder)
 
@@ -293,7 +263,7 @@ def _send(
     actor: Actor,
     campaign_id: int,
     now: Callable[[], datetime],
-    transport: service.TransportFactory | None,
+    factory: Callable[[], Any],
     holder: str,
     batch: int,
     progress: Progress | None,
@@ -327,7 +297,6 @@ def _send(
         if progress is not None:
             progress(done, total)
 
-    factory = transport or (lambda: service.smtp_transport(k))
     with factory() as smtp:
         while True:
             with k.engine.connect() as conn:

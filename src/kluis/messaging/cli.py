@@ -5,6 +5,7 @@ command they call services, never SQL.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +29,7 @@ from kluis import console
 from kluis.consent.rules import Decision
 from kluis.db import utcnow
 from kluis.errors import InvalidField
-from kluis.messaging import campaigns, service
+from kluis.messaging import campaigns, drafts, service
 
 campaigns_app = console.Commands()
 messages_app = console.Commands()
@@ -78,10 +79,28 @@ def campaigns_create(
     rate: Annotated[
         int | None, typer.Option(help="At most this many messages a minute (default 600).")
     ] = None,
+    channel: Annotated[
+        str, typer.Option(help="email, sms or whatsapp (phone and post: not built yet).")
+    ] = "email",
+    whatsapp_template: Annotated[
+        Path | None,
+        typer.Option(
+            help="A JSON file with the approved WhatsApp template: "
+            '{"name": ..., "content": {"nl": "HX..."}, "params": ["{{ given_name }}"]}.'
+        ),
+    ] = None,
     as_json: console.JsonOption = False,
 ) -> None:
-    """Create a draft campaign with its subject and body in English and/or Dutch; prints its id."""
-    values: dict[str, Any] = {"name": name, "topic": topic}
+    """Create a draft campaign: e-mail (subject and body), SMS (body) or WhatsApp (an approved
+    template, and its wording as the body), in English and/or Dutch; prints its id."""
+    values: dict[str, Any] = {"name": name, "topic": topic, "channel": channel}
+    if whatsapp_template is not None:
+        try:
+            values["whatsapp_template"] = json.loads(_text(whatsapp_template, "whatsapp_template"))
+        except ValueError:
+            raise InvalidField(
+                "the WhatsApp template file is not JSON", field="whatsapp_template"
+            ) from None
     for lang, subject, body in (("en", subject_en, body_en), ("nl", subject_nl, body_nl)):
         if subject is not None:
             values[f"subject_{lang}"] = subject
@@ -95,6 +114,17 @@ def campaigns_create(
         console.print_json(view)
     else:
         console.out.print(view.id)
+
+
+@campaigns_app.command("delete")
+def campaigns_delete(
+    campaign_id: Annotated[int, typer.Argument(help="The draft campaign's id.")],
+) -> None:
+    """Delete a draft campaign (one that began sending is kept: its messages are the record of
+    what was sent and why)."""
+    with console.opened() as kluis:
+        drafts.delete_campaign(kluis, console.actor(), campaign_id, utcnow())
+    console.out.print(f"campaign {campaign_id} deleted")
 
 
 @campaigns_app.command("preview")

@@ -35,12 +35,22 @@ from kluis.consent.rules import Decision, MessageKind
 from kluis.contacts import people as contacts
 from kluis.errors import InvalidField
 from kluis.locale.catalogues import messages
-from kluis.messaging import outgoing, render, repository, rules, sender, tokens
+from kluis.messaging import outgoing, render, repository, rules, sender, texts, tokens
+from kluis.messaging.texting import TemplateMessage, TextMessage
 from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
 
 READ = ("email", "given_name", "family_name")
-"""What a campaign reads of a person (``contacts.Recipient``)."""
+"""What an e-mail campaign reads of a person (``contacts.Recipient``)."""
+
+READS = {
+    "email": READ,
+    "sms": ("phone", "given_name", "family_name"),
+    "whatsapp": ("phone", "given_name", "family_name"),
+}
+"""What a campaign on each channel reads: the address it goes to and the names it may use."""
+
+NO_ADDRESS = {"email": rules.NO_ADDRESS, "sms": texts.NO_NUMBER, "whatsapp": texts.NO_NUMBER}
 
 HIDDEN = {"restricted": "restricted", "purpose": "not_collected", "missing": "erased"}
 """Why a person allowed by the decision could not be read, as the refusal's reason."""
@@ -68,6 +78,8 @@ class Plan:
     mailto: str | None
     list_id: str
     signing_key: bytes
+    text: texts.TextPlan | None = None
+    """A text campaign's plan (SMS, WhatsApp); None for e-mail."""
 
 
 def prepare(
@@ -77,6 +89,8 @@ def prepare(
     topic_names: Mapping[str, str],
 ) -> Plan:
     """The plan of ``view`` (a ``campaigns.CampaignView``)."""
+    if view.channel in texts.TEXT_CHANNELS:
+        return _text_plan(k, actor, view, topic_names)
     languages = tuple(
         lang for lang in rules.LANGUAGES if view.subject.get(lang) and view.body.get(lang)
     )
@@ -113,6 +127,31 @@ def prepare(
     )
 
 
+def _text_plan(k: Kluis, actor: Actor, view: Any, topic_names: Mapping[str, str]) -> Plan:
+    text = texts.prepare(k, view)
+    s = k.settings
+    return Plan(
+        actor=actor,
+        campaign_id=view.id,
+        channel=view.channel,
+        topic=view.topic,
+        rate_per_minute=view.rate_per_minute,
+        languages=text.languages,
+        written={},
+        skeletons={},
+        words={},
+        topic_names=dict(topic_names),
+        from_header="",
+        host="",
+        base_url=s.base_url.rstrip("/"),
+        organisation=s.organisation_name,
+        mailto=None,
+        list_id="",
+        signing_key=b"",
+        text=text,
+    )
+
+
 @dataclass(frozen=True)
 class Ready:
     """A claimed message allowed to go: its row, the person and what the message needs."""
@@ -121,6 +160,8 @@ class Ready:
     recipient: contacts.Recipient
     language: str
     message_id: str
+    address: str = ""
+    """Where the message goes: the e-mail address, or the phone number of a text."""
 
 
 @dataclass
@@ -190,18 +231,22 @@ def claim_page(
                 reason = HIDDEN[hidden.get(person_id, "missing")]
                 rows.append(_decided(row_id, decision, allowed=False, basis="none", reason=reason))
             else:
-                wanted = {n: v for n, v in view.fields.items() if n in READ}
+                read = READS[plan.channel]
+                wanted = {n: v for n, v in view.fields.items() if n in read}
                 events.append(PersonRead(person_id, view.purpose, tuple(sorted(wanted)), "message"))
                 recipient = contacts.Recipient(
                     person_id,
                     view.language,
                     *(v if isinstance(v := wanted.get(n), str) else None for n in READ),
                 )
-                if not recipient.email:
-                    rows.append(_decided(row_id, decision, status="failed", error=rules.NO_ADDRESS))
+                address = wanted.get(texts.ADDRESS[plan.channel])
+                if not isinstance(address, str) or not address:
+                    error = NO_ADDRESS[plan.channel]
+                    rows.append(_decided(row_id, decision, status="failed", error=error))
                     continue
                 language = rules.pick_language(recipient.language, plan.languages)
-                ready = Ready(row_id, recipient, language, make_msgid(domain=plan.host))
+                message_id = "" if plan.text is not None else make_msgid(domain=plan.host)
+                ready = Ready(row_id, recipient, language, message_id, address)
                 page.ready[row_id] = ready
                 rows.append(
                     _decided(
@@ -209,7 +254,7 @@ def claim_page(
                         decision,
                         status="sending",
                         language=language,
-                        message_id=ready.message_id,
+                        message_id=ready.message_id or None,
                     )
                 )
         repository.set_many(conn, rows)
@@ -230,10 +275,22 @@ def _made(person_id: str, plan: Plan, decision: Decision) -> DecisionMade:
     )
 
 
-def build(plan: Plan, ready: Ready, at: datetime) -> outgoing.Outgoing | EmailMessage:
+def build(
+    plan: Plan, ready: Ready, at: datetime
+) -> outgoing.Outgoing | EmailMessage | TextMessage | TemplateMessage:
     """The message of ``ready``, dated ``at``: rendered from the compiled text, with the
-    footer and List-Unsubscribe headers (RFC 2369, RFC 8058) carrying signed links."""
+    footer and List-Unsubscribe headers (RFC 2369, RFC 8058) carrying signed links; or the
+    text message of a text campaign (``texts.build``)."""
     person = ready.recipient
+    if plan.text is not None:
+        return texts.build(
+            plan.text,
+            ready.row_id,
+            ready.address,
+            ready.language,
+            person.given_name,
+            person.family_name,
+        )
     language = ready.language
     words = plan.words[language]
     unsubscribe = tokens.sign(
@@ -313,11 +370,18 @@ def send_page(
                 at = now()
                 message = build(plan, ready, at)
                 try:
-                    smtp.send(message)
+                    provider_id = smtp.send(message)
                 except SendFailed as exc:
-                    failed.append({"row_id": row_id, "status": "failed", "error": exc.detail})
+                    code = str(exc.code) if exc.code is not None else None
+                    failed.append(
+                        {"row_id": row_id, "status": "failed", "error": exc.detail}
+                        | {"error_code": code}
+                    )
                 else:
-                    sent.append({"row_id": row_id, "status": "sent", "sent_at": at})
+                    done_row = {"row_id": row_id, "status": "sent", "sent_at": at}
+                    if plan.text is not None:  # the provider's id, what status callbacks name
+                        done_row["message_id"] = str(provider_id or "")[:200] or None
+                    sent.append(done_row)
                 sleep(interval)
             _mark(k, sent, failed)
     finally:

@@ -24,11 +24,12 @@ from kluis.api import KluisDep, NowDep, get_now
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue
-from kluis.consent.rules import REASONS, Channel, Reason
+from kluis.consent.rules import REASONS, Reason
 from kluis.errors import InvalidField, KluisError
 from kluis.jobs import web as jobs
-from kluis.messaging import campaigns, service
+from kluis.messaging import campaigns, service, text_pages
 from kluis.messaging import jobs as campaign_jobs
+from kluis.messaging.compose import CHANNELS as CAMPAIGN_CHANNELS
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 from kluis.ui.vocabulary import N_
@@ -45,10 +46,21 @@ LABELS = {
     "subject_en": N_("Subject in English"),
     "body_en": N_("Text in English"),
     "rate_per_minute": N_("At most this many messages a minute"),
+    "template_name": N_("Approved WhatsApp template"),
+    "template_nl": N_("Template id in Dutch (from the provider)"),
+    "template_en": N_("Template id in English (from the provider)"),
+    "template_params": N_("Template values, one per line"),
 }
+TEMPLATE_FIELDS = ("template_name", "template_nl", "template_en", "template_params")
 SERVICE_MESSAGES = (
     N_("only marketing, an admin or the privacy officer may run campaigns"),
-    N_("campaigns are sent by e-mail only for now"),
+    N_(
+        "campaigns go by e-mail, SMS and WhatsApp for now; phone call lists and post are not "
+        "built yet"
+    ),
+    N_("a text message has no subject"),
+    N_("give the text in nl or en"),
+    N_("name the approved WhatsApp template"),
     N_("name the topic of the campaign"),
     N_("rate_per_minute is between 1 and 100000"),
     N_("give both the subject and the body in nl, or neither"),
@@ -119,6 +131,7 @@ def _compose(
     session: sessions.Session,
     values: dict[str, str],
     error: KluisError | None = None,
+    action: str = "/app/campaigns/new",
 ) -> HTMLResponse:
     return staff.render(
         k,
@@ -129,7 +142,9 @@ def _compose(
         status=error.status if error else 200,
         values=values,
         labels=LABELS,
-        channels=[c.value for c in Channel],
+        channels=list(CAMPAIGN_CHANNELS),
+        action=action,
+        channel_fixed=action != "/app/campaigns/new",
         topics=catalogue.list_topics(k),
         placeholders=PLACEHOLDERS,
         error_field=error.field if error else None,
@@ -141,17 +156,38 @@ def _compose(
 
 
 @router.get("/campaigns/new")
-def compose_form(request: Request, k: KluisDep, session: SessionDep) -> HTMLResponse:
+def compose_form(
+    request: Request,
+    k: KluisDep,
+    session: SessionDep,
+    channel: Annotated[str, Query(pattern="^(email|sms|whatsapp)$")] = "email",
+) -> HTMLResponse:
+    """The compose form of one channel: subject and body (e-mail), a text with its length
+    (SMS), or the approved template (WhatsApp)."""
     campaigns.may_send(session.actor)
-    return _compose(k, request, session, {"channel": "email"})
+    return _compose(k, request, session, {"channel": channel})
 
 
 def _campaign_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {
         name: staff.text(form, name)
         for name in LABELS
-        if name != "rate_per_minute" and staff.text(form, name)
+        if name != "rate_per_minute" and name not in TEMPLATE_FIELDS and staff.text(form, name)
     }
+    if values.get("channel") == "whatsapp" or staff.text(form, "template_name"):
+        values["whatsapp_template"] = {
+            "name": staff.text(form, "template_name"),
+            "content": {
+                lang: staff.text(form, f"template_{lang}")
+                for lang in ("nl", "en")
+                if staff.text(form, f"template_{lang}")
+            },
+            "params": [
+                line.strip()
+                for line in staff.text(form, "template_params").splitlines()
+                if line.strip()
+            ],
+        }
     rate = staff.text(form, "rate_per_minute")
     if rate:
         if not rate.isdigit() or len(rate) > 9:
@@ -186,6 +222,7 @@ def campaign_page(
         staff.gettext(session.language, "Campaign: %(name)s", name=view.name),
         c=view,
         topics=_topic_names(k, session.language),
+        lengths=text_pages.lengths(k, view),
         preview=preview,
         refused=_reasons(preview.refused, session.language) if preview else [],
         refused_total=sum(preview.refused.values()) if preview else 0,
@@ -241,5 +278,6 @@ def results_page(
         left_out=_reasons(view.refused, session.language),
         left_out_total=sum(view.refused.values()),
         refused_later=_reasons(campaigns.refused_when_sending(k, campaign_id), session.language),
+        outcome=text_pages.outcome(k, session.actor, campaign_id),
         refresh=view.status == "sending",
     )

@@ -159,6 +159,11 @@ def _bounded(template: Template, context: dict[str, Any], limit: int) -> str:
     return "".join(parts)
 
 
+def bounded(template: Template, context: dict[str, Any], limit: int) -> str:
+    """``_bounded`` for other kinds of message (a text message, ``messaging.texts``)."""
+    return _bounded(template, context, limit)
+
+
 def _too_large(what: str, field: str, limit: int) -> InvalidField:
     return InvalidField(
         f"the {what} renders to more than {limit:,} characters; shorten the text or its loops",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,6 +37,10 @@ def campaigns_page(conn: Connection, limit: int, offset: int) -> tuple[list[Any]
         select(Campaign).order_by(Campaign.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total
+
+
+def delete_campaign(conn: Connection, campaign_id: int) -> None:
+    conn.execute(delete(Campaign).where(Campaign.id == campaign_id))
 
 
 def set_campaign(conn: Connection, campaign_id: int, **values: Any) -> None:
@@ -186,6 +190,14 @@ def add_message(conn: Connection, values: dict[str, Any]) -> int:
     return int(
         conn.execute(insert(MessageRow).values(**values).returning(MessageRow.id)).scalar_one()
     )
+
+
+def message(conn: Connection, message_id: int) -> Any:
+    """The message's row; NotFound when there is none."""
+    row = conn.execute(select(MessageRow).where(MessageRow.id == message_id)).first()
+    if row is None:
+        raise NotFound(f"there is no message {message_id}", field="message_id")
+    return row
 
 
 def set_message(

@@ -187,6 +187,7 @@ def _campaign(view: campaigns.CampaignView) -> CampaignPublic:
             **dataclasses.asdict(view),
             "subject": PerLanguage(**view.subject),
             "body": PerLanguage(**view.body),
+            "whatsapp_template": view.template,
             "counts": CampaignCounts(**view.counts),
         }
     )
@@ -196,14 +197,17 @@ def _campaign(view: campaigns.CampaignView) -> CampaignPublic:
 def create_campaign(
     kluis: KluisDep, actor: ActorDep, now: NowDep, response: Response, body: CampaignCreate
 ) -> CampaignPublic:
-    """Create a draft campaign: a commercial e-mail on one topic, with its subject and body in
-    Dutch and/or English (each person gets their language when it is there). Marketing, an
-    admin or the privacy officer only."""
+    """Create a draft campaign: a commercial e-mail (subject and body), SMS (text) or WhatsApp
+    message (an approved template) on one topic, in Dutch and/or English (each person gets
+    their language when it is there). Marketing, an admin or the privacy officer only."""
     values: dict[str, Any] = {
         "name": body.name,
+        "channel": body.channel,
         "topic": body.topic,
         "rate_per_minute": body.rate_per_minute,
     }
+    if body.whatsapp_template is not None:
+        values["whatsapp_template"] = body.whatsapp_template.model_dump()
     for lang, text in body.subject.texts().items():
         values[f"subject_{lang}"] = text
     for lang, text in body.body.texts().items():

@@ -102,20 +102,77 @@ class MessageRecord(BaseModel):
 # Campaigns --------------------------------------------------------------------------------------
 
 
+class WhatsAppTemplate(BaseModel):
+    """A pre-approved WhatsApp template (docs/channels.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["spring_offer"])
+    content: dict[Literal["nl", "en"], str] = Field(
+        description="The provider's id of each language's approved version (Twilio: `HX...`).",
+        examples=[{"nl": "HX0123", "en": "HX4567"}],
+    )
+    params: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The values of the template's placeholders `{{1}}`, `{{2}}`, ... in order "
+        "(Jinja2: `{{ given_name }}`).",
+    )
+
+
 class CampaignCreate(BaseModel):
-    """A draft commercial e-mail to everyone who may receive it on the topic."""
+    """A draft commercial message to everyone who may receive it on the channel and topic."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, examples=["Spring offers"])
+    channel: Literal["email", "sms", "whatsapp", "phone", "post"] = Field(
+        default="email",
+        description="`email`, `sms` or `whatsapp`; `phone` and `post` are refused (not built yet).",
+    )
     topic: TopicKey
-    subject: PerLanguage = Field(description="The subject in nl and/or en.")
+    subject: PerLanguage = Field(
+        default_factory=PerLanguage, description="The subject in nl and/or en (e-mail only)."
+    )
     body: PerLanguage = Field(
         description="The body in the same languages (Jinja2: `{{ given_name }}`); paragraphs "
-        "are separated by an empty line. The unsubscribe footer is added."
+        "are separated by an empty line. The unsubscribe footer (e-mail) or opt-out line (SMS) "
+        "is added. For WhatsApp: the template's approved wording, for the preview."
+    )
+    whatsapp_template: WhatsAppTemplate | None = Field(
+        default=None, description="The approved template a WhatsApp campaign is sent as."
     )
     rate_per_minute: int = Field(
         default=600, ge=1, le=100_000, description="At most this many messages a minute."
+    )
+
+
+class CampaignUpdate(BaseModel):
+    """Changes to a draft campaign; what is not given stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    topic: TopicKey | None = None
+    subject: PerLanguage | None = None
+    body: PerLanguage | None = None
+    whatsapp_template: WhatsAppTemplate | None = None
+    rate_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class CampaignResults(BaseModel):
+    """A campaign's results on its channel; counts only, nothing tracked (docs/channels.md)."""
+
+    campaign_id: int
+    channel: str
+    topic: str
+    status: str
+    sent: int
+    delivered: int = Field(description="Texts the provider reported delivered.")
+    failed: int
+    refused: dict[str, int] = Field(description="People refused, by reason code.")
+    opted_out_after: int = Field(
+        description="People sent to who withdrew this channel and topic afterwards."
     )
 
 
@@ -145,6 +202,7 @@ class CampaignPublic(BaseModel):
     subject: PerLanguage
     body: PerLanguage
     rate_per_minute: int
+    whatsapp_template: WhatsAppTemplate | None = None
     counts: CampaignCounts
     refused: dict[str, int] = Field(
         description="People left out when the audience was drawn, by reason code (`objected`, "
@@ -163,3 +221,16 @@ class CampaignPreview(BaseModel):
     refused: dict[str, int] = Field(
         description="People it may not reach now, by reason code (`objected`, `withdrawn`, ...)."
     )
+
+
+class CampaignPersonPreview(BaseModel):
+    """A campaign rendered for one person; nothing is sent."""
+
+    campaign_id: int
+    person_id: str
+    channel: str
+    language: str
+    subject: str | None = Field(description="E-mail only.")
+    text: str = Field(description="The text as they would get it (SMS: opt-out line included).")
+    encoding: str | None = Field(description="SMS: `gsm7` or `ucs2`.")
+    segments: int | None = Field(description="SMS: how many messages it is sent as.")

@@ -37,6 +37,10 @@ class MessageRow(DataBase):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the provider reported afterwards (a text's status callback): delivered or failed,
+    # and its error code (never its error text, which can quote the number).
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "person_id", name="uq_messages_campaign"),
@@ -46,7 +50,8 @@ class MessageRow(DataBase):
 
 
 class Campaign(DataBase):
-    """A commercial e-mail to everyone ``may_contact`` allows on its channel and topic."""
+    """A commercial message (e-mail, SMS or WhatsApp) to everyone ``may_contact`` allows on
+    its channel and topic."""
 
     __tablename__ = "campaigns"
 
@@ -68,3 +73,6 @@ class Campaign(DataBase):
     # The one sender at work (a random token) and until when its claim holds unless renewed.
     sender: Mapped[str | None] = mapped_column(String(36))
     sender_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A WhatsApp campaign's pre-approved template: {"name", "content": {lang: provider id},
+    # "params": [text with {{ given_name }}...]} (``messaging.texts``).
+    whatsapp_template: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -265,6 +265,8 @@ def _message(m: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": _iso(m["created_at"]),
         "sent_at": _iso(m["sent_at"]),
         "error": m["error"],
+        "delivery_status": m.get("delivery_status"),
+        "error_code": m.get("error_code"),
         "decision": _decision(m["allowed"], m["basis"], m["reason"], m["evidence_event_id"]),
     }
 

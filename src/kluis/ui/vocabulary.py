@@ -29,6 +29,8 @@ VOCABULARY = (
     N_("unsubscribe_link"),
     N_("preference_centre"),
     N_("email_link"),
+    N_("sms_reply"),
+    N_("whatsapp_reply"),
     # channels
     N_("email"),
     N_("phone"),
@@ -100,6 +102,8 @@ ENGLISH_EXCEPTIONS = {
     "double_opt_in": "double opt-in",
     "email_link": "link in an e-mail",
     "email_reply": "reply by e-mail",
+    "sms_reply": "reply by SMS",
+    "whatsapp_reply": "reply by WhatsApp",
     "id_document": "identity document",
     "privacy_officer": "privacy officer",
     "no_consent": "no consent",
