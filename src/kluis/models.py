@@ -3,6 +3,7 @@
 from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
+from kluis.connected import tables as connected_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.jobs import tables as jobs_tables
@@ -20,6 +21,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "compliance_tables",
+    "connected_tables",
     "consent_tables",
     "contacts_tables",
     "jobs_tables",

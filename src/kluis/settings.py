@@ -297,3 +297,28 @@ class Settings(BaseSettings):
                     f"{item!r} is not an IP address or network (CIDR such as 10.0.0.0/8)"
                 ) from None
         return value
+
+    # --- connected ---
+    connected_retry_days: int = Field(
+        default=3,
+        ge=1,
+        description="Days a notice to a connected system's webhook or mailbox is retried, with "
+        "exponential backoff, before it is marked failed (Art. 19).",
+    )
+    connected_confirm_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days after which a notice to a connected system that is still unconfirmed "
+        "is a finding of `kluis check`.",
+    )
+    connected_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Timeout of one webhook call to a connected system.",
+    )
+    connected_mail_language: str = Field(
+        default="nl",
+        pattern="^(nl|en)$",
+        description="Language of the e-mail notices to connected systems' privacy contacts "
+        "(nl or en).",
+    )

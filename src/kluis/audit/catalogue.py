@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from kluis.audit import consent_events, people_events, request_events, system_events
+from kluis.audit import (
+    connected_events,
+    consent_events,
+    people_events,
+    request_events,
+    system_events,
+)
 from kluis.audit.events import AuditEvent
 
-AREAS = (people_events, consent_events, request_events, system_events)
+AREAS = (people_events, consent_events, request_events, system_events, connected_events)
 """The modules of events, one per area; a new one is listed here."""
 
 

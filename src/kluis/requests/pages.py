@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
+from kluis.connected import tracking
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import service as messaging
@@ -140,6 +141,7 @@ def _page(
         fields=[f.name for f in PERSONAL_FIELDS],
         error=error,
         done=done,
+        connected_notices=tracking.for_request(k, view.person_id),
     )
 
 
