@@ -26,6 +26,7 @@ METHODS = [
     ("**/staff_pages.py", "python"),
     ("compliance/deployment.py", "python"),
     ("compliance/job_forecast.py", "python"),
+    ("compliance/connected_findings.py", "python"),
     ("**/audit_pages.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),
