@@ -10,12 +10,14 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from conftest import ADMIN, MARKETING, NOW
+from conftest import ADMIN, MARKETING, NOW, PRIVACY
 from factories import add_notice, add_person, grant_consent
+from kluis.compliance import ropa
 from kluis.connected import delivery, service
 from kluis.connected.tables import ConnectedIdentity, ConnectedNotice
 from kluis.consent import ledger as consent
 from kluis.contacts import flags, rectify
+from kluis.requests import export
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
 from webhook_receiver import Receiver, serving
@@ -148,3 +150,16 @@ def test_a_change_with_no_connected_system_makes_nothing(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW, 5)
     flags.set_flag(kluis, ADMIN, person, "objection", True, "letter", NOW)
     assert _notices(kluis) == []
+
+
+def test_the_access_package_and_the_record_name_the_systems(kluis: Kluis) -> None:
+    person = add_person(kluis, ADMIN, NOW, 6)
+    system = _system(kluis, name="Helpdesk tool")
+    service.link(kluis, ADMIN, person, system, EXTERNAL, NOW)
+    package = export.access_package(kluis, PRIVACY, person, NOW)
+    assert package["connected_systems"] == [{"system": "Helpdesk tool", "external_id": EXTERNAL}]
+    [held] = [p for p in package["purposes"] if p["key"] == "customer_service"]
+    assert "Helpdesk tool" in held["recipients"]
+    record = ropa.build(kluis, "en", NOW)
+    [activity] = [a for a in record.activities if a.purpose == "customer_service"]
+    assert "Helpdesk tool" in activity.recipients

@@ -233,6 +233,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "permissions",
         "messages",
         "audit",
+        "connected_systems",
     }
     assert package["controller"] == {"name": kluis.settings.organisation_name}
     assert (package["generated_at"], package["request_id"], package["portable"]) == (

@@ -9,6 +9,7 @@ given to the receiver, and kept only sealed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from kluis.connected.notices import identity_field
 from kluis.contacts import people
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
 from kluis.purposes import repository as purposes_repo
+from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
 
 
@@ -202,15 +204,32 @@ def link(
         audit.record(conn, actor.ref, now, [IdentityLinked(person_id, row.id)])
 
 
-def identities_of(k: Kluis, conn: Connection, person_id: str) -> list[tuple[str, str]]:
-    """(system name, identifier) of the person, opened with their key, for their access
-    package (Art. 15); the caller's transaction audits the read."""
+def identities_of(k: Kluis, conn: Connection, person_id: str) -> list[tuple[str, str, int]]:
+    """(system name, identifier, system id) of the person, opened with their key, for their
+    access package (Art. 15); the caller's transaction audits the read."""
     names = {row.id: row.name for row in repository.systems(conn)}
     sealed = repository.identities(conn, [person_id])
     if not sealed:
         return []
     cipher = k.vault.cipher(person_id)
     return sorted(
-        (names[system_id], cipher.open(identity_field(system_id), blob))
+        (names[system_id], cipher.open(identity_field(system_id), blob), system_id)
         for (_, system_id), blob in sealed.items()
     )
+
+
+def with_systems(k: Kluis, catalogue: Sequence[Purpose]) -> list[Purpose]:
+    """The purposes with the connected systems they send data to added to their recipients,
+    so the record of processing (Art. 30(1)(d)), the privacy notice (Art. 13(1)(e)) and the
+    recipients a request must tell (Art. 19) name them."""
+    with k.engine.connect() as conn:
+        systems = repository.systems_by_purpose(conn)
+    return [
+        dataclasses.replace(
+            p,
+            recipients=tuple(dict.fromkeys((*p.recipients, *(systems.get(p.key, ()))))),
+        )
+        if p.key in systems
+        else p
+        for p in catalogue
+    ]
