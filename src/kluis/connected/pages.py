@@ -64,7 +64,7 @@ def _page(
         staff.gettext(session.language, "Connected systems"),
         status=status,
         systems=found,
-        purposes=purposes.list_purposes(k.engine),
+        catalogue=purposes.list_purposes(k.engine),
         kinds=rules.KINDS,
         reaches=rules.REACHES,
         secret=secret,
