@@ -33,6 +33,10 @@ def system(conn: Connection, ref: str | int) -> Any | None:
     return conn.execute(query).first()
 
 
+def system_named(conn: Connection, name: str) -> Any | None:
+    return conn.execute(select(ConnectedSystem).where(ConnectedSystem.name == name)).first()
+
+
 def _made(key: Any) -> int:
     assert key is not None
     return int(key[0])

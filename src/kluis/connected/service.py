@@ -111,10 +111,22 @@ def add_system(
     name = name.strip()
     if not name:
         raise InvalidField("a system needs a name", field="name")
+    if name.isdigit():
+        raise InvalidField(
+            "a name must not be only digits (they name a system by id)", field="name"
+        )
+    for field, value in (
+        ("name", name),
+        ("webhook_url", webhook_url),
+        ("contact_email", contact_email),
+        ("instructions", instructions),
+    ):
+        if value is not None and ("\x00" in value or ("/" in value and field == "name")):
+            raise InvalidField(f"the {field} holds a character it may not hold", field=field)
     check(kind, reach, webhook_url, contact_email)
     secret = rules.new_secret() if reach == "webhook" else None
     with k.engine.begin() as conn:
-        if repository.system(conn, name) is not None:
+        if repository.system_named(conn, name) is not None:
             raise Conflict(f"there is a system named {name!r} already")
         _check_purposes(conn, purposes)
         system_id = repository.add_system(
