@@ -17,9 +17,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+
 TOLERANCE = 300
+SCHEMA = Path(__file__).parents[1] / "docs" / "connected-notice.schema.json"
+
+
+def check_schema(*bodies: dict[str, Any]) -> None:
+    """Every payload is valid under the published JSON Schema (docs/connected-systems.md)."""
+    validator = jsonschema_rs.validator_for(json.loads(SCHEMA.read_text()))
+    for body in bodies:
+        validator.validate(body)
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:

@@ -12,12 +12,12 @@ import pytest
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_person
 from kluis.connected import delivery, rules, service, tracking
-from kluis.contacts import flags
+from kluis.contacts import flags, rectify
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
 from mailserver import MailServer
-from webhook_receiver import Receiver, serving
+from webhook_receiver import Receiver, check_schema, serving
 
 
 def _webhook(kluis: Kluis, url: str) -> tuple[int, str]:
@@ -145,3 +145,32 @@ def test_the_register_refuses_what_cannot_work(kluis: Kluis) -> None:
         )
     with pytest.raises(PermissionDenied):
         service.add_system(kluis, MARKETING, NOW, name="Z", kind="processor", reach="manual")
+
+
+def test_a_system_set_to_receive_values_gets_the_new_ones_only(kluis: Kluis) -> None:
+    person = add_person(kluis, ADMIN, NOW, 5)
+    with serving(Receiver(["done", "done"])) as receiver:
+        added = service.add_system(
+            kluis,
+            ADMIN,
+            NOW,
+            name="Delivery service",
+            kind="processor",
+            reach="webhook",
+            purposes=["customer_service"],
+            webhook_url=receiver.url,
+            send_values=True,
+        )
+        assert added.secret is not None
+        receiver.secrets.append(added.secret)
+        receiver.now = NOW
+        service.link(kluis, ADMIN, person, added.system.id, "DS-5", NOW)
+        rectify.update_person(
+            kluis, ADMIN, person, "customer_service", {"phone": "+31 6 55512345"}, NOW
+        )
+        flags.set_flag(kluis, ADMIN, person, "restriction", True, "email", NOW)
+        assert delivery.deliver_due(kluis, NOW).confirmed == 2
+    rectified, restricted = (body["data"] for body in receiver.acted)
+    assert rectified["values"] == {"phone": "+31655512345"}
+    assert "values" not in restricted
+    check_schema(*receiver.acted)

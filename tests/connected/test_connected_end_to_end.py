@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import jsonschema_rs
 from sqlalchemy import select
 
 from api_helpers import client_for
@@ -20,17 +18,9 @@ from factories import add_person
 from kluis.connected import delivery, rules
 from kluis.connected.tables import ConnectedNotice
 from kluis.runtime import Kluis
-from webhook_receiver import Receiver, serving
+from webhook_receiver import Receiver, check_schema, serving
 
 REQUESTS = "/api/v1/requests"
-SCHEMA = Path(__file__).parents[2] / "docs" / "connected-notice.schema.json"
-
-
-def check_schema(*bodies: dict[str, object]) -> None:
-    """Every payload sent is valid under the published JSON Schema."""
-    validator = jsonschema_rs.validator_for(json.loads(SCHEMA.read_text()))
-    for body in bodies:
-        validator.validate(body)
 
 
 def test_an_erasure_reaches_two_webhooks_and_a_manual_step_until_each_confirms(

@@ -7,6 +7,7 @@ test). What is kept names nobody in plain text, and the identifier goes with the
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, text
 
@@ -18,8 +19,12 @@ from kluis.connected.tables import ConnectedIdentity, ConnectedNotice
 from kluis.consent import ledger as consent
 from kluis.contacts import flags, rectify
 from kluis.requests import export
+from kluis.requests import service as requests
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules.matching import Duplicates
 from webhook_receiver import Receiver, serving
 
 EXTERNAL = "crm-Zq81x"
@@ -163,3 +168,28 @@ def test_the_access_package_and_the_record_name_the_systems(kluis: Kluis) -> Non
     record = ropa.build(kluis, "en", NOW)
     [activity] = [a for a in record.activities if a.purpose == "customer_service"]
     assert "Helpdesk tool" in activity.recipients
+
+
+def test_an_import_that_merges_a_new_field_is_a_rectification(kluis: Kluis, tmp_path: Path) -> None:
+    person = add_person(kluis, ADMIN, NOW, 7, family_name=None, phone=None)
+    system = _system(kluis, name="Import mirror")
+    service.link(kluis, ADMIN, person, system, EXTERNAL, NOW)
+    path = tmp_path / "klanten.csv"
+    path.write_text(
+        "Voornaam;Achternaam;E-mailadres\r\nFenna7;Okonkwo;fenna.brouwersma7@example.com\r\n"
+    )
+    options = ImportOptions(purposes=("customer_service",), duplicates=Duplicates.MERGE)
+    report = pipeline.run_import(kluis, ADMIN, path, options, NOW)
+    assert report.counts.merged == 1
+    assert _notices(kluis) == [("rectification", "family_name", "pending")]
+
+
+def test_a_rectification_request_is_told(kluis: Kluis) -> None:
+    person = add_person(kluis, ADMIN, NOW, 8)
+    system = _system(kluis, name="Request mirror")
+    service.link(kluis, ADMIN, person, system, EXTERNAL, NOW)
+    made = requests.create(
+        kluis, ADMIN, "rectification", NOW, person_id=person, verified_by="in_person"
+    )
+    requests.process(kluis, ADMIN, made.id, NOW, changes={"phone": "+31 6 87654321"}, mail=False)
+    assert _notices(kluis) == [("rectification", "phone", "pending")]

@@ -27,12 +27,13 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from kluis.actors import ALL_PURPOSES_ROLES, Actor
+from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.connected_events import IdentityRead, NoticeAttempted, NoticeConfirmed
 from kluis.audit.events import AuditEvent
 from kluis.connected import repository, rules, sealing
 from kluis.connected.notices import identity_field
+from kluis.contacts import people
 from kluis.errors import InvalidField, NotFound, PermissionDenied
 from kluis.messaging import service as messaging
 from kluis.runtime import Kluis
@@ -113,6 +114,20 @@ def _subject(k: Kluis, notice: Any, events: list[AuditEvent]) -> str | None:
     return cipher.open(identity_field(notice.system_id), sealed)
 
 
+def _values(
+    k: Kluis, notice: Any, system: Any, now: datetime
+) -> dict[str, str | list[str] | None] | None:
+    """A rectification's new values, for a system registered to receive them only: read under
+    the privacy-requests purpose like any read (audited as ``person.read``), at sending time,
+    so no value waits in the notice."""
+    if not system.send_values or notice.kind != "rectification" or not notice.fields:
+        return None
+    if not k.vault.has_keys([notice.person_id]):
+        return None
+    view = people.read_person(k, SYSTEM, notice.person_id, k.settings.privacy_purpose, now)
+    return {name: view.fields.get(name) for name in notice.fields.split()}
+
+
 def body_of(k: Kluis, notice: Any, system: Any, subject: str | None, now: datetime) -> bytes:
     return rules.encode(
         rules.payload(
@@ -122,7 +137,7 @@ def body_of(k: Kluis, notice: Any, system: Any, subject: str | None, now: dateti
             subject=subject,
             person_ref=notice.person_id,
             fields=notice.fields.split(),
-            values=None,
+            values=_values(k, notice, system, now),
             confirm_url=confirm_url(k, notice.message_id),
             at=now,
         )

@@ -136,7 +136,7 @@ def payload(
     subject: str | None,
     person_ref: str,
     fields: Iterable[str],
-    values: Mapping[str, str] | None,
+    values: Mapping[str, str | list[str] | None] | None,
     confirm_url: str,
     at: datetime,
 ) -> dict[str, Any]:
