@@ -52,11 +52,11 @@ def _systems_of_purposes(conn: Connection, keys: Sequence[str]) -> list[int]:
 
 def queue(conn: Connection, actor: str, now: datetime, triggers: Sequence[rules.Trigger]) -> None:
     """Queue a notice per trigger and system, in the caller's transaction."""
-    people = sorted({t.person_id for t in triggers})
-    by_person = repository.systems_of_people(conn, people)
     reach = {row.id: row.reach for row in repository.systems(conn)}
     if not reach:
         return
+    people = sorted({t.person_id for t in triggers})
+    by_person = repository.systems_of_people(conn, people)
     known = repository.identities(conn, people)
     events: list[AuditEvent] = []
     for trigger in triggers:
@@ -106,6 +106,10 @@ def before_erasure(
     under the notice key (no value in a job row or in plain text), and the person's other open
     notices are superseded (the erasure says all). People whose key is gone already (a replay
     after a restore) were told when they were erased."""
+    with k.engine.connect() as conn:
+        reach = {row.id: row.reach for row in repository.systems(conn)}
+    if not reach:
+        return  # no system to tell: the erasure pays one small read
     live = sorted(k.vault.has_keys(person_ids))
     if not live:
         return
@@ -113,7 +117,6 @@ def before_erasure(
         by_person = repository.systems_of_people(conn, live)
         if not by_person:
             return
-        reach = {row.id: row.reach for row in repository.systems(conn)}
         known = repository.identities(conn, live)
         ciphers = k.vault.ciphers({p for p, _ in known})
         repository.supersede(conn, live)
