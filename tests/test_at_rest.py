@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.connected import service as connected
 from kluis.contacts import erasure, people
 from kluis.runtime import Kluis
 from pgserver import PostgresServer
@@ -46,6 +47,8 @@ NEEDLES = [
     "kwakkelstein@example.com",
     "+32470123456",
     "1958-02-11",
+    "ext-Qx7730",
+    "ext-Qx7731",
 ]
 
 
@@ -62,6 +65,19 @@ def _fill(kluis: Kluis) -> list[str]:
                 **fields,
             )
         )
+    # the identifiers a connected system knows them by, and an erasure's notice, are sealed
+    shop = connected.add_system(
+        kluis,
+        ADMIN,
+        NOW,
+        name="Webshop",
+        kind="processor",
+        reach="webhook",
+        purposes=["customer_service"],
+        webhook_url="https://shop.example.com/kluis",
+    )
+    for n, person_id in enumerate(ids):
+        connected.link(kluis, ADMIN, person_id, shop.system.id, f"ext-Qx773{n}", NOW)
     for person_id in ids:
         people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     people.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")
