@@ -311,6 +311,12 @@ class Settings(BaseSettings):
         description="Days after which a notice to a connected system that is still unconfirmed "
         "is a finding of `kluis check`.",
     )
+    connected_deliver_hours: int = Field(
+        default=1,
+        ge=0,
+        description="Hours between the runs of the job that sends the due notices to connected "
+        "systems (connected.deliver); 0 turns it off (send with `kluis systems deliver`).",
+    )
     connected_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -149,7 +149,7 @@ def purposes(
 
 @systems_app.command("deliver")
 def deliver(as_json: console.JsonOption = False) -> None:
-    """Send the due notices now (the hourly job does the same)."""
+    """Send the due notices now (the job connected.deliver does the same)."""
     with console.opened() as kluis:
         done = delivery.deliver_due(kluis, console.moment(None))
     if as_json:

@@ -1,7 +1,7 @@
-"""Delivering the notices to connected systems as a periodic job: every hour the due notices
-(new ones and those whose backoff has passed, ``rules.next_attempt``) are sent once each. The
-job takes no argument: what it sends is in the notices, sealed where it must be, never in the
-queue's row."""
+"""Delivering the notices to connected systems as a periodic job: every
+``KLUIS_CONNECTED_DELIVER_HOURS`` (one) the due notices (new ones and those whose backoff has
+passed, ``rules.next_attempt``) are sent once each. The job takes no argument: what it sends is
+in the notices, sealed where it must be, never in the queue's row."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from kluis.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _hourly(settings: Settings) -> int | None:
-    return 1
+def _every(settings: Settings) -> int | None:
+    return settings.connected_deliver_hours or None
 
 
 def _deliver(context: JobContext) -> None:
@@ -33,4 +33,4 @@ def _deliver(context: JobContext) -> None:
     )
 
 
-deliver = Job("connected.deliver", _deliver, every=_hourly, max_attempts=2)
+deliver = Job("connected.deliver", _deliver, every=_every, max_attempts=2)
