@@ -28,6 +28,7 @@ METHODS = [
     ("**/staff_pages.py", "python"),
     ("compliance/deployment.py", "python"),
     ("compliance/job_forecast.py", "python"),
+    ("compliance/connected_findings.py", "python"),
     ("**/audit_pages.py", "python"),
     ("**/admin_pages.py", "python"),
     ("**/notice_pages.py", "python"),

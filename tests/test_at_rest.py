@@ -11,6 +11,7 @@ from conftest import ADMIN, NOW
 from factories import add_person
 from kluis.activities import service as activities
 from kluis.activities.rules import Draft
+from kluis.connected import service as connected
 from kluis.contacts import erasure, people
 from kluis.runtime import Kluis
 from kluis.tasks import service as tasks
@@ -52,6 +53,8 @@ NEEDLES = [
     "1958-02-11",
     "Ketelbinkie",
     "Wil donderdag geleverd",
+    "ext-Qx7730",
+    "ext-Qx7731",
 ]
 
 
@@ -70,6 +73,19 @@ def _fill(kluis: Kluis) -> list[str]:
         )
     call = Draft(type="call", subject="Ketelbinkie terugbellen", body="Wil donderdag geleverd")
     activities.log(kluis, ADMIN, ids[0], "customer_service", call, NOW)
+    # the identifiers a connected system knows them by, and an erasure's notice, are sealed
+    shop = connected.add_system(
+        kluis,
+        ADMIN,
+        NOW,
+        name="Webshop",
+        kind="processor",
+        reach="webhook",
+        purposes=["customer_service"],
+        webhook_url="https://shop.example.com/kluis",
+    )
+    for n, person_id in enumerate(ids):
+        connected.link(kluis, ADMIN, person_id, shop.system.id, f"ext-Qx773{n}", NOW)
     for person_id in ids:
         people.read_person(kluis, ADMIN, person_id, "privacy_requests", NOW)
     people.search_people(kluis, ADMIN, "customer_service", NOW, text="Wubbina")

@@ -22,7 +22,9 @@ from kluis.activities import service as activities
 from kluis.api import get_now
 from kluis.app import create_app
 from kluis.compliance import service as compliance
+from kluis.connected import service as connected
 from kluis.consent import catalogue
+from kluis.contacts import flags
 from kluis.contacts.companies import create_company
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -295,6 +297,7 @@ STAFF_PAGES = (
     "/app/tasks/new",
     "/app/tasks/new?person_id={person}",
     "/app/tasks/{task}",
+    "/app/compliance/systems",
 )
 
 
@@ -350,6 +353,17 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         "activity": activity,
         "task": task.json()["id"],
     }
+    # a connected system with a manual step, so the request page shows its notice
+    connected.add_system(
+        kluis,
+        ADMIN,
+        NOW,
+        name="Papieren archief",
+        kind="recipient",
+        reach="manual",
+        purposes=["customer_service"],
+    )
+    flags.set_flag(kluis, ADMIN, person, "objection", True, "letter", NOW)
     for path in STAFF_PAGES:
         seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
     page = client.get("/app/contacts/new?purpose=customer_service").text

@@ -4,6 +4,7 @@ from kluis.activities import tables as activities_tables
 from kluis.audit import tables as audit_tables
 from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
+from kluis.connected import tables as connected_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.deals import tables as deals_tables
@@ -25,6 +26,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "compliance_tables",
+    "connected_tables",
     "consent_tables",
     "contacts_tables",
     "deals_tables",

@@ -361,3 +361,34 @@ class Settings(BaseSettings):
         description="WhatsApp provider: twilio://ACCOUNT_SID:AUTH_TOKEN@/?from=%2B3197010000000 "
         "(the WhatsApp sender). Unset: WhatsApp is refused. docs/channels.md",
     )
+
+    # --- connected ---
+    connected_retry_days: int = Field(
+        default=3,
+        ge=1,
+        description="Days a notice to a connected system's webhook or mailbox is retried, with "
+        "exponential backoff, before it is marked failed (Art. 19).",
+    )
+    connected_confirm_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days after which a notice to a connected system that is still unconfirmed "
+        "is a finding of `kluis check`.",
+    )
+    connected_deliver_hours: int = Field(
+        default=1,
+        ge=0,
+        description="Hours between the runs of the job that sends the due notices to connected "
+        "systems (connected.deliver); 0 turns it off (send with `kluis systems deliver`).",
+    )
+    connected_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Timeout of one webhook call to a connected system.",
+    )
+    connected_mail_language: str = Field(
+        default="nl",
+        pattern="^(nl|en)$",
+        description="Language of the e-mail notices to connected systems' privacy contacts "
+        "(nl or en).",
+    )

@@ -323,6 +323,22 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "connected",
+        api=("kluis.connected.routes:router",),
+        staff_pages=("kluis.connected.pages:router",),
+        public_pages=("kluis.connected.confirm_pages:router",),
+        cli=(
+            Group(
+                "systems",
+                "Connected systems (Art. 19, 28): the register, their identifiers of people, "
+                "notices.",
+                ("kluis.connected.cli:systems_app",),
+            ),
+        ),
+        on_open="kluis.connected.notices:on_open",
+        jobs=("kluis.connected.jobs:deliver",),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

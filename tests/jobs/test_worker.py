@@ -21,8 +21,16 @@ def periodic(kluis: Kluis) -> dict[tuple[str, str], str]:
 
 
 def test_the_schedule_and_the_daily_backup_are_periodic_tasks(kluis: Kluis, tmp_path: Path) -> None:
+    kluis.settings.connected_deliver_hours = 0
     kluis.settings.schedule_hours = 6
     assert periodic(kluis) == {("retention.scheduled", "retention.scheduled"): "0 */6 * * *"}
     kluis.settings.schedule_hours = 0
     kluis.settings.backup_dir = tmp_path / "backups"
     assert periodic(kluis) == {("backup.daily", "backup.daily"): "0 0 * * *"}
+
+
+def test_the_notices_to_connected_systems_go_every_hour_unless_turned_off(kluis: Kluis) -> None:
+    kluis.settings.schedule_hours = 0
+    assert periodic(kluis) == {("connected.deliver", "connected.deliver"): "0 * * * *"}
+    kluis.settings.connected_deliver_hours = 0
+    assert periodic(kluis) == {}

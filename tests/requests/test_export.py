@@ -236,6 +236,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "deals",
         "tasks",
         "audit",
+        "connected_systems",
     }
     assert package["controller"] == {"name": kluis.settings.organisation_name}
     assert (package["generated_at"], package["request_id"], package["portable"]) == (

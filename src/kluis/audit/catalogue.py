@@ -5,6 +5,7 @@ from __future__ import annotations
 from kluis.audit import (
     activity_events,
     channel_events,
+    connected_events,
     consent_events,
     deal_events,
     discover_events,
@@ -29,6 +30,7 @@ AREAS = (
     user_events,
     task_events,
     channel_events,
+    connected_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

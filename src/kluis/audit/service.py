@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
-from kluis.audit import rules
+from kluis.audit import observers, rules
 from kluis.audit.events import AuditEvent
 from kluis.audit.tables import AuditHead, AuditRow
 from kluis.db import bulk_time, insert_rows
@@ -81,6 +81,7 @@ def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEv
         prev = digest
     insert_rows(conn, AuditRow.__tablename__, _COLUMNS, rows)
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    observers.notify(conn, actor, now, events)
 
 
 @dataclass(frozen=True)

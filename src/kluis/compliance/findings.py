@@ -15,7 +15,7 @@ from datetime import datetime
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.backup import service as backup
-from kluis.compliance import deployment, job_forecast, repository, rules
+from kluis.compliance import connected_findings, deployment, job_forecast, repository, rules
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
@@ -337,6 +337,7 @@ CHECKS: tuple[Check, ...] = (
     *deployment.CHECKS,
     job_forecast.reconfirmations_due,
     job_forecast.no_worker,
+    *connected_findings.CHECKS,
 )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from kluis.compliance import i18n
 from kluis.compliance.render import environment
 from kluis.compliance.ropa import basis_text, category_name
+from kluis.connected import service as connected
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
 from kluis.locale.catalogues import messages
@@ -135,7 +136,7 @@ def build(k: Kluis, language: str, now: datetime) -> Notice:
     i18n.check_language(language)
     t = i18n.strings(language)
     s = k.settings
-    catalogue = purposes.list_purposes(k.engine)
+    catalogue = connected.with_systems(k, purposes.list_purposes(k.engine))
     on_consent = any(p.lawful_basis is LawfulBasis.CONSENT for p in catalogue)
     return Notice(
         language=language,

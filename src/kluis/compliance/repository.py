@@ -193,3 +193,24 @@ def without_second_factor(conn: Connection, roles: Iterable[str]) -> list[tuple[
         .order_by(User.id)
     )
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def requests_told_onward(
+    conn: Connection, since: datetime, until: datetime
+) -> list[tuple[int, str, str, datetime]]:
+    """Requests whose answer reaches the recipients (Art. 19: erasure, rectification,
+    restriction, objection), not refused, with a deadline between ``since`` and ``until``: id,
+    type, person, deadline."""
+    deadline = func.coalesce(PrivacyRequest.extended_to, PrivacyRequest.due_at)
+    rows = conn.execute(
+        select(PrivacyRequest.id, PrivacyRequest.type, PrivacyRequest.person_id, deadline)
+        .where(
+            PrivacyRequest.type.in_(("erasure", "rectification", "restriction", "objection")),
+            PrivacyRequest.status.not_in(("refused", "rejected", "withdrawn", "cancelled")),
+            PrivacyRequest.person_id.is_not(None),
+            deadline >= since,
+            deadline <= until,
+        )
+        .order_by(deadline, PrivacyRequest.id)
+    )
+    return [(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows]

@@ -20,6 +20,7 @@ from typing import Any
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
+from kluis.connected import service as connected
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, PermissionDenied
@@ -270,7 +271,7 @@ def activity(
 def build(k: Kluis, language: str, now: datetime) -> Record:
     """The record in ``language`` as it stands at ``now``."""
     i18n.check_language(language)
-    catalogue = purposes.list_purposes(k.engine)
+    catalogue = connected.with_systems(k, purposes.list_purposes(k.engine))
     with k.engine.connect() as conn:
         per_purpose = repository.people_per_purpose(conn)
         per_basis = repository.people_per_basis(conn)

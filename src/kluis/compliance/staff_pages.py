@@ -20,7 +20,15 @@ from starlette.datastructures import FormData
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.compliance import deployment, findings, job_forecast, ropa, rules, service
+from kluis.compliance import (
+    connected_findings,
+    deployment,
+    findings,
+    job_forecast,
+    ropa,
+    rules,
+    service,
+)
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
 from kluis.locale.formats import say_date
@@ -94,6 +102,7 @@ FINDINGS = {
     ),
     **deployment.STAFF_WORDING,
     **job_forecast.STAFF_WORDING,
+    **connected_findings.STAFF_WORDING,
 }
 """Each finding's title and fix in words for the web (translated); the finding's own message
 and command-line fix are shown with it, in English."""

@@ -86,6 +86,8 @@ def erase_people(
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, name, digest in rows if suppress else []:
         digests.setdefault(person_id, []).append((SUPPRESSIBLE[name], digest))
+    if present:
+        hooks.before_erasure(k, actor.ref, sorted(present), now, reason)
     fresh = k.vault.shred_many(
         wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
     )

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.runtime import Kluis
+
 LiveConsent = Callable[[Connection, str, datetime], "int | None"]
 """(conn, person_id, now) -> the event of the person's most recent live consent on any channel
 and topic, or None."""
@@ -39,10 +41,15 @@ PeopleChanged = Callable[[Connection, Sequence[str]], object]
 """(conn, person ids): these people's rows, flags or purposes changed in the caller's
 transaction; read them again."""
 
+BeforeErasure = Callable[[Kluis, str, Sequence[str], datetime, str], object]
+"""(kluis, actor ref, person ids, now, reason): these people are about to be erased; their
+keys still open their data. Runs before anything is destroyed, in transactions of its own."""
+
 _live_consent: list[LiveConsent] = []
 _erase_ledger: list[LedgerEraser] = []
 _people_added: list[PeopleAdded] = []
 _people_changed: list[PeopleChanged] = []
+_before_erasure: dict[str, BeforeErasure] = {}
 
 
 def register(live_consent: LiveConsent, erase_ledger: LedgerEraser) -> None:
@@ -95,3 +102,18 @@ def people_changed(conn: Connection, person_ids: Sequence[str]) -> None:
     if not _people_changed:
         raise _missing()
     _people_changed[0](conn, person_ids)
+
+
+def register_before_erasure(name: str, hook: BeforeErasure) -> None:
+    """Called by a slice above that must act while an erased person's key still opens their
+    data (the notices to connected systems, Art. 19); the same name again replaces it."""
+    _before_erasure[name] = hook
+
+
+def before_erasure(
+    k: Kluis, actor: str, person_ids: Sequence[str], now: datetime, reason: str
+) -> None:
+    """Run every registered hook (none registered: nothing to do, unlike the consent hooks,
+    because no slice above needs to be asked for an erasure to be correct in Kluis itself)."""
+    for hook in tuple(_before_erasure.values()):
+        hook(k, actor, person_ids, now, reason)

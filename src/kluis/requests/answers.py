@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import RequestAnswerSent
+from kluis.connected import service as connected
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.messaging import service as messaging
@@ -91,11 +92,11 @@ def recipients(k: Kluis, person_id: str) -> list[str]:
     """Art. 19: everyone the data was disclosed to, from the person's purposes."""
     with k.engine.connect() as conn:
         held = contacts_repo.purposes_of(conn, [person_id]).get(person_id, [])
-        found: set[str] = set()
-        for key in held:
-            purpose = purposes_repo.get(conn, key)
-            if purpose is not None:
-                found.update(purpose.recipients)
+        purposes = [p for p in (purposes_repo.get(conn, key) for key in held) if p is not None]
+    # the connected systems of those purposes are recipients too
+    found: set[str] = set()
+    for purpose in connected.with_systems(k, purposes):
+        found.update(purpose.recipients)
     return sorted(found)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import SuppressionAdded
+from kluis.connected import tracking
 from kluis.contacts import erasure as contacts
 from kluis.contacts import flags, people, suppression
 from kluis.contacts import repository as contacts_repo
@@ -151,6 +152,8 @@ def erase(
         outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
     certificate = rules.certificate(row.id, person_id, now, present, erased_fields, kept_for)
     certificate["old_files"] = old_files.certificate_part(k, actor, row.id)
+    # the systems told of the erasure (Art. 19), in registration order, and which confirmed
+    certificate["connected_systems"] = tracking.certificate(k, person_id)
     # what the mail calls the kept purposes, in the person's language
     purpose_names = {
         held_for.key: purpose.name_nl if person.language == "nl" else purpose.name_en

@@ -28,7 +28,9 @@ from typing import Any
 from kluis.activities import reads as activities
 from kluis.actors import Actor
 from kluis.audit import service as audit
+from kluis.audit.connected_events import IdentityRead
 from kluis.audit.people_events import PersonExported
+from kluis.connected import service as connected
 from kluis.consent import catalogue, decisions
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent
@@ -338,7 +340,7 @@ def access_package(
     entries = _audit_entries(k, person_id)
     source, collected = _collected(entries)
     company = None if view.company_id is None else companies.get_company(k, view.company_id)
-    held = {p.key: p for p in purposes_service.list_purposes(k.engine)}
+    held = {p.key: p for p in connected.with_systems(k, purposes_service.list_purposes(k.engine))}
     package: dict[str, Any] = {
         "schema": SCHEMA,
         "controller": {"name": k.settings.organisation_name},
@@ -381,7 +383,20 @@ def access_package(
         "audit": [_audit_entry(e) for e in entries],
     }
     with k.engine.begin() as conn:
+        known = connected.identities_of(k, conn, person_id)
+        package["connected_systems"] = [
+            {"system": name, "external_id": external} for name, external, _ in known
+        ]
         audit.record(
-            conn, actor.ref, now, [PersonExported(person_id, format, request_id, portable)]
+            conn,
+            actor.ref,
+            now,
+            [
+                *(
+                    IdentityRead(person_id, k.settings.privacy_purpose, system_id, "export")
+                    for _, _, system_id in known
+                ),
+                PersonExported(person_id, format, request_id, portable),
+            ],
         )
     return package

@@ -95,6 +95,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "tasks", str(t.get("id", "")), {k: v for k, v in t.items() if k != "id"}
     for e in package.get("audit") or []:
         yield "audit", str(e.get("seq", "")), {k: v for k, v in e.items() if k != "seq"}
+    for c in package.get("connected_systems") or []:
+        yield "connected_systems", str(c.get("system", "")), {"external_id": c.get("external_id")}
 
 
 def package_csv(package: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
+from kluis.connected import tracking
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import service as messaging
@@ -141,6 +142,7 @@ def _page(
         error=error,
         done=done,
         discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),
+        connected_notices=tracking.for_request(k, view.person_id),
     )
 
 
