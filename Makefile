@@ -59,7 +59,7 @@ bench: $(DEV_STAMP)
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/retention.py --rows 100000
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/privacy_requests.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/import.py --rows 100000
-	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/http.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/web_requests.py
 	$(BIN)/python benchmarks/table.py .bench-results.jsonl
 
 # The staff app's main pages, rendered from invented demo data by Debian's Chromium, as PNGs in

@@ -27,14 +27,9 @@ Then, alternating (``harness.alternate``, A B A B):
 # ruff: noqa: E402
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# ``benchmarks/http.py`` is named as the standard library's ``http``, which the staff templates'
-# imports (starlette) need: with this folder first on the path it would be found instead.
-if sys.path and Path(sys.path[0] or ".").resolve() == HERE:
-    sys.path.append(sys.path.pop(0))
 
 import argparse
 import os

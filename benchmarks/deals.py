@@ -17,12 +17,6 @@ reason and currency), fetched, without folding them into months and owners.
 
 from __future__ import annotations
 
-import sys
-
-# benchmarks/http.py would shadow the standard library's http, which FastAPI needs (the staff
-# pages' template environment stands on it): look in this folder last.
-sys.path.append(sys.path.pop(0))
-
 import argparse
 import random
 import sqlite3

@@ -1,9 +1,9 @@
-"""The baseline server of ``benchmarks/http.py``: a minimal FastAPI app whose one route,
-``GET /api/v1/contacts/{person_id}``, runs the SELECTs Kluis's route runs for a read (captured
-by ``http.py`` with SQLAlchemy's cursor events and written to a pickle file), inside the same
-transactions on the same two databases, with the person's id put in where Kluis had it; it
-answers the rows as JSON. No token check, no decryption, no purpose rules, no audit entry: what
-Kluis costs beyond its queries.
+"""The baseline server of ``benchmarks/web_requests.py``: a minimal FastAPI app whose one
+route, ``GET /api/v1/contacts/{person_id}``, runs the SELECTs Kluis's route runs for a read
+(captured by ``web_requests.py`` with SQLAlchemy's cursor events and written to a pickle file),
+inside the same transactions on the same two databases, with the person's id put in where
+Kluis had it; it answers the rows as JSON. No token check, no decryption, no purpose rules, no
+audit entry: what Kluis costs beyond its queries.
 
 uvicorn builds it in each worker process from the environment (``factory=True``):
 ``HTTP_BENCH_SQL`` (the pickle), ``HTTP_BENCH_DATA_URL`` and ``HTTP_BENCH_KEYRING_URL``.

@@ -1,5 +1,5 @@
-"""The load generator of ``benchmarks/http.py``, in a process of its own so that its work does
-not share a process (or a GIL) with the server it measures.
+"""The load generator of ``benchmarks/web_requests.py``, in a process of its own so that its
+work does not share a process (or a GIL) with the server it measures.
 
 It opens ``--concurrency`` keep-alive connections (one ``httpx.Client`` per thread), sends a few
 warm-up requests on each, prints ``ready`` and then, for every ``go`` line on standard input,

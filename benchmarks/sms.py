@@ -26,11 +26,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# benchmarks/http.py is named as the standard library's ``http``, which httpx and http.server
-# import: with this folder first on the path (``python benchmarks/sms.py``) they would find it.
-if sys.path and Path(sys.path[0] or ".").resolve() == HERE:
-    sys.path.pop(0)
-sys.path.append(str(HERE))
 
 import argparse
 import json

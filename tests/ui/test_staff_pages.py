@@ -108,7 +108,7 @@ def test_every_form_without_the_sessions_token_is_refused(kluis: Kluis, person: 
     paths = _staff_posts(client)
     assert {"/app/sign-out", "/app/purpose", "/app/contacts", "/app/contacts/new"} <= set(paths)
     for path in paths:
-        address = re.sub(r"\{([a-z_]+)\}", lambda m: _value(m[1], person), path)
+        address = re.sub(r"\{([a-z_]+)(?::[a-z]+)?\}", lambda m: _value(m[1], person), path)
         for form in ({}, {"csrf": ""}, {"csrf": other_csrf}, {"csrf": csrf[:-1]}):
             response = client.post(address, data={**form, "purpose": "email_marketing"})
             assert response.status_code == 403, (address, form, response.text)

@@ -3,7 +3,7 @@
 The activities slice stands on the floor below tasks, so tasks calls its service directly: the
 activity is logged about the task's person, under the task's purpose (sealed with the same
 person's key, checked and audited by the activities slice like any other), with the task's
-title as its subject. A task about nobody logs nothing.
+title as its subject. A task about nobody cannot log one (``service.complete`` refuses it).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class TaskDone(BaseModel):
         max_length=20,
         pattern=r"^[a-z_]+$",
         description="Also log the activity it was about, of this kind (`call`, `note`...), "
-        "when the activities slice is installed; 409 otherwise.",
+        "about the task's person under its purpose; 422 for a task about nobody.",
     )
     body: str | None = Field(default=None, max_length=8000, pattern=NO_NUL)
 

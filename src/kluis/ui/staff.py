@@ -51,7 +51,8 @@ HEADERS = {
     ),
 }
 """Every staff page holds personal data: never cached, never framed, no inline script. The
-one script is htmx, served from this server (no CDN), which swaps parts of a page."""
+scripts are served from this server (no CDN): htmx, which swaps parts of a page, and the deals
+board's drag and drop (``deals-board.js``), a progressive enhancement of its move forms."""
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -27,7 +27,7 @@ On a two-core machine 2 and 4 processes cannot be twice and four times one, and 
 the load generator share the cores; the machine is shared, so the ratios are the figures that
 count, and the load average is printed before and after.
 
-    python benchmarks/http.py [--people 1000] [--requests 1000] [--pairs 3]
+    python benchmarks/web_requests.py [--people 1000] [--requests 1000] [--pairs 3]
         [--processes 1,2,4] [--concurrency 16]
 """
 
@@ -38,10 +38,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# This file's name is the standard library's ``http``: with its folder first on the path (as
-# ``python benchmarks/http.py`` puts it) every ``import http`` after this would find it.
-if sys.path and Path(sys.path[0] or ".").resolve() == HERE:
-    sys.path.append(sys.path.pop(0))
 sys.path.append(str(HERE.parent / "tests"))
 
 import argparse
