@@ -49,6 +49,7 @@ METHODS = [
     ("contacts/collect.py", "python"),
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
+    ("connected/service.py", "python"),
     ("contacts/list_rules.py", "python"),
     ("contacts/listing.py", "python"),
     ("auth/sessions.py", "python"),

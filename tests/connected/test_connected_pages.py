@@ -42,6 +42,13 @@ def test_the_register_page_adds_a_system_and_shows_its_secret_once(kluis: Kluis)
         data={"csrf": csrf, "name": "Mailer", "kind": "processor", "reach": "email"},
     )
     assert bad.status_code == 422
+    assert "heeft het adres van zijn privacycontact nodig" in bad.text
+    twice = client.post(
+        "/app/compliance/systems",
+        data={"csrf": csrf, "name": "Webshop", "kind": "processor", "reach": "manual"},
+    )
+    assert twice.status_code == 409
+    assert "Er is al een systeem met de naam Webshop." in twice.text
     without_csrf = client.post("/app/compliance/systems", data={"name": "X", "reach": "manual"})
     assert without_csrf.status_code in (400, 403)
 

@@ -24,6 +24,7 @@ from kluis.connected import repository, rules, sealing
 from kluis.connected.notices import identity_field
 from kluis.contacts import people
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
+from kluis.locale import N_
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -77,7 +78,12 @@ def _view(conn: Connection, row: Any, now: datetime) -> SystemView:
 def _check_purposes(conn: Connection, keys: Sequence[str]) -> None:
     for key in keys:
         if purposes_repo.get(conn, key) is None:
-            raise InvalidField(f"there is no purpose {key!r}", field="purposes")
+            raise InvalidField(
+                f"there is no purpose {key!r}",
+                field="purposes",
+                msgid=N_("There is no purpose %(key)s."),
+                values={"key": key},
+            )
 
 
 def check(kind: str, reach: str, webhook_url: str | None, contact_email: str | None) -> None:
@@ -86,10 +92,16 @@ def check(kind: str, reach: str, webhook_url: str | None, contact_email: str | N
     if reach not in rules.REACHES:
         raise InvalidField(f"reach must be one of {', '.join(rules.REACHES)}", field="reach")
     if reach == "webhook" and not (webhook_url or "").startswith(("https://", "http://")):
-        raise InvalidField("a webhook system needs an http(s) webhook URL", field="webhook_url")
+        raise InvalidField(
+            "a webhook system needs an http(s) webhook URL",
+            field="webhook_url",
+            msgid=N_("A webhook system needs a web address starting with https:// or http://."),
+        )
     if reach == "email" and "@" not in (contact_email or ""):
         raise InvalidField(
-            "an e-mail system needs its privacy contact's address", field="contact_email"
+            "an e-mail system needs its privacy contact's address",
+            field="contact_email",
+            msgid=N_("A system reached by e-mail needs its privacy contact's address."),
         )
 
 
@@ -110,10 +122,14 @@ def add_system(
     _may_manage(actor)
     name = name.strip()
     if not name:
-        raise InvalidField("a system needs a name", field="name")
+        raise InvalidField(
+            "a system needs a name", field="name", msgid=N_("Give the system a name.")
+        )
     if name.isdigit():
         raise InvalidField(
-            "a name must not be only digits (they name a system by id)", field="name"
+            "a name must not be only digits (they name a system by id)",
+            field="name",
+            msgid=N_("A name must not be only digits: digits name a system by its number."),
         )
     for field, value in (
         ("name", name),
@@ -122,12 +138,21 @@ def add_system(
         ("instructions", instructions),
     ):
         if value is not None and ("\x00" in value or ("/" in value and field == "name")):
-            raise InvalidField(f"the {field} holds a character it may not hold", field=field)
+            raise InvalidField(
+                f"the {field} holds a character it may not hold",
+                field=field,
+                msgid=N_("This value holds a character it may not hold."),
+            )
     check(kind, reach, webhook_url, contact_email)
     secret = rules.new_secret() if reach == "webhook" else None
     with k.engine.begin() as conn:
         if repository.system_named(conn, name) is not None:
-            raise Conflict(f"there is a system named {name!r} already")
+            raise Conflict(
+                f"there is a system named {name!r} already",
+                field="name",
+                msgid=N_("There is a system named %(name)s already."),
+                values={"name": name},
+            )
         _check_purposes(conn, purposes)
         system_id = repository.add_system(
             conn,
