@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from hypothesis.errors import HypothesisWarning
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
@@ -82,6 +83,13 @@ max-steps = {MAX_STATEFUL_STEPS}
     )
 
 
+def _large_repr(event: events.NonFatalError) -> bool:
+    """Hypothesis warning that an example (a generated upload of some hundred kB) is too large
+    to print: a note on the example, not an answer of the API."""
+    value = getattr(event, "value", None)
+    return isinstance(value, HypothesisWarning) and "overly large repr" in str(value)
+
+
 def _failures(stream: events.EventStream) -> tuple[list[str], int]:
     """Every failed check of the run, one line each (operation, check, what the answer was, how
     to replay it), and the number of scenarios that ran."""
@@ -99,6 +107,8 @@ def _failures(stream: events.EventStream) -> tuple[list[str], int]:
                             f"{failure.title}: {failure.message}\n"
                             f"    {node.failure_info.code_sample}"
                         )
+        elif isinstance(event, events.NonFatalError) and _large_repr(event):
+            continue
         elif isinstance(event, events.NonFatalError | events.FatalError):
             found.append(f"error: {event!r}")
         elif isinstance(event, events.EngineFinished):
