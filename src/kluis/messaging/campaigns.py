@@ -225,8 +225,7 @@ def ready_to_send(
 def _not_post(channel: str) -> None:
     if channel == "post":
         raise InvalidField(
-            "a post campaign is not sent: download its letters (CSV, labels, letters; "
-            "messaging.post)",
+            "a post campaign is not sent: download its CSV, labels or letters",
             field="channel",
         )
 

@@ -5,8 +5,9 @@ stopping the send half-way.
 E-mail needs a subject and a body in nl and/or en; an SMS a text per language (no subject: the
 opt-out line is added when sending); a WhatsApp campaign the approved template it is sent as
 (name, the provider's id per language, the placeholders' values) and, per language, the
-template's text as approved, for the preview. Phone call lists and post are not built yet: a
-campaign on those channels is refused with a clear "not yet".
+template's text as approved, for the preview; a letter (post) a body per language and an
+optional subject (``letters.check``). Phone call lists are not built yet: a campaign on that
+channel is refused with a clear "not yet".
 """
 
 from __future__ import annotations
