@@ -16,7 +16,7 @@ from sqlalchemy import select
 from conftest import ADMIN, MARKETING, NOW, SALES
 from kluis.audit import service as audit
 from kluis.consent import ledger as consent
-from kluis.contacts import rectify
+from kluis.contacts import erasure, rectify
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.messaging import campaigns, letters, post, results
 from kluis.messaging.tables import MessageRow
@@ -136,3 +136,13 @@ def test_labels_fill_a_sheet_of_24_and_fonts_print_every_letter() -> None:
     if DEJAVU.exists():
         embedded = PdfReader(io.BytesIO(letters.labels_pdf(many, NOW, str(DEJAVU))))
         assert "Łukasz24" in embedded.pages[1].extract_text()
+
+
+def test_an_erased_persons_letter_goes_with_them(kluis: Kluis) -> None:
+    people = population(kluis)
+    draft = campaigns.create_campaign(kluis, MARKETING, LETTER, NOW)
+    post.files(kluis, MARKETING, draft.id, ["csv"], NOW)
+    erasure.erase_person(kluis, ADMIN, people["consenting"], NOW)
+    assert set(rows(kluis, draft.id)) == {people["consenting_nl"]}
+    mailing, _made = post.files(kluis, MARKETING, draft.id, ["csv"], NOW)
+    assert [letter.person_id for letter in mailing.letters] == [people["consenting_nl"]]

@@ -84,6 +84,7 @@ def make(k: Kluis, actor: Actor, campaign_id: int, now: datetime) -> Mailing:
         with k.engine.begin() as conn:
             repository.set_campaign(conn, campaign_id, status="sending", started_at=now)
             audit.record(conn, actor.ref, now, [CampaignChanged(campaign_id, "sending")])
+    if view.status != "sent":  # also after a crash while queueing: the queue is idempotent
         campaigns.enqueue(k, actor, campaign_id, now)
     with k.engine.connect() as conn:
         pending = _pending(conn, campaign_id)
