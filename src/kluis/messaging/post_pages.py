@@ -39,14 +39,14 @@ def attachment(made: post.File) -> Response:
 
 @pages.post("/campaigns/{campaign_id}/post/{kind}")
 async def download_page(
-    campaign_id: CampaignId,
-    kind: FileKind,
+    campaign_id: int,
+    kind: str,
     request: Request,
     k: KluisDep,
     now: NowDep,
     session: SessionDep,
 ) -> Response:
-    await checked_form(request, session)
+    await checked_form(request, session)  # before the path is checked: a forged form is 403
     _mailing, made = post.files(k, session.actor, campaign_id, [kind], now)
     return attachment(made[0])
 
