@@ -273,6 +273,8 @@ STAFF_PAGES = (
     "/app/campaigns/new",
     "/app/campaigns/new?channel=sms",
     "/app/campaigns/new?channel=whatsapp",
+    "/app/campaigns/new?channel=post",
+    "/app/campaigns/{letter}",
     "/app/campaigns/{campaign}/edit",
     "/app/requests",
     "/app/password",
@@ -314,6 +316,7 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     assert made.status_code == 201, made.text
     company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
     campaign = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW).id
+    letter = campaigns.create_campaign(kluis, ADMIN, {**SPRING, "channel": "post"}, NOW).id
     breach = compliance.add_breach(
         kluis,
         ADMIN,
@@ -350,6 +353,7 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         "request": made.json()["id"],
         "company": company,
         "campaign": campaign,
+        "letter": letter,
         "activity": activity,
         "task": task.json()["id"],
     }

@@ -392,3 +392,10 @@ class Settings(BaseSettings):
         description="Language of the e-mail notices to connected systems' privacy contacts "
         "(nl or en).",
     )
+    # --- post ---
+    post_font: str | None = Field(
+        default=None,
+        description="A TrueType font file embedded in the labels and letters of post mailings "
+        "(e.g. /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf); without it they use Helvetica, "
+        "whose Latin-1 covers Dutch, and other characters print as their nearest Latin-1 letter.",
+    )

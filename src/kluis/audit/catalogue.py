@@ -11,6 +11,7 @@ from kluis.audit import (
     discover_events,
     owner_events,
     people_events,
+    post_events,
     request_events,
     system_events,
     task_events,
@@ -31,6 +32,7 @@ AREAS = (
     task_events,
     channel_events,
     connected_events,
+    post_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -214,11 +214,20 @@ def ready_to_send(
     view = get_campaign(k, campaign_id)
     if view.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    _not_post(view.channel)
     if view.channel in texts.TEXT_CHANNELS:
         texts.configured(k, view.channel)
     elif transport is None:
         service.smtp_transport(k)
     return view, sender.claim(k, campaign_id, view.rate_per_minute, now)
+
+
+def _not_post(channel: str) -> None:
+    if channel == "post":
+        raise InvalidField(
+            "a post campaign is not sent: download its CSV, labels or letters",
+            field="channel",
+        )
 
 
 def send_campaign(
@@ -246,6 +255,7 @@ def send_campaign(
         row = repository.campaign(conn, campaign_id)
     if row.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    _not_post(row.channel)
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
         if row.channel in texts.TEXT_CHANNELS:

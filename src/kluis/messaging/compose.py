@@ -5,8 +5,9 @@ stopping the send half-way.
 E-mail needs a subject and a body in nl and/or en; an SMS a text per language (no subject: the
 opt-out line is added when sending); a WhatsApp campaign the approved template it is sent as
 (name, the provider's id per language, the placeholders' values) and, per language, the
-template's text as approved, for the preview. Phone call lists and post are not built yet: a
-campaign on those channels is refused with a clear "not yet".
+template's text as approved, for the preview; a letter (post) a body per language and an
+optional subject (``letters.check``). Phone call lists are not built yet: a campaign on that
+channel is refused with a clear "not yet".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluis.errors import InvalidField
-from kluis.messaging import render, texts
+from kluis.messaging import letters, render, texts
 
 FIELDS = (
     "name",
@@ -27,9 +28,9 @@ FIELDS = (
     "rate_per_minute",
     "whatsapp_template",
 )
-CHANNELS = ("email", *texts.TEXT_CHANNELS)
+CHANNELS = ("email", *texts.TEXT_CHANNELS, "post")
 NOT_YET = (
-    "campaigns go by e-mail, SMS and WhatsApp for now; phone call lists and post are not built yet"
+    "campaigns go by e-mail, SMS, WhatsApp and post for now; phone call lists are not built yet"
 )
 
 SAMPLE = {"given_name": "Fenna", "family_name": "Brouwersma", "organisation": "Kluis"}
@@ -51,6 +52,8 @@ def check(values: Mapping[str, Any], channel: str) -> None:
         raise InvalidField("rate_per_minute is between 1 and 100000", field="rate_per_minute")
     if channel == "email":
         _check_email(values)
+    elif channel == "post":
+        letters.check(values)
     else:
         _check_text(values, channel)
 

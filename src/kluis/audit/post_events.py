@@ -1,0 +1,20 @@
+"""Audit events of post mailings: a file of a mailing (CSV, labels, letters) was made and
+handed to a staff user. Who is the entry's actor; the event says which campaign, which file and
+how many people are in it, never a name or an address (GDPR Art. 5(2), 30)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kluis.audit.events import AuditEvent
+
+
+@dataclass(frozen=True)
+class MailingDownloaded(AuditEvent):
+    """A post mailing's file was downloaded: ``file`` is csv, labels or letters."""
+
+    action: ClassVar[str] = "post.downloaded"
+    campaign_id: int
+    file: str
+    people: int
