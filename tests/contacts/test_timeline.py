@@ -17,7 +17,7 @@ from activity_helpers import log_call
 from conftest import ADMIN, NOW, SERVICE
 from factories import add_notice, add_person, grant_consent
 from kluis.audit import service as audit
-from kluis.contacts import erasure, flags, people, timeline
+from kluis.contacts import erasure, flags, people, reach_memo, timeline
 from kluis.contacts.tables import people as people_table
 from kluis.errors import DecryptionFailed, PersonErased, PurposeRefused, Restricted
 from kluis.purposes.rules import Purpose
@@ -106,3 +106,20 @@ def test_reaching_a_person_opens_none_of_their_fields(kluis: Kluis) -> None:
     with kluis.engine.begin() as conn:
         reached = people.reach(kluis, conn, SERVICE, person, "customer_service")
     assert reached.key == "customer_service"
+
+
+def test_reach_is_remembered_only_inside_the_timeline_block(kluis: Kluis) -> None:
+    person = add_person(kluis, ADMIN, NOW)
+    with kluis.engine.begin() as conn:
+        people.reach(kluis, conn, SERVICE, person, "customer_service")
+        with reach_memo.remembering(conn):
+            with pytest.raises(PurposeRefused):
+                people.reach(kluis, conn, SERVICE, person, "invoicing")
+            first = people.reach(kluis, conn, SERVICE, person, "customer_service")
+            key = (SERVICE.ref, person, "customer_service")
+            assert reach_memo.recall(conn, key) is first
+            assert reach_memo.recall(conn, (SERVICE.ref, person, "invoicing")) is None
+        assert reach_memo.recall(conn, key) is None
+    flags.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
+    with kluis.engine.begin() as conn, pytest.raises(Restricted):
+        people.reach(kluis, conn, SERVICE, person, "customer_service")

@@ -18,7 +18,7 @@ from kluis.actors import Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonRead, PersonSearched
-from kluis.contacts import repository, rules
+from kluis.contacts import reach_memo, repository, rules
 from kluis.contacts.fields import NAME_FIELDS, PERSONAL_FIELDS
 from kluis.errors import (
     InvalidField,
@@ -248,10 +248,14 @@ def reach(k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key:
     """The purpose under which the actor processes this person, checked as ``read_person``
     checks it: the role holds the purpose, the person was collected for it (Art. 5(1)(b)) and
     is not restricted under it (Art. 18(2)); otherwise the error that says why. The same
-    check without opening any of their fields (data minimisation, Art. 5(1)(c); and cheap
-    for a page that reaches one person from several slices). For reads of
-    what is kept about a person beside their fields (consent ledger, permissions, messages,
-    evidence), in the caller's transaction, which audits the read under the purpose returned."""
+    check without opening any of their fields (data minimisation, Art. 5(1)(c)). For reads
+    of what is kept about a person beside their fields (consent ledger, permissions, messages,
+    evidence), in the caller's transaction, which audits the read under the purpose returned.
+    Inside ``reach_memo.remembering(conn)`` an answer already given on ``conn`` is reused."""
+    key = (actor.ref, person_id, purpose_key)
+    known = reach_memo.recall(conn, key)
+    if known is not None:
+        return known
     purpose = purpose_for(conn, actor, purpose_key)
     *_, hidden = _visibility(k, conn, purpose, [person_id])
     _refuse(
@@ -263,6 +267,7 @@ def reach(k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key:
         f"person {person_id} was not collected for purpose {purpose_key!r}; what is kept "
         "about them may be used only for the purposes it was collected for (Art. 5(1)(b))",
     )
+    reach_memo.remember(conn, key, purpose)
     return purpose
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from kluis.auth.sessions import Session
+from kluis.contacts import reach_memo
 from kluis.locale import N_
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -98,8 +99,9 @@ def merged(
     shown: Mapping[str, Any] | None = None,
 ) -> list[TimelineEntry]:
     """Every source's entries, newest first (what is scheduled comes first), at most
-    ``limit``; read, and their reads recorded, in one transaction."""
-    with k.engine.begin() as conn:
+    ``limit``; read, and their reads recorded, in one transaction, under one check that the
+    actor may reach the person under the purpose (``reach_memo``)."""
+    with k.engine.begin() as conn, reach_memo.remembering(conn):
         reading = Reading(k, conn, session, person_id, purpose, now, shown or {})
         entries = [e for source in sources for e in source(reading)]
     entries.sort(key=lambda e: (e.when, e.ref), reverse=True)
