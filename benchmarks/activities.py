@@ -13,9 +13,10 @@ Then, alternating (``harness.alternate``, A B A B):
 - timeline, A (baseline): plain sqlite3 reads the person's 200 newest activities under the
   purpose by the same index, opens subject and body with the same cipher (its key fetched
   outside the timed part) and renders the same template; B (Kluis): every registered timeline
-  source (activities, consent, messages, requests: each checks the purpose, reads and audits)
-  merged by ``contacts.timeline.merged`` and the template ``staff/_activities_timeline.html``
-  rendered. ``--renders`` renders per run; p99 over all of Kluis's.
+  source (activities, consent, messages, requests: each checks the purpose, reads and audits,
+  all in one transaction under one reach check) merged by ``contacts.timeline.merged`` and
+  the template ``staff/_activities_timeline.html`` rendered. ``--renders`` renders per run;
+  p99 over all of Kluis's.
 - quiet, A: the same count in plain sqlite3 (everyone minus those whose latest activity is
   recent, from ``activity_latest``'s index); B: ``activities.reads.count_quiet``.
   ``--naive`` also times once the count straight from the activities table (NOT EXISTS), the

@@ -3,13 +3,8 @@ page's purpose (every one under a purpose covering everyone), opened and audited
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from kluis.activities import reads
-from kluis.auth.sessions import Session
-from kluis.contacts.timeline import LIMIT, TimelineEntry
-from kluis.purposes.rules import Purpose
-from kluis.runtime import Kluis
+from kluis.contacts.timeline import LIMIT, Reading, TimelineEntry
 
 ICONS = {
     "call": "☎",
@@ -38,10 +33,8 @@ def entries(views: list[reads.ActivityView]) -> list[TimelineEntry]:
     ]
 
 
-def source(
-    k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
-) -> list[TimelineEntry]:
-    found = reads.of_person(
-        k, session.actor, person_id, purpose.key, now, via="timeline", limit=LIMIT
+def source(r: Reading) -> list[TimelineEntry]:
+    found = reads.of_person_in(
+        r.k, r.conn, r.session.actor, r.person_id, r.purpose.key, r.now, via="timeline", limit=LIMIT
     )
     return entries(found)

@@ -216,48 +216,56 @@ def ledger(k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: dateti
     evidence they cite, read under ``purpose_key`` as any read of the person is
     (``contacts.reach``). The web-form IP address and user agent are personal data: they are
     opened only for admins and privacy officers. The read is audited under the purpose."""
-    disclose = actor.role in ALL_PURPOSES_ROLES
     with k.engine.begin() as conn:
-        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        cipher = k.vault.cipher(person_id)
-        events = []
-        for r in repository.events_of(conn, person_id):
-            ip = agent = None
-            if disclose:
-                ip = cipher.open("consent.source_ip", r.source_ip) if r.source_ip else None
-                agent = cipher.open("consent.user_agent", r.user_agent) if r.user_agent else None
-            events.append(
-                LedgerEntry(
-                    r.id,
-                    r.channel,
-                    r.topic,
-                    r.action,
-                    r.method,
-                    r.notice_id,
-                    r.evidence_id,
-                    r.captured_by,
-                    r.captured_at,
-                    r.reconfirm_by,
-                    ip,
-                    agent,
-                )
+        return ledger_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def ledger_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> Ledger:
+    """``ledger`` in the caller's transaction, which records the read (a page reading the
+    person from several slices commits once)."""
+    disclose = actor.role in ALL_PURPOSES_ROLES
+    purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+    cipher = k.vault.cipher(person_id)
+    events = []
+    for r in repository.events_of(conn, person_id):
+        ip = agent = None
+        if disclose:
+            ip = cipher.open("consent.source_ip", r.source_ip) if r.source_ip else None
+            agent = cipher.open("consent.user_agent", r.user_agent) if r.user_agent else None
+        events.append(
+            LedgerEntry(
+                r.id,
+                r.channel,
+                r.topic,
+                r.action,
+                r.method,
+                r.notice_id,
+                r.evidence_id,
+                r.captured_by,
+                r.captured_at,
+                r.reconfirm_by,
+                ip,
+                agent,
             )
-        flags = [
-            FlagEntry(f.flag, bool(f.active), f.method, f.captured_by, f.captured_at)
-            for f in contacts_repo.flag_events_of(conn, person_id)
-        ]
-        evidence = [
-            {
-                "id": e.id,
-                "content_type": e.content_type,
-                "size": e.size,
-                "captured_by": e.captured_by,
-                "created_at": e.created_at,
-                "cited_by": [x.id for x in events if x.evidence_id == e.id],
-            }
-            for e in repository.evidence_of(conn, person_id)
-        ]
-        audit.record(conn, actor.ref, now, [ConsentLedgerRead(person_id, purpose.key, len(events))])
+        )
+    flags = [
+        FlagEntry(f.flag, bool(f.active), f.method, f.captured_by, f.captured_at)
+        for f in contacts_repo.flag_events_of(conn, person_id)
+    ]
+    evidence = [
+        {
+            "id": e.id,
+            "content_type": e.content_type,
+            "size": e.size,
+            "captured_by": e.captured_by,
+            "created_at": e.created_at,
+            "cited_by": [x.id for x in events if x.evidence_id == e.id],
+        }
+        for e in repository.evidence_of(conn, person_id)
+    ]
+    audit.record(conn, actor.ref, now, [ConsentLedgerRead(person_id, purpose.key, len(events))])
     return Ledger(person_id, events, flags, evidence)
 
 

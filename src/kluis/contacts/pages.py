@@ -6,7 +6,8 @@ audited. Searches are POSTed so that what was searched for never lands in an add
 
 A person's page also shows what the slices above contacts keep about them (their consent and
 messages): those slices contribute it as panels (``contacts.panels``), listed by the app, and
-its timeline merges each slice's entries (``contacts.timeline``).
+its timeline merges each slice's entries (``contacts.timeline``), reusing what the panels read
+already (the ledger and the messages are read, and audited, once per page).
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ def person_page(
     if person.company_id is not None:
         company = companies.get_company(k, person.company_id)
     staff_users = list_pages.staff_choices(k)
-    panels: dict[str, Any] = dict(EMPTY)
+    shown: dict[str, Any] = {}
     for panel in getattr(request.app.state, "person_panels", ()):
-        panels.update(panel(k, session, person_id, purpose, now))
+        shown.update(panel(k, session, person_id, purpose, now))
     sources = getattr(request.app.state, "timeline_sources", ())
-    panels["timeline"] = timeline.merged(sources, k, session, person_id, purpose, now)
+    panels = {**EMPTY, **shown}
+    panels["timeline"] = timeline.merged(sources, k, session, person_id, purpose, now, shown=shown)
     return staff.render(
         k,
         request,

@@ -18,7 +18,7 @@ from kluis.actors import Actor, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonRead, PersonSearched
-from kluis.contacts import repository, rules
+from kluis.contacts import reach_memo, repository, rules
 from kluis.contacts.fields import NAME_FIELDS, PERSONAL_FIELDS
 from kluis.errors import (
     InvalidField,
@@ -176,6 +176,28 @@ def missing_error(k: Kluis, person_id: str) -> Exception:
     return NotFound(f"there is no person {person_id}", field="id")
 
 
+def _visibility(
+    k: Kluis, conn: Connection, purpose: Purpose, ids: Sequence[str]
+) -> tuple[dict[str, Row[Any]], dict[str, list[str]], dict[str, PersonCipher], dict[str, str]]:
+    """The rows, purposes and ciphers of the people in ``ids``, and those not visible under
+    ``purpose`` with why (``views_of``); nothing is opened."""
+    rows = repository.fetch(conn, ids)
+    held = repository.purposes_of(conn, list(rows))
+    ciphers = k.vault.ciphers(list(rows))
+    restricted = (
+        set() if rules.may_process_restricted(purpose) else repository.restricted(conn, list(rows))
+    )
+    hidden: dict[str, str] = {}
+    for person_id in ids:
+        if person_id not in rows or person_id not in ciphers:
+            hidden[person_id] = "missing"
+        elif not rules.visible_under(purpose, held.get(person_id, [])):
+            hidden[person_id] = "purpose"
+        elif person_id in restricted:
+            hidden[person_id] = "restricted"
+    return rows, held, ciphers, hidden
+
+
 def views_of(
     k: Kluis, conn: Connection, purpose: Purpose, ids: Sequence[str]
 ) -> tuple[list[PersonView], dict[str, str]]:
@@ -183,26 +205,8 @@ def views_of(
     everyone) and whose processing is not restricted (unless the purpose may process restricted
     data, Art. 18(2)), in order; also the ids that were not visible, with why: ``missing``,
     ``purpose`` or ``restricted``."""
-    rows = repository.fetch(conn, ids)
-    held = repository.purposes_of(conn, list(rows))
-    ciphers = k.vault.ciphers(list(rows))
-    restricted = (
-        set() if rules.may_process_restricted(purpose) else repository.restricted(conn, list(rows))
-    )
-    views: list[PersonView] = []
-    hidden: dict[str, str] = {}
-    for person_id in ids:
-        row = rows.get(person_id)
-        cipher = ciphers.get(person_id)
-        purposes = held.get(person_id, [])
-        if row is None or cipher is None:
-            hidden[person_id] = "missing"
-        elif not rules.visible_under(purpose, purposes):
-            hidden[person_id] = "purpose"
-        elif person_id in restricted:
-            hidden[person_id] = "restricted"
-        else:
-            views.append(_view(row, purpose, purposes, cipher))
+    rows, held, ciphers, hidden = _visibility(k, conn, purpose, ids)
+    views = [_view(rows[i], purpose, held.get(i, []), ciphers[i]) for i in ids if i not in hidden]
     return views, hidden
 
 
@@ -220,9 +224,16 @@ def visible_one(
 ) -> PersonView:
     """The one person visible under ``purpose``, or the error that says why not."""
     views, hidden = views_of(k, conn, purpose, [person_id])
-    why = hidden.get(person_id)
+    _refuse(k, conn, purpose, person_id, hidden.get(person_id), refusal)
+    return views[0]
+
+
+def _refuse(
+    k: Kluis, conn: Connection, purpose: Purpose, person_id: str, why: str | None, refusal: str
+) -> None:
+    """Raise the error that says why the person is not visible (``why`` from ``views_of``)."""
     if why is None:
-        return views[0]
+        return
     if why == "restricted":
         raise _restricted_error(person_id, purpose)
     if why == "purpose":
@@ -236,18 +247,27 @@ def visible_one(
 def reach(k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str) -> Purpose:
     """The purpose under which the actor processes this person, checked as ``read_person``
     checks it: the role holds the purpose, the person was collected for it (Art. 5(1)(b)) and
-    is not restricted under it (Art. 18(2)); otherwise the error that says why. For reads of
-    what is kept about a person beside their fields (consent ledger, permissions, messages,
-    evidence), in the caller's transaction, which audits the read under the purpose returned."""
+    is not restricted under it (Art. 18(2)); otherwise the error that says why. The same
+    check without opening any of their fields (data minimisation, Art. 5(1)(c)). For reads
+    of what is kept about a person beside their fields (consent ledger, permissions, messages,
+    evidence), in the caller's transaction, which audits the read under the purpose returned.
+    Inside ``reach_memo.remembering(conn)`` an answer already given on ``conn`` is reused."""
+    key = (actor.ref, person_id, purpose_key)
+    known = reach_memo.recall(conn, key)
+    if known is not None:
+        return known
     purpose = purpose_for(conn, actor, purpose_key)
-    visible_one(
+    *_, hidden = _visibility(k, conn, purpose, [person_id])
+    _refuse(
         k,
         conn,
         purpose,
         person_id,
+        hidden.get(person_id),
         f"person {person_id} was not collected for purpose {purpose_key!r}; what is kept "
         "about them may be used only for the purposes it was collected for (Art. 5(1)(b))",
     )
+    reach_memo.remember(conn, key, purpose)
     return purpose
 
 

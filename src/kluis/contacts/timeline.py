@@ -3,20 +3,26 @@ consent events, messages sent, privacy requests).
 
 Contacts stands below the slices that keep those things, so each offers a ``TimelineSource``
 (named in its registry entry, ``Slice(timeline=...)``; the assembly lists them on
-``app.state.timeline_sources``). A source is given the person and the purpose the page is read
-under and returns only what that purpose may see, auditing its own reads (invariant 3); the
-person page merges them here. An entry carries no value the page would not show anyway: the
-source decides what its title says.
+``app.state.timeline_sources``). A source is given a ``Reading``: the person, the purpose the
+page is read under and the one transaction every source reads in; it returns only what that
+purpose may see and records its own typed audit events in that transaction (invariant 3), so a
+page commits its reads once rather than once per slice. What the page's panels read already
+under the same purpose (the consent ledger, the messages) is passed along in
+``Reading.shown``: a source uses it instead of reading (and auditing) the same rows twice. An
+entry carries no value the page would not show anyway: the source decides what its title says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from kluis.auth.sessions import Session
+from kluis.contacts import reach_memo
 from kluis.locale import N_
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -63,10 +69,23 @@ class TimelineEntry:
         return LABELS.get(self.kind, self.kind)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a timeline source reads under: one person, one purpose, one transaction."""
+
+    k: Kluis
+    conn: Connection
+    session: Session
+    person_id: str
+    purpose: Purpose
+    now: datetime
+    shown: Mapping[str, Any] = field(default_factory=dict)
+    """Values the page's panels read already, in this request and under this purpose
+    (``contacts.panels``; e.g. ``ledger``, ``messages``), each read audited by its panel."""
+
+
 class TimelineSource(Protocol):
-    def __call__(
-        self, k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
-    ) -> list[TimelineEntry]: ...
+    def __call__(self, reading: Reading) -> list[TimelineEntry]: ...
 
 
 def merged(
@@ -77,9 +96,13 @@ def merged(
     purpose: Purpose,
     now: datetime,
     limit: int = LIMIT,
+    shown: Mapping[str, Any] | None = None,
 ) -> list[TimelineEntry]:
     """Every source's entries, newest first (what is scheduled comes first), at most
-    ``limit``."""
-    entries = [e for source in sources for e in source(k, session, person_id, purpose, now)]
+    ``limit``; read, and their reads recorded, in one transaction, under one check that the
+    actor may reach the person under the purpose (``reach_memo``)."""
+    with k.engine.begin() as conn, reach_memo.remembering(conn):
+        reading = Reading(k, conn, session, person_id, purpose, now, shown or {})
+        entries = [e for source in sources for e in source(reading)]
     entries.sort(key=lambda e: (e.when, e.ref), reverse=True)
     return entries[:limit]

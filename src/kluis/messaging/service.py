@@ -16,6 +16,8 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import Connection
+
 from kluis.actors import PERSON, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import MessagesRead, MessageStatusChanged
@@ -365,11 +367,25 @@ def messages_of(
     and when is about them) and audited. The mail server's answer to a failed one is shown as
     the actor's role may see it (``rules.shown_error``), or in full ``for_person``: in the
     person's own access package (Art. 15)."""
-    role = None if for_person else actor.role
     with k.engine.begin() as conn:
-        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        found = repository.messages_of(conn, person_id)
-        audit.record(conn, actor.ref, now, [MessagesRead(person_id, purpose.key, len(found))])
+        return messages_in(k, conn, actor, person_id, purpose_key, now, for_person=for_person)
+
+
+def messages_in(
+    k: Kluis,
+    conn: Connection,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    now: datetime,
+    *,
+    for_person: bool = False,
+) -> list[dict[str, Any]]:
+    """``messages_of`` in the caller's transaction, which records the read."""
+    role = None if for_person else actor.role
+    purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+    found = repository.messages_of(conn, person_id)
+    audit.record(conn, actor.ref, now, [MessagesRead(person_id, purpose.key, len(found))])
     for message in found:
         message["error"] = rules.shown_error(message["error"], role)
     return found

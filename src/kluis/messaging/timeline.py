@@ -1,31 +1,32 @@
 """The messaging slice's part of a person's timeline (``contacts.timeline``): the messages sent
-to them, read under the page's purpose as the messages panel reads them (audited)."""
+to them, read under the page's purpose as the messages panel reads them (audited). When the
+panel has read them already for the same page, its reading is used: the rows are read, and the
+read recorded, once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from kluis.auth.sessions import Session
 from kluis.contacts.panels import PANEL_ROLES
-from kluis.contacts.timeline import TimelineEntry
+from kluis.contacts.timeline import Reading, TimelineEntry
 from kluis.messaging import service
-from kluis.purposes.rules import Purpose
-from kluis.runtime import Kluis
 
 
-def source(
-    k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
-) -> list[TimelineEntry]:
-    if session.role.value not in PANEL_ROLES:
+def source(r: Reading) -> list[TimelineEntry]:
+    if r.session.role.value not in PANEL_ROLES:
         return []
-    found = service.messages_of(k, session.actor, person_id, purpose.key, now)
+    found: list[dict[str, Any]]
+    if "messages" in r.shown:
+        found = r.shown["messages"]
+    else:
+        found = service.messages_in(r.k, r.conn, r.session.actor, r.person_id, r.purpose.key, r.now)
     return [
         TimelineEntry(
             when=m["sent_at"] or m["created_at"],
             kind="message",
             title=m["topic"] or "",
             words=(m["kind"], m["channel"]),
-            link=f"/app/contacts/{person_id}#messages-h",
+            link=f"/app/contacts/{r.person_id}#messages-h",
             icon="✉",
             ref=f"message:{m['id']}",
         )

@@ -248,6 +248,18 @@ def list_requests(
     return views
 
 
+def of_person_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, now: datetime, limit: int = 1000
+) -> list[RequestView]:
+    """A person's requests by deadline, in the caller's transaction (the person page reads
+    every slice's part of its timeline in one), for those who handle them."""
+    _handler(actor)
+    rows = repository.listed(
+        conn, status=None, open_statuses=None, person_id=person_id, limit=limit, offset=0
+    )
+    return [_view(k, row, now) for row in rows]
+
+
 def verify(k: Kluis, actor: Actor, request_id: int, verified_by: str, now: datetime) -> RequestView:
     """Record how the requester was shown to be the person (Art. 12(6))."""
     _handler(actor)

@@ -4,31 +4,24 @@ everyone (``privacy_requests``), the purpose requests are handled under (Art. 12
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from kluis.actors import ALL_PURPOSES_ROLES
-from kluis.auth.sessions import Session
-from kluis.contacts.timeline import TimelineEntry
-from kluis.purposes.rules import Purpose
+from kluis.contacts.timeline import Reading, TimelineEntry
 from kluis.requests import service
-from kluis.runtime import Kluis
 
 
-def source(
-    k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
-) -> list[TimelineEntry]:
-    if session.role not in ALL_PURPOSES_ROLES or not purpose.covers_everyone:
+def source(r: Reading) -> list[TimelineEntry]:
+    if r.session.role not in ALL_PURPOSES_ROLES or not r.purpose.covers_everyone:
         return []
-    found = service.list_requests(k, session.actor, now, person_id=person_id, limit=1000)
+    found = service.of_person_in(r.k, r.conn, r.session.actor, r.person_id, r.now)
     return [
         TimelineEntry(
-            when=r.received_at,
+            when=q.received_at,
             kind="request",
-            title=f"#{r.id}",
-            words=(r.type, r.status),
-            link=f"/app/requests/{r.id}",
+            title=f"#{q.id}",
+            words=(q.type, q.status),
+            link=f"/app/requests/{q.id}",
             icon="§",
-            ref=f"request:{r.id}",
+            ref=f"request:{q.id}",
         )
-        for r in found
+        for q in found
     ]
