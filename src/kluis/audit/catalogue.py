@@ -9,6 +9,7 @@ from kluis.audit import (
     consent_events,
     deal_events,
     discover_events,
+    field_events,
     owner_events,
     people_events,
     request_events,
@@ -31,6 +32,7 @@ AREAS = (
     task_events,
     channel_events,
     connected_events,
+    field_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 
