@@ -339,6 +339,16 @@ SLICES: tuple[Slice, ...] = (
         jobs=("kluis.connected.jobs:deliver",),
     ),
     Slice(
+        "fields",
+        cli=(
+            Group(
+                "fields",
+                "Custom fields of people: add, list, remove.",
+                ("kluis.contacts.custom_cli:fields_app",),
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(
