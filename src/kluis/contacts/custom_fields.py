@@ -212,3 +212,22 @@ def search(
             found = [v.id for v in views_of(k, conn, purpose, ids)[0]]
         audit.record(conn, actor.ref, now, [PersonSearched(purpose.key, field.name, len(found))])
     return found
+
+
+def package_section(
+    k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, object]]:
+    """The person's custom values for their access and portable packages (Art. 15, 20): each
+    with its key, labels and data category (``docs/export-format.md``, ``custom``)."""
+    found = read_values(k, actor, person_id, purpose_key, now)
+    return [
+        {
+            "key": f.key,
+            "label_en": f.label_en,
+            "label_nl": f.label_nl,
+            "category": f.category,
+            "value": found[f.key],
+        }
+        for f in fields(k)
+        if f.key in found
+    ]
