@@ -340,6 +340,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "fields",
+        api=("kluis.contacts.custom_routes:router",),
         cli=(
             Group(
                 "fields",
