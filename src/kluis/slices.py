@@ -341,6 +341,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "fields",
         api=("kluis.contacts.custom_routes:router",),
+        demo=("kluis.contacts.custom_demo:demo_fields",),
         cli=(
             Group(
                 "fields",
