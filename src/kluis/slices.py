@@ -341,6 +341,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "fields",
         api=("kluis.contacts.custom_routes:router",),
+        person_panels=("kluis.contacts.custom_panels:person_panel",),
         demo=("kluis.contacts.custom_demo:demo_fields",),
         cli=(
             Group(
