@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from kluis.cli import app
 
-ERROR_LINE = re.compile(r"^error(?: \[(?P<field>[a-z_]+)\])?: (?P<detail>.+)$", re.MULTILINE)
+ERROR_LINE = re.compile(r"^error(?: \[(?P<field>[a-z0-9_]+)\])?: (?P<detail>.+)$", re.MULTILINE)
 
 runner = CliRunner()
 

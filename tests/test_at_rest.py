@@ -12,7 +12,8 @@ from factories import add_person
 from kluis.activities import service as activities
 from kluis.activities.rules import Draft
 from kluis.connected import service as connected
-from kluis.contacts import erasure, people
+from kluis.contacts import custom_fields, erasure, people
+from kluis.contacts.custom_rules import CustomField, CustomKind
 from kluis.runtime import Kluis
 from kluis.tasks import service as tasks
 from pgserver import PostgresServer
@@ -55,6 +56,8 @@ NEEDLES = [
     "Wil donderdag geleverd",
     "ext-Qx7730",
     "ext-Qx7731",
+    "Vlinderdasverzamelaar",
+    "Glutenvrij-dieet",
 ]
 
 
@@ -102,6 +105,18 @@ def _fill(kluis: Kluis) -> list[str]:
         ),
         NOW,
     )
+    # custom fields: a searchable one and a special category, sealed like the built-in ones
+    hobby = CustomField("hobby", "Hobby", "Hobby", CustomKind.TEXT, "user.content.private", True)
+    diet = CustomField("diet", "Diet", "Dieet", CustomKind.TEXT, "user.health_and_medical")
+    custom_fields.declare(kluis, ADMIN, hobby, NOW)
+    custom_fields.declare(
+        kluis, ADMIN, CustomField(**{**diet.__dict__, "art9_condition": "a"}), NOW
+    )
+    values = {"hobby": "Vlinderdasverzamelaar", "diet": "Glutenvrij-dieet"}
+    for person_id in ids:
+        custom_fields.set_values(kluis, ADMIN, person_id, "privacy_requests", values, NOW)
+        custom_fields.read_values(kluis, ADMIN, person_id, "privacy_requests", NOW)
+    custom_fields.search(kluis, ADMIN, "customer_service", "hobby", "Vlinderdasverzamelaar", NOW)
     return ids
 
 

@@ -6,6 +6,7 @@ from kluis.auth import tables as auth_tables
 from kluis.compliance import tables as compliance_tables
 from kluis.connected import tables as connected_tables
 from kluis.consent import tables as consent_tables
+from kluis.contacts import custom_tables as contacts_custom_tables
 from kluis.contacts import tables as contacts_tables
 from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
@@ -28,6 +29,7 @@ __all__ = [
     "compliance_tables",
     "connected_tables",
     "consent_tables",
+    "contacts_custom_tables",
     "contacts_tables",
     "deals_tables",
     "discover_tables",

@@ -344,6 +344,19 @@ SLICES: tuple[Slice, ...] = (
         jobs=("kluis.connected.jobs:deliver",),
     ),
     Slice(
+        "fields",
+        api=("kluis.contacts.custom_routes:router",),
+        person_panels=("kluis.contacts.custom_panels:person_panel",),
+        demo=("kluis.contacts.custom_demo:demo_fields",),
+        cli=(
+            Group(
+                "fields",
+                "Custom fields of people: add, list, remove.",
+                ("kluis.contacts.custom_cli:fields_app",),
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

@@ -226,6 +226,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "request_id",
         "portable",
         "person",
+        "custom",
         "purposes",
         "topics",
         "consent",

@@ -9,6 +9,7 @@ from kluis.audit import (
     consent_events,
     deal_events,
     discover_events,
+    field_events,
     owner_events,
     people_events,
     post_events,
@@ -33,6 +34,7 @@ AREAS = (
     channel_events,
     connected_events,
     post_events,
+    field_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -9,7 +9,7 @@ data is a legal or contractual requirement, and automated decision-making (Kluis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +17,9 @@ from kluis.compliance import i18n
 from kluis.compliance.render import environment
 from kluis.compliance.ropa import basis_text, category_name
 from kluis.connected import service as connected
-from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts import custom_fields
+from kluis.contacts.custom_rules import CustomField
+from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.errors import InvalidField
 from kluis.locale.catalogues import messages
 from kluis.locale.formats import say_date, say_retention
@@ -64,14 +66,19 @@ class Notice:
     headings: dict[str, str]
 
 
-def _data_said(purpose: Purpose, language: str) -> str:
+def _with_custom(extra: Sequence[CustomField]) -> list[PersonalField | CustomField]:
+    """The built-in personal fields and the declared custom ones: what the purposes may use."""
+    return [*PERSONAL_FIELDS, *extra]
+
+
+def _data_said(purpose: Purpose, language: str, extra: Sequence[CustomField] = ()) -> str:
     """The data a purpose uses, in the words of the fields a person knows; fideslang's name for a
     category no field of Kluis falls under."""
     said: list[str] = []
     for category in purpose.data_categories:
         fields = [
             f.label_en if language == "en" else f.label_nl
-            for f in PERSONAL_FIELDS
+            for f in _with_custom(extra)
             if category_covered((category,), f.category)
         ]
         for label in fields or [category_name(category, language)]:
@@ -80,12 +87,12 @@ def _data_said(purpose: Purpose, language: str) -> str:
     return ", ".join(said)
 
 
-def _section(purpose: Purpose, language: str) -> PurposeSection:
+def _section(purpose: Purpose, language: str, extra: Sequence[CustomField] = ()) -> PurposeSection:
     t = i18n.strings(language)
     lines = [t["notice_basis"].format(basis=basis_text(purpose.lawful_basis.value, language))]
     if purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTEREST and purpose.legitimate_interest:
         lines.append(t["notice_interest"].format(interest=purpose.legitimate_interest))
-    lines.append(t["notice_data"].format(categories=_data_said(purpose, language)))
+    lines.append(t["notice_data"].format(categories=_data_said(purpose, language, extra)))
     lines.append(
         t["notice_recipients"].format(recipients=", ".join(purpose.recipients))
         if purpose.recipients
@@ -144,7 +151,7 @@ def build(k: Kluis, language: str, now: datetime) -> Notice:
         title=t["notice_title"],
         intro=t["notice_intro"].format(controller=s.organisation_name),
         who=_who(s, t),
-        purposes=[_section(p, language) for p in catalogue],
+        purposes=[_section(p, language, custom_fields.fields(k)) for p in catalogue],
         rights=[t[r] for r in RIGHTS],
         exercise=t["exercise"].format(privacy_url=privacy_url(s), contact=s.organisation_contact),
         withdraw=t["withdraw"].format(contact=s.organisation_contact) if on_consent else None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,9 @@ from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.compliance import i18n, repository
 from kluis.compliance.render import environment
 from kluis.connected import service as connected
-from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts import custom_fields
+from kluis.contacts.custom_rules import CustomField
+from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.locale.catalogues import messages
@@ -139,10 +141,15 @@ def controller_lines(c: dict[str, str | None], t: Mapping[str, str]) -> list[str
     ]
 
 
-def _fields_under(category: str, language: str) -> list[str]:
+def _with_custom(extra: Sequence[CustomField]) -> list[PersonalField | CustomField]:
+    """The built-in personal fields and the declared custom ones: what the purposes may use."""
+    return [*PERSONAL_FIELDS, *extra]
+
+
+def _fields_under(category: str, language: str, extra: Sequence[CustomField] = ()) -> list[str]:
     return [
         f.label_en if language == "en" else f.label_nl
-        for f in PERSONAL_FIELDS
+        for f in _with_custom(extra)
         if category_covered((category,), f.category)
     ]
 
@@ -162,9 +169,11 @@ def subject_names(keys: tuple[str, ...], language: str) -> list[dict[str, str]]:
     ]
 
 
-def category_entries(keys: tuple[str, ...], language: str) -> list[dict[str, Any]]:
+def category_entries(
+    keys: tuple[str, ...], language: str, extra: Sequence[CustomField] = ()
+) -> list[dict[str, Any]]:
     return [
-        {"key": k, "name": category_name(k, language), "fields": _fields_under(k, language)}
+        {"key": k, "name": category_name(k, language), "fields": _fields_under(k, language, extra)}
         for k in keys
     ]
 
@@ -189,16 +198,18 @@ def activity(
     people: int,
     total: int,
     window_days: int | None,
+    extra: Sequence[CustomField] = (),
 ) -> Activity:
+    """One processing activity (Art. 30(1)); ``extra`` are the declared custom fields."""
     t = i18n.strings(language)
     name = purpose.name_en if language == "en" else purpose.name_nl
     description = purpose.description_en if language == "en" else purpose.description_nl
     subjects = subject_names(purpose.data_subjects, language)
-    categories = category_entries(purpose.data_categories, language)
+    categories = category_entries(purpose.data_categories, language, extra)
     retention_text = i18n.keep_for(purpose.retention, purpose.retention_anchor.value, language)
     readable = [
         f.label_en if language == "en" else f.label_nl
-        for f in PERSONAL_FIELDS
+        for f in _with_custom(extra)
         if purpose.may_use(f.category)
     ]
     roles = sorted({*(r.value for r in ALL_PURPOSES_ROLES), *purpose.roles})
@@ -278,13 +289,15 @@ def build(k: Kluis, language: str, now: datetime) -> Record:
         total = repository.people_total(conn)
     c = controller(k.settings)
     window = keyring_window_days(k.settings)
+    extra = custom_fields.fields(k)
     return Record(
         language=language,
         generated_at=now,
         controller=c,
         security_measures=security_measures(k.settings, language),
         activities=[
-            activity(p, language, c, per_purpose.get(p.key, 0), total, window) for p in catalogue
+            activity(p, language, c, per_purpose.get(p.key, 0), total, window, extra)
+            for p in catalogue
         ],
         people_by_basis=per_basis,
         people_total=total,

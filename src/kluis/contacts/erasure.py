@@ -15,7 +15,7 @@ from kluis.actors import ERASE_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonErasedEvent, PersonMinimised, SuppressionAdded
-from kluis.contacts import hooks, repository
+from kluis.contacts import custom_store, hooks, repository
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.people import missing_error, purpose_for
 from kluis.contacts.suppression import SUPPRESSIBLE
@@ -192,16 +192,18 @@ def keep_only(
         if getattr(row, f.name) is not None and not any(p.may_use(f.category) for p in kept)
     ]
     removed = sorted(set(held) - set(keep))
-    entry = k.vault.register_minimisation(
-        person_id, [f.name for f in cleared], removed, ledger, now, reason
-    )
-    repository.minimise(conn, person_id, [f.name for f in cleared], removed, now)
+    custom = {
+        f.id: f for f in custom_store.fields(conn) if not any(p.may_use(f.category) for p in kept)
+    }
+    names = [f.name for f in cleared] + [
+        custom[i].name for i in custom_store.values_of(conn, [person_id], custom).get(person_id, {})
+    ]
+    entry = k.vault.register_minimisation(person_id, names, removed, ledger, now, reason)
+    repository.minimise(conn, person_id, names, removed, now)
     register_repo.record_minimisations(conn, [entry])
     if ledger:
         hooks.erase_ledger(conn, person_id)
-    result = Minimised(
-        tuple(f.name for f in cleared), tuple(removed), tuple(sorted(set(held) & set(keep)))
-    )
+    result = Minimised(tuple(names), tuple(removed), tuple(sorted(set(held) & set(keep))))
     audit.record(
         conn,
         actor.ref,

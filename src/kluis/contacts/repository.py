@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from kluis.contacts import hooks, index_keys
+from kluis.contacts import custom_store, hooks, index_keys
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.tables import (
     Company,
@@ -348,6 +348,7 @@ def minimise(
         for name in known:
             if BY_NAME[name].index is not None:
                 replace_index(conn, person_id, name, ())
+    custom_store.clear_named(conn, person_id, fields)
     replace_purposes(conn, person_id, (), purposes)
 
 

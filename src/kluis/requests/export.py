@@ -35,7 +35,7 @@ from kluis.consent import catalogue, decisions
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent
 from kluis.consent.rules import REASONS, Decision, Reason
-from kluis.contacts import companies
+from kluis.contacts import companies, custom_fields
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.deals import people as deals_people
@@ -348,6 +348,7 @@ def access_package(
         "request_id": request_id,
         "portable": portable,
         "person": _person(view, company, source),
+        "custom": custom_fields.package_section(k, actor, person_id, view.purpose, now),
         "purposes": [_purpose(held[key], collected.get(key)) for key in view.purposes],
         "topics": [
             {"key": t.key, "name_en": t.name_en, "name_nl": t.name_nl}

@@ -71,6 +71,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
     yield "person", "", person
     for f in fields:
         yield "fields", f.get("name", ""), {"category": f.get("category"), "value": f.get("value")}
+    for c in package.get("custom") or []:
+        yield "custom", c.get("key", ""), {k: v for k, v in c.items() if k != "key"}
     for p in package.get("purposes") or []:
         yield "purposes", p.get("key", ""), {k: v for k, v in p.items() if k != "key"}
     for t in package.get("topics") or []:
