@@ -347,7 +347,7 @@ SLICES: tuple[Slice, ...] = (
         "fields",
         api=("kluis.contacts.custom_routes:router",),
         person_panels=("kluis.contacts.custom_panels:person_panel",),
-        demo=("kluis.contacts.custom_demo:demo_fields",),
+        demo=("kluis.transfer.custom_demo:demo_fields",),
         cli=(
             Group(
                 "fields",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import ADMIN, NOW
 from kluis.contacts import custom_fields
-from kluis.contacts.custom_demo import demo_fields
+from kluis.transfer.custom_demo import demo_fields
 from kluis.runtime import Kluis
 from kluis.transfer import demo
 
