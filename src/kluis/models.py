@@ -7,6 +7,7 @@ from kluis.compliance import tables as compliance_tables
 from kluis.connected import tables as connected_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import tables as contacts_tables
+from kluis.contacts import tag_tables as contacts_tag_tables
 from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
@@ -29,6 +30,7 @@ __all__ = [
     "connected_tables",
     "consent_tables",
     "contacts_tables",
+    "contacts_tag_tables",
     "deals_tables",
     "discover_tables",
     "jobs_tables",

@@ -13,6 +13,7 @@ from kluis.audit import (
     people_events,
     request_events,
     system_events,
+    tag_events,
     task_events,
     user_events,
 )
@@ -31,6 +32,7 @@ AREAS = (
     task_events,
     channel_events,
     connected_events,
+    tag_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -117,6 +117,9 @@ def list_contacts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     q: Annotated[str | None, Query(include_in_schema=False)] = None,
+    tag: Annotated[
+        str | None, Query(max_length=40, description="Only people with this tag.")
+    ] = None,
 ) -> PersonPage:
     """List the people collected for ``purpose``, filtered and ordered. To search, POST to
     ``/contacts/search``."""
@@ -133,6 +136,7 @@ def list_contacts(
         company_id=company_id,
         inactive_days=inactive_days,
         order=list_rules.parse_order(sort),
+        tag=tag,
     )
     page = listing.list_people(kluis, actor, purpose, now, filters, limit=limit, offset=offset)
     return PersonPage(

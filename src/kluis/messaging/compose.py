@@ -26,6 +26,7 @@ FIELDS = (
     "body_nl",
     "rate_per_minute",
     "whatsapp_template",
+    "tag",
 )
 CHANNELS = ("email", *texts.TEXT_CHANNELS)
 NOT_YET = (
