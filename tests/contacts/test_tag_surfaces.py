@@ -137,3 +137,19 @@ def test_the_access_package_lists_every_tag_with_its_mark(kluis: Kluis) -> None:
         ("grief", True),
     ]
     assert package["tags"][0]["name_nl"] == "Beurs"
+
+
+def test_a_company_is_tagged_on_its_page_and_the_list_filters_by_tag(kluis: Kluis) -> None:
+    tags.create_tag(kluis, ADMIN, "reseller", "Wederverkoper", "Reseller", NOW)
+    client, csrf = signed_in(kluis, "sales", CS)
+    tagged = companies.create_company(kluis, SALES, {"name": "Tuinhuis BV"}, NOW).id
+    other = companies.create_company(kluis, SALES, {"name": "Bakkerij Visser"}, NOW).id
+    form = {"csrf": csrf, "tag": "reseller"}
+    assert client.post(f"/app/companies/{tagged}/tags", data=form).status_code == 303
+    assert 'data-tag="reseller"' in client.get(f"/app/companies/{tagged}").text
+    page = client.get("/app/companies?tag=reseller").text
+    assert f"/app/companies/{tagged}" in page
+    assert f"/app/companies/{other}" not in page
+    assert client.get("/app/companies?tag=nothing").status_code == 404
+    api = client_for(kluis, "sales").get("/api/v1/companies?tag=reseller").json()
+    assert [c["id"] for c in api["items"]] == [tagged]

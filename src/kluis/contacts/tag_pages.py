@@ -38,6 +38,13 @@ def tag_list(k: Kluis) -> list[TagView]:
     return tags.list_tags(k.engine)
 
 
+def company_panel(k: Kluis, company_id: int) -> Mapping[str, Any]:
+    """A company's tags for its page (business data: no purpose needed)."""
+    with k.engine.connect() as conn:
+        held = tags.tags_of_company(conn, company_id)
+    return {"company_tags": held, "all_tags": tag_list(k)}
+
+
 def person_panel(
     k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
 ) -> Mapping[str, Any]:

@@ -68,6 +68,14 @@ def tag_by_key(conn: Connection, key: str) -> TagView:
     return _view(row)
 
 
+def tag_id(k: Kluis, key: str | None) -> int | None:
+    """The id of the tag a list is filtered by (none: no filter); an unknown key is a 404."""
+    if not key:
+        return None
+    with k.engine.connect() as conn:
+        return tag_by_key(conn, key).id
+
+
 def create_tag(
     k: Kluis,
     actor: Actor,
