@@ -24,7 +24,7 @@ from kluis.app import create_app
 from kluis.compliance import service as compliance
 from kluis.connected import service as connected
 from kluis.consent import catalogue
-from kluis.contacts import flags
+from kluis.contacts import flags, tags
 from kluis.contacts.companies import create_company
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -300,6 +300,8 @@ STAFF_PAGES = (
     "/app/tasks/new?person_id={person}",
     "/app/tasks/{task}",
     "/app/compliance/systems",
+    "/app/admin/tags",
+    "/app/contacts?tag=beurs",
 )
 
 
@@ -315,6 +317,8 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     made = api.post("/api/v1/requests", json={"type": "access", "person_id": person})
     assert made.status_code == 201, made.text
     company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
+    tags.create_tag(kluis, ADMIN, "beurs", "Beurs", "Trade fair", NOW)
+    tags.tag_people(kluis, ADMIN, [person], "beurs", "customer_service", NOW)
     campaign = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW).id
     letter = campaigns.create_campaign(kluis, ADMIN, {**SPRING, "channel": "post"}, NOW).id
     breach = compliance.add_breach(

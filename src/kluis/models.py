@@ -8,6 +8,7 @@ from kluis.connected import tables as connected_tables
 from kluis.consent import tables as consent_tables
 from kluis.contacts import custom_tables as contacts_custom_tables
 from kluis.contacts import tables as contacts_tables
+from kluis.contacts import tag_tables as contacts_tag_tables
 from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
@@ -31,6 +32,7 @@ __all__ = [
     "consent_tables",
     "contacts_custom_tables",
     "contacts_tables",
+    "contacts_tag_tables",
     "deals_tables",
     "discover_tables",
     "jobs_tables",

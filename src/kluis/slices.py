@@ -357,6 +357,19 @@ SLICES: tuple[Slice, ...] = (
         ),
     ),
     Slice(
+        "tags",
+        api=("kluis.contacts.tag_routes:router",),
+        staff_pages=("kluis.contacts.tag_pages:router",),
+        person_panels=("kluis.contacts.tag_pages:person_panel",),
+        cli=(
+            Group(
+                "tags",
+                "Tags on people and companies: add, list, tag, untag.",
+                ("kluis.contacts.tag_cli:tags_app",),
+            ),
+        ),
+    ),
+    Slice(
         "config",
         cli=(
             Group(

@@ -236,6 +236,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "activities",
         "deals",
         "tasks",
+        "tags",
         "audit",
         "connected_systems",
     }

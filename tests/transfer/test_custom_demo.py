@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import ADMIN, NOW
 from kluis.contacts import custom_fields
-from kluis.transfer.custom_demo import demo_fields
 from kluis.runtime import Kluis
 from kluis.transfer import demo
+from kluis.transfer.custom_demo import demo_fields
 
 
 def test_the_demo_declares_two_fields_and_fills_them(kluis: Kluis) -> None:

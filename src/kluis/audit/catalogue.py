@@ -15,6 +15,7 @@ from kluis.audit import (
     post_events,
     request_events,
     system_events,
+    tag_events,
     task_events,
     user_events,
 )
@@ -35,6 +36,7 @@ AREAS = (
     connected_events,
     post_events,
     field_events,
+    tag_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -16,6 +16,7 @@ from kluis.contacts.list_rules import ANYONE, OwnerFilter
 from kluis.contacts.owner_check import check_owners, default_owner
 from kluis.contacts.rules import INVISIBLE, INVISIBLE_REFUSED
 from kluis.contacts.tables import Company
+from kluis.contacts.tag_tables import CompanyTag
 from kluis.errors import InvalidField, NotFound
 from kluis.runtime import Kluis
 
@@ -121,10 +122,15 @@ def list_companies(
     limit: int = 50,
     offset: int = 0,
     owner: OwnerFilter = ANYONE,
+    tag_id: int | None = None,
 ) -> tuple[list[CompanyView], int]:
     """Companies in order of name (business data, stored plainly, so the store orders them),
-    optionally those whose name contains ``name`` and those of one owner or of nobody."""
+    optionally those whose name contains ``name``, those of one owner or of nobody, and those
+    carrying a tag."""
     query = select(Company)
+    if tag_id is not None:
+        tagged = select(CompanyTag.company_id).where(CompanyTag.tag_id == tag_id)
+        query = query.where(Company.id.in_(tagged))
     if owner.user_id is not None:
         query = query.where(Company.owner_id == owner.user_id)
     elif owner.unowned:

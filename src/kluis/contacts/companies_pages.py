@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies
+from kluis.contacts import companies, tag_pages, tags
 from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.list_pages import staff_choices
@@ -61,13 +61,16 @@ def list_page(
     session: SessionDep,
     page: Page = 1,
     owner: Annotated[str, Query(pattern="^(|mine|none|[0-9]{1,10})$")] = "",
+    tag: Annotated[str, Query(max_length=40, pattern="^[a-z0-9_-]*$")] = "",
 ) -> HTMLResponse:
-    """Companies in order of name (business data: the store orders them), of one owner."""
+    """Companies in order of name (business data: the store orders them), of one owner, with
+    one tag."""
     found, total = companies.list_companies(
         k,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         owner=parse_owner(owner, session.actor.user_id),
+        tag_id=tags.tag_id(k, tag),
     )
     staff_users = staff_choices(k)
     return staff.render(
@@ -83,6 +86,8 @@ def list_page(
         owner=owner,
         staff_users=staff_users,
         owner_names={u.id: u.email for u in staff_users},
+        tags=tag_pages.tag_list(k),
+        filters={"tag": tag},
     )
 
 
@@ -176,6 +181,7 @@ def company_page(
         staff_users=staff_choices(k),
         page=page,
         pages=_pages(people.total) if people is not None else 1,
+        **tag_pages.company_panel(k, company_id),
     )
 
 

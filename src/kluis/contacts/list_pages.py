@@ -1,5 +1,5 @@
 """The staff page of the people list: filters and order as GET query parameters (owner,
-relationship, purpose, company, days without interaction, sort, page: none a personal value, so
+relationship, purpose, company, days without interaction, sort, tag, page: none a personal value, so
 an address may be bookmarked and logged), a name search as a POST (its text never lands in an
 address), and the selection form of the bulk actions (``selection_pages``; "add a task" posts
 the selected ids to ``/app/tasks/new``). Reads go through ``contacts.listing`` and
@@ -20,6 +20,7 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies, list_rules, listing, people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import COMPANY_CHOICES, FIELD_LABELS, needs_purpose
+from kluis.contacts.tag_pages import tag_list
 from kluis.errors import KluisError
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
@@ -41,6 +42,7 @@ class Filters:
     company: str = ""
     inactive: str = ""
     sort: str = ""
+    tag: str = ""
 
     def query(self, **more: Any) -> str:
         """The query string of these filters (and ``more``), empty values left out."""
@@ -51,6 +53,7 @@ class Filters:
             ("company", self.company),
             ("inactive", self.inactive),
             ("sort", self.sort),
+            ("tag", self.tag),
             *more.items(),
         ]
         return urlencode([(name, str(value)) for name, value in pairs if value not in ("", None)])
@@ -124,6 +127,7 @@ def _render(
         owner_names={u.id: u.email for u in staff_users},
         companies=companies.list_companies(k, limit=COMPANY_CHOICES)[0],
         sorts=SORTS,
+        tags=tag_list(k),
     )
 
 
@@ -144,6 +148,7 @@ def _parsed(filters: Filters, me: int | None) -> listing.ListFilters:
         company_id=int(filters.company) if filters.company else None,
         inactive_days=int(filters.inactive) if filters.inactive else None,
         order=list_rules.parse_order(filters.sort),
+        tag=filters.tag or None,
     )
 
 
@@ -160,8 +165,9 @@ def contacts_page(
     inactive: Annotated[str, Query(pattern="^([0-9]{1,5})?$")] = "",
     sort: Annotated[str, Query(pattern="^(|-?(collected|name|interaction))$")] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    tag: Annotated[str, Query(max_length=40, pattern="^[a-z0-9_-]*$")] = "",
 ) -> HTMLResponse:
-    filters = Filters(owner, relationship, purpose, company, inactive, sort)
+    filters = Filters(owner, relationship, purpose, company, inactive, sort, tag)
     return _render(k, request, session, now, filters, text=None, page=page)
 
 

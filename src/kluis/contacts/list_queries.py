@@ -1,5 +1,5 @@
 """The SQL of the people list: the filters of ``search_query`` and those of the list (owner, a
-further purpose, no interaction since), the orders the store can do (collection, last
+further purpose, no interaction since, a tag), the orders the store can do (collection, last
 interaction), and the sealed names of a bounded set, for ordering by name in memory
 (``list_rules``)."""
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from kluis.contacts.fields import NAME_FIELDS
 from kluis.contacts.list_rules import Order, OwnerFilter, Sort
 from kluis.contacts.tables import PersonPurpose, people
+from kluis.contacts.tags import tagged_people
 
 
 def list_query(
@@ -22,6 +23,7 @@ def list_query(
     owner: OwnerFilter,
     also_purpose: str | None,
     inactive_before: datetime | None,
+    tag_id: int | None = None,
 ) -> Select[tuple[str]]:
     """``base`` (``repository.search_query``) narrowed by the list's own filters."""
     query = base
@@ -37,6 +39,8 @@ def list_query(
         )
     if inactive_before is not None:
         query = query.where(people.c.last_interaction_at < inactive_before)
+    if tag_id is not None:
+        query = query.where(people.c.id.in_(tagged_people(tag_id)))
     return query
 
 

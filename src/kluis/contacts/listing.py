@@ -25,7 +25,7 @@ from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.owner_events import PeopleSortedByName
 from kluis.audit.people_events import PersonRead, PersonSearched
-from kluis.contacts import list_queries, repository, rules
+from kluis.contacts import list_queries, repository, rules, tags
 from kluis.contacts.fields import BY_NAME, NAME_FIELDS
 from kluis.contacts.list_rules import (
     ANYONE,
@@ -60,6 +60,7 @@ class ListFilters:
     company_id: int | None = None
     inactive_days: int | None = None
     order: Order = DEFAULT_ORDER
+    tag: str | None = None
 
 
 def _check(filters: ListFilters, limit: int, offset: int) -> None:
@@ -102,6 +103,7 @@ def list_people(
             owner=filters.owner,
             also_purpose=filters.also_purpose,
             inactive_before=inactive_before,
+            tag_id=None if filters.tag is None else tags.tag_by_key(conn, filters.tag).id,
         )
         total = list_queries.count(conn, query)
         events: list[AuditEvent] = [PersonSearched(purpose.key, "list", total)]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from kluis.actors import Actor
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
-from kluis.contacts import collect, erasure, list_rules, listing, owners, people, rectify
+from kluis.contacts import collect, erasure, list_rules, listing, owners, people, rectify, tags
 from kluis.contacts import companies as company_service
 from kluis.contacts.rules import Relationship
 from kluis.contacts.schemas import (
@@ -117,6 +117,9 @@ def list_contacts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     q: Annotated[str | None, Query(include_in_schema=False)] = None,
+    tag: Annotated[
+        str | None, Query(max_length=40, description="Only people with this tag.")
+    ] = None,
 ) -> PersonPage:
     """List the people collected for ``purpose``, filtered and ordered. To search, POST to
     ``/contacts/search``."""
@@ -133,6 +136,7 @@ def list_contacts(
         company_id=company_id,
         inactive_days=inactive_days,
         order=list_rules.parse_order(sort),
+        tag=tag,
     )
     page = listing.list_people(kluis, actor, purpose, now, filters, limit=limit, offset=offset)
     return PersonPage(
@@ -237,6 +241,9 @@ def list_companies(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    tag: Annotated[
+        str | None, Query(max_length=40, description="Only companies with this tag.")
+    ] = None,
 ) -> CompanyPage:
     """Companies in order of name, optionally those whose name contains ``name`` and those of
     one owner."""
@@ -246,6 +253,7 @@ def list_companies(
         limit=limit,
         offset=offset,
         owner=list_rules.parse_owner(owner, actor.user_id),
+        tag_id=tags.tag_id(kluis, tag),
     )
     return CompanyPage(items=[_company(c) for c in items], total=total, limit=limit, offset=offset)
 

@@ -1,8 +1,8 @@
 """What the staff pages change about owners and selections: the bulk actions of the people list
-(assign an owner, add a purpose: each one service call, one transaction, audited per person),
-and the owner of one person or one company. The selection is the list's ticked ``person_id``
-boxes; no JavaScript is needed. Exporting a selection is the transfer slice's page (it owns the
-export) and adding a task the tasks slice's: the list's form posts there."""
+(assign an owner, add a purpose, add a tag: each one service call, one transaction, audited
+per person), and the owner of one person or one company. The selection is the list's ticked
+``person_id`` boxes; no JavaScript is needed. Exporting a selection is the transfer slice's
+page (it owns the export) and adding a task the tasks slice's: the list's form posts there."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import bulk, list_pages, owners
+from kluis.contacts import bulk, list_pages, owners, tags
 from kluis.contacts.list_rules import OWNER_REFUSED
 from kluis.contacts.page_parts import needs_purpose
 from kluis.errors import InvalidField, KluisError
@@ -60,6 +60,10 @@ async def _selection(
             owners.assign_people(
                 k, session.actor, _ids(form), owner_of(form), purpose.key, now, via="bulk"
             )
+        elif action == "tag":
+            tags.tag_people(
+                k, session.actor, _ids(form), staff.text(form, "tag"), purpose.key, now, via="bulk"
+            )
         else:
             bulk.add_purpose(
                 k, session.actor, _ids(form), staff.text(form, "add_purpose"), purpose.key, now
@@ -88,6 +92,13 @@ async def add_purpose_to_selection(
     request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     return await _selection(request, k, now, session, "purpose")
+
+
+@router.post("/contacts/selection/tag")
+async def tag_selection(
+    request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    return await _selection(request, k, now, session, "tag")
 
 
 @router.post("/contacts/{person_id}/owner")

@@ -25,12 +25,22 @@ from kluis.consent import catalogue
 from kluis.consent import decisions as consent
 from kluis.consent.catalogue import parse_channel
 from kluis.consent.rules import MessageKind
+from kluis.contacts import tags
 from kluis.errors import (
     Conflict,
     InvalidField,
     PermissionDenied,
 )
-from kluis.messaging import compose, delivery, repository, rules, sender, service, texts
+from kluis.messaging import (
+    compose,
+    delivery,
+    repository,
+    rules,
+    sender,
+    service,
+    tag_audience,
+    texts,
+)
 from kluis.messaging.texting import TextTransportFactory, transport_for
 from kluis.runtime import Kluis
 
@@ -56,6 +66,7 @@ class CampaignView:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    tag: str | None = None
 
 
 def may_send(actor: Actor) -> None:
@@ -79,6 +90,7 @@ def create_campaign(
     compose.check(values, channel)
     with k.engine.begin() as conn:
         catalogue.topic_row(conn, values["topic"])
+        tag = tags.tag_by_key(conn, str(values["tag"])).key if values.get("tag") else None
         campaign_id = repository.add_campaign(
             conn,
             {
@@ -88,6 +100,7 @@ def create_campaign(
                 **compose.columns(values, channel),
                 "status": "draft",
                 "rate_per_minute": values.get("rate_per_minute") or 600,
+                "tag": tag,
                 "created_by": actor.ref,
                 "created_at": now,
             },
@@ -146,20 +159,30 @@ def _view(row: Any, counts: dict[str, int]) -> CampaignView:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        tag=row.tag,
     )
 
 
 def preview(k: Kluis, campaign_id: int, now: datetime) -> consent.AudienceCounts:
     """How many people the campaign would reach now, and how many are refused for each reason."""
     view = get_campaign(k, campaign_id)
+    return _counts(k, view, now)
+
+
+def _counts(k: Kluis, view: CampaignView, now: datetime) -> consent.AudienceCounts:
+    if view.tag is not None:
+        return tag_audience.counts(k, view.channel, view.topic, view.tag, now)
     return consent.audience_counts(k, view.channel, view.topic, now)
 
 
 def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int = 1000) -> int:
     """Queue one message per person in the audience (idempotent); returns how many are queued."""
     view = get_campaign(k, campaign_id)
-    counts = consent.audience_counts(k, view.channel, view.topic, now)
-    for decisions in consent.audience(k, view.channel, view.topic, now, batch):
+    counts = _counts(k, view, now)
+    stream = consent.audience(k, view.channel, view.topic, now, batch)
+    if view.tag is not None:
+        stream = tag_audience.narrowed(stream, tag_audience.tagged_ids(k, view.tag))
+    for decisions in stream:
         rows = [
             {
                 "person_id": person_id,

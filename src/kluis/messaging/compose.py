@@ -27,6 +27,7 @@ FIELDS = (
     "body_nl",
     "rate_per_minute",
     "whatsapp_template",
+    "tag",
 )
 CHANNELS = ("email", *texts.TEXT_CHANNELS, "post")
 NOT_YET = (

@@ -12,6 +12,7 @@ from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import CampaignChanged
 from kluis.consent import catalogue
+from kluis.contacts import tags
 from kluis.errors import Conflict, InvalidField
 from kluis.messaging import campaigns, compose, repository
 from kluis.runtime import Kluis
@@ -52,6 +53,8 @@ def update_campaign(
         changes["topic"] = merged.get("topic") or row.topic
         if values.get("rate_per_minute") is not None:
             changes["rate_per_minute"] = values["rate_per_minute"]
+        if "tag" in values:
+            changes["tag"] = tags.tag_by_key(conn, values["tag"]).key if values["tag"] else None
         repository.set_campaign(conn, campaign_id, **changes)
         audit.record(conn, actor.ref, now, [CampaignChanged(campaign_id, "changed")])
     return campaigns.get_campaign(k, campaign_id)

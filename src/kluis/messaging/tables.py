@@ -76,3 +76,5 @@ class Campaign(DataBase):
     # A WhatsApp campaign's pre-approved template: {"name", "content": {lang: provider id},
     # "params": [text with {{ given_name }}...]} (``messaging.texts``).
     whatsapp_template: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # Only the people carrying this tag (d0020_tags), still each allowed by ``may_contact``.
+    tag: Mapped[str | None] = mapped_column(String(40))

@@ -38,6 +38,7 @@ from kluis.consent.rules import REASONS, Decision, Reason
 from kluis.contacts import companies, custom_fields
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
+from kluis.contacts.tags import tag_entries
 from kluis.deals import people as deals_people
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
@@ -381,6 +382,7 @@ def access_package(
             )
         ],
         "tasks": tasks.for_the_person(k, actor, person_id, k.settings.privacy_purpose, now),
+        "tags": tag_entries(k, actor, person_id, k.settings.privacy_purpose, now),
         "audit": [_audit_entry(e) for e in entries],
     }
     with k.engine.begin() as conn:

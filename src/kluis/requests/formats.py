@@ -95,6 +95,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "activities", str(a.get("id", "")), {k: v for k, v in a.items() if k != "id"}
     for t in package.get("tasks") or []:
         yield "tasks", str(t.get("id", "")), {k: v for k, v in t.items() if k != "id"}
+    for g in package.get("tags") or []:
+        yield "tags", str(g.get("key", "")), {k: v for k, v in g.items() if k != "key"}
     for e in package.get("audit") or []:
         yield "audit", str(e.get("seq", "")), {k: v for k, v in e.items() if k != "seq"}
     for c in package.get("connected_systems") or []:
