@@ -56,6 +56,7 @@ METHODS = [
     ("deals/people.py", "python"),
     ("deals/home.py", "python"),
     ("deals/pages_reports.py", "python"),
+    ("messaging/call_pages.py", "python"),
 ]
 
 

@@ -10,6 +10,7 @@ from kluis.contacts import tables as contacts_tables
 from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
+from kluis.messaging import call_tables as messaging_call_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
 from kluis.purposes import tables as purposes_tables
@@ -32,6 +33,7 @@ __all__ = [
     "deals_tables",
     "discover_tables",
     "jobs_tables",
+    "messaging_call_tables",
     "messaging_tables",
     "purposes_tables",
     "register_tables",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kluis.audit import (
     activity_events,
+    call_events,
     channel_events,
     connected_events,
     consent_events,
@@ -31,6 +32,7 @@ AREAS = (
     task_events,
     channel_events,
     connected_events,
+    call_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -214,6 +214,8 @@ def ready_to_send(
     view = get_campaign(k, campaign_id)
     if view.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    if view.channel == "phone":
+        raise Conflict("a phone campaign is not sent: draw its call list", field="campaign_id")
     if view.channel in texts.TEXT_CHANNELS:
         texts.configured(k, view.channel)
     elif transport is None:
@@ -244,8 +246,10 @@ def send_campaign(
     started = now()
     with k.engine.connect() as conn:
         row = repository.campaign(conn, campaign_id)
-    if row.status == "sent":
-        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+    if row.status == "sent" or row.channel == "phone":
+        raise Conflict(
+            f"campaign {campaign_id} was sent already or is a call list", field="campaign_id"
+        )
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
         if row.channel in texts.TEXT_CHANNELS:

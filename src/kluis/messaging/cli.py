@@ -80,7 +80,7 @@ def campaigns_create(
         int | None, typer.Option(help="At most this many messages a minute (default 600).")
     ] = None,
     channel: Annotated[
-        str, typer.Option(help="email, sms or whatsapp (phone and post: not built yet).")
+        str, typer.Option(help="email, sms, whatsapp or phone (a call list); post: not built yet.")
     ] = "email",
     whatsapp_template: Annotated[
         Path | None,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluis.errors import InvalidField
-from kluis.messaging import render, texts
+from kluis.messaging import call_rules, render, texts
 
 FIELDS = (
     "name",
@@ -27,10 +27,8 @@ FIELDS = (
     "rate_per_minute",
     "whatsapp_template",
 )
-CHANNELS = ("email", *texts.TEXT_CHANNELS)
-NOT_YET = (
-    "campaigns go by e-mail, SMS and WhatsApp for now; phone call lists and post are not built yet"
-)
+CHANNELS = ("email", *texts.TEXT_CHANNELS, "phone")
+NOT_YET = "campaigns go by e-mail, SMS, WhatsApp and phone call lists; post is not built yet"
 
 SAMPLE = {"given_name": "Fenna", "family_name": "Brouwersma", "organisation": "Kluis"}
 """What a campaign's text may use; rendering it with these at composing finds a mistake."""
@@ -51,6 +49,8 @@ def check(values: Mapping[str, Any], channel: str) -> None:
         raise InvalidField("rate_per_minute is between 1 and 100000", field="rate_per_minute")
     if channel == "email":
         _check_email(values)
+    elif channel == "phone":
+        call_rules.check_script(values)
     else:
         _check_text(values, channel)
 

@@ -128,7 +128,8 @@ class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Spring offers"])
     channel: Literal["email", "sms", "whatsapp", "phone", "post"] = Field(
         default="email",
-        description="`email`, `sms` or `whatsapp`; `phone` and `post` are refused (not built yet).",
+        description="`email`, `sms`, `whatsapp` or `phone` (a call list); `post` is refused "
+        "(not built yet).",
     )
     topic: TopicKey
     subject: PerLanguage = Field(
