@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from call_helpers import PHONE, WAV, phone_kluis
 from conftest import ADMIN, MARKETING, NOW, SALES
 from kluis.audit import service as audit
 from kluis.consent import repository as consent_repo
@@ -19,27 +20,9 @@ from kluis.errors import Conflict, InvalidField, PermissionDenied
 from kluis.messaging import calls, campaigns
 from kluis.messaging.call_tables import CallRow
 from kluis.runtime import Kluis
-from text_helpers import phone_of, population, with_provider
+from text_helpers import phone_of, population
 
-PHONE = {
-    "channel": "phone",
-    "name": "Spring calls",
-    "topic": "offers",
-    "body_nl": "Goedemiddag, u spreekt met Kluis over onze lente-aanbieding.",
-    "body_en": "Good afternoon, this is Kluis about our spring offer.",
-}
-WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 28
 LATER = NOW + timedelta(hours=1)
-
-
-def phone_kluis(kluis: Kluis) -> Kluis:
-    """Marketing purposes may read phone numbers (as for SMS); no provider is needed."""
-    return with_provider(kluis, _NoProvider())
-
-
-class _NoProvider:
-    def url(self, channel: str) -> str:
-        return ""
 
 
 def drawn(k: Kluis) -> tuple[dict[str, str], calls.CallList]:

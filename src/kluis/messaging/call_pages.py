@@ -99,14 +99,17 @@ async def log_outcome(
     call_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     form = await checked_form(request, session)
-    upload = form.get("recording")
-    recording = None
-    if isinstance(upload, UploadFile) and upload.filename:
-        limit = k.settings.evidence_max_bytes
-        data = await upload.read(limit + 1)
-        if len(data) > limit:
-            raise InvalidField(TOO_LARGE, field="recording")
-        recording = calls.Recording(_content_type(upload), data, upload.filename)
+    try:
+        upload = form.get("recording")
+        recording = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            limit = k.settings.evidence_max_bytes
+            data = await upload.read(limit + 1)
+            if len(data) > limit:
+                raise InvalidField(TOO_LARGE, field="recording")
+            recording = calls.Recording(_content_type(upload), data, upload.filename)
+    finally:
+        await form.close()  # the uploaded file's temporary copy
     item = calls.log_outcome(k, session.actor, call_id, staff.text(form, "outcome"), now, recording)
     campaign_id = calls.campaign_of(k, item.id)
     return staff.redirect(f"{PREFIX}/campaigns/{campaign_id}/calls#call-{item.id}")
