@@ -57,6 +57,8 @@ METHODS = [
     ("deals/home.py", "python"),
     ("deals/pages_reports.py", "python"),
     ("messaging/call_pages.py", "python"),
+    ("messaging/calls.py", "python"),
+    ("messaging/call_rules.py", "python"),
 ]
 
 

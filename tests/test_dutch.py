@@ -273,6 +273,7 @@ STAFF_PAGES = (
     "/app/campaigns/new",
     "/app/campaigns/new?channel=sms",
     "/app/campaigns/new?channel=whatsapp",
+    "/app/campaigns/new?channel=phone",
     "/app/campaigns/{campaign}/edit",
     "/app/requests",
     "/app/password",

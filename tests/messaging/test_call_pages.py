@@ -65,6 +65,14 @@ def test_work_a_call_list_on_the_staff_pages_in_dutch(kluis: Kluis) -> None:
     refused = seen.page("call refused", client.get(f"/app/calls/{leaving.id}"))
     assert 'id="call-refused"' in refused
     assert "tel:" not in refused
+    compose = client.get("/app/campaigns/new?channel=phone")
+    assert 'id="phone-hint"' in compose.text
+    made = client.post(
+        "/app/campaigns/new",
+        data={"csrf": csrf, "channel": "phone", "name": "Zomer", "topic": "offers"}
+        | {"body_nl": "Goedemiddag!", "rate_per_minute": "600"},
+    )
+    assert made.status_code == 303, made.text
     seen.check()
 
 

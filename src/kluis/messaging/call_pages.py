@@ -72,12 +72,13 @@ def call_page(
 ) -> HTMLResponse:
     call = calls.open_call(k, session.actor, call_id, now)
     name = " ".join(n for n in (call.given_name, call.family_name) if n)
+    shown = name or "#" + str(call_id)
     return staff.render(
         k,
         request,
         "staff/call_person.html",
         session,
-        staff.gettext(session.language, "Call: %(name)s", name=name or f"#{call_id}"),
+        staff.gettext(session.language, "Call: %(name)s", name=shown),
         call=call,
         name=name,
         outcomes=call_rules.OUTCOMES,

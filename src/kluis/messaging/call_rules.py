@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluis.errors import InvalidField
+from kluis.locale import N_
 
 OUTCOMES = ("reached", "no_answer", "call_back", "not_interested", "opt_out")
 """What a call can end in, in the order the buttons show them."""
@@ -23,10 +24,16 @@ DONE = frozenset({"reached", "not_interested", "opt_out"})
 MAX_SCRIPT = 10_000
 """Characters a call script may have."""
 
+BAD_OUTCOME = N_("outcome is one of reached, no_answer, call_back, not_interested, opt_out")
+NO_SUBJECT = N_("a call script has no subject")
+TOO_LONG = N_("a call script has at most %(max)d characters")
+NO_TEMPLATE = N_("only a WhatsApp campaign has a template")
+NO_SCRIPT = N_("give the call script in nl or en")
+
 
 def check_outcome(value: str) -> str:
     if value not in OUTCOMES:
-        raise InvalidField("outcome is one of " + ", ".join(OUTCOMES), field="outcome")
+        raise InvalidField(BAD_OUTCOME, field="outcome")
     return value
 
 
@@ -34,15 +41,18 @@ def check_script(values: Mapping[str, Any]) -> None:
     """A phone campaign has a script (``body_nl`` and/or ``body_en``) and nothing else."""
     for lang in ("en", "nl"):
         if values.get(f"subject_{lang}"):
-            raise InvalidField("a call script has no subject", field=f"subject_{lang}")
+            raise InvalidField(NO_SUBJECT, field=f"subject_{lang}")
         if len(str(values.get(f"body_{lang}") or "")) > MAX_SCRIPT:
             raise InvalidField(
-                f"a call script has at most {MAX_SCRIPT} characters", field=f"body_{lang}"
+                TOO_LONG % {"max": MAX_SCRIPT},
+                field=f"body_{lang}",
+                msgid=TOO_LONG,
+                values={"max": MAX_SCRIPT},
             )
     if values.get("whatsapp_template"):
-        raise InvalidField("only a WhatsApp campaign has a template", field="whatsapp_template")
+        raise InvalidField(NO_TEMPLATE, field="whatsapp_template")
     if not any(values.get(f"body_{lang}") for lang in ("en", "nl")):
-        raise InvalidField("give the call script in nl or en", field="body_nl")
+        raise InvalidField(NO_SCRIPT, field="body_nl")
 
 
 def pick_script(scripts: Mapping[str, str], language: str) -> tuple[str, str]:

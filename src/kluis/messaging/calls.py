@@ -34,6 +34,7 @@ from kluis.consent import repository as consent_repo
 from kluis.consent.rules import MessageKind
 from kluis.contacts import people as contacts
 from kluis.errors import Conflict, InvalidField, NotFound
+from kluis.locale import N_
 from kluis.messaging import call_rules, campaigns, repository
 from kluis.messaging.call_tables import CallRow
 from kluis.runtime import Kluis
@@ -41,6 +42,12 @@ from kluis.runtime import Kluis
 CHANNEL = "phone"
 READ = ("phone", "given_name", "family_name")
 """What opening a call reads of a person: the number to call and the names to greet them by."""
+
+NOT_PHONE = N_("campaign %(id)d goes by %(channel)s; only a phone campaign has a call list")
+NO_CALL = N_("there is no call %(id)d")
+NOT_OPENED = N_(
+    "call %(id)d was not opened, or was refused when opened (%(why)s): it may not be logged"
+)
 
 HIDDEN = {"restricted": "restricted", "purpose": "not_collected", "missing": "erased"}
 """Why a person allowed by the decision could not be read, as the refusal's reason."""
@@ -89,10 +96,8 @@ class Call:
 def _phone_campaign(k: Kluis, campaign_id: int) -> campaigns.CampaignView:
     view = campaigns.get_campaign(k, campaign_id)
     if view.channel != CHANNEL:
-        raise InvalidField(
-            f"campaign {campaign_id} goes by {view.channel}; only a phone campaign has a call list",
-            field="campaign_id",
-        )
+        values = {"id": campaign_id, "channel": view.channel}
+        raise InvalidField(NOT_PHONE % values, field="campaign_id", msgid=NOT_PHONE, values=values)
     return view
 
 
@@ -119,7 +124,9 @@ def _rows(conn: Connection, campaign_id: int) -> list[Any]:
 def _row(conn: Connection, call_id: int) -> Any:
     row = conn.execute(select(CallRow).where(CallRow.id == call_id)).first()
     if row is None:
-        raise NotFound(f"there is no call {call_id}", field="call_id")
+        raise NotFound(
+            NO_CALL % {"id": call_id}, field="call_id", msgid=NO_CALL, values={"id": call_id}
+        )
     return row
 
 
@@ -278,11 +285,8 @@ def log_outcome(
     with k.engine.connect() as conn:
         row = _row(conn, call_id)
     if row.refused_reason is not None or row.purpose_key is None:
-        raise Conflict(
-            f"call {call_id} was not opened, or was refused when opened "
-            f"({row.refused_reason or 'not opened'}): it may not be logged",
-            field="call_id",
-        )
+        values = {"id": call_id, "why": row.refused_reason or "not opened"}
+        raise Conflict(NOT_OPENED % values, field="call_id", msgid=NOT_OPENED, values=values)
     evidence_id = row.evidence_id
     if recording is not None:
         evidence_id = evidence.add_evidence(

@@ -54,10 +54,7 @@ LABELS = {
 TEMPLATE_FIELDS = ("template_name", "template_nl", "template_en", "template_params")
 SERVICE_MESSAGES = (
     N_("only marketing, an admin or the privacy officer may run campaigns"),
-    N_(
-        "campaigns go by e-mail, SMS and WhatsApp for now; phone call lists and post are not "
-        "built yet"
-    ),
+    N_("campaigns go by e-mail, SMS, WhatsApp and phone call lists; post is not built yet"),
     N_("a text message has no subject"),
     N_("give the text in nl or en"),
     N_("name the approved WhatsApp template"),
@@ -160,7 +157,7 @@ def compose_form(
     request: Request,
     k: KluisDep,
     session: SessionDep,
-    channel: Annotated[str, Query(pattern="^(email|sms|whatsapp)$")] = "email",
+    channel: Annotated[str, Query(pattern="^(email|sms|whatsapp|phone)$")] = "email",
 ) -> HTMLResponse:
     """The compose form of one channel: subject and body (e-mail), a text with its length
     (SMS), or the approved template (WhatsApp)."""
