@@ -275,6 +275,7 @@ STAFF_PAGES = (
     "/app/campaigns/new?channel=whatsapp",
     "/app/campaigns/new?channel=post",
     "/app/campaigns/{letter}",
+    "/app/campaigns/new?channel=phone",
     "/app/campaigns/{campaign}/edit",
     "/app/requests",
     "/app/password",

@@ -12,6 +12,7 @@ from kluis.contacts import tag_tables as contacts_tag_tables
 from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
+from kluis.messaging import call_tables as messaging_call_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
 from kluis.purposes import tables as purposes_tables
@@ -36,6 +37,7 @@ __all__ = [
     "deals_tables",
     "discover_tables",
     "jobs_tables",
+    "messaging_call_tables",
     "messaging_tables",
     "purposes_tables",
     "register_tables",

@@ -155,19 +155,25 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.routes:campaigns_router",
             "kluis.messaging.campaign_routes:router",
             "kluis.messaging.post_pages:api",
+            "kluis.messaging.call_routes:router",
         ),
         jobs=("kluis.messaging.jobs:send_campaign",),
         staff_pages=(
             "kluis.messaging.pages:router",
             "kluis.messaging.draft_pages:router",
             "kluis.messaging.post_pages:pages",
+            "kluis.messaging.call_pages:router",
         ),
         public_pages=("kluis.messaging.webhooks:router",),
         cli=(
             Group(
                 "campaigns",
                 "Campaigns: commercial e-mail to everyone who may receive it on a topic.",
-                ("kluis.messaging.cli:campaigns_app", "kluis.messaging.post_cli:post_app"),
+                (
+                    "kluis.messaging.cli:campaigns_app",
+                    "kluis.messaging.post_cli:post_app",
+                    "kluis.messaging.call_cli:app",
+                ),
             ),
             Group(
                 "messages",

@@ -154,9 +154,9 @@ def test_whatsapp_needs_a_template_and_sms_no_subject(kluis: Kluis) -> None:
         campaigns.create_campaign(kluis, MARKETING, {**SMS, "body_nl": "Hoi {{ given_name"}, NOW)
 
 
-def test_phone_is_not_yet(kluis: Kluis) -> None:
-    with pytest.raises(InvalidField, match="not built yet"):
-        campaigns.create_campaign(kluis, MARKETING, {**SMS, "channel": "phone"}, NOW)
+def test_an_unknown_channel_is_refused_naming_the_five(kluis: Kluis) -> None:
+    with pytest.raises(InvalidField, match="phone \\(a call list\\) or post"):
+        campaigns.create_campaign(kluis, MARKETING, {**SMS, "channel": "fax"}, NOW)
 
 
 def test_without_a_provider_sending_is_refused(kluis: Kluis) -> None:

@@ -66,7 +66,7 @@ def test_text_campaigns_from_the_command_line(kluis_env: Settings, tmp_path: Pat
             "campaigns",
             "create",
             "--channel",
-            "phone",
+            "post",
             "--topic",
             "offers",
             "--name",

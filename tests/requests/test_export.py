@@ -233,6 +233,7 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         "evidence",
         "permissions",
         "messages",
+        "calls",
         "activities",
         "deals",
         "tasks",

@@ -91,7 +91,7 @@ def test_a_draft_is_deleted_and_phone_is_not_yet(kluis: Kluis) -> None:
     assert client.get(f"/app/campaigns/{campaign}").status_code == 404
     refused = client.post(
         "/app/campaigns/new",
-        data={"csrf": csrf, "name": "x", "channel": "phone", "topic": "offers", "body_nl": "Hoi"},
+        data={"csrf": csrf, "name": "x", "channel": "fax", "topic": "offers", "body_nl": "Hoi"},
     )
     assert refused.status_code == 422
-    assert "er nog niet" in refused.text  # the page speaks Dutch by default
+    assert "telefoon (een belijst) of post (brieven)" in refused.text  # Dutch by default

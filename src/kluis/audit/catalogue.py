@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kluis.audit import (
     activity_events,
+    call_events,
     channel_events,
     connected_events,
     consent_events,
@@ -37,6 +38,7 @@ AREAS = (
     post_events,
     field_events,
     tag_events,
+    call_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

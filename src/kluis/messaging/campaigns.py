@@ -238,6 +238,8 @@ def ready_to_send(
     if view.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     _not_post(view.channel)
+    if view.channel == "phone":
+        raise Conflict("a phone campaign is not sent: draw its call list", field="campaign_id")
     if view.channel in texts.TEXT_CHANNELS:
         texts.configured(k, view.channel)
     elif transport is None:
@@ -279,6 +281,8 @@ def send_campaign(
     if row.status == "sent":
         raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
     _not_post(row.channel)
+    if row.channel == "phone":
+        raise Conflict("a phone campaign is not sent: draw its call list", field="campaign_id")
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
         if row.channel in texts.TEXT_CHANNELS:

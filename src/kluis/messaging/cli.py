@@ -80,7 +80,7 @@ def campaigns_create(
         int | None, typer.Option(help="At most this many messages a minute (default 600).")
     ] = None,
     channel: Annotated[
-        str, typer.Option(help="email, sms, whatsapp or post (phone: not built yet).")
+        str, typer.Option(help="email, sms, whatsapp, phone (a call list) or post (letters).")
     ] = "email",
     whatsapp_template: Annotated[
         Path | None,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluis.errors import InvalidField
-from kluis.messaging import letters, render, texts
+from kluis.messaging import call_rules, letters, render, texts
 
 FIELDS = (
     "name",
@@ -29,10 +29,8 @@ FIELDS = (
     "whatsapp_template",
     "tag",
 )
-CHANNELS = ("email", *texts.TEXT_CHANNELS, "post")
-NOT_YET = (
-    "campaigns go by e-mail, SMS, WhatsApp and post for now; phone call lists are not built yet"
-)
+CHANNELS = ("email", *texts.TEXT_CHANNELS, "phone", "post")
+NOT_YET = "a campaign goes by e-mail, SMS, WhatsApp, phone (a call list) or post (letters)"
 
 SAMPLE = {"given_name": "Fenna", "family_name": "Brouwersma", "organisation": "Kluis"}
 """What a campaign's text may use; rendering it with these at composing finds a mistake."""
@@ -55,6 +53,8 @@ def check(values: Mapping[str, Any], channel: str) -> None:
         _check_email(values)
     elif channel == "post":
         letters.check(values)
+    elif channel == "phone":
+        call_rules.check_script(values)
     else:
         _check_text(values, channel)
 

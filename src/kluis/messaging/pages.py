@@ -54,9 +54,7 @@ LABELS = {
 TEMPLATE_FIELDS = ("template_name", "template_nl", "template_en", "template_params")
 SERVICE_MESSAGES = (
     N_("only marketing, an admin or the privacy officer may run campaigns"),
-    N_(
-        "campaigns go by e-mail, SMS, WhatsApp and post for now; phone call lists are not built yet"
-    ),
+    N_("a campaign goes by e-mail, SMS, WhatsApp, phone (a call list) or post (letters)"),
     N_("give the letter's text in nl or en"),
     N_("a post campaign is not sent: download its CSV, labels or letters"),
     N_("a text message has no subject"),
@@ -161,7 +159,7 @@ def compose_form(
     request: Request,
     k: KluisDep,
     session: SessionDep,
-    channel: Annotated[str, Query(pattern="^(email|sms|whatsapp|post)$")] = "email",
+    channel: Annotated[str, Query(pattern="^(email|sms|whatsapp|phone|post)$")] = "email",
 ) -> HTMLResponse:
     """The compose form of one channel: subject and body (e-mail), a text with its length
     (SMS), or the approved template (WhatsApp)."""

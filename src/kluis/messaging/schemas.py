@@ -128,7 +128,7 @@ class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Spring offers"])
     channel: Literal["email", "sms", "whatsapp", "phone", "post"] = Field(
         default="email",
-        description="`email`, `sms`, `whatsapp` or `post`; `phone` is refused (not built yet).",
+        description="`email`, `sms`, `whatsapp`, `phone` (a call list) or `post` (letters).",
     )
     topic: TopicKey
     subject: PerLanguage = Field(

@@ -41,6 +41,7 @@ from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.tags import tag_entries
 from kluis.deals import people as deals_people
 from kluis.errors import InvalidField
+from kluis.messaging import calls
 from kluis.messaging import service as messaging
 from kluis.purposes import service as purposes_service
 from kluis.purposes.rules import Purpose
@@ -367,6 +368,7 @@ def access_package(
                 k, actor, person_id, k.settings.privacy_purpose, now, for_person=True
             )
         ],
+        "calls": calls.calls_of_person(k, actor, person_id, k.settings.privacy_purpose, now),
         "deals": [
             _deal(d)
             for d in deals_people.deals_of_person(

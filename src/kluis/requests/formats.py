@@ -89,6 +89,8 @@ def _csv_items(package: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield "permissions", item, {k: v for k, v in p.items() if k not in ("channel", "topic")}
     for m in package.get("messages") or []:
         yield "messages", str(m.get("id", "")), {k: v for k, v in m.items() if k != "id"}
+    for n, c in enumerate(package.get("calls") or [], start=1):
+        yield "calls", str(n), c
     for d in package.get("deals") or []:
         yield "deals", str(d.get("id", "")), {k: v for k, v in d.items() if k != "id"}
     for a in package.get("activities") or []:
