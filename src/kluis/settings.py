@@ -392,3 +392,16 @@ class Settings(BaseSettings):
         description="Language of the e-mail notices to connected systems' privacy contacts "
         "(nl or en).",
     )
+    # --- reqmail ---
+    request_final_days: int = Field(
+        default=3,
+        ge=0,
+        description="Days before a request's deadline at which the final erasure certificate is "
+        "sent even though connected systems have not all confirmed (it lists them as not yet).",
+    )
+    request_mail_late_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Hours after which a request mail still not sent is a finding of "
+        "`kluis check`.",
+    )

@@ -12,6 +12,7 @@ from kluis.audit import (
     owner_events,
     people_events,
     request_events,
+    request_mail_events,
     system_events,
     task_events,
     user_events,
@@ -31,6 +32,7 @@ AREAS = (
     task_events,
     channel_events,
     connected_events,
+    request_mail_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 
