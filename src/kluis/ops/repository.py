@@ -73,5 +73,4 @@ def audit_length(conn: Connection) -> int:
 def request_mail_counts(conn: Connection) -> dict[str, int]:
     """Request mails by state (``requests.mails.STATES``)."""
     rows = conn.execute(select(RequestMail.state, func.count()).group_by(RequestMail.state))
-    found: dict[str, int] = dict(rows.tuples().all())
-    return found
+    return {str(row[0]): int(row[1]) for row in rows}

@@ -4,8 +4,9 @@ confirmed, ticked or given up (``failed``), or the request's deadline (Art. 12(3
 ``KLUIS_REQUEST_FINAL_DAYS`` away, the certificate is completed with each system's state and
 when it confirmed, and the mail is queued to the address captured before the erasure.
 
-The periodic job ``requests.final_certificates`` checks every hour; nothing in the connected
-slice (a floor below) needs to know of requests.
+The periodic job ``requests.final_certificates`` checks as often as the notices go
+(``KLUIS_CONNECTED_DELIVER_HOURS``); nothing in the connected slice (a floor below) needs to
+know of requests.
 """
 
 from __future__ import annotations

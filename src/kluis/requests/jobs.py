@@ -9,6 +9,7 @@ import logging
 
 from kluis.jobs import Job, JobContext, Retry
 from kluis.requests import final_certificate, mails
+from kluis.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,4 +35,11 @@ def _final(context: JobContext) -> None:
 
 
 mail = Job(mails.JOB, _send, max_attempts=6)
-final_certificates = Job("requests.final_certificates", _final, every=lambda _s: 1)
+
+
+def _every(settings: Settings) -> int | None:
+    """As often as the notices to connected systems go: their answers are what it waits for."""
+    return settings.connected_deliver_hours or None
+
+
+final_certificates = Job("requests.final_certificates", _final, every=_every)
