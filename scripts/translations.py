@@ -29,6 +29,7 @@ METHODS = [
     ("compliance/deployment.py", "python"),
     ("compliance/job_forecast.py", "python"),
     ("compliance/connected_findings.py", "python"),
+    ("compliance/request_mail_findings.py", "python"),
     ("**/audit_pages.py", "python"),
     ("**/admin_pages.py", "python"),
     ("**/notice_pages.py", "python"),

@@ -399,3 +399,17 @@ class Settings(BaseSettings):
         "(e.g. /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf); without it they use Helvetica, "
         "whose Latin-1 covers Dutch, and other characters print as their nearest Latin-1 letter.",
     )
+
+    # --- reqmail ---
+    request_final_days: int = Field(
+        default=3,
+        ge=0,
+        description="Days before a request's deadline at which the final erasure certificate is "
+        "sent even though connected systems have not all confirmed (it lists them as not yet).",
+    )
+    request_mail_late_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Hours after which a request mail still not sent is a finding of "
+        "`kluis check`.",
+    )

@@ -229,6 +229,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "requests",
         home_panels=("kluis.requests.home:home_panel",),
+        jobs=("kluis.requests.jobs:mail", "kluis.requests.jobs:final_certificates"),
         api=("kluis.requests.routes:router", "kluis.requests.export_routes:router"),
         timeline=("kluis.requests.timeline:source",),
         staff_pages=("kluis.requests.pages:router",),

@@ -31,6 +31,9 @@ def test_the_schedule_and_the_daily_backup_are_periodic_tasks(kluis: Kluis, tmp_
 
 def test_the_notices_to_connected_systems_go_every_hour_unless_turned_off(kluis: Kluis) -> None:
     kluis.settings.schedule_hours = 0
-    assert periodic(kluis) == {("connected.deliver", "connected.deliver"): "0 * * * *"}
+    assert periodic(kluis) == {
+        ("connected.deliver", "connected.deliver"): "0 * * * *",
+        ("requests.final_certificates", "requests.final_certificates"): "0 * * * *",
+    }
     kluis.settings.connected_deliver_hours = 0
     assert periodic(kluis) == {}

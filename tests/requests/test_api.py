@@ -644,11 +644,12 @@ def test_erasure_with_mail_off_hands_over_the_copy_and_the_certificate(
     assert done["request"]["sent"] == []
 
 
-def test_a_certificate_the_mail_server_refuses_is_handed_over(
+def test_a_certificate_the_mail_server_refuses_waits_to_be_retried(
     kluis: Kluis, smtp: MailServer
 ) -> None:
     """The erasure cannot be undone and the address went with it, so a certificate that does
-    not go out is returned to hand over, and the request is completed."""
+    not go out stays queued, to the address captured under the request's own key, and the
+    job tries again (``requests.mails``); the request is completed."""
 
     class NoCertificates(SmtpTransport):
         def send(self, message: EmailMessage) -> None:
@@ -664,15 +665,16 @@ def test_a_certificate_the_mail_server_refuses_is_handed_over(
     )
     request = verified(client, "erasure", person)
     done = process(client, request["id"])
-    assert list(done["files"]) == [f"erasure-certificate-{request['id']}.json"]
-    assert (
-        json.loads(done["files"][f"erasure-certificate-{request['id']}.json"])["person_id"]
-        == person
-    )
-    assert "handed over" in done["request"]["outcome"]
+    assert done["files"] == {}
     assert [s["what"] for s in done["request"]["sent"]] == ["request_access"]
     assert len(smtp.received) == 1
     assert kluis.vault.erased([person]) == {person}
+    [mail] = client.get(f"{REQUESTS}/{request['id']}").json()["mails"]
+    assert (mail["what"], mail["state"], mail["reason"]) == (
+        "erasure_certificate",
+        "failed",
+        "SendFailed",
+    )
 
 
 def test_an_erased_address_is_not_added_to_marketing_again(kluis: Kluis, smtp: MailServer) -> None:

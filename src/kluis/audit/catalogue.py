@@ -15,6 +15,7 @@ from kluis.audit import (
     people_events,
     post_events,
     request_events,
+    request_mail_events,
     system_events,
     tag_events,
     task_events,
@@ -39,6 +40,7 @@ AREAS = (
     field_events,
     tag_events,
     call_events,
+    request_mail_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

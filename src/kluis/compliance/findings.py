@@ -15,7 +15,14 @@ from datetime import datetime
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.backup import service as backup
-from kluis.compliance import connected_findings, deployment, job_forecast, repository, rules
+from kluis.compliance import (
+    connected_findings,
+    deployment,
+    job_forecast,
+    repository,
+    request_mail_findings,
+    rules,
+)
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
@@ -338,6 +345,7 @@ CHECKS: tuple[Check, ...] = (
     job_forecast.reconfirmations_due,
     job_forecast.no_worker,
     *connected_findings.CHECKS,
+    *request_mail_findings.CHECKS,
 )
 
 

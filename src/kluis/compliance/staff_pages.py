@@ -25,6 +25,7 @@ from kluis.compliance import (
     deployment,
     findings,
     job_forecast,
+    request_mail_findings,
     ropa,
     rules,
     service,
@@ -103,6 +104,7 @@ FINDINGS = {
     **deployment.STAFF_WORDING,
     **job_forecast.STAFF_WORDING,
     **connected_findings.STAFF_WORDING,
+    **request_mail_findings.STAFF_WORDING,
 }
 """Each finding's title and fix in words for the web (translated); the finding's own message
 and command-line fix are shown with it, in English."""

@@ -125,6 +125,14 @@ def captured(k: Kluis, request_id: int, now: datetime) -> Identifiers | None:
     return None if opened is None else opened[1]
 
 
+def keep_until(k: Kluis, request_id: int, until: datetime) -> None:
+    """Keep the capture at least until ``until``: the request still has mails to send to the
+    captured address (the final erasure certificate waits for connected systems, up to the
+    request's deadline). ``forget`` ends it as soon as they went."""
+    with k.engine.begin() as conn:
+        repository.keep_capture_until(conn, request_id, until)
+
+
 def forget(k: Kluis, actor: Actor, request_id: int, now: datetime, reason: str) -> bool:
     """Destroy the capture's key and delete its row; False when there was none."""
     with k.engine.connect() as conn:

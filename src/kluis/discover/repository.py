@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from kluis.discover.tables import DiscoverCapture, DiscoverScan
 
@@ -71,3 +71,11 @@ def expired_captures(conn: Connection, now: datetime) -> list[Any]:
 
 def delete_capture(conn: Connection, request_id: int) -> None:
     conn.execute(delete(DiscoverCapture).where(DiscoverCapture.request_id == request_id))
+
+
+def keep_capture_until(conn: Connection, request_id: int, keep_until: datetime) -> None:
+    conn.execute(
+        update(DiscoverCapture)
+        .where(DiscoverCapture.request_id == request_id, DiscoverCapture.keep_until < keep_until)
+        .values(keep_until=keep_until)
+    )

@@ -47,11 +47,20 @@ class KluisCollector(Collector):
             requests = repository.request_counts(conn)
             open_requests = repository.open_requests(conn)
             audit_length = repository.audit_length(conn)
+            request_mails = repository.request_mail_counts(conn)
         info = GaugeMetricFamily("kluis_build_info", "Kluis's version.", labels=["version"])
         info.add_metric([__version__], 1)
         yield info
         yield self._messages(messages)
         yield from self._requests(requests, open_requests)
+        mail_family = GaugeMetricFamily(
+            "kluis_request_mails",
+            "Mails of privacy requests by state (waiting, queued, sending, sent, failed).",
+            labels=["state"],
+        )
+        for state, count in sorted(request_mails.items()):
+            mail_family.add_metric([state], count)
+        yield mail_family
         yield GaugeMetricFamily(
             "kluis_audit_chain_length",
             "Entries in the hash-chained audit log (its head's sequence number).",

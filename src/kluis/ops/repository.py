@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 from kluis.audit.tables import AuditHead
 from kluis.messaging.tables import MessageRow as Message
 from kluis.requests.rules import OPEN
-from kluis.requests.tables import PrivacyRequest
+from kluis.requests.tables import PrivacyRequest, RequestMail
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,9 @@ def audit_length(conn: Connection) -> int:
     """Entries in the hash chain: the head's sequence number (0 before the first entry)."""
     seq = conn.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar()
     return int(seq or 0)
+
+
+def request_mail_counts(conn: Connection) -> dict[str, int]:
+    """Request mails by state (``requests.mails.STATES``)."""
+    rows = conn.execute(select(RequestMail.state, func.count()).group_by(RequestMail.state))
+    return {str(row[0]): int(row[1]) for row in rows}

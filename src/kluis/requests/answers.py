@@ -10,17 +10,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from kluis.actors import Actor
-from kluis.audit import service as audit
-from kluis.audit.request_events import RequestAnswerSent
 from kluis.connected import service as connected
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
-from kluis.requests import export, repository
+from kluis.requests import export, mails, repository
 from kluis.runtime import Kluis
 
 
@@ -36,30 +32,6 @@ def mail_ready(
         messaging.smtp_transport(k)
 
 
-def record_sent(
-    conn: Connection, actor: Actor, row: Any, answer: messaging.Answer | None, now: datetime
-) -> list[dict[str, Any]]:
-    sent = list(row.sent or [])
-    if answer is None:
-        return sent
-    sent.append(
-        {
-            "what": answer.template,
-            "at": answer.sent_at.isoformat(),
-            "message_id": answer.message_id,
-            "attachments": list(answer.attachments),
-        }
-    )
-    repository.change(conn, row.id, sent=sent)
-    audit.record(
-        conn,
-        actor.ref,
-        now,
-        [RequestAnswerSent(row.person_id, row.id, answer.template, answer.attachments)],
-    )
-    return sent
-
-
 def answer(
     k: Kluis,
     actor: Actor,
@@ -68,24 +40,9 @@ def answer(
     params: dict[str, Any],
     now: datetime,
     transport: messaging.TransportFactory | None,
-    *,
-    attachments: tuple[messaging.Attachment, ...] = (),
-    to: contacts.Recipient | None = None,
-) -> messaging.Answer | None:
-    sent = messaging.send_answer(
-        k,
-        actor,
-        row.person_id,
-        template,
-        {"request_id": row.id, **params},
-        now,
-        transport=transport,
-        attachments=attachments,
-        to=to,
-    )
-    with k.engine.begin() as conn:
-        record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
-    return sent
+) -> int:
+    """Queue a mail without attachments to the person (``mails``: a job sends it); its id."""
+    return mails.post(k, actor, row, template, params, now, transport)
 
 
 def recipients(k: Kluis, person_id: str) -> list[str]:
@@ -147,10 +104,25 @@ def deliver(
     to: contacts.Recipient | None = None,
 ) -> tuple[str, dict[str, bytes]]:
     """Send ``files`` to the person, or hand them back for hand-over; says which."""
+    if mail and not files:
+        answer(k, actor, row, template, params, now, transport)
+        return "sent by e-mail", {}
     if mail:
-        sent = answer(
-            k, actor, row, template, params, now, transport, attachments=tuple(files), to=to
+        # The files are the person's data: they cannot wait in a plain-text queue row, so
+        # they go now, at the address on file or the one read before an erasure (``to``).
+        sent = messaging.send_answer(
+            k,
+            actor,
+            row.person_id,
+            template,
+            {"request_id": row.id, **params},
+            now,
+            transport=transport,
+            attachments=tuple(files),
+            to=to,
         )
         if sent is not None:
+            with k.engine.begin() as conn:
+                mails.record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
             return "sent by e-mail", {}
     return "handed over", {f.filename: f.content for f in files}

@@ -13,7 +13,10 @@ from rich.table import Table
 from kluis import console
 from kluis.db import utcnow
 from kluis.errors import InvalidField
-from kluis.requests import rules, service
+from kluis.messaging import service as messaging
+from kluis.messaging.service import TransportFactory
+from kluis.requests import answers, rules, service
+from kluis.runtime import Kluis
 
 requests_app = console.Commands()
 
@@ -56,6 +59,14 @@ def _show(view: service.RequestView) -> None:
     for item in view.sent:
         table.add_row("sent", f"{item['what']} at {item['at']}")
     console.out.print(table)
+
+
+def _transport(kluis: Kluis, request_id: int, mail: bool) -> TransportFactory | None:
+    """A command is one process without a worker: it makes the first attempt at the
+    request's mails itself, through ``KLUIS_SMTP_URL`` (``requests.mails.dispatch``), and
+    queues them only to retry. Refused first, as on the API, when no mail server is set."""
+    answers.mail_ready(kluis, request_id, None, mail)
+    return (lambda: messaging.smtp_transport(kluis)) if mail else None
 
 
 @requests_app.command("create")
@@ -166,7 +177,14 @@ def extend(
     """Extend the deadline by one or two months, within the first month (Art. 12(3))."""
     with console.opened() as kluis:
         view = service.extend(
-            kluis, console.actor(), request_id, months, reason, utcnow(), mail=not no_mail
+            kluis,
+            console.actor(),
+            request_id,
+            months,
+            reason,
+            utcnow(),
+            mail=not no_mail,
+            transport=_transport(kluis, request_id, not no_mail),
         )
     _show(view)
 
@@ -180,7 +198,13 @@ def refuse(
     """Refuse a request, telling the person why and that they may complain."""
     with console.opened() as kluis:
         view = service.refuse(
-            kluis, console.actor(), request_id, reason, utcnow(), mail=not no_mail
+            kluis,
+            console.actor(),
+            request_id,
+            reason,
+            utcnow(),
+            mail=not no_mail,
+            transport=_transport(kluis, request_id, not no_mail),
         )
     _show(view)
 
@@ -238,7 +262,13 @@ def process(
                     field="out",
                 )
         done = service.process(
-            kluis, console.actor(), request_id, utcnow(), changes=changes, mail=not no_mail
+            kluis,
+            console.actor(),
+            request_id,
+            utcnow(),
+            changes=changes,
+            mail=not no_mail,
+            transport=_transport(kluis, request_id, not no_mail),
         )
     written = []
     if done.files:
@@ -268,6 +298,12 @@ def lift(request_id: int, no_mail: NoMailOption = False) -> None:
     """Lift the restriction a completed restriction request put in place, telling the person
     first (Art. 18(3))."""
     with console.opened() as kluis:
-        _show(
-            service.lift_restriction(kluis, console.actor(), request_id, utcnow(), mail=not no_mail)
+        view = service.lift_restriction(
+            kluis,
+            console.actor(),
+            request_id,
+            utcnow(),
+            mail=not no_mail,
+            transport=_transport(kluis, request_id, not no_mail),
         )
+        _show(view)

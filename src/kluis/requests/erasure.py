@@ -2,8 +2,10 @@
 
 The erasure itself is the contacts slice's (the one erasure path); this module decides what a
 legal obligation keeps (``rules.kept_purposes``), stops at a legal hold, and sends the
-certificate ``rules.certificate`` builds, at the address captured before the erasure, which is
-not kept afterwards.
+certificate ``rules.certificate`` builds, by a job (``mails``), at the address captured before
+the erasure under a key of the request's own, destroyed once the last mail went. When connected
+systems were told (Art. 19), a final certificate with each system's state follows once they
+confirmed (``final_certificate``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from kluis.contacts import repository as contacts_repo
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
-from kluis.messaging.transport import SendFailed
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose, parse_duration
-from kluis.requests import answers, old_files, repository, rules
+from kluis.requests import answers, mails, old_files, repository, rules
 from kluis.retention import repository as retention_repo
 from kluis.runtime import Kluis
 
@@ -159,29 +160,42 @@ def erase(
         held_for.key: purpose.name_nl if person.language == "nl" else purpose.name_en
         for held_for, purpose in kept_for
     }
-    text = json.dumps(certificate, indent=2).encode()
-    cert_file = messaging.Attachment(f"erasure-certificate-{row.id}.json", "application/json", text)
-    sent = None
+    systems = certificate["connected_systems"]
     if mail and to.email:
-        try:
-            sent = messaging.send_answer(
+        # Both mails go to the address captured before the erasure, sealed under the
+        # request's own key; the job opens it when it sends (``mails``). With connected
+        # systems told, the first says a final certificate follows once they confirmed
+        # (``final``); the capture's key is destroyed when the last of them went.
+        stored = {key: value for key, value in certificate.items() if key != "person_id"}
+        params = {"certificate": stored, "purpose_names": purpose_names}
+        first = mails.post(
+            k,
+            actor,
+            row,
+            "erasure_certificate",
+            {**params, "follows": bool(systems), "final": False},
+            now,
+            transport,
+            captured=True,
+            dispatched=False,
+        )
+        if systems:
+            mails.post(
                 k,
                 actor,
-                person_id,
+                row,
                 "erasure_certificate",
-                {"request_id": row.id, "certificate": certificate, "purpose_names": purpose_names},
+                {**params, "follows": False, "final": True},
                 now,
-                transport=transport,
-                attachments=(cert_file,),
-                to=to,
+                transport,
+                captured=True,
+                waiting=True,
             )
-        except SendFailed:
-            # The erasure stands and the address is gone with it: running the request again
-            # could not reach the person either, so the certificate is handed over instead.
-            outcome += "; the certificate could not be e-mailed and is handed over"
-    if sent is not None:
-        with k.engine.begin() as conn:
-            answers.record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
+            mails.keep_for_final(k, row)
+            outcome += "; waiting for connected systems, a final certificate follows"
+        # the final mail was recorded before the first goes: the capture stays for it
+        mails.dispatch(k, first, now, transport)
     else:
-        files[cert_file.filename] = cert_file.content
+        text = json.dumps(certificate, indent=2).encode()
+        files[f"erasure-certificate-{row.id}.json"] = text
     return outcome, files, recipients

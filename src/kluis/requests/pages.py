@@ -223,9 +223,12 @@ async def act(
         )
     if files:
         return _handover(request_id, files)
-    return _page(
-        k, request, session, now, request_id, done=staff.gettext(session.language, "Done.")
+    said = (
+        staff.gettext(session.language, "Done. The mails to the person will be sent.")
+        if mail
+        else staff.gettext(session.language, "Done.")
     )
+    return _page(k, request, session, now, request_id, done=said)
 
 
 def _handover(request_id: int, files: dict[str, bytes]) -> Response:

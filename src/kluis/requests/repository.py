@@ -4,12 +4,13 @@ service opens the transaction and records the audit events in it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from kluis.errors import NotFound
-from kluis.requests.tables import PrivacyRequest
+from kluis.requests.tables import PrivacyRequest, RequestMail
 
 
 def fetch(conn: Connection, request_id: int) -> Any:
@@ -59,3 +60,46 @@ def listed(
     if person_id is not None:
         query = query.where(PrivacyRequest.person_id == person_id)
     return list(conn.execute(query.limit(limit).offset(offset)))
+
+
+def add_mail(conn: Connection, values: dict[str, Any]) -> int:
+    return int(
+        conn.execute(insert(RequestMail).values(**values).returning(RequestMail.id)).scalar_one()
+    )
+
+
+def mail(conn: Connection, mail_id: int) -> Any | None:
+    return conn.execute(select(RequestMail).where(RequestMail.id == mail_id)).first()
+
+
+def mails_of(conn: Connection, request_id: int) -> Sequence[Any]:
+    return conn.execute(
+        select(RequestMail).where(RequestMail.request_id == request_id).order_by(RequestMail.id)
+    ).all()
+
+
+def mails_in(conn: Connection, states: Sequence[str]) -> Sequence[Any]:
+    return conn.execute(
+        select(RequestMail).where(RequestMail.state.in_(states)).order_by(RequestMail.id)
+    ).all()
+
+
+def claim_mail(conn: Connection, mail_id: int, now: datetime, stale: datetime) -> bool:
+    """Take the mail for one attempt: one conditional UPDATE, so two runs never both send it.
+    A ``sending`` mail older than ``stale`` was left by a process that died: taken again."""
+    taken = conn.execute(
+        update(RequestMail)
+        .where(
+            RequestMail.id == mail_id,
+            or_(
+                RequestMail.state.in_(("queued", "failed")),
+                and_(RequestMail.state == "sending", RequestMail.updated_at < stale),
+            ),
+        )
+        .values(state="sending", attempts=RequestMail.attempts + 1, updated_at=now)
+    ).rowcount
+    return bool(taken == 1)
+
+
+def change_mail(conn: Connection, mail_id: int, **values: Any) -> None:
+    conn.execute(update(RequestMail).where(RequestMail.id == mail_id).values(**values))

@@ -100,6 +100,11 @@ class RequestPublic(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     details: str | None = None
+    mails: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each mail of the request (sent by a job): what, state (waiting, queued, "
+        "sending, sent, failed), attempts, the reason of the last failure, when sent.",
+    )
 
 
 class ProcessedPublic(BaseModel):

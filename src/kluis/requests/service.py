@@ -10,6 +10,7 @@ itself outlives an erasure as the controller's proof of having answered (Art. 5(
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
-from kluis.requests import answers, erasure, repository, rules, steps, transitions
+from kluis.requests import answers, erasure, mails, repository, rules, steps, transitions
 from kluis.requests.rules import RequestType, Status
 from kluis.runtime import Kluis
 
@@ -56,6 +57,8 @@ class RequestView:
     updated_at: datetime
     completed_at: datetime | None
     details: str | None = None
+    mails: list[dict[str, Any]] = field(default_factory=list)
+    """Each mail of the request and its state (``mails.of_request``); filled by ``get``."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,8 @@ def create(
 def get(k: Kluis, actor: Actor, request_id: int, now: datetime) -> RequestView:
     _handler(actor)
     with k.engine.connect() as conn:
-        return _view(k, repository.fetch(conn, request_id), now, details=True)
+        view = _view(k, repository.fetch(conn, request_id), now, details=True)
+    return dataclasses.replace(view, mails=mails.of_request(k, request_id))
 
 
 def list_requests(

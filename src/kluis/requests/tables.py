@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -46,3 +46,29 @@ class PrivacyRequest(DataBase):
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RequestMail(DataBase):
+    """One mail a request sends the person, sent by a job (``requests.mail``): its template and
+    parameters (ids, names, dates, the certificate: never an address or a personal value, the
+    row is plain text like the queue's), and its state: ``waiting`` (the final erasure
+    certificate, until the connected systems confirmed), ``queued``, ``sent``, ``failed``."""
+
+    __tablename__ = "request_mails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("privacy_requests.id", ondelete="CASCADE"), index=True
+    )
+    what: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    captured: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Sent to the address captured before the erasure (``discover.capture``), not on file."""
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(120))
+    """Why the last attempt failed: the exception's class or a fixed phrase, never its text."""
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
