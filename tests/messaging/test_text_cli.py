@@ -66,7 +66,7 @@ def test_text_campaigns_from_the_command_line(kluis_env: Settings, tmp_path: Pat
             "campaigns",
             "create",
             "--channel",
-            "post",
+            "fax",
             "--topic",
             "offers",
             "--name",
@@ -76,4 +76,4 @@ def test_text_campaigns_from_the_command_line(kluis_env: Settings, tmp_path: Pat
         ],
     )
     assert phone.exit_code != 0
-    assert "not built yet" in phone.output
+    assert "phone (a call list) or post (letters)" in phone.output

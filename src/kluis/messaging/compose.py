@@ -6,8 +6,8 @@ E-mail needs a subject and a body in nl and/or en; an SMS a text per language (n
 opt-out line is added when sending); a WhatsApp campaign the approved template it is sent as
 (name, the provider's id per language, the placeholders' values) and, per language, the
 template's text as approved, for the preview; a letter (post) a body per language and an
-optional subject (``letters.check``). Phone call lists are not built yet: a campaign on that
-channel is refused with a clear "not yet".
+optional subject (``letters.check``); a phone campaign its call script per language
+(``call_rules.check_script``). Any other channel is refused naming the five.
 """
 
 from __future__ import annotations
