@@ -15,7 +15,7 @@ from conftest import ADMIN, MARKETING, NOW, SALES
 from kluis.audit import service as audit
 from kluis.consent import repository as consent_repo
 from kluis.consent.tables import ConsentEvent
-from kluis.contacts import erasure, flags
+from kluis.contacts import erasure, flags, tags
 from kluis.errors import Conflict, InvalidField, PermissionDenied
 from kluis.messaging import calls, campaigns
 from kluis.messaging.call_tables import CallRow
@@ -49,6 +49,17 @@ def test_the_list_is_who_may_be_called(kluis: Kluis) -> None:
     # drawing again adds nobody twice
     again = calls.make_list(k, MARKETING, found.campaign.id, NOW)
     assert len(again.items) == len(found.items)
+
+
+def test_a_tagged_phone_campaign_lists_only_the_tagged_people(kluis: Kluis) -> None:
+    k = phone_kluis(kluis)
+    people = population(k, "phone")
+    tags.create_tag(k, ADMIN, "beurs", "Beurs", "Fair", NOW)
+    tags.tag_people(k, ADMIN, [people["consenting"]], "beurs", "email_marketing", NOW)
+    draft = campaigns.create_campaign(k, MARKETING, {**PHONE, "tag": "beurs"}, NOW)
+    found = calls.make_list(k, MARKETING, draft.id, NOW)
+    assert [i.person_id for i in found.items] == [people["consenting"]]
+    assert found.results["people"] == 1
 
 
 def test_a_call_list_worked_through_with_an_opt_out(kluis: Kluis) -> None:

@@ -138,9 +138,9 @@ def make_list(
     counted by reason on the campaign, as for a sent campaign."""
     campaigns.may_send(actor)
     view = _phone_campaign(k, campaign_id)
-    counts = consent.audience_counts(k, CHANNEL, view.topic, now)
+    counts, stream = campaigns.audience_of(k, view, now, batch)
     added = 0
-    for decisions in consent.audience(k, CHANNEL, view.topic, now, batch):
+    for decisions in stream:
         with k.engine.begin() as conn:
             have = set(
                 conn.execute(

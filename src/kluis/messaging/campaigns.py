@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from kluis.audit.consent_events import CampaignChanged
 from kluis.consent import catalogue
 from kluis.consent import decisions as consent
 from kluis.consent.catalogue import parse_channel
-from kluis.consent.rules import MessageKind
+from kluis.consent.rules import Decision, MessageKind
 from kluis.contacts import tags
 from kluis.errors import (
     Conflict,
@@ -175,13 +175,24 @@ def _counts(k: Kluis, view: CampaignView, now: datetime) -> consent.AudienceCoun
     return consent.audience_counts(k, view.channel, view.topic, now)
 
 
+def audience_of(
+    k: Kluis, view: CampaignView, now: datetime, batch: int
+) -> tuple[consent.AudienceCounts, Iterator[list[tuple[str, Decision]]]]:
+    """The campaign's audience: its counts and, in batches, whom ``may_contact`` allows,
+    narrowed to the people carrying the campaign's tag when it names one. Every channel's
+    producer (send, call list, post) reads it here, so a tag narrows them all alike."""
+    stream: Iterator[list[tuple[str, Decision]]] = iter(
+        consent.audience(k, view.channel, view.topic, now, batch)
+    )
+    if view.tag is not None:
+        stream = tag_audience.narrowed(stream, tag_audience.tagged_ids(k, view.tag))
+    return _counts(k, view, now), stream
+
+
 def enqueue(k: Kluis, actor: Actor, campaign_id: int, now: datetime, batch: int = 1000) -> int:
     """Queue one message per person in the audience (idempotent); returns how many are queued."""
     view = get_campaign(k, campaign_id)
-    counts = _counts(k, view, now)
-    stream = consent.audience(k, view.channel, view.topic, now, batch)
-    if view.tag is not None:
-        stream = tag_audience.narrowed(stream, tag_audience.tagged_ids(k, view.tag))
+    counts, stream = audience_of(k, view, now, batch)
     for decisions in stream:
         rows = [
             {
