@@ -51,6 +51,7 @@ METHODS = [
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
     ("connected/service.py", "python"),
+    ("consent/catalogue.py", "python"),
     ("contacts/list_rules.py", "python"),
     ("contacts/listing.py", "python"),
     ("auth/sessions.py", "python"),

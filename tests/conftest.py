@@ -144,7 +144,8 @@ _RESTART_SEQUENCES = text(
     DECLARE found record;
     BEGIN
         FOR found IN SELECT schemaname, sequencename FROM pg_sequences
-                     WHERE schemaname = current_schema() LOOP
+                     WHERE schemaname = current_schema()
+                     AND sequencename NOT LIKE 'procrastinate%' LOOP
             EXECUTE format('ALTER SEQUENCE %I.%I RESTART', found.schemaname, found.sequencename);
         END LOOP;
     END $$
@@ -154,7 +155,9 @@ _RESTART_SEQUENCES = text(
 
 def _empty_postgres(data_url: str, keyring_url: str) -> None:
     """Truncate the tables that hold rows and restart every sequence: what ``TRUNCATE`` of every
-    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables."""
+    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables.
+    procrastinate's sequences run on: its tables are emptied only by the job tests
+    (``tests/jobs/conftest.py``), so a job queued by any other test must not reuse an id."""
     from kluis.db import DataBase, KeyringBase
 
     for url, metadata in ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata)):

@@ -509,7 +509,7 @@ def test_campaign_errors(kluis: Kluis, smtp: MailServer) -> None:
         (SPRING | {"subject": {}, "body": {}}, "subject"),
         (SPRING | {"rate_per_minute": 0}, "rate_per_minute"),
         (SPRING | {"name": ""}, "name"),
-        (SPRING | {"channel": "phone"}, "channel"),
+        (SPRING | {"channel": "fax"}, "channel"),
         (SPRING | {"channel": "sms"}, "subject"),
     ]
     for body, field in cases:

@@ -155,7 +155,9 @@ def test_whatsapp_needs_a_template_and_sms_no_subject(kluis: Kluis) -> None:
 
 
 def test_an_unknown_channel_is_refused_naming_the_five(kluis: Kluis) -> None:
-    with pytest.raises(InvalidField, match="phone \\(a call list\\) or post"):
+    with pytest.raises(
+        InvalidField, match="channel is not one of email, phone, sms, whatsapp, post"
+    ):
         campaigns.create_campaign(kluis, MARKETING, {**SMS, "channel": "fax"}, NOW)
 
 

@@ -76,4 +76,4 @@ def test_text_campaigns_from_the_command_line(kluis_env: Settings, tmp_path: Pat
         ],
     )
     assert phone.exit_code != 0
-    assert "phone (a call list) or post (letters)" in phone.output
+    assert "channel is not one of email, phone, sms, whatsapp, post" in phone.output

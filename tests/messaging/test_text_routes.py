@@ -72,7 +72,7 @@ def test_sms_campaign_by_api(kluis: Kluis, provider: ProviderServer) -> None:
     assert_problem(marketing.delete(f"{CAMPAIGNS}/{campaign['id']}"), 409)
 
 
-def test_whatsapp_draft_deleted_and_post_not_yet(kluis: Kluis) -> None:
+def test_whatsapp_draft_deleted_and_an_unknown_channel_refused(kluis: Kluis) -> None:
     marketing = client_for(kluis, "marketing")
     made = marketing.post(
         CAMPAIGNS,
@@ -96,6 +96,6 @@ def test_whatsapp_draft_deleted_and_post_not_yet(kluis: Kluis) -> None:
         CAMPAIGNS, json={**SMS, "channel": "whatsapp", "body": {"nl": "Hoi"}}
     )
     assert_problem(no_template, 422)
-    assert_problem(marketing.post(CAMPAIGNS, json={**SMS, "channel": "post"}), 422)
+    assert_problem(marketing.post(CAMPAIGNS, json={**SMS, "channel": "fax"}), 422)
     unconfigured = marketing.post(CAMPAIGNS, json=SMS).json()
     assert_problem(marketing.post(f"{CAMPAIGNS}/{unconfigured['id']}/send"), 503)

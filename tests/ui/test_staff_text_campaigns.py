@@ -94,4 +94,4 @@ def test_a_draft_is_deleted_and_phone_is_not_yet(kluis: Kluis) -> None:
         data={"csrf": csrf, "name": "x", "channel": "fax", "topic": "offers", "body_nl": "Hoi"},
     )
     assert refused.status_code == 422
-    assert "telefoon (een belijst) of post (brieven)" in refused.text  # Dutch by default
+    assert "Kies een kanaal: e-mail, sms, WhatsApp, telefoon of post." in refused.text

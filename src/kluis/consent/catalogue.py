@@ -25,6 +25,7 @@ from kluis.errors import (
     NotFound,
     PermissionDenied,
 )
+from kluis.locale import N_
 from kluis.purposes.rules import KEY_PATTERN
 from kluis.runtime import Kluis
 
@@ -72,7 +73,11 @@ def parse_channel(value: str) -> Channel:
         return Channel(value)
     except ValueError:
         choices = ", ".join(c.value for c in Channel)
-        raise InvalidField(f"channel is not one of {choices}", field="channel") from None
+        raise InvalidField(
+            f"channel is not one of {choices}",
+            field="channel",
+            msgid=N_("Choose a channel: e-mail, SMS, WhatsApp, phone or post."),
+        ) from None
 
 
 def parse_kind(value: str) -> MessageKind:
