@@ -38,8 +38,10 @@ def test_declare_fill_read_search_and_remove(kluis: Kluis) -> None:
     assert_problem(refused, 403, field="custom.shoe_size")
     hidden = service.get(url, params={"purpose": "customer_service"})
     assert hidden.json() == {"custom": {}}
-    found = sales.get(
-        "/api/v1/fields/shoe_size/people", params={"purpose": "sales_follow_up", "value": "42"}
+    found = sales.post(
+        "/api/v1/fields/shoe_size/people/search",
+        params={"purpose": "sales_follow_up"},
+        json={"value": "42"},
     )
     assert found.json() == {"ids": [person]}
     removed = admin.delete("/api/v1/fields/shoe_size")

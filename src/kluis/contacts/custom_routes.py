@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, status
 
 from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
@@ -15,6 +15,7 @@ from kluis.contacts.custom_cli import public
 from kluis.contacts.custom_rules import Choice, CustomField, CustomKind
 from kluis.contacts.custom_schemas import (
     CustomFound,
+    CustomSearch,
     CustomValues,
     FieldCreate,
     FieldPublic,
@@ -77,14 +78,15 @@ def change_custom(
     return CustomValues(custom=dict(service.read_values(k, actor, person_id, purpose, now)))
 
 
-@router.get("/fields/{key}/people")
+@router.post("/fields/{key}/people/search")
 def find_people(
     key: Key,
     purpose: PurposeQuery,
-    value: Annotated[str, Query(min_length=1, max_length=1000)],
+    body: CustomSearch,
     k: KluisDep,
     actor: ActorDep,
     now: NowDep,
 ) -> CustomFound:
-    """The people whose searchable field equals ``value`` exactly (through its blind index)."""
-    return CustomFound(ids=service.search(k, actor, purpose, key, value, now))
+    """The people whose searchable field equals ``value`` exactly (through its blind index).
+    The value is personal data: it travels in the body, not the address."""
+    return CustomFound(ids=service.search(k, actor, purpose, key, body.value, now))

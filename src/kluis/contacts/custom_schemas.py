@@ -60,5 +60,12 @@ class CustomValues(BaseModel):
     custom: dict[str, Value] = Field(max_length=200)
 
 
+class CustomSearch(BaseModel):
+    """The value searched for: in the body, never in the address, which proxies and access
+    logs keep (as for ``POST /contacts/search``)."""
+
+    value: str = Field(min_length=1, max_length=1000)
+
+
 class CustomFound(BaseModel):
     ids: list[str]
