@@ -59,6 +59,7 @@ METHODS = [
     ("deals/home.py", "python"),
     ("deals/pages_reports.py", "python"),
     ("contacts/tag_rules.py", "python"),
+    ("contacts/custom_*.py", "python"),
     ("messaging/call_pages.py", "python"),
     ("messaging/calls.py", "python"),
     ("messaging/call_rules.py", "python"),

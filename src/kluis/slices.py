@@ -353,6 +353,7 @@ SLICES: tuple[Slice, ...] = (
     Slice(
         "fields",
         api=("kluis.contacts.custom_routes:router",),
+        staff_pages=("kluis.contacts.custom_pages:router",),
         person_panels=("kluis.contacts.custom_panels:person_panel",),
         demo=("kluis.transfer.custom_demo:demo_fields",),
         cli=(
@@ -368,6 +369,7 @@ SLICES: tuple[Slice, ...] = (
         api=("kluis.contacts.tag_routes:router",),
         staff_pages=("kluis.contacts.tag_pages:router",),
         person_panels=("kluis.contacts.tag_pages:person_panel",),
+        demo=("kluis.transfer.tag_demo:demo_tags",),
         cli=(
             Group(
                 "tags",

@@ -30,3 +30,14 @@ class CustomFieldRemoved(AuditEvent):
     field_id: int
     key: str
     values_erased: int
+
+
+@dataclass(frozen=True)
+class CustomFieldChanged(AuditEvent):
+    """An admin changed a field's labels or added choices; its key, type and data category
+    stay, so what is kept about people does not change (Art. 30 stays true)."""
+
+    action: ClassVar[str] = "custom_field.changed"
+    field_id: int
+    key: str
+    choices: int

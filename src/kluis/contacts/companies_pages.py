@@ -87,6 +87,7 @@ def list_page(
         staff_users=staff_users,
         owner_names={u.id: u.email for u in staff_users},
         tags=tag_pages.tag_list(k),
+        company_tags=tag_pages.companies_tags(k, [c.id for c in found]),
         filters={"tag": tag},
     )
 

@@ -18,7 +18,11 @@ from sqlalchemy import Connection
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
-from kluis.audit.field_events import CustomFieldDeclared, CustomFieldRemoved
+from kluis.audit.field_events import (
+    CustomFieldChanged,
+    CustomFieldDeclared,
+    CustomFieldRemoved,
+)
 from kluis.audit.people_events import PersonRead, PersonSearched, PersonUpdated
 from kluis.contacts import custom_rules as rules
 from kluis.contacts import custom_store as store
@@ -55,13 +59,23 @@ def by_key(conn: Connection) -> dict[str, CustomField]:
 def declare(k: Kluis, actor: Actor, field: CustomField, now: datetime) -> CustomField:
     """Declare a field; refused with every problem named, the first as the error's field."""
     _check_admin(actor)
-    errors = rules.validation_errors(field, data_category_names())
-    if errors:
-        name, _ = errors[0]
-        raise InvalidField("; ".join(message for _, message in errors), field=name)
+    problems = rules.validation_problems(field, data_category_names())
+    if problems:
+        first = problems[0]
+        raise InvalidField(
+            "; ".join(p.message for p in problems),
+            field=first.field,
+            msgid=first.msgid,
+            values=dict(first.values),
+        )
     with k.engine.begin() as conn:
         if field.key in by_key(conn):
-            raise Conflict(f"a custom field {field.key!r} exists already", field="key")
+            raise Conflict(
+                f"a custom field {field.key!r} exists already",
+                field="key",
+                msgid=rules.FIELD_EXISTS,
+                values={"key": field.key},
+            )
         field_id = store.insert_field(conn, field, now, actor.ref)
         audit.record(
             conn,
@@ -81,14 +95,54 @@ def declare(k: Kluis, actor: Actor, field: CustomField, now: datetime) -> Custom
     return CustomField(**{**field.__dict__, "id": field_id})
 
 
+def known(conn: Connection, key: str, hint: str = "") -> CustomField:
+    field = by_key(conn).get(key)
+    if field is None:
+        raise NotFound(
+            f"there is no custom field {key!r}{hint}",
+            field="key",
+            msgid=rules.FIELD_UNKNOWN,
+            values={"key": key},
+        )
+    return field
+
+
+def holder_count(k: Kluis, actor: Actor, key: str) -> int:
+    """How many people hold a value of the field, for the confirmation before removing it
+    (a count, no one named, nothing decrypted)."""
+    _check_admin(actor)
+    with k.engine.connect() as conn:
+        return len(store.holders(conn, known(conn, key).id))
+
+
+def change(
+    k: Kluis,
+    actor: Actor,
+    key: str,
+    label_en: str,
+    label_nl: str,
+    choices: tuple[rules.Choice, ...],
+    now: datetime,
+) -> CustomField:
+    """Change a field's labels or add choices (``rules.relabelled``); the key, type and data
+    category stay, so the record of processing (Art. 30) still says what is kept."""
+    _check_admin(actor)
+    with k.engine.begin() as conn:
+        field = rules.relabelled(known(conn, key), label_en, label_nl, choices)
+        problems = rules.validation_problems(field, data_category_names())
+        if problems:
+            raise rules.refusal(problems[0])
+        store.update_field(conn, field)
+        audit.record(conn, actor.ref, now, [CustomFieldChanged(field.id, key, len(field.choices))])
+    return field
+
+
 def remove(k: Kluis, actor: Actor, key: str, now: datetime, reason: str = "field removed") -> int:
     """Remove a field and erase every value of it; returns how many people had one. The
     register entries are written (and fsync'ed) before the rows go, as an erasure's are."""
     _check_admin(actor)
     with k.engine.begin() as conn:
-        field = by_key(conn).get(key)
-        if field is None:
-            raise NotFound(f"there is no custom field {key!r}; `kluis fields list`", field="key")
+        field = known(conn, key, "; `kluis fields list`")
         people = store.holders(conn, field.id)
         entries = [
             k.vault.register_minimisation(p, [field.name], [], False, now, reason) for p in people
@@ -105,6 +159,8 @@ def _covered(field: CustomField, purpose: Purpose) -> None:
             f"purpose {purpose.key!r} does not cover the data category {field.category!r} of "
             f"{field.name}; collect it only under a purpose that needs it (Art. 5(1)(c))",
             field=field.name,
+            msgid=rules.FIELD_NOT_COVERED,
+            values={"purpose": purpose.key, "key": field.key},
         )
 
 
@@ -123,7 +179,10 @@ def store_values(
     unknown = rules.unknown_keys(known, values)
     if unknown:
         raise InvalidField(
-            f"there is no custom field {unknown[0]!r}", field=rules.PREFIX + unknown[0]
+            f"there is no custom field {unknown[0]!r}",
+            field=rules.PREFIX + unknown[0],
+            msgid=rules.FIELD_UNKNOWN,
+            values={"key": unknown[0]},
         )
     cipher = k.vault.cipher(person_id)
     changed: list[str] = []
@@ -200,9 +259,19 @@ def search(
         purpose = purpose_for(conn, actor, purpose_key)
         field = by_key(conn).get(key)
         if field is None:
-            raise NotFound(f"there is no custom field {key!r}", field="field")
+            raise NotFound(
+                f"there is no custom field {key!r}",
+                field="field",
+                msgid=rules.FIELD_UNKNOWN,
+                values={"key": key},
+            )
         if not field.searchable:
-            raise InvalidField(f"{field.name} is not searchable", field="field")
+            raise InvalidField(
+                f"{field.name} is not searchable",
+                field="field",
+                msgid=rules.NOT_SEARCHABLE,
+                values={"key": key},
+            )
         _covered(field, purpose)
         stored = rules.normalise(field, value)
         found: list[str] = []

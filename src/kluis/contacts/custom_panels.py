@@ -1,6 +1,8 @@
-"""The custom-fields panel of a person's staff page (``contacts.panels``): the person's custom
-values the page's purpose may use (its categories cover the field's), read through the service
-and so audited; a special-category field (Art. 9) is marked with a warning."""
+"""The custom-fields panel of a person's staff page (``contacts.panels``): the fields the page's
+purpose covers, with the person's values read through the service (so audited) and a form to
+set or clear each under that purpose (``custom_pages``). A field the purpose does not cover is
+neither shown nor decrypted: the panel only counts them (Art. 5(1)(b)). A special-category
+field (Art. 9) carries a warning."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from kluis.auth.sessions import Session
-from kluis.contacts import custom_fields
-from kluis.contacts.custom_rules import CustomKind
+from kluis.contacts import custom_fields, custom_forms
+from kluis.contacts import custom_rules as rules
 from kluis.contacts.panels import PANEL_ROLES
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -22,18 +24,9 @@ def person_panel(
     declared = custom_fields.fields(k)
     if not declared or session.role.value not in PANEL_ROLES:
         return {"custom_panel": None}
+    readable = rules.readable(declared, purpose)
     found = custom_fields.read_values(k, session.actor, person_id, purpose.key, now)
-    rows = []
-    for f in declared:
-        if f.key not in found:
-            continue
-        value = found[f.key]
-        labels = {c.key: (c.label_en, c.label_nl) for c in f.choices}
-        if f.kind is CustomKind.BOOLEAN:
-            shown: Any = ("yes", "ja") if value is True else ("no", "nee")
-        elif isinstance(value, list):
-            shown = [labels.get(v, (v, v)) for v in value]
-        else:
-            shown = labels.get(str(value), (str(value), str(value)))
-        rows.append({"field": f, "shown": shown})
-    return {"custom_panel": rows}
+    return {
+        "custom_panel": custom_forms.inputs(readable, found),
+        "custom_hidden": len(declared) - len(readable),
+    }

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from kluis.errors import InvalidField
+from kluis.locale import N_
 from kluis.purposes.rules import Purpose, category_covered
 
 PREFIX = "custom."
@@ -57,16 +58,16 @@ Art. 10, which need the same care), with everything below them; genetic data is
 field cannot be declared until it has one."""
 
 ART9_CONDITIONS: dict[str, str] = {
-    "a": "explicit consent",
-    "b": "employment and social security law",
-    "c": "vital interests, the person unable to consent",
-    "d": "a foundation, association or not-for-profit body, its members",
-    "e": "made manifestly public by the person",
-    "f": "legal claims",
-    "g": "substantial public interest",
-    "h": "preventive or occupational medicine, health or social care",
-    "i": "public interest in public health",
-    "j": "archiving, research or statistics",
+    "a": N_("explicit consent"),
+    "b": N_("employment and social security law"),
+    "c": N_("vital interests, the person unable to consent"),
+    "d": N_("a foundation, association or not-for-profit body, its members"),
+    "e": N_("made manifestly public by the person"),
+    "f": N_("legal claims"),
+    "g": N_("substantial public interest"),
+    "h": N_("preventive or occupational medicine, health or social care"),
+    "i": N_("public interest in public health"),
+    "j": N_("archiving, research or statistics"),
 }
 """The exceptions of Art. 9(2)(a)-(j) by letter, one of which a special-category field names."""
 
@@ -118,40 +119,142 @@ def parse_kind(value: str) -> CustomKind:
         raise InvalidField(f"type is not one of {kinds}", field="kind") from None
 
 
-def validation_errors(field: CustomField, categories: Iterable[str]) -> list[tuple[str, str]]:
-    """Every problem with a declaration as (field, message); empty when it may be stored.
-    ``categories`` are the fideslang data category keys (the purposes' own check uses them)."""
-    errors: list[tuple[str, str]] = []
+KEY_REFUSED = N_("The key is 2-40 lower-case letters, digits or _, starting with a letter.")
+LABEL_REFUSED = N_("Give a Dutch and an English label of 1-100 characters.")
+CATEGORY_UNKNOWN = N_("%(category)s is not a fideslang data category: choose one from the list.")
+CATEGORY_NOT_USER = N_("A person's field has a user.* data category.")
+ART9_NEEDED = N_(
+    "%(category)s is a special category (Art. 9(1)): choose the Art. 9(2) condition (a-j) it is "
+    "processed under."
+)
+ART9_NOT_SPECIAL = N_("Only a special-category field names an Art. 9(2) condition.")
+CHOICES_COUNT = N_("A choice field has 1-50 choices, written gold=Gold/Goud, one per line.")
+CHOICES_KEYS = N_("Choice keys are distinct lower-case keys such as gold.")
+CHOICES_NOT_CHOICE = N_("Only a choice or multi-choice field has choices.")
+FIELD_EXISTS = N_("There is a custom field %(key)s already: choose another key.")
+FIELD_UNKNOWN = N_("There is no custom field %(key)s.")
+FIELD_NOT_COVERED = N_(
+    "The purpose %(purpose)s does not cover the data category of %(key)s: collect it only under "
+    "a purpose that needs it (Art. 5(1)(c))."
+)
+TOO_LONG = N_("%(key)s is longer than 1000 characters.")
+NOT_NUMBER = N_("%(key)s is not a number such as 12.5.")
+NOT_DATE = N_("%(key)s is not a date such as 2026-12-31.")
+NOT_BOOLEAN = N_("%(key)s is yes or no.")
+NOT_A_CHOICE = N_("%(key)s takes one of its choices.")
+NOT_SEARCHABLE = N_("%(key)s is not searchable.")
+CHOICES_KEPT = N_(
+    "A choice that people hold cannot be taken away: keep the choice keys and change their labels."
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a declaration: the form field, the English sentence, and the
+    values a page fills into its translation (``msgid``)."""
+
+    field: str
+    message: str
+    msgid: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+def validation_problems(field: CustomField, categories: Iterable[str]) -> list[Problem]:
+    """Every problem with a declaration; empty when it may be stored. ``categories`` are the
+    fideslang data category keys (the purposes' own check uses them)."""
+    problems: list[Problem] = []
     if not KEY_PATTERN.match(field.key):
-        errors.append(
-            ("key", "the key is 2-40 lower-case letters, digits or _, starting with a letter")
+        problems.append(
+            Problem(
+                "key",
+                "the key is 2-40 lower-case letters, digits or _, starting with a letter",
+                KEY_REFUSED,
+            )
         )
     for name, label in (("label_en", field.label_en), ("label_nl", field.label_nl)):
         if not label.strip() or len(label) > 100:
-            errors.append((name, "give a label of 1-100 characters"))
+            problems.append(Problem(name, "give a label of 1-100 characters", LABEL_REFUSED))
+    category = (("category", field.category),)
     if field.category not in set(categories):
-        errors.append(("category", f"{field.category!r} is not a fideslang data category key"))
+        problems.append(
+            Problem(
+                "category",
+                f"{field.category!r} is not a fideslang data category key",
+                CATEGORY_UNKNOWN,
+                category,
+            )
+        )
     elif not field.category.startswith("user."):
-        errors.append(("category", "a person's field is a user.* data category"))
+        problems.append(
+            Problem("category", "a person's field is a user.* data category", CATEGORY_NOT_USER)
+        )
     if field.special and field.art9_condition not in ART9_CONDITIONS:
-        errors.append(
-            (
+        problems.append(
+            Problem(
                 "art9_condition",
                 f"{field.category!r} is a special category (Art. 9(1)): name the Art. 9(2) "
                 "condition it is processed under, a letter a-j",
+                ART9_NEEDED,
+                category,
             )
         )
     if not field.special and field.art9_condition is not None:
-        errors.append(("art9_condition", "only a special-category field names an Art. 9(2) one"))
+        problems.append(
+            Problem(
+                "art9_condition",
+                "only a special-category field names an Art. 9(2) one",
+                ART9_NOT_SPECIAL,
+            )
+        )
+    problems.extend(_choice_problems(field))
+    return problems
+
+
+def _choice_problems(field: CustomField) -> list[Problem]:
+    problems: list[Problem] = []
     if field.kind in CHOICE_KINDS:
         keys = [c.key for c in field.choices]
         if not keys or len(keys) > MAX_CHOICES:
-            errors.append(("choices", f"a choice field has 1-{MAX_CHOICES} choices"))
+            problems.append(
+                Problem("choices", f"a choice field has 1-{MAX_CHOICES} choices", CHOICES_COUNT)
+            )
         if len(set(keys)) != len(keys) or not all(KEY_PATTERN.match(k) for k in keys):
-            errors.append(("choices", "choice keys are distinct lower-case keys such as gold"))
+            problems.append(
+                Problem(
+                    "choices", "choice keys are distinct lower-case keys such as gold", CHOICES_KEYS
+                )
+            )
     elif field.choices:
-        errors.append(("choices", "only a choice or multi-choice field has choices"))
-    return errors
+        problems.append(
+            Problem(
+                "choices", "only a choice or multi-choice field has choices", CHOICES_NOT_CHOICE
+            )
+        )
+    return problems
+
+
+def validation_errors(field: CustomField, categories: Iterable[str]) -> list[tuple[str, str]]:
+    """Every problem with a declaration as (field, message); empty when it may be stored."""
+    return [(p.field, p.message) for p in validation_problems(field, categories)]
+
+
+def refusal(problem: Problem) -> InvalidField:
+    return InvalidField(
+        problem.message, field=problem.field, msgid=problem.msgid, values=dict(problem.values)
+    )
+
+
+def relabelled(
+    field: CustomField, label_en: str, label_nl: str, choices: tuple[Choice, ...]
+) -> CustomField:
+    """``field`` with new labels and choices. A label or a new choice may change; a choice key
+    may not go, since values that hold it would no longer mean anything (Art. 5(1)(d))."""
+    kept = {c.key for c in field.choices}
+    if not kept <= {c.key for c in choices}:
+        raise InvalidField("a choice key cannot be taken away", field="choices", msgid=CHOICES_KEPT)
+    return CustomField(
+        **{**field.__dict__, "label_en": label_en, "label_nl": label_nl, "choices": choices}
+    )
 
 
 def parse_choices(text: str) -> tuple[Choice, ...]:
@@ -180,27 +283,29 @@ def normalise(field: CustomField, value: object) -> str | None:
     text = str(value).strip()
     if kind is CustomKind.TEXT:
         if len(text) > MAX_TEXT:
-            raise InvalidField(
-                f"{field.name} is longer than {MAX_TEXT} characters", field=field.name
-            )
+            raise _bad(field, f"is longer than {MAX_TEXT} characters", TOO_LONG)
         return text or None
     if kind is CustomKind.NUMBER:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise InvalidField(
-                f"{field.name} is not a number such as 12.5", field=field.name
-            ) from None
+            raise _bad(field, "is not a number such as 12.5", NOT_NUMBER) from None
         if not number.is_finite():
-            raise InvalidField(f"{field.name} is not a number such as 12.5", field=field.name)
+            raise _bad(field, "is not a number such as 12.5", NOT_NUMBER)
         return str(number.normalize()) if number != 0 else "0"
     if kind is CustomKind.DATE:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise InvalidField(f"{field.name} is not a date YYYY-MM-DD", field=field.name) from None
+            raise _bad(field, "is not a date YYYY-MM-DD", NOT_DATE) from None
     _check_choices(field, [text])
     return text
+
+
+def _bad(field: CustomField, message: str, msgid: str) -> InvalidField:
+    return InvalidField(
+        f"{field.name} {message}", field=field.name, msgid=msgid, values={"key": field.key}
+    )
 
 
 def _boolean(field: CustomField, value: object) -> str:
@@ -211,16 +316,13 @@ def _boolean(field: CustomField, value: object) -> str:
         return "true"
     if text in {"false", "no", "nee", "0", "off"}:
         return "false"
-    raise InvalidField(f"{field.name} is yes or no (true or false)", field=field.name)
+    raise _bad(field, "is yes or no (true or false)", NOT_BOOLEAN)
 
 
 def _check_choices(field: CustomField, picked: Sequence[str]) -> None:
     allowed = {c.key for c in field.choices}
     if any(p not in allowed for p in picked):
-        raise InvalidField(
-            f"{field.name} takes one of its choices: {', '.join(sorted(allowed))}",
-            field=field.name,
-        )
+        raise _bad(field, f"takes one of its choices: {', '.join(sorted(allowed))}", NOT_A_CHOICE)
 
 
 def present(field: CustomField, stored: str) -> str | bool | list[str]:

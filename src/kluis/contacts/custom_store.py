@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from kluis.contacts.custom_rules import PREFIX, Choice, CustomField, CustomKind
 from kluis.contacts.custom_tables import CustomFieldRow, CustomValue
@@ -55,6 +55,16 @@ def insert_field(conn: Connection, field: CustomField, now: datetime, by: str) -
         .returning(CustomFieldRow.id)
     )
     return int(conn.execute(query).scalar_one())
+
+
+def update_field(conn: Connection, field: CustomField) -> None:
+    """A field's labels and choices (its key, type and category never change)."""
+    choices = json.dumps([[c.key, c.label_en, c.label_nl] for c in field.choices])
+    conn.execute(
+        update(CustomFieldRow)
+        .where(CustomFieldRow.id == field.id)
+        .values(label_en=field.label_en, label_nl=field.label_nl, choices=choices)
+    )
 
 
 def holders(conn: Connection, field_id: int) -> list[str]:

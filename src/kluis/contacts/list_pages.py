@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse
 from kluis.api import KluisDep, NowDep
 from kluis.auth import service as users
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies, list_rules, listing, people
+from kluis.contacts import companies, custom_fields, list_rules, listing, people, tags
+from kluis.contacts.custom_rules import readable
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import COMPANY_CHOICES, FIELD_LABELS, needs_purpose
 from kluis.contacts.tag_pages import tag_list
@@ -75,6 +76,7 @@ def _render(
     page: int,
     status: int = 200,
     problem: str | None = None,
+    by_field: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     purpose = working_purpose(k, session)
     if purpose is None:
@@ -82,7 +84,9 @@ def _render(
     error = problem
     empty = people.Page(items=[], total=0, limit=PAGE_SIZE, offset=0)
     try:
-        if text:
+        if by_field is not None:
+            found = _by_field(k, session, now, purpose.key, *by_field)
+        elif text:
             found = people.search_people(
                 k,
                 session.actor,
@@ -128,7 +132,18 @@ def _render(
         companies=companies.list_companies(k, limit=COMPANY_CHOICES)[0],
         sorts=SORTS,
         tags=tag_list(k),
+        person_tags=tags.tags_for_list(k, session.actor, found.items, purpose.key, now),
+        searchable=[f for f in readable(custom_fields.fields(k), purpose) if f.searchable],
+        by_field=by_field or ("", ""),
     )
+
+
+def _by_field(k: KluisDep, session: Any, now: Any, purpose: str, key: str, value: str) -> Any:
+    """The people whose searchable custom field ``key`` equals ``value`` (its blind index),
+    read under the working purpose; the search and the read are both audited."""
+    ids = custom_fields.search(k, session.actor, purpose, key, value, now)
+    shown = people.read_people(k, session.actor, ids[:PAGE_SIZE], purpose, now, via="search")
+    return people.Page(items=shown, total=len(ids), limit=PAGE_SIZE, offset=0)
 
 
 def render_list(
@@ -169,6 +184,17 @@ def contacts_page(
 ) -> HTMLResponse:
     filters = Filters(owner, relationship, purpose, company, inactive, sort, tag)
     return _render(k, request, session, now, filters, text=None, page=page)
+
+
+@router.post("/contacts/by-field")
+async def field_search_page(
+    request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> HTMLResponse:
+    """Search by a searchable custom field: the value is personal data, so it is POSTed and
+    never put in an address or a log line (as ``POST /api/v1/fields/{key}/people/search``)."""
+    form = await checked_form(request, session)
+    chosen = (staff.text(form, "field"), staff.text(form, "value"))
+    return _render(k, request, session, now, Filters(), text=None, page=1, by_field=chosen)
 
 
 @router.post("/contacts")

@@ -16,7 +16,7 @@ from kluis.actors import ERASE_ROLES
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import collect, erasure, people, rectify
+from kluis.contacts import collect, custom_fields, custom_forms, erasure, people, rectify
 from kluis.contacts.page_parts import (
     FormError,
     company_id_of,
@@ -102,6 +102,7 @@ def new_person_form(
         language="nl",
         company_id=None,
         chosen=chosen,
+        custom_rows=custom_forms.inputs(custom_forms.covered(custom_fields.fields(k), chosen), {}),
     )
 
 
@@ -113,7 +114,11 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
     inputs = field_inputs(chosen, {})
     values = posted(form, (f.name for f in inputs))
     relationship, language = staff.text(form, "relationship"), staff.text(form, "language")
+    offered_custom = custom_forms.covered(custom_fields.fields(k), chosen)
+    custom_given = custom_forms.posted(form, offered_custom)
     try:
+        # checked before the person exists; each stored under a chosen purpose covering it
+        custom_values = custom_forms.by_purpose(offered_custom, chosen, custom_given)
         company_id = company_id_of(form)
         person_id = collect.create_person(
             k,
@@ -128,6 +133,10 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             now,
             source="web",
         )
+        for purpose_key, values_of_purpose in custom_values.items():
+            custom_fields.set_values(
+                k, session.actor, person_id, purpose_key, values_of_purpose, now
+            )
     except KluisError as exc:
         return person_form(
             k,
@@ -141,6 +150,7 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             language=language,
             company_id=posted_company(form),
             chosen=chosen,
+            custom_rows=custom_forms.inputs(offered_custom, custom_given),
             error=form_error(session.language, exc),
         )
     working = working_purpose(k, session)

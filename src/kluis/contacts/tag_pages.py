@@ -1,9 +1,10 @@
-"""The staff pages of tags: the admin's list of tags (``/app/admin/tags``: declare, change,
+"""The staff pages of tags: the admin's list of tags (``/app/admin/tags``: declare, rename on
+``/app/admin/tags/{key}/edit`` (names, colour, personal mark; audited as ``tag.changed``),
 remove), a person's tags on their page (a person panel, read under the page's purpose, so a
-personal tag is shown only there: Art. 5(1)(b)), and putting a tag on one person or one
-company or taking it off. The list's bulk "tag" action is ``selection_pages``. Every change
-goes through ``contacts.tags``, which checks the role and the purpose and audits it; every form
-works without JavaScript."""
+personal tag is shown only there: Art. 5(1)(b)), the tag columns of the people and company
+lists, and putting a tag on one person or one company or taking it off. The list's bulk "tag"
+action is ``selection_pages``. Every change goes through ``contacts.tags``, which checks the role
+and the purpose and audits it; every form works without JavaScript."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def company_panel(k: Kluis, company_id: int) -> Mapping[str, Any]:
     with k.engine.connect() as conn:
         held = tags.tags_of_company(conn, company_id)
     return {"company_tags": held, "all_tags": tag_list(k)}
+
+
+def companies_tags(k: Kluis, ids: list[int]) -> dict[int, list[TagView]]:
+    """The tags of the companies a list shows (business data: no purpose needed)."""
+    with k.engine.connect() as conn:
+        return tags.tags_of_companies(conn, ids)
 
 
 def person_panel(
@@ -93,6 +100,59 @@ async def declare_tag(request: Request, k: KluisDep, now: NowDep, session: Sessi
             raise
         error = staff.error_text(session.language, exc)
         return _admin_page(k, request, session, status=exc.status, error=error)
+    return staff.redirect(f"{PREFIX}/admin/tags")
+
+
+def _edit_page(
+    k: Kluis,
+    request: Request,
+    session: Session,
+    tag: TagView,
+    *,
+    status: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    tags.may_manage(session.actor)
+    return staff.render(
+        k,
+        request,
+        "staff/admin_tag_edit.html",
+        session,
+        staff.gettext(session.language, "Change a tag"),
+        status=status,
+        tag=tag,
+        error=error,
+    )
+
+
+@router.get("/admin/tags/{key}/edit")
+def edit_tag_form(key: TagKey, request: Request, k: KluisDep, session: SessionDep) -> HTMLResponse:
+    """Rename a tag (its names, colour and personal mark; the key, which lists filter by, stays)."""
+    tags.may_manage(session.actor)
+    with k.engine.connect() as conn:
+        tag = tags.tag_by_key(conn, key)
+    return _edit_page(k, request, session, tag)
+
+
+@router.post("/admin/tags/{key}/edit")
+async def edit_tag(
+    key: TagKey, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    form = await checked_form(request, session)
+    label_nl, label_en = staff.text(form, "label_nl"), staff.text(form, "label_en")
+    colour, personal = staff.text(form, "colour") or None, staff.text(form, "personal") == "yes"
+    try:
+        tags.change_tag(
+            k, session.actor, key, label_nl, label_en, now, personal=personal, colour=colour
+        )
+    except KluisError as exc:
+        if exc.status in (403, 404):
+            raise
+        with k.engine.connect() as conn:
+            tag = tags.tag_by_key(conn, key)
+        typed = TagView(tag.id, tag.key, label_nl, label_en, personal, colour or tag.colour)
+        error = staff.error_text(session.language, exc)
+        return _edit_page(k, request, session, typed, status=exc.status, error=error)
     return staff.redirect(f"{PREFIX}/admin/tags")
 
 

@@ -257,6 +257,40 @@ def read_person_tags(
     return held
 
 
+def tags_for_list(
+    k: Kluis, actor: Actor, views: Sequence[Any], purpose_key: str, now: datetime
+) -> dict[str, list[TagView]]:
+    """The tags of the people a list shows, read under the purpose the list was read under
+    (so personal tags included, Art. 5(1)(b)); each person with a tag gets ``person.tags_read``
+    (``via`` = ``list``)."""
+    ids = [str(v.id) for v in views]
+    with k.engine.begin() as conn:
+        held = tags_of_people(conn, ids)
+        events: list[AuditEvent] = [
+            PersonTagsRead(i, purpose_key, len(t), sum(1 for x in t if x.personal), "list")
+            for i, t in held.items()
+            if t
+        ]
+        audit.record(conn, actor.ref, now, events)
+    return held
+
+
+def tags_of_companies(conn: Connection, ids: Sequence[int]) -> dict[int, list[TagView]]:
+    """The tags of each company in ``ids`` (business data: no purpose, no audit)."""
+    found: dict[int, list[TagView]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = conn.execute(
+        select(CompanyTag.company_id, *_COLUMNS)
+        .join(Tag, Tag.id == CompanyTag.tag_id)
+        .where(CompanyTag.company_id.in_(list(ids)))
+        .order_by(Tag.key)
+    )
+    for row in rows:
+        found[int(row[0])].append(_view(row[1:]))
+    return found
+
+
 def tag_entries(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> list[dict[str, Any]]:
