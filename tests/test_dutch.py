@@ -24,8 +24,9 @@ from kluis.app import create_app
 from kluis.compliance import service as compliance
 from kluis.connected import service as connected
 from kluis.consent import catalogue
-from kluis.contacts import flags, tags
+from kluis.contacts import custom_fields, flags, tags
 from kluis.contacts.companies import create_company
+from kluis.contacts.custom_rules import Choice, CustomField, CustomKind
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.service import list_purposes
@@ -303,6 +304,11 @@ STAFF_PAGES = (
     "/app/compliance/systems",
     "/app/admin/tags",
     "/app/contacts?tag=beurs",
+    "/app/admin/tags/beurs/edit",
+    "/app/admin/fields",
+    "/app/admin/fields/lid/edit",
+    "/app/admin/fields/lid/remove",
+    "/app/contacts/new?purpose=customer_service&purpose=sales_follow_up",
 )
 
 
@@ -320,6 +326,7 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
     tags.create_tag(kluis, ADMIN, "beurs", "Beurs", "Trade fair", NOW)
     tags.tag_people(kluis, ADMIN, [person], "beurs", "customer_service", NOW)
+    _custom_fields(kluis, person)
     campaign = campaigns.create_campaign(kluis, ADMIN, SPRING, NOW).id
     letter = campaigns.create_campaign(kluis, ADMIN, {**SPRING, "channel": "post"}, NOW).id
     breach = compliance.add_breach(
@@ -400,9 +407,48 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
         refused = client.post("/app/contacts/new", data=bad | {"phone": ""} | change)
         seen.page(f"new person, {what}", refused, 422)
     _admin_pages(client, csrf, seen)
+    _custom_refusals(client, csrf, seen, person)
     no_day = {"csrf": csrf, "title": "Offerte sturen", "due_on": "", "priority": "normal"}
     seen.page("new task, no day", client.post("/app/tasks/new", data=no_day), 422)
     seen.check()
+
+
+def _custom_fields(kluis: Kluis, person: str) -> None:
+    """A field the working purpose covers (filled in) and one it does not, so the person's
+    panel shows a value, the edit form and the count of fields it leaves out."""
+    lid = CustomField(
+        "lid",
+        "Membership",
+        "Lidmaatschap",
+        CustomKind.CHOICE,
+        "user.contact.address",
+        True,
+        (Choice("goud", "Gold", "Goud"),),
+    )
+    custom_fields.declare(kluis, ADMIN, lid, NOW)
+    size = CustomField("maat", "Size", "Maat", CustomKind.NUMBER, "user.demographic.profile")
+    custom_fields.declare(kluis, ADMIN, size, NOW)
+    custom_fields.set_values(kluis, ADMIN, person, "customer_service", {"lid": "goud"}, NOW)
+
+
+def _custom_refusals(client: TestClient, csrf: str, seen: Seen, person: str) -> None:
+    """The custom-field pages' refusals: a special category without its Art. 9(2) condition,
+    a taken key, a value of the wrong type, a search on a field that is not searchable."""
+    health = {
+        "csrf": csrf,
+        "key": "dieet",
+        "label_nl": "Dieet",
+        "label_en": "Diet",
+        "kind": "text",
+        "category": "user.health_and_medical",
+    }
+    seen.page("custom field, no Art. 9(2)", client.post("/app/admin/fields", data=health), 422)
+    taken = health | {"key": "lid", "category": "user.contact.address"}
+    seen.page("custom field, key taken", client.post("/app/admin/fields", data=taken), 409)
+    bad = {"csrf": csrf, "custom.lid": "platina"}
+    seen.page("custom value refused", client.post(f"/app/contacts/{person}/custom", data=bad), 422)
+    found = {"csrf": csrf, "field": "lid", "value": "goud"}
+    seen.page("custom field search", client.post("/app/contacts/by-field", data=found))
 
 
 def _admin_pages(client: TestClient, csrf: str, seen: Seen) -> None:

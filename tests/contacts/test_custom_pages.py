@@ -52,7 +52,7 @@ def test_the_admin_declares_changes_and_lists_a_field(kluis: Kluis) -> None:
     client, csrf = english(kluis, "admin", CS)
     page = client.get("/app/admin/fields")
     assert page.status_code == 200
-    assert '<option value="user.health_and_medical">' in page.text
+    assert '<option value="user.health_and_medical" lang="en">' in page.text
     assert "Art. 9(2)" in page.text
     assert client.post("/app/admin/fields", data={"csrf": csrf, **NEW}).status_code == 303
     declared = custom_fields.fields(kluis)
@@ -86,12 +86,12 @@ def test_refusals_name_the_field_and_the_fix_in_both_languages(kluis: Kluis) -> 
     }
     refused = client.post("/app/admin/fields", data={"csrf": csrf, **health})
     assert refused.status_code == 422
-    assert "user.health_and_medical is a special category" in refused.text
+    assert "The data category is a special category (Art. 9(1))" in refused.text
     assert 'value="diet"' in refused.text
     client.post("/app/language", data={"csrf": csrf, "language": "nl"})
     nl = client.post("/app/admin/fields", data={"csrf": csrf, **health})
     assert nl.status_code == 422
-    assert "user.health_and_medical is een bijzondere categorie" in nl.text
+    assert "De gegevenscategorie is een bijzondere categorie" in nl.text
     assert "kies de grond uit art. 9 lid 2" in nl.text
     client.post("/app/language", data={"csrf": csrf, "language": "en"})
     ok = client.post("/app/admin/fields", data={"csrf": csrf, **health, "art9": "a"})

@@ -121,11 +121,11 @@ def parse_kind(value: str) -> CustomKind:
 
 KEY_REFUSED = N_("The key is 2-40 lower-case letters, digits or _, starting with a letter.")
 LABEL_REFUSED = N_("Give a Dutch and an English label of 1-100 characters.")
-CATEGORY_UNKNOWN = N_("%(category)s is not a fideslang data category: choose one from the list.")
+CATEGORY_UNKNOWN = N_("The data category is not one of fideslang's: choose one from the list.")
 CATEGORY_NOT_USER = N_("A person's field has a user.* data category.")
 ART9_NEEDED = N_(
-    "%(category)s is a special category (Art. 9(1)): choose the Art. 9(2) condition (a-j) it is "
-    "processed under."
+    "The data category is a special category (Art. 9(1)): choose the Art. 9(2) condition (a-j) "
+    "the field is processed under."
 )
 ART9_NOT_SPECIAL = N_("Only a special-category field names an Art. 9(2) condition.")
 CHOICES_COUNT = N_("A choice field has 1-50 choices, written gold=Gold/Goud, one per line.")
@@ -174,14 +174,12 @@ def validation_problems(field: CustomField, categories: Iterable[str]) -> list[P
     for name, label in (("label_en", field.label_en), ("label_nl", field.label_nl)):
         if not label.strip() or len(label) > 100:
             problems.append(Problem(name, "give a label of 1-100 characters", LABEL_REFUSED))
-    category = (("category", field.category),)
     if field.category not in set(categories):
         problems.append(
             Problem(
                 "category",
                 f"{field.category!r} is not a fideslang data category key",
                 CATEGORY_UNKNOWN,
-                category,
             )
         )
     elif not field.category.startswith("user."):
@@ -195,7 +193,6 @@ def validation_problems(field: CustomField, categories: Iterable[str]) -> list[P
                 f"{field.category!r} is a special category (Art. 9(1)): name the Art. 9(2) "
                 "condition it is processed under, a letter a-j",
                 ART9_NEEDED,
-                category,
             )
         )
     if not field.special and field.art9_condition is not None:
