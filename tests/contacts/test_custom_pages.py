@@ -88,6 +88,7 @@ def test_refusals_name_the_field_and_the_fix_in_both_languages(kluis: Kluis) -> 
     assert refused.status_code == 422
     assert "The data category is a special category (Art. 9(1))" in refused.text
     assert 'value="diet"' in refused.text
+    assert 'name="art9" aria-invalid="true"' in refused.text
     client.post("/app/language", data={"csrf": csrf, "language": "nl"})
     nl = client.post("/app/admin/fields", data={"csrf": csrf, **health})
     assert nl.status_code == 422

@@ -72,6 +72,7 @@ def _admin_page(
     status: int = 200,
     error: str | None = None,
     given: dict[str, str] | None = None,
+    invalid: str | None = None,
 ) -> HTMLResponse:
     _may_declare(session)
     with k.engine.connect() as conn:
@@ -90,6 +91,7 @@ def _admin_page(
         conditions=rules.ART9_CONDITIONS,
         error=error,
         given=given or {},
+        invalid=invalid,
     )
 
 
@@ -127,7 +129,9 @@ async def declare_field(
         if exc.status == 403:
             raise
         error = staff.error_text(session.language, exc)
-        return _admin_page(k, request, session, status=exc.status, error=error, given=given)
+        return _admin_page(
+            k, request, session, status=exc.status, error=error, given=given, invalid=exc.field
+        )
     return staff.redirect(f"{PREFIX}/admin/fields")
 
 
