@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from kluis.contacts import index_keys
+from kluis.contacts import custom_rules, index_keys
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.writer import index_entries
 from kluis.ids import new_person_ids
@@ -98,7 +98,27 @@ class Preparer:
                 row.person_id = cipher.person_id
                 row.wrapped_key = wrapped
                 row.sealed = cipher.seal_all(row.stored)
+                if row.custom:
+                    row.custom_sealed = self._seal_custom(cipher, row.custom)
         return Batch(len(chunk), out, rejected)
+
+    def _seal_custom(
+        self, cipher: PersonCipher, values: dict[str, str]
+    ) -> dict[str, tuple[bytes, bytes | None]]:
+        """Each custom value sealed under the person's key (the associated data names the
+        person and ``custom.<key>``, as ``custom_fields.store_values`` seals it), with its
+        blind-index digest when the field is searchable."""
+        sealed: dict[str, tuple[bytes, bytes | None]] = {}
+        by_name = {f.name: f for f in self.plan.custom}
+        for name, stored in values.items():
+            declared = by_name[name]
+            digest = None
+            if declared.searchable:
+                digest = self.blind_index(
+                    custom_rules.index_name(declared), custom_rules.index_term(declared, stored)
+                )
+            sealed[name] = (cipher.seal(name, stored), digest)
+        return sealed
 
 
 @dataclass(frozen=True)
