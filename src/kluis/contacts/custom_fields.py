@@ -179,6 +179,29 @@ def values_under(
     return out
 
 
+def read_many(
+    k: Kluis, actor: Actor, purpose_key: str, ids: Sequence[str], now: datetime, via: str
+) -> dict[str, dict[str, CustomValueOut]]:
+    """The custom values ``purpose_key`` covers of people the caller has just read under it
+    (``ids`` from ``people.views_of``: visible under the purpose), for an API answer or an
+    export; each person with a value is audited as ``person.read`` naming the fields
+    (``custom.<key>``) and ``via``, never the values. People without one are left out."""
+    if not ids:
+        return {}
+    with k.engine.begin() as conn:
+        purpose = purpose_for(conn, actor, purpose_key)
+        if not rules.readable(store.fields(conn), purpose):
+            return {}
+        found = values_under(k, conn, purpose, ids)
+        events = [
+            PersonRead(p, purpose.key, tuple(sorted(rules.PREFIX + key for key in v)), via)
+            for p, v in found.items()
+            if v
+        ]
+        audit.record(conn, actor.ref, now, events)
+    return found
+
+
 def read_values(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> dict[str, CustomValueOut]:

@@ -47,8 +47,9 @@ class CustomValue(DataBase):
         String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
     field_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True, index=True
+        Integer, ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True
     )
+    """Found by field through ``ix_custom_values_field_id_digest``, which starts with it."""
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
 

@@ -98,6 +98,11 @@ class PersonPublic(BaseModel):
     fields: dict[str, str | list[str]]
     owner: int | None = Field(description="The staff user (id) who looks after them.")
     last_interaction_at: datetime | None
+    custom: dict[str, str | bool | list[str]] = Field(
+        default_factory=dict,
+        description="Custom field values by key, only of the fields whose data category the "
+        "purpose covers (docs/custom-fields.md); audited as reads.",
+    )
 
 
 class PersonSearch(BaseModel):

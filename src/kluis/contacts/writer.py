@@ -142,4 +142,6 @@ class NewPeople:
         for name in sorted(by_field):
             ordered += sorted(by_field[name], key=itemgetter(1))
         repository.insert_people(conn, self.people, self.purposes, ordered)
+        # by field and digest, as the blind index: its digest index meets the same pages
+        self.custom.sort(key=lambda row: (row[1], row[3] or b""))
         custom_store.insert_values(conn, self.custom)

@@ -97,28 +97,28 @@ class Preparer:
             for row, (cipher, wrapped) in zip(valid, made, strict=True):
                 row.person_id = cipher.person_id
                 row.wrapped_key = wrapped
-                row.sealed = cipher.seal_all(row.stored)
                 if row.custom:
-                    row.custom_sealed = self._seal_custom(cipher, row.custom)
+                    self._seal_with_custom(row, cipher)
+                else:
+                    row.sealed = cipher.seal_all(row.stored)
         return Batch(len(chunk), out, rejected)
 
-    def _seal_custom(
-        self, cipher: PersonCipher, values: dict[str, str]
-    ) -> dict[str, tuple[bytes, bytes | None]]:
-        """Each custom value sealed under the person's key (the associated data names the
-        person and ``custom.<key>``, as ``custom_fields.store_values`` seals it), with its
-        blind-index digest when the field is searchable."""
-        sealed: dict[str, tuple[bytes, bytes | None]] = {}
+    def _seal_with_custom(self, row: Row, cipher: PersonCipher) -> None:
+        """The row's fields and custom values sealed under the person's key in one call (the
+        associated data names the person and the field, ``custom.<key>`` for a custom value,
+        as ``custom_fields.store_values`` seals it), with a searchable custom value's
+        blind-index digest."""
+        both = cipher.seal_all({**row.stored, **row.custom})
+        row.sealed = {name: both[name] for name in row.stored}
         by_name = {f.name: f for f in self.plan.custom}
-        for name, stored in values.items():
+        for name, stored in row.custom.items():
             declared = by_name[name]
             digest = None
             if declared.searchable:
                 digest = self.blind_index(
                     custom_rules.index_name(declared), custom_rules.index_term(declared, stored)
                 )
-            sealed[name] = (cipher.seal(name, stored), digest)
-        return sealed
+            row.custom_sealed[name] = (both[name], digest)
 
 
 @dataclass(frozen=True)
