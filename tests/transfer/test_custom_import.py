@@ -20,7 +20,7 @@ from kluis.contacts.custom_tables import CustomValue
 from kluis.contacts.tables import people
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
-from kluis.transfer import pipeline
+from kluis.transfer import export, pipeline
 from kluis.transfer.job import ImportOptions, ImportReport
 from kluis.transfer.rules.columns import ImportRefused
 from kluis.transfer.rules.matching import Duplicates
@@ -163,3 +163,29 @@ def test_imported_values_go_with_the_person(kluis: Kluis, tmp_path: Path) -> Non
     assert _values(kluis) == 3
     erasure.erase_person(kluis, ADMIN, _id(kluis, "anna@example.com"), NOW)
     assert _values(kluis) == 0
+
+
+def test_an_export_imports_again_with_its_custom_values(
+    kluis: Kluis, target: Kluis, tmp_path: Path
+) -> None:
+    _declare(kluis)
+    _import(kluis, _file(tmp_path), mapping=MAP)
+    out = tmp_path / "export.csv"
+    export.export_people(kluis, ADMIN, out, "customer_service", export.ExportFormat.CSV, NOW)
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert [h for h in header if h.startswith("custom.")] == ["custom.diet", "custom.member_since"]
+    for f in (SHOE, DIET, SINCE):
+        custom.declare(target, ADMIN, f, NOW)
+    again = pipeline.run_import(
+        target,
+        ADMIN,
+        out,
+        ImportOptions(purposes=("customer_service",), mapping=("id=ignore",)),
+        NOW,
+    )
+    assert (again.counts.created, again.counts.custom) == (2, 2)
+    page = contacts.search_people(target, ADMIN, "privacy_requests", NOW, text="anna@example.com")
+    assert custom.read_values(target, ADMIN, page.items[0].id, "customer_service", NOW) == {
+        "diet": ["halal", "vegan"],
+        "member_since": "2020-12-31",
+    }

@@ -179,6 +179,26 @@ def values_under(
     return out
 
 
+def split_changes(
+    k: Kluis, changes: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """A rectification's changes (Art. 16) as (built-in fields, custom values by key): names
+    ``custom.<key>`` are custom fields, each checked here (declared, its value valid) before
+    anything is written, so a bad one changes nothing."""
+    builtin = {n: v for n, v in changes.items() if not n.startswith(rules.PREFIX)}
+    own = {n[len(rules.PREFIX) :]: v for n, v in changes.items() if n.startswith(rules.PREFIX)}
+    if own:
+        known = {f.key: f for f in fields(k)}
+        unknown = rules.unknown_keys(known, own)
+        if unknown:
+            raise InvalidField(
+                f"there is no custom field {unknown[0]!r}", field=rules.PREFIX + unknown[0]
+            )
+        for key, value in own.items():
+            rules.normalise(known[key], value)
+    return builtin, own
+
+
 def read_many(
     k: Kluis, actor: Actor, purpose_key: str, ids: Sequence[str], now: datetime, via: str
 ) -> dict[str, dict[str, CustomValueOut]]:
@@ -241,14 +261,17 @@ def package_section(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> list[dict[str, object]]:
     """The person's custom values for their access and portable packages (Art. 15, 20): each
-    with its key, labels and data category (``docs/export-format.md``, ``custom``)."""
+    with its key, labels, type, data category and whether that is a special category (Art. 9)
+    (``docs/export-format.md``, ``custom``)."""
     found = read_values(k, actor, person_id, purpose_key, now)
     return [
         {
             "key": f.key,
             "label_en": f.label_en,
             "label_nl": f.label_nl,
+            "kind": f.kind.value,
             "category": f.category,
+            "special": f.special,
             "value": found[f.key],
         }
         for f in fields(k)
