@@ -141,6 +141,11 @@ class CompanyCreate(BaseModel):
     owner: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Staff user (id); default: the one adding."
     )
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="Plain custom fields of companies by key (`kluis fields add --entity "
+        "company`); an empty value clears one.",
+    )
 
 
 class CompanyUpdate(BaseModel):
@@ -158,6 +163,11 @@ class CompanyUpdate(BaseModel):
     owner: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Staff user (id); null: nobody."
     )
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="Plain custom fields of companies by key (`kluis fields add --entity "
+        "company`); an empty value clears one.",
+    )
 
 
 class CompanyPublic(BaseModel):
@@ -171,6 +181,9 @@ class CompanyPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     owner: int | None
+    custom: dict[str, str | bool | list[str]] = Field(
+        default_factory=dict, description="Values of the companies' plain custom fields by key."
+    )
 
 
 class CompanyPage(BaseModel):

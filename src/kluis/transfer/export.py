@@ -24,7 +24,7 @@ from kluis.audit.request_events import ExportWritten
 from kluis.contacts import custom_fields, custom_rules, owners
 from kluis.contacts import people as contacts
 from kluis.contacts.custom_fields import CustomValueOut
-from kluis.contacts.custom_rules import CustomField
+from kluis.contacts.custom_rules import CustomField, custom_cell
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer
@@ -113,16 +113,6 @@ _Writer = Iterator[None]
 
 def _text(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
-
-
-def custom_cell(value: CustomValueOut | None) -> str:
-    """A custom value in a CSV cell as the import reads it back: a multi-choice joined with
-    commas, a boolean ``true`` or ``false`` (``custom_rules.normalise``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return ",".join(value) if isinstance(value, list) else value
 
 
 def _csv(handle: IO[str], fields: list[PersonalField], custom: list[CustomField]) -> Any:
