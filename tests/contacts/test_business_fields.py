@@ -97,3 +97,29 @@ def test_deal_values_in_the_api_the_csv_and_gone_with_the_field(kluis: Kluis) ->
     business_fields.remove(kluis, ADMIN, "deal", "risky", NOW)
     assert _count(kluis, DealFieldValue) == 0
     assert _count(kluis, CompanyFieldValue) == 0
+
+
+def test_the_company_form_and_page_and_the_deal_page_fill_them_in(kluis: Kluis) -> None:
+    pipeline(kluis, NOW)
+    business_fields.declare(kluis, ADMIN, "company", SECTOR, NOW)
+    business_fields.declare(kluis, ADMIN, "deal", RISK, NOW)
+    client, csrf = signed_in(kluis, "sales", "sales_follow_up")
+    form = client.get("/app/companies/new").text
+    assert 'name="custom.sector"' in form
+    refused = client.post(
+        "/app/companies/new", data={"csrf": csrf, "name": "Zoet", "custom.sector": "steel"}
+    )
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.text
+    made = client.post(
+        "/app/companies/new", data={"csrf": csrf, "name": "Zoet", "custom.sector": "food"}
+    )
+    assert made.status_code == 303, made.text
+    page = client.get(made.headers["location"]).text
+    assert 'data-field="custom.sector">Voeding<' in page
+    deal_id = add_deal(kluis, NOW, 1)
+    saved = client.post(f"/app/deals/{deal_id}/fields", data={"csrf": csrf, "custom.risky": "true"})
+    assert saved.status_code == 303, saved.text
+    assert 'data-field="custom.risky">ja<' in client.get(f"/app/deals/{deal_id}").text
+    bad = client.post(f"/app/deals/{deal_id}/fields", data={"csrf": csrf, "custom.risky": "wel"})
+    assert bad.status_code == 422
