@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW, SALES
 from kluis.contacts import custom_fields as custom
 from kluis.contacts import erasure
@@ -24,6 +25,7 @@ from kluis.transfer import export, pipeline
 from kluis.transfer.job import ImportOptions, ImportReport
 from kluis.transfer.rules.columns import ImportRefused
 from kluis.transfer.rules.matching import Duplicates
+from staff_helpers import signed_in
 from transfer.helpers import write_rows
 
 PURPOSES = ("customer_service", "sales_follow_up")
@@ -189,3 +191,25 @@ def test_an_export_imports_again_with_its_custom_values(
         "diet": ["halal", "vegan"],
         "member_since": "2020-12-31",
     }
+
+
+def test_the_api_upload_and_the_admin_page_map_custom_columns(kluis: Kluis, tmp_path: Path) -> None:
+    _declare(kluis)
+    client = client_for(kluis, "admin", "api-admin@example.com")
+    files = {"file": ("k.csv", b"E-mail,Maat\nanna@example.com,41\n", "text/csv")}
+    data = {"purpose": list(PURPOSES), "map": ["Maat=custom.shoe_size"]}
+    answer = client.post("/api/v1/imports", files=files, data=data)
+    assert answer.status_code == 202, answer.text
+    job = client.get(answer.headers["Location"]).json()
+    assert (job["status"], job["created"], job["custom"]) == ("done", 1, 1)
+    unknown = client.post("/api/v1/imports", files=files, data={**data, "map": ["Maat=custom.hat"]})
+    assert_problem(unknown, 422, field="map")
+    staff, csrf = signed_in(kluis, "admin")
+    upload = staff.post(
+        "/app/admin/imports",
+        data={"csrf": csrf, "purposes": list(PURPOSES)},
+        files={"file": ("k.csv", b"E-mail,Maat\nbram@example.com,40\n", "text/csv")},
+    )
+    assert upload.status_code == 303, upload.text
+    review = staff.get(upload.headers["location"]).text
+    assert '<option value="custom.shoe_size"' in review
