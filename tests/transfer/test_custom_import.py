@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW, SALES
+from kluis.audit import service as audit
 from kluis.contacts import custom_fields as custom
 from kluis.contacts import erasure
 from kluis.contacts import people as contacts
@@ -213,3 +214,19 @@ def test_the_api_upload_and_the_admin_page_map_custom_columns(kluis: Kluis, tmp_
     assert upload.status_code == 303, upload.text
     review = staff.get(upload.headers["location"]).text
     assert '<option value="custom.shoe_size"' in review
+
+
+def test_the_selection_export_has_the_covered_custom_columns(kluis: Kluis, tmp_path: Path) -> None:
+    _declare(kluis)
+    _import(kluis, _file(tmp_path), mapping=MAP)
+    anna = _id(kluis, "anna@example.com")
+    text, count = export.export_selection(kluis, SALES, [anna], "sales_follow_up", NOW)
+    header, row = text.splitlines()[:2]
+    assert count == 1
+    assert [h for h in header.split(",") if h.startswith("custom.")] == [
+        "custom.shoe_size",
+        "custom.member_since",
+    ]
+    assert row.endswith(",42.5,2020-12-31")
+    reads = audit.list_entries(kluis.engine, person_id=anna, action="person.read")
+    assert "custom.shoe_size" in reads[-1].details["fields"]
