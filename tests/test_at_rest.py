@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from kluis.contacts import custom_fields, erasure, people
 from kluis.contacts.custom_rules import CustomField, CustomKind
 from kluis.runtime import Kluis
 from kluis.tasks import service as tasks
+from kluis.transfer import pipeline
+from kluis.transfer.job import ImportOptions
 from pgserver import PostgresServer
 from task_helpers import staff
 
@@ -58,6 +61,8 @@ NEEDLES = [
     "ext-Qx7731",
     "Vlinderdasverzamelaar",
     "Glutenvrij-dieet",
+    "tjitske.zwanenburg@example.com",
+    "Postzegelverzamelaar",
 ]
 
 
@@ -117,6 +122,15 @@ def _fill(kluis: Kluis) -> list[str]:
         custom_fields.set_values(kluis, ADMIN, person_id, "privacy_requests", values, NOW)
         custom_fields.read_values(kluis, ADMIN, person_id, "privacy_requests", NOW)
     custom_fields.search(kluis, ADMIN, "customer_service", "hobby", "Vlinderdasverzamelaar", NOW)
+    # an imported custom value, sealed by the import's batch writer
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "import.csv"
+        source.write_text(
+            "E-mail,custom.hobby\ntjitske.zwanenburg@example.com,Postzegelverzamelaar\n"
+        )
+        options = ImportOptions(purposes=("customer_service",))
+        done = pipeline.run_import(kluis, ADMIN, source, options, NOW)
+    assert done.counts.custom == 1
     return ids
 
 

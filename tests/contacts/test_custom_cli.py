@@ -37,3 +37,19 @@ def test_a_special_category_is_refused_without_its_condition(kluis_env: Settings
     done = ok(*health, "--art9", "a", quiet=False)
     assert "special category" in done.stderr
     assert "special category, Art. 9(2)(a)" in ok("fields", "list").stdout
+
+
+def test_plain_fields_of_companies_and_deals(kluis_env: Settings, kluis: Kluis) -> None:
+    made = ok_json(
+        "fields", "add", "sector", "--entity", "company", "--label-en", "Sector",
+        "--label-nl", "Branche", "--kind", "choice", "--choices", "food=Food/Voeding",
+    )  # fmt: skip
+    assert (made["entity"], made["category"]) == ("company", "")
+    ok("fields", "add", "risky", "--entity", "deal", "--label-en", "Risky", "--label-nl", "Risico",
+       "--kind", "boolean")  # fmt: skip
+    assert [f["key"] for f in ok_json("fields", "list", "--entity", "deal")] == ["risky"]
+    assert ok_json("fields", "list") == []
+    refused("fields", "add", "x1", "--entity", "deal", "--label-en", "X", "--label-nl", "X",
+            "--category", "user", field="category")  # fmt: skip
+    gone = ok_json("fields", "remove", "sector", "--entity", "company", "--yes")
+    assert gone == {"key": "sector", "values_erased": 0}

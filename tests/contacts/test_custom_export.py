@@ -37,14 +37,18 @@ def test_the_access_package_lists_every_custom_value(kluis: Kluis) -> None:
             "key": "perks",
             "label_en": "Perks",
             "label_nl": "Voordelen",
+            "kind": "multi_choice",
             "category": "user.demographic.profile",
+            "special": False,
             "value": ["coffee", "parking"],
         },
         {
             "key": "vip",
             "label_en": "VIP",
             "label_nl": "VIP",
+            "kind": "boolean",
             "category": "user.demographic.profile",
+            "special": False,
             "value": True,
         },
     ]

@@ -5,7 +5,11 @@ removing a field erasing its values and registering it so a restore does not bri
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +28,7 @@ from kluis.contacts.people import purpose_for
 from kluis.errors import Conflict, InvalidField, KluisError, PermissionDenied, PurposeRefused
 from kluis.register import repository as register_repo
 from kluis.runtime import Kluis
+from kluis.transfer import export
 
 LATER = NOW + timedelta(hours=1)
 PURPOSES = ("customer_service", "sales_follow_up", "invoicing")
@@ -201,3 +206,16 @@ def test_no_read_returns_a_value_its_purpose_does_not_cover(
     mine = {f.key: f for f in made}
     assert all(granted.may_use(mine[key].category) for key in found if key in mine)
     assert {k for k in mine if granted.may_use(mine[k].category)} <= set(found)
+    # the API answer's reader and the CSV export read the same, and nothing more
+    answer = custom.read_many(kluis, reader, purpose, [person], LATER, "api").get(person, {})
+    assert answer == found
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "export.csv"
+        export.export_people(kluis, reader, out, purpose, export.ExportFormat.CSV, LATER)
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    columns = {c[len("custom.") :] for c in rows[0] if c.startswith("custom.")} if rows else set()
+    assert all(granted.may_use(f.category) for f in made if f.key in columns)
+    exported = [r for r in rows if r["id"] == person]
+    if exported:
+        row = exported[0]
+        assert {k: row["custom." + k] for k in found} == found

@@ -7,6 +7,7 @@ from __future__ import annotations
 from api_helpers import assert_problem, client_for
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.audit import service as audit
 from kluis.runtime import Kluis
 
 SIZE = {
@@ -54,3 +55,28 @@ def test_a_special_category_without_its_condition_is_a_problem(kluis: Kluis) -> 
     assert_problem(admin.post("/api/v1/fields", json=health), 422, field="art9_condition")
     made = admin.post("/api/v1/fields", json={**health, "art9_condition": "a"})
     assert made.json()["special_category"] is True
+
+
+def test_contacts_answers_carry_the_custom_values_their_purpose_covers(kluis: Kluis) -> None:
+    admin = client_for(kluis, "admin")
+    assert admin.post("/api/v1/fields", json=SIZE).status_code == 201
+    person = add_person(kluis, ADMIN, NOW, purposes=("sales_follow_up", "customer_service"))
+    url = f"/api/v1/contacts/{person}"
+    put = admin.put(
+        f"{url}/custom", params={"purpose": "sales_follow_up"}, json={"custom": {"shoe_size": 42}}
+    )
+    assert put.status_code == 200, put.text
+    sales = admin.get(url, params={"purpose": "sales_follow_up"}).json()
+    assert sales["custom"] == {"shoe_size": "42"}
+    assert admin.get(url, params={"purpose": "customer_service"}).json()["custom"] == {}
+    listed = admin.get("/api/v1/contacts", params={"purpose": "sales_follow_up"}).json()
+    assert [p["custom"] for p in listed["items"]] == [{"shoe_size": "42"}]
+    found = admin.post(
+        "/api/v1/contacts/search", params={"purpose": "customer_service"}, json={"q": "x"}
+    ).json()
+    assert all(p["custom"] == {} for p in found["items"])
+    entries = audit.list_entries(kluis.engine, person_id=person, action="person.read")
+    reads = [e for e in entries if e.details.get("via") == "api"]
+    assert len(reads) == 2
+    assert all(e.details["fields"] == ["custom.shoe_size"] for e in reads)
+    assert all("42" not in str(e.details) for e in reads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kluis.audit import (
     activity_events,
+    business_field_events,
     call_events,
     channel_events,
     connected_events,
@@ -41,6 +42,7 @@ AREAS = (
     tag_events,
     call_events,
     request_mail_events,
+    business_field_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,8 @@ from sqlalchemy import func, insert, select, update
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import CompanyCreated, CompanyUpdated
+from kluis.contacts import business_fields
+from kluis.contacts.business_fields import CustomValueOut
 from kluis.contacts.list_rules import ANYONE, OwnerFilter
 from kluis.contacts.owner_check import check_owners, default_owner
 from kluis.contacts.rules import INVISIBLE, INVISIBLE_REFUSED
@@ -35,6 +37,8 @@ class CompanyView:
     created_at: datetime
     updated_at: datetime
     owner_id: int | None = None
+    custom: dict[str, CustomValueOut] = field(default_factory=dict)
+    """Values of the companies' plain custom fields by key (``business_fields``)."""
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,7 +69,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _view(row: Any) -> CompanyView:
+def _view(row: Any, custom: dict[str, CustomValueOut] | None = None) -> CompanyView:
     return CompanyView(
         id=row.id,
         name=row.name,
@@ -77,6 +81,7 @@ def _view(row: Any) -> CompanyView:
         created_at=row.created_at,
         updated_at=row.updated_at,
         owner_id=row.owner_id,
+        custom=custom or {},
     )
 
 
@@ -88,8 +93,10 @@ def create_company(
     *,
     owner_id: int | None = None,
 ) -> CompanyView:
-    """Add a company; its owner is ``owner_id``, else the staff user who adds it."""
-    cleaned = _clean(values)
+    """Add a company; its owner is ``owner_id``, else the staff user who adds it. ``custom``
+    among ``values``: its plain custom fields by key."""
+    custom = dict(values.get("custom") or {})
+    cleaned = _clean({n: v for n, v in values.items() if n != "custom"})
     if "name" not in cleaned:
         raise InvalidField("a company needs a name", field="name")
     with k.engine.begin() as conn:
@@ -101,6 +108,7 @@ def create_company(
             .values(created_at=now, updated_at=now, owner_id=owner, **cleaned)
             .returning(Company.id)
         ).scalar_one()
+        business_fields.put_values(conn, "company", company_id, custom)
         audit.record(conn, actor.ref, now, [CompanyCreated(company_id)])
     return get_company(k, company_id)
 
@@ -110,9 +118,10 @@ def get_company(k: Kluis, company_id: int) -> CompanyView:
         raise NotFound(f"there is no company {company_id}", field="company_id")
     with k.engine.connect() as conn:
         row = conn.execute(select(Company).where(Company.id == company_id)).first()
+        custom = business_fields.values_of(conn, "company", [company_id])
     if row is None:
         raise NotFound(f"there is no company {company_id}", field="company_id")
-    return _view(row)
+    return _view(row, custom.get(company_id))
 
 
 def list_companies(
@@ -139,19 +148,25 @@ def list_companies(
         query = query.where(func.lower(Company.name).contains(name.lower(), autoescape=True))
     with k.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(query.order_by(Company.name, Company.id).limit(limit).offset(offset))
-        return [_view(r) for r in rows], total
+        rows = conn.execute(
+            query.order_by(Company.name, Company.id).limit(limit).offset(offset)
+        ).all()
+        custom = business_fields.values_of(conn, "company", [r.id for r in rows])
+        return [_view(r, custom.get(r.id)) for r in rows], total
 
 
 def update_company(
     k: Kluis, actor: Actor, company_id: int, values: Mapping[str, Any], now: datetime
 ) -> CompanyView:
-    cleaned = _clean(values)
+    custom = dict(values.get("custom") or {})
+    cleaned = _clean({n: v for n, v in values.items() if n != "custom"})
     get_company(k, company_id)
-    if cleaned:
+    if cleaned or custom:
         with k.engine.begin() as conn:
             conn.execute(
                 update(Company).where(Company.id == company_id).values(updated_at=now, **cleaned)
             )
-            audit.record(conn, actor.ref, now, [CompanyUpdated(company_id, tuple(sorted(cleaned)))])
+            names = business_fields.put_values(conn, "company", company_id, custom)
+            changed = tuple(sorted([*cleaned, *names]))
+            audit.record(conn, actor.ref, now, [CompanyUpdated(company_id, changed)])
     return get_company(k, company_id)

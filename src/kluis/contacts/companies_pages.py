@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies, tag_pages, tags
+from kluis.contacts import business_fields, business_forms, companies, tag_pages, tags
 from kluis.contacts import people as contacts_people
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.list_pages import staff_choices
@@ -117,6 +117,7 @@ def _form(
         company_id=company_id,
         values=values,
         labels=LABELS,
+        plain_fields=business_fields.fields(k, "company"),
         error_field=error.field if error else None,
         error=staff.error_text(language, error) if error else None,
     )
@@ -135,12 +136,14 @@ def new_form(request: Request, k: KluisDep, session: SessionDep) -> HTMLResponse
 async def create(request: Request, k: KluisDep, now: NowDep, session: SessionDep) -> Response:
     form = await checked_form(request, session)
     values = _posted(form)
+    custom = business_forms.posted_custom(form, business_fields.fields(k, "company"))
     try:
         made = companies.create_company(
-            k, session.actor, {n: v or None for n, v in values.items()}, now
+            k, session.actor, {**{n: v or None for n, v in values.items()}, "custom": custom}, now
         )
     except InvalidField as exc:
-        return _form(k, request, session, company_id=None, values=values, error=exc)
+        shown = {**values, **business_forms.as_form(custom)}
+        return _form(k, request, session, company_id=None, values=shown, error=exc)
     return staff.redirect(f"{PREFIX}/companies/{made.id}")
 
 
@@ -176,6 +179,8 @@ def company_page(
         company.name,
         company=company,
         labels=LABELS,
+        plain_fields=business_fields.fields(k, "company"),
+        plain_values=company.custom,
         people=people,
         shown=shown,
         field_labels=FIELD_LABELS,
@@ -188,7 +193,10 @@ def company_page(
 
 def _values(company: companies.CompanyView) -> dict[str, str]:
     found: dict[str, Any] = {name: getattr(company, name) for name in companies.EDITABLE}
-    return {name: value or "" for name, value in found.items()}
+    return {
+        **{name: value or "" for name, value in found.items()},
+        **business_forms.as_form(company.custom),
+    }
 
 
 @router.get("/companies/{company_id}/edit")
@@ -203,10 +211,11 @@ async def edit(
 ) -> Response:
     form = await checked_form(request, session)
     values = _posted(form)
+    custom = business_forms.posted_custom(form, business_fields.fields(k, "company"))
+    changes = {**{n: v or None for n, v in values.items()}, "custom": custom}
     try:
-        companies.update_company(
-            k, session.actor, company_id, {n: v or None for n, v in values.items()}, now
-        )
+        companies.update_company(k, session.actor, company_id, changes, now)
     except InvalidField as exc:
-        return _form(k, request, session, company_id=company_id, values=values, error=exc)
+        shown = {**values, **business_forms.as_form(custom)}
+        return _form(k, request, session, company_id=company_id, values=shown, error=exc)
     return staff.redirect(f"{PREFIX}/companies/{company_id}")

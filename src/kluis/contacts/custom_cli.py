@@ -1,5 +1,6 @@
-"""``kluis fields add|list|remove``: the custom fields of people from the command line, through
-the service (audited as the operator, ``cli:<user>``). Listed in ``kluis.slices``."""
+"""``kluis fields add|list|remove``: the custom fields of people (and with ``--entity company``
+or ``deal`` the plain fields of companies and deals, ``business_fields``) from the command line,
+through the services (audited as the operator, ``cli:<user>``). Listed in ``kluis.slices``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from typing import Annotated, Any
 import typer
 
 from kluis import console
+from kluis.contacts import business_fields
 from kluis.contacts import custom_fields as service
 from kluis.contacts import custom_rules as rules
 from kluis.contacts.custom_rules import CustomField
 from kluis.db import utcnow
 
 fields_app = console.Commands()
+
+EntityOption = Annotated[
+    str,
+    typer.Option(
+        help="person (personal data: a category, sealed), or company or deal (plain fields)."
+    ),
+]
 
 
 def public(field: CustomField) -> dict[str, Any]:
@@ -38,7 +47,9 @@ def add(
     key: Annotated[str, typer.Argument(help="The field's key, such as shoe_size.")],
     label_en: Annotated[str, typer.Option("--label-en", help="The English label.")],
     label_nl: Annotated[str, typer.Option("--label-nl", help="The Dutch label.")],
-    category: Annotated[str, typer.Option(help="A fideslang data category, such as user.")],
+    category: Annotated[
+        str, typer.Option(help="A fideslang data category, such as user. (people only)")
+    ] = "",
     kind: Annotated[
         str, typer.Option(help="text, number, date, choice, multi_choice or boolean.")
     ] = "text",
@@ -54,9 +65,10 @@ def add(
             "--art9", help="For a special category (Art. 9(1)): the Art. 9(2) letter, a-j."
         ),
     ] = None,
+    entity: EntityOption = "person",
     as_json: console.JsonOption = False,
 ) -> None:
-    """Declare a custom field of people."""
+    """Declare a custom field of people, or a plain one of companies or deals."""
     field = CustomField(
         key=key,
         label_en=label_en,
@@ -68,11 +80,15 @@ def add(
         art9_condition=art9,
     )
     with console.opened() as kluis:
-        made = service.declare(kluis, console.actor(), field, utcnow())
+        if entity == "person":
+            made = service.declare(kluis, console.actor(), field, utcnow())
+        else:
+            made = business_fields.declare(kluis, console.actor(), entity, field, utcnow())
     if as_json:
-        console.print_json(public(made))
+        console.print_json({**public(made), "entity": entity})
         return
-    console.out.print(f"custom field {made.key} declared ({made.category})", markup=False)
+    what = made.category if entity == "person" else entity
+    console.out.print(f"custom field {made.key} declared ({what})", markup=False)
     if made.special:
         console.err.print(
             f"warning: {made.category} is a special category (Art. 9(1)); processed under "
@@ -82,10 +98,13 @@ def add(
 
 
 @fields_app.command("list")
-def list_fields(as_json: console.JsonOption = False) -> None:
-    """The custom fields of people, in the order they were declared."""
+def list_fields(entity: EntityOption = "person", as_json: console.JsonOption = False) -> None:
+    """The custom fields of people (or of companies or deals), in the order declared."""
     with console.opened() as kluis:
-        found = service.fields(kluis)
+        if entity == "person":
+            found = service.fields(kluis)
+        else:
+            found = business_fields.fields(kluis, entity)
     if as_json:
         console.print_json([public(f) for f in found])
         return
@@ -93,7 +112,8 @@ def list_fields(as_json: console.JsonOption = False) -> None:
         special = f" · special category, Art. 9(2)({f.art9_condition})" if f.special else ""
         search = " · searchable" if f.searchable else ""
         console.out.print(
-            f"{f.key}: {f.label_en} / {f.label_nl} · {f.kind.value} · {f.category}{search}"
+            f"{f.key}: {f.label_en} / {f.label_nl} · {f.kind.value} · {f.category or entity}"
+            f"{search}"
             f"{special}",
             markup=False,
         )
@@ -103,13 +123,17 @@ def list_fields(as_json: console.JsonOption = False) -> None:
 def remove(
     key: Annotated[str, typer.Argument(help="The field's key.")],
     yes: Annotated[bool, typer.Option("--yes", help="Erase its values without asking.")] = False,
+    entity: EntityOption = "person",
     as_json: console.JsonOption = False,
 ) -> None:
     """Remove a custom field and erase every value of it (Art. 17; not undone by a restore)."""
     if not yes:
         typer.confirm(f"Erase every value of {key} for good?", abort=True)
     with console.opened() as kluis:
-        erased = service.remove(kluis, console.actor(), key, utcnow())
+        if entity == "person":
+            erased = service.remove(kluis, console.actor(), key, utcnow())
+        else:
+            erased = business_fields.remove(kluis, console.actor(), entity, key, utcnow())
     if as_json:
         console.print_json({"key": key, "values_erased": erased})
         return

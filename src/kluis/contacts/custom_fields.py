@@ -238,6 +238,49 @@ def values_under(
     return out
 
 
+def split_changes(
+    k: Kluis, changes: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """A rectification's changes (Art. 16) as (built-in fields, custom values by key): names
+    ``custom.<key>`` are custom fields, each checked here (declared, its value valid) before
+    anything is written, so a bad one changes nothing."""
+    builtin = {n: v for n, v in changes.items() if not n.startswith(rules.PREFIX)}
+    own = {n[len(rules.PREFIX) :]: v for n, v in changes.items() if n.startswith(rules.PREFIX)}
+    if own:
+        known = {f.key: f for f in fields(k)}
+        unknown = rules.unknown_keys(known, own)
+        if unknown:
+            raise InvalidField(
+                f"there is no custom field {unknown[0]!r}", field=rules.PREFIX + unknown[0]
+            )
+        for key, value in own.items():
+            rules.normalise(known[key], value)
+    return builtin, own
+
+
+def read_many(
+    k: Kluis, actor: Actor, purpose_key: str, ids: Sequence[str], now: datetime, via: str
+) -> dict[str, dict[str, CustomValueOut]]:
+    """The custom values ``purpose_key`` covers of people the caller has just read under it
+    (``ids`` from ``people.views_of``: visible under the purpose), for an API answer or an
+    export; each person with a value is audited as ``person.read`` naming the fields
+    (``custom.<key>``) and ``via``, never the values. People without one are left out."""
+    if not ids:
+        return {}
+    with k.engine.begin() as conn:
+        purpose = purpose_for(conn, actor, purpose_key)
+        if not rules.readable(store.fields(conn), purpose):
+            return {}
+        found = values_under(k, conn, purpose, ids)
+        events = [
+            PersonRead(p, purpose.key, tuple(sorted(rules.PREFIX + key for key in v)), via)
+            for p, v in found.items()
+            if v
+        ]
+        audit.record(conn, actor.ref, now, events)
+    return found
+
+
 def read_values(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> dict[str, CustomValueOut]:
@@ -287,14 +330,17 @@ def package_section(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> list[dict[str, object]]:
     """The person's custom values for their access and portable packages (Art. 15, 20): each
-    with its key, labels and data category (``docs/export-format.md``, ``custom``)."""
+    with its key, labels, type, data category and whether that is a special category (Art. 9)
+    (``docs/export-format.md``, ``custom``)."""
     found = read_values(k, actor, person_id, purpose_key, now)
     return [
         {
             "key": f.key,
             "label_en": f.label_en,
             "label_nl": f.label_nl,
+            "kind": f.kind.value,
             "category": f.category,
+            "special": f.special,
             "value": found[f.key],
         }
         for f in fields(k)

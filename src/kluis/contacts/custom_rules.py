@@ -332,6 +332,16 @@ def present(field: CustomField, stored: str) -> str | bool | list[str]:
     return stored
 
 
+def custom_cell(value: str | bool | list[str] | None) -> str:
+    """A value in a CSV cell as an import reads it back (``normalise``): a multi-choice joined
+    with commas, a boolean ``true`` or ``false``, nothing for no value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ",".join(value) if isinstance(value, list) else value
+
+
 def index_term(field: CustomField, stored: str) -> str:
     """The exact-match term of a searchable field: case-folded, as the built-in index folds."""
     return stored.casefold()

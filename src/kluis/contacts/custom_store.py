@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from kluis.contacts.custom_rules import PREFIX, Choice, CustomField, CustomKind
 from kluis.contacts.custom_tables import CustomFieldRow, CustomValue
+from kluis.db import insert_rows
+
+VALUE_COLUMNS = ("person_id", "field_id", "sealed", "digest")
 
 
 def _field(row: CustomFieldRow) -> CustomField:
@@ -110,6 +114,12 @@ def put_value(
                 person_id=person_id, field_id=field_id, sealed=sealed, digest=digest
             )
         )
+
+
+def insert_values(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk insert of new people's values, as ``VALUE_COLUMNS`` tuples (the import's path:
+    through the driver's ``executemany``, in the transaction that creates the people)."""
+    insert_rows(conn, CustomValue.__tablename__, VALUE_COLUMNS, rows)
 
 
 def find(conn: Connection, field_id: int, digest: bytes) -> list[str]:

@@ -12,7 +12,17 @@ from pydantic import BaseModel
 from kluis.actors import Actor
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
-from kluis.contacts import collect, erasure, list_rules, listing, owners, people, rectify, tags
+from kluis.contacts import (
+    collect,
+    custom_fields,
+    erasure,
+    list_rules,
+    listing,
+    owners,
+    people,
+    rectify,
+    tags,
+)
 from kluis.contacts import companies as company_service
 from kluis.contacts.rules import Relationship
 from kluis.contacts.schemas import (
@@ -43,10 +53,25 @@ companies = APIRouter(prefix="/companies", tags=["companies"], responses=PROBLEM
 CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _public(view: people.PersonView) -> PersonPublic:
+def _public(
+    view: people.PersonView, custom: dict[str, custom_fields.CustomValueOut] | None = None
+) -> PersonPublic:
     data = dataclasses.asdict(view)
     data["owner"] = data.pop("owner_id")
-    return PersonPublic(**{**data, "purposes": list(view.purposes)})
+    return PersonPublic(**{**data, "purposes": list(view.purposes), "custom": custom or {}})
+
+
+def _answer(
+    kluis: Kluis,
+    actor: Actor,
+    now: datetime,
+    purpose: str,
+    views: list[people.PersonView],
+) -> list[PersonPublic]:
+    """People as the API returns them: with the custom values their purpose covers, read (and
+    audited, ``via`` ``api``) for the whole answer at once."""
+    found = custom_fields.read_many(kluis, actor, purpose, [v.id for v in views], now, "api")
+    return [_public(v, found.get(v.id)) for v in views]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
@@ -140,7 +165,10 @@ def list_contacts(
     )
     page = listing.list_people(kluis, actor, purpose, now, filters, limit=limit, offset=offset)
     return PersonPage(
-        items=[_public(v) for v in page.items], total=page.total, limit=limit, offset=offset
+        items=_answer(kluis, actor, now, purpose, page.items),
+        total=page.total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -168,7 +196,7 @@ def _search(
         offset=search.offset,
     )
     return PersonPage(
-        items=[_public(v) for v in page.items],
+        items=_answer(kluis, actor, now, purpose, page.items),
         total=page.total,
         limit=search.limit,
         offset=search.offset,
@@ -180,7 +208,9 @@ def get_contact(
     kluis: KluisDep, actor: ActorDep, now: NowDep, person_id: str, purpose: PurposeQuery
 ) -> PersonPublic:
     """One person, with only the fields ``purpose`` may use."""
-    return _public(people.read_person(kluis, actor, person_id, purpose, now))
+    return _answer(
+        kluis, actor, now, purpose, [people.read_person(kluis, actor, person_id, purpose, now)]
+    )[0]
 
 
 @router.patch("/{person_id}", response_model=PersonPublic)
@@ -199,8 +229,10 @@ def update_contact(
     if "owner" in changes:
         owners.assign_people(kluis, actor, [person_id], changes.pop("owner"), purpose, now)
         if not changes:
-            return _public(people.read_person(kluis, actor, person_id, purpose, now))
-    return _public(rectify.update_person(kluis, actor, person_id, purpose, changes, now))
+            view = people.read_person(kluis, actor, person_id, purpose, now)
+            return _answer(kluis, actor, now, purpose, [view])[0]
+    view = rectify.update_person(kluis, actor, person_id, purpose, changes, now)
+    return _answer(kluis, actor, now, purpose, [view])[0]
 
 
 @router.delete("/{person_id}", status_code=status.HTTP_204_NO_CONTENT)

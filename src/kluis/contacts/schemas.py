@@ -98,6 +98,11 @@ class PersonPublic(BaseModel):
     fields: dict[str, str | list[str]]
     owner: int | None = Field(description="The staff user (id) who looks after them.")
     last_interaction_at: datetime | None
+    custom: dict[str, str | bool | list[str]] = Field(
+        default_factory=dict,
+        description="Custom field values by key, only of the fields whose data category the "
+        "purpose covers (docs/custom-fields.md); audited as reads.",
+    )
 
 
 class PersonSearch(BaseModel):
@@ -136,6 +141,11 @@ class CompanyCreate(BaseModel):
     owner: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Staff user (id); default: the one adding."
     )
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="Plain custom fields of companies by key (`kluis fields add --entity "
+        "company`); an empty value clears one.",
+    )
 
 
 class CompanyUpdate(BaseModel):
@@ -153,6 +163,11 @@ class CompanyUpdate(BaseModel):
     owner: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Staff user (id); null: nobody."
     )
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="Plain custom fields of companies by key (`kluis fields add --entity "
+        "company`); an empty value clears one.",
+    )
 
 
 class CompanyPublic(BaseModel):
@@ -166,6 +181,9 @@ class CompanyPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     owner: int | None
+    custom: dict[str, str | bool | list[str]] = Field(
+        default_factory=dict, description="Values of the companies' plain custom fields by key."
+    )
 
 
 class CompanyPage(BaseModel):

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor, holds_purpose
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonCreated
-from kluis.contacts import index_keys, repository, rules
+from kluis.contacts import custom_store, index_keys, repository, rules
 from kluis.contacts.fields import BY_NAME
 from kluis.db import bulk_time
 from kluis.errors import PurposeRefused
@@ -78,6 +78,7 @@ class NewPeople:
         self.people: list[tuple[Any, ...]] = []
         self.purposes: list[tuple[Any, ...]] = []
         self.index: list[tuple[Any, ...]] = []
+        self.custom: list[tuple[Any, ...]] = []
         self.events: list[AuditEvent] = []
 
     def add(
@@ -92,12 +93,15 @@ class NewPeople:
         *,
         packed: bytes | None = None,
         owner_id: int | None = None,
+        custom: Mapping[str, tuple[int, bytes, bytes | None]] | None = None,
     ) -> None:
         """One person: ``sealed`` their fields sealed under their key (``PersonCipher.seal_all``
         of the normalised values), ``index`` their ``index_entries``, which their row lists too
         (``contacts.index_keys``: how erasure finds them). ``packed``: that list made already
         (by the import's worker, from ``index`` without repeats). ``owner_id``: the staff user
-        who looks after them."""
+        who looks after them. ``custom``: their custom values by name (``custom.<key>``), each
+        its field's id, the value sealed under their key and its blind-index digest (or None),
+        stored in the same insert (``custom_store.insert_values``)."""
         values = self._template.copy()
         values[_ID] = person_id
         values[_RELATIONSHIP] = relationship
@@ -112,12 +116,16 @@ class NewPeople:
         at = self.at
         self.purposes.extend((person_id, key, at) for key in purposes)
         self.index += [(name, digest, person_id) for name, digest in entries]
+        names = list(sealed)
+        if custom:
+            self.custom += [(person_id, i, blob, d) for i, blob, d in custom.values()]
+            names += custom
         self.events.append(
             PersonCreated(
                 person_id=person_id,
                 relationship=relationship,
                 purposes=purposes,
-                fields=tuple(sorted(sealed)),
+                fields=tuple(sorted(names)),
                 source=self.source,
             )
         )
@@ -134,3 +142,6 @@ class NewPeople:
         for name in sorted(by_field):
             ordered += sorted(by_field[name], key=itemgetter(1))
         repository.insert_people(conn, self.people, self.purposes, ordered)
+        # by field and digest, as the blind index: its digest index meets the same pages
+        self.custom.sort(key=lambda row: (row[1], row[3] or b""))
+        custom_store.insert_values(conn, self.custom)

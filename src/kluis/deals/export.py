@@ -15,7 +15,9 @@ from io import StringIO
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.deal_events import DealsExported
+from kluis.contacts import business_fields
 from kluis.contacts import people as contacts_people
+from kluis.contacts.custom_rules import custom_cell
 from kluis.csvout import Writer
 from kluis.deals import people, repository, service
 from kluis.deals.repository import Filters
@@ -39,7 +41,8 @@ def deals_csv(
     service.may_read(actor)
     out = StringIO()
     writer = Writer(out)
-    writer.writerow(HEADER)
+    own = business_fields.fields(k, "deal")
+    writer.writerow((*HEADER, *(f.name for f in own)))
     yield out.getvalue()
     count = 0
     with k.engine.begin() as conn:
@@ -48,6 +51,7 @@ def deals_csv(
         pipelines = {p.id: p for p in repository.pipelines(conn)}
         for page in repository.stream_deals(conn, filters):
             names = people.names_on(k, conn, actor, purpose, page, now)
+            custom = business_fields.values_of(conn, "deal", [d.id for d in page])
             out.seek(0)
             out.truncate()
             for d in page:
@@ -60,6 +64,7 @@ def deals_csv(
                         d.owner or "", d.source or "", d.lost_reason or "",
                         _iso(d.created_at), _iso(d.won_at), _iso(d.lost_at),
                         "; ".join(p.name or "a removed contact" for p in names[d.id]),
+                        *(custom_cell(custom.get(d.id, {}).get(f.key)) for f in own),
                     )
                 )  # fmt: skip
             count += len(page)

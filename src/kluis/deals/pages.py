@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.contacts import companies
+from kluis.contacts import business_fields, business_forms, companies
 from kluis.deals import catalogue, formats, people, service
-from kluis.errors import KluisError, NotFound
+from kluis.errors import InvalidField, KluisError, NotFound
 from kluis.purposes.service import list_purposes
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
@@ -135,6 +135,18 @@ async def create(request: Request, k: KluisDep, now: NowDep, session: SessionDep
 def deal_page(
     deal_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> HTMLResponse:
+    return _deal_page(deal_id, request, k, now, session)
+
+
+def _deal_page(
+    deal_id: int,
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: sessions.Session,
+    posted: dict[str, Any] | None = None,
+    error: KluisError | None = None,
+) -> HTMLResponse:
     view = service.get_deal(k, session.actor, deal_id)
     return staff.render(
         k,
@@ -142,7 +154,13 @@ def deal_page(
         "staff/deal.html",
         session,
         view.deal.title,
+        status=error.status if error else 200,
         view=view,
+        plain_fields=business_fields.fields(k, "deal"),
+        plain_values=view.custom,
+        values=business_forms.as_form(view.custom) if posted is None else posted,
+        error_field=error.field if error else None,
+        error=staff.error_text(session.language, error) if error else None,
         stages=catalogue.get_pipeline(k.engine, view.deal.pipeline_id).stages,
         on_deal=people.people_of_deal(k, session.actor, deal_id, now),
         purpose_names={
@@ -154,6 +172,21 @@ def deal_page(
         roles=people.ROLES,
         **helpers(session.language),
     )
+
+
+@router.post("/deals/{deal_id:int}/fields")
+async def fields(
+    deal_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    """The deal's plain custom fields, as the form on its page fills them in."""
+    form = await checked_form(request, session)
+    custom = business_forms.posted_custom(form, business_fields.fields(k, "deal"))
+    try:
+        service.update_deal(k, session.actor, deal_id, {"custom": custom}, now)
+    except InvalidField as exc:
+        shown = business_forms.as_form(custom)
+        return _deal_page(deal_id, request, k, now, session, shown, exc)
+    return staff.redirect(f"{PREFIX}/deals/{deal_id}")
 
 
 @router.post("/deals/{deal_id:int}/people")

@@ -57,8 +57,9 @@ def _pipeline(view: catalogue.PipelineView) -> PipelinePublic:
     )  # fmt: skip
 
 
-def _deal(d: DealRow, stage: rules.Stage) -> DealPublic:
+def _deal(d: DealRow, stage: rules.Stage, custom: dict[str, Any] | None = None) -> DealPublic:
     return DealPublic(
+        custom=custom or {},
         id=d.id, pipeline_id=d.pipeline_id, stage=stage.key, stage_kind=stage.kind.value,
         title=d.title, company_id=d.company_id, company=d.company, value=f"{d.value:.2f}",
         currency=d.currency, weighted_value=f"{d.weighted:.2f}", probability=d.probability,
@@ -204,7 +205,7 @@ def forecast(
 @router.get("/{deal_id:int}", response_model=DealPublic)
 def get_deal(kluis: KluisDep, actor: ActorDep, deal_id: Id) -> DealPublic:
     view = service.get_deal(kluis, actor, deal_id)
-    return _deal(view.deal, view.stage)
+    return _deal(view.deal, view.stage, view.custom)
 
 
 @router.patch("/{deal_id:int}", response_model=DealPublic)
@@ -219,7 +220,7 @@ def update_deal(
             raise InvalidField(f"{name} cannot be cleared", field=name)
     probability = data.pop("probability", None)
     view = service.update_deal(kluis, actor, deal_id, data, now, probability=probability)
-    return _deal(view.deal, view.stage)
+    return _deal(view.deal, view.stage, view.custom)
 
 
 @router.post("/{deal_id:int}/move", response_model=DealPublic)

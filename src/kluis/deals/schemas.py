@@ -4,6 +4,7 @@ numbers, which readers parse as binary floats."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +70,11 @@ class DealUpdate(BaseModel):
     owner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     source: str | None = Field(default=None, max_length=80)
     probability: int | None = kept(ge=0, le=100)
+    custom: dict[str, Any] | None = Field(
+        default=None,
+        description="Plain custom fields of deals by key (`kluis fields add --entity deal`); "
+        "an empty value clears one.",
+    )
 
 
 class DealMove(BaseModel):
@@ -99,6 +105,9 @@ class DealPublic(BaseModel):
     updated_at: datetime
     won_at: datetime | None
     lost_at: datetime | None
+    custom: dict[str, str | bool | list[str]] = Field(
+        default_factory=dict, description="Values of the deals' plain custom fields by key."
+    )
 
 
 class DealPage(BaseModel):

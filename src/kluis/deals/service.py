@@ -9,7 +9,7 @@ processing), as may any role for its own home page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.deal_events import DealChanged, DealCreated, DealMoved
+from kluis.contacts import business_fields
 from kluis.contacts import people as contacts_people
 from kluis.deals import repository, rules, sums
 from kluis.deals.repository import DealRow, Filters
@@ -50,6 +51,8 @@ class DealView:
     deal: DealRow
     stage: rules.Stage
     pipeline: repository.PipelineRow
+    custom: dict[str, business_fields.CustomValueOut] = field(default_factory=dict)
+    """Values of the deals' plain custom fields by key (``contacts.business_fields``)."""
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,7 +97,8 @@ def _view(conn: Connection, deal_id: int) -> DealView:
     pipeline = repository.pipeline(conn, found.pipeline_id)
     if stage is None or pipeline is None:  # the foreign keys keep both
         raise NotFound(f"deal {deal_id} has lost its stage", field="deal")
-    return DealView(found, stage, pipeline)
+    custom = business_fields.values_of(conn, "deal", [deal_id]).get(deal_id, {})
+    return DealView(found, stage, pipeline, custom)
 
 
 def _first_stage(conn: Connection, pipeline_id: int | None, stage_key: str | None) -> rules.Stage:
@@ -184,7 +188,8 @@ def update_deal(
     probability: int | None = None,
 ) -> DealView:
     may_write(actor)
-    cleaned = _clean(values)
+    custom = dict(values.get("custom") or {})
+    cleaned = _clean({n: v for n, v in values.items() if n != "custom"})
     if probability is not None:
         cleaned["probability"] = rules.check_probability(probability)
     with k.engine.begin() as conn:
@@ -193,9 +198,12 @@ def update_deal(
         if "probability" in cleaned and current.stage.kind is not rules.StageKind.OPEN:
             raise InvalidField("a won or lost deal keeps its probability", field="probability")
         differs = {n: v for n, v in cleaned.items() if getattr(current.deal, n) != v}
+        names = business_fields.put_values(conn, "deal", deal_id, custom)
         if differs:
             repository.update_deal(conn, deal_id, {**differs, "updated_at": now})
-            audit.record(conn, actor.ref, now, [DealChanged(deal_id, tuple(sorted(differs)))])
+        if differs or names:
+            changed = tuple(sorted([*differs, *names]))
+            audit.record(conn, actor.ref, now, [DealChanged(deal_id, changed)])
         return _view(conn, deal_id)
 
 

@@ -21,10 +21,12 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kluis.contacts import business_fields
 from kluis.db import DataBase, UTCDateTime
 
 
@@ -146,3 +148,21 @@ class DealPerson(DataBase):
         ),
         Index("ix_deal_people_person", "person_id", "purpose_key"),
     )
+
+
+class DealFieldValue(DataBase):
+    """A deal's value of a plain custom field (``business_fields``, entity ``deal``), as
+    normalised text: business data like the deal, going with the deal and with the field."""
+
+    __tablename__ = "deal_field_values"
+
+    record_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("business_fields.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    value: Mapped[str] = mapped_column(Text)
+
+
+business_fields.register("deal", DealFieldValue.__table__)  # type: ignore[arg-type]

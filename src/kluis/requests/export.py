@@ -54,7 +54,7 @@ from kluis.requests.formats import (
     package_vcard,
     render,
 )
-from kluis.requests.portable import import_portable
+from kluis.requests.portable import import_person, import_portable
 from kluis.runtime import Kluis
 from kluis.tasks import reading as tasks
 
@@ -63,6 +63,7 @@ __all__ = [
     "MEDIA_TYPES",
     "SCHEMA",
     "access_package",
+    "import_person",
     "import_portable",
     "package_csv",
     "package_html",

@@ -74,16 +74,22 @@ def import_portable(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Import a person from another Kluis' portable package (GDPR Art. 20(2)); prints the new id."""
+    """Import a person from another Kluis' portable package (GDPR Art. 20(2)); prints the new id,
+    and on standard error each custom value left out (no such field here, another type)."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise InvalidField(f"cannot read {file}: {exc.strerror}", field="file") from None
     with console.opened() as kluis:
-        person_id = export.import_portable(
+        done = export.import_person(
             kluis, console.actor(), data, utcnow(), purposes=purpose or None
         )
+    skipped = [{"key": s.key, "reason": s.reason} for s in done.skipped]
     if as_json:
-        console.print_json({"id": person_id})
-    else:
-        console.out.print(person_id, markup=False)
+        console.print_json({"id": done.person_id, "skipped_custom": skipped})
+        return
+    console.out.print(done.person_id, markup=False)
+    for item in skipped:
+        console.err.print(
+            f"custom field {item['key']} not imported: {item['reason']}", markup=False
+        )

@@ -7,11 +7,25 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel, Field
 
 from kluis.api import PROBLEMS, KluisDep, NowDep
 from kluis.auth.deps import ActorDep
-from kluis.contacts.schemas import PersonCreated
 from kluis.requests import export
+
+
+class SkippedCustom(BaseModel):
+    key: str
+    reason: str = Field(description="Why the value was left out (never the value itself).")
+
+
+class PortableImported(BaseModel):
+    id: str
+    skipped_custom: list[SkippedCustom] = Field(
+        description="Custom values of the package not imported: no field with that key and "
+        "type here, a value not valid for it, or no purpose of the person's covering it."
+    )
+
 
 router = APIRouter(prefix="/contacts", tags=["contacts"], responses=PROBLEMS)
 
@@ -68,7 +82,9 @@ def export_contact(
     )
 
 
-@router.post("/import-portable", status_code=status.HTTP_201_CREATED, response_model=PersonCreated)
+@router.post(
+    "/import-portable", status_code=status.HTTP_201_CREATED, response_model=PortableImported
+)
 def import_portable(
     kluis: KluisDep,
     actor: ActorDep,
@@ -87,11 +103,16 @@ def import_portable(
             "that exist here."
         ),
     ] = None,
-) -> PersonCreated:
+) -> PortableImported:
     """Import a person from another Kluis (Art. 20(2)): their fields, relationship, language,
     consent history at its original times with evidence checked against its SHA-256, and
-    objections and restrictions. A refusal names the package field at fault (`evidence.0.sha256`)
-    and leaves no person behind. Admin or privacy officer; 201 with the new `id`."""
-    person_id = export.import_portable(kluis, actor, package, now, purposes=purposes)
-    response.headers["Location"] = f"/api/v1/contacts/{person_id}"
-    return PersonCreated(id=person_id)
+    objections and restrictions, and the custom values whose field exists here with the same
+    key and type (the others are listed in `skipped_custom`). A refusal names the package field
+    at fault (`evidence.0.sha256`) and leaves no person behind. Admin or privacy officer; 201
+    with the new `id`."""
+    done = export.import_person(kluis, actor, package, now, purposes=purposes)
+    response.headers["Location"] = f"/api/v1/contacts/{done.person_id}"
+    return PortableImported(
+        id=done.person_id,
+        skipped_custom=[SkippedCustom(key=s.key, reason=s.reason) for s in done.skipped],
+    )

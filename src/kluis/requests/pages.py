@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.connected import tracking
+from kluis.contacts import custom_fields
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
 from kluis.messaging import service as messaging
@@ -138,7 +139,7 @@ def _page(
         steps=STEPS[view.type],
         article=rules.ARTICLES[rules.RequestType(view.type)],
         verifications=[v.value for v in rules.Verification],
-        fields=[f.name for f in PERSONAL_FIELDS],
+        fields=[f.name for f in PERSONAL_FIELDS] + [f.name for f in custom_fields.fields(k)],
         error=error,
         done=done,
         discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),

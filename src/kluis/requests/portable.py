@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from kluis.consent import ledger as consent
 from kluis.contacts import collect, companies, erasure, flags, people
 from kluis.contacts import rectify as contacts
 from kluis.errors import KluisError, PermissionDenied
-from kluis.requests import portable_activities, portable_check
+from kluis.requests import portable_activities, portable_check, portable_custom
 from kluis.requests.portable_check import Plan
 from kluis.runtime import Kluis
 
@@ -65,6 +66,8 @@ def _replay(
                 item.filename,
             )
     portable_activities.replay(k, actor, person_id, plan.activities, evidence_ids, now)
+    with _located("custom"):
+        portable_custom.replay(k, actor, person_id, plan.custom, now)
     for step in plan.steps:
         values = step.values
         with _located(step.path):
@@ -118,6 +121,14 @@ def _located(path: str) -> Iterator[None]:
         raise
 
 
+@dataclass(frozen=True)
+class Imported:
+    """A person imported from a portable package, and the custom values left out."""
+
+    person_id: str
+    skipped: tuple[portable_custom.Skipped, ...]
+
+
 def import_portable(
     k: Kluis,
     actor: Actor,
@@ -126,12 +137,26 @@ def import_portable(
     *,
     purposes: Sequence[str] | None = None,
 ) -> str:
+    """``import_person``'s new id."""
+    return import_person(k, actor, package, now, purposes=purposes).person_id
+
+
+def import_person(
+    k: Kluis,
+    actor: Actor,
+    package: Mapping[str, Any] | bytes | str,
+    now: datetime,
+    *,
+    purposes: Sequence[str] | None = None,
+) -> Imported:
     """Import a person from a portable package made by another Kluis (Art. 20(2)); returns the
     new id. Everything is checked first (schema, shape, evidence against its SHA-256, notices
     against theirs, topics); then the person is created with source ``portable`` for the
     package's purposes that exist here (or ``purposes``), and their evidence, consent history
-    (at its original times) and objections and restrictions are replayed. If the replay fails
-    the person is erased again, so no half person is left, and the refusal is raised."""
+    (at its original times), objections and restrictions, and the custom values a field here
+    takes (``portable_custom``; the others are reported in ``skipped``) are replayed. If the
+    replay fails the person is erased again, so no half person is left, and the refusal is
+    raised."""
     if actor.role not in ALL_PURPOSES_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may import a person")
     plan = portable_check.read(k, package, purposes)
@@ -156,4 +181,4 @@ def import_portable(
     except Exception:
         erasure.erase_person(k, actor, person_id, now, reason="import_failed", suppress=False)
         raise
-    return person_id
+    return Imported(person_id, tuple(plan.custom.skipped))

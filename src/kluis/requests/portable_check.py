@@ -22,7 +22,7 @@ from kluis.contacts import flags
 from kluis.contacts.fields import BY_NAME
 from kluis.errors import InvalidField
 from kluis.purposes import service as purposes_service
-from kluis.requests import portable_activities
+from kluis.requests import portable_activities, portable_custom
 from kluis.requests.formats import READABLE
 from kluis.runtime import Kluis
 
@@ -111,6 +111,8 @@ class Plan:
     for, which the wording is added here as covering (so each event stays valid, Art. 7(1))."""
     activities: list[portable_activities.Item] = field(default_factory=list)
     """The activities to log again (``kluis.access/2``), under purposes the person is kept for."""
+    custom: portable_custom.CustomPlan = field(default_factory=portable_custom.CustomPlan)
+    """The custom values to store, and those left out (``portable_custom``)."""
 
 
 def _load(package: Mapping[str, Any] | bytes | str) -> Mapping[str, Any]:
@@ -336,4 +338,5 @@ def read(
     _check_evidence(k, data, plan)
     _check_history(k, data, plan)
     plan.activities = portable_activities.check(data, plan.purposes, set(plan.evidence))
+    plan.custom = portable_custom.plan(k, data, plan.purposes)
     return plan

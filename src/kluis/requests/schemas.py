@@ -62,7 +62,7 @@ class RequestProcess(BaseModel):
     changes: dict[str, Any] | None = Field(
         default=None,
         description="For a rectification: the fields to correct and their new values "
-        "(`null` clears a field).",
+        "(`null` clears a field); a custom field is named `custom.KEY`.",
     )
     mail: bool = Field(
         default=True,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kluis.actors import Actor
-from kluis.contacts import flags
+from kluis.contacts import custom_fields, flags
 from kluis.contacts import rectify as contacts
 from kluis.messaging import service as messaging
 from kluis.requests import answers, erasure
@@ -47,7 +47,11 @@ def carry_out(
         outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
     elif kind is RequestType.RECTIFICATION:
         assert changes is not None
-        contacts.update_person(k, actor, person_id, k.settings.privacy_purpose, changes, now)
+        builtin, own = custom_fields.split_changes(k, changes)
+        if builtin:
+            contacts.update_person(k, actor, person_id, k.settings.privacy_purpose, builtin, now)
+        if own:
+            custom_fields.set_values(k, actor, person_id, k.settings.privacy_purpose, own, now)
         recipients = answers.recipients(k, person_id)
         outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
         how, files = answers.deliver(

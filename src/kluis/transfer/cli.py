@@ -155,6 +155,7 @@ def contacts_import(
         f"{what}: {report.records} records; {c.created} created, {c.merged} merged, "
         f"{c.skipped} duplicates skipped, {c.rejected} rejected, {c.suppressed} on the "
         f"suppression list, {c.consents} consents recorded"
+        + (f", {c.custom} custom values" if c.custom else "")
         + (f"; {c.blank} blank lines passed." if c.blank else "."),
         markup=False,
     )

@@ -2,12 +2,16 @@
 
 It decides against the database as it is and against what the earlier rows of the file would
 have changed, which it remembers on disk (``seen.SeenDigests``) so that memory stays flat.
+Custom values are counted for the people it would create, and for a merge into a person held
+the ones they lack; a merge into a person an earlier row of the file would create counts the
+row's custom values (the scratch file keeps addresses, not which custom fields a row had).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from kluis.contacts import custom_store
 from kluis.contacts import repository as contacts_repo
 from kluis.transfer import repository
 from kluis.transfer.job import Counts
@@ -45,6 +49,10 @@ class DryRun(BatchWriter):
         with self.k.engine.connect() as conn:
             owners = repository.owners(conn, [r for r, _ in rows])
             held, _ = self._held(conn, contacts_repo.fetch(conn, sorted(set(owners.values()))))
+            ids = [f.id for f in self.custom.values()]
+            held_custom = (
+                custom_store.values_of(conn, sorted(set(owners.values())), ids) if ids else {}
+            )
         assert self.seen is not None
         seen = self.seen
         earlier = seen.owners_of(d for row, _ in rows for d in row.digests.values())
@@ -62,6 +70,7 @@ class DryRun(BatchWriter):
             if decision.action is Action.CREATE:
                 batch.created += 1
                 batch.consents += int(row.consent)
+                batch.custom += len(row.custom)
                 self._remember(row, f"line:{row.line}", earlier, filled)
             elif decision.action is Action.MERGE:
                 if people[decision.person_id].objected:
@@ -71,6 +80,10 @@ class DryRun(BatchWriter):
                     row = kept[0]
                 batch.merged += 1
                 batch.consents += int(row.consent and self.options.consent is not None)
+                have = held_custom.setdefault(decision.person_id, {})
+                lacking = [n for n in row.custom if self.custom[n].id not in have]
+                have.update(dict.fromkeys((self.custom[n].id for n in lacking), b""))
+                batch.custom += len(lacking)
                 # a merge fills in what the person lacks: later rows find them by it too
                 self._remember(row, decision.person_id, earlier, filled)
             else:

@@ -21,8 +21,10 @@ from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonRead
 from kluis.audit.request_events import ExportWritten
-from kluis.contacts import owners
+from kluis.contacts import custom_fields, custom_rules, owners
 from kluis.contacts import people as contacts
+from kluis.contacts.custom_fields import CustomValueOut
+from kluis.contacts.custom_rules import CustomField, custom_cell
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer
@@ -47,9 +49,13 @@ def parse_format(value: str) -> ExportFormat:
         raise InvalidField("format is not csv, json or vcf", field="format") from None
 
 
+Custom = dict[str, dict[str, CustomValueOut]]
+"""Custom values by person and field key (``custom_fields.read_many``)."""
+
+
 def _pages(
     k: Kluis, actor: Actor, purpose_key: str, now: datetime, page: int
-) -> Iterator[list[contacts.PersonView]]:
+) -> Iterator[tuple[list[contacts.PersonView], Custom]]:
     with k.engine.connect() as conn:
         purpose = purposes_repo.get(conn, purpose_key)
     if purpose is None:
@@ -62,7 +68,9 @@ def _pages(
         if not keys:
             return
         after = keys[-1]
-        yield contacts.read_people(k, actor, [i for _, i in keys], purpose_key, now, via="export")
+        views = contacts.read_people(k, actor, [i for _, i in keys], purpose_key, now, via="export")
+        ids = [v.id for v in views]
+        yield views, custom_fields.read_many(k, actor, purpose_key, ids, now, "export")
 
 
 def export_people(
@@ -84,14 +92,15 @@ def export_people(
             field="purpose",
         )
     fields = [f for f in PERSONAL_FIELDS if purpose.may_use(f.category)]
+    custom = custom_rules.readable(custom_fields.fields(k), purpose)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     count = 0
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        write = _WRITERS[fmt](handle, fields)
+        write = _WRITERS[fmt](handle, fields, custom)
         next(write)
-        for views in _pages(k, actor, purpose_key, now, page):
+        for views, values in _pages(k, actor, purpose_key, now, page):
             for view in views:
-                write.send(view)
+                write.send((view, values.get(view.id, {})))
                 count += 1
         write.close()
     with k.engine.begin() as conn:
@@ -106,12 +115,13 @@ def _text(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
 
 
-def _csv(handle: IO[str], fields: list[PersonalField]) -> Any:
+def _csv(handle: IO[str], fields: list[PersonalField], custom: list[CustomField]) -> Any:
     writer = Writer(handle)
-    writer.writerow(["id", "relationship", "language", *(f.name for f in fields)])
+    header = ["id", "relationship", "language", *(f.name for f in fields)]
+    writer.writerow(header + [f.name for f in custom])
     while True:
         try:
-            view = yield
+            view, values = yield
         except GeneratorExit:
             return
         writer.writerow(
@@ -120,22 +130,24 @@ def _csv(handle: IO[str], fields: list[PersonalField]) -> Any:
                 view.relationship,
                 view.language,
                 *(_text(view.fields[f.name]) if f.name in view.fields else "" for f in fields),
+                *(custom_cell(values.get(f.key)) for f in custom),
             ]
         )
 
 
-def _json(handle: IO[str], fields: list[PersonalField]) -> Any:
+def _json(handle: IO[str], fields: list[PersonalField], custom: list[CustomField]) -> Any:
     handle.write("[")
     first = True
     try:
         while True:
-            view = yield
+            view, values = yield
             item = {
                 "id": view.id,
                 "relationship": view.relationship,
                 "language": view.language,
                 "purposes": list(view.purposes),
                 **{f.name: view.fields[f.name] for f in fields if f.name in view.fields},
+                **({"custom": values} if values else {}),
             }
             handle.write(("\n" if first else ",\n") + json.dumps(item, ensure_ascii=False))
             first = False
@@ -143,10 +155,10 @@ def _json(handle: IO[str], fields: list[PersonalField]) -> Any:
         handle.write("\n]\n")
 
 
-def _vcf(handle: IO[str], fields: list[PersonalField]) -> Any:
+def _vcf(handle: IO[str], fields: list[PersonalField], custom: list[CustomField]) -> Any:
     while True:
         try:
-            view = yield
+            view, _ = yield
         except GeneratorExit:
             return
         handle.write(
@@ -171,13 +183,23 @@ def export_selection(
         purpose = owners.visible_selection(k, conn, actor, chosen, purpose_key)
         views, _ = contacts.views_of(k, conn, purpose, chosen)
         fields = [f for f in PERSONAL_FIELDS if purpose.may_use(f.category)]
-        write = _csv(handle, fields)
+        custom = custom_rules.readable(custom_fields.fields(k, conn), purpose)
+        values = custom_fields.values_under(k, conn, purpose, [v.id for v in views])
+        write = _csv(handle, fields, custom)
         next(write)
         for view in views:
-            write.send(view)
+            write.send((view, values.get(view.id, {})))
         write.close()
         events: list[AuditEvent] = [
-            PersonRead(v.id, purpose.key, tuple(sorted(v.fields)), "export") for v in views
+            PersonRead(
+                v.id,
+                purpose.key,
+                tuple(
+                    sorted([*v.fields, *(custom_rules.PREFIX + c for c in values.get(v.id, {}))])
+                ),
+                "export",
+            )
+            for v in views
         ]
         events.append(ExportWritten(purpose.key, ExportFormat.CSV.value, len(views)))
         audit.record(conn, actor.ref, now, events)

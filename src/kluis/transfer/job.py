@@ -68,6 +68,9 @@ class Counts:
     blank: int = 0
     """Records without a non-blank cell (empty lines): not records read, but they move the
     job's position."""
+    custom: int = 0
+    """Custom values (``custom.<key>`` columns) stored on the people created or merged: not
+    records, a count of values."""
 
     def add(self, other: Counts) -> None:
         for name in vars(self):

@@ -12,7 +12,7 @@ keeps the file's digest and the declaration: that is the evidence Art. 7(1) asks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +24,16 @@ from kluis.audit.events import AuditEvent
 from kluis.audit.people_events import PersonPurposesChanged, PersonUpdated
 from kluis.consent import repository as consent_repo
 from kluis.consent import rules as consent_rules
+from kluis.contacts import custom_store
 from kluis.contacts import rectify as contacts
 from kluis.contacts import repository as contacts_repo
+from kluis.contacts.custom_rules import CustomField
 from kluis.contacts.fields import BY_NAME
 from kluis.runtime import Kluis
 from kluis.transfer.job import Counts
 from kluis.transfer.rules.columns import ConsentDeclaration
 from kluis.transfer.rules.values import Row
+from kluis.vault.crypto import PersonCipher
 
 
 def grant(
@@ -112,11 +115,13 @@ def merge(
     counts: Counts,
     events: list[AuditEvent],
     job_id: int,
+    custom: Mapping[str, CustomField] | None = None,
 ) -> bool:
     """Fill in the fields ``person_id`` lacks from ``row`` and add the import's purposes;
     ``found`` is their row as stored and ``have`` the purposes they are held for, both read for
     the whole batch by the caller. False when their key is gone (erased meanwhile): nothing is
-    merged."""
+    merged. ``custom``: the import's custom fields by name, whose values the person lacks are
+    filled in the same way."""
     cipher = k.vault.ciphers([person_id]).get(person_id)
     if cipher is None:
         return False
@@ -128,8 +133,11 @@ def merge(
     if added:
         contacts_repo.replace_purposes(conn, person_id, ((key, now) for key in added), [])
         events.append(PersonPurposesChanged(person_id, tuple(added), ()))
+    filled = _fill_custom(conn, cipher, person_id, row, custom or {})
+    counts.custom += len(filled)
+    if values or filled:
+        events.append(PersonUpdated(person_id, purposes[0], tuple(sorted([*values, *filled]))))
     if values:
-        events.append(PersonUpdated(person_id, purposes[0], tuple(sorted(values))))
         index = {
             name: [d for n, d in row.index if n == name]
             for name in values
@@ -151,3 +159,28 @@ def merge(
         counts.consents += 1
     counts.merged += 1
     return True
+
+
+def _fill_custom(
+    conn: Connection,
+    cipher: PersonCipher,
+    person_id: str,
+    row: Row,
+    custom: Mapping[str, CustomField],
+) -> list[str]:
+    """Store the row's custom values the person has none of yet, sealed under their key (the
+    row's were sealed under a key made for a new person); a value held stays. The names
+    filled in."""
+    if not row.custom:
+        return []
+    ids = {custom[name].id: name for name in row.custom}
+    held = custom_store.values_of(conn, [person_id], ids).get(person_id, {})
+    filled: list[str] = []
+    for field_id, name in ids.items():
+        if field_id in held:
+            continue
+        digest = row.custom_sealed[name][1] if name in row.custom_sealed else None
+        sealed = cipher.seal(name, row.custom[name])
+        custom_store.put_value(conn, person_id, field_id, sealed, digest)
+        filled.append(name)
+    return filled

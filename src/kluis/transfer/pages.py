@@ -29,6 +29,7 @@ from kluis.auth.sessions import Session
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent.rules import Channel, Method
+from kluis.contacts import custom_fields
 from kluis.contacts.fields import BY_NAME
 from kluis.csvout import Writer
 from kluis.errors import InvalidField, KluisError
@@ -162,7 +163,7 @@ def review_page(
         token=token,
         options=options,
         review=seen,
-        targets=_target_labels(session.language),
+        targets=_target_labels(k, session.language),
         refusal=None if seen.refusal is None else staff.error_text(session.language, seen.refusal),
         unmapped=any(c.target is None for c in seen.columns),
     )
@@ -177,8 +178,9 @@ TARGET_WORDS = {
 }
 
 
-def _target_labels(language: str) -> dict[str, str]:
-    """Each target a column may feed, as the reader calls it (the fields' own labels)."""
+def _target_labels(k: Kluis, language: str) -> dict[str, str]:
+    """Each target a column may feed, as the reader calls it (the fields' own labels, a custom
+    field's with its key, since two labels may read alike)."""
     labels = {}
     for target in MAP_TARGETS:
         field = BY_NAME.get(target)
@@ -186,6 +188,8 @@ def _target_labels(language: str) -> dict[str, str]:
             labels[target] = field.label_nl if language == "nl" else field.label_en
         else:
             labels[target] = staff.gettext(language, TARGET_WORDS[target])
+    for custom in custom_fields.fields(k):
+        labels[custom.name] = f"{custom.label(language)} ({custom.name})"
     return labels
 
 

@@ -26,6 +26,7 @@ from kluis.audit.request_events import ImportFinished, ImportStarted
 from kluis.consent import catalogue as consent_catalogue
 from kluis.consent import grant_rules as consent_rules
 from kluis.consent.catalogue import ConsentRefused
+from kluis.contacts import custom_store
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.writer import check_collects
@@ -101,7 +102,9 @@ def _setup(k: Kluis, actor: Actor, path: Path, options: ImportOptions) -> Setup:
     months = 0
     if options.consent is not None:
         months = _check_declaration(k, options.consent)
-    mapping = parse_mapping(options.mapping)
+    with k.engine.connect() as conn:
+        custom = custom_store.fields(conn)
+    mapping = parse_mapping(options.mapping, [f.key for f in custom])
     info = scan(path)
     headers, rows = records(path, info)
     if info.format.value == "vcf":
@@ -119,6 +122,8 @@ def _setup(k: Kluis, actor: Actor, path: Path, options: ImportOptions) -> Setup:
         mapping,
         options.consent,
         may_use=lambda f: any(p.may_use(f.category) for p in purposes.values()),
+        custom=custom,
+        purposes=tuple(purposes),
     )
     marketing = frozenset(
         key
@@ -267,6 +272,7 @@ def _job_counts(job: repository.JobView) -> Counts:
         job.suppressed,
         job.consents,
         job.blank,
+        job.custom,
     )
 
 

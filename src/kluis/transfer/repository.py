@@ -37,6 +37,7 @@ class JobView:
     suppressed: int
     consents: int
     blank: int
+    custom: int
     rejects: list[dict[str, Any]]
     skips: list[dict[str, Any]]
     rejects_offset: int
@@ -63,6 +64,7 @@ def _view(row: Any) -> JobView:
         suppressed=row.suppressed,
         consents=row.consents,
         blank=row.blank,
+        custom=row.custom,
         rejects=list(row.rejects or []),
         skips=list(row.skips or []),
         rejects_offset=row.rejects_offset,
@@ -120,6 +122,7 @@ def open_job(
                     suppressed=0,
                     consents=0,
                     blank=0,
+                    custom=0,
                     rejects=[],
                     skips=[],
                     rejects_offset=0,
@@ -178,6 +181,7 @@ def advance_job(
             suppressed=table.c.suppressed + counts.suppressed,
             consents=table.c.consents + counts.consents,
             blank=table.c.blank + counts.blank,
+            custom=table.c.custom + counts.custom,
             rejects=kept,
             skips=kept_skips,
             rejects_offset=rejects_offset,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kluis.actors import Actor
+from kluis.contacts import custom_store
 from kluis.errors import KluisError
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository
@@ -62,12 +63,14 @@ def review(k: Kluis, actor: Actor, path: Path, options: ImportOptions, now: date
     headers, _ = records(path, info)
     refusal: KluisError | None = None
     report: ImportReport | None = None
+    with k.engine.connect() as conn:
+        custom = custom_store.fields(conn)
     try:
-        mapping = parse_mapping(options.mapping)
+        mapping = parse_mapping(options.mapping, [f.key for f in custom])
     except KluisError as exc:
         mapping, refusal = {}, exc
     columns = tuple(
-        ColumnChoice(i, h, proposed_target(h, mapping), header_key(h) in mapping)
+        ColumnChoice(i, h, proposed_target(h, mapping, custom), header_key(h) in mapping)
         for i, h in enumerate(headers)
     )
     if refusal is None:

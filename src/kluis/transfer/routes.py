@@ -58,7 +58,10 @@ def create_import(
     purpose: Annotated[list[str], Form(description="Purposes the data is collected for.")],
     relationship: Annotated[str, Form()] = "other",
     language: Annotated[str, Form()] = "nl",
-    map: Annotated[list[str] | None, Form(description="COLUMN=FIELD or COLUMN=ignore.")] = None,
+    map: Annotated[
+        list[str] | None,
+        Form(description="COLUMN=FIELD, COLUMN=custom.KEY (a custom field) or COLUMN=ignore."),
+    ] = None,
     consent_topic: Annotated[str | None, Form()] = None,
     consent_channel: Annotated[str | None, Form()] = None,
     consent_method: Annotated[str | None, Form()] = None,

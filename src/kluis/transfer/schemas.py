@@ -35,6 +35,10 @@ class ImportJobPublic(BaseModel):
     suppressed: int
     consents: int
     blank: int = Field(description="Blank records passed (not records read).")
+    custom: int = Field(
+        default=0,
+        description="Custom values (`custom.KEY` columns) stored on the people created or merged.",
+    )
     records: int = Field(
         description="Records read: `created + merged + skipped + rejected` (`position - blank`)."
     )

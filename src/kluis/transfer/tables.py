@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -41,6 +41,8 @@ class ImportJob(DataBase):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     suppressed: Mapped[int] = mapped_column(Integer, default=0)
     consents: Mapped[int] = mapped_column(Integer, default=0)
+    custom: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Custom values stored (``custom.<key>`` columns) on the people created or merged."""
     blank: Mapped[int] = mapped_column(Integer, default=0)
     """Blank records passed: ``position - blank`` records were read, each created, merged,
     skipped or rejected."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from kluis.contacts import index_keys
+from kluis.contacts import custom_rules, index_keys
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.writer import index_entries
 from kluis.ids import new_person_ids
@@ -97,8 +97,28 @@ class Preparer:
             for row, (cipher, wrapped) in zip(valid, made, strict=True):
                 row.person_id = cipher.person_id
                 row.wrapped_key = wrapped
-                row.sealed = cipher.seal_all(row.stored)
+                if row.custom:
+                    self._seal_with_custom(row, cipher)
+                else:
+                    row.sealed = cipher.seal_all(row.stored)
         return Batch(len(chunk), out, rejected)
+
+    def _seal_with_custom(self, row: Row, cipher: PersonCipher) -> None:
+        """The row's fields and custom values sealed under the person's key in one call (the
+        associated data names the person and the field, ``custom.<key>`` for a custom value,
+        as ``custom_fields.store_values`` seals it), with a searchable custom value's
+        blind-index digest."""
+        both = cipher.seal_all({**row.stored, **row.custom})
+        row.sealed = {name: both[name] for name in row.stored}
+        by_name = {f.name: f for f in self.plan.custom}
+        for name, stored in row.custom.items():
+            declared = by_name[name]
+            digest = None
+            if declared.searchable:
+                digest = self.blind_index(
+                    custom_rules.index_name(declared), custom_rules.index_term(declared, stored)
+                )
+            row.custom_sealed[name] = (both[name], digest)
 
 
 @dataclass(frozen=True)

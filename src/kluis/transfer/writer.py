@@ -101,6 +101,7 @@ class BatchWriter:
         self.kept: list[Reject] = []
         self.kept_skips: list[Skip] = []
         self.header_of = {c.target: c.header for c in setup.plan.columns}
+        self.custom = {f.name: f for f in setup.plan.custom}
         self.merge = options.duplicates is Duplicates.MERGE
 
     def _reject(self, batch: Counts, notes: Notes, reject: Reject) -> None:
@@ -199,6 +200,12 @@ class BatchWriter:
         row.index_keys = index_keys.pack(row.index)
         row.digests = {n: d for n, d in row.digests.items() if n in row.stored}
         row.sealed = {n: v for n, v in row.sealed.items() if n in row.stored}
+        row.custom = {
+            n: v
+            for n, v in row.custom.items()
+            if any(p.may_use(self.custom[n].category) for p in chosen)
+        }
+        row.custom_sealed = {n: v for n, v in row.custom_sealed.items() if n in row.custom}
         row.consent = False
         return row, remaining
 
@@ -293,6 +300,7 @@ class BatchWriter:
                             batch,
                             events,
                             job_id,
+                            self.custom,
                         ):
                             merged.add(person_id)
                             # what it filled in: a later row of the pass must meet it
@@ -340,7 +348,12 @@ class BatchWriter:
                 row.index,
                 packed=row.index_keys,
                 owner_id=owner,
+                custom={
+                    name: (self.custom[name].id, blob, digest)
+                    for name, (blob, digest) in row.custom_sealed.items()
+                },
             )
+            batch.custom += len(row.custom_sealed)
         people.insert(conn)
         events.extend(people.events)
         batch.created += len(new)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kluis.contacts import rules as contact_rules
+from kluis.contacts.custom_rules import PREFIX as CUSTOM_PREFIX
+from kluis.contacts.custom_rules import CustomField
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS, PersonalField
 from kluis.errors import InvalidField, KluisError
 
@@ -153,6 +155,8 @@ class Plan:
 
     columns: tuple[Column, ...]
     width: int
+    custom: tuple[CustomField, ...] = ()
+    """The declared custom fields a column may feed (``custom.<key>`` targets)."""
 
     def targets(self) -> set[str]:
         return {c.target for c in self.columns}
@@ -175,6 +179,8 @@ class _Layout:
     relationship: tuple[int, str] | None
     language: tuple[int, str] | None
     consent: tuple[int, str] | None
+    custom: tuple[tuple[CustomField, int, str], ...] = ()
+    """Custom fields with a column (field, column index, header), in the order of the file."""
 
 
 def _layout(plan: Plan) -> _Layout:
@@ -199,18 +205,31 @@ def _layout(plan: Plan) -> _Layout:
         language=column(LANGUAGE),
         # several consent columns are refused by plan_columns; the last one read wins, as before
         consent=(consents[-1].index, consents[-1].header) if consents else None,
+        custom=tuple(
+            (declared, c.index, c.header)
+            for c in plan.columns
+            for declared in plan.custom
+            if c.target == declared.name
+        ),
     )
 
 
-def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
-    """``COLUMN=FIELD`` options as a mapping from header key to target."""
+def parse_mapping(pairs: Sequence[str], custom: Sequence[str] = ()) -> dict[str, str]:
+    """``COLUMN=FIELD`` options as a mapping from header key to target; ``custom`` the keys of
+    the declared custom fields, mapped as ``custom.<key>``."""
     mapping: dict[str, str] = {}
-    allowed = set(MAP_TARGETS)
+    allowed = set(MAP_TARGETS) | {CUSTOM_PREFIX + key for key in custom}
     for pair in pairs:
         column, sep, target = pair.partition("=")
         target = target.strip()
         if not sep or not column.strip():
             raise InvalidField(f"--map {pair!r} is not COLUMN=FIELD", field="map")
+        if target.startswith(CUSTOM_PREFIX) and target not in allowed:
+            raise InvalidField(
+                f"--map {pair!r}: there is no custom field {target[len(CUSTOM_PREFIX) :]!r}; "
+                "`kluis fields list` shows them",
+                field="map",
+            )
         if target not in allowed:
             raise InvalidField(
                 f"--map {pair!r}: {target!r} is not one of {', '.join(sorted(allowed))}",
@@ -220,21 +239,30 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def proposed_target(header: str, mapping: Mapping[str, str]) -> str | None:
+def proposed_target(
+    header: str, mapping: Mapping[str, str], custom: Sequence[CustomField] = ()
+) -> str | None:
     """What a column feeds: the mapping given for it, else the field its header names (in
-    English, Dutch or a synonym), else ``consent`` when it looks like consent; None when Kluis
-    does not recognise it (the import is refused until it is mapped)."""
+    English, Dutch or a synonym, or ``custom.<key>`` of a declared custom field, as an export
+    writes it), else ``consent`` when it looks like consent; None when Kluis does not recognise
+    it (the import is refused until it is mapped)."""
     key = header_key(header)
     if not key:
         return None
-    target = mapping.get(key) or KNOWN_HEADERS.get(key)
+    named = header.strip().lower()
+    target = (
+        mapping.get(key)
+        or KNOWN_HEADERS.get(key)
+        or next((f.name for f in custom if f.name == named), None)
+    )
     if target is None and is_consent_header(header):
         return "consent"
     return target
 
 
 MAP_TARGETS: tuple[str, ...] = (*BY_NAME, *ATTRIBUTES, "consent", IGNORE)
-"""Everything a column may be mapped to (``--map COLUMN=FIELD``)."""
+"""Everything a column may be mapped to (``--map COLUMN=FIELD``), besides ``custom.<key>`` of
+each declared custom field."""
 
 
 def plan_columns(
@@ -242,11 +270,14 @@ def plan_columns(
     mapping: Mapping[str, str],
     declaration: ConsentDeclaration | None,
     *,
-    may_use: Callable[[PersonalField], bool] | None = None,
+    may_use: Callable[[PersonalField | CustomField], bool] | None = None,
+    custom: Sequence[CustomField] = (),
+    purposes: Sequence[str] = (),
 ) -> Plan:
     """Which column feeds which field. Refuses unknown, doubled and undeclared consent columns
-    and, given ``may_use``, columns whose field none of the import's purposes uses (Art.
-    5(1)(c)): every problem of the header in one refusal, so one run shows all there is to fix."""
+    and, given ``may_use``, columns whose field (built-in or one of the ``custom`` fields) none
+    of the import's ``purposes`` uses (Art. 5(1)(c)): every problem of the header in one
+    refusal, so one run shows all there is to fix."""
     columns: list[Column] = []
     unknown: list[str] = []
     consent: list[str] = []
@@ -260,7 +291,7 @@ def plan_columns(
             if header:
                 unknown.append(header)
             continue
-        target = proposed_target(header, mapping)
+        target = proposed_target(header, mapping, custom)
         if target is None:
             unknown.append(header)
             continue
@@ -286,7 +317,8 @@ def plan_columns(
                 "map",
                 f"columns not recognised: {', '.join(repr(u) for u in unknown)}; map each to a "
                 f"field with --map COLUMN=FIELD (fields: "
-                f"{', '.join(f.name for f in PERSONAL_FIELDS)}) or leave it out with "
+                f"{', '.join(f.name for f in PERSONAL_FIELDS)}, or custom.KEY for a custom "
+                "field) or leave it out with "
                 "--map COLUMN=ignore (see docs/import.md)",
             ),
         )
@@ -311,8 +343,9 @@ def plan_columns(
             )
         )
     if may_use is not None:
-        problems.extend(("map", message) for message in _unused(columns, may_use))
-    if not any(c.target in BY_NAME for c in columns) and not unknown:
+        problems.extend(("map", message) for message in _unused(columns, may_use, custom, purposes))
+    customs = {f.name for f in custom}
+    if not any(c.target in BY_NAME or c.target in customs for c in columns) and not unknown:
         problems.append(
             (
                 "map",
@@ -322,13 +355,28 @@ def plan_columns(
         )
     if problems:
         raise _refusal(problems)
-    return Plan(tuple(columns), len(headers))
+    used = {c.target for c in columns}
+    return Plan(tuple(columns), len(headers), tuple(f for f in custom if f.name in used))
 
 
-def _unused(columns: Sequence[Column], may_use: Callable[[PersonalField], bool]) -> list[str]:
+def _unused(
+    columns: Sequence[Column],
+    may_use: Callable[[PersonalField | CustomField], bool],
+    custom: Sequence[CustomField] = (),
+    purposes: Sequence[str] = (),
+) -> list[str]:
     """Why each column whose field none of the import's purposes uses is refused."""
     found = []
+    by_name = {f.name: f for f in custom}
     for column in columns:
+        own = by_name.get(column.target)
+        if own is not None and not may_use(own):
+            found.append(
+                f"column {column.header!r} holds the custom field {own.name} ({own.category}), "
+                f"which the purposes given ({', '.join(purposes) or 'none'}) do not cover; "
+                f"leave it out with --map {column.header}=ignore or import for a purpose "
+                "whose data categories cover it (GDPR Art. 5(1)(c))"
+            )
         declared = BY_NAME.get(column.target)
         if declared is not None and not may_use(declared):
             found.append(
@@ -354,8 +402,12 @@ def _refusal(problems: Sequence[tuple[str, str]]) -> ImportRefused:
     )
 
 
-def check_minimisation(plan: Plan, may_use: Callable[[PersonalField], bool]) -> None:
+def check_minimisation(
+    plan: Plan,
+    may_use: Callable[[PersonalField | CustomField], bool],
+    purposes: Sequence[str] = (),
+) -> None:
     """Refuse a column whose field none of the import's purposes uses (Art. 5(1)(c))."""
-    problems = _unused(plan.columns, may_use)
+    problems = _unused(plan.columns, may_use, plan.custom, purposes)
     if problems:
         raise _refusal([("map", message) for message in problems])

@@ -11,7 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kluis.contacts import custom_rules
 from kluis.contacts import rules as contact_rules
+from kluis.contacts.custom_rules import CustomField, CustomKind
 from kluis.contacts.fields import FieldKind, PersonalField
 from kluis.errors import InvalidField
 from kluis.transfer.rules.columns import Plan
@@ -82,6 +84,11 @@ class Row:
     """``stored`` sealed under the new person's key, field by field."""
     cells: list[str] = field(default_factory=list)
     """The record as read, kept only when rejects are written (a later check may reject it)."""
+    custom: dict[str, str] = field(default_factory=dict)
+    """Normalised custom values by name (``custom.<key>``, ``custom_rules.normalise``)."""
+    custom_sealed: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    """``custom`` sealed under the new person's key, with the blind-index digest of a
+    searchable field (made where the row is prepared, as ``sealed``)."""
 
 
 _KIND_REASONS = {
@@ -99,6 +106,34 @@ def reason_for(declared: PersonalField, error: InvalidField) -> str:
     if "control characters" in detail:
         return "contains control characters"
     return _KIND_REASONS.get(declared.kind, "not a valid value")
+
+
+def custom_reason(declared: CustomField, error: InvalidField) -> str:
+    """Why a custom value was refused and how to write it, without the value:
+    ``custom_rules.normalise`` names the field and the form wanted, never the value."""
+    detail = error.detail
+    return detail[len(declared.name) :].strip() if detail.startswith(declared.name) else detail
+
+
+def _custom_values(
+    layout_custom: Sequence[tuple[CustomField, int, str]], cells: Sequence[str], line: int
+) -> dict[str, str] | Reject:
+    """The custom values of a record, normalised; or the first one refused."""
+    found: dict[str, str] = {}
+    width = len(cells)
+    for declared, index, header in layout_custom:
+        value = cells[index] if index < width else ""
+        if not value.strip():
+            continue
+        if declared.kind is CustomKind.DATE:
+            value = _date_text(value)
+        try:
+            stored = custom_rules.normalise(declared, value)
+        except InvalidField as exc:
+            return Reject(line, header, custom_reason(declared, exc), INVALID_VALUE)
+        if stored is not None:
+            found[declared.name] = stored
+    return found
 
 
 def _date_text(value: str) -> str:
@@ -158,7 +193,13 @@ def validate_row(
             stored[declared.name] = contact_rules.normalise(declared, value, ctx)
         except InvalidField as exc:
             return Reject(line, header, reason_for(declared, exc), INVALID_VALUE)
-    if not stored:
+    custom: dict[str, str] = {}
+    if layout.custom:
+        found = _custom_values(layout.custom, cells, line)
+        if isinstance(found, Reject):
+            return found
+        custom = found
+    if not stored and not custom:
         return Reject(line, "", "no personal field has a value", NO_PERSONAL_FIELD)
     person_relationship = relationship
     if layout.relationship is not None and (value := cell(layout.relationship[0])):
@@ -190,4 +231,4 @@ def validate_row(
             consent = False
         else:
             return Reject(line, header, "not yes or no (ja or nee)", INVALID_VALUE)
-    return Row(line, stored, person_relationship, person_language, consent)
+    return Row(line, stored, person_relationship, person_language, consent, custom=custom)
