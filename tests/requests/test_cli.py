@@ -23,9 +23,9 @@ from kluis.db import utcnow
 from kluis.jobs import JobContext
 from kluis.jobs.runner import Outcome
 from kluis.jobs.runner import run as run_job
+from kluis.locale.formats import say_date
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.requests import jobs as request_jobs
-from kluis.locale.formats import say_date
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer

@@ -48,9 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_privacy_verifications_expires_at"), table_name="privacy_verifications"
-    )
+    op.drop_index(op.f("ix_privacy_verifications_expires_at"), table_name="privacy_verifications")
     op.drop_table("privacy_verifications")
     with op.batch_alter_table("request_mails") as batch:
         batch.drop_column("sealed")
