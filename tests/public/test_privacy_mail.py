@@ -179,3 +179,16 @@ def test_an_unsent_row_is_destroyed_at_expiry(kluis: Kluis, smtp: MailServer) ->
     assert smtp.received == []
     assert _rows(kluis) == []
     assert kluis.vault.ciphers([first.key_id, second.key_id]) == {}
+
+
+def test_a_permanent_refusal_ends_the_row_at_once(kluis: Kluis, smtp: MailServer) -> None:
+    _ask(_queueing_client(kluis, smtp), UNKNOWN)
+    [row] = _rows(kluis)
+    smtp.handler.replies.append("550 5.1.1 mailbox unavailable")
+    context = _context(kluis, _transport(smtp), NOW + timedelta(seconds=5))
+    assert run(privacy_mail.verification, {"verification_id": row.id}, context).outcome is (
+        Outcome.DONE
+    )
+    assert smtp.received == []
+    assert _rows(kluis) == []
+    assert kluis.vault.ciphers([row.key_id]) == {}

@@ -7,7 +7,7 @@ the page's language sealed (AES-256-GCM) under a fresh key in the keyring, and q
 known or unknown address (``privacy.start``) and sends; then it destroys the key, through the
 same path as a person's key (the erasure register lists it, so a keyring snapshot restored later
 destroys it again), and deletes the row (Art. 5(1)(e), 25). A failed attempt is retried with the
-queue's back-off. A row not sent by the time its link would have expired
+queue's back-off; a permanent refusal (5xx) ends it at once. A row not sent by the time its link would have expired
 (``KLUIS_PRIVACY_LINK_HOURS``) is destroyed the same way by the job, or by the periodic
 ``privacy.verifications_expire`` (Art. 5(1)(e)).
 
@@ -95,8 +95,9 @@ def send(
     k: Kluis, verification_id: int, now: datetime, transport: messaging.TransportFactory
 ) -> str:
     """One attempt; what became of the row: ``gone`` (sent before, or never made), ``sent``,
-    ``expired``, ``sending`` (another attempt holds it). Raises ``SendFailed`` (the row is
-    ``failed`` first) so the queue tries again."""
+    ``refused`` (permanently, by the mail server), ``expired``, ``sending`` (another attempt
+    holds it). Raises ``SendFailed`` on a passing failure (the row is ``failed`` first) so the
+    queue tries again."""
     with k.engine.connect() as conn:
         row = conn.execute(
             select(PrivacyVerification).where(PrivacyVerification.id == verification_id)
@@ -117,7 +118,14 @@ def send(
         privacy.start(
             k, opened["email"], RequestType(opened["type"]), opened["language"], now, transport
         )
-    except SendFailed:
+    except SendFailed as exc:
+        if exc.permanent:
+            # the mailbox does not take it (RFC 5321 5xx): trying again would not help
+            log.warning(
+                "a privacy-portal e-mail was not sent: the mail server refused it (%s)", exc.code
+            )
+            _forget(k, row, now, "refused")
+            return "refused"
         with k.engine.begin() as conn:
             conn.execute(
                 update(PrivacyVerification)
