@@ -7,9 +7,9 @@ the page's language sealed (AES-256-GCM) under a fresh key in the keyring, and q
 known or unknown address (``privacy.start``) and sends; then it destroys the key, through the
 same path as a person's key (the erasure register lists it, so a keyring snapshot restored later
 destroys it again), and deletes the row (Art. 5(1)(e), 25). A failed attempt is retried with the
-queue's back-off; a permanent refusal (5xx) ends it at once. A row not sent by the time its link would have expired
-(``KLUIS_PRIVACY_LINK_HOURS``) is destroyed the same way by the job, or by the periodic
-``privacy.verifications_expire`` (Art. 5(1)(e)).
+queue's back-off; a permanent refusal (5xx) ends it at once. A row not sent by the time its link
+would have expired (``KLUIS_PRIVACY_LINK_HOURS``) is destroyed the same way by the job, or by
+the periodic ``privacy.verifications_expire``.
 
 A row goes once: an attempt claims it with one conditional UPDATE, so a job run twice, or after
 its process died before the mail server took the mail, mails once; a process killed between the
