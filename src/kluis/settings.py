@@ -274,7 +274,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
-        "X-Forwarded-For and X-Forwarded-Proto headers give the client's address and scheme; "
+        "X-Forwarded-For and X-Forwarded-Proto (or Forwarded, KLUIS_PROXY_HEADER) headers give "
+        "the client's address and scheme; "
         "from anyone else those headers are ignored. Empty: no proxy is trusted.",
     )
     hsts_seconds: int = Field(
@@ -412,4 +413,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Hours after which a request mail still not sent is a finding of "
         "`kluis check`.",
+    )
+
+    # --- reqjobs ---
+    proxy_header: Literal["x-forwarded", "forwarded", "both"] = Field(
+        default="x-forwarded",
+        description="Which header of a trusted proxy gives the client's address and scheme: "
+        "x-forwarded (X-Forwarded-For and X-Forwarded-Proto), forwarded (RFC 7239 Forwarded), "
+        "or both (Forwarded when present, else X-Forwarded-*; only when the proxy strips or "
+        "overwrites both, or a client could name its own address).",
     )

@@ -408,6 +408,10 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "public",
+        jobs=(
+            "kluis.public.privacy_mail:verification",
+            "kluis.public.privacy_mail:verifications_expire",
+        ),
         public_pages=(
             "kluis.public.routes:router",
             "kluis.public.privacy_pages:router",

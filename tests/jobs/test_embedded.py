@@ -25,6 +25,7 @@ from mailserver import MailServer
 OTHER_PERIODIC = (
     "backup.daily",
     "connected.deliver",
+    "privacy.verifications_expire",
     "requests.final_certificates",
     "tasks.reminders",
 )

@@ -20,7 +20,12 @@ from cli_helpers import ok, ok_json, refused, run
 from conftest import ADMIN
 from factories import add_person
 from kluis.db import utcnow
+from kluis.jobs import JobContext
+from kluis.jobs.runner import Outcome
+from kluis.jobs.runner import run as run_job
 from kluis.locale.formats import say_date
+from kluis.messaging.transport import SmtpTransport, parse_smtp_url
+from kluis.requests import jobs as request_jobs
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
@@ -193,19 +198,32 @@ def test_refuse_tells_the_person_why(kluis_env: Settings, kluis: Kluis, smtp: Ma
     refused("requests", "process", request_id, field="status")
 
 
-def test_without_a_mail_server_nothing_changes(
-    kluis_env: Settings, kluis: Kluis, monkeypatch: pytest.MonkeyPatch
+def test_without_a_mail_server_the_copy_waits_in_the_queue_until_one_is_set(
+    kluis_env: Settings, kluis: Kluis, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The request is carried out; its mail waits, queued, saying why, and the job (which
+    retries without counting an attempt) sends it, with the package built then, once a mail
+    server is set."""
     monkeypatch.delenv("KLUIS_SMTP_URL", raising=False)
     request_id = verified(person(kluis))
-    for args in (
-        ("process", request_id),
-        ("extend", request_id, "--months", "1", "--reason", "Complex."),
-        ("refuse", request_id, "--reason", "No."),
-    ):
-        assert "KLUIS_SMTP_URL" in refused("requests", *args, field=None)
-    shown = show(request_id)
-    assert (shown["status"], shown["extended_to"]) == ("verified", None)
+    done = ok_json("requests", "process", request_id)
+    assert (done["request"]["status"], done["files"]) == ("completed", [])
+    [mail] = show(request_id)["mails"]
+    assert (mail["what"], mail["state"], mail["reason"], mail["attempts"]) == (
+        "request_access",
+        "queued",
+        "no mail server is configured",
+        0,
+    )
+    waiting = JobContext(kluis, utcnow)
+    assert run_job(request_jobs.mail, {"mail_id": mail["id"]}, waiting).outcome is Outcome.RETRY
+    assert smtp.received == []
+    url = smtp.url
+    up = JobContext(kluis, utcnow, lambda: SmtpTransport(parse_smtp_url(url)))
+    assert run_job(request_jobs.mail, {"mail_id": mail["id"]}, up).outcome is Outcome.DONE
+    [sent] = smtp.received
+    assert attachment_names(sent) == [f"request-{request_id}.{e}" for e in ("csv", "html", "json")]
+    assert show(request_id)["mails"][0]["state"] == "sent"
 
 
 # process ----------------------------------------------------------------------------------------

@@ -95,6 +95,7 @@ def test_the_final_certificate_lists_the_system_confirmed_then_the_capture_goes(
         assert _attachment(first)["connected_systems"][0]["confirmed"] is False
         view = client.get(f"{REQUESTS}/{rid}").json()
         assert [(m["what"], m["state"]) for m in view["mails"]] == [
+            ("request_access", "sent"),
             ("erasure_certificate", "sent"),
             ("erasure_certificate", "waiting"),
         ]
@@ -121,7 +122,7 @@ def test_the_final_certificate_lists_the_system_confirmed_then_the_capture_goes(
     ]
     assert "Webshop: confirmed the erasure" in _plain(final)
     view = client.get(f"{REQUESTS}/{rid}").json()
-    assert [m["state"] for m in view["mails"]] == ["sent", "sent"]
+    assert [m["state"] for m in view["mails"]] == ["sent", "sent", "sent"]
     # the capture and its key are gone: the address is in no store any more
     with kluis.engine.connect() as conn:
         assert discover_repo.capture_of(conn, rid) is None

@@ -2,10 +2,11 @@
 
 Same rules as the other public pages (``routes``): no cookies, no scripts, a GET changes
 nothing. ``POST /privacy`` answers the same page, with the same status and headers, whatever
-the address: the look-up and the e-mail happen in a background task after the page has been
-sent, so neither the page nor how long it took tells the visitor whether the address is known
-(Art. 12(6), 15(1)). A failure to send is logged, without the address, and the page stays the
-same. CSRF protection is not needed: the form changes nothing but sending an e-mail to the
+the address: the look-up and the e-mail happen in a job (``privacy_mail``: the address sealed
+in its own row, the job's argument the row's id), queued after the page has been sent, so
+neither the page nor how long it took tells the visitor whether the address is known
+(Art. 12(6), 15(1)). A failure to queue or send is logged, without the address, and the page
+stays the same. CSRF protection is not needed: the form changes nothing but sending an e-mail to the
 address it names, and the request itself is made only from the link in that e-mail.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -22,10 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from kluis.api import KluisDep, NowDep
 from kluis.errors import KluisError
+from kluis.jobs import web
 from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
 from kluis.messaging.tokens import TokenInvalid
-from kluis.public import i18n, preferences, privacy
+from kluis.public import i18n, preferences, privacy, privacy_mail
 from kluis.public.shell import PageRoute, language, link_error, message_page, render
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
@@ -108,7 +111,8 @@ def _transport(request: Request, k: Kluis) -> messaging.TransportFactory | None:
     return lambda: messaging.smtp_transport(k)
 
 
-def _send(
+def _queue(
+    state: Any,
     k: Kluis,
     email: str,
     kind: RequestType,
@@ -116,13 +120,23 @@ def _send(
     now: datetime,
     transport: messaging.TransportFactory,
 ) -> None:
-    """Runs after the page went out; it must not raise, and must not log the address."""
+    """Runs after the page went out: the address sealed in its row and the job queued (or run
+    at once by an app around an open Kluis, ``jobs.web``). Must not raise, nor log the
+    address."""
     try:
-        privacy.start(k, email, kind, lang, now, transport)
+        verification_id = privacy_mail.queue(k, email, kind, lang, now)
+        web.submit(
+            state,
+            k,
+            privacy_mail.JOB,
+            {"verification_id": verification_id},
+            clock=lambda: now,
+            transport=transport,
+        )
     except KluisError as exc:
-        log.warning("a privacy-portal e-mail was not sent: %s: %s", exc.slug, exc.detail)
+        log.warning("a privacy-portal e-mail was not queued: %s: %s", exc.slug, exc.detail)
     except Exception:
-        log.exception("a privacy-portal e-mail was not sent")
+        log.exception("a privacy-portal e-mail was not queued")
 
 
 @router.get("/privacy")
@@ -164,7 +178,9 @@ async def ask(request: Request, k: KluisDep, now: NowDep) -> HTMLResponse:
         hours=k.settings.privacy_link_hours,
     )
     if await run_in_threadpool(limits.address_allowed, k, email, now):
-        response.background = BackgroundTask(_send, k, email, kind, lang, now, transport)
+        response.background = BackgroundTask(
+            _queue, request.app.state, k, email, kind, lang, now, transport
+        )
     else:
         log.info("privacy page: mail limit reached for an address; nothing sent")
     return response

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, LargeBinary, String
+from sqlalchemy import JSON, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kluis.db import DataBase, UTCDateTime
@@ -32,4 +32,24 @@ class Signup(DataBase):
     """The notice each chosen topic's box showed (topic key to notice id): the wording that
     topic's grant cites on confirmation."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PrivacyVerification(DataBase):
+    """A verification mail of the ``/privacy`` page waiting for its job (``privacy_mail``):
+    the typed address, the request type and the page's language, sealed under a key of its own
+    in the keyring (``key_id``), so the queue, which holds this row's id only, holds no address.
+    The key is destroyed and the row deleted once the mail went, or when it expires (the link
+    it would carry lasts as long)."""
+
+    __tablename__ = "privacy_verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(36))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(20))
+    """``queued``, ``sending`` (an attempt under way) or ``failed`` (the last attempt)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

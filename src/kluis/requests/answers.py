@@ -2,34 +2,23 @@
 
 What was sent is recorded on the request without the address it went to (Art. 5(1)(c)); what
 could not go by e-mail is handed back as files for the staff to hand over (Art. 12(1), 15(3)).
+Every mail is a row of ``request_mails`` sent by a job (``mails``), the copies too
+(``packages``).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from kluis.actors import Actor
 from kluis.connected import service as connected
-from kluis.contacts import people as contacts
+from kluis.contacts import people
 from kluis.contacts import repository as contacts_repo
 from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
-from kluis.requests import export, mails, repository
+from kluis.requests import mails, packages
 from kluis.runtime import Kluis
-
-
-def mail_ready(
-    k: Kluis, request_id: int, transport: messaging.TransportFactory | None, mail: bool
-) -> None:
-    """Fail before changing anything when the person is to be told and no mail server is set:
-    otherwise the change would stand and the person never hear of it. An unknown request is
-    named first (404), as it would be without mail."""
-    if mail and transport is None:
-        with k.engine.connect() as conn:
-            repository.fetch(conn, request_id)
-        messaging.smtp_transport(k)
 
 
 def answer(
@@ -57,37 +46,33 @@ def recipients(k: Kluis, person_id: str) -> list[str]:
     return sorted(found)
 
 
-def export_files(
-    k: Kluis, actor: Actor, row: Any, now: datetime, *, portable: bool
-) -> list[messaging.Attachment]:
-    package = export.access_package(
-        k, actor, row.person_id, now, request_id=row.id, portable=portable
-    )
-    language = row.language if row.language in ("nl", "en") else "nl"
-    with k.engine.connect() as conn:
-        names = {
-            p.key: p.name_nl if language == "nl" else p.name_en
-            for p in purposes_repo.all_purposes(conn)
-        }
-    stem = f"request-{row.id}"
-    files = [
-        messaging.Attachment(
-            f"{stem}.json",
-            "application/json",
-            json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
-        ),
-        messaging.Attachment(
-            f"{stem}.html", "text/html", export.package_html(package, language, names).encode()
-        ),
-        messaging.Attachment(f"{stem}.csv", "text/csv", export.package_csv(package).encode()),
-    ]
-    if portable:
-        files.append(
-            messaging.Attachment(
-                f"{stem}.vcf", "text/vcard", export.package_vcard(package).encode()
-            )
-        )
-    return files
+def has_address(k: Kluis, actor: Actor, row: Any, now: datetime) -> bool:
+    """Whether the person has an e-mail address on file, read under the privacy purpose
+    (audited): their copy is then mailed, by a job; otherwise handed over now."""
+    return bool(people.recipient(k, actor, row.person_id, k.settings.privacy_purpose, now).email)
+
+
+def send_copy(
+    k: Kluis,
+    actor: Actor,
+    row: Any,
+    template: str,
+    params: dict[str, Any],
+    now: datetime,
+    transport: messaging.TransportFactory | None,
+    *,
+    portable: bool,
+    mail: bool,
+) -> tuple[str, dict[str, bytes]]:
+    """Mail the person's copy (Art. 15(3), 20), or hand it back as files; says which. The mail
+    is a row of ``request_mails`` naming the package kind: the job builds the package from the
+    ids when it sends (``packages.for_mail``), so no personal data waits in the queue."""
+    kind = "portable" if portable else "access"
+    if mail and has_address(k, actor, row, now):
+        mails.post(k, actor, row, template, {**params, "package": kind}, now, transport)
+        return "sent by e-mail", {}
+    files = packages.export_files(k, actor, row, now, portable=portable)
+    return "handed over", {f.filename: f.content for f in files}
 
 
 def deliver(
@@ -96,33 +81,10 @@ def deliver(
     row: Any,
     template: str,
     params: dict[str, Any],
-    files: list[messaging.Attachment],
     now: datetime,
     transport: messaging.TransportFactory | None,
     mail: bool,
-    *,
-    to: contacts.Recipient | None = None,
-) -> tuple[str, dict[str, bytes]]:
-    """Send ``files`` to the person, or hand them back for hand-over; says which."""
-    if mail and not files:
-        answer(k, actor, row, template, params, now, transport)
-        return "sent by e-mail", {}
+) -> None:
+    """Tell the person what was done, by a job, unless the mail is off."""
     if mail:
-        # The files are the person's data: they cannot wait in a plain-text queue row, so
-        # they go now, at the address on file or the one read before an erasure (``to``).
-        sent = messaging.send_answer(
-            k,
-            actor,
-            row.person_id,
-            template,
-            {"request_id": row.id, **params},
-            now,
-            transport=transport,
-            attachments=tuple(files),
-            to=to,
-        )
-        if sent is not None:
-            with k.engine.begin() as conn:
-                mails.record_sent(conn, actor, repository.fetch(conn, row.id), sent, now)
-            return "sent by e-mail", {}
-    return "handed over", {f.filename: f.content for f in files}
+        answer(k, actor, row, template, params, now, transport)

@@ -15,7 +15,7 @@ from kluis.db import utcnow
 from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
 from kluis.messaging.service import TransportFactory
-from kluis.requests import answers, rules, service
+from kluis.requests import rules, service
 from kluis.runtime import Kluis
 
 requests_app = console.Commands()
@@ -64,8 +64,8 @@ def _show(view: service.RequestView) -> None:
 def _transport(kluis: Kluis, request_id: int, mail: bool) -> TransportFactory | None:
     """A command is one process without a worker: it makes the first attempt at the
     request's mails itself, through ``KLUIS_SMTP_URL`` (``requests.mails.dispatch``), and
-    queues them only to retry. Refused first, as on the API, when no mail server is set."""
-    answers.mail_ready(kluis, request_id, None, mail)
+    queues them only to retry; without a mail server they wait in the queue until one is set
+    (the request shows them ``queued``, ``no mail server is configured``)."""
     return (lambda: messaging.smtp_transport(kluis)) if mail else None
 
 

@@ -26,7 +26,7 @@ from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose, parse_duration
-from kluis.requests import answers, mails, old_files, repository, rules
+from kluis.requests import answers, mails, old_files, packages, repository, rules
 from kluis.retention import repository as retention_repo
 from kluis.runtime import Kluis
 
@@ -116,26 +116,35 @@ def erase(
     transport: messaging.TransportFactory | None,
     mail: bool,
 ) -> tuple[str, dict[str, bytes], list[str]]:
-    """Erasure in the brief's order: (1) the person gets a copy of their data, (2) everything
-    no legal obligation needs is erased (Art. 17(1), 17(3)(b)), (3) the person gets a
-    certificate, at the address captured before the erasure, which is not kept afterwards."""
+    """Erasure in the brief's order: (1) the person's copy of their data is built and sealed
+    under the request's capture key (``packages``), (2) everything no legal obligation needs
+    is erased (Art. 17(1), 17(3)(b)), (3) the copy and the certificate are mailed by jobs to
+    the address captured before the erasure, whose key is destroyed once both went."""
     person_id = row.person_id
     to = people.recipient(k, actor, person_id, k.settings.privacy_purpose, now)
     electronic = row.channel == "portal" or row.verified_by in ELECTRONIC
-    copy = answers.export_files(k, actor, row, now, portable=False)
-    _, files = answers.deliver(
-        k,
-        actor,
-        row,
-        "request_access",
-        {"before_erasure": True},
-        copy,
-        now,
-        transport,
-        mail and electronic,
-    )
     recipients = answers.recipients(k, person_id)
+    # the capture first: its key seals the copy and holds the address the mails go to
     old_files.capture_for_erasure(k, actor, row, now)
+    copy = packages.build(k, actor, row, now, portable=False)
+    files: dict[str, bytes] = {}
+    copy_mail = None
+    sealed = packages.seal(k, row.id, copy) if mail and electronic and to.email else None
+    if sealed is not None:
+        copy_mail = mails.post(
+            k,
+            actor,
+            row,
+            "request_access",
+            {"before_erasure": True, "package": "access"},
+            now,
+            transport,
+            captured=True,
+            dispatched=False,
+            sealed=sealed,
+        )
+    else:
+        files = {f.filename: f.content for f in packages.files(k, row, copy)}
     person, held = _held(k, person_id)
     present = [f for f in PERSONAL_FIELDS if getattr(person, f.name) is not None]
     kept = rules.kept_purposes(held, now)
@@ -193,7 +202,10 @@ def erase(
             )
             mails.keep_for_final(k, row)
             outcome += "; waiting for connected systems, a final certificate follows"
-        # the final mail was recorded before the first goes: the capture stays for it
+        # the final mail was recorded before the first goes: the capture stays for it; the
+        # copy is dispatched first, so it is first in the queue
+        if copy_mail is not None:
+            mails.dispatch(k, copy_mail, now, transport)
         mails.dispatch(k, first, now, transport)
     else:
         text = json.dumps(certificate, indent=2).encode()

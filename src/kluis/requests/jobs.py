@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from kluis.jobs import Job, JobContext, Retry
+from kluis.messaging.service import MailNotConfigured
 from kluis.requests import final_certificate, mails
 from kluis.settings import Settings
 
@@ -15,12 +16,15 @@ log = logging.getLogger(__name__)
 
 
 def _send(context: JobContext, mail_id: int) -> None:
-    state = mails.send(
-        context.kluis,
-        mail_id,
-        context.clock(),
-        context.transport,  # type: ignore[arg-type]
-    )
+    try:
+        state = mails.send(
+            context.kluis,
+            mail_id,
+            context.clock(),
+            context.transport,  # type: ignore[arg-type]
+        )
+    except MailNotConfigured:
+        raise Retry(mails.STALE.total_seconds(), mails.NOT_CONFIGURED) from None
     if state == "sending":
         raise Retry(mails.STALE.total_seconds(), "another attempt at this mail is under way")
 

@@ -30,7 +30,7 @@ from kluis.errors import PersonErased
 from kluis.jobs import queue
 from kluis.messaging import service as messaging
 from kluis.messaging.transport import SendFailed
-from kluis.requests import repository
+from kluis.requests import packages, repository
 from kluis.runtime import Kluis
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ STATES = ("waiting", "queued", "sending", "sent", "failed")
 ``sending``: an attempt is under way; ``failed``: the last attempt failed (``reason``), the job
 tries again until its attempts run out."""
 OPEN = ("waiting", "queued", "sending", "failed")
+NOT_CONFIGURED = "no mail server is configured"
 STALE = timedelta(minutes=10)
 """A ``sending`` mail this old was left by a process that died mid-attempt: taken again."""
 
@@ -82,10 +83,13 @@ def post(
     captured: bool = False,
     waiting: bool = False,
     dispatched: bool = True,
+    sealed: bytes | None = None,
 ) -> int:
     """Record a mail of request ``row`` and hand it to the queue (or hold it, ``waiting``; or
     leave that to the caller, ``dispatched`` off, who records the request's other mails first).
-    ``params`` are plain JSON without personal values: they sit in the row in plain text."""
+    ``params`` are plain JSON without personal values: they sit in the row in plain text
+    (``package``: ``access`` or ``portable`` attaches the person's copy, ``packages``);
+    ``sealed`` is the copy before an erasure, sealed under the request's capture key."""
     state = "waiting" if waiting else "queued"
     plain = json.loads(json.dumps({"request_id": row.id, **params}, default=str))
     with k.engine.begin() as conn:
@@ -96,6 +100,7 @@ def post(
                 "what": what,
                 "params": plain,
                 "captured": captured,
+                "sealed": sealed,
                 "state": state,
                 "attempts": 0,
                 "created_at": now,
@@ -117,7 +122,7 @@ def dispatch(
         try:
             send(k, mail_id, now, transport)
             return
-        except SendFailed:
+        except (SendFailed, messaging.MailNotConfigured):
             pass
     queue.enqueue(k, JOB, {"mail_id": mail_id}, now)
 
@@ -152,13 +157,17 @@ def _params(mail: Any, row: Any) -> dict[str, Any]:
     return {"request_id": row.id, **params}
 
 
-def _attachments(mail: Any, params: dict[str, Any]) -> tuple[messaging.Attachment, ...]:
-    """The certificate travels as JSON too (it names fields and systems, no values)."""
-    if "certificate" not in params:
-        return ()
-    text = json.dumps(params["certificate"], indent=2).encode()
-    name = f"erasure-certificate-{mail.request_id}.json"
-    return (messaging.Attachment(name, "application/json", text),)
+def _attachments(
+    k: Kluis, mail: Any, row: Any, params: dict[str, Any], now: datetime
+) -> tuple[messaging.Attachment, ...]:
+    """The person's copy (``packages``, built now or opened from its seal), and the
+    certificate as JSON (it names fields and systems, no values)."""
+    found = packages.for_mail(k, mail, row, now)
+    if "certificate" in params:
+        text = json.dumps(params["certificate"], indent=2).encode()
+        name = f"erasure-certificate-{mail.request_id}.json"
+        found.append(messaging.Attachment(name, "application/json", text))
+    return tuple(found)
 
 
 def send(
@@ -189,12 +198,28 @@ def send(
             params,
             now,
             transport=transport,
-            attachments=_attachments(mail, params),
+            attachments=_attachments(k, mail, row, params, now),
             to=to,
         )
     except PersonErased:
         _fail(k, mail, row.person_id, "the person was erased", now)
         return "failed"
+    except packages.CopyGone:
+        _fail(k, mail, row.person_id, "the sealed copy is gone", now)
+        return "failed"
+    except messaging.MailNotConfigured:
+        # Not an attempt that failed: the mail waits, queued, until a mail server is set
+        # (the request page and ``requests.mail_late`` show it).
+        with k.engine.begin() as conn:
+            repository.change_mail(
+                conn,
+                mail_id,
+                state="queued",
+                reason=NOT_CONFIGURED,
+                attempts=mail.attempts,
+                updated_at=now,
+            )
+        raise
     except SendFailed as exc:
         _fail(k, mail, row.person_id, type(exc).__name__, now)
         raise
@@ -207,6 +232,7 @@ def send(
             mail_id,
             state="sent",
             reason=None,
+            sealed=None,
             message_id=sent.message_id,
             sent_at=now,
             updated_at=now,

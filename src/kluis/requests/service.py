@@ -288,7 +288,6 @@ def extend(
     """Extend the deadline by one or two months, within the first month, with the reason,
     and tell the person (Art. 12(3))."""
     _handler(actor)
-    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         if Status(row.status) not in rules.OPEN:
@@ -329,7 +328,6 @@ def refuse(
     """Refuse a request (manifestly unfounded or excessive, or identity not shown), telling
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
     _handler(actor)
-    answers.mail_ready(k, request_id, transport, mail)
     if not reason.strip():
         raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
     with k.engine.begin() as conn:
@@ -354,7 +352,6 @@ def process(
     and complete it. With ``mail`` off, or when the person has no e-mail address, what would
     have been sent is returned as files to hand over."""
     _handler(actor)
-    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         kind = RequestType(repository.fetch(conn, request_id).type)
     if kind is RequestType.RECTIFICATION and not changes:
@@ -383,7 +380,6 @@ def lift_restriction(
 ) -> RequestView:
     """Lift the restriction a request put in place, telling the person first (Art. 18(3))."""
     _handler(actor)
-    answers.mail_ready(k, request_id, transport, mail)
     with k.engine.connect() as conn:
         row = repository.fetch(conn, request_id)
         _, restricted = contacts_repo.flags(conn, row.person_id)

@@ -33,16 +33,16 @@ def carry_out(
     recipients: list[str] | None = None
     if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
         portable = kind is RequestType.PORTABILITY
-        how, files = answers.deliver(
+        how, files = answers.send_copy(
             k,
             actor,
             row,
             "request_portability" if portable else "request_access",
             {"before_erasure": False},
-            answers.export_files(k, actor, row, now, portable=portable),
             now,
             transport,
-            mail,
+            portable=portable,
+            mail=mail,
         )
         outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
     elif kind is RequestType.RECTIFICATION:
@@ -54,13 +54,12 @@ def carry_out(
             custom_fields.set_values(k, actor, person_id, k.settings.privacy_purpose, own, now)
         recipients = answers.recipients(k, person_id)
         outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
-        how, files = answers.deliver(
+        answers.deliver(
             k,
             actor,
             row,
             "request_done",
             {"summary": "rectification", "fields": sorted(changes)},
-            [],
             now,
             transport,
             mail,
@@ -70,13 +69,13 @@ def carry_out(
         recipients = answers.recipients(k, person_id)
         outcome = "processing restricted to storage (Art. 18)"
         answers.deliver(
-            k, actor, row, "request_done", {"summary": "restriction"}, [], now, transport, mail
+            k, actor, row, "request_done", {"summary": "restriction"}, now, transport, mail
         )
     elif kind is RequestType.OBJECTION:
         flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
         outcome = "direct marketing stopped on every channel (Art. 21(3))"
         answers.deliver(
-            k, actor, row, "request_done", {"summary": "objection"}, [], now, transport, mail
+            k, actor, row, "request_done", {"summary": "objection"}, now, transport, mail
         )
     else:
         return erasure.erase(k, actor, row, now, transport, mail)

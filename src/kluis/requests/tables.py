@@ -64,6 +64,9 @@ class RequestMail(DataBase):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     captured: Mapped[bool] = mapped_column(Boolean, default=False)
     """Sent to the address captured before the erasure (``discover.capture``), not on file."""
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The copy before an erasure (Art. 15, 17), built while the person's key existed, sealed
+    under the capture's key of the request; emptied once sent. None for every other mail."""
     state: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(120))
