@@ -288,6 +288,8 @@ STAFF_PAGES = (
     "/app/requests/{request}",
     "/app/companies/{company}",
     "/app/campaigns/{campaign}",
+    "/app/campaigns/{campaign}?person={person}",
+    "/app/profile/phone",
     "/app/compliance/breaches/{breach}",
     "/app/contacts/{person}/activities/new",
     "/app/companies/{company}/activities",

@@ -163,6 +163,7 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.draft_pages:router",
             "kluis.messaging.post_pages:pages",
             "kluis.messaging.call_pages:router",
+            "kluis.messaging.trial_pages:router",
         ),
         public_pages=("kluis.messaging.webhooks:router",),
         cli=(

@@ -6,6 +6,7 @@ from kluis.audit import (
     activity_events,
     call_events,
     channel_events,
+    channel_test_events,
     connected_events,
     consent_events,
     deal_events,
@@ -41,6 +42,7 @@ AREAS = (
     tag_events,
     call_events,
     request_mail_events,
+    channel_test_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 
