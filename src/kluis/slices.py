@@ -304,6 +304,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "activities",
+        on_open="kluis.activities.call_link:on_open",
         api=("kluis.activities.routes:router",),
         staff_pages=("kluis.activities.pages:router",),
         person_panels=("kluis.activities.panels:person_panel",),
