@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from call_helpers import phone_kluis
 from conftest import ADMIN, NOW
 from factories import add_marketed_person
 from kluis.contacts import tags
@@ -159,3 +160,19 @@ def test_a_person_without_a_working_purpose_or_not_held_is_refused_in_the_sectio
     )
     assert unknown.status_code == 200
     assert 'id="preview-error"' in unknown.text
+
+
+def test_the_page_says_when_the_marketing_purposes_cannot_read_the_channels_address(
+    kluis: Kluis,
+) -> None:
+    sms = {"channel": "sms", "name": "Sms", "topic": "offers", "body_nl": "Hoi"}
+    post = {"channel": "post", "name": "Brief", "topic": "offers", "body_nl": "Beste"}
+    texted = campaigns.create_campaign(kluis, ADMIN, sms, NOW)
+    letter = campaigns.create_campaign(kluis, ADMIN, post, NOW)
+    client, _csrf = signed_in(kluis, "marketing", "email_marketing")
+    page = client.get(f"/app/campaigns/{texted.id}").text
+    assert 'id="unreadable"' in page
+    assert 'href="/app/compliance/purposes/email_marketing"' in page
+    assert 'id="unreadable"' in client.get(f"/app/campaigns/{letter.id}").text
+    phone_kluis(kluis)  # the marketing purposes may read phone numbers now
+    assert 'id="unreadable"' not in client.get(f"/app/campaigns/{texted.id}").text

@@ -11,8 +11,10 @@ from typing import Any
 
 from kluis.auth import sessions
 from kluis.contacts import tags
-from kluis.errors import KluisError
+from kluis.errors import KluisError, NotFound
 from kluis.messaging import campaigns, trial, trial_send
+from kluis.purposes.rules import Purpose
+from kluis.purposes.service import get_purpose
 from kluis.purposes.shell import working_purpose
 from kluis.runtime import Kluis
 from kluis.ui import staff
@@ -26,6 +28,34 @@ def person_id_of(text: str | None) -> str | None:
         return None
     found = UUID.search(text)
     return found.group(0).lower() if found else text.strip()
+
+
+NEEDS = {
+    "sms": "user.contact.phone_number",
+    "whatsapp": "user.contact.phone_number",
+    "phone": "user.contact.phone_number",
+    "post": "user.contact.address",
+}
+"""The data category each channel's address is, which the deciding purpose must use."""
+
+
+def unreadable(k: Kluis, channel: str) -> list[Purpose]:
+    """The marketing purposes (consent and soft opt-in) that may not read the channel's address:
+    nobody reached under them can get the campaign. The default catalogue's marketing purposes
+    use names and e-mail addresses only (data minimisation, Art. 5(1)(c)); the campaign page
+    says so before anything is sent, instead of a run of "no phone number" failures."""
+    category = NEEDS.get(channel)
+    if category is None:
+        return []
+    found = []
+    for key in dict.fromkeys((k.settings.marketing_purpose, k.settings.soft_opt_in_purpose)):
+        try:
+            purpose = get_purpose(k.engine, key)
+        except NotFound:
+            continue
+        if category not in purpose.data_categories:
+            found.append(purpose)
+    return found
 
 
 def tag_names(k: Kluis, language: str) -> dict[str, str]:
@@ -67,4 +97,5 @@ def shown(
         "error": error,
         "can_test": view.channel in trial_send.SENDING,
         "phone": phone,
+        "unreadable": unreadable(k, view.channel),
     }
