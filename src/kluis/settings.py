@@ -413,3 +413,13 @@ class Settings(BaseSettings):
         description="Hours after which a request mail still not sent is a finding of "
         "`kluis check`.",
     )
+
+    # --- channels ---
+    post_file_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Minutes a post mailing's file made as a job (CSV, labels, letters) is kept, "
+        "sealed, for the staff member who asked, when they do not download it (the download "
+        "deletes it at once).",
+    )

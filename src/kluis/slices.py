@@ -157,7 +157,12 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.post_pages:api",
             "kluis.messaging.call_routes:router",
         ),
-        jobs=("kluis.messaging.jobs:send_campaign",),
+        on_open="kluis.messaging.post_jobs:on_open",
+        jobs=(
+            "kluis.messaging.jobs:send_campaign",
+            "kluis.messaging.post_jobs:make_job",
+            "kluis.messaging.post_jobs:expire_job",
+        ),
         staff_pages=(
             "kluis.messaging.pages:router",
             "kluis.messaging.draft_pages:router",
