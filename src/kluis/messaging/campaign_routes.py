@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery
+from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery, problem_response
 from kluis.auth.deps import ActorDep
 from kluis.messaging import drafts, results, trial, trial_send
 from kluis.messaging.routes import CampaignId, _campaign, _fields
@@ -82,7 +82,13 @@ def preview_for_person(
     return CampaignPersonPreview(**dataclasses.asdict(found))
 
 
-@router.post("/{campaign_id}/test", response_model=CampaignTestSent)
+TEST_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    502: problem_response("The mail server or the provider refused it or could not be reached."),
+    503: problem_response("No mail server or no provider is configured for the channel."),
+}
+
+
+@router.post("/{campaign_id}/test", response_model=CampaignTestSent, responses=TEST_PROBLEMS)
 def send_test(
     kluis: KluisDep,
     actor: ActorDep,
