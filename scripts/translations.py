@@ -63,6 +63,10 @@ METHODS = [
     ("messaging/call_pages.py", "python"),
     ("messaging/calls.py", "python"),
     ("messaging/call_rules.py", "python"),
+    ("messaging/trial_pages.py", "python"),
+    ("messaging/post_pages.py", "python"),
+    ("messaging/trial_view.py", "python"),
+    ("messaging/text_pages.py", "python"),
 ]
 
 

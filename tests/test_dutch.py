@@ -289,6 +289,8 @@ STAFF_PAGES = (
     "/app/requests/{request}",
     "/app/companies/{company}",
     "/app/campaigns/{campaign}",
+    "/app/campaigns/{campaign}?person={person}",
+    "/app/profile/phone",
     "/app/compliance/breaches/{breach}",
     "/app/contacts/{person}/activities/new",
     "/app/companies/{company}/activities",
@@ -382,6 +384,9 @@ def test_every_staff_page_and_its_errors_are_dutch(kluis: Kluis, smtp: MailServe
     flags.set_flag(kluis, ADMIN, person, "objection", True, "letter", NOW)
     for path in STAFF_PAGES:
         seen.page(path, client.get(path.format(person=person, breach=breach, **ids)))
+    started = client.post(f"/app/campaigns/{letter}/post/csv", data={"csrf": csrf})
+    assert started.status_code == 303, started.text
+    seen.page("/app/post-files/{id}", client.get(started.headers["location"]))
     page = client.get("/app/contacts/new?purpose=customer_service").text
     bad = {
         "csrf": csrf_of(page),

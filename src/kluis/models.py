@@ -13,6 +13,7 @@ from kluis.deals import tables as deals_tables
 from kluis.discover import tables as discover_tables
 from kluis.jobs import tables as jobs_tables
 from kluis.messaging import call_tables as messaging_call_tables
+from kluis.messaging import post_file_tables as messaging_post_file_tables
 from kluis.messaging import tables as messaging_tables
 from kluis.public import tables as web_tables
 from kluis.purposes import tables as purposes_tables
@@ -38,6 +39,7 @@ __all__ = [
     "discover_tables",
     "jobs_tables",
     "messaging_call_tables",
+    "messaging_post_file_tables",
     "messaging_tables",
     "purposes_tables",
     "register_tables",

@@ -423,3 +423,13 @@ class Settings(BaseSettings):
         "or both (Forwarded when present, else X-Forwarded-*; only when the proxy strips or "
         "overwrites both, or a client could name its own address).",
     )
+
+    # --- channels ---
+    post_file_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Minutes a post mailing's file made as a job (CSV, labels, letters) is kept, "
+        "sealed, for the staff member who asked, when they do not download it (the download "
+        "deletes it at once).",
+    )

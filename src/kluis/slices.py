@@ -157,12 +157,18 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.post_pages:api",
             "kluis.messaging.call_routes:router",
         ),
-        jobs=("kluis.messaging.jobs:send_campaign",),
+        on_open="kluis.messaging.post_jobs:on_open",
+        jobs=(
+            "kluis.messaging.jobs:send_campaign",
+            "kluis.messaging.post_jobs:make_job",
+            "kluis.messaging.post_jobs:expire_job",
+        ),
         staff_pages=(
             "kluis.messaging.pages:router",
             "kluis.messaging.draft_pages:router",
             "kluis.messaging.post_pages:pages",
             "kluis.messaging.call_pages:router",
+            "kluis.messaging.trial_pages:router",
         ),
         public_pages=("kluis.messaging.webhooks:router",),
         cli=(
@@ -303,6 +309,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "activities",
+        on_open="kluis.activities.call_link:on_open",
         api=("kluis.activities.routes:router",),
         staff_pages=("kluis.activities.pages:router",),
         person_panels=("kluis.activities.panels:person_panel",),

@@ -25,6 +25,7 @@ from mailserver import MailServer
 OTHER_PERIODIC = (
     "backup.daily",
     "connected.deliver",
+    "post.expire_files",
     "privacy.verifications_expire",
     "requests.final_certificates",
     "tasks.reminders",

@@ -68,7 +68,12 @@ def test_the_campaign_page_offers_the_downloads(kluis: Kluis) -> None:
     assert f'action="/app/campaigns/{draft.id}/send"' not in page.text
     refused = client.post(f"/app/campaigns/{draft.id}/post/letters", data={"csrf": "wrong"})
     assert refused.status_code == 403
-    letters = client.post(f"/app/campaigns/{draft.id}/post/letters", data={"csrf": csrf})
+    started = client.post(f"/app/campaigns/{draft.id}/post/letters", data={"csrf": csrf})
+    assert started.status_code == 303  # made as a job (inline here), see test_post_jobs.py
+    file_page = client.get(started.headers["location"])
+    assert 'data-state="ready"' in file_page.text
+    file_id = started.headers["location"].rsplit("/", 1)[1]
+    letters = client.post(f"/app/post-files/{file_id}/download", data={"csrf": csrf})
     assert letters.status_code == 200
     assert letters.headers["cache-control"] == "no-store"
     assert len(PdfReader(io.BytesIO(letters.content)).pages) == 2

@@ -7,6 +7,7 @@ from kluis.audit import (
     business_field_events,
     call_events,
     channel_events,
+    channel_test_events,
     connected_events,
     consent_events,
     deal_events,
@@ -43,6 +44,7 @@ AREAS = (
     call_events,
     request_mail_events,
     business_field_events,
+    channel_test_events,
 )
 """The modules of events, one per area; a new one is listed here."""
 

@@ -18,3 +18,25 @@ class MailingDownloaded(AuditEvent):
     campaign_id: int
     file: str
     people: int
+
+
+@dataclass(frozen=True)
+class PostFileRequested(AuditEvent):
+    """A file of a mailing was asked for, to be made as a job (``post_jobs``)."""
+
+    action: ClassVar[str] = "post.file_requested"
+    campaign_id: int
+    file: str
+    file_id: int
+
+
+@dataclass(frozen=True)
+class PostFileRemoved(AuditEvent):
+    """A made file was deleted: ``why`` is ``downloaded``, ``expired`` or ``erasure`` (one of
+    its people is being erased)."""
+
+    action: ClassVar[str] = "post.file_removed"
+    campaign_id: int
+    file: str
+    file_id: int
+    why: str

@@ -34,6 +34,9 @@ class User(DataBase):
     task_reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Whether the user gets the daily mail of their open tasks due (``tasks.reminders``): staff
     mail, asked for on their own tasks page."""
+    test_phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The number the user's test texts (SMS, WhatsApp) go to (``messaging.trial_send``),
+    sealed with a key derived from the master key; written only by messaging."""
 
 
 class ApiToken(DataBase):

@@ -16,11 +16,13 @@ state or leave the audience behind the people.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.actors import Actor
 from kluis.runtime import Kluis
 
 LiveConsent = Callable[[Connection, str, datetime], "int | None"]
@@ -117,3 +119,41 @@ def before_erasure(
     because no slice above needs to be asked for an erasure to be correct in Kluis itself)."""
     for hook in tuple(_before_erasure.values()):
         hook(k, actor, person_ids, now, reason)
+
+
+@dataclass(frozen=True)
+class ContactMoment:
+    """A contact with a person made by a slice that keeps its own record of it (a reached call
+    of a call list, ``messaging.calls``), to be logged where contact moments are kept
+    (activities). ``purpose_key`` is the purpose the person was reached under; ``subject``
+    names what it was about (business words: a campaign's name), ``outcome`` how it went."""
+
+    person_id: str
+    purpose_key: str
+    kind: str
+    subject: str
+    outcome: str
+    at: datetime
+    source: str
+    """What it came from, by id (``call:12``); never a personal value."""
+
+
+MomentHook = Callable[[Kluis, Actor, ContactMoment, datetime], object]
+"""(kluis, actor, moment, now): log the moment, in transactions of its own (checked, sealed and
+audited by the slice that keeps it)."""
+
+_contact_moments: dict[str, MomentHook] = {}
+
+
+def register_contact_moment(name: str, hook: MomentHook) -> None:
+    """Called by the slice that keeps contact moments (activities, from its on-open hook): the
+    slice making a moment stands on the same floor and may not import it; the same name
+    again replaces it."""
+    _contact_moments[name] = hook
+
+
+def contact_moment(k: Kluis, actor: Actor, moment: ContactMoment, now: datetime) -> None:
+    """Hand a contact moment to every registered hook (none: nothing is logged but the
+    maker's own record)."""
+    for hook in tuple(_contact_moments.values()):
+        hook(k, actor, moment, now)

@@ -16,6 +16,9 @@ from kluis.errors import InvalidField
 from kluis.locale import N_
 
 OUTCOMES = ("reached", "no_answer", "call_back", "not_interested", "opt_out")
+SPOKEN = frozenset({"reached", "not_interested", "opt_out"})
+"""Outcomes in which the person was spoken to: each is a contact moment, logged as a call
+activity on their timeline (``contacts.hooks.contact_moment``)."""
 """What a call can end in, in the order the buttons show them."""
 
 DONE = frozenset({"reached", "not_interested", "opt_out"})

@@ -16,6 +16,7 @@ stand on the same floor as messaging.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +33,15 @@ from kluis.consent import decisions as consent
 from kluis.consent import ledger as consent_ledger
 from kluis.consent import repository as consent_repo
 from kluis.consent.rules import MessageKind
+from kluis.contacts import hooks
 from kluis.contacts import people as contacts
-from kluis.errors import Conflict, InvalidField, NotFound
+from kluis.errors import Conflict, InvalidField, KluisError, NotFound
 from kluis.locale import N_
 from kluis.messaging import call_rules, campaigns, repository
 from kluis.messaging.call_tables import CallRow
 from kluis.runtime import Kluis
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "phone"
 READ = ("phone", "given_name", "family_name")
@@ -321,7 +325,17 @@ def log_outcome(
             now,
             [CallLogged(row.person_id, call_id, row.campaign_id, outcome, evidence_id)],
         )
-        return _item(_row(conn, call_id))
+        logged = _item(_row(conn, call_id))
+    if outcome in call_rules.SPOKEN:
+        view = campaigns.get_campaign(k, row.campaign_id)
+        moment = hooks.ContactMoment(
+            row.person_id, row.purpose_key, "call", view.name, outcome, now, f"call:{call_id}"
+        )
+        try:
+            hooks.contact_moment(k, actor, moment, now)
+        except KluisError as exc:  # the outcome stands; the timeline lacks the moment
+            log.warning("call %s: its activity was not logged (%s)", call_id, exc.slug)
+    return logged
 
 
 def _withdraw_phone(k: Kluis, actor: Actor, person_id: str, now: datetime) -> int | None:

@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery
+from kluis.api import PROBLEMS, KluisDep, NowDep, PurposeQuery, problem_response
 from kluis.auth.deps import ActorDep
-from kluis.messaging import drafts, results, trial
+from kluis.messaging import drafts, results, trial, trial_send
 from kluis.messaging.routes import CampaignId, _campaign, _fields
 from kluis.messaging.schemas import (
     CampaignPersonPreview,
     CampaignPublic,
     CampaignResults,
+    CampaignTestSent,
     CampaignUpdate,
 )
 
@@ -38,6 +39,8 @@ def update_campaign(
         if part in given and texts is not None:
             for lang in ("nl", "en"):
                 values[f"{part}_{lang}"] = getattr(texts, lang)
+    if "tag" in given:
+        values["tag"] = body.tag or None
     if "whatsapp_template" in given and body.whatsapp_template is not None:
         values["whatsapp_template"] = body.whatsapp_template.model_dump()
     with _fields(subject_nl="subject", subject_en="subject", body_nl="body", body_en="body"):
@@ -77,3 +80,31 @@ def preview_for_person(
     and SMS length), the person read under `purpose` (audited). Sends and decides nothing."""
     found = trial.preview_for(kluis, actor, campaign_id, person_id, purpose, now)
     return CampaignPersonPreview(**dataclasses.asdict(found))
+
+
+TEST_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    502: problem_response("The mail server or the provider refused it or could not be reached."),
+    503: problem_response("No mail server or no provider is configured for the channel."),
+}
+
+
+@router.post("/{campaign_id}/test", response_model=CampaignTestSent, responses=TEST_PROBLEMS)
+def send_test(
+    kluis: KluisDep,
+    actor: ActorDep,
+    now: NowDep,
+    campaign_id: CampaignId,
+    person_id: Annotated[str | None, Query(max_length=64)] = None,
+    purpose: Annotated[str | None, Query(max_length=60)] = None,
+    language: Annotated[Literal["nl", "en"], Query()] = "nl",
+) -> CampaignTestSent:
+    """Send the campaign to yourself as a test: to your staff e-mail address, or (SMS,
+    WhatsApp) to your number for tests (set on the staff page `/app/profile/phone`). Rendered
+    for `person_id` read under `purpose` (audited), or with sample values in `language`. The
+    subject or first line says `[TEST]`; nothing is stored as a message or counted in the
+    results; audited as `campaign.test_sent`. 503 without a provider or mail server, 422
+    without your number, 409 for a phone or post campaign."""
+    sent = trial_send.send_test(
+        kluis, actor, campaign_id, person_id, purpose, now, language=language
+    )
+    return CampaignTestSent(**dataclasses.asdict(sent))

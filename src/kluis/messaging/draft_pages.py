@@ -24,6 +24,7 @@ def _values(view: campaigns.CampaignView) -> dict[str, str]:
         "name": view.name,
         "channel": view.channel,
         "topic": view.topic,
+        "tag": view.tag or "",
         "rate_per_minute": str(view.rate_per_minute),
     }
     for lang in ("nl", "en"):
@@ -58,7 +59,7 @@ async def edit(
         values.pop("channel", None)
         if view.channel == "whatsapp" and "whatsapp_template" not in values:
             values["whatsapp_template"] = None
-        for name in ("subject_nl", "subject_en", "body_nl", "body_en"):
+        for name in ("subject_nl", "subject_en", "body_nl", "body_en", "tag"):
             values.setdefault(name, None)
         drafts.update_campaign(k, session.actor, campaign_id, values, now)
     except InvalidField as exc:

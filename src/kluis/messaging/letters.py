@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -181,7 +181,14 @@ def printable(text: str, family: str) -> str:
     return "".join(out)
 
 
-def labels_pdf(letters: Sequence[Letter], now: datetime, font: str | None = None) -> bytes:
+Step = Callable[[int], None]
+"""Told how many letters are written so far, every ``STEP`` of them (a job's progress)."""
+STEP = 100
+
+
+def labels_pdf(
+    letters: Sequence[Letter], now: datetime, font: str | None = None, step: Step | None = None
+) -> bytes:
     """Address labels, 24 an A4 sheet (3 x 8 of 70 x 37 mm), in the letters' order."""
     pdf, family = _pdf(font, now, "Labels")
     pdf.set_auto_page_break(False)
@@ -199,6 +206,8 @@ def labels_pdf(letters: Sequence[Letter], now: datetime, font: str | None = None
         for n, line in enumerate(lines):
             pdf.set_xy(x, y + n * 4.5)
             pdf.cell(LABEL_WIDTH - 2 * LABEL_PADDING, 4.5, printable(line, family), new_x="LEFT")
+        if step is not None and (index + 1) % STEP == 0:
+            step(index + 1)
     if not letters:
         pdf.add_page()
     return bytes(pdf.output())
@@ -223,6 +232,7 @@ def letters_pdf(
     sender: Sender,
     now: datetime,
     font: str | None = None,
+    step: Step | None = None,
 ) -> bytes:
     """One letter per person, each starting on a new page: the sender, the recipient in the
     envelope's window, the date, the subject and the campaign's body in the person's language
@@ -233,7 +243,9 @@ def letters_pdf(
     compiled = {
         lang: texts.compile_text(body, f"body_{lang}") for lang, body in content.body.items()
     }
-    for letter in letters:
+    for index, letter in enumerate(letters):
+        if step is not None and index and index % STEP == 0:
+            step(index)
         language = letter.language if letter.language in compiled else next(iter(compiled))
         pdf.add_page()
         pdf.set_font(family, "B", 11)

@@ -25,11 +25,13 @@ from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue
 from kluis.consent.rules import REASONS, Reason
+from kluis.contacts import tags
 from kluis.errors import InvalidField, KluisError
 from kluis.jobs import web as jobs
-from kluis.messaging import campaigns, service, text_pages
+from kluis.messaging import campaigns, service, text_pages, text_rules, trial_view
 from kluis.messaging import jobs as campaign_jobs
 from kluis.messaging.compose import CHANNELS as CAMPAIGN_CHANNELS
+from kluis.messaging.compose import SAMPLE
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 from kluis.ui.vocabulary import N_
@@ -41,6 +43,7 @@ LABELS = {
     "name": N_("Name of the campaign (for you; people do not see it)"),
     "channel": N_("Channel"),
     "topic": N_("Topic"),
+    "tag": N_("Only people with this tag"),
     "subject_nl": N_("Subject in Dutch"),
     "body_nl": N_("Text in Dutch"),
     "subject_en": N_("Subject in English"),
@@ -145,6 +148,18 @@ def _compose(
         action=action,
         channel_fixed=action != "/app/campaigns/new",
         topics=catalogue.list_topics(k),
+        tags=tags.list_tags(k.engine),
+        opt_out=text_pages.opt_out_lines(k),
+        counter=staff.gettext(session.language, text_pages.COUNTER),
+        counted={
+            lang: text_pages.counter(staff.gettext(session.language, text_pages.COUNTER), length)
+            for lang, length in text_pages.draft_lengths(k, values).items()
+        }
+        if values.get("channel") == "sms"
+        else {},
+        sample=SAMPLE,
+        gsm7=sorted(map(ord, text_rules.GSM7_BASIC)),
+        gsm7_extension=sorted(map(ord, text_rules.GSM7_EXTENSION)),
         placeholders=PLACEHOLDERS,
         error_field=error.field if error else None,
         error_label=staff.gettext(session.language, LABELS[error.field])
@@ -208,7 +223,29 @@ async def compose(request: Request, k: KluisDep, now: NowDep, session: SessionDe
 
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(
-    campaign_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+    campaign_id: int,
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+    person: Annotated[str | None, Query(max_length=300)] = None,
+    tested: Annotated[str | None, Query(pattern="^(email|sms|whatsapp)$")] = None,
+) -> HTMLResponse:
+    """The campaign, its audience now, and its preview for the person given (their id, or the
+    address of their page), read under the working purpose; sample values without one."""
+    return campaign_view(k, request, session, campaign_id, now, person, tested=tested)
+
+
+def campaign_view(
+    k: KluisDep,
+    request: Request,
+    session: sessions.Session,
+    campaign_id: int,
+    now: datetime,
+    person: str | None,
+    *,
+    tested: str | None = None,
+    error: KluisError | None = None,
 ) -> HTMLResponse:
     campaigns.may_send(session.actor)
     view = campaigns.get_campaign(k, campaign_id)
@@ -219,12 +256,17 @@ def campaign_page(
         "staff/campaign.html",
         session,
         staff.gettext(session.language, "Campaign: %(name)s", name=view.name),
+        status=error.status if error else 200,
         c=view,
         topics=_topic_names(k, session.language),
+        tag_names=trial_view.tag_names(k, session.language),
         lengths=text_pages.lengths(k, view),
         preview=preview,
         refused=_reasons(preview.refused, session.language) if preview else [],
         refused_total=sum(preview.refused.values()) if preview else 0,
+        trial=trial_view.shown(k, session, view, person, now),
+        tested=tested,
+        test_error=staff.error_text(session.language, error) if error else None,
     )
 
 

@@ -15,7 +15,7 @@ personal data: they are made in memory on request and never written to disk by K
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,9 +70,15 @@ class File:
     people: int
 
 
-def make(k: Kluis, actor: Actor, campaign_id: int, now: datetime) -> Mailing:
+def make(
+    k: Kluis,
+    actor: Actor,
+    campaign_id: int,
+    now: datetime,
+    step: Callable[[int, int], None] | None = None,
+) -> Mailing:
     """The letters of a post campaign at ``now``: queued on first use, each person decided,
-    read and stored; audited."""
+    read and stored; audited. ``step(done, total)`` follows the pages decided."""
     campaigns.may_send(actor)
     view = campaigns.get_campaign(k, campaign_id)
     if view.channel != CHANNEL:
@@ -92,6 +98,8 @@ def make(k: Kluis, actor: Actor, campaign_id: int, now: datetime) -> Mailing:
     refused: dict[str, int] = {}
     for start in range(0, len(pending), PAGE):
         made += _decide(k, actor, view, pending[start : start + PAGE], now, refused)
+        if step is not None:
+            step(min(start + PAGE, len(pending)), len(pending))
     if view.status != "sent":
         with k.engine.begin() as conn:
             repository.set_campaign(conn, campaign_id, status="sent", finished_at=now)
@@ -221,19 +229,21 @@ def _made(person_id: str, topic: str, decision: Decision) -> DecisionMade:
     )
 
 
-def render(k: Kluis, mailing: Mailing, kind: str, now: datetime) -> bytes:
-    """The file ``kind`` of ``mailing``, made in memory."""
+def render(
+    k: Kluis, mailing: Mailing, kind: str, now: datetime, step: letters.Step | None = None
+) -> bytes:
+    """The file ``kind`` of ``mailing``, made in memory; ``step`` follows the letters written."""
     font = k.settings.post_font
     if kind == "csv":
         return letters.csv_bytes(mailing.letters)
     if kind == "labels":
-        return letters.labels_pdf(mailing.letters, now, font)
+        return letters.labels_pdf(mailing.letters, now, font, step)
     view = mailing.campaign
     sender = letters.Sender(
         k.settings.organisation_name, letters.address_lines(k.settings.organisation_address)
     )
     content = letters.Content(subject=view.subject, body=view.body)
-    return letters.letters_pdf(mailing.letters, content, sender, now, font)
+    return letters.letters_pdf(mailing.letters, content, sender, now, font, step)
 
 
 def files(

@@ -6,15 +6,18 @@ copy on the way, GDPR Art. 32) and as an attachment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kluis.api import PROBLEMS, KluisDep, NowDep
+from kluis.api import PROBLEMS, KluisDep, NowDep, get_now
 from kluis.auth.deps import ActorDep
 from kluis.auth.shell import SessionDep, checked_form
-from kluis.messaging import post
+from kluis.jobs import web as jobs
+from kluis.messaging import campaigns, post, post_jobs
 from kluis.messaging.routes import CampaignId
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
@@ -46,9 +49,41 @@ async def download_page(
     now: NowDep,
     session: SessionDep,
 ) -> Response:
+    """Start making the file as a job (``post_jobs``) and go to its page, which follows the
+    progress and offers the file when it is ready."""
     await checked_form(request, session)  # before the path is checked: a forged form is 403
-    _mailing, made = post.files(k, session.actor, campaign_id, [kind], now)
-    return attachment(made[0])
+    made = post_jobs.request_file(k, session.actor, campaign_id, kind, now)
+    clock: Callable[[], datetime] = request.app.dependency_overrides.get(get_now, get_now)
+    jobs.submit(request.app.state, k, post_jobs.MAKE, {"file_id": made.id}, clock=clock)
+    return staff.redirect(f"{PREFIX}/post-files/{made.id}")
+
+
+@pages.get("/post-files/{file_id}")
+def file_page(
+    file_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> HTMLResponse:
+    post_jobs.expire(k, now)
+    found = post_jobs.get_file(k, session.actor, file_id, now)
+    view = campaigns.get_campaign(k, found.campaign_id)
+    return staff.render(
+        k,
+        request,
+        "staff/post_file.html",
+        session,
+        staff.gettext(session.language, "Post file: %(name)s", name=view.name),
+        f=found,
+        c=view,
+        refresh=found.state in ("queued", "deciding", "writing"),
+    )
+
+
+@pages.post("/post-files/{file_id}/download")
+async def file_download(
+    file_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
+) -> Response:
+    """The ready file, once: it is deleted as it is handed over."""
+    await checked_form(request, session)
+    return attachment(post_jobs.take(k, session.actor, file_id, now))
 
 
 @api.post(

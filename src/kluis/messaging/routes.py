@@ -206,6 +206,8 @@ def create_campaign(
         "topic": body.topic,
         "rate_per_minute": body.rate_per_minute,
     }
+    if body.tag:
+        values["tag"] = body.tag
     if body.whatsapp_template is not None:
         values["whatsapp_template"] = body.whatsapp_template.model_dump()
     for lang, text in body.subject.texts().items():

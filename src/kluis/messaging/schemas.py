@@ -145,6 +145,11 @@ class CampaignCreate(BaseModel):
     rate_per_minute: int = Field(
         default=600, ge=1, le=100_000, description="At most this many messages a minute."
     )
+    tag: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Only people carrying this tag (its key); a tag only narrows the audience.",
+    )
 
 
 class CampaignUpdate(BaseModel):
@@ -158,6 +163,9 @@ class CampaignUpdate(BaseModel):
     body: PerLanguage | None = None
     whatsapp_template: WhatsAppTemplate | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+    tag: str | None = Field(
+        default=None, max_length=40, description='A tag\'s key; `null` or `""` for none.'
+    )
 
 
 class CampaignResults(BaseModel):
@@ -211,6 +219,7 @@ class CampaignPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    tag: str | None = Field(default=None, description="The tag narrowing the audience, if any.")
 
 
 class CampaignPreview(BaseModel):
@@ -234,3 +243,22 @@ class CampaignPersonPreview(BaseModel):
     text: str = Field(description="The text as they would get it (SMS: opt-out line included).")
     encoding: str | None = Field(description="SMS: `gsm7` or `ucs2`.")
     segments: int | None = Field(description="SMS: how many messages it is sent as.")
+    html: str | None = Field(
+        default=None, description="E-mail: the HTML part (the footer's links lead nowhere)."
+    )
+    params: list[str] = Field(
+        default=[], description="WhatsApp: the template's values, `{{1}}` first."
+    )
+    template_text: str | None = Field(
+        default=None, description="WhatsApp: the approved wording with the values filled in."
+    )
+
+
+class CampaignTestSent(BaseModel):
+    """A test send to oneself; nothing was stored as a message."""
+
+    campaign_id: int
+    channel: str
+    person_id: str | None = Field(description="The person it was rendered for; null: samples.")
+    language: str
+    to: str = Field(description="Your own address or number it went to.")

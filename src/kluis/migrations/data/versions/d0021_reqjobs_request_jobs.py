@@ -1,7 +1,7 @@
 """request packages and the privacy page's verification mail as jobs
 
 Revision ID: d0021_reqjobs
-Revises: d0020_reqmail
+Revises: d0021_channels
 
 ``request_mails.sealed``: the copy of a person's data sent before their erasure, built while
 their key existed and sealed under the key of the request's capture (``discover.capture``),
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0021_reqjobs"
-down_revision: str | None = "d0020_reqmail"
+down_revision: str | None = "d0021_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
