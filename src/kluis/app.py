@@ -13,6 +13,7 @@ cannot be read) get a type of their own too, never ``about:blank``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -192,6 +193,11 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
             worker = EmbeddedWorker(app.state.kluis, Registry(jobs()))
             worker.start()
         app.state.job_worker = worker
+        # What start-up built (modules, templates, the taxonomy: ~180,000 objects) lives as long
+        # as the process; set aside from the cyclic collector, a full collection walks only what
+        # requests made since, instead of a ~180 ms pause on about one request in a hundred.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -236,6 +242,8 @@ def create_app(kluis: Kluis | None = None, settings: Settings | None = None) -> 
     app.state.person_panels = tuple(load(path) for entry in SLICES for path in entry.person_panels)
     # a person's timeline merges what each slice keeps about them (contacts.timeline)
     app.state.timeline_sources = tuple(load(path) for entry in SLICES for path in entry.timeline)
+    # a deal's page lists the activities and tasks linked to it (kluis.deals.work)
+    app.state.deal_panels = tuple(load(path) for entry in SLICES for path in entry.deal_panels)
     # the home page shows each slice's section for the signed-in user (kluis.auth.home)
     app.state.home_panels = tuple(load(path) for entry in SLICES for path in entry.home_panels)
     # the staff shell's header offers the purposes the user's role holds (kluis.purposes.shell)

@@ -60,6 +60,8 @@ class Slice:
     """Sections of the staff home page (``kluis.auth.home.HomePanel``), in page order."""
     timeline: tuple[str, ...] = ()
     """Sources of a person's timeline (``kluis.contacts.timeline.TimelineSource``)."""
+    deal_panels: tuple[str, ...] = ()
+    """Panels of a deal's staff page (``kluis.deals.work.DealPanel``): the work linked to it."""
     demo: tuple[str, ...] = ()
     """The slice's part of ``kluis demo`` (``kluis.transfer.demo.DemoPart``), run after the
     invented people and companies exist, in registry order."""
@@ -313,6 +315,7 @@ SLICES: tuple[Slice, ...] = (
         api=("kluis.activities.routes:router",),
         staff_pages=("kluis.activities.pages:router",),
         person_panels=("kluis.activities.panels:person_panel",),
+        deal_panels=("kluis.activities.panels:deal_panel",),
         timeline=("kluis.activities.timeline:source",),
         home_panels=("kluis.activities.home:home_panel",),
         demo=("kluis.activities.demo:part",),
@@ -330,6 +333,7 @@ SLICES: tuple[Slice, ...] = (
         api=("kluis.tasks.routes:router",),
         staff_pages=("kluis.tasks.pages:router",),
         person_panels=("kluis.tasks.panels:person_panel",),
+        deal_panels=("kluis.tasks.panels:deal_panel",),
         home_panels=("kluis.tasks.home:home_panel",),
         jobs=("kluis.tasks.jobs:daily_reminders",),
         demo=("kluis.tasks.demo:demo_part",),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conftest import ADMIN, NOW, SALES
 from deal_helpers import add_deal, pipeline
+from kluis.activities import reads
 from kluis.actors import SYSTEM
 from kluis.auth import service as auth
 from kluis.auth import sessions
@@ -19,9 +20,16 @@ def test_the_demo_has_deals_in_every_stage(kluis: Kluis) -> None:
     summary = demo.populate(kluis, ADMIN, 30, NOW, parts=[demo_deals])
     assert summary["deals"] == 6 * 4
     assert summary["people on deals"] > 0
+    assert summary["activities on deals"] == summary["people on deals"]
     (view,) = catalogue.list_pipelines(kluis.engine)
     board = service.board(kluis, ADMIN, view.pipeline.id)
     assert all(c.count == 4 for c in board.columns)
+    linked = [
+        reads.of_deal(kluis, ADMIN, card.id, NOW)[0]
+        for cards in board.cards.values()
+        for card in cards
+    ]
+    assert sum(len(found) for found in linked) == summary["activities on deals"]
 
 
 def test_my_open_deals(kluis: Kluis) -> None:

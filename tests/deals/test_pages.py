@@ -10,13 +10,17 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ADMIN, NOW, SALES
+from activity_helpers import log_call
+from conftest import ADMIN, NOW, SALES, SERVICE
 from deal_helpers import add_deal, pipeline
 from factories import add_person
 from kluis.deals import people
 from kluis.runtime import Kluis
+from kluis.tasks import service as tasks
+from kluis.tasks.service import NewTask
 from mailserver import MailServer
 from staff_helpers import choose, make_user, sign_in, signed_in
+from task_helpers import staff
 from test_dutch import Seen, client_of
 
 
@@ -68,6 +72,44 @@ def test_the_deal_page_and_its_people(kluis: Kluis) -> None:
     assert "Fenna1" not in refused.text
 
 
+def test_activities_and_tasks_are_added_from_the_deal_page(kluis: Kluis) -> None:
+    """The deal page offers a task and an activity with each person on it, the deal filled in;
+    both come back to the deal, which lists them (the activity under its own purpose)."""
+    pipeline(kluis, NOW)
+    deal_id = add_deal(kluis, NOW)
+    person_id = add_person(kluis, ADMIN, NOW, purposes=("invoicing", "sales_follow_up"))
+    people.link_person(kluis, SALES, deal_id, person_id, "decision_maker", NOW)
+    client, csrf = signed_in(kluis, "sales", "sales_follow_up")
+    page = client.get(f"/app/deals/{deal_id}").text
+    assert f"/app/tasks/new?deal_id={deal_id}" in page
+    assert f"/app/contacts/{person_id}/activities/new?deal={deal_id}" in page
+    form = client.get(f"/app/tasks/new?deal_id={deal_id}").text
+    assert f'name="deal_id" value="{deal_id}"' in form
+    added = client.post(
+        "/app/tasks/new",
+        data={"csrf": csrf, "title": "Send the offer", "due_on": "2026-03-20",
+              "priority": "normal", "deal_id": str(deal_id)},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    assert added.headers["location"].startswith(f"/app/deals/{deal_id}")
+    form = client.get(f"/app/contacts/{person_id}/activities/new?deal={deal_id}").text
+    assert f'name="deal" value="{deal_id}"' in form
+    logged = client.post(
+        f"/app/contacts/{person_id}/activities",
+        data={"csrf": csrf, "type": "call", "subject": "Talked about the ovens",
+              "deal": str(deal_id)},
+    )  # fmt: skip
+    assert logged.status_code == 303, logged.text
+    assert logged.headers["location"].startswith(f"/app/deals/{deal_id}")
+    page = client.get(f"/app/deals/{deal_id}").text
+    assert "Send the offer" in page
+    assert "Talked about the ovens" in page
+    log_call(kluis, person_id, actor=SERVICE, purpose="invoicing", subject="Bill", deal_id=deal_id)
+    page = client.get(f"/app/deals/{deal_id}").text
+    assert "Bill" not in page
+    assert "1 activiteit onder een doel dat uw rol niet heeft" in page
+
+
 def test_the_list_filters_and_the_csv(kluis: Kluis) -> None:
     pipeline(kluis, NOW)
     add_deal(kluis, NOW, 1, value="1000", expected_close="2026-04-01")
@@ -103,6 +145,10 @@ def test_every_deals_page_is_dutch(kluis: Kluis, smtp: MailServer) -> None:
     add_deal(kluis, NOW, 2, stage="lost", lost_reason="Te duur")
     person = add_person(kluis, ADMIN, NOW, purposes=("sales_follow_up",))
     people.link_person(kluis, SALES, deal_id, person, "decision_maker", NOW)
+    log_call(kluis, person, actor=SALES, purpose="sales_follow_up", deal_id=deal_id)
+    tasks.add(
+        kluis, staff(kluis, "sales"), NewTask("Offerte sturen", "2026-03-20", deal_id=deal_id), NOW
+    )
     client = client_of(kluis, smtp)
     csrf = sign_in(client, make_user(kluis, "admin"))
     choose(client, csrf, "sales_follow_up")
@@ -115,6 +161,8 @@ def test_every_deals_page_is_dutch(kluis: Kluis, smtp: MailServer) -> None:
         "/app/deals/forecast",
         "/app/deals/pipelines/{pipeline}",
         "/app/contacts/{person}",
+        "/app/tasks/new?deal_id={deal}",
+        "/app/contacts/{person}/activities/new?deal={deal}",
     ):
         url = path.format(pipeline=pipeline_id, deal=deal_id, person=person)
         seen.page(path, client.get(url), 422 if "2026-13" in path else 200)

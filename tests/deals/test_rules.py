@@ -201,3 +201,29 @@ def test_columns_follow_the_stage_order_and_sum_per_currency() -> None:
     assert [c.stage.id for c in cols] == [1, 2]
     assert cols[0].count == 3
     assert cols[0].totals == {"EUR": Decimal("1.50"), "USD": Decimal("0.05")}
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("Bakery ovens, 12 pieces", False),
+        ("Price: 2 @ 300", False),
+        ("Offer for jan@example.com", True),
+        ("Contact: <info@bakkerij.example.nl>", True),
+        ("Lost to Kluis & Co.", False),
+    ],
+)
+def test_business_text_refuses_an_address(text: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(InvalidField, match="business data"):
+            rules.check_business_text(text, "title")
+    else:
+        assert rules.check_business_text(text, "title") == text
+
+
+def test_a_lost_reason_with_an_address_is_refused() -> None:
+    lead = rules.Stage(1, 1, "lead", "Lead", "Lead", 0, 10, StageKind.OPEN)
+    lost = rules.Stage(2, 1, "lost", "Lost", "Verloren", 1, 0, StageKind.LOST)
+    with pytest.raises(InvalidField) as refused:
+        rules.move(lead, lost, "went with piet@example.com's offer")
+    assert refused.value.field == "lost_reason"

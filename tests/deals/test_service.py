@@ -149,3 +149,24 @@ def test_an_admin_edits_the_pipeline(kluis: Kluis) -> None:
     with pytest.raises(InvalidField):
         catalogue.change_pipeline(kluis.engine, ADMIN, pipeline_id, NOW, stages=flipped)
     assert service.get_deal(kluis, SALES, deal_id).stage.kind is rules.StageKind.WON
+
+
+def test_the_board_shows_each_stages_first_cards_in_close_order(kluis: Kluis) -> None:
+    """One statement reads every column's first cards: the dated ones soonest first, then the
+    undated ones, cut at ``per_stage``; the API's board has the same deals, whole."""
+    pipeline_id = pipeline(kluis, NOW)
+    closes = [date(2026, 5, 3), None, date(2026, 4, 9), date(2026, 6, 1), None]
+    ids = [add_deal(kluis, NOW, n, expected_close=c) for n, c in enumerate(closes)]
+    proposal = add_deal(kluis, NOW, 9, stage="proposal")
+    for per_stage, expected in (
+        (3, [ids[2], ids[0], ids[3]]),
+        (4, [ids[2], ids[0], ids[3], ids[1]]),
+    ):
+        board = service.board(kluis, SALES, pipeline_id, per_stage=per_stage)
+        by_key = {c.stage.key: c.stage.id for c in board.columns}
+        assert [card.id for card in board.cards[by_key["lead"]]] == expected
+        assert [card.id for card in board.cards[by_key["proposal"]]] == [proposal]
+        assert board.cards[by_key["won"]] == []
+        whole = service.board_deals(kluis, SALES, pipeline_id, per_stage=per_stage)
+        assert [d.id for d in whole.cards[by_key["lead"]]] == expected
+    assert len(service.board(kluis, SALES, pipeline_id, per_stage=9).cards[by_key["lead"]]) == 5

@@ -19,3 +19,5 @@ def test_demo_gives_every_staff_user_tasks_they_can_read(kluis: Kluis, kluis_env
         mine = reading.mine(kluis, actor, NOW.replace(year=2100))
         assert len(mine) == 5
         assert all(not t.hidden for t in mine)
+    sales_tasks = reading.mine(kluis, sales, NOW.replace(year=2100))
+    assert any(t.deal_id is not None for t in sales_tasks)  # the demo's deals came first

@@ -64,6 +64,7 @@ def activities_log(
     consent_event: Annotated[
         int | None, typer.Option(help="The consent event this call recorded.")
     ] = None,
+    deal: Annotated[int | None, typer.Option(help="The deal id it was for.")] = None,
     recording: Annotated[
         Path | None, typer.Option(help="The call's recording, kept as sealed evidence.")
     ] = None,
@@ -80,6 +81,7 @@ def activities_log(
         duration_minutes=duration,
         company_id=company,
         consent_event_id=consent_event,
+        deal_id=deal,
     )
     with console.opened() as kluis:
         file = (

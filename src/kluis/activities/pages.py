@@ -132,7 +132,8 @@ def new_activity(
     if purpose is None:
         return needs_purpose(k, request, session)
     person = contacts.read_person(k, session.actor, person_id, purpose.key, now)
-    return _form_page(k, request, session, person)
+    deal = request.query_params.get("deal", "")
+    return _form_page(k, request, session, person, posted={"deal": deal} if deal.isdigit() else {})
 
 
 @router.post("/contacts/{person_id}/activities")
@@ -157,7 +158,7 @@ async def _log(
 ) -> Response:
     posted = {
         name: staff.text(form, name)
-        for name in ("type", "subject", "body", "occurred_at", "duration", "company")
+        for name in ("type", "subject", "body", "occurred_at", "duration", "company", "deal")
     }
     purpose = working_purpose(k, session)
     if purpose is None:
@@ -178,6 +179,7 @@ async def _log(
             occurred_at=_moment(posted["occurred_at"]),
             duration_minutes=_duration(posted["duration"]),
             company_id=int(posted["company"]) if posted["company"].isdigit() else None,
+            deal_id=int(posted["deal"]) if posted["deal"].isdigit() else None,
         )
         service.log(k, session.actor, person_id, purpose.key, draft, now, recording)
     except KluisError as exc:
@@ -191,6 +193,8 @@ async def _log(
             status=exc.status,
             posted=posted,
         )
+    if draft.deal_id is not None:  # logged from the deal's page: back to it
+        return staff.redirect(f"{PREFIX}/deals/{draft.deal_id}#deal-work")
     return staff.redirect(f"{PREFIX}/contacts/{person_id}#activities-h")
 
 

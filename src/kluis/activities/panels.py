@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kluis.activities import rules
+from kluis.activities import reads, rules
 from kluis.auth.sessions import Session
 from kluis.contacts import repository as contacts_repo
 from kluis.purposes.rules import Purpose
@@ -24,6 +24,13 @@ def form_context(k: Kluis, purpose: Purpose, company_id: int | None = None) -> d
         "subject_max": rules.SUBJECT_MAX,
         "duration_max": rules.DURATION_MAX,
     }
+
+
+def deal_panel(k: Kluis, session: Session, deal_id: int, now: datetime) -> Mapping[str, Any]:
+    """The activities logged for a deal (``deals.work``), each opened under its own purpose
+    when the reader's role holds it, audited (``reads.of_deal``)."""
+    shown, hidden = reads.of_deal(k, session.actor, deal_id, now)
+    return {"deal_activities": shown, "deal_activities_hidden": hidden}
 
 
 def person_panel(

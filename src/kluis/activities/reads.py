@@ -42,6 +42,7 @@ class ActivityView:
     consent_event_id: int | None
     recording_id: int | None
     created_at: datetime
+    deal_id: int | None = None
 
     def public(self) -> dict[str, Any]:
         """The activity as JSON values (API, CLI ``--json``, packages)."""
@@ -60,6 +61,7 @@ class ActivityView:
             "body": self.body,
             "consent_event_id": self.consent_event_id,
             "recording_id": self.recording_id,
+            "deal_id": self.deal_id,
         }
 
 
@@ -88,6 +90,7 @@ def views(k: Kluis, rows: Iterable[Row[Any]]) -> list[ActivityView]:
                 r.consent_event_id,
                 r.recording_id,
                 r.created_at,
+                r.deal_id,
             )
         )
     return out
@@ -202,6 +205,30 @@ def by_author(
     recent = [v for v in shown if not v.scheduled][:limit]
     upcoming = sorted((v for v in shown if v.scheduled), key=lambda v: v.occurred_at)[:limit]
     return recent, upcoming
+
+
+def of_deal(
+    k: Kluis, actor: Actor, deal_id: int, now: datetime, *, limit: int = 100
+) -> tuple[list[ActivityView], int]:
+    """The activities logged for a deal, newest first: (shown, hidden). Each is opened under
+    the purpose it was logged under, only when the actor's role holds that purpose and the
+    person is still visible under it (Art. 5(1)(b)); each person's read is audited
+    (``activity.list_read``, ``via`` ``deal``). The others are only counted."""
+    with k.engine.begin() as conn:
+        rows = repository.of_deal(conn, deal_id, limit)
+        kept: list[Row[Any]] = []
+        counts: dict[tuple[str, str], int] = {}
+        for r in rows:
+            purpose = _reachable(k, conn, actor, r.person_id, r.purpose_key)
+            if purpose is None:
+                continue
+            kept.append(r)
+            counts[(r.person_id, purpose.key)] = counts.get((r.person_id, purpose.key), 0) + 1
+        events: list[AuditEvent] = [
+            ActivitiesRead(person, key, n, "deal") for (person, key), n in counts.items()
+        ]
+        audit.record(conn, actor.ref, now, events)
+    return views(k, kept), len(rows) - len(kept)
 
 
 def count_quiet(k: Kluis, now: datetime, days: int) -> int:

@@ -58,6 +58,11 @@ def of_company(
     return list(conn.execute(query.order_by(Activity.occurred_at.desc()).limit(limit)))
 
 
+def of_deal(conn: Connection, deal_id: int, limit: int) -> list[Row[Any]]:
+    query = select(Activity).where(Activity.deal_id == deal_id)
+    return list(conn.execute(query.order_by(Activity.occurred_at.desc()).limit(limit)))
+
+
 def by_author(
     conn: Connection, author: str, since: datetime, until: datetime, limit: int
 ) -> list[Row[Any]]:

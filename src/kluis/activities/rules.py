@@ -95,6 +95,7 @@ class Draft:
     duration_minutes: int | None = None
     company_id: int | None = None
     consent_event_id: int | None = None
+    deal_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ class ActivityCreate(BaseModel):
     consent_event_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="The consent event this call recorded."
     )
+    deal_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The deal it was for (`/api/v1/deals`)."
+    )
 
 
 class ActivityUpdate(BaseModel):
@@ -66,6 +69,7 @@ class ActivityPublic(BaseModel):
     body: str | None
     consent_event_id: int | None
     recording_id: int | None
+    deal_id: int | None = None
 
 
 class ActivityList(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Row, column, select, table
 
 from kluis.activities import repository, rules
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
@@ -59,7 +59,16 @@ def _purpose(k: Kluis, conn: Connection, actor: Actor, person_id: str, key: str)
     return purpose
 
 
+DEALS = table("deals", column("id"))
+"""The deals slice's table, named (not imported: it stands a floor above) to check the id an
+activity is linked to; the foreign key ``activities.deal_id`` guards it too."""
+
+
 def _check_links(conn: Connection, person_id: str, draft: rules.Draft) -> None:
+    if draft.deal_id is not None and (
+        conn.execute(select(DEALS.c.id).where(DEALS.c.id == draft.deal_id)).first() is None
+    ):
+        raise NotFound(f"there is no deal {draft.deal_id}", field="deal_id")
     if draft.company_id is not None and contacts_repo.missing_companies(conn, [draft.company_id]):
         raise NotFound(f"there is no company {draft.company_id}", field="company_id")
     if draft.consent_event_id is not None:
@@ -164,6 +173,7 @@ def log(
                 **sealed(k, person_id, activity_id, checked.subject, checked.body),
                 "consent_event_id": draft.consent_event_id,
                 "recording_id": recording_id,
+                "deal_id": draft.deal_id,
                 "created_at": now,
                 "updated_at": now,
             },

@@ -53,6 +53,11 @@ class Activity(DataBase):
         Integer, ForeignKey("consent_evidence.id", ondelete="SET NULL")
     )
     """A call's recording, kept as consent evidence is (sealed, same upload rules)."""
+    deal_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("deals.id", ondelete="SET NULL"), index=True
+    )
+    """The deal it was for (``deals.id``, stored as a plain id: the deals slice stands above);
+    deleting the deal unlinks it and keeps the record of the work."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

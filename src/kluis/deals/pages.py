@@ -15,7 +15,7 @@ from kluis.api import KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import business_fields, business_forms, companies
-from kluis.deals import catalogue, formats, people, service
+from kluis.deals import catalogue, formats, people, service, work
 from kluis.errors import InvalidField, KluisError, NotFound
 from kluis.purposes.service import list_purposes
 from kluis.ui import staff
@@ -170,6 +170,7 @@ def _deal_page(
         history=service.history(k, session.actor, deal_id),
         may_write=session.role in service.WRITE_ROLES,
         roles=people.ROLES,
+        **work.panels(k, request, session, deal_id, now),
         **helpers(session.language),
     )
 

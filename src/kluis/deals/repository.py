@@ -7,24 +7,27 @@ the amounts a deal holds, and a sum of integers stays exact where a sum of REALs
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Integer,
     Select,
     Table,
     and_,
+    bindparam,
     cast,
     delete,
     func,
     insert,
     select,
+    union_all,
     update,
 )
 
@@ -271,23 +274,88 @@ def stream_deals(conn: Connection, filters: Filters, page: int = 1000) -> Iterat
         after = rows[-1].id
 
 
-def board_cards(conn: Connection, stage_id: int, limit: int) -> list[DealRow]:
-    """The first ``limit`` deals of a stage, soonest expected close first (undated last): the
-    dated ones as a range of ``ix_deals_stage_close``, then the undated ones if room is left
-    (an ORDER BY on ``expected_close IS NULL`` would sort the whole stage)."""
-    dated = _deal_select().where(D.c.stage_id == stage_id)
-    rows = list(
-        conn.execute(
-            dated.where(D.c.expected_close.is_not(None))
-            .order_by(D.c.expected_close, D.c.id)
-            .limit(limit)
-        )
-    )
-    if len(rows) < limit:
-        rows += conn.execute(
-            dated.where(D.c.expected_close.is_(None)).order_by(D.c.id).limit(limit - len(rows))
-        ).all()
-    return [DealRow(*row) for row in rows]
+@dataclass(frozen=True)
+class Card:
+    """What a card on the board shows of a deal, and no more: the page reads 150 of them."""
+
+    id: int
+    stage_id: int
+    title: str
+    company: str | None
+    value: Decimal
+    currency: str
+    expected_close: date | None
+
+
+def _card_select() -> Select[Any]:
+    return select(
+        D.c.id, D.c.stage_id, D.c.title, Company.name.label("company"), D.c.value, D.c.currency,
+        D.c.expected_close,
+    ).select_from(D.outerjoin(Company.__table__, Company.id == D.c.company_id))  # fmt: skip
+
+
+def board_cards(conn: Connection, stage_ids: Sequence[int], limit: int) -> dict[int, list[Card]]:
+    """The first ``limit`` cards of each stage, soonest expected close first (undated last)."""
+    return _firsts(conn, _card_select, Card, stage_ids, limit)
+
+
+def board_deals(conn: Connection, stage_ids: Sequence[int], limit: int) -> dict[int, list[DealRow]]:
+    """The first ``limit`` deals of each stage, whole (the API's board)."""
+    return _firsts(conn, _deal_select, DealRow, stage_ids, limit)
+
+
+Row = TypeVar("Row", Card, DealRow)
+
+
+def _firsts(
+    conn: Connection,
+    columns: Callable[[], Select[Any]],
+    make: Callable[..., Row],
+    stage_ids: Sequence[int],
+    limit: int,
+) -> dict[int, list[Row]]:
+    """The first ``limit`` rows of each stage in close order, in one statement: per stage a
+    range of ``ix_deals_stage_close`` cut at ``limit`` (an ORDER BY on ``expected_close IS
+    NULL`` would sort the whole stage), joined as ``UNION ALL``. Only a stage with fewer dated
+    deals than ``limit`` is read again, for its undated ones."""
+    found: dict[int, list[Row]] = {s: [] for s in stage_ids}
+    if not stage_ids or limit <= 0:
+        return found
+    dated = _firsts_sql(columns, len(stage_ids), dated=True)
+    for row in conn.execute(dated, _limits(dict.fromkeys(stage_ids, limit))):
+        found[row.stage_id].append(make(*row))
+    short = {s: limit - len(found[s]) for s in stage_ids if len(found[s]) < limit}
+    if short:
+        undated = _firsts_sql(columns, len(short), dated=False)
+        for row in conn.execute(undated, _limits(short)):
+            found[row.stage_id].append(make(*row))
+    for rows in found.values():  # UNION ALL promises no order between or within its parts
+        rows.sort(key=_card_order)
+    return found
+
+
+def _card_order(card: Card | DealRow) -> tuple[bool, date, int]:
+    return (card.expected_close is None, card.expected_close or date.min, card.id)
+
+
+def _limits(limits: Mapping[int, int]) -> dict[str, int]:
+    params: dict[str, int] = {}
+    for n, (stage_id, limit) in enumerate(limits.items()):
+        params[f"s{n}"] = stage_id
+        params[f"n{n}"] = limit
+    return params
+
+
+def _firsts_sql(columns: Callable[[], Select[Any]], stages: int, *, dated: bool) -> Any:
+    parts = []
+    for n in range(stages):
+        one = columns().where(D.c.stage_id == bindparam(f"s{n}"))
+        if dated:
+            one = one.where(D.c.expected_close.is_not(None)).order_by(D.c.expected_close, D.c.id)
+        else:
+            one = one.where(D.c.expected_close.is_(None)).order_by(D.c.id)
+        parts.append(select(one.limit(bindparam(f"n{n}", type_=Integer)).subquery()))
+    return parts[0] if stages == 1 else union_all(*parts)
 
 
 def insert_change(

@@ -93,7 +93,7 @@ def board(
 ) -> BoardPublic:
     """The board: per stage the count and total value (per currency) of every deal in it, and
     its first ``per_stage`` deals, soonest expected close first."""
-    found = service.board(kluis, actor, pipeline_id, per_stage=per_stage)
+    found = service.board_deals(kluis, actor, pipeline_id, per_stage=per_stage)
     view = catalogue.PipelineView(found.pipeline, found.stages)
     return BoardPublic(
         pipeline=_pipeline(view),

@@ -166,6 +166,25 @@ def from_weighted(cent_percent: int) -> Decimal:
     return (Decimal(cent_percent) / 10000).quantize(CENT, ROUND_HALF_EVEN)
 
 
+ADDRESS_IN_TEXT = re.compile(r"[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+")
+"""Something shaped like an e-mail address, anywhere in a text."""
+
+
+def check_business_text(value: str, field: str) -> str:
+    """A deal's title and lost reason are business data, stored plainly, shown on the board and
+    in every export of deals, and not erased with a person (Art. 17 reaches people, and these
+    are no one's): people belong on the deal as linked contacts, read under its purpose. An
+    e-mail address is the one piece of personal data such a text can be told to hold
+    (Art. 4(1)); it is refused, and the forms say why."""
+    if ADDRESS_IN_TEXT.search(value):
+        raise InvalidField(
+            "a deal's title and lost reason are business data, stored plainly: leave out "
+            "e-mail addresses and other personal details, and put the person on the deal",
+            field=field,
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Move:
     """What moving a deal to a stage does to it."""
@@ -188,6 +207,7 @@ def move(current: Stage | None, target: Stage, lost_reason: str | None) -> Move:
             raise InvalidField("say why the deal was lost", field="lost_reason")
         if len(reason) > 200:
             raise InvalidField("a lost reason has at most 200 characters", field="lost_reason")
+        check_business_text(reason, "lost_reason")
     else:
         reason = None
     return Move(
@@ -240,26 +260,44 @@ class Forecast:
     total: Bucket
 
 
-def _add(bucket: Bucket, group: OpenGroup) -> None:
-    bucket.count += group.count
-    bucket.value[group.currency] = bucket.value.get(group.currency, Decimal(0)) + from_cents(
-        group.value_cents
-    )
-    bucket.weighted[group.currency] = bucket.weighted.get(
-        group.currency, Decimal(0)
-    ) + from_weighted(group.weighted_cent_percent)
+def _add(bucket: Bucket, count: int, currency: str, value: Decimal, weighted: Decimal) -> None:
+    bucket.count += count
+    bucket.value[currency] = bucket.value.get(currency, Decimal(0)) + value
+    bucket.weighted[currency] = bucket.weighted.get(currency, Decimal(0)) + weighted
 
 
 def forecast(groups: Iterable[OpenGroup]) -> Forecast:
-    """Fold the store's groups into months and owners. Each group's weighted value is rounded
-    once, so a month's weighted value is the sum of its owners' exactly."""
+    """Fold the store's groups into months and owners. The groups are first summed in whole
+    cents per month, owner and currency (integers: exact, and cheap for the thousands of
+    close days the store groups by); each of those cells is turned into money and its weighted
+    value rounded once, so a month's weighted value is the sum of its owners' exactly."""
+    cells: dict[tuple[str, int | None, str], list[int]] = {}
+    for g in groups:
+        cell = cells.get((g.month, g.owner_id, g.currency))
+        if cell is None:
+            cells[(g.month, g.owner_id, g.currency)] = [
+                g.count,
+                g.value_cents,
+                g.weighted_cent_percent,
+            ]
+        else:
+            cell[0] += g.count
+            cell[1] += g.value_cents
+            cell[2] += g.weighted_cent_percent
     months: dict[str, Bucket] = {}
     owners: dict[str, dict[int | None, Bucket]] = {}
     total = Bucket()
-    for g in groups:
-        _add(months.setdefault(g.month, Bucket()), g)
-        _add(owners.setdefault(g.month, {}).setdefault(g.owner_id, Bucket()), g)
-        _add(total, g)
+    for (month, owner, currency), (count, cents, cent_percent) in cells.items():
+        value, weighted = from_cents(cents), from_weighted(cent_percent)
+        _add(months.setdefault(month, Bucket()), count, currency, value, weighted)
+        _add(
+            owners.setdefault(month, {}).setdefault(owner, Bucket()),
+            count,
+            currency,
+            value,
+            weighted,
+        )
+        _add(total, count, currency, value, weighted)
     order = sorted(months, key=lambda m: (m == NO_DATE, m))
     return Forecast(
         months={m: months[m] for m in order},

@@ -8,11 +8,11 @@ processing), as may any role for its own home page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -33,6 +33,7 @@ WRITE_ROLES = frozenset({Role.ADMIN, Role.SALES})
 BOARD_CARDS = 25
 """Cards shown per column of the board; the column's count and total cover every deal, and the
 list (filtered on the stage) shows the rest."""
+Shown = TypeVar("Shown", repository.Card, DealRow)
 EDITABLE = ("title", "company_id", "value", "currency", "expected_close", "owner_id", "source")
 
 
@@ -64,6 +65,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
             value = " ".join(str(value or "").split())
             if not value or len(value) > 200:
                 raise InvalidField("a deal needs a title of at most 200 characters", field=name)
+            rules.check_business_text(value, name)
         elif name == "value":
             value = rules.parse_amount(value if value is not None else "0")
         elif name == "currency":
@@ -305,16 +307,35 @@ def list_deals(
 
 
 @dataclass(frozen=True)
-class Board:
+class Board(Generic[Shown]):
     pipeline: repository.PipelineRow
     columns: list[rules.Column]
-    cards: dict[int, list[DealRow]]
+    cards: dict[int, list[Shown]]
     stages: list[rules.Stage]
 
 
-def board(k: Kluis, actor: Actor, pipeline_id: int, *, per_stage: int = BOARD_CARDS) -> Board:
+def board(
+    k: Kluis, actor: Actor, pipeline_id: int, *, per_stage: int = BOARD_CARDS
+) -> Board[repository.Card]:
     """A pipeline's board: per stage the count and total value of every deal in it, and its
-    first cards (soonest expected close first)."""
+    first cards (soonest expected close first), each with only what a card shows."""
+    return _board(k, actor, pipeline_id, per_stage, repository.board_cards)
+
+
+def board_deals(
+    k: Kluis, actor: Actor, pipeline_id: int, *, per_stage: int = BOARD_CARDS
+) -> Board[DealRow]:
+    """The board with each stage's first deals whole (the API's answer)."""
+    return _board(k, actor, pipeline_id, per_stage, repository.board_deals)
+
+
+def _board(
+    k: Kluis,
+    actor: Actor,
+    pipeline_id: int,
+    per_stage: int,
+    read: Callable[[Connection, list[int], int], dict[int, list[Shown]]],
+) -> Board[Shown]:
     may_read(actor)
     with k.engine.connect() as conn:
         found = repository.pipeline(conn, pipeline_id)
@@ -322,10 +343,8 @@ def board(k: Kluis, actor: Actor, pipeline_id: int, *, per_stage: int = BOARD_CA
             raise NotFound(f"there is no pipeline {pipeline_id}", field="pipeline")
         stages = repository.stages(conn, pipeline_id)
         columns = rules.columns(stages, sums.board_sums(conn, pipeline_id))
-        cards = {
-            c.stage.id: repository.board_cards(conn, c.stage.id, per_stage) if c.count else []
-            for c in columns
-        }
+        cards = read(conn, [c.stage.id for c in columns if c.count], per_stage)
+        cards.update({c.stage.id: [] for c in columns if not c.count})
     return Board(found, columns, cards, stages)
 
 

@@ -305,6 +305,7 @@ def _activity(a: activities.ActivityView) -> dict[str, Any]:
         "company_id": a.company_id,
         "consent_event_id": a.consent_event_id,
         "recording_id": a.recording_id,
+        "deal_id": a.deal_id,
         "created_at": _iso(a.created_at),
     }
 

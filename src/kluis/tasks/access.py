@@ -53,6 +53,7 @@ class TaskView:
     activity_id: str | None
     bucket: rules.Bucket | None
     """Where an open task stands at the time of reading; None when done."""
+    deal_id: int | None = None
 
     @property
     def hidden(self) -> bool:
@@ -120,6 +121,7 @@ def view(
         done_at=row.done_at,
         person_id=row.person_id,
         purpose_key=row.purpose_key,
+        deal_id=row.deal_id,
         company_id=row.company_id,
         activity_id=row.activity_id,
         bucket=None

@@ -40,6 +40,7 @@ def _plain(view: TaskView) -> dict[str, Any]:
         "person_id": view.person_id,
         "purpose": view.purpose_key,
         "company_id": view.company_id,
+        "deal_id": view.deal_id,
     }
 
 
@@ -67,6 +68,7 @@ def add(
     company: Annotated[
         int | None, typer.Option("--company", help="The company it is about.")
     ] = None,
+    deal: Annotated[int | None, typer.Option("--deal", help="The deal it is for.")] = None,
     as_json: console.JsonOption = False,
 ) -> None:
     """Add a task for a staff user; about a person (--person and --purpose) its title and notes
@@ -86,6 +88,7 @@ def add(
                 person_id=person,
                 purpose_key=purpose,
                 company_id=company,
+                deal_id=deal,
             ),
             at,
         )

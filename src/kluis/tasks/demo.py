@@ -1,7 +1,9 @@
 """The tasks part of ``kluis demo`` (``kluis.transfer.demo.DemoPart``): a handful of tasks for
 every active staff user, some overdue, some today, this week and later, some about nobody and
 some about an invented person under a purpose the user's role holds, so "My tasks" and the home
-page have something to show on first start. Added through the service: sealed and audited."""
+page have something to show on first start; a sales user's tasks about nobody are for the
+first deals, when the pipeline's demo made some (the deal page's tasks). Added through the
+service: sealed and audited."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import datetime, timedelta
 from kluis.actors import Actor, Role, holds_purpose
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
-from kluis.tasks import reading, rules, service
+from kluis.tasks import reading, repository, rules, service
 from kluis.transfer.demo import Population
 
 ABOUT_NOBODY = (
@@ -34,6 +36,8 @@ def demo_part(k: Kluis, actor: Actor, population: Population, now: datetime) -> 
     today = rules.today(now, k.settings.time_zone)
     roles = {p.key: p.roles for p in list_purposes(k.engine)}
     added = 0
+    with k.engine.connect() as conn:
+        deals = repository.some_deals(conn, 6)
     for user_id, _email, role in reading.colleagues(k):
         held = [
             (person, key)
@@ -54,6 +58,7 @@ def demo_part(k: Kluis, actor: Actor, population: Population, now: datetime) -> 
                     assignee_id=user_id,
                     person_id=about[0] if about else None,
                     purpose_key=about[1] if about else None,
+                    deal_id=deals.pop() if deals and about is None and role == "sales" else None,
                 ),
                 now,
             )

@@ -24,7 +24,7 @@ from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
 
-FIELDS = ("title", "notes", "due_on", "due_time", "priority", "assignee")
+FIELDS = ("title", "notes", "due_on", "due_time", "priority", "assignee", "deal_id")
 WORDS = (
     N_("low"),
     N_("normal"),
@@ -117,10 +117,16 @@ def _form(
 
 @router.get("/tasks/new")
 def new_task_form(
-    request: Request, k: KluisDep, now: NowDep, session: SessionDep, person_id: str = ""
+    request: Request,
+    k: KluisDep,
+    now: NowDep,
+    session: SessionDep,
+    person_id: str = "",
+    deal_id: str = "",
 ) -> HTMLResponse:
     values = {"due_on": rules.today(now, k.settings.time_zone).isoformat(), "priority": "normal"}
     values["assignee"] = str(session.user_id)
+    values["deal_id"] = deal_id if deal_id.isdigit() else ""
     return _form(k, request, session, values=values, people=[person_id] if person_id else [])
 
 
@@ -148,6 +154,7 @@ async def new_task(request: Request, k: KluisDep, now: NowDep, session: SessionD
             notes=values["notes"] or None,
             assignee_id=int(values["assignee"]) if values["assignee"].isdigit() else None,
             purpose_key=purpose.key if people and purpose else None,
+            deal_id=int(values["deal_id"]) if values["deal_id"].isdigit() else None,
         )
         if len(people) > 1:
             service.add_for_people(k, session.actor, new, people, now)
@@ -170,6 +177,8 @@ async def new_task(request: Request, k: KluisDep, now: NowDep, session: SessionD
             error=staff.error_text(session.language, exc),
             status=exc.status,
         )
+    if new.deal_id is not None:  # added from the deal's page: back to it
+        return staff.redirect(f"{PREFIX}/deals/{new.deal_id}#deal-work")
     if len(people) == 1:
         return staff.redirect(f"{PREFIX}/contacts/{people[0]}#tasks-h")
     return staff.redirect(f"{PREFIX}/tasks")

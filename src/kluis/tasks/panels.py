@@ -14,6 +14,12 @@ from kluis.runtime import Kluis
 from kluis.tasks import reading
 
 
+def deal_panel(k: Kluis, session: Session, deal_id: int, now: datetime) -> Mapping[str, Any]:
+    """The tasks for a deal (``deals.work``), a person's titles opened only where the reader
+    reaches them, audited (``reading.of_deal``)."""
+    return {"deal_tasks": reading.of_deal(k, session.actor, deal_id, now)}
+
+
 def person_panel(
     k: Kluis, session: Session, person_id: str, purpose: Purpose, now: datetime
 ) -> Mapping[str, Any]:

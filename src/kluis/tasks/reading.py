@@ -100,6 +100,17 @@ def of_person(
     return views
 
 
+def of_deal(k: Kluis, actor: Actor, deal_id: int, now: datetime) -> list[TaskView]:
+    """The tasks for a deal (its page): a task about a person shows its title only when the
+    reader reaches the person under the task's purpose, each opening audited (``task.read``,
+    ``via`` ``deal``); the others show that there is a task, not what."""
+    with k.engine.begin() as conn:
+        rows = repository.of_deal(conn, deal_id)
+        views, events = _views(k, conn, actor, rows, now, "deal")
+        audit.record(conn, actor.ref, now, events)
+    return views
+
+
 def get(k: Kluis, actor: Actor, task_id: str, now: datetime) -> TaskView:
     with k.engine.begin() as conn:
         row = access.check_may_work(k, conn, actor, repository.get(conn, task_id), task_id)
@@ -156,6 +167,7 @@ def for_the_person(
             "priority": v.priority,
             "created_at": v.created_at.isoformat(),
             "done_at": v.done_at.isoformat() if v.done_at else None,
+            "deal_id": v.deal_id,
         }
         for v in views
     ]

@@ -6,7 +6,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    column,
+    delete,
+    insert,
+    or_,
+    select,
+    table,
+    update,
+)
 
 from kluis.auth.tables import User
 from kluis.tasks.tables import ReminderSent, Task
@@ -46,6 +57,25 @@ def of_person(conn: Connection, person_id: str, purpose_key: str) -> list[Row[An
         Task.person_id == person_id, Task.purpose_key == purpose_key
     )
     return list(conn.execute(query))
+
+
+DEALS = table("deals", column("id"))
+"""The deals slice's table, named (not imported: it stands on the same floor) to check the id a
+task is linked to; the foreign key ``tasks.deal_id`` guards it too."""
+
+
+def deal_exists(conn: Connection, deal_id: int) -> bool:
+    return conn.execute(select(DEALS.c.id).where(DEALS.c.id == deal_id)).first() is not None
+
+
+def some_deals(conn: Connection, limit: int) -> list[int]:
+    """The first deals (the demo links a few tasks to them)."""
+    query = select(DEALS.c.id).order_by(DEALS.c.id).limit(limit)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def of_deal(conn: Connection, deal_id: int) -> list[Row[Any]]:
+    return list(conn.execute(select(Task.__table__).where(Task.deal_id == deal_id)))
 
 
 def of_people(conn: Connection, person_ids: Sequence[str]) -> list[Row[Any]]:

@@ -46,6 +46,7 @@ def public(view: TaskView, activity: str | None = None) -> TaskPublic:
         purpose=view.purpose_key,
         company_id=view.company_id,
         activity_id=view.activity_id,
+        deal_id=view.deal_id,
         activity_logged=activity,
     )
 
@@ -77,6 +78,7 @@ def create_task(kluis: KluisDep, actor: ActorDep, now: NowDep, body: CreateBody)
             purpose_key=body.purpose,
             company_id=body.company_id,
             activity_id=body.activity_id,
+            deal_id=body.deal_id,
         ),
         now,
     )

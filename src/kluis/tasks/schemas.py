@@ -37,6 +37,9 @@ class TaskCreate(BaseModel):
     purpose: str | None = Field(default=None, max_length=60, pattern=NO_NUL)
     company_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     activity_id: str | None = Field(default=None, max_length=36, pattern=NO_NUL)
+    deal_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The deal it is for (`/api/v1/deals`)."
+    )
 
 
 class TaskUpdate(BaseModel):
@@ -82,5 +85,6 @@ class TaskPublic(BaseModel):
     purpose: str | None
     company_id: int | None
     activity_id: str | None
+    deal_id: int | None = None
     activity_logged: str | None = None
     """On completion with ``log_activity``: the id of the activity logged."""

@@ -40,6 +40,8 @@ class NewTask:
     purpose_key: str | None = None
     company_id: int | None = None
     activity_id: str | None = None
+    deal_id: int | None = None
+    """The deal it is for (``deals.id``; deleting the deal unlinks it)."""
 
 
 def _assignee(conn: Connection, actor: Actor, assignee_id: int | None) -> Any:
@@ -76,6 +78,8 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
     assignee = _assignee(conn, actor, new.assignee_id)
     if new.company_id is not None and contacts_repo.missing_companies(conn, [new.company_id]):
         raise NotFound(f"there is no company {new.company_id}", field="company_id")
+    if new.deal_id is not None and not repository.deal_exists(conn, new.deal_id):
+        raise NotFound(f"there is no deal {new.deal_id}", field="deal_id")
     task_id = new_person_ids(1)[0]
     words: dict[str, Any] = {"title": title, "notes": notes}
     if person_id is not None and purpose_key is not None:
@@ -103,6 +107,7 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
         "purpose_key": purpose_key,
         "company_id": new.company_id,
         "activity_id": new.activity_id or None,
+        "deal_id": new.deal_id,
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     LargeBinary,
     PrimaryKeyConstraint,
     String,
@@ -60,6 +61,11 @@ class Task(DataBase):
     )
     activity_id: Mapped[str | None] = mapped_column(String(36))
     """The activity the task is about (the activities slice's id; no foreign key yet)."""
+    deal_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("deals.id", ondelete="SET NULL"), index=True
+    )
+    """The deal it was for (``deals.id``, stored as a plain id: the deals slice stands above);
+    deleting the deal unlinks it and keeps the record of the work."""
 
     __table_args__ = (
         ForeignKeyConstraint(
