@@ -14,11 +14,12 @@ person is decided again like everyone else: someone who withdrew in between gets
 A text (SMS, WhatsApp) has no such identity a handset would collapse on, so a text that may
 have reached the provider stays ``interrupted`` and is never sent again: at most one text.
 
-Building overlaps sending. A message is built (rendered, signed links, bytes) in a helper
+Building overlaps sending. An e-mail is built (rendered, signed links, bytes) in a helper
 thread a few messages ahead of the one on the wire: the sender spends most of a message
 waiting for the server's replies, with the interpreter lock released, and the next message is
-built in that wait rather than after it. The wire, the pacing (``sleep``), the outcomes and
-every write stay in the calling thread, in the order of the page.
+built in that wait rather than after it. A text is one short template, cheaper to build than
+to hand to another thread, and is built in the sending thread. The wire, the pacing
+(``sleep``), the outcomes and every write stay in the calling thread, in the order of the page.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def _built(plan: Plan, ready: Any, at: datetime) -> Built:
     return at, build(plan, ready, at)
 
 
+def _inline(plan: Plan, ready: Any, at: datetime) -> Future[Built]:
+    """A text built in the sending thread: one short template, cheaper than a hand-off."""
+    done: Future[Built] = Future()
+    done.set_result(_built(plan, ready, at))
+    return done
+
+
 def send_page(
     k: Kluis,
     plan: Plan,
@@ -75,6 +83,12 @@ def send_page(
     untouched = dict(page.ready)
     order = [row_id for row_id in page.rows if row_id in untouched]
     builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kluis-build")
+
+    def ahead_of(ready: Any, at: datetime) -> Future[Built]:
+        if plan.text is None:
+            return builder.submit(_built, plan, ready, at)
+        return _inline(plan, ready, at)
+
     try:
         for start in range(0, len(order), MARK_EVERY):
             chunk = order[start : start + MARK_EVERY]
@@ -83,7 +97,7 @@ def send_page(
             waiting = iter(chunk)
             for row_id in chunk:
                 while len(ahead) < AHEAD and (next_id := next(waiting, None)) is not None:
-                    ahead.append(builder.submit(_built, plan, untouched[next_id], now()))
+                    ahead.append(ahead_of(untouched[next_id], now()))
                 at, message = ahead.popleft().result()
                 untouched.pop(row_id)  # handed to the server from here
                 try:
