@@ -58,3 +58,12 @@ def transport_to(smtp: MailServer) -> SmtpTransport:
 
 def recipients(smtp: MailServer) -> Counter[str]:
     return Counter(str(m["To"]) for m in smtp.received)
+
+
+def message_ids(smtp: MailServer) -> dict[str, set[str]]:
+    """The distinct Message-IDs each recipient received: exactly one each means everyone got
+    the campaign once, a copy sent again after a crash being the same message (RFC 5322 3.6.4)."""
+    found: dict[str, set[str]] = {}
+    for m in smtp.received:
+        found.setdefault(str(m["To"]), set()).add(str(m["Message-ID"]))
+    return found

@@ -1,6 +1,7 @@
 """A campaign sent a page at a time keeps every promise a message at a time kept: each person is
-decided when their page comes, every decision and read is audited, nobody is mailed twice after
-a crash mid-page, and the rate is kept."""
+decided when their page comes, every decision and read is audited, everyone gets exactly one
+message after a crash mid-page (one sent again carries the same Message-ID), and the rate is
+kept."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
+from job_helpers import message_ids
 from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.consent import ledger as consent
 from kluis.messaging import campaigns, delivery, repository, sender
+from kluis.messaging.tables import MessageRow
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.runtime import Kluis
 from mailserver import MailServer
@@ -130,19 +133,69 @@ def test_an_exception_mid_page_gives_the_unsent_back_and_sends_nobody_twice(
             batch=4,
             sleep=lambda _s: None,
         )
-    # the first went, the second may have reached the server: never sent again; the rest of
-    # the page was never handed over and is queued again
+    # the first went, the second may have reached the server: sent again with its Message-ID;
+    # the rest of the page was never handed over and is queued again
     assert campaigns.get_campaign(kluis, draft.id).counts == {
         "sent": 1,
         "sending": 1,
         "queued": 4,
     }
+    kept = stored_ids(kluis, draft.id)
     resumed = campaigns.send_campaign(
         kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None
     )
-    assert resumed.counts == {"sent": 5, "interrupted": 1}
+    assert resumed.counts == {"sent": 6}
     assert max(recipients(smtp).values()) == 1
-    assert len(smtp.received) == 5
+    assert len(smtp.received) == 6
+    stored = stored_ids(kluis, draft.id)
+    assert kept.items() <= stored.items()
+    assert {str(m["Message-ID"]) for m in smtp.received} == set(stored.values())
+
+
+def stored_ids(kluis: Kluis, campaign_id: int) -> dict[int, str]:
+    """The Message-ID stored on each of the campaign's rows that has one."""
+    with kluis.engine.connect() as conn:
+        rows = conn.execute(
+            MessageRow.__table__.select().where(MessageRow.campaign_id == campaign_id)
+        )
+        return {row.id: row.message_id for row in rows if row.message_id}
+
+
+def test_a_mail_that_arrived_but_was_not_marked_goes_again_as_the_same_message(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    customers(kluis, 6)
+    draft = campaigns.create_campaign(kluis, MARKETING, SPRING, NOW)
+
+    class Dying(SmtpTransport):
+        sends = 0
+
+        def send(self, message):  # type: ignore[no-untyped-def]
+            super().send(message)
+            Dying.sends += 1
+            if Dying.sends == 3:
+                raise Killed  # the server has it; the row is not marked sent
+
+    with pytest.raises(Killed):
+        campaigns.send_campaign(
+            kluis,
+            MARKETING,
+            draft.id,
+            clock,
+            lambda: Dying(parse_smtp_url(smtp.url)),
+            batch=4,
+            sleep=lambda _s: None,
+        )
+    assert len(smtp.received) == 3
+    resumed = campaigns.send_campaign(
+        kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None
+    )
+    assert resumed.counts == {"sent": 6}
+    # the third person's mail went twice over SMTP, as one message: one distinct Message-ID
+    assert len(smtp.received) == 7
+    assert sorted(recipients(smtp).values()) == [1, 1, 1, 1, 1, 2]
+    assert all(len(ids) == 1 for ids in message_ids(smtp).values())
+    assert len(message_ids(smtp)) == 6
 
 
 def test_a_crash_after_a_page_was_claimed_sends_it_once_on_resume(
@@ -186,14 +239,42 @@ def test_a_crash_while_handing_a_chunk_over_interrupts_that_chunk_only(
     handed = [row_id for row_id in page.rows if row_id in page.ready][:2]
     with kluis.engine.begin() as conn:
         repository.handing_over(conn, handed, NOW)
-    # The process dies while these two may be at the mail server: they are never sent again;
-    # the page's third row, only claimed, is decided again and sent.
+    # The process dies while these two may be at the mail server: they are decided again and
+    # sent with the Message-IDs they were given; the page's third row, only claimed, and the
+    # fourth, never claimed, are decided again and sent.
     sender.release(kluis, draft.id, holder)
     resumed = campaigns.send_campaign(
         kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None
     )
-    assert resumed.counts == {"sent": 2, "interrupted": 2}
-    assert len(smtp.received) == 2
+    assert resumed.counts == {"sent": 4}
+    assert len(smtp.received) == 4
+    got = {str(m["Message-ID"]) for m in smtp.received}
+    assert {page.ready[row_id].message_id for row_id in handed} <= got
+
+
+def test_a_mail_cut_off_mid_hand_over_is_decided_again_before_it_goes_again(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    people = customers(kluis, 2)
+    draft = campaigns.create_campaign(kluis, MARKETING, SPRING, NOW)
+    campaigns.enqueue(kluis, MARKETING, draft.id, NOW)
+    view = campaigns.get_campaign(kluis, draft.id)
+    plan = delivery.prepare(kluis, MARKETING, view, {"en": "Offers", "nl": "Aanbiedingen"})
+    holder = sender.claim(kluis, draft.id, view.rate_per_minute, NOW)
+    with kluis.engine.connect() as conn:
+        queued = repository.queued(conn, draft.id, 2)
+    page = delivery.claim_page(kluis, plan, holder, queued, NOW)
+    assert page is not None
+    with kluis.engine.begin() as conn:
+        repository.handing_over(conn, list(page.ready), NOW)
+    sender.release(kluis, draft.id, holder)
+    # between the crash and the resume the first person withdraws: nothing more goes to them
+    consent.record(kluis, MARKETING, people[0], "email", "offers", "withdrawn", NOW)
+    resumed = campaigns.send_campaign(
+        kluis, MARKETING, draft.id, clock, transport(smtp), sleep=lambda _s: None
+    )
+    assert resumed.counts == {"sent": 1, "refused": 1}
+    assert len(smtp.received) == 1
 
 
 def test_a_sender_that_lost_its_claim_claims_no_page(kluis: Kluis) -> None:

@@ -111,6 +111,42 @@ def test_an_sms_campaign_goes_to_whom_may_contact_allows(
     assert any("phone" in json.dumps(e.details) for e in reads)
 
 
+class Killed(BaseException):
+    """Stands for the sender dying right after the provider took a text."""
+
+
+def test_a_text_that_may_have_reached_the_provider_is_never_sent_again(
+    kluis: Kluis, provider: ProviderServer
+) -> None:
+    # A handset cannot collapse two copies of a text as a mail system collapses one Message-ID:
+    # a text cut off mid-hand-over is interrupted (at most one), the others go on resume.
+    k = with_provider(kluis, provider)
+    people = population(k, "sms")
+    draft = campaigns.create_campaign(k, MARKETING, SMS, NOW)
+    config = texting.parse_provider_url(k.settings.sms_url or "", "sms")
+
+    class Dying(texting.TwilioTransport):
+        def send(self, message: texting.TextMessage | texting.TemplateMessage) -> str:
+            super().send(message)
+            raise Killed
+
+    with pytest.raises(Killed):
+        campaigns.send_campaign(
+            k,
+            MARKETING,
+            draft.id,
+            clock,
+            texting=lambda: Dying(config, sleep=lambda _s: None),
+            sleep=lambda _s: None,
+        )
+    assert len(provider.received) == 1
+    send(k, provider, draft.id)
+    assert campaigns.get_campaign(k, draft.id).counts == {"interrupted": 1, "sent": 1}
+    assert sorted(r.form["To"] for r in provider.received) == [phone_of(2), phone_of(6)]
+    statuses = {rows(k, draft.id)[people[p]].status for p in ("consenting", "consenting_nl")}
+    assert statuses == {"interrupted", "sent"}
+
+
 def test_a_refused_number_is_recorded_as_failed_with_its_code(
     kluis: Kluis, provider: ProviderServer
 ) -> None:

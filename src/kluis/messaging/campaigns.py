@@ -5,8 +5,9 @@ message row per person, idempotent per campaign and person. *Deliver* (``deliver
 queued rows a page at a time (at most ``batch``, and at most ``PAGE_SECONDS`` of sending at the
 campaign's rate), asks ``may_contact`` again for each at that moment (a person may have
 unsubscribed since), marks the rows ``sending`` and commits before talking to the mail server,
-then ``sent`` or ``failed``. A crash leaves at most one page's rows ``sending``: on resume they
-become ``interrupted`` and are never sent again, so nobody gets the same campaign twice.
+then ``sent`` or ``failed``. A crash leaves at most one page's rows ``sending``: on resume an
+e-mail among them that may have reached the server is sent again with the same Message-ID (one
+message, ``handover``), a text is ``interrupted`` and never sent again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from kluis.errors import (
 from kluis.messaging import (
     compose,
     delivery,
+    handover,
     repository,
     rules,
     sender,
@@ -326,7 +328,7 @@ def _send(
             raise Conflict(
                 f"campaign {campaign_id} is being sent by another sender", field="campaign_id"
             )
-        repository.interrupt(conn, campaign_id, rules.INTERRUPTED)
+        repository.interrupt(conn, campaign_id, rules.INTERRUPTED, resend=row.channel == "email")
         repository.set_campaign(
             conn, campaign_id, status="sending", started_at=row.started_at or started
         )
@@ -355,7 +357,7 @@ def _send(
             if page is None:
                 log.warning("campaign %s: another sender took over; stopping", campaign_id)
                 return get_campaign(k, campaign_id)
-            delivery.send_page(k, plan, page, smtp, now, one_done, sleep)
+            handover.send_page(k, plan, page, smtp, now, one_done, sleep)
     finished = now()
     with k.engine.begin() as conn:
         repository.set_campaign(conn, campaign_id, status="sent", finished_at=finished)

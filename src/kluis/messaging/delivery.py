@@ -1,5 +1,5 @@
 """A campaign's messages, a page at a time: decided again when their turn comes, read, claimed
-and audited in one transaction, then built, sent and marked.
+and audited in one transaction; ``handover`` then builds, sends and marks them.
 
 Each person is decided again just before their message goes (a person may have unsubscribed
 or objected since the campaign was queued, Art. 7(3), 21(3)); ``campaigns`` keeps a page to
@@ -8,16 +8,17 @@ For the page, one transaction renews the sender's claim on the campaign, claims 
 queued rows (``queued`` to ``sending``), decides them with ``may_contact``
 (``consent.page_decisions``), reads the addresses of those allowed under the purpose their
 decision names, stores each decision on its row and records every decision and read in one
-audit write (DESIGN.md invariants 3, 4). Only then is the mail server spoken to. A row is
-``sending`` from before its message is handed to the server until the page is marked, so a
-crash leaves at most that page's rows ``sending``: on resume they become ``interrupted`` and are
-never sent again. A sender that stops by an exception gives the rows it never handed over back
-to the queue and marks those it did.
+audit write (DESIGN.md invariants 3, 4). Only then is the mail server spoken to.
+
+An e-mail's Message-ID is fixed, and stored on its row, the first time the row is claimed to
+go, before anything is handed over; a row given back to the queue keeps it. So a message a
+crash may have cut off mid-hand-over is sent again on resume as the same message (RFC 5322
+3.6.4), which the recipient's mail system shows once (``handover``, docs/operations.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -37,7 +38,6 @@ from kluis.errors import InvalidField
 from kluis.locale.catalogues import messages
 from kluis.messaging import outgoing, render, repository, rules, sender, texts, tokens
 from kluis.messaging.texting import TemplateMessage, TextMessage
-from kluis.messaging.transport import SendFailed
 from kluis.runtime import Kluis
 
 READ = ("email", "given_name", "family_name")
@@ -245,7 +245,9 @@ def claim_page(
                     rows.append(_decided(row_id, decision, status="failed", error=error))
                     continue
                 language = rules.pick_language(recipient.language, plan.languages)
-                message_id = "" if plan.text is not None else make_msgid(domain=plan.host)
+                message_id = (
+                    "" if plan.text is not None else claimed[row_id] or make_msgid(domain=plan.host)
+                )
                 ready = Ready(row_id, recipient, language, message_id, address)
                 page.ready[row_id] = ready
                 rows.append(
@@ -328,75 +330,3 @@ def build(
         rules.list_headers(footer.unsubscribe_url, plan.mailto, plan.list_id),
         language,
     )
-
-
-MARK_EVERY = 25
-"""Messages handed to the mail server between two writes: the most a hard crash can leave
-``interrupted`` (handed, or about to be, and not known to have arrived)."""
-
-
-def send_page(
-    k: Kluis,
-    plan: Plan,
-    page: Page,
-    smtp: Any,
-    now: Callable[[], datetime],
-    done: Callable[[], None],
-    sleep: Callable[[float], None],
-) -> None:
-    """Send the page's ready messages in order, ``sleep`` after each to keep the rate, and
-    mark them: sent, failed, or (when an exception stops the page) back in the queue if the
-    mail server never saw them.
-
-    The page is sent in chunks of ``MARK_EVERY``: one statement marks a chunk as being handed
-    over (``sent_at`` set while still ``sending``) before its first message goes, and one
-    writes the chunk's outcomes after its last. After a hard crash (kill -9) the resume
-    (``repository.interrupt``) therefore knows which rows may have reached the server (at
-    most one chunk: ``interrupted``, never sent twice) and gives the rest of the page back to
-    the queue, to be decided again and sent. ``done`` is called once per row of the page once
-    the page is marked, so progress shown from it agrees with the messages' rows."""
-    interval = 60.0 / plan.rate_per_minute
-    sent: list[dict[str, Any]] = []
-    failed: list[dict[str, Any]] = []
-    untouched = dict(page.ready)
-    order = [row_id for row_id in page.rows if row_id in untouched]
-    try:
-        for start in range(0, len(order), MARK_EVERY):
-            chunk = order[start : start + MARK_EVERY]
-            with k.engine.begin() as conn:
-                repository.handing_over(conn, chunk, now())
-            for row_id in chunk:
-                ready = untouched.pop(row_id)  # handed to the server from here: never again
-                at = now()
-                message = build(plan, ready, at)
-                try:
-                    provider_id = smtp.send(message)
-                except SendFailed as exc:
-                    code = str(exc.code) if exc.code is not None else None
-                    failed.append(
-                        {"row_id": row_id, "status": "failed", "error": exc.detail}
-                        | {"error_code": code}
-                    )
-                else:
-                    done_row = {"row_id": row_id, "status": "sent", "sent_at": at}
-                    if plan.text is not None:  # the provider's id, what status callbacks name
-                        done_row["message_id"] = str(provider_id or "")[:200] or None
-                    sent.append(done_row)
-                sleep(interval)
-            _mark(k, sent, failed)
-    finally:
-        _mark(k, sent, failed)
-        with k.engine.begin() as conn:
-            repository.requeue(conn, list(untouched))
-    for _row in page.rows:
-        done()
-
-
-def _mark(k: Kluis, sent: list[dict[str, Any]], failed: list[dict[str, Any]]) -> None:
-    """Write the outcomes gathered so far (one transaction) and forget them."""
-    if sent or failed:
-        with k.engine.begin() as conn:
-            repository.set_many(conn, sent)
-            repository.set_many(conn, [row | {"sent_at": None} for row in failed])
-    sent.clear()
-    failed.clear()

@@ -121,20 +121,30 @@ def queued(conn: Connection, campaign_id: int, limit: int) -> list[tuple[int, st
     return [(message_id, person_id) for message_id, person_id in rows]
 
 
-def interrupt(conn: Connection, campaign_id: int, error: str) -> None:
-    """After a sender stopped without marking its rows: those it had begun handing to the
-    mail server (``sent_at`` set while ``sending``) are interrupted, as they may have arrived;
-    those it had only claimed go back to the queue, to be decided again."""
+def interrupt(conn: Connection, campaign_id: int, error: str, *, resend: bool) -> None:
+    """After a sender stopped without marking its rows. Those it had only claimed go back to
+    the queue, to be decided again. Those it had begun handing over (``sent_at`` set while
+    ``sending``) may have arrived: with ``resend`` (e-mail) they too go back to the queue but
+    keep their Message-ID, so the message sent again is the same message (RFC 5322 3.6.4) and
+    the recipient's mail system shows it once; without (a text, which carries no such
+    identifier) they are ``interrupted`` and never sent again."""
     sending = (MessageRow.campaign_id == campaign_id, MessageRow.status == "sending")
-    conn.execute(
-        update(MessageRow)
-        .where(*sending, MessageRow.sent_at.is_not(None))
-        .values(status="interrupted", error=error, sent_at=None)
-    )
+    if resend:
+        conn.execute(
+            update(MessageRow)
+            .where(*sending, MessageRow.sent_at.is_not(None))
+            .values(status="queued", language="-", sent_at=None)
+        )
+    else:
+        conn.execute(
+            update(MessageRow)
+            .where(*sending, MessageRow.sent_at.is_not(None))
+            .values(status="interrupted", error=error, sent_at=None)
+        )
     conn.execute(
         update(MessageRow)
         .where(*sending, MessageRow.sent_at.is_(None))
-        .values(status="queued", language="-", message_id=None)
+        .values(status="queued", language="-")
     )
 
 
@@ -149,19 +159,19 @@ def handing_over(conn: Connection, message_ids: Sequence[int], at: datetime) -> 
         )
 
 
-def claim(conn: Connection, message_ids: Sequence[int]) -> set[int]:
+def claim(conn: Connection, message_ids: Sequence[int]) -> dict[int, str | None]:
     """Mark the messages among ``message_ids`` that are still queued ``sending``, in one
-    statement; returns those this call took (another sender's are not among them)."""
+    statement; returns those this call took (another sender's are not among them), each with
+    the Message-ID it kept from a hand-over a crash cut short (``interrupt``), or None."""
     if not message_ids:
-        return set()
-    return set(
-        conn.scalars(
-            update(MessageRow)
-            .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "queued")
-            .values(status="sending")
-            .returning(MessageRow.id)
-        )
+        return {}
+    taken = conn.execute(
+        update(MessageRow)
+        .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "queued")
+        .values(status="sending")
+        .returning(MessageRow.id, MessageRow.message_id)
     )
+    return {int(row_id): message_id for row_id, message_id in taken}
 
 
 def set_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -173,12 +183,13 @@ def set_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def requeue(conn: Connection, message_ids: Sequence[int]) -> None:
     """Give messages claimed but never handed to the mail server back to the queue, so they
-    are decided again and sent when sending resumes."""
+    are decided again and sent when sending resumes. An e-mail keeps the Message-ID it was
+    given when first claimed: an earlier hand-over of it may have arrived (``interrupt``)."""
     if message_ids:
         conn.execute(
             update(MessageRow)
             .where(MessageRow.id.in_(list(message_ids)), MessageRow.status == "sending")
-            .values(status="queued", language="-", message_id=None, sent_at=None)
+            .values(status="queued", language="-", sent_at=None)
         )
 
 
