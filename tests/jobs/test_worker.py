@@ -21,6 +21,9 @@ def periodic(kluis: Kluis) -> dict[tuple[str, str], str]:
     # the /privacy page's unsent verification mails expire every hour, whatever the settings
     expiry = ("privacy.verifications_expire", "privacy.verifications_expire")
     assert found.pop(expiry) == "0 * * * *"
+    # post mailings' files not downloaded in time are deleted every hour, whatever the settings
+    files = ("post.expire_files", "post.expire_files")
+    assert found.pop(files) == "0 * * * *"
     return found
 
 
