@@ -123,3 +123,18 @@ def test_the_company_form_and_page_and_the_deal_page_fill_them_in(kluis: Kluis) 
     assert 'data-field="custom.risky">ja<' in client.get(f"/app/deals/{deal_id}").text
     bad = client.post(f"/app/deals/{deal_id}/fields", data={"csrf": csrf, "custom.risky": "wel"})
     assert bad.status_code == 422
+
+
+def test_a_new_deal_takes_its_fields_from_the_form_and_the_api(kluis: Kluis) -> None:
+    pipeline(kluis, NOW)
+    business_fields.declare(kluis, ADMIN, "deal", RISK, NOW)
+    client, csrf = signed_in(kluis, "sales", "sales_follow_up")
+    assert 'name="custom.risky"' in client.get("/app/deals/new").text
+    data = {"csrf": csrf, "title": "Ovens", "value": "10", "currency": "EUR"}
+    made = client.post("/app/deals/new", data={**data, "custom.risky": "false"})
+    assert made.status_code == 303, made.text
+    assert 'data-field="custom.risky">nee<' in client.get(made.headers["location"]).text
+    api = client_for(kluis, "sales", "api-sales@example.com")
+    posted = api.post("/api/v1/deals", json={"title": "Tafels", "custom": {"risky": True}})
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["custom"] == {"risky": True}

@@ -94,6 +94,7 @@ def _form(
         pipelines=catalogue.list_pipelines(k.engine),
         companies=found,
         users=service.staff_users(k.engine),
+        plain_fields=business_fields.fields(k, "deal"),
         error_field=error.field if error else None,
         error=staff.error_text(session.language, error) if error else None,
     )
@@ -113,6 +114,8 @@ async def create(request: Request, k: KluisDep, now: NowDep, session: SessionDep
     form = await checked_form(request, session)
     values = {name: staff.text(form, name) for name in (*FORM_FIELDS, "pipeline_id")}
     given: dict[str, Any] = {n: values[n] or None for n in FORM_FIELDS}
+    custom = business_forms.posted_custom(form, business_fields.fields(k, "deal"))
+    given["custom"] = custom
     try:
         for name in ("company_id", "owner_id"):
             if given[name] is not None:
@@ -127,7 +130,7 @@ async def create(request: Request, k: KluisDep, now: NowDep, session: SessionDep
             source="web",
         )
     except KluisError as exc:
-        return _form(k, request, session, values, exc)
+        return _form(k, request, session, {**values, **business_forms.as_form(custom)}, exc)
     return staff.redirect(f"{PREFIX}/deals/{made.deal.id}")
 
 

@@ -167,7 +167,7 @@ def create_deal(
         lost_reason=extra["lost_reason"],
     )
     response.headers["Location"] = f"/api/v1/deals/{view.deal.id}"
-    return _deal(view.deal, view.stage)
+    return _deal(view.deal, view.stage, view.custom)
 
 
 @router.get("/forecast", response_model=ForecastPublic)

@@ -43,6 +43,9 @@ class DealCreate(BaseModel):
         default=None, ge=1, le=MAX_ID, description="a staff user; you when left out"
     )
     source: str | None = Field(default=None, max_length=80)
+    custom: dict[str, Any] | None = Field(
+        default=None, description="Plain custom fields of deals by key."
+    )
     pipeline_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="the first pipeline when left out"
     )

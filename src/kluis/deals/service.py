@@ -140,7 +140,9 @@ def create_deal(
     ``owner_id`` says otherwise. ``purpose`` is the purpose its people will be linked under:
     the actor's role must hold it (Art. 5(1)(b))."""
     may_write(actor)
-    cleaned = _clean({"value": "0", "currency": rules.DEFAULT_CURRENCY, **values})
+    custom = dict(values.get("custom") or {})
+    given = {n: v for n, v in values.items() if n != "custom"}
+    cleaned = _clean({"value": "0", "currency": rules.DEFAULT_CURRENCY, **given})
     if "title" not in cleaned:
         raise InvalidField("a deal needs a title of at most 200 characters", field="title")
     with k.engine.begin() as conn:
@@ -168,6 +170,7 @@ def create_deal(
             },
         )
         repository.insert_change(conn, deal_id, None, target.id, actor.ref, now)
+        business_fields.put_values(conn, "deal", deal_id, custom)
         audit.record(
             conn, actor.ref, now, [DealCreated(deal_id, target.pipeline_id, target.key, source)]
         )
