@@ -14,8 +14,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
+from pydantic import ConfigDict, Field
 from sqlalchemy import Connection
 
 from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES, Actor
@@ -35,6 +36,10 @@ DETAILS_FIELD = "request.details"
 
 @dataclass(frozen=True)
 class RequestView:
+    """A privacy request as the API answers it (component ``RequestPublic``)."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(title="RequestPublic")
+
     id: int
     type: str
     person_id: str
@@ -57,7 +62,13 @@ class RequestView:
     updated_at: datetime
     completed_at: datetime | None
     details: str | None = None
-    mails: list[dict[str, Any]] = field(default_factory=list)
+    mails: Annotated[
+        list[dict[str, Any]],
+        Field(
+            description="Each mail of the request (sent by a job): what, state (waiting, queued, "
+            "sending, sent, failed), attempts, the reason of the last failure, when sent."
+        ),
+    ] = field(default_factory=list)
     """Each mail of the request and its state (``mails.of_request``); filled by ``get``."""
 
 
