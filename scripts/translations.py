@@ -62,6 +62,14 @@ METHODS = [
     ("messaging/call_pages.py", "python"),
     ("messaging/calls.py", "python"),
     ("messaging/call_rules.py", "python"),
+    ("requests/rules.py", "python"),
+    ("requests/service.py", "python"),
+    ("requests/transitions.py", "python"),
+    ("requests/erasure.py", "python"),
+    ("messaging/campaigns.py", "python"),
+    ("messaging/sender.py", "python"),
+    ("consent/grant_rules.py", "python"),
+    ("purposes/service.py", "python"),
 ]
 
 

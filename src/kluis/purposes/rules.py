@@ -60,6 +60,9 @@ class Purpose:
     retention_anchor: RetentionAnchor
     data_subjects: tuple[str, ...] = ("customer", "prospect")
     legitimate_interest: str | None = None
+    """The interest pursued (Art. 6(1)(f)), in English; people are told it (Art. 13(1)(d))."""
+    legitimate_interest_nl: str | None = None
+    """The same interest in Dutch, for the Dutch privacy notice and record of processing."""
     recipients: tuple[str, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     roles: tuple[str, ...] = ()
@@ -67,6 +70,13 @@ class Purpose:
     """True for a purpose that applies to every person whatever they were collected for, such as
     answering privacy requests (Art. 12-22): it needs all of a person's data, under a legal
     obligation, for anyone who asks."""
+
+    def interest_in(self, language: str) -> str | None:
+        """The legitimate interest in ``language``: the Dutch text on a Dutch document, the
+        English where no Dutch was written yet (a compliance finding asks for it)."""
+        if language == "nl" and self.legitimate_interest_nl:
+            return self.legitimate_interest_nl
+        return self.legitimate_interest
 
     def may_use(self, category: str) -> bool:
         return category_covered(self.data_categories, category)

@@ -138,7 +138,10 @@ def _page(
         steps=STEPS[view.type],
         article=rules.ARTICLES[rules.RequestType(view.type)],
         verifications=[v.value for v in rules.Verification],
-        fields=[f.name for f in PERSONAL_FIELDS],
+        fields=[
+            (f.name, f.label_nl if session.language == "nl" else f.label_en)
+            for f in PERSONAL_FIELDS
+        ],
         error=error,
         done=done,
         discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),

@@ -25,7 +25,8 @@ from kluis.audit.request_events import RequestCreated, RequestExtended
 from kluis.contacts import flags as contacts_flags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
-from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
+from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased, Word
+from kluis.locale import N_
 from kluis.messaging import service as messaging
 from kluis.requests import answers, erasure, mails, repository, rules, steps, transitions
 from kluis.requests.rules import RequestType, Status
@@ -175,7 +176,11 @@ def create(
             "(it would tell who is on file); give the person's id",
         )
     if details is not None and len(details) > 4000:
-        raise InvalidField("details are at most 4000 characters", field="details")
+        raise InvalidField(
+            "details are at most 4000 characters",
+            field="details",
+            msgid=N_("The details are at most 4000 characters long."),
+        )
     with k.engine.begin() as conn:
         if portal_ref is not None:
             existing = repository.by_portal_ref(conn, portal_ref)
@@ -303,7 +308,12 @@ def extend(
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         if Status(row.status) not in rules.OPEN:
-            raise InvalidField(f"request {request_id} is {row.status}", field="request_id")
+            raise InvalidField(
+                f"request {request_id} is {row.status}",
+                field="request_id",
+                msgid=N_("Request %(id)s is %(status)s."),
+                values={"id": request_id, "status": Word(row.status)},
+            )
         new = rules.extension(row.received_at, row.due_at, row.extended_to, months, reason, now)
         repository.change(
             conn, request_id, extended_to=new, extension_reason=reason.strip(), updated_at=now
@@ -342,7 +352,11 @@ def refuse(
     _handler(actor)
     answers.mail_ready(k, request_id, transport, mail)
     if not reason.strip():
-        raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
+        raise InvalidField(
+            "give the reason; the person is told it (Art. 12(4))",
+            field="reason",
+            msgid=N_("Give the reason; the person is told it (Art. 12(4))."),
+        )
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         transitions.set_status(conn, actor, row, Status.REFUSED, now, outcome=reason.strip())
@@ -372,9 +386,14 @@ def process(
         raise InvalidField(
             "say what to correct: field=value pairs (Art. 16), e.g. --set family_name=Jansen",
             field="changes",
+            msgid=N_("Say what to correct: choose a detail and give its new value (Art. 16)."),
         )
     if kind is not RequestType.RECTIFICATION and changes:
-        raise InvalidField("changes belong to a rectification request only", field="changes")
+        raise InvalidField(
+            "changes belong to a rectification request only",
+            field="changes",
+            msgid=N_("Only a rectification request changes details."),
+        )
     if kind is RequestType.ERASURE:
         erasure.no_legal_hold(k, request_id, now)
     row = transitions.start(k, actor, request_id, now)
@@ -399,11 +418,16 @@ def lift_restriction(
         row = repository.fetch(conn, request_id)
         _, restricted = contacts_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
-        raise InvalidField("only a completed restriction request can be lifted", field="request_id")
+        raise InvalidField(
+            "only a completed restriction request can be lifted",
+            field="request_id",
+            msgid=N_("Only a completed restriction request can be lifted."),
+        )
     if not restricted:
         raise InvalidField(
             f"person {row.person_id} is not restricted (any more): nothing to lift",
             field="request_id",
+            msgid=N_("The person is not restricted (any more): there is nothing to lift."),
         )
     if mail:
         answers.answer(k, actor, row, "restriction_lifted", {}, now, transport)
