@@ -70,6 +70,7 @@ METHODS = [
     ("messaging/sender.py", "python"),
     ("consent/grant_rules.py", "python"),
     ("purposes/service.py", "python"),
+    ("transfer/rules/notes.py", "python"),
 ]
 
 

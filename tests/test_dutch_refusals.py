@@ -46,6 +46,8 @@ EXPECTED = {
     "evidence of an unknown kind": "Dit soort bestand wordt niet als bewijs aangenomen",
     "no lawful basis": "Kies een van de zes grondslagen van art. 6 lid 1.",
     "no retention anchor": "Kies waarvandaan de bewaartermijn telt",
+    "import review with rejects": "De waarde past niet bij haar kolom.",
+    "import job with rejects": "Import",
 }
 """Each refusal by name, and a piece of its Dutch sentence on the page."""
 
@@ -153,6 +155,27 @@ def _purposes(client: TestClient, csrf: str, seen: Seen) -> None:
         seen.page(name, client.post(path, data=posted), 422)
 
 
+def _imports(client: TestClient, csrf: str, seen: Seen) -> None:
+    """A file with a bad address and a line of too many cells: the trial run and the job name
+    each reject's reason in Dutch; the English detail of a bad value is marked as English."""
+    upload = client.post(
+        "/app/admin/imports",
+        data={"csrf": csrf, "purposes": ["customer_service"]},
+        files={
+            "file": (
+                "a.csv",
+                b"Voornaam,E-mail\nEva,eva.kok@\nJan,jan.smit@example.com,rood\n"
+                b"Noor,noor.bos@example.com\n",
+            )
+        },
+    )
+    review = upload.headers["location"]
+    page = seen.page("import review with rejects", client.get(review))
+    assert "De regel heeft meer cellen dan de kopregel kolommen heeft." in page
+    job = client.post(f"{review}/run", data={"csrf": csrf}).headers["location"]
+    seen.page("import job with rejects", client.get(job))
+
+
 def test_every_refusal_built_from_values_reads_in_dutch(kluis: Kluis, smtp: MailServer) -> None:
     seen = Seen(kluis)
     client = client_of(kluis, smtp)
@@ -162,6 +185,7 @@ def test_every_refusal_built_from_values_reads_in_dutch(kluis: Kluis, smtp: Mail
     _campaigns(kluis, client, csrf, seen)
     _evidence(kluis, client, csrf, seen)
     _purposes(client, csrf, seen)
+    _imports(client, csrf, seen)
     assert set(seen.texts) == set(EXPECTED)
     for name, dutch in EXPECTED.items():
         assert dutch in seen.texts[name], (name, seen.texts[name][:600])

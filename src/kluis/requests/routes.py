@@ -22,6 +22,7 @@ from kluis.requests.schemas import (
     RequestRefuse,
     RequestVerify,
 )
+from kluis.requests.views import RequestView
 
 if TYPE_CHECKING:
     CreateBody = BaseModel
@@ -49,10 +50,8 @@ def _transport(request: Request) -> messaging.TransportFactory | None:
     return factory
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=service.RequestView)
-def create_request(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, body: CreateBody
-) -> service.RequestView:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestView)
+def create_request(kluis: KluisDep, actor: ActorDep, now: NowDep, body: CreateBody) -> RequestView:
     """Record a privacy request; it is due one calendar month after receipt (Art. 12(3))."""
     assert isinstance(body, RequestCreate)
     return service.create(
@@ -67,7 +66,7 @@ def create_request(
     )
 
 
-@router.get("", response_model=list[service.RequestView])
+@router.get("", response_model=list[RequestView])
 def list_requests(
     kluis: KluisDep,
     actor: ActorDep,
@@ -85,7 +84,7 @@ def list_requests(
     person_id: Annotated[str | None, Query(max_length=36, pattern=r"^[^\x00]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> list[service.RequestView]:
+) -> list[RequestView]:
     """Requests by deadline, soonest first, with days left and whether they are overdue."""
     return service.list_requests(
         kluis,
@@ -101,23 +100,23 @@ def list_requests(
     )
 
 
-@router.get("/{request_id}", response_model=service.RequestView)
+@router.get("/{request_id}", response_model=RequestView)
 def get_request(
     kluis: KluisDep, actor: ActorDep, now: NowDep, request_id: RequestId
-) -> service.RequestView:
+) -> RequestView:
     return service.get(kluis, actor, request_id, now)
 
 
-@router.post("/{request_id}/verify", response_model=service.RequestView)
+@router.post("/{request_id}/verify", response_model=RequestView)
 def verify_request(
     kluis: KluisDep, actor: ActorDep, now: NowDep, request_id: RequestId, body: VerifyBody
-) -> service.RequestView:
+) -> RequestView:
     """Record how the requester was shown to be the person (Art. 12(6))."""
     assert isinstance(body, RequestVerify)
     return service.verify(kluis, actor, request_id, body.verified_by, now)
 
 
-@router.post("/{request_id}/extend", response_model=service.RequestView, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/extend", response_model=RequestView, responses=MAIL_PROBLEMS)
 def extend_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -125,7 +124,7 @@ def extend_request(
     request: Request,
     request_id: RequestId,
     body: ExtendBody,
-) -> service.RequestView:
+) -> RequestView:
     """Extend by one or two months, within the first month, telling the person why."""
     assert isinstance(body, RequestExtend)
     return service.extend(
@@ -140,7 +139,7 @@ def extend_request(
     )
 
 
-@router.post("/{request_id}/refuse", response_model=service.RequestView, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/refuse", response_model=RequestView, responses=MAIL_PROBLEMS)
 def refuse_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -148,7 +147,7 @@ def refuse_request(
     request: Request,
     request_id: RequestId,
     body: RefuseBody,
-) -> service.RequestView:
+) -> RequestView:
     """Refuse, telling the person the reason and their right to complain (Art. 12(4))."""
     assert isinstance(body, RequestRefuse)
     return service.refuse(
@@ -188,7 +187,7 @@ def process_request(
     )
 
 
-@router.post("/{request_id}/lift", response_model=service.RequestView, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/lift", response_model=RequestView, responses=MAIL_PROBLEMS)
 def lift_restriction(
     kluis: KluisDep,
     actor: ActorDep,
@@ -196,7 +195,7 @@ def lift_restriction(
     request: Request,
     request_id: RequestId,
     body: LiftBody,
-) -> service.RequestView:
+) -> RequestView:
     """Lift a restriction, telling the person first (Art. 18(3))."""
     assert isinstance(body, RequestLift)
     return service.lift_restriction(

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kluis.requests.service import RequestView
+from kluis.requests.views import RequestView
 
 RequestTypeName = Literal[
     "access", "portability", "rectification", "restriction", "objection", "erasure"
