@@ -71,6 +71,7 @@ METHODS = [
     ("consent/grant_rules.py", "python"),
     ("purposes/service.py", "python"),
     ("transfer/rules/notes.py", "python"),
+    ("purposes/rules.py", "python"),
 ]
 
 

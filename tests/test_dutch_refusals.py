@@ -46,6 +46,8 @@ EXPECTED = {
     "evidence of an unknown kind": "Dit soort bestand wordt niet als bewijs aangenomen",
     "no lawful basis": "Kies een van de zes grondslagen van art. 6 lid 1.",
     "no retention anchor": "Kies waarvandaan de bewaartermijn telt",
+    "no data category": "schoenmaat is geen sleutel van een fideslang-gegevenscategorie.",
+    "no retention period": "De bewaartermijn is geen ISO 8601-duur",
     "import review with rejects": "De waarde past niet bij haar kolom.",
     "import job with rejects": "Import",
 }
@@ -140,6 +142,8 @@ def _purposes(client: TestClient, csrf: str, seen: Seen) -> None:
     for name, change in [
         ("no lawful basis", {"lawful_basis": "omdat"}),
         ("no retention anchor", {"retention_anchor": "ooit"}),
+        ("no data category", {"data_categories": "schoenmaat"}),
+        ("no retention period", {"retention": "twee jaar"}),
     ]:
         posted = {
             "csrf": csrf,
@@ -147,7 +151,7 @@ def _purposes(client: TestClient, csrf: str, seen: Seen) -> None:
             "name_en": "Customer service",
             "lawful_basis": "contract",
             "data_categories": "user.name",
-            "data_use": "provide.service",
+            "data_use": "essential.service.operations.support",
             "retention": "P2Y",
             "retention_anchor": "last_interaction",
             **change,

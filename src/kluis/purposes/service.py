@@ -84,7 +84,12 @@ def _validate(purpose: Purpose) -> None:
     errors = validation_errors(purpose)
     if errors:
         field, message = errors[0]
-        raise InvalidField(f"{field}: {message}", field=field)
+        raise InvalidField(
+            f"{field}: {message}",
+            field=field,
+            msgid=getattr(errors[0], "msgid", None),
+            values=getattr(errors[0], "values", None),
+        )
 
 
 def may_change(actor: Actor) -> None:
