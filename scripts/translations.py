@@ -67,6 +67,16 @@ METHODS = [
     ("messaging/post_pages.py", "python"),
     ("messaging/trial_view.py", "python"),
     ("messaging/text_pages.py", "python"),
+    ("requests/rules.py", "python"),
+    ("requests/service.py", "python"),
+    ("requests/transitions.py", "python"),
+    ("requests/erasure.py", "python"),
+    ("messaging/campaigns.py", "python"),
+    ("messaging/sender.py", "python"),
+    ("consent/grant_rules.py", "python"),
+    ("purposes/service.py", "python"),
+    ("transfer/rules/notes.py", "python"),
+    ("purposes/rules.py", "python"),
 ]
 
 

@@ -18,7 +18,8 @@ from fastapi.routing import APIRoute
 from kluis.app import create_app
 from kluis.cli import OWN, app, build, entries
 from kluis.settings import Settings
-from kluis.slices import SLICES, Command, Group, load
+from kluis.slice_types import Command, Group
+from kluis.slices import SLICES, load
 
 ENTRIES = entries()
 
@@ -99,7 +100,7 @@ def _imported_after(*args: str) -> list[str]:
 def test_help_imports_no_slice_and_no_store() -> None:
     modules = _imported_after("--help")
     ours = {m for m in modules if m.startswith("kluis")}
-    assert ours == {"kluis", "kluis.cli", "kluis.slices"}
+    assert ours == {"kluis", "kluis.cli", "kluis.slices", "kluis.slice_types"}
     assert not {"sqlalchemy", "fastapi", "pydantic"} & {m.split(".")[0] for m in modules}
 
 

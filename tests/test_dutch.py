@@ -29,7 +29,6 @@ from kluis.contacts.companies import create_company
 from kluis.contacts.custom_rules import Choice, CustomField, CustomKind
 from kluis.messaging import campaigns, tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
-from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
 from mailserver import MailServer
 from staff_helpers import choose, csrf_of, make_user, sign_in
@@ -62,12 +61,6 @@ ALLOWED = (
 TAXONOMY = re.compile(r"\b(user|essential|marketing|functional)\.[a-z_.]+|\bsecure_delete\b")
 """fideslang data categories and uses, and SQLite's ``secure_delete`` setting: the record of
 processing (Art. 30) names them so an auditor can match them; only that page may show them."""
-
-
-def staff_wrote(kluis: Kluis) -> list[str]:
-    """Text staff wrote into the catalogue in one language: a purpose's legitimate interest is
-    one column (no Dutch twin yet), so it reads as written on every page."""
-    return [p.legitimate_interest for p in list_purposes(kluis.engine) if p.legitimate_interest]
 
 
 SPRING = {
@@ -141,7 +134,6 @@ class Seen:
 
     def __init__(self, kluis: Kluis) -> None:
         self.texts: dict[str, str] = {}
-        self.written = staff_wrote(kluis)
 
     def page(self, name: str, response: Any, status: int = 200) -> str:
         assert response.status_code == status, (name, response.status_code, response.text)
@@ -149,8 +141,6 @@ class Seen:
         page: str = response.text
         assert '<html lang="nl"' in page, f"{name} is not a Dutch page"
         text = visible(page)
-        for written in self.written:
-            text = text.replace(written, " ")
         if name == "/app/compliance/record":
             text = TAXONOMY.sub(" ", text)
         self.texts[name] = text
@@ -162,18 +152,13 @@ class Seen:
         self.texts[f"mail {name} (html)"] = visible(_part(message, "html"))
         for part in message.iter_attachments():
             if part.get_content_type() == "text/html":
-                self.texts[f"mail {name}, {part.get_filename()}"] = self.without_written(
-                    visible(str(part.get_content()))  # type: ignore[attr-defined]
+                self.texts[f"mail {name}, {part.get_filename()}"] = visible(
+                    str(part.get_content())  # type: ignore[attr-defined]
                 )
         return text
 
     def document(self, name: str, page: str) -> None:
-        self.texts[name] = TAXONOMY.sub(" ", self.without_written(visible(page)))
-
-    def without_written(self, text: str) -> str:
-        for written in self.written:
-            text = text.replace(written, " ")
-        return text
+        self.texts[name] = TAXONOMY.sub(" ", visible(page))
 
     def check(self) -> None:
         report = {name: problems(text) for name, text in self.texts.items()}

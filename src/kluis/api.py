@@ -125,7 +125,46 @@ def openapi_document(generated: dict[str, Any]) -> dict[str, Any]:
     while hoisted:
         name, schema = hoisted.popitem()
         hoist(name, visit(schema), schemas)
-    return document
+    return _named_by_title(document)
+
+
+def _named_by_title(document: dict[str, Any]) -> dict[str, Any]:
+    """Components named by their title where the title names one schema and no other component.
+
+    A service dataclass that answers a route keeps the component name of the ``*Public`` model
+    it replaced by carrying it as its title (``__pydantic_config__ = ConfigDict(title=...)``);
+    pydantic names a component after the class, so the name is set here. A title two schemas
+    share (two ``NoticePublic`` models of different slices) leaves pydantic's names alone."""
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    titles = [s.get("title") for s in schemas.values() if isinstance(s, dict)]
+    renamed = {
+        name: schema["title"]
+        for name, schema in schemas.items()
+        if isinstance(schema, dict)
+        and isinstance(schema.get("title"), str)
+        and schema["title"] != name
+        and schema["title"] not in schemas
+        and titles.count(schema["title"]) == 1
+    }
+    if not renamed:
+        return document
+    refs = {COMPONENTS + old: COMPONENTS + new for old, new in renamed.items()}
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        return {
+            key: refs.get(value, value) if key == "$ref" else visit(value)
+            for key, value in node.items()
+        }
+
+    named: dict[str, Any] = visit(document)
+    named["components"]["schemas"] = {
+        renamed.get(name, name): schema for name, schema in named["components"]["schemas"].items()
+    }
+    return named
 
 
 MAX_ID = 2**31 - 1

@@ -17,7 +17,8 @@ import typer.main
 from typer import _click as click  # Typer 0.29 vendors Click: its commands are these
 from typer.core import TyperCommand, TyperGroup
 
-from kluis.slices import SLICES, Command, Group, load
+from kluis.slice_types import Command, Group
+from kluis.slices import SLICES, load
 
 OWN = (
     Command(

@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 
+class Word(str):
+    """A refusal's value that is itself a code the staff catalogue translates (a request's
+    status, a campaign's channel): a page shows it in the reader's language, as it shows the
+    code elsewhere (``_(status)``); the API and CLI keep the code in ``detail``."""
+
+
 class KluisError(Exception):
     """Base of every refusal Kluis explains to a person."""
 
@@ -38,7 +44,12 @@ class KluisError(Exception):
         if self.msgid is None:
             return gettext(self.detail)
         text = gettext(self.msgid)
-        return text % self.values if self.values else text
+        if not self.values:
+            return text
+        return text % {
+            name: gettext(value) if isinstance(value, Word) else value
+            for name, value in self.values.items()
+        }
 
     @property
     def type_uri(self) -> str:

@@ -26,6 +26,7 @@ from kluis.messaging import service as messaging
 from kluis.messaging import tokens
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.requests import service as requests
+from kluis.requests.views import RequestView
 from kluis.runtime import Kluis
 from mailserver import MailServer
 
@@ -78,7 +79,7 @@ def link_path(message: EmailMessage) -> str:
     return f"{url.path}?{url.query}"
 
 
-def portal_requests(kluis: Kluis) -> list[requests.RequestView]:
+def portal_requests(kluis: Kluis) -> list[RequestView]:
     return requests.list_requests(kluis, PRIVACY, NOW)
 
 

@@ -93,8 +93,10 @@ def _store_recording(
         kind = grant_rules.check_evidence(
             recording.content_type, recording.data, k.settings.evidence_max_bytes
         )
-    except ValueError as exc:
-        raise InvalidField(str(exc), field="recording") from None
+    except grant_rules.EvidenceRefused as exc:
+        raise InvalidField(
+            str(exc), field="recording", msgid=exc.msgid, values=exc.values
+        ) from None
     cipher = k.vault.cipher(person_id)
     name = recording.filename
     evidence_id = consent_repo.insert_evidence(

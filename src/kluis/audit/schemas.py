@@ -1,22 +1,9 @@
-"""API shapes of the audit log."""
+"""API shapes of the audit log. An entry answers as ``service.AuditEntryView``; the verification
+drops ``head_hash``, so it keeps its own shape."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from pydantic import BaseModel
-
-
-class AuditEntryPublic(BaseModel):
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    person_id: str | None
-    purpose: str | None
-    details: dict[str, Any]
-    hash: str
 
 
 class VerificationPublic(BaseModel):

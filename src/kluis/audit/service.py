@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import ConfigDict
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
@@ -157,6 +158,10 @@ def verify(engine: Engine) -> Verification:
 
 @dataclass(frozen=True)
 class AuditEntryView:
+    """An entry of the log as the API answers it (component ``AuditEntryPublic``)."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(title="AuditEntryPublic")
+
     seq: int
     at: datetime
     actor: str

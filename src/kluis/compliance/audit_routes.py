@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query
 
 from kluis.api import MAX_SEQ, PROBLEMS, KluisDep
 from kluis.audit import service
-from kluis.audit.schemas import AuditEntryPublic, VerificationPublic
+from kluis.audit.schemas import VerificationPublic
 from kluis.auth.deps import ActorDep
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEMS)
 
 
-@router.get("", response_model=list[AuditEntryPublic])
+@router.get("", response_model=list[service.AuditEntryView])
 def list_entries(
     kluis: KluisDep,
     actor: ActorDep,
@@ -25,13 +25,12 @@ def list_entries(
         int, Query(ge=0, le=MAX_SEQ, description="Entries after this sequence number.")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AuditEntryPublic]:
+) -> list[service.AuditEntryView]:
     """Audit entries in order, optionally about one person or of one action."""
     service.may_read(actor)
-    entries = service.list_entries(
+    return service.list_entries(
         kluis.engine, person_id=person_id, action=action, after=after, limit=limit
     )
-    return [AuditEntryPublic(**dataclasses.asdict(e)) for e in entries]
 
 
 @router.get("/verify", response_model=VerificationPublic)

@@ -44,7 +44,7 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
     bases = {b.value for b in LawfulBasis}
     with k.engine.connect() as conn:
         rows = repository.purpose_rows(conn)
-    for key, basis, interest, retention in rows:
+    for key, basis, interest, retention, interest_nl in rows:
         if basis not in bases:
             found.append(
                 Finding(
@@ -66,6 +66,19 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
                     f"purpose {key!r} rests on legitimate interest but does not state it",
                     f"state the interest: `kluis purposes change {key} FILE` with "
                     '{"legitimate_interest": "..."}',
+                    subject=key,
+                )
+            )
+        elif basis == LawfulBasis.LEGITIMATE_INTEREST.value and not (interest_nl or "").strip():
+            found.append(
+                Finding(
+                    "purpose.no_legitimate_interest_nl",
+                    Severity.MEDIUM,
+                    "Art. 12(1), 13(1)(d)",
+                    f"purpose {key!r} states its legitimate interest in English only, so the "
+                    "Dutch privacy notice and record of processing show the English",
+                    f"write it in Dutch: `kluis purposes change {key} FILE` with "
+                    '{"legitimate_interest_nl": "..."}',
                     subject=key,
                 )
             )

@@ -90,8 +90,9 @@ def _data_said(purpose: Purpose, language: str, extra: Sequence[CustomField] = (
 def _section(purpose: Purpose, language: str, extra: Sequence[CustomField] = ()) -> PurposeSection:
     t = i18n.strings(language)
     lines = [t["notice_basis"].format(basis=basis_text(purpose.lawful_basis.value, language))]
-    if purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTEREST and purpose.legitimate_interest:
-        lines.append(t["notice_interest"].format(interest=purpose.legitimate_interest))
+    interest = purpose.interest_in(language)
+    if purpose.lawful_basis is LawfulBasis.LEGITIMATE_INTEREST and interest:
+        lines.append(t["notice_interest"].format(interest=interest))
     lines.append(t["notice_data"].format(categories=_data_said(purpose, language, extra)))
     lines.append(
         t["notice_recipients"].format(recipients=", ".join(purpose.recipients))

@@ -104,18 +104,21 @@ def affected_people(
 # Findings ---------------------------------------------------------------------------------------
 
 
-def purpose_rows(conn: Connection) -> list[tuple[str, str, str | None, str | None]]:
-    """Key, lawful basis, legitimate interest and retention of every purpose, as stored (the
-    checks must see a bad value that ``Purpose`` would refuse to load)."""
+def purpose_rows(
+    conn: Connection,
+) -> list[tuple[str, str, str | None, str | None, str | None]]:
+    """Key, lawful basis, legitimate interest, retention and the interest in Dutch of every
+    purpose, as stored (the checks must see a bad value that ``Purpose`` would refuse to load)."""
     rows = conn.execute(
         select(
             PurposeRow.key,
             PurposeRow.lawful_basis,
             PurposeRow.legitimate_interest,
             PurposeRow.retention,
+            PurposeRow.legitimate_interest_nl,
         ).order_by(PurposeRow.key)
     )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def lapsed_grants(conn: Connection, now: datetime) -> tuple[int, int]:

@@ -225,8 +225,9 @@ def activity(
         f"{name}: {description}",
         f"{t['lawful_basis']}: {basis_text(purpose.lawful_basis.value, language)}",
     ]
-    if purpose.legitimate_interest:
-        b_lines.append(f"{t['legitimate_interest']}: {purpose.legitimate_interest}")
+    interest = purpose.interest_in(language)
+    if interest:
+        b_lines.append(f"{t['legitimate_interest']}: {interest}")
     b_lines.append(f"{t['data_use']}: {purpose.data_use}")
     f_lines = [retention_text, t["erasure_how"], t["backups"]]
     if window_days is not None:
@@ -263,7 +264,7 @@ def activity(
         description=description,
         lawful_basis=purpose.lawful_basis.value,
         lawful_basis_text=basis_text(purpose.lawful_basis.value, language),
-        legitimate_interest=purpose.legitimate_interest,
+        legitimate_interest=interest,
         people=total if purpose.covers_everyone else people,
         covers_everyone=purpose.covers_everyone,
         data_subjects=subjects,

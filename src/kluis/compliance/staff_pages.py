@@ -49,6 +49,10 @@ FINDINGS = {
         N_("A purpose on legitimate interest does not state the interest"),
         N_("State the interest in the purposes catalogue; people are told it (Art. 13(1)(d))."),
     ),
+    "purpose.no_legitimate_interest_nl": (
+        N_("A purpose states its legitimate interest in English only"),
+        N_("Write the interest in Dutch in the purposes catalogue; Dutch readers are told it."),
+    ),
     "purpose.no_retention": (
         N_("A purpose has no valid retention period"),
         N_("Set how long the data is kept, such as P2Y, in the purposes catalogue."),

@@ -7,8 +7,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import ConfigDict
 from sqlalchemy import Connection, insert, update
 
 from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
@@ -92,6 +93,10 @@ def parse_kind(value: str) -> MessageKind:
 
 @dataclass(frozen=True)
 class TopicView:
+    """A topic as the API answers it (component ``TopicPublic``)."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(title="TopicPublic")
+
     key: str
     name_en: str
     name_nl: str

@@ -3,7 +3,6 @@ the topics people choose. Thin: each route calls one ``consent.catalogue`` funct
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -19,7 +18,6 @@ from kluis.consent.schemas import (
     NoticeCreate,
     NoticePublic,
     TopicCreate,
-    TopicPublic,
     TopicUpdate,
 )
 from kluis.errors import KluisError
@@ -100,34 +98,28 @@ def get_notice(kluis: KluisDep, actor: ActorDep, notice_id: NoticeId) -> NoticeP
 # Topics -----------------------------------------------------------------------------------------
 
 
-def _topic(view: catalogue.TopicView) -> TopicPublic:
-    return TopicPublic.model_validate(dataclasses.asdict(view))
-
-
-@topics.get("", response_model=list[TopicPublic])
-def list_topics(kluis: KluisDep, actor: ActorDep) -> list[TopicPublic]:
+@topics.get("", response_model=list[catalogue.TopicView])
+def list_topics(kluis: KluisDep, actor: ActorDep) -> list[catalogue.TopicView]:
     """The kinds of content people choose to receive, with English and Dutch names and how
     long a consent lasts before it must be re-confirmed."""
-    return [_topic(t) for t in catalogue.list_topics(kluis)]
+    return catalogue.list_topics(kluis)
 
 
-@topics.post("", status_code=status.HTTP_201_CREATED, response_model=TopicPublic)
-def create_topic(kluis: KluisDep, actor: ActorDep, now: NowDep, body: TopicCreate) -> TopicPublic:
+@topics.post("", status_code=status.HTTP_201_CREATED, response_model=catalogue.TopicView)
+def create_topic(
+    kluis: KluisDep, actor: ActorDep, now: NowDep, body: TopicCreate
+) -> catalogue.TopicView:
     """Add a topic (admin or privacy officer): consent is given per topic, so it stays specific
     (GDPR Art. 4(11), 6(1)(a))."""
-    return _topic(
-        catalogue.create_topic(
-            kluis, actor, body.key, body.name_en, body.name_nl, now, body.reconfirm_months
-        )
+    return catalogue.create_topic(
+        kluis, actor, body.key, body.name_en, body.name_nl, now, body.reconfirm_months
     )
 
 
-@topics.patch("/{key}", response_model=TopicPublic)
+@topics.patch("/{key}", response_model=catalogue.TopicView)
 def change_topic(
     kluis: KluisDep, actor: ActorDep, now: NowDep, key: str, body: TopicUpdate
-) -> TopicPublic:
+) -> catalogue.TopicView:
     """Rename a topic or change its re-confirmation period (admin or privacy officer); the audit
     log names the fields changed. Consents already given keep their re-confirm-by date."""
-    return _topic(
-        catalogue.change_topic(kluis, actor, key, body.model_dump(exclude_unset=True), now)
-    )
+    return catalogue.change_topic(kluis, actor, key, body.model_dump(exclude_unset=True), now)

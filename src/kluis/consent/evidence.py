@@ -32,8 +32,8 @@ def add_evidence(
     them, and storing it is processing (Art. 4(2))."""
     try:
         kind = grant_rules.check_evidence(content_type, data, k.settings.evidence_max_bytes)
-    except ValueError as exc:
-        raise InvalidField(str(exc), field="evidence") from None
+    except grant_rules.EvidenceRefused as exc:
+        raise InvalidField(str(exc), field="evidence", msgid=exc.msgid, values=exc.values) from None
     with k.engine.begin() as conn:
         purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
         cipher = k.vault.cipher(person_id)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kluis.consent.rules import Channel, Method
+from kluis.locale import N_
 
 
 class ConsentRefused(ValueError):
@@ -173,18 +174,35 @@ EVIDENCE_TYPES: dict[str, tuple[bytes, ...]] = {
 """Evidence kinds accepted (a call recording, a scanned form, an e-mail), with their signatures."""
 
 
+class EvidenceRefused(ValueError):
+    """Evidence that is not what it claims to be or does not fit, with the sentence a page
+    shows (``msgid`` and its ``values``) beside the English the API and CLI keep."""
+
+    def __init__(self, message: str, msgid: str, **values: object) -> None:
+        super().__init__(message)
+        self.msgid = msgid
+        self.values = values
+
+
 def check_evidence(content_type: str, data: bytes, max_bytes: int) -> str:
-    """The content type when ``data`` is what it claims to be and fits; else ValueError."""
+    """The content type when ``data`` is what it claims to be and fits; else EvidenceRefused."""
     kind = content_type.split(";")[0].strip().lower()
     if kind not in EVIDENCE_TYPES:
-        raise ValueError(
-            "this content type is not accepted as evidence; send one of "
-            + ", ".join(sorted(EVIDENCE_TYPES))
+        accepted = ", ".join(sorted(EVIDENCE_TYPES))
+        raise EvidenceRefused(
+            "this content type is not accepted as evidence; send one of " + accepted,
+            N_("This kind of file is not accepted as evidence; send one of %(accepted)s."),
+            accepted=accepted,
         )
     if not data:
-        raise ValueError("the evidence file is empty")
+        raise EvidenceRefused("the evidence file is empty", N_("The evidence file is empty."))
     if len(data) > max_bytes:
-        raise ValueError(f"the evidence is {len(data)} bytes; at most {max_bytes} are accepted")
+        raise EvidenceRefused(
+            f"the evidence is {len(data)} bytes; at most {max_bytes} are accepted",
+            N_("The evidence is %(size)s bytes; at most %(most)s are accepted."),
+            size=len(data),
+            most=max_bytes,
+        )
     signatures = EVIDENCE_TYPES[kind]
     if kind == "audio/wav":
         ok = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
@@ -195,7 +213,11 @@ def check_evidence(content_type: str, data: bytes, max_bytes: int) -> str:
     else:
         ok = any(data.startswith(s) for s in signatures)
     if not ok:
-        raise ValueError(f"the file's content is not {kind}")
+        raise EvidenceRefused(
+            f"the file's content is not {kind}",
+            N_("The file's content is not what its kind says (%(kind)s)."),
+            kind=kind,
+        )
     return kind
 
 

@@ -269,13 +269,6 @@ class TopicUpdate(BaseModel):
     reconfirm_months: int = Field(default=None, ge=1, le=120)  # type: ignore[assignment]
 
 
-class TopicPublic(BaseModel):
-    key: str
-    name_en: str
-    name_nl: str
-    reconfirm_months: int
-
-
 # Audiences --------------------------------------------------------------------------------------
 
 

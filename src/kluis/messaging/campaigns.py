@@ -32,6 +32,7 @@ from kluis.errors import (
     InvalidField,
     PermissionDenied,
 )
+from kluis.locale import N_
 from kluis.messaging import (
     compose,
     delivery,
@@ -45,6 +46,12 @@ from kluis.messaging import (
 )
 from kluis.messaging.texting import TextTransportFactory, transport_for
 from kluis.runtime import Kluis
+
+SENT_ALREADY = N_("Campaign %(id)s was sent already.")
+PHONE_NOT_SENT = N_("A phone campaign is not sent: draw its call list.")
+POST_NOT_SENT = N_("A post campaign is not sent: download its CSV, labels or letters.")
+OTHER_SENDER = N_("Campaign %(id)s is being sent by another sender.")
+"""What a page says when sending is refused (``detail`` stays the API's and the CLI's)."""
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +80,10 @@ class CampaignView:
 
 def may_send(actor: Actor) -> None:
     if actor.role not in SEND_ROLES:
-        raise PermissionDenied("only marketing, an admin or the privacy officer may run campaigns")
+        raise PermissionDenied(
+            "only marketing, an admin or the privacy officer may run campaigns",
+            msgid=N_("Only marketing, an admin or the privacy officer may run campaigns."),
+        )
 
 
 def create_campaign(
@@ -88,7 +98,11 @@ def create_campaign(
         raise InvalidField(f"a campaign has no field {name!r}", field=name)
     channel = parse_channel(values.get("channel") or "email").value
     if not values.get("topic"):
-        raise InvalidField("name the topic of the campaign", field="topic")
+        raise InvalidField(
+            "name the topic of the campaign",
+            field="topic",
+            msgid=N_("Choose the topic of the campaign."),
+        )
     compose.check(values, channel)
     with k.engine.begin() as conn:
         catalogue.topic_row(conn, values["topic"])
@@ -249,10 +263,19 @@ def ready_to_send(
     may_send(actor)
     view = get_campaign(k, campaign_id)
     if view.status == "sent":
-        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+        raise Conflict(
+            f"campaign {campaign_id} was sent already",
+            field="campaign_id",
+            msgid=SENT_ALREADY,
+            values={"id": campaign_id},
+        )
     _not_post(view.channel)
     if view.channel == "phone":
-        raise Conflict("a phone campaign is not sent: draw its call list", field="campaign_id")
+        raise Conflict(
+            "a phone campaign is not sent: draw its call list",
+            field="campaign_id",
+            msgid=PHONE_NOT_SENT,
+        )
     if view.channel in texts.TEXT_CHANNELS:
         texts.configured(k, view.channel)
     elif transport is None:
@@ -265,6 +288,7 @@ def _not_post(channel: str) -> None:
         raise InvalidField(
             "a post campaign is not sent: download its CSV, labels or letters",
             field="channel",
+            msgid=POST_NOT_SENT,
         )
 
 
@@ -292,10 +316,19 @@ def send_campaign(
     with k.engine.connect() as conn:
         row = repository.campaign(conn, campaign_id)
     if row.status == "sent":
-        raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+        raise Conflict(
+            f"campaign {campaign_id} was sent already",
+            field="campaign_id",
+            msgid=SENT_ALREADY,
+            values={"id": campaign_id},
+        )
     _not_post(row.channel)
     if row.channel == "phone":
-        raise Conflict("a phone campaign is not sent: draw its call list", field="campaign_id")
+        raise Conflict(
+            "a phone campaign is not sent: draw its call list",
+            field="campaign_id",
+            msgid=PHONE_NOT_SENT,
+        )
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
         if row.channel in texts.TEXT_CHANNELS:
@@ -323,10 +356,18 @@ def _send(
     with k.engine.begin() as conn:
         row = repository.campaign(conn, campaign_id)
         if row.status == "sent":
-            raise Conflict(f"campaign {campaign_id} was sent already", field="campaign_id")
+            raise Conflict(
+                f"campaign {campaign_id} was sent already",
+                field="campaign_id",
+                msgid=SENT_ALREADY,
+                values={"id": campaign_id},
+            )
         if row.sender != holder:
             raise Conflict(
-                f"campaign {campaign_id} is being sent by another sender", field="campaign_id"
+                f"campaign {campaign_id} is being sent by another sender",
+                field="campaign_id",
+                msgid=OTHER_SENDER,
+                values={"id": campaign_id},
             )
         repository.interrupt(conn, campaign_id, rules.INTERRUPTED, resend=row.channel == "email")
         repository.set_campaign(

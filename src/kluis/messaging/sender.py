@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, or_, update
 
 from kluis.errors import Conflict
+from kluis.locale import N_
 from kluis.messaging.tables import Campaign
 from kluis.runtime import Kluis
 
@@ -48,6 +49,11 @@ def claim(k: Kluis, campaign_id: int, rate_per_minute: int, now: datetime) -> st
             "again once that sender has stopped (a stopped sender's claim lapses within "
             "minutes): one sender per campaign keeps rate_per_minute",
             field="campaign_id",
+            msgid=N_(
+                "Campaign %(id)s is being sent already; follow its progress, or send it again "
+                "once that sender has stopped (its claim lapses within minutes)."
+            ),
+            values={"id": campaign_id},
         )
     return sender
 

@@ -32,6 +32,7 @@ from kluis.messaging import tokens
 from kluis.public import i18n, preferences
 from kluis.requests import service as requests
 from kluis.requests.rules import RequestType
+from kluis.requests.views import RequestView
 from kluis.runtime import Kluis
 
 """The person acting for themselves. Their own address is read under the privacy-requests
@@ -148,11 +149,11 @@ def read_link(k: Kluis, token: str, now: datetime) -> Link:
     return Link(link.person_id, RequestType(kind), nonce)
 
 
-def confirm(k: Kluis, link: Link, now: datetime) -> requests.RequestView:
+def confirm(k: Kluis, link: Link, now: datetime) -> RequestView:
     """Record the request, verified by the e-mail link, once per link. TokenInvalid (``gone``)
     when the person is no longer there."""
 
-    def create() -> requests.RequestView:
+    def create() -> RequestView:
         return requests.create(
             k,
             PERSON,

@@ -34,6 +34,7 @@ LABELS = {
     "description_en": N_("Description in English"),
     "lawful_basis": N_("Lawful basis (Art. 6(1))"),
     "legitimate_interest": N_("The legitimate interest, in words"),
+    "legitimate_interest_nl": N_("The legitimate interest in Dutch"),
     "data_categories": N_("Data categories it may use (fideslang keys, one a line)"),
     "data_use": N_("Data use (fideslang key)"),
     "data_subjects": N_("Whose data (fideslang keys, one a line)"),
@@ -83,6 +84,7 @@ def _values(purpose: Purpose) -> dict[str, Any]:
         "description_en": purpose.description_en,
         "lawful_basis": purpose.lawful_basis.value,
         "legitimate_interest": purpose.legitimate_interest or "",
+        "legitimate_interest_nl": purpose.legitimate_interest_nl or "",
         "data_use": purpose.data_use,
         "retention": purpose.retention,
         "retention_anchor": purpose.retention_anchor.value,
@@ -106,6 +108,7 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
         changes[name] = tuple(i.strip() for i in items if i.strip())
     changes["roles"] = tuple(values["roles"])
     changes["legitimate_interest"] = values["legitimate_interest"] or None
+    changes["legitimate_interest_nl"] = values["legitimate_interest_nl"] or None
     return changes
 
 
@@ -120,9 +123,10 @@ def _form(
     language = session.language
     message = None
     if error is not None:
-        detail = error.detail
-        prefix = f"{error.field}: "
-        message = staff.gettext(language, detail.removeprefix(prefix))
+        if error.msgid is not None:
+            message = staff.error_text(language, error)
+        else:
+            message = staff.gettext(language, error.detail.removeprefix(f"{error.field}: "))
     return staff.render(
         k,
         request,

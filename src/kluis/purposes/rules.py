@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from kluis.actors import Role
+from kluis.locale import N_
 
 
 class LawfulBasis(StrEnum):
@@ -60,6 +61,9 @@ class Purpose:
     retention_anchor: RetentionAnchor
     data_subjects: tuple[str, ...] = ("customer", "prospect")
     legitimate_interest: str | None = None
+    """The interest pursued (Art. 6(1)(f)), in English; people are told it (Art. 13(1)(d))."""
+    legitimate_interest_nl: str | None = None
+    """The same interest in Dutch, for the Dutch privacy notice and record of processing."""
     recipients: tuple[str, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     roles: tuple[str, ...] = ()
@@ -67,6 +71,13 @@ class Purpose:
     """True for a purpose that applies to every person whatever they were collected for, such as
     answering privacy requests (Art. 12-22): it needs all of a person's data, under a legal
     obligation, for anyone who asks."""
+
+    def interest_in(self, language: str) -> str | None:
+        """The legitimate interest in ``language``: the Dutch text on a Dutch document, the
+        English where no Dutch was written yet (a compliance finding asks for it)."""
+        if language == "nl" and self.legitimate_interest_nl:
+            return self.legitimate_interest_nl
+        return self.legitimate_interest
 
     def may_use(self, category: str) -> bool:
         return category_covered(self.data_categories, category)
@@ -131,6 +142,21 @@ def data_category_names() -> dict[str, str]:
     return {c.fides_key: c.name or c.fides_key for c in DEFAULT_TAXONOMY.data_category}
 
 
+class Problem(tuple[str, str]):
+    """A field and what is wrong with it, in English, unpacked as the pair it is; a problem
+    that names a value also carries the sentence a page shows (``msgid``, ``values``)."""
+
+    msgid: str | None = None
+    values: dict[str, object] = {}  # noqa: RUF012 (read only; set per instance)
+
+
+def _problem(field: str, message: str, msgid: str, **values: object) -> Problem:
+    found = Problem((field, message))
+    found.msgid = msgid
+    found.values = values
+    return found
+
+
 def validation_errors(purpose: Purpose) -> list[tuple[str, str]]:
     """Every problem with ``purpose`` as (field, message); empty when it may be stored."""
     categories, uses, subjects = _taxonomy()
@@ -146,16 +172,43 @@ def validation_errors(purpose: Purpose) -> list[tuple[str, str]]:
         errors.append(("data_categories", "name at least one fideslang data category"))
     for category in purpose.data_categories:
         if category not in categories:
-            errors.append(("data_categories", f"{category!r} is not a fideslang data category key"))
+            errors.append(
+                _problem(
+                    "data_categories",
+                    f"{category!r} is not a fideslang data category key",
+                    N_("%(value)s is not a fideslang data category key."),
+                    value=category,
+                )
+            )
     if purpose.data_use not in uses:
-        errors.append(("data_use", f"{purpose.data_use!r} is not a fideslang data use key"))
+        errors.append(
+            _problem(
+                "data_use",
+                f"{purpose.data_use!r} is not a fideslang data use key",
+                N_("%(value)s is not a fideslang data use key."),
+                value=purpose.data_use,
+            )
+        )
     for subject in purpose.data_subjects:
         if subject not in subjects:
-            errors.append(("data_subjects", f"{subject!r} is not a fideslang data subject key"))
+            errors.append(
+                _problem(
+                    "data_subjects",
+                    f"{subject!r} is not a fideslang data subject key",
+                    N_("%(value)s is not a fideslang data subject key."),
+                    value=subject,
+                )
+            )
     try:
         duration = parse_duration(purpose.retention)
     except ValueError as exc:
-        errors.append(("retention", str(exc)))
+        errors.append(
+            _problem(
+                "retention",
+                str(exc),
+                N_("The retention is not an ISO-8601 duration, such as P7Y, P24M, P6W or P30D."),
+            )
+        )
     else:
         if duration.years + duration.months / 12 + duration.days / 366 > MAX_RETENTION_YEARS:
             errors.append(
@@ -173,7 +226,11 @@ def validation_errors(purpose: Purpose) -> list[tuple[str, str]]:
     known_roles = {r.value for r in Role}
     for role in purpose.roles:
         if role not in known_roles:
-            errors.append(("roles", f"unknown role {role!r}"))
+            errors.append(
+                _problem(
+                    "roles", f"unknown role {role!r}", N_("There is no role %(value)s."), value=role
+                )
+            )
     for transfer in purpose.transfers:
         if not transfer.country.strip() or not transfer.safeguard.strip():
             errors.append(("transfers", "each transfer names a country and its safeguard"))

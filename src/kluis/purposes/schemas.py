@@ -24,6 +24,11 @@ class PurposeFields(BaseModel):
     legitimate_interest: str | None = Field(
         default=None, description="The interest pursued, required for legitimate_interest."
     )
+    legitimate_interest_nl: str | None = Field(
+        default=None,
+        description="The same interest in Dutch, which the Dutch privacy notice and record of "
+        "processing state.",
+    )
     data_categories: list[str] = Field(description="fideslang data category keys it may use.")
     data_use: str = Field(description="fideslang data use key.")
     data_subjects: list[str] = Field(default_factory=lambda: ["customer", "prospect"])
@@ -53,6 +58,7 @@ class PurposeUpdate(BaseModel):
     description_nl: str | None = kept()
     lawful_basis: LawfulBasis | None = kept()
     legitimate_interest: str | None = None
+    legitimate_interest_nl: str | None = None
     data_categories: list[str] | None = None
     data_use: str | None = kept()
     data_subjects: list[str] | None = None

@@ -15,6 +15,7 @@ from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.system_events import PurposeChanged, PurposeCreated
 from kluis.errors import Conflict, InvalidField, NotFound, PermissionDenied
+from kluis.locale import N_
 from kluis.purposes import repository
 from kluis.purposes.rules import LawfulBasis, Purpose, RetentionAnchor, Transfer, validation_errors
 
@@ -41,14 +42,21 @@ def purpose_from_mapping(data: Mapping[str, Any]) -> Purpose:
     except ValueError:
         choices = ", ".join(b.value for b in LawfulBasis)
         raise InvalidField(
-            f"lawful_basis must be one of {choices} (Art. 6(1))", field="lawful_basis"
+            f"lawful_basis must be one of {choices} (Art. 6(1))",
+            field="lawful_basis",
+            msgid=N_("Choose one of the six lawful bases of Art. 6(1)."),
         ) from None
     try:
         values["retention_anchor"] = RetentionAnchor(str(values.get("retention_anchor")))
     except ValueError:
         choices = ", ".join(a.value for a in RetentionAnchor)
         raise InvalidField(
-            f"retention_anchor must be one of {choices}", field="retention_anchor"
+            f"retention_anchor must be one of {choices}",
+            field="retention_anchor",
+            msgid=N_(
+                "Choose what the retention period counts from: collection, the last contact, "
+                "the end of the contract or the withdrawal."
+            ),
         ) from None
     for name in _TUPLES:
         if name in values:
@@ -76,7 +84,12 @@ def _validate(purpose: Purpose) -> None:
     errors = validation_errors(purpose)
     if errors:
         field, message = errors[0]
-        raise InvalidField(f"{field}: {message}", field=field)
+        raise InvalidField(
+            f"{field}: {message}",
+            field=field,
+            msgid=getattr(errors[0], "msgid", None),
+            values=getattr(errors[0], "values", None),
+        )
 
 
 def may_change(actor: Actor) -> None:
@@ -119,10 +132,18 @@ def change_purpose(
 ) -> Purpose:
     may_change(actor)
     if "key" in changes and changes["key"] != key:
-        raise InvalidField("a purpose's key cannot change; create a new purpose", field="key")
+        raise InvalidField(
+            "a purpose's key cannot change; create a new purpose",
+            field="key",
+            msgid=N_("A purpose's key cannot change; create a new purpose."),
+        )
     for name in _NOT_NULL:
         if name in changes and changes[name] is None:
-            raise InvalidField(f"{name} cannot be cleared; give it a new value", field=name)
+            raise InvalidField(
+                f"{name} cannot be cleared; give it a new value",
+                field=name,
+                msgid=N_("This cannot be cleared; give it a new value."),
+            )
     with engine.begin() as conn:
         current = repository.get(conn, key)
         if current is None:

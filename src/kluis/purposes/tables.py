@@ -24,6 +24,7 @@ class PurposeRow(DataBase):
     description_nl: Mapped[str] = mapped_column(Text)
     lawful_basis: Mapped[str] = mapped_column(String(30))
     legitimate_interest: Mapped[str | None] = mapped_column(Text)
+    legitimate_interest_nl: Mapped[str | None] = mapped_column(Text)
     data_categories: Mapped[list[str]] = mapped_column(JSON)
     data_use: Mapped[str] = mapped_column(String(120))
     data_subjects: Mapped[list[str]] = mapped_column(JSON)

@@ -16,6 +16,7 @@ from kluis.errors import InvalidField
 from kluis.messaging import service as messaging
 from kluis.messaging.service import TransportFactory
 from kluis.requests import rules, service
+from kluis.requests.views import RequestView
 from kluis.runtime import Kluis
 
 requests_app = console.Commands()
@@ -28,11 +29,11 @@ NoMailOption = Annotated[
 ]
 
 
-def _as_json(view: service.RequestView) -> dict[str, Any]:
+def _as_json(view: RequestView) -> dict[str, Any]:
     return dataclasses.asdict(view)
 
 
-def _show(view: service.RequestView) -> None:
+def _show(view: RequestView) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("request", str(view.id))
     table.add_row("type", f"{view.type} ({rules.ARTICLES[rules.RequestType(view.type)]})")

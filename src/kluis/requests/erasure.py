@@ -23,6 +23,7 @@ from kluis.contacts import flags, people, suppression
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField
+from kluis.locale import N_
 from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose, parse_duration
@@ -45,6 +46,11 @@ def no_legal_hold(k: Kluis, request_id: int, now: datetime) -> None:
             f"a legal hold keeps this person's data until {held:%Y-%m-%d} (Art. 17(3)(e)): lift "
             "the hold when the claim is settled, or refuse the request with that reason",
             field="legal_hold",
+            msgid=N_(
+                "A legal hold keeps this person's data until %(until)s (Art. 17(3)(e)): lift the "
+                "hold when the claim is settled, or refuse the request with that reason."
+            ),
+            values={"until": f"{held:%d-%m-%Y}"},
         )
 
 

@@ -164,6 +164,7 @@ def _purpose(p: Purpose, collected_at: str | None) -> dict[str, Any]:
         "description_nl": p.description_nl,
         "lawful_basis": p.lawful_basis.value,
         "legitimate_interest": p.legitimate_interest,
+        "legitimate_interest_nl": p.legitimate_interest_nl,
         "data_categories": list(p.data_categories),
         "recipients": list(p.recipients),
         "transfers": [{"country": t.country, "safeguard": t.safeguard} for t in p.transfers],

@@ -139,7 +139,11 @@ def _page(
         steps=STEPS[view.type],
         article=rules.ARTICLES[rules.RequestType(view.type)],
         verifications=[v.value for v in rules.Verification],
-        fields=[f.name for f in PERSONAL_FIELDS] + [f.name for f in custom_fields.fields(k)],
+        fields=[
+            (f.name, f.label_nl if session.language == "nl" else f.label_en)
+            for f in PERSONAL_FIELDS
+        ]
+        + [(f.name, f.label(session.language)) for f in custom_fields.fields(k)],
         error=error,
         done=done,
         discover=old_files.page_part(k, session.actor, request_id, view.type, session.language),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -20,10 +19,10 @@ from kluis.requests.schemas import (
     RequestExtend,
     RequestLift,
     RequestProcess,
-    RequestPublic,
     RequestRefuse,
     RequestVerify,
 )
+from kluis.requests.views import RequestView
 
 if TYPE_CHECKING:
     CreateBody = BaseModel
@@ -44,10 +43,6 @@ router = APIRouter(prefix="/requests", tags=["privacy requests"], responses=PROB
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _public(view: service.RequestView) -> RequestPublic:
-    return RequestPublic(**dataclasses.asdict(view))
-
-
 def _transport(request: Request) -> messaging.TransportFactory | None:
     factory: messaging.TransportFactory | None = getattr(
         request.app.state, "transport_factory", None
@@ -55,27 +50,23 @@ def _transport(request: Request) -> messaging.TransportFactory | None:
     return factory
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestPublic)
-def create_request(
-    kluis: KluisDep, actor: ActorDep, now: NowDep, body: CreateBody
-) -> RequestPublic:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestView)
+def create_request(kluis: KluisDep, actor: ActorDep, now: NowDep, body: CreateBody) -> RequestView:
     """Record a privacy request; it is due one calendar month after receipt (Art. 12(3))."""
     assert isinstance(body, RequestCreate)
-    return _public(
-        service.create(
-            kluis,
-            actor,
-            body.type,
-            now,
-            person_id=body.person_id,
-            email=body.email,
-            verified_by=body.verified_by,
-            details=body.details,
-        )
+    return service.create(
+        kluis,
+        actor,
+        body.type,
+        now,
+        person_id=body.person_id,
+        email=body.email,
+        verified_by=body.verified_by,
+        details=body.details,
     )
 
 
-@router.get("", response_model=list[RequestPublic])
+@router.get("", response_model=list[RequestView])
 def list_requests(
     kluis: KluisDep,
     actor: ActorDep,
@@ -93,42 +84,39 @@ def list_requests(
     person_id: Annotated[str | None, Query(max_length=36, pattern=r"^[^\x00]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> list[RequestPublic]:
+) -> list[RequestView]:
     """Requests by deadline, soonest first, with days left and whether they are overdue."""
-    return [
-        _public(v)
-        for v in service.list_requests(
-            kluis,
-            actor,
-            now,
-            status=status_,
-            open_only=open_only,
-            due_within=due_within,
-            overdue=overdue,
-            person_id=person_id,
-            limit=limit,
-            offset=offset,
-        )
-    ]
+    return service.list_requests(
+        kluis,
+        actor,
+        now,
+        status=status_,
+        open_only=open_only,
+        due_within=due_within,
+        overdue=overdue,
+        person_id=person_id,
+        limit=limit,
+        offset=offset,
+    )
 
 
-@router.get("/{request_id}", response_model=RequestPublic)
+@router.get("/{request_id}", response_model=RequestView)
 def get_request(
     kluis: KluisDep, actor: ActorDep, now: NowDep, request_id: RequestId
-) -> RequestPublic:
-    return _public(service.get(kluis, actor, request_id, now))
+) -> RequestView:
+    return service.get(kluis, actor, request_id, now)
 
 
-@router.post("/{request_id}/verify", response_model=RequestPublic)
+@router.post("/{request_id}/verify", response_model=RequestView)
 def verify_request(
     kluis: KluisDep, actor: ActorDep, now: NowDep, request_id: RequestId, body: VerifyBody
-) -> RequestPublic:
+) -> RequestView:
     """Record how the requester was shown to be the person (Art. 12(6))."""
     assert isinstance(body, RequestVerify)
-    return _public(service.verify(kluis, actor, request_id, body.verified_by, now))
+    return service.verify(kluis, actor, request_id, body.verified_by, now)
 
 
-@router.post("/{request_id}/extend", response_model=RequestPublic, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/extend", response_model=RequestView, responses=MAIL_PROBLEMS)
 def extend_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -136,24 +124,22 @@ def extend_request(
     request: Request,
     request_id: RequestId,
     body: ExtendBody,
-) -> RequestPublic:
+) -> RequestView:
     """Extend by one or two months, within the first month, telling the person why."""
     assert isinstance(body, RequestExtend)
-    return _public(
-        service.extend(
-            kluis,
-            actor,
-            request_id,
-            body.months,
-            body.reason,
-            now,
-            transport=_transport(request),
-            mail=body.mail,
-        )
+    return service.extend(
+        kluis,
+        actor,
+        request_id,
+        body.months,
+        body.reason,
+        now,
+        transport=_transport(request),
+        mail=body.mail,
     )
 
 
-@router.post("/{request_id}/refuse", response_model=RequestPublic, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/refuse", response_model=RequestView, responses=MAIL_PROBLEMS)
 def refuse_request(
     kluis: KluisDep,
     actor: ActorDep,
@@ -161,19 +147,17 @@ def refuse_request(
     request: Request,
     request_id: RequestId,
     body: RefuseBody,
-) -> RequestPublic:
+) -> RequestView:
     """Refuse, telling the person the reason and their right to complain (Art. 12(4))."""
     assert isinstance(body, RequestRefuse)
-    return _public(
-        service.refuse(
-            kluis,
-            actor,
-            request_id,
-            body.reason,
-            now,
-            transport=_transport(request),
-            mail=body.mail,
-        )
+    return service.refuse(
+        kluis,
+        actor,
+        request_id,
+        body.reason,
+        now,
+        transport=_transport(request),
+        mail=body.mail,
     )
 
 
@@ -198,12 +182,12 @@ def process_request(
         mail=body.mail,
     )
     return ProcessedPublic(
-        request=_public(done.request),
+        request=done.request,
         files={name: _text(content) for name, content in done.files.items()},
     )
 
 
-@router.post("/{request_id}/lift", response_model=RequestPublic, responses=MAIL_PROBLEMS)
+@router.post("/{request_id}/lift", response_model=RequestView, responses=MAIL_PROBLEMS)
 def lift_restriction(
     kluis: KluisDep,
     actor: ActorDep,
@@ -211,13 +195,11 @@ def lift_restriction(
     request: Request,
     request_id: RequestId,
     body: LiftBody,
-) -> RequestPublic:
+) -> RequestView:
     """Lift a restriction, telling the person first (Art. 18(3))."""
     assert isinstance(body, RequestLift)
-    return _public(
-        service.lift_restriction(
-            kluis, actor, request_id, now, transport=_transport(request), mail=body.mail
-        )
+    return service.lift_restriction(
+        kluis, actor, request_id, now, transport=_transport(request), mail=body.mail
     )
 
 

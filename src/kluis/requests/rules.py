@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from kluis.contacts.fields import PERSONAL_FIELDS, PersonalField
-from kluis.errors import InvalidField
+from kluis.errors import InvalidField, Word
+from kluis.locale import N_
 from kluis.purposes.rules import Duration, Purpose
 
 MAX_EXTENSION_MONTHS = 2
@@ -82,7 +83,9 @@ def parse_type(value: str) -> RequestType:
         return RequestType(value)
     except ValueError:
         raise InvalidField(
-            f"type must be one of {', '.join(t.value for t in RequestType)}", field="type"
+            f"type must be one of {', '.join(t.value for t in RequestType)}",
+            field="type",
+            msgid=N_("Choose one of the kinds of request."),
         ) from None
 
 
@@ -91,7 +94,9 @@ def parse_status(value: str) -> Status:
         return Status(value)
     except ValueError:
         raise InvalidField(
-            f"status must be one of {', '.join(s.value for s in Status)}", field="status"
+            f"status must be one of {', '.join(s.value for s in Status)}",
+            field="status",
+            msgid=N_("Choose one of the states of a request."),
         ) from None
 
 
@@ -102,6 +107,7 @@ def parse_verification(value: str) -> Verification:
         raise InvalidField(
             f"verified_by must be one of {', '.join(v.value for v in Verification)}",
             field="verified_by",
+            msgid=N_("Choose how the requester was shown to be the person."),
         ) from None
 
 
@@ -124,7 +130,10 @@ def deadline(due: datetime, extended_to: datetime | None) -> datetime:
 def check_transition(current: Status, wanted: Status) -> None:
     if wanted not in TRANSITIONS[current]:
         raise InvalidField(
-            f"a request that is {current.value} cannot become {wanted.value}", field="status"
+            f"a request that is {current.value} cannot become {wanted.value}",
+            field="status",
+            msgid=N_("A request that is %(current)s cannot become %(wanted)s."),
+            values={"current": Word(current.value), "wanted": Word(wanted.value)},
         )
 
 
@@ -147,19 +156,32 @@ def extension(
             "this request was extended already; Art. 12(3) allows one extension of at most two "
             "months in all",
             field="months",
+            msgid=N_(
+                "This request was extended already; Art. 12(3) allows one extension of at most "
+                "two months in all."
+            ),
         )
     if not 1 <= months <= MAX_EXTENSION_MONTHS:
-        raise InvalidField("an extension is one or two months (Art. 12(3))", field="months")
+        raise InvalidField(
+            "an extension is one or two months (Art. 12(3))",
+            field="months",
+            msgid=N_("An extension is one or two months (Art. 12(3))."),
+        )
     if not reason.strip():
         raise InvalidField(
             "give the reason for the extension; the person is told it (Art. 12(3))",
             field="reason",
+            msgid=N_("Give the reason for the extension; the person is told it (Art. 12(3))."),
         )
     if now >= due:
         raise InvalidField(
             "the first month has passed: an extension must be decided and told to the person "
             "within one month of receipt (Art. 12(3))",
             field="months",
+            msgid=N_(
+                "The first month has passed: an extension must be decided and told to the "
+                "person within one month of receipt (Art. 12(3))."
+            ),
         )
     # Counted from receipt, not from the (possibly clamped) due date: a request received on
     # 31 January may run to 30 April, not 28 April.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kluis.requests.views import RequestView
 
 RequestTypeName = Literal[
     "access", "portability", "rectification", "restriction", "objection", "erasure"
@@ -77,38 +78,8 @@ class RequestLift(BaseModel):
     mail: bool = True
 
 
-class RequestPublic(BaseModel):
-    id: int
-    type: str
-    person_id: str
-    channel: str
-    verified_by: str | None
-    status: str
-    language: str
-    received_at: datetime
-    due_at: datetime
-    extended_to: datetime | None
-    extension_reason: str | None
-    deadline: datetime
-    days_left: int
-    overdue: bool
-    near: bool
-    outcome: str | None
-    recipients_to_notify: list[str]
-    sent: list[dict[str, Any]]
-    created_by: str
-    updated_at: datetime
-    completed_at: datetime | None
-    details: str | None = None
-    mails: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Each mail of the request (sent by a job): what, state (waiting, queued, "
-        "sending, sent, failed), attempts, the reason of the last failure, when sent.",
-    )
-
-
 class ProcessedPublic(BaseModel):
-    request: RequestPublic
+    request: RequestView
     files: dict[str, str] = Field(
         description="File name to content (text, or base64 for binary) of what was not sent "
         "by e-mail and must be handed over."

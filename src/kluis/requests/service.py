@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,49 +23,15 @@ from kluis.audit.request_events import RequestCreated, RequestExtended
 from kluis.contacts import flags as contacts_flags
 from kluis.contacts import repository as contacts_repo
 from kluis.contacts import rules as contacts_rules
-from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
+from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased, Word
+from kluis.locale import N_
 from kluis.messaging import service as messaging
 from kluis.requests import answers, erasure, mails, repository, rules, steps, transitions
 from kluis.requests.rules import RequestType, Status
+from kluis.requests.views import Processed, RequestView
 from kluis.runtime import Kluis
 
 DETAILS_FIELD = "request.details"
-
-
-@dataclass(frozen=True)
-class RequestView:
-    id: int
-    type: str
-    person_id: str
-    channel: str
-    verified_by: str | None
-    status: str
-    language: str
-    received_at: datetime
-    due_at: datetime
-    extended_to: datetime | None
-    extension_reason: str | None
-    deadline: datetime
-    days_left: int
-    overdue: bool
-    near: bool
-    outcome: str | None
-    recipients_to_notify: list[str]
-    sent: list[dict[str, Any]]
-    created_by: str
-    updated_at: datetime
-    completed_at: datetime | None
-    details: str | None = None
-    mails: list[dict[str, Any]] = field(default_factory=list)
-    """Each mail of the request and its state (``mails.of_request``); filled by ``get``."""
-
-
-@dataclass(frozen=True)
-class Processed:
-    """A carried-out request, and the files to hand over when nothing could go by e-mail."""
-
-    request: RequestView
-    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def _handler(actor: Actor) -> None:
@@ -164,7 +129,11 @@ def create(
             "(it would tell who is on file); give the person's id",
         )
     if details is not None and len(details) > 4000:
-        raise InvalidField("details are at most 4000 characters", field="details")
+        raise InvalidField(
+            "details are at most 4000 characters",
+            field="details",
+            msgid=N_("The details are at most 4000 characters long."),
+        )
     with k.engine.begin() as conn:
         if portal_ref is not None:
             existing = repository.by_portal_ref(conn, portal_ref)
@@ -291,7 +260,12 @@ def extend(
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         if Status(row.status) not in rules.OPEN:
-            raise InvalidField(f"request {request_id} is {row.status}", field="request_id")
+            raise InvalidField(
+                f"request {request_id} is {row.status}",
+                field="request_id",
+                msgid=N_("Request %(id)s is %(status)s."),
+                values={"id": request_id, "status": Word(row.status)},
+            )
         new = rules.extension(row.received_at, row.due_at, row.extended_to, months, reason, now)
         repository.change(
             conn, request_id, extended_to=new, extension_reason=reason.strip(), updated_at=now
@@ -329,7 +303,11 @@ def refuse(
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
     _handler(actor)
     if not reason.strip():
-        raise InvalidField("give the reason; the person is told it (Art. 12(4))", field="reason")
+        raise InvalidField(
+            "give the reason; the person is told it (Art. 12(4))",
+            field="reason",
+            msgid=N_("Give the reason; the person is told it (Art. 12(4))."),
+        )
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         transitions.set_status(conn, actor, row, Status.REFUSED, now, outcome=reason.strip())
@@ -358,9 +336,14 @@ def process(
         raise InvalidField(
             "say what to correct: field=value pairs (Art. 16), e.g. --set family_name=Jansen",
             field="changes",
+            msgid=N_("Say what to correct: choose a detail and give its new value (Art. 16)."),
         )
     if kind is not RequestType.RECTIFICATION and changes:
-        raise InvalidField("changes belong to a rectification request only", field="changes")
+        raise InvalidField(
+            "changes belong to a rectification request only",
+            field="changes",
+            msgid=N_("Only a rectification request changes details."),
+        )
     if kind is RequestType.ERASURE:
         erasure.no_legal_hold(k, request_id, now)
     row = transitions.start(k, actor, request_id, now)
@@ -384,11 +367,16 @@ def lift_restriction(
         row = repository.fetch(conn, request_id)
         _, restricted = contacts_repo.flags(conn, row.person_id)
     if row.type != RequestType.RESTRICTION.value or row.status != Status.COMPLETED.value:
-        raise InvalidField("only a completed restriction request can be lifted", field="request_id")
+        raise InvalidField(
+            "only a completed restriction request can be lifted",
+            field="request_id",
+            msgid=N_("Only a completed restriction request can be lifted."),
+        )
     if not restricted:
         raise InvalidField(
             f"person {row.person_id} is not restricted (any more): nothing to lift",
             field="request_id",
+            msgid=N_("The person is not restricted (any more): there is nothing to lift."),
         )
     if mail:
         answers.answer(k, actor, row, "restriction_lifted", {}, now, transport)

@@ -11,7 +11,8 @@ from sqlalchemy import Connection
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.request_events import RequestStatusChanged
-from kluis.errors import InvalidField
+from kluis.errors import InvalidField, Word
+from kluis.locale import N_
 from kluis.requests import repository, rules
 from kluis.requests.rules import Status
 from kluis.runtime import Kluis
@@ -48,11 +49,17 @@ def start(k: Kluis, actor: Actor, request_id: int, now: datetime) -> Any:
                 "verify the requester's identity first (Art. 12(6)): "
                 f"kluis requests verify {request_id} --by METHOD",
                 field="status",
+                msgid=N_("Verify the requester's identity first (Art. 12(6))."),
             )
         if status is Status.VERIFIED:
             set_status(conn, actor, row, Status.IN_PROGRESS, now)
         elif status is not Status.IN_PROGRESS:
-            raise InvalidField(f"request {request_id} is {row.status} already", field="status")
+            raise InvalidField(
+                f"request {request_id} is {row.status} already",
+                field="status",
+                msgid=N_("Request %(id)s is %(status)s already."),
+                values={"id": request_id, "status": Word(row.status)},
+            )
         return repository.fetch(conn, request_id)
 
 

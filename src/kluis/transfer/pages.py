@@ -43,6 +43,7 @@ from kluis.transfer import pipeline, review, uploads
 from kluis.transfer.job import ImportOptions
 from kluis.transfer.rules.columns import MAP_TARGETS, declaration
 from kluis.transfer.rules.matching import Duplicates
+from kluis.transfer.rules.notes import SAID
 from kluis.ui import staff
 from kluis.ui.staff import HEADERS, PREFIX
 
@@ -166,6 +167,7 @@ def review_page(
         targets=_target_labels(k, session.language),
         refusal=None if seen.refusal is None else staff.error_text(session.language, seen.refusal),
         unmapped=any(c.target is None for c in seen.columns),
+        said=SAID,
     )
 
 
@@ -251,6 +253,7 @@ def job_page(
         session,
         staff.gettext(session.language, "Import %(id)s", id=job_id),
         shown=shown,
+        said=SAID,
         started=say_moment(shown.job.started_at, session.language),
         finished=say_moment(shown.job.finished_at, session.language)
         if shown.job.finished_at
