@@ -24,7 +24,7 @@ def test_only_admins_see_colleagues_addresses_in_the_owner_choices(kluis: Kluis)
         page = service.get(path)
         assert page.status_code == 200, path
         assert COLLEAGUE not in page.text, path
-        assert f"Colleague {colleague.id} (sales)" in page.text, path
+        assert f"Collega {colleague.id} (sales)" in page.text, path
 
     admin, _ = signed_in(kluis, "admin", "customer_service")
     for path in pages:
