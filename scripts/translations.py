@@ -53,6 +53,7 @@ METHODS = [
     ("connected/service.py", "python"),
     ("consent/catalogue.py", "python"),
     ("contacts/list_rules.py", "python"),
+    ("contacts/list_pages.py", "python"),
     ("contacts/listing.py", "python"),
     ("auth/sessions.py", "python"),
     ("deals/people.py", "python"),

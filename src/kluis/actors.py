@@ -32,6 +32,14 @@ MANAGE_ROLES = frozenset({Role.ADMIN})
 CATALOGUE_ROLES = ALL_PURPOSES_ROLES
 """Who may add or change purposes: the owner or privacy officer sets purposes and retention."""
 
+NOTICE_ROLES = ALL_PURPOSES_ROLES
+"""Who may add a consent notice (the wording a person agrees to): the controller must be able to
+show what each consent was given to (Art. 7(1)), so the wording is set by those answerable for
+it, as the topics and purposes are."""
+
+IMPORT_PAGE_ROLES = MANAGE_ROLES
+"""Who may use the import pages of the web app (the upload, check and status of every import)."""
+
 
 def parse_role(value: str) -> Role:
     try:

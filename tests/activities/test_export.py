@@ -12,7 +12,7 @@ import pytest
 
 from activity_helpers import BODY, SUBJECT, WAV, log_call
 from conftest import ADMIN, NOW, PRIVACY, SALES
-from factories import add_person
+from factories import add_notice, add_person, grant_consent
 from kluis.activities import reads, service
 from kluis.errors import InvalidField
 from kluis.requests import export
@@ -92,3 +92,29 @@ def test_a_damaged_activity_is_refused_naming_it_and_nothing_is_left(
     with pytest.raises(InvalidField) as refused:
         export.import_portable(target, ADMIN, package, NOW)
     assert refused.value.field == "activities.0.type"
+
+
+def test_import_portable_keeps_a_calls_link_to_the_consent_event_it_recorded(
+    kluis: Kluis, target: Kluis
+) -> None:
+    person = add_person(kluis, ADMIN, NOW, purposes=("customer_service",))
+    earlier = grant_consent(
+        kluis, person, "email", "newsletter", add_notice(kluis), at=NOW - timedelta(days=9)
+    )
+    event = grant_consent(
+        kluis, person, "phone", "offers", add_notice(kluis), at=NOW - timedelta(days=4)
+    )
+    log_call(kluis, person, occurred_at=NOW - timedelta(days=4), consent_event_id=event)
+    log_call(kluis, person, occurred_at=NOW - timedelta(days=2), subject="Zonder toestemming")
+    package = exported(kluis, person, portable=True)
+    assert [a["consent_event_id"] for a in package["activities"]] == [event, None]
+    assert earlier != event
+
+    moved = export.import_portable(target, ADMIN, json.dumps(package).encode(), NOW)
+
+    linked, plain = reads.of_person(target, ADMIN, moved, "privacy_requests", NOW)[::-1]
+    assert plain.consent_event_id is None
+    assert linked.consent_event_id is not None
+    again = exported(target, moved)
+    [cited] = [e for e in again["consent"]["events"] if e["id"] == linked.consent_event_id]
+    assert (cited["channel"], cited["topic"], cited["action"]) == ("phone", "offers", "granted")

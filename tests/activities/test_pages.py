@@ -95,6 +95,29 @@ def test_logging_a_call_with_a_recording_from_the_person_page(kluis: Kluis) -> N
     assert [e.purpose for e in logged] == ["customer_service"]
 
 
+def test_the_log_form_links_a_call_to_a_consent_event_of_the_person(kluis: Kluis) -> None:
+    person = add_person(kluis, ADMIN, NOW, purposes=("customer_service", "email_marketing"))
+    other = add_person(kluis, ADMIN, NOW, 2, purposes=("customer_service", "email_marketing"))
+    notice = add_notice(kluis)
+    event = grant_consent(kluis, person, "phone", "offers", notice, at=NOW - timedelta(days=1))
+    foreign = grant_consent(kluis, other, "phone", "offers", notice, at=NOW - timedelta(days=1))
+    client, csrf = signed_in(kluis, "service", "customer_service")
+    for path in (f"/app/contacts/{person}", f"/app/contacts/{person}/activities/new"):
+        page = client.get(path).text
+        assert f'<option value="{event}">' in page, path
+        assert f'<option value="{foreign}">' not in page, path
+    form = {"csrf": csrf, "type": "call", "subject": SUBJECT, "occurred_at": "2026-03-14T08:00"}
+    refused = client.post(
+        f"/app/contacts/{person}/activities", data=form | {"consent": str(foreign)}
+    )
+    assert refused.status_code == 404
+    assert 'id="activity-consent"' in refused.text
+    posted = client.post(f"/app/contacts/{person}/activities", data=form | {"consent": str(event)})
+    assert posted.status_code == 303, posted.text
+    [view] = reads.of_person(kluis, SERVICE, person, "customer_service", NOW)
+    assert view.consent_event_id == event
+
+
 def test_a_refused_form_comes_back_with_its_error_and_values(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW)
     client, csrf = signed_in(kluis, "service", "customer_service")

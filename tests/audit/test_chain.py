@@ -118,6 +118,45 @@ def test_an_event_exists_only_if_its_transaction_committed(kluis: Kluis) -> None
     assert intact(kluis) == before.entries + 1
 
 
+def test_a_batch_appends_every_event_once_at_its_end(kluis: Kluis) -> None:
+    before = audit.verify(kluis.engine).entries
+    with kluis.engine.begin() as conn:
+        with audit.batched(conn):
+            audit.record(conn, "user:9", NOW, [UserCreated(7, "sales")])
+            audit.record(conn, "user:9", NOW, [PurposeChanged("invoicing", ("roles",))])
+            audit.record(conn, "system", NOW, [UserCreated(8, "service")])
+            assert conn.execute(select(func.count()).select_from(AuditRow)).scalar() == before
+            assert conn.execute(select(AuditHead.seq)).scalar() == before
+        audit.record(conn, "user:9", NOW, [UserCreated(9, "admin")])
+    entries = audit.list_entries(kluis.engine, after=before)
+    assert [(e.seq, e.actor, e.action) for e in entries] == [
+        (before + 1, "user:9", "user.created"),
+        (before + 2, "user:9", "purpose.changed"),
+        (before + 3, "system", "user.created"),
+        (before + 4, "user:9", "user.created"),
+    ]
+    assert intact(kluis) == before + 4
+
+
+def test_a_batch_that_raises_appends_nothing(kluis: Kluis) -> None:
+    before = audit.verify(kluis.engine)
+
+    class Refused(Exception):
+        pass
+
+    def refused_read() -> None:
+        with kluis.engine.begin() as conn, audit.batched(conn):
+            audit.record(conn, "user:9", NOW, [UserCreated(7, "sales")])
+            raise Refused
+
+    with pytest.raises(Refused):
+        refused_read()
+    assert audit.verify(kluis.engine) == before
+    with kluis.engine.begin() as conn:
+        audit.record(conn, "user:9", NOW, [UserCreated(7, "sales")])
+    assert intact(kluis) == before.entries + 1
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [

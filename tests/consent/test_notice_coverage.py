@@ -143,7 +143,7 @@ def test_a_notice_names_what_it_covers_and_is_a_new_version_when_that_changes(
 def test_the_api_refuses_the_issues_grant_and_notices_need_channels_and_topics(
     kluis: Kluis,
 ) -> None:
-    marketing = client_for(kluis, "marketing")
+    marketing = client_for(kluis, "privacy_officer")
     body = {"language": "en", "text": NEWSLETTER}
     assert_problem(marketing.post("/api/v1/notices", json=body), 422, field="channels")
     assert_problem(

@@ -8,7 +8,6 @@ from datetime import datetime
 
 import pytest
 
-from conftest import MARKETING
 from factories import add_notice, grant_consent
 from kluis.messaging.service import TransportFactory
 from kluis.messaging.transport import SmtpTransport, parse_smtp_url
@@ -31,7 +30,7 @@ def grant(kluis: Kluis) -> Grant:
 
     def record(person_id: str, at: datetime, topic: str = "offers", channel: str = "email") -> int:
         if "en" not in notices:
-            notices["en"] = add_notice(kluis, actor=MARKETING, now=at)
+            notices["en"] = add_notice(kluis, now=at)
         return grant_consent(kluis, person_id, channel, topic, notices["en"], at=at)
 
     return record

@@ -13,7 +13,7 @@ from kluis.audit import service as audit
 from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.transfer.uploads import UPLOADS
-from staff_helpers import signed_in
+from staff_helpers import make_user, sign_in, signed_in, staff_client
 
 CSV = (
     "Voornaam,Achternaam,E-mail,Lievelingskleur\n"
@@ -79,7 +79,8 @@ def test_upload_review_map_dry_run_then_run_as_a_job(kluis: Kluis) -> None:
 def test_cancelling_removes_the_upload_and_others_cannot_reach_it(kluis: Kluis) -> None:
     client, csrf = signed_in(kluis, "admin")
     review_url = _upload(client, csrf).headers["location"]
-    other, _ = signed_in(kluis, "privacy_officer")
+    other = staff_client(kluis)
+    sign_in(other, make_user(kluis, "admin", "tweede.beheerder@example.com"))
     assert other.get(review_url).status_code == 404
     assert client.post(f"{review_url}/cancel", data={"csrf": csrf}).status_code == 303
     assert _uploads(kluis) == []
@@ -95,12 +96,20 @@ def test_a_file_over_the_limit_is_refused_and_not_kept(kluis: Kluis) -> None:
     assert _uploads(kluis) == []
 
 
-def test_a_purpose_the_role_does_not_hold_is_refused_at_the_review(kluis: Kluis) -> None:
-    client, csrf = signed_in(kluis, "sales")
-    review_url = _upload(client, csrf, purposes=("privacy_requests",)).headers["location"]
-    page = client.get(review_url)
-    assert 'id="refusal"' in page.text
-    assert "Import now" not in page.text
+def test_the_import_pages_answer_403_to_every_role_but_admin(kluis: Kluis) -> None:
+    admin, admin_csrf = signed_in(kluis, "admin")
+    review_url = _upload(admin, admin_csrf).headers["location"]
+    job_page = re.search(r"/app/admin/imports/\d+", admin.get("/app/admin/imports").text)
+    for role in ("privacy_officer", "sales", "marketing", "service"):
+        client, csrf = signed_in(kluis, role)
+        assert client.get("/app/admin/imports").status_code == 403
+        assert "alleen een beheerder mag de importpagina" in client.get("/app/admin/imports").text
+        assert _upload(client, csrf).status_code == 403
+        assert client.get(review_url).status_code == 403
+        assert client.post(f"{review_url}/run", data={"csrf": csrf}).status_code == 403
+        if job_page is not None:
+            assert client.get(job_page.group(0)).status_code == 403
+    assert len(_uploads(kluis)) == 1
 
 
 def test_a_consent_column_is_imported_with_its_declaration(kluis: Kluis) -> None:

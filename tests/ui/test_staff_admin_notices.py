@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN, NOW
+import pytest
+
+from conftest import ADMIN, MARKETING, NOW, PRIVACY, SALES, SERVICE
 from factories import add_marketed_person, grant_consent
 from kluis.audit import service as audit
 from kluis.consent import catalogue
+from kluis.errors import PermissionDenied
 from kluis.runtime import Kluis
 from staff_helpers import signed_in
 
@@ -57,3 +60,28 @@ def test_topics_are_added_by_admins_and_privacy_officers_only(kluis: Kluis) -> N
         "/app/admin/notices/topics", data=form | {"csrf": sales_csrf, "key": "webinars"}
     )
     assert refused.status_code == 403
+
+
+def test_the_notices_pages_answer_403_to_roles_that_may_not_add_notices(kluis: Kluis) -> None:
+    officer, _ = signed_in(kluis, "privacy_officer")
+    assert officer.get("/app/admin/notices").status_code == 200
+    for role in ("sales", "marketing", "service"):
+        client, csrf = signed_in(kluis, role)
+        page = client.get("/app/admin/notices")
+        assert page.status_code == 403
+        assert "mag een toestemmingstekst toevoegen" in page.text
+        form = {"csrf": csrf, "language": "nl", "text": WORDING, "channels": ["email"]}
+        assert (
+            client.post("/app/admin/notices", data=form | {"topics": ["offers"]}).status_code == 403
+        )
+    assert catalogue.list_notices(kluis) == []
+
+
+def test_the_service_refuses_a_notice_from_other_roles(kluis: Kluis) -> None:
+    for actor in (SALES, MARKETING, SERVICE):
+        with pytest.raises(PermissionDenied):
+            catalogue.add_notice(kluis, actor, "nl", WORDING, NOW, covers=[("email", "offers")])
+    assert catalogue.add_notice(kluis, PRIVACY, "nl", WORDING, NOW, covers=[("email", "offers")]).id
+    assert [e.actor for e in audit.list_entries(kluis.engine, action="notice.added")] == [
+        PRIVACY.ref
+    ]

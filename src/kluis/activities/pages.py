@@ -19,6 +19,7 @@ from kluis.actors import ALL_PURPOSES_ROLES
 from kluis.api import MAX_ID, KluisDep, NowDep
 from kluis.auth import sessions
 from kluis.auth.shell import SessionDep, checked_form
+from kluis.consent import ledger as consent_ledger
 from kluis.contacts import companies
 from kluis.contacts import people as contacts
 from kluis.contacts.page_parts import FormError, display_name, form_error, needs_purpose
@@ -39,7 +40,9 @@ LABELS = {
     "duration": N_("Duration in minutes"),
     "recording": N_("Recording"),
     "purpose": N_("Purpose"),
+    "consent_event_id": N_("Consent this call recorded"),
 }
+NO_SUCH_EVENT = N_("choose one of the person's consent events, or none")
 TOO_LARGE = N_("the recording is larger than the most accepted")
 WORDS = (
     N_("call"),
@@ -94,6 +97,15 @@ def _duration(value: str) -> int | None:
     return int(value)
 
 
+def _consent_event(value: str) -> int | None:
+    """The consent event a call recorded, chosen from the person's ledger (empty: none)."""
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise InvalidField(NO_SUCH_EVENT, field="consent_event_id")
+    return int(value)
+
+
 def _form_page(
     k: KluisDep,
     request: Request,
@@ -103,6 +115,7 @@ def _form_page(
     error: FormError | None = None,
     status: int = 200,
     posted: dict[str, str] | None = None,
+    now: datetime,
 ) -> HTMLResponse:
     purpose = working_purpose(k, session)
     assert purpose is not None
@@ -119,6 +132,7 @@ def _form_page(
         status=status,
         person=person,
         activity_form=form_context(k, purpose, person.company_id),
+        ledger=consent_ledger.ledger(k, session.actor, person.id, purpose.key, now),
         error=error,
         posted=posted or {},
     )
@@ -133,7 +147,9 @@ def new_activity(
         return needs_purpose(k, request, session)
     person = contacts.read_person(k, session.actor, person_id, purpose.key, now)
     deal = request.query_params.get("deal", "")
-    return _form_page(k, request, session, person, posted={"deal": deal} if deal.isdigit() else {})
+    return _form_page(
+        k, request, session, person, posted={"deal": deal} if deal.isdigit() else {}, now=now
+    )
 
 
 @router.post("/contacts/{person_id}/activities")
@@ -158,7 +174,16 @@ async def _log(
 ) -> Response:
     posted = {
         name: staff.text(form, name)
-        for name in ("type", "subject", "body", "occurred_at", "duration", "company", "deal")
+        for name in (
+            "type",
+            "subject",
+            "body",
+            "occurred_at",
+            "duration",
+            "company",
+            "deal",
+            "consent",
+        )
     }
     purpose = working_purpose(k, session)
     if purpose is None:
@@ -180,6 +205,7 @@ async def _log(
             duration_minutes=_duration(posted["duration"]),
             company_id=int(posted["company"]) if posted["company"].isdigit() else None,
             deal_id=int(posted["deal"]) if posted["deal"].isdigit() else None,
+            consent_event_id=_consent_event(posted["consent"]),
         )
         service.log(k, session.actor, person_id, purpose.key, draft, now, recording)
     except KluisError as exc:
@@ -192,6 +218,7 @@ async def _log(
             error=form_error(session.language, exc, LABELS),
             status=exc.status,
             posted=posted,
+            now=now,
         )
     if draft.deal_id is not None:  # logged from the deal's page: back to it
         return staff.redirect(f"{PREFIX}/deals/{draft.deal_id}#deal-work")

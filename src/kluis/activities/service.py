@@ -9,6 +9,7 @@ not, until it is changed to have happened. The audience's copy of a person
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -304,3 +305,35 @@ def attach_recording(
         changed = ActivityChanged(row.person_id, purpose_key, activity_id, ("recording",))
         audit.record(conn, actor.ref, now, [added, changed])
     return evidence_id
+
+
+def link_consent_events(
+    k: Kluis, actor: Actor, person_id: str, links: Mapping[str, int], now: datetime
+) -> None:
+    """Link calls to the consent events they recorded after both exist (``import-portable``
+    replays the calls before the consent history): each link is to an event of the same
+    person, audited as a change of ``consent_event_id``. For those who replay a person (admins
+    and the privacy officer), without a purpose check: a restriction replayed from the history
+    must not stop the history from being whole."""
+    if not links:
+        return
+    if actor.role not in ALL_PURPOSES_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may link replayed activities")
+    with k.engine.begin() as conn:
+        events: list[AuditEvent] = []
+        for activity_id, event_id in links.items():
+            row = repository.get(conn, activity_id)
+            event = consent_repo.event(conn, event_id)
+            if row is None or row.person_id != person_id:
+                raise NotFound(f"this person has no activity {activity_id}", field="activity_id")
+            if event is None or event.person_id != person_id:
+                raise NotFound(
+                    f"this person has no consent event {event_id}", field="consent_event_id"
+                )
+            repository.update_activity(
+                conn, activity_id, {"consent_event_id": event_id, "updated_at": now}
+            )
+            events.append(
+                ActivityChanged(person_id, row.purpose_key, activity_id, ("consent_event_id",))
+            )
+        audit.record(conn, actor.ref, now, events)

@@ -16,7 +16,7 @@ ICONS = {
 }
 
 
-def entries(views: list[reads.ActivityView]) -> list[TimelineEntry]:
+def entries(views: list[reads.Moment]) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             when=v.occurred_at,
@@ -34,7 +34,7 @@ def entries(views: list[reads.ActivityView]) -> list[TimelineEntry]:
 
 
 def source(r: Reading) -> list[TimelineEntry]:
-    found = reads.of_person_in(
-        r.k, r.conn, r.session.actor, r.person_id, r.purpose.key, r.now, via="timeline", limit=LIMIT
+    found = reads.for_timeline_in(
+        r.k, r.conn, r.session.actor, r.person_id, r.purpose.key, r.now, LIMIT
     )
     return entries(found)

@@ -2,7 +2,9 @@
 
 ``record`` is called by every service inside the transaction of the change it describes, so an
 event exists exactly when its change was committed. The head row is updated first: on PostgreSQL
-that row lock, on SQLite the database write lock, keeps two writers from forking the chain.
+that row lock, on SQLite the database write lock, keeps two writers from forking the chain;
+the same ``UPDATE ... RETURNING`` hands back where the chain ends. ``batched`` gathers the
+``record`` calls of one read-only stretch (the person page's timeline) into one append.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from pydantic import ConfigDict
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -54,18 +58,54 @@ def _hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+_BATCHES: WeakKeyDictionary[Connection, list[tuple[str, datetime, list[AuditEvent]]]] = (
+    WeakKeyDictionary()
+)
+
+
+@contextmanager
+def batched(conn: Connection) -> Iterator[None]:
+    """Within the block, ``record`` on ``conn`` keeps its events and appends them all when the
+    block ends, still in the caller's transaction: a page that reads a person from several
+    slices (the timeline) moves the chain's head once instead of once per slice, and every
+    read still has its own typed event naming what was read under which purpose (Art. 5(2),
+    30). When the block raises, nothing is appended and the transaction rolls back with it."""
+    _BATCHES[conn] = []
+    try:
+        yield
+        kept = _BATCHES.pop(conn, [])
+    finally:
+        _BATCHES.pop(conn, None)
+    for actor, now, events in kept:
+        _append(conn, actor, now, events)
+
+
 def record(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEvent]) -> None:
-    """Append ``events`` to the chain, in order, in the caller's transaction."""
+    """Append ``events`` to the chain, in order, in the caller's transaction (at the end of a
+    ``batched`` block when one is open on ``conn``)."""
     if not events:
         return
-    bumped = conn.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(events))
-    )
-    if bumped.rowcount == 0:
+    batch = _BATCHES.get(conn)
+    if batch is None:
+        _append(conn, actor, now, events)
+    elif batch and batch[-1][0] == actor and batch[-1][1] == now:
+        batch[-1][2].extend(events)
+    else:
+        batch.append((actor, now, list(events)))
+
+
+def _append(conn: Connection, actor: str, now: datetime, events: Sequence[AuditEvent]) -> None:
+    head = conn.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + len(events))
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).first()
+    if head is None:
         conn.execute(insert(AuditHead).values(id=1, seq=len(events), hash=rules.GENESIS))
-    head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    seq = head.seq - len(events)
-    prev = head.hash
+        seq, prev = 0, rules.GENESIS
+    else:
+        seq, prev = head.seq - len(events), head.hash
     at = bulk_time(conn, now)
     time_json = _HASH_JSON.encode(rules.canonical_time(now))
     actor_json = _HASH_JSON.encode(actor)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from pydantic import ConfigDict
 from sqlalchemy import Connection, insert, update
 
-from kluis.actors import CATALOGUE_ROLES, SYSTEM, Actor
+from kluis.actors import CATALOGUE_ROLES, NOTICE_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import NoticeAdded, TopicChanged, TopicCreated
 from kluis.consent import grant_rules, repository
@@ -229,6 +229,14 @@ def _notice_view(row: Any, covered: frozenset[tuple[str, str]]) -> NoticeView:
     )
 
 
+def may_add_notices(actor: Actor) -> None:
+    """Refuse anyone but an admin or the privacy officer (``actors.NOTICE_ROLES``): the API, the
+    CLI, the import of a portable package and the notices page all add notices through
+    ``add_notice``, so each is guarded here."""
+    if actor.role not in NOTICE_ROLES:
+        raise PermissionDenied("only an admin or the privacy officer may add a consent notice")
+
+
 def add_notice(
     k: Kluis,
     actor: Actor,
@@ -243,6 +251,7 @@ def add_notice(
     it for those only (Art. 4(11), 7(1)). The same text in the same language asking for the
     same pairs is the same version (its id is returned again); asking for other pairs is a new
     version, since a notice never changes."""
+    may_add_notices(actor)
     if language not in ("nl", "en"):
         raise InvalidField("language is nl or en", field="language")
     wording = text.strip()

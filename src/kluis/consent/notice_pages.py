@@ -2,7 +2,8 @@
 wording shown when consent is asked, what it asks for and how many consent events cite it; a
 new version; the topics, and a new topic. Thin: each calls ``consent.catalogue``, which audits
 (``notice.added``, ``topic.created``) and checks roles as for ``kluis notices`` and ``kluis
-topics`` and the API (a topic needs an admin or the privacy officer).
+topics`` and the API (a notice or a topic needs an admin or the privacy officer); other roles
+get 403 on every page here.
 
 Notices are append-only (Art. 7(1): the controller must be able to show what each person agreed
 to): there is no edit form; changing a wording is adding a new version, and the old one stays
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
@@ -22,16 +23,31 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import catalogue, grant_rules
 from kluis.consent.rules import Channel
 from kluis.errors import KluisError
+from kluis.locale import N_
 from kluis.locale.formats import say_date
 from kluis.runtime import Kluis
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 
+
+def _keeper(session: SessionDep) -> None:
+    """Every page here answers 403 to a role that may not add notices (the service's check,
+    made before anything is read or shown)."""
+    catalogue.may_add_notices(session.actor)
+
+
 router = APIRouter(
     prefix=f"{PREFIX}/admin/notices",
     route_class=staff.StaffRoute,
     default_response_class=HTMLResponse,
+    dependencies=[Depends(_keeper)],
 )
+
+REFUSALS = (
+    N_("only an admin or the privacy officer may add a consent notice"),
+    N_("only an admin or the privacy officer may add topics"),
+)
+"""The services' refusals these pages show, for the translations."""
 
 
 def _page(

@@ -72,7 +72,7 @@ def list_page(
         owner=parse_owner(owner, session.actor.user_id),
         tag_id=tags.tag_id(k, tag),
     )
-    staff_users = staff_choices(k)
+    staff_users = staff_choices(k, session)
     return staff.render(
         k,
         request,
@@ -85,7 +85,7 @@ def list_page(
         pages=_pages(total),
         owner=owner,
         staff_users=staff_users,
-        owner_names={u.id: u.email for u in staff_users},
+        owner_names={u.id: u.name for u in staff_users},
         tags=tag_pages.tag_list(k),
         company_tags=tag_pages.companies_tags(k, [c.id for c in found]),
         filters={"tag": tag},
@@ -184,7 +184,7 @@ def company_page(
         people=people,
         shown=shown,
         field_labels=FIELD_LABELS,
-        staff_users=staff_choices(k),
+        staff_users=staff_choices(k, session),
         page=page,
         pages=_pages(people.total) if people is not None else 1,
         **tag_pages.company_panel(k, company_id),

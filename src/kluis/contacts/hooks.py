@@ -53,6 +53,25 @@ _people_added: list[PeopleAdded] = []
 _people_changed: list[PeopleChanged] = []
 _before_erasure: dict[str, BeforeErasure] = {}
 
+PurposesEnding = Callable[[Connection, str, Sequence[str]], object]
+"""(conn, person_id, purpose keys): these purposes of the person end in the caller's transaction
+(their ``person_purposes`` rows are about to be deleted, and what hangs on them with them)."""
+
+_purposes_ending: dict[str, PurposesEnding] = {}
+
+
+def register_purposes_ending(name: str, hook: PurposesEnding) -> None:
+    """Called by a slice above whose rows on a purpose leave something behind the cascade does
+    not reach (the activities' recordings, their latest moment); the same name replaces it."""
+    _purposes_ending[name] = hook
+
+
+def purposes_ending(conn: Connection, person_id: str, purpose_keys: Sequence[str]) -> None:
+    """Run every registered hook before the purposes' rows go (none registered: the foreign
+    keys alone are correct)."""
+    for hook in tuple(_purposes_ending.values()):
+        hook(conn, person_id, purpose_keys)
+
 
 def register(live_consent: LiveConsent, erase_ledger: LedgerEraser) -> None:
     """Called once by the consent slice when it is loaded; a second call replaces the first."""

@@ -61,7 +61,7 @@ def person_page(
     company = None
     if person.company_id is not None:
         company = companies.get_company(k, person.company_id)
-    staff_users = list_pages.staff_choices(k)
+    staff_users = list_pages.staff_choices(k, session)
     shown: dict[str, Any] = {}
     for panel in getattr(request.app.state, "person_panels", ()):
         shown.update(panel(k, session, person_id, purpose, now))

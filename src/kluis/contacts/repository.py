@@ -284,6 +284,7 @@ def replace_purposes(
 ) -> None:
     removing = list(remove)
     if removing:
+        hooks.purposes_ending(conn, person_id, removing)
         conn.execute(
             delete(PersonPurpose).where(
                 PersonPurpose.person_id == person_id, PersonPurpose.purpose_key.in_(removing)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from kluis.audit import service as audit
 from kluis.auth.sessions import Session
 from kluis.contacts import reach_memo
 from kluis.locale import N_
@@ -100,8 +101,9 @@ def merged(
 ) -> list[TimelineEntry]:
     """Every source's entries, newest first (what is scheduled comes first), at most
     ``limit``; read, and their reads recorded, in one transaction, under one check that the
-    actor may reach the person under the purpose (``reach_memo``)."""
-    with k.engine.begin() as conn, reach_memo.remembering(conn):
+    actor may reach the person under the purpose (``reach_memo``), the sources' audit events
+    appended to the chain at once (``audit.batched``)."""
+    with k.engine.begin() as conn, reach_memo.remembering(conn), audit.batched(conn):
         reading = Reading(k, conn, session, person_id, purpose, now, shown or {})
         entries = [e for source in sources for e in source(reading)]
     entries.sort(key=lambda e: (e.when, e.ref), reverse=True)

@@ -65,9 +65,10 @@ def _replay(
                 item.created_at,
                 item.filename,
             )
-    portable_activities.replay(k, actor, person_id, plan.activities, evidence_ids, now)
+    waiting = portable_activities.replay(k, actor, person_id, plan.activities, evidence_ids, now)
     with _located("custom"):
         portable_custom.replay(k, actor, person_id, plan.custom, now)
+    event_ids: dict[int, int] = {}
     for step in plan.steps:
         values = step.values
         with _located(step.path):
@@ -94,7 +95,7 @@ def _replay(
             captured_by = values["captured_by"]
             if captured_by not in (None, "person"):
                 captured_by = f"portable:{captured_by}"[:120]
-            consent.record(
+            new_id = consent.record(
                 k,
                 actor,
                 person_id,
@@ -105,6 +106,9 @@ def _replay(
                 grant,
                 captured_by=captured_by,
             )
+            if values["id"] is not None:
+                event_ids[values["id"]] = new_id
+    portable_activities.link(k, actor, person_id, waiting, event_ids, now)
     # Last, so that a refused replay leaves no company behind either.
     if add_company and plan.company is not None:
         _add_company(k, actor, person_id, plan.company, now)

@@ -28,6 +28,9 @@ class Item:
     draft: rules.Draft
     author_role: str
     recording_id: int | None
+    consent_event_id: int | None = None
+    """The package's id of the consent event the call recorded (linked again after the
+    consent history is replayed, ``link``)."""
 
 
 def _value(item: Mapping[str, Any], key: str, path: str, kind: type, optional: bool) -> Any:
@@ -97,6 +100,7 @@ def check(
                 draft,
                 _value(item, "author_role", path, str, True) or "unknown",
                 recording,
+                _value(item, "consent_event_id", path, int, True),
             )
         )
     return found
@@ -109,14 +113,16 @@ def replay(
     items: list[Item],
     evidence_ids: Mapping[int, int],
     now: datetime,
-) -> int:
+) -> dict[int, str]:
     """Log the package's activities again, before the consent history is replayed (a
-    restriction in it would hide the person from the purposes they are logged under); so the
-    link to the consent event a call recorded is not carried over. Returns how many."""
+    restriction in it would hide the person from the purposes they are logged under). Returns
+    the new id of each activity that recorded a consent event, by the package's event id, for
+    ``link`` once the events exist here."""
+    waiting: dict[int, str] = {}
     for item in items:
         draft = item.draft
         try:
-            activities.log(
+            activity_id = activities.log(
                 k,
                 actor,
                 person_id,
@@ -129,4 +135,24 @@ def replay(
         except InvalidField as exc:
             exc.field = f"{item.path}.{exc.field}" if exc.field else item.path
             raise
-    return len(items)
+        if item.consent_event_id is not None:
+            waiting[item.consent_event_id] = activity_id
+    return waiting
+
+
+def link(
+    k: Kluis,
+    actor: Actor,
+    person_id: str,
+    waiting: Mapping[int, str],
+    event_ids: Mapping[int, int],
+    now: datetime,
+) -> None:
+    """Link each replayed call to the consent event it recorded, now that the consent history
+    is replayed (``event_ids``: the package's event id to the new one). A link to an event
+    that is not in the package (or was not replayed) is left out, as the link is a pointer,
+    not data of its own."""
+    links = {
+        activity_id: event_ids[old] for old, activity_id in waiting.items() if old in event_ids
+    }
+    activities.link_consent_events(k, actor, person_id, links, now)

@@ -266,6 +266,7 @@ def _check_history(k: Kluis, data: Mapping[str, Any], plan: Plan) -> None:
             "source_ip": _get(item, "source_ip", path, str, optional=True),
             "user_agent": _get(item, "user_agent", path, str, optional=True),
             "notice": None,
+            "id": _get(item, "id", path, int, optional=True),
         }
         for name, allowed in (("channel", channels), ("action", actions), ("topic", topics)):
             if values[name] not in allowed:

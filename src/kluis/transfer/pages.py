@@ -19,7 +19,7 @@ import dataclasses
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -47,11 +47,19 @@ from kluis.transfer.rules.notes import SAID
 from kluis.ui import staff
 from kluis.ui.staff import HEADERS, PREFIX
 
+
+def _admin(session: SessionDep) -> None:
+    """Every page here answers 403 to other roles, before anything is read or shown."""
+    review.may_use_pages(session.actor)
+
+
 router = APIRouter(
     prefix=f"{PREFIX}/admin/imports",
     route_class=staff.StaffRoute,
     default_response_class=HTMLResponse,
+    dependencies=[Depends(_admin)],
 )
+REFUSAL = N_("only an admin may use the import pages")
 HOME = f"{PREFIX}/admin/imports"
 
 JobId = Annotated[int, Path(ge=1, le=MAX_ID)]

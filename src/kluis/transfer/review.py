@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kluis.actors import Actor
+from kluis.actors import IMPORT_PAGE_ROLES, Actor
 from kluis.contacts import custom_store
-from kluis.errors import KluisError
+from kluis.errors import KluisError, PermissionDenied
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository
 from kluis.transfer.job import ImportOptions, ImportReport, JobState, job_state
@@ -35,6 +35,14 @@ from kluis.transfer.rules.columns import (
 from kluis.transfer.rules.matching import Duplicates
 
 OPTIONS_FILE = "options.json"
+
+
+def may_use_pages(actor: Actor) -> None:
+    """The import pages are admin work (``actors.IMPORT_PAGE_ROLES``): they list every import
+    job and start imports for any purpose the role holds. The API's upload and ``kluis contacts
+    import`` stay open to a role for the purposes it holds (``pipeline``)."""
+    if actor.role not in IMPORT_PAGE_ROLES:
+        raise PermissionDenied("only an admin may use the import pages")
 
 
 @dataclass(frozen=True)
