@@ -28,7 +28,7 @@ MAX_LINES = 450
 #: The floors from the ground up; each part imports only from floors below its own. Parts on one
 #: floor do not import each other.
 LAYOUT: list[tuple[str, ...]] = [
-    ("ids", "errors", "setting_sources", "db", "csvout", "accesslog", "actors", "locale"),
+    ("ids", "errors", "setting_sources", "db", "csvout", "accesslog", "actors", "locale", "forked"),
     ("settings", "vault"),
     ("register",),
     ("runtime",),
