@@ -6,7 +6,7 @@ then encrypted, indexed and audited, one transaction a batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 
@@ -134,6 +134,8 @@ class _Preparer:
             p.packed = index_keys.pack(p.index)
             p.person_id, p.wrapped = cipher.person_id, wrapped
             p.sealed = cipher.seal_all(p.stored)
+            # the writer needs the sealed values and digests only: no plaintext travels back
+            p.item, p.stored = replace(p.item, fields={}), {}
         return prepared
 
 

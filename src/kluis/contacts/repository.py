@@ -101,6 +101,17 @@ def owners_of(conn: Connection, field: str, digests: Iterable[bytes]) -> dict[by
     return found
 
 
+# Built once with the list of ids bound at execution, not per call: the erasure and the sweep
+# run them a page of hundreds at a time.
+_INDEX_LISTS = select(people.c.id, people.c.index_keys).where(
+    people.c.id.in_(bindparam("ids", expanding=True))
+)
+_DELETE_PURPOSES = delete(PersonPurpose).where(
+    PersonPurpose.person_id.in_(bindparam("ids", expanding=True))
+)
+_DELETE_PEOPLE = delete(people).where(people.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def index_lists(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, bytes]]]:
     """Each person's blind-index rows as (field, digest), from their ``people`` row (no look-up
     in the blind index by person: it has no index for that, ``contacts.index_keys``). Every
@@ -108,7 +119,7 @@ def index_lists(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[st
     found: dict[str, list[tuple[str, bytes]]] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        rows = conn.execute(select(people.c.id, people.c.index_keys).where(people.c.id.in_(chunk)))
+        rows = conn.execute(_INDEX_LISTS, {"ids": chunk})
         for person_id, stored in rows:
             found[str(person_id)] = index_keys.unpack(stored)
     return found
@@ -306,8 +317,8 @@ def delete_people(conn: Connection, ids: Sequence[str]) -> int:
         _delete_index_rows(
             conn, [(f, d, person_id) for person_id, held in lists.items() for f, d in held]
         )
-        conn.execute(delete(PersonPurpose).where(PersonPurpose.person_id.in_(chunk)))
-        deleted += conn.execute(delete(people).where(people.c.id.in_(chunk))).rowcount
+        conn.execute(_DELETE_PURPOSES, {"ids": chunk})
+        deleted += conn.execute(_DELETE_PEOPLE, {"ids": chunk}).rowcount
     return deleted
 
 

@@ -235,20 +235,23 @@ def purposes(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, 
     return found
 
 
+_PERMISSIONS = (
+    select(
+        PermissionRow.person_id,
+        PermissionRow.channel,
+        PermissionRow.topic,
+        PermissionRow.status,
+        PermissionRow.since,
+        PermissionRow.reconfirm_by,
+    )
+    .where(PermissionRow.person_id.in_(bindparam("ids", expanding=True)))
+    .order_by(PermissionRow.person_id, PermissionRow.channel, PermissionRow.topic)
+)
+
+
 def permissions(conn: Connection, ids: Sequence[str]) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = defaultdict(list)
-    rows = conn.execute(
-        select(
-            PermissionRow.person_id,
-            PermissionRow.channel,
-            PermissionRow.topic,
-            PermissionRow.status,
-            PermissionRow.since,
-            PermissionRow.reconfirm_by,
-        )
-        .where(PermissionRow.person_id.in_(ids))
-        .order_by(PermissionRow.person_id, PermissionRow.channel, PermissionRow.topic)
-    )
+    rows = conn.execute(_PERMISSIONS, {"ids": list(ids)})
     for row in rows:
         found[row.person_id].append(row)
     return found
