@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import pickle
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -42,7 +42,9 @@ class _Done(Generic[Out]):
     result: Out
 
 
-def ahead(work: Callable[[In], Out], items: Iterator[In], *, who: str, name: str) -> Iterator[Out]:
+def ahead(
+    work: Callable[[In], Out], items: Iterator[In], *, who: str, name: str
+) -> Generator[Out, None, None]:
     """``work(item)`` of each of ``items``, in order, computed in a forked child that starts on
     the next item while the caller uses this one. ``who`` names the work in errors ("the
     import's"), ``name`` the process."""

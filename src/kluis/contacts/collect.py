@@ -5,7 +5,7 @@ then encrypted, indexed and audited, one transaction a batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -169,12 +169,29 @@ def create_people(
     marketing = marketing_keys(k, purposes)
     preparer = _Preparer(k, purposes, actor, ctx, numbered=batch_size > 1)
     chunks = _batched(items, batch_size)
+    batches: Generator[list[_Prepared], None, None]
     if workers > 0:
         batches = forked.ahead(
             preparer.prepare, chunks, who="the bulk create's", name="kluis-create-prepare"
         )
     else:
-        batches = map(preparer.prepare, chunks)
+        batches = (preparer.prepare(chunk) for chunk in chunks)
+    try:
+        return _write(k, actor, batches, now, source, marketing, allow_suppressed)
+    finally:
+        batches.close()  # a refused batch stops the worker now, not when the error is freed
+
+
+def _write(
+    k: Kluis,
+    actor: Actor,
+    batches: Iterable[list[_Prepared]],
+    now: datetime,
+    source: str,
+    marketing: set[str],
+    allow_suppressed: bool,
+) -> list[str]:
+    """Check, store the keys of and write each prepared batch, one transaction a batch."""
     created: list[str] = []
     first = 1
     for prepared in batches:
