@@ -60,8 +60,15 @@ class _Prepared:
 
 
 def _prepare(
-    item: NewPerson, purposes: dict[str, Purpose], actor: Actor, ctx: rules.NormaliseContext
+    item: NewPerson,
+    purposes: dict[str, Purpose],
+    actor: Actor,
+    ctx: rules.NormaliseContext,
+    uses: dict[tuple[tuple[str, ...], str], bool] | None = None,
 ) -> _Prepared:
+    """``uses``: whether a set of purposes may use a field, remembered across a bulk create
+    (the same few purposes for thousands of people)."""
+    known = {} if uses is None else uses
     relationship = rules.parse_relationship(item.relationship).value
     language = rules.parse_language(item.language)
     if not item.purposes:
@@ -84,7 +91,11 @@ def _prepare(
             raise InvalidField(f"unknown field {name!r}", field=name)
         if value is None:
             continue
-        if not any(p.may_use(declared.category) for p in chosen):
+        memo = (tuple(item.purposes), name)
+        allowed = known.get(memo)
+        if allowed is None:
+            allowed = known[memo] = any(p.may_use(declared.category) for p in chosen)
+        if not allowed:
             keys = ", ".join(p.key for p in chosen)
             raise PurposeRefused(
                 f"{name} ({declared.category}) is used by none of the purposes given ({keys}); "
@@ -113,13 +124,14 @@ class _Preparer:
     ctx: rules.NormaliseContext
     numbered: bool
     """Whether errors name the person's position (every batch but one person alone)."""
+    uses: dict[tuple[tuple[str, ...], str], bool] = field(default_factory=dict)
 
     def prepare(self, batch: tuple[int, list[NewPerson]]) -> list[_Prepared]:
         first, items = batch
         prepared: list[_Prepared] = []
         for position, item in enumerate(items, first):
             try:
-                prepared.append(_prepare(item, self.purposes, self.actor, self.ctx))
+                prepared.append(_prepare(item, self.purposes, self.actor, self.ctx, self.uses))
             except InvalidField as exc:
                 if self.numbered or position > 1:
                     exc.detail = f"person {position}: {exc.detail}"
