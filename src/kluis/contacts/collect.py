@@ -19,8 +19,8 @@ from kluis.audit.people_events import SuppressionRemoved
 from kluis.contacts import index_keys, repository, rules, writer
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.owner_check import check_owners, default_owner
-from kluis.contacts.people import NewPerson, email_digest, normalise_context, taken_by
-from kluis.contacts.suppression import marketing_keys, suppressed_error, suppressible
+from kluis.contacts.people import NewPerson, normalise_context, taken_by
+from kluis.contacts.suppression import SUPPRESSIBLE, marketing_keys, suppressed_error
 from kluis.errors import (
     Conflict,
     InvalidField,
@@ -139,10 +139,12 @@ class _Preparer:
         vault = self.k.vault
         made = vault.new_keys(new_person_ids(len(prepared)))
         for p, (cipher, wrapped) in zip(prepared, made, strict=True):
-            if "email" in p.stored:
-                p.email = email_digest(self.k, p.stored["email"])
-            p.contact = suppressible(self.k, p.stored)
-            p.index = sorted(set(writer.index_entries(p.stored, vault.blind_index)))
+            entries = writer.index_entries(p.stored, vault.blind_index)
+            # the look-ups' digests are blind-index entries already (``people.email_digest``,
+            # ``suppression.suppressible``: same kind, same term): made once, not twice
+            p.email = next((d for name, d in entries if name == "email"), None)
+            p.contact = [(SUPPRESSIBLE[name], d) for name, d in entries if name in SUPPRESSIBLE]
+            p.index = sorted(set(entries))
             p.packed = index_keys.pack(p.index)
             p.person_id, p.wrapped = cipher.person_id, wrapped
             p.sealed = cipher.seal_all(p.stored)
