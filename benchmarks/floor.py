@@ -56,9 +56,9 @@ class Floor:
     people: list[dict[str, list[TableRows]]]
     """Per sample person: store -> that person's rows of each table."""
     job_update: tuple[str, tuple[Any, ...]]
-    """The job's progress statement, as Kluis runs it once a batch."""
+    """The job's progress statement, as Kluis runs it once a batch ("" without a job)."""
     job: tuple[tuple[str, ...], tuple[Any, ...]]
-    """The job's row (columns, values), there before the first batch."""
+    """The job's row (columns, values), there before the first batch (empty without a job)."""
 
     def per_person(self) -> dict[str, float]:
         """Rows per person, by table (the B-tree entries are these times the table's indexes)."""
@@ -140,14 +140,15 @@ def capture(
         if store == "data":
             per = {i: {"data": [], "keyring": []} for i in ids}
             job = conn.execute("SELECT position, created, updated_at FROM import_jobs").fetchone()
-            cursor = conn.execute("SELECT * FROM import_jobs")
-            job_row = (tuple(d[0] for d in cursor.description), cursor.fetchone())
-            job_update = (
-                "UPDATE import_jobs SET position = ?, created = ?, merged = 0, skipped = 0,"
-                " rejected = 0, suppressed = 0, consents = 0, blank = 0, rejects = '[]',"
-                " skips = '[]', rejects_offset = 0, updated_at = ? WHERE id = 1",
-                tuple(job),
-            )
+            if job is not None:  # an import; the bulk create (``store.py``) has no job
+                cursor = conn.execute("SELECT * FROM import_jobs")
+                job_row = (tuple(d[0] for d in cursor.description), cursor.fetchone())
+                job_update = (
+                    "UPDATE import_jobs SET position = ?, created = ?, merged = 0, skipped = 0,"
+                    " rejected = 0, suppressed = 0, consents = 0, blank = 0, rejects = '[]',"
+                    " skips = '[]', rejects_offset = 0, updated_at = ? WHERE id = 1",
+                    tuple(job),
+                )
         for table, n in after.items():
             if n == before[store].get(table, 0) or table in ("import_jobs", "audit_head"):
                 continue
@@ -209,8 +210,9 @@ def sqlite_floor(
     for conn in (data, keyring):
         for pragma in PRAGMAS:
             conn.execute(pragma)
-    job_sql, (_, _, updated) = floor.job_update
-    _insert(data, "import_jobs", floor.job[0], [floor.job[1]])
+    job_sql, job_values = floor.job_update
+    if job_sql:
+        _insert(data, "import_jobs", floor.job[0], [floor.job[1]])
     position = 0
     with stopwatch() as watch:
         for batch in batches:
@@ -225,7 +227,8 @@ def sqlite_floor(
             for table in _order(rows):
                 _insert(data, table, floor.columns("data", table), rows[table])
             data.execute(PER_BATCH, (position, "0" * 64))
-            data.execute(job_sql, (position, position, updated))
+            if job_sql:
+                data.execute(job_sql, (position, position, job_values[2]))
             data.execute("COMMIT")
     data.close()
     keyring.close()

@@ -38,6 +38,7 @@ LAYOUT: list[tuple[str, ...]] = [
         "actors",
         "locale",
         "slice_types",
+        "forked",
     ),
     ("settings", "vault"),
     ("register",),

@@ -5,21 +5,22 @@ then encrypted, indexed and audited, one transaction a batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import Connection
 
+from kluis import forked
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import SuppressionRemoved
-from kluis.contacts import repository, rules, writer
+from kluis.contacts import index_keys, repository, rules, writer
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.owner_check import check_owners, default_owner
-from kluis.contacts.people import NewPerson, email_digest, normalise_context, taken_by
-from kluis.contacts.suppression import marketing_keys, suppressed_error, suppressible
+from kluis.contacts.people import NewPerson, normalise_context, taken_by
+from kluis.contacts.suppression import SUPPRESSIBLE, marketing_keys, suppressed_error
 from kluis.errors import (
     Conflict,
     InvalidField,
@@ -32,10 +33,13 @@ from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
 
 
-def _batched(items: Iterable[NewPerson], size: int) -> Iterator[list[NewPerson]]:
+def _batched(items: Iterable[NewPerson], size: int) -> Iterator[tuple[int, list[NewPerson]]]:
+    """Batches of ``size`` with the position (from 1) of each batch's first person."""
     iterator = iter(items)
+    first = 1
     while batch := list(islice(iterator, size)):
-        yield batch
+        yield first, batch
+        first += len(batch)
 
 
 @dataclass
@@ -44,11 +48,27 @@ class _Prepared:
     relationship: str
     language: str
     stored: dict[str, str]
+    email: bytes | None = None
+    """The e-mail address's digest (``people.email_digest``): the duplicate look-up."""
+    contact: list[tuple[str, bytes]] = field(default_factory=list)
+    """(kind, digest) of the e-mail address and phone number: the suppression look-up."""
+    index: list[tuple[str, bytes]] = field(default_factory=list)
+    packed: bytes | None = None
+    person_id: str = ""
+    wrapped: bytes = b""
+    sealed: dict[str, bytes] = field(default_factory=dict)
 
 
 def _prepare(
-    item: NewPerson, purposes: dict[str, Purpose], actor: Actor, ctx: rules.NormaliseContext
+    item: NewPerson,
+    purposes: dict[str, Purpose],
+    actor: Actor,
+    ctx: rules.NormaliseContext,
+    uses: dict[tuple[tuple[str, ...], str], bool] | None = None,
 ) -> _Prepared:
+    """``uses``: whether a set of purposes may use a field, remembered across a bulk create
+    (the same few purposes for thousands of people)."""
+    known = {} if uses is None else uses
     relationship = rules.parse_relationship(item.relationship).value
     language = rules.parse_language(item.language)
     if not item.purposes:
@@ -71,7 +91,11 @@ def _prepare(
             raise InvalidField(f"unknown field {name!r}", field=name)
         if value is None:
             continue
-        if not any(p.may_use(declared.category) for p in chosen):
+        memo = (tuple(item.purposes), name)
+        allowed = known.get(memo)
+        if allowed is None:
+            allowed = known[memo] = any(p.may_use(declared.category) for p in chosen)
+        if not allowed:
             keys = ", ".join(p.key for p in chosen)
             raise PurposeRefused(
                 f"{name} ({declared.category}) is used by none of the purposes given ({keys}); "
@@ -86,6 +110,49 @@ def _prepare(
     return _Prepared(item, relationship, language, stored)
 
 
+@dataclass(frozen=True)
+class _Preparer:
+    """The pure half of collecting a batch: validated and normalised, the look-ups' digests,
+    the blind index, a time-ordered id and a fresh key (made and wrapped, not stored) with the
+    fields sealed under it. Computation only, so it runs in this process or, with
+    ``workers=1``, a forked one (``kluis.forked``, as the import's worker) while this one
+    writes the batch before. The keys are stored only once the batch passed its checks."""
+
+    k: Kluis
+    purposes: dict[str, Purpose]
+    actor: Actor
+    ctx: rules.NormaliseContext
+    numbered: bool
+    """Whether errors name the person's position (every batch but one person alone)."""
+    uses: dict[tuple[tuple[str, ...], str], bool] = field(default_factory=dict)
+
+    def prepare(self, batch: tuple[int, list[NewPerson]]) -> list[_Prepared]:
+        first, items = batch
+        prepared: list[_Prepared] = []
+        for position, item in enumerate(items, first):
+            try:
+                prepared.append(_prepare(item, self.purposes, self.actor, self.ctx, self.uses))
+            except InvalidField as exc:
+                if self.numbered or position > 1:
+                    exc.detail = f"person {position}: {exc.detail}"
+                raise
+        vault = self.k.vault
+        made = vault.new_keys(new_person_ids(len(prepared)))
+        for p, (cipher, wrapped) in zip(prepared, made, strict=True):
+            entries = writer.index_entries(p.stored, vault.blind_index)
+            # the look-ups' digests are blind-index entries already (``people.email_digest``,
+            # ``suppression.suppressible``: same kind, same term): made once, not twice
+            p.email = next((d for name, d in entries if name == "email"), None)
+            p.contact = [(SUPPRESSIBLE[name], d) for name, d in entries if name in SUPPRESSIBLE]
+            p.index = sorted(set(entries))
+            p.packed = index_keys.pack(p.index)
+            p.person_id, p.wrapped = cipher.person_id, wrapped
+            p.sealed = cipher.seal_all(p.stored)
+            # the writer needs the sealed values and digests only: no plaintext travels back
+            p.item, p.stored = replace(p.item, fields={}), {}
+        return prepared
+
+
 def create_people(
     k: Kluis,
     actor: Actor,
@@ -95,6 +162,7 @@ def create_people(
     batch_size: int = 1000,
     source: str = "api",
     allow_suppressed: bool = False,
+    workers: int = 0,
 ) -> list[str]:
     """Collect many people: validated, encrypted, indexed and audited, one transaction a batch.
 
@@ -104,40 +172,60 @@ def create_people(
     purpose (409 ``suppressed``), unless ``allow_suppressed``: the one path for that is the
     person signing up again themselves with a double opt-in (their own new consent, Art. 7),
     which also takes their digests off the list.
+
+    ``workers=1`` prepares the next batch in a forked process while this one writes, as the
+    import does (``kluis.forked``): for a caller without threads of its own (a command, a
+    benchmark), never the web server. Batches written before a refused one stay written.
     """
     ctx = normalise_context(k, now)
     with k.engine.connect() as conn:
         purposes = {p.key: p for p in purposes_repo.all_purposes(conn)}
     marketing = marketing_keys(k, purposes)
+    preparer = _Preparer(k, purposes, actor, ctx, numbered=batch_size > 1)
+    chunks = _batched(items, batch_size)
+    batches: Generator[list[_Prepared], None, None]
+    if workers > 0:
+        batches = forked.ahead(
+            preparer.prepare, chunks, who="the bulk create's", name="kluis-create-prepare"
+        )
+    else:
+        batches = (preparer.prepare(chunk) for chunk in chunks)
+    try:
+        return _write(k, actor, batches, now, source, marketing, allow_suppressed)
+    finally:
+        batches.close()  # a refused batch stops the worker now, not when the error is freed
+
+
+def _write(
+    k: Kluis,
+    actor: Actor,
+    batches: Iterable[list[_Prepared]],
+    now: datetime,
+    source: str,
+    marketing: set[str],
+    allow_suppressed: bool,
+) -> list[str]:
+    """Check, store the keys of and write each prepared batch, one transaction a batch."""
     created: list[str] = []
-    position = 0
-    for batch in _batched(items, batch_size):
-        prepared: list[_Prepared] = []
-        for item in batch:
-            position += 1
-            try:
-                prepared.append(_prepare(item, purposes, actor, ctx))
-            except InvalidField as exc:
-                if position > 1 or batch_size > 1:
-                    exc.detail = f"person {position}: {exc.detail}"
-                raise
-        first = position - len(prepared) + 1
+    first = 1
+    for prepared in batches:
+        ids = [p.person_id for p in prepared]
         with k.engine.begin() as conn:
             _check_batch(k, conn, actor, prepared, first)
             listed = _check_suppressed(k, prepared, first, marketing, allow_suppressed)
-            ids = new_person_ids(len(prepared))
-            ciphers = k.vault.create_keys(ids, now)
+            k.vault.store_keys([(p.person_id, p.wrapped) for p in prepared], now)
             people = writer.NewPeople(conn, now, source)
             mine = default_owner(conn, actor.user_id)
-            for person_id, p in zip(ids, prepared, strict=True):
+            for p in prepared:
                 people.add(
-                    person_id,
+                    p.person_id,
                     p.relationship,
                     p.language,
                     tuple(dict.fromkeys(p.item.purposes)),
-                    ciphers[person_id].seal_all(p.stored),
-                    writer.index_entries(p.stored, k.vault.blind_index),
+                    p.sealed,
+                    p.index,
                     p.item.company_id,
+                    packed=p.packed,
                     owner_id=p.item.owner_id if p.item.owner_id is not None else mine,
                 )
             people.insert(conn)
@@ -151,6 +239,7 @@ def create_people(
         if listed:
             k.vault.unsuppress((d for entries in listed.values() for _, d in entries), now)
         created.extend(ids)
+        first += len(prepared)
     return created
 
 
@@ -166,10 +255,8 @@ def _check_suppressed(
     (kind, digest) entries per position in the batch, to take off the list."""
     wanted: dict[int, list[tuple[str, bytes]]] = {}
     for offset, p in enumerate(prepared):
-        if marketing.intersection(p.item.purposes):
-            entries = suppressible(k, p.stored)
-            if entries:
-                wanted[offset] = entries
+        if marketing.intersection(p.item.purposes) and p.contact:
+            wanted[offset] = p.contact
     if not wanted:
         return {}
     reasons = k.vault.suppression_reasons(d for entries in wanted.values() for _, d in entries)
@@ -196,11 +283,11 @@ def _check_batch(
     k: Kluis, conn: Connection, actor: Actor, prepared: list[_Prepared], first: int
 ) -> None:
     """Refuse a batch that would keep an e-mail address twice or name an unknown company,
-    before any key is made for it. ``first`` is the position of the batch's first person."""
+    before any key is stored for it. ``first`` is the position of the batch's first person."""
     emails: dict[bytes, int] = {}
     for offset, p in enumerate(prepared):
-        if "email" in p.stored:
-            digest = email_digest(k, p.stored["email"])
+        if p.email is not None:
+            digest = p.email
             if digest in emails:
                 raise Conflict(
                     f"person {first + offset} has the same e-mail address as person "

@@ -81,11 +81,13 @@ def erase_people(
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
     wanted = list(dict.fromkeys(ids))
     with k.engine.connect() as conn:
-        present = repository.existing(conn, wanted)
-        rows = repository.index_digests_of(conn, list(present), list(SUPPRESSIBLE))
+        lists = repository.index_lists(conn, wanted)
+    present = set(lists)
     digests: dict[str, list[tuple[str, bytes]]] = {}
-    for person_id, name, digest in rows if suppress else []:
-        digests.setdefault(person_id, []).append((SUPPRESSIBLE[name], digest))
+    for person_id, held in lists.items() if suppress else ():
+        listed = [(SUPPRESSIBLE[name], d) for name, d in held if name in SUPPRESSIBLE]
+        if listed:
+            digests[person_id] = listed
     if present:
         hooks.before_erasure(k, actor.ref, sorted(present), now, reason)
     fresh = k.vault.shred_many(

@@ -53,11 +53,15 @@ def _facts(
     held: dict[str, list[tuple[str, datetime]]],
     holds: dict[str, datetime],
     now: datetime,
+    consenting: list[str] | None = None,
 ) -> list[tuple[rules.PersonFacts, list[Any]]]:
+    """``consenting``: those of ``rows`` known to have kept consent state (the sweep's
+    candidate query says so); None to look for everyone's."""
     ids = list(rows)
     if not ids:
         return []
-    perms = repository.permissions(conn, ids)
+    wanted = ids if consenting is None else consenting
+    perms = repository.permissions(conn, wanted) if wanted else {}
     found = []
     for person_id, row in rows.items():
         purposes = [
@@ -139,6 +143,7 @@ def due(k: Kluis, now: datetime, size: int) -> Iterator[Page]:
                 {p: c.purposes for p, c in named.items()},
                 {p: c.hold_until for p, c in named.items() if c.hold_until is not None},
                 now,
+                [p for p, c in named.items() if c.consents],
             )
         if not seen:
             return

@@ -103,11 +103,13 @@ class Cutoff:
 @dataclass(frozen=True)
 class Candidate:
     """A person the pre-filter names: what ``people_rows`` reads, their purposes as
-    ``purposes`` reads them, and the end of their longest active legal hold."""
+    ``purposes`` reads them, the end of their longest active legal hold, and whether they have
+    any kept consent state (only then are their consents read)."""
 
     row: Any
     purposes: list[tuple[str, datetime]]
     hold_until: datetime | None
+    consents: bool
 
 
 def candidates(
@@ -115,7 +117,7 @@ def candidates(
 ) -> dict[str, Candidate]:
     """The people of the page (after ``after``, up to ``last`` or the end) that ``filtered``
     (made once a sweep by ``candidate_queries``) names: one query gives their row, purposes and
-    legal hold."""
+    legal hold, and whether they have kept consent state."""
     bounded, open_ended = filtered
     if last is None:
         rows = conn.execute(open_ended, {"after": after})
@@ -125,7 +127,7 @@ def candidates(
     for row in rows:
         person = found.get(row.id)
         if person is None:
-            person = found[row.id] = Candidate(row, [], row.hold_until)
+            person = found[row.id] = Candidate(row, [], row.hold_until, bool(row.consents))
         if row.purpose_key is not None:
             person.purposes.append((row.purpose_key, row.collected_at))
     return found
@@ -155,6 +157,7 @@ def candidate_queries(
             held.c.purpose_key,
             held.c.collected_at,
             hold.label("hold_until"),
+            exists().where(PermissionRow.person_id == people.c.id).label("consents"),
         )
         .select_from(people.outerjoin(held, held.c.person_id == people.c.id))
         .where(people.c.id > bindparam("after"), _may_act(cutoffs, unused, now))
@@ -232,20 +235,23 @@ def purposes(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, 
     return found
 
 
+_PERMISSIONS = (
+    select(
+        PermissionRow.person_id,
+        PermissionRow.channel,
+        PermissionRow.topic,
+        PermissionRow.status,
+        PermissionRow.since,
+        PermissionRow.reconfirm_by,
+    )
+    .where(PermissionRow.person_id.in_(bindparam("ids", expanding=True)))
+    .order_by(PermissionRow.person_id, PermissionRow.channel, PermissionRow.topic)
+)
+
+
 def permissions(conn: Connection, ids: Sequence[str]) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = defaultdict(list)
-    rows = conn.execute(
-        select(
-            PermissionRow.person_id,
-            PermissionRow.channel,
-            PermissionRow.topic,
-            PermissionRow.status,
-            PermissionRow.since,
-            PermissionRow.reconfirm_by,
-        )
-        .where(PermissionRow.person_id.in_(ids))
-        .order_by(PermissionRow.person_id, PermissionRow.channel, PermissionRow.topic)
-    )
+    rows = conn.execute(_PERMISSIONS, {"ids": list(ids)})
     for row in rows:
         found[row.person_id].append(row)
     return found

@@ -9,14 +9,11 @@ while the importing process writes the batch before (two batches in flight at mo
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import pickle
-import queue
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from kluis import forked
 from kluis.contacts import custom_rules, index_keys
 from kluis.contacts import rules as contact_rules
 from kluis.contacts.writer import index_entries
@@ -121,90 +118,20 @@ class Preparer:
             row.custom_sealed[name] = (both[name], digest)
 
 
-@dataclass(frozen=True)
-class _Failed:
-    """What the worker sends when preparing failed: the error, or its type's name if the error
-    itself cannot be sent."""
-
-    error: BaseException | None
-    text: str
-
-
 def batches(context: Preparer, stream: Iterator[Record], size: int) -> Iterator[Batch]:
     while chunk := list(islice(stream, size)):
         yield context.prepare(chunk)
 
 
-_POLL_SECONDS = 1.0
+def _chunks(stream: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while chunk := list(islice(stream, size)):
+        yield chunk
 
 
 def in_worker(context: Preparer, stream: Iterator[Record], size: int) -> Iterator[Batch]:
-    """``batches`` made in a second process, forked so that it inherits the open file, the
-    plan and the keys: it reads, validates and seals the next batch while the caller writes
-    this one. The queue holds two batches at most, so memory stays flat and the worker waits
-    for the writer (or notices it died, and stops)."""
-    fork = multiprocessing.get_context("fork")
-    channel: multiprocessing.Queue[Batch | _Failed | None] = fork.Queue(maxsize=2)
-    worker = fork.Process(
-        target=_produce,
-        args=(context, stream, size, channel, os.getpid()),
-        name="kluis-import-prepare",
-        daemon=True,
+    """``batches`` made in a second process (``kluis.forked.ahead``), forked so that it
+    inherits the open file, the plan and the keys: it reads, validates and seals the next batch
+    while the caller writes this one."""
+    return forked.ahead(
+        context.prepare, _chunks(stream, size), who="the import's", name="kluis-import-prepare"
     )
-    worker.start()
-    try:
-        while True:
-            try:
-                item = channel.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if not worker.is_alive():
-                    raise RuntimeError("the import's worker process stopped unexpectedly") from None
-                continue
-            if item is None:
-                return
-            if isinstance(item, _Failed):
-                if item.error is not None:
-                    raise item.error
-                raise RuntimeError(f"the import's worker process failed: {item.text}")
-            yield item
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        channel.close()
-
-
-def _produce(
-    context: Preparer,
-    stream: Iterator[Record],
-    size: int,
-    channel: multiprocessing.Queue[Batch | _Failed | None],
-    parent: int,
-) -> None:
-    """The worker: every batch, then None, or what went wrong."""
-    try:
-        for batch in batches(context, stream, size):
-            _send(channel, batch, parent)
-        _send(channel, None, parent)
-    except Exception as exc:
-        failure = _Failed(exc, str(exc))
-        try:
-            pickle.dumps(failure)
-        except Exception:  # an error that cannot travel is sent as its type and text
-            # by its name alone: the text of an arbitrary error may quote a cell of the file
-            failure = _Failed(None, type(exc).__name__)
-        _send(channel, failure, parent)
-
-
-def _send(
-    channel: multiprocessing.Queue[Batch | _Failed | None],
-    item: Batch | _Failed | None,
-    parent: int,
-) -> None:
-    while True:
-        try:
-            channel.put(item, timeout=_POLL_SECONDS)
-            return
-        except queue.Full:
-            if os.getppid() != parent:  # the importing process is gone: nobody will read
-                os._exit(0)
