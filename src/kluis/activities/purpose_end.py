@@ -11,7 +11,7 @@ module takes what that cascade does not reach, in the same transaction, register
 - ``activity_latest`` (the "last activity" of lists and of "no activity for N days") is computed
   again from the activities that are left.
 
-The purpose's end is audited by whoever ends it (``person.minimised``, ``person.rectified``);
+The purpose's end is audited by whoever ends it (``person.minimised``, ``person.purposes_changed``);
 what goes here is its consequence, as the cascade's deletions are.
 """
 
