@@ -98,6 +98,16 @@ def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) 
             env=env,
         )
     server = Served(url, process, log)
+    job_worker = None
+    if kluis.engine.dialect.name == "postgresql":
+        # on PostgreSQL the server runs no jobs (the portal's verification mail is one)
+        with (tmp_path / "worker.log").open("wb") as out:
+            job_worker = subprocess.Popen(
+                [sys.executable, "-m", "kluis", "worker"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -110,6 +120,13 @@ def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) 
                 time.sleep(0.1)
         yield server
     finally:
+        if job_worker is not None:
+            job_worker.send_signal(signal.SIGTERM)
+            try:
+                job_worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                job_worker.kill()
+                job_worker.wait()
         server.stop()
 
 

@@ -152,6 +152,11 @@ def workers(
             env=env,
         )
     served = Workers(port, process, log)
+    # on PostgreSQL the web processes run no jobs: the portal's verification mails are a job
+    with (tmp_path / "worker.log").open("wb") as out:
+        job_worker = subprocess.Popen(
+            [sys.executable, "-m", "kluis", "worker"], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     try:
         deadline = time.monotonic() + 90
         while log.read_text().count("Application startup complete") < 2:
@@ -161,6 +166,12 @@ def workers(
         yield served
     finally:
         served.stop()
+        job_worker.send_signal(signal.SIGTERM)
+        try:
+            job_worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            job_worker.kill()
+            job_worker.wait()
 
 
 def _csrf(page: str) -> str:

@@ -7,14 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, inspect, text
 
 from conftest import NOW
 from kluis import db
 from kluis.consent.audience_index import facts_from_rows, kept_facts
 from kluis.db import insert_rows, to_db_time
 from kluis.ids import new_person_ids
-from kluis.purposes.service import load_default_catalogue
+from kluis.purposes import repository
+from kluis.purposes.service import default_catalogue
+from kluis.purposes.tables import PurposeRow
 from pgserver import PostgresServer
 
 
@@ -26,13 +28,24 @@ def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Eng
     return db.make_engine(pg.url("kluis_audience_migration"))
 
 
+def _seed_catalogue(engine: Engine) -> None:
+    """The default catalogue as a store at d0016 held it: today's rows without the columns
+    added since (``legitimate_interest_nl``, d0021), which today's service would write."""
+    held = {column["name"] for column in inspect(engine).get_columns("purposes")}
+    with engine.begin() as conn:
+        for purpose in default_catalogue():
+            values = {"key": purpose.key, "created_at": NOW, "updated_at": NOW}
+            values |= repository._values(purpose)
+            conn.execute(insert(PurposeRow).values({k: v for k, v in values.items() if k in held}))
+
+
 def test_the_migration_fills_the_audience_copies(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     engine = _engine(backend, tmp_path, request)
     try:
         db.upgrade(engine, "data", "d0016")
-        load_default_catalogue(engine, NOW)
+        _seed_catalogue(engine)
         at = to_db_time(NOW)
         ids = new_person_ids(6)
         relationships = ["customer", "prospect", "other", "customer", "customer", "prospect"]

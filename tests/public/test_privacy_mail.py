@@ -96,7 +96,9 @@ def test_the_queue_and_the_row_hold_no_address_and_the_job_sends_once(
     assert smtp.received == []
     known, unknown = _rows(kluis)
     queued = _queued(kluis)
-    assert sorted(queued) == sorted(
+    # on PostgreSQL the queue may still hold other tests' jobs; none of them may hold an address
+    mine = [job for job in queued if job.startswith("privacy.verification ")]
+    assert sorted(mine) == sorted(
         f'privacy.verification {{"verification_id": {row.id}}}' for row in (known, unknown)
     )
     for row in (known, unknown):
