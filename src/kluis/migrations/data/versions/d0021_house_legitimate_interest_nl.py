@@ -38,8 +38,9 @@ DEFAULT_TEXTS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("purposes", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("legitimate_interest_nl", sa.Text(), nullable=True))
+    # a plain ALTER TABLE ADD COLUMN on both backends: a batch copy of ``purposes`` on SQLite
+    # would drop the table that ``person_purposes`` rows refer to, and fail on any store with people
+    op.add_column("purposes", sa.Column("legitimate_interest_nl", sa.Text(), nullable=True))
     purposes = sa.table(
         "purposes",
         sa.column("key", sa.String()),
