@@ -56,5 +56,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("purposes", schema=None) as batch_op:
-        batch_op.drop_column("legitimate_interest_nl")
+    # ALTER TABLE … DROP COLUMN on both backends (SQLite since 3.35), not a batch copy: see upgrade
+    op.execute("ALTER TABLE purposes DROP COLUMN legitimate_interest_nl")
