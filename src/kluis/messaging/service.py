@@ -58,9 +58,8 @@ def _host(k: Kluis) -> str:
 
 
 def new_message_id(k: Kluis) -> str:
-    """A fresh Message-ID on the sender's domain (RFC 5322 3.6.4): a time, a random part and
-    the host of ``KLUIS_BASE_URL``, nothing of the person. A caller that may send a message
-    twice stores it before the first hand-over and passes it to every attempt."""
+    """A Message-ID on the sender's domain (RFC 5322 3.6.4): a time, a random part, the host of
+    ``KLUIS_BASE_URL``; nothing of the person. Stored before a first hand-over when resent."""
     return make_msgid(domain=_host(k))
 
 
@@ -268,9 +267,8 @@ def send_answer(
     the person exists, stored with that decision like every message. None when there is no
     address to send to.
 
-    ``message_id``: the Message-ID the caller stored before its first attempt; every attempt
-    sends the same message (RFC 5322 3.6.4) and takes up the message row an earlier attempt
-    stored under it, so a crash between hand-over and marking leaves one message, not two."""
+    ``message_id``: the one the caller stored before its first attempt, so every attempt is the
+    same message (RFC 5322 3.6.4) and takes up the row an earlier attempt stored, not two."""
     if to is None:
         erased = bool(k.vault.erased([person_id]))
         decision = may_answer(erased)
@@ -282,16 +280,9 @@ def send_answer(
         decision, store = may_answer(False), False
     if not to.email:
         return None
-    message, language = compose(
-        k,
-        to,
-        MessageKind.TRANSACTIONAL,
-        PRIVACY_TOPIC,
-        "",
-        Content(template, params),
-        now,
-        message_id,
-    )
+    content = Content(template, params)
+    kind = MessageKind.TRANSACTIONAL
+    message, language = compose(k, to, kind, PRIVACY_TOPIC, "", content, now, message_id)
     for item in attachments:
         main, _, sub = item.media_type.partition("/")
         message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
@@ -332,8 +323,7 @@ def send_answer(
 
 
 def _store(k: Kluis, values: dict[str, Any], decision: Decision) -> MessageView:
-    """Insert the message, or take up the row an earlier attempt at the same message (its
-    Message-ID) stored for the person."""
+    """Insert the message, or take up the one an earlier attempt stored (same Message-ID)."""
     with k.engine.begin() as conn:
         message_id = repository.message_with_id(conn, values["person_id"], values.get("message_id"))
         if message_id is None:
