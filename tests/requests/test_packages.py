@@ -163,8 +163,10 @@ def test_a_worker_killed_mid_send_leaves_the_copy_to_go_once(
     request_id = _verified(kluis, "erasure", person)
     service.process(kluis, OFFICER, request_id, NOW, transport=_down(smtp))
     copy, _ = _rows(kluis, request_id)
+    assert copy.message_id is not None  # fixed by the failed attempt's claim
     with kluis.engine.begin() as conn:
-        assert repository.claim_mail(conn, copy.id, NOW, NOW - mails.STALE)
+        claimed = repository.claim_mail(conn, copy.id, NOW, NOW - mails.STALE, "<new@example.com>")
+    assert claimed == copy.message_id
     soon = JobContext(kluis, lambda: NOW + timedelta(minutes=1), _transport(smtp))
     assert run(request_jobs.mail, {"mail_id": copy.id}, soon).outcome is Outcome.RETRY
     assert smtp.received == []
@@ -176,6 +178,7 @@ def test_a_worker_killed_mid_send_leaves_the_copy_to_go_once(
     assert f"request-{request_id}.json" in _files(mail)
     sent, _ = _rows(kluis, request_id)
     assert (sent.state, sent.attempts) == ("sent", 3)
+    assert mail["Message-ID"] == sent.message_id == copy.message_id
 
 
 def test_a_copy_whose_capture_expired_is_not_sent(kluis: Kluis, smtp: MailServer) -> None:

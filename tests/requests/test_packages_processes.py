@@ -1,7 +1,10 @@
 """The copy before an erasure and its certificate sent by a real ``kluis worker`` on PostgreSQL
 (procrastinate), the worker killed with kill -9 while the mail server holds the copy's DATA
-unanswered (mid-send), and a second worker started: each mail reaches the person once, after
-the person's key is gone, and the request's capture key is destroyed afterwards."""
+unanswered (mid-send), and a second worker started: each mail reaches the person as one
+message (one Message-ID, the one stored on its row), after the person's key is gone, and the
+request's capture key is destroyed afterwards. Once with a server that drops the held mail
+(it arrives once), once with one that accepts it after the client died (it arrives twice, the
+same message: RFC 5322 3.6.4)."""
 
 from __future__ import annotations
 
@@ -53,10 +56,13 @@ def _truncate(kluis: Kluis) -> None:
 
 class Held:
     """Makes the mail server hold the first DATA unanswered until released, then drop it (the
-    client is gone: a server that could not give its reply does not deliver)."""
+    client is gone: a server that could not give its reply does not deliver) or, ``accept``,
+    take the mail first and then hold its reply (the server delivers a mail whose 250 the
+    client, killed, never read)."""
 
-    def __init__(self, smtp: MailServer) -> None:
+    def __init__(self, smtp: MailServer, accept: bool) -> None:
         self.smtp = smtp
+        self.accept = accept
         self.holding = threading.Event()
         self.release = threading.Event()
         self.original = smtp.handler.handle_DATA
@@ -66,6 +72,8 @@ class Held:
         if self.used:
             return await self.original(server, session, envelope)
         self.used = True
+        if self.accept:
+            await self.original(server, session, envelope)
         self.holding.set()
         while not self.release.is_set():
             await asyncio.sleep(0.05)
@@ -87,7 +95,9 @@ def _states(kluis: Kluis, request_id: int) -> list[str]:
         return list(rows.scalars())
 
 
+@pytest.mark.parametrize("accept", [False, True], ids=["dropped", "accepted"])
 def test_a_worker_killed_mid_send_of_the_copy_before_an_erasure_mails_it_once(
+    accept: bool,
     kluis_env: Settings,
     kluis: Kluis,
     backend: str,
@@ -103,7 +113,7 @@ def test_a_worker_killed_mid_send_of_the_copy_before_an_erasure_mails_it_once(
         made = service.create(
             kluis, OFFICER, "erasure", now, person_id=person, verified_by="known_address"
         )
-        held = Held(smtp)
+        held = Held(smtp, accept)
         smtp.handler.handle_DATA = held.handle_DATA  # type: ignore[method-assign]
         # no transport: the mails are queued for the workers, nothing is sent in this process
         service.process(kluis, OFFICER, made.id, now)
@@ -126,12 +136,18 @@ def test_a_worker_killed_mid_send_of_the_copy_before_an_erasure_mails_it_once(
         wait("both mails sent", lambda: _states(kluis, made.id) == ["sent", "sent"], 90)
         wait("the capture destroyed after the last mail", lambda: _capture(kluis, made.id) is None)
         names = [sorted(str(p.get_filename()) for p in m.iter_attachments()) for m in smtp.received]
-        assert sorted(names) == sorted(
-            [
-                [f"erasure-certificate-{made.id}.json"],
-                [f"request-{made.id}.{e}" for e in ("csv", "html", "json")],
-            ]
-        )
+        certificate = [f"erasure-certificate-{made.id}.json"]
+        copy = [f"request-{made.id}.{e}" for e in ("csv", "html", "json")]
+        assert sorted(names) == sorted([certificate, copy] + ([copy] if accept else []))
+        ids: dict[str, set[str]] = {}
+        for name, message in zip(names, smtp.received, strict=True):
+            ids.setdefault(name[0], set()).add(str(message["Message-ID"]))
+        with kluis.engine.connect() as conn:
+            stored = conn.execute(
+                select(RequestMail.message_id).where(RequestMail.request_id == made.id)
+            )
+            assert sorted(set().union(*ids.values())) == sorted(stored.scalars())
+        assert [len(found) for found in ids.values()] == [1, 1]
         assert all(ADDRESS in str(m["To"]) for m in smtp.received)
         with kluis.engine.connect() as conn:
             sealed = conn.execute(

@@ -203,6 +203,18 @@ def add_message(conn: Connection, values: dict[str, Any]) -> int:
     )
 
 
+def message_with_id(conn: Connection, person_id: str, header: str | None) -> int | None:
+    """The id of the person's message sent with Message-ID ``header``, if one was stored."""
+    if header is None:
+        return None
+    found = conn.execute(
+        select(MessageRow.id).where(
+            MessageRow.person_id == person_id, MessageRow.message_id == header
+        )
+    ).first()
+    return None if found is None else int(found[0])
+
+
 def message(conn: Connection, message_id: int) -> Any:
     """The message's row; NotFound when there is none."""
     row = conn.execute(select(MessageRow).where(MessageRow.id == message_id)).first()

@@ -57,6 +57,12 @@ def _host(k: Kluis) -> str:
     return urlsplit(k.settings.base_url).hostname or "localhost"
 
 
+def new_message_id(k: Kluis) -> str:
+    """A Message-ID on the sender's domain (RFC 5322 3.6.4): a time, a random part, the host of
+    ``KLUIS_BASE_URL``; nothing of the person. Stored before a first hand-over when resent."""
+    return make_msgid(domain=_host(k))
+
+
 @dataclass(frozen=True)
 class MessageView:
     id: int | None
@@ -109,8 +115,10 @@ def compose(
     topic_name: str,
     content: Content,
     now: datetime,
+    message_id: str | None = None,
 ) -> tuple[EmailMessage, str]:
-    """The e-mail for ``recipient`` in their language, and that language; ``now`` is its Date."""
+    """The e-mail for ``recipient`` in their language, and that language; ``now`` is its Date,
+    ``message_id`` its Message-ID (a fresh one when None)."""
     languages = content.languages()
     if not languages:
         raise InvalidField("give the subject and body in nl or en", field="subject")
@@ -145,7 +153,7 @@ def compose(
         recipient.email or "",
         rendered,
         format_datetime(now),
-        make_msgid(domain=_host(k)),
+        message_id or new_message_id(k),
         extra,
         language,
     )
@@ -252,11 +260,15 @@ def send_answer(
     transport: TransportFactory | None = None,
     attachments: tuple[Attachment, ...] = (),
     to: contacts.Recipient | None = None,
+    message_id: str | None = None,
 ) -> Answer | None:
     """Send the answer to a person's own privacy request (Art. 12) to the address on file, or
     to ``to`` when the caller read it before an erasure. Decided by ``may_answer`` and, while
     the person exists, stored with that decision like every message. None when there is no
-    address to send to."""
+    address to send to.
+
+    ``message_id``: the one the caller stored before its first attempt, so every attempt is the
+    same message (RFC 5322 3.6.4) and takes up the row an earlier attempt stored, not two."""
     if to is None:
         erased = bool(k.vault.erased([person_id]))
         decision = may_answer(erased)
@@ -268,9 +280,9 @@ def send_answer(
         decision, store = may_answer(False), False
     if not to.email:
         return None
-    message, language = compose(
-        k, to, MessageKind.TRANSACTIONAL, PRIVACY_TOPIC, "", Content(template, params), now
-    )
+    content = Content(template, params)
+    kind = MessageKind.TRANSACTIONAL
+    message, language = compose(k, to, kind, PRIVACY_TOPIC, "", content, now, message_id)
     for item in attachments:
         main, _, sub = item.media_type.partition("/")
         message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
@@ -311,8 +323,13 @@ def send_answer(
 
 
 def _store(k: Kluis, values: dict[str, Any], decision: Decision) -> MessageView:
+    """Insert the message, or take up the one an earlier attempt stored (same Message-ID)."""
     with k.engine.begin() as conn:
-        message_id = repository.add_message(conn, values)
+        message_id = repository.message_with_id(conn, values["person_id"], values.get("message_id"))
+        if message_id is None:
+            message_id = repository.add_message(conn, values)
+        else:
+            repository.set_message(conn, message_id, {"status": values["status"], "error": None})
         audit.record(
             conn,
             values["created_by"],

@@ -15,6 +15,7 @@ passed-in ``now`` and last ``KLUIS_PRIVACY_LINK_HOURS``.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,10 +78,24 @@ def _holder(k: Kluis, email: str) -> str | None:
         return contacts_repo.owners_of(conn, "email", [digest]).get(digest)
 
 
-def confirm_link(k: Kluis, person_id: str, kind: RequestType, language: str, now: datetime) -> str:
+def confirm_link(
+    k: Kluis,
+    person_id: str,
+    kind: RequestType,
+    language: str,
+    now: datetime,
+    message_id: str | None = None,
+) -> str:
     """The link that confirms a request; ``?lang=`` keeps a page about an expired link in the
-    person's language, when the link no longer says who they are."""
-    ref = f"{kind.value}:{secrets.token_hex(NONCE_BYTES)}"
+    person's language, when the link no longer says who they are. Its nonce (the request's
+    ``portal_ref``) is drawn from the mail's Message-ID when given, so the copies of one mail
+    sent again after a crash create one request whichever is clicked."""
+    nonce = (
+        secrets.token_hex(NONCE_BYTES)
+        if message_id is None
+        else hashlib.sha256(message_id.encode()).hexdigest()[: NONCE_BYTES * 2]
+    )
+    ref = f"{kind.value}:{nonce}"
     token = tokens.sign(k.vault.signing_key, tokens.LinkToken(USE, person_id, ref=ref), now)
     return messaging.link(k, f"/privacy/confirm/{token}?lang={language}")
 
@@ -92,10 +107,13 @@ def start(
     page_language: str,
     now: datetime,
     transport: messaging.TransportFactory,
+    *,
+    message_id: str | None = None,
 ) -> bool:
     """Send the verification link to the address on file, or the "nothing held" answer to
     ``email``; True when the address was known. Raises what sending raised (``SendFailed``):
-    the caller must not tell the visitor either way.
+    the caller must not tell the visitor either way. ``message_id``: the one the job stored
+    before its first attempt (``privacy_mail``), so every attempt sends the same message.
 
     The link goes through ``send_answer``: it is an answer to the person's own request, decided
     by ``may_answer`` and stored as a message of theirs. The unknown address has no person to
@@ -111,11 +129,12 @@ def start(
             "privacy_verify",
             {
                 "request_label": i18n.request_label(kind.value, language),
-                "confirm_url": confirm_link(k, person_id, kind, language, now),
+                "confirm_url": confirm_link(k, person_id, kind, language, now, message_id),
                 "hours": hours,
             },
             now,
             transport=transport,
+            message_id=message_id,
         )
         return True
     recipient = contacts.Recipient("", page_language, email, None, None)
@@ -124,7 +143,7 @@ def start(
         params={"request_label": i18n.request_label(kind.value, page_language)},
     )
     message, _language = messaging.compose(
-        k, recipient, MessageKind.TRANSACTIONAL, "", "", content, now
+        k, recipient, MessageKind.TRANSACTIONAL, "", "", content, now, message_id
     )
     with transport() as smtp:
         smtp.send(message)

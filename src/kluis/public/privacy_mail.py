@@ -12,9 +12,12 @@ would have expired (``KLUIS_PRIVACY_LINK_HOURS``) is destroyed the same way by t
 the periodic ``privacy.verifications_expire``.
 
 A row goes once: an attempt claims it with one conditional UPDATE, so a job run twice, or after
-its process died before the mail server took the mail, mails once; a process killed between the
-hand-over and the delete leaves a ``sending`` row taken again after ``STALE``, which sends a
-second mail (at least once: one link more, the same request).
+its process died before the mail server took the mail, mails once. The claiming UPDATE also
+fixes the mail's Message-ID on the row before the first hand-over (nothing personal in it), and
+every attempt sends with it: a process killed between the hand-over and the delete leaves a
+``sending`` row taken again after ``STALE``, whose second copy is the same message (RFC 5322
+3.6.4), collapsed by receivers that go by Message-ID; its link's nonce is drawn from the
+Message-ID (``privacy.confirm_link``), so whichever copy is clicked opens the one request.
 
 No audit event: no person is known when the row is made and none is named afterwards; the
 mail to a known person is stored and audited as a message of theirs (``send_answer``).
@@ -28,7 +31,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from kluis.jobs import Job, JobContext, Retry
 from kluis.messaging import service as messaging
@@ -74,7 +77,9 @@ def _forget(k: Kluis, row: Any, now: datetime, reason: str) -> None:
         conn.execute(delete(PrivacyVerification).where(PrivacyVerification.id == row.id))
 
 
-def _claim(k: Kluis, verification_id: int, now: datetime) -> bool:
+def _claim(k: Kluis, verification_id: int, now: datetime) -> str | None:
+    """Take the row for one attempt; the Message-ID every attempt sends with (fixed here when
+    the row has none yet), or None when another attempt holds the row."""
     table = PrivacyVerification
     with k.engine.begin() as conn:
         taken = conn.execute(
@@ -86,9 +91,15 @@ def _claim(k: Kluis, verification_id: int, now: datetime) -> bool:
                     and_(table.state == "sending", table.updated_at < now - STALE),
                 ),
             )
-            .values(state="sending", attempts=table.attempts + 1, updated_at=now)
-        ).rowcount
-    return bool(taken == 1)
+            .values(
+                state="sending",
+                attempts=table.attempts + 1,
+                updated_at=now,
+                message_id=func.coalesce(table.message_id, messaging.new_message_id(k)),
+            )
+            .returning(table.message_id)
+        ).first()
+    return None if taken is None else str(taken[0])
 
 
 def send(
@@ -107,7 +118,8 @@ def send(
     if row.expires_at <= now:
         _forget(k, row, now, "expired")
         return "expired"
-    if not _claim(k, verification_id, now):
+    message_id = _claim(k, verification_id, now)
+    if message_id is None:
         return "sending"
     cipher = k.vault.ciphers([row.key_id]).get(row.key_id)
     if cipher is None:
@@ -116,7 +128,13 @@ def send(
     opened = json.loads(cipher.open_bytes(FIELD, row.sealed))
     try:
         privacy.start(
-            k, opened["email"], RequestType(opened["type"]), opened["language"], now, transport
+            k,
+            opened["email"],
+            RequestType(opened["type"]),
+            opened["language"],
+            now,
+            transport,
+            message_id=message_id,
         )
     except SendFailed as exc:
         if exc.permanent:

@@ -50,6 +50,10 @@ class PrivacyVerification(DataBase):
     state: Mapped[str] = mapped_column(String(20))
     """``queued``, ``sending`` (an attempt under way) or ``failed`` (the last attempt)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    """The mail's Message-ID, fixed when first claimed, before the hand-over: every attempt
+    sends the same message (RFC 5322 3.6.4). Nothing personal (a time, a random part, the
+    sender's domain)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

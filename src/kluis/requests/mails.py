@@ -9,6 +9,14 @@ A mail goes once: an attempt claims the row with one conditional UPDATE and a ma
 never sent again, so a job run twice, or after its process died, mails once. A failed attempt
 is recorded with its reason (the exception's class, never its text, which may quote the
 address) and raised, so the queue tries again after its back-off (``jobs.rules.backoff``).
+
+Exactly one message after a crash, as far as SMTP allows (as for campaigns,
+``messaging.handover``): the claiming UPDATE fixes the mail's Message-ID on the row before the
+first hand-over (``make_msgid`` on the sender's domain: nothing personal), and every attempt
+sends with it. A process killed after the server accepted the mail (RFC 5321 4.1.1.4) but
+before the row was marked ``sent`` leaves it ``sending``; taken again after ``STALE`` it goes a
+second time as the same message (RFC 5322 3.6.4), which receivers collapse by Message-ID; the
+person's message row of the first attempt is taken up, not doubled.
 """
 
 from __future__ import annotations
@@ -180,7 +188,9 @@ def send(
         if mail is None or mail.state in ("sent", "waiting"):
             return "gone" if mail is None else str(mail.state)
         row = repository.fetch(conn, mail.request_id)
-        if not repository.claim_mail(conn, mail_id, now, now - STALE):
+        fresh = messaging.new_message_id(k)
+        message_id = repository.claim_mail(conn, mail_id, now, now - STALE, fresh)
+        if message_id is None:
             return "sending"
     to = None
     if mail.captured:
@@ -200,6 +210,7 @@ def send(
             transport=transport,
             attachments=_attachments(k, mail, row, params, now),
             to=to,
+            message_id=message_id,
         )
     except PersonErased:
         _fail(k, mail, row.person_id, "the person was erased", now)

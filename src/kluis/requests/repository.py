@@ -84,9 +84,15 @@ def mails_in(conn: Connection, states: Sequence[str]) -> Sequence[Any]:
     ).all()
 
 
-def claim_mail(conn: Connection, mail_id: int, now: datetime, stale: datetime) -> bool:
+def claim_mail(
+    conn: Connection, mail_id: int, now: datetime, stale: datetime, message_id: str
+) -> str | None:
     """Take the mail for one attempt: one conditional UPDATE, so two runs never both send it.
-    A ``sending`` mail older than ``stale`` was left by a process that died: taken again."""
+    A ``sending`` mail older than ``stale`` was left by a process that died: taken again.
+
+    The Message-ID is fixed in the same UPDATE: ``message_id`` when the mail has none yet, the
+    stored one otherwise; it is returned (None when the mail was not taken), so every attempt,
+    and the one after a crash, sends the same message (RFC 5322 3.6.4)."""
     taken = conn.execute(
         update(RequestMail)
         .where(
@@ -96,9 +102,15 @@ def claim_mail(conn: Connection, mail_id: int, now: datetime, stale: datetime) -
                 and_(RequestMail.state == "sending", RequestMail.updated_at < stale),
             ),
         )
-        .values(state="sending", attempts=RequestMail.attempts + 1, updated_at=now)
-    ).rowcount
-    return bool(taken == 1)
+        .values(
+            state="sending",
+            attempts=RequestMail.attempts + 1,
+            updated_at=now,
+            message_id=func.coalesce(RequestMail.message_id, message_id),
+        )
+        .returning(RequestMail.message_id)
+    ).first()
+    return None if taken is None else str(taken[0])
 
 
 def change_mail(conn: Connection, mail_id: int, **values: Any) -> None:
