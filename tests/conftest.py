@@ -281,3 +281,27 @@ def target_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest
 @pytest.fixture
 def target(target_settings: Settings) -> Iterator[Kluis]:
     yield from _opened(target_settings)
+
+
+# procrastinate's queue ---------------------------------------------------------------------------
+
+
+def _truncate(kluis: Kluis) -> None:
+    with kluis.engine.begin() as conn:
+        if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
+            conn.execute(
+                text(
+                    "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, "
+                    "procrastinate_workers, procrastinate_events CASCADE"
+                )
+            )
+
+
+@pytest.fixture
+def empty_queue(kluis: Kluis, backend: str) -> Iterator[None]:
+    """Before and after: a later test on the same database finds no job of this one."""
+    if backend == "postgresql":
+        _truncate(kluis)
+    yield
+    if backend == "postgresql":
+        _truncate(kluis)
