@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from fastapi.testclient import TestClient
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
 from conftest import ADMIN, NOW
