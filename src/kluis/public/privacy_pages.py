@@ -134,7 +134,7 @@ def _queue(
             transport=transport,
         )
     except KluisError as exc:
-        log.warning("a privacy-portal e-mail was not queued: %s: %s", exc.slug, exc.detail)
+        log.warning("a privacy-portal e-mail was not queued: %s", exc.slug)
     except Exception:
         log.exception("a privacy-portal e-mail was not queued")
 
