@@ -60,6 +60,11 @@ bench: $(DEV_STAMP)
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/privacy_requests.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/import.py --rows 100000
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/web_requests.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/activities.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/deals.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/metrics.py --messages 1000000
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/discover.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/lists.py
 	$(BIN)/python benchmarks/table.py .bench-results.jsonl
 
 # The staff app's main pages, rendered from invented demo data by Debian's Chromium, as PNGs in
