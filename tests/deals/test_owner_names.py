@@ -1,8 +1,9 @@
 """Colleagues on the deals, task and activity pages are named by the one rule of
 ``auth.colleagues``: admins see the sign-in address, the privacy officer, sales and the other
 roles see "Collega N (rol)". Checked per role on every place a colleague shows: the deals list
-(its owner filter and column), the deal page, the new-deal form (for the roles that write), the forecast's owner rows,
-the deals CSV, the task form's assignees and an activity's author."""
+(its owner filter and column), the deal page, the new-deal form (for the roles that write),
+the forecast's owner rows, the deals CSV, the task form's assignees and an activity's
+author."""
 
 from __future__ import annotations
 
