@@ -1,8 +1,9 @@
-"""A task about an activity (issue 18: "an optional person, company or activity it is about"):
-it is about the activity's person under the activity's purpose, so its title is sealed with
-their key and it goes with them; an unknown activity, or one about another person or purpose,
-is refused naming ``activity_id``; deleting the activity unlinks the task and keeps it. On
-SQLite and PostgreSQL."""
+"""What a task is about (issue 18: "an optional person, company or activity it is about"). A
+task about a company is business data, kept plain, and an unknown company is refused naming
+``company_id``. A task about an activity is about the activity's person under the activity's
+purpose, so its title is sealed with their key and it goes with them; an unknown activity, or
+one about another person or purpose, is refused naming ``activity_id``; deleting the activity
+unlinks the task and keeps it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from conftest import NOW
 from factories import add_person
 from kluis.activities import service as activities
 from kluis.contacts import erasure
+from kluis.contacts.companies import create_company
 from kluis.errors import InvalidField, NotFound
 from kluis.runtime import Kluis
 from kluis.tasks import reading, rules, service
@@ -88,3 +90,18 @@ def test_deleting_the_activity_keeps_the_task_and_erasure_takes_it(kluis: Kluis)
     erasure.erase_person(kluis, admin, person, NOW)
     with kluis.engine.connect() as conn:
         assert conn.execute(select(Task.id)).all() == []
+
+
+def test_a_task_about_a_company_is_plain_and_names_it(kluis: Kluis) -> None:
+    sales = staff(kluis, "sales")
+    company = create_company(kluis, sales, {"name": "Bakkerij Visser"}, NOW).id
+    task_id = service.add(
+        kluis, sales, NewTask("Renew the contract", TODAY, company_id=company), NOW
+    )
+    with kluis.engine.connect() as conn:
+        row = conn.execute(select(Task).where(Task.id == task_id)).one()
+    assert (row.title, row.company_id, row.person_id) == ("Renew the contract", company, None)
+    assert reading.get(kluis, sales, task_id, NOW).company_id == company
+    with pytest.raises(NotFound) as unknown:
+        service.add(kluis, sales, NewTask("Renew", TODAY, company_id=company + 100), NOW)
+    assert unknown.value.field == "company_id"
