@@ -185,6 +185,7 @@ def company_page(
         shown=shown,
         field_labels=FIELD_LABELS,
         staff_users=staff_choices(k, session),
+        owner_names=colleagues.names(k.engine, session.role, session.language),
         page=page,
         pages=_pages(people.total) if people is not None else 1,
         **tag_pages.company_panel(k, company_id),
