@@ -35,6 +35,7 @@ METHODS = [
     ("**/notice_pages.py", "python"),
     ("auth/users.py", "python"),
     ("auth/service.py", "python"),
+    ("auth/colleagues.py", "python"),
     ("transfer/uploads.py", "python"),
     ("ui/staff.py", "python"),
     ("ui/vocabulary.py", "python"),

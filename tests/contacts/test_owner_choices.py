@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from conftest import ADMIN, NOW
 from factories import add_person
+from kluis.actors import SYSTEM
 from kluis.auth import service as auth
+from kluis.auth import users
+from kluis.contacts import owners
+from kluis.contacts.companies import create_company
 from kluis.runtime import Kluis
 from staff_helpers import make_user, signed_in
 
@@ -29,3 +33,21 @@ def test_only_admins_see_colleagues_addresses_in_the_owner_choices(kluis: Kluis)
     admin, _ = signed_in(kluis, "admin", "customer_service")
     for path in pages:
         assert COLLEAGUE in admin.get(path).text, path
+
+
+def test_a_deactivated_owner_is_still_named_on_the_person_and_company_pages(
+    kluis: Kluis,
+) -> None:
+    make_user(kluis, "sales", COLLEAGUE)
+    colleague = auth.find_user(kluis.engine, COLLEAGUE)
+    person = add_person(kluis, ADMIN, NOW)
+    company = create_company(kluis, ADMIN, {"name": "Tuinhuis BV"}, NOW).id
+    owners.assign_people(kluis, ADMIN, [person], colleague.id, "customer_service", NOW)
+    owners.assign_company(kluis, ADMIN, company, colleague.id, NOW)
+    users.set_active(kluis.engine, SYSTEM, colleague.id, False, NOW)
+    service, _ = signed_in(kluis, "service", "customer_service")
+    for path in (f"/app/contacts/{person}", f"/app/companies/{company}"):
+        page = service.get(path).text
+        owner = page[page.index('data-field="owner"') :].split("</dd>")[0]
+        assert f"Collega {colleague.id} (sales)" in owner, path
+        assert COLLEAGUE not in page, path

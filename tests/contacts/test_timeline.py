@@ -6,6 +6,7 @@ any of the person's fields."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -20,10 +21,13 @@ from kluis.audit import service as audit
 from kluis.contacts import erasure, flags, people, reach_memo, timeline
 from kluis.contacts.tables import people as people_table
 from kluis.errors import DecryptionFailed, PersonErased, PurposeRefused, Restricted
+from kluis.messaging import service as messaging
+from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.purposes.rules import Purpose
 from kluis.purposes.service import list_purposes
 from kluis.runtime import Kluis
 from kluis.slices import SLICES, load
+from mailserver import MailServer
 from staff_helpers import signed_in
 from task_helpers import session_of
 
@@ -123,3 +127,31 @@ def test_reach_is_remembered_only_inside_the_timeline_block(kluis: Kluis) -> Non
     flags.set_flag(kluis, ADMIN, person, "restriction", True, "letter", NOW)
     with kluis.engine.begin() as conn, pytest.raises(Restricted):
         people.reach(kluis, conn, SERVICE, person, "customer_service")
+
+
+def test_a_sent_message_is_on_the_person_page_timeline_in_time_order(
+    kluis: Kluis, smtp: MailServer
+) -> None:
+    """Issue 18: the timeline holds activities, consent events, messages sent and requests;
+    a message the person was sent shows between the moments around it, by its topic."""
+    person, event, call = consented(kluis)
+    url = smtp.url
+    sent = messaging.send_message(
+        kluis,
+        SERVICE,
+        person,
+        "transactional",
+        "offers",
+        messaging.Content(
+            template="notice", params={"subject": "Openingstijden", "body": "Maandag dicht."}
+        ),
+        NOW - timedelta(days=3),
+        lambda: SmtpTransport(parse_smtp_url(url), sleep=lambda _s: None),
+    )
+    assert sent.status == "sent"
+    client, _csrf = signed_in(kluis, "service", "customer_service")
+    page = client.get(f"/app/contacts/{person}")
+    assert page.status_code == 200, page.text
+    shown = page.text[page.text.index('id="person-timeline"') :]
+    refs = re.findall(r'data-ref="([a-z]+:[^"]+)"', shown[: shown.index("</ol>")])
+    assert refs == [f"activity:{call}", f"message:{sent.id}", f"consent:{event}"]

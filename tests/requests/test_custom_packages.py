@@ -1,17 +1,25 @@
 """Custom values in the person's packages and requests: the access package's HTML view shows
 them with labels in the person's language and special categories marked (Art. 15, Art. 9); a
 portable package replays the values whose field exists here with the same key and type and
-reports the others (Art. 20(2)); a rectification request corrects a custom value (Art. 16)."""
+reports the others (Art. 20(2)); a rectification request corrects a custom value (Art. 16), and
+its mail names the field by its label in the person's language, not by ``custom.KEY``."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
+import pytest
+
+from api_helpers import client_for
 from conftest import ADMIN, NOW, PRIVACY
 from factories import add_person
 from kluis.contacts import custom_fields
 from kluis.contacts.custom_rules import Choice, CustomField, CustomKind
+from kluis.messaging.transport import SmtpTransport, parse_smtp_url
 from kluis.requests import export, service
 from kluis.requests.portable_custom import Skipped
 from kluis.runtime import Kluis
+from mailserver import MailServer
 
 SIZE = CustomField(
     "shoe_size", "Shoe size", "Schoenmaat", CustomKind.NUMBER, "user.demographic.profile", True
@@ -101,3 +109,32 @@ def test_a_rectification_request_corrects_a_custom_value(kluis: Kluis) -> None:
     assert custom_fields.read_values(kluis, PRIVACY, person, "privacy_requests", NOW) == {
         "shoe_size": "43"
     }
+
+
+@pytest.mark.parametrize(("language", "label"), [("nl", "Schoenmaat"), ("en", "Shoe size")])
+def test_the_rectification_mail_names_a_custom_field_by_its_label(
+    kluis: Kluis, smtp: MailServer, language: str, label: str
+) -> None:
+    custom_fields.declare(kluis, ADMIN, SIZE, NOW)
+    person = add_person(kluis, ADMIN, NOW, purposes=PURPOSES, language=language)
+    client = client_for(kluis, "privacy_officer", now=NOW)
+    url = smtp.url
+    client.app.state.transport_factory = lambda: SmtpTransport(  # type: ignore[attr-defined]
+        parse_smtp_url(url), sleep=lambda _s: None
+    )
+    made = client.post("/api/v1/requests", json={"type": "rectification", "person_id": person})
+    assert made.status_code == 201, made.text
+    number = made.json()["id"]
+    client.post(f"/api/v1/requests/{number}/verify", json={"verified_by": "known_address"})
+    done = client.post(
+        f"/api/v1/requests/{number}/process",
+        json={"changes": {"custom.shoe_size": "43", "family_name": "Jansen"}},
+    )
+    assert done.status_code == 200, done.text
+    [mail] = smtp.received
+    part = mail.get_body(("plain",))
+    assert isinstance(part, EmailMessage)
+    text = str(part.get_content())
+    assert label in text
+    assert "custom.shoe_size" not in text
+    assert ("Achternaam" if language == "nl" else "Family name") in text

@@ -51,7 +51,8 @@ def test_a_task_for_a_colleague_is_on_their_home_page_and_done_without_javascrip
     client, csrf = signed_in(kluis, "sales")
     service_user = staff(kluis, "service")
     form = client.get("/app/tasks/new").text
-    assert "service@example.com" in form
+    assert "service@example.com" not in form
+    assert f"Collega {service_user.user_id} (service)" in form
     made = client.post(
         "/app/tasks/new",
         data={

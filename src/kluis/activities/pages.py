@@ -17,7 +17,7 @@ from kluis.activities import reads, rules, service
 from kluis.activities.panels import form_context
 from kluis.actors import ALL_PURPOSES_ROLES
 from kluis.api import MAX_ID, KluisDep, NowDep
-from kluis.auth import sessions
+from kluis.auth import colleagues, sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import ledger as consent_ledger
 from kluis.contacts import companies
@@ -242,6 +242,8 @@ def activity_page(
         session,
         staff.gettext(session.language, view.type),
         activity=view,
+        author=colleagues.of_ref(k.engine, session.role, session.language, view.author),
+        author_address=colleagues.shows_addresses(session.role),
         activity_purpose=next(p for p in list_purposes(k.engine) if p.key == view.purpose_key),
         may_open_evidence=session.role in ALL_PURPOSES_ROLES,
         may_delete=view.author == session.actor.ref or session.role in ALL_PURPOSES_ROLES,

@@ -5,7 +5,7 @@ then encrypted, indexed and audited, one transaction a batch.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -153,6 +153,11 @@ class _Preparer:
         return prepared
 
 
+AlsoWrite = Callable[[Connection, str], None]
+"""More of a new person's data, written in the transaction that creates them (``create_person``'s
+``also``): given the connection and the new person's id, after their row and audit events."""
+
+
 def create_people(
     k: Kluis,
     actor: Actor,
@@ -163,6 +168,7 @@ def create_people(
     source: str = "api",
     allow_suppressed: bool = False,
     workers: int = 0,
+    also: AlsoWrite | None = None,
 ) -> list[str]:
     """Collect many people: validated, encrypted, indexed and audited, one transaction a batch.
 
@@ -176,6 +182,9 @@ def create_people(
     ``workers=1`` prepares the next batch in a forked process while this one writes, as the
     import does (``kluis.forked``): for a caller without threads of its own (a command, a
     benchmark), never the web server. Batches written before a refused one stay written.
+
+    ``also`` writes more of each person (their custom values) in their batch's transaction, so
+    a refusal there leaves no person behind and the audit trail has both or neither.
     """
     ctx = normalise_context(k, now)
     with k.engine.connect() as conn:
@@ -191,7 +200,7 @@ def create_people(
     else:
         batches = (preparer.prepare(chunk) for chunk in chunks)
     try:
-        return _write(k, actor, batches, now, source, marketing, allow_suppressed)
+        return _write(k, actor, batches, now, source, marketing, allow_suppressed, also)
     finally:
         batches.close()  # a refused batch stops the worker now, not when the error is freed
 
@@ -204,6 +213,7 @@ def _write(
     source: str,
     marketing: set[str],
     allow_suppressed: bool,
+    also: AlsoWrite | None = None,
 ) -> list[str]:
     """Check, store the keys of and write each prepared batch, one transaction a batch."""
     created: list[str] = []
@@ -234,6 +244,9 @@ def _write(
                 for offset, entries in listed.items()
             ]
             audit.record(conn, actor.ref, now, events)
+            if also is not None:
+                for person_id in ids:
+                    also(conn, person_id)
         # Only once the people are stored: a failure in between leaves the address on the list
         # (a refusal later), never off the list without the sign-up that took it off.
         if listed:
@@ -323,7 +336,16 @@ def create_person(
     source: str = "api",
     *,
     allow_suppressed: bool = False,
+    also: AlsoWrite | None = None,
 ) -> str:
+    """One person, in one transaction with whatever ``also`` writes of them."""
     return create_people(
-        k, actor, [item], now, batch_size=1, source=source, allow_suppressed=allow_suppressed
+        k,
+        actor,
+        [item],
+        now,
+        batch_size=1,
+        source=source,
+        allow_suppressed=allow_suppressed,
+        also=also,
     )[0]

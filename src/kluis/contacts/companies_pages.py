@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from kluis.api import KluisDep, NowDep
-from kluis.auth import sessions
+from kluis.auth import colleagues, sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import business_fields, business_forms, companies, tag_pages, tags
 from kluis.contacts import people as contacts_people
@@ -85,7 +85,7 @@ def list_page(
         pages=_pages(total),
         owner=owner,
         staff_users=staff_users,
-        owner_names={u.id: u.name for u in staff_users},
+        owner_names=colleagues.names(k.engine, session.role, session.language),
         tags=tag_pages.tag_list(k),
         company_tags=tag_pages.companies_tags(k, [c.id for c in found]),
         filters={"tag": tag},
@@ -185,6 +185,7 @@ def company_page(
         shown=shown,
         field_labels=FIELD_LABELS,
         staff_users=staff_choices(k, session),
+        owner_names=colleagues.names(k.engine, session.role, session.language),
         page=page,
         pages=_pages(people.total) if people is not None else 1,
         **tag_pages.company_panel(k, company_id),

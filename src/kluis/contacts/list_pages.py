@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from kluis.actors import MANAGE_ROLES
 from kluis.api import KluisDep, NowDep
-from kluis.auth import service as users
+from kluis.auth import colleagues
 from kluis.auth.sessions import Session
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import companies, custom_fields, list_rules, listing, people, tags
@@ -25,7 +24,6 @@ from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.page_parts import COMPANY_CHOICES, FIELD_LABELS, needs_purpose
 from kluis.contacts.tag_pages import tag_list
 from kluis.errors import KluisError
-from kluis.locale import N_
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
@@ -63,32 +61,10 @@ class Filters:
         return urlencode([(name, str(value)) for name, value in pairs if value not in ("", None)])
 
 
-@dataclass(frozen=True)
-class OwnerChoice:
-    """A staff user as an owner drop-down shows them. A colleague's e-mail address is their
-    personal data (Art. 5(1)(c)): only admins, who manage the accounts, see it; other roles
-    see the user's number and role, which is what the staff table holds besides the address."""
-
-    id: int
-    name: str
-
-
-OWNER_NAME = N_("Colleague %(id)s (%(role)s)")
-
-
-def staff_choices(k: KluisDep, session: Session) -> list[OwnerChoice]:
-    """The staff users who may be owners: active ones, named as ``session``'s role may see."""
-    show_address = session.role in MANAGE_ROLES
-    return [
-        OwnerChoice(
-            u.id,
-            u.email
-            if show_address
-            else staff.gettext(session.language, OWNER_NAME, id=u.id, role=u.role.value),
-        )
-        for u in users.list_users(k.engine)
-        if u.active
-    ]
+def staff_choices(k: KluisDep, session: Session) -> list[colleagues.Colleague]:
+    """The staff users who may be owners: active ones, named as ``session``'s role may see
+    (``auth.colleagues``: addresses for admins only)."""
+    return colleagues.colleagues(k.engine, session.role, session.language)
 
 
 def _render(
@@ -154,7 +130,7 @@ def _render(
         shown=[f.name for f in PERSONAL_FIELDS if purpose.may_use(f.category)][:3],
         labels=FIELD_LABELS,
         staff_users=staff_users,
-        owner_names={u.id: u.name for u in staff_users},
+        owner_names=colleagues.names(k.engine, session.role, session.language),
         companies=companies.list_companies(k, limit=COMPANY_CHOICES)[0],
         sorts=SORTS,
         tags=tag_list(k),

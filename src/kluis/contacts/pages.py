@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse
 
 from kluis.actors import ALL_PURPOSES_ROLES, ERASE_ROLES
 from kluis.api import KluisDep, NowDep
+from kluis.auth import colleagues, sessions
 from kluis.auth import service as users
-from kluis.auth import sessions
 from kluis.auth.shell import SessionDep
 from kluis.contacts import (
     companies,
@@ -85,7 +85,16 @@ def person_page(
         **panels,
         captured_by=_staff_names(k, session),
         staff_users=staff_users,
-        owner=next((u for u in staff_users if u.id == person.owner_id), None),
+        owner=next(
+            (
+                u
+                for u in colleagues.colleagues(
+                    k.engine, session.role, session.language, active_only=False
+                )
+                if u.id == person.owner_id
+            ),
+            None,
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
 
 from kluis.actors import ERASE_ROLES
 from kluis.api import KluisDep, NowDep
@@ -117,8 +118,16 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
     offered_custom = custom_forms.covered(custom_fields.fields(k), chosen)
     custom_given = custom_forms.posted(form, offered_custom)
     try:
-        # checked before the person exists; each stored under a chosen purpose covering it
+        # each stored under a chosen purpose covering it, in the transaction creating them
         custom_values = custom_forms.by_purpose(offered_custom, chosen, custom_given)
+        by_key = {p.key: p for p in chosen}
+
+        def with_values(conn: Connection, person_id: str) -> None:
+            for purpose_key, values_of_purpose in custom_values.items():
+                custom_fields.store_values(
+                    k, conn, session.actor, person_id, by_key[purpose_key], values_of_purpose, now
+                )
+
         company_id = company_id_of(form)
         person_id = collect.create_person(
             k,
@@ -132,11 +141,8 @@ async def add_person(request: Request, k: KluisDep, now: NowDep, session: Sessio
             ),
             now,
             source="web",
+            also=with_values if custom_values else None,
         )
-        for purpose_key, values_of_purpose in custom_values.items():
-            custom_fields.set_values(
-                k, session.actor, person_id, purpose_key, values_of_purpose, now
-            )
     except KluisError as exc:
         return person_form(
             k,

@@ -89,10 +89,7 @@ def tag(
 ) -> None:
     """Put a tag on people (under a purpose) or on a company."""
     changed = _change(key, person, purpose, company, remove=False)
-    if as_json:
-        console.print_json({"tag": key, "changed": changed})
-        return
-    console.out.print(f"Tagged {changed} with {key}.", markup=False)
+    _said(key, changed, as_json, f"Tagged {changed} with {key}.")
 
 
 @tags_app.command("untag")
@@ -105,7 +102,11 @@ def untag(
 ) -> None:
     """Take a tag off people (under a purpose) or off a company."""
     changed = _change(key, person, purpose, company, remove=True)
+    _said(key, changed, as_json, f"Took {key} off {changed}.")
+
+
+def _said(key: str, changed: int, as_json: bool, text: str) -> None:
     if as_json:
         console.print_json({"tag": key, "changed": changed})
         return
-    console.out.print(f"Took {key} off {changed}.", markup=False)
+    console.out.print(text, markup=False)

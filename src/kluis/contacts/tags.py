@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from kluis.actors import MANAGE_ROLES, Actor
 from kluis.audit import service as audit
@@ -42,6 +43,7 @@ from kluis.contacts.tag_tables import CompanyTag, PersonTag, Tag
 from kluis.errors import Conflict, NotFound, PermissionDenied
 from kluis.runtime import Kluis
 
+_Id = TypeVar("_Id", str, int)
 _COLUMNS = (Tag.id, Tag.key, Tag.label_nl, Tag.label_en, Tag.personal, Tag.colour)
 
 
@@ -226,21 +228,30 @@ def tag_company(
     return True
 
 
-def tags_of_people(conn: Connection, ids: Sequence[str]) -> dict[str, list[TagView]]:
-    """The tags of each person in ``ids`` (personal ones included: the caller reads the people
-    under a purpose, ``tag_rules.visible``)."""
-    found: dict[str, list[TagView]] = {i: [] for i in ids}
+def _tags_by(
+    conn: Connection, holder: InstrumentedAttribute[_Id], ids: Sequence[_Id]
+) -> dict[_Id, list[TagView]]:
+    """The tags on each of ``ids``, by key; ``holder`` is the link table's column naming them
+    (``PersonTag.person_id`` or ``CompanyTag.company_id``)."""
+    found: dict[_Id, list[TagView]] = {i: [] for i in ids}
     if not ids:
         return found
+    link = holder.class_
     rows = conn.execute(
-        select(PersonTag.person_id, *_COLUMNS)
-        .join(Tag, Tag.id == PersonTag.tag_id)
-        .where(PersonTag.person_id.in_(list(ids)))
+        select(holder, *_COLUMNS)
+        .join(Tag, Tag.id == link.tag_id)
+        .where(holder.in_(list(ids)))
         .order_by(Tag.key)
     )
     for row in rows:
-        found[str(row[0])].append(_view(row[1:]))
+        found[row[0]].append(_view(row[1:]))
     return found
+
+
+def tags_of_people(conn: Connection, ids: Sequence[str]) -> dict[str, list[TagView]]:
+    """The tags of each person in ``ids`` (personal ones included: the caller reads the people
+    under a purpose, ``tag_rules.visible``)."""
+    return _tags_by(conn, PersonTag.person_id, ids)
 
 
 def read_person_tags(
@@ -277,18 +288,7 @@ def tags_for_list(
 
 def tags_of_companies(conn: Connection, ids: Sequence[int]) -> dict[int, list[TagView]]:
     """The tags of each company in ``ids`` (business data: no purpose, no audit)."""
-    found: dict[int, list[TagView]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = conn.execute(
-        select(CompanyTag.company_id, *_COLUMNS)
-        .join(Tag, Tag.id == CompanyTag.tag_id)
-        .where(CompanyTag.company_id.in_(list(ids)))
-        .order_by(Tag.key)
-    )
-    for row in rows:
-        found[int(row[0])].append(_view(row[1:]))
-    return found
+    return _tags_by(conn, CompanyTag.company_id, ids)
 
 
 def tag_entries(

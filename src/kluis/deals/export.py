@@ -3,7 +3,9 @@
 The deals are business data; the people on each are named only when the working purpose is
 the one they were linked under (or one covering everyone), and each of them read is audited
 (``person.read``, ``via`` ``deal_export``), with one ``deal.exported`` for the file. Cells go
-through the one CSV writer (``kluis.csvout``), which neutralises spreadsheet formulas.
+through the one CSV writer (``kluis.csvout``), which neutralises spreadsheet formulas. The
+owner column names a colleague as the staff pages do (``auth.colleagues``): by address only
+for an admin.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from io import StringIO
 from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.deal_events import DealsExported
+from kluis.auth import colleagues
 from kluis.contacts import business_fields
 from kluis.contacts import people as contacts_people
 from kluis.contacts.custom_rules import custom_cell
@@ -35,10 +38,17 @@ def _iso(value: datetime | None) -> str:
 
 
 def deals_csv(
-    k: Kluis, actor: Actor, purpose_key: str, filters: Filters, now: datetime
+    k: Kluis,
+    actor: Actor,
+    purpose_key: str,
+    filters: Filters,
+    now: datetime,
+    language: str = "en",
 ) -> Iterator[str]:
-    """The CSV, a page of deals at a time; each page is read and audited in one transaction."""
+    """The CSV, a page of deals at a time; each page is read and audited in one transaction.
+    ``language`` is the reader's, for the owners' names."""
     service.may_read(actor)
+    owners = colleagues.names(k.engine, actor.role, language)
     out = StringIO()
     writer = Writer(out)
     own = business_fields.fields(k, "deal")
@@ -61,7 +71,8 @@ def deals_csv(
                         stages[d.stage_id].key, f"{d.value:.2f}", d.currency, d.probability,
                         f"{d.weighted:.2f}",
                         d.expected_close.isoformat() if d.expected_close else "",
-                        d.owner or "", d.source or "", d.lost_reason or "",
+                        owners.get(d.owner_id, "") if d.owner_id else "",
+                        d.source or "", d.lost_reason or "",
                         _iso(d.created_at), _iso(d.won_at), _iso(d.lost_at),
                         "; ".join(p.name or "a removed contact" for p in names[d.id]),
                         *(custom_cell(custom.get(d.id, {}).get(f.key)) for f in own),

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
-from kluis.auth import sessions
+from kluis.auth import colleagues, sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.contacts import business_fields, business_forms, companies
 from kluis.deals import catalogue, formats, people, service, work
@@ -27,6 +27,12 @@ router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response
 def helpers(language: str) -> dict[str, Any]:
     """What the deals templates use: amounts in the reader's language, role names."""
     return {**formats.helpers(language), "role_labels": people.ROLE_LABELS}
+
+
+def owner_choices(k: KluisDep, session: sessions.Session) -> list[tuple[int, str]]:
+    """The active staff users a deal may be given to, named for the viewer's role
+    (``auth.colleagues``: addresses for admins only)."""
+    return [(c.id, c.name) for c in colleagues.colleagues(k.engine, session.role, session.language)]
 
 
 @router.get("/deals")
@@ -93,7 +99,7 @@ def _form(
         values=values,
         pipelines=catalogue.list_pipelines(k.engine),
         companies=found,
-        users=service.staff_users(k.engine),
+        users=owner_choices(k, session),
         plain_fields=business_fields.fields(k, "deal"),
         error_field=error.field if error else None,
         error=staff.error_text(session.language, error) if error else None,
@@ -171,6 +177,7 @@ def _deal_page(
             for p in list_purposes(k.engine)
         },
         history=service.history(k, session.actor, deal_id),
+        owners=colleagues.names(k.engine, session.role, session.language),
         may_write=session.role in service.WRITE_ROLES,
         roles=people.ROLES,
         **work.panels(k, request, session, deal_id, now),

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kluis.api import KluisDep, NowDep
+from kluis.auth import colleagues
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.deals import catalogue, export, rules, service
-from kluis.deals.pages import helpers
+from kluis.deals.pages import helpers, owner_choices
 from kluis.deals.repository import Filters
 from kluis.errors import InvalidField, KluisError, PurposeRefused
 from kluis.purposes.shell import working_purpose
@@ -115,7 +116,8 @@ def list_page(
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         stages={s.id: s for p in catalogue.list_pipelines(k.engine) for s in p.stages},
-        users=service.staff_users(k.engine),
+        users=owner_choices(k, session),
+        owners=colleagues.names(k.engine, session.role, session.language),
         **helpers(session.language),
     )
 
@@ -136,7 +138,7 @@ def export_csv(
     if purpose is None:
         raise PurposeRefused("choose the purpose you work under first", field="purpose")
     filters = _filters(pipeline, owner, stage, month, min_value, max_value)
-    chunks = list(export.deals_csv(k, session.actor, purpose.key, filters, now))
+    chunks = list(export.deals_csv(k, session.actor, purpose.key, filters, now, session.language))
     return StreamingResponse(
         iter(chunks),
         media_type="text/csv; charset=utf-8",
@@ -157,6 +159,7 @@ def forecast_page(
         session,
         staff.gettext(session.language, "Forecast"),
         view=found,
+        owners=colleagues.names(k.engine, session.role, session.language),
         pipeline=chosen,
         pipelines=catalogue.list_pipelines(k.engine),
         no_date=rules.NO_DATE,

@@ -62,7 +62,8 @@ class PipelineRow:
 
 @dataclass(frozen=True)
 class DealRow:
-    """A deal as stored, with its company's name and its owner's sign-in address."""
+    """A deal as stored, with its company's name. The owner is an id: the pages name them
+    through ``auth.colleagues``, by address for admins only."""
 
     id: int
     pipeline_id: int
@@ -74,7 +75,6 @@ class DealRow:
     currency: str
     expected_close: date | None
     owner_id: int | None
-    owner: str | None
     probability: int
     source: str | None
     lost_reason: str | None
@@ -203,7 +203,6 @@ def _deal_select() -> Select[Any]:
         D.c.currency,
         D.c.expected_close,
         D.c.owner_id,
-        User.email.label("owner"),
         D.c.probability,
         D.c.source,
         D.c.lost_reason,
@@ -213,11 +212,7 @@ def _deal_select() -> Select[Any]:
         D.c.updated_at,
         D.c.won_at,
         D.c.lost_at,
-    ).select_from(
-        D.outerjoin(Company.__table__, Company.id == D.c.company_id).outerjoin(
-            User.__table__, User.id == D.c.owner_id
-        )
-    )
+    ).select_from(D.outerjoin(Company.__table__, Company.id == D.c.company_id))
 
 
 def deal(conn: Connection, deal_id: int) -> DealRow | None:

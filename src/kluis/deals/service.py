@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from kluis.actors import Actor, Role
 from kluis.audit import service as audit
@@ -355,7 +355,6 @@ def _board(
 class ForecastView:
     forecast: rules.Forecast
     outcomes: dict[str, rules.Outcome]
-    owners: dict[int | None, str]
 
 
 def forecast(k: Kluis, actor: Actor, pipeline_id: int | None = None) -> ForecastView:
@@ -365,13 +364,7 @@ def forecast(k: Kluis, actor: Actor, pipeline_id: int | None = None) -> Forecast
     with k.engine.connect() as conn:
         open_groups = sums.open_groups(conn, pipeline_id)
         closed = sums.closed_groups(conn, pipeline_id)
-        owners: dict[int | None, str] = dict(repository.users(conn))
-    return ForecastView(rules.forecast(open_groups), rules.outcomes(closed), owners)
-
-
-def staff_users(engine: Engine) -> list[tuple[int, str]]:
-    with engine.connect() as conn:
-        return repository.users(conn)
+    return ForecastView(rules.forecast(open_groups), rules.outcomes(closed))
 
 
 def amount(value: Decimal, currency: str) -> str:

@@ -87,11 +87,17 @@ def _duration(context: Context, value: str) -> str:
 
 @pass_context
 def _field(context: Context, name: str) -> str:
-    """A personal field's name as the reader calls it: ``given_name`` is "Voornaam"."""
+    """A personal field's name as the reader calls it: ``given_name`` is "Voornaam"; a custom
+    field (``custom.KEY``) by the label the mail's ``field_labels`` gives it ({name: [nl, en]}),
+    since its declaration is not the renderer's to read."""
+    dutch = _language(context) == "nl"
     found = BY_NAME.get(name)
-    if found is None:
-        return name
-    return found.label_nl if _language(context) == "nl" else found.label_en
+    if found is not None:
+        return found.label_nl if dutch else found.label_en
+    labels = context.get("field_labels") or {}
+    if name in labels:
+        return str(labels[name][0 if dutch else 1])
+    return name
 
 
 @pass_context

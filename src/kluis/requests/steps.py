@@ -59,7 +59,15 @@ def carry_out(
             actor,
             row,
             "request_done",
-            {"summary": "rectification", "fields": sorted(changes)},
+            {
+                "summary": "rectification",
+                "fields": sorted(changes),
+                "field_labels": {
+                    f.name: [f.label_nl, f.label_en]
+                    for f in custom_fields.fields(k)
+                    if f.name in changes
+                },
+            },
             now,
             transport,
             mail,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
+from kluis.auth import colleagues
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.errors import KluisError
 from kluis.purposes.shell import working_purpose
@@ -109,7 +110,8 @@ def _form(
         people=people,
         task=task,
         about_purpose=purpose,
-        colleagues=reading.colleagues(k),
+        colleagues=colleagues.colleagues(k.engine, session.role, session.language),
+        with_role=colleagues.shows_addresses(session.role),
         priorities=[p.value for p in rules.Priority],
         error=error,
     )

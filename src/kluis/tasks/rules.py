@@ -136,6 +136,24 @@ def check_link(person_id: str | None, purpose_key: str | None) -> None:
         raise InvalidField("a purpose is given only with the person it is about", field="purpose")
 
 
+def about_activity(
+    person_id: str | None, purpose_key: str | None, activity_person: str, activity_purpose: str
+) -> tuple[str, str]:
+    """The person and purpose of a task about an activity: the activity's own. An activity is
+    about a person, logged under a purpose, so a task about it is about that person under that
+    purpose (its title sealed with their key, gone with them or the purpose, Art. 5(1)(b),
+    17); a person or purpose given as well must be the same ones."""
+    if person_id and person_id != activity_person:
+        raise InvalidField(
+            "the activity is about another person than the task", field="activity_id"
+        )
+    if purpose_key and purpose_key != activity_purpose:
+        raise InvalidField(
+            "the activity was logged under another purpose than the task's", field="activity_id"
+        )
+    return activity_person, activity_purpose
+
+
 @dataclass(frozen=True)
 class Summary:
     """What the daily reminder says: counts, never a person's title."""

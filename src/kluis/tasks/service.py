@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis.activities import repository as activities_repo
 from kluis.actors import Actor, Role, holds_purpose
 from kluis.audit import service as audit
 from kluis.audit.task_events import TaskChanged, TaskCreated, TaskDeleted, TaskDone
@@ -74,6 +75,14 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
     due_on = rules.parse_due_on(new.due_on)
     due_time = rules.parse_due_time(new.due_time)
     person_id, purpose_key = new.person_id or None, new.purpose_key or None
+    activity_id = new.activity_id or None
+    if activity_id is not None:
+        activity = activities_repo.get(conn, activity_id)
+        if activity is None:
+            raise NotFound(f"there is no activity {activity_id}", field="activity_id")
+        person_id, purpose_key = rules.about_activity(
+            person_id, purpose_key, activity.person_id, activity.purpose_key
+        )
     rules.check_link(person_id, purpose_key)
     assignee = _assignee(conn, actor, new.assignee_id)
     if new.company_id is not None and contacts_repo.missing_companies(conn, [new.company_id]):
@@ -106,7 +115,7 @@ def _row(k: Kluis, conn: Connection, actor: Actor, new: NewTask, now: datetime) 
         "person_id": person_id,
         "purpose_key": purpose_key,
         "company_id": new.company_id,
-        "activity_id": new.activity_id or None,
+        "activity_id": activity_id,
         "deal_id": new.deal_id,
     }
 

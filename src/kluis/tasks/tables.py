@@ -59,8 +59,11 @@ class Task(DataBase):
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
-    activity_id: Mapped[str | None] = mapped_column(String(36))
-    """The activity the task is about (the activities slice's id; no foreign key yet)."""
+    activity_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("activities.id", ondelete="SET NULL"), index=True
+    )
+    """The activity the task is about; the task is then about the activity's person under its
+    purpose (``rules.about_activity``). Deleting the activity unlinks it and keeps the task."""
     deal_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("deals.id", ondelete="SET NULL"), index=True
     )
