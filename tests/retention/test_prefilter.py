@@ -201,7 +201,7 @@ def test_after_a_sweep_the_write_ahead_logs_hold_no_erased_ciphertext_or_key(
             )
         ]
     assert len(sealed) == len(keys) == 3
-    report = service.sweep(kluis, NOW + timedelta(days=400), batch_size=2)
+    report = service.sweep(kluis, NOW + timedelta(days=400), batch_size=2, page_size=2)
     assert report.erased == 3
     directory = kluis.settings.data_dir
     for name, secrets in (("kluis.db-wal", sealed), ("keyring.db-wal", keys)):
