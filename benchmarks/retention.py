@@ -38,6 +38,8 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -250,6 +252,19 @@ def _left(conn: sqlite3.Connection) -> int:
     return int(left)
 
 
+STAGES: dict[str, float] = {}
+"""CPU seconds of each part of the floor runs, summed over the pairs (printed as shares)."""
+
+
+@contextmanager
+def _stage(name: str) -> Iterator[None]:
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        STAGES[name] = STAGES.get(name, 0.0) + time.process_time() - start
+
+
 def floor(directory: Path, predicate: tuple[str, list[str]], page: int) -> tuple[Timing, int]:
     """What a sweep must write per erased person, in plain sqlite3 on the store in ``directory``,
     found by the baseline's ``predicate``: per page one fsync'ed append of an HMAC'd line per
@@ -268,17 +283,19 @@ def floor(directory: Path, predicate: tuple[str, list[str]], page: int) -> tuple
         after = ""
         fd = os.open(directory / "floor-register.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         while True:
-            data.execute("BEGIN IMMEDIATE")
-            found = data.execute(find, (after, *params, page)).fetchall()
-            data.execute("COMMIT")
+            with _stage("find (the baseline's query)"):
+                data.execute("BEGIN IMMEDIATE")
+                found = data.execute(find, (after, *params, page)).fetchall()
+                data.execute("COMMIT")
             if found:
                 _floor_page(data, ring, fd, key, at, found)
             if len(found) < page:
                 break
             after = found[-1][0]
         os.close(fd)
-        for conn in (data, ring):
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with _stage("checkpoints"):
+            for conn in (data, ring):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     left = _left(data)
     keys = ring.execute("SELECT count(*) FROM person_keys").fetchone()[0]
     assert keys == left, (keys, left)
@@ -297,38 +314,53 @@ def _floor_page(
 ) -> None:
     ids = [i for i, _ in found]
     digests = [(i, d) for i, keys in found for f, d in index_keys.unpack(keys) if f == "email"]
-    lines = [json.dumps({"t": "erased", "id": i, "at": at}) for i in ids]
-    lines += [json.dumps({"t": "suppressed", "digest": d.hex(), "at": at}) for _, d in digests]
-    os.write(
-        fd,
-        b"".join(
-            hmac.new(key, line.encode(), hashlib.sha256).hexdigest()[:32].encode()
-            + b" "
-            + line.encode()
-            + b"\n"
-            for line in lines
-        ),
-    )
-    os.fsync(fd)
-    ring.execute("BEGIN IMMEDIATE")
-    ring.execute(f"DELETE FROM person_keys WHERE person_id IN ({_marks(len(ids))})", ids)
-    ring.executemany(
-        "INSERT OR IGNORE INTO erasure_register (person_id, erased_at, reason) VALUES (?, ?, ?)",
-        [(i, at, "retention") for i in ids],
-    )
-    ring.executemany(
-        "INSERT OR IGNORE INTO suppression_list (digest, kind, reason, added_at)"
-        " VALUES (?, 'email', 'erased', ?)",
-        [(d, at) for _, d in digests],
-    )
-    ring.execute("COMMIT")
-    data.execute("BEGIN IMMEDIATE")
-    _unindex(data, found)
-    data.execute(f"DELETE FROM people WHERE id IN ({_marks(len(ids))})", ids)
-    data.executemany(
-        "INSERT OR IGNORE INTO erasure_register (person_id, erased_at, reason) VALUES (?, ?, ?)",
-        [(i, at, "retention") for i in ids],
-    )
+    with _stage("register file (HMAC'd lines, fsync)"):
+        lines = [json.dumps({"t": "erased", "id": i, "at": at}) for i in ids]
+        lines += [json.dumps({"t": "suppressed", "digest": d.hex(), "at": at}) for _, d in digests]
+        os.write(
+            fd,
+            b"".join(
+                hmac.new(key, line.encode(), hashlib.sha256).hexdigest()[:32].encode()
+                + b" "
+                + line.encode()
+                + b"\n"
+                for line in lines
+            ),
+        )
+        os.fsync(fd)
+    with _stage("keyring (keys, register, suppression)"):
+        ring.execute("BEGIN IMMEDIATE")
+        ring.execute(f"DELETE FROM person_keys WHERE person_id IN ({_marks(len(ids))})", ids)
+        ring.executemany(
+            "INSERT OR IGNORE INTO erasure_register (person_id, erased_at, reason)"
+            " VALUES (?, ?, ?)",
+            [(i, at, "retention") for i in ids],
+        )
+        ring.executemany(
+            "INSERT OR IGNORE INTO suppression_list (digest, kind, reason, added_at)"
+            " VALUES (?, 'email', 'erased', ?)",
+            [(d, at) for _, d in digests],
+        )
+        ring.execute("COMMIT")
+    with _stage("rows deleted (index rows, people, cascade)"):
+        data.execute("BEGIN IMMEDIATE")
+        _unindex(data, found)
+        data.execute(f"DELETE FROM people WHERE id IN ({_marks(len(ids))})", ids)
+    with _stage("register copy in the data store"):
+        data.executemany(
+            "INSERT OR IGNORE INTO erasure_register (person_id, erased_at, reason)"
+            " VALUES (?, ?, ?)",
+            [(i, at, "retention") for i in ids],
+        )
+    with _stage("audit (3 chained entries a person)"):
+        _floor_audit(data, at, ids, digests)
+    with _stage("data store commit"):
+        data.execute("COMMIT")
+
+
+def _floor_audit(
+    data: sqlite3.Connection, at: str, ids: list[str], digests: list[tuple[str, bytes]]
+) -> None:
     events = [("retention.applied", i, '{"action":"erase"}') for i in ids]
     events += [("person.erased", i, '{"reason":"retention"}') for i in ids]
     events += [("suppression.added", i, '{"kinds":["email"]}') for i, _ in digests]
@@ -353,7 +385,6 @@ def _floor_page(
         data.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)", (seq, prev))
     else:
         data.execute("UPDATE audit_head SET hash = ? WHERE id = 1", (prev,))
-    data.execute("COMMIT")
 
 
 def kluis_sweep(settings: Settings, page: int) -> tuple[Timing, int, int]:
@@ -441,6 +472,10 @@ def main() -> None:
             print(f"  floor {i + 1}: {at.wall:6.2f} s (CPU {at.cpu:6.2f})")
         print(f"  floor / baseline (speed): {of_base.summary()}")
         print(f"  sweep / floor (speed): {to_floor.summary()}")
+        spent = sum(STAGES.values())
+        print("  the floor's CPU, by part:")
+        for name, cpu in sorted(STAGES.items(), key=lambda item: -item[1]):
+            print(f"    {cpu / spent:6.1%}  {name}")
     median = comparison.median("kluis")
     report(
         Result(
