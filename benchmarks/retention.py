@@ -4,26 +4,35 @@ Populates a Kluis straight through the driver (``kluis.db.insert_rows``), with t
 (``kluis.ids``) made before anything is timed: 90% customers held for ``customer_service`` (two
 years from the last interaction, which lies within the last 700 days: none due), 10% prospects
 held for ``sales_follow_up`` whose last interaction was 500 days ago (one year: all due). Each
-person has four personal columns of ciphertext-sized random bytes, an e-mail blind-index row and
-a key in the keyring (random bytes of a wrapped key's size: a sweep decrypts nothing); 30% of
-the customers have a live e-mail consent.
+person has four personal columns of ciphertext-sized random bytes, an e-mail blind-index row
+listed in their ``index_keys`` (as Kluis writes people: erasure reads the list to remove the
+row and to put the digest on the suppression list) and a key in the keyring (random bytes of a
+wrapped key's size: a sweep decrypts nothing); 30% of the customers have a live e-mail consent.
 
 Then, alternating (``harness.alternate``, A B A B), each run on its own copy of that store:
 
 - A, the baseline: plain sqlite3 that has to find the due people too, by the same predicate in
   SQL (no purpose live at ``now``: the later of collection and last interaction on or after the
   cutoff ``retention.rules.last_ended_anchor`` gives), in keyset pages of ``--page`` ids, each
-  page's ``DELETE FROM people WHERE id IN (...)`` a transaction, with the PRAGMAs Kluis uses
-  (foreign keys cascading to purposes, index rows and permissions; ``secure_delete``).
+  page's deletion a transaction: the blind-index rows each person's list names (the index has
+  no foreign key since d0017_bulk) and ``DELETE FROM people WHERE id IN (...)``, with the
+  PRAGMAs Kluis uses (foreign keys cascading to purposes and permissions; ``secure_delete``).
 - B, Kluis: ``retention.service.sweep`` at the same ``now`` (the SQL pre-filter, the rules, the
   due people erased through ``contacts.erasure.erase_people``, the one erasure path: suppression
   list, keys destroyed, erasure register and its file, rows deleted, audit entries, the
   write-ahead logs checkpointed at the end).
 
-Both must leave the same people. The ratio per pair (baseline time / sweep time) is the figure
-that counts; wall clock and CPU time side by side.
+Before each pair (unless ``--no-floor``) the storage floor runs on a copy of its own: plain
+sqlite3 finding the people as the baseline does and writing exactly what the sweep must write
+per erased person (``floor``), so the share of the goal the design allows is measured in the
+same run, and where the floor's CPU goes is printed.
+
+All three must leave the same people, and no purpose or blind-index row of an erased person.
+The ratio per pair (baseline time / sweep time) is the figure that counts; wall clock and CPU
+time side by side.
 
     python benchmarks/retention.py [--rows 100000] [--batch 50000] [--page 500] [--pairs 3]
+                                   [--no-floor]
 """
 
 from __future__ import annotations
