@@ -240,14 +240,20 @@ def bulk_time(conn: Connection, value: datetime) -> Any:
 
 
 def insert_rows(
-    conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    skip_duplicates: bool = False,
 ) -> None:
     """Bulk insert straight through the driver's ``executemany``: the write path of imports and
     bulk creates, where SQLAlchemy's per-row bind processing costs more than the insert itself.
 
     Values must already be in their database form: naive UTC datetimes (``to_db_time``, or
     ``bulk_time``), bytes, JSON as text. Table and column names come from our own metadata,
-    never from input.
+    never from input. ``skip_duplicates``: a row whose key is present is skipped (``ON CONFLICT
+    DO NOTHING``, as ``insert_ignoring_duplicates``).
     """
     if not rows:
         return
@@ -258,6 +264,8 @@ def insert_rows(
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
+    if skip_duplicates:
+        sql += " ON CONFLICT DO NOTHING"
     conn.exec_driver_sql(sql, rows)
 
 

@@ -19,7 +19,7 @@ from factories import add_person
 from kluis.db import insert_rows, to_db_time
 from kluis.ids import new_person_ids
 from kluis.purposes.rules import parse_duration
-from kluis.retention import facts, rules, service
+from kluis.retention import facts, repository, rules, service
 from kluis.runtime import Kluis
 
 PURPOSES = (
@@ -201,7 +201,7 @@ def test_after_a_sweep_the_write_ahead_logs_hold_no_erased_ciphertext_or_key(
             )
         ]
     assert len(sealed) == len(keys) == 3
-    report = service.sweep(kluis, NOW + timedelta(days=400), batch_size=2)
+    report = service.sweep(kluis, NOW + timedelta(days=400), batch_size=2, page_size=2)
     assert report.erased == 3
     directory = kluis.settings.data_dir
     for name, secrets in (("kluis.db-wal", sealed), ("keyring.db-wal", keys)):
@@ -209,3 +209,23 @@ def test_after_a_sweep_the_write_ahead_logs_hold_no_erased_ciphertext_or_key(
         blob = wal.read_bytes() if wal.exists() else b""
         for secret in secrets:
             assert secret not in blob, name
+
+
+def test_a_person_holding_a_purpose_the_sweep_does_not_know_waits_for_the_next_sweep(
+    kluis: Kluis,
+) -> None:
+    """A purpose created after the sweep read the catalogue has no rule the sweep knows: it
+    must not make the person look as if nothing kept them (the filter's "no purpose" reason is
+    "no purpose row at all", which the foreign key to ``purposes`` makes the same thing)."""
+    person = add_person(
+        kluis, ADMIN, NOW, 1, relationship="prospect", purposes=("sales_follow_up",)
+    )
+    later = NOW + timedelta(days=400)
+    full = facts._catalogue(kluis)
+    without = {key: value for key, value in full.items() if key != "sales_follow_up"}
+    with kluis.engine.connect() as conn:
+        rows = repository.people_rows(conn, [person])
+        held = repository.purposes(conn, [person])
+        assert facts._facts(conn, without, rows, held, {}, later) == []
+        [(known, _)] = facts._facts(conn, full, rows, held, {}, later)
+    assert rules.verdict(known, later).erase

@@ -320,9 +320,9 @@ def test_an_interrupted_sweep_is_finished_by_running_it_again(kluis: Kluis) -> N
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        service.sweep(kluis, LATER, batch_size=3, progress=stop)
+        service.sweep(kluis, LATER, batch_size=3, page_size=3, progress=stop)
     assert sum(gone(kluis, p) for p in people) == 3
-    report = service.sweep(kluis, LATER, batch_size=3)
+    report = service.sweep(kluis, LATER, batch_size=3, page_size=3)
     assert (report.seen, report.erased) == (4, 4)
     assert all(gone(kluis, p) for p in people)
     assert len(entries(kluis, "retention.applied")) == 7
@@ -332,7 +332,7 @@ def test_an_interrupted_sweep_is_finished_by_running_it_again(kluis: Kluis) -> N
 def test_small_pages_see_everyone_once(kluis: Kluis) -> None:
     people = [prospect(kluis, n) for n in range(1, 6)]
     seen: list[int] = []
-    report = service.sweep(kluis, LATER, batch_size=2, progress=seen.append)
+    report = service.sweep(kluis, LATER, batch_size=2, page_size=2, progress=seen.append)
     assert seen == [2, 2, 1]
     assert (report.seen, report.erased) == (5, 5)
     assert all(gone(kluis, p) for p in people)
@@ -449,3 +449,15 @@ def test_each_forecast_day_is_what_the_sweep_does_that_day(kluis: Kluis, grant: 
         acted = {(a["person_id"], a["action"]) for a in report.actions if a["action"] != "held"}
         assert acted == expected
     assert [p for p in people.values() if not gone(kluis, p)] == [people["kept"]]
+
+
+def test_a_page_larger_than_a_batch_erases_a_batch_at_a_time(kluis: Kluis) -> None:
+    people = [prospect(kluis, n) for n in range(1, 8)]
+    seen: list[int] = []
+    report = service.sweep(kluis, LATER, batch_size=2, page_size=10, progress=seen.append)
+    assert seen == [7]
+    assert (report.seen, report.erased) == (7, 7)
+    assert all(gone(kluis, p) for p in people)
+    assert len(entries(kluis, "retention.applied")) == 7
+    assert len(entries(kluis, "person.erased")) == 7
+    assert audit.verify(kluis.engine).ok

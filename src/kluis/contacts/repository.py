@@ -14,7 +14,6 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
-    Table,
     bindparam,
     delete,
     exists,
@@ -35,7 +34,7 @@ from kluis.contacts.tables import (
     PersonPurpose,
     people,
 )
-from kluis.db import insert_rows
+from kluis.db import insert_rows, rows_in
 
 _CHUNK = 500
 
@@ -102,10 +101,11 @@ def owners_of(conn: Connection, field: str, digests: Iterable[bytes]) -> dict[by
 
 
 # Built once with the list of ids bound at execution, not per call: the erasure and the sweep
-# run them a page of hundreds at a time.
-_INDEX_LISTS = select(people.c.id, people.c.index_keys).where(
-    people.c.id.in_(bindparam("ids", expanding=True))
-)
+# run them a page of hundreds at a time (the two that read and write row by row go through the
+# driver: SQLAlchemy's per-value bind processing cost more than the statements).
+_INDEX_LISTS = f"SELECT id, index_keys FROM {people.name} WHERE id"  # noqa: S608
+_INDEX = PersonIndex.__tablename__
+_UNINDEX = f"DELETE FROM {_INDEX} WHERE field = ? AND digest = ? AND person_id = ?"  # noqa: S608
 _DELETE_PURPOSES = delete(PersonPurpose).where(
     PersonPurpose.person_id.in_(bindparam("ids", expanding=True))
 )
@@ -116,13 +116,7 @@ def index_lists(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[st
     """Each person's blind-index rows as (field, digest), from their ``people`` row (no look-up
     in the blind index by person: it has no index for that, ``contacts.index_keys``). Every
     one of ``ids`` on file is a key, so this also says who is (one read instead of two)."""
-    found: dict[str, list[tuple[str, bytes]]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = conn.execute(_INDEX_LISTS, {"ids": chunk})
-        for person_id, stored in rows:
-            found[str(person_id)] = index_keys.unpack(stored)
-    return found
+    return {str(i): index_keys.unpack(stored) for i, stored in rows_in(conn, _INDEX_LISTS, ids)}
 
 
 def index_digests(
@@ -150,16 +144,8 @@ def index_digests_of(
 def _delete_index_rows(conn: Connection, rows: list[tuple[str, bytes, str]]) -> None:
     """Delete blind-index rows by their whole key (field, digest, person)."""
     if rows:
-        table = PersonIndex.__table__
-        assert isinstance(table, Table)
-        conn.execute(
-            delete(table).where(
-                table.c.field == bindparam("f"),
-                table.c.digest == bindparam("d"),
-                table.c.person_id == bindparam("p"),
-            ),
-            [{"f": f, "d": d, "p": p} for f, d, p in rows],
-        )
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_UNINDEX.replace("?", marker), rows)
 
 
 def existing(conn: Connection, ids: Sequence[str]) -> set[str]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
 
-from kluis.db import insert_ignoring_duplicates
+from kluis.db import insert_ignoring_duplicates, insert_rows, to_db_time
 from kluis.register.tables import ErasedPerson, MinimisedPerson
 from kluis.vault.register import Erasure, Minimisation, erasure, minimisation
 
@@ -16,12 +16,16 @@ _CHUNK = 500
 def record_erasures(conn: Connection, entries: Sequence[Erasure]) -> None:
     """Add the entries this copy lacks (in the caller's transaction, with the deletion); an
     entry already there keeps its first time and reason (the insert skips it)."""
-    rows = [
-        {"person_id": e.person_id, "erased_at": e.at, "reason": e.reason}
-        for e in {e.person_id: e for e in entries}.values()
-    ]
-    if rows:
-        conn.execute(insert_ignoring_duplicates(conn, ErasedPerson), rows)
+    insert_rows(
+        conn,
+        ErasedPerson.__tablename__,
+        ("person_id", "erased_at", "reason"),
+        [
+            (e.person_id, to_db_time(e.at), e.reason)
+            for e in {e.person_id: e for e in entries}.values()
+        ],
+        skip_duplicates=True,
+    )
 
 
 def record_minimisations(conn: Connection, entries: Sequence[Minimisation]) -> None:

@@ -64,11 +64,12 @@ def _facts(
     perms = repository.permissions(conn, wanted) if wanted else {}
     found = []
     for person_id, row in rows.items():
-        purposes = [
-            rules.HeldPurpose(catalogue[key][0], catalogue[key][1], at)
-            for key, at in held.get(person_id, [])
-            if key in catalogue
-        ]
+        keys = held.get(person_id, [])
+        if any(key not in catalogue for key, _ in keys):
+            # a purpose created after the catalogue was read: without its rule the person
+            # would look as if nothing kept them; the next sweep (or forecast) decides
+            continue
+        purposes = [rules.HeldPurpose(*catalogue[key], at) for key, at in keys]
         hold = holds.get(person_id)
         found.append(
             (

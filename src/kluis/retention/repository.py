@@ -182,10 +182,13 @@ def _may_act(
         # correlated to the purpose row: a subquery two levels down sees only its parent
         when = _ended(cut, cut.before, PermissionRow.person_id == PersonPurpose.person_id, live)
         ended.append(and_(PersonPurpose.purpose_key == cut.key, when))
-    known = [cut.key for cut in cutoffs]
+    # "no purpose of the catalogue" is "no purpose at all": ``person_purposes.purpose_key`` is
+    # a foreign key to ``purposes``, whose every row the catalogue read (one index probe instead
+    # of one per catalogue key: a fifth of the query's CPU). A purpose created after the sweep
+    # read the catalogue is one ``facts`` does not know: that person waits for the next sweep.
     reasons: list[ColumnElement[bool]] = [
         exists().where(mine, or_(*ended)) if ended else false(),
-        ~exists().where(mine, PersonPurpose.purpose_key.in_(known)),
+        ~exists().where(mine),
         exists().where(
             consents,
             PermissionRow.status == Status.GRANTED.value,

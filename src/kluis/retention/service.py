@@ -40,6 +40,10 @@ from kluis.retention.repository import Hold
 from kluis.runtime import Kluis
 
 BATCH = 500
+PAGE = 5000
+"""People read per page of a sweep (one short read transaction: the candidate query over the
+page, then the facts of whom it names); the erasures it decides go ``BATCH`` at a time. One
+query over 5,000 people costs about half as much CPU per person as ten over 500."""
 REASON = "retention"
 RECONFIRM_TEMPLATE = "reconfirm"
 
@@ -117,12 +121,15 @@ def sweep(
     dry_run: bool = False,
     actor: Actor = SYSTEM,
     batch_size: int = BATCH,
+    page_size: int = PAGE,
     keep_actions: bool | None = None,
     max_actions: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Apply every retention rule at ``now``: expire lapsed consents, remove expired purposes
     and unneeded fields, erase people with no live purpose; legal holds stop erasures.
+    Everyone is read in pages of ``page_size`` people (``progress`` is called after each);
+    the people due for erasure are erased ``batch_size`` at a time.
 
     ``actions`` lists each person acted on (and each a legal hold protected) in a dry run, or
     when ``keep_actions``; at most ``max_actions`` of them, the counts cover everyone."""
@@ -136,7 +143,7 @@ def sweep(
             report.actions.append(item)
 
     erase: list[rules.Verdict] = []
-    for page in facts.due(k, now, batch_size):
+    for page in facts.due(k, now, page_size):
         report.seen += page.seen
         for person, perms in page.facts:
             lapsed = [
@@ -174,9 +181,9 @@ def sweep(
                 erase.append(verdict)
             else:
                 _minimise(k, actor, person, verdict, now)
-        if len(erase) >= batch_size:
-            _erase(k, actor, erase, now)
-            erase = []
+        while len(erase) >= batch_size:
+            _erase(k, actor, erase[:batch_size], now)
+            erase = erase[batch_size:]
         if progress is not None:
             progress(page.seen)
     if erase:

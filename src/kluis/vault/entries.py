@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection
 
-from kluis.db import insert_ignoring_duplicates, rows_in
+from kluis.db import insert_rows, rows_in, to_db_time
 from kluis.vault.register import Erasure, Suppression
 from kluis.vault.tables import ErasureEntry, PersonKey, SuppressionEntry
 
@@ -30,35 +30,42 @@ def add_suppressions(
     have: dict[tuple[str, bytes], str] | None = None,
 ) -> list[Suppression]:
     """Put the ``items`` not yet listed on the suppression list, each with its own reason and
-    time; returns those added. ``have`` is what ``listed`` answered in this transaction."""
+    time; returns those added. ``have`` is what ``listed`` answered in this transaction.
+    Written through the driver (``insert_rows``): an erasure of a page lists hundreds."""
     if not items:
         return []
     if have is None:
         have = listed(conn, (s.digest for s in items))
     new = list({(s.kind, s.digest): s for s in items if (s.kind, s.digest) not in have}.values())
-    if new:
-        conn.execute(
-            insert_ignoring_duplicates(conn, SuppressionEntry),
-            [
-                {"digest": s.digest, "kind": s.kind, "reason": s.reason, "added_at": s.at}
-                for s in new
-            ],
-        )
+    insert_rows(
+        conn,
+        SuppressionEntry.__tablename__,
+        ("digest", "kind", "reason", "added_at"),
+        [(s.digest, s.kind, s.reason, to_db_time(s.at)) for s in new],
+        skip_duplicates=True,
+    )
     return new
+
+
+_DELETE_KEYS = f"DELETE FROM {PersonKey.__tablename__} WHERE person_id IN "  # noqa: S608
 
 
 def destroy_keys(conn: Connection, entries: Sequence[Erasure]) -> list[Erasure]:
     """Delete the keys of ``entries`` and put those not yet there in the erasure register;
-    returns those added."""
+    returns those added. Through the driver: a sweep's page destroys hundreds of keys."""
     wanted = list({e.person_id: e for e in entries}.values())
     ids = [e.person_id for e in wanted]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(ids), CHUNK):
-        conn.execute(delete(PersonKey).where(PersonKey.person_id.in_(ids[start : start + CHUNK])))
+        chunk = ids[start : start + CHUNK]
+        conn.exec_driver_sql(f"{_DELETE_KEYS}({', '.join([marker] * len(chunk))})", tuple(chunk))
     known = {str(p) for (p,) in rows_in(conn, _ERASED, ids)}
     new = [e for e in wanted if e.person_id not in known]
-    if new:
-        conn.execute(
-            insert_ignoring_duplicates(conn, ErasureEntry),
-            [{"person_id": e.person_id, "erased_at": e.at, "reason": e.reason} for e in new],
-        )
+    insert_rows(
+        conn,
+        ErasureEntry.__tablename__,
+        ("person_id", "erased_at", "reason"),
+        [(e.person_id, to_db_time(e.at), e.reason) for e in new],
+        skip_duplicates=True,
+    )
     return new
