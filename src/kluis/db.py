@@ -311,7 +311,7 @@ def rows_in(
     if conn.dialect.name == "postgresql":
         # One array parameter instead of a marker per value: psycopg parses (and caches) a
         # query's text by its markers, and a text of 500 markers is too long for its cache,
-        # so each chunk was parsed again (a third of an import's own CPU on PostgreSQL).
+        # so each chunk was parsed again (an import's largest single cost there, profiled).
         sql = f"{head.replace('?', '%s')} = ANY(%b)"
         for start in range(0, len(values), ANY_CHUNK):
             yield from conn.exec_driver_sql(sql, (*before, list(values[start : start + ANY_CHUNK])))
