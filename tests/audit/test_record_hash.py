@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 
 from conftest import examples
 from kluis.audit import rules
-from kluis.audit.service import _HASH_JSON, _hash
+from kluis.audit.activity_events import ActivityLogged
+from kluis.audit.events import AuditEvent
+from kluis.audit.people_events import PersonCreated
+from kluis.audit.service import _HASH_JSON, _details_json, _hash
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -57,3 +60,31 @@ def test_record_hash_is_the_rules_hash(
         prev,
     )
     assert fast == rules.entry_hash(entry)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans() | st.integers(0, 2),
+            st.sampled_from(["call", "meeting", "note"]),
+            st.none() | st.integers(0, 1),
+            st.lists(st.sampled_from(["email", "phone", ""]), max_size=3).map(tuple),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_details_encoded_once_per_record_are_each_events_own(
+    parts: list[tuple[Any, str, int | None, tuple[str, ...]]],
+) -> None:
+    """``record`` encodes equal details once; each entry must still carry its own event's
+    details exactly (``True`` and ``1`` compare equal but encode apart)."""
+    encoded: dict[tuple[Any, ...], str] = {}
+    for n, (flag, kind, recording, fields) in enumerate(parts):
+        events: list[AuditEvent] = [
+            ActivityLogged(f"p{n}", "sales", f"a{n}", kind, flag, recording, None),
+            PersonCreated(f"p{n}", kind, ("sales",), fields, "import"),
+        ]
+        for event in events:
+            assert _details_json(event, encoded) == _HASH_JSON.encode(event.details())

@@ -9,8 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from conftest import ADMIN, NOW
+from kluis.contacts.tables import PersonIndex
+from kluis.contacts.writer import index_entries
 from kluis.errors import InvalidField
 from kluis.runtime import Kluis
 from kluis.transfer import pipeline, repository, worker
@@ -99,3 +102,35 @@ def test_an_error_that_cannot_travel_arrives_by_its_name_alone(
     with pytest.raises(RuntimeError, match=r"worker process failed: Local$") as raised:
         pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=5, workers=1)
     assert "no such thing" not in str(raised.value)  # its text may quote a cell: not passed on
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_remembered_name_digests_are_the_vaults_own(
+    kluis: Kluis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The worker remembers name tokens' digests (at most ``NAME_MEMO``, here 3, so it also
+    forgets and makes them again): the blind index it writes is exactly the vault's."""
+    monkeypatch.setattr(worker, "NAME_MEMO", 3)
+    given = ["Anouk", "Bram", "Daan", "Eva", "Fleur"]
+    family = ["de Vries", "Jansen", "van den Berg", "Bakker"]
+    rows = [["E-mail", "Voornaam", "Achternaam"]]
+    stored: list[dict[str, str]] = []
+    for n in range(23):
+        rows.append([f"naam{n}@example.com", given[n % 5], family[n % 4]])
+        stored.append(
+            {
+                "email": f"naam{n}@example.com",
+                "given_name": given[n % 5],
+                "family_name": family[n % 4],
+            }
+        )
+    path = write_rows(tmp_path / "namen.csv", rows)
+    report = pipeline.run_import(kluis, ADMIN, path, OPTIONS, NOW, batch_size=4, workers=workers)
+    assert report.counts.created == 23
+    expected = {e for values in stored for e in index_entries(values, kluis.vault.blind_index)}
+    with kluis.engine.connect() as conn:
+        written = {
+            (name, bytes(digest))
+            for name, digest in conn.execute(select(PersonIndex.field, PersonIndex.digest))
+        }
+    assert written == expected

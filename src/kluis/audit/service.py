@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import observers, rules
-from kluis.audit.events import AuditEvent
+from kluis.audit.events import AuditEvent, details_key
 from kluis.audit.tables import AuditHead, AuditRow
 from kluis.db import bulk_time, insert_rows
 from kluis.errors import PermissionDenied
@@ -61,6 +61,18 @@ def _hash(
 
 
 _string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _details_json(event: AuditEvent, encoded: dict[tuple[Any, ...], str]) -> str:
+    """``event``'s details as stored and hashed; events of one ``record`` with the same details
+    (an import's ``person.created``, a page of reads) are encoded once (``encoded``)."""
+    key = details_key(event)
+    if key is None:
+        return _HASH_JSON.encode(event.details())
+    found = encoded.get(key)
+    if found is None:
+        found = encoded[key] = _HASH_JSON.encode(event.details())
+    return found
 
 
 _BATCHES: WeakKeyDictionary[Connection, list[tuple[str, datetime, list[AuditEvent]]]] = (
@@ -114,14 +126,14 @@ def _append(conn: Connection, actor: str, now: datetime, events: Sequence[AuditE
     at = bulk_time(conn, now)
     time_json = _HASH_JSON.encode(rules.canonical_time(now))
     actor_json = _HASH_JSON.encode(actor)
-    encode = _HASH_JSON.encode
     rows: list[tuple[Any, ...]] = []
+    encoded: dict[tuple[Any, ...], str] = {}
     for event in events:
         seq += 1
         action = event.action
         person_id = event.person()
         purpose = event.purpose_key()
-        details = encode(event.details())
+        details = _details_json(event, encoded)
         digest = _hash(seq, time_json, actor_json, action, person_id, purpose, details, prev)
         rows.append((seq, at, actor, action, person_id, purpose, details, prev, digest))
         prev = digest

@@ -10,7 +10,7 @@ while the importing process writes the batch before (two batches in flight at mo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from kluis import forked
@@ -29,6 +29,10 @@ DEFAULT_WORKERS = 0
 """Preparing runs in this process unless asked otherwise (``workers=1``: a second process reads
 the file and does the validation and cryptography while this one writes). The server's uploads
 run in this process: forking a process that runs threads is not safe."""
+
+
+NAME_MEMO = 50_000
+"""Name tokens whose digests the preparing process keeps (about 6 MB), so memory stays flat."""
 
 
 NewKeys = Callable[[Sequence[str]], list[tuple[PersonCipher, bytes]]]
@@ -59,6 +63,23 @@ class Preparer:
     """Makes and wraps keys (``Vault.new_keys``); None in a dry run, which seals nothing."""
     keep_cells: bool
     """Whether rejected records are written out (``--rejects``), so their cells are kept."""
+    name_digests: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """Blind-index digests of name tokens made so far (``_digest``), at most ``NAME_MEMO``."""
+
+    def _digest(self, kind: str, term: str) -> bytes:
+        """``blind_index`` of a term, remembered for name tokens: a list repeats first names
+        and family-name words (Jan, Anna, de, van, Jansen) on row after row, and each is the
+        same keyed HMAC every time. E-mail addresses and phone numbers are one person's each
+        (a repeat is a duplicate), so they are not kept."""
+        if kind != "name":
+            return self.blind_index(kind, term)
+        memo = self.name_digests
+        found = memo.get(term)
+        if found is None:
+            if len(memo) >= NAME_MEMO:
+                memo.clear()
+            found = memo[term] = self.blind_index(kind, term)
+        return found
 
     def prepare(self, chunk: Sequence[Record]) -> Batch:
         out: list[Row | Reject | None] = []
@@ -82,7 +103,7 @@ class Preparer:
                 if self.keep_cells:
                     rejected[line] = cells
             elif result is not None:
-                result.index = sorted(set(index_entries(result.stored, self.blind_index)))
+                result.index = sorted(set(index_entries(result.stored, self._digest)))
                 result.index_keys = index_keys.pack(result.index)
                 result.digests = {n: d for n, d in result.index if n in DUPLICATE_FIELDS}
                 if self.keep_cells:

@@ -266,8 +266,9 @@ class BatchWriter:
                 people = contacts_repo.fetch(conn, sorted(set(owners.values()))) if owners else {}
                 held, held_for = self._held(conn, people)
                 merged: set[str] = set()
-                new: list[tuple[Row, tuple[str, ...]]] = []
-                for row, purposes in this_pass:
+                # a pass that finds nobody held (most of a new list) creates every row
+                new: list[tuple[Row, tuple[str, ...]]] = [] if owners else this_pass
+                for row, purposes in this_pass if owners else ():
                     decision = on_match(row.digests, owners, held, self.options.duplicates)
                     if decision.action is Action.CREATE:
                         new.append((row, purposes))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from kluis.db import insert_rows, rows_in, to_db_time
+from kluis.db import READ_ONLY, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto, entries
 from kluis.vault.keys import DerivedKeys
@@ -360,7 +360,8 @@ class Vault:
         if not wanted:
             return found
         head = f"SELECT digest, reason FROM {SuppressionEntry.__tablename__} WHERE digest"  # noqa: S608
-        with self.engine.connect() as conn:
+        # a look-up only: on SQLite it need not take the keyring's write lock (``READ_ONLY``)
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             for digest, reason in rows_in(conn, head, wanted):
                 found.setdefault(bytes(digest), reason)
         return found

@@ -62,6 +62,10 @@ class Decision:
     """The field the reason is about: the one matched, or the one that differs."""
 
 
+CREATE = Decision(Action.CREATE)
+"""The decision of a row that finds nobody (the one an import makes most)."""
+
+
 def on_match(
     digests: Mapping[str, bytes],
     owners: Mapping[bytes, str],
@@ -81,7 +85,7 @@ def on_match(
     """
     found = {owners[d] for d in digests.values() if d in owners}
     if not found:
-        return Decision(Action.CREATE)
+        return CREATE
     if len(found) > 1:
         return Decision(Action.REJECT, code=AMBIGUOUS)
     (person_id,) = found

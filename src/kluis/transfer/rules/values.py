@@ -7,9 +7,11 @@ dates, ``klant``, ``ja``), and words a rejection without repeating the value.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from kluis.contacts import custom_rules
 from kluis.contacts import rules as contact_rules
@@ -89,6 +91,14 @@ class Row:
     custom_sealed: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
     """``custom`` sealed under the new person's key, with the blind-index digest of a
     searchable field (made where the row is prepared, as ``sealed``)."""
+
+    def __reduce__(self) -> tuple[type[Row], tuple[Any, ...]]:
+        """Pickled as its values in field order: the import's worker sends thousands of rows a
+        batch, and a pickled instance dictionary costs about a third more to make and read."""
+        return (Row, _ROW_VALUES(self))
+
+
+_ROW_VALUES = operator.attrgetter(*(f.name for f in fields(Row)))
 
 
 _KIND_REASONS = {
