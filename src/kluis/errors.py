@@ -47,6 +47,7 @@ class KluisError(Exception):
         if self.msgid is None:
             self.msgid = self.detail
         self.detail = f"{msgid % values}{self.detail}"
+        self.args = (self.detail,)
         self.context = (msgid, dict(values))
 
     def translated(self, gettext: Callable[[str], str]) -> str:

@@ -89,7 +89,7 @@ def test_a_dutch_page_says_every_outcome_in_dutch_without_code_names(
     if outcome.values.get("lifted_on"):
         assert "Opgeheven op 14 maart 2026." in said
     if outcome.values.get("waiting"):
-        assert "een definitief certificaat volgt" in said
+        assert "een definitieve bevestiging volgt" in said
 
 
 def test_a_refusal_and_an_old_text_are_shown_as_written() -> None:
