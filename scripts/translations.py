@@ -80,6 +80,8 @@ METHODS = [
     ("consent/grant_rules.py", "python"),
     ("purposes/service.py", "python"),
     ("transfer/rules/notes.py", "python"),
+    ("transfer/rules/columns.py", "python"),
+    ("transfer/rules/problems.py", "python"),
     ("purposes/rules.py", "python"),
 ]
 

@@ -43,3 +43,17 @@ def test_without_a_prefix_nothing_changes() -> None:
     refused = InvalidField("the name is too long")
     assert refused.translated(_dutch) == "de naam is te lang"
     assert refused.context is None
+
+
+def test_a_refusal_of_several_problems_says_each_in_turn() -> None:
+    both = Conflict("2 problems: (1) the name is too long. (2) request 4 is completed.")
+    both.parts = [
+        InvalidField("the name is too long"),
+        Conflict(
+            "request 4 is completed",
+            msgid="Request %(id)s is %(status)s.",
+            values={"id": 4, "status": Word("completed")},
+        ),
+    ]
+    assert both.translated(_dutch) == "de naam is te lang Verzoek 4 is afgerond."
+    assert both.detail.startswith("2 problems")

@@ -39,6 +39,9 @@ class KluisError(Exception):
         self.values: dict[str, object] = dict(values or {})
         self.context: tuple[str, dict[str, object]] | None = None
         """Where the refusal arose, said before it (``within``): a message id and its values."""
+        self.parts: list[KluisError] = []
+        """A refusal that lists several problems at once (an import's header): each problem
+        with its own page sentence, which a page says one after the other."""
 
     def within(self, msgid: str, **values: object) -> None:
         """Say where the refusal arose before it ("person 3: …", which one of a batch or of
@@ -57,6 +60,8 @@ class KluisError(Exception):
         if self.context is not None:
             msgid, values = self.context
             where = gettext(msgid) % values
+        if self.parts:
+            return where + " ".join(part.translated(gettext) for part in self.parts)
         if self.msgid is None:
             return where + gettext(self.detail)
         text = gettext(self.msgid)
