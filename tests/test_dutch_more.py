@@ -1,9 +1,10 @@
 """No English on a Dutch page, continued (issue 15): the pages and mails ``test_dutch.py`` does
 not reach, through its checker. Finished privacy requests of every type (their outcome said in
 Dutch, what was sent to the person), the request queue's closed list, a staff user's page, a
-company's form, a person's consent wordings, a campaign's results; the refusal about one
-person of a selection ("persoon …:"); and the mails a finished request, a lifted restriction,
-a final erasure certificate, a connected system's notice and the daily task reminder send.
+company's form, a person's consent wordings, the two-factor page, a campaign's results; the
+refusal about one person of a selection ("persoon …:"); and the mails a finished request, a
+lifted restriction, a final erasure certificate, a connected system's notice and the daily task
+reminder send.
 The deals pages, call lists and test sends are checked in their own slices' tests."""
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def test_finished_requests_and_the_pages_around_them_are_dutch(
 
     company = create_company(kluis, ADMIN, {"name": "Bakkerij Visser"}, NOW).id
     user = client.get("/app/admin/users").text.split('href="/app/admin/users/')[1].split('"')[0]
-    for path in (f"/app/companies/{company}/edit", f"/app/admin/users/{user}"):
+    for path in (f"/app/companies/{company}/edit", f"/app/admin/users/{user}", "/app/two-factor"):
         seen.page(path, client.get(path))
     # the grant form's wordings for one pair: a fragment the form fetches, not a whole page
     wordings = client.get(f"/app/contacts/{people[0]}/consent/wordings?channel=email&topic=offers")
