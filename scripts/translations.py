@@ -31,6 +31,7 @@ METHODS = [
     ("compliance/connected_findings.py", "python"),
     ("compliance/request_mail_findings.py", "python"),
     ("**/audit_pages.py", "python"),
+    ("audit/rules.py", "python"),
     ("**/admin_pages.py", "python"),
     ("**/notice_pages.py", "python"),
     ("auth/users.py", "python"),
