@@ -31,6 +31,7 @@ METHODS = [
     ("compliance/connected_findings.py", "python"),
     ("compliance/request_mail_findings.py", "python"),
     ("**/audit_pages.py", "python"),
+    ("audit/rules.py", "python"),
     ("**/admin_pages.py", "python"),
     ("**/notice_pages.py", "python"),
     ("auth/users.py", "python"),
@@ -49,6 +50,8 @@ METHODS = [
     ("activities/home.py", "python"),
     ("contacts/people.py", "python"),
     ("contacts/collect.py", "python"),
+    ("contacts/suppression.py", "python"),
+    ("contacts/owners.py", "python"),
     ("contacts/rectify.py", "python"),
     ("contacts/companies.py", "python"),
     ("connected/service.py", "python"),
@@ -70,6 +73,7 @@ METHODS = [
     ("messaging/trial_view.py", "python"),
     ("messaging/text_pages.py", "python"),
     ("requests/rules.py", "python"),
+    ("requests/outcomes.py", "python"),
     ("requests/service.py", "python"),
     ("requests/transitions.py", "python"),
     ("requests/erasure.py", "python"),
@@ -78,6 +82,8 @@ METHODS = [
     ("consent/grant_rules.py", "python"),
     ("purposes/service.py", "python"),
     ("transfer/rules/notes.py", "python"),
+    ("transfer/rules/columns.py", "python"),
+    ("transfer/rules/problems.py", "python"),
     ("purposes/rules.py", "python"),
 ]
 

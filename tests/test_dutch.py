@@ -149,7 +149,8 @@ class Seen:
     def mail(self, name: str, message: EmailMessage) -> str:
         text = _part(message, "plain")
         self.texts[f"mail {name}"] = " ".join(f"{message['Subject']} {text}".split())
-        self.texts[f"mail {name} (html)"] = visible(_part(message, "html"))
+        if message.get_body(preferencelist=("html",)) is not None:  # a plain-text-only mail
+            self.texts[f"mail {name} (html)"] = visible(_part(message, "html"))
         for part in message.iter_attachments():
             if part.get_content_type() == "text/html":
                 self.texts[f"mail {name}, {part.get_filename()}"] = visible(

@@ -37,19 +37,40 @@ class KluisError(Exception):
         """The English sentence with ``%(name)s`` placeholders that pages translate, when
         ``detail`` holds values; without it a page translates ``detail`` as it is."""
         self.values: dict[str, object] = dict(values or {})
+        self.context: tuple[str, dict[str, object]] | None = None
+        """Where the refusal arose, said before it (``within``): a message id and its values."""
+        self.parts: list[KluisError] = []
+        """A refusal that lists several problems at once (an import's header): each problem
+        with its own page sentence, which a page says one after the other."""
+
+    def within(self, msgid: str, **values: object) -> None:
+        """Say where the refusal arose before it ("person 3: …", which one of a batch or of
+        a selection): ``detail`` gets the English, a page the translated ``msgid``. The
+        sentence it prefixes keeps its own message id, so a page still translates it."""
+        if self.msgid is None:
+            self.msgid = self.detail
+        self.detail = f"{msgid % values}{self.detail}"
+        self.args = (self.detail,)
+        self.context = (msgid, dict(values))
 
     def translated(self, gettext: Callable[[str], str]) -> str:
         """The refusal in a reader's language: ``gettext`` of the message id, then the values
-        (a sentence with no translation reads as ``detail``)."""
+        (a sentence with no translation reads as ``detail``), after where it arose."""
+        where = ""
+        if self.context is not None:
+            msgid, values = self.context
+            where = gettext(msgid) % values
+        if self.parts:
+            return where + " ".join(part.translated(gettext) for part in self.parts)
         if self.msgid is None:
-            return gettext(self.detail)
+            return where + gettext(self.detail)
         text = gettext(self.msgid)
-        if not self.values:
-            return text
-        return text % {
-            name: gettext(value) if isinstance(value, Word) else value
-            for name, value in self.values.items()
-        }
+        if self.values:
+            text = text % {
+                name: gettext(value) if isinstance(value, Word) else value
+                for name, value in self.values.items()
+            }
+        return where + text
 
     @property
     def type_uri(self) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from kluis.locale import N_
 
 GENESIS = "0" * 64
 
@@ -57,6 +59,21 @@ class Break:
 
     seq: int
     reason: str
+    said: str = field(default="", compare=False)
+    """The same for a page, a message id with ``%(seq)s`` and ``%(found)s``."""
+    found: int = field(default=0, compare=False)
+
+
+MISSING = N_("Entry %(seq)s is missing (found %(found)s).")
+OUT_OF_ORDER = N_("Entry %(seq)s is out of order or duplicated (found %(found)s).")
+UNLINKED = N_("Entry %(seq)s does not link to the entry before it.")
+CHANGED = N_("Entry %(seq)s was changed after it was written.")
+REMOVED_AT_END = N_(
+    "The log ends at entry %(seq)s but %(found)s were written: entries were removed from the end."
+)
+HEAD_ALTERED = N_(
+    "The head row does not match entry %(seq)s: the head or the last entry was altered."
+)
 
 
 def check_chain(
@@ -70,15 +87,22 @@ def check_chain(
     for entry in entries:
         if entry.seq != expected_seq:
             kind = "missing" if entry.seq > expected_seq else "out of order or duplicated"
-            return Break(expected_seq, f"entry {expected_seq} is {kind} (found {entry.seq})"), 0, ""
+            said = MISSING if entry.seq > expected_seq else OUT_OF_ORDER
+            reason = f"entry {expected_seq} is {kind} (found {entry.seq})"
+            return Break(expected_seq, reason, said, entry.seq), 0, ""
         if entry.prev_hash != prev_hash:
             return (
-                Break(entry.seq, f"entry {entry.seq} does not link to entry {entry.seq - 1}"),
+                Break(
+                    entry.seq,
+                    f"entry {entry.seq} does not link to entry {entry.seq - 1}",
+                    UNLINKED,
+                ),
                 0,
                 "",
             )
         if entry_hash(entry) != entry.hash:
-            return Break(entry.seq, f"entry {entry.seq} was changed after it was written"), 0, ""
+            reason = f"entry {entry.seq} was changed after it was written"
+            return Break(entry.seq, reason, CHANGED), 0, ""
         expected_seq += 1
         prev_hash = entry.hash
     return None, expected_seq, prev_hash

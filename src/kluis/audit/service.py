@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
@@ -151,6 +151,10 @@ class Verification:
     head_hash: str | None = None
     """Hash of the last entry. Recording it elsewhere (a ticket, an e-mail to the DPO) lets a
     later verify prove that nobody rewrote the end of the log together with the head row."""
+    said: str | None = None
+    """The break in a page's words: a message id of ``audit.rules`` with ``%(seq)s`` and
+    ``%(found)s`` (``said_values``); ``reason`` stays the API's and the CLI's English."""
+    said_values: dict[str, int] = field(default_factory=dict)
 
 
 def may_read(actor: Actor) -> None:
@@ -191,7 +195,14 @@ def verify(engine: Engine) -> Verification:
         for batch in _entries(conn):
             broken, expected, prev = rules.check_chain(batch, expected, prev)
             if broken is not None:
-                return Verification(False, count, broken.seq, broken.reason)
+                return Verification(
+                    False,
+                    count,
+                    broken.seq,
+                    broken.reason,
+                    said=broken.said,
+                    said_values={"seq": broken.seq, "found": broken.found},
+                )
             count += len(batch)
         head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     head_seq, head_hash = (0, rules.GENESIS) if head is None else (head.seq, head.hash)
@@ -202,6 +213,8 @@ def verify(engine: Engine) -> Verification:
             count + 1,
             f"the log ends at entry {count} but {head_seq} were written: entries were removed "
             "from the end",
+            said=rules.REMOVED_AT_END,
+            said_values={"seq": count, "found": head_seq},
         )
     if head_hash != prev:
         return Verification(
@@ -209,6 +222,8 @@ def verify(engine: Engine) -> Verification:
             count,
             count,
             f"the head row does not match entry {count}: the head or the last entry was altered",
+            said=rules.HEAD_ALTERED,
+            said_values={"seq": count, "found": count},
         )
     return Verification(True, count, head_hash=prev)
 

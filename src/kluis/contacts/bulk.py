@@ -44,7 +44,7 @@ def add_purpose(
                     )
                 )
             except KluisError as exc:
-                exc.detail = f"person {view.id}: {exc.detail}"
+                exc.within(people.PERSON_N, n=view.id)
                 raise
             added += 1
         audit.record(conn, actor.ref, now, events)

@@ -19,7 +19,7 @@ from kluis.audit.people_events import SuppressionRemoved
 from kluis.contacts import index_keys, repository, rules, writer
 from kluis.contacts.fields import BY_NAME
 from kluis.contacts.owner_check import check_owners, default_owner
-from kluis.contacts.people import NewPerson, normalise_context, taken_by
+from kluis.contacts.people import PERSON_N, NewPerson, normalise_context, taken_by
 from kluis.contacts.suppression import SUPPRESSIBLE, marketing_keys, suppressed_error
 from kluis.errors import (
     Conflict,
@@ -134,7 +134,7 @@ class _Preparer:
                 prepared.append(_prepare(item, self.purposes, self.actor, self.ctx, self.uses))
             except InvalidField as exc:
                 if self.numbered or position > 1:
-                    exc.detail = f"person {position}: {exc.detail}"
+                    exc.within(PERSON_N, n=position)
                 raise
         vault = self.k.vault
         made = vault.new_keys(new_person_ids(len(prepared)))
@@ -280,14 +280,15 @@ def _check_suppressed(
             continue
         if not allow:
             kind, digest = hits[0]
-            raise suppressed_error(
+            refused = suppressed_error(
                 kind,
                 reasons[digest],
                 (key for key in prepared[offset].item.purposes if key in marketing),
                 "collect it for another purpose, or let the person sign up again themselves "
                 "with a double opt-in",
-                who=f"person {first + offset}: ",
             )
+            refused.within(PERSON_N, n=first + offset)
+            raise refused
         listed[offset] = hits
     return listed
 
@@ -306,6 +307,8 @@ def _check_batch(
                     f"person {first + offset} has the same e-mail address as person "
                     f"{first + emails[digest]}",
                     field="email",
+                    msgid=N_("Person %(n)s has the same e-mail address as person %(other)s."),
+                    values={"n": first + offset, "other": first + emails[digest]},
                 )
             emails[digest] = offset
     if emails:
@@ -313,13 +316,14 @@ def _check_batch(
         if held:
             digest, owner = next(iter(held.items()))
             taken = taken_by(conn, actor, owner)
-            raise Conflict(
-                f"person {first + emails[digest]}: a person with this e-mail address exists "
-                f"already {taken.text}",
+            refused = Conflict(
+                f"a person with this e-mail address exists already {taken.text}",
                 field="email",
                 msgid=taken.msgid,
                 values=taken.values,
             )
+            refused.within(PERSON_N, n=first + emails[digest])
+            raise refused
     unknown = repository.missing_companies(conn, [p.item.company_id for p in prepared])
     if unknown:
         raise InvalidField(f"there is no company {unknown[0]}", field="company_id")

@@ -25,6 +25,7 @@ from kluis.contacts.owner_check import check_owners
 from kluis.contacts.tables import Company
 from kluis.contacts.tables import people as people_table
 from kluis.errors import InvalidField, NotFound, PurposeRefused
+from kluis.locale import N_
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
 
@@ -47,8 +48,24 @@ def selection(ids: Sequence[str]) -> list[str]:
     if not chosen:
         raise InvalidField("choose at least one person", field="person_id")
     if len(chosen) > MAX_SELECTION:
-        raise InvalidField(f"choose at most {MAX_SELECTION} people at once", field="person_id")
+        raise InvalidField(
+            f"choose at most {MAX_SELECTION} people at once",
+            field="person_id",
+            msgid=N_("Choose at most %(most)s people at once."),
+            values={"most": MAX_SELECTION},
+        )
     return chosen
+
+
+_HIDDEN = {
+    "purpose": N_(
+        "Person %(person)s was not collected for the purpose you work under; leave them out of "
+        "the selection."
+    ),
+    "restricted": N_(
+        "Processing of person %(person)s is restricted (Art. 18); leave them out of the selection."
+    ),
+}
 
 
 def visible_selection(
@@ -65,6 +82,8 @@ def visible_selection(
             f"person {person_id} cannot be processed under purpose {purpose_key!r} ({why}); "
             "leave them out of the selection",
             field="person_id",
+            msgid=_HIDDEN[why],
+            values={"person": person_id},
         )
     return purpose
 

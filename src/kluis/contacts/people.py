@@ -111,6 +111,9 @@ def readable_by(conn: Connection, actor: Actor, ids: Sequence[str]) -> set[str]:
     }
 
 
+PERSON_N = N_("person %(n)s: ")
+"""Which person of a batch or a selection a refusal is about, said before it (``within``)."""
+
 _TAKEN_NAMED = N_(
     "A person with this e-mail address exists already (%(person)s); update them instead."
 )
@@ -172,8 +175,17 @@ def _view(
 
 def missing_error(k: Kluis, person_id: str) -> Exception:
     if k.vault.erased([person_id]):
-        return PersonErased(f"person {person_id} was erased; nothing about them can be read")
-    return NotFound(f"there is no person {person_id}", field="id")
+        return PersonErased(
+            f"person {person_id} was erased; nothing about them can be read",
+            msgid=N_("Person %(person)s was erased; nothing about them can be read."),
+            values={"person": person_id},
+        )
+    return NotFound(
+        f"there is no person {person_id}",
+        field="id",
+        msgid=N_("There is no person %(person)s."),
+        values={"person": person_id},
+    )
 
 
 def _visibility(

@@ -186,6 +186,16 @@ def store_fields(
     return [SuppressionAdded(person_id, tuple(sorted({kind for kind, _ in entries})), "objected")]
 
 
+_OBJECTED = N_(
+    "A marketing purpose cannot be added: the person objected to direct marketing (Art. 21(3)); "
+    "only an admin or the privacy officer can lift an objection the person withdraws."
+)
+_NO_CONSENT = N_(
+    "A purpose resting on consent (Art. 6(1)(a)) cannot be added: the person has no live "
+    "consent. Record the consent they gave first, then add the purpose."
+)
+
+
 def change_purposes(
     k: Kluis,
     conn: Connection,
@@ -205,6 +215,7 @@ def change_purposes(
         raise InvalidField(
             "a person needs at least one purpose; to remove the last one, erase them",
             field="purposes",
+            msgid=N_("A person needs at least one purpose; to remove the last one, erase them."),
         )
     person_id = current.id
     have, want = set(current.purposes), set(wanted)
@@ -222,7 +233,11 @@ def change_purposes(
             purpose, marketing=marketing, objected=objected, consent_event_id=consent_event_id
         )
         if why is not None:
-            raise PurposeRefused(f"{key} cannot be added: {why}", field="purposes")
+            raise PurposeRefused(
+                f"{key} cannot be added: {why}",
+                field="purposes",
+                msgid=_OBJECTED if marketing and objected else _NO_CONSENT,
+            )
         events.append(
             PersonPurposeAdded(
                 person_id,

@@ -11,9 +11,8 @@ from sqlalchemy import Connection
 
 from kluis.contacts import repository, rules
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS
-from kluis.errors import (
-    Suppressed,
-)
+from kluis.errors import Suppressed, Word
+from kluis.locale import N_
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
@@ -44,10 +43,22 @@ def contact_digests(k: Kluis, conn: Connection, person_id: str) -> list[tuple[st
 
 
 _SUPPRESSION_WHY = {
-    "erased": "its holder was erased (Art. 17)",
-    "objected": "its holder objected to direct marketing (Art. 21(3))",
+    "erased": N_("its holder was erased (Art. 17)"),
+    "objected": N_("its holder objected to direct marketing (Art. 21(3))"),
 }
-_SUPPRESSION_WHAT = {"email": "e-mail address", "phone": "phone number"}
+_SUPPRESSION_WHAT = {"email": N_("e-mail address"), "phone": N_("phone number")}
+_SUPPRESSED = N_(
+    "This %(what)s is on the suppression list because %(why)s, so it is not added to a "
+    "marketing purpose again; %(todo)s."
+)
+TODO_NEW = N_(
+    "collect it for another purpose, or let the person sign up again themselves with a double "
+    "opt-in"
+)
+_TODO_CHANGE = N_(
+    "leave it as it was, or remove the marketing purposes in the same change; only the person "
+    "can take it off the list, by signing up again with a double opt-in"
+)
 
 
 def marketing_keys(k: Kluis, purposes: Mapping[str, Purpose]) -> set[str]:
@@ -59,15 +70,19 @@ def marketing_keys(k: Kluis, purposes: Mapping[str, Purpose]) -> set[str]:
 
 
 def suppressed_error(
-    kind: str, reason: str, marketing: Iterable[str], todo: str, *, who: str = ""
+    kind: str, reason: str, marketing: Iterable[str], todo: str, said: str = TODO_NEW
 ) -> Suppressed:
     """The refusal of a listed e-mail address or phone number for a marketing purpose: which
-    kind of value (never the value), why it is listed, and ``todo``, what to do instead."""
+    kind of value (never the value), why it is listed, and ``todo``, what to do instead
+    (``said``: the same in a page's words, without the purposes' code names)."""
+    why = _SUPPRESSION_WHY.get(reason, reason)
     return Suppressed(
-        f"{who}this {_SUPPRESSION_WHAT[kind]} is on the suppression list because "
-        f"{_SUPPRESSION_WHY.get(reason, reason)}, so it is not added to a marketing purpose "
+        f"this {_SUPPRESSION_WHAT[kind]} is on the suppression list because "
+        f"{why}, so it is not added to a marketing purpose "
         f"({', '.join(marketing)}) again; {todo}",
         field=kind,
+        msgid=_SUPPRESSED,
+        values={"what": Word(_SUPPRESSION_WHAT[kind]), "why": Word(why), "todo": Word(said)},
     )
 
 
@@ -105,4 +120,5 @@ def refuse_suppressed(
                 f"leave their {_SUPPRESSION_WHAT[kind]} as it was, or remove "
                 f"{' and '.join(keys)} from their purposes in the same change; only the person "
                 "can take it off the list, by signing up again with a double opt-in",
+                _TODO_CHANGE,
             )

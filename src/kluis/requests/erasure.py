@@ -28,6 +28,7 @@ from kluis.messaging import service as messaging
 from kluis.purposes import repository as purposes_repo
 from kluis.purposes.rules import Purpose, parse_duration
 from kluis.requests import answers, mails, old_files, packages, repository, rules
+from kluis.requests.outcomes import Code, Outcome
 from kluis.retention import repository as retention_repo
 from kluis.runtime import Kluis
 
@@ -121,7 +122,7 @@ def erase(
     now: datetime,
     transport: messaging.TransportFactory | None,
     mail: bool,
-) -> tuple[str, dict[str, bytes], list[str]]:
+) -> tuple[Outcome, dict[str, bytes], list[str]]:
     """Erasure in the brief's order: (1) the person's copy of their data is built and sealed
     under the request's capture key (``packages``), (2) everything no legal obligation needs
     is erased (Art. 17(1), 17(3)(b)), (3) the copy and the certificate are mailed by jobs to
@@ -158,14 +159,11 @@ def erase(
     kept_for: list[tuple[rules.Kept, Purpose]] = []
     if kept:
         erased_fields, kept_for = _keep_only(k, actor, person_id, kept, reason, now)
-        outcome = (
-            f"erased except what {', '.join(p.key for p in kept)} must keep by law "
-            "(Art. 17(3)(b)); the rest is restricted to that purpose"
-        )
+        outcome = Outcome(Code.ERASED_EXCEPT, {"kept": [p.key for p in kept]})
     else:
         contacts.erase_person(k, actor, person_id, now, reason=reason)
         erased_fields = [f.name for f in present]
-        outcome = "erased: rows deleted, key destroyed, id in the erasure register (Art. 17)"
+        outcome = Outcome(Code.ERASED)
     certificate = rules.certificate(row.id, person_id, now, present, erased_fields, kept_for)
     certificate["old_files"] = old_files.certificate_part(k, actor, row.id)
     # the systems told of the erasure (Art. 19), in registration order, and which confirmed
@@ -207,7 +205,7 @@ def erase(
                 waiting=True,
             )
             mails.keep_for_final(k, row)
-            outcome += "; waiting for connected systems, a final certificate follows"
+            outcome = Outcome(outcome.code, {**outcome.values, "waiting": True})
         # the final mail was recorded before the first goes: the capture stays for it; the
         # copy is dispatched first, so it is first in the queue
         if copy_mail is not None:

@@ -17,8 +17,11 @@ from kluis.connected import tracking
 from kluis.contacts import custom_fields
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.errors import InvalidField, KluisError
+from kluis.locale.formats import say_date
 from kluis.messaging import service as messaging
+from kluis.purposes import service as purposes
 from kluis.requests import old_files, rules, service
+from kluis.runtime import Kluis
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
 from kluis.ui.vocabulary import N_
@@ -49,6 +52,31 @@ def _transport(request: Request) -> messaging.TransportFactory | None:
     return factory
 
 
+def _outcomes(k: Kluis, session: Any, ids: list[int]) -> dict[int, str]:
+    """The outcomes of the finished requests among ``ids`` in the reader's language: fields
+    and purposes by their names, days as dates (``outcomes.Outcome.said``)."""
+    found = service.outcomes_of(k, session.actor, ids)
+    if not found:
+        return {}
+    language = session.language
+    fields = {f.name: f.label_nl if language == "nl" else f.label_en for f in PERSONAL_FIELDS}
+    fields |= {f.name: f.label(language) for f in custom_fields.fields(k)}
+    names = {
+        p.key: p.name_nl if language == "nl" else p.name_en
+        for p in purposes.list_purposes(k.engine)
+    }
+    words = staff.translations(language).gettext
+    return {
+        number: outcome.said(
+            words,
+            lambda name: fields.get(name, name),
+            lambda key: names.get(key, key),
+            lambda day: say_date(day, language),
+        )
+        for number, outcome in found.items()
+    }
+
+
 def _queue(
     k: KluisDep,
     request: Request,
@@ -71,6 +99,7 @@ def _queue(
         status=status,
         open_requests=views,
         closed=closed,
+        outcomes=_outcomes(k, session, [v.id for v in closed]),
         types=[t.value for t in rules.RequestType],
         verifications=[v.value for v in rules.Verification],
         error=error,
@@ -136,6 +165,7 @@ def _page(
         staff.gettext(session.language, "Request %(id)s", id=request_id),
         status=status,
         r=view,
+        outcome=_outcomes(k, session, [view.id]).get(view.id),
         steps=STEPS[view.type],
         article=rules.ARTICLES[rules.RequestType(view.type)],
         verifications=[v.value for v in rules.Verification],

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from kluis.errors import NotFound
+from kluis.requests.outcomes import Code, Outcome
 from kluis.requests.tables import PrivacyRequest, RequestMail
 
 
@@ -39,6 +40,16 @@ def add(conn: Connection, values: dict[str, Any]) -> int:
 
 def change(conn: Connection, request_id: int, **values: Any) -> None:
     conn.execute(update(PrivacyRequest).where(PrivacyRequest.id == request_id).values(**values))
+
+
+def outcomes(conn: Connection, ids: Sequence[int]) -> dict[int, Outcome]:
+    """The outcomes of the finished requests among ``ids``."""
+    rows = conn.execute(
+        select(PrivacyRequest.id, PrivacyRequest.outcome_code, PrivacyRequest.outcome_values).where(
+            PrivacyRequest.id.in_(ids), PrivacyRequest.outcome_code.is_not(None)
+        )
+    )
+    return {row.id: Outcome(Code(row.outcome_code), row.outcome_values or {}) for row in rows}
 
 
 def listed(

@@ -26,7 +26,16 @@ from kluis.contacts import rules as contacts_rules
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased, Word
 from kluis.locale import N_
 from kluis.messaging import service as messaging
-from kluis.requests import answers, erasure, mails, repository, rules, steps, transitions
+from kluis.requests import (
+    answers,
+    erasure,
+    mails,
+    outcomes,
+    repository,
+    rules,
+    steps,
+    transitions,
+)
 from kluis.requests.rules import RequestType, Status
 from kluis.requests.views import Processed, RequestView
 from kluis.runtime import Kluis
@@ -63,7 +72,7 @@ def _view(k: Kluis, row: Any, now: datetime, *, details: bool = False) -> Reques
         days_left=timing.days_left,
         overdue=timing.overdue,
         near=timing.near,
-        outcome=row.outcome,
+        outcome=_english(row),
         recipients_to_notify=list(row.recipients_to_notify or []),
         sent=list(row.sent or []),
         created_by=row.created_by,
@@ -71,6 +80,19 @@ def _view(k: Kluis, row: Any, now: datetime, *, details: bool = False) -> Reques
         completed_at=row.completed_at,
         details=text,
     )
+
+
+def _english(row: Any) -> str | None:
+    found = outcomes.of(row.outcome_code, row.outcome_values)
+    return None if found is None else found.english()
+
+
+def outcomes_of(k: Kluis, actor: Actor, ids: list[int]) -> dict[int, outcomes.Outcome]:
+    """The outcomes of the finished requests among ``ids``, for a page to say in its reader's
+    language (the views carry the English the API and the CLI show)."""
+    _handler(actor)
+    with k.engine.connect() as conn:
+        return repository.outcomes(conn, ids)
 
 
 def _person_for(k: Kluis, conn: Connection, person_id: str | None, email: str | None) -> str:
@@ -310,7 +332,15 @@ def refuse(
         )
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
-        transitions.set_status(conn, actor, row, Status.REFUSED, now, outcome=reason.strip())
+        transitions.set_status(
+            conn,
+            actor,
+            row,
+            Status.REFUSED,
+            now,
+            outcome_code=outcomes.Code.REFUSED.value,
+            outcome_values={"reason": reason.strip()},
+        )
     if mail and not k.vault.erased([row.person_id]):
         answers.answer(k, actor, row, "request_refused", {"reason": reason.strip()}, now, transport)
     return get(k, actor, request_id, now)
@@ -382,10 +412,8 @@ def lift_restriction(
         answers.answer(k, actor, row, "restriction_lifted", {}, now, transport)
     contacts_flags.set_flag(k, actor, row.person_id, "restriction", False, "privacy_request", now)
     with k.engine.begin() as conn:
-        repository.change(
-            conn,
-            request_id,
-            outcome=f"{row.outcome}; lifted {now.date().isoformat()}",
-            updated_at=now,
-        )
+        before = outcomes.of(row.outcome_code, row.outcome_values)
+        assert before is not None  # a completed request has its outcome
+        lifted = before.lifted(now.date().isoformat())
+        repository.change(conn, request_id, outcome_values=lifted.stored(), updated_at=now)
     return get(k, actor, request_id, now)

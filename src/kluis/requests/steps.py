@@ -12,6 +12,7 @@ from kluis.contacts import custom_fields, flags
 from kluis.contacts import rectify as contacts
 from kluis.messaging import service as messaging
 from kluis.requests import answers, erasure
+from kluis.requests.outcomes import Code, Outcome
 from kluis.requests.rules import RequestType
 from kluis.runtime import Kluis
 
@@ -25,7 +26,7 @@ def carry_out(
     now: datetime,
     transport: messaging.TransportFactory | None,
     mail: bool,
-) -> tuple[str, dict[str, bytes], list[str] | None]:
+) -> tuple[Outcome, dict[str, bytes], list[str] | None]:
     """Do what the request asks; its outcome, the files to hand over (what could not be
     e-mailed) and, where Art. 19 asks for it, the recipients to tell."""
     person_id = row.person_id
@@ -44,7 +45,13 @@ def carry_out(
             portable=portable,
             mail=mail,
         )
-        outcome = f"copy of the personal data {how} (Art. {'20' if portable else '15'})"
+        outcome = Outcome(
+            Code.COPY,
+            {
+                "how": "email" if how == "sent by e-mail" else "handed_over",
+                "article": "20" if portable else "15",
+            },
+        )
     elif kind is RequestType.RECTIFICATION:
         assert changes is not None
         builtin, own = custom_fields.split_changes(k, changes)
@@ -53,7 +60,7 @@ def carry_out(
         if own:
             custom_fields.set_values(k, actor, person_id, k.settings.privacy_purpose, own, now)
         recipients = answers.recipients(k, person_id)
-        outcome = f"rectified: {', '.join(sorted(changes))} (Art. 16)"
+        outcome = Outcome(Code.RECTIFIED, {"fields": sorted(changes)})
         answers.deliver(
             k,
             actor,
@@ -75,13 +82,13 @@ def carry_out(
     elif kind is RequestType.RESTRICTION:
         flags.set_flag(k, actor, person_id, "restriction", True, "privacy_request", now)
         recipients = answers.recipients(k, person_id)
-        outcome = "processing restricted to storage (Art. 18)"
+        outcome = Outcome(Code.RESTRICTED)
         answers.deliver(
             k, actor, row, "request_done", {"summary": "restriction"}, now, transport, mail
         )
     elif kind is RequestType.OBJECTION:
         flags.set_flag(k, actor, person_id, "objection", True, "privacy_request", now)
-        outcome = "direct marketing stopped on every channel (Art. 21(3))"
+        outcome = Outcome(Code.OBJECTION)
         answers.deliver(
             k, actor, row, "request_done", {"summary": "objection"}, now, transport, mail
         )

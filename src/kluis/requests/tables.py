@@ -38,7 +38,10 @@ class PrivacyRequest(DataBase):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[bytes | None] = mapped_column(LargeBinary)
     """What the person asked for in their words (e.g. what is wrong), sealed with their key."""
-    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_code: Mapped[str | None] = mapped_column(String(20))
+    """What came of it (``outcomes.Code``), said in each reader's language; None while open."""
+    outcome_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The outcome's values: field and purpose codes, a refusal's reason (``outcomes``)."""
     recipients_to_notify: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Art. 19: the recipients who must be told of a rectification, erasure or restriction."""
     sent: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

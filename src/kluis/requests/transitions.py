@@ -14,6 +14,7 @@ from kluis.audit.request_events import RequestStatusChanged
 from kluis.errors import InvalidField, Word
 from kluis.locale import N_
 from kluis.requests import repository, rules
+from kluis.requests.outcomes import Outcome
 from kluis.requests.rules import Status
 from kluis.runtime import Kluis
 
@@ -67,14 +68,17 @@ def complete(
     k: Kluis,
     actor: Actor,
     request_id: int,
-    outcome: str,
+    outcome: Outcome,
     now: datetime,
     recipients: list[str] | None = None,
 ) -> Any:
     """Complete the request with its outcome and the recipients to tell (Art. 19); its row."""
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
-        values: dict[str, Any] = {"outcome": outcome}
+        values: dict[str, Any] = {
+            "outcome_code": outcome.code.value,
+            "outcome_values": outcome.stored(),
+        }
         if recipients is not None:
             values["recipients_to_notify"] = recipients
         set_status(conn, actor, row, Status.COMPLETED, now, **values)

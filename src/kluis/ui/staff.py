@@ -31,7 +31,7 @@ from starlette.datastructures import FormData
 from kluis.actors import Role
 from kluis.errors import KluisError, PermissionDenied
 from kluis.locale.catalogues import compiled
-from kluis.locale.formats import say_duration
+from kluis.locale.formats import say_duration, say_moment
 from kluis.runtime import Kluis
 from kluis.ui.vocabulary import N_, VOCABULARY, english
 
@@ -81,6 +81,7 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["duration"] = lambda iso: say_duration(iso, language)
+    env.filters["moment"] = lambda value: say_moment(value, language)
     return env
 
 

@@ -66,6 +66,14 @@ VOCABULARY = (
     N_("erased"),
     N_("privacy_request"),
     # privacy requests
+    # the mails a privacy request sends (``requests.mails``), by template name
+    N_("request_access"),
+    N_("request_portability"),
+    N_("request_done"),
+    N_("request_extended"),
+    N_("request_refused"),
+    N_("restriction_lifted"),
+    N_("erasure_certificate"),
     N_("access"),
     N_("portability"),
     N_("rectification"),
@@ -109,6 +117,12 @@ ENGLISH_EXCEPTIONS = {
     "no_consent": "no consent",
     "not_collected": "not collected for the purpose",
     "preference_centre": "preference centre",
+    "request_access": "copy of their data",
+    "request_portability": "their data as a file",
+    "request_done": "request carried out",
+    "request_extended": "deadline extended",
+    "request_refused": "request refused",
+    "erasure_certificate": "erasure certificate",
 }
 
 

@@ -18,7 +18,10 @@ from kluis.contacts import rules as contact_rules
 from kluis.contacts.custom_rules import PREFIX as CUSTOM_PREFIX
 from kluis.contacts.custom_rules import CustomField
 from kluis.contacts.fields import BY_NAME, PERSONAL_FIELDS, PersonalField
-from kluis.errors import InvalidField, KluisError
+from kluis.errors import InvalidField
+from kluis.locale import N_
+from kluis.transfer.rules.problems import UNUSED, Problem, combined
+from kluis.transfer.rules.problems import ImportRefused as ImportRefused
 
 IGNORE = "ignore"
 """``--map COLUMN=ignore`` leaves a column out (data minimisation: it is never read)."""
@@ -79,14 +82,6 @@ CONSENT_WORDS = (
     "akkoord",
 )
 """A header containing one of these (folded, without spaces or punctuation) speaks about consent."""
-
-
-class ImportRefused(KluisError):
-    """The whole file is refused before anything is written (a header or declaration problem)."""
-
-    slug = "import-refused"
-    title = "Import refused"
-    status = 422
 
 
 def header_key(text: str) -> str:
@@ -282,8 +277,8 @@ def plan_columns(
     unknown: list[str] = []
     consent: list[str] = []
     seen: dict[str, str] = {}
-    problems: list[tuple[str, str]] = []
-    """(field, message) of each problem, in the order of the header."""
+    problems: list[Problem] = []
+    """Each problem, in the order of the header."""
     for index, raw in enumerate(headers):
         header = raw.strip()
         key = header_key(header)
@@ -301,10 +296,12 @@ def plan_columns(
             continue
         if target in seen and target != "consent":
             problems.append(
-                (
+                Problem(
                     "map",
                     f"columns {seen[target]!r} and {header!r} both hold {target}; leave one out "
                     "with --map COLUMN=ignore",
+                    N_("Columns %(first)s and %(second)s hold the same field; leave one out."),
+                    {"first": repr(seen[target]), "second": repr(header)},
                 )
             )
             continue
@@ -313,48 +310,67 @@ def plan_columns(
     if unknown:
         problems.insert(
             0,
-            (
+            Problem(
                 "map",
                 f"columns not recognised: {', '.join(repr(u) for u in unknown)}; map each to a "
                 f"field with --map COLUMN=FIELD (fields: "
                 f"{', '.join(f.name for f in PERSONAL_FIELDS)}, or custom.KEY for a custom "
                 "field) or leave it out with "
                 "--map COLUMN=ignore (see docs/import.md)",
+                N_("Columns not recognised: %(columns)s."),
+                {"columns": ", ".join(repr(u) for u in unknown)},
             ),
         )
     if consent and declaration is None:
         problems.append(
-            (
+            Problem(
                 "consent",
                 f"column {consent[0]!r} looks like consent, but consent cannot be taken from a "
                 "spreadsheet: it must be demonstrable (GDPR Art. 7(1)). Declare how the people in "
                 "this file gave it with --consent-topic, --consent-channel, --consent-method and "
                 "--consent-notice (the notice they agreed to), or leave the column out with "
                 f"--map {consent[0]}=ignore",
+                N_(
+                    "Column %(column)s looks like consent, but consent cannot be taken from a "
+                    "spreadsheet: it must be demonstrable (GDPR Art. 7(1)). Declare how the "
+                    "people in this file gave it, or leave the column out."
+                ),
+                {"column": repr(consent[0])},
             )
         )
     if len(consent) > 1:
         problems.append(
-            (
+            Problem(
                 "consent",
                 f"columns {', '.join(repr(c) for c in consent)} all look like consent; one "
                 "declaration covers one channel and topic: keep one and leave the others out "
                 "with --map COLUMN=ignore",
+                N_(
+                    "Columns %(columns)s all look like consent; one declaration covers one "
+                    "channel and topic: keep one and leave the others out."
+                ),
+                {"columns": ", ".join(repr(c) for c in consent)},
             )
         )
     if may_use is not None:
-        problems.extend(("map", message) for message in _unused(columns, may_use, custom, purposes))
+        problems.extend(_unused(columns, may_use, custom, purposes))
     customs = {f.name for f in custom}
     if not any(c.target in BY_NAME or c.target in customs for c in columns) and not unknown:
+        names = ", ".join(f.label_nl for f in PERSONAL_FIELDS[:4])
         problems.append(
-            (
+            Problem(
                 "map",
                 "no column holds a personal field; is the first line the header? "
-                f"Recognised names include {', '.join(f.label_nl for f in PERSONAL_FIELDS[:4])}",
+                f"Recognised names include {names}",
+                N_(
+                    "No column holds a personal field; is the first line the header? Recognised "
+                    "names include %(names)s."
+                ),
+                {"names": names},
             )
         )
     if problems:
-        raise _refusal(problems)
+        raise combined(problems)
     used = {c.target for c in columns}
     return Plan(tuple(columns), len(headers), tuple(f for f in custom if f.name in used))
 
@@ -364,7 +380,7 @@ def _unused(
     may_use: Callable[[PersonalField | CustomField], bool],
     custom: Sequence[CustomField] = (),
     purposes: Sequence[str] = (),
-) -> list[str]:
+) -> list[Problem]:
     """Why each column whose field none of the import's purposes uses is refused."""
     found = []
     by_name = {f.name: f for f in custom}
@@ -372,34 +388,31 @@ def _unused(
         own = by_name.get(column.target)
         if own is not None and not may_use(own):
             found.append(
-                f"column {column.header!r} holds the custom field {own.name} ({own.category}), "
-                f"which the purposes given ({', '.join(purposes) or 'none'}) do not cover; "
-                f"leave it out with --map {column.header}=ignore or import for a purpose "
-                "whose data categories cover it (GDPR Art. 5(1)(c))"
+                Problem(
+                    "map",
+                    f"column {column.header!r} holds the custom field {own.name} "
+                    f"({own.category}), which the purposes given "
+                    f"({', '.join(purposes) or 'none'}) do not cover; leave it out with "
+                    f"--map {column.header}=ignore or import for a purpose whose data "
+                    "categories cover it (GDPR Art. 5(1)(c))",
+                    UNUSED,
+                    {"column": repr(column.header)},
+                )
             )
         declared = BY_NAME.get(column.target)
         if declared is not None and not may_use(declared):
             found.append(
-                f"column {column.header!r} holds {declared.name} ({declared.category}), which "
-                "none of the purposes given uses; leave it out with "
-                f"--map {column.header}=ignore or import for a purpose that needs it "
-                "(GDPR Art. 5(1)(c))"
+                Problem(
+                    "map",
+                    f"column {column.header!r} holds {declared.name} ({declared.category}), "
+                    "which none of the purposes given uses; leave it out with "
+                    f"--map {column.header}=ignore or import for a purpose that needs it "
+                    "(GDPR Art. 5(1)(c))",
+                    UNUSED,
+                    {"column": repr(column.header)},
+                )
             )
     return found
-
-
-def _refusal(problems: Sequence[tuple[str, str]]) -> ImportRefused:
-    """One refusal for all of ``problems``, on one line (a CLI prints it as one error line); its
-    field is the first problem's."""
-    if len(problems) == 1:
-        field_name, message = problems[0]
-        return ImportRefused(message, field=field_name)
-    listed = " ".join(f"({n}) {message.rstrip('.')}." for n, (_, message) in enumerate(problems, 1))
-    return ImportRefused(
-        f"{len(problems)} problems with the header, all to fix before anything is imported: "
-        f"{listed}",
-        field=problems[0][0],
-    )
 
 
 def check_minimisation(
@@ -410,4 +423,4 @@ def check_minimisation(
     """Refuse a column whose field none of the import's purposes uses (Art. 5(1)(c))."""
     problems = _unused(plan.columns, may_use, plan.custom, purposes)
     if problems:
-        raise _refusal([("map", message) for message in problems])
+        raise combined(problems)
