@@ -1,7 +1,7 @@
 """a privacy request's outcome as a code and its values (issue 15)
 
 Revision ID: d0023_words
-Revises: d0022_reqmsgid
+Revises: d0023_crm
 
 ``privacy_requests.outcome`` held an English sentence, which Dutch staff pages showed as it
 was. It becomes ``outcome_code`` and ``outcome_values`` (``requests.outcomes``), said in each
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0023_words"
-down_revision: str | None = "d0022_reqmsgid"
+down_revision: str | None = "d0023_crm"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
