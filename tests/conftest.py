@@ -73,6 +73,29 @@ def examples(ci: int) -> int:
     return max(5, round(ci * scale))
 
 
+# Markers for a quicker run ----------------------------------------------------------------------
+
+PROCESS_MODULES = frozenset({"subprocess", "process_helpers"})
+"""A test file that imports one of these (or a name from one) starts processes: ``kluis serve``,
+workers, ``pg_dump``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark, from what a file imports and where it is, the tests that start processes
+    (``processes``) and those that drive Chromium (``browser``): ``pytest -m "not processes and
+    not browser"`` is a developer's quick run; ``make test`` runs everything."""
+    for item in items:
+        module = getattr(item, "module", None)
+        found = vars(module).values() if module else ()
+        names = {getattr(v, "__name__", "") for v in found} | {
+            getattr(v, "__module__", "") for v in found
+        }
+        if names & PROCESS_MODULES:
+            item.add_marker(pytest.mark.processes)
+        if "/ui/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
 # Cheap Argon2 ------------------------------------------------------------------------------------
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
