@@ -16,8 +16,11 @@ import base64
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -30,6 +33,7 @@ from kluis.actors import Actor, Role
 from kluis.auth import service as auth_service
 from kluis.auth import sessions as auth_sessions
 from kluis.consent.catalogue import load_default_topics
+from kluis.db import DataBase, KeyringBase
 from kluis.opening import open_kluis
 from kluis.purposes.service import load_default_catalogue
 from kluis.runtime import Kluis
@@ -67,6 +71,29 @@ def examples(ci: int) -> int:
     scaled to the loaded profile (``dev``: a fifth, at least 5)."""
     scale = hypothesis_settings.default.max_examples / CI_EXAMPLES
     return max(5, round(ci * scale))
+
+
+# Markers for a quicker run ----------------------------------------------------------------------
+
+PROCESS_MODULES = frozenset({"subprocess", "process_helpers"})
+"""A test file that imports one of these (or a name from one) starts processes: ``kluis serve``,
+workers, ``pg_dump``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark, from what a file imports and where it is, the tests that start processes
+    (``processes``) and those that drive Chromium (``browser``): ``pytest -m "not processes and
+    not browser"`` is a developer's quick run; ``make test`` runs everything."""
+    for item in items:
+        module = getattr(item, "module", None)
+        found = vars(module).values() if module else ()
+        names = {getattr(v, "__name__", "") for v in found} | {
+            getattr(v, "__module__", "") for v in found
+        }
+        if names & PROCESS_MODULES:
+            item.add_marker(pytest.mark.processes)
+        if "/ui/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
 
 
 # Cheap Argon2 ------------------------------------------------------------------------------------
@@ -136,6 +163,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
+_LOADED_SQLITE: dict[str, Path] = {}
+"""Per master key: a copy of the template with the default catalogue and topics loaded."""
+
+
+def _loaded_sqlite_template(request: pytest.FixtureRequest, master_key: str) -> Path:
+    """The template with what :func:`_load_defaults` adds, made once per worker and master key:
+    loading the catalogue (seven purposes and four topics, each audited) costs more than the
+    rest of a test's set-up, and every test with a ``kluis`` starts from the same rows."""
+    if master_key not in _LOADED_SQLITE:
+        template: Path = request.getfixturevalue("sqlite_template")
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        made = factory.mktemp("loaded") / "data"
+        shutil.copytree(template, made)
+        settings = Settings(data_dir=made, master_key=SecretStr(master_key))
+        with _closing(open_kluis(settings, migrate=False)) as opened:
+            _load_defaults(opened)
+        _LOADED_SQLITE[master_key] = made
+    return _LOADED_SQLITE[master_key]
+
+
+def _load_defaults(opened: Kluis) -> None:
+    load_default_catalogue(opened.engine, NOW)
+    load_default_topics(opened, NOW)
+
+
 _ENGINES: dict[str, Engine] = {}
 
 _RESTART_SEQUENCES = text(
@@ -144,7 +196,7 @@ _RESTART_SEQUENCES = text(
     DECLARE found record;
     BEGIN
         FOR found IN SELECT schemaname, sequencename FROM pg_sequences
-                     WHERE schemaname = current_schema()
+                     WHERE schemaname = current_schema() AND last_value IS NOT NULL
                      AND sequencename NOT LIKE 'procrastinate%' LOOP
             EXECUTE format('ALTER SEQUENCE %I.%I RESTART', found.schemaname, found.sequencename);
         END LOOP;
@@ -153,27 +205,83 @@ _RESTART_SEQUENCES = text(
 )
 
 
-def _empty_postgres(data_url: str, keyring_url: str) -> None:
+def _engine(url: str) -> Engine:
+    if url not in _ENGINES:
+        _ENGINES[url] = db.make_engine(url)  # kept for the session: one pool per database
+    return _ENGINES[url]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What a database holds after :func:`_load_defaults`: its rows per table and the sequences
+    that moved, put back by :func:`_empty_postgres` instead of loading the catalogue again."""
+
+    tables: dict[str, list[dict[str, Any]]]
+    sequences: list[tuple[str, int]]
+
+
+_SNAPSHOTS: dict[tuple[str, str], tuple[_Rows, _Rows]] = {}
+
+_MOVED_SEQUENCES = text(
+    "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema() "
+    "AND last_value IS NOT NULL AND sequencename NOT LIKE 'procrastinate%'"
+)
+
+
+def _empty_postgres(
+    data_url: str, keyring_url: str, snapshot: tuple[_Rows, _Rows] | None = None
+) -> None:
     """Truncate the tables that hold rows and restart every sequence: what ``TRUNCATE`` of every
-    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables.
+    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables; then
+    put back ``snapshot``'s rows and sequence values, if given.
     procrastinate's sequences run on: its tables are emptied only by the job tests
     (``tests/jobs/conftest.py``), so a job queued by any other test must not reuse an id."""
-    from kluis.db import DataBase, KeyringBase
-
-    for url, metadata in ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata)):
-        if url not in _ENGINES:
-            _ENGINES[url] = db.make_engine(url)  # kept for the session: one pool per database
-        engine = _ENGINES[url]
+    pairs = ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata))
+    for index, (url, metadata) in enumerate(pairs):
         probe = " UNION ALL ".join(
             f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"  # noqa: S608 (our tables)
             for t in metadata.sorted_tables
         )
-        with engine.begin() as conn:
+        with _engine(url).begin() as conn:
             holding = [name for (name,) in conn.execute(text(probe))]
             if holding:
                 names = ", ".join(f'"{name}"' for name in holding)
                 conn.execute(text(f"TRUNCATE {names} CASCADE"))
             conn.execute(_RESTART_SEQUENCES)
+            if snapshot is None:
+                continue
+            rows = snapshot[index]
+            for table in metadata.sorted_tables:
+                if rows.tables.get(table.name):
+                    conn.execute(table.insert(), rows.tables[table.name])
+            for name, value in rows.sequences:
+                conn.execute(text("SELECT setval(:name, :value)"), {"name": name, "value": value})
+
+
+def _postgres_loaded(urls: tuple[str, str], master_key: str, data_dir: Path) -> tuple[_Rows, _Rows]:
+    """The rows of both databases after :func:`_load_defaults`, taken once per worker and pair
+    of databases (loading the catalogue costs more than the rest of a test's set-up)."""
+    if urls not in _SNAPSHOTS:
+        _empty_postgres(*urls)
+        settings = Settings(
+            data_dir=data_dir,
+            master_key=SecretStr(master_key),
+            database_url=urls[0],
+            keyring_url=urls[1],
+        )
+        with _closing(open_kluis(settings, migrate=False)) as opened:
+            _load_defaults(opened)
+        taken: list[_Rows] = []
+        for url, metadata in zip(urls, (DataBase.metadata, KeyringBase.metadata), strict=True):
+            with _engine(url).connect() as conn:
+                tables = {
+                    t.name: [dict(row) for row in conn.execute(t.select()).mappings()]
+                    for t in metadata.sorted_tables
+                }
+                moved = [(name, int(value)) for name, value in conn.execute(_MOVED_SEQUENCES)]
+            taken.append(_Rows({k: v for k, v in tables.items() if v}, moved))
+        _SNAPSHOTS[urls] = (taken[0], taken[1])
+    return _SNAPSHOTS[urls]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -190,16 +298,26 @@ def _settings_on(
     master_key: str,
     request: pytest.FixtureRequest,
     pg_urls_fixture: str,
+    loaded: bool = False,
 ) -> Settings:
     """Settings for an empty, migrated Kluis in ``data_dir`` (SQLite: a copy of the template)
-    or the databases ``pg_urls_fixture`` names, emptied (PostgreSQL)."""
+    or the databases ``pg_urls_fixture`` names, emptied (PostgreSQL). ``loaded``: with the
+    default catalogue and topics already in it (a copy of them, made once per worker)."""
     if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
+        template: Path = (
+            _loaded_sqlite_template(request, master_key)
+            if loaded
+            else request.getfixturevalue("sqlite_template")
+        )
         shutil.copytree(template, data_dir)
         return Settings(data_dir=data_dir, master_key=SecretStr(master_key))
     urls: tuple[str, str] = request.getfixturevalue(pg_urls_fixture)
-    _empty_postgres(*urls)
     data_dir.mkdir()
+    snapshot = None
+    if loaded:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        snapshot = _postgres_loaded(urls, master_key, factory.mktemp("snapshot"))
+    _empty_postgres(*urls, snapshot)
     return Settings(
         data_dir=data_dir,
         master_key=SecretStr(master_key),
@@ -208,15 +326,20 @@ def _settings_on(
     )
 
 
-def _opened(settings: Settings) -> Iterator[Kluis]:
-    """An open Kluis with the default purposes catalogue and consent topics loaded."""
-    opened = open_kluis(settings, migrate=False)
-    load_default_catalogue(opened.engine, NOW)
-    load_default_topics(opened, NOW)
+@contextmanager
+def _closing(opened: Kluis) -> Iterator[Kluis]:
     try:
         yield opened
     finally:
         opened.close()
+
+
+def _opened(settings: Settings) -> Iterator[Kluis]:
+    """An open Kluis with the default purposes catalogue and consent topics loaded (usually
+    there already: :func:`_settings_on` with ``loaded``; loading again adds nothing)."""
+    with _closing(open_kluis(settings, migrate=False)) as opened:
+        _load_defaults(opened)
+        yield opened
 
 
 @pytest.fixture
@@ -225,8 +348,10 @@ def settings(
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> Settings:
-    """Settings for an empty, migrated Kluis on the backend under test."""
-    return _settings_on(backend, tmp_path / "data", MASTER_KEY, request, "pg_urls")
+    """Settings for an empty, migrated Kluis on the backend under test; when the test also has a
+    ``kluis``, with the default catalogue and topics in it already (copied, not loaded again)."""
+    loaded = "kluis" in request.fixturenames
+    return _settings_on(backend, tmp_path / "data", MASTER_KEY, request, "pg_urls", loaded)
 
 
 @pytest.fixture
@@ -275,7 +400,10 @@ def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
 @pytest.fixture
 def target_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """Another Kluis, in its own data directory (or databases), with its own master key."""
-    return _settings_on(backend, tmp_path / "target", OTHER_MASTER_KEY, request, "target_pg_urls")
+    loaded = "target" in request.fixturenames
+    return _settings_on(
+        backend, tmp_path / "target", OTHER_MASTER_KEY, request, "target_pg_urls", loaded
+    )
 
 
 @pytest.fixture

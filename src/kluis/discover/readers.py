@@ -15,10 +15,6 @@ from collections.abc import Callable, Iterator
 from email.message import Message
 from typing import IO
 
-import openpyxl
-import pypdf
-from openpyxl.utils import get_column_letter
-
 from kluis.discover.rules import Hit, Matcher
 
 Reader = Callable[[str, IO[bytes], Matcher], Iterator[Hit]]
@@ -30,6 +26,9 @@ def _cell_text(value: object) -> str:
 
 def xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[str, int, list[str]]]:
     """(sheet, row number, cell texts) of every row of every sheet, streamed."""
+    # lazy: openpyxl takes ~0.2 s to import and only a spreadsheet needs it (commands start fast)
+    import openpyxl
+
     book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     try:
         for sheet in book.worksheets:
@@ -47,12 +46,18 @@ def judge_row(m: Matcher, cells: list[str]) -> list[tuple[str, int]]:
 
 
 def scan_xlsx(name: str, stream: IO[bytes], m: Matcher) -> Iterator[Hit]:
+    # lazy: as in xlsx_rows
+    from openpyxl.utils import get_column_letter
+
     for sheet, number, cells in xlsx_rows(stream):
         for kind, column in judge_row(m, cells):
             yield Hit(name, f"sheet {sheet}, cell {get_column_letter(column + 1)}{number}", kind)
 
 
 def scan_pdf(name: str, stream: IO[bytes], m: Matcher) -> Iterator[Hit]:
+    # lazy: pypdf takes ~0.1 s to import and only a PDF needs it (commands start fast)
+    import pypdf
+
     reader = pypdf.PdfReader(stream)
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text() or ""

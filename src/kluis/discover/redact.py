@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-
 from kluis.discover import readers
 from kluis.discover.rules import Matcher
 from kluis.discover.scan import detect_encoding, kind_of
@@ -72,6 +70,9 @@ def _text(source: Path, target: Path, m: Matcher) -> int:
 
 def _xlsx(source: Path, target: Path, m: Matcher) -> int:
     removed = 0
+    # lazy: openpyxl takes ~0.2 s to import and only a spreadsheet needs it (commands start fast)
+    import openpyxl
+
     copy = openpyxl.Workbook(write_only=True)
     sheet = None
     current = None

@@ -21,13 +21,14 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING, Any
 
 from kluis import csvout
 from kluis.errors import InvalidField
 from kluis.messaging import texts
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LABEL_COLUMNS, LABEL_ROWS = 3, 8
 LABEL_WIDTH, LABEL_HEIGHT = 70.0, 37.0
@@ -153,6 +154,9 @@ def csv_bytes(letters: Sequence[Letter]) -> bytes:
 
 
 def _pdf(font: str | None, now: datetime, title: str) -> tuple[FPDF, str]:
+    # lazy: fpdf2 takes ~0.2 s to import and only a post mailing's labels and letters need it
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_creation_date(now)
     pdf.set_title(title)

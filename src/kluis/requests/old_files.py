@@ -13,7 +13,7 @@ from kluis.discover import capture
 from kluis.discover import service as discover
 from kluis.requests import repository
 from kluis.runtime import Kluis
-from kluis.ui import staff
+from kluis.ui import words
 from kluis.ui.vocabulary import N_
 
 
@@ -42,7 +42,7 @@ def say_place(language: str, place: str) -> str:
     for pattern, message in PLACES:
         found = pattern.fullmatch(place)
         if found is not None:
-            return staff.gettext(language, message, **found.groupdict())
+            return words.gettext(language, message, **found.groupdict())
     return place
 
 

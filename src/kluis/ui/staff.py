@@ -14,13 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -30,14 +26,16 @@ from starlette.datastructures import FormData
 
 from kluis.actors import Role
 from kluis.errors import KluisError, PermissionDenied
-from kluis.locale.catalogues import compiled
 from kluis.locale.formats import say_duration, say_moment
 from kluis.runtime import Kluis
-from kluis.ui.vocabulary import N_, VOCABULARY, english
+from kluis.ui.vocabulary import N_
+from kluis.ui.words import LANGUAGES as LANGUAGES
+from kluis.ui.words import error_text as error_text
+from kluis.ui.words import gettext as gettext
+from kluis.ui.words import translations as translations
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("nl", "en")
 PREFIX = "/app"
 HEADERS = {
     "Cache-Control": "no-store",
@@ -56,20 +54,6 @@ board's drag and drop (``deals-board.js``), a progressive enhancement of its mov
 
 
 @lru_cache(maxsize=len(LANGUAGES))
-def translations(language: str) -> NullTranslations:
-    """The Babel catalogue of ``language``, read from its .po file (English is the source)."""
-    if language == "en":
-        words = Catalog(locale="en")
-        for key in VOCABULARY:
-            if english(key) != key:
-                words.add(key, english(key))
-        return compiled(words)
-    source = resources.files("kluis.ui") / "translations" / language / "LC_MESSAGES" / "messages.po"
-    with source.open("rb") as handle:
-        return compiled(read_po(handle, locale=language))
-
-
-@lru_cache(maxsize=len(LANGUAGES))
 def environment(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("kluis.ui", "templates"),
@@ -83,16 +67,6 @@ def environment(language: str) -> Environment:
     env.filters["duration"] = lambda iso: say_duration(iso, language)
     env.filters["moment"] = lambda value: say_moment(value, language)
     return env
-
-
-def gettext(language: str, message: str, **values: Any) -> str:
-    text = translations(language).gettext(message)
-    return text % values if values else text
-
-
-def error_text(language: str, exc: KluisError) -> str:
-    """A service's refusal in the reader's language, its values filled in after translating."""
-    return exc.translated(translations(language).gettext)
 
 
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
