@@ -30,10 +30,12 @@ class Hold:
     """The DATA of the message after the first ``after`` accepted, kept unanswered until
     ``release``: then accepted (``accept``: it counts as received) or refused with a 451 (the
     client, killed meanwhile, is gone: a server that could not give its reply keeps nothing).
-    Only one message is held."""
+    Only one message is held; ``to``: counted and held are only messages to that domain (a
+    campaign's, while other mails go through)."""
 
-    def __init__(self, after: int) -> None:
+    def __init__(self, after: int, to: str = "") -> None:
         self.after = after
+        self.to = to
         self.holding = threading.Event()
         self._released = threading.Event()
         self._accept = False
@@ -41,6 +43,12 @@ class Hold:
     def release(self, *, accept: bool) -> None:
         self._accept = accept
         self._released.set()
+
+    def due(self, received: list[EmailMessage], envelope: Any) -> bool:
+        domain = f"@{self.to}"
+        if not all(domain in rcpt for rcpt in envelope.rcpt_tos):
+            return False
+        return sum(domain in str(m["To"]) for m in received) >= self.after
 
     async def wait(self) -> bool:
         self.holding.set()
@@ -68,7 +76,7 @@ class Handler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         hold = self.hold
-        if hold is not None and len(self.received) >= hold.after:
+        if hold is not None and hold.due(self.received, envelope):
             self.hold = None
             if not await hold.wait():
                 return "451 4.4.2 connection lost"
@@ -90,9 +98,9 @@ class MailServer:
     def received(self) -> list[EmailMessage]:
         return self.handler.received
 
-    def hold(self, after: int) -> Hold:
+    def hold(self, after: int, to: str = "") -> Hold:
         """Hold the DATA of the message after the first ``after`` received (see ``Hold``)."""
-        self.handler.hold = Hold(after)
+        self.handler.hold = Hold(after, to)
         return self.handler.hold
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,18 +27,13 @@ import httpx
 import pytest
 from sqlalchemy import text, update
 
+import ports
 from kluis.db import utcnow
 from kluis.messaging.tables import Campaign
 from kluis.runtime import Kluis
 from mailserver import Hold, MailServer
 
 log = logging.getLogger(__name__)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait(what: str, done: Callable[[], bool], seconds: float = 60) -> None:
@@ -110,20 +104,20 @@ def release_once_stopping(process: Process, held: Hold) -> Callable[[], None]:
 
 def serve(smtp: MailServer, folder: Path, started: list[Process]) -> tuple[Process, str]:
     """``kluis serve`` on a free loopback port, once it answers; its address."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = Process(["serve", "--port", str(port)], smtp, folder / "serve.log")
-    started.append(process)
+    with ports.reserved() as port:
+        url = f"http://127.0.0.1:{port}"
+        process = Process(["serve", "--port", str(port)], smtp, folder / "serve.log")
+        started.append(process)
 
-    def up() -> bool:
-        assert process.popen.poll() is None, process.log.read_text()
-        try:
-            httpx.get(f"{url}/signup", timeout=2)
-        except httpx.TransportError:
-            return False
-        return True
+        def up() -> bool:
+            assert process.popen.poll() is None, process.log.read_text()
+            try:
+                httpx.get(f"{url}/signup", timeout=2)
+            except httpx.TransportError:
+                return False
+            return True
 
-    wait("kluis serve to answer", up)
+        wait("kluis serve to answer", up)
     return process, url
 
 

@@ -11,7 +11,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import text
 
+import ports
 from conftest import NOW
 from kluis.actors import SYSTEM
 from kluis.auth import service as auth
@@ -34,12 +35,6 @@ from mailserver import MailServer
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -139,9 +134,12 @@ class Workers:
 
 @pytest.fixture
 def workers(
-    kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path
+    kluis_env: Settings, kluis: Kluis, empty_queue: None, smtp: MailServer, tmp_path: Path
 ) -> Iterator[Workers]:
-    port = _free_port()
+    """The worker started here would also run what earlier tests on this database left queued
+    (with ids that now name this test's rows): ``empty_queue`` leaves only this test's jobs."""
+    reservation = ports.Reserved()  # held until the server listens
+    port = reservation.port
     log = tmp_path / "serve.log"
     env = {**os.environ, "KLUIS_SMTP_URL": smtp.url, "KLUIS_BASE_URL": f"http://127.0.0.1:{port}"}
     with log.open("wb") as out:
@@ -163,8 +161,10 @@ def workers(
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"kluis serve --workers 2 did not start: {served.stop()}")
             time.sleep(0.2)
+        reservation.release()
         yield served
     finally:
+        reservation.release()
         served.stop()
         job_worker.send_signal(signal.SIGTERM)
         try:
@@ -181,9 +181,23 @@ def _csrf(page: str) -> str:
 
 
 def _wait_for_mail(smtp: MailServer, count: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while len(smtp.received) < count:
         assert time.monotonic() < deadline, f"{len(smtp.received)} of {count} mails arrived"
+        time.sleep(0.05)
+
+
+def _wait_for_the_queue(kluis: Kluis) -> None:
+    """Until every job queued so far has run: then no mail is still on its way."""
+    deadline = time.monotonic() + 120
+    while True:
+        with kluis.engine.connect() as conn:
+            left = conn.scalar(
+                text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
+            )
+        if not left:
+            return
+        assert time.monotonic() < deadline, f"{left} jobs still queued"
         time.sleep(0.05)
 
 
@@ -237,8 +251,7 @@ def test_two_processes_share_sessions_sign_in_limits_and_form_limits(
         )
         assert status == 429
         assert "Try again in an hour" in page
-    _wait_for_mail(smtp, PER_CLIENT - 3)
-    time.sleep(0.5)
+    _wait_for_the_queue(kluis)
     assert len(smtp.received) == PER_CLIENT - 3
 
     log = workers.stop()
@@ -248,13 +261,14 @@ def test_two_processes_share_sessions_sign_in_limits_and_form_limits(
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_several_processes_are_refused_on_sqlite_with_what_to_do(kluis_env: Settings) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kluis", "serve", "--workers", "2", "--port", str(_free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    with ports.reserved() as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "kluis", "serve", "--workers", "2", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 1
     assert "--workers 2 needs PostgreSQL" in done.stderr
     assert "docs/operations.md" in done.stderr

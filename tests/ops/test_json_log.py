@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
+import ports
 from api_helpers import token_for
 from conftest import ADMIN, NOW
 from factories import EVERY_PAIR
@@ -30,7 +31,7 @@ from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
-from test_serve_log import Served, _free_port
+from test_serve_log import Served
 
 PEOPLE = [
     {
@@ -78,10 +79,10 @@ class ServedWithWorker(Served):
 
 @pytest.fixture
 def served_json(
-    kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path
+    kluis_env: Settings, kluis: Kluis, empty_queue: None, smtp: MailServer, tmp_path: Path
 ) -> Iterator[Served]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    reservation = ports.Reserved()  # held until the server listens
+    url = f"http://127.0.0.1:{reservation.port}"
     log = tmp_path / "serve.log"
     env = {
         **os.environ,
@@ -93,7 +94,7 @@ def served_json(
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kluis", "serve", "--port", str(port)],
+            [sys.executable, "-m", "kluis", "serve", "--port", str(reservation.port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -120,8 +121,10 @@ def served_json(
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"kluis serve did not start: {server.stop()}")
                 time.sleep(0.1)
+        reservation.release()
         yield server
     finally:
+        reservation.release()
         server.stop()
 
 
