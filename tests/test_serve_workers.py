@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -48,6 +48,17 @@ def _children(pid: int) -> set[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.add(int(entry.name))
     return found
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def wait_until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not done():
+        assert time.monotonic() < deadline, f"waited 60 s for {what}"
+        time.sleep(0.01)
 
 
 def _inode(server_port: int, client_port: int) -> str:
@@ -101,23 +112,31 @@ class Workers:
     log: Path
     opened: list[http.client.HTTPConnection] = field(default_factory=list)
 
+    def connect(self, pids: set[int]) -> Connection:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.opened.append(conn)
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+        assert conn.sock is not None
+        inode = _inode(self.port, conn.sock.getsockname()[1])
+        return Connection(conn, _holder(pids, inode))
+
     def one_on_each(self) -> tuple[Connection, Connection]:
-        """Open connections until two are served by different worker processes."""
+        """Two connections served by different worker processes. Which process accepts a
+        connection is the kernel's and the scheduler's choice (on a busy machine the same one
+        can win every time): the first one's process is frozen (SIGSTOP) while the second
+        connection is made, so the other process accepts it. uvicorn's supervisor would replace a
+        worker that misses its pings for 5 s; the freeze lasts one request."""
         pids = _children(self.process.pid)
-        seen: dict[int, Connection] = {}
-        for _ in range(60):
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.opened.append(conn)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            assert conn.sock is not None
-            inode = _inode(self.port, conn.sock.getsockname()[1])
-            pid = _holder(pids, inode)
-            seen.setdefault(pid, Connection(conn, pid))
-            if len(seen) == 2:
-                first, second = seen.values()
-                return first, second
-        raise AssertionError(f"every connection went to one process of {sorted(pids)}")
+        first = self.connect(pids)
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            wait_until(lambda: _state(first.pid) == "T", "the first worker to be frozen")
+            second = self.connect(pids)
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        assert second.pid != first.pid
+        return first, second
 
     def stop(self) -> str:
         for conn in self.opened:
