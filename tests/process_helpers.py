@@ -36,7 +36,7 @@ from mailserver import Hold, MailServer
 log = logging.getLogger(__name__)
 
 
-def wait(what: str, done: Callable[[], bool], seconds: float = 60) -> None:
+def wait(what: str, done: Callable[[], bool], seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while not done():
         assert time.monotonic() < deadline, f"waited {seconds} s for {what}"

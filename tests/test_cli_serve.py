@@ -46,7 +46,7 @@ def test_links_follow_the_port_served(
             env=env,
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{url}/signup", timeout=2)
@@ -56,7 +56,7 @@ def test_links_follow_the_port_served(
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.1)
         reservation.release()
-        spoofed = httpx.get(f"{url}/signup", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        spoofed = httpx.get(f"{url}/signup", headers={"X-Forwarded-Proto": "https"}, timeout=120)
         assert "strict-transport-security" not in spoofed.headers
         signup = httpx.post(
             f"{url}/signup?lang=en",
@@ -68,7 +68,7 @@ def test_links_follow_the_port_served(
                 "topic": ["offers"],
                 "notice-offers": str(notice),
             },
-            timeout=30,
+            timeout=120,
         )
         assert signup.status_code == 200, signup.text
         deadline = time.monotonic() + 120
@@ -84,7 +84,7 @@ def test_links_follow_the_port_served(
         reservation.release()
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

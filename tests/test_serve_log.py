@@ -71,7 +71,7 @@ class Served:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -107,7 +107,7 @@ def served(
                 env=env,
             )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{url}/signup", timeout=2)
@@ -123,7 +123,7 @@ def served(
         if job_worker is not None:
             job_worker.send_signal(signal.SIGTERM)
             try:
-                job_worker.wait(timeout=30)
+                job_worker.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 job_worker.kill()
                 job_worker.wait()
@@ -159,9 +159,9 @@ def test_the_server_log_holds_no_personal_values_and_no_tokens(
     notice = next(n.id for n in catalogue.list_notices(kluis) if n.language == "en")
     with (
         httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
+            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=120
         ) as api,
-        httpx.Client(base_url=url, timeout=30) as public,
+        httpx.Client(base_url=url, timeout=120) as public,
     ):
         _scenario(api, public, smtp, url, notice)
     tokens = {bearer}

@@ -55,7 +55,7 @@ def send_through_the_api(kluis: Kluis, url: str) -> int:
     answer = httpx.post(
         f"{url}/api/v1/campaigns/{made.id}/send",
         headers={"Authorization": f"Bearer {bearer}"},
-        timeout=30,
+        timeout=120,
     )
     assert answer.status_code == 202, answer.text
     return made.id

@@ -92,7 +92,7 @@ def site(tmp_path: Path, sqlite_template: Path) -> Iterator[Site]:
     thread.start()
     # the app's start-up runs a full collection before it freezes what start-up built
     # (kluis.app): inside a test process that has run a thousand tests, that takes seconds
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the app did not start")
