@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
@@ -60,9 +61,12 @@ DEV_EXAMPLES = 20
 """What ``dev`` (a developer's run) takes instead: a fifth."""
 
 for _name, _count in (("ci", CI_EXAMPLES), ("dev", DEV_EXAMPLES)):
-    # No deadline: two workers on a shared two-core machine make timings meaningless, and the
-    # tests that care about speed measure it themselves.
-    hypothesis_settings.register_profile(_name, max_examples=_count, deadline=None)
+    # No deadline and no "too slow" health check (a second of drawing examples): two workers on
+    # a shared two-core machine make timings meaningless, and the tests that care about speed
+    # measure it themselves.
+    hypothesis_settings.register_profile(
+        _name, max_examples=_count, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
 hypothesis_settings.load_profile(os.environ.get("KLUIS_HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -19,7 +19,6 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -29,6 +28,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+import ports
 
 __all__ = ["PostgresServer", "PostgresUnavailable", "find_bindir", "postgres_server"]
 
@@ -138,13 +139,6 @@ def find_bindir() -> Path:
     return max(candidates, key=_version_key)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
     os.chown(root, uid, gid)
     for dirpath, dirnames, filenames in os.walk(root):
@@ -222,7 +216,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         datadir = workdir / "data"
         logfile = workdir / "postgres.log"
         _initdb(runner, datadir)
-        port = _free_port()
+        reservation = ports.Reserved(HOST)  # held until PostgreSQL listens (tests/ports.py)
+        port = reservation.port
         options = " ".join(
             [
                 f"-p {port}",
@@ -247,6 +242,8 @@ def postgres_server() -> Iterator[PostgresServer]:
                     f"pg_ctl start did not return within 90s\n"
                     f"--- tail of {logfile} ---\n{_tail(logfile)}"
                 ) from None
+            finally:
+                reservation.release()
             if start.returncode != 0:
                 raise PostgresUnavailable(
                     f"pg_ctl start failed ({start.returncode}):\n"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import ports
 from conftest import ADMIN, NOW
 from factories import EVERY_PAIR
 from kluis.consent import catalogue
@@ -23,13 +23,6 @@ from kluis.runtime import Kluis
 from mailserver import MailServer
 
 NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at any time."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -40,7 +33,8 @@ def test_links_follow_the_port_served(
     monkeypatch.delenv("KLUIS_BASE_URL", raising=False)
     monkeypatch.delenv("KLUIS_CONFIG", raising=False)
     notice = catalogue.add_notice(kluis, ADMIN, "en", NOTICE_EN, NOW, covers=EVERY_PAIR).id
-    port = _free_port()
+    reservation = ports.Reserved()  # held until the server listens
+    port = reservation.port
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     env = {**os.environ, "KLUIS_SMTP_URL": smtp.url, "KLUIS_SCHEDULE_HOURS": "0"}
@@ -52,7 +46,7 @@ def test_links_follow_the_port_served(
             env=env,
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{url}/signup", timeout=2)
@@ -61,7 +55,8 @@ def test_links_follow_the_port_served(
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.1)
-        spoofed = httpx.get(f"{url}/signup", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        reservation.release()
+        spoofed = httpx.get(f"{url}/signup", headers={"X-Forwarded-Proto": "https"}, timeout=120)
         assert "strict-transport-security" not in spoofed.headers
         signup = httpx.post(
             f"{url}/signup?lang=en",
@@ -73,10 +68,10 @@ def test_links_follow_the_port_served(
                 "topic": ["offers"],
                 "notice-offers": str(notice),
             },
-            timeout=30,
+            timeout=120,
         )
         assert signup.status_code == 200, signup.text
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while not smtp.received:
             assert time.monotonic() < deadline, "the confirmation did not arrive"
             time.sleep(0.05)
@@ -86,9 +81,10 @@ def test_links_follow_the_port_served(
         assert f"{url}/confirm/" in text
         assert ":8000" not in text
     finally:
+        reservation.release()
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
+import ports
 from api_helpers import token_for
 from conftest import ADMIN, NOW
 from factories import EVERY_PAIR
@@ -60,12 +60,6 @@ SEARCHES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Served:
     url: str
@@ -77,7 +71,7 @@ class Served:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -85,14 +79,18 @@ class Served:
 
 
 @pytest.fixture
-def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) -> Iterator[Served]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+def served(
+    kluis_env: Settings, kluis: Kluis, empty_queue: None, smtp: MailServer, tmp_path: Path
+) -> Iterator[Served]:
+    """On PostgreSQL with a worker; ``empty_queue``: it runs no job an earlier test left queued
+    (its ids would name this test's rows)."""
+    reservation = ports.Reserved()  # held until the server listens
+    url = f"http://127.0.0.1:{reservation.port}"
     log = tmp_path / "serve.log"
     env = {**os.environ, "KLUIS_SMTP_URL": smtp.url, "KLUIS_BASE_URL": url}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kluis", "serve", "--port", str(port)],
+            [sys.executable, "-m", "kluis", "serve", "--port", str(reservation.port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -109,7 +107,7 @@ def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) 
                 env=env,
             )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{url}/signup", timeout=2)
@@ -118,12 +116,14 @@ def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) 
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"kluis serve did not start: {server.stop()}")
                 time.sleep(0.1)
+        reservation.release()
         yield server
     finally:
+        reservation.release()
         if job_worker is not None:
             job_worker.send_signal(signal.SIGTERM)
             try:
-                job_worker.wait(timeout=30)
+                job_worker.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 job_worker.kill()
                 job_worker.wait()
@@ -131,7 +131,7 @@ def served(kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path) 
 
 
 def _wait_for_mail(smtp: MailServer, count: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while len(smtp.received) < count:
         assert time.monotonic() < deadline, "the mail did not arrive"
         time.sleep(0.05)
@@ -159,9 +159,9 @@ def test_the_server_log_holds_no_personal_values_and_no_tokens(
     notice = next(n.id for n in catalogue.list_notices(kluis) if n.language == "en")
     with (
         httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
+            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=120
         ) as api,
-        httpx.Client(base_url=url, timeout=30) as public,
+        httpx.Client(base_url=url, timeout=120) as public,
     ):
         _scenario(api, public, smtp, url, notice)
     tokens = {bearer}

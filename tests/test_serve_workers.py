@@ -11,17 +11,18 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import text
 
+import ports
 from conftest import NOW
 from kluis.actors import SYSTEM
 from kluis.auth import service as auth
@@ -36,12 +37,6 @@ PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -53,6 +48,17 @@ def _children(pid: int) -> set[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.add(int(entry.name))
     return found
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def wait_until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not done():
+        assert time.monotonic() < deadline, f"waited 300 s for {what}"
+        time.sleep(0.01)
 
 
 def _inode(server_port: int, client_port: int) -> str:
@@ -106,23 +112,31 @@ class Workers:
     log: Path
     opened: list[http.client.HTTPConnection] = field(default_factory=list)
 
+    def connect(self, pids: set[int]) -> Connection:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.opened.append(conn)
+        conn.request("GET", "/healthz")
+        conn.getresponse().read()
+        assert conn.sock is not None
+        inode = _inode(self.port, conn.sock.getsockname()[1])
+        return Connection(conn, _holder(pids, inode))
+
     def one_on_each(self) -> tuple[Connection, Connection]:
-        """Open connections until two are served by different worker processes."""
+        """Two connections served by different worker processes. Which process accepts a
+        connection is the kernel's and the scheduler's choice (on a busy machine the same one
+        can win every time): the first one's process is frozen (SIGSTOP) while the second
+        connection is made, so the other process accepts it. uvicorn's supervisor would replace a
+        worker that misses its pings for 5 s; the freeze lasts one request."""
         pids = _children(self.process.pid)
-        seen: dict[int, Connection] = {}
-        for _ in range(60):
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.opened.append(conn)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            assert conn.sock is not None
-            inode = _inode(self.port, conn.sock.getsockname()[1])
-            pid = _holder(pids, inode)
-            seen.setdefault(pid, Connection(conn, pid))
-            if len(seen) == 2:
-                first, second = seen.values()
-                return first, second
-        raise AssertionError(f"every connection went to one process of {sorted(pids)}")
+        first = self.connect(pids)
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            wait_until(lambda: _state(first.pid) == "T", "the first worker to be frozen")
+            second = self.connect(pids)
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+        assert second.pid != first.pid
+        return first, second
 
     def stop(self) -> str:
         for conn in self.opened:
@@ -130,7 +144,7 @@ class Workers:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -139,9 +153,12 @@ class Workers:
 
 @pytest.fixture
 def workers(
-    kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path
+    kluis_env: Settings, kluis: Kluis, empty_queue: None, smtp: MailServer, tmp_path: Path
 ) -> Iterator[Workers]:
-    port = _free_port()
+    """The worker started here would also run what earlier tests on this database left queued
+    (with ids that now name this test's rows): ``empty_queue`` leaves only this test's jobs."""
+    reservation = ports.Reserved()  # held until the server listens
+    port = reservation.port
     log = tmp_path / "serve.log"
     env = {**os.environ, "KLUIS_SMTP_URL": smtp.url, "KLUIS_BASE_URL": f"http://127.0.0.1:{port}"}
     with log.open("wb") as out:
@@ -158,17 +175,19 @@ def workers(
             [sys.executable, "-m", "kluis", "worker"], stdout=out, stderr=subprocess.STDOUT, env=env
         )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while log.read_text().count("Application startup complete") < 2:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"kluis serve --workers 2 did not start: {served.stop()}")
             time.sleep(0.2)
+        reservation.release()
         yield served
     finally:
+        reservation.release()
         served.stop()
         job_worker.send_signal(signal.SIGTERM)
         try:
-            job_worker.wait(timeout=30)
+            job_worker.wait(timeout=120)
         except subprocess.TimeoutExpired:
             job_worker.kill()
             job_worker.wait()
@@ -181,9 +200,23 @@ def _csrf(page: str) -> str:
 
 
 def _wait_for_mail(smtp: MailServer, count: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while len(smtp.received) < count:
         assert time.monotonic() < deadline, f"{len(smtp.received)} of {count} mails arrived"
+        time.sleep(0.05)
+
+
+def _wait_for_the_queue(kluis: Kluis) -> None:
+    """Until every job queued so far has run: then no mail is still on its way."""
+    deadline = time.monotonic() + 120
+    while True:
+        with kluis.engine.connect() as conn:
+            left = conn.scalar(
+                text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
+            )
+        if not left:
+            return
+        assert time.monotonic() < deadline, f"{left} jobs still queued"
         time.sleep(0.05)
 
 
@@ -237,8 +270,7 @@ def test_two_processes_share_sessions_sign_in_limits_and_form_limits(
         )
         assert status == 429
         assert "Try again in an hour" in page
-    _wait_for_mail(smtp, PER_CLIENT - 3)
-    time.sleep(0.5)
+    _wait_for_the_queue(kluis)
     assert len(smtp.received) == PER_CLIENT - 3
 
     log = workers.stop()
@@ -248,13 +280,14 @@ def test_two_processes_share_sessions_sign_in_limits_and_form_limits(
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_several_processes_are_refused_on_sqlite_with_what_to_do(kluis_env: Settings) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kluis", "serve", "--workers", "2", "--port", str(_free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    with ports.reserved() as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "kluis", "serve", "--workers", "2", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     assert done.returncode == 1
     assert "--workers 2 needs PostgreSQL" in done.stderr
     assert "docs/operations.md" in done.stderr

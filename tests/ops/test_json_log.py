@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
+import ports
 from api_helpers import token_for
 from conftest import ADMIN, NOW
 from factories import EVERY_PAIR
@@ -30,7 +31,7 @@ from kluis.consent import catalogue
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from mailserver import MailServer
-from test_serve_log import Served, _free_port
+from test_serve_log import Served
 
 PEOPLE = [
     {
@@ -78,10 +79,10 @@ class ServedWithWorker(Served):
 
 @pytest.fixture
 def served_json(
-    kluis_env: Settings, kluis: Kluis, smtp: MailServer, tmp_path: Path
+    kluis_env: Settings, kluis: Kluis, empty_queue: None, smtp: MailServer, tmp_path: Path
 ) -> Iterator[Served]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    reservation = ports.Reserved()  # held until the server listens
+    url = f"http://127.0.0.1:{reservation.port}"
     log = tmp_path / "serve.log"
     env = {
         **os.environ,
@@ -93,7 +94,7 @@ def served_json(
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kluis", "serve", "--port", str(port)],
+            [sys.executable, "-m", "kluis", "serve", "--port", str(reservation.port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -111,7 +112,7 @@ def served_json(
             )
         server = ServedWithWorker(url, process, log, Served(url, worker, worker_log))
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 httpx.get(f"{url}/healthz", timeout=2)
@@ -120,13 +121,15 @@ def served_json(
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"kluis serve did not start: {server.stop()}")
                 time.sleep(0.1)
+        reservation.release()
         yield server
     finally:
+        reservation.release()
         server.stop()
 
 
 def _until(check: object, what: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, what
         time.sleep(0.1)
@@ -153,9 +156,9 @@ def test_the_json_log_is_one_object_a_line_and_holds_no_personal_value(
     notice = next(n.id for n in catalogue.list_notices(kluis) if n.language == "en")
     with (
         httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
+            base_url=url, headers={"Authorization": f"Bearer {bearer}"}, timeout=120
         ) as api,
-        httpx.Client(base_url=url, timeout=30) as public,
+        httpx.Client(base_url=url, timeout=120) as public,
     ):
         ids = _scenario(api, public, smtp, url, notice)
     written = served_json.stop()

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
+import ports
 from conftest import ADMIN, MARKETING, NOW
 from factories import add_marketed_person as add_person
 from factories import grant_consent
@@ -38,7 +39,7 @@ from kluis.public.signups import purge_signups
 from kluis.public.tables import Signup
 from kluis.purposes.service import change_purpose
 from kluis.runtime import Kluis
-from mailserver import MailServer, mail_server
+from mailserver import MailServer
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) KluisTest/1.0"
 NOTICE_NL = "Ja, stuur mij e-mail over de onderwerpen die ik aanvink. Afmelden kan altijd."
@@ -761,16 +762,17 @@ def test_unconfirmed_signups_grant_nothing_and_are_deleted(
 
 def test_when_the_mail_cannot_be_sent_the_signup_is_dropped(kluis: Kluis) -> None:
     add_notices(kluis)
-    with mail_server() as server:
-        url = server.url
     app = create_app(kluis)
     app.dependency_overrides[get_now] = lambda: NOW
-    app.state.transport_factory = lambda: SmtpTransport(
-        parse_smtp_url(url + "?timeout=2"), retries=0
-    )
-    response = TestClient(app).post(
-        "/signup?lang=en", data=signup_data(kluis, "a@example.com", "en")
-    )
+    # a port held and not listening refuses the connection; a mail server's port, closed, could
+    # meanwhile be another test's server (tests/ports.py)
+    with ports.reserved() as port:
+        app.state.transport_factory = lambda: SmtpTransport(
+            parse_smtp_url(f"smtp://127.0.0.1:{port}?timeout=2"), retries=0
+        )
+        response = TestClient(app).post(
+            "/signup?lang=en", data=signup_data(kluis, "a@example.com", "en")
+        )
     assert_page(response, 503, "We could not send the confirmation e-mail")
     assert signups_count(kluis) == 0
 

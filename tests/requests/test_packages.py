@@ -12,6 +12,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from conftest import ADMIN, NOW
@@ -79,6 +80,7 @@ def _queued_args(kluis: Kluis) -> list[str]:
         return [str(value) for value in found.scalars()]
 
 
+@pytest.mark.usefixtures("empty_queue")  # the queue it reads holds only this test's jobs
 def test_the_access_package_is_built_when_its_mail_goes(kluis: Kluis, smtp: MailServer) -> None:
     person = add_person(kluis, ADMIN, NOW, 31, purposes=("customer_service",), language="en")
     request_id = _verified(kluis, "access", person)

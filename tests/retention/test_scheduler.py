@@ -90,16 +90,16 @@ def test_two_rounds_at_once_on_postgresql_run_the_jobs_once(
     def slow_jobs(k: Kluis, now: datetime, transport: object = None) -> dict[str, object]:
         runs.append(now)
         inside.set()
-        assert release.wait(10)
+        assert release.wait(60)
         return {"sweep": service.sweep(k, now)}
 
     monkeypatch.setattr(service, "run_jobs", slow_jobs)
     results: list[bool] = []
     first = threading.Thread(target=lambda: results.append(scheduler.run_once(kluis, ASK)))
     first.start()
-    assert inside.wait(10)
+    assert inside.wait(60)
     assert not scheduler.run_once(kluis, ASK)
     release.set()
-    first.join(10)
+    first.join(60)
     assert results == [True]
     assert runs == [ASK]

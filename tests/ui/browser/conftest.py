@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from browser_helpers import ADMIN_EMAIL, NOTICE_NL, PASSWORD, Site
@@ -37,7 +37,11 @@ from kluis.settings import Settings
 from mailserver import MailServer
 
 CHROMIUM = os.environ.get("KLUIS_TEST_CHROMIUM", "/usr/bin/chromium")
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 60_000
+"""What a page action or an ``expect`` waits at most: a bound on a hang, never the outcome
+(``expect`` alone would give up after Playwright's 5 s, which a page on a loaded two-core CI
+machine can take)."""
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,7 +92,7 @@ def site(tmp_path: Path, sqlite_template: Path) -> Iterator[Site]:
     thread.start()
     # the app's start-up runs a full collection before it freezes what start-up built
     # (kluis.app): inside a test process that has run a thousand tests, that takes seconds
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the app did not start")
