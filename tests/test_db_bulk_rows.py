@@ -95,3 +95,22 @@ def test_bytes_and_times_go_in_unchanged_by_copy(kluis: Kluis) -> None:
         }
     for person_id, wrapped, _ in keys:
         assert stored[person_id] == (wrapped, NOW)
+
+
+def test_skipping_duplicates_holds_at_any_size(kluis: Kluis) -> None:
+    """``COPY`` cannot skip a row: an insert that must skip duplicates stays an ``INSERT ... ON
+    CONFLICT DO NOTHING`` however many rows it has (the erasure register records a page of
+    erasures again after a crash this way)."""
+    count = db.COPY_FROM + 6
+    keys = [
+        (f"0190a0b0-0000-7000-8000-{n:012d}", bytes([n % 256]) * 40, db.to_db_time(NOW))
+        for n in range(count)
+    ]
+    columns = ("person_id", "wrapped_key", "created_at")
+    with kluis.vault.engine.begin() as conn:
+        db.insert_rows(conn, PersonKey.__tablename__, columns, keys[: count // 2])
+    with kluis.vault.engine.begin() as conn:
+        db.insert_rows(conn, PersonKey.__tablename__, columns, keys, skip_duplicates=True)
+    with kluis.vault.engine.connect() as conn:
+        stored = {r.person_id for r in conn.execute(select(PersonKey.__table__))}
+    assert {k[0] for k in keys} <= stored

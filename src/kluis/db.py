@@ -254,13 +254,14 @@ def insert_rows(
     Values must already be in their database form: naive UTC datetimes (``to_db_time``, or
     ``bulk_time``), bytes, JSON as text. Table and column names come from our own metadata,
     never from input. ``skip_duplicates``: a row whose key is present is skipped (``ON CONFLICT
-    DO NOTHING``, as ``insert_ignoring_duplicates``).
+    DO NOTHING``, as ``insert_ignoring_duplicates``); ``COPY`` cannot skip a row, so such an
+    insert stays an ``INSERT`` at any size.
     """
     if not rows:
         return
     if conn.dialect.name == "sqlite":
         rows = _sqlite_rows(rows)
-    elif conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+    elif conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM and not skip_duplicates:
         _copy_rows(conn, table, columns, rows)
         return
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
