@@ -257,12 +257,20 @@ def before_erasure(
     k: Kluis, actor: str, person_ids: Sequence[str], now: datetime, reason: str
 ) -> None:
     """Delete every made or making file of a mailing with a letter for these people, before
-    their keys go: the file holds their names and addresses under a key that is not theirs."""
+    their keys go: the file holds their names and addresses under a key that is not theirs.
+    Most erasures meet no file: a read finds that out, so they open no write transaction for
+    it (it was 0.7 ms of an erasure's 8 ms)."""
     campaign_ids = (
         select(MessageRow.campaign_id)
         .where(MessageRow.person_id.in_(list(person_ids)), MessageRow.channel == post.CHANNEL)
         .distinct()
     )
+    with k.engine.connect() as conn:
+        held = conn.execute(
+            select(PostFileRow.id).where(PostFileRow.campaign_id.in_(campaign_ids)).limit(1)
+        ).first()
+    if held is None:
+        return
     with k.engine.begin() as conn:
         gone = conn.execute(
             delete(PostFileRow)
