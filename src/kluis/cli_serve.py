@@ -89,6 +89,18 @@ def check_workers(settings: Settings, workers: int) -> None:
 GRACE = 5
 """Seconds uvicorn waits for open requests after a stop signal."""
 
+KEEP_ALIVE = 75
+"""Seconds an idle kept-alive connection stays open. Longer than what clients and the proxy in
+front keep an idle connection (httpx 5 s, ``deploy/Caddyfile`` 60 s), so the client side closes
+first: when the server closes first, a request sent at that moment meets a closed connection and
+fails without an answer (RFC 9112, 9.3 and 9.6). uvicorn's default is 5 s, the same as httpx's,
+which under load lost a request now and then."""
+
+HEALTHCHECK = 30
+"""Seconds a web process of ``--workers N`` may take to answer uvicorn's supervisor before it is
+killed as hung and replaced. uvicorn's default, 5 s, kills a busy process on a loaded machine
+(its answer comes from a thread that waits for the interpreter), dropping its open requests."""
+
 
 class _Server(uvicorn.Server):
     """uvicorn's server, telling the job worker to stop as soon as the signal comes, so the
@@ -134,11 +146,18 @@ def serve(
         "log_level": settings.log_level,
         "log_config": config,
         "timeout_graceful_shutdown": GRACE,
+        "timeout_keep_alive": KEEP_ALIVE,
     }
     if workers > 1:
         # each worker reads the settings anew: the base URL derived here must reach them
         os.environ["KLUIS_BASE_URL"] = settings.base_url
-        uvicorn.run(FACTORY, factory=True, workers=workers, **options)
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=HEALTHCHECK,
+            **options,
+        )
         return
     server = uvicorn.Config(create_app(settings=settings), **options)
     _Server(server).run()
