@@ -39,6 +39,7 @@ LAYOUT: list[tuple[str, ...]] = [
         "locale",
         "slice_types",
         "forked",
+        "wal",
     ),
     ("settings", "vault"),
     ("register",),

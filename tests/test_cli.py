@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cli_helpers import ok, ok_json, refused
@@ -325,6 +326,23 @@ def test_contacts_erase_then_show_says_erased(kluis_env: Settings, kluis: Kluis)
     assert len(audit.list_entries(kluis.engine, person_id=person_id, action="person.erased")) == 1
     found = ok_json("contacts", "search", "wietske.hoekstra@example.com", "--purpose", "invoicing")
     assert found["total"] == 0
+
+
+def test_contacts_erase_leaves_nothing_of_the_person_in_the_files_when_it_ends(
+    kluis_env: Settings, kluis: Kluis, backend: str
+) -> None:
+    """The data store's checkpoint, deferred after an erasure (``kluis.wal``), runs when the
+    command closes Kluis: a process that erases and exits leaves no frame of the person."""
+    if backend != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL keeps no write-ahead log beside the store")
+    person_id = add_buyer()
+    with kluis.engine.connect() as conn:
+        sealed = conn.execute(text("SELECT email FROM people WHERE id = :id"), {"id": person_id})
+        ciphertext = bytes(sealed.scalar_one())
+    ok("contacts", "erase", person_id, "--yes")
+    for name in ("kluis.db", "kluis.db-wal"):
+        path = kluis.settings.data_dir / name
+        assert ciphertext not in (path.read_bytes() if path.exists() else b""), name
 
 
 def test_contacts_erase_of_an_unknown_id_is_refused(kluis_env: Settings, kluis: Kluis) -> None:

@@ -9,7 +9,7 @@ alone, as it reconciles itself and reports the counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -19,6 +19,7 @@ from kluis.settings import Settings
 from kluis.vault.keys import derive_keys, load_master_key
 from kluis.vault.register import FILE_NAME
 from kluis.vault.service import Vault
+from kluis.wal import DeferredCheckpoint
 
 
 @dataclass
@@ -28,10 +29,19 @@ class Kluis:
     settings: Settings
     engine: Engine
     vault: Vault
+    data_checkpoint: DeferredCheckpoint = field(init=False, repr=False)
+    """The data store's write-ahead-log checkpoint after an erasure, deferred by at most a
+    second (``kluis.wal``); run at the latest when Kluis closes."""
+
+    def __post_init__(self) -> None:
+        self.data_checkpoint = DeferredCheckpoint(self.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
-        self.vault.engine.dispose()
+        try:
+            self.data_checkpoint.close()
+        finally:
+            self.engine.dispose()
+            self.vault.engine.dispose()
 
 
 def open_stores(settings: Settings, *, create: bool = False, migrate: bool = True) -> Kluis:

@@ -79,6 +79,7 @@ def create(
     keyrings.mkdir(parents=True, exist_ok=True, mode=0o700)
     with k.engine.begin() as conn:
         audit.record(conn, actor.ref, now, [BackupCreated(stamp)])
+    k.data_checkpoint.flush()  # a recent erasure's frames leave the -wal file first (kluis.wal)
     name = "data.sqlite" if stores.sqlite_path(k.settings.resolved_database_url) else "data.dump"
     kind = stores.snapshot(k.settings, k.settings.resolved_database_url, target / name)
     with k.engine.connect() as conn:

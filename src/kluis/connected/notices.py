@@ -100,56 +100,55 @@ def observe(conn: Connection, actor: str, now: datetime, events: Sequence[AuditE
 
 
 def before_erasure(
-    k: Kluis, actor: str, person_ids: Sequence[str], now: datetime, reason: str
+    k: Kluis, conn: Connection, actor: str, person_ids: Sequence[str], now: datetime, reason: str
 ) -> None:
-    """Compose the erasure notices while the keys still open the identifiers: each is sealed
-    under the notice key (no value in a job row or in plain text), and the person's other open
-    notices are superseded (the erasure says all). People whose key is gone already (a replay
-    after a restore) were told when they were erased."""
-    with k.engine.connect() as conn:
-        reach = {row.id: row.reach for row in repository.systems(conn)}
+    """Compose the erasure notices while the keys still open the identifiers, in the erasure's
+    first transaction (``conn``): each is sealed under the notice key (no value in a job row or
+    in plain text), and the person's other open notices are superseded (the erasure says all).
+    People whose key is gone already (a replay after a restore) were told when they were
+    erased."""
+    reach = {row.id: row.reach for row in repository.systems(conn)}
     if not reach:
         return  # no system to tell: the erasure pays one small read
     live = sorted(k.vault.has_keys(person_ids))
     if not live:
         return
-    with k.engine.begin() as conn:
-        by_person = repository.systems_of_people(conn, live)
-        if not by_person:
-            return
-        known = repository.identities(conn, live)
-        ciphers = k.vault.ciphers({p for p, _ in known})
-        repository.supersede(conn, live)
-        events: list[AuditEvent] = []
-        for person_id in live:
-            for system_id in by_person.get(person_id, []):
-                sealed = known.get((person_id, system_id))
-                if sealed is None and reach.get(system_id) != "manual":
-                    continue
-                message_id = rules.new_message_id()
-                subject = None
-                if sealed is not None and person_id in ciphers:
-                    external = ciphers[person_id].open(identity_field(system_id), sealed)
-                    subject = sealing.seal_subject(k, message_id, external)
-                    events.append(
-                        IdentityRead(person_id, k.settings.privacy_purpose, system_id, "erasure")
-                    )
-                notice_id = repository.add_notice(
-                    conn,
-                    {
-                        "message_id": message_id,
-                        "system_id": system_id,
-                        "person_id": person_id,
-                        "kind": "erasure",
-                        "fields": "",
-                        "state": "pending",
-                        "attempts": 0,
-                        "sealed_subject": subject,
-                        "created_at": now,
-                    },
+    by_person = repository.systems_of_people(conn, live)
+    if not by_person:
+        return
+    known = repository.identities(conn, live)
+    ciphers = k.vault.ciphers({p for p, _ in known})
+    repository.supersede(conn, live)
+    events: list[AuditEvent] = []
+    for person_id in live:
+        for system_id in by_person.get(person_id, []):
+            sealed = known.get((person_id, system_id))
+            if sealed is None and reach.get(system_id) != "manual":
+                continue
+            message_id = rules.new_message_id()
+            subject = None
+            if sealed is not None and person_id in ciphers:
+                external = ciphers[person_id].open(identity_field(system_id), sealed)
+                subject = sealing.seal_subject(k, message_id, external)
+                events.append(
+                    IdentityRead(person_id, k.settings.privacy_purpose, system_id, "erasure")
                 )
-                events.append(NoticeQueued(person_id, system_id, notice_id, "erasure"))
-        audit.record(conn, actor, now, events)
+            notice_id = repository.add_notice(
+                conn,
+                {
+                    "message_id": message_id,
+                    "system_id": system_id,
+                    "person_id": person_id,
+                    "kind": "erasure",
+                    "fields": "",
+                    "state": "pending",
+                    "attempts": 0,
+                    "sealed_subject": subject,
+                    "created_at": now,
+                },
+            )
+            events.append(NoticeQueued(person_id, system_id, notice_id, "erasure"))
+    audit.record(conn, actor, now, events)
 
 
 def on_open(k: Kluis, now: datetime) -> None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Thread
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
+from kluis import wal
 from kluis.actors import ERASE_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.events import AuditEvent
@@ -42,11 +43,8 @@ def erase_person(
     was erased before (erasing is idempotent); NotFound when there never was such a person."""
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
-    with k.engine.connect() as conn:
-        exists = bool(repository.existing(conn, [person_id]))
-    if not exists and not k.vault.erased([person_id]):
-        raise NotFound(f"there is no person {person_id}", field="id")
-    return bool(erase_people(k, actor, [person_id], now, reason=reason, suppress=suppress))
+    erased = _erase(k, actor, [person_id], now, reason, suppress, checkpoint=True, known=True)
+    return bool(erased)
 
 
 def erase_people(
@@ -64,32 +62,58 @@ def erase_people(
     keys and record the ids in the erasure register, delete the rows. Returns the ids erased
     now (not before).
 
-    The register file gets the ids first (one fsync'ed append), then the keys go with the
-    keyring's register entries and the suppression list, in one transaction of their own store:
-    from that instant every copy of the data, backups included, is unreadable, and the digests
-    are listed in the same commit, so an erased person is never off the list. The rows go with
-    the data store's copy of the entries. If the row deletion fails or the process dies in
-    between, the register still names the people and the next start
-    (``kluis.backup.reconcile.reconcile``) removes the rows. One transaction per store and one
-    fsync, so the sweep erases hundreds at the cost of a few statements; then the write-ahead
-    logs are checkpointed (``checkpoint_stores``). ``suppress`` is off only to undo a person
-    half-created by a failed import, who never was a person to remember. ``checkpoint`` is off
-    only for a caller that checkpoints once it is done (the retention sweep, after its last
-    page).
+    One data-store transaction finds the people (their index lists say who is on file) and
+    runs the hooks of the slices above (``hooks.before_erasure``), which must act while the
+    keys still open the data and whose writes must outlive a crash that follows. Then the
+    register file gets the ids (one fsync'ed append), and the keys go with the keyring's
+    register entries and the suppression list, in one transaction of their own store: from
+    that instant every copy of the data, backups included, is unreadable, and the digests are
+    listed in the same commit, so an erased person is never off the list. The rows go with the
+    data store's copy of the entries, in a second data-store transaction. If the row deletion
+    fails or the process dies in between, the register still names the people and the next
+    start (``kluis.backup.reconcile.reconcile``) removes the rows. So the sweep erases hundreds
+    at the cost of a few statements.
+
+    With ``checkpoint``, the keyring's write-ahead log is checkpointed before this returns (a
+    wrapped key must not linger in it) and the data store's within a second after
+    (``Kluis.data_checkpoint``; ``kluis.wal`` says why that may wait). ``checkpoint`` is off
+    only for a caller that checkpoints both once it is done (the retention sweep, after its
+    last page: ``checkpoint_stores``). ``suppress`` is off only to undo a person half-created
+    by a failed import, who never was a person to remember.
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
+    return _erase(k, actor, ids, now, reason, suppress, checkpoint=checkpoint, known=False)
+
+
+def _erase(
+    k: Kluis,
+    actor: Actor,
+    ids: Sequence[str],
+    now: datetime,
+    reason: str,
+    suppress: bool,
+    *,
+    checkpoint: bool,
+    known: bool,
+) -> list[str]:
+    """``erase_people``; with ``known``, NotFound for ids neither on file nor erased before
+    (``erase_person``), found out by the same read that finds the people."""
     wanted = list(dict.fromkeys(ids))
-    with k.engine.connect() as conn:
+    with k.engine.begin() as conn:
         lists = repository.index_lists(conn, wanted)
-    present = set(lists)
+        if known and len(lists) < len(wanted):
+            never = set(wanted) - set(lists) - k.vault.erased(set(wanted) - set(lists))
+            if never:
+                raise NotFound(f"there is no person {min(never)}", field="id")
+        present = sorted(lists)
+        if present:
+            hooks.before_erasure(k, conn, actor.ref, present, now, reason)
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, held in lists.items() if suppress else ():
         listed = [(SUPPRESSIBLE[name], d) for name, d in held if name in SUPPRESSIBLE]
         if listed:
             digests[person_id] = listed
-    if present:
-        hooks.before_erasure(k, actor.ref, sorted(present), now, reason)
     fresh = k.vault.shred_many(
         wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
     )
@@ -98,62 +122,45 @@ def erase_people(
     for person_id in wanted:
         if person_id in fresh:
             events.append(PersonErasedEvent(person_id, reason))
-        if person_id in digests and (person_id in fresh or person_id in present):
+        if person_id in digests and (person_id in fresh or person_id in lists):
             kinds = tuple(sorted({kind for kind, _ in digests[person_id]}))
             events.append(SuppressionAdded(person_id, kinds, "erased"))
     with k.engine.begin() as conn:
-        repository.delete_people(conn, list(present))
+        repository.delete_people(conn, present)
         register_repo.record_erasures(conn, entries)
         audit.record(conn, actor.ref, now, events)
     if checkpoint:
-        checkpoint_stores(k)
+        wal.checkpoint(k.vault.engine)
+        k.data_checkpoint.mark()
     return [p for p in wanted if p in fresh]
 
 
 def checkpoint_stores(k: Kluis) -> None:
-    """On SQLite, move the write-ahead log into the database files and truncate it, so the
-    deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
-    overwrites the freed pages as they are checkpointed). Best effort: a reader holding an old
-    snapshot lets the next checkpoint finish the job.
-
-    Both stores, right after the erasure commits (Art. 17; DESIGN.md *Keys, erasure and
-    backups*): the keyring's, because a wrapped key left in its log or in a not yet overwritten
-    page could still be unwrapped with the master key, which would undo the erasure; the data
-    store's, because besides ciphertext (unreadable once the key is gone) it holds the person's
-    blind-index digests, which anyone with the master key could match against a guessed name or
-    address. PostgreSQL needs no step here: its log is not a copy kept beside the database the
-    way a -wal file is, and VACUUM reclaims the rows.
+    """On SQLite, move both stores' write-ahead logs into the database files and truncate them,
+    so the deleted rows and destroyed keys do not linger in the -wal files (``secure_delete``
+    overwrites the freed pages as they are checkpointed): the end of a retention sweep, which
+    erases with ``checkpoint`` off. Best effort: a reader holding an old snapshot lets the next
+    checkpoint finish the job. PostgreSQL needs no step here: its log is not a copy kept
+    beside the database the way a -wal file is, and VACUUM reclaims the rows.
 
     The two checkpoints run at once (the keyring's in a thread of its own): each mostly waits
-    for its file's fsync, so an erasure waits for the slower one instead of both."""
-    engines = [e for e in (k.engine, k.vault.engine) if e.dialect.name == "sqlite"]
+    for its file's fsync, so the caller waits for the slower one instead of both."""
     failed: list[BaseException] = []
 
-    def run(engine: Engine) -> None:
+    def run() -> None:
         try:
-            _checkpoint(engine)
-        except BaseException as error:  # raised again in the erasing thread, below
+            wal.checkpoint(k.vault.engine)
+        except BaseException as error:  # raised again in the calling thread, below
             failed.append(error)
 
-    helpers = [Thread(target=run, args=(e,), name="wal-checkpoint") for e in engines[1:]]
-    for helper in helpers:
-        helper.start()
+    helper = Thread(target=run, name="wal-checkpoint")
+    helper.start()
     try:
-        for engine in engines[:1]:
-            _checkpoint(engine)
+        k.data_checkpoint.flush(force=True)
     finally:
-        for helper in helpers:
-            helper.join()
+        helper.join()
     if failed:
         raise failed[0]
-
-
-def _checkpoint(engine: Engine) -> None:
-    raw = engine.raw_connection()
-    try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-    finally:
-        raw.close()
 
 
 @dataclass(frozen=True)

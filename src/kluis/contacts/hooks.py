@@ -43,9 +43,10 @@ PeopleChanged = Callable[[Connection, Sequence[str]], object]
 """(conn, person ids): these people's rows, flags or purposes changed in the caller's
 transaction; read them again."""
 
-BeforeErasure = Callable[[Kluis, str, Sequence[str], datetime, str], object]
-"""(kluis, actor ref, person ids, now, reason): these people are about to be erased; their
-keys still open their data. Runs before anything is destroyed, in transactions of its own."""
+BeforeErasure = Callable[[Kluis, Connection, str, Sequence[str], datetime, str], object]
+"""(kluis, conn, actor ref, person ids, now, reason): these people are about to be erased; their
+keys still open their data. Runs in the data-store transaction that found them, which commits
+before anything is destroyed (what a hook writes outlives a crash that follows)."""
 
 _live_consent: list[LiveConsent] = []
 _erase_ledger: list[LedgerEraser] = []
@@ -132,12 +133,12 @@ def register_before_erasure(name: str, hook: BeforeErasure) -> None:
 
 
 def before_erasure(
-    k: Kluis, actor: str, person_ids: Sequence[str], now: datetime, reason: str
+    k: Kluis, conn: Connection, actor: str, person_ids: Sequence[str], now: datetime, reason: str
 ) -> None:
     """Run every registered hook (none registered: nothing to do, unlike the consent hooks,
     because no slice above needs to be asked for an erasure to be correct in Kluis itself)."""
     for hook in tuple(_before_erasure.values()):
-        hook(k, actor, person_ids, now, reason)
+        hook(k, conn, actor, person_ids, now, reason)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from kluis.actors import Actor, parse_role
 from kluis.audit import service as audit
@@ -254,32 +254,30 @@ def _expire(context: JobContext) -> None:
 
 
 def before_erasure(
-    k: Kluis, actor: str, person_ids: Sequence[str], now: datetime, reason: str
+    _k: Kluis, conn: Connection, actor: str, person_ids: Sequence[str], now: datetime, reason: str
 ) -> None:
     """Delete every made or making file of a mailing with a letter for these people, before
-    their keys go: the file holds their names and addresses under a key that is not theirs.
-    Most erasures meet no file: a read finds that out, so they open no write transaction for
-    it (it was 0.7 ms of an erasure's 8 ms)."""
+    their keys go, in the erasure's first transaction (``conn``): the file holds their names
+    and addresses under a key that is not theirs. Most erasures meet no file: one read finds
+    that out."""
     campaign_ids = (
         select(MessageRow.campaign_id)
         .where(MessageRow.person_id.in_(list(person_ids)), MessageRow.channel == post.CHANNEL)
         .distinct()
     )
-    with k.engine.connect() as conn:
-        held = conn.execute(
-            select(PostFileRow.id).where(PostFileRow.campaign_id.in_(campaign_ids)).limit(1)
-        ).first()
+    held = conn.execute(
+        select(PostFileRow.id).where(PostFileRow.campaign_id.in_(campaign_ids)).limit(1)
+    ).first()
     if held is None:
         return
-    with k.engine.begin() as conn:
-        gone = conn.execute(
-            delete(PostFileRow)
-            .where(PostFileRow.campaign_id.in_(campaign_ids))
-            .returning(PostFileRow.id, PostFileRow.campaign_id, PostFileRow.kind)
-        ).all()
-        if gone:
-            events = [PostFileRemoved(r.campaign_id, r.kind, r.id, "erasure") for r in gone]
-            audit.record(conn, actor, now, events)
+    gone = conn.execute(
+        delete(PostFileRow)
+        .where(PostFileRow.campaign_id.in_(campaign_ids))
+        .returning(PostFileRow.id, PostFileRow.campaign_id, PostFileRow.kind)
+    ).all()
+    if gone:
+        events = [PostFileRemoved(r.campaign_id, r.kind, r.id, "erasure") for r in gone]
+        audit.record(conn, actor, now, events)
 
 
 def on_open(_k: Kluis, _now: datetime) -> None:
