@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 DELAY_SECONDS = 1.0
 """How long after an erasure the data store's log is checkpointed at the latest (plus the
 checkpoint's own time, a few milliseconds): erasures in that second share one checkpoint. The
-documented promise is "within 2 seconds" (docs/privacy-requests.md)."""
+documented promise is "within 2 seconds" (docs/requests.md)."""
 
 
 class Timer(Protocol):
