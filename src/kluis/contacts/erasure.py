@@ -4,7 +4,7 @@ what the kept purposes do not need (``keep_only``, Art. 17(3)(b)).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Thread
@@ -58,6 +58,7 @@ def erase_people(
     reason: str = "request",
     suppress: bool = True,
     checkpoint: bool = True,
+    expired: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
     restore's replay): put the e-mail and phone digests on the suppression list, destroy the
@@ -76,30 +77,37 @@ def erase_people(
     half-created by a failed import, who never was a person to remember. ``checkpoint`` is off
     only for a caller that checkpoints once it is done (the retention sweep, after its last
     page).
+
+    Each person erased now gets one ``person.erased`` entry, in the transaction that deletes
+    the rows, naming the kinds put on the suppression list and, from ``expired``, the
+    retention rules that ended for them (the sweep's cause; Art. 5(2)). A person whose key was
+    gone already but whose rows were still there (a replay) gets only ``suppression.added``.
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
     wanted = list(dict.fromkeys(ids))
     with k.engine.connect() as conn:
         lists = repository.index_lists(conn, wanted)
+        pending = hooks.erasure_pending(conn) if lists else ()
     present = set(lists)
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, held in lists.items() if suppress else ():
         listed = [(SUPPRESSIBLE[name], d) for name, d in held if name in SUPPRESSIBLE]
         if listed:
             digests[person_id] = listed
-    if present:
-        hooks.before_erasure(k, actor.ref, sorted(present), now, reason)
+    if pending:
+        hooks.before_erasure(k, actor.ref, sorted(present), now, reason, pending)
     fresh = k.vault.shred_many(
         wanted, now, reason, suppress=(d for entries in digests.values() for d in entries)
     )
     entries = [register_entry.erasure(p, now, reason) for p in wanted]
     events: list[AuditEvent] = []
+    causes = expired or {}
     for person_id in wanted:
+        kinds = tuple(sorted({kind for kind, _ in digests.get(person_id, ())}))
         if person_id in fresh:
-            events.append(PersonErasedEvent(person_id, reason))
-        if person_id in digests and (person_id in fresh or person_id in present):
-            kinds = tuple(sorted({kind for kind, _ in digests[person_id]}))
+            events.append(PersonErasedEvent(person_id, reason, kinds, causes.get(person_id, ())))
+        elif kinds and person_id in present:
             events.append(SuppressionAdded(person_id, kinds, "erased"))
     with k.engine.begin() as conn:
         repository.delete_people(conn, list(present))
