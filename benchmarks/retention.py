@@ -279,9 +279,9 @@ def floor(directory: Path, predicate: tuple[str, list[str]], page: int) -> tuple
     found by the baseline's ``predicate``: per page one fsync'ed append of an HMAC'd line per
     erasure and per suppression digest to a register file; in the keyring, the keys deleted and
     the erasure register and suppression list written (one transaction); in the data store the
-    blind-index rows and people deleted (cascade), the register copy and three hash-chained
-    audit rows per person written (``retention.applied``, ``person.erased``,
-    ``suppression.added``), the chain's head moved (one transaction); both write-ahead logs
+    blind-index rows and people deleted (cascade), the register copy and one hash-chained
+    audit row per person written (``person.erased`` with the rule that ended and the kinds
+    suppressed), the chain's head moved (one transaction); both write-ahead logs
     checkpointed at the end. No rules, no decryption, no SQLAlchemy."""
     _, params = predicate
     data, ring = _connect(directory / "kluis.db"), _connect(directory / "keyring.db")
@@ -361,7 +361,7 @@ def _floor_page(
             " VALUES (?, ?, ?)",
             [(i, at, "retention") for i in ids],
         )
-    with _stage("audit (3 chained entries a person)"):
+    with _stage("audit (one chained entry a person)"):
         _floor_audit(data, at, ids, digests)
     with _stage("data store commit"):
         data.execute("COMMIT")
@@ -370,9 +370,16 @@ def _floor_page(
 def _floor_audit(
     data: sqlite3.Connection, at: str, ids: list[str], digests: list[tuple[str, bytes]]
 ) -> None:
-    events = [("retention.applied", i, '{"action":"erase"}') for i in ids]
-    events += [("person.erased", i, '{"reason":"retention"}') for i in ids]
-    events += [("suppression.added", i, '{"kinds":["email"]}') for i, _ in digests]
+    kinds = {i: '["email"]' for i, _ in digests}
+    events = [
+        (
+            "person.erased",
+            i,
+            '{"expired":["sales_follow_up:P1Y:last_interaction:2025-01-05"],"reason":"retention",'
+            f'"suppressed":{kinds.get(i, "[]")}}}',
+        )
+        for i in ids
+    ]
     head = data.execute(
         "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash", (len(events),)
     ).fetchone()

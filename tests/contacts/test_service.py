@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from conftest import ADMIN, MARKETING, NOW, SALES, SERVICE
 from factories import add_person, new_person
 from kluis.audit import service as audit
-from kluis.contacts import collect, erasure, rectify
+from kluis.contacts import collect, erasure, hooks, rectify
 from kluis.contacts import people as contacts_people
 from kluis.contacts.tables import people
 from kluis.errors import (
@@ -218,6 +218,25 @@ def test_erasure_destroys_the_key_and_the_rows(kluis: Kluis) -> None:
         assert conn.execute(select(people.c.id).where(people.c.id == person_id)).first() is None
     with pytest.raises(NotFound):
         erasure.erase_person(kluis, ADMIN, "00000000-0000-0000-0000-000000000000", NOW)
+
+
+def test_an_erasure_runs_only_the_hooks_whose_probe_says_they_have_work(
+    kluis: Kluis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def hook(name: str) -> hooks.BeforeErasure:
+        return lambda _k, _actor, ids, _now, _reason: calls.append((name, list(ids)))
+
+    monkeypatch.setattr(hooks, "_before_erasure", {})
+    hooks.register_before_erasure("idle", hook("idle"), lambda _conn: False)
+    hooks.register_before_erasure("busy", hook("busy"), lambda _conn: True)
+    first, second = add_person(kluis, ADMIN, NOW, 1), add_person(kluis, ADMIN, NOW, 2)
+    assert erasure.erase_people(kluis, ADMIN, [second, first], NOW) == [second, first]
+    assert calls == [("busy", sorted([first, second]))]
+    # people erased before: nothing present, no probe, no hook
+    assert erasure.erase_people(kluis, ADMIN, [first], NOW) == []
+    assert len(calls) == 1
 
 
 def test_old_ciphertext_of_an_erased_person_cannot_be_opened(kluis: Kluis) -> None:

@@ -86,20 +86,26 @@ def test_an_erased_phone_number_is_refused_for_marketing(kluis: Kluis) -> None:
 def test_erasure_audits_the_kinds_listed_never_the_digests(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW)
     erase(kluis, person_id)
-    [entry] = audit.list_entries(kluis.engine, person_id=person_id, action="suppression.added")
-    assert entry.details == {"kinds": ["email", "phone"], "reason": "erased"}
+    # one entry: the erasure and the kinds it listed
+    [entry] = audit.list_entries(kluis.engine, person_id=person_id)[-1:]
+    assert (entry.action, entry.details) == (
+        "person.erased",
+        {"reason": "request", "suppressed": ["email", "phone"], "expired": []},
+    )
+    assert audit.list_entries(kluis.engine, action="suppression.added") == []
     assert audit.verify(kluis.engine).ok
     # erasing again changes nothing and records nothing more
     assert not erasure.erase_person(kluis, PRIVACY, person_id, LATER)
     assert kluis.vault.suppression_count() == 2
-    assert len(audit.list_entries(kluis.engine, action="suppression.added")) == 1
+    assert len(audit.list_entries(kluis.engine, action="person.erased")) == 1
 
 
 def test_a_person_without_address_or_phone_leaves_the_list_alone(kluis: Kluis) -> None:
     person_id = add_person(kluis, ADMIN, NOW, email=None, phone=None)
     erase(kluis, person_id)
     assert kluis.vault.suppression_count() == 0
-    assert audit.list_entries(kluis.engine, action="suppression.added") == []
+    [entry] = audit.list_entries(kluis.engine, action="person.erased")
+    assert entry.details["suppressed"] == []
 
 
 # Objection --------------------------------------------------------------------------------------

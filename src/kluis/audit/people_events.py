@@ -68,9 +68,17 @@ class PersonPurposeAdded(AuditEvent):
 
 @dataclass(frozen=True)
 class PersonErasedEvent(AuditEvent):
+    """The person's key was destroyed and their rows deleted (Art. 17), in one entry with what
+    the erasure put on the suppression list (the kinds, never the digests) and, for the
+    retention sweep, the rules that ended (each ``purpose:duration:anchor:until``): one entry
+    per erased person, so a sweep of thousands writes and hashes no more than it must
+    (Art. 5(2))."""
+
     action: ClassVar[str] = "person.erased"
     person_id: str
     reason: str
+    suppressed: tuple[str, ...] = ()
+    expired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

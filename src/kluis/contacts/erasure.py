@@ -4,7 +4,7 @@ what the kept purposes do not need (``keep_only``, Art. 17(3)(b)).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Thread
@@ -56,6 +56,7 @@ def erase_people(
     reason: str = "request",
     suppress: bool = True,
     checkpoint: bool = True,
+    expired: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """Erasure (Art. 17), the one path every erasure takes (a request, the retention sweep, a
     restore's replay): put the e-mail and phone digests on the suppression list, destroy the
@@ -80,10 +81,19 @@ def erase_people(
     only for a caller that checkpoints both once it is done (the retention sweep, after its
     last page: ``checkpoint_stores``). ``suppress`` is off only to undo a person half-created
     by a failed import, who never was a person to remember.
+
+    Each person erased now gets one ``person.erased`` entry, in the transaction that deletes
+    the rows, naming the kinds put on the suppression list and, from ``expired``, the
+    retention rules that ended for them (the sweep's cause; Art. 5(2)). A person whose key was
+    gone already but whose rows were still there (a replay) gets only ``suppression.added``.
+    The hooks run only when their probe (``hooks.erasure_pending``, asked in the same read)
+    says they can have anything to do.
     """
     if actor.role not in ERASE_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may erase a person")
-    return _erase(k, actor, ids, now, reason, suppress, checkpoint=checkpoint, known=False)
+    return _erase(
+        k, actor, ids, now, reason, suppress, checkpoint=checkpoint, known=False, expired=expired
+    )
 
 
 def _erase(
@@ -96,6 +106,7 @@ def _erase(
     *,
     checkpoint: bool,
     known: bool,
+    expired: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """``erase_people``; with ``known``, NotFound for ids neither on file nor erased before
     (``erase_person``), found out by the same read that finds the people."""
@@ -107,8 +118,9 @@ def _erase(
             if never:
                 raise NotFound(f"there is no person {min(never)}", field="id")
         present = sorted(lists)
-        if present:
-            hooks.before_erasure(k, conn, actor.ref, present, now, reason)
+        pending = hooks.erasure_pending(conn) if present else ()
+        if pending:
+            hooks.before_erasure(k, conn, actor.ref, present, now, reason, pending)
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, held in lists.items() if suppress else ():
         listed = [(SUPPRESSIBLE[name], d) for name, d in held if name in SUPPRESSIBLE]
@@ -119,11 +131,12 @@ def _erase(
     )
     entries = [register_entry.erasure(p, now, reason) for p in wanted]
     events: list[AuditEvent] = []
+    causes = expired or {}
     for person_id in wanted:
+        kinds = tuple(sorted({kind for kind, _ in digests.get(person_id, ())}))
         if person_id in fresh:
-            events.append(PersonErasedEvent(person_id, reason))
-        if person_id in digests and (person_id in fresh or person_id in lists):
-            kinds = tuple(sorted({kind for kind, _ in digests[person_id]}))
+            events.append(PersonErasedEvent(person_id, reason, kinds, causes.get(person_id, ())))
+        elif kinds and person_id in lists:
             events.append(SuppressionAdded(person_id, kinds, "erased"))
     with k.engine.begin() as conn:
         repository.delete_people(conn, present)

@@ -48,11 +48,15 @@ BeforeErasure = Callable[[Kluis, Connection, str, Sequence[str], datetime, str],
 keys still open their data. Runs in the data-store transaction that found them, which commits
 before anything is destroyed (what a hook writes outlives a crash that follows)."""
 
+ErasurePending = Callable[[Connection], bool]
+"""(conn): whether a before-erasure hook can have anything to do for anyone (a one-row probe:
+is there any connected system, any post file), asked in the erasure's own read."""
+
 _live_consent: list[LiveConsent] = []
 _erase_ledger: list[LedgerEraser] = []
 _people_added: list[PeopleAdded] = []
 _people_changed: list[PeopleChanged] = []
-_before_erasure: dict[str, BeforeErasure] = {}
+_before_erasure: dict[str, tuple[BeforeErasure, ErasurePending]] = {}
 
 PurposesEnding = Callable[[Connection, str, Sequence[str]], object]
 """(conn, person_id, purpose keys): these purposes of the person end in the caller's transaction
@@ -126,19 +130,36 @@ def people_changed(conn: Connection, person_ids: Sequence[str]) -> None:
     _people_changed[0](conn, person_ids)
 
 
-def register_before_erasure(name: str, hook: BeforeErasure) -> None:
+def register_before_erasure(name: str, hook: BeforeErasure, pending: ErasurePending) -> None:
     """Called by a slice above that must act while an erased person's key still opens their
-    data (the notices to connected systems, Art. 19); the same name again replaces it."""
-    _before_erasure[name] = hook
+    data (the notices to connected systems, Art. 19), with the probe that says whether it can
+    have anything to do at all; the same name again replaces it."""
+    _before_erasure[name] = (hook, pending)
+
+
+def erasure_pending(conn: Connection) -> tuple[str, ...]:
+    """The before-erasure hooks that may have something to do, asked once per erasure (a page
+    of up to 500 people in a sweep) in the erasure's own read: most stores have no connected
+    system and no post file, and then an erasure runs neither hook."""
+    return tuple(name for name, (_, pending) in tuple(_before_erasure.items()) if pending(conn))
 
 
 def before_erasure(
-    k: Kluis, conn: Connection, actor: str, person_ids: Sequence[str], now: datetime, reason: str
+    k: Kluis,
+    conn: Connection,
+    actor: str,
+    person_ids: Sequence[str],
+    now: datetime,
+    reason: str,
+    names: Sequence[str],
 ) -> None:
-    """Run every registered hook (none registered: nothing to do, unlike the consent hooks,
-    because no slice above needs to be asked for an erasure to be correct in Kluis itself)."""
-    for hook in tuple(_before_erasure.values()):
-        hook(k, conn, actor, person_ids, now, reason)
+    """Run the registered hooks of ``names`` (``erasure_pending``; none registered: nothing to
+    do, unlike the consent hooks, because no slice above needs to be asked for an erasure to
+    be correct in Kluis itself)."""
+    for name in names:
+        found = _before_erasure.get(name)
+        if found is not None:
+            found[0](k, conn, actor, person_ids, now, reason)
 
 
 @dataclass(frozen=True)

@@ -196,23 +196,29 @@ def sweep(
     return report
 
 
+def _expired(verdict: rules.Verdict) -> tuple[str, ...]:
+    """The rules that ended, each as ``purpose:duration:anchor:until`` (docs/audit-events.md)."""
+    return tuple(f"{e.purpose}:{e.retention}:{e.anchor}:{e.until}" for e in verdict.expired)
+
+
 def _event(verdict: rules.Verdict) -> RetentionApplied:
-    return RetentionApplied(
-        verdict.person_id,
-        "erase" if verdict.erase else "minimise",
-        tuple(f"{e.purpose}:{e.retention}:{e.anchor}:{e.until}" for e in verdict.expired),
-        verdict.clear_fields,
-    )
+    return RetentionApplied(verdict.person_id, "minimise", _expired(verdict), verdict.clear_fields)
 
 
 def _erase(k: Kluis, actor: Actor, verdicts: list[rules.Verdict], now: datetime) -> None:
-    """Erase a page's people at once through the one erasure path, the rules that caused it
-    audited first (an interruption in between leaves the cause on record, and the next sweep
-    erases them)."""
-    with k.engine.begin() as conn:
-        audit.record(conn, actor.ref, now, [_event(v) for v in verdicts])
+    """Erase a page's people at once through the one erasure path; each person's one
+    ``person.erased`` entry names the rules that ended (``_expired``), so the cause is recorded
+    in the transaction that deletes the rows. An interruption before that commit leaves the
+    erasure register naming the person with reason ``retention``; the next start removes the
+    rows (``backup.reconcile``) and the next sweep finds nothing left to decide."""
     contacts.erase_people(
-        k, actor, [v.person_id for v in verdicts], now, reason=REASON, checkpoint=False
+        k,
+        actor,
+        [v.person_id for v in verdicts],
+        now,
+        reason=REASON,
+        checkpoint=False,
+        expired={v.person_id: _expired(v) for v in verdicts},
     )
 
 

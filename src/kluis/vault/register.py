@@ -124,6 +124,12 @@ def _canonical(item: Item) -> str:
             f'{{"at":{_ascii(item.at.isoformat())},"id":{_ascii(item.person_id)},'
             f'"reason":{_ascii(item.reason)},"t":"erased"}}'
         )
+    if isinstance(item, Suppression) and not item.lifted:
+        # an erased person's digests, as many as the erasures: the same, formatted directly
+        return (
+            f'{{"at":{_ascii(item.at.isoformat())},"digest":"{item.digest.hex()}",'
+            f'"kind":{_ascii(item.kind)},"reason":{_ascii(item.reason)},"t":"suppressed"}}'
+        )
     return _json(item)
 
 
