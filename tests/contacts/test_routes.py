@@ -490,7 +490,11 @@ def test_erasure_by_an_admin_then_the_person_is_gone(kluis: Kluis) -> None:
     assert found_ids(admin, "brouwersma1") == []
     assert admin.delete(f"{PEOPLE}/{person_id}").status_code == 204
     (erased,) = audit_entries(kluis, person_id=person_id, action="person.erased")
-    assert erased["details"] == {"reason": "request"}
+    assert erased["details"] == {
+        "reason": "request",
+        "suppressed": ["email", "phone"],
+        "expired": [],
+    }
 
 
 def test_erasure_is_refused_to_sales(kluis: Kluis) -> None:

@@ -614,7 +614,7 @@ def test_a_replay_that_fails_erases_the_half_imported_person(
     [created] = audit.list_entries(target.engine, action="person.created")
     [erased] = audit.list_entries(target.engine, action="person.erased")
     assert erased.person_id == created.person_id
-    assert erased.details == {"reason": "import_failed"}
+    assert erased.details == {"reason": "import_failed", "suppressed": [], "expired": []}
     assert target.vault.erased([created.person_id or ""])
     assert companies.list_companies(target)[1] == 0
 
