@@ -25,13 +25,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from kluis.audit import observers
 from kluis.audit import service as audit
 from kluis.audit.connected_events import IdentityRead, NoticeQueued
 from kluis.audit.events import AuditEvent
 from kluis.connected import repository, rules, sealing
 from kluis.connected.tables import ConnectedPurpose
-from kluis.contacts import hooks
 from kluis.runtime import Kluis
 
 
@@ -150,17 +148,6 @@ def before_erasure(
                 )
                 events.append(NoticeQueued(person_id, system_id, notice_id, "erasure"))
         audit.record(conn, actor, now, events)
-
-
-def on_open(k: Kluis, now: datetime) -> None:
-    """Registered from the registry's on-open hook, so every process that opens Kluis tells
-    the connected systems, whichever path changes a person."""
-    install()
-
-
-def install() -> None:
-    observers.observe("connected", observe)
-    hooks.register_before_erasure("connected", before_erasure)
 
 
 def notice_rows(k: Kluis, person_id: str, kind: str | None = None) -> list[Any]:

@@ -35,7 +35,6 @@ from sqlalchemy import delete, insert, select, update
 from kluis.actors import Actor, parse_role
 from kluis.audit import service as audit
 from kluis.audit.post_events import MailingDownloaded, PostFileRemoved, PostFileRequested
-from kluis.contacts import hooks
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
 from kluis.jobs import Job, JobContext, Stopped
 from kluis.messaging import campaigns, post
@@ -280,10 +279,6 @@ def before_erasure(
         if gone:
             events = [PostFileRemoved(r.campaign_id, r.kind, r.id, "erasure") for r in gone]
             audit.record(conn, actor, now, events)
-
-
-def on_open(_k: Kluis, _now: datetime) -> None:
-    hooks.register_before_erasure("messaging.post_files", before_erasure)
 
 
 def _hourly(_settings: Settings) -> int:

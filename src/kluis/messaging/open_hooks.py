@@ -1,0 +1,19 @@
+"""The messaging slice's on-open hook (``kluis.slices``): it registers the post files' erasure
+hook by path (``kluis.slice_types.Deferred``), so opening Kluis does not import the campaigns
+and post mailings behind it (~0.3 s of every command's start); an erasure loads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kluis.contacts import hooks
+from kluis.runtime import Kluis
+from kluis.slice_types import Deferred
+
+
+def on_open(_k: Kluis, _now: datetime) -> None:
+    """Every erasure deletes the post files that hold the person first (Art. 17;
+    ``kluis.messaging.post_jobs.before_erasure``)."""
+    hooks.register_before_erasure(
+        "messaging.post_files", Deferred("kluis.messaging.post_jobs:before_erasure")
+    )
