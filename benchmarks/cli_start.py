@@ -1,6 +1,6 @@
 """The CPU time a ``kluis`` command takes from start to exit (issue 15: under 0.3 s).
 
-    python benchmarks/cli_start.py [--runs 5]
+    python benchmarks/cli_start.py [--runs 5] [--before SRC]
 
 Each command runs in a fresh interpreter against one ``kluis init`` data directory (SQLite
 stores, nothing in them but the default catalogue and an admin), so what it costs is its start:
@@ -13,7 +13,9 @@ runs the two floors and every command in turn (A B A B ...), and the ratio of a 
 The floors: ``python -c pass`` (the interpreter alone) and ``python -c "import sqlalchemy"``,
 which every command that opens a store cannot do without. Every command runs once before the
 rounds, and ``PYTHONDONTWRITEBYTECODE`` is dropped for the children, so the compiled modules are
-there as in an installed Kluis.
+there as in an installed Kluis. ``--before SRC`` runs every command a second time in each round
+with ``SRC`` (the ``src`` folder of an older checkout, e.g. from ``git archive main src``) first
+on ``PYTHONPATH``, and prints the ratio of the new source to the old per round.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ def cpu_of(args: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds (at least 3)")
-    runs = max(3, parser.parse_args().runs)
+    parser.add_argument("--before", type=Path, help="an older checkout's src, run in turn")
+    options = parser.parse_args()
+    runs = max(3, options.runs)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **{
@@ -70,9 +74,13 @@ def main() -> None:
             },
             "KLUIS_DATA_DIR": str(Path(tmp) / "data"),
         }
+        old = None if options.before is None else {**env, "PYTHONPATH": str(options.before)}
         cpu_of([*KLUIS, "init"], env)
         for command in COMMANDS:
             cpu_of([*KLUIS, *command], env)
+            if old is not None:
+                cpu_of([*KLUIS, *command], old)
+        before: dict[str, list[float]] = {" ".join(c): [] for c in COMMANDS}
         seconds: dict[str, list[float]] = {name: [] for name in (*FLOORS, *map(" ".join, COMMANDS))}
         ratios: dict[str, list[float]] = {" ".join(c): [] for c in COMMANDS}
         load = os.getloadavg()[0]
@@ -82,6 +90,8 @@ def main() -> None:
             floor = seconds["import sqlalchemy"][-1]
             for command in COMMANDS:
                 name = " ".join(command)
+                if old is not None:
+                    before[name].append(cpu_of([*KLUIS, *command], old))
                 seconds[name].append(cpu_of([*KLUIS, *command], env))
                 ratios[name].append(seconds[name][-1] / floor)
         load = max(load, os.getloadavg()[0])
@@ -90,6 +100,12 @@ def main() -> None:
         line = f"  {name:20} min {min(values):.3f}  median {statistics.median(values):.3f}"
         if name in ratios:
             line += f"  / import sqlalchemy: median {statistics.median(ratios[name]):.2f}"
+        if before.get(name):
+            pairs = [new / was for new, was in zip(values, before[name], strict=True)]
+            line += (
+                f"  / before: median {statistics.median(before[name]):.3f} s,"
+                f" ratio min {min(pairs):.2f} median {statistics.median(pairs):.2f}"
+            )
         print(line)
     floor = statistics.median(seconds["import sqlalchemy"])
     for command in COMMANDS:

@@ -93,6 +93,8 @@ def test_a_command_opens_kluis_without_the_services_behind_the_hooks(
     modules = _imported_after(data_env, "purposes", "list")
     assert "kluis.purposes.cli" in modules
     assert "kluis.backup.reconcile" in modules  # the erasure register is still reconciled
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
     assert not BEHIND_HOOKS & modules
     assert not UNNEEDED & {m.split(".")[0] for m in modules}
 
