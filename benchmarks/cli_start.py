@@ -7,15 +7,16 @@ stores, nothing in them but the default catalogue and an admin), so what it cost
 the imports, the settings, opening the stores, the migration check, the erasure register's
 reconcile, and a small read. CPU time is the children's user + system time
 (``RUSAGE_CHILDREN``), which load inflates less than wall time but does inflate: so each round
-runs the two floors and every command in turn (A B A B ...), and the ratio of a command to the
-``import sqlalchemy`` floor of the same round is printed beside its seconds.
+runs the two floors and every command in turn (A B A B ...), and the speed share of a command
+against the ``import sqlalchemy`` floor of the same round (floor CPU / command CPU, the
+convention of docs/performance.md) is printed beside its seconds.
 
 The floors: ``python -c pass`` (the interpreter alone) and ``python -c "import sqlalchemy"``,
 which every command that opens a store cannot do without. Every command runs once before the
 rounds, and ``PYTHONDONTWRITEBYTECODE`` is dropped for the children, so the compiled modules are
 there as in an installed Kluis. ``--before SRC`` runs every command a second time in each round
 with ``SRC`` (the ``src`` folder of an older checkout, e.g. from ``git archive main src``) first
-on ``PYTHONPATH``, and prints the ratio of the new source to the old per round.
+on ``PYTHONPATH``, and prints the new source's CPU over the old one's per round.
 """
 
 from __future__ import annotations
@@ -93,18 +94,18 @@ def main() -> None:
                 if old is not None:
                     before[name].append(cpu_of([*KLUIS, *command], old))
                 seconds[name].append(cpu_of([*KLUIS, *command], env))
-                ratios[name].append(seconds[name][-1] / floor)
+                ratios[name].append(floor / seconds[name][-1])
         load = max(load, os.getloadavg()[0])
     print(f"CPU seconds (user + system), {runs} rounds, load up to {load:.1f}")
     for name, values in seconds.items():
         line = f"  {name:20} min {min(values):.3f}  median {statistics.median(values):.3f}"
         if name in ratios:
-            line += f"  / import sqlalchemy: median {statistics.median(ratios[name]):.2f}"
+            line += f"  import sqlalchemy / it: median {statistics.median(ratios[name]):.2f}"
         if before.get(name):
             pairs = [new / was for new, was in zip(values, before[name], strict=True)]
             line += (
-                f"  / before: median {statistics.median(before[name]):.3f} s,"
-                f" ratio min {min(pairs):.2f} median {statistics.median(pairs):.2f}"
+                f"  before: median {statistics.median(before[name]):.3f} s,"
+                f" new / old min {min(pairs):.2f} median {statistics.median(pairs):.2f}"
             )
         print(line)
     floor = statistics.median(seconds["import sqlalchemy"])
@@ -117,7 +118,7 @@ def main() -> None:
                 goal=f"< {GOAL} s CPU",
                 figure=f"median {median:.2f} s, min {min(seconds[name]):.2f} s "
                 f"(`import sqlalchemy` {floor:.2f} s)",
-                ratio=f"{statistics.median(ratios[name]):.2f} of `import sqlalchemy`",
+                ratio=f"`import sqlalchemy` / it: {statistics.median(ratios[name]):.2f}",
                 met=median < GOAL,
             )
         )
