@@ -65,6 +65,7 @@ bench: $(DEV_STAMP)
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/metrics.py --messages 1000000
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/discover.py
 	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/lists.py
+	KLUIS_BENCH_RESULTS=.bench-results.jsonl $(BIN)/python benchmarks/cli_start.py
 	$(BIN)/python benchmarks/table.py .bench-results.jsonl
 
 # The staff app's main pages, rendered from invented demo data by Debian's Chromium, as PNGs in

@@ -55,11 +55,11 @@ def test_slices_are_named_once() -> None:
 def test_on_open_hooks_resolve() -> None:
     hooks = [s.on_open for s in SLICES if s.on_open is not None]
     assert hooks == [
-        "kluis.messaging.post_jobs:on_open",
+        "kluis.messaging.open_hooks:on_open",
         "kluis.backup.reconcile:on_open",
-        "kluis.discover.capture:on_open",
-        "kluis.activities.call_link:on_open",
-        "kluis.connected.notices:on_open",
+        "kluis.discover.open_hooks:on_open",
+        "kluis.activities.open_hooks:on_open",
+        "kluis.connected.open_hooks:on_open",
     ]
     assert all(callable(load(h)) for h in hooks)
 

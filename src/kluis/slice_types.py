@@ -1,12 +1,16 @@
 """What an entry of the registry (``kluis.slices``) is made of: a slice, its commands and its
-command groups. Kept apart from the list itself so the registry stays one list of entries as it
-grows; like the registry, these name everything by ``module:attribute`` and import nothing of
-Kluis (ground floor).
+command groups; and ``Deferred``, a hook that a slice's on-open hook registers by path. Kept
+apart from the list itself so the registry stays one list of entries as it grows; like the
+registry, these name everything by ``module:attribute`` and import nothing of Kluis (ground
+floor).
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -55,3 +59,27 @@ class Slice:
     demo: tuple[str, ...] = ()
     """The slice's part of ``kluis demo`` (``kluis.transfer.demo.DemoPart``), run after the
     invented people and companies exist, in registry order."""
+
+
+class Deferred:
+    """A function named by its ``module:attribute`` path, its module imported at the first call
+    (then kept): what an on-open hook registers on ``kluis.contacts.hooks`` or
+    ``kluis.audit.observers``, so opening Kluis imports none of the services behind the hooks
+    (``kluis.messaging.campaigns`` alone took ~0.3 s of every command's start). Only a command
+    that erases a person, logs a contact moment or is told of a change loads them, when it does.
+    """
+
+    __slots__ = ("_target", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._target: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._target is None:
+            module, _, attribute = self.path.partition(":")
+            self._target = getattr(importlib.import_module(module), attribute)
+        return self._target(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.path!r})"

@@ -111,7 +111,7 @@ SLICES: tuple[Slice, ...] = (
             "kluis.messaging.post_pages:api",
             "kluis.messaging.call_routes:router",
         ),
-        on_open="kluis.messaging.post_jobs:on_open",
+        on_open="kluis.messaging.open_hooks:on_open",
         jobs=(
             "kluis.messaging.jobs:send_campaign",
             "kluis.messaging.post_jobs:make_job",
@@ -237,7 +237,7 @@ SLICES: tuple[Slice, ...] = (
         "discover",
         api=("kluis.requests.old_files_routes:router",),
         staff_pages=("kluis.requests.old_files_pages:router",),
-        on_open="kluis.discover.capture:on_open",
+        on_open="kluis.discover.open_hooks:on_open",
         cli=(
             Command(
                 "discover",
@@ -263,7 +263,7 @@ SLICES: tuple[Slice, ...] = (
     ),
     Slice(
         "activities",
-        on_open="kluis.activities.call_link:on_open",
+        on_open="kluis.activities.open_hooks:on_open",
         api=("kluis.activities.routes:router",),
         staff_pages=("kluis.activities.pages:router",),
         person_panels=("kluis.activities.panels:person_panel",),
@@ -310,7 +310,7 @@ SLICES: tuple[Slice, ...] = (
                 ("kluis.connected.cli:systems_app",),
             ),
         ),
-        on_open="kluis.connected.notices:on_open",
+        on_open="kluis.connected.open_hooks:on_open",
         jobs=("kluis.connected.jobs:deliver",),
     ),
     Slice(

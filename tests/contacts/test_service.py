@@ -226,7 +226,7 @@ def test_an_erasure_runs_only_the_hooks_whose_probe_says_they_have_work(
     calls: list[tuple[str, list[str]]] = []
 
     def hook(name: str) -> hooks.BeforeErasure:
-        return lambda _k, _actor, ids, _now, _reason: calls.append((name, list(ids)))
+        return lambda _k, _conn, _actor, ids, _now, _reason: calls.append((name, list(ids)))
 
     monkeypatch.setattr(hooks, "_before_erasure", {})
     hooks.register_before_erasure("idle", hook("idle"), lambda _conn: False)

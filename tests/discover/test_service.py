@@ -15,7 +15,7 @@ from conftest import ADMIN, MARKETING, NOW, PRIVACY
 from discover_files import DECOYS, PLANTED, csv_bytes, mbox_bytes, xlsx_bytes
 from factories import add_person
 from kluis.audit.tables import AuditRow
-from kluis.discover import capture, service
+from kluis.discover import capture, open_hooks, service
 from kluis.discover.tables import DiscoverCapture, DiscoverScan
 from kluis.errors import InvalidField, PermissionDenied
 from kluis.requests import old_files
@@ -121,7 +121,7 @@ def test_after_the_erasure_the_capture_still_finds_them_and_the_certificate_list
         service.scan_paths(kluis, PRIVACY, target, [folder], expired)
     with kluis.engine.connect() as conn:
         key_id = conn.execute(select(DiscoverCapture.key_id)).scalar_one()
-    capture.on_open(kluis, expired)
+    open_hooks.on_open(kluis, expired)
     assert kluis.vault.erased([key_id]) == {key_id}
     assert kluis.vault.ciphers([key_id]) == {}
     with kluis.engine.connect() as conn:

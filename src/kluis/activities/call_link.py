@@ -35,7 +35,3 @@ def log_moment(k: Kluis, actor: Actor, moment: hooks.ContactMoment, now: datetim
         occurred_at=moment.at,
     )
     return service.log(k, actor, moment.person_id, moment.purpose_key, draft, now)
-
-
-def on_open(_k: Kluis, _now: datetime) -> None:
-    hooks.register_contact_moment("activities.call", log_moment)

@@ -25,13 +25,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from kluis.audit import observers
 from kluis.audit import service as audit
 from kluis.audit.connected_events import IdentityRead, NoticeQueued
 from kluis.audit.events import AuditEvent
 from kluis.connected import repository, rules, sealing
-from kluis.connected.tables import ConnectedPurpose, ConnectedSystem
-from kluis.contacts import hooks
+from kluis.connected.tables import ConnectedPurpose
 from kluis.runtime import Kluis
 
 
@@ -109,7 +107,7 @@ def before_erasure(
     erased."""
     reach = {row.id: row.reach for row in repository.systems(conn)}
     if not reach:
-        return  # the last system went since ``any_system`` was asked
+        return  # the last system went since ``open_hooks.any_system`` was asked
     live = sorted(k.vault.has_keys(person_ids))
     if not live:
         return
@@ -149,23 +147,6 @@ def before_erasure(
             )
             events.append(NoticeQueued(person_id, system_id, notice_id, "erasure"))
     audit.record(conn, actor, now, events)
-
-
-def on_open(k: Kluis, now: datetime) -> None:
-    """Registered from the registry's on-open hook, so every process that opens Kluis tells
-    the connected systems, whichever path changes a person."""
-    install()
-
-
-def any_system(conn: Connection) -> bool:
-    """Whether any connected system is set up: an erasure asks this in its own read, and with
-    none (most stores) it runs no ``before_erasure`` at all."""
-    return conn.execute(select(ConnectedSystem.id).limit(1)).first() is not None
-
-
-def install() -> None:
-    observers.observe("connected", observe)
-    hooks.register_before_erasure("connected", before_erasure, any_system)
 
 
 def notice_rows(k: Kluis, person_id: str, kind: str | None = None) -> list[Any]:

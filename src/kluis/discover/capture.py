@@ -18,7 +18,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from kluis.actors import SYSTEM, Actor
+from kluis.actors import Actor
 from kluis.audit import service as audit
 from kluis.audit.discover_events import DiscoverCaptured, DiscoverCaptureDestroyed
 from kluis.contacts import people
@@ -148,11 +148,3 @@ def forget(k: Kluis, actor: Actor, request_id: int, now: datetime, reason: str) 
             conn, actor.ref, now, [DiscoverCaptureDestroyed(person_id, request_id, reason)]
         )
     return True
-
-
-def on_open(k: Kluis, now: datetime) -> None:
-    """At every opening: end the captures whose time is up."""
-    with k.engine.connect() as conn:
-        due = [row.request_id for row in repository.expired_captures(conn, now)]
-    for request_id in due:
-        forget(k, SYSTEM, request_id, now, "expired")

@@ -35,7 +35,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 from kluis.actors import Actor, parse_role
 from kluis.audit import service as audit
 from kluis.audit.post_events import MailingDownloaded, PostFileRemoved, PostFileRequested
-from kluis.contacts import hooks
 from kluis.errors import InvalidField, KluisError, NotFound, PermissionDenied
 from kluis.jobs import Job, JobContext, Stopped
 from kluis.messaging import campaigns, post
@@ -259,7 +258,8 @@ def before_erasure(
     """Delete every made or making file of a mailing with a letter for these people, before
     their keys go, in the erasure's first transaction (``conn``): the file holds their names
     and addresses under a key that is not theirs. Asked only when some file is held
-    (``any_file``); even then most erasures meet no file of theirs: one read finds that out."""
+    (``open_hooks.any_file``); even then most erasures meet no file of theirs: one read finds
+    that out."""
     campaign_ids = (
         select(MessageRow.campaign_id)
         .where(MessageRow.person_id.in_(list(person_ids)), MessageRow.channel == post.CHANNEL)
@@ -278,16 +278,6 @@ def before_erasure(
     if gone:
         events = [PostFileRemoved(r.campaign_id, r.kind, r.id, "erasure") for r in gone]
         audit.record(conn, actor, now, events)
-
-
-def any_file(conn: Connection) -> bool:
-    """Whether any post file is held (files live days, so mostly none): an erasure asks this
-    in its own read before it runs ``before_erasure``."""
-    return conn.execute(select(PostFileRow.id).limit(1)).first() is not None
-
-
-def on_open(_k: Kluis, _now: datetime) -> None:
-    hooks.register_before_erasure("messaging.post_files", before_erasure, any_file)
 
 
 def _hourly(_settings: Settings) -> int:
