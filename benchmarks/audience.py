@@ -20,8 +20,11 @@ purposes held, an address), with one covering index. Its count and its count per
 same plan, one walk of that index in index order (its per-reason query groups by the index's
 columns and names the reasons over the few groups, no sort), the plan Kluis's counts use on its
 own two indexes; both sets of plans are printed. Baseline and Kluis run alternately (A B A B,
-``harness.alternate``) and every result must agree exactly. Machines here are noisy; the ratios
-per pair are the figures that count.
+``harness.alternate``) and every result must agree exactly. Kluis's count reads its kept counts
+(``consent.audience_counts``, kept by triggers as the population is written); it also runs
+against the walk of the audience indexes it replaced (``walked_cells``), and the kept counts are
+checked against a recount and that walk before anything is timed. Machines here are noisy; the
+ratios per pair are the figures that count.
 
     python benchmarks/audience.py [--people 1000000] [--batch 50000] [--page 1000] [--pairs 5]
 """
