@@ -83,6 +83,12 @@ SLICES: tuple[Slice, ...] = (
                 "refused by\nreason.",
                 "kluis.consent.cli_decisions:commands",
             ),
+            Command(
+                "audience-recount",
+                "Recount the kept audience counts from the consent state and people (a repair: "
+                "triggers\nkeep them in step; run it after a table was rebuilt around Kluis).",
+                "kluis.consent.cli_decisions:commands",
+            ),
             Group(
                 "notices",
                 "Consent notices: the versioned wording shown when consent is asked.",

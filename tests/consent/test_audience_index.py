@@ -1,10 +1,12 @@
 """The audience's copy of what the rule reads of people (``consent.audience_index``) never
 drifts from contacts' rows (issue 17), on SQLite and PostgreSQL: after every kind of change
 (people created in bulk, relationship and addresses rectified, purposes changed, objection and
-restriction recorded and lifted, consent granted and withdrawn, a partial erasure with or
-without the ledger, a full erasure) each copy (the ``audience_people`` row and every
-``permissions`` row) equals what ``facts_from_rows`` reads, and the counts still agree with
-``may_contact`` person by person.
+restriction recorded and lifted, consent granted, re-confirmed, withdrawn and expired, a partial
+erasure with or without the ledger, a full erasure) each copy (the ``audience_people`` row and
+every ``permissions`` row) equals what ``facts_from_rows`` reads, the kept counts
+(``audience_counts``) equal a recount of the rows they count, and the counts still agree with
+``may_contact`` person by person and, at ``now``s on both sides of the re-confirm-by dates, with
+a walk of the audience indexes.
 
 Like ``test_audience``, each example works on a topic of its own and erases everyone it created.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 
 from conftest import ADMIN, MARKETING, NOW, examples
 from factories import EVERY_PAIR, add_notice, new_person
-from kluis.consent import catalogue, ledger
+from kluis.consent import audience_counts, catalogue, ledger
 from kluis.consent import decisions as consent_decisions
 from kluis.consent.audience_index import (
     ADDRESS_BITS,
@@ -32,8 +34,9 @@ from kluis.consent.audience_index import (
     kept_facts,
     purpose_text,
 )
+from kluis.consent.audience_repository import audience_cells, walked_cells
 from kluis.consent.grant_rules import every
-from kluis.consent.rules import CHANNEL_FIELDS
+from kluis.consent.rules import CHANNEL_FIELDS, DEFAULT_GROUNDS
 from kluis.consent.tables import AudiencePerson, PermissionRow
 from kluis.contacts import collect, flags, rectify
 from kluis.contacts import erasure as contacts
@@ -67,6 +70,7 @@ changes = st.builds(
             "restriction",
             "granted",
             "withdrawn",
+            "expired",
             "keep_only",
             "erase",
         ]
@@ -114,7 +118,7 @@ def apply(kluis: Kluis, person: str, change: Change, topic: str, notice_id: int)
             rectify.update_person(kluis, ADMIN, person, SERVICE, {"purposes": wanted}, at)
         elif change.what in ("objection", "restriction"):
             flags.set_flag(kluis, ADMIN, person, change.what, on, "email", at)
-        elif change.what in ("granted", "withdrawn"):
+        elif change.what in ("granted", "withdrawn", "expired"):
             grant = ledger.Grant(method="double_opt_in", notice_id=notice_id)
             ledger.record(
                 kluis,
@@ -144,8 +148,10 @@ def apply(kluis: Kluis, person: str, change: Change, topic: str, notice_id: int)
 
 
 def assert_in_step(kluis: Kluis, ids: list[str]) -> None:
-    """Every copy of every person's facts equals what contacts' rows say; the erased have none."""
+    """Every copy of every person's facts equals what contacts' rows say; the erased have none;
+    the kept counts equal a recount (of the whole store: every test's writes keep them)."""
     with kluis.engine.connect() as conn:
+        assert audience_counts.kept(conn) == audience_counts.recounted(conn)
         truth = facts_from_rows(conn, ids)
         kept = kept_facts(conn, ids)
         rows = dict(
@@ -179,6 +185,23 @@ def assert_counts_agree(kluis: Kluis, ids: list[str], present: set[str], topic: 
         for person, _ in rows
     ]
     assert streamed == sorted(p for p, d in decisions.items() if d.allowed)
+    with kluis.engine.connect() as conn:
+        for at in LATER:
+            kept = audience_cells(conn, "email", topic, at, DEFAULT_GROUNDS)
+            assert kept == walked_cells(conn, "email", topic, at, DEFAULT_GROUNDS), at
+
+
+LATER = [
+    NOW + timedelta(days=31),
+    datetime(2028, 3, 1, tzinfo=UTC),
+    datetime(2028, 3, 14, 9, 29, 59, tzinfo=UTC),
+    NOW.replace(year=2028) + timedelta(days=10),
+    datetime(2028, 4, 1, tzinfo=UTC),
+    NOW.replace(year=2028) + timedelta(days=25, hours=3),
+    datetime(2028, 5, 1, tzinfo=UTC),
+]
+"""Moments to count at: before any re-confirm-by date (grants made NOW + 0..30 days, to be
+re-confirmed 24 months on), in the first month they fall in, at its turn, in the next, after."""
 
 
 @settings(

@@ -1,6 +1,7 @@
 """Migration d0017_audience fills the audience's copies from the rows a store already holds (issue
 17), on SQLite and PostgreSQL: after the upgrade every ``audience_people`` row and every
-``permissions`` row says what ``facts_from_rows`` reads from people, flags and purposes."""
+``permissions`` row says what ``facts_from_rows`` reads from people, flags and purposes; d0024
+counts them (``audience_counts``) as a recount does."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, insert, inspect, text
 
 from conftest import NOW
 from kluis import db
+from kluis.consent import audience_counts
 from kluis.consent.audience_index import facts_from_rows, kept_facts
 from kluis.db import insert_rows, to_db_time
 from kluis.ids import new_person_ids
@@ -120,6 +122,11 @@ def test_the_migration_fills_the_audience_copies(
         assert truth[ids[5]][4:] == (False, False, True)
         for person_id in ids:
             assert kept[person_id] == [truth[person_id]] * (1 + held.get(person_id, 0))
+        with engine.connect() as conn:  # d0024 counts what the store held
+            counts = audience_counts.kept(conn)
+            assert counts == audience_counts.recounted(conn)
+        assert sum(counts[0].values()) == len(permissions)
+        assert counts[1]
         db.downgrade(engine, "data", "d0016")
         db.upgrade(engine, "data")
     finally:

@@ -1,6 +1,6 @@
-"""What a message may get: ``kluis decide`` (one person), ``kluis audience`` (everyone, counted)
-and the table of decisions ``kluis consent show`` prints. Listed in ``kluis.slices``; they call
-the consent service, never SQL.
+"""What a message may get: ``kluis decide`` (one person), ``kluis audience`` (everyone, counted;
+``kluis audience-recount`` repairs its kept counts) and the table of decisions ``kluis consent
+show`` prints. Listed in ``kluis.slices``; they call the consent service, never SQL.
 """
 
 from __future__ import annotations
@@ -118,6 +118,18 @@ def audience(
         sentence = rules.REASONS[rules.Reason(reason)][0]
         table.add_row(reason, str(count), sentence)
     console.out.print(table)
+
+
+@commands.command("audience-recount")
+def audience_recount(as_json: console.JsonOption = False) -> None:
+    """Recount the kept audience counts from the consent state and people (a repair: triggers
+    keep them in step; run it after a table was rebuilt around Kluis)."""
+    with console.opened() as kluis:
+        wrong = decisions.recount_audience(kluis)
+    if as_json:
+        console.print_json({"wrong": wrong})
+        return
+    console.out.print(f"Audience counts recounted; {wrong} were wrong.", markup=False)
 
 
 def _table(*headers: str) -> Table:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from kluis.actors import Actor, Role
 from kluis.audit import service as audit
 from kluis.audit.consent_events import DecisionMade, PermissionsRead
+from kluis.consent import audience_counts as kept_counts
 from kluis.consent import audience_repository, repository, rules
 from kluis.consent.catalogue import (
     _topic,
@@ -199,6 +200,14 @@ def audience_count(k: Kluis, channel: str, topic: str, now: datetime) -> int:
         return audience_repository.audience_count(
             conn, chan.value, topic, now, chan in soft_opt_in_channels(k), grounds(k)
         )
+
+
+def recount_audience(k: Kluis) -> int:
+    """Rebuild the kept audience counts from the rows they count (``audience_counts.recount``);
+    returns how many were wrong. Only needed when their triggers were missing (a table rebuilt
+    around Kluis): counts of people, not personal data, so nothing is audited."""
+    with k.engine.begin() as conn:
+        return kept_counts.recount(conn)
 
 
 def audience(

@@ -197,5 +197,43 @@ class PermissionRow(AudienceFacts, DataBase):
     )
 
 
+class AudienceCount(DataBase):
+    """How many ``permissions`` rows of a (channel, topic) hold each facts, purposes and status
+    (issue 17: an audience counted from a few hundred kept counts, not a walk of a million index
+    entries). Kept by triggers on ``permissions`` (``consent.audience_counts``), so every writer,
+    the cascades of an erasure included, keeps it in the same transaction as the rows it counts.
+    A grant's re-confirm-by date depends on ``now`` to matter, so granted rows are kept per
+    re-confirm-by month (``lapse``, ``YYYY-MM``, or ``""`` when there is none or the row is not a
+    grant): a count at ``now`` takes the months before as lapsed, the months after as live, and
+    counts only the rows of ``now``'s own month from ``ix_permissions_audience``. No personal
+    data: numbers of people per channel, topic and facts."""
+
+    __tablename__ = "audience_counts"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    facts: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purposes: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lapse: Mapped[str] = mapped_column(String(7), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class AudiencePeopleCount(DataBase):
+    """How many ``audience_people`` rows hold each facts and purposes, for the customers and the
+    restricted or objecting others only (``facts >= Fact.OBJECTED``, the part of an audience
+    counted from people rather than kept state). Kept by triggers as ``AudienceCount`` is."""
+
+    __tablename__ = "audience_people_counts"
+
+    facts: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purposes: Mapped[str] = mapped_column(Text, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 PEOPLE_BY_ID = Index("ix_people_id_relationship", people.c.id, people.c.relationship)
 """People in id order with their relationship, without reading their (encrypted) rows."""
