@@ -79,6 +79,9 @@ NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at a
 
 
 SKIPPED = ("script", "style", "code", "textarea")
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+)
 
 
 class _Text(HTMLParser):
@@ -102,6 +105,8 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self._skip += 1
+        if tag in VOID:  # never closed, and holds no text (an English <input> of a campaign)
+            return
         if self._english:
             self._english.append((tag, self._english[-1][1]))
         elif ("lang", "en") in attrs:
@@ -112,7 +117,7 @@ class _Text(HTMLParser):
         if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
         if any(open_tag == tag for open_tag, _own in self._english):
-            # void elements (<br>) never close: drop them with it
+            # an element left open inside (a <p> closed by its parent) closes with it
             while self._english.pop()[0] != tag:
                 pass
             if not self._english:
@@ -216,6 +221,22 @@ def client_of(kluis: Kluis, smtp: MailServer) -> TestClient:
 def _link_token(kluis: Kluis, use: str, person_id: str, topic: str | None = None) -> str:
     channel = "email" if topic else None
     return tokens.sign(kluis.vault.signing_key, tokens.LinkToken(use, person_id, channel, topic))
+
+
+def test_the_checker_fails_on_text_marked_english_and_on_iso_dates() -> None:
+    """What the checker itself must catch, without a page: Kluis's wording marked ``lang="en"``
+    (the English detail a finding or an import job once showed), an ISO date; and what it must
+    let through: someone's own words marked ``translate="no"``, an English ``<input>``."""
+    page = (
+        '<p>Gestart <input lang="en" value="Spring offer"> 3 dec 2026</p>'
+        '<p class="muted" lang="en">purpose invoicing has no valid retention</p>'
+        '<blockquote lang="en" translate="no">Yes, send me e-mail about the topics.</blockquote>'
+        "<p>Deadline 2026-04-14</p>"
+    )
+    found = problems(visible(page))
+    assert found[0] == "lang=\"en\" fragment 'purpose invoicing has no valid retention'"
+    assert any(f.startswith("ISO date '2026-04-14'") for f in found)
+    assert len(found) == 2, found
 
 
 def test_every_public_page_and_its_mails_are_dutch(kluis: Kluis, smtp: MailServer) -> None:
