@@ -27,6 +27,8 @@ METHODS = [
     ("requests/old_files.py", "python"),
     ("**/staff_pages.py", "python"),
     ("compliance/deployment.py", "python"),
+    ("compliance/findings.py", "python"),
+    ("compliance/upkeep_findings.py", "python"),
     ("compliance/job_forecast.py", "python"),
     ("compliance/connected_findings.py", "python"),
     ("compliance/request_mail_findings.py", "python"),
@@ -84,6 +86,7 @@ METHODS = [
     ("transfer/rules/notes.py", "python"),
     ("transfer/rules/columns.py", "python"),
     ("transfer/rules/problems.py", "python"),
+    ("transfer/rules/reasons.py", "python"),
     ("purposes/rules.py", "python"),
 ]
 

@@ -45,6 +45,7 @@ CODE_NAMES = {
     "snake_case code name": re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),
     "ISO 8601 duration": re.compile(r"\bP(\d+[YMWD])+\b"),
     "ISO timestamp": re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"),
+    "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
     "data category code": re.compile(r"\buser\.[a-z_.]+"),
 }
 
@@ -78,35 +79,54 @@ NOTICE_EN = "Yes, send me e-mail about the topics I tick. I can unsubscribe at a
 
 
 SKIPPED = ("script", "style", "code", "textarea")
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+)
 
 
 class _Text(HTMLParser):
     """The text a reader sees: no tags, scripts or styles; ``<code>`` holds identifiers staff
-    type (keys shown as such) and ``<textarea>`` a value being edited, which are not sentences."""
+    type (keys shown as such) and ``<textarea>`` a value being edited, which are not sentences.
+
+    Text marked ``lang="en"`` is kept between ``[lang=en]`` and ``[/lang]`` so that
+    :func:`problems` reports it: Kluis's own wording on a Dutch page is Dutch. Only text that
+    also says ``translate="no"`` is left out: someone's own words in their language (a notice's
+    wording, a campaign's English text, a purpose's English name), a language's own name, a
+    taxonomy's names."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
         self._skip = 0
-        self._english: list[str] = []
-        """The open elements marked ``lang="en"`` and those inside them: text declared English
-        (a finding's command-line wording beside its Dutch title)."""
+        self._english: list[tuple[str, bool]] = []
+        """The open elements marked ``lang="en"`` and those inside them, each with whether it
+        is someone's own words (``translate="no"``)."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self._skip += 1
-        if self._english or ("lang", "en") in attrs:
-            self._english.append(tag)
+        if tag in VOID:  # never closed, and holds no text (an English <input> of a campaign)
+            return
+        if self._english:
+            self._english.append((tag, self._english[-1][1]))
+        elif ("lang", "en") in attrs:
+            self._english.append((tag, ("translate", "no") in attrs))
+            self.parts.append(" [lang=en] ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
-        if tag in self._english:  # void elements (<br>) never close: drop them with it
-            while self._english.pop() != tag:
+        if any(open_tag == tag for open_tag, _own in self._english):
+            # an element left open inside (a <p> closed by its parent) closes with it
+            while self._english.pop()[0] != tag:
                 pass
+            if not self._english:
+                self.parts.append(" [/lang] ")
 
     def handle_data(self, data: str) -> None:
-        if not self._skip and not self._english:
+        if self._skip:
+            return
+        if not self._english or not self._english[-1][1]:
             self.parts.append(data)
 
 
@@ -116,10 +136,18 @@ def visible(page: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+ENGLISH_FRAGMENT = re.compile(r"\[lang=en\]\s*(.*?)\s*\[/lang\]")
+"""Text a page marks as English (``lang="en"``) without marking it as someone's own words."""
+
+
 def problems(text: str) -> list[str]:
+    found = [
+        f'lang="en" fragment {m.group(1)!r}' for m in ENGLISH_FRAGMENT.finditer(text) if m.group(1)
+    ]
+    text = ENGLISH_FRAGMENT.sub(" ", text)
     for allowed in ALLOWED:
         text = allowed.sub(" ", text)
-    found = [f"English {m.group(0)!r} in …{_around(text, m)}…" for m in ENGLISH.finditer(text)]
+    found += [f"English {m.group(0)!r} in …{_around(text, m)}…" for m in ENGLISH.finditer(text)]
     for what, pattern in CODE_NAMES.items():
         found += [f"{what} {m.group(0)!r} in …{_around(text, m)}…" for m in pattern.finditer(text)]
     return found
@@ -193,6 +221,22 @@ def client_of(kluis: Kluis, smtp: MailServer) -> TestClient:
 def _link_token(kluis: Kluis, use: str, person_id: str, topic: str | None = None) -> str:
     channel = "email" if topic else None
     return tokens.sign(kluis.vault.signing_key, tokens.LinkToken(use, person_id, channel, topic))
+
+
+def test_the_checker_fails_on_text_marked_english_and_on_iso_dates() -> None:
+    """What the checker itself must catch, without a page: Kluis's wording marked ``lang="en"``
+    (the English detail a finding or an import job once showed), an ISO date; and what it must
+    let through: someone's own words marked ``translate="no"``, an English ``<input>``."""
+    page = (
+        '<p>Gestart <input lang="en" value="Spring offer"> 3 dec 2026</p>'
+        '<p class="muted" lang="en">purpose invoicing has no valid retention</p>'
+        '<blockquote lang="en" translate="no">Yes, send me e-mail about the topics.</blockquote>'
+        "<p>Deadline 2026-04-14</p>"
+    )
+    found = problems(visible(page))
+    assert found[0] == "lang=\"en\" fragment 'purpose invoicing has no valid retention'"
+    assert any(f.startswith("ISO date '2026-04-14'") for f in found)
+    assert len(found) == 2, found
 
 
 def test_every_public_page_and_its_mails_are_dutch(kluis: Kluis, smtp: MailServer) -> None:

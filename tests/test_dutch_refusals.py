@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -19,6 +20,7 @@ from kluis.messaging import campaigns
 from kluis.messaging.tables import Campaign
 from kluis.retention import service as retention
 from kluis.runtime import Kluis
+from kluis.transfer import writer
 from mailserver import MailServer
 from staff_helpers import choose, csrf_of, make_user, sign_in
 from test_dutch import NOTICE_NL, SPRING, Seen, client_of
@@ -161,7 +163,7 @@ def _purposes(client: TestClient, csrf: str, seen: Seen) -> None:
 
 def _imports(client: TestClient, csrf: str, seen: Seen) -> None:
     """A file with a bad address and a line of too many cells: the trial run and the job name
-    each reject's reason in Dutch; the English detail of a bad value is marked as English."""
+    each reject's reason in Dutch, a bad value's detail too ("Geen geldig e-mailadres.")."""
     upload = client.post(
         "/app/admin/imports",
         data={"csrf": csrf, "purposes": ["customer_service"]},
@@ -176,8 +178,37 @@ def _imports(client: TestClient, csrf: str, seen: Seen) -> None:
     review = upload.headers["location"]
     page = seen.page("import review with rejects", client.get(review))
     assert "De regel heeft meer cellen dan de kopregel kolommen heeft." in page
+    assert "Geen geldig e-mailadres." in page
     job = client.post(f"{review}/run", data={"csrf": csrf}).headers["location"]
-    seen.page("import job with rejects", client.get(job))
+    page = seen.page("import job with rejects", client.get(job))
+    assert "De regel heeft meer cellen dan de kopregel kolommen heeft." in page
+
+
+def test_an_import_that_stopped_says_why_in_dutch(
+    kluis: Kluis, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that failed on no refusal keeps the exception's class name as its English
+    ``error`` (the API's) and says on the page that it stopped, in Dutch."""
+
+    def broken(*_args: object) -> list[object]:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer.BatchWriter, "write", broken)
+    seen = Seen(kluis)
+    client = client_of(kluis, smtp)
+    csrf = sign_in(client, make_user(kluis, "admin"))
+    upload = client.post(
+        "/app/admin/imports",
+        data={"csrf": csrf, "purposes": ["customer_service"]},
+        files={"file": ("a.csv", b"Voornaam,E-mail\nEva,eva.kok@example.com\n")},
+    )
+    review = upload.headers["location"]
+    job = client.post(f"{review}/run", data={"csrf": csrf}).headers["location"]
+    page = seen.page("import job stopped", client.get(job))
+    assert "De import is gestopt door een onverwachte fout (OSError)" in page
+    api = client_for(kluis, "admin", now=NOW)
+    assert api.get(f"/api/v1/imports/{job.rsplit('/', 1)[1]}").json()["error"] == "OSError"
+    seen.check()
 
 
 def test_every_refusal_built_from_values_reads_in_dutch(kluis: Kluis, smtp: MailServer) -> None:

@@ -4,6 +4,9 @@ sentence translated apart from the prefix."""
 
 from __future__ import annotations
 
+import json
+
+from kluis import errors
 from kluis.errors import Conflict, InvalidField, Word
 
 DUTCH = {
@@ -57,3 +60,22 @@ def test_a_refusal_of_several_problems_says_each_in_turn() -> None:
     ]
     assert both.translated(_dutch) == "de naam is te lang Verzoek 4 is afgerond."
     assert both.detail.startswith("2 problems")
+
+
+def test_a_stored_refusal_is_said_again_as_it_was() -> None:
+    """``errors.stored`` keeps a refusal as JSON (an import job's ``error_said``); read back, it
+    says the same in every language, prefix, values, words and parts included."""
+    refused = Conflict(
+        "request 4 is completed",
+        msgid="Request %(id)s is %(status)s.",
+        values={"id": 4, "status": Word("completed")},
+    )
+    refused.within("person %(n)s: ", n=3)
+    several = InvalidField("two problems", field="file")
+    several.parts = [InvalidField("the name is too long"), refused]
+    for original in (refused, several, InvalidField("the name is too long")):
+        kept = json.loads(json.dumps(errors.stored(original)))
+        again = errors.restored(kept)
+        assert again.detail == original.detail
+        assert again.translated(_dutch) == original.translated(_dutch)
+        assert again.translated(lambda text: text) == original.translated(lambda text: text)

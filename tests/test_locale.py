@@ -10,7 +10,14 @@ import pytest
 from kluis.errors import Conflict, InvalidField
 from kluis.locale import LANGUAGES
 from kluis.locale.catalogues import messages, nested
-from kluis.locale.formats import say_date, say_duration, say_moment, say_retention
+from kluis.locale.formats import (
+    say_date,
+    say_day,
+    say_duration,
+    say_moment,
+    say_retention,
+    say_when,
+)
 
 
 def test_a_moment_is_said_in_the_organisations_time_zone() -> None:
@@ -22,6 +29,17 @@ def test_a_moment_is_said_in_the_organisations_time_zone() -> None:
     assert say_date(summer, "nl") == "2 juli 2026"  # the day it is where the organisation is
     assert say_date("2026-06-14", "en") == "14 June 2026"
     assert say_date(date(2026, 6, 14), "xx") == "14 juni 2026"  # unknown languages read Dutch
+
+
+def test_a_staff_page_says_days_and_moments_short_in_the_configured_zone() -> None:
+    late = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)
+    assert say_day(late, "nl") == "3 dec 2026"  # already 3 December in Amsterdam
+    assert say_day(late, "nl", "UTC") == "2 dec 2026"
+    assert say_when(late, "nl") == "3 dec 2026, 00:30"
+    assert say_when(late, "en", "America/New_York") == "Dec 2, 2026, 18:30"
+    assert say_when(datetime(2026, 3, 1, 12, 5), "nl") == "1 mrt 2026, 13:05"  # naive is UTC
+    assert say_when(date(2026, 3, 1), "en") == "Mar 1, 2026"
+    assert say_day(date(2026, 3, 1), "xx") == "1 mrt 2026"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ same text. Nothing below the routes knows about HTTP beyond the suggested status
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 
 class Word(str):
@@ -155,3 +156,29 @@ class DecryptionFailed(KluisError):
     slug = "decryption-failed"
     title = "Value cannot be decrypted"
     status = 500
+
+
+def stored(exc: KluisError) -> dict[str, Any]:
+    """A refusal as JSON a table keeps (an import job's ``error_said``): its message id and
+    values, where it arose and its parts, so a page read later says it in the reader's
+    language (Art. 12(1)) while ``detail`` stays the API's and the CLI's English."""
+    return {
+        "detail": exc.detail,
+        "msgid": exc.msgid,
+        "values": {k: str(v) if isinstance(v, Word) else v for k, v in exc.values.items()},
+        "words": sorted(k for k, v in exc.values.items() if isinstance(v, Word)),
+        "context": list(exc.context) if exc.context is not None else None,
+        "parts": [stored(part) for part in exc.parts],
+    }
+
+
+def restored(said: Mapping[str, Any]) -> KluisError:
+    """The refusal :func:`stored` kept, to translate (``KluisError.translated``)."""
+    words = set(said.get("words", ()))
+    values = {k: Word(v) if k in words else v for k, v in said.get("values", {}).items()}
+    exc = KluisError(str(said.get("detail", "")), msgid=said.get("msgid"), values=values)
+    context = said.get("context")
+    if context is not None:
+        exc.context = (str(context[0]), dict(context[1]))
+    exc.parts = [restored(part) for part in said.get("parts", ())]
+    return exc

@@ -328,7 +328,8 @@ class Settings(BaseSettings):
     time_zone: str = Field(
         default="Europe/Amsterdam",
         description="The organisation's time zone (IANA name): when a task's day begins and "
-        "ends (overdue, today, this week) and when the daily task reminder goes out.",
+        "ends (overdue, today, this week), when the daily task reminder goes out, and the "
+        "clock the dates and times on staff pages are said in.",
     )
     task_reminder_hour: int = Field(
         default=7,

@@ -52,7 +52,7 @@ def test_the_admin_declares_changes_and_lists_a_field(kluis: Kluis) -> None:
     client, csrf = english(kluis, "admin", CS)
     page = client.get("/app/admin/fields")
     assert page.status_code == 200
-    assert '<option value="user.health_and_medical" lang="en">' in page.text
+    assert '<option value="user.health_and_medical" lang="en" translate="no">' in page.text
     assert "Art. 9(2)" in page.text
     assert client.post("/app/admin/fields", data={"csrf": csrf, **NEW}).status_code == 303
     declared = custom_fields.fields(kluis)

@@ -14,7 +14,7 @@ from rich.table import Column, Table
 
 from kluis import console
 from kluis.compliance import findings, notice, ropa, service
-from kluis.compliance.rules import has_high
+from kluis.compliance.rules import PAGE_ONLY, Finding, has_high
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 
@@ -102,15 +102,18 @@ def notice_command(
     _emit(text, out)
 
 
+def _plain(f: Finding) -> dict[str, object]:
+    """A finding as ``--json`` has always printed it: without the page's wording."""
+    return {k: v for k, v in dataclasses.asdict(f).items() if k not in PAGE_ONLY}
+
+
 @commands.command("check")
 def check_command(as_json: console.JsonOption = False, as_of: AsOfOption = None) -> None:
     """Compliance findings with severity, article and fix; exits 1 when one is `high`."""
     with console.opened() as kluis:
         found = findings.findings(kluis, console.actor(), _moment(as_of))
     if as_json:
-        console.print_json(
-            {"high": has_high(found), "findings": [dataclasses.asdict(f) for f in found]}
-        )
+        console.print_json({"high": has_high(found), "findings": [_plain(f) for f in found]})
     elif not found:
         console.out.print("No findings.")
     else:

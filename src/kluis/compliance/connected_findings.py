@@ -31,6 +31,21 @@ def unconfirmed(k: Kluis, now: datetime) -> list[Finding]:
             "on the privacy request's page once they confirmed by other means",
             count=late.notices,
             details={"systems": list(late.systems), "failed": late.failed},
+            said=N_(
+                "%(count)s notices to connected systems are not confirmed after %(days)s days, "
+                "%(failed)s of them given up after retries (%(systems)s)."
+            )
+            if late.failed
+            else N_(
+                "%(count)s notices to connected systems are not confirmed after %(days)s days "
+                "(%(systems)s)."
+            ),
+            said_values={
+                "count": late.notices,
+                "days": days,
+                "failed": late.failed,
+                "systems": ", ".join(late.systems),
+            },
         )
     ]
 
@@ -60,6 +75,11 @@ def deadline_near(k: Kluis, now: datetime) -> list[Finding]:
                 subject=f"request:{request_id}",
                 count=open_notices,
                 details={"type": kind, "due": due.isoformat()},
+                said=N_(
+                    "Request %(id)s (%(type)s) is due %(due)s and %(count)s connected systems "
+                    "have not confirmed."
+                ),
+                said_values={"id": request_id, "type": kind, "due": due, "count": open_notices},
             )
         )
     return found

@@ -55,6 +55,11 @@ def organisation_defaults(k: Kluis, now: datetime) -> list[Finding]:
             "processing name nobody people can reach",
             f"set {', '.join(left)} {FILE_HINT}",
             details={"settings": left},
+            said=N_(
+                "%(settings)s still the default: the privacy notice and the record of "
+                "processing name nobody people can reach."
+            ),
+            said_values={"settings": ", ".join(f"KLUIS_{name.upper()}" for name in left)},
         )
     ]
 
@@ -72,6 +77,7 @@ def backups_missing(k: Kluis, now: datetime) -> list[Finding]:
                 "no backup directory is configured",
                 f"set backup_dir {FILE_HINT} and run `kluis backup create` daily (cron or a "
                 "systemd timer); keep the keyring snapshots apart (docs/operations.md)",
+                said=N_("No backup directory is configured."),
             )
         ]
     stamps = []
@@ -94,6 +100,10 @@ def backups_missing(k: Kluis, now: datetime) -> list[Finding]:
             f"no data backup in {directory} in the last 2 days: {when}",
             f"run `kluis backup create {directory}` now and daily (cron or a systemd timer)",
             details={"newest": newest.isoformat() if newest else None},
+            said=N_("No data backup in %(folder)s in the last 2 days: the newest is from %(at)s.")
+            if newest
+            else N_("No data backup in %(folder)s in the last 2 days: there is none."),
+            said_values={"folder": str(directory), "at": newest},
         )
     ]
 
@@ -112,6 +122,10 @@ def broad_users_without_second_factor(k: Kluis, now: datetime) -> list[Finding]:
             "app, TOTP)",
             subject=f"user:{user_id}",
             details={"role": role},
+            said=N_(
+                "User %(id)s (%(role)s) can read everyone and signs in without two-step sign-in."
+            ),
+            said_values={"id": user_id, "role": role},
         )
         for user_id, role in users
     ]
@@ -138,6 +152,11 @@ def reconfirmation_without_mail(k: Kluis, now: datetime) -> list[Finding]:
             f"set smtp_url {FILE_HINT}; the requests then go at the next scheduled run, all "
             "at once: check first that they are expected",
             count=waiting,
+            said=N_(
+                "%(count)s consents are due for re-confirmation within %(days)s days, but no "
+                "mail server is configured: nobody will be asked, and they will lapse."
+            ),
+            said_values={"count": waiting, "days": days},
         )
     ]
 
@@ -167,6 +186,12 @@ def plain_base_url(k: Kluis, now: datetime) -> list[Finding]:
             "serve Kluis behind a TLS reverse proxy, set base_url to its https:// address and "
             "trusted_proxies to the proxy's address (docs/operations.md)",
             details={"base_url": k.settings.base_url},
+            said=N_(
+                "The base URL %(url)s is plain http for a host other than this machine: "
+                "passwords, session cookies and the tokens in mailed links cross the network "
+                "unencrypted."
+            ),
+            said_values={"url": k.settings.base_url},
         )
     ]
 

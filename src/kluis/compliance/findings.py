@@ -14,7 +14,6 @@ from datetime import datetime
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
-from kluis.backup import service as backup
 from kluis.compliance import (
     connected_findings,
     deployment,
@@ -22,14 +21,15 @@ from kluis.compliance import (
     repository,
     request_mail_findings,
     rules,
+    upkeep_findings,
 )
 from kluis.compliance.rules import Finding, Severity
 from kluis.consent import catalogue
 from kluis.consent import grant_rules as consent_rules
 from kluis.consent.rules import Channel
 from kluis.errors import PermissionDenied
-from kluis.purposes.rules import Duration, LawfulBasis, parse_duration
-from kluis.retention import service as retention_service
+from kluis.locale import N_
+from kluis.purposes.rules import LawfulBasis, parse_duration
 from kluis.runtime import Kluis
 
 Check = Callable[[Kluis, datetime], list[Finding]]
@@ -55,6 +55,8 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
                     f"give it one of {', '.join(sorted(bases))}: "
                     f"`kluis purposes change {key} FILE`",
                     subject=key,
+                    said=N_("Purpose %(purpose)s has no valid lawful basis (%(basis)s)."),
+                    said_values={"purpose": key, "basis": basis},
                 )
             )
         elif basis == LawfulBasis.LEGITIMATE_INTEREST.value and not (interest or "").strip():
@@ -67,6 +69,10 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
                     f"state the interest: `kluis purposes change {key} FILE` with "
                     '{"legitimate_interest": "..."}',
                     subject=key,
+                    said=N_(
+                        "Purpose %(purpose)s rests on legitimate interest but does not state it."
+                    ),
+                    said_values={"purpose": key},
                 )
             )
         elif basis == LawfulBasis.LEGITIMATE_INTEREST.value and not (interest_nl or "").strip():
@@ -80,6 +86,11 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
                     f"write it in Dutch: `kluis purposes change {key} FILE` with "
                     '{"legitimate_interest_nl": "..."}',
                     subject=key,
+                    said=N_(
+                        "Purpose %(purpose)s states its legitimate interest in English only, so "
+                        "the Dutch privacy notice and record of processing show the English."
+                    ),
+                    said_values={"purpose": key},
                 )
             )
         try:
@@ -93,6 +104,8 @@ def purposes_incomplete(k: Kluis, now: datetime) -> list[Finding]:
                     f"purpose {key!r} has no valid retention period ({retention!r})",
                     f'set one, e.g. {{"retention": "P2Y"}}: `kluis purposes change {key} FILE`',
                     subject=key,
+                    said=N_("Purpose %(purpose)s has no valid retention period."),
+                    said_values={"purpose": key},
                 )
             )
     return found
@@ -116,6 +129,11 @@ def lapsed_consents(k: Kluis, now: datetime) -> list[Finding]:
             "the people to re-confirm",
             count=rows,
             details={"people": people},
+            said=N_(
+                "%(rows)s consents of %(people)s people are past their re-confirmation date but "
+                "still kept as granted."
+            ),
+            said_values={"rows": rows, "people": people},
         )
     ]
 
@@ -153,6 +171,16 @@ def boxes_without_notice(k: Kluis, now: datetime) -> list[Finding]:
                 subject=f"language:{language}",
                 count=len(missing),
                 details={"language": language, "email_topics": email},
+                said=N_(
+                    "The sign-up and preference pages in %(language)s offer no box for e-mail "
+                    "about %(topics)s: no notice in that language asks for it (%(boxes)s boxes "
+                    "of the preference page are not offered in all)."
+                ),
+                said_values={
+                    "language": language,
+                    "topics": ", ".join(email),
+                    "boxes": len(missing),
+                },
             )
         )
     empty = [n.id for n in notices if not n.covers]
@@ -167,6 +195,8 @@ def boxes_without_notice(k: Kluis, now: datetime) -> list[Finding]:
                 "notices add --channel ... --topic ...`",
                 count=len(empty),
                 details={"notices": empty},
+                said=N_("%(count)s notices name no channel or topic, so no grant may cite them."),
+                said_values={"count": len(empty)},
             )
         )
     return found
@@ -197,6 +227,16 @@ def requests_deadline(k: Kluis, now: datetime) -> list[Finding]:
                 else "answer it without further delay and tell the person why it was late",
                 subject=f"request:{request_id}",
                 details={"type": kind, "due": due.isoformat(), "status": status},
+                said=N_("Request %(id)s (%(type)s, %(status)s) was due %(due)s.")
+                if late
+                else N_("Request %(id)s (%(type)s, %(status)s) is due %(due)s, in %(days)s days."),
+                said_values={
+                    "id": request_id,
+                    "type": kind,
+                    "status": status,
+                    "due": due,
+                    "days": f"{days:.1f}",
+                },
             )
         )
     return found
@@ -228,6 +268,21 @@ def breaches_unnotified(k: Kluis, now: datetime) -> list[Finding]:
                 + ", or document why it is unlikely to result in a risk (`--not-required TEXT`)",
                 subject=f"breach:{row.id}",
                 details={"deadline": c.deadline.isoformat()},
+                said=N_(
+                    "Breach %(id)s, found %(found)s, was not notified to the authority by "
+                    "%(deadline)s."
+                )
+                if c.overdue
+                else N_(
+                    "Breach %(id)s, found %(found)s, must be notified to the authority by "
+                    "%(deadline)s (%(hours)s hours left)."
+                ),
+                said_values={
+                    "id": row.id,
+                    "found": row.detected_at,
+                    "deadline": c.deadline,
+                    "hours": f"{c.hours_left:.1f}",
+                },
             )
         )
     return found
@@ -248,98 +303,8 @@ def audit_chain(k: Kluis, now: datetime) -> list[Finding]:
             "treat it as a possible breach: find who could write the database, restore the log "
             "from a backup taken before the entry, and record the incident in the breach register",
             subject=f"audit:{result.broken_at}",
-        )
-    ]
-
-
-def idle_broad_users(k: Kluis, now: datetime) -> list[Finding]:
-    """Accounts that can read everyone should be in use or gone (Art. 32(1)(b), 25(2)).
-
-    "Use" is the later of the last sign-in to the web app and the last use of any of the user's
-    API tokens; a user who did neither counts from the day they were created.
-    """
-    found = []
-    limit = now - rules.STAFF_IDLE
-    with k.engine.connect() as conn:
-        users = repository.broad_users(conn, [r.value for r in ALL_PURPOSES_ROLES])
-    for user_id, email, role, created, last_used, signed_in in users:
-        used = max((t for t in (last_used, signed_in) if t is not None), default=None)
-        since = used or created
-        if since > limit:
-            continue
-        what = f"was last active {used:%Y-%m-%d}" if used else "never signed in or used a token"
-        found.append(
-            Finding(
-                "user.idle_broad_role",
-                Severity.MEDIUM,
-                "Art. 32(1)(b), 25(2)",
-                f"user {user_id} ({role}) {what}: an unused account that can read everyone",
-                "deactivate the user or give them a narrower role; if they still need it, use it",
-                subject=f"user:{user_id}",
-                details={"email": email, "role": role},
-            )
-        )
-    return found
-
-
-def retention_overdue(k: Kluis, now: datetime) -> list[Finding]:
-    """Data kept past its purposes' retention (Art. 5(1)(e)): what a sweep at ``now`` would
-    do, asked of the retention rules without changing anything. A purpose whose retention
-    cannot be read stops the sweep; ``purposes_incomplete`` names it, so nothing is added here."""
-    try:
-        report = retention_service.sweep(k, now, dry_run=True, keep_actions=False)
-    except ValueError:
-        return []
-    found = []
-    if report.erased:
-        found.append(
-            Finding(
-                "person.no_live_purpose",
-                Severity.HIGH,
-                "Art. 5(1)(e), 17(1)(a)",
-                f"{report.erased} people have no purpose left whose retention still runs, and "
-                "are still held",
-                "run `kluis retention run --dry-run` to see who and why, then `kluis retention "
-                "run` (the server runs it daily unless KLUIS_SCHEDULE_HOURS is 0)",
-                details={"people": report.erased},
-            )
-        )
-    if report.minimised:
-        found.append(
-            Finding(
-                "person.fields_past_retention",
-                Severity.MEDIUM,
-                "Art. 5(1)(c), 5(1)(e)",
-                f"{report.minimised} people hold fields or purposes whose retention ran out "
-                f"({report.fields_cleared} fields, {report.purposes_removed} purposes)",
-                "run `kluis retention run`",
-                details={"people": report.minimised},
-            )
-        )
-    return found
-
-
-def keyring_backups_too_old(k: Kluis, now: datetime) -> list[Finding]:
-    """No keyring snapshot outlives its window, or an erased person's key still exists
-    (Art. 17; DESIGN.md invariant 2). Looks in ``KLUIS_BACKUP_DIR`` when it is set."""
-    directory = k.settings.backup_dir
-    if directory is None:
-        return []
-    keyrings = directory / "keyrings" if (directory / "keyrings").is_dir() else directory
-    window = Duration(days=k.settings.keyring_backup_days)
-    old = backup.expired_keyrings(keyrings, window, now)
-    if not old:
-        return []
-    return [
-        Finding(
-            "backup.keyring_too_old",
-            Severity.HIGH,
-            "Art. 17, 5(1)(e)",
-            f"{len(old)} keyring snapshots in {keyrings} are older than "
-            f"{k.settings.keyring_backup_days} days: they still hold the keys of people erased "
-            "since",
-            f"run `kluis backup prune {directory}` (daily, from cron)",
-            details={"files": [p.name for p in old]},
+            said=N_("The audit log is broken at entry %(seq)s."),
+            said_values={"seq": result.broken_at},
         )
     ]
 
@@ -351,9 +316,7 @@ CHECKS: tuple[Check, ...] = (
     requests_deadline,
     breaches_unnotified,
     audit_chain,
-    idle_broad_users,
-    retention_overdue,
-    keyring_backups_too_old,
+    *upkeep_findings.CHECKS,
     *deployment.CHECKS,
     job_forecast.reconfirmations_due,
     job_forecast.no_worker,

@@ -34,6 +34,11 @@ def no_worker(k: Kluis, now: datetime) -> list[Finding]:
             "start one or more `kluis worker` processes (see docs/operations.md, "
             '"Background jobs and workers")',
             count=waiting,
+            said=N_(
+                "No worker is running; %(count)s jobs wait, and the retention sweep and "
+                "re-confirmation mailing do not run."
+            ),
+            said_values={"count": waiting},
         )
     ]
 
@@ -54,12 +59,20 @@ def reconfirmations_due(k: Kluis, now: datetime) -> list[Finding]:
             "(the schedule is off: KLUIS_SCHEDULE_HOURS=0)"
         )
         fix = "run `kluis retention reconfirm` from cron, or set KLUIS_SCHEDULE_HOURS"
+        said = N_(
+            "%(count)s re-confirmation mails will go at the next `kluis retention reconfirm` "
+            "(the schedule is off: KLUIS_SCHEDULE_HOURS=0)."
+        )
     else:
         message = (
             f"{due} re-confirmation mails will go at the next run (every {hours} hours, sent "
             "by the server on SQLite or a `kluis worker` on PostgreSQL)"
         )
         fix = "nothing, if that is expected; set KLUIS_SCHEDULE_HOURS=0 to hold them"
+        said = N_(
+            "%(count)s re-confirmation mails will go at the next run (every %(hours)s hours, "
+            "sent by the server on SQLite or a worker on PostgreSQL)."
+        )
     return [
         Finding(
             "reconfirm.mails_due",
@@ -69,6 +82,8 @@ def reconfirmations_due(k: Kluis, now: datetime) -> list[Finding]:
             fix,
             count=due,
             details={"mails": due},
+            said=said,
+            said_values={"count": due, "hours": hours},
         )
     ]
 

@@ -29,6 +29,12 @@ def failed(k: Kluis, now: datetime) -> list[Finding]:
             "again with a back-off, or tell the person another way",
             count=len(found),
             details={"requests": sorted({r for r, _ in found})},
+            # the mail server's reasons are its own English: the request's page shows them
+            said=N_("%(count)s mails of privacy requests failed to go (requests %(requests)s)."),
+            said_values={
+                "count": len(found),
+                "requests": ", ".join(str(r) for r in sorted({r for r, _ in found})),
+            },
         )
     ]
 
@@ -48,6 +54,8 @@ def late(k: Kluis, now: datetime) -> list[Finding]:
             "and the mail server answers",
             count=len(found),
             details={"requests": sorted({r for r, _ in found})},
+            said=N_("%(count)s mails of privacy requests have waited more than %(hours)s hours."),
+            said_values={"count": len(found), "hours": hours},
         )
     ]
 

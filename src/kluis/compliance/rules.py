@@ -174,6 +174,14 @@ class Finding:
     findings about the whole system."""
     count: int | None = None
     details: dict[str, object] = field(default_factory=dict)
+    said: str = ""
+    """``message`` as a msgid for a page, with ``said_values`` (a moment as a datetime, which
+    the page says as a date): a staff page says it in the reader's language (Art. 12(1))."""
+    said_values: dict[str, object] = field(default_factory=dict)
+
+
+PAGE_ONLY = ("said", "said_values")
+"""The fields the API and ``kluis check --json`` leave out: they keep ``message``."""
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

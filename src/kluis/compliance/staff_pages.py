@@ -23,6 +23,7 @@ from kluis.auth.shell import SessionDep, checked_form
 from kluis.compliance import (
     connected_findings,
     deployment,
+    finding_words,
     findings,
     job_forecast,
     request_mail_findings,
@@ -110,8 +111,8 @@ FINDINGS = {
     **connected_findings.STAFF_WORDING,
     **request_mail_findings.STAFF_WORDING,
 }
-"""Each finding's title and fix in words for the web (translated); the finding's own message
-and command-line fix are shown with it, in English."""
+"""Each finding's title and fix in words for the web (translated); the finding's own detail
+is said with them (``finding_words``), its command lines shown as code."""
 
 TEXTS = ("nature", "consequences", "measures_taken", "measures_proposed")
 LABELS = {
@@ -161,8 +162,9 @@ SERVICE_MESSAGES = (
 extractor finds it for translation (a message with values in it stays English)."""
 
 
-def _finding(f: rules.Finding) -> dict[str, Any]:
+def _finding(f: rules.Finding, language: str, zone: str) -> dict[str, Any]:
     title, fix = FINDINGS.get(f.code, (f.code, f.fix))
+    said = finding_words.detail(f, staff.translations(language).gettext, language, zone)
     link = None
     kind, _, ref = (f.subject or "").partition(":")
     if f.code.startswith("purpose."):
@@ -175,7 +177,14 @@ def _finding(f: rules.Finding) -> dict[str, Any]:
         link = f"{BASE}/audit"
     elif f.code == "user.no_second_factor":
         link = f"{PREFIX}/two-factor"
-    return {"f": f, "title": title, "fix": fix, "link": link}
+    return {
+        "f": f,
+        "title": title,
+        "fix": fix,
+        "link": link,
+        "detail": said,
+        "commands": finding_words.commands(f),
+    }
 
 
 @router.get("/compliance")
@@ -190,7 +199,7 @@ def findings_page(request: Request, k: KluisDep, now: NowDep, session: SessionDe
         "staff/compliance_findings.html",
         session,
         staff.gettext(session.language, "Compliance"),
-        findings=[_finding(f) for f in found],
+        findings=[_finding(f, session.language, k.settings.time_zone) for f in found],
         high=rules.has_high(found),
     )
 

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -45,6 +46,36 @@ def say_moment(value: datetime | date | str, language: str, zone: str = TIME_ZON
     return format_datetime(
         moment, "d MMMM y, HH:mm", tzinfo=ZoneInfo(zone), locale=_language(language)
     )
+
+
+def _zoned(value: datetime, zone: str) -> datetime:
+    """A stored moment in ``zone``; a naive one was stored in UTC."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone))
+
+
+def say_day(value: datetime | date, language: str, zone: str = TIME_ZONE) -> str:
+    """The day, short, as a staff page lists it: "3 dec 2026", "Dec 3, 2026" (CLDR's medium
+    date). A moment is first placed in ``zone``: 23:30 UTC on 2 December is 3 December in
+    Amsterdam."""
+    moment = _zoned(value, zone) if isinstance(value, datetime) else value
+    return _medium(date(moment.year, moment.month, moment.day), _language(language))
+
+
+def say_when(value: datetime | date, language: str, zone: str = TIME_ZONE) -> str:
+    """A moment, short, in ``zone``: "3 dec 2026, 15:05", "Dec 3, 2026, 15:05" (24-hour
+    time in both languages); a day alone as :func:`say_day`."""
+    if not isinstance(value, datetime):
+        return say_day(value, language, zone)
+    moment = _zoned(value, zone)
+    day = _medium(moment.date(), _language(language))
+    return f"{day}, {moment.hour:02d}:{moment.minute:02d}"
+
+
+@lru_cache(maxsize=4096)
+def _medium(day: date, language: str) -> str:
+    """Babel takes some 25 µs a date; a timeline of 200 events says far fewer distinct days."""
+    return format_date(day, "medium", locale=language)
 
 
 def say_duration(iso: str, language: str) -> str:

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
+from kluis import errors
 from kluis.actors import holds_purpose
 from kluis.api import MAX_ID, KluisDep, NowDep, get_now
 from kluis.auth.sessions import Session
@@ -39,8 +40,9 @@ from kluis.locale.formats import say_moment
 from kluis.purposes import service as purposes
 from kluis.runtime import Kluis
 from kluis.transfer import jobs as import_jobs
-from kluis.transfer import pipeline, review, uploads
+from kluis.transfer import pipeline, repository, review, uploads
 from kluis.transfer.job import ImportOptions
+from kluis.transfer.rules import reasons
 from kluis.transfer.rules.columns import MAP_TARGETS, declaration
 from kluis.transfer.rules.matching import Duplicates
 from kluis.transfer.rules.notes import SAID
@@ -176,6 +178,7 @@ def review_page(
         refusal=None if seen.refusal is None else staff.error_text(session.language, seen.refusal),
         unmapped=any(c.target is None for c in seen.columns),
         said=SAID,
+        reason_said=reasons.said,
     )
 
 
@@ -262,6 +265,8 @@ def job_page(
         staff.gettext(session.language, "Import %(id)s", id=job_id),
         shown=shown,
         said=SAID,
+        reason_said=reasons.said,
+        error=_error(shown.job, session.language),
         started=say_moment(shown.job.started_at, session.language),
         finished=say_moment(shown.job.finished_at, session.language)
         if shown.job.finished_at
@@ -290,3 +295,15 @@ def rejects_file(
             "Content-Disposition": f'attachment; filename="import-{job_id}-rejects.csv"',
         },
     )
+
+
+def _error(job: repository.JobView, language: str) -> str | None:
+    """Why the job failed in the reader's language; None for a text kept before jobs stored
+    their refusal (``d0024_words``) that the catalogue does not hold: the page shows it as
+    English."""
+    if job.error_said is not None:
+        return staff.error_text(language, errors.restored(job.error_said))
+    if job.error is None:
+        return None
+    said = staff.gettext(language, job.error)
+    return said if language == "en" or said != job.error else None

@@ -39,6 +39,7 @@ from kluis.transfer.dry_run import DryRun
 from kluis.transfer.job import Counts, ImportOptions, ImportReport, Setup, statistics_due
 from kluis.transfer.reading import records, scan
 from kluis.transfer.rejects import RejectsFile
+from kluis.transfer.rules import notes
 from kluis.transfer.rules.columns import ConsentDeclaration, header_key, parse_mapping, plan_columns
 from kluis.transfer.rules.notes import Reject, Skip
 from kluis.transfer.seen import SeenDigests
@@ -211,11 +212,13 @@ def run_import(
                     progress(position, max(total, position))
     except KluisError as exc:
         if job is not None:
-            repository.fail_job(k.engine, job.id, exc.detail, now)
+            repository.fail_job(k.engine, job.id, exc, now)
         raise
     except Exception as exc:
         if job is not None:
-            repository.fail_job(k.engine, job.id, type(exc).__name__, now)
+            kind = type(exc).__name__
+            stopped = KluisError(kind, msgid=notes.STOPPED, values={"kind": kind})
+            repository.fail_job(k.engine, job.id, stopped, now)
         raise
     if job is None:
         return ImportReport(

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, select, update
 
+from kluis import errors
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
 from kluis.db import rows_in
-from kluis.errors import Conflict, NotFound
+from kluis.errors import Conflict, KluisError, NotFound
 from kluis.transfer.job import KEPT_REJECTS, Counts
 from kluis.transfer.reading import FileInfo
 from kluis.transfer.rules.notes import LineNote, Reject, Skip
@@ -42,6 +43,7 @@ class JobView:
     skips: list[dict[str, Any]]
     rejects_offset: int
     error: str | None
+    error_said: dict[str, Any] | None
     created_by: str
     started_at: datetime
     updated_at: datetime
@@ -69,6 +71,7 @@ def _view(row: Any) -> JobView:
         skips=list(row.skips or []),
         rejects_offset=row.rejects_offset,
         error=row.error,
+        error_said=row.error_said,
         created_by=row.created_by,
         started_at=row.started_at,
         updated_at=row.updated_at,
@@ -137,7 +140,7 @@ def open_job(
             conn.execute(
                 update(_JOBS)
                 .where(ImportJob.id == row.id)
-                .values(status=status, error=None, updated_at=now)
+                .values(status=status, error=None, error_said=None, updated_at=now)
             )
             row = conn.execute(select(_JOBS).where(ImportJob.id == row.id)).one()
     return _view(row)
@@ -206,12 +209,18 @@ def finish_job(conn: Connection, job_id: int, position: int, now: datetime) -> N
     )
 
 
-def fail_job(engine: Engine, job_id: int, error: str, now: datetime) -> None:
+def fail_job(engine: Engine, job_id: int, error: KluisError, now: datetime) -> None:
+    """The job failed: ``error``'s English and, for pages, its message id and values."""
     with engine.begin() as conn:
         conn.execute(
             update(_JOBS)
             .where(ImportJob.id == job_id)
-            .values(status="failed", error=error[:2000], updated_at=now)
+            .values(
+                status="failed",
+                error=error.detail[:2000],
+                error_said=errors.stored(error),
+                updated_at=now,
+            )
         )
 
 

@@ -53,6 +53,10 @@ class ImportJob(DataBase):
     rejects_offset: Mapped[int] = mapped_column(Integer, default=0)
     """Bytes of the rejects CSV written by committed batches; a resumed run truncates to it."""
     error: Mapped[str | None] = mapped_column(Text)
+    """Why the job failed, in English (the API's and the CLI's)."""
+    error_said: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The same as a message id and its values (``errors.stored``), which a staff page says in
+    its reader's language; None on a job that failed before it was kept (``error`` is shown)."""
     created_by: Mapped[str] = mapped_column(String(120))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,12 +21,13 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.datastructures import FormData
 
 from kluis.actors import Role
 from kluis.errors import KluisError, PermissionDenied
-from kluis.locale.formats import say_duration, say_moment
+from kluis.locale.formats import TIME_ZONE, say_day, say_duration, say_moment, say_when
 from kluis.runtime import Kluis
 from kluis.ui.vocabulary import N_
 from kluis.ui.words import LANGUAGES as LANGUAGES
@@ -66,7 +67,20 @@ def environment(language: str) -> Environment:
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["duration"] = lambda iso: say_duration(iso, language)
     env.filters["moment"] = lambda value: say_moment(value, language)
+    env.filters["day"] = pass_context(
+        lambda context, value: say_day(value, language, _zone(context))
+    )
+    env.filters["when"] = pass_context(
+        lambda context, value: say_when(value, language, _zone(context))
+    )
     return env
+
+
+def _zone(context: Context) -> str:
+    """The organisation's time zone (``KLUIS_TIME_ZONE``), which :func:`render` passes to every
+    page; a template rendered without it says Amsterdam's time."""
+    zone: str = context.get("time_zone", TIME_ZONE)
+    return zone
 
 
 FORM_EXPIRED = N_("This form has expired. Go back, reload the page and try again.")
@@ -202,6 +216,7 @@ def render(
             lang=language,
             title=title,
             organisation=k.settings.organisation_name,
+            time_zone=k.settings.time_zone,
             session=session,
             **layout,
             path=request.url.path,

@@ -51,6 +51,9 @@ SAID = {
 """What each code means, in a sentence staff pages translate; ``reason`` (English, with the
 column or line concerned) stays the API's, the CLI's and the rejects file's."""
 
+STOPPED = N_("The import stopped on an unexpected error (%(kind)s); the server's log has the rest.")
+"""A job's failure that was no refusal (``error`` holds the exception's class name)."""
+
 
 @dataclass(frozen=True)
 class LineNote:

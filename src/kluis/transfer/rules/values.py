@@ -18,6 +18,7 @@ from kluis.contacts import rules as contact_rules
 from kluis.contacts.custom_rules import CustomField, CustomKind
 from kluis.contacts.fields import FieldKind, PersonalField
 from kluis.errors import InvalidField
+from kluis.transfer.rules import reasons
 from kluis.transfer.rules.columns import Plan
 from kluis.transfer.rules.notes import (
     INVALID_VALUE,
@@ -102,9 +103,9 @@ _ROW_VALUES = operator.attrgetter(*(f.name for f in fields(Row)))
 
 
 _KIND_REASONS = {
-    FieldKind.EMAIL: "not a valid e-mail address",
-    FieldKind.PHONE: "not a phone number; write it with its country code, e.g. +31 20 123 4567",
-    FieldKind.DATE: "not a date as YYYY-MM-DD or DD-MM-YYYY, or in the future, or before 1900",
+    FieldKind.EMAIL: reasons.REASONS[reasons.EMAIL].text(),
+    FieldKind.PHONE: reasons.REASONS[reasons.PHONE].text(),
+    FieldKind.DATE: reasons.REASONS[reasons.DATE].text(),
 }
 
 
@@ -112,10 +113,10 @@ def reason_for(declared: PersonalField, error: InvalidField) -> str:
     """Why a value was refused, without the value (or any part of it)."""
     detail = error.detail
     if "characters long" in detail:
-        return f"longer than {declared.max_length} characters"
+        return reasons.REASONS[reasons.TOO_LONG].text(most=declared.max_length)
     if "control characters" in detail:
-        return "contains control characters"
-    return _KIND_REASONS.get(declared.kind, "not a valid value")
+        return reasons.REASONS[reasons.CONTROL].text()
+    return _KIND_REASONS.get(declared.kind) or reasons.REASONS[reasons.INVALID].text()
 
 
 def custom_reason(declared: CustomField, error: InvalidField) -> str:
@@ -218,7 +219,7 @@ def validate_row(
             return Reject(
                 line,
                 layout.relationship[1],
-                "not customer, prospect or other (klant, prospect, overig)",
+                reasons.REASONS[reasons.RELATIONSHIP].text(),
                 INVALID_VALUE,
             )
         person_relationship = found_word
@@ -227,7 +228,7 @@ def validate_row(
         found_language = _LANGUAGE_WORDS.get(contact_rules.fold(value.strip()))
         if found_language is None:
             return Reject(
-                line, layout.language[1], "not a language Kluis speaks (nl or en)", INVALID_VALUE
+                line, layout.language[1], reasons.REASONS[reasons.LANGUAGE].text(), INVALID_VALUE
             )
         person_language = found_language
     consent = declared_consent
@@ -240,5 +241,5 @@ def validate_row(
         elif word in NO:
             consent = False
         else:
-            return Reject(line, header, "not yes or no (ja or nee)", INVALID_VALUE)
+            return Reject(line, header, reasons.REASONS[reasons.YES_NO].text(), INVALID_VALUE)
     return Row(line, stored, person_relationship, person_language, consent, custom=custom)
