@@ -1,7 +1,7 @@
 """an import job's error as a message id and values (issue 15)
 
 Revision ID: d0024_words
-Revises: d0023_words
+Revises: d0024_audience
 
 ``import_jobs.error`` holds the English the API and the CLI show; a staff page showed it as
 it was, English on a Dutch page. ``error_said`` keeps the same refusal as a message id and its
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d0024_words"
-down_revision: str | None = "d0023_words"
+down_revision: str | None = "d0024_audience"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
