@@ -11,18 +11,10 @@ import pytest
 from sqlalchemy import Engine, exc, text
 
 from kluis import db
-from pgserver import PostgresServer
+from migration_helpers import store_engine
 
 PERSON = "01a229b1-d2c6-7003-8619-62820c07c7c5"
 AT = "2026-01-05 12:00:00.000000"
-
-
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_notice_migration")
-    return db.make_engine(pg.url("kluis_notice_migration"))
 
 
 def _event(notice: int | None, channel: str, topic: str, action: str = "granted") -> str:
@@ -85,7 +77,7 @@ def _coverage(engine: Engine) -> set[tuple[int, str, str]]:
 def test_old_notices_cover_what_they_were_used_for(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
+    engine = store_engine(backend, tmp_path, request, "kluis_notice_migration")
     try:
         db.upgrade(engine, "data", "d0011")
         _seed(engine)

@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from api_helpers import client_for
 from conftest import ADMIN, NOW
@@ -19,7 +19,7 @@ from kluis.compliance import findings, notice, ropa
 from kluis.purposes import service as purposes
 from kluis.purposes.rules import LawfulBasis
 from kluis.runtime import Kluis
-from pgserver import PostgresServer
+from migration_helpers import store_engine
 from staff_helpers import signed_in
 
 ENGLISH = "Keeping our customers informed about repairs."
@@ -121,20 +121,12 @@ def test_the_purpose_form_writes_the_dutch_interest_and_the_catalogue_page_shows
     assert (purpose.legitimate_interest or "?") not in page
 
 
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_interest_migration")
-    return db.make_engine(pg.url("kluis_interest_migration"))
-
-
 def test_the_migration_gives_the_default_purposes_their_dutch_interest(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """A default purpose whose English is still the catalogue's gets the catalogue's Dutch; one
     whose English staff rewrote keeps a null (Dutch cannot be made up for it)."""
-    engine = _engine(backend, tmp_path, request)
+    engine = store_engine(backend, tmp_path, request, "kluis_interest_migration")
     defaults = {p.key: p for p in purposes.default_catalogue()}
     try:
         db.upgrade(engine, "data", "d0020_reqmail")

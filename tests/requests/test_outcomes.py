@@ -11,14 +11,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 
 from kluis import db, migrations
 from kluis.locale.formats import say_date
 from kluis.requests.outcomes import Code, Outcome, of
 from kluis.requests.tables import PrivacyRequest
 from kluis.ui import staff
-from pgserver import PostgresServer
+from migration_helpers import store_engine
 
 SENTENCES: list[tuple[Outcome, str]] = [
     (
@@ -119,14 +119,6 @@ def test_the_migration_reads_every_sentence_kluis_wrote_back_into_its_code(
     assert migration.english(outcome.code.value, outcome.stored()) == english
 
 
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_outcome_migration")
-    return db.make_engine(pg.url("kluis_outcome_migration"))
-
-
 OLD_ROWS: list[tuple[str, str | None]] = [
     ("completed", english) for outcome, english in SENTENCES if outcome.code is not Code.REFUSED
 ] + [
@@ -141,7 +133,7 @@ def test_the_migration_turns_stored_english_into_codes_and_back(
 ) -> None:
     """Each outcome the code wrote becomes its code and values; a text no pattern fits stays as
     it was (code ``text``); the downgrade writes the same English back."""
-    engine = _engine(backend, tmp_path, request)
+    engine = store_engine(backend, tmp_path, request, "kluis_outcome_migration")
     try:
         db.upgrade(engine, "data", "d0022_reqmsgid")
         with engine.begin() as conn:

@@ -11,23 +11,15 @@ import pytest
 from sqlalchemy import text
 
 from kluis import db
-from pgserver import PostgresServer
+from migration_helpers import store_engine
 
 AT = "2026-01-02 03:04:05"
-
-
-def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'data.db'}"
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_task_activity_migration")
-    return pg.url("kluis_task_activity_migration")
 
 
 def test_dangling_links_are_cleared_and_real_ones_kept(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = db.make_engine(_url(backend, tmp_path, request))
+    engine = store_engine(backend, tmp_path, request, "kluis_task_activity_migration")
     try:
         db.upgrade(engine, "data", "d0022_reqmsgid")
         with engine.begin() as conn:

@@ -191,6 +191,23 @@ def test_blind_index_separates_different_values(one: str, other: str) -> None:
     assert same == (one == other)
 
 
+@pytest.mark.parametrize("size", [0, 1, 32, 63, 64, 65, 200])
+@given(kind=st.sampled_from(["email", "phone", "name", "custom.city"]), value=st.text(max_size=100))
+def test_blind_indexer_gives_the_keyed_hmac_of_blind_index(
+    size: int, kind: str, value: str
+) -> None:
+    # keys shorter and longer than SHA-256's 64-byte block: HMAC hashes a longer key first
+    key = bytes((7 * n + 3) % 256 for n in range(size))
+    assert crypto.BlindIndexer(key)(kind, value) == crypto.blind_index(key, kind, value)
+
+
+def test_blind_indexer_is_the_same_for_every_call() -> None:
+    indexer = crypto.BlindIndexer(KEY_A)
+    first = indexer("email", "fenna@example.com")
+    indexer("name", "jansen")
+    assert indexer("email", "fenna@example.com") == first
+
+
 def test_kind_and_value_cannot_be_shifted_into_each_other() -> None:
     assert crypto.blind_index(KEY_A, "name", "x") != crypto.blind_index(KEY_A, "namex", "")
     assert crypto.blind_index(KEY_A, "email", "a") != crypto.blind_index(KEY_A, "emai", "la")

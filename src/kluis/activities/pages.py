@@ -5,13 +5,12 @@ JavaScript (a plain multipart form, a redirect after each post)."""
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from kluis.activities import reads, rules, service
 from kluis.activities.panels import form_context
@@ -28,6 +27,7 @@ from kluis.purposes.service import list_purposes
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
+from kluis.ui.uploads import AUDIO_ALIASES, read_upload
 from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
@@ -55,23 +55,8 @@ WORDS = (
     N_("only a call or a meeting can carry a recording; log it as a call"),
     N_("give the time as on the form (2026-03-14T09:30)"),
 )
-CONTENT_TYPES = {
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "audio/mp3": "audio/mpeg",
-    "audio/x-m4a": "audio/mp4",
-    "audio/m4a": "audio/mp4",
-}
 ActivityId = Annotated[str, Path(max_length=36)]
 CompanyId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _content_type(upload: UploadFile) -> str:
-    given = (upload.content_type or "").split(";")[0].strip().lower()
-    if given in ("", "application/octet-stream"):
-        given = (mimetypes.guess_type(upload.filename or "")[0] or given).lower()
-    return CONTENT_TYPES.get(given, given)
 
 
 def _moment(value: str) -> datetime | None:
@@ -188,15 +173,13 @@ async def _log(
     purpose = working_purpose(k, session)
     if purpose is None:
         return needs_purpose(k, request, session)
-    upload = form.get("recording")
     try:
         recording = None
-        if isinstance(upload, UploadFile) and upload.filename:
-            limit = k.settings.evidence_max_bytes
-            data = await upload.read(limit + 1)
-            if len(data) > limit:
-                raise InvalidField(TOO_LARGE, field="recording")
-            recording = service.Recording(_content_type(upload), data, upload.filename)
+        upload = await read_upload(
+            form, "recording", k.settings.evidence_max_bytes, TOO_LARGE, AUDIO_ALIASES
+        )
+        if upload is not None:
+            recording = service.Recording(upload.content_type, upload.data, upload.filename)
         draft = rules.Draft(
             type=posted["type"],
             subject=posted["subject"],

@@ -12,12 +12,11 @@ every opening is audited by the service; ``<audio>`` elements load it only when 
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from kluis.actors import ALL_PURPOSES_ROLES
 from kluis.api import KluisDep, NowDep
@@ -33,6 +32,7 @@ from kluis.errors import InvalidField, KluisError, NotFound
 from kluis.purposes.shell import working_purpose
 from kluis.ui import staff
 from kluis.ui.staff import HEADERS, PREFIX
+from kluis.ui.uploads import AUDIO_ALIASES, read_upload
 from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
@@ -49,12 +49,7 @@ LABELS = {
     "action": N_("What"),
 }
 CONTENT_TYPES = {
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "audio/mp3": "audio/mpeg",
-    "audio/x-m4a": "audio/mp4",
-    "audio/m4a": "audio/mp4",
+    **AUDIO_ALIASES,
     "image/jpg": "image/jpeg",
     "image/pjpeg": "image/jpeg",
 }
@@ -80,13 +75,6 @@ REFUSALS = (
     N_("only an admin or the privacy officer may lift an objection"),
 )
 """Refusals of the consent service these pages show, listed so that they are translated."""
-
-
-def _content_type(upload: UploadFile) -> str:
-    given = (upload.content_type or "").split(";")[0].strip().lower()
-    if given in ("", "application/octet-stream"):
-        given = (mimetypes.guess_type(upload.filename or "")[0] or given).lower()
-    return CONTENT_TYPES.get(given, given)
 
 
 def _page(
@@ -229,7 +217,6 @@ async def _grant(
     form: FormData,
 ) -> Response:
     posted = _fields(form, "channel", "topic", "method", "notice")
-    upload = form.get("evidence")
     working = working_purpose(k, session)
     if working is None:
         return needs_purpose(k, request, session)
@@ -242,18 +229,17 @@ async def _grant(
         notice = _notice(k, posted["notice"])
         catalogue.check_cited(k, notice, posted["channel"], posted["topic"])
         evidence_id = None
-        if isinstance(upload, UploadFile) and upload.filename:
-            limit = k.settings.evidence_max_bytes
-            data = await upload.read(limit + 1)
-            if len(data) > limit:
-                raise InvalidField(TOO_LARGE, field="evidence")
+        upload = await read_upload(
+            form, "evidence", k.settings.evidence_max_bytes, TOO_LARGE, CONTENT_TYPES
+        )
+        if upload is not None:
             evidence_id = consent_evidence.add_evidence(
                 k,
                 session.actor,
                 person_id,
                 working.key,
-                _content_type(upload),
-                data,
+                upload.content_type,
+                upload.data,
                 now,
                 filename=upload.filename,
             )

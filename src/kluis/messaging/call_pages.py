@@ -6,19 +6,16 @@ number."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent.rules import REASONS, Reason
-from kluis.errors import InvalidField
 from kluis.messaging import call_rules, calls
 from kluis.ui import staff
 from kluis.ui.staff import PREFIX
+from kluis.ui.uploads import read_upload
 from kluis.ui.vocabulary import N_
 
 router = APIRouter(prefix=PREFIX, route_class=staff.StaffRoute, default_response_class=HTMLResponse)
@@ -88,27 +85,18 @@ def call_page(
     )
 
 
-def _content_type(upload: UploadFile) -> str:
-    given = (upload.content_type or "").split(";")[0].strip().lower()
-    if given in ("", "application/octet-stream"):
-        given = (mimetypes.guess_type(upload.filename or "")[0] or given).lower()
-    return given
-
-
 @router.post("/calls/{call_id}/outcome")
 async def log_outcome(
     call_id: int, request: Request, k: KluisDep, now: NowDep, session: SessionDep
 ) -> Response:
     form = await checked_form(request, session)
     try:
-        upload = form.get("recording")
+        upload = await read_upload(
+            form, "recording", k.settings.evidence_max_bytes, TOO_LARGE, aliases={}
+        )
         recording = None
-        if isinstance(upload, UploadFile) and upload.filename:
-            limit = k.settings.evidence_max_bytes
-            data = await upload.read(limit + 1)
-            if len(data) > limit:
-                raise InvalidField(TOO_LARGE, field="recording")
-            recording = calls.Recording(_content_type(upload), data, upload.filename)
+        if upload is not None:
+            recording = calls.Recording(upload.content_type, upload.data, upload.filename)
     finally:
         await form.close()  # the uploaded file's temporary copy
     item = calls.log_outcome(k, session.actor, call_id, staff.text(form, "outcome"), now, recording)

@@ -262,20 +262,7 @@ def ready_to_send(
     claim (``sender.claim``) the background sender works under."""
     may_send(actor)
     view = get_campaign(k, campaign_id)
-    if view.status == "sent":
-        raise Conflict(
-            f"campaign {campaign_id} was sent already",
-            field="campaign_id",
-            msgid=SENT_ALREADY,
-            values={"id": campaign_id},
-        )
-    _not_post(view.channel)
-    if view.channel == "phone":
-        raise Conflict(
-            "a phone campaign is not sent: draw its call list",
-            field="campaign_id",
-            msgid=PHONE_NOT_SENT,
-        )
+    _sendable(campaign_id, view.status, view.channel)
     if view.channel in texts.TEXT_CHANNELS:
         texts.configured(k, view.channel)
     elif transport is None:
@@ -283,12 +270,27 @@ def ready_to_send(
     return view, sender.claim(k, campaign_id, view.rate_per_minute, now)
 
 
-def _not_post(channel: str) -> None:
+def _sendable(campaign_id: int, status: str, channel: str) -> None:
+    """Refuse what is not sent from here: a campaign sent already (409), a post campaign (its
+    letters are downloaded) and a phone campaign (its calls are drawn)."""
+    if status == "sent":
+        raise Conflict(
+            f"campaign {campaign_id} was sent already",
+            field="campaign_id",
+            msgid=SENT_ALREADY,
+            values={"id": campaign_id},
+        )
     if channel == "post":
         raise InvalidField(
             "a post campaign is not sent: download its CSV, labels or letters",
             field="channel",
             msgid=POST_NOT_SENT,
+        )
+    if channel == "phone":
+        raise Conflict(
+            "a phone campaign is not sent: draw its call list",
+            field="campaign_id",
+            msgid=PHONE_NOT_SENT,
         )
 
 
@@ -315,20 +317,7 @@ def send_campaign(
     started = now()
     with k.engine.connect() as conn:
         row = repository.campaign(conn, campaign_id)
-    if row.status == "sent":
-        raise Conflict(
-            f"campaign {campaign_id} was sent already",
-            field="campaign_id",
-            msgid=SENT_ALREADY,
-            values={"id": campaign_id},
-        )
-    _not_post(row.channel)
-    if row.channel == "phone":
-        raise Conflict(
-            "a phone campaign is not sent: draw its call list",
-            field="campaign_id",
-            msgid=PHONE_NOT_SENT,
-        )
+    _sendable(campaign_id, row.status, row.channel)
     holder = claimed or sender.claim(k, campaign_id, row.rate_per_minute, started)
     try:
         if row.channel in texts.TEXT_CHANNELS:

