@@ -339,10 +339,11 @@ def _closing(opened: Kluis) -> Iterator[Kluis]:
 
 
 def _opened(settings: Settings) -> Iterator[Kluis]:
-    """An open Kluis with the default purposes catalogue and consent topics loaded (usually
-    there already: :func:`_settings_on` with ``loaded``; loading again adds nothing)."""
+    """An open Kluis with the default purposes catalogue and consent topics loaded: they are
+    there already, because the fixture that made ``settings`` saw this fixture among the test's
+    and passed ``loaded`` to :func:`_settings_on`. Loading them again would add nothing and cost
+    a quarter of a PostgreSQL test's set-up (the reads that find them held)."""
     with _closing(open_kluis(settings, migrate=False)) as opened:
-        _load_defaults(opened)
         yield opened
 
 
