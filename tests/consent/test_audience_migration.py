@@ -19,15 +19,7 @@ from kluis.ids import new_person_ids
 from kluis.purposes import repository
 from kluis.purposes.service import default_catalogue
 from kluis.purposes.tables import PurposeRow
-from pgserver import PostgresServer
-
-
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_audience_migration")
-    return db.make_engine(pg.url("kluis_audience_migration"))
+from migration_helpers import store_engine
 
 
 def _seed_catalogue(engine: Engine) -> None:
@@ -44,7 +36,7 @@ def _seed_catalogue(engine: Engine) -> None:
 def test_the_migration_fills_the_audience_copies(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
+    engine = store_engine(backend, tmp_path, request, "kluis_audience_migration")
     try:
         db.upgrade(engine, "data", "d0016")
         _seed_catalogue(engine)

@@ -9,28 +9,20 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from kluis import db, errors
 from kluis.transfer.rules.notes import STOPPED
 from kluis.ui import staff
-from pgserver import PostgresServer
+from migration_helpers import store_engine
 
 OLD = {1: "OperationalError", 2: "cannot read /tmp/a.csv: gone", 3: None}
-
-
-def _engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Engine:
-    if backend == "sqlite":
-        return db.make_engine(f"sqlite:///{tmp_path / 'data.db'}")
-    pg: PostgresServer = request.getfixturevalue("pg")
-    pg.create_database("kluis_import_error_migration")
-    return db.make_engine(pg.url("kluis_import_error_migration"))
 
 
 def test_an_old_error_is_read_back_where_it_can_be(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = _engine(backend, tmp_path, request)
+    engine = store_engine(backend, tmp_path, request, "kluis_import_error_migration")
     try:
         db.upgrade(engine, "data", "d0023_words")
         with engine.begin() as conn:
