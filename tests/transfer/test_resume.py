@@ -93,6 +93,8 @@ def test_killed_import_resumes_to_the_same_result(
         frozen_at = _position(kluis)
         process.send_signal(signal.SIGKILL)
     finally:
+        if process.poll() is None:
+            process.kill()  # a step above failed: never wait on a frozen process
         process.wait()
     # the worker that reads and seals (``--workers 1``, the default)
     assert len(workers) == 1, (frozen_at, log.read_text())

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, func, insert, or_, selec
 
 from kluis import errors
 from kluis.contacts.tables import PersonIndex, PersonPurpose, people
-from kluis.db import rows_in
+from kluis.db import READ_ONLY, rows_in
 from kluis.errors import Conflict, KluisError, NotFound
 from kluis.transfer.job import KEPT_REJECTS, Counts
 from kluis.transfer.reading import FileInfo
@@ -80,7 +80,9 @@ def _view(row: Any) -> JobView:
 
 
 def get_job(engine: Engine, job_id: int) -> JobView:
-    with engine.connect() as conn:
+    """An import's progress, read without SQLite's write lock (``db.READ_ONLY``): the import
+    page, the API and a watching command must not wait behind the batch being written."""
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         row = conn.execute(select(_JOBS).where(ImportJob.id == job_id)).first()
     if row is None:
         raise NotFound(f"there is no import job {job_id}", field="id")
@@ -88,7 +90,8 @@ def get_job(engine: Engine, job_id: int) -> JobView:
 
 
 def list_jobs(engine: Engine, limit: int = 50) -> list[JobView]:
-    with engine.connect() as conn:
+    """The latest imports, read like ``get_job`` without the write lock."""
+    with engine.connect().execution_options(**READ_ONLY) as conn:
         rows = conn.execute(select(_JOBS).order_by(ImportJob.id.desc()).limit(limit))
         return [_view(r) for r in rows]
 
