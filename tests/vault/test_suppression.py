@@ -64,6 +64,41 @@ def test_lookups_are_batched_over_many_digests(kluis: Kluis) -> None:
     assert kluis.vault.suppression_count() == 0
 
 
+def _statements(kluis: Kluis, digests: list[bytes]) -> tuple[dict[bytes, str], list[str]]:
+    """``suppression_reasons`` of ``digests``, with the queries it ran."""
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
+        if sql.startswith("SELECT"):
+            seen.append(sql)
+
+    event.listen(kluis.vault.engine, "before_cursor_execute", count)
+    try:
+        return kluis.vault.suppression_reasons(digests), seen
+    finally:
+        event.remove(kluis.vault.engine, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("listed", [0, 3, 250, 251])
+def test_a_bulk_look_up_reads_a_short_list_whole(kluis: Kluis, listed: int) -> None:
+    """More digests than one IN list holds against a list of at most a quarter as many
+    entries: the list is read in one statement; a longer one is searched digest by digest.
+    The answer is the same either way."""
+    wanted = [digest(kluis, "email", f"person{n}@example.com") for n in range(1_000)]
+    others = [digest(kluis, "phone", f"+3161234{n:04d}") for n in range(listed // 2)]
+    on_list = wanted[: listed - len(others)]
+    kluis.vault.suppress([("email", d) for d in on_list[::2]], "erased", NOW)
+    kluis.vault.suppress([("email", d) for d in on_list[1::2]], "objected", NOW)
+    kluis.vault.suppress([("phone", d) for d in others], "erased", NOW)
+    assert kluis.vault.suppression_count() == listed
+    reasons, queries = _statements(kluis, wanted + wanted[:10])
+    expected = dict.fromkeys(on_list[::2], "erased") | dict.fromkeys(on_list[1::2], "objected")
+    assert reasons == expected
+    searched = [q for q in queries if " IN (" in q or "ANY(" in q]
+    assert bool(searched) is (listed > 250)
+    assert len(queries) == (1 if listed <= 250 else 1 + len(searched))
+
+
 def test_empty_inputs_do_nothing(kluis: Kluis) -> None:
     assert kluis.vault.suppress([], "erased", NOW) == 0
     assert kluis.vault.suppressed([]) == set()

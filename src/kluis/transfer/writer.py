@@ -127,13 +127,14 @@ class BatchWriter:
         notes = Notes()
         rows: list[tuple[Row, tuple[str, ...]]] = []
         cells = prepared.rejected
+        purposes = tuple(self.setup.purposes)
         for result in prepared.results:
             if isinstance(result, Reject):
                 self._reject(batch, notes, result)
             elif result is None:
                 batch.blank += 1
             else:
-                rows.append((result, tuple(self.setup.purposes)))
+                rows.append((result, purposes))
                 if result.cells:
                     cells[result.line] = result.cells
         rows = self._suppression(rows, batch, notes)
@@ -352,7 +353,9 @@ class BatchWriter:
                 custom={
                     name: (self.custom[name].id, blob, digest)
                     for name, (blob, digest) in row.custom_sealed.items()
-                },
+                }
+                if row.custom_sealed
+                else None,
             )
             batch.custom += len(row.custom_sealed)
         people.insert(conn)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from kluis.db import READ_ONLY, insert_rows, rows_in, to_db_time
+from kluis.db import IN_CHUNK, READ_ONLY, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
 from kluis.vault import crypto, entries
 from kluis.vault.keys import DerivedKeys
@@ -41,6 +41,29 @@ SUPPRESSION_KINDS = ("email", "phone")
 """Blind-index kinds kept on the suppression list: the ways a person can be reached."""
 SUPPRESSION_REASONS = ("erased", "objected")
 _KEY_COLUMNS = ("person_id", "wrapped_key", "created_at")
+
+WHOLE_LIST_RATIO = 4
+"""A look-up of more digests than one ``IN`` list holds (a bulk import's batch asks for
+thousands) first reads the whole suppression list when it has at most a quarter as many
+entries as there are digests, and compares in memory: a short list (the usual case) is cheaper
+to read than to search for each digest; a longer one costs that quarter more in rows read."""
+
+_WHOLE_LIST = (
+    f"SELECT digest, reason FROM {SuppressionEntry.__tablename__} "  # noqa: S608
+    "ORDER BY digest, kind LIMIT ?"
+)
+
+
+def _whole_list(conn: Connection, most: int) -> list[tuple[bytes, str]] | None:
+    """The suppression list's (digest, reason) entries when it has at most ``most``, in key
+    order (as a look-up by digest meets them); None when it is longer."""
+    sql = _WHOLE_LIST if conn.dialect.paramstyle == "qmark" else _WHOLE_LIST.replace("?", "%s")
+    rows = conn.exec_driver_sql(sql, (most + 1,)).all()
+    if len(rows) > most:
+        return None
+    return [(bytes(digest), reason) for digest, reason in rows]
+
+
 _MINIMISATION_COLUMNS = (
     MinimisationEntry.person_id,
     MinimisationEntry.fields,
@@ -355,14 +378,21 @@ class Vault:
     def suppression_reasons(self, digests: Iterable[bytes]) -> dict[bytes, str]:
         """The digests among ``digests`` that are on the suppression list, with their reason.
         Batched: a bulk import asks once per batch."""
-        wanted = list(set(digests))
+        wanted = set(digests)
         found: dict[bytes, str] = {}
         if not wanted:
             return found
         head = f"SELECT digest, reason FROM {SuppressionEntry.__tablename__} WHERE digest"  # noqa: S608
         # a look-up only: on SQLite it need not take the keyring's write lock (``READ_ONLY``)
         with self.engine.connect().execution_options(**READ_ONLY) as conn:
-            for digest, reason in rows_in(conn, head, wanted):
+            if len(wanted) > IN_CHUNK:
+                whole = _whole_list(conn, len(wanted) // WHOLE_LIST_RATIO)
+                if whole is not None:
+                    for digest, reason in whole:
+                        if digest in wanted:
+                            found.setdefault(digest, reason)
+                    return found
+            for digest, reason in rows_in(conn, head, list(wanted)):
                 found.setdefault(bytes(digest), reason)
         return found
 
