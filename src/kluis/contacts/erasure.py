@@ -71,10 +71,12 @@ def erase_people(
     register entries and the suppression list, in one transaction of their own store: from
     that instant every copy of the data, backups included, is unreadable, and the digests are
     listed in the same commit, so an erased person is never off the list. The rows go with the
-    data store's copy of the entries, in a second data-store transaction. If the row deletion
-    fails or the process dies in between, the register still names the people and the next
-    start (``kluis.backup.reconcile.reconcile``) removes the rows. So the sweep erases hundreds
-    at the cost of a few statements.
+    data store's copy of the entries after that commit: in the transaction that found the
+    people when no hook had work (it wrote nothing; the data store's lock is taken before the
+    keyring's, as elsewhere), else in a second one, so the hooks' writes were committed before
+    the keys went. If the row deletion fails or the process dies in between, the register still
+    names the people and the next start (``kluis.backup.reconcile.reconcile``) removes the
+    rows. So the sweep erases hundreds at the cost of a few statements.
 
     With ``checkpoint``, the keyring's write-ahead log is checkpointed before this returns (a
     wrapped key must not linger in it) and the data store's within a second after
