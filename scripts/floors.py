@@ -34,6 +34,7 @@ LAYOUT: list[tuple[str, ...]] = [
         "setting_sources",
         "db",
         "csvout",
+        "jsonout",
         "accesslog",
         "actors",
         "locale",

@@ -4,9 +4,10 @@ rectification, duplicates, erasure."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from conftest import ADMIN, MARKETING, NOW, SALES, SERVICE
 from factories import add_person, new_person
@@ -237,6 +238,32 @@ def test_an_erasure_runs_only_the_hooks_whose_probe_says_they_have_work(
     # people erased before: nothing present, no probe, no hook
     assert erasure.erase_people(kluis, ADMIN, [first], NOW) == []
     assert len(calls) == 1
+
+
+def test_an_erasure_with_no_hook_work_commits_the_data_store_once(
+    kluis: Kluis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no hook to run, the rows go in the transaction that found the person (it wrote
+    nothing before the keys went); a hook's writes still commit before the keys go."""
+    commits: list[str] = []
+
+    def committed(_conn: Any) -> None:
+        commits.append("commit")
+
+    monkeypatch.setattr(hooks, "_before_erasure", {})
+    quiet, busy = add_person(kluis, ADMIN, NOW, 1), add_person(kluis, ADMIN, NOW, 2)
+    event.listen(kluis.engine, "commit", committed)
+    try:
+        assert erasure.erase_person(kluis, ADMIN, quiet, NOW)
+        assert len(commits) == 1
+        hooks.register_before_erasure(
+            "busy", lambda _k, _conn, _actor, _ids, _now, _reason: None, lambda _conn: True
+        )
+        assert erasure.erase_person(kluis, ADMIN, busy, NOW)
+        assert len(commits) == 3
+    finally:
+        event.remove(kluis.engine, "commit", committed)
+    assert kluis.vault.erased([quiet, busy]) == {quiet, busy}
 
 
 def test_old_ciphertext_of_an_erased_person_cannot_be_opened(kluis: Kluis) -> None:

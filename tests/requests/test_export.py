@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import vobject
+from sqlalchemy import event
 
 from api_helpers import assert_problem, client_for
 from cli_helpers import ok, ok_json, refused, run
@@ -331,6 +332,30 @@ def test_the_package_holds_every_field_and_every_section(kluis: Kluis, story: St
         set(e) == {"seq", "at", "actor", "action", "purpose", "details", "hash"}
         for e in package["audit"]
     )
+
+
+def test_an_export_moves_the_audit_chain_once_and_keeps_each_read(
+    kluis: Kluis, story: Story
+) -> None:
+    """Every read of the package shares one transaction: the chain's head moves once, and each
+    read is still its own typed entry, the export last."""
+    moves: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE audit_head SET seq"):
+            moves.append(statement)
+
+    written = audit.verify(kluis.engine).entries
+    event.listen(kluis.engine, "before_cursor_execute", seen)
+    try:
+        export.access_package(kluis, ADMIN, story.person_id, NOW)
+    finally:
+        event.remove(kluis.engine, "before_cursor_execute", seen)
+    assert len(moves) == 1
+    actions = [e.action for e in audit.list_entries(kluis.engine, after=written, limit=100)]
+    assert actions[0] == "person.read"
+    assert {"consent.ledger_read", "evidence.read", "message.history_read"} <= set(actions)
+    assert actions[-1] == "person.exported"
 
 
 def test_only_a_role_holding_the_privacy_requests_purpose_may_export(

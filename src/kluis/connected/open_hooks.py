@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, text
 
 from kluis.audit import observers
 from kluis.audit.events import AuditEvent
@@ -29,10 +29,14 @@ def observe(conn: Connection, actor: str, now: datetime, events: Sequence[AuditE
         _observe(conn, actor, now, events)
 
 
+_ANY_SYSTEM = text(f"SELECT 1 FROM {ConnectedSystem.__tablename__} LIMIT 1")  # noqa: S608
+"""Made once: every erasure asks it (a select built per call cost more than its run)."""
+
+
 def any_system(conn: Connection) -> bool:
     """Whether any connected system is set up: an erasure asks this in its own read, and with
     none (most stores) it does not load or run ``before_erasure``."""
-    return conn.execute(select(ConnectedSystem.id).limit(1)).first() is not None
+    return conn.execute(_ANY_SYSTEM).first() is not None
 
 
 def on_open(_k: Kluis, _now: datetime) -> None:

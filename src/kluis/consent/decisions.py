@@ -122,9 +122,23 @@ def permissions(
     read under ``purpose_key`` as any read of the person is (``contacts.reach``) and audited.
     ``as_of`` judges the state kept now at another moment; the audit entry is dated ``now``."""
     with k.engine.begin() as conn:
-        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        views = _permission_views(k, conn, person_id, now if as_of is None else as_of)
-        audit.record(conn, actor.ref, now, [PermissionsRead(person_id, purpose.key)])
+        return permissions_in(k, conn, actor, person_id, purpose_key, now, as_of=as_of)
+
+
+def permissions_in(
+    k: Kluis,
+    conn: Connection,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    now: datetime,
+    *,
+    as_of: datetime | None = None,
+) -> list[PermissionView]:
+    """``permissions`` in the caller's transaction, which records the read."""
+    purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+    views = _permission_views(k, conn, person_id, now if as_of is None else as_of)
+    audit.record(conn, actor.ref, now, [PermissionsRead(person_id, purpose.key)])
     return views
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import service as audit
 from kluis.audit.consent_events import EvidenceAdded, EvidenceRead
@@ -73,14 +75,21 @@ class EvidenceFile:
 def get_evidence(k: Kluis, actor: Actor, evidence_id: int, now: datetime) -> EvidenceFile:
     """The evidence file, for admins and privacy officers (it proves consent to a regulator);
     the read is audited."""
+    with k.engine.begin() as conn:
+        return get_evidence_in(k, conn, actor, evidence_id, now)
+
+
+def get_evidence_in(
+    k: Kluis, conn: Connection, actor: Actor, evidence_id: int, now: datetime
+) -> EvidenceFile:
+    """``get_evidence`` in the caller's transaction, which records the read."""
     if actor.role not in ALL_PURPOSES_ROLES:
         raise PermissionDenied("only an admin or the privacy officer may open consent evidence")
-    with k.engine.begin() as conn:
-        row = repository.evidence(conn, evidence_id)
-        if row is None:
-            raise NotFound(f"there is no evidence {evidence_id}", field="evidence")
-        cipher = k.vault.cipher(row.person_id)
-        data = cipher.open_bytes(f"evidence.{evidence_id}", row.data)
-        name = cipher.open("evidence.filename", row.filename) if row.filename else None
-        audit.record(conn, actor.ref, now, [EvidenceRead(row.person_id, evidence_id)])
+    row = repository.evidence(conn, evidence_id)
+    if row is None:
+        raise NotFound(f"there is no evidence {evidence_id}", field="evidence")
+    cipher = k.vault.cipher(row.person_id)
+    data = cipher.open_bytes(f"evidence.{evidence_id}", row.data)
+    name = cipher.open("evidence.filename", row.filename) if row.filename else None
+    audit.record(conn, actor.ref, now, [EvidenceRead(row.person_id, evidence_id)])
     return EvidenceFile(evidence_id, row.person_id, row.content_type, name, data)

@@ -286,10 +286,17 @@ def read_values(
 ) -> dict[str, CustomValueOut]:
     """A person's custom values that ``purpose_key`` may use; audited as ``person.read``."""
     with k.engine.begin() as conn:
-        purpose = reach(k, conn, actor, person_id, purpose_key)
-        found = values_under(k, conn, purpose, [person_id]).get(person_id, {})
-        names = tuple(sorted(rules.PREFIX + key for key in found))
-        audit.record(conn, actor.ref, now, [PersonRead(person_id, purpose.key, names, "custom")])
+        return read_values_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def read_values_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> dict[str, CustomValueOut]:
+    """``read_values`` in the caller's transaction, which records the read."""
+    purpose = reach(k, conn, actor, person_id, purpose_key)
+    found = values_under(k, conn, purpose, [person_id]).get(person_id, {})
+    names = tuple(sorted(rules.PREFIX + key for key in found))
+    audit.record(conn, actor.ref, now, [PersonRead(person_id, purpose.key, names, "custom")])
     return found
 
 
@@ -332,7 +339,16 @@ def package_section(
     """The person's custom values for their access and portable packages (Art. 15, 20): each
     with its key, labels, type, data category and whether that is a special category (Art. 9)
     (``docs/export-format.md``, ``custom``)."""
-    found = read_values(k, actor, person_id, purpose_key, now)
+    with k.engine.begin() as conn:
+        return package_section_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def package_section_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, object]]:
+    """``package_section`` in the caller's transaction, which records the read."""
+    found = read_values_in(k, conn, actor, person_id, purpose_key, now)
+    declared = fields(k, conn)
     return [
         {
             "key": f.key,
@@ -343,6 +359,6 @@ def package_section(
             "special": f.special,
             "value": found[f.key],
         }
-        for f in fields(k)
+        for f in declared
         if f.key in found
     ]

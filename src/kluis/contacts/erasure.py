@@ -28,6 +28,7 @@ from kluis.errors import (
 from kluis.register import repository as register_repo
 from kluis.runtime import Kluis
 from kluis.vault import register as register_entry
+from kluis.vault.register import Erasure
 
 
 def erase_person(
@@ -70,10 +71,12 @@ def erase_people(
     register entries and the suppression list, in one transaction of their own store: from
     that instant every copy of the data, backups included, is unreadable, and the digests are
     listed in the same commit, so an erased person is never off the list. The rows go with the
-    data store's copy of the entries, in a second data-store transaction. If the row deletion
-    fails or the process dies in between, the register still names the people and the next
-    start (``kluis.backup.reconcile.reconcile``) removes the rows. So the sweep erases hundreds
-    at the cost of a few statements.
+    data store's copy of the entries after that commit: in the transaction that found the
+    people when no hook had work (it wrote nothing; the data store's lock is taken before the
+    keyring's, as elsewhere), else in a second one, so the hooks' writes were committed before
+    the keys went. If the row deletion fails or the process dies in between, the register still
+    names the people and the next start (``kluis.backup.reconcile.reconcile``) removes the
+    rows. So the sweep erases hundreds at the cost of a few statements.
 
     With ``checkpoint``, the keyring's write-ahead log is checkpointed before this returns (a
     wrapped key must not linger in it) and the data store's within a second after
@@ -111,6 +114,7 @@ def _erase(
     """``erase_people``; with ``known``, NotFound for ids neither on file nor erased before
     (``erase_person``), found out by the same read that finds the people."""
     wanted = list(dict.fromkeys(ids))
+    done: tuple[set[str], list[Erasure], list[AuditEvent]] | None = None
     with k.engine.begin() as conn:
         lists = repository.index_lists(conn, wanted)
         if known and len(lists) < len(wanted):
@@ -121,6 +125,33 @@ def _erase(
         pending = hooks.erasure_pending(conn) if present else ()
         if pending:
             hooks.before_erasure(k, conn, actor.ref, present, now, reason, pending)
+        else:
+            # nothing written yet: the rows go in this same transaction, after the keys
+            done = _shred(k, wanted, lists, now, reason, suppress, expired or {})
+            _remove(conn, actor.ref, now, present, *done[1:])
+    if done is None:
+        # the hooks' writes are committed: a crash from here on does not undo them
+        done = _shred(k, wanted, lists, now, reason, suppress, expired or {})
+        with k.engine.begin() as conn:
+            _remove(conn, actor.ref, now, present, *done[1:])
+    fresh = done[0]
+    if checkpoint:
+        wal.checkpoint(k.vault.engine)
+        k.data_checkpoint.mark()
+    return [p for p in wanted if p in fresh]
+
+
+def _shred(
+    k: Kluis,
+    wanted: list[str],
+    lists: Mapping[str, list[tuple[str, bytes]]],
+    now: datetime,
+    reason: str,
+    suppress: bool,
+    causes: Mapping[str, tuple[str, ...]],
+) -> tuple[set[str], list[Erasure], list[AuditEvent]]:
+    """Destroy the keys and list the digests (one keyring transaction, ``Vault.shred_many``);
+    the ids erased now, the register entries and the audit events for the data store."""
     digests: dict[str, list[tuple[str, bytes]]] = {}
     for person_id, held in lists.items() if suppress else ():
         listed = [(SUPPRESSIBLE[name], d) for name, d in held if name in SUPPRESSIBLE]
@@ -131,21 +162,27 @@ def _erase(
     )
     entries = [register_entry.erasure(p, now, reason) for p in wanted]
     events: list[AuditEvent] = []
-    causes = expired or {}
     for person_id in wanted:
         kinds = tuple(sorted({kind for kind, _ in digests.get(person_id, ())}))
         if person_id in fresh:
             events.append(PersonErasedEvent(person_id, reason, kinds, causes.get(person_id, ())))
         elif kinds and person_id in lists:
             events.append(SuppressionAdded(person_id, kinds, "erased"))
-    with k.engine.begin() as conn:
-        repository.delete_people(conn, present)
-        register_repo.record_erasures(conn, entries)
-        audit.record(conn, actor.ref, now, events)
-    if checkpoint:
-        wal.checkpoint(k.vault.engine)
-        k.data_checkpoint.mark()
-    return [p for p in wanted if p in fresh]
+    return fresh, entries, events
+
+
+def _remove(
+    conn: Connection,
+    actor: str,
+    now: datetime,
+    present: Sequence[str],
+    entries: Sequence[Erasure],
+    events: Sequence[AuditEvent],
+) -> None:
+    """Delete the rows, with the data store's copy of the register entries and the audit."""
+    repository.delete_people(conn, present)
+    register_repo.record_erasures(conn, entries)
+    audit.record(conn, actor, now, events)
 
 
 def checkpoint_stores(k: Kluis) -> None:

@@ -291,16 +291,23 @@ def read_person(
     k: Kluis, actor: Actor, person_id: str, purpose_key: str, now: datetime
 ) -> PersonView:
     with k.engine.begin() as conn:
-        purpose = purpose_for(conn, actor, purpose_key)
-        view = visible_one(
-            k,
-            conn,
-            purpose,
-            person_id,
-            f"person {person_id} was not collected for purpose {purpose_key!r}; their data may "
-            "be used only for the purposes it was collected for (Art. 5(1)(b))",
-        )
-        audit.record(conn, actor.ref, now, _read_events([view], "show"))
+        return read_person_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def read_person_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> PersonView:
+    """``read_person`` in the caller's transaction, which records the read."""
+    purpose = purpose_for(conn, actor, purpose_key)
+    view = visible_one(
+        k,
+        conn,
+        purpose,
+        person_id,
+        f"person {person_id} was not collected for purpose {purpose_key!r}; their data may "
+        "be used only for the purposes it was collected for (Art. 5(1)(b))",
+    )
+    audit.record(conn, actor.ref, now, _read_events([view], "show"))
     return view
 
 

@@ -259,12 +259,26 @@ def read_person_tags(
 ) -> list[TagView]:
     """A person's tags, personal ones included, read under ``purpose_key`` and audited."""
     with k.engine.begin() as conn:
-        purpose = owners.visible_selection(k, conn, actor, [person_id], purpose_key)
-        held = tags_of_people(conn, [person_id])[person_id]
-        personal = sum(1 for t in held if t.personal)
-        audit.record(
-            conn, actor.ref, now, [PersonTagsRead(person_id, purpose.key, len(held), personal, via)]
-        )
+        return read_person_tags_in(k, conn, actor, person_id, purpose_key, now, via=via)
+
+
+def read_person_tags_in(
+    k: Kluis,
+    conn: Connection,
+    actor: Actor,
+    person_id: str,
+    purpose_key: str,
+    now: datetime,
+    *,
+    via: str = "api",
+) -> list[TagView]:
+    """``read_person_tags`` in the caller's transaction, which records the read."""
+    purpose = owners.visible_selection(k, conn, actor, [person_id], purpose_key)
+    held = tags_of_people(conn, [person_id])[person_id]
+    personal = sum(1 for t in held if t.personal)
+    audit.record(
+        conn, actor.ref, now, [PersonTagsRead(person_id, purpose.key, len(held), personal, via)]
+    )
     return held
 
 
@@ -296,14 +310,22 @@ def tag_entries(
 ) -> list[dict[str, Any]]:
     """A person's tags for their access package (Art. 15): every tag on them, personal or a
     business label, since either is information held about them; ``personal`` says which."""
-    with k.engine.connect() as conn:
-        tagged_at = dict(
-            conn.execute(
-                select(Tag.key, PersonTag.tagged_at)
-                .join(PersonTag, PersonTag.tag_id == Tag.id)
-                .where(PersonTag.person_id == person_id)
-            ).all()
-        )
+    with k.engine.begin() as conn:
+        return tag_entries_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def tag_entries_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, Any]]:
+    """``tag_entries`` in the caller's transaction, which records the read."""
+    held = read_person_tags_in(k, conn, actor, person_id, purpose_key, now, via="export")
+    tagged_at = dict(
+        conn.execute(
+            select(Tag.key, PersonTag.tagged_at)
+            .join(PersonTag, PersonTag.tag_id == Tag.id)
+            .where(PersonTag.person_id == person_id)
+        ).all()
+    )
     return [
         {
             "key": t.key,
@@ -312,7 +334,7 @@ def tag_entries(
             "personal": t.personal,
             "tagged_at": tagged_at[t.key].isoformat(),
         }
-        for t in read_person_tags(k, actor, person_id, purpose_key, now, via="export")
+        for t in held
     ]
 
 

@@ -160,19 +160,26 @@ def deals_of_person(
     """The deals a person is linked to under ``purpose_key`` (every deal, for a purpose that
     covers everyone: the access package), checked and audited like a read of the person."""
     with k.engine.begin() as conn:
-        purpose = contacts_people.reach(k, conn, actor, person_id, purpose_key)
-        stages = {s.id: s for s in repository.stages(conn)}
-        found = [
-            PersonDeal(
-                d,
-                stages[d.stage_id].name_en,
-                stages[d.stage_id].name_nl,
-                stages[d.stage_id].kind.value,
-                role,
-                key,
-            )
-            for d, key, role in repository.deals_of_person(conn, person_id)
-            if key == purpose.key or purpose.covers_everyone
-        ]
-        audit.record(conn, actor.ref, now, [PersonRead(person_id, purpose.key, (), "deals")])
+        return deals_of_person_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def deals_of_person_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[PersonDeal]:
+    """``deals_of_person`` in the caller's transaction, which records the read."""
+    purpose = contacts_people.reach(k, conn, actor, person_id, purpose_key)
+    stages = {s.id: s for s in repository.stages(conn)}
+    found = [
+        PersonDeal(
+            d,
+            stages[d.stage_id].name_en,
+            stages[d.stage_id].name_nl,
+            stages[d.stage_id].kind.value,
+            role,
+            key,
+        )
+        for d, key, role in repository.deals_of_person(conn, person_id)
+        if key == purpose.key or purpose.covers_everyone
+    ]
+    audit.record(conn, actor.ref, now, [PersonRead(person_id, purpose.key, (), "deals")])
     return found

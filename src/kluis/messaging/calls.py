@@ -367,11 +367,18 @@ def calls_of_person(
     """A person's calls for their access package (Art. 15): campaign, decision and outcome,
     read under ``purpose_key`` (``contacts.reach``) and audited."""
     with k.engine.begin() as conn:
-        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        rows = list(
-            conn.execute(select(CallRow).where(CallRow.person_id == person_id).order_by(CallRow.id))
-        )
-        audit.record(conn, actor.ref, now, [CallsRead(person_id, purpose.key, len(rows))])
+        return calls_of_person_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def calls_of_person_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, Any]]:
+    """``calls_of_person`` in the caller's transaction, which records the read."""
+    purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+    rows = list(
+        conn.execute(select(CallRow).where(CallRow.person_id == person_id).order_by(CallRow.id))
+    )
+    audit.record(conn, actor.ref, now, [CallsRead(person_id, purpose.key, len(rows))])
     return [
         {
             "campaign_id": row.campaign_id,

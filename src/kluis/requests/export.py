@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from kluis.activities import reads as activities
 from kluis.actors import Actor
 from kluis.audit import service as audit
@@ -35,10 +37,10 @@ from kluis.consent import catalogue, decisions
 from kluis.consent import evidence as consent_evidence
 from kluis.consent import ledger as consent
 from kluis.consent.rules import REASONS, Decision, Reason
-from kluis.contacts import companies, custom_fields
+from kluis.contacts import companies, custom_fields, reach_memo
 from kluis.contacts import people as contacts
 from kluis.contacts.fields import PERSONAL_FIELDS
-from kluis.contacts.tags import tag_entries
+from kluis.contacts.tags import tag_entries_in
 from kluis.deals import people as deals_people
 from kluis.errors import InvalidField
 from kluis.messaging import calls
@@ -104,10 +106,10 @@ def _of_decision(decision: Decision) -> dict[str, Any]:
     )
 
 
-def _audit_entries(k: Kluis, person_id: str) -> list[audit.AuditEntryView]:
+def _audit_entries(conn: Connection, person_id: str) -> list[audit.AuditEntryView]:
     found: list[audit.AuditEntryView] = []
     after = 0
-    while page := audit.list_entries(k.engine, person_id=person_id, after=after, limit=_AUDIT_PAGE):
+    while page := audit.list_entries_in(conn, person_id=person_id, after=after, limit=_AUDIT_PAGE):
         found.extend(page)
         after = page[-1].seq
     return found
@@ -223,13 +225,13 @@ def _consent(k: Kluis, ledger: consent.Ledger) -> dict[str, Any]:
 
 
 def _evidence(
-    k: Kluis, actor: Actor, ledger: consent.Ledger, now: datetime, portable: bool
+    k: Kluis, conn: Connection, actor: Actor, ledger: consent.Ledger, now: datetime, portable: bool
 ) -> list[dict[str, Any]]:
     """The evidence list; each file is opened (and that read audited) for its SHA-256, and
     included when the package is portable."""
     found = []
     for item in ledger.evidence:
-        opened = consent_evidence.get_evidence(k, actor, item["id"], now)
+        opened = consent_evidence.get_evidence_in(k, conn, actor, item["id"], now)
         entry = {
             "id": item["id"],
             "content_type": item["content_type"],
@@ -339,21 +341,48 @@ def access_package(
     purpose (admin, privacy officer): the first read refuses anyone else."""
     if format not in FORMATS:
         raise InvalidField(f"format is one of {', '.join(FORMATS)}", field="format")
-    view = contacts.read_person(k, actor, person_id, k.settings.privacy_purpose, now)
-    ledger = consent.ledger(k, actor, person_id, k.settings.privacy_purpose, now)
-    evidence = _evidence(k, actor, ledger, now, portable)
-    entries = _audit_entries(k, person_id)
+    purpose = k.settings.privacy_purpose
+    # One transaction for every read: reach is checked once (reach_memo) and the reads' typed
+    # events go to the chain in one append (audit.batched), in the order they were made.
+    with k.engine.begin() as conn, reach_memo.remembering(conn), audit.batched(conn):
+        view = contacts.read_person_in(k, conn, actor, person_id, purpose, now)
+        ledger = consent.ledger_in(k, conn, actor, person_id, purpose, now)
+        evidence = _evidence(k, conn, actor, ledger, now, portable)
+        entries = _audit_entries(conn, person_id)
+        custom = custom_fields.package_section_in(k, conn, actor, person_id, purpose, now)
+        permissions = decisions.permissions_in(k, conn, actor, person_id, purpose, now)
+        messages = messaging.messages_in(k, conn, actor, person_id, purpose, now, for_person=True)
+        calls_made = calls.calls_of_person_in(k, conn, actor, person_id, purpose, now)
+        deals = deals_people.deals_of_person_in(k, conn, actor, person_id, purpose, now)
+        logged = activities.of_person_in(
+            k, conn, actor, person_id, purpose, now, via="export", limit=None
+        )
+        tasks_about = tasks.for_the_person_in(k, conn, actor, person_id, purpose, now)
+        tags = tag_entries_in(k, conn, actor, person_id, purpose, now)
+        known = connected.identities_of(k, conn, person_id)
+        audit.record(
+            conn,
+            actor.ref,
+            now,
+            [
+                *(
+                    IdentityRead(person_id, purpose, system_id, "export")
+                    for _, _, system_id in known
+                ),
+                PersonExported(person_id, format, request_id, portable),
+            ],
+        )
     source, collected = _collected(entries)
     company = None if view.company_id is None else companies.get_company(k, view.company_id)
     held = {p.key: p for p in connected.with_systems(k, purposes_service.list_purposes(k.engine))}
-    package: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
         "controller": {"name": k.settings.organisation_name},
         "generated_at": _iso(now),
         "request_id": request_id,
         "portable": portable,
         "person": _person(view, company, source),
-        "custom": custom_fields.package_section(k, actor, person_id, view.purpose, now),
+        "custom": custom,
         "purposes": [_purpose(held[key], collected.get(key)) for key in view.purposes],
         "topics": [
             {"key": t.key, "name_en": t.name_en, "name_nl": t.name_nl}
@@ -361,50 +390,15 @@ def access_package(
         ],
         "consent": _consent(k, ledger),
         "evidence": evidence,
-        "permissions": [
-            _permission(p)
-            for p in decisions.permissions(k, actor, person_id, k.settings.privacy_purpose, now)
-        ],
-        "messages": [
-            _message(m)
-            for m in messaging.messages_of(
-                k, actor, person_id, k.settings.privacy_purpose, now, for_person=True
-            )
-        ],
-        "calls": calls.calls_of_person(k, actor, person_id, k.settings.privacy_purpose, now),
-        "deals": [
-            _deal(d)
-            for d in deals_people.deals_of_person(
-                k, actor, person_id, k.settings.privacy_purpose, now
-            )
-        ],
-        "activities": [
-            _activity(a)
-            for a in reversed(
-                activities.of_person(
-                    k, actor, person_id, k.settings.privacy_purpose, now, via="export", limit=None
-                )
-            )
-        ],
-        "tasks": tasks.for_the_person(k, actor, person_id, k.settings.privacy_purpose, now),
-        "tags": tag_entries(k, actor, person_id, k.settings.privacy_purpose, now),
+        "permissions": [_permission(p) for p in permissions],
+        "messages": [_message(m) for m in messages],
+        "calls": calls_made,
+        "deals": [_deal(d) for d in deals],
+        "activities": [_activity(a) for a in reversed(logged)],
+        "tasks": tasks_about,
+        "tags": tags,
         "audit": [_audit_entry(e) for e in entries],
-    }
-    with k.engine.begin() as conn:
-        known = connected.identities_of(k, conn, person_id)
-        package["connected_systems"] = [
+        "connected_systems": [
             {"system": name, "external_id": external} for name, external, _ in known
-        ]
-        audit.record(
-            conn,
-            actor.ref,
-            now,
-            [
-                *(
-                    IdentityRead(person_id, k.settings.privacy_purpose, system_id, "export")
-                    for _, _, system_id in known
-                ),
-                PersonExported(person_id, format, request_id, portable),
-            ],
-        )
-    return package
+        ],
+    }

@@ -8,7 +8,6 @@ same.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from kluis import jsonout
 from kluis.contacts.fields import PERSONAL_FIELDS
 from kluis.contacts.vcard import person_vcard
 from kluis.csvout import Writer
@@ -177,7 +177,7 @@ def package_vcard(package: Mapping[str, Any]) -> str:
 def render(package: Mapping[str, Any], format: str) -> tuple[bytes, str]:
     """The package in ``format`` (json, csv, html, vcf) and its media type."""
     if format == "json":
-        body = json.dumps(package, ensure_ascii=False, indent=2).encode()
+        body = jsonout.dumps(package).encode()
     elif format == "csv":
         body = package_csv(package).encode()
     elif format == "html":

@@ -16,6 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from kluis import jsonout
 from kluis.actors import SYSTEM, Actor
 from kluis.discover import repository as discover_repo
 from kluis.messaging import service as messaging
@@ -47,7 +48,7 @@ def files(k: Kluis, row: Any, package: dict[str, Any]) -> list[messaging.Attachm
         messaging.Attachment(
             f"{stem}.json",
             "application/json",
-            json.dumps(package, ensure_ascii=False, indent=2, default=str).encode(),
+            jsonout.dumps(package, default=str).encode(),
         ),
         messaging.Attachment(
             f"{stem}.html", "text/html", export.package_html(package, language, names).encode()

@@ -149,12 +149,17 @@ def for_the_person(
     requests), audited as ``task.read`` with ``via`` ``export``. Who the tasks were given to is
     staff's data and stays out."""
     with k.engine.begin() as conn:
-        purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
-        rows = repository.of_people(conn, [person_id])
-        views = [access.view(k, row, "", True, now) for row in rows]
-        audit.record(
-            conn, actor.ref, now, [TasksRead(person_id, purpose.key, len(views), "export")]
-        )
+        return for_the_person_in(k, conn, actor, person_id, purpose_key, now)
+
+
+def for_the_person_in(
+    k: Kluis, conn: Connection, actor: Actor, person_id: str, purpose_key: str, now: datetime
+) -> list[dict[str, Any]]:
+    """``for_the_person`` in the caller's transaction, which records the read."""
+    purpose = contacts.reach(k, conn, actor, person_id, purpose_key)
+    rows = repository.of_people(conn, [person_id])
+    views = [access.view(k, row, "", True, now) for row in rows]
+    audit.record(conn, actor.ref, now, [TasksRead(person_id, purpose.key, len(views), "export")])
     views.sort(key=lambda v: (v.created_at, v.id))
     return [
         {
