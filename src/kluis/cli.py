@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import typer.main
 from typer import _click as click  # Typer 0.29 vendors Click: its commands are these
 from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperCommand, TyperGroup, _TyperParameter
+from typer.models import CommandInfo
 
 from kluis.slice_types import Command, Group
 from kluis.slices import SLICES, load
@@ -108,17 +110,30 @@ def index_of(entry: Group) -> list[dict[str, Any]]:
     assert isinstance(real, TyperGroup)
     found = []
     for source in entry.sources:
-        for name in commands_of(source):
+        part: typer.Typer = load(source)
+        for info, name in zip(part.registered_commands, commands_of(source), strict=True):
             command = real.commands[name]
             found.append(
                 {
                     "name": name,
-                    "source": source,
+                    "source": home(info, source),
                     "help": command.help,
                     **{k: getattr(command, k) for k in LISTED if getattr(command, k, None)},
                 }
             )
     return found
+
+
+def home(info: CommandInfo, source: str) -> str:
+    """The app of the module that defines the command: a group's module may take in a command
+    of a lighter module to keep its place in the help (``kluis.requests.list_cli``), and the
+    command then loads that module alone."""
+    assert info.callback is not None
+    module = sys.modules[info.callback.__module__]
+    for attribute, value in vars(module).items():
+        if isinstance(value, typer.Typer) and info in value.registered_commands:
+            return f"{module.__name__}:{attribute}"
+    return source
 
 
 def read_index() -> dict[str, list[dict[str, Any]]]:
