@@ -81,7 +81,7 @@ def test_every_command_resolves_with_the_registry_help(entry: Command | Group) -
 def test_the_index_lists_every_group_as_its_commands_do(entry: Group) -> None:
     """``kluis <group> --help`` lists the index, not the commands: run
     ``python scripts/cli_index.py`` after changing a sub-command."""
-    assert read_index()[entry.name] == index_of(entry)
+    assert read_index()[entry.name] == index_of(entry), "run python scripts/cli_index.py"
 
 
 def test_the_index_holds_only_the_registry_groups() -> None:
