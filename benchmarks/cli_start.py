@@ -41,6 +41,7 @@ FLOORS = {
 }
 COMMANDS = (
     ("--help",),
+    ("purposes", "--help"),
     ("purposes", "list"),
     ("audit", "verify"),
     ("topics", "list"),

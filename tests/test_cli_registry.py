@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from kluis.app import create_app
-from kluis.cli import OWN, app, build, entries
+from kluis.cli import OWN, app, build, entries, index_of, read_index
 from kluis.settings import Settings
 from kluis.slice_types import Command, Group
 from kluis.slices import SLICES, load
@@ -75,6 +75,27 @@ def test_every_command_resolves_with_the_registry_help(entry: Command | Group) -
         assert not hasattr(built, "commands")
 
 
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRIES if isinstance(e, Group)], ids=lambda e: e.name
+)
+def test_the_index_lists_every_group_as_its_commands_do(entry: Group) -> None:
+    """``kluis <group> --help`` lists the index, not the commands: run
+    ``python scripts/cli_index.py`` after changing a sub-command."""
+    assert read_index()[entry.name] == index_of(entry), "run python scripts/cli_index.py"
+
+
+def test_the_index_holds_only_the_registry_groups() -> None:
+    assert set(read_index()) == {e.name for e in ENTRIES if isinstance(e, Group)}
+
+
+def test_a_lazy_sub_command_is_the_real_one() -> None:
+    root = typer.main.get_command(app)
+    lazy = root.commands["requests"].commands["list"]  # type: ignore[attr-defined]
+    real = build(next(e for e in ENTRIES if e.name == "requests")).commands["list"]  # type: ignore[attr-defined]
+    assert lazy.help == real.help
+    assert [p.opts for p in lazy.params] == [p.opts for p in real.params]
+
+
 def test_the_root_lists_the_registry_in_order() -> None:
     root = typer.main.get_command(app)
     assert list(root.commands) == [e.name for e in ENTRIES]  # type: ignore[attr-defined]
@@ -104,9 +125,29 @@ def test_help_imports_no_slice_and_no_store() -> None:
     assert not {"sqlalchemy", "fastapi", "pydantic"} & {m.split(".")[0] for m in modules}
 
 
-@pytest.mark.parametrize("command", ["consent", "backup"])
-def test_a_command_imports_its_slice_and_not_the_web_stack(command: str) -> None:
-    modules = _imported_after(command, "--help")
-    assert f"kluis.{command}.cli" in modules
+@pytest.mark.parametrize("group", ["consent", "backup", "contacts", "requests"])
+def test_a_group_help_imports_no_slice_and_no_store(group: str) -> None:
+    modules = _imported_after(group, "--help")
+    assert {m for m in modules if m.startswith("kluis")} == {
+        "kluis",
+        "kluis.cli",
+        "kluis.slices",
+        "kluis.slice_types",
+    }
+    assert not {"sqlalchemy", "pydantic"} & {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize(("group", "command"), [("consent", "grant"), ("backup", "check")])
+def test_a_command_imports_its_slice_and_not_the_web_stack(group: str, command: str) -> None:
+    modules = _imported_after(group, command, "--help")
+    assert f"kluis.{group}.cli" in modules
     assert "kluis.messaging.cli" not in modules
     assert not {"fastapi", "starlette", "uvicorn"} & {m.split(".")[0] for m in modules}
+
+
+def test_a_sub_command_imports_its_own_module_of_the_group() -> None:
+    modules = _imported_after("contacts", "search", "--help")
+    assert "kluis.contacts.cli" in modules
+    assert not {"kluis.transfer.cli", "kluis.requests.export_cli", "kluis.retention.cli"} & set(
+        modules
+    )

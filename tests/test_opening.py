@@ -106,6 +106,41 @@ def test_the_audit_check_imports_no_other_slice_service(data_env: dict[str, str]
     assert not UNNEEDED & {m.split(".")[0] for m in modules}
 
 
+REQUESTS_SERVICE = {
+    "kluis.requests.service",
+    "kluis.requests.cli",
+    "kluis.requests.steps",
+    "kluis.requests.answers",
+    "kluis.requests.export",
+    "kluis.messaging.service",
+}
+"""What carrying out a request needs (the access package, the mails), not the list."""
+
+
+def test_the_requests_list_imports_the_reads_and_not_the_service(
+    data_env: dict[str, str],
+) -> None:
+    modules = _imported_after(data_env, "requests", "list")
+    assert {"kluis.requests.list_cli", "kluis.requests.reads"} <= modules
+    assert not REQUESTS_SERVICE & modules
+    assert not BEHIND_HOOKS & modules
+    assert not UNNEEDED & {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["purposes", "--help"], ["requests", "--help"]])
+def test_a_help_imports_no_store_and_no_settings(data_env: dict[str, str], args: list[str]) -> None:
+    """Typer and Rich build it from the registry and the index (``kluis.cli``)."""
+    modules = _imported_after(data_env, *args)
+    assert not {"sqlalchemy", "pydantic", "pydantic_settings", "cryptography"} & {
+        m.split(".")[0] for m in modules
+    }
+    assert {m for m in modules if m.startswith("kluis.")} == {
+        "kluis.cli",
+        "kluis.slices",
+        "kluis.slice_types",
+    }
+
+
 def test_a_deferred_function_is_imported_at_its_first_call_and_kept() -> None:
     sys.modules.pop("colorsys", None)  # a module no one keeps a hold of
     later = Deferred("colorsys:rgb_to_hsv")

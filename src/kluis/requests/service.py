@@ -31,68 +31,18 @@ from kluis.requests import (
     erasure,
     mails,
     outcomes,
+    reads,
     repository,
     rules,
     steps,
     transitions,
 )
+from kluis.requests.reads import list_requests as list_requests
+from kluis.requests.reads import of_person_in as of_person_in
+from kluis.requests.reads import outcomes_of as outcomes_of
 from kluis.requests.rules import RequestType, Status
 from kluis.requests.views import Processed, RequestView
 from kluis.runtime import Kluis
-
-DETAILS_FIELD = "request.details"
-
-
-def _handler(actor: Actor) -> None:
-    if actor.role not in ALL_PURPOSES_ROLES:
-        raise PermissionDenied("only an admin or the privacy officer may handle privacy requests")
-
-
-def _view(k: Kluis, row: Any, now: datetime, *, details: bool = False) -> RequestView:
-    status = Status(row.status)
-    timing = rules.timing(status, row.due_at, row.extended_to, now)
-    text = None
-    if details and row.details is not None:
-        ciphers = k.vault.ciphers([row.person_id])
-        if row.person_id in ciphers:
-            text = ciphers[row.person_id].open(DETAILS_FIELD, row.details)
-    return RequestView(
-        id=row.id,
-        type=row.type,
-        person_id=row.person_id,
-        channel=row.channel,
-        verified_by=row.verified_by,
-        status=row.status,
-        language=row.language,
-        received_at=row.received_at,
-        due_at=row.due_at,
-        extended_to=row.extended_to,
-        extension_reason=row.extension_reason,
-        deadline=timing.deadline,
-        days_left=timing.days_left,
-        overdue=timing.overdue,
-        near=timing.near,
-        outcome=_english(row),
-        recipients_to_notify=list(row.recipients_to_notify or []),
-        sent=list(row.sent or []),
-        created_by=row.created_by,
-        updated_at=row.updated_at,
-        completed_at=row.completed_at,
-        details=text,
-    )
-
-
-def _english(row: Any) -> str | None:
-    found = outcomes.of(row.outcome_code, row.outcome_values)
-    return None if found is None else found.english()
-
-
-def outcomes_of(k: Kluis, actor: Actor, ids: list[int]) -> dict[int, outcomes.Outcome]:
-    """The outcomes of the finished requests among ``ids``, for a page to say in its reader's
-    language (the views carry the English the API and the CLI show)."""
-    _handler(actor)
-    with k.engine.connect() as conn:
-        return repository.outcomes(conn, ids)
 
 
 def _person_for(k: Kluis, conn: Connection, person_id: str | None, email: str | None) -> str:
@@ -160,12 +110,12 @@ def create(
         if portal_ref is not None:
             existing = repository.by_portal_ref(conn, portal_ref)
             if existing is not None:
-                return _view(k, existing, now)
+                return reads.view_of(k, existing, now)
         who = _person_for(k, conn, person_id, email)
         language = contacts_repo.fetch(conn, [who])[who].language
         sealed = None
         if details:
-            sealed = k.vault.cipher(who).seal(DETAILS_FIELD, details)
+            sealed = k.vault.cipher(who).seal(reads.DETAILS_FIELD, details)
         status = Status.RECEIVED if verification is None else Status.VERIFIED
         request_id = repository.add(
             conn,
@@ -192,77 +142,24 @@ def create(
             now,
             [RequestCreated(who, request_id, kind.value, channel, verification)],
         )
-        return _view(k, repository.fetch(conn, request_id), now)
+        return reads.view_of(k, repository.fetch(conn, request_id), now)
 
 
 def get(k: Kluis, actor: Actor, request_id: int, now: datetime) -> RequestView:
-    _handler(actor)
+    reads.handler(actor)
     with k.engine.connect() as conn:
-        view = _view(k, repository.fetch(conn, request_id), now, details=True)
+        view = reads.view_of(k, repository.fetch(conn, request_id), now, details=True)
     return dataclasses.replace(view, mails=mails.of_request(k, request_id))
-
-
-def list_requests(
-    k: Kluis,
-    actor: Actor,
-    now: datetime,
-    *,
-    status: str | None = None,
-    open_only: bool = False,
-    due_within: int | None = None,
-    overdue: bool = False,
-    person_id: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[RequestView]:
-    """Requests by deadline, soonest first: what is due and what is late."""
-    _handler(actor)
-    if not 1 <= limit <= 1000:
-        raise InvalidField("limit must be between 1 and 1000", field="limit")
-    if due_within is not None and due_within < 0:
-        raise InvalidField("due_within is a number of days, 0 or more", field="due_within")
-    wanted = None if status is None else rules.parse_status(status).value
-    still_open = open_only or overdue or due_within is not None
-    views = []
-    with k.engine.connect() as conn:
-        rows = repository.listed(
-            conn,
-            status=wanted,
-            open_statuses=[s.value for s in rules.OPEN] if still_open else None,
-            person_id=person_id,
-            limit=limit,
-            offset=offset,
-        )
-        for row in rows:
-            view = _view(k, row, now)
-            if overdue and not view.overdue:
-                continue
-            if due_within is not None and view.days_left > due_within:
-                continue
-            views.append(view)
-    return views
-
-
-def of_person_in(
-    k: Kluis, conn: Connection, actor: Actor, person_id: str, now: datetime, limit: int = 1000
-) -> list[RequestView]:
-    """A person's requests by deadline, in the caller's transaction (the person page reads
-    every slice's part of its timeline in one), for those who handle them."""
-    _handler(actor)
-    rows = repository.listed(
-        conn, status=None, open_statuses=None, person_id=person_id, limit=limit, offset=0
-    )
-    return [_view(k, row, now) for row in rows]
 
 
 def verify(k: Kluis, actor: Actor, request_id: int, verified_by: str, now: datetime) -> RequestView:
     """Record how the requester was shown to be the person (Art. 12(6))."""
-    _handler(actor)
+    reads.handler(actor)
     method = rules.parse_verification(verified_by).value
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         transitions.set_status(conn, actor, row, Status.VERIFIED, now, verified_by=method)
-        return _view(k, repository.fetch(conn, request_id), now)
+        return reads.view_of(k, repository.fetch(conn, request_id), now)
 
 
 def extend(
@@ -278,7 +175,7 @@ def extend(
 ) -> RequestView:
     """Extend the deadline by one or two months, within the first month, with the reason,
     and tell the person (Art. 12(3))."""
-    _handler(actor)
+    reads.handler(actor)
     with k.engine.begin() as conn:
         row = repository.fetch(conn, request_id)
         if Status(row.status) not in rules.OPEN:
@@ -323,7 +220,7 @@ def refuse(
 ) -> RequestView:
     """Refuse a request (manifestly unfounded or excessive, or identity not shown), telling
     the person why and that they may complain to the supervisory authority (Art. 12(4))."""
-    _handler(actor)
+    reads.handler(actor)
     if not reason.strip():
         raise InvalidField(
             "give the reason; the person is told it (Art. 12(4))",
@@ -359,7 +256,7 @@ def process(
     """Carry out a verified request's steps (Art. 15-21), send the person what they are due,
     and complete it. With ``mail`` off, or when the person has no e-mail address, what would
     have been sent is returned as files to hand over."""
-    _handler(actor)
+    reads.handler(actor)
     with k.engine.connect() as conn:
         kind = RequestType(repository.fetch(conn, request_id).type)
     if kind is RequestType.RECTIFICATION and not changes:
@@ -379,7 +276,7 @@ def process(
     row = transitions.start(k, actor, request_id, now)
     outcome, files, recipients = steps.carry_out(k, actor, row, kind, changes, now, transport, mail)
     done = transitions.complete(k, actor, request_id, outcome, now, recipients)
-    return Processed(_view(k, done, now), files)
+    return Processed(reads.view_of(k, done, now), files)
 
 
 def lift_restriction(
@@ -392,7 +289,7 @@ def lift_restriction(
     mail: bool = True,
 ) -> RequestView:
     """Lift the restriction a request put in place, telling the person first (Art. 18(3))."""
-    _handler(actor)
+    reads.handler(actor)
     with k.engine.connect() as conn:
         row = repository.fetch(conn, request_id)
         _, restricted = contacts_repo.flags(conn, row.person_id)
