@@ -147,7 +147,26 @@ def _analysed_once(
     return dependant, list(body_params), embed
 
 
+_FIELDS: dict[tuple[object, ...], Any] = {}
+_field = fastapi_routing.create_model_field
+
+
+def _field_once(name: str, type_: Any, *args: Any, **kwargs: Any) -> Any:
+    """A route's response fields (a pydantic adapter for each documented answer's model), made
+    once per worker like :func:`_analysed_once`: the same name (the route's id) and model give
+    the same field. A call with what cannot be a key (a field's own ``FieldInfo``) is not kept."""
+    try:
+        key = (name, type_, *args, *sorted(kwargs.items()))
+        found = _FIELDS.get(key)
+    except TypeError:
+        return _field(name, type_, *args, **kwargs)
+    if found is None:
+        found = _FIELDS[key] = _field(name, type_, *args, **kwargs)
+    return found
+
+
 fastapi_routing._build_dependant_with_parameterless_dependencies = _analysed_once
+fastapi_routing.create_model_field = _field_once
 
 
 # No event loop left running ---------------------------------------------------------------------
