@@ -45,8 +45,10 @@ format: $(DEV_STAMP)
 # Debian's Chromium at /usr/bin/chromium through Playwright; `.ci/run` installs it when missing.
 # Two workers (pytest-xdist), each with its own PostgreSQL server, temporary directories and mail
 # server; property tests run the Hypothesis profile in KLUIS_HYPOTHESIS_PROFILE (default `dev`).
+# PYTHONDONTWRITEBYTECODE is dropped (for the tests' own processes too), so pytest keeps its
+# rewritten test modules in __pycache__: collecting them again costs each worker ~15 s of CPU.
 test: lint
-	$(BIN)/pytest -n 2
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2
 
 # Every workload of benchmarks/, each against a baseline measured in the same run; the last
 # step prints one table of every goal, figure and ratio (docs/performance.md keeps the latest).

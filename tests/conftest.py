@@ -12,10 +12,11 @@ default, ``ci`` with ``KLUIS_HYPOTHESIS_PROFILE=ci``) through :func:`examples`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import routing as fastapi_routing
+from fastapi.dependencies.models import Dependant
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
@@ -84,10 +87,28 @@ PROCESS_MODULES = frozenset({"subprocess", "process_helpers"})
 workers, ``pg_dump``."""
 
 
+LONG_FIRST = (
+    "tests/test_api_contract.py",
+    "tests/jobs/test_scale.py",
+    "tests/transfer/test_pages.py",
+    "tests/backup/test_register_property.py",
+    "tests/test_serve_workers.py",
+)
+"""Files holding a test of half a minute or more (the API contract takes several): run first, so
+that ``-n 2`` does not end with one worker busy on one of them and the other idle."""
+
+
+def _long_first(item: pytest.Item) -> int:
+    found = (i for i, path in enumerate(LONG_FIRST) if item.nodeid.startswith(path))
+    return next(found, len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark, from what a file imports and where it is, the tests that start processes
     (``processes``) and those that drive Chromium (``browser``): ``pytest -m "not processes and
-    not browser"`` is a developer's quick run; ``make test`` runs everything."""
+    not browser"`` is a developer's quick run; ``make test`` runs everything. The files of
+    :data:`LONG_FIRST` go first (each file's tests stay together and in their order)."""
+    items.sort(key=_long_first)
     for item in items:
         module = getattr(item, "module", None)
         found = vars(module).values() if module else ()
@@ -98,6 +119,71 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.processes)
         if "/ui/browser/" in item.nodeid.replace("\\", "/"):
             item.add_marker(pytest.mark.browser)
+
+
+# One analysis of each endpoint a worker ---------------------------------------------------------
+
+_ANALYSED: dict[tuple[object, ...], tuple[tuple[Dependant, list[Any], bool], tuple[Any, ...]]] = {}
+_analyse = fastapi_routing._build_dependant_with_parameterless_dependencies
+
+
+def _analysed_once(
+    *, path: str, call: Callable[..., Any], dependencies: Sequence[Any]
+) -> tuple[Dependant, list[Any], bool]:
+    """FastAPI's analysis of an endpoint (its signature, a pydantic adapter per parameter),
+    made once per worker instead of once per app. FastAPI builds an app's routes on its first
+    requests, and the tests make a new app for nearly every test: that analysis was over half
+    the CPU of the staff page tests (sampled across threads), ~0.45 s an app. It depends only on
+    the endpoint, its path and its dependencies, which live as long as the process; each app
+    still builds its own routes, handlers and dependency overrides from it."""
+    key = (path, call, *(id(found) for found in dependencies))
+    if key not in _ANALYSED:
+        # the dependencies are kept with the result, so their ids cannot be reused
+        _ANALYSED[key] = (
+            _analyse(path=path, call=call, dependencies=dependencies),
+            tuple(dependencies),
+        )
+    dependant, body_params, embed = _ANALYSED[key][0]
+    return dependant, list(body_params), embed
+
+
+_FIELDS: dict[tuple[object, ...], Any] = {}
+_field = fastapi_routing.create_model_field
+
+
+def _field_once(name: str, type_: Any, *args: Any, **kwargs: Any) -> Any:
+    """A route's response fields (a pydantic adapter for each documented answer's model), made
+    once per worker like :func:`_analysed_once`: the same name (the route's id) and model give
+    the same field. A call with what cannot be a key (a field's own ``FieldInfo``) is not kept."""
+    try:
+        key = (name, type_, *args, *sorted(kwargs.items()))
+        found = _FIELDS.get(key)
+    except TypeError:
+        return _field(name, type_, *args, **kwargs)
+    if found is None:
+        found = _FIELDS[key] = _field(name, type_, *args, **kwargs)
+    return found
+
+
+fastapi_routing._build_dependant_with_parameterless_dependencies = _analysed_once
+fastapi_routing.create_model_field = _field_once
+
+
+# No event loop left running ---------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Outside the browser tests (Playwright's sync API runs its loop in the main thread while
+    a file's browser is open), no event loop may be running when a test starts: one left by an
+    earlier test makes every later ``asyncio.run`` of the worker fail, far from its cause."""
+    if "/ui/browser/" in item.nodeid.replace("\\", "/"):
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"an event loop is running before {item.nodeid}: an earlier test left it")
 
 
 # Cheap Argon2 ------------------------------------------------------------------------------------

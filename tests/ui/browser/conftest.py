@@ -52,8 +52,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one file's tests. Not kept for the session: while Playwright's sync API is
+    started, its event loop counts as running in the main thread (it runs in a greenlet of that
+    thread), so any later test of the worker that calls ``asyncio.run`` (an upload read, a
+    TestClient's portal) was refused; a launch costs about 2 s."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"the browser tests need Chromium at {CHROMIUM}: `apt-get install -y chromium` "
