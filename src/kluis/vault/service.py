@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from kluis.db import IN_CHUNK, READ_ONLY, insert_rows, rows_in, to_db_time
 from kluis.errors import PersonErased
@@ -48,17 +48,16 @@ thousands) first reads the whole suppression list when it has at most a quarter 
 entries as there are digests, and compares in memory: a short list (the usual case) is cheaper
 to read than to search for each digest; a longer one costs that quarter more in rows read."""
 
-_WHOLE_LIST = (
+_WHOLE_LIST = text(
     f"SELECT digest, reason FROM {SuppressionEntry.__tablename__} "  # noqa: S608
-    "ORDER BY digest, kind LIMIT ?"
+    "ORDER BY digest, kind LIMIT :most"
 )
 
 
 def _whole_list(conn: Connection, most: int) -> list[tuple[bytes, str]] | None:
     """The suppression list's (digest, reason) entries when it has at most ``most``, in key
     order (as a look-up by digest meets them); None when it is longer."""
-    sql = _WHOLE_LIST if conn.dialect.paramstyle == "qmark" else _WHOLE_LIST.replace("?", "%s")
-    rows = conn.exec_driver_sql(sql, (most + 1,)).all()
+    rows = conn.execute(_WHOLE_LIST, {"most": most + 1}).all()
     if len(rows) > most:
         return None
     return [(bytes(digest), reason) for digest, reason in rows]
