@@ -55,6 +55,7 @@ ALLOWED = (
     re.compile(r"\{\{ \w+ \}\}"),  # the placeholders staff may type into a campaign
     re.compile(r"ISO 8601-duur, zoals P\w+ of P\w+"),  # the format a retention field takes
     re.compile(r"My organisation"),  # the organisation's name in the tests' settings
+    re.compile(r"\bmsg_[\w-]{24}"),  # a notice's reference (Standard Webhooks' message id)
     re.compile(r"Global Privacy Control|Sec-GPC|Kluis|htmx|English|JSON|CSV|vCard|WhatsApp|SMS"),
 )
 """Brand and format names, addresses and links: legitimate in any language."""
