@@ -8,6 +8,7 @@ from typing import Any
 from conftest import NOW, SERVICE
 from kluis.activities import rules, service
 from kluis.actors import Actor
+from kluis.consent.evidence import Recording
 from kluis.runtime import Kluis
 
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
@@ -34,7 +35,7 @@ def log_call(
     actor: Actor = SERVICE,
     purpose: str = "customer_service",
     now: datetime = NOW,
-    recording: service.Recording | None = None,
+    recording: Recording | None = None,
     **overrides: Any,
 ) -> str:
     return service.log(kluis, actor, person_id, purpose, draft(**overrides), now, recording)

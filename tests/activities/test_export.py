@@ -13,7 +13,8 @@ import pytest
 from activity_helpers import BODY, SUBJECT, WAV, log_call
 from conftest import ADMIN, NOW, PRIVACY, SALES
 from factories import add_notice, add_person, grant_consent
-from kluis.activities import reads, service
+from kluis.activities import reads
+from kluis.consent.evidence import Recording
 from kluis.errors import InvalidField
 from kluis.requests import export
 from kluis.runtime import Kluis
@@ -56,7 +57,7 @@ def test_import_portable_replays_the_activities_with_their_recordings(
         kluis,
         person,
         occurred_at=NOW - timedelta(days=3),
-        recording=service.Recording("audio/wav", WAV, "gesprek.wav"),
+        recording=Recording("audio/wav", WAV, "gesprek.wav"),
     )
     log_call(kluis, person, actor=SALES, purpose="sales_follow_up", type="note", subject="Offerte")
     package = exported(kluis, person, portable=True)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from activity_helpers import WAV, log_call
 from conftest import ADMIN, NOW, PRIVACY
 from factories import add_notice, add_person, grant_consent
-from kluis.activities import reads, service
+from kluis.activities import reads
 from kluis.activities.tables import Activity, LatestActivity
+from kluis.consent.evidence import Recording
 from kluis.consent.tables import Evidence
 from kluis.contacts import erasure
 from kluis.runtime import Kluis
@@ -49,7 +50,7 @@ def test_a_purpose_that_ends_takes_its_recordings_but_not_consent_evidence(kluis
         purpose="sales_follow_up",
         actor=ADMIN,
         occurred_at=NOW - timedelta(days=2),
-        recording=service.Recording("audio/wav", WAV, "gesprek.wav"),
+        recording=Recording("audio/wav", WAV, "gesprek.wav"),
     )
     proof = log_call(
         kluis,
@@ -57,14 +58,14 @@ def test_a_purpose_that_ends_takes_its_recordings_but_not_consent_evidence(kluis
         purpose="sales_follow_up",
         actor=ADMIN,
         occurred_at=NOW - timedelta(days=3),
-        recording=service.Recording("audio/wav", WAV, "toestemming.wav"),
+        recording=Recording("audio/wav", WAV, "toestemming.wav"),
     )
     log_call(
         kluis,
         other,
         purpose="sales_follow_up",
         actor=ADMIN,
-        recording=service.Recording("audio/wav", WAV),
+        recording=Recording("audio/wav", WAV),
     )
     gone, cited = _recording(kluis, plain), _recording(kluis, proof)
     grant_consent(

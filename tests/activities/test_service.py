@@ -15,6 +15,7 @@ from factories import add_person
 from kluis.activities import reads, service
 from kluis.activities.tables import Activity, LatestActivity
 from kluis.audit import service as audit
+from kluis.consent.evidence import Recording
 from kluis.consent.tables import Evidence
 from kluis.contacts import companies, erasure
 from kluis.contacts import repository as contacts_repo
@@ -120,7 +121,7 @@ def test_a_past_activity_moves_the_last_interaction_a_scheduled_one_does_not(
 
 def test_a_recording_is_stored_as_sealed_evidence_under_the_upload_rules(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW)
-    recording = service.Recording("audio/wav", WAV, "gesprek.wav")
+    recording = Recording("audio/wav", WAV, "gesprek.wav")
     activity_id = log_call(kluis, person, recording=recording)
     view = reads.show(kluis, SERVICE, activity_id, "customer_service", NOW)
     assert view.recording_id is not None
@@ -129,7 +130,7 @@ def test_a_recording_is_stored_as_sealed_evidence_under_the_upload_rules(kluis: 
     assert WAV not in stored.data
     assert stored.content_type == "audio/wav"
     with pytest.raises(InvalidField) as refused:
-        log_call(kluis, person, recording=service.Recording("audio/wav", b"not a wav"))
+        log_call(kluis, person, recording=Recording("audio/wav", b"not a wav"))
     assert refused.value.field == "recording"
     with pytest.raises(InvalidField):
         log_call(kluis, person, type="note", recording=recording)
@@ -151,7 +152,7 @@ def test_only_the_author_or_an_admin_changes_an_activity(kluis: Kluis) -> None:
 def test_erasure_takes_the_activities_and_their_recordings(kluis: Kluis) -> None:
     person = add_person(kluis, ADMIN, NOW)
     other = add_person(kluis, ADMIN, NOW, 2)
-    log_call(kluis, person, recording=service.Recording("audio/wav", WAV))
+    log_call(kluis, person, recording=Recording("audio/wav", WAV))
     log_call(kluis, other)
     erasure.erase_person(kluis, PRIVACY, person, NOW)
     assert count(kluis, Activity, person_id=person) == 0

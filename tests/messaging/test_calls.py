@@ -14,6 +14,7 @@ from call_helpers import PHONE, WAV, phone_kluis
 from conftest import ADMIN, MARKETING, NOW, SALES
 from kluis.audit import service as audit
 from kluis.consent import repository as consent_repo
+from kluis.consent.evidence import Recording
 from kluis.consent.tables import ConsentEvent
 from kluis.contacts import erasure, flags, tags
 from kluis.errors import Conflict, InvalidField, PermissionDenied
@@ -78,7 +79,7 @@ def test_a_call_list_worked_through_with_an_opt_out(kluis: Kluis) -> None:
     assert call.purpose == "email_marketing"
     calls.log_outcome(k, MARKETING, reached.id, "no_answer", NOW)
     calls.log_outcome(
-        k, MARKETING, reached.id, "reached", LATER, calls.Recording("audio/wav", WAV, "a.wav")
+        k, MARKETING, reached.id, "reached", LATER, Recording("audio/wav", WAV, "a.wav")
     )
 
     assert calls.open_call(k, MARKETING, leaving.id, NOW).allowed

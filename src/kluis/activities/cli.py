@@ -13,6 +13,7 @@ from rich.table import Column, Table
 from kluis import console
 from kluis.activities import reads, rules, service
 from kluis.consent.cli import EVIDENCE_SUFFIXES
+from kluis.consent.evidence import Recording
 from kluis.db import utcnow
 from kluis.errors import InvalidField
 
@@ -23,7 +24,7 @@ PurposeOption = Annotated[
 ]
 
 
-def _recording(file: Path, max_bytes: int) -> service.Recording:
+def _recording(file: Path, max_bytes: int) -> Recording:
     kind = EVIDENCE_SUFFIXES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0]
     if kind is None:
         raise InvalidField(
@@ -38,7 +39,7 @@ def _recording(file: Path, max_bytes: int) -> service.Recording:
         data = file.read_bytes()
     except OSError as exc:
         raise InvalidField(f"cannot read {file}: {exc.strerror}", field="recording") from None
-    return service.Recording(kind, data, file.name)
+    return Recording(kind, data, file.name)
 
 
 @activities_app.command("log")

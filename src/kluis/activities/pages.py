@@ -19,6 +19,7 @@ from kluis.api import MAX_ID, KluisDep, NowDep
 from kluis.auth import colleagues, sessions
 from kluis.auth.shell import SessionDep, checked_form
 from kluis.consent import ledger as consent_ledger
+from kluis.consent.evidence import Recording
 from kluis.contacts import companies
 from kluis.contacts import people as contacts
 from kluis.contacts.page_parts import FormError, display_name, form_error, needs_purpose
@@ -179,7 +180,7 @@ async def _log(
             form, "recording", k.settings.evidence_max_bytes, TOO_LARGE, AUDIO_ALIASES
         )
         if upload is not None:
-            recording = service.Recording(upload.content_type, upload.data, upload.filename)
+            recording = Recording(upload.content_type, upload.data, upload.filename)
         draft = rules.Draft(
             type=posted["type"],
             subject=posted["subject"],

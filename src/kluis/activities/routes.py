@@ -22,6 +22,7 @@ from kluis.activities.schemas import (
 from kluis.actors import ALL_PURPOSES_ROLES
 from kluis.api import MAX_ID, PROBLEMS, KluisDep, NowDep, PurposeQuery
 from kluis.auth.deps import ActorDep
+from kluis.consent.evidence import Recording
 from kluis.consent.grant_rules import EVIDENCE_TYPES
 from kluis.errors import InvalidField, PermissionDenied
 
@@ -189,6 +190,6 @@ def attach_recording(
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise InvalidField(f"the recording is over {limit} bytes, the most accepted", field="file")
-    recording = service.Recording(file.content_type or "", data, file.filename)
+    recording = Recording(file.content_type or "", data, file.filename)
     evidence_id = service.attach_recording(kluis, actor, activity_id, purpose, recording, now)
     return RecordingCreated(evidence_id=evidence_id)

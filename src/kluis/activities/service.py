@@ -10,7 +10,7 @@ not, until it is changed to have happened. The audience's copy of a person
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,21 +24,13 @@ from kluis.audit.consent_events import EvidenceAdded
 from kluis.audit.events import AuditEvent
 from kluis.consent import grant_rules
 from kluis.consent import repository as consent_repo
+from kluis.consent.evidence import Recording
 from kluis.contacts import people as contacts
 from kluis.contacts import repository as contacts_repo
 from kluis.errors import InvalidField, NotFound, PermissionDenied
 from kluis.ids import new_person_ids
 from kluis.purposes.rules import Purpose
 from kluis.runtime import Kluis
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A call's recording as uploaded: kept as consent evidence is (``consent.evidence``)."""
-
-    content_type: str
-    data: bytes
-    filename: str | None = None
 
 
 def sealed(k: Kluis, person_id: str, activity_id: str, subject: str, body: str | None) -> Any:

@@ -64,6 +64,17 @@ def add_evidence(
 
 
 @dataclass(frozen=True)
+class Recording:
+    """A call's recording as uploaded, before it is kept as evidence (Art. 7(1): the controller
+    must be able to show the consent given by telephone). Logged calls and activities take the
+    same upload."""
+
+    content_type: str
+    data: bytes
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
 class EvidenceFile:
     id: int
     person_id: str

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kluis.api import KluisDep, NowDep
 from kluis.auth.shell import SessionDep, checked_form
+from kluis.consent.evidence import Recording
 from kluis.consent.rules import REASONS, Reason
 from kluis.messaging import call_rules, calls
 from kluis.ui import staff
@@ -96,7 +97,7 @@ async def log_outcome(
         )
         recording = None
         if upload is not None:
-            recording = calls.Recording(upload.content_type, upload.data, upload.filename)
+            recording = Recording(upload.content_type, upload.data, upload.filename)
     finally:
         await form.close()  # the uploaded file's temporary copy
     item = calls.log_outcome(k, session.actor, call_id, staff.text(form, "outcome"), now, recording)

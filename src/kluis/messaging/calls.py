@@ -32,6 +32,7 @@ from kluis.consent import catalogue, evidence
 from kluis.consent import decisions as consent
 from kluis.consent import ledger as consent_ledger
 from kluis.consent import repository as consent_repo
+from kluis.consent.evidence import Recording
 from kluis.consent.rules import MessageKind
 from kluis.contacts import hooks
 from kluis.contacts import people as contacts
@@ -261,15 +262,6 @@ def open_call(k: Kluis, actor: Actor, call_id: int, now: datetime) -> Call:
         language,
         script,
     )
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A recording of the call, kept as consent evidence."""
-
-    content_type: str
-    data: bytes
-    filename: str | None = None
 
 
 def log_outcome(
