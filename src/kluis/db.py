@@ -266,14 +266,26 @@ def insert_rows(
     elif conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM and not skip_duplicates:
         _copy_rows(conn, table, columns, rows)
         return
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join([marker] * len(columns))})"
+        f"VALUES ({', '.join([marker(conn)] * len(columns))})"
     )
     if skip_duplicates:
         sql += " ON CONFLICT DO NOTHING"
     conn.exec_driver_sql(sql, rows)
+
+
+def marker(conn: Connection) -> str:
+    """The driver's positional parameter marker (its DB-API ``paramstyle``): ``?`` for sqlite3,
+    ``%s`` for psycopg. For statements sent with ``exec_driver_sql``, past SQLAlchemy's own
+    binding, where it would cost more than the statement (bulk paths)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def for_driver(conn: Connection, sql: str) -> str:
+    """``sql``, written with ``?`` markers, in the driver's own style (:func:`marker`). The text
+    is ours, never input, and holds no ``?`` other than markers."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
 COPY_FROM = 64
@@ -323,16 +335,14 @@ def rows_in(
         # One array parameter instead of a marker per value: psycopg parses (and caches) a
         # query's text by its markers, and a text of 500 markers is too long for its cache,
         # so each chunk was parsed again (an import's largest single cost there, profiled).
-        sql = f"{head.replace('?', '%s')} = ANY(%b)"
+        sql = f"{for_driver(conn, head)} = ANY(%b)"
         for start in range(0, len(values), ANY_CHUNK):
             yield from conn.exec_driver_sql(sql, (*before, list(values[start : start + ANY_CHUNK])))
         return
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if marker != "?":
-        head = head.replace("?", marker)
+    head = for_driver(conn, head)
     for start in range(0, len(values), IN_CHUNK):
         chunk = values[start : start + IN_CHUNK]
-        sql = f"{head} IN ({', '.join([marker] * len(chunk))})"
+        sql = f"{head} IN ({', '.join([marker(conn)] * len(chunk))})"
         yield from conn.exec_driver_sql(sql, (*before, *chunk))
 
 

@@ -34,7 +34,7 @@ from kluis.contacts.tables import (
     PersonPurpose,
     people,
 )
-from kluis.db import insert_rows, rows_in
+from kluis.db import for_driver, insert_rows, rows_in
 
 _CHUNK = 500
 
@@ -144,8 +144,7 @@ def index_digests_of(
 def _delete_index_rows(conn: Connection, rows: list[tuple[str, bytes, str]]) -> None:
     """Delete blind-index rows by their whole key (field, digest, person)."""
     if rows:
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(_UNINDEX.replace("?", marker), rows)
+        conn.exec_driver_sql(for_driver(conn, _UNINDEX), rows)
 
 
 def existing(conn: Connection, ids: Sequence[str]) -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
-from kluis.db import insert_rows, rows_in, to_db_time
+from kluis.db import insert_rows, marker, rows_in, to_db_time
 from kluis.vault.register import Erasure, Suppression
 from kluis.vault.tables import ErasureEntry, PersonKey, SuppressionEntry
 
@@ -55,10 +55,10 @@ def destroy_keys(conn: Connection, entries: Sequence[Erasure]) -> list[Erasure]:
     returns those added. Through the driver: a sweep's page destroys hundreds of keys."""
     wanted = list({e.person_id: e for e in entries}.values())
     ids = [e.person_id for e in wanted]
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        conn.exec_driver_sql(f"{_DELETE_KEYS}({', '.join([marker] * len(chunk))})", tuple(chunk))
+        markers = ", ".join([marker(conn)] * len(chunk))
+        conn.exec_driver_sql(f"{_DELETE_KEYS}({markers})", tuple(chunk))
     known = {str(p) for (p,) in rows_in(conn, _ERASED, ids)}
     new = [e for e in wanted if e.person_id not in known]
     insert_rows(
