@@ -1,5 +1,6 @@
-"""Write ``src/kluis/cli_index.json``: every command group's sub-commands with their help texts
-and the module that holds each, read from the commands themselves (``kluis.cli.index_of``).
+"""Write ``src/kluis/cli_index.json``: every command group's sub-commands with their help texts,
+the module that holds each and its help card, and the help cards of the root's own commands,
+read from the commands themselves (``kluis.cli.index_of``, ``kluis.cli.root_index``).
 
     python scripts/cli_index.py
 
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import json
 
-from kluis.cli import INDEX, entries, index_of
+from kluis.cli import INDEX, ROOT, entries, index_of, root_index
 from kluis.slice_types import Group
 
 
 def main() -> None:
-    index = {e.name: index_of(e) for e in entries() if isinstance(e, Group)}
+    index = {ROOT: root_index(), **{e.name: index_of(e) for e in entries() if isinstance(e, Group)}}
     INDEX.write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{INDEX}: {len(index)} groups, {sum(map(len, index.values()))} commands")
+    print(f"{INDEX}: {len(index) - 1} groups, {sum(map(len, index.values()))} commands")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ LAYOUT: list[tuple[str, ...]] = [
         "actors",
         "locale",
         "slice_types",
+        "cli_cards",
         "forked",
         "wal",
     ),

@@ -14,9 +14,12 @@ import pytest
 import typer.main
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from typer import _click as click
+from typer.testing import CliRunner
 
 from kluis.app import create_app
-from kluis.cli import OWN, app, build, entries, index_of, read_index
+from kluis.cli import OWN, ROOT, app, build, entries, index_of, read_index, root_index
+from kluis.cli_cards import HelpCard
 from kluis.settings import Settings
 from kluis.slice_types import Command, Group
 from kluis.slices import SLICES, load
@@ -85,7 +88,11 @@ def test_the_index_lists_every_group_as_its_commands_do(entry: Group) -> None:
 
 
 def test_the_index_holds_only_the_registry_groups() -> None:
-    assert set(read_index()) == {e.name for e in ENTRIES if isinstance(e, Group)}
+    assert set(read_index()) == {ROOT} | {e.name for e in ENTRIES if isinstance(e, Group)}
+
+
+def test_the_index_holds_the_cards_of_the_root_commands() -> None:
+    assert read_index()[ROOT] == root_index(), "run python scripts/cli_index.py"
 
 
 def test_a_lazy_sub_command_is_the_real_one() -> None:
@@ -102,14 +109,18 @@ def test_the_root_lists_the_registry_in_order() -> None:
     assert {c.name for c in OWN} == {"init", "serve"}
 
 
-def _imported_after(*args: str) -> list[str]:
-    """The modules a fresh interpreter holds after running ``kluis *args``."""
+LIGHT = {"kluis", "kluis.cli", "kluis.cli_cards", "kluis.slices", "kluis.slice_types"}
+"""All of Kluis that a help imports: the lists of commands and the help cards."""
+
+
+def _imported_after(*args: str, code: int = 0) -> list[str]:
+    """The modules a fresh interpreter holds after running ``kluis *args`` (exit ``code``)."""
     script = (
         "import json, sys\n"
         "from typer.testing import CliRunner\n"
         "from kluis.cli import app\n"
         f"result = CliRunner().invoke(app, {list(args)!r})\n"
-        "assert result.exit_code == 0, result.output\n"
+        f"assert result.exit_code == {code}, result.output\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     done = subprocess.run(
@@ -121,33 +132,71 @@ def _imported_after(*args: str) -> list[str]:
 def test_help_imports_no_slice_and_no_store() -> None:
     modules = _imported_after("--help")
     ours = {m for m in modules if m.startswith("kluis")}
-    assert ours == {"kluis", "kluis.cli", "kluis.slices", "kluis.slice_types"}
+    assert ours == LIGHT
     assert not {"sqlalchemy", "fastapi", "pydantic"} & {m.split(".")[0] for m in modules}
 
 
 @pytest.mark.parametrize("group", ["consent", "backup", "contacts", "requests"])
 def test_a_group_help_imports_no_slice_and_no_store(group: str) -> None:
     modules = _imported_after(group, "--help")
-    assert {m for m in modules if m.startswith("kluis")} == {
-        "kluis",
-        "kluis.cli",
-        "kluis.slices",
-        "kluis.slice_types",
-    }
+    assert {m for m in modules if m.startswith("kluis")} == LIGHT
     assert not {"sqlalchemy", "pydantic"} & {m.split(".")[0] for m in modules}
 
 
 @pytest.mark.parametrize(("group", "command"), [("consent", "grant"), ("backup", "check")])
 def test_a_command_imports_its_slice_and_not_the_web_stack(group: str, command: str) -> None:
-    modules = _imported_after(group, command, "--help")
+    modules = _imported_after(group, command, "--no-such-option", code=2)
     assert f"kluis.{group}.cli" in modules
     assert "kluis.messaging.cli" not in modules
     assert not {"fastapi", "starlette", "uvicorn"} & {m.split(".")[0] for m in modules}
 
 
 def test_a_sub_command_imports_its_own_module_of_the_group() -> None:
-    modules = _imported_after("contacts", "search", "--help")
+    modules = _imported_after("contacts", "search", "--no-such-option", code=2)
     assert "kluis.contacts.cli" in modules
     assert not {"kluis.transfer.cli", "kluis.requests.export_cli", "kluis.retention.cli"} & set(
         modules
     )
+
+
+@pytest.mark.parametrize(
+    "args", [["consent", "grant", "--help"], ["purposes", "list", "--help"], ["init", "--help"]]
+)
+def test_a_sub_command_help_imports_no_slice_and_no_store(args: list[str]) -> None:
+    """Its help card in the index stands for it (``kluis.cli_cards``)."""
+    modules = _imported_after(*args)
+    assert {m for m in modules if m.startswith("kluis")} == LIGHT
+    assert not {"sqlalchemy", "pydantic"} & {m.split(".")[0] for m in modules}
+
+
+def _help_of(command: click.Command, prog: str) -> str:
+    """What ``command --help`` prints, 100 columns wide."""
+    with CliRunner().isolation(env={"COLUMNS": "100"}) as (out, _err, _both):
+        with pytest.raises(SystemExit) as done:
+            command.main(["--help"], prog_name=prog)
+        assert done.value.code in (0, None)
+        return out.getvalue().decode()
+
+
+SUB_COMMANDS = [
+    (g, s["name"]) for g, listed in read_index().items() if g != ROOT for s in listed
+] + [(ROOT, e.name) for e in ENTRIES if isinstance(e, Command)]
+
+
+@pytest.mark.parametrize(
+    ("group", "name"), SUB_COMMANDS, ids=[" ".join(c).strip() for c in SUB_COMMANDS]
+)
+def test_a_help_card_shows_the_help_of_its_command(group: str, name: str) -> None:
+    """Rendered by Typer from the card, the help is the real command's, character for
+    character (the index holds a card for every sub-command)."""
+    root = typer.main.get_command(app)
+    lazy = root.commands[group].commands[name] if group else root.commands[name]  # type: ignore[attr-defined]
+    card = lazy.help_card()
+    assert card is not None
+    real = lazy.load()
+    assert not isinstance(real, HelpCard)
+    path = " ".join(["kluis", *([group] if group else []), name])
+    shown = _help_of(card, path)
+    wanted = _help_of(real, path)
+    assert shown == wanted
+    assert f"Usage: {path}" in wanted

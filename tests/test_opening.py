@@ -127,7 +127,17 @@ def test_the_requests_list_imports_the_reads_and_not_the_service(
     assert not UNNEEDED & {m.split(".")[0] for m in modules}
 
 
-@pytest.mark.parametrize("args", [["--help"], ["purposes", "--help"], ["requests", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["purposes", "--help"],
+        ["requests", "--help"],
+        ["purposes", "list", "--help"],
+        ["audit", "verify", "--help"],
+        ["init", "--help"],
+    ],
+)
 def test_a_help_imports_no_store_and_no_settings(data_env: dict[str, str], args: list[str]) -> None:
     """Typer and Rich build it from the registry and the index (``kluis.cli``)."""
     modules = _imported_after(data_env, *args)
@@ -136,6 +146,7 @@ def test_a_help_imports_no_store_and_no_settings(data_env: dict[str, str], args:
     }
     assert {m for m in modules if m.startswith("kluis.")} == {
         "kluis.cli",
+        "kluis.cli_cards",
         "kluis.slices",
         "kluis.slice_types",
     }

@@ -25,6 +25,7 @@ from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperCommand, TyperGroup, _TyperParameter
 from typer.models import CommandInfo
 
+from kluis.cli_cards import HelpCard, card_of
 from kluis.slice_types import Command, Group
 from kluis.slices import SLICES, load
 
@@ -49,6 +50,10 @@ INDEX = Path(__file__).with_name("cli_index.json")
 it. Written by ``scripts/cli_index.py`` from the commands themselves, and checked against them
 by ``tests/test_cli_registry.py``: so a group's help and the choice of the one module a
 sub-command needs are known without importing any."""
+
+ROOT = ""
+"""The index's key for the root's own commands (``init``, ``serve`` and the slices'): their
+help cards (``kluis.cli_cards``), so that ``kluis init --help`` imports no module either."""
 
 PREPARE = "kluis.opening:for_commands"
 """Run once before a command is built: it hands the commands the opener of Kluis."""
@@ -113,14 +118,27 @@ def index_of(entry: Group) -> list[dict[str, Any]]:
         part: typer.Typer = load(source)
         for info, name in zip(part.registered_commands, commands_of(source), strict=True):
             command = real.commands[name]
+            card = card_of(command, click.Context(command, info_name=name))
             found.append(
                 {
                     "name": name,
                     "source": home(info, source),
                     "help": command.help,
                     **{k: getattr(command, k) for k in LISTED if getattr(command, k, None)},
+                    **({} if card is None else {"card": card}),
                 }
             )
+    return found
+
+
+def root_index() -> list[dict[str, Any]]:
+    """The root's own commands as the index holds them (under ``ROOT``): name and help card."""
+    found = []
+    for entry in entries():
+        if isinstance(entry, Command):
+            real = build(entry)
+            card = card_of(real, click.Context(real, info_name=entry.name))
+            found.append({"name": entry.name, **({} if card is None else {"card": card})})
     return found
 
 
@@ -147,11 +165,24 @@ class LazyCommand(TyperCommand):
     (``params``) are the real command's, read on demand (the docs test reads them)."""
 
     def __init__(
-        self, name: str, help: str, load: Callable[[], click.Command], **listed: Any
+        self,
+        name: str,
+        help: str,
+        load: Callable[[], click.Command],
+        card: dict[str, Any] | None = None,
+        **listed: Any,
     ) -> None:
         super().__init__(name, help=help, **listed)
         self._load = load
         self._loaded: click.Command | None = None
+        self._card = card
+        self._listed = listed
+
+    def help_card(self) -> HelpCard | None:
+        """The command as far as its own help goes, from the index, or None if it has no card."""
+        if self._card is None or self.help is None:
+            return None
+        return HelpCard(self.name or "", self.help, self._card, **self._listed)
 
     def load(self) -> click.Command:
         if self._loaded is None:
@@ -204,7 +235,10 @@ class Lazy(TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if isinstance(command, LazyCommand):
-            command = command.load()
+            card = None
+            if len(rest) == 1 and rest[0] in ctx.help_option_names and not ctx.resilient_parsing:
+                card = command.help_card()  # its own help alone: no module to import
+            command = card or command.load()
         return name, command, rest
 
 
@@ -223,6 +257,7 @@ def group(entry: Group, listed: list[dict[str, Any]]) -> click.Command:
                 name,
                 help,
                 functools.partial(command_of, source, name),
+                sub.get("card"),
                 **{k: sub[k] for k in LISTED if k in sub},
             )
         )
@@ -232,7 +267,8 @@ def group(entry: Group, listed: list[dict[str, Any]]) -> click.Command:
 def _lazy(entry: Command | Group, index: dict[str, list[dict[str, Any]]]) -> LazyCommand:
     if isinstance(entry, Group):
         return LazyGroup(entry.name, entry.help, functools.partial(group, entry, index[entry.name]))
-    return LazyCommand(entry.name, entry.help, functools.partial(build, entry))
+    card = next((c.get("card") for c in index[ROOT] if c["name"] == entry.name), None)
+    return LazyCommand(entry.name, entry.help, functools.partial(build, entry), card)
 
 
 class Root(Lazy):
