@@ -97,6 +97,12 @@ def test_a_command_opens_kluis_without_the_services_behind_the_hooks(
     assert "sqlalchemy.dialects.postgresql" not in modules
     assert not BEHIND_HOOKS & modules
     assert not UNNEEDED & {m.split(".")[0] for m in modules}
+    assert not REPLAY & modules
+    assert "kluis.consent.links" in modules  # contacts is given its consent steps on open
+
+
+REPLAY = {"kluis.backup.replay", "kluis.contacts.repository"}
+"""What replaying the register writes with: loaded only when a store lacks an entry."""
 
 
 def test_the_audit_check_imports_no_other_slice_service(data_env: dict[str, str]) -> None:

@@ -13,27 +13,34 @@ and lifts the same way (Art. 21(3)).
 
 It lives with the backups, above the contacts and consent it replays into (the register itself,
 ``kluis.register``, stays low: tables, repository and rules only); ``kluis.opening`` runs
-``on_open`` whenever Kluis is opened, and ``kluis.backup.service`` after a restore.
+``on_open`` whenever Kluis is opened, and ``kluis.backup.service`` after a restore. What the
+replay writes (``kluis.backup.replay``: the contacts and consent repositories) is loaded by path
+only when a store lacks an entry, so an opening with nothing to replay does not import it
+(issue 15). Importing this module still loads the consent slice, which registers with contacts
+the steps it needs of consent (``kluis.contacts.hooks``): every process that opens Kluis has
+them, whichever command then writes people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
+import kluis.consent  # noqa: F401 (loading it gives contacts its consent steps: see above)
 from kluis.audit import service as audit
 from kluis.audit.system_events import RegisterReplayed
-from kluis.consent import repository as consent_repo
-from kluis.contacts import repository as contacts_repo
 from kluis.register import repository, rules
 from kluis.runtime import Kluis
+from kluis.slice_types import Deferred
 from kluis.vault.register import Contents, Erasure, Minimisation
 from kluis.vault.service import Vault
 
 ACTOR = "system"
+
+_replay = Deferred("kluis.backup.replay:replay")
 
 
 @dataclass(frozen=True)
@@ -128,28 +135,3 @@ def _suppressions(vault: Vault, held: Contents) -> int:
     vault.register_file.append(plan.to_file)
     added = vault.add_suppressions(plan.to_keyring)
     return len(added) + (vault.drop_suppressions(plan.to_drop) if plan.to_drop else 0)
-
-
-def _replay(
-    conn: Connection,
-    erasures: Sequence[Erasure],
-    to_apply: Iterable[Minimisation],
-    to_record: Sequence[Minimisation],
-) -> tuple[int, int]:
-    """In the caller's data transaction: delete the erased, minimise again whoever is still
-    there, and record the entries in the data store's copy. Returns (people removed, people
-    minimised)."""
-    applying = list(to_apply)
-    removed = contacts_repo.delete_people(conn, [e.person_id for e in erasures])
-    present = contacts_repo.existing(conn, [m.person_id for m in applying])
-    applied = 0
-    for entry in applying:
-        if entry.person_id not in present:
-            continue
-        contacts_repo.minimise(conn, entry.person_id, entry.fields, entry.purposes, None)
-        if entry.ledger:
-            consent_repo.delete_ledger(conn, entry.person_id)
-        applied += 1
-    repository.record_erasures(conn, erasures)
-    repository.record_minimisations(conn, to_record)
-    return removed, applied
