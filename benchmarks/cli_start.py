@@ -1,6 +1,7 @@
 """The CPU time a ``kluis`` command takes from start to exit (issue 15: under 0.3 s).
 
     python benchmarks/cli_start.py [--runs 5] [--before SRC]
+    python benchmarks/cli_start.py --floor [--runs 5]
 
 Each command runs in a fresh interpreter against one ``kluis init`` data directory (SQLite
 stores, nothing in them but the default catalogue and an admin), so what it costs is its start:
@@ -16,12 +17,14 @@ which every command that opens a store cannot do without. Every command runs onc
 rounds, and ``PYTHONDONTWRITEBYTECODE`` is dropped for the children, so the compiled modules are
 there as in an installed Kluis. ``--before SRC`` runs every command a second time in each round
 with ``SRC`` (the ``src`` folder of an older checkout, e.g. from ``git archive main src``) first
-on ``PYTHONPATH``, and prints the new source's CPU over the old one's per round.
+on ``PYTHONPATH``, and prints the new source's CPU over the old one's per round. ``--floor``
+prints instead what each library a store command imports adds, layer after layer (``LAYERS``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -31,6 +34,15 @@ import tempfile
 from pathlib import Path
 
 from harness import Result, report
+
+ON_OPEN = (
+    "kluis.messaging.open_hooks",
+    "kluis.backup.reconcile",
+    "kluis.discover.open_hooks",
+    "kluis.activities.open_hooks",
+    "kluis.connected.open_hooks",
+)
+"""The modules of the slices' on-open hooks (``kluis.slices``)."""
 
 GOAL = 0.3
 """Seconds of CPU (user + system) for ``kluis --help`` and each command (issue 15)."""
@@ -42,13 +54,30 @@ FLOORS = {
 COMMANDS = (
     ("--help",),
     ("purposes", "--help"),
+    ("purposes", "list", "--help"),
+    ("init", "--help"),
     ("purposes", "list"),
     ("audit", "verify"),
     ("topics", "list"),
     ("users", "list"),
     ("requests", "list"),
+    ("contacts", "search", "nobody@example.com", "--purpose", "customer_service"),
+    ("retention", "forecast", "--days", "30"),
 )
 KLUIS = ["-c", "from kluis.cli import main; main()"]
+
+LAYERS = (
+    ("Typer and Click", "typer, typer.core, typer.main"),
+    ("Rich (console, table)", "rich.console, rich.table"),
+    ("pydantic and pydantic-settings", "pydantic, pydantic_settings"),
+    ("SQLAlchemy Core and the SQLite dialect", "sqlalchemy, sqlalchemy.dialects.sqlite"),
+    ("SQLAlchemy ORM", "sqlalchemy.orm"),
+    ("Kluis settings, runtime, console", "kluis.settings, kluis.runtime, kluis.console"),
+    ("the on-open hooks' modules", "kluis.opening, " + ", ".join(ON_OPEN)),
+    ("the command's module (purposes)", "kluis.purposes.cli"),
+)
+"""What a command that opens a store imports, one layer after the other in one process: each
+layer's CPU is what it adds to those above it (``--floor``)."""
 
 
 def cpu_of(args: list[str], env: dict[str, str]) -> float:
@@ -61,12 +90,44 @@ def cpu_of(args: list[str], env: dict[str, str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def layers(runs: int) -> None:
+    """Print the CPU each layer of ``LAYERS`` adds, imported one after the other in a fresh
+    interpreter: min and median of ``runs`` interpreters."""
+    script = (
+        "import json, time\n"
+        "spent = []\n"
+        f"for modules in {[m for _, m in LAYERS]!r}:\n"
+        "    start = time.process_time()\n"
+        "    exec('import ' + modules)\n"
+        "    spent.append(time.process_time() - start)\n"
+        "print(json.dumps(spent))\n"
+    )
+    found: list[list[float]] = [[] for _ in LAYERS]
+    load = os.getloadavg()[0]
+    for _ in range(runs):
+        done = subprocess.run(  # noqa: S603 (our own command line)
+            [sys.executable, "-c", script], check=True, capture_output=True, text=True, timeout=300
+        )
+        for layer, spent in zip(found, json.loads(done.stdout), strict=True):
+            layer.append(spent)
+    load = max(load, os.getloadavg()[0])
+    print(f"CPU seconds each layer adds, {runs} interpreters, load up to {load:.1f}")
+    for (name, _), values in zip(LAYERS, found, strict=True):
+        print(f"  {name:40} min {min(values):.3f}  median {statistics.median(values):.3f}")
+    total = [sum(run) for run in zip(*found, strict=True)]
+    print(f"  {'all':40} min {min(total):.3f}  median {statistics.median(total):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds (at least 3)")
     parser.add_argument("--before", type=Path, help="an older checkout's src, run in turn")
+    parser.add_argument("--floor", action="store_true", help="the CPU of each library instead")
     options = parser.parse_args()
     runs = max(3, options.runs)
+    if options.floor:
+        layers(runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **{
