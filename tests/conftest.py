@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from fastapi import routing as fastapi_routing
+from fastapi.dependencies import models as fastapi_dependencies
 from fastapi.dependencies.models import Dependant
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -135,7 +137,14 @@ def _analysed_once(
     requests, and the tests make a new app for nearly every test: that analysis was over half
     the CPU of the staff page tests (sampled across threads), ~0.45 s an app. It depends only on
     the endpoint, its path and its dependencies, which live as long as the process; each app
-    still builds its own routes, handlers and dependency overrides from it."""
+    still builds its own routes, handlers and dependency overrides from it.
+
+    An endpoint defined inside a function (fastapi-offline's ``/docs`` and ``/redoc`` pages,
+    made for each app) is analysed afresh: it is new for every app, so keeping it would never
+    be used again and would keep its app alive, with the test's Kluis and engines (~11,000
+    objects a staff page test, 1.8 GB a worker by the end of the suite)."""
+    if "<locals>" in getattr(call, "__qualname__", "<locals>"):
+        return _analyse(path=path, call=call, dependencies=dependencies)
     key = (path, call, *(id(found) for found in dependencies))
     if key not in _ANALYSED:
         # the dependencies are kept with the result, so their ids cannot be reused
@@ -524,3 +533,27 @@ def empty_queue(kluis: Kluis, backend: str) -> Iterator[None]:
     yield
     if backend == "postgresql":
         _truncate(kluis)
+
+
+# No app kept after its test ----------------------------------------------------------------------
+
+_CLASSIFIED = (
+    fastapi_dependencies._is_gen_callable_cached,
+    fastapi_dependencies._is_async_gen_callable_cached,
+    fastapi_dependencies._is_coroutine_callable_cached,
+)
+"""FastAPI's caches of what kind of callable an endpoint or dependency is (4,096 entries each),
+which hold the callable itself. fastapi-offline's ``/docs`` and ``/redoc`` endpoints are made
+inside each app and hold it, so these kept the last ~1,400 tests' apps alive with their Kluis,
+engines and routes: the workers grew to 1.8 to 1.9 GB, and every collection walked all of it."""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Once the test's fixtures are torn down, forget the callables of its apps (classifying
+    one again costs microseconds). An app's start-up sets aside everything alive from the
+    cyclic collector (``gc.freeze``, kluis.app): in a test worker that is the test's own app
+    and Kluis too, which frozen would never be collected, so that is undone here as well."""
+    for cached in _CLASSIFIED:
+        cached.cache_clear()
+    gc.unfreeze()
