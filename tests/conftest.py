@@ -231,18 +231,26 @@ def pg() -> Iterator[PostgresServer | None]:
 
 
 @pytest.fixture(scope="session")
-def pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
+def pg_urls(pg: PostgresServer | None) -> Iterator[tuple[str, str] | None]:
     """A migrated data database and keyring database, shared by the session, emptied per test."""
+    yield from _test_databases(pg, "kluis_test")
+
+
+def _test_databases(pg: PostgresServer | None, name: str) -> Iterator[tuple[str, str] | None]:
+    """Databases ``name`` and ``name_keyring``, migrated; at the end, the engines the session
+    kept for them (:func:`_engine`) closed."""
     if pg is None:
-        return None
-    pg.create_database("kluis_test")
-    pg.create_database("kluis_test_keyring")
-    data_url, keyring_url = pg.url("kluis_test"), pg.url("kluis_test_keyring")
-    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
+        yield None
+        return
+    urls = (pg.url(name), pg.url(f"{name}_keyring"))
+    for url, store in zip(urls, ("data", "keyring"), strict=True):
+        pg.create_database(url.rsplit("/", 1)[1])
         engine = db.make_engine(url)
         db.upgrade(engine, store)
         engine.dispose()
-    return data_url, keyring_url
+    yield urls
+    for url in urls:
+        _forget_engine(url)
 
 
 @pytest.fixture(scope="session")
@@ -516,17 +524,8 @@ OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
 
 
 @pytest.fixture(scope="session")
-def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
-    if pg is None:
-        return None
-    pg.create_database("kluis_target")
-    pg.create_database("kluis_target_keyring")
-    data_url, keyring_url = pg.url("kluis_target"), pg.url("kluis_target_keyring")
-    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
-        engine = db.make_engine(url)
-        db.upgrade(engine, store)
-        engine.dispose()
-    return data_url, keyring_url
+def target_pg_urls(pg: PostgresServer | None) -> Iterator[tuple[str, str] | None]:
+    yield from _test_databases(pg, "kluis_target")
 
 
 @pytest.fixture
