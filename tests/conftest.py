@@ -32,9 +32,10 @@ from fastapi.dependencies.models import Dependant
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, text
 
 from kluis import db
+from kluis import models as _every_table  # noqa: F401 (both metadata trees, for _emptying)
 from kluis.actors import Actor, Role
 from kluis.auth import service as auth_service
 from kluis.auth import sessions as auth_sessions
@@ -239,18 +240,26 @@ def pg() -> Iterator[PostgresServer | None]:
 
 
 @pytest.fixture(scope="session")
-def pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
+def pg_urls(pg: PostgresServer | None) -> Iterator[tuple[str, str] | None]:
     """A migrated data database and keyring database, shared by the session, emptied per test."""
+    yield from _test_databases(pg, "kluis_test")
+
+
+def _test_databases(pg: PostgresServer | None, name: str) -> Iterator[tuple[str, str] | None]:
+    """Databases ``name`` and ``name_keyring``, migrated; at the end, the engines the session
+    kept for them (:func:`_engine`) closed."""
     if pg is None:
-        return None
-    pg.create_database("kluis_test")
-    pg.create_database("kluis_test_keyring")
-    data_url, keyring_url = pg.url("kluis_test"), pg.url("kluis_test_keyring")
-    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
+        yield None
+        return
+    urls = (pg.url(name), pg.url(f"{name}_keyring"))
+    for url, store in zip(urls, ("data", "keyring"), strict=True):
+        pg.create_database(url.rsplit("/", 1)[1])
         engine = db.make_engine(url)
         db.upgrade(engine, store)
         engine.dispose()
-    return data_url, keyring_url
+    yield urls
+    for url in urls:
+        _forget_engine(url)
 
 
 @pytest.fixture(scope="session")
@@ -289,37 +298,13 @@ def _load_defaults(opened: Kluis) -> None:
 
 _ENGINES: dict[str, Engine] = {}
 
-_RESTART_SEQUENCES = text(
-    """
-    DO $$
-    DECLARE found record;
-    BEGIN
-        FOR found IN SELECT schemaname, sequencename FROM pg_sequences
-                     WHERE schemaname = current_schema() AND last_value IS NOT NULL
-                     AND sequencename NOT LIKE 'procrastinate%' LOOP
-            EXECUTE format('ALTER SEQUENCE %I.%I RESTART', found.schemaname, found.sequencename);
-        END LOOP;
-    END $$
-    """
+_RESTART_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL "
+    "AND sequencename NOT LIKE 'procrastinate%'"
 )
-
-
-def _engine(url: str) -> Engine:
-    if url not in _ENGINES:
-        _ENGINES[url] = db.make_engine(url)  # kept for the session: one pool per database
-    return _ENGINES[url]
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """What a database holds after :func:`_load_defaults`: its rows per table and the sequences
-    that moved, put back by :func:`_empty_postgres` instead of loading the catalogue again."""
-
-    tables: dict[str, list[dict[str, Any]]]
-    sequences: list[tuple[str, int]]
-
-
-_SNAPSHOTS: dict[tuple[str, str], tuple[_Rows, _Rows]] = {}
+"""Every sequence that moved back to its start (what ``ALTER SEQUENCE ... RESTART`` does),
+without the catalogue change and the file of an ``ALTER``."""
 
 _MOVED_SEQUENCES = text(
     "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema() "
@@ -327,34 +312,88 @@ _MOVED_SEQUENCES = text(
 )
 
 
+def _engine(url: str) -> Engine:
+    """The worker's engine for a test database, kept for the session: emptying the database
+    and every test's Kluis use its pool, so a test opens no new connection."""
+    if url not in _ENGINES:
+        _ENGINES[url] = db.make_engine(url)
+    return _ENGINES[url]
+
+
+def _forget_engine(url: str) -> None:
+    """Drop the kept engine of ``url`` (a test left one of its connections checked out): the
+    next test starts on new connections rather than on whatever that one holds."""
+    found = _ENGINES.pop(url, None)
+    if found is not None:
+        found.dispose()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What a database holds after :func:`_load_defaults`, as SQL that puts it back: one
+    ``INSERT`` per table that holds rows (the rows as the server's own JSON of them, read back
+    by ``json_populate_recordset``: every type as PostgreSQL wrote it) and a ``setval`` per
+    sequence that moved."""
+
+    statements: tuple[str, ...]
+
+
+_SNAPSHOTS: dict[tuple[str, str], tuple[_Rows, _Rows]] = {}
+_EMPTYING: dict[tuple[str, _Rows | None], str] = {}
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _emptying(url: str, metadata: MetaData, rows: _Rows | None) -> str:
+    """One script (sent in one round trip, the simple query protocol) that empties every table
+    of ``metadata`` and restarts the sequences that moved, then runs ``rows``' statements.
+    ``DELETE`` rather than ``TRUNCATE``: a test leaves a few rows in a few tables, and a
+    ``TRUNCATE`` makes new files for each table and index and a catalogue change that every
+    connection reloads, several times the cost. ``session_replication_role = replica`` (the
+    test server's user is a superuser) skips the foreign-key triggers, so the order of the
+    tables does not matter; it holds for this transaction only."""
+    key = (url, rows)
+    if key not in _EMPTYING:
+        statements = [
+            "SET LOCAL session_replication_role = replica",
+            *(f'DELETE FROM "{table.name}"' for table in metadata.sorted_tables),  # noqa: S608
+            _RESTART_SEQUENCES,
+            *(rows.statements if rows else ()),
+        ]
+        _EMPTYING[key] = ";\n".join(statements)
+    return _EMPTYING[key]
+
+
 def _empty_postgres(
     data_url: str, keyring_url: str, snapshot: tuple[_Rows, _Rows] | None = None
 ) -> None:
-    """Truncate the tables that hold rows and restart every sequence: what ``TRUNCATE`` of every
-    table ``RESTART IDENTITY`` does, without rewriting the files of the many empty tables; then
-    put back ``snapshot``'s rows and sequence values, if given.
-    procrastinate's sequences run on: its tables are emptied only by the job tests
-    (``tests/jobs/conftest.py``), so a job queued by any other test must not reuse an id."""
+    """Empty every table of both databases and restart every sequence, as ``TRUNCATE ...
+    RESTART IDENTITY`` of every table would; then put back ``snapshot``'s rows and sequence
+    values, if given. One round trip a database, on a connection of its kept engine.
+    procrastinate's tables and sequences are left: its tables are emptied only by the job tests
+    (``empty_queue``), so a job queued by any other test must not reuse an id."""
     pairs = ((data_url, DataBase.metadata), (keyring_url, KeyringBase.metadata))
     for index, (url, metadata) in enumerate(pairs):
-        probe = " UNION ALL ".join(
-            f"SELECT '{t.name}' WHERE EXISTS (SELECT FROM \"{t.name}\")"  # noqa: S608 (our tables)
-            for t in metadata.sorted_tables
-        )
+        script = _emptying(url, metadata, snapshot[index] if snapshot else None)
         with _engine(url).begin() as conn:
-            holding = [name for (name,) in conn.execute(text(probe))]
-            if holding:
-                names = ", ".join(f'"{name}"' for name in holding)
-                conn.execute(text(f"TRUNCATE {names} CASCADE"))
-            conn.execute(_RESTART_SEQUENCES)
-            if snapshot is None:
-                continue
-            rows = snapshot[index]
-            for table in metadata.sorted_tables:
-                if rows.tables.get(table.name):
-                    conn.execute(table.insert(), rows.tables[table.name])
-            for name, value in rows.sequences:
-                conn.execute(text("SELECT setval(:name, :value)"), {"name": name, "value": value})
+            conn.connection.driver_connection.execute(script)  # type: ignore[union-attr]
+
+
+def _taken(url: str, metadata: MetaData) -> _Rows:
+    statements: list[str] = []
+    with _engine(url).connect() as conn:
+        for table in metadata.sorted_tables:
+            found = conn.scalar(text(f'SELECT json_agg(t)::text FROM "{table.name}" AS t'))  # noqa: S608
+            if found is not None:
+                statements.append(
+                    f'INSERT INTO "{table.name}" SELECT * FROM '  # noqa: S608 (our tables)
+                    f'json_populate_recordset(NULL::"{table.name}", {_quoted(found)})'
+                )
+        for name, value in conn.execute(_MOVED_SEQUENCES):
+            statements.append(f"SELECT setval({_quoted(name)}, {int(value)})")
+    return _Rows(tuple(statements))
 
 
 def _postgres_loaded(urls: tuple[str, str], master_key: str, data_dir: Path) -> tuple[_Rows, _Rows]:
@@ -370,16 +409,10 @@ def _postgres_loaded(urls: tuple[str, str], master_key: str, data_dir: Path) -> 
         )
         with _closing(open_kluis(settings, migrate=False)) as opened:
             _load_defaults(opened)
-        taken: list[_Rows] = []
-        for url, metadata in zip(urls, (DataBase.metadata, KeyringBase.metadata), strict=True):
-            with _engine(url).connect() as conn:
-                tables = {
-                    t.name: [dict(row) for row in conn.execute(t.select()).mappings()]
-                    for t in metadata.sorted_tables
-                }
-                moved = [(name, int(value)) for name, value in conn.execute(_MOVED_SEQUENCES)]
-            taken.append(_Rows({k: v for k, v in tables.items() if v}, moved))
-        _SNAPSHOTS[urls] = (taken[0], taken[1])
+        _SNAPSHOTS[urls] = (
+            _taken(urls[0], DataBase.metadata),
+            _taken(urls[1], KeyringBase.metadata),
+        )
     return _SNAPSHOTS[urls]
 
 
@@ -437,9 +470,25 @@ def _opened(settings: Settings) -> Iterator[Kluis]:
     """An open Kluis with the default purposes catalogue and consent topics loaded: they are
     there already, because the fixture that made ``settings`` saw this fixture among the test's
     and passed ``loaded`` to :func:`_settings_on`. Loading them again would add nothing and cost
-    a quarter of a PostgreSQL test's set-up (the reads that find them held)."""
-    with _closing(open_kluis(settings, migrate=False)) as opened:
+    a quarter of a PostgreSQL test's set-up (the reads that find them held).
+
+    On PostgreSQL the Kluis runs on the kept engines of :func:`_engine` (new connections were a
+    third of a test's set-up), each behind an engine of the test's own
+    (``execution_options()``: the same pool, but the event listeners a test adds stay on it and
+    end with it). A test that leaves a connection checked out costs the engine: it is dropped,
+    and the next test starts on new connections."""
+    if settings.database_url is None or settings.keyring_url is None:
+        with _closing(open_kluis(settings, migrate=False)) as opened:
+            yield opened
+        return
+    urls = (settings.database_url, settings.keyring_url)
+    kept = (_engine(urls[0]), _engine(urls[1]))
+    own = (kept[0].execution_options(), kept[1].execution_options())
+    with _closing(open_kluis(settings, migrate=False, engines=own)) as opened:
         yield opened
+    for url, engine in zip(urls, kept, strict=True):
+        if engine.pool.checkedout():  # type: ignore[attr-defined]
+            _forget_engine(url)
 
 
 @pytest.fixture
@@ -484,17 +533,8 @@ OTHER_MASTER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
 
 
 @pytest.fixture(scope="session")
-def target_pg_urls(pg: PostgresServer | None) -> tuple[str, str] | None:
-    if pg is None:
-        return None
-    pg.create_database("kluis_target")
-    pg.create_database("kluis_target_keyring")
-    data_url, keyring_url = pg.url("kluis_target"), pg.url("kluis_target_keyring")
-    for url, store in ((data_url, "data"), (keyring_url, "keyring")):
-        engine = db.make_engine(url)
-        db.upgrade(engine, store)
-        engine.dispose()
-    return data_url, keyring_url
+def target_pg_urls(pg: PostgresServer | None) -> Iterator[tuple[str, str] | None]:
+    yield from _test_databases(pg, "kluis_target")
 
 
 @pytest.fixture

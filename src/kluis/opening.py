@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Engine
+
 from kluis import console
 from kluis.db import utcnow
 from kluis.runtime import Kluis, open_stores
@@ -26,13 +28,14 @@ def open_kluis(
     migrate: bool = True,
     reconcile: bool = True,
     now: datetime | None = None,
+    engines: tuple[Engine, Engine] | None = None,
 ) -> Kluis:
     """Open the stores named by ``settings``; ``create`` makes the data directory and key file.
 
     With ``reconcile`` (on unless the caller reconciles itself), every slice's on-open hook
     runs: the copies of the erasure register are merged and what a store lacks is replayed, at
-    ``now`` (default the clock: opening is an edge)."""
-    kluis = open_stores(settings, create=create, migrate=migrate)
+    ``now`` (default the clock: opening is an edge). ``engines``: see ``open_stores``."""
+    kluis = open_stores(settings, create=create, migrate=migrate, engines=engines)
     if reconcile:
         at = now or utcnow()
         try:

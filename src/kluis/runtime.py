@@ -29,6 +29,9 @@ class Kluis:
     settings: Settings
     engine: Engine
     vault: Vault
+    owns_engines: bool = True
+    """Whether :meth:`close` disposes the two engines: not when the caller passed in engines it
+    keeps for several openings (the test suite keeps one pair per test database)."""
     data_checkpoint: DeferredCheckpoint = field(init=False, repr=False)
     """The data store's write-ahead-log checkpoint after an erasure, deferred by at most a
     second (``kluis.wal``); run at the latest when Kluis closes."""
@@ -40,13 +43,21 @@ class Kluis:
         try:
             self.data_checkpoint.close()
         finally:
-            self.engine.dispose()
-            self.vault.engine.dispose()
+            if self.owns_engines:
+                self.engine.dispose()
+                self.vault.engine.dispose()
 
 
-def open_stores(settings: Settings, *, create: bool = False, migrate: bool = True) -> Kluis:
+def open_stores(
+    settings: Settings,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    engines: tuple[Engine, Engine] | None = None,
+) -> Kluis:
     """Open the stores named by ``settings``; ``create`` makes the data directory and key file,
-    ``migrate`` applies the migrations of both stores."""
+    ``migrate`` applies the migrations of both stores. ``engines`` (data store, keyring) are used
+    instead of new ones and stay the caller's: closing this Kluis leaves them open."""
     if create:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     elif settings.database_url is None and not settings.data_dir.exists():
@@ -56,10 +67,12 @@ def open_stores(settings: Settings, *, create: bool = False, migrate: bool = Tru
         )
     secret = settings.master_key.get_secret_value() if settings.master_key else None
     keys = derive_keys(load_master_key(secret, settings.master_key_file, create=create))
-    engine = db.make_engine(settings.resolved_database_url)
-    keyring_engine = db.make_engine(settings.resolved_keyring_url)
+    engine, keyring_engine = engines or (
+        db.make_engine(settings.resolved_database_url),
+        db.make_engine(settings.resolved_keyring_url),
+    )
     if migrate:
         db.upgrade(keyring_engine, "keyring")
         db.upgrade(engine, "data")
     vault = Vault(keyring_engine, keys, register_file=settings.data_dir / FILE_NAME)
-    return Kluis(settings=settings, engine=engine, vault=vault)
+    return Kluis(settings=settings, engine=engine, vault=vault, owns_engines=engines is None)

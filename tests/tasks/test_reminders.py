@@ -81,7 +81,11 @@ def test_only_who_asked_get_it_once_a_day_without_a_persons_title(
     next_day = reminders.send_daily(kluis, MORNING + timedelta(days=1), transport)
     assert next_day.sent == 1
     with kluis.engine.connect() as conn:
-        sent = conn.execute(select(AuditRow.details).where(AuditRow.action == "task.reminder_sent"))
+        sent = conn.execute(
+            select(AuditRow.details)
+            .where(AuditRow.action == "task.reminder_sent")
+            .order_by(AuditRow.seq)
+        )
         assert [(d["overdue"], d["today"]) for (d,) in sent] == [(1, 2), (3, 0)]
 
 
