@@ -51,12 +51,9 @@ def _detail_names(kind: type[AuditEvent]) -> tuple[str, ...]:
     return names
 
 
-def details_key(event: AuditEvent) -> tuple[Any, ...] | None:
-    """What ``event.details()`` is made of, as one tuple (its class first), when every detail is
-    text, None or a tuple of texts: two events with the same key then have the same details
-    (numbers are left out: ``True == 1`` but they encode apart). An import's thousands of
-    ``person.created`` events share a handful of keys, so the audit log encodes each once
-    (``audit.service``). None when the event has other details."""
+def details_of(event: AuditEvent) -> tuple[Any, ...]:
+    """What ``event.details()`` is made of, as one tuple (its class first): the key under which
+    the audit log keeps an encoding of details it made already (``audit.service``)."""
     kind = type(event)
     getter = _DETAIL_GETTERS.get(kind)
     if getter is None:
@@ -64,14 +61,23 @@ def details_key(event: AuditEvent) -> tuple[Any, ...] | None:
         getter = _DETAIL_GETTERS[kind] = (
             operator.attrgetter(*names) if len(names) > 1 else lambda e: tuple(_one(e, names))
         )
-    values = getter(event)
-    for value in values:
+    return (kind, getter(event))
+
+
+def texts_only(key: tuple[Any, ...]) -> bool:
+    """Whether every detail in ``details_of``'s ``key`` is text, None or a tuple of texts: two
+    events whose keys are equal then have the same details (numbers do not: ``True == 1`` but
+    they encode apart). An import's thousands of ``person.created`` events share a handful of
+    keys, so the audit log encodes each once; a key equal to one that passed is itself made of
+    texts (a text equals only a text, None only None), so the log checks a key only when it
+    meets it first."""
+    for value in key[1]:
         if value is None or type(value) is str:
             continue
         if type(value) is tuple and _TEXTS.issuperset(map(type, value)):
             continue
-        return None
-    return (kind, values)
+        return False
+    return True
 
 
 def _one(event: AuditEvent, names: tuple[str, ...]) -> list[Any]:
@@ -81,5 +87,5 @@ def _one(event: AuditEvent, names: tuple[str, ...]) -> list[Any]:
 _DETAIL_GETTERS: dict[type[AuditEvent], Any] = {}
 
 _TEXTS = frozenset({str})
-"""The one type every item of a tuple of texts has (``details_key``), checked without a
+"""The one type every item of a tuple of texts has (``texts_only``), checked without a
 generator per tuple."""

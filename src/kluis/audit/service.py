@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 
 from kluis.actors import ALL_PURPOSES_ROLES, Actor
 from kluis.audit import observers, rules
-from kluis.audit.events import AuditEvent, details_key
+from kluis.audit.events import AuditEvent, details_of, texts_only
 from kluis.audit.tables import AuditHead, AuditRow
 from kluis.db import bulk_time, insert_rows
 from kluis.errors import PermissionDenied
@@ -47,31 +47,60 @@ def _hash(
     details_json: str,
     prev_hash: str,
 ) -> str:
-    """``rules.entry_hash`` of the entry these make, with the parts every entry of a ``record``
-    shares (time, actor) encoded once: a JSON array is its encoded items joined by commas, and
-    a string is what the C string encoder makes of it (what ``JSONEncoder.encode`` returns for
-    one with ``ensure_ascii`` off, without its per-call dispatch: a sweep hashes thousands).
-    tests/audit/test_record_hash.py checks the two agree."""
-    payload = (
-        f"[{seq},{time_json},{actor_json},{_string(action)},"
-        f"{'null' if person_id is None else _string(person_id)},"
-        f"{'null' if purpose is None else _string(purpose)},{details_json},{_string(prev_hash)}]"
+    """``rules.entry_hash`` of the entry these make, by the same formatter ``_append`` uses
+    (``_Formatter``); tests/audit/test_record_hash.py checks the two agree."""
+    formatter = _Formatter(time_json, actor_json)
+    return formatter.digest(
+        seq, formatter.parts(action, purpose, details_json), person_id, prev_hash
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 _string: Callable[[str], str] = json.encoder.encode_basestring
+_sha256 = hashlib.sha256
+
+
+class _Formatter:
+    """The canonical bytes of one ``record``'s entries, built from parts made once: a JSON array
+    is its encoded items joined by commas, a string is what the C string encoder makes of it
+    (what ``JSONEncoder.encode`` returns for one with ``ensure_ascii`` off), and a previous hash
+    is hexadecimal, so its JSON is itself in quotes. Everything around the sequence number, the
+    person and the previous hash (time, actor, action, purpose, details) is the same for a run
+    of like entries (an import's ``person.created``, a page of reads), so each entry is one
+    format, one encode and one SHA-256; a sweep or an import hashes thousands a call."""
+
+    def __init__(self, time_json: str, actor_json: str) -> None:
+        self.lead = f",{time_json},{actor_json},"
+        self.made: dict[tuple[str, str | None, str], tuple[str, str]] = {}
+
+    def parts(self, action: str, purpose: str | None, details_json: str) -> tuple[str, str]:
+        """What comes before the person (from the time to the action) and between the person
+        and the previous hash (purpose, details), made once per distinct set."""
+        key = (action, purpose, details_json)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = (
+                f"{self.lead}{_string(action)},",
+                f",{'null' if purpose is None else _string(purpose)},{details_json},",
+            )
+        return found
+
+    @staticmethod
+    def digest(seq: int, parts: tuple[str, str], person_id: str | None, prev_hash: str) -> str:
+        person = "null" if person_id is None else _string(person_id)
+        payload = f"[{seq}{parts[0]}{person}{parts[1]}{_string(prev_hash)}]"
+        return _sha256(payload.encode()).hexdigest()
 
 
 def _details_json(event: AuditEvent, encoded: dict[tuple[Any, ...], str]) -> str:
     """``event``'s details as stored and hashed; events of one ``record`` with the same details
-    (an import's ``person.created``, a page of reads) are encoded once (``encoded``)."""
-    key = details_key(event)
-    if key is None:
-        return _HASH_JSON.encode(event.details())
+    (an import's ``person.created``, a page of reads) are encoded once (``encoded``), and
+    their key is checked (``texts_only``) only when it is not found."""
+    key = details_of(event)
     found = encoded.get(key)
     if found is None:
-        found = encoded[key] = _HASH_JSON.encode(event.details())
+        found = _HASH_JSON.encode(event.details())
+        if texts_only(key):
+            encoded[key] = found
     return found
 
 
@@ -131,13 +160,17 @@ def _append(conn: Connection, actor: str, now: datetime, events: Sequence[AuditE
     actor_json = _HASH_JSON.encode(actor)
     rows: list[tuple[Any, ...]] = []
     encoded: dict[tuple[Any, ...], str] = {}
+    parts = _Formatter(time_json, actor_json).parts
+    string, sha256 = _string, _sha256
     for event in events:
         seq += 1
         action = event.action
         person_id = event.person()
         purpose = event.purpose_key()
         details = _details_json(event, encoded)
-        digest = _hash(seq, time_json, actor_json, action, person_id, purpose, details, prev)
+        before, after = parts(action, purpose, details)
+        person = "null" if person_id is None else string(person_id)
+        digest = sha256(f"[{seq}{before}{person}{after}{string(prev)}]".encode()).hexdigest()
         rows.append((seq, at, actor, action, person_id, purpose, details, prev, digest))
         prev = digest
     insert_rows(conn, AuditRow.__tablename__, _COLUMNS, rows)
