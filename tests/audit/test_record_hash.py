@@ -88,3 +88,12 @@ def test_details_encoded_once_per_record_are_each_events_own(
         ]
         for event in events:
             assert _details_json(event, encoded) == _HASH_JSON.encode(event.details())
+
+
+def test_details_that_cannot_be_a_key_are_encoded_each_time() -> None:
+    """A detail given as a list where the event declares a tuple (nothing checks it at run
+    time) still gets its entry: the encoding is made, not looked up."""
+    event = PersonCreated("p1", "customer", ("sales",), ["email", "phone"], "import")  # type: ignore[arg-type]
+    encoded: dict[tuple[Any, ...], str] = {}
+    assert _details_json(event, encoded) == _HASH_JSON.encode(event.details())
+    assert encoded == {}

@@ -94,9 +94,14 @@ class _Formatter:
 def _details_json(event: AuditEvent, encoded: dict[tuple[Any, ...], str]) -> str:
     """``event``'s details as stored and hashed; events of one ``record`` with the same details
     (an import's ``person.created``, a page of reads) are encoded once (``encoded``), and
-    their key is checked (``texts_only``) only when it is not found."""
+    their key is checked (``texts_only``) only when it is not found. Details that cannot be a
+    key (a list or a dict where the event declares a tuple: dataclasses do not check types) are
+    encoded each time rather than fail the write they audit."""
     key = details_of(event)
-    found = encoded.get(key)
+    try:
+        found = encoded.get(key)
+    except TypeError:
+        return _HASH_JSON.encode(event.details())
     if found is None:
         found = _HASH_JSON.encode(event.details())
         if texts_only(key):
