@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -33,8 +32,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy import Engine, MetaData, text
+from sqlalchemy.util import LRUCache
 
-from kluis import db
+import worker_heap
+from kluis import console, db, opening
 from kluis import models as _every_table  # noqa: F401 (both metadata trees, for _emptying)
 from kluis.actors import Actor, Role
 from kluis.auth import service as auth_service
@@ -175,8 +176,60 @@ def _field_once(name: str, type_: Any, *args: Any, **kwargs: Any) -> Any:
     return found
 
 
+_BODIES: dict[tuple[object, ...], tuple[Any, tuple[Any, ...]]] = {}
+_body = fastapi_routing._get_body_field
+
+
+def _body_field_once(*, body_params: list[Any], name: str, embed_body_fields: bool) -> Any:
+    """A route's request body field, made once per worker like :func:`_analysed_once`, whose
+    body parameters it is made of: for a form (the staff pages) it is a pydantic model of its
+    own, built for every route of every app (~2 % of the suite's CPU)."""
+    if not body_params:
+        return None
+    key = (name, embed_body_fields, *(id(found) for found in body_params))
+    if key not in _BODIES:
+        # the parameters are kept with the result, so their ids cannot be reused
+        _BODIES[key] = (
+            _body(body_params=body_params, name=name, embed_body_fields=embed_body_fields),
+            tuple(body_params),
+        )
+    return _BODIES[key][0]
+
+
 fastapi_routing._build_dependant_with_parameterless_dependencies = _analysed_once
 fastapi_routing.create_model_field = _field_once
+fastapi_routing._get_body_field = _body_field_once
+
+
+# One compiling of each SQLite statement a worker ------------------------------------------------
+
+_new_engine = db.make_engine
+_SQLITE_COMPILED: list[tuple[Any, LRUCache[Any, Any]]] = []
+"""The dialect and compiled-statement cache every SQLite engine of the worker shares."""
+
+
+def _make_engine(url: str) -> Engine:
+    """``kluis.db.make_engine`` in the tests: a SQLite engine as Kluis makes it (its own pool
+    on its own file, its pragmas), but compiling through the worker's one dialect and cache.
+    SQLAlchemy keys a compiled statement by the dialect object, so every test's new engines
+    compiled every statement again: 5,547 compilings for the 189 SQLite tests of
+    tests/contacts, 3.0 s of their ~30 s of CPU; with one dialect, 971 and 0.5 s. The engines
+    stay per test, so a thread a test leaves behind still reaches only its own files."""
+    engine = _new_engine(url)
+    if engine.dialect.name != "sqlite":
+        return engine
+    if not _SQLITE_COMPILED:
+        first = _new_engine("sqlite://")
+        with first.connect():  # the dialect learns the library's version on a first connection
+            pass
+        _SQLITE_COMPILED.append((first.dialect, LRUCache(20_000)))
+    engine.dialect, engine._compiled_cache = _SQLITE_COMPILED[0]
+    return engine
+
+
+# once: a test that imports ``conftest`` runs it a second time
+if db.make_engine.__module__ == "kluis.db":
+    db.make_engine = _make_engine
 
 
 # No event loop left running ---------------------------------------------------------------------
@@ -186,7 +239,12 @@ fastapi_routing.create_model_field = _field_once
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Outside the browser tests (Playwright's sync API runs its loop in the main thread while
     a file's browser is open), no event loop may be running when a test starts: one left by an
-    earlier test makes every later ``asyncio.run`` of the worker fail, far from its cause."""
+    earlier test makes every later ``asyncio.run`` of the worker fail, far from its cause.
+
+    And when an app's start-up or an import undid the worker's freeze (see
+    :func:`pytest_runtest_teardown`), it is done again here, the last test's objects gone and
+    this one's fixtures not yet made."""
+    worker_heap.before_test()
     if "/ui/browser/" in item.nodeid.replace("\\", "/"):
         return
     try:
@@ -505,6 +563,27 @@ def _opened(settings: Settings) -> Iterator[Kluis]:
             _forget_engine(url)
 
 
+def _kept_engines_for(settings: Settings) -> tuple[Engine, Engine] | None:
+    """The worker's kept engines when ``settings`` name its PostgreSQL test databases (each
+    behind an engine of its own, as in :func:`_opened`), else None."""
+    if settings.database_url in _ENGINES and settings.keyring_url in _ENGINES:
+        return (
+            _ENGINES[settings.database_url].execution_options(),
+            _ENGINES[settings.keyring_url].execution_options(),
+        )
+    return None
+
+
+def _opening_for_a_command(settings: Settings, *, create: bool = False) -> Kluis:
+    """How a ``kluis`` command run by a test opens Kluis (``kluis.opening.for_commands`` hands
+    ``open_kluis`` to the commands): on PostgreSQL on the worker's kept engines, when the
+    command names the test databases. A command opened two engines of its own, two new
+    connections (~25 ms a command) and every statement compiled again. (On SQLite each command
+    still makes its own engines, which compile once per worker: :func:`_make_engine`.)"""
+    engines = None if create else _kept_engines_for(settings)
+    return open_kluis(settings, create=create, engines=engines)
+
+
 @pytest.fixture
 def settings(
     backend: str,
@@ -607,7 +686,22 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Once the test's fixtures are torn down, forget the callables of its apps (classifying
     one again costs microseconds). An app's start-up sets aside everything alive from the
     cyclic collector (``gc.freeze``, kluis.app): in a test worker that is the test's own app
-    and Kluis too, which frozen would never be collected, so that is undone here as well."""
+    and Kluis too, which frozen would never be collected, so that is undone here as well (and
+    the worker's own start set aside again before the next test: tests/worker_heap.py)."""
     for cached in _CLASSIFIED:
         cached.cache_clear()
-    gc.unfreeze()
+    worker_heap.after_test()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The worker's first freeze, once the tests are collected (tests/worker_heap.py)."""
+    worker_heap.freeze()
+
+
+def _for_commands() -> None:
+    console.use_opener(_opening_for_a_command)
+
+
+# once: a test that imports ``conftest`` runs it a second time, with state of its own
+if opening.for_commands.__module__ == "kluis.opening":
+    opening.for_commands = _for_commands

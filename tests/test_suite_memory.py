@@ -11,6 +11,7 @@ import weakref
 import pytest
 
 import conftest
+import worker_heap
 from api_helpers import TestClient, anonymous_client
 from kluis.app import create_app
 from kluis.runtime import Kluis
@@ -36,7 +37,21 @@ def test_what_an_apps_start_up_froze_is_collectable_again_after_the_test(
 ) -> None:
     """The app's start-up sets aside everything alive (``gc.freeze``, kluis.app): in a test
     worker that is the test's own app and Kluis too, which frozen would never be collected."""
+    before = gc.get_freeze_count()
     with TestClient(create_app(kluis)):
-        assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > before
     conftest.pytest_runtest_teardown(request.node)
     assert gc.get_freeze_count() == 0
+
+
+def test_the_workers_own_start_stays_set_aside_after_a_test(
+    kluis: Kluis, request: pytest.FixtureRequest
+) -> None:
+    """The worker's modules and collected tests are frozen once (conftest's
+    (tests/worker_heap.py)): a test that froze nothing more leaves them frozen, so the next full
+    collection does not walk them again."""
+    worker_heap.freeze()  # as before the test, when an app's start-up undid it a while ago
+    frozen = gc.get_freeze_count()
+    assert frozen > 100_000
+    conftest.pytest_runtest_teardown(request.node)
+    assert 0 < gc.get_freeze_count() <= frozen
