@@ -213,7 +213,7 @@ def _make_engine(url: str) -> Engine:
     on its own file, its pragmas), but compiling through the worker's one dialect and cache.
     SQLAlchemy keys a compiled statement by the dialect object, so every test's new engines
     compiled every statement again: 5,547 compilings for the 189 SQLite tests of
-    tests/contacts, 3.0 s of their ~30 s of CPU; with one dialect, 971 and 0.5 s. The engines
+    tests/contacts, 3.0 s of their ~30 s of CPU; with one dialect, 644 and 0.4 s. The engines
     stay per test, so a thread a test leaves behind still reaches only its own files."""
     engine = _new_engine(url)
     if engine.dialect.name != "sqlite":
@@ -241,9 +241,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     a file's browser is open), no event loop may be running when a test starts: one left by an
     earlier test makes every later ``asyncio.run`` of the worker fail, far from its cause.
 
-    And when an app's start-up or an import undid the worker's freeze (see
-    :func:`pytest_runtest_teardown`), it is done again here, the last test's objects gone and
-    this one's fixtures not yet made."""
+    The worker's start is frozen again here when an app's start-up or an import undid that
+    freeze some tests ago (tests/worker_heap.py), the last test's objects gone and this one's
+    fixtures not yet made."""
     worker_heap.before_test()
     if "/ui/browser/" in item.nodeid.replace("\\", "/"):
         return

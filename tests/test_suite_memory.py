@@ -47,9 +47,9 @@ def test_what_an_apps_start_up_froze_is_collectable_again_after_the_test(
 def test_the_workers_own_start_stays_set_aside_after_a_test(
     kluis: Kluis, request: pytest.FixtureRequest
 ) -> None:
-    """The worker's modules and collected tests are frozen once (conftest's
-    (tests/worker_heap.py)): a test that froze nothing more leaves them frozen, so the next full
-    collection does not walk them again."""
+    """The worker's modules and collected tests are frozen (tests/worker_heap.py): a test that
+    froze nothing more leaves them frozen, so the next full collection does not walk them
+    again."""
     worker_heap.freeze()  # as before the test, when an app's start-up undid it a while ago
     frozen = gc.get_freeze_count()
     assert frozen > 100_000
