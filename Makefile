@@ -45,7 +45,7 @@ format: $(DEV_STAMP)
 # Debian's Chromium at /usr/bin/chromium through Playwright; `.ci/run` installs it when missing.
 # One worker (pytest-xdist) more than the machine has cores, TEST_WORKERS to choose: a worker
 # waits about a third of its time on its PostgreSQL server and on the processes tests start, so
-# with one per core the cores idle (two cores: 32 % idle, 560 s; three workers: 4 %, 504 s).
+# with one per core the cores idle (two cores: 32 % waiting, 560 s; three workers: 5 % idle, 504 s).
 # Each worker has its own PostgreSQL server, temporary directories and mail
 # server; property tests run the Hypothesis profile in KLUIS_HYPOTHESIS_PROFILE (default `dev`).
 # PYTHONDONTWRITEBYTECODE is dropped (for the tests' own processes too), so pytest keeps its
