@@ -25,6 +25,7 @@ from conftest import (
     _settings_on,
 )
 from factories import add_person
+from kluis import db
 from kluis.db import DataBase, KeyringBase
 from kluis.opening import open_kluis
 from kluis.settings import Settings
@@ -106,3 +107,17 @@ def test_a_connection_left_checked_out_costs_the_kept_engine(pg_settings: Settin
     assert _ENGINES.get(url) is not kept
     left.invalidate()  # closed now, not when the collector finds it
     left.close()
+
+
+def test_a_sqlite_read_without_order_by_returns_the_rows_reversed(tmp_path: Path) -> None:
+    """A test's SQLite engines return unordered rows in reverse (``_unordered_reversed``), so
+    nothing leans on the order rows were written in."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'order.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1), (2), (3)"))
+            assert list(conn.scalars(text("SELECT n FROM t"))) == [3, 2, 1]
+            assert list(conn.scalars(text("SELECT n FROM t ORDER BY n"))) == [1, 2, 3]
+    finally:
+        engine.dispose()
