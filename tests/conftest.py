@@ -239,7 +239,7 @@ def _unordered_reversed(dbapi_connection: Any, _record: Any) -> None:
     promises no order without ``ORDER BY`` either (after a ``DELETE`` a new row may take a freed
     place), so a read or a test that leans on the order rows were written in fails here every
     time, instead of on PostgreSQL now and then. The whole SQLite half passed with it when it was
-    added (3,578 tests)."""
+    added (3,600 tests)."""
     dbapi_connection.execute("PRAGMA reverse_unordered_selects = ON")
 
 
