@@ -18,7 +18,7 @@ import base64
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -250,26 +250,31 @@ if db.make_engine.__module__ == "kluis.db":
 
 # Test clients run their app in the test's own thread ---------------------------------------------
 
-_LOOPS = threading.local()
-_EVERY_LOOP: list[asyncio.AbstractEventLoop] = []
+_MAIN_LOOP: list[asyncio.AbstractEventLoop] = []
 _starlette_handle = _TestClientTransport.handle_request
 
 
-def _loop_of_this_thread() -> asyncio.AbstractEventLoop:
-    loop: asyncio.AbstractEventLoop | None = getattr(_LOOPS, "loop", None)
-    if loop is None:
-        loop = _LOOPS.loop = asyncio.new_event_loop()
-        _EVERY_LOOP.append(loop)
-    return loop
+def _run_in_this_thread(app: Coroutine[Any, Any, None]) -> None:
+    """Run ``app`` to its end on the worker's one loop in the main thread (kept for the worker);
+    in any other thread, on a loop of its own, closed after, so a test's threads leave none."""
+    if threading.current_thread() is not threading.main_thread():
+        with asyncio.Runner() as runner:
+            runner.run(app)
+        return
+    if not _MAIN_LOOP:
+        _MAIN_LOOP.append(asyncio.new_event_loop())
+    _MAIN_LOOP[0].run_until_complete(app)
 
 
 def _in_this_thread(self: _TestClientTransport, request: httpx.Request) -> httpx.Response:
     """How a test client sends a request: the app runs to its response on an event loop of the
-    calling thread (one per thread, kept for the worker), as a server runs it on its own loop.
+    calling thread (in the main thread one loop kept for the worker), as a server runs it on its
+    own loop.
     Starlette's transport starts a new event loop in a new thread for each request (and again
     for reading its body) and crosses threads about nine times per request: with its own loop
     kept, a request took ~4 ms of CPU and this takes ~1.5 (``/healthz``; a page 5.3 → 2.2 ms).
-    The same scope, the same answers: the body is read whole, an exception the app raises
+    Starlette's scope (without its response-trailers extension: Kluis sends no trailers), the
+    same answers: the body is read whole, an exception the app raises
     reaches the test unless the client was made with ``raise_server_exceptions=False``, when a
     response never started is a 500. Starlette's transport still serves a client entered with
     ``with`` (its app's start-up ran on that client's loop), websockets, and a request made
@@ -325,7 +330,7 @@ def _in_this_thread(self: _TestClientTransport, request: httpx.Request) -> httpx
                 complete.set()
 
     try:
-        _loop_of_this_thread().run_until_complete(self.app(scope, receive, send))
+        _run_in_this_thread(self.app(scope, receive, send))
     except Exception:
         if self.raise_server_exceptions:
             raise
@@ -337,9 +342,10 @@ def _in_this_thread(self: _TestClientTransport, request: httpx.Request) -> httpx
 
 
 def pytest_sessionfinish() -> None:
-    """The worker's event loops close, with the worker threads their apps started."""
-    while _EVERY_LOOP:
-        loop = _EVERY_LOOP.pop()
+    """The worker's loop closes (anyio's worker threads end with each request's task; what an
+    app ran in the loop's default executor ends here)."""
+    while _MAIN_LOOP:
+        loop = _MAIN_LOOP.pop()
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
 

@@ -43,6 +43,20 @@ def test_a_request_runs_on_a_loop_of_the_tests_thread_and_a_sync_route_in_a_work
     assert client.post("/echo", json={"text": "héllo"}).text == "héllo"
 
 
+def test_a_request_from_another_thread_runs_on_a_loop_of_that_thread() -> None:
+    client = TestClient(_app())
+    answers: list[tuple[str, str]] = []
+
+    def ask() -> None:
+        answers.append((client.get("/loop").text, str(threading.get_ident())))
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    asking.join()
+    [(served_on, asked_from)] = answers
+    assert served_on == asked_from
+
+
 def test_an_exception_of_the_app_reaches_the_test_or_is_a_500_when_asked() -> None:
     with pytest.raises(RuntimeError, match="a bug in the app"):
         TestClient(_app()).get("/broken")
