@@ -70,6 +70,7 @@ from kluis.retention import rules, service
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
+from kluis.wal import HELD_BACK_PAGES
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 person_index = PersonIndex.__table__
@@ -196,10 +197,11 @@ def due_predicate(kluis: Kluis) -> tuple[str, list[str]]:
     return sql, params
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, autocheckpoint: int = 1000) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
         conn.execute(f"PRAGMA {pragma}")
+    conn.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint:d}")
     return conn
 
 
@@ -282,9 +284,13 @@ def floor(directory: Path, predicate: tuple[str, list[str]], page: int) -> tuple
     blind-index rows and people deleted (cascade), the register copy and one hash-chained
     audit row per person written (``person.erased`` with the rule that ended and the kinds
     suppressed), the chain's head moved (one transaction); both write-ahead logs
-    checkpointed at the end. No rules, no decryption, no SQLAlchemy."""
+    checkpointed at the end, and not before (``kluis.wal.held_back``, as the sweep). No rules,
+    no decryption, no SQLAlchemy."""
     _, params = predicate
-    data, ring = _connect(directory / "kluis.db"), _connect(directory / "keyring.db")
+    data, ring = (
+        _connect(directory / name, autocheckpoint=HELD_BACK_PAGES)
+        for name in ("kluis.db", "keyring.db")
+    )
     find = _find(predicate, page)
     key = os.urandom(32)
     at = _text(NOW)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -94,6 +95,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+AUTOCHECKPOINT_PAGES = 1000
+"""SQLite's default ``wal_autocheckpoint``: a commit that leaves the write-ahead log longer than
+this many pages checkpoints it."""
+
+_autocheckpoint: dict[Pool, int] = {}
+"""Pages a store's log may grow to before a commit checkpoints it, where it is not the default
+(``hold_autocheckpoint``), by the engine's pool (an engine with other execution options shares
+it)."""
+
+
+def hold_autocheckpoint(engine: Engine, pages: int | None) -> None:
+    """From the next transaction on, let ``engine``'s write-ahead log grow to ``pages`` before a
+    commit checkpoints it; None puts SQLite's default back (``kluis.wal.held_back``)."""
+    if pages is None:
+        _autocheckpoint.pop(engine.pool, None)
+    else:
+        _autocheckpoint[engine.pool] = pages
+
+
 def _sqlite_begin(conn: Connection) -> None:
     """Start every transaction with the write lock (``BEGIN IMMEDIATE``).
 
@@ -105,7 +125,16 @@ def _sqlite_begin(conn: Connection) -> None:
 
     A connection with ``READ_ONLY`` execution options (health probes, metrics) never writes, so
     it starts a deferred transaction and, in WAL mode, never waits for a writer.
+
+    ``wal_autocheckpoint`` is set here when it should differ from what the connection has
+    (``hold_autocheckpoint``): per connection, so a connection of the pool keeps a held-back
+    value only until its next transaction after the hold ends.
     """
+    pages = _autocheckpoint.get(conn.engine.pool, AUTOCHECKPOINT_PAGES)
+    info = conn.info
+    if info.get("wal_autocheckpoint", AUTOCHECKPOINT_PAGES) != pages:
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages:d}")
+        info["wal_autocheckpoint"] = pages
     if conn.get_execution_options().get("kluis_read_only"):
         conn.exec_driver_sql("BEGIN")
         return

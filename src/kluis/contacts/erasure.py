@@ -128,7 +128,7 @@ def _erase(
         else:
             # nothing written yet: the rows go in this same transaction, after the keys
             done = _shred(k, wanted, lists, now, reason, suppress, expired or {})
-            _remove(conn, actor.ref, now, present, *done[1:])
+            _remove(conn, actor.ref, now, present, *done[1:], lists=lists)
     if done is None:
         # the hooks' writes are committed: a crash from here on does not undo them
         done = _shred(k, wanted, lists, now, reason, suppress, expired or {})
@@ -178,9 +178,12 @@ def _remove(
     present: Sequence[str],
     entries: Sequence[Erasure],
     events: Sequence[AuditEvent],
+    *,
+    lists: Mapping[str, list[tuple[str, bytes]]] | None = None,
 ) -> None:
-    """Delete the rows, with the data store's copy of the register entries and the audit."""
-    repository.delete_people(conn, present)
+    """Delete the rows, with the data store's copy of the register entries and the audit;
+    ``lists``: the people's index lists when read in this same transaction."""
+    repository.delete_people(conn, present, lists)
     register_repo.record_erasures(conn, entries)
     audit.record(conn, actor, now, events)
 

@@ -6,7 +6,7 @@ the ``person_flags`` table, with each change in ``flag_events``; neither is cons
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -294,14 +294,21 @@ def replace_purposes(
         hooks.people_changed(conn, [person_id])
 
 
-def delete_people(conn: Connection, ids: Sequence[str]) -> int:
-    """Real deletion of every row about these people (SQLite overwrites the freed pages)."""
+def delete_people(
+    conn: Connection,
+    ids: Sequence[str],
+    lists: Mapping[str, list[tuple[str, bytes]]] | None = None,
+) -> int:
+    """Real deletion of every row about these people (SQLite overwrites the freed pages).
+    ``lists``: their ``index_lists`` as read in this same transaction, when the caller has
+    them (an erasure does); else they are read here."""
     deleted = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        lists = index_lists(conn, chunk)
+        held_by = index_lists(conn, chunk) if lists is None else lists
         _delete_index_rows(
-            conn, [(f, d, person_id) for person_id, held in lists.items() for f, d in held]
+            conn,
+            [(f, d, person_id) for person_id in chunk for f, d in held_by.get(person_id, ())],
         )
         conn.execute(_DELETE_PURPOSES, {"ids": chunk})
         deleted += conn.execute(_DELETE_PEOPLE, {"ids": chunk}).rowcount

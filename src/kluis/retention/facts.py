@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,6 +23,10 @@ from kluis.purposes import service as purposes_service
 from kluis.purposes.rules import Duration, Purpose, parse_duration
 from kluis.retention import repository, rules
 from kluis.runtime import Kluis
+
+_FIELD_NAMES = tuple(f.name for f in PERSONAL_FIELDS)
+_FIELDS_AT = slice(repository.PERSON_FIELDS_AT, repository.PERSON_FIELDS_AT + len(_FIELD_NAMES))
+"""Where a ``repository.people_rows`` row says, field by field, whether a value is present."""
 
 
 def _catalogue(k: Kluis) -> dict[str, tuple[Purpose, Duration]]:
@@ -76,9 +81,7 @@ def _facts(
                 rules.PersonFacts(
                     person_id=person_id,
                     held=purposes,
-                    present_fields=frozenset(
-                        f.name for f in PERSONAL_FIELDS if getattr(row, f.name)
-                    ),
+                    present_fields=frozenset(compress(_FIELD_NAMES, row[_FIELDS_AT])),
                     last_interaction_at=row.last_interaction_at,
                     contract_ended_at=row.contract_ended_at,
                     consents=_spans(perms.get(person_id, [])),

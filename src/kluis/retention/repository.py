@@ -81,6 +81,9 @@ _PERSON_COLUMNS = (
     people.c.contract_ended_at,
     *(people.c[f.name].is_not(None).label(f.name) for f in PERSONAL_FIELDS),
 )
+PERSON_FIELDS_AT = 3
+"""The column of a ``people_rows`` (or ``candidates``) row where the personal fields' "holds a
+value" flags start, in ``PERSONAL_FIELDS`` order."""
 
 
 def people_rows(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from kluis import wal
 from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import ContractEnded
@@ -142,54 +143,57 @@ def sweep(
         if keep and (max_actions is None or len(report.actions) < max_actions):
             report.actions.append(item)
 
-    erase: list[rules.Verdict] = []
-    for page in facts.due(k, now, page_size):
-        report.seen += page.seen
-        for person, perms in page.facts:
-            lapsed = [
-                p
-                for p in perms
-                if p.status == Status.GRANTED.value
-                and p.reconfirm_by is not None
-                and now >= p.reconfirm_by
-            ]
-            verdict = rules.verdict(person, now)
-            if verdict.held_until is not None:
-                report.held += 1
-                unheld = rules.verdict(replace(person, hold_until=None), now)
-                note(describe(unheld, person.hold_until))
-            if not verdict.erase:
-                # an erasure takes the ledger with it; expiring first would only add events
-                if not dry_run:
-                    for p in lapsed:
-                        ledger.record(
-                            k, actor, person.person_id, p.channel, p.topic, "expired", now
-                        )
-                report.consents_expired += len(lapsed)
-            if not verdict.acts:
-                continue
-            note(describe(verdict))
-            if verdict.erase:
-                report.erased += 1
-            else:
-                report.minimised += 1
-                report.fields_cleared += len(verdict.clear_fields)
-                report.purposes_removed += len(verdict.expired)
-            if dry_run:
-                continue
-            if verdict.erase:
-                erase.append(verdict)
-            else:
-                _minimise(k, actor, person, verdict, now)
-        while len(erase) >= batch_size:
-            _erase(k, actor, erase[:batch_size], now)
-            erase = erase[batch_size:]
-        if progress is not None:
-            progress(page.seen)
-    if erase:
-        _erase(k, actor, erase, now)
-    if not dry_run:
-        contacts.checkpoint_stores(k)
+    with wal.held_back(k.engine), wal.held_back(k.vault.engine):
+        erase: list[rules.Verdict] = []
+        for page in facts.due(k, now, page_size):
+            report.seen += page.seen
+            for person, perms in page.facts:
+                lapsed = [
+                    p
+                    for p in perms
+                    if p.status == Status.GRANTED.value
+                    and p.reconfirm_by is not None
+                    and now >= p.reconfirm_by
+                ]
+                verdict = rules.verdict(person, now)
+                if verdict.held_until is not None:
+                    report.held += 1
+                    if keep:
+                        unheld = rules.verdict(replace(person, hold_until=None), now)
+                        note(describe(unheld, person.hold_until))
+                if not verdict.erase:
+                    # an erasure takes the ledger with it; expiring first would only add events
+                    if not dry_run:
+                        for p in lapsed:
+                            ledger.record(
+                                k, actor, person.person_id, p.channel, p.topic, "expired", now
+                            )
+                    report.consents_expired += len(lapsed)
+                if not verdict.acts:
+                    continue
+                if keep:
+                    note(describe(verdict))
+                if verdict.erase:
+                    report.erased += 1
+                else:
+                    report.minimised += 1
+                    report.fields_cleared += len(verdict.clear_fields)
+                    report.purposes_removed += len(verdict.expired)
+                if dry_run:
+                    continue
+                if verdict.erase:
+                    erase.append(verdict)
+                else:
+                    _minimise(k, actor, person, verdict, now)
+            while len(erase) >= batch_size:
+                _erase(k, actor, erase[:batch_size], now)
+                erase = erase[batch_size:]
+            if progress is not None:
+                progress(page.seen)
+        if erase:
+            _erase(k, actor, erase, now)
+        if not dry_run:
+            contacts.checkpoint_stores(k)
     if not dry_run:
         # erasure lists what it erases; this catches objectors' addresses the list missed
         report.relisted = flags.relist_objections(k, now)
