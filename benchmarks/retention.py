@@ -61,7 +61,7 @@ from kluis.consent.catalogue import load_default_topics
 from kluis.consent.rules import add_months
 from kluis.contacts import index_keys
 from kluis.contacts.tables import PersonIndex, people
-from kluis.db import insert_rows, to_db_time
+from kluis.db import HELD_BACK_PAGES, insert_rows, to_db_time
 from kluis.ids import new_person_ids
 from kluis.opening import open_kluis
 from kluis.purposes.rules import parse_duration
@@ -70,7 +70,6 @@ from kluis.retention import rules, service
 from kluis.runtime import Kluis
 from kluis.settings import Settings
 from kluis.vault.keys import new_master_key_text
-from kluis.wal import HELD_BACK_PAGES
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 person_index = PersonIndex.__table__
@@ -284,8 +283,8 @@ def floor(directory: Path, predicate: tuple[str, list[str]], page: int) -> tuple
     blind-index rows and people deleted (cascade), the register copy and one hash-chained
     audit row per person written (``person.erased`` with the rule that ended and the kinds
     suppressed), the chain's head moved (one transaction); both write-ahead logs
-    checkpointed at the end, and not before (``kluis.wal.held_back``, as the sweep). No rules,
-    no decryption, no SQLAlchemy."""
+    checkpointed at the end, and not before (``kluis.db.checkpoints_held_back``, as the
+    sweep). No rules, no decryption, no SQLAlchemy."""
     _, params = predicate
     data, ring = (
         _connect(directory / name, autocheckpoint=HELD_BACK_PAGES)

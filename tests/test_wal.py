@@ -4,7 +4,6 @@ reader kept it from finishing, nothing on PostgreSQL. Timers are injected: no te
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
 from kluis import db
-from kluis.wal import DELAY_SECONDS, DeferredCheckpoint, checkpoint, held_back
+from kluis.wal import DELAY_SECONDS, DeferredCheckpoint, checkpoint
 
 
 class FakeTimer:
@@ -163,37 +162,3 @@ def test_nothing_is_scheduled_for_a_store_without_a_log_file_beside_it() -> None
     assert timers.made == []
     assert not deferred.due
     assert checkpoint(engine)  # no connection is even made
-
-
-def _autocheckpoint(engine: Engine) -> int:
-    with engine.begin() as conn:
-        return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
-
-
-def test_a_held_back_log_is_checkpointed_by_no_commit_until_the_hold_ends(
-    engine: Engine, tmp_path: Path
-) -> None:
-    """While held back, commits leave the log growing past SQLite's 1,000 pages and the
-    database file as it was; the first transaction after puts the default back on its
-    connection (a pooled connection keeps nothing of the hold), and its commit checkpoints."""
-    store = tmp_path / "store.db"
-    page = 4096
-    assert _autocheckpoint(engine) == db.AUTOCHECKPOINT_PAGES
-    with held_back(engine, pages=4_000):
-        assert _autocheckpoint(engine) == 4_000
-        for _ in range(30):  # about 1,500 pages of log: a page a row, and some
-            with engine.begin() as conn:
-                conn.execute(
-                    text("INSERT INTO t VALUES (:v)"), [{"v": os.urandom(page)} for _ in range(50)]
-                )
-        assert len(_wal(store)) > 1_200 * page
-        assert store.stat().st_size < 100 * page  # nothing moved into the database yet
-    assert _autocheckpoint(engine) == db.AUTOCHECKPOINT_PAGES
-    _write(engine, b"after")  # the log is past 1,000 pages: this commit checkpoints it
-    assert store.stat().st_size > 1_200 * page
-
-
-def test_holding_back_a_store_without_a_log_file_changes_nothing() -> None:
-    engine = create_engine("postgresql+psycopg://nobody@localhost/none")
-    with held_back(engine):
-        assert db._autocheckpoint == {}  # no connection is made, nothing is set

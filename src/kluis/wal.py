@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy import Engine
-
-from kluis.db import hold_autocheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +27,6 @@ DELAY_SECONDS = 1.0
 """How long after an erasure the data store's log is checkpointed at the latest (plus the
 checkpoint's own time, a few milliseconds): erasures in that second share one checkpoint. The
 documented promise is "within 2 seconds" (docs/requests.md)."""
-
-
-HELD_BACK_PAGES = 65_536
-"""How long a log may grow while ``held_back`` (256 MiB of 4 KiB pages) before SQLite
-checkpoints it anyway: a retention sweep of up to some 25,000 erasures checkpoints once, at its
-end, and a longer one every 256 MiB, so the disk it needs stays bounded."""
 
 
 class Timer(Protocol):
@@ -68,25 +59,6 @@ def checkpoint(engine: Engine) -> bool:
     finally:
         raw.close()
     return not busy
-
-
-@contextmanager
-def held_back(engine: Engine, pages: int = HELD_BACK_PAGES) -> Iterator[None]:
-    """Let the log grow to ``pages`` before SQLite checkpoints it by itself, while the block
-    runs: for a caller that checkpoints once when it is done (a retention sweep, which erases
-    hundreds a transaction). At SQLite's default of 1,000 pages such a sweep checkpoints every
-    few transactions, each writing the pages again and waiting for two fsyncs; a sweep of
-    10,026 erasures among 100,000 people spent about a tenth of its time there. Each
-    transaction that begins meanwhile sets it on its connection, and the first one after puts
-    the default back (``db.hold_autocheckpoint``); nothing on PostgreSQL."""
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    hold_autocheckpoint(engine, pages)
-    try:
-        yield
-    finally:
-        hold_autocheckpoint(engine, None)
 
 
 class DeferredCheckpoint:

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from kluis import wal
 from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import ContractEnded
@@ -33,6 +32,7 @@ from kluis.consent.rules import Status
 from kluis.contacts import erasure as contacts
 from kluis.contacts import flags
 from kluis.contacts import repository as contacts_repo
+from kluis.db import checkpoints_held_back
 from kluis.errors import InvalidField, NotFound, PermissionDenied, PersonErased
 from kluis.messaging import service as messaging
 from kluis.messaging import tokens
@@ -143,7 +143,7 @@ def sweep(
         if keep and (max_actions is None or len(report.actions) < max_actions):
             report.actions.append(item)
 
-    with wal.held_back(k.engine), wal.held_back(k.vault.engine):
+    with checkpoints_held_back(k.engine), checkpoints_held_back(k.vault.engine):
         erase: list[rules.Verdict] = []
         for page in facts.due(k, now, page_size):
             report.seen += page.seen
