@@ -42,6 +42,7 @@ LAYOUT: list[tuple[str, ...]] = [
         "cli_cards",
         "forked",
         "wal",
+        "collector",
     ),
     ("settings", "vault"),
     ("register",),

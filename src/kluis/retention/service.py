@@ -27,6 +27,7 @@ from kluis.actors import ALL_PURPOSES_ROLES, SYSTEM, Actor
 from kluis.audit import service as audit
 from kluis.audit.people_events import ContractEnded
 from kluis.audit.system_events import LegalHoldChanged, RetentionApplied
+from kluis.collector import fewer_collections
 from kluis.consent import ledger
 from kluis.consent.rules import Status
 from kluis.contacts import erasure as contacts
@@ -143,7 +144,11 @@ def sweep(
         if keep and (max_actions is None or len(report.actions) < max_actions):
             report.actions.append(item)
 
-    with checkpoints_held_back(k.engine), checkpoints_held_back(k.vault.engine):
+    with (
+        fewer_collections(),
+        checkpoints_held_back(k.engine),
+        checkpoints_held_back(k.vault.engine),
+    ):
         erase: list[rules.Verdict] = []
         for page in facts.due(k, now, page_size):
             report.seen += page.seen
