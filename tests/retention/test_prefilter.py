@@ -146,6 +146,22 @@ def test_the_sql_pre_filter_and_the_rule_act_on_whom_the_rule_alone_acts_on(
     assert min(looked_at) < len(ids)  # and the filter narrows
 
 
+def test_a_catalogue_too_large_for_one_pass_is_tested_reason_by_reason(
+    kluis: Kluis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over ``repository.MASK_KEYS`` purposes the pre-filter tests each reason on its own; it
+    names the same people as the one pass does."""
+    generated(kluis, 200, seed=29)
+    for days in (0, 700, 2600):
+        now = NOW + timedelta(days=days)
+        one_pass = acted([f for page in facts.due(kluis, now, 50) for f in page.facts], now)
+        with monkeypatch.context() as patched:
+            patched.setattr(repository, "MASK_KEYS", 0)
+            named = [f for page in facts.due(kluis, now, 50) for f in page.facts]
+        assert acted(named, now) == one_pass, days
+        assert one_pass, days
+
+
 def test_a_catalogue_change_that_leaves_a_field_unused_is_found_by_the_pre_filter(
     kluis: Kluis,
 ) -> None:

