@@ -276,6 +276,8 @@ def current_revision(connection: Connection) -> str | None:
 
 def to_db_time(value: datetime) -> datetime:
     """What ``UTCDateTime`` binds, for the driver-level bulk path below."""
+    if value.tzinfo is UTC:
+        return value.replace(tzinfo=None)
     return value.astimezone(UTC).replace(tzinfo=None)
 
 

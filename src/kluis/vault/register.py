@@ -108,6 +108,8 @@ def erasure(person_id: str, at: datetime, reason: str) -> Erasure:
 
 
 def _utc(at: datetime) -> datetime:
+    if at.tzinfo is UTC:  # a sweep's every entry: no conversion, no new object
+        return at
     if at.tzinfo is None:
         raise ValueError("register times are aware datetimes")
     return at.astimezone(UTC)
