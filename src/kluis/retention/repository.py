@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -20,6 +22,8 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
+    literal_column,
     or_,
     select,
     update,
@@ -215,19 +219,36 @@ def _over_held(
     the consents' (``_may_act``) where a test per reason took six: over 100,000 people the
     filter's SQL took 0.163 s against 0.207 s."""
     bit = {key: 1 << i for i, key in enumerate(keys)}
-    held = func.sum(case(bit, value=PersonPurpose.purpose_key, else_=0))
-    whens: list[tuple[ColumnElement[bool], int]] = [(func.count() == 0, 1)]
+    # The sum is written once per field group; with its constants in the text (not bound) the
+    # copies are one expression, which SQLite computes once a person (bound, five times over:
+    # 0.23 against 0.16 s for the filter over 100,000 people).
+    held = func.sum(
+        case(
+            *(
+                (PersonPurpose.purpose_key == literal(key, String, literal_execute=True), _int(b))
+                for key, b in bit.items()
+            ),
+            else_=_int(0),
+        )
+    )
+    one, zero = _int(1), _int(0)
+    whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [(func.count() == zero, one)]
     if ended:
-        whens.append((func.max(case((or_(*ended), 1), else_=0)) == 1, 1))
+        whens.append((func.max(case((or_(*ended), one), else_=zero)) == one, one))
     for names, allowed in unused.items():
         present = or_(*(people.c[name].is_not(None) for name in names))
-        mask = sum(bit[key] for key in allowed)
-        whens.append((and_(present, held.op("&")(mask) == 0), 1))
+        mask = _int(sum(bit[key] for key in allowed))
+        whens.append((and_(present, held.op("&")(mask) == zero), one))
     return (
-        select(case(*whens, else_=0))
+        select(case(*whens, else_=zero))
         .where(PersonPurpose.person_id == people.c.id)
         .scalar_subquery()
     )
+
+
+def _int(value: int) -> ColumnElement[int]:
+    """An integer written into the statement's text."""
+    return literal_column(str(int(value)), Integer)
 
 
 def _one_by_one(
